@@ -1,0 +1,1 @@
+"""ctrtgen: turns spec/*.yaml into ctrt's C headers, sources and tests."""

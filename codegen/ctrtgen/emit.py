@@ -1,0 +1,209 @@
+"""Load, validate and render: the generator's driver."""
+
+import os
+
+import jinja2
+
+from . import capi, ccode, cnames
+from .check import check
+from .errors import SpecError
+from .loader import Loc, load_file
+from .model import Spec, snake
+from .schema import Schema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES = os.path.join(os.path.dirname(HERE), "templates")
+
+# template -> output path below the output directory
+OUTPUTS = [
+    ("error_kinds.h.j2", "include/ctrt/error_kinds.h"),
+    ("types.h.j2", "include/ctrt/types.h"),
+    ("json.h.j2", "include/ctrt/json.h"),
+    ("streams.h.j2", "include/ctrt/streams.h"),
+    ("ops.h.j2", "include/ctrt/ops.h"),
+    ("backend.h.j2", "include/ctrt/backend.h"),
+    ("api.h.j2", "include/ctrt/api.h"),
+    ("internal.h.j2", "src/gen_internal.h"),
+    ("errors.c.j2", "src/errors.c"),
+    ("types.c.j2", "src/types.c"),
+    ("json.c.j2", "src/json.c"),
+    ("streams.c.j2", "src/streams.c"),
+    ("ops.c.j2", "src/ops.c"),
+    ("api.c.j2", "src/api.c"),
+    ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
+]
+
+
+def spec_files(spec_path):
+    """YAML files of a spec: a directory (recursively, schema.yaml excluded)
+    or a single file. Returns (path, display) pairs in a stable order."""
+    if os.path.isfile(spec_path):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(spec_path)))
+        paths = [os.path.abspath(spec_path)]
+    else:
+        root = os.path.dirname(os.path.abspath(spec_path.rstrip("/")))
+        paths = []
+        for dirpath, dirnames, filenames in os.walk(spec_path):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith(".yaml") and name != "schema.yaml":
+                    paths.append(os.path.abspath(os.path.join(dirpath, name)))
+        paths.sort()
+    return [(p, os.path.relpath(p, root)) for p in paths]
+
+
+def load_spec(spec_path, schema_path):
+    schema_doc = load_file(schema_path, os.path.basename(schema_path))
+    schema = Schema(schema_doc)
+    spec = Spec()
+    files = spec_files(spec_path)
+    if not files:
+        raise SpecError(Loc(spec_path, 1), "no spec files found")
+    for path, display in files:
+        doc = load_file(path, display)
+        schema.validate(doc, doc.loc, display)
+        spec.add_document(doc)
+        spec.files.append(display)
+    check(spec)
+    return spec
+
+
+def stats(spec):
+    seed_structs = [s for s in spec.structs if s.seed] + [o for o in spec.opaque if o.seed]
+    seed_enums = [e for e in spec.enums if e.seed] + [u for u in spec.unions if u.seed]
+    return {
+        "methods": len(spec.methods),
+        "seed_structs": len(seed_structs),
+        "seed_enums": len(seed_enums),
+        "structs": len(spec.structs),
+        "enums": len(spec.enums),
+        "unions": len(spec.unions),
+        "interface_errors": len([e for e in spec.errors if e.origin == "interface"]),
+        "c_errors": len([e for e in spec.errors if e.origin == "c"]),
+        "streams": len(spec.streams),
+        "functions": len(spec.functions),
+    }
+
+
+def _environment():
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        snake=snake,
+        tname=cnames.tname,
+        upper=str.upper,
+        const_prefix=cnames.const_prefix,
+        member=cnames.member,
+        cstr=ccode.c_string_literal,
+        slot=cnames.slot,
+        ctype=cnames.ctype,
+        decl=cnames.decl,
+        ptr=cnames.ptr,
+        const_ptr=cnames.const_ptr,
+        comment=lambda text: text.replace("*/", "* /"),
+    )
+    return env
+
+
+def _context(spec):
+    arrays, entries, list_structs, map_structs = ccode.collect_containers(spec)
+    methods = [capi.MethodC(m, i) for i, m in enumerate(spec.methods)]
+    by_name = {m.name: m for m in methods}
+    structs = spec.all_structs
+    return {
+        "spec": spec,
+        "files": spec.files,
+        "errors": [capi.ErrorC(e) for e in sorted(spec.errors, key=lambda e: e.code)],
+        "enums": spec.enums,
+        "unions": spec.unions,
+        "structs": structs,
+        "opaque": spec.opaque,
+        "streams": spec.streams,
+        "typed_streams": [s for s in spec.streams if s.kind == "typed"],
+        "byte_streams": [s for s in spec.streams if s.kind == "bytes"],
+        "functions": [capi.FunctionC(f) for f in spec.functions],
+        "methods": methods,
+        "method_by_name": by_name,
+        "array_elems": arrays,
+        "entry_elems": entries,
+        "list_structs": list_structs,
+        "map_structs": map_structs,
+        "fields": lambda struct: [ccode.FieldCode(f) for f in struct.fields],
+        "field_code": ccode.FieldCode,
+        "elem_ctype": lambda t: cnames.ctype(t),
+        "struct_order": _struct_order(spec, list_structs, map_structs, entries),
+        "all_optional": lambda s: bool(s.fields) and all(f.type.optional for f in s.fields),
+        "error_mask": lambda names: " | ".join(
+            "CTRT_ERROR_BIT(CTRT_ERROR_%s)" % n.upper() for n in names) or "0",
+    }
+
+
+def _struct_order(spec, list_structs, map_structs, entry_elems):
+    """Every aggregate the headers define (structs, unions, list and map
+    structs, map entries) in an order where a type is complete before
+    another embeds it by value. All are forward-declared first, so members
+    that are pointers impose no order."""
+    nodes = {}
+    for s in spec.all_structs:
+        nodes["struct:" + s.name] = ("struct", s)
+    for u in spec.unions:
+        nodes["union:" + u.name] = ("union", u)
+    for slot, t in list_structs:
+        nodes["list:" + slot] = ("list", t)
+    for slot, t in map_structs:
+        nodes["map:" + slot] = ("map", t)
+    for slot, t in entry_elems:
+        nodes["entry:" + slot] = ("entry", t)
+
+    def by_value(t):
+        """The node a by-value member of (non-optional) type t needs."""
+        if t.kind == "named" and t.decl.what in ("struct", "union"):
+            return "%s:%s" % (t.decl.what, t.name)
+        if t.kind in ("list", "map"):
+            return "%s:%s" % (t.kind, cnames.slot(t))
+        return None
+
+    def deps(node):
+        kind, item = nodes[node]
+        if kind == "struct":
+            return [by_value(f.type) for f in item.fields if not f.type.optional and f.type.kind == "named"]
+        if kind == "union":
+            return ["struct:" + v.payload.name if v.payload is not None else by_value(v.value)
+                    for v in item.variants if v.shape != "unit"]
+        if kind == "entry":
+            return [by_value(item)]
+        return []
+
+    order, done = [], set()
+
+    def visit(node):
+        if node is None or node in done:
+            return
+        done.add(node)
+        for dep in deps(node):
+            visit(dep)
+        order.append(nodes[node])
+
+    for node in nodes:
+        visit(node)
+    return order
+
+
+def render(spec, out_dir):
+    env = _environment()
+    context = _context(spec)
+    written = []
+    for template, relpath in OUTPUTS:
+        text = env.get_template(template).render(**context)
+        path = os.path.join(out_dir, relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        written.append(relpath)
+    return written

@@ -1,0 +1,380 @@
+"""The spec as Python objects: types, methods, streams, errors.
+
+Loading turns the validated YAML documents into these objects; `check.py`
+then resolves names and enforces the rules the schema cannot express, and
+`cnames.py` / the templates read them to emit C.
+"""
+
+import re
+
+from .errors import SpecError
+
+SCALARS = ("bool", "i32", "i64", "u16", "u32", "u64", "f64", "string", "ip", "bytes", "timestamp")
+INTEGERS = {
+    "i32": (-(2**31), 2**31 - 1),
+    "i64": (-(2**63), 2**63 - 1),
+    "u16": (0, 2**16 - 1),
+    "u32": (0, 2**32 - 1),
+    "u64": (0, 2**63 - 1),  # jansson's json_int_t stops at 2^63-1
+}
+
+
+def snake(name):
+    """PascalCase -> snake_case (ContainerId -> container_id)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+class TypeRef:
+    """A parsed type expression: scalar, named, optional, list, map, source,
+    or (method results only) stream / handle."""
+
+    def __init__(self, kind, name=None, inner=None, loc=None, text=None):
+        self.kind = kind  # scalar | named | optional | list | map | source
+        self.name = name  # scalar name or declared type name
+        self.inner = inner
+        self.loc = loc
+        self.text = text
+        self.decl = None  # resolved declaration for kind == named
+
+    @classmethod
+    def parse(cls, text, loc):
+        original = text
+
+        def fail(why):
+            raise SpecError(loc, "bad type expression '%s': %s" % (original, why))
+
+        def parse_at(text):
+            if text.endswith("?"):
+                inner = parse_at(text[:-1])
+                if inner.kind == "optional":
+                    fail("'??' is meaningless")
+                return cls("optional", inner=inner, loc=loc, text=text)
+            for wrapper in ("list", "map"):
+                prefix = wrapper + "<"
+                if text.startswith(prefix):
+                    if not text.endswith(">"):
+                        fail("missing '>'")
+                    inner = parse_at(text[len(prefix):-1])
+                    if inner.kind == "optional":
+                        fail("%s elements cannot be optional" % wrapper)
+                    return cls(wrapper, inner=inner, loc=loc, text=text)
+            if "<" in text or ">" in text or "?" in text:
+                fail("unbalanced or misplaced '<', '>' or '?'")
+            if text in SCALARS:
+                return cls("scalar", name=text, loc=loc, text=text)
+            if text == "source":
+                return cls("source", name=text, loc=loc, text=text)
+            if re.match(r"^[A-Z][A-Za-z0-9]*$", text):
+                return cls("named", name=text, loc=loc, text=text)
+            fail("'%s' is neither a scalar (%s) nor a type name" % (text, ", ".join(SCALARS)))
+
+        return parse_at(text)
+
+    # Shape questions the templates ask.
+    @property
+    def base(self):
+        """The type without its optional wrapper."""
+        return self.inner if self.kind == "optional" else self
+
+    @property
+    def optional(self):
+        return self.kind == "optional"
+
+    def is_named(self, what=None):
+        b = self.base
+        return b.kind == "named" and (what is None or b.decl.what == what)
+
+    def __str__(self):
+        return self.text
+
+
+class Decl:
+    """Common parts of every declaration."""
+
+    what = "decl"
+
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.seed = bool(doc.get("seed", False))
+        self.loc = loc
+        self.raw = doc
+
+
+class Field:
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.type = TypeRef.parse(doc["type"], loc)
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.wire = doc.get("wire", self.name)
+        self.has_default = "default" in doc
+        self.default = doc.get("default")
+        self.explicit_required = doc.get("required")
+        self.secret = bool(doc.get("secret", False))
+        self.loc = loc
+
+    @property
+    def required(self):
+        """Decoding rejects a value that lacks a required field."""
+        return not self.type.optional and not self.has_default
+
+
+def _fields(doc, key="fields"):
+    items = doc.get(key) or []
+    return [Field(f, items.loc_of(i)) for i, f in enumerate(items)]
+
+
+class Struct(Decl):
+    what = "struct"
+
+    def __init__(self, doc, loc, synthetic_of=None):
+        super().__init__(doc, loc)
+        self.fields = _fields(doc)
+        self.options = bool(doc.get("options", False))
+        self.synthetic_of = synthetic_of  # (union, variant) for variant payloads
+
+
+class EnumVariant:
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.wire = doc.get("wire", self.name)
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.accept = list(doc.get("accept") or [])
+        self.docker_code = doc.get("docker_code")
+        self.loc = loc
+
+
+class Enum(Decl):
+    what = "enum"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        items = doc["variants"]
+        self.variants = [EnumVariant(v, items.loc_of(i)) for i, v in enumerate(items)]
+        self.default = doc.get("default")
+        self.default_loc = doc.loc_of("default")
+
+    @property
+    def has_docker_codes(self):
+        return any(v.docker_code is not None for v in self.variants)
+
+
+class UnionVariant:
+    def __init__(self, union, doc, loc):
+        self.name = doc["name"]
+        self.wire = doc.get("wire", self.name)
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.loc = loc
+        self.value = TypeRef.parse(doc["value"], loc) if "value" in doc else None
+        self.payload = None
+        if "fields" in doc:
+            payload_doc = {"name": union.name + _pascal(self.name),
+                           "doc": "Payload of %s::%s." % (union.name, self.name),
+                           "fields": doc["fields"]}
+            self.payload = Struct(payload_doc, loc, synthetic_of=(union, self))
+        if self.value is not None and self.payload is not None:
+            raise SpecError(loc, "variant '%s' has both 'value' and 'fields'" % self.name)
+
+    @property
+    def shape(self):
+        if self.payload is not None:
+            return "struct"
+        if self.value is not None:
+            return "newtype"
+        return "unit"
+
+
+def _pascal(snake_name):
+    return "".join(part.capitalize() for part in snake_name.split("_"))
+
+
+class Union(Decl):
+    what = "union"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.tagging = doc["tagging"]
+        self.tag = doc.get("tag")
+        self.tag_loc = doc.loc_of("tag")
+        items = doc["variants"]
+        self.variants = [UnionVariant(self, v, items.loc_of(i)) for i, v in enumerate(items)]
+
+
+class Opaque(Decl):
+    what = "opaque"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.kind = doc["kind"]
+
+
+class Stream(Decl):
+    what = "stream"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.kind = doc["kind"]
+        self.item = TypeRef.parse(doc["item"], doc.loc_of("item")) if "item" in doc else None
+        self.error_item = bool(doc.get("error_item", False))
+
+
+class ErrorField:
+    def __init__(self, doc):
+        self.name = doc["name"]
+        self.type = doc["type"]
+
+
+class ErrorKind(Decl):
+    what = "error"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.code = doc["code"]
+        self.origin = doc["origin"]
+        self.fields = [ErrorField(f) for f in doc["fields"]]
+        self.message = doc["message"]
+        self.message_loc = doc.loc_of("message")
+        self.http = list(doc.get("http") or [])
+
+
+class Param:
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.type = TypeRef.parse(doc["type"], loc)
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.check = doc.get("check")
+        self.empty_is_noop = bool(doc.get("empty_is_noop", False))
+        self.loc = loc
+
+
+class Function(Decl):
+    what = "function"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        items = doc["inputs"]
+        self.inputs = [Param(p, items.loc_of(i)) for i, p in enumerate(items)]
+        self.result = TypeRef.parse(doc["result"], doc.loc_of("result")) if doc.get("result") else None
+        self.errors = list(doc["errors"])
+        self.errors_loc = doc.loc_of("errors")
+
+
+class DockerValue:
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.source = doc.get("from")
+        self.value = doc.get("value")
+        self.encode = doc.get("encode")
+        self.omit_zero = bool(doc.get("omit_zero", False))
+        self.join = doc.get("join")
+        self.loc = loc
+
+
+class DockerCall:
+    def __init__(self, doc, loc):
+        self.operation = doc["operation"]
+        self.verb = doc["verb"]
+        self.path = doc["path"]
+        self.path_loc = doc.loc_of("path")
+        q = doc.get("query") or []
+        self.query = [DockerValue(v, q.loc_of(i)) for i, v in enumerate(q)]
+        h = doc.get("headers") or []
+        self.headers = [DockerValue(v, h.loc_of(i)) for i, v in enumerate(h)]
+        self.body = doc.get("body")
+        self.body_loc = doc.loc_of("body")
+        self.status = {int(k): v for k, v in (doc.get("status") or {}).items()}
+        self.response = doc["response"]
+        self.binds = dict(self.response.get("bind") or {})
+        self.loc = loc
+
+    @property
+    def path_params(self):
+        return re.findall(r"\{([^}]*)\}", self.path)
+
+
+class Method(Decl):
+    what = "method"
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.group = doc["group"]
+        items = doc["inputs"]
+        self.inputs = [Param(p, items.loc_of(i)) for i, p in enumerate(items)]
+        self.result = TypeRef.parse(doc["result"], doc.loc_of("result")) if doc.get("result") else None
+        self.errors = list(doc["errors"])
+        self.errors_loc = doc.loc_of("errors")
+        self.prepare = doc.get("prepare")
+        self.prepare_loc = doc.loc_of("prepare")
+        default = doc["default"]
+        self.default_loc = doc.loc_of("default")
+        if isinstance(default, str):
+            self.default_kind, self.default_value, self.delegates, self.default_impl = default, None, [], None
+        elif "value" in default:
+            self.default_kind, self.default_value, self.delegates, self.default_impl = "value", default["value"], [], None
+        else:
+            self.default_kind = "delegate"
+            self.default_value = None
+            self.delegates = list(default["delegate"])
+            self.default_impl = default["impl"]
+        docker = doc["docker"]
+        self.docker_none = docker.get("none")
+        calls = docker.get("calls") or []
+        self.docker_calls = [DockerCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
+        self.docker_note = " ".join(str(docker.get("note", "")).split())
+
+    def input(self, name):
+        for p in self.inputs:
+            if p.name == name:
+                return p
+        return None
+
+    @property
+    def streaming(self):
+        return self.result is not None and self.result.is_named("stream")
+
+
+class Spec:
+    """Everything declared under one spec directory."""
+
+    def __init__(self):
+        self.errors = []
+        self.structs = []
+        self.enums = []
+        self.unions = []
+        self.opaque = []
+        self.streams = []
+        self.functions = []
+        self.methods = []
+        self.files = []
+
+    def add_document(self, doc):
+        builders = {
+            "errors": (ErrorKind, self.errors),
+            "structs": (Struct, self.structs),
+            "enums": (Enum, self.enums),
+            "unions": (Union, self.unions),
+            "opaque": (Opaque, self.opaque),
+            "streams": (Stream, self.streams),
+            "functions": (Function, self.functions),
+            "methods": (Method, self.methods),
+        }
+        for key, (cls, target) in builders.items():
+            items = doc.get(key) or []
+            for index, item in enumerate(items):
+                target.append(cls(item, items.loc_of(index)))
+
+    @property
+    def payload_structs(self):
+        return [v.payload for u in self.unions for v in u.variants if v.payload is not None]
+
+    @property
+    def all_structs(self):
+        """Declared structs, then union payloads, in declaration order."""
+        return self.structs + self.payload_structs
+
+    def types(self):
+        """Every declared type by name."""
+        table = {}
+        for decl in self.structs + self.enums + self.unions + self.opaque + self.streams:
+            table.setdefault(decl.name, decl)
+        return table

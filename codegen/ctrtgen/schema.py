@@ -1,0 +1,112 @@
+"""Validation of spec documents against spec/schema.yaml.
+
+The schema language is a small JSON Schema subset (type, properties,
+required, items, enum, pattern, patternProperties, anyOf, minItems,
+maxItems, maxProperties, $ref to a definition by name). Objects are closed:
+keys the schema does not list are errors, because in a spec an unknown key is
+almost always a misspelt known one.
+"""
+
+import re
+
+from .errors import SpecError
+from .loader import LDict, LList
+
+_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _describe(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+class Schema:
+    def __init__(self, document):
+        self.root = document
+        self.definitions = document.get("definitions", {})
+
+    def _resolve(self, node):
+        while isinstance(node, dict) and "$ref" in node:
+            node = self.definitions[node["$ref"]]
+        return node
+
+    def validate(self, value, loc, where="document"):
+        self._check(value, self.root, loc, where)
+
+    def _check(self, value, schema, loc, where):
+        schema = self._resolve(schema)
+        if "anyOf" in schema:
+            failures = []
+            for option in schema["anyOf"]:
+                try:
+                    self._check(value, option, loc, where)
+                    return
+                except SpecError as exc:
+                    failures.append(exc)
+            # A failure inside a nested value points at the real mistake;
+            # failures at this value's own level only say "wrong shape".
+            nested = [f for f in failures if not f.message.startswith(where + ": ")]
+            if nested:
+                raise max(nested, key=lambda e: e.loc.line)
+            raise SpecError(loc, "%s: matches none of the allowed forms (%s)" % (
+                where, "; ".join(f.message[len(where) + 2:] for f in failures)))
+        if "enum" in schema:
+            if not any(value == e and type(value) is type(e) for e in schema["enum"]):
+                raise SpecError(loc, "%s: '%s' is not one of %s" % (
+                    where, value, ", ".join(str(e) for e in schema["enum"])))
+        if "type" in schema:
+            allowed = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            if not any(_TYPES[t](value) for t in allowed):
+                raise SpecError(loc, "%s: expected %s, got %s" % (
+                    where, " or ".join(allowed), _describe(value)))
+        if "pattern" in schema and isinstance(value, str):
+            if not re.search(schema["pattern"], value):
+                raise SpecError(loc, "%s: '%s' does not match %s" % (where, value, schema["pattern"]))
+        if isinstance(value, list):
+            if "minItems" in schema and len(value) < schema["minItems"]:
+                raise SpecError(loc, "%s: needs at least %d item(s)" % (where, schema["minItems"]))
+            if "maxItems" in schema and len(value) > schema["maxItems"]:
+                raise SpecError(loc, "%s: allows at most %d item(s)" % (where, schema["maxItems"]))
+            if "items" in schema:
+                for index, item in enumerate(value):
+                    item_loc = value.loc_of(index) if isinstance(value, LList) else loc
+                    self._check(item, schema["items"], item_loc, "%s[%d]" % (where, index))
+        if isinstance(value, dict):
+            if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+                raise SpecError(loc, "%s: allows at most %d key(s)" % (where, schema["maxProperties"]))
+            for key in schema.get("required", []):
+                if key not in value:
+                    raise SpecError(loc, "%s: missing required key '%s'" % (where, key))
+            properties = schema.get("properties", {})
+            patterns = schema.get("patternProperties", {})
+            for key, item in value.items():
+                key_loc = value.loc_of(key) if isinstance(value, LDict) else loc
+                child = "%s.%s" % (where, key)
+                if key in properties:
+                    self._check(item, properties[key], key_loc, child)
+                    continue
+                matched = [p for p in patterns if re.search(p, str(key))]
+                if matched:
+                    self._check(item, patterns[matched[0]], key_loc, child)
+                    continue
+                if "properties" in schema or "patternProperties" in schema or schema.get("type") == "object":
+                    known = ", ".join(sorted(properties)) or "none"
+                    raise SpecError(key_loc, "%s: unknown key '%s' (allowed: %s)" % (where, key, known))

@@ -1,0 +1,133 @@
+/* Defaults of delegating methods (spec: default.delegate): what a backend
+ * that lacks the method gets, built from the methods it has, exactly as
+ * runtime-interface.md describes. They call the public dispatchers, so the
+ * delegates' own defaults and checks apply too. */
+#include "gen_internal.h"
+
+static int single_status(void **item, const char *text) {
+  ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
+  if (p == NULL)
+    return ctrt__error_no_memory();
+  *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
+  p->kind = CTRT_PULL_PROGRESS_STATUS;
+  p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
+  p->status.status = ctrt__strdup(text);
+  *item = p;
+  return p->status.status ? 0 : ctrt__error_no_memory();
+}
+
+int ctrt__default_pull_image_stream(ctrt_runtime *rt, ctrt_pull_progress_stream **out, const char *image,
+                                    const ctrt_registry_auth *auth) {
+  int rc = ctrt_runtime_pull_image_with_policy(rt, image, CTRT_PULL_POLICY_IF_NOT_PRESENT, auth,
+                                               CTRT_SOURCE_POLICY_LOCAL_FIRST);
+  if (rc < 0)
+    return rc;
+  void **items = ctrt__calloc(2, sizeof *items);
+  if (items == NULL)
+    return ctrt__error_no_memory();
+  char *status = ctrt__sprintf("Pulling from %s", image);
+  rc = status ? single_status(&items[0], status) : ctrt__error_no_memory();
+  ctrt__free(status);
+  ctrt_pull_progress *done = rc == 0 ? ctrt__malloc(sizeof *done) : NULL;
+  if (rc == 0 && done == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *done = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
+    done->kind = CTRT_PULL_PROGRESS_DONE;
+    done->done = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
+    done->done.reference = ctrt__strdup(image);
+    items[1] = done;
+    if (done->done.reference == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  if (rc < 0) {
+    ctrt_pull_progress_free(items[0]);
+    ctrt_pull_progress_free(items[1]);
+    ctrt__free(items);
+    return rc;
+  }
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_from_items(&stream, items, 2, ctrt__pull_progress_stream_item_free, 0, NULL);
+  *out = (ctrt_pull_progress_stream *)stream;
+  return rc;
+}
+
+int ctrt__default_wait_outcome(ctrt_runtime *rt, ctrt_wait_outcome **out, const ctrt_container_id *id) {
+  int32_t code = 0;
+  int rc = ctrt_runtime_wait_container(rt, &code, id);
+  if (rc < 0)
+    return rc;
+  ctrt_wait_outcome *outcome = ctrt__malloc(sizeof *outcome);
+  if (outcome == NULL)
+    return ctrt__error_no_memory();
+  *outcome = (ctrt_wait_outcome)CTRT_WAIT_OUTCOME_INIT;
+  outcome->exit_code = code;
+  outcome->reason = CTRT_WAIT_REASON_EXITED;
+  *out = outcome;
+  return 0;
+}
+
+int ctrt__default_wait_outcome_with_condition(ctrt_runtime *rt, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                              ctrt_wait_condition condition) {
+  (void)condition; /* the reference: "condition ignored" */
+  return ctrt_runtime_wait_outcome(rt, out, id);
+}
+
+int ctrt__default_exec_with_opts(ctrt_runtime *rt, ctrt_exec_result **out, const ctrt_container_id *id,
+                                 const ctrt_exec_options *options) {
+  /* user, working_dir and env are dropped, as the reference says. */
+  return ctrt_runtime_exec(rt, out, id, (const char *const *)options->command, options->n_command);
+}
+
+static int text_event(void **item, ctrt_exec_event_kind kind, const char *text) {
+  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
+  if (ev == NULL)
+    return ctrt__error_no_memory();
+  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
+  ev->kind = kind;
+  char *copy = ctrt__strdup(text);
+  if (kind == CTRT_EXEC_EVENT_STDOUT)
+    ev->stdout_ = copy;
+  else
+    ev->stderr_ = copy;
+  *item = ev;
+  return copy ? 0 : ctrt__error_no_memory();
+}
+
+int ctrt__default_exec_stream(ctrt_runtime *rt, ctrt_exec_event_stream **out, const ctrt_container_id *id,
+                              const char *const *argv, size_t n_argv) {
+  ctrt_exec_result *result = NULL;
+  int rc = ctrt_runtime_exec(rt, &result, id, argv, n_argv);
+  if (rc < 0)
+    return rc;
+  void **items = ctrt__calloc(3, sizeof *items);
+  size_t n = 0;
+  if (items == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && result->stdout_ && result->stdout_[0])
+    rc = text_event(&items[n++], CTRT_EXEC_EVENT_STDOUT, result->stdout_);
+  if (rc == 0 && result->stderr_ && result->stderr_[0])
+    rc = text_event(&items[n++], CTRT_EXEC_EVENT_STDERR, result->stderr_);
+  if (rc == 0) {
+    ctrt_exec_event *exit_event = ctrt__malloc(sizeof *exit_event);
+    if (exit_event == NULL) {
+      rc = ctrt__error_no_memory();
+    } else {
+      *exit_event = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
+      exit_event->kind = CTRT_EXEC_EVENT_EXIT;
+      exit_event->exit = result->exit_code;
+      items[n++] = exit_event;
+    }
+  }
+  ctrt_exec_result_free(result);
+  if (rc < 0) {
+    for (size_t i = 0; items && i < n; i++)
+      ctrt_exec_event_free(items[i]);
+    ctrt__free(items);
+    return rc;
+  }
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_from_items(&stream, items, n, ctrt__exec_event_stream_item_free, 0, NULL);
+  *out = (ctrt_exec_event_stream *)stream;
+  return rc;
+}

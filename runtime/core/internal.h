@@ -1,0 +1,225 @@
+/*
+ * Internal interface of runtime/core: what generated code, backends and
+ * tests use and consumers never see. Names are ctrt__* ("semi-private").
+ */
+#ifndef CTRT_CORE_INTERNAL_H
+#define CTRT_CORE_INTERNAL_H
+
+#include <ctrt/backend.h>
+#include <ctrt/ctrt.h>
+#include <ctrt/plugin.h>
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#ifdef __GNUC__
+#define CTRT__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CTRT__PRINTF(fmt, args)
+#endif
+
+/* ---- Memory: one allocator throughout (malloc), so jansson's strings and
+ * ours are freed alike. ---- */
+void *ctrt__malloc(size_t size);
+void *ctrt__calloc(size_t count, size_t size);
+void *ctrt__realloc(void *ptr, size_t size);
+char *ctrt__strdup(const char *text);
+char *ctrt__strndup(const char *text, size_t len);
+void ctrt__free(void *ptr);
+/* printf into a new string; NULL (with the error set) on failure. */
+char *ctrt__sprintf(const char *fmt, ...) CTRT__PRINTF(1, 2);
+
+/* ---- Errors ---- */
+#define CTRT__ERROR_MESSAGE_MAX 1024
+/* Set the thread's error; returns -(int)kind. */
+int ctrt__error_set(ctrt_error_kind kind, int http_status, const char *fmt, ...) CTRT__PRINTF(3, 4);
+int ctrt__error_setv(ctrt_error_kind kind, int http_status, const char *fmt, va_list ap);
+/* Prefix the current message with context ("archive_put /etc: ..."),
+ * keeping kind and status; returns the current -(int)kind. */
+int ctrt__error_wrap(const char *fmt, ...) CTRT__PRINTF(1, 2);
+/* The current error as a return code (-(int)kind), or 0. */
+int ctrt__error_code(void);
+/* Normalise a backend's return value: negative codes keep their error (an
+ * internal one is set if the backend forgot), positive ones become 0. */
+int ctrt__backend_result(int rc, const char *method);
+
+/* ---- JSON paths for decode errors: a chain of stack frames, formatted
+ * only when an error is reported ("$.networks[2].ipv4"). ---- */
+typedef struct ctrt__jpath {
+  const struct ctrt__jpath *parent;
+  const char *key; /* NULL for an index */
+  size_t index;
+} ctrt__jpath;
+
+#define CTRT__JPATH_KEY(parent_path, k) ((ctrt__jpath){(parent_path), (k), 0})
+#define CTRT__JPATH_INDEX(parent_path, i) ((ctrt__jpath){(parent_path), NULL, (i)})
+
+/* Format a path into buf ("$" for the root). */
+void ctrt__jpath_format(const ctrt__jpath *path, char *buf, size_t cap);
+/* Set an invalid-argument error "PATH: message"; returns its code. */
+int ctrt__json_error(const ctrt__jpath *path, const char *fmt, ...) CTRT__PRINTF(2, 3);
+int ctrt__json_type_error(const ctrt__jpath *path, const char *expected, const json_t *got);
+int ctrt__json_missing(const ctrt__jpath *path);
+const char *ctrt__json_type_name(const json_t *json);
+/* json_object_set_new with errors mapped; takes ownership of value. */
+int ctrt__json_put(json_t *object, const char *key, json_t *value, const ctrt__jpath *path);
+int ctrt__json_new_string(json_t **out, const char *text, const ctrt__jpath *path);
+/* Parse text (any JSON value) / dump compactly into a new string. */
+int ctrt__json_parse(json_t **out, const char *text, size_t len);
+int ctrt__json_dump(char **out, const json_t *json);
+
+/* ---- Scalar codecs and helpers (uniform signatures, see ccode.py) ---- */
+#define CTRT__SCALAR_HELPERS(slot, T)                                                                                  \
+  int ctrt__enc_##slot(json_t **out, const T *v, const ctrt__jpath *path);                                             \
+  int ctrt__dec_##slot(T *out, const json_t *json, const ctrt__jpath *path);                                           \
+  static inline void ctrt__clear_##slot(T *v) { (void)v; }                                                             \
+  static inline int ctrt__copy_##slot(T *dst, const T *src) {                                                          \
+    *dst = *src;                                                                                                       \
+    return 0;                                                                                                          \
+  }
+CTRT__SCALAR_HELPERS(bool, bool)
+CTRT__SCALAR_HELPERS(i32, int32_t)
+CTRT__SCALAR_HELPERS(i64, int64_t)
+CTRT__SCALAR_HELPERS(u16, uint16_t)
+CTRT__SCALAR_HELPERS(u32, uint32_t)
+CTRT__SCALAR_HELPERS(u64, uint64_t)
+CTRT__SCALAR_HELPERS(f64, double)
+CTRT__SCALAR_HELPERS(timestamp, ctrt_timestamp)
+#undef CTRT__SCALAR_HELPERS
+
+static inline bool ctrt__eq_bool(const bool *a, const bool *b) { return *a == *b; }
+static inline bool ctrt__eq_i32(const int32_t *a, const int32_t *b) { return *a == *b; }
+static inline bool ctrt__eq_i64(const int64_t *a, const int64_t *b) { return *a == *b; }
+static inline bool ctrt__eq_u16(const uint16_t *a, const uint16_t *b) { return *a == *b; }
+static inline bool ctrt__eq_u32(const uint32_t *a, const uint32_t *b) { return *a == *b; }
+static inline bool ctrt__eq_u64(const uint64_t *a, const uint64_t *b) { return *a == *b; }
+static inline bool ctrt__eq_f64(const double *a, const double *b) { return *a == *b; }
+static inline bool ctrt__eq_timestamp(const ctrt_timestamp *a, const ctrt_timestamp *b) {
+  return a->seconds == b->seconds && a->nanos == b->nanos;
+}
+
+/* Strings: a NULL required string means its default (see ccode.py). */
+int ctrt__enc_string(json_t **out, char *const *v, const ctrt__jpath *path);
+int ctrt__dec_string(char **out, const json_t *json, const ctrt__jpath *path);
+void ctrt__clear_string(char **v);
+int ctrt__copy_string(char **dst, char *const *src);
+bool ctrt__eq_string(char *const *a, char *const *b);
+int ctrt__enc_string_cstr(json_t **out, const char *text, const ctrt__jpath *path);
+int ctrt__enc_ip(json_t **out, char *const *v, const ctrt__jpath *path);
+int ctrt__enc_ip_cstr(json_t **out, const char *text, const ctrt__jpath *path);
+int ctrt__dec_ip(char **out, const json_t *json, const ctrt__jpath *path);
+#define ctrt__clear_ip ctrt__clear_string
+#define ctrt__copy_ip ctrt__copy_string
+#define ctrt__eq_ip ctrt__eq_string
+bool ctrt__eq_cstr_default(const char *a, const char *b, const char *dflt);
+bool ctrt__eq_cstr_optional(const char *a, const char *b);
+
+int ctrt__enc_bytes(json_t **out, const ctrt_bytes *v, const ctrt__jpath *path);
+int ctrt__dec_bytes(ctrt_bytes *out, const json_t *json, const ctrt__jpath *path);
+void ctrt__clear_bytes(ctrt_bytes *v);
+int ctrt__copy_bytes(ctrt_bytes *dst, const ctrt_bytes *src);
+bool ctrt__eq_bytes(const ctrt_bytes *a, const ctrt_bytes *b);
+
+/* ---- Text encodings ---- */
+/* Standard (url_safe = false, padded) or URL-safe unpadded base64. */
+char *ctrt__base64_encode(const void *data, size_t len, bool url_safe);
+/* Accepts both alphabets, padded or not; fails on anything else. */
+int ctrt__base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t len);
+/* RFC 3339 in UTC with trimmed nanoseconds ("...T10:36:48.5Z"). */
+int ctrt__timestamp_format(char *buf, size_t cap, const ctrt_timestamp *ts);
+/* Any RFC 3339 instant (offsets converted to UTC). */
+int ctrt__timestamp_parse(ctrt_timestamp *out, const char *text);
+ctrt_timestamp ctrt__timestamp_now(void);
+bool ctrt__utf8_valid(const char *text, size_t len);
+bool ctrt__ip_valid(const char *text);
+
+/* ---- SHA-256, HMAC-SHA256 (image ids, JWT) ---- */
+typedef struct ctrt__sha256 {
+  uint32_t state[8];
+  uint64_t length;
+  uint8_t block[64];
+  size_t used;
+} ctrt__sha256;
+void ctrt__sha256_init(ctrt__sha256 *ctx);
+void ctrt__sha256_update(ctrt__sha256 *ctx, const void *data, size_t len);
+void ctrt__sha256_final(ctrt__sha256 *ctx, uint8_t digest[32]);
+/* "sha256:<hex>" of data, in a new string. */
+char *ctrt__sha256_digest_string(const void *data, size_t len);
+void ctrt__sha256_hex(const uint8_t digest[32], char hex[65]);
+void ctrt__hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t mac[32]);
+/* The HS256 token create_container injects (claims per runtime-interface.md). */
+int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id, int64_t issued_at);
+
+/* ---- Argument checks the dispatchers run (spec: inputs[].check) ---- */
+int ctrt__check_container_id(const char *method, const ctrt_container_id *id);
+int ctrt__check_container_name(const char *method, const char *name);
+int ctrt__check_image_ref(const char *method, const char *ref);
+int ctrt__check_search_term(const char *method, const char *term);
+int ctrt__check_absolute_path(const char *method, const char *path);
+int ctrt__check_list(const char *method, const char *name, const void *items, size_t n, bool strings);
+/* NULL -> "SIGKILL"; else ctrt_validate_signal. */
+int ctrt__canonical_signal(char **out, const char *name);
+
+/* ---- Streams ---- */
+typedef struct ctrt__stream ctrt__stream;
+typedef struct ctrt__stream_vtable {
+  /* Typed streams: produce one new item, CTRT_ITEROVER, or an error. */
+  int (*next)(void *impl, void **item);
+  /* Byte streams: read 1..cap bytes, CTRT_ITEROVER, or an error. */
+  int (*read)(void *impl, void *buf, size_t cap, size_t *n_read);
+  /* Wake a blocked next/read from another thread (may be NULL when the
+   * stream never blocks). */
+  void (*cancel)(void *impl);
+  /* Free the implementation (after cancel). */
+  void (*destroy)(void *impl);
+} ctrt__stream_vtable;
+
+/* item_free: how to free items (typed streams), NULL for byte streams. On
+ * failure impl is destroyed. */
+int ctrt__stream_new(ctrt__stream **out, const ctrt__stream_vtable *vt, void *impl, void (*item_free)(void *));
+int ctrt__stream_next(void **item, ctrt__stream *stream);
+int ctrt__stream_read(ctrt__stream *stream, void *buf, size_t cap, size_t *n_read);
+void ctrt__stream_cancel(ctrt__stream *stream);
+void ctrt__stream_close(ctrt__stream *stream);
+bool ctrt__stream_cancelled(const ctrt__stream *stream);
+
+/* A typed stream over items produced up front (takes ownership of items and
+ * the array); when final_error < 0 the stream ends with that error, whose
+ * message is final_message. */
+int ctrt__stream_from_items(ctrt__stream **out, void **items, size_t n, void (*item_free)(void *), int final_error,
+                            const char *final_message);
+
+/* ---- Exec sessions ---- */
+typedef struct ctrt__exec_handle_vtable {
+  int (*write)(void *impl, const void *data, size_t len);
+  int (*read)(void *impl, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read);
+  int (*close_stdin)(void *impl);
+  int (*resize)(void *impl, uint16_t rows, uint16_t cols);
+  int (*wait)(void *impl, int32_t *exit_code);
+  int (*fd)(void *impl);
+  void (*destroy)(void *impl);
+} ctrt__exec_handle_vtable;
+
+int ctrt__exec_handle_new(ctrt_exec_handle **out, const ctrt__exec_handle_vtable *vt, void *impl);
+
+/* ---- Byte sources ---- */
+/* Whether the source has been read to its end. */
+bool ctrt__byte_source_done(const ctrt_byte_source *src);
+
+/* ---- Runtime handles ---- */
+struct ctrt_runtime {
+  const ctrt_backend *backend;
+  ctrt_backend_ops ops_storage; /* the backend's table, zero-extended */
+  const ctrt_backend_ops *ops;
+  void *self;
+  void *library; /* dlopen handle of a plugin, or NULL */
+  ctrt_container_auth_context *auth;
+  char *auth_socket_target;
+};
+
+/* Built-in backends (NULL-terminated). */
+extern const ctrt_backend *const ctrt__builtin_backends[];
+
+#endif

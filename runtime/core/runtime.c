@@ -1,0 +1,160 @@
+/* Runtime handles: choosing a backend by URI (built in or a plugin), its
+ * options, and what it supports. */
+#include "gen_internal.h"
+
+#include <dlfcn.h>
+
+static int copy_auth(ctrt_runtime *rt, const ctrt_open_options *options) {
+  const char *target =
+      options && options->auth_socket_target ? options->auth_socket_target : CTRT_DEFAULT_AUTH_SOCKET_TARGET;
+  rt->auth_socket_target = ctrt__strdup(target);
+  if (rt->auth_socket_target == NULL)
+    return ctrt__error_no_memory();
+  if (options == NULL || options->auth_context == NULL)
+    return 0;
+  if (target[0] != '/')
+    return ctrt__error_configuration("auth socket target '%s' must be an absolute path", target);
+  return ctrt_container_auth_context_copy(&rt->auth, options->auth_context);
+}
+
+static int missing_required(const ctrt_backend_ops *ops, const char *name) {
+  char missing[512] = "";
+  size_t used = 0;
+  for (int i = 0; i < CTRT_OP_COUNT; i++) {
+    const ctrt_op_info *info = ctrt_op_info_get((ctrt_op)i);
+    if (info->default_kind == CTRT_OP_DEFAULT_REQUIRED && !ctrt__backend_ops_has(ops, (ctrt_op)i)) {
+      int n = snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", info->name);
+      if (n > 0 && (size_t)n < sizeof missing - used)
+        used += (size_t)n;
+    }
+  }
+  if (used == 0)
+    return 0;
+  return ctrt__error_configuration("backend '%s' lacks required methods: %s", name, missing);
+}
+
+static int attach_backend(ctrt_runtime *rt, const ctrt_backend *backend, const char *rest,
+                          const ctrt_open_options *options) {
+  if (backend->abi_version != CTRT_BACKEND_ABI_VERSION)
+    return ctrt__error_configuration("backend '%s' was built for ABI %u, this library speaks %u",
+                                     backend->name ? backend->name : "?", backend->abi_version,
+                                     CTRT_BACKEND_ABI_VERSION);
+  if (backend->open == NULL || backend->close == NULL || backend->ops == NULL)
+    return ctrt__error_configuration("backend '%s' lacks open, close or its method table",
+                                     backend->name ? backend->name : "?");
+  /* Zero-extend the table: methods the backend predates count as lacking. */
+  size_t size = backend->ops_size < sizeof rt->ops_storage ? backend->ops_size : sizeof rt->ops_storage;
+  memset(&rt->ops_storage, 0, sizeof rt->ops_storage);
+  memcpy(&rt->ops_storage, backend->ops, size);
+  rt->ops = &rt->ops_storage;
+  int rc = missing_required(rt->ops, backend->name);
+  if (rc < 0)
+    return rc;
+  rt->backend = backend;
+  rc = backend->open(&rt->self, rest, options);
+  if (rc < 0) {
+    rt->backend = NULL;
+    return ctrt__backend_result(rc, "open");
+  }
+  return 0;
+}
+
+static int load_plugin(ctrt_runtime *rt, const char *path, const char *rest, const ctrt_open_options *options) {
+  rt->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (rt->library == NULL)
+    return ctrt__error_configuration("cannot load backend library %s: %s", path, dlerror());
+  ctrt_backend_entry_fn entry;
+  /* dlsym returns an object pointer; POSIX guarantees the conversion. */
+  *(void **)&entry = dlsym(rt->library, CTRT_BACKEND_ENTRY_SYMBOL);
+  if (entry == NULL)
+    return ctrt__error_configuration("backend library %s does not export %s()", path, CTRT_BACKEND_ENTRY_SYMBOL);
+  const ctrt_backend *backend = entry();
+  if (backend == NULL)
+    return ctrt__error_configuration("%s() of %s returned NULL", CTRT_BACKEND_ENTRY_SYMBOL, path);
+  return attach_backend(rt, backend, rest, options);
+}
+
+int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options) {
+  ctrt_error_clear();
+  if (out == NULL || uri == NULL)
+    return ctrt__error_invalid_argument("ctrt_open: NULL argument");
+  *out = NULL;
+  if (options != NULL && options->version != CTRT_OPEN_OPTIONS_VERSION)
+    return ctrt__error_invalid_argument("ctrt_open: options version %u, expected %u", options->version,
+                                        CTRT_OPEN_OPTIONS_VERSION);
+  ctrt_runtime *rt = ctrt__calloc(1, sizeof *rt);
+  if (rt == NULL)
+    return ctrt__error_no_memory();
+  int rc = copy_auth(rt, options);
+  const char *colon = strchr(uri, ':');
+  if (rc == 0 && options != NULL && options->backend_library != NULL) {
+    rc = load_plugin(rt, options->backend_library, uri, options);
+  } else if (rc == 0 && colon == NULL) {
+    rc = ctrt__error_invalid_argument("'%s' is not a runtime URI (expected mock:, docker://..., plugin:PATH)", uri);
+  } else if (rc == 0 && strncmp(uri, "plugin:", 7) == 0) {
+    const char *query = strchr(uri + 7, '?');
+    char *path = ctrt__strndup(uri + 7, query ? (size_t)(query - uri - 7) : strlen(uri + 7));
+    rc = path ? load_plugin(rt, path, query ? query + 1 : "", options) : ctrt__error_no_memory();
+    ctrt__free(path);
+  } else if (rc == 0) {
+    size_t scheme_len = (size_t)(colon - uri);
+    const char *rest = colon + 1;
+    if (strncmp(rest, "//", 2) == 0)
+      rest += 2;
+    const ctrt_backend *backend = NULL;
+    for (size_t i = 0; ctrt__builtin_backends[i] != NULL; i++) {
+      const char *name = ctrt__builtin_backends[i]->name;
+      if (strlen(name) == scheme_len && strncmp(name, uri, scheme_len) == 0)
+        backend = ctrt__builtin_backends[i];
+    }
+    if (backend == NULL)
+      rc = ctrt__error_invalid_argument("no backend for '%.*s:' in this build (URI '%s')", (int)scheme_len, uri, uri);
+    else
+      rc = attach_backend(rt, backend, rest, options);
+  }
+  if (rc < 0) {
+    ctrt_close(rt);
+    return rc;
+  }
+  *out = rt;
+  return 0;
+}
+
+int ctrt_open(ctrt_runtime **out, const char *uri) { return ctrt_open_with_options(out, uri, NULL); }
+
+void ctrt_close(ctrt_runtime *rt) {
+  if (rt == NULL)
+    return;
+  if (rt->backend != NULL)
+    rt->backend->close(rt->self);
+  ctrt_container_auth_context_free(rt->auth);
+  ctrt__free(rt->auth_socket_target);
+  if (rt->library != NULL)
+    dlclose(rt->library);
+  ctrt__free(rt);
+}
+
+static bool supports_op(const ctrt_runtime *rt, ctrt_op op, int depth) {
+  const ctrt_op_info *info = ctrt_op_info_get(op);
+  if (info == NULL || depth > CTRT_OP_COUNT)
+    return false;
+  if (ctrt__backend_ops_has(rt->ops, op))
+    return true;
+  switch (info->default_kind) {
+  case CTRT_OP_DEFAULT_EMPTY:
+  case CTRT_OP_DEFAULT_NOOP:
+  case CTRT_OP_DEFAULT_VALUE:
+    return true;
+  case CTRT_OP_DEFAULT_DELEGATE:
+    for (size_t i = 0; i < info->n_delegates; i++)
+      if (!supports_op(rt, info->delegates[i], depth + 1))
+        return false;
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op) { return rt != NULL && supports_op(rt, op, 0); }
+
+const char *ctrt_runtime_backend_name(const ctrt_runtime *rt) { return rt && rt->backend ? rt->backend->name : NULL; }

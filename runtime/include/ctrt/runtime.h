@@ -1,0 +1,64 @@
+/* Opening a runtime: which backend, where, with which options. */
+#ifndef CTRT_RUNTIME_H
+#define CTRT_RUNTIME_H
+
+#include <ctrt/ops.h>
+#include <ctrt/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTRT_OPEN_OPTIONS_VERSION 1
+
+/* Where ZLAYER_SOCKET points inside containers when an auth context is set. */
+#define CTRT_DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
+/* Label naming the managed ContainerId of a container (Docker backends). */
+#define CTRT_DEFAULT_MANAGED_LABEL "com.zlayer.container_id"
+
+typedef struct ctrt_open_options {
+  unsigned int version; /* CTRT_OPEN_OPTIONS_VERSION */
+  /* Injected into every created container (copied; may be NULL). */
+  const ctrt_container_auth_context *auth_context;
+  /* In-container path of the bound auth socket; NULL = the default above. */
+  const char *auth_socket_target;
+  /* Label key of the managed id; NULL = CTRT_DEFAULT_MANAGED_LABEL. */
+  const char *managed_label;
+  /* Load the backend from this shared object instead of the URI's scheme
+   * (see ctrt/plugin.h); NULL = built-in backends only. */
+  const char *backend_library;
+  /* Network backends: 0 = defaults (connect 10 s; requests 120 s; streams
+   * are exempt from the request limit). */
+  unsigned int connect_timeout_ms;
+  unsigned int request_timeout_ms;
+} ctrt_open_options;
+
+#define CTRT_OPEN_OPTIONS_INIT                                                                                         \
+  { .version = CTRT_OPEN_OPTIONS_VERSION }
+
+/*
+ * Open a runtime by URI:
+ *   "mock:"                          the in-memory mock
+ *   "docker://unix:///run/docker.sock", "docker://tcp://127.0.0.1:2375"
+ *   "plugin:/path/libmybackend.so"    a backend loaded at run time, with the
+ *                                     rest of the URI after '?' passed to it
+ * The handle is safe to use from several threads at once.
+ */
+CTRT_API int ctrt_open(ctrt_runtime **out, const char *uri);
+CTRT_API int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options);
+
+/* Close a runtime (NULL-safe). Streams and sessions must be closed first. */
+CTRT_API void ctrt_close(ctrt_runtime *rt);
+
+/* Whether calling op can succeed on this runtime: the backend implements it,
+ * or its default does not fail with CTRT_EUNSUPPORTED. */
+CTRT_API bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op);
+
+/* Name of the runtime's backend ("mock", "docker", or the plugin's name). */
+CTRT_API const char *ctrt_runtime_backend_name(const ctrt_runtime *rt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

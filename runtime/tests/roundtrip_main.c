@@ -1,0 +1,5 @@
+#include "test_support.h"
+
+void roundtrip_register(void);
+
+void test_register(void) { roundtrip_register(); }

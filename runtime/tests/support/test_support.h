@@ -1,0 +1,32 @@
+/* Helpers shared by the CUnit test programs. */
+#ifndef CTRT_TEST_SUPPORT_H
+#define CTRT_TEST_SUPPORT_H
+
+#include <CUnit/CUnit.h>
+#include <ctrt/ctrt.h>
+
+/* Defined by each test program: adds its suites to the CUnit registry. */
+void test_register(void);
+
+/* Assert that a call failed with the given error kind. */
+#define ASSERT_FAILS_WITH(call, expected_kind)                                                                         \
+  do {                                                                                                                 \
+    int rc_ = (call);                                                                                                  \
+    CU_ASSERT_TRUE(rc_ < 0);                                                                                           \
+    CU_ASSERT_EQUAL(rc_, -(int)(expected_kind));                                                                       \
+    CU_ASSERT_EQUAL(ctrt_error_last()->kind, (expected_kind));                                                         \
+  } while (0)
+
+/* Assert success, printing the error when it is not. */
+#define ASSERT_OK(call)                                                                                                \
+  do {                                                                                                                 \
+    int rc_ = (call);                                                                                                  \
+    if (rc_ != 0)                                                                                                      \
+      fprintf(stderr, "\n%s:%d: %s failed: %s (%s)\n", __FILE__, __LINE__, #call, ctrt_error_last()->message,          \
+              ctrt_error_kind_name(ctrt_error_last()->kind));                                                          \
+    CU_ASSERT_EQUAL_FATAL(rc_, 0);                                                                                     \
+  } while (0)
+
+#include <stdio.h>
+
+#endif
