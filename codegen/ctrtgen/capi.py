@@ -197,8 +197,9 @@ class ResultC:
         return None
 
     def must_be_set(self):
-        """Whether a successful backend must have produced *out."""
-        return self.kind == "object" and not self.optional
+        """Whether a successful backend must have produced *out (objects
+        and strings that are not optional)."""
+        return self.kind in ("object", "string") and not self.optional
 
 
 class MethodC:

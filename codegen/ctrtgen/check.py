@@ -4,6 +4,7 @@ Each check raises SpecError at the line of the offending declaration, so
 the message reads `spec/FILE:LINE: error: ...`.
 """
 
+import difflib
 import re
 
 from .errors import SpecError
@@ -11,6 +12,11 @@ from .model import INTEGERS
 
 DATA_KINDS = ("struct", "enum", "union")
 STRING_SCALARS = ("string", "ip")
+
+
+def _did_you_mean(word, choices):
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return " (did you mean '%s'?)" % close[0] if close else ""
 
 
 def _unique(items, what, key=lambda d: d.name):
@@ -32,7 +38,7 @@ def _resolve(ref, table, context, allowed):
         return
     decl = table.get(ref.name)
     if decl is None:
-        raise SpecError(ref.loc, "%s: unknown type '%s'" % (context, ref.name))
+        raise SpecError(ref.loc, "%s: unknown type '%s'%s" % (context, ref.name, _did_you_mean(ref.name, table)))
     if decl.what not in allowed:
         raise SpecError(ref.loc, "%s: '%s' is a %s, not usable here (expected %s)" % (
             context, ref.name, decl.what, " or ".join(allowed)))
@@ -50,7 +56,8 @@ def _check_default(field, owner):
     if field.explicit_required is False and not t.optional and not field.has_default:
         raise SpecError(field.loc, "%s: a non-optional field needs a default to be not required" % where)
     if field.secret and field.required:
-        raise SpecError(field.loc, "%s: a secret field is never serialized, so it cannot be required" % where)
+        raise SpecError(field.loc, "%s: a secret field is never serialized, so it cannot be required "
+                                   "(give it a default, e.g. \"\")" % where)
     if not field.has_default:
         return
     if t.optional:
@@ -133,8 +140,8 @@ def _check_errors(spec):
         names = {f.name for f in err.fields}
         for placeholder in re.findall(r"\{([^}]*)\}", err.message):
             if placeholder not in names:
-                raise SpecError(err.message_loc, "error %s: message names '{%s}', which is not one of its fields" % (
-                    err.name, placeholder))
+                raise SpecError(err.message_loc, "error %s: message names '{%s}', which is not one of its fields (%s)" % (
+                    err.name, placeholder, ", ".join(f.name for f in err.fields) or "it has none"))
 
 
 def _check_input(param, owner, table, result_allowed=False):
@@ -178,7 +185,8 @@ def _check_default_behaviour(method, by_name):
     if kind == "delegate":
         for target in method.delegates:
             if target not in by_name:
-                raise SpecError(loc, "%s: default delegates to missing method '%s'" % (method.name, target))
+                raise SpecError(loc, "%s: default delegates to missing method '%s'%s" % (
+                    method.name, target, _did_you_mean(target, by_name)))
             if target == method.name:
                 raise SpecError(loc, "%s: default delegates to itself" % method.name)
     elif kind == "noop":
@@ -219,8 +227,8 @@ def _check_docker(method):
             root, _, sub = value.source.partition(".")
             param = method.input(root)
             if param is None and root not in bound:
-                raise SpecError(value.loc, "%s: %s takes its value from '%s', which is not an input" % (
-                    method.name, value.name, root))
+                raise SpecError(value.loc, "%s: %s takes its value from '%s', which is not an input (inputs: %s)" % (
+                    method.name, value.name, root, ", ".join(p.name for p in method.inputs) or "none"))
             if sub and param is not None:
                 decl = param.type.base.decl
                 if decl is None or decl.what != "struct" or sub not in [f.name for f in decl.fields]:
@@ -254,7 +262,8 @@ def check(spec):
                         enum.name, variant.name, wire, wires[wire]))
                 wires[wire] = variant.name
         if enum.default is not None and enum.default not in [v.name for v in enum.variants]:
-            raise SpecError(enum.default_loc, "%s: default '%s' is not one of its variants" % (enum.name, enum.default))
+            raise SpecError(enum.default_loc, "%s: default '%s' is not one of its variants (%s)" % (
+                enum.name, enum.default, ", ".join(v.name for v in enum.variants)))
         codes = [v for v in enum.variants if v.docker_code is not None]
         if codes and len(codes) != len(enum.variants):
             raise SpecError(enum.loc, "%s: docker_code must be given for every variant or none" % enum.name)
@@ -291,6 +300,9 @@ def check(spec):
             if stream.item is None:
                 raise SpecError(stream.loc, "%s: a %s stream needs an item type" % (stream.name, stream.kind))
             _resolve(stream.item, table, stream.name, DATA_KINDS)
+            if stream.kind == "typed" and not (stream.item.kind == "named" and stream.item.decl.what in ("struct", "union")):
+                raise SpecError(stream.loc, "%s: a typed stream's item must be a struct or union (items are "
+                                            "allocated and freed one by one), not %s" % (stream.name, stream.item))
         elif stream.item is not None:
             raise SpecError(stream.loc, "%s: a %s stream has no item type" % (stream.name, stream.kind))
 
@@ -321,13 +333,14 @@ def check(spec):
         _check_default_behaviour(method, by_name)
         _check_docker(method)
 
-    # A delegation chain must end somewhere.
+    # A delegation chain must end somewhere. Two delegates may share a
+    # delegate of their own (a diamond); only a path back to itself is a cycle.
+    def follow(method, path):
+        for target in by_name[path[-1]].delegates:
+            if target in path:
+                raise SpecError(method.default_loc, "%s: delegation cycle %s" % (
+                    method.name, " -> ".join(path[path.index(target):] + [target])))
+            follow(method, path + [target])
+
     for method in spec.methods:
-        seen = [method.name]
-        frontier = list(method.delegates)
-        while frontier:
-            target = frontier.pop()
-            if target in seen:
-                raise SpecError(method.default_loc, "%s: delegation cycle through '%s'" % (method.name, target))
-            seen.append(target)
-            frontier.extend(by_name[target].delegates)
+        follow(method, [method.name])

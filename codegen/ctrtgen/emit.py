@@ -30,6 +30,7 @@ OUTPUTS = [
     ("streams.c.j2", "src/streams.c"),
     ("ops.c.j2", "src/ops.c"),
     ("api.c.j2", "src/api.c"),
+    ("probe.c.j2", "src/probe.c"),
     ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
 ]
 
@@ -58,13 +59,18 @@ def load_spec(spec_path, schema_path):
     spec = Spec()
     files = spec_files(spec_path)
     if not files:
-        raise SpecError(Loc(spec_path, 1), "no spec files found")
+        why = "does not exist" if not os.path.exists(spec_path) else "holds no *.yaml spec files (schema.yaml does not count)"
+        raise SpecError(Loc(spec_path, 1), "%s %s" % (spec_path, why))
     for path, display in files:
         doc = load_file(path, display)
-        schema.validate(doc, doc.loc, display)
+        schema.validate(doc, doc.loc)
         spec.add_document(doc)
         spec.files.append(display)
     check(spec)
+    # Methods in the order of the groups the schema lists (the reference's
+    # numbering: images 1-14, lifecycle 15-29, ...), each group in file order.
+    groups = schema_doc["definitions"]["method"]["properties"]["group"]["enum"]
+    spec.methods.sort(key=lambda m: groups.index(m.group))
     return spec
 
 
@@ -107,6 +113,10 @@ def _environment():
         ptr=cnames.ptr,
         const_ptr=cnames.const_ptr,
         comment=lambda text: text.replace("*/", "* /"),
+        # "a, b, \"\"": the wire strings of variants, for messages.
+        wires=lambda variants: ", ".join(v.wire if v.wire else '""' for v in variants),
+        # Text that goes into a printf format verbatim.
+        printf_escape=lambda text: text.replace("%", "%%"),
     )
     return env
 

@@ -73,11 +73,13 @@ def _scalar(display, node):
         return True
     if value == "false":
         return False
-    if lowered in _AMBIGUOUS_BOOL or lowered in ("true", "false", "null"):
+    if lowered in _AMBIGUOUS_BOOL or lowered in ("true", "false"):
         raise SpecError(
             _loc(display, node),
             "ambiguous plain scalar '%s' (a YAML 1.1 boolean); quote it, or write true/false" % value,
         )
+    if lowered == "null":
+        raise SpecError(_loc(display, node), "ambiguous plain scalar '%s' (a null to YAML); quote it, or write null" % value)
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):

@@ -7,6 +7,7 @@ keys the schema does not list are errors, because in a spec an unknown key is
 almost always a misspelt known one.
 """
 
+import difflib
 import re
 
 from .errors import SpecError
@@ -38,6 +39,17 @@ def _describe(value):
     return "object"
 
 
+def _at(where):
+    """How a position is named in messages: a path inside the document
+    (`structs[0].fields[2]`), whose file and line the location gives."""
+    return where or "top level"
+
+
+def _suggest(word, choices):
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return "; did you mean '%s'?" % close[0] if close else ""
+
+
 class Schema:
     def __init__(self, document):
         self.root = document
@@ -48,7 +60,7 @@ class Schema:
             node = self.definitions[node["$ref"]]
         return node
 
-    def validate(self, value, loc, where="document"):
+    def validate(self, value, loc, where=""):
         self._check(value, self.root, loc, where)
 
     def _check(self, value, schema, loc, where):
@@ -63,43 +75,48 @@ class Schema:
                     failures.append(exc)
             # A failure inside a nested value points at the real mistake;
             # failures at this value's own level only say "wrong shape".
-            nested = [f for f in failures if not f.message.startswith(where + ": ")]
+            prefix = _at(where) + ": "
+            nested = [f for f in failures if not f.message.startswith(prefix)]
             if nested:
                 raise max(nested, key=lambda e: e.loc.line)
-            raise SpecError(loc, "%s: matches none of the allowed forms (%s)" % (
-                where, "; ".join(f.message[len(where) + 2:] for f in failures)))
+            reasons = []
+            for f in failures:
+                reason = f.message[len(prefix):]
+                if reason not in reasons:
+                    reasons.append(reason)
+            raise SpecError(loc, "%s: matches none of the allowed forms (%s)" % (_at(where), "; or ".join(reasons)))
         if "enum" in schema:
             if not any(value == e and type(value) is type(e) for e in schema["enum"]):
-                raise SpecError(loc, "%s: '%s' is not one of %s" % (
-                    where, value, ", ".join(str(e) for e in schema["enum"])))
+                raise SpecError(loc, "%s: '%s' is not one of %s%s" % (
+                    _at(where), value, ", ".join(str(e) for e in schema["enum"]), _suggest(value, schema["enum"])))
         if "type" in schema:
             allowed = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             if not any(_TYPES[t](value) for t in allowed):
                 raise SpecError(loc, "%s: expected %s, got %s" % (
-                    where, " or ".join(allowed), _describe(value)))
+                    _at(where), " or ".join(allowed), _describe(value)))
         if "pattern" in schema and isinstance(value, str):
             if not re.search(schema["pattern"], value):
-                raise SpecError(loc, "%s: '%s' does not match %s" % (where, value, schema["pattern"]))
+                raise SpecError(loc, "%s: '%s' does not match %s" % (_at(where), value, schema["pattern"]))
         if isinstance(value, list):
             if "minItems" in schema and len(value) < schema["minItems"]:
-                raise SpecError(loc, "%s: needs at least %d item(s)" % (where, schema["minItems"]))
+                raise SpecError(loc, "%s: needs at least %d item(s)" % (_at(where), schema["minItems"]))
             if "maxItems" in schema and len(value) > schema["maxItems"]:
-                raise SpecError(loc, "%s: allows at most %d item(s)" % (where, schema["maxItems"]))
+                raise SpecError(loc, "%s: allows at most %d item(s)" % (_at(where), schema["maxItems"]))
             if "items" in schema:
                 for index, item in enumerate(value):
                     item_loc = value.loc_of(index) if isinstance(value, LList) else loc
                     self._check(item, schema["items"], item_loc, "%s[%d]" % (where, index))
         if isinstance(value, dict):
             if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-                raise SpecError(loc, "%s: allows at most %d key(s)" % (where, schema["maxProperties"]))
+                raise SpecError(loc, "%s: allows at most %d key(s)" % (_at(where), schema["maxProperties"]))
             for key in schema.get("required", []):
                 if key not in value:
-                    raise SpecError(loc, "%s: missing required key '%s'" % (where, key))
+                    raise SpecError(loc, "%s: missing required key '%s'" % (_at(where), key))
             properties = schema.get("properties", {})
             patterns = schema.get("patternProperties", {})
             for key, item in value.items():
                 key_loc = value.loc_of(key) if isinstance(value, LDict) else loc
-                child = "%s.%s" % (where, key)
+                child = "%s.%s" % (where, key) if where else str(key)
                 if key in properties:
                     self._check(item, properties[key], key_loc, child)
                     continue
@@ -109,4 +126,5 @@ class Schema:
                     continue
                 if "properties" in schema or "patternProperties" in schema or schema.get("type") == "object":
                     known = ", ".join(sorted(properties)) or "none"
-                    raise SpecError(key_loc, "%s: unknown key '%s' (allowed: %s)" % (where, key, known))
+                    raise SpecError(key_loc, "%s: unknown key '%s' (allowed: %s)%s" % (
+                        _at(where), key, known, _suggest(key, properties)))

@@ -63,6 +63,9 @@ int ctrt_byte_source_from_callback(ctrt_byte_source **out, ctrt_read_fn fn, void
 }
 
 int ctrt_byte_source_read(ctrt_byte_source *src, void *buf, size_t cap, size_t *n_read) {
+  /* A public function: an older error must not be mistaken for the
+   * callback's (see SOURCE_CALLBACK below). */
+  ctrt_error_clear();
   if (src == NULL || buf == NULL || n_read == NULL || cap == 0)
     return ctrt__error_invalid_argument("byte_source_read: NULL argument or empty buffer");
   *n_read = 0;

@@ -79,19 +79,18 @@ int ctrt__error_wrap(const char *fmt, ...) {
 int ctrt__error_code(void) { return -(int)slot.error.kind; }
 
 int ctrt__backend_result(int rc, const char *method) {
-  if (rc >= 0)
+  if (rc >= 0) {
+    /* Success: an error the backend recorded on the way (and recovered
+     * from) is not this call's; callers see CTRT_ERROR_NONE. */
+    ctrt_error_clear();
     return 0;
+  }
   if (rc == CTRT_ITEROVER)
     return ctrt__error_internal("%s: the backend returned end-of-iteration outside a stream", method);
-  if (slot.error.kind == CTRT_ERROR_NONE || -(int)slot.error.kind != rc) {
-    ctrt_error_kind kind = (ctrt_error_kind)(-rc);
-    if (rc <= -CTRT_ERROR_KIND_COUNT)
-      kind = CTRT_ERROR_INTERNAL;
-    if (slot.error.kind == CTRT_ERROR_NONE)
-      return ctrt__error_set(kind, 0, "%s failed (%s) without a message from the backend", method,
-                             ctrt_error_kind_name(kind));
-    /* The backend set one error and returned another code: trust the record. */
-    return -(int)slot.error.kind;
-  }
-  return rc;
+  if (slot.error.kind == CTRT_ERROR_NONE || slot.error.kind == CTRT_ERROR_ITERATION_OVER)
+    /* A bare code is no diagnosis: the backend broke its contract. */
+    return ctrt__error_internal("%s: the backend failed without setting an error (it returned %d)", method, rc);
+  /* The record is the backend's account of the failure, whatever code it
+   * returned with it. */
+  return -(int)slot.error.kind;
 }

@@ -31,8 +31,20 @@ void ctrt__jpath_format(const ctrt__jpath *path, char *buf, size_t cap) {
       bool plain = p->key[0] != '\0' && (isalpha((unsigned char)p->key[0]) || p->key[0] == '_');
       for (const char *c = p->key; plain && *c; c++)
         plain = isalnum((unsigned char)*c) || *c == '_';
-      n = plain ? snprintf(buf + used, cap - used, ".%s", p->key)
-                : snprintf(buf + used, cap - used, "[\"%s\"]", p->key);
+      if (plain) {
+        n = snprintf(buf + used, cap - used, ".%s", p->key);
+      } else {
+        /* ["key"], with '"' and '\\' escaped so the path stays unambiguous. */
+        char quoted[256];
+        size_t q = 0;
+        for (const char *c = p->key; *c && q + 3 < sizeof quoted; c++) {
+          if (*c == '"' || *c == '\\')
+            quoted[q++] = '\\';
+          quoted[q++] = *c;
+        }
+        quoted[q] = '\0';
+        n = snprintf(buf + used, cap - used, "[\"%s\"]", quoted);
+      }
     }
     if (n < 0)
       break;

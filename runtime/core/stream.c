@@ -32,6 +32,12 @@ bool ctrt__stream_cancelled(const ctrt__stream *stream) { return atomic_load(&st
 
 static int cancelled_error(void) { return ctrt__error_cancelled("the stream was cancelled by its consumer"); }
 
+/* A producer that fails with a bare code broke its contract (an error item
+ * carries a message): report that rather than an error without a record. */
+static int bare_failure(int rc) {
+  return ctrt__error_internal("the stream failed without setting an error (it returned %d)", rc);
+}
+
 int ctrt__stream_next(void **item, ctrt__stream *s) {
   ctrt_error_clear();
   *item = NULL;
@@ -55,6 +61,8 @@ int ctrt__stream_next(void **item, ctrt__stream *s) {
       s->item_free(produced);
     if (rc == CTRT_ITEROVER)
       ctrt_error_clear();
+    else if (ctrt_error_last()->kind == CTRT_ERROR_NONE)
+      return bare_failure(rc);
     return rc;
   }
   if (produced == NULL) {
@@ -87,6 +95,8 @@ int ctrt__stream_read(ctrt__stream *s, void *buf, size_t cap, size_t *n_read) {
     s->finished = true;
     if (rc == CTRT_ITEROVER)
       ctrt_error_clear();
+    else if (ctrt_error_last()->kind == CTRT_ERROR_NONE)
+      return bare_failure(rc);
     return rc;
   }
   if (*n_read == 0) {

@@ -57,10 +57,17 @@ static int base64_value(char c) {
 int ctrt__base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t len) {
   *out = NULL;
   *out_len = 0;
-  while (len > 0 && text[len - 1] == '=')
+  size_t padding = 0;
+  while (len > 0 && text[len - 1] == '=') {
     len--;
+    padding++;
+  }
   if (len % 4 == 1)
     return ctrt__error_invalid_argument("base64 text has a dangling character");
+  /* Padding is optional, but when present it completes the last group. */
+  if (padding > 0 && (len % 4 == 0 || (len + padding) % 4 != 0))
+    return ctrt__error_invalid_argument("base64 text has %zu padding character(s) after %zu data characters", padding,
+                                        len);
   uint8_t *buf = ctrt__malloc(len / 4 * 3 + 3);
   if (buf == NULL)
     return ctrt__error_no_memory();

@@ -17,7 +17,10 @@
  * the ctrt error machinery (ctrt__error_*): a missing path is
  * CTRT_ENOT_FOUND, a wrong type (file where a directory is needed, a
  * non-empty directory without recursive) CTRT_EINVALID_SPEC, allocation
- * failure CTRT_ENO_MEMORY. Messages name the path.
+ * failure CTRT_ENO_MEMORY. Messages name the path. Creating a path that
+ * already exists (mkdir without parents, symlink, link) is CTRT_ECONFLICT.
+ * Paths longer than 4095 bytes, names longer than 255 and trees deeper
+ * than 256 levels are refused with CTRT_EINVALID_SPEC.
  */
 #ifndef CTRT_MOCK_MEMFS_H
 #define CTRT_MOCK_MEMFS_H
@@ -31,7 +34,8 @@ typedef struct memfs_blob memfs_blob;
 
 /* ---- blobs: immutable shared bytes ---- */
 int memfs_blob_new(memfs_blob **out, const void *data, size_t len); /* copies data */
-/* Takes ownership of data (allocated with ctrt__malloc). */
+/* Takes ownership of data (allocated with ctrt__malloc) on success; on
+ * failure data stays the caller's. */
 int memfs_blob_adopt(memfs_blob **out, void *data, size_t len);
 memfs_blob *memfs_blob_ref(memfs_blob *blob);
 void memfs_blob_unref(memfs_blob *blob); /* NULL-safe */
@@ -51,6 +55,8 @@ typedef struct memfs_stat {
   int64_t size; /* file: content length; symlink: target length; dir: 4096 */
   ctrt_timestamp mtime;
   char link_target[4096]; /* symlinks: the target as stored; else "" */
+  uint64_t ino;           /* same node (hard links) <=> same ino */
+  uint32_t nlink;         /* hard links; directories: 2 + subdirectories */
 } memfs_stat;
 
 /* follow = false stats a final symlink itself (lstat). */
@@ -78,6 +84,14 @@ int memfs_remove(memfs *fs, const char *path, bool recursive);
 /* Set mtime (touch); creates an empty file when missing and create is set. */
 int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, uint32_t uid, uint32_t gid);
 int memfs_chmod(memfs *fs, const char *path, uint32_t perm);
+/* A hard link, as link(2): newpath (which must not exist) names the node of
+ * oldpath (a final symlink is linked itself, not followed); directories
+ * cannot be linked. */
+int memfs_link(memfs *fs, const char *oldpath, const char *newpath);
+/* Move or rename, as rename(2): an existing newpath is replaced (a
+ * directory only by a directory, and only an empty one); a directory cannot
+ * move into itself. Final symlinks are not followed. */
+int memfs_rename(memfs *fs, const char *oldpath, const char *newpath);
 
 /* Names in a directory (following symlinks to it), sorted bytewise, without
  * "." and "..". *names is an array of new strings; free with
@@ -135,8 +149,9 @@ typedef enum memfs_tar_scope {
   MEMFS_TAR_ROOT,
 } memfs_tar_scope;
 
-/* Takes ownership of fs (pass a clone: the reader outlives the caller's
- * lock). Missing path: CTRT_ENOT_FOUND. */
+/* Takes ownership of fs, also when it fails (pass a clone: the reader
+ * outlives the caller's lock). Missing path: CTRT_ENOT_FOUND. Hard links
+ * inside the archived tree become tar hard-link entries. */
 int memfs_tar_reader_new(memfs_tar_reader **out, memfs *fs, const char *path, memfs_tar_scope scope);
 /* Fill buf with the next 1..cap bytes of the (uncompressed, ustar/pax) tar:
  * 0, or CTRT_ITEROVER after the end-of-archive blocks. Memory stays bounded by
@@ -159,7 +174,8 @@ typedef struct memfs_change {
  * only the topmost deleted one), every path whose type, contents, mode,
  * owner or link target changed (C), and every directory containing an added,
  * deleted or changed entry (C; never "/"). Sorted by path. *changes is a new
- * array; free with memfs_changes_free.
+ * array; free with memfs_changes_free. As with Docker's copy-up, a new mtime
+ * (touch, or a rewrite with the same bytes) also counts as a change.
  */
 int memfs_diff(const memfs *base, const memfs *current, memfs_change **changes, size_t *n);
 void memfs_changes_free(memfs_change *changes, size_t n);

@@ -9,6 +9,7 @@
 #include <ctrt/exec_handle.h>
 #include <ctrt/identity.h>
 #include <ctrt/json.h>
+#include <ctrt/mock.h>
 #include <ctrt/ops.h>
 #include <ctrt/runtime.h>
 #include <ctrt/streams.h>

@@ -1,0 +1,260 @@
+/*
+ * memfs differences: Docker's `changes` (what an overlay upper directory
+ * would hold, as OverlayChanges reports it) and the image layer that
+ * `commit` stores.
+ */
+#include "memfs_internal.h"
+
+#include "gen_internal.h"
+
+#include <stdlib.h>
+
+/* A change and the current node at its path (NULL for deletions), so the
+ * layer writer needs no lookups. */
+typedef struct change_item {
+  memfs_change change;
+  const memfs_node *node;
+} change_item;
+
+typedef struct change_list {
+  change_item *items;
+  size_t n, cap;
+} change_list;
+
+typedef struct path_buf {
+  char *text;
+  size_t len, cap;
+} path_buf;
+
+static int path_push(path_buf *p, const char *name) {
+  size_t need = p->len + strlen(name) + 2;
+  if (need > p->cap) {
+    size_t cap = p->cap ? p->cap : 256;
+    while (cap < need)
+      cap *= 2;
+    char *grown = ctrt__realloc(p->text, cap);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    p->text = grown;
+    p->cap = cap;
+  }
+  p->text[p->len++] = '/';
+  strcpy(p->text + p->len, name);
+  p->len += strlen(name);
+  return 0;
+}
+
+static void path_pop(path_buf *p, size_t len) {
+  p->len = len;
+  if (p->text)
+    p->text[len] = '\0';
+}
+
+static int add_change(change_list *l, const char *path, ctrt_filesystem_change_kind kind, const memfs_node *node) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 32;
+    change_item *grown = ctrt__realloc(l->items, cap * sizeof *grown);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    l->items = grown;
+    l->cap = cap;
+  }
+  char *copy = ctrt__strdup(path);
+  if (copy == NULL)
+    return ctrt__error_no_memory();
+  l->items[l->n++] = (change_item){{copy, kind}, node};
+  return 0;
+}
+
+/* The node's own differences: type, permissions, owner, mtime (a copy-up
+ * in Docker), contents, link target. Not a directory's entries. */
+static bool node_changed(const memfs_node *a, const memfs_node *b) {
+  if (a->mode != b->mode || a->uid != b->uid || a->gid != b->gid)
+    return true;
+  if (a->mtime.seconds != b->mtime.seconds || a->mtime.nanos != b->mtime.nanos)
+    return true;
+  if (memfs_is_reg(a))
+    return a->blob != b->blob &&
+           (a->blob->len != b->blob->len || memcmp(memfs_blob_data(a->blob), memfs_blob_data(b->blob), a->blob->len));
+  if (memfs_is_lnk(a))
+    return strcmp(a->target, b->target) != 0;
+  return false;
+}
+
+/* Everything below an added directory is added too. */
+static int add_all(change_list *l, const memfs_node *dir, path_buf *p) {
+  for (size_t i = 0; i < dir->n_entries; i++) {
+    size_t keep = p->len;
+    int rc = path_push(p, dir->entries[i].name);
+    if (rc == 0)
+      rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_ADDED, dir->entries[i].node);
+    if (rc == 0 && memfs_is_dir(dir->entries[i].node))
+      rc = add_all(l, dir->entries[i].node, p);
+    path_pop(p, keep);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Compare two directories' entries (both sorted); *changed tells whether
+ * anything inside differs, which makes the directory itself changed. */
+static int diff_dir(change_list *l, const memfs_node *b, const memfs_node *c, path_buf *p, bool *changed) {
+  size_t i = 0, j = 0;
+  *changed = false;
+  while (i < b->n_entries || j < c->n_entries) {
+    int cmp = i == b->n_entries ? 1 : j == c->n_entries ? -1 : strcmp(b->entries[i].name, c->entries[j].name);
+    const memfs_dirent *db = cmp <= 0 ? &b->entries[i] : NULL;
+    const memfs_dirent *dc = cmp >= 0 ? &c->entries[j] : NULL;
+    size_t keep = p->len;
+    int rc = path_push(p, (db ? db : dc)->name);
+    if (rc == 0) {
+      if (dc == NULL) {
+        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_DELETED, NULL);
+        *changed = true;
+      } else if (db == NULL) {
+        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_ADDED, dc->node);
+        if (rc == 0 && memfs_is_dir(dc->node))
+          rc = add_all(l, dc->node, p);
+        *changed = true;
+      } else if (memfs_is_dir(db->node) && memfs_is_dir(dc->node)) {
+        bool inner = false;
+        rc = diff_dir(l, db->node, dc->node, p, &inner);
+        if (rc == 0 && (inner || node_changed(db->node, dc->node))) {
+          rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node);
+          *changed = true;
+        }
+      } else if (node_changed(db->node, dc->node)) {
+        /* A new type is a change of the path; a new directory's contents
+         * are all added (an opaque directory in overlay terms). */
+        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node);
+        if (rc == 0 && memfs_is_dir(dc->node))
+          rc = add_all(l, dc->node, p);
+        *changed = true;
+      }
+    }
+    path_pop(p, keep);
+    if (rc < 0)
+      return rc;
+    if (db)
+      i++;
+    if (dc)
+      j++;
+  }
+  return 0;
+}
+
+static int change_cmp(const void *a, const void *b) {
+  return strcmp(((const change_item *)a)->change.path, ((const change_item *)b)->change.path);
+}
+
+static void list_free(change_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    ctrt__free(l->items[i].change.path);
+  ctrt__free(l->items);
+}
+
+/* All changes, sorted by path. */
+static int collect(const memfs *base, const memfs *current, change_list *l) {
+  memset(l, 0, sizeof *l);
+  path_buf p = {0};
+  bool changed = false;
+  int rc = diff_dir(l, base->root, current->root, &p, &changed);
+  ctrt__free(p.text);
+  if (rc < 0) {
+    list_free(l);
+    return rc;
+  }
+  if (l->n > 1)
+    qsort(l->items, l->n, sizeof *l->items, change_cmp);
+  return 0;
+}
+
+void memfs_changes_free(memfs_change *changes, size_t n) {
+  if (changes == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    ctrt__free(changes[i].path);
+  ctrt__free(changes);
+}
+
+int memfs_diff(const memfs *base, const memfs *current, memfs_change **changes, size_t *n) {
+  if (base == NULL || current == NULL || changes == NULL || n == NULL)
+    return ctrt__error_invalid_argument("memfs_diff: NULL argument");
+  change_list l;
+  int rc = collect(base, current, &l);
+  if (rc < 0)
+    return rc;
+  memfs_change *out = ctrt__calloc(l.n ? l.n : 1, sizeof *out);
+  if (out == NULL) {
+    list_free(&l);
+    return ctrt__error_no_memory();
+  }
+  for (size_t i = 0; i < l.n; i++)
+    out[i] = l.items[i].change; /* the paths move over */
+  ctrt__free(l.items);
+  *changes = out;
+  *n = l.n;
+  return 0;
+}
+
+static void free_string(void *p) { ctrt__free(p); }
+
+static int diff_tar_entries(memfs_tar_out *t, const memfs *base, const memfs *current, const change_list *l) {
+  const memfs_node *br = base->root, *cr = current->root;
+  int rc = 0;
+  /* The root is never a change, but its metadata travels as "./". */
+  if (br->mode != cr->mode || br->uid != cr->uid || br->gid != cr->gid)
+    rc = memfs_tar_out_entry(t, "./", cr, NULL);
+  memfs_pmap links = {0}; /* node -> name of its first entry in this layer */
+  for (size_t i = 0; rc == 0 && i < l->n; i++) {
+    const char *path = l->items[i].change.path + 1; /* relative names */
+    const memfs_node *node = l->items[i].node;
+    char *name;
+    if (node == NULL) {
+      const char *slash = strrchr(path, '/');
+      name = slash ? ctrt__sprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1) : ctrt__sprintf(".wh.%s", path);
+      rc = name ? memfs_tar_out_empty_file(t, name) : ctrt__error_no_memory();
+      ctrt__free(name);
+      continue;
+    }
+    if ((name = ctrt__sprintf("%s%s", path, memfs_is_dir(node) ? "/" : "")) == NULL) {
+      rc = ctrt__error_no_memory();
+      break;
+    }
+    const char *hardlink = NULL;
+    if (!memfs_is_dir(node) && node->nlink > 1) {
+      hardlink = memfs_pmap_get(&links, node);
+      if (hardlink == NULL && memfs_pmap_put(&links, node, name) < 0) {
+        ctrt__free(name);
+        rc = ctrt__error_no_memory();
+        break;
+      }
+    }
+    rc = memfs_tar_out_entry(t, name, node, hardlink);
+    if (memfs_pmap_get(&links, node) != name)
+      ctrt__free(name); /* else the map owns it */
+  }
+  memfs_pmap_clear(&links, free_string);
+  return rc;
+}
+
+int memfs_diff_tar(const memfs *base, const memfs *current, memfs_blob **out) {
+  if (out == NULL)
+    return ctrt__error_invalid_argument("memfs_diff_tar: NULL argument");
+  if (base == NULL || current == NULL)
+    return ctrt__error_invalid_argument("memfs_diff_tar: NULL argument");
+  change_list l;
+  int rc = collect(base, current, &l);
+  if (rc < 0)
+    return rc;
+  memfs_tar_out *t = NULL;
+  rc = memfs_tar_out_new(&t);
+  if (rc == 0)
+    rc = diff_tar_entries(t, base, current, &l);
+  if (rc == 0)
+    rc = memfs_tar_out_finish(t, out);
+  memfs_tar_out_free(t);
+  list_free(&l);
+  return rc;
+}

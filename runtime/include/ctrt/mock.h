@@ -1,0 +1,45 @@
+/*
+ * The mock backend's scripting and set-up hooks (for runtimes opened with
+ * ctrt_open(&rt, "mock:")). Each fails with CTRT_EINVALID_ARGUMENT on a
+ * runtime of another backend.
+ *
+ * Scripted items are queued per container (by ContainerId, which need not
+ * exist yet) or per image reference, first in first out, and the streaming
+ * methods drain them before anything the mock produces itself: logs_stream
+ * yields queued chunks (a queued error ends the stream with that error),
+ * stats_stream queued samples, pull_image_stream queued progress events.
+ */
+#ifndef CTRT_MOCK_H
+#define CTRT_MOCK_H
+
+#include <ctrt/bytes.h>
+#include <ctrt/error.h>
+#include <ctrt/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+CTRT_API int ctrt_mock_push_log_chunk(ctrt_runtime *rt, const ctrt_container_id *id, const ctrt_log_chunk *chunk);
+CTRT_API int ctrt_mock_push_log_error(ctrt_runtime *rt, const ctrt_container_id *id, ctrt_error_kind kind,
+                                      const char *message);
+CTRT_API int ctrt_mock_push_stats_sample(ctrt_runtime *rt, const ctrt_container_id *id,
+                                         const ctrt_stats_sample *sample);
+CTRT_API int ctrt_mock_push_pull_progress(ctrt_runtime *rt, const char *image, const ctrt_pull_progress *event);
+
+/*
+ * Serve the image of a docker-archive tar (the first image of its manifest)
+ * at reference ("127.0.0.1:5000/ctrt/busybox:latest") for pulls. With a
+ * username, pulls must present those credentials (RegistryAuth).
+ */
+CTRT_API int ctrt_mock_registry_add(ctrt_runtime *rt, const char *reference, ctrt_byte_source *docker_archive,
+                                    const char *username, const char *password);
+
+/* Add an entry to the catalogue search_images searches. */
+CTRT_API int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,242 @@
+/* Docker-specific wire helpers: registry auth header, archive path-stat
+ * header, error bodies, escaping. */
+#include "transport/transport.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- X-Registry-Auth ---- */
+
+static int put_field(json_t *obj, const char *key, const char *value, const char *label) {
+  if (value == NULL || value[0] == '\0')
+    return 0;
+  /* Never echo the value: it may be the password. */
+  if (!ctrt__utf8_valid(value, strlen(value)))
+    return ctrt__error_invalid_argument("registry auth: the %s is not valid UTF-8", label);
+  json_t *s = json_string(value);
+  if (s == NULL || json_object_set_new(obj, key, s) != 0)
+    return ctrt__error_no_memory();
+  return 0;
+}
+
+int ctrt__docker_registry_auth(char **out, const char *username, const char *password, const char *server_address) {
+  if (out == NULL)
+    return ctrt__error_invalid_argument("registry auth: out must not be NULL");
+  *out = NULL;
+  json_t *obj = json_object();
+  if (obj == NULL)
+    return ctrt__error_no_memory();
+  int rc = put_field(obj, "username", username, "user name");
+  if (rc == 0)
+    rc = put_field(obj, "password", password, "password");
+  if (rc == 0)
+    rc = put_field(obj, "serveraddress", server_address, "server address");
+  char *text = rc == 0 ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(obj);
+  if (rc < 0)
+    return rc;
+  if (text == NULL)
+    return ctrt__error_no_memory();
+  size_t len = strlen(text);
+  char *b64 = ctrt__base64_encode(text, len, true);
+  explicit_bzero(text, len);
+  free(text); /* jansson's allocator is malloc */
+  if (b64 == NULL)
+    return ctrt__error_no_memory();
+  /* Docker decodes with Go's base64.URLEncoding, which wants padding. */
+  size_t b64_len = strlen(b64);
+  size_t pad = (4 - b64_len % 4) % 4;
+  char *padded = ctrt__malloc(b64_len + pad + 1);
+  if (padded == NULL) {
+    explicit_bzero(b64, b64_len);
+    ctrt__free(b64);
+    return ctrt__error_no_memory();
+  }
+  memcpy(padded, b64, b64_len);
+  memset(padded + b64_len, '=', pad);
+  padded[b64_len + pad] = '\0';
+  explicit_bzero(b64, b64_len);
+  ctrt__free(b64);
+  *out = padded;
+  return 0;
+}
+
+/* ---- X-Docker-Container-Path-Stat ---- */
+
+/* Go os.FileMode bits. */
+#define GO_MODE_DIR (UINT64_C(1) << 31)
+#define GO_MODE_SYMLINK (UINT64_C(1) << 27)
+#define GO_MODE_DEVICE (UINT64_C(1) << 26)
+#define GO_MODE_NAMED_PIPE (UINT64_C(1) << 25)
+#define GO_MODE_SOCKET (UINT64_C(1) << 24)
+#define GO_MODE_SETUID (UINT64_C(1) << 23)
+#define GO_MODE_SETGID (UINT64_C(1) << 22)
+#define GO_MODE_CHAR_DEVICE (UINT64_C(1) << 21)
+#define GO_MODE_STICKY (UINT64_C(1) << 20)
+
+uint32_t ctrt__docker_file_mode_to_posix(uint64_t go_mode) {
+  uint32_t mode = (uint32_t)(go_mode & 0777);
+  if (go_mode & GO_MODE_DIR)
+    mode |= S_IFDIR;
+  else if (go_mode & GO_MODE_SYMLINK)
+    mode |= S_IFLNK;
+  else if (go_mode & GO_MODE_CHAR_DEVICE) /* Go sets Device too for these */
+    mode |= S_IFCHR;
+  else if (go_mode & GO_MODE_DEVICE)
+    mode |= S_IFBLK;
+  else if (go_mode & GO_MODE_NAMED_PIPE)
+    mode |= S_IFIFO;
+  else if (go_mode & GO_MODE_SOCKET)
+    mode |= S_IFSOCK;
+  else
+    mode |= S_IFREG;
+  if (go_mode & GO_MODE_SETUID)
+    mode |= S_ISUID;
+  if (go_mode & GO_MODE_SETGID)
+    mode |= S_ISGID;
+  if (go_mode & GO_MODE_STICKY)
+    mode |= S_ISVTX;
+  return mode;
+}
+
+static int stat_error(const char *what) {
+  return ctrt__error_internal("X-Docker-Container-Path-Stat from the daemon: %s", what);
+}
+
+int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value) {
+  if (out == NULL)
+    return ctrt__error_invalid_argument("path_stat_decode: out must not be NULL");
+  *out = NULL;
+  if (header_value == NULL)
+    return stat_error("the header is missing");
+  size_t len = strlen(header_value);
+  while (len > 0 && (header_value[len - 1] == ' ' || header_value[len - 1] == '\r' || header_value[len - 1] == '\n'))
+    len--;
+  while (len > 0 && header_value[0] == ' ') {
+    header_value++;
+    len--;
+  }
+  uint8_t *raw = NULL;
+  size_t raw_len = 0;
+  if (ctrt__base64_decode(&raw, &raw_len, header_value, len) < 0)
+    return stat_error("not base64");
+  json_error_t err;
+  json_t *j = json_loadb((const char *)raw, raw_len, 0, &err);
+  ctrt__free(raw);
+  if (j == NULL || !json_is_object(j)) {
+    json_decref(j);
+    return stat_error("not a JSON object");
+  }
+  json_t *name = json_object_get(j, "name");
+  json_t *size = json_object_get(j, "size");
+  json_t *mode = json_object_get(j, "mode");
+  json_t *mtime = json_object_get(j, "mtime");
+  json_t *link = json_object_get(j, "linkTarget");
+  int rc = 0;
+  if (!json_is_string(name))
+    rc = stat_error("\"name\" is missing or not a string");
+  else if (!json_is_integer(size))
+    rc = stat_error("\"size\" is missing or not an integer");
+  else if (!json_is_integer(mode) || json_integer_value(mode) < 0)
+    rc = stat_error("\"mode\" is missing or not a non-negative integer");
+  else if (mtime != NULL && !json_is_string(mtime))
+    rc = stat_error("\"mtime\" is not a string");
+  else if (link != NULL && !json_is_null(link) && !json_is_string(link))
+    rc = stat_error("\"linkTarget\" is not a string");
+  ctrt_path_stat *ps = NULL;
+  if (rc == 0) {
+    ps = ctrt__calloc(1, sizeof *ps);
+    if (ps == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  if (rc == 0) {
+    ps->name = ctrt__strdup(json_string_value(name));
+    ps->size = (int64_t)json_integer_value(size);
+    ps->mode = ctrt__docker_file_mode_to_posix((uint64_t)json_integer_value(mode));
+    ps->link_target = ctrt__strdup(json_is_string(link) ? json_string_value(link) : "");
+    /* Docker sends the container's local time; keep one form: UTC. */
+    const char *t = mtime ? json_string_value(mtime) : "";
+    ctrt_timestamp ts;
+    char buf[64];
+    if (t[0] != '\0' && ctrt__timestamp_parse(&ts, t) == 0 && ctrt__timestamp_format(buf, sizeof buf, &ts) == 0)
+      ps->mtime = ctrt__strdup(buf);
+    else
+      ps->mtime = ctrt__strdup(t);
+    if (ps->name == NULL || ps->link_target == NULL || ps->mtime == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  json_decref(j);
+  if (rc < 0) {
+    ctrt_path_stat_free(ps);
+    return rc;
+  }
+  *out = ps;
+  return 0;
+}
+
+/* ---- error bodies ---- */
+
+int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context) {
+  ctrt_error_kind kind = ctrt__error_kind_for_http(status);
+  char text[512];
+  text[0] = '\0';
+  if (body != NULL && len > 0) {
+    json_error_t err;
+    json_t *j = json_loadb(body, len, 0, &err);
+    const char *message = json_string_value(json_object_get(j, "message"));
+    if (message != NULL) {
+      snprintf(text, sizeof text, "%s", message);
+    } else {
+      /* Not Docker's JSON (a proxy, another server): keep its text, on one
+       * line, trimmed. */
+      size_t o = 0;
+      for (size_t i = 0; i < len && o + 1 < sizeof text; i++) {
+        unsigned char c = (unsigned char)body[i];
+        char put = c < ' ' || c == 0x7f ? ' ' : (char)c;
+        if (put == ' ' && (o == 0 || text[o - 1] == ' '))
+          continue;
+        text[o++] = put;
+      }
+      while (o > 0 && text[o - 1] == ' ')
+        o--;
+      text[o] = '\0';
+    }
+    json_decref(j);
+  }
+  if (text[0] == '\0')
+    snprintf(text, sizeof text, "no message from the Docker daemon"); /* HEAD answers have no body */
+  if (context != NULL && context[0] != '\0')
+    return ctrt__error_set(kind, status, "%s (HTTP %d from %s)", text, status, context);
+  return ctrt__error_set(kind, status, "%s (HTTP %d)", text, status);
+}
+
+/* ---- escaping ---- */
+
+char *ctrt__http_escape(const char *text) {
+  if (text == NULL) {
+    ctrt__error_invalid_argument("http_escape: text must not be NULL");
+    return NULL;
+  }
+  static const char hex[] = "0123456789ABCDEF";
+  size_t len = strlen(text);
+  char *out = ctrt__malloc(len * 3 + 1);
+  if (out == NULL) {
+    ctrt__error_no_memory();
+    return NULL;
+  }
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    unsigned char c = *p;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out[o++] = (char)c;
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}

@@ -1,0 +1,198 @@
+/* JSON-lines progress streams: values one per line or back to back. A small
+ * scanner finds where each value ends (brackets, strings, escapes), keeping
+ * its state between feeds so split input is never rescanned; jansson then
+ * parses exactly that slice. */
+#include "transport/transport.h"
+
+#define READ_CHUNK ((size_t)16 * 1024)
+
+struct ctrt__jsonl {
+  char *buf;
+  size_t len, cap;
+  size_t start; /* first byte of the current value (or of unread input) */
+  size_t scan;  /* next byte to scan */
+  size_t max;
+  size_t consumed; /* bytes dropped before buf[0], for messages */
+  /* scanner */
+  bool started, in_string, escape;
+  char kind; /* 'b' bracketed, 's' string, 'a' atom (number, true, null...) */
+  size_t depth;
+};
+
+int ctrt__jsonl_new(ctrt__jsonl **out, size_t max_message) {
+  if (out == NULL)
+    return ctrt__error_invalid_argument("jsonl_new: out must not be NULL");
+  *out = ctrt__calloc(1, sizeof **out);
+  if (*out == NULL)
+    return ctrt__error_no_memory();
+  (*out)->max = max_message ? max_message : CTRT__JSONL_MAX_MESSAGE;
+  return 0;
+}
+
+void ctrt__jsonl_free(ctrt__jsonl *d) {
+  if (d == NULL)
+    return;
+  ctrt__free(d->buf);
+  ctrt__free(d);
+}
+
+/* Drop consumed bytes so the buffer only holds the current value. */
+static void compact(ctrt__jsonl *d) {
+  if (d->start == 0)
+    return;
+  memmove(d->buf, d->buf + d->start, d->len - d->start);
+  d->len -= d->start;
+  d->scan -= d->start;
+  d->consumed += d->start;
+  d->start = 0;
+}
+
+static int reserve(ctrt__jsonl *d, size_t extra) {
+  compact(d);
+  if (d->len + extra <= d->cap)
+    return 0;
+  size_t cap = d->cap ? d->cap : 4096;
+  while (cap < d->len + extra)
+    cap *= 2;
+  char *grown = ctrt__realloc(d->buf, cap);
+  if (grown == NULL)
+    return ctrt__error_no_memory();
+  d->buf = grown;
+  d->cap = cap;
+  return 0;
+}
+
+int ctrt__jsonl_feed(ctrt__jsonl *d, const void *data, size_t len) {
+  if (d == NULL || (data == NULL && len > 0))
+    return ctrt__error_invalid_argument("jsonl_feed: NULL argument");
+  if (len == 0)
+    return 0;
+  int rc = reserve(d, len);
+  if (rc < 0)
+    return rc;
+  memcpy(d->buf + d->len, data, len);
+  d->len += len;
+  return 0;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Scan on; returns the end (exclusive) of a complete value, or 0. */
+static size_t scan(ctrt__jsonl *d) {
+  while (d->scan < d->len) {
+    char c = d->buf[d->scan];
+    if (!d->started) {
+      if (is_space(c)) {
+        d->scan++;
+        d->start = d->scan;
+        continue;
+      }
+      d->started = true;
+      d->scan++;
+      if (c == '{' || c == '[') {
+        d->kind = 'b';
+        d->depth = 1;
+      } else if (c == '"') {
+        d->kind = 's';
+        d->in_string = true;
+      } else {
+        d->kind = 'a';
+      }
+      continue;
+    }
+    if (d->kind == 'a') {
+      if (is_space(c) || c == '{' || c == '[' || c == '"')
+        return d->scan;
+      d->scan++;
+      continue;
+    }
+    d->scan++;
+    if (d->in_string) {
+      if (d->escape)
+        d->escape = false;
+      else if (c == '\\')
+        d->escape = true;
+      else if (c == '"') {
+        d->in_string = false;
+        if (d->kind == 's')
+          return d->scan;
+      }
+      continue;
+    }
+    if (c == '"') {
+      d->in_string = true;
+    } else if (c == '{' || c == '[') {
+      d->depth++;
+    } else if (c == '}' || c == ']') {
+      if (--d->depth == 0)
+        return d->scan;
+    }
+  }
+  return 0;
+}
+
+int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
+  if (d == NULL || out == NULL)
+    return ctrt__error_invalid_argument("jsonl_take: NULL argument");
+  *out = NULL;
+  size_t end = scan(d);
+  if (end == 0) {
+    if (d->started && d->len - d->start > d->max)
+      return ctrt__error_internal("a JSON message in the progress stream exceeds %zu bytes (at stream offset %zu); "
+                                  "the stream is corrupt or not JSON lines",
+                                  d->max, d->consumed + d->start);
+    if (!d->started)
+      d->start = d->scan = d->len; /* only whitespace so far: drop it */
+    return 0;
+  }
+  if (end - d->start > d->max)
+    return ctrt__error_internal("a JSON message in the progress stream exceeds %zu bytes (at stream offset %zu)",
+                                d->max, d->consumed + d->start);
+  json_error_t err;
+  json_t *value = json_loadb(d->buf + d->start, end - d->start, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+  if (value == NULL)
+    return ctrt__error_internal("invalid JSON in the progress stream at offset %zu: %s",
+                                d->consumed + d->start + (size_t)(err.position > 0 ? err.position : 0), err.text);
+  d->start = d->scan = end;
+  d->started = d->in_string = d->escape = false;
+  d->depth = 0;
+  *out = value;
+  return 1;
+}
+
+int ctrt__jsonl_finish(const ctrt__jsonl *d) {
+  if (d == NULL)
+    return ctrt__error_invalid_argument("jsonl_finish: NULL argument");
+  for (size_t i = d->start; i < d->len; i++)
+    if (!is_space(d->buf[i]))
+      return ctrt__error_network("the progress stream ended in the middle of a JSON message (at offset %zu)",
+                                 d->consumed + i);
+  return 0;
+}
+
+int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out) {
+  if (out)
+    *out = NULL;
+  if (d == NULL || pull == NULL || out == NULL)
+    return ctrt__error_invalid_argument("jsonl_next: NULL argument");
+  for (;;) {
+    int rc = ctrt__jsonl_take(d, out);
+    if (rc < 0)
+      return rc;
+    if (rc == 1)
+      return 0;
+    /* The buffer holds at most the current value (<= max) plus one read. */
+    rc = reserve(d, READ_CHUNK);
+    if (rc < 0)
+      return rc;
+    size_t n = 0;
+    rc = pull(ctx, d->buf + d->len, READ_CHUNK, &n);
+    if (rc == CTRT_ITEROVER) {
+      rc = ctrt__jsonl_finish(d);
+      return rc < 0 ? rc : CTRT_ITEROVER;
+    }
+    if (rc < 0)
+      return rc;
+    d->len += n;
+  }
+}

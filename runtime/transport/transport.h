@@ -1,0 +1,305 @@
+/*
+ * Transport of the Docker backend (internal, not installed): HTTP/1.1 over
+ * unix sockets, TCP and TLS (libcurl), API version negotiation, buffered and
+ * streamed requests, hijacked connections (exec/attach), and Docker's wire
+ * framings (multiplexed stdcopy frames, JSON-lines progress streams).
+ *
+ * Conventions: functions return 0 or a negative CTRT_E* code with the error
+ * set (kind, message, HTTP status when there was one); readers return
+ * CTRT_ITEROVER at the end; outputs belong to the caller; frees are NULL-safe.
+ *
+ * Threads: a client may be used by any number of threads at once. A stream
+ * or a hijacked connection belongs to one thread, except that _cancel may be
+ * called from any thread and a connection may be read by one thread while
+ * another writes to it.
+ */
+#ifndef CTRT_TRANSPORT_H
+#define CTRT_TRANSPORT_H
+
+#include "gen_internal.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ====================================================================== */
+/* Endpoints and configuration                                            */
+/* ====================================================================== */
+
+/* The newest Docker Engine API version this transport speaks. */
+#define CTRT__DOCKER_API_VERSION "1.41"
+#define CTRT__DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+#define CTRT__HTTP_CONNECT_TIMEOUT_MS 10000L
+#define CTRT__HTTP_REQUEST_TIMEOUT_MS 120000L
+
+typedef struct ctrt__docker_config {
+  /* "unix:///path", "tcp://host[:port]", "http://host:port" or
+   * "https://host:port". tcp:// means https:// when tls is set; a missing
+   * port is 2375 (2376 with TLS). The caller may replace it (free + strdup)
+   * after ctrt__docker_config_from_env. */
+  char *host;
+  bool tls;        /* talk HTTPS to tcp:// hosts */
+  bool tls_verify; /* verify the daemon's certificate (ca_file, else the system store) */
+  char *ca_file;   /* PEM files; NULL when unused */
+  char *cert_file; /* client certificate, with key_file */
+  char *key_file;
+  char *api_version;       /* pinned "1.40" (no negotiation); NULL = negotiate */
+  long connect_timeout_ms; /* 0 = CTRT__HTTP_CONNECT_TIMEOUT_MS */
+  long request_timeout_ms; /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
+} ctrt__docker_config;
+
+/* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),
+ * DOCKER_TLS_VERIFY (non-empty: TLS with verification), DOCKER_CERT_PATH
+ * (ca.pem, cert.pem, key.pem; default ~/.docker; non-empty alone means TLS
+ * without verification, like the Go client), DOCKER_API_VERSION (pin).
+ * Certificate files are used only when they exist. Clears *out first; on
+ * failure *out is left cleared. */
+int ctrt__docker_config_from_env(ctrt__docker_config *out);
+/* Free the strings and zero the struct (NULL-safe). */
+void ctrt__docker_config_clear(ctrt__docker_config *cfg);
+
+/* ====================================================================== */
+/* Client                                                                 */
+/* ====================================================================== */
+
+typedef struct ctrt__http_client ctrt__http_client;
+
+/* Validate the configuration (copied) and create a client; connects lazily. */
+int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cfg);
+/* Release the caller's reference (NULL-safe). Open streams keep the client
+ * alive until they are freed; hijacked connections do not need it. */
+void ctrt__http_client_free(ctrt__http_client *client);
+/* The host as configured ("unix:///var/run/docker.sock"), for messages. */
+const char *ctrt__http_client_host(const ctrt__http_client *client);
+
+/* Negotiate the API version now: GET /_ping (Api-Version header), else GET
+ * /version (ApiVersion); the lower of the daemon's and ours. Versioned
+ * requests do this on first use anyway; call it to fail early. Retried on
+ * the next request after a failure. */
+int ctrt__docker_negotiate(ctrt__http_client *client);
+/* The version in use ("1.41"), or NULL before a successful negotiation. */
+const char *ctrt__docker_api_version(const ctrt__http_client *client);
+
+/* ====================================================================== */
+/* Requests                                                               */
+/* ====================================================================== */
+
+typedef struct ctrt__http_request {
+  const char *method; /* "GET", "POST", "PUT", "DELETE", "HEAD"; NULL = GET */
+  /* "/containers/json?all=1" (escape query values with ctrt__http_escape);
+   * sent as /v<version>/containers/json?all=1. */
+  const char *path;
+  bool unversioned;           /* send path as is (/_ping, /version) */
+  const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+  const char *content_type;   /* of the body ("application/json", "application/x-tar") */
+  const void *body;           /* small in-memory body (copied) ... */
+  size_t body_len;
+  ctrt_byte_source *upload; /* ... or a streamed body, sent chunked, read once */
+  long timeout_ms;          /* 0 = the client's request timeout, < 0 = none */
+} ctrt__http_request;
+
+#define CTRT__HTTP_REQUEST_INIT                                                                                        \
+  { .method = "GET" }
+
+/* Timeouts: a request without upload must complete within the request
+ * timeout. With an upload, the limit is on inactivity (nothing sent or
+ * received for that long). Streams and hijacked connections are limited
+ * until their response headers only; their bodies may take forever. */
+
+typedef struct ctrt__http_header {
+  char *name;
+  char *value;
+} ctrt__http_header;
+
+typedef struct ctrt__http_response {
+  int status;
+  size_t n_headers;
+  ctrt__http_header *headers; /* of the final response, in order */
+  char *body;                 /* NUL-terminated (not counted), never NULL */
+  size_t body_len;
+} ctrt__http_response;
+
+/* Largest body a buffered request accepts; larger ones need a stream. */
+#define CTRT__HTTP_MAX_BODY ((size_t)64 * 1024 * 1024)
+
+/* Case-insensitive header lookup; NULL when absent (or r is NULL). */
+const char *ctrt__http_response_header(const ctrt__http_response *r, const char *name);
+void ctrt__http_response_free(ctrt__http_response *r);
+
+/* Send a request and buffer the whole response. Any HTTP status is a
+ * success here; only transport failures (connect, timeout, broken or
+ * non-HTTP reply, upload source error) fail. */
+int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
+/* Same, but a status >= 400 becomes the mapped error (see
+ * ctrt__docker_error_from_body) and *out stays NULL. */
+int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
+/* ctrt__docker_do, then parse the body as JSON (an empty body gives JSON
+ * null). status may be NULL. */
+int ctrt__docker_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out);
+
+/* ---- Streamed responses (logs, stats, pull, archive get, export...) ---- */
+
+typedef struct ctrt__http_stream ctrt__http_stream;
+
+/* Send the request and return once the response headers are in. A status
+ * >= 400 reads the (small) error body and fails with the mapped error. */
+int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_stream **out);
+int ctrt__http_stream_status(const ctrt__http_stream *s);
+const char *ctrt__http_stream_header(const ctrt__http_stream *s, const char *name);
+/* Read 1..cap body bytes (blocks): 0, CTRT_ITEROVER at the end, or an error
+ * (network when the daemon closed the connection mid-response, cancelled
+ * after ctrt__http_stream_cancel). Memory stays bounded by one chunk: the
+ * transfer is paused while the caller does not read. */
+int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *n_read);
+/* ctrt__http_stream_read as a ctrt_read_fn (ctx is the stream). */
+int ctrt__http_stream_pull(void *stream, void *buf, size_t cap, size_t *n_read);
+/* Wake a blocked read and make every later read fail with cancelled. Any
+ * thread; the stream must still be freed by its owner. */
+void ctrt__http_stream_cancel(ctrt__http_stream *s);
+/* Abort the transfer if unfinished (its connection is closed, not reused). */
+void ctrt__http_stream_free(ctrt__http_stream *s);
+
+/* ---- Hijacked connections (exec start, attach) ---- */
+
+typedef struct ctrt__http_conn ctrt__http_conn;
+
+/* Send the request on a connection of its own with `Connection: Upgrade`
+ * and `Upgrade: tcp` (added here), expect 101 (or 200 from old daemons),
+ * and hand over the raw duplex connection. Bytes that came with the
+ * response headers are kept for the first reads. Other statuses fail with
+ * the mapped error. req->upload is not supported (use body). */
+int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_conn **out);
+int ctrt__http_conn_status(const ctrt__http_conn *conn);
+const char *ctrt__http_conn_header(const ctrt__http_conn *conn, const char *name);
+/* Write all of data (blocks). */
+int ctrt__http_conn_write(ctrt__http_conn *conn, const void *data, size_t len);
+/* Read 1..cap bytes (blocks): 0, CTRT_ITEROVER when the daemon closed its
+ * side, or an error (cancelled after ctrt__http_conn_cancel). */
+int ctrt__http_conn_read(ctrt__http_conn *conn, void *buf, size_t cap, size_t *n_read);
+/* ctrt__http_conn_read as a ctrt_read_fn (ctx is the connection). */
+int ctrt__http_conn_pull(void *conn, void *buf, size_t cap, size_t *n_read);
+/* Half-close: shutdown(SHUT_WR), so the process sees end of stdin; reading
+ * goes on. (Over TLS too: Go daemons take a TCP EOF at a record boundary as
+ * a clean end.) */
+int ctrt__http_conn_close_write(ctrt__http_conn *conn);
+/* The socket, for poll(POLLIN). Do not read or close it. Check
+ * ctrt__http_conn_pending first: bytes already buffered in user space (TLS)
+ * do not make it readable. */
+int ctrt__http_conn_fd(const ctrt__http_conn *conn);
+bool ctrt__http_conn_pending(const ctrt__http_conn *conn);
+/* Wake blocked reads/writes; later ones fail with cancelled. Any thread. */
+void ctrt__http_conn_cancel(ctrt__http_conn *conn);
+void ctrt__http_conn_free(ctrt__http_conn *conn);
+
+/* ====================================================================== */
+/* Docker's multiplexed stream framing (stdcopy)                          */
+/* ====================================================================== */
+
+/* Frame: stream byte (0 stdin, 1 stdout, 2 stderr, 3 daemon error), three
+ * zero bytes, big-endian u32 payload length, payload. A TTY stream is raw
+ * bytes instead. ctrt_log_channel_from_docker_code maps 0/1/2. */
+#define CTRT__STDCOPY_HEADER_LEN 8
+#define CTRT__STDCOPY_STDIN 0
+#define CTRT__STDCOPY_STDOUT 1
+#define CTRT__STDCOPY_STDERR 2
+#define CTRT__STDCOPY_SYSTEMERR 3
+
+/* Write a frame header. */
+void ctrt__stdcopy_header(uint8_t out[CTRT__STDCOPY_HEADER_LEN], int stream, uint32_t len);
+/* Encode data as one frame (several above 4 GiB) in a new buffer. */
+int ctrt__stdcopy_encode(uint8_t **out, size_t *out_len, int stream, const void *data, size_t len);
+
+/* Incremental decoder: feed any split of the input; payload pieces point
+ * into the input. */
+typedef struct ctrt__stdcopy_decoder {
+  uint8_t header[CTRT__STDCOPY_HEADER_LEN];
+  size_t have;        /* header bytes collected */
+  uint32_t remaining; /* payload bytes left in the current frame */
+  int stream;
+  bool in_payload;
+} ctrt__stdcopy_decoder;
+#define CTRT__STDCOPY_DECODER_INIT                                                                                     \
+  { .have = 0 }
+
+typedef struct ctrt__stdcopy_piece {
+  int stream;
+  const uint8_t *data; /* into the input */
+  size_t len;          /* may be 0 for an empty frame */
+  bool frame_end;      /* the last piece of its frame */
+} ctrt__stdcopy_piece;
+
+/* Consume input from *in (advancing it and *in_len): 1 with a payload piece, 0 when
+ * the input is used up, or an error on a malformed header. */
+int ctrt__stdcopy_decode(ctrt__stdcopy_decoder *d, const uint8_t **in, size_t *in_len, ctrt__stdcopy_piece *piece);
+/* Whether the input so far ends on a frame boundary (a clean end of stream). */
+bool ctrt__stdcopy_at_boundary(const ctrt__stdcopy_decoder *d);
+
+/* Pull-side demultiplexer over any reader (a stream or a connection); it
+ * reads payloads straight into the caller's buffer, so it holds no data. */
+typedef struct ctrt__demux {
+  ctrt_read_fn pull;
+  void *ctx;
+  bool multiplexed; /* false: TTY, raw bytes reported as stdout */
+  ctrt__stdcopy_decoder dec;
+} ctrt__demux;
+
+void ctrt__demux_init(ctrt__demux *d, bool multiplexed, ctrt_read_fn pull, void *ctx);
+/* Read 1..cap bytes of one stream (*stream = 1 or 2, 0 for stdin echoes):
+ * 0, CTRT_ITEROVER at a clean end, network error on a truncated frame,
+ * internal error carrying the daemon's text for a systemerr frame. */
+int ctrt__demux_read(ctrt__demux *d, int *stream, void *buf, size_t cap, size_t *n_read);
+/* Read one whole frame (a log message) into a new NUL-terminated buffer;
+ * frames longer than max_len fail. Raw streams return what one read gives. */
+int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len, size_t max_len);
+
+/* ====================================================================== */
+/* JSON-lines progress streams (pull, push, load, stats, events)          */
+/* ====================================================================== */
+
+/* One JSON value per line, or values simply concatenated; whitespace
+ * between them is skipped. A value longer than max_message bytes fails.
+ * (A bare number or literal at the very end needs a trailing newline.) */
+#define CTRT__JSONL_MAX_MESSAGE ((size_t)1024 * 1024)
+
+typedef struct ctrt__jsonl ctrt__jsonl;
+
+/* max_message 0 = CTRT__JSONL_MAX_MESSAGE. */
+int ctrt__jsonl_new(ctrt__jsonl **out, size_t max_message);
+void ctrt__jsonl_free(ctrt__jsonl *d);
+/* Push side: add bytes. The cap is checked by take; ctrt__jsonl_next feeds
+ * one read at a time, so its memory stays near max_message. */
+int ctrt__jsonl_feed(ctrt__jsonl *d, const void *data, size_t len);
+/* 1 with the next complete value, 0 when more input is needed, or an error
+ * for invalid JSON. */
+int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out);
+/* At end of input: 0 if nothing but whitespace is left, else an error. */
+int ctrt__jsonl_finish(const ctrt__jsonl *d);
+/* Pull side: the next value from the reader: 0, CTRT_ITEROVER, or an error. */
+int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out);
+
+/* ====================================================================== */
+/* Docker helpers                                                         */
+/* ====================================================================== */
+
+/* X-Registry-Auth value: URL-safe padded base64 of {"username", "password",
+ * "serveraddress"} (NULL/empty fields left out; all absent gives "e30=").
+ * Never puts the password in an error message; wipes its scratch copies. */
+int ctrt__docker_registry_auth(char **out, const char *username, const char *password, const char *server_address);
+
+/* Decode X-Docker-Container-Path-Stat (base64 JSON {name, size, mode, mtime,
+ * linkTarget}); mode becomes a POSIX st_mode, mtime RFC 3339 UTC. */
+int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value);
+/* Go os.FileMode bits to st_mode (type bits, setuid/setgid/sticky, 0777). */
+uint32_t ctrt__docker_file_mode_to_posix(uint64_t go_mode);
+
+/* Set the error for an HTTP error response and return its code: kind from
+ * ctrt__error_kind_for_http(status), the daemon's {"message": ...} (or the
+ * body's text) kept, context ("GET /containers/x/json") appended. */
+int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context);
+
+/* Percent-encode everything but RFC 3986 unreserved characters (for query
+ * values and path segments); NULL with the error set on failure. */
+char *ctrt__http_escape(const char *text);
+
+#endif
