@@ -186,6 +186,7 @@ struct mock_process {
   /* MOCK_SINK_SOCKET */
   int sock;  /* process side; -1 when closed */
   bool tty;
+  bool out_attached[3]; /* sessions: stdout (1) and stderr (2) reach the client */
   bool stdin_attached;
   bool stdin_closed;
   uint16_t rows, cols;

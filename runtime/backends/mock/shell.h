@@ -15,24 +15,35 @@
  * stderr, as busybox sh says it). A file that resolves (through symlinks) to
  * /bin/busybox, or is a hard link of it, runs the applet named by the
  * command's basename (busybox semantics: `/bin/busybox echo hi` runs echo);
- * an applet outside the vocabulary exits 127 with "applet not found"; any
- * other file exits 126 ("Permission denied" / "cannot execute").
+ * an applet outside the vocabulary exits 127 with "applet not found". A
+ * script starting with "#!" runs its interpreter (which must resolve to
+ * busybox); a file that is not executable, or a directory, exits 126
+ * ("Permission denied"). From inside busybox (sh, env, exec) the rules are
+ * busybox's own: a command named like an applet of the vocabulary runs that
+ * applet whatever PATH holds (Debian's busybox is built with
+ * FEATURE_SH_STANDALONE), and an executable file without "#!" runs as an sh
+ * script (ash's ENOEXEC fallback); started directly by the runtime such a
+ * file fails with 126 ("exec format error").
  *
- * Vocabulary (documented in the file that implements it):
- *   sh -c SCRIPT [ARG0 ARGS...]   ';', '&&', '||', '!' , newlines, '#'
- *       comments, single/double quotes and backslash escapes, $VAR ${VAR}
- *       $? $$ $# $1.., redirections > >> < 2> 2>&1 >&2 with files in the
- *       memfs, pipelines a | b (run one after another through a buffer),
- *       `trap 'CMD' SIG...` and `trap - SIG`, `exit [N]`, `cd`, `export`,
- *       `unset`, `while`/`until`/`if`/`for` compound commands;
- *   echo (-n -e), printf (%s %d %i %x %c %% and \n \t \\ \0NNN escapes,
- *   format reused for extra arguments), cat (files, '-', stdin), sleep
- *   (fractional seconds), true, false, ls (-a -l -1 -d), env, id (-u -g
- *   -n), pwd, kill (-SIG / -s SIG / -l, pids), mkdir (-p), rm (-r -f), touch,
- *   cp, mv, ln (-s), chmod, wc (-c -l -w), head (-n -c), tail (-n), seq,
- *   yes, tee, grep (-v -c -q, fixed strings), hostname, whoami, uname,
- *   date (+%s), basename, dirname, test / [ (-e -f -d -z -n = != -eq -ne
- *   -lt -gt), stat (-c %s %a %F), dd (if= of= bs= count=), sync.
+ * Vocabulary (shell.c has the details):
+ *   sh / ash -c SCRIPT [ARG0 ARGS...], sh FILE [ARGS...], sh reading stdin:
+ *       ';', '&&', '||', '!', newlines, '#' comments, single/double quotes
+ *       and backslash escapes, $VAR ${VAR} $? $$ $# $0 $1.. $@ $* $-,
+ *       ${VAR:-w} ${VAR:=w} ${VAR:+w} ${VAR:?w} ${#VAR} ${VAR#p} ${VAR%p}
+ *       ${VAR:off:len} ${VAR/p/r}, $(...) and `...`, $((...)), ~, field
+ *       splitting, globs against the memfs, redirections < > >| >> <> <& >&
+ *       2>&1 N>&- << <<- with files in the memfs and /dev/null, /dev/zero,
+ *       /dev/urandom, /dev/std*, pipelines a | b (run one after another
+ *       through a bounded buffer), '&' (runs in the foreground), { } and
+ *       ( ), if/while/until/for/case, functions, set -e / -x;
+ *       builtins: : . break cd command continue echo eval exec exit export
+ *       false kill local printf pwd read readonly return set shift source
+ *       test [ trap true type umask unset wait;
+ *   applets: [ basename busybox cat chmod cp date dd dirname echo env false
+ *   grep head hostname id kill ln ls mkdir mv printf pwd readlink realpath
+ *   rm rmdir seq sh sleep stat sync tail tee test touch true uname usleep
+ *   wc whoami yes, with busybox 1.35's options, output formats, messages
+ *   and exit statuses (see shell_applets.c and shell_fsapplets.c).
  * Exit statuses follow busybox: 0 success, 1 failure, 2 usage errors,
  * 126/127 as above, 128+N when a signal N terminates the process.
  */
@@ -95,8 +106,12 @@ int mock_shell_run(const mock_proc *proc, const char *const *argv, size_t argc, 
 
 /* Whether argv[0] can start in fs (found in PATH and runnable as above):
  * 0 when it can; else 127 (not found) or 126 (not executable), with a
- * message like Docker's in *reason (a new string). Used by start_container
- * and exec to fail the way Docker does before any process runs. */
+ * message like Docker's in *reason (a new string), runc's words:
+ * 'exec: "X": executable file not found in $PATH', 'exec: "/x": stat /x: no
+ * such file or directory', 'exec: "/x": permission denied', 'exec: "/x":
+ * exec format error'. Used by start_container and exec to fail the way
+ * Docker does before any process runs; the caller holds the lock that
+ * guards fs. */
 int mock_shell_resolve(const memfs *fs, char *const *env, size_t n_env, const char *argv0, char **reason);
 
 /* The applets of the vocabulary, sorted, NULL-terminated (for images). */

@@ -1,0 +1,137 @@
+/* The mock's archive methods over the container's memfs: tar out of a
+ * snapshot (the stream reads a clone, so the container may go on writing),
+ * tar in with the upload checks, stat, and export. */
+#include "gen_internal.h"
+#include "mock.h"
+
+#include <libgen.h>
+
+/* ---- byte streams over a tar reader ---- */
+
+static int tar_read(void *impl, void *buf, size_t cap, size_t *n_read) {
+  return memfs_tar_reader_read(impl, buf, cap, n_read);
+}
+
+static void tar_destroy(void *impl) { memfs_tar_reader_free(impl); }
+
+static const ctrt__stream_vtable tar_vtable = {
+    .read = tar_read,
+    .destroy = tar_destroy,
+};
+
+int mock_tar_stream(ctrt__stream **out, memfs_tar_reader *reader) {
+  return ctrt__stream_new(out, &tar_vtable, reader, NULL);
+}
+
+static int missing_path(const mock_container *c, const char *path) {
+  return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "Could not find the file %s in container %s", path,
+                         c->runtime_id);
+}
+
+/* A tar reader over a snapshot of c's tree (under the lock). */
+static int snapshot_reader(mock_container *c, const char *path, memfs_tar_scope scope, memfs_tar_reader **out) {
+  memfs *snapshot = NULL;
+  int rc = memfs_clone(&snapshot, c->fs);
+  if (rc == 0)
+    rc = memfs_tar_reader_new(out, snapshot, path, scope);
+  return rc;
+}
+
+int mock_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path) {
+  mock_runtime *m = self;
+  mock_lock(m);
+  mock_container *c = mock_find_container(m, id);
+  int rc = c ? 0 : ctrt__error_code();
+  if (rc == 0 && !memfs_exists(c->fs, path, false))
+    rc = missing_path(c, path);
+  memfs_tar_reader *reader = NULL;
+  if (rc == 0)
+    rc = snapshot_reader(c, path, MEMFS_TAR_PATH, &reader);
+  mock_unlock(m);
+  if (rc < 0)
+    return rc;
+  ctrt__stream *stream = NULL;
+  rc = mock_tar_stream(&stream, reader);
+  *out = (ctrt_archive_stream *)stream;
+  return rc;
+}
+
+int mock_export_container_fs(void *self, ctrt_image_export_stream **out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  mock_lock(m);
+  mock_container *c = mock_find_container(m, id);
+  int rc = c ? 0 : ctrt__error_code();
+  memfs_tar_reader *reader = NULL;
+  if (rc == 0)
+    rc = snapshot_reader(c, "/", MEMFS_TAR_ROOT, &reader);
+  mock_unlock(m);
+  if (rc < 0)
+    return rc;
+  ctrt__stream *stream = NULL;
+  rc = mock_tar_stream(&stream, reader);
+  *out = (ctrt_image_export_stream *)stream;
+  return rc;
+}
+
+int mock_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
+                     const ctrt_archive_put_options *options) {
+  mock_runtime *m = self;
+  mock_lock(m);
+  mock_container *c = mock_find_container(m, id);
+  int rc = c ? 0 : ctrt__error_code();
+  memfs_stat st;
+  if (rc == 0 && (memfs_stat_path(c->fs, path, true, &st) < 0 || !S_ISDIR(st.mode)))
+    rc = missing_path(c, path);
+  if (rc == 0) {
+    memfs_tar_options tar_options = {
+        .mode = MEMFS_TAR_UPLOAD,
+        .no_overwrite_dir_non_dir = options->no_overwrite_dir_non_dir,
+        .copy_uid_gid = options->copy_uid_gid,
+        .default_uid = c->uid,
+        .default_gid = c->gid,
+    };
+    rc = memfs_apply_tar(c->fs, path, tar, &tar_options);
+  }
+  mock_unlock(m);
+  return rc;
+}
+
+int mock_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
+  mock_runtime *m = self;
+  ctrt_path_stat *stat = ctrt__malloc(sizeof *stat);
+  if (stat == NULL)
+    return ctrt__error_no_memory();
+  *stat = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
+  mock_lock(m);
+  mock_container *c = mock_find_container(m, id);
+  int rc = c ? 0 : ctrt__error_code();
+  memfs_stat st;
+  char *resolved = NULL;
+  if (rc == 0 && memfs_stat_path(c->fs, path, false, &st) < 0)
+    rc = missing_path(c, path);
+  /* Like Docker, a link's target is reported resolved inside the
+   * container (absolute); a dangling link keeps what it stores. */
+  if (rc == 0 && S_ISLNK(st.mode) && memfs_realpath(c->fs, path, &resolved) < 0)
+    ctrt_error_clear();
+  mock_unlock(m);
+  if (rc == 0) {
+    char *copy = ctrt__strdup(path);
+    char when[64];
+    stat->name = copy ? ctrt__strdup(strcmp(path, "/") == 0 ? "/" : basename(copy)) : NULL;
+    ctrt__free(copy);
+    stat->size = st.size;
+    stat->mode = st.mode;
+    ctrt__timestamp_format(when, sizeof when, &st.mtime);
+    stat->mtime = ctrt__strdup(when);
+    stat->link_target = ctrt__strdup(resolved ? resolved : st.link_target);
+    if (!stat->name || !stat->mtime || !stat->link_target)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(resolved);
+  if (rc < 0) {
+    ctrt_path_stat_free(stat);
+    return rc;
+  }
+  *out = stat;
+  return 0;
+}

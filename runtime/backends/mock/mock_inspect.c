@@ -1,0 +1,374 @@
+/* The mock's inspection methods: details, pid and address, published ports,
+ * the process table (as `ps` prints it), filesystem changes, stats, and the
+ * VM-only methods that a container runtime accepts as no-ops. */
+#include "gen_internal.h"
+#include "mock.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the host would see: pids of a container's processes. */
+#define HOST_PID_BASE 4000
+
+static int find(mock_runtime *m, const ctrt_container_id *id, mock_container **out) {
+  *out = mock_find_container(m, id);
+  return *out ? 0 : ctrt__error_code();
+}
+
+static char *container_ip(const mock_container *c) {
+  if (!mock_container_running(c) || c->spec->host_network || c->ip_octet == 0)
+    return NULL;
+  return ctrt__sprintf("172.17.0.%u", c->ip_octet);
+}
+
+/* Host bindings of a running container, as Docker lists them: a 0.0.0.0
+ * binding also appears for "::". */
+typedef struct binding {
+  uint16_t container_port;
+  ctrt_port_protocol protocol;
+  const char *host_ip;
+  uint16_t host_port;
+} binding;
+
+static size_t bindings(const mock_container *c, binding *out, size_t cap) {
+  size_t n = 0;
+  if (!mock_container_running(c) || c->host_ports == NULL)
+    return 0;
+  for (size_t i = 0; i < c->spec->n_port_mappings; i++) {
+    const ctrt_port_mapping *pm = &c->spec->port_mappings[i];
+    const char *ip = pm->host_ip ? pm->host_ip : "0.0.0.0";
+    for (int family = 0; family < (strcmp(ip, "0.0.0.0") == 0 ? 2 : 1) && n < cap; family++)
+      out[n++] = (binding){pm->container_port, pm->protocol, family ? "::" : ip, c->host_ports[i]};
+  }
+  return n;
+}
+
+int mock_inspect_detailed(void *self, ctrt_container_inspect_details **out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  ctrt_container_inspect_details *d = ctrt__malloc(sizeof *d);
+  if (d == NULL)
+    return ctrt__error_no_memory();
+  *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  if (rc == 0) {
+    binding b[64];
+    size_t n = bindings(c, b, 64);
+    d->ports = n ? ctrt__calloc(n, sizeof *d->ports) : NULL;
+    for (size_t i = 0; i < n && d->ports; i++) {
+      ctrt_port_mapping *pm = &d->ports[d->n_ports++];
+      *pm = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+      pm->container_port = b[i].container_port;
+      pm->protocol = b[i].protocol;
+      pm->has_host_port = true;
+      pm->host_port = b[i].host_port;
+      if ((pm->host_ip = ctrt__strdup(b[i].host_ip)) == NULL)
+        rc = ctrt__error_no_memory();
+    }
+    if (n && d->ports == NULL)
+      rc = ctrt__error_no_memory();
+    d->ipv4 = container_ip(c);
+    d->networks = ctrt__calloc(1, sizeof *d->networks);
+    if (d->networks == NULL) {
+      rc = ctrt__error_no_memory();
+    } else {
+      d->n_networks = 1;
+      d->networks[0] = (ctrt_network_attachment_detail)CTRT_NETWORK_ATTACHMENT_DETAIL_INIT;
+      d->networks[0].network = ctrt__strdup(c->spec->host_network ? "host" : "bridge");
+      d->networks[0].ipv4 = container_ip(c);
+      if (d->networks[0].network == NULL)
+        rc = ctrt__error_no_memory();
+    }
+    if (c->state == MOCK_EXITED || c->state == MOCK_DEAD) {
+      d->has_exit_code = true;
+      d->exit_code = c->exit_code;
+    }
+    if (rc == 0 && c->spec->health_check != NULL) {
+      d->health = ctrt__malloc(sizeof *d->health);
+      if (d->health == NULL) {
+        rc = ctrt__error_no_memory();
+      } else {
+        *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
+        d->health->status = c->health_status ? c->health_status : CTRT_HEALTH_STATUS_NONE;
+        d->health->has_failing_streak = true;
+        d->health->failing_streak = c->failing_streak;
+        if (c->health_output && (d->health->last_output = ctrt__strdup(c->health_output)) == NULL)
+          rc = ctrt__error_no_memory();
+      }
+    }
+  }
+  mock_unlock(m);
+  if (rc < 0) {
+    ctrt_container_inspect_details_free(d);
+    return rc;
+  }
+  *out = d;
+  return 0;
+}
+
+int mock_get_container_pid(void *self, bool *has_out, uint32_t *out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  if (rc == 0 && mock_container_running(c) && c->main) {
+    *has_out = true;
+    *out = HOST_PID_BASE + (uint32_t)(c->ip_octet * 100) + (uint32_t)c->main->pid;
+  }
+  mock_unlock(m);
+  return rc;
+}
+
+int mock_get_container_ip(void *self, char **out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  if (rc == 0 && mock_container_running(c) && !c->spec->host_network && (*out = container_ip(c)) == NULL)
+    rc = ctrt__error_no_memory();
+  mock_unlock(m);
+  return rc;
+}
+
+int mock_get_container_port_override(void *self, bool *has_out, uint16_t *out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  (void)has_out; /* a container runtime never overrides ports */
+  (void)out;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  mock_unlock(m);
+  return rc;
+}
+
+int mock_overlay_attach_kind(void *self, ctrt_overlay_attach_kind *out) {
+  (void)self;
+  *out = CTRT_OVERLAY_ATTACH_KIND_HOST_NETNS;
+  return 0;
+}
+
+int mock_push_overlay_config(void *self, const ctrt_container_id *id, const ctrt_guest_overlay_config *config) {
+  mock_runtime *m = self;
+  if (config->address == NULL || config->address[0] == '\0')
+    return ctrt__error_invalid_spec("push_overlay_config: the overlay address is empty");
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  if (rc == 0 && !mock_container_running(c))
+    rc = mock_not_running_error(c);
+  mock_unlock(m);
+  return rc;
+}
+
+/* A container runtime's volumes are bind mounts: there is never anything to
+ * sync, for any id (Docker has no such call either). */
+int mock_sync_container_volumes(void *self, const ctrt_container_id *id) {
+  (void)self;
+  (void)id;
+  return 0;
+}
+
+int mock_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  ctrt_port_mapping_entry_list *list = ctrt__malloc(sizeof *list);
+  if (list == NULL)
+    return ctrt__error_no_memory();
+  *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  binding b[64];
+  size_t n = rc == 0 ? bindings(c, b, 64) : 0;
+  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    ctrt_port_mapping_entry *e = &list->items[list->n_items++];
+    *e = (ctrt_port_mapping_entry)CTRT_PORT_MAPPING_ENTRY_INIT;
+    e->container_port = b[i].container_port;
+    e->protocol = b[i].protocol;
+    e->has_host_port = true;
+    e->host_port = b[i].host_port;
+    if ((e->host_ip = ctrt__strdup(b[i].host_ip)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  mock_unlock(m);
+  if (rc < 0) {
+    ctrt_port_mapping_entry_list_free(list);
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
+
+int mock_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  ctrt_filesystem_change_entry_list *list = ctrt__malloc(sizeof *list);
+  if (list == NULL)
+    return ctrt__error_no_memory();
+  *list = (ctrt_filesystem_change_entry_list)CTRT_FILESYSTEM_CHANGE_ENTRY_LIST_INIT;
+  memfs_change *changes = NULL;
+  size_t n = 0;
+  mock_lock(m);
+  mock_container *c;
+  int rc = find(m, id, &c);
+  if (rc == 0)
+    rc = memfs_diff(c->base, c->fs, &changes, &n);
+  mock_unlock(m);
+  if (rc == 0 && n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    ctrt_filesystem_change_entry *e = &list->items[list->n_items++];
+    e->kind = changes[i].kind;
+    e->path = changes[i].path;
+    changes[i].path = NULL; /* moved */
+  }
+  memfs_changes_free(changes, n);
+  if (rc < 0) {
+    ctrt_filesystem_change_entry_list_free(list);
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
+
+/* ---- top ---- */
+
+typedef enum ps_format { PS_DEFAULT, PS_AUX, PS_CUSTOM } ps_format;
+
+static int add_row(ctrt_container_top_output *top, char **cells, size_t n) {
+  ctrt_string_list *grown = ctrt__realloc(top->processes, (top->n_processes + 1) * sizeof *grown);
+  if (grown == NULL)
+    return ctrt__error_no_memory();
+  top->processes = grown;
+  ctrt_string_list *row = &grown[top->n_processes++];
+  row->items = ctrt__calloc(n, sizeof *row->items);
+  row->n_items = 0;
+  if (row->items == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++) {
+    row->items[row->n_items] = ctrt__strdup(cells[i]);
+    if (row->items[row->n_items++] == NULL)
+      return ctrt__error_no_memory();
+  }
+  return 0;
+}
+
+static int set_titles(ctrt_container_top_output *top, const char *const *titles, size_t n) {
+  top->titles = ctrt__calloc(n, sizeof *top->titles);
+  if (top->titles == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++)
+    if ((top->titles[top->n_titles++] = ctrt__strdup(titles[i])) == NULL)
+      return ctrt__error_no_memory();
+  return 0;
+}
+
+static int parse_ps_args(const char *const *args, size_t n, ps_format *format, char fields[8][16], size_t *n_fields) {
+  *format = PS_DEFAULT;
+  *n_fields = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *a = args[i];
+    if (strcmp(a, "-ef") == 0 || strcmp(a, "-e") == 0 || strcmp(a, "-f") == 0)
+      continue;
+    if (strcmp(a, "aux") == 0 || strcmp(a, "-aux") == 0) {
+      *format = PS_AUX;
+      continue;
+    }
+    if (strcmp(a, "-o") == 0 && i + 1 < n) {
+      *format = PS_CUSTOM;
+      char list[128];
+      snprintf(list, sizeof list, "%s", args[++i]);
+      for (char *tok = strtok(list, ","); tok && *n_fields < 8; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "pid") && strcmp(tok, "ppid") && strcmp(tok, "user") && strcmp(tok, "comm") &&
+            strcmp(tok, "args") && strcmp(tok, "uid"))
+          return ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "ps: unknown output field '%s'", tok);
+        snprintf(fields[(*n_fields)++], 16, "%s", tok);
+      }
+      continue;
+    }
+    return ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "ps: unsupported option '%s' (the mock knows -ef, aux, -o)", a);
+  }
+  return 0;
+}
+
+int mock_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
+                       const char *const *ps_args, size_t n_ps_args) {
+  mock_runtime *m = self;
+  ps_format format;
+  char fields[8][16];
+  size_t n_fields;
+  int rc = parse_ps_args(ps_args, n_ps_args, &format, fields, &n_fields);
+  if (rc < 0)
+    return rc;
+  ctrt_container_top_output *top = ctrt__malloc(sizeof *top);
+  if (top == NULL)
+    return ctrt__error_no_memory();
+  *top = (ctrt_container_top_output)CTRT_CONTAINER_TOP_OUTPUT_INIT;
+  static const char *const default_titles[] = {"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"};
+  static const char *const aux_titles[] = {"USER", "PID",  "%CPU",  "%MEM", "VSZ",    "RSS",
+                                           "TTY",  "STAT", "START", "TIME", "COMMAND"};
+  if (format == PS_DEFAULT)
+    rc = set_titles(top, default_titles, 8);
+  else if (format == PS_AUX)
+    rc = set_titles(top, aux_titles, 11);
+  else {
+    const char *titles[8];
+    char upper[8][16];
+    for (size_t i = 0; i < n_fields; i++) {
+      for (size_t k = 0; k < 16; k++)
+        upper[i][k] = (char)(fields[i][k] >= 'a' && fields[i][k] <= 'z' ? fields[i][k] - 32 : fields[i][k]);
+      titles[i] = strcmp(fields[i], "args") == 0 ? "COMMAND" : upper[i];
+    }
+    rc = set_titles(top, titles, n_fields);
+  }
+  mock_lock(m);
+  mock_container *c;
+  if (rc == 0)
+    rc = find(m, id, &c);
+  if (rc == 0 && !mock_container_running(c))
+    rc = mock_not_running_error(c);
+  uint32_t base = HOST_PID_BASE + (uint32_t)(rc == 0 ? c->ip_octet * 100 : 0);
+  for (size_t i = 0; rc == 0 && i < c->n_execs; i++) {
+    mock_process *p = c->execs[i];
+    if (p->finished)
+      continue;
+    char cmd[512] = "";
+    for (size_t a = 0; a < p->argc; a++)
+      snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", a ? " " : "", p->argv[a]);
+    char pid[16], ppid[16], uid[16], stime[16];
+    snprintf(pid, sizeof pid, "%u", base + (uint32_t)p->pid);
+    snprintf(ppid, sizeof ppid, "%u", p->pid == 1 ? base - 1 : base + 1);
+    snprintf(uid, sizeof uid, "%u", p->uid);
+    time_t started = (time_t)c->started_at.seconds;
+    struct tm tm;
+    gmtime_r(&started, &tm);
+    strftime(stime, sizeof stime, "%H:%M", &tm);
+    const char *user = p->uid == 0 ? "root" : uid;
+    if (format == PS_DEFAULT) {
+      char *cells[] = {(char *)user, pid, ppid, "0", stime, "?", "00:00:00", cmd};
+      rc = add_row(top, cells, 8);
+    } else if (format == PS_AUX) {
+      char *cells[] = {(char *)user, pid, "0.0", "0.0", "1312", "4", "?", "Ss", stime, "0:00", cmd};
+      rc = add_row(top, cells, 11);
+    } else {
+      char *cells[8];
+      for (size_t f = 0; f < n_fields; f++)
+        cells[f] = strcmp(fields[f], "pid") == 0    ? pid
+                   : strcmp(fields[f], "ppid") == 0 ? ppid
+                   : strcmp(fields[f], "user") == 0 ? (char *)user
+                   : strcmp(fields[f], "uid") == 0  ? uid
+                   : strcmp(fields[f], "comm") == 0 ? p->argv[0]
+                                                    : cmd;
+      rc = add_row(top, cells, n_fields);
+    }
+  }
+  mock_unlock(m);
+  if (rc < 0) {
+    ctrt_container_top_output_free(top);
+    return rc;
+  }
+  *out = top;
+  return 0;
+}

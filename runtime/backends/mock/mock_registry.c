@@ -1,0 +1,363 @@
+/* The mock's registry side: images served for pulls (ctrt_mock_registry_add),
+ * pulls with Docker's progress events, and the search catalogue. */
+#include "gen_internal.h"
+#include "mock.h"
+
+#include <ctype.h>
+
+mock_registry_entry *mock_registry_find(mock_runtime *m, const char *reference) {
+  char *normalized = mock_normalize_ref(reference);
+  mock_registry_entry *found = NULL;
+  for (size_t i = 0; normalized && i < m->n_registry && !found; i++)
+    if (strcmp(m->registry[i]->reference, normalized) == 0)
+      found = m->registry[i];
+  ctrt__free(normalized);
+  return found;
+}
+
+int ctrt_mock_registry_add(ctrt_runtime *rt, const char *reference, ctrt_byte_source *docker_archive,
+                           const char *username, const char *password) {
+  ctrt_error_clear();
+  if (rt == NULL || rt->backend == NULL || strcmp(rt->backend->name, "mock") != 0)
+    return ctrt__error_invalid_argument("registry_add: the runtime is not a mock: runtime");
+  if (reference == NULL || docker_archive == NULL)
+    return ctrt__error_invalid_argument("registry_add: NULL argument");
+  mock_runtime *m = rt->self;
+  /* Load the archive into a scratch mock to reuse the docker-archive reader. */
+  mock_runtime scratch = {0};
+  pthread_mutex_init(&scratch.lock, NULL);
+  pthread_cond_init(&scratch.changed, NULL);
+  ctrt_load_progress_stream *progress = NULL;
+  int rc = mock_load_images(&scratch, &progress, docker_archive, true);
+  for (ctrt_load_progress *item = NULL; rc == 0;) {
+    int next = ctrt_load_progress_stream_next(&item, progress);
+    ctrt_load_progress_free(item);
+    if (next == CTRT_ITEROVER)
+      break;
+    rc = next;
+  }
+  ctrt_load_progress_stream_close(progress);
+  if (rc == 0 && scratch.n_images == 0)
+    rc = ctrt__error_invalid_spec("registry_add: the archive holds no image");
+  mock_registry_entry *entry = NULL;
+  if (rc == 0) {
+    mock_image *img = scratch.images[0];
+    entry = ctrt__calloc(1, sizeof *entry);
+    mock_registry_entry **grown = entry ? ctrt__realloc(m->registry, (m->n_registry + 1) * sizeof *grown) : NULL;
+    if (grown == NULL) {
+      ctrt__free(entry);
+      entry = NULL;
+      rc = ctrt__error_no_memory();
+    } else {
+      m->registry = grown;
+    }
+    if (rc == 0) {
+      entry->reference = mock_normalize_ref(reference);
+      entry->config_json = ctrt__strdup(img->config_json);
+      entry->layers = ctrt__calloc(img->n_layers + 1, sizeof *entry->layers);
+      entry->username = username ? ctrt__strdup(username) : NULL;
+      entry->password = password ? ctrt__strdup(password) : NULL;
+      /* The manifest digest: a hash over the config and layer digests. */
+      char *material = ctrt__strdup(img->id);
+      for (size_t i = 0; entry->layers && i < img->n_layers; i++) {
+        entry->layers[entry->n_layers++] = memfs_blob_ref(img->layers[i]);
+        char *d = ctrt__sha256_digest_string(memfs_blob_data(img->layers[i]), memfs_blob_len(img->layers[i]));
+        char *joined = material && d ? ctrt__sprintf("%s,%s", material, d) : NULL;
+        ctrt__free(material);
+        ctrt__free(d);
+        material = joined;
+      }
+      entry->digest = material ? ctrt__sha256_digest_string(material, strlen(material)) : NULL;
+      ctrt__free(material);
+      if (!entry->reference || !entry->config_json || !entry->layers || !entry->digest ||
+          (username && !entry->username) || (password && !entry->password))
+        rc = ctrt__error_no_memory();
+      mock_lock(m);
+      m->registry[m->n_registry++] = entry;
+      mock_unlock(m);
+    }
+  }
+  for (size_t i = 0; i < scratch.n_images; i++)
+    mock_image_free(scratch.images[i]);
+  ctrt__free(scratch.images);
+  pthread_cond_destroy(&scratch.changed);
+  pthread_mutex_destroy(&scratch.lock);
+  return rc;
+}
+
+/* ---- pulls ---- */
+
+typedef struct progress_list {
+  void **items;
+  size_t n;
+} progress_list;
+
+static int progress_add(progress_list *l, ctrt_pull_progress *p) {
+  void **grown = ctrt__realloc(l->items, (l->n + 1) * sizeof *grown);
+  if (grown == NULL) {
+    ctrt_pull_progress_free(p);
+    return ctrt__error_no_memory();
+  }
+  l->items = grown;
+  grown[l->n++] = p;
+  return 0;
+}
+
+static int progress_status(progress_list *l, const char *id, const char *status, const char *bar, bool has_counts,
+                           uint64_t current, uint64_t total) {
+  if (l == NULL)
+    return 0;
+  ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
+  if (p == NULL)
+    return ctrt__error_no_memory();
+  *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
+  p->kind = CTRT_PULL_PROGRESS_STATUS;
+  p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
+  p->status.id = id ? ctrt__strdup(id) : NULL;
+  p->status.status = ctrt__strdup(status);
+  p->status.progress = bar ? ctrt__strdup(bar) : NULL;
+  if (has_counts) {
+    p->status.has_current = p->status.has_total = true;
+    p->status.current = current;
+    p->status.total = total;
+  }
+  if ((id && !p->status.id) || !p->status.status || (bar && !p->status.progress)) {
+    ctrt_pull_progress_free(p);
+    return ctrt__error_no_memory();
+  }
+  return progress_add(l, p);
+}
+
+static char *progress_bar(uint64_t current, uint64_t total) {
+  char bar[51];
+  size_t filled = total ? (size_t)(current * 50 / total) : 50;
+  for (size_t i = 0; i < 50; i++)
+    bar[i] = i < filled ? '=' : ' ';
+  if (filled > 0 && filled < 50)
+    bar[filled - 1] = '>';
+  bar[50] = '\0';
+  return ctrt__sprintf("[%s]  %.3gkB/%.3gkB", bar, current / 1000.0, total / 1000.0);
+}
+
+static bool auth_matches(const mock_registry_entry *e, const ctrt_registry_auth *auth) {
+  if (e->username == NULL)
+    return true;
+  return auth != NULL && auth->username && strcmp(auth->username, e->username) == 0 && auth->password &&
+         e->password && strcmp(auth->password, e->password) == 0;
+}
+
+/* Pull reference from the registry into the store; progress (may be NULL)
+ * gets Docker's events. Called without the lock. */
+static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_auth *auth, progress_list *progress) {
+  char *normalized = mock_normalize_ref(reference);
+  if (normalized == NULL)
+    return ctrt__error_no_memory();
+  const char *colon = strrchr(normalized, ':');
+  char *repo = ctrt__strndup(normalized, (size_t)(colon - normalized));
+  const char *tag = colon + 1;
+  char *status = repo ? ctrt__sprintf("Pulling from %s", strchr(repo, '/') ? strchr(repo, '/') + 1 : repo) : NULL;
+  int rc = status ? 0 : ctrt__error_no_memory();
+  mock_lock(m);
+  mock_registry_entry *e = rc == 0 ? mock_registry_find(m, normalized) : NULL;
+  if (rc == 0 && e == NULL)
+    rc = ctrt__error_not_found(normalized, "manifest unknown");
+  else if (rc == 0 && !auth_matches(e, auth))
+    rc = ctrt__error_pull_failed(normalized, "unauthorized: authentication required");
+  mock_image *existing = rc == 0 ? mock_find_image(m, normalized) : NULL;
+  bool up_to_date = false;
+  if (existing != NULL) {
+    char *id = ctrt__sha256_digest_string(e->config_json, strlen(e->config_json));
+    up_to_date = id && strcmp(id, existing->id) == 0;
+    ctrt__free(id);
+  }
+  if (rc == 0)
+    rc = progress_status(progress, tag, status, NULL, false, 0, 0);
+  for (size_t i = 0; rc == 0 && !up_to_date && i < e->n_layers; i++) {
+    char *digest = ctrt__sha256_digest_string(memfs_blob_data(e->layers[i]), memfs_blob_len(e->layers[i]));
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", digest ? digest + 7 : "");
+    uint64_t total = memfs_blob_len(e->layers[i]);
+    rc = digest ? progress_status(progress, short_id, "Pulling fs layer", NULL, false, 0, 0) : ctrt__error_no_memory();
+    for (int step = 1; rc == 0 && step <= 3; step++) {
+      char *bar = progress_bar(total * (uint64_t)step / 3, total);
+      rc = bar ? progress_status(progress, short_id, "Downloading", bar, true, total * (uint64_t)step / 3, total)
+               : ctrt__error_no_memory();
+      ctrt__free(bar);
+    }
+    if (rc == 0)
+      rc = progress_status(progress, short_id, "Verifying Checksum", NULL, false, 0, 0);
+    if (rc == 0)
+      rc = progress_status(progress, short_id, "Download complete", NULL, false, 0, 0);
+    for (int step = 1; rc == 0 && step <= 2; step++) {
+      char *bar = progress_bar(total * (uint64_t)step / 2, total);
+      rc = bar ? progress_status(progress, short_id, "Extracting", bar, true, total * (uint64_t)step / 2, total)
+               : ctrt__error_no_memory();
+      ctrt__free(bar);
+    }
+    if (rc == 0)
+      rc = progress_status(progress, short_id, "Pull complete", NULL, false, 0, 0);
+    ctrt__free(digest);
+  }
+  char *digest_line = rc == 0 ? ctrt__sprintf("Digest: %s", e->digest) : NULL;
+  char *final_line = rc == 0 ? ctrt__sprintf("Status: %s for %s", up_to_date ? "Image is up to date"
+                                                                              : "Downloaded newer image",
+                                             normalized)
+                             : NULL;
+  if (rc == 0 && (!digest_line || !final_line))
+    rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = progress_status(progress, NULL, digest_line, NULL, false, 0, 0);
+  if (rc == 0)
+    rc = progress_status(progress, NULL, final_line, NULL, false, 0, 0);
+  mock_image *img = NULL;
+  if (rc == 0)
+    rc = mock_store_image(m, e->config_json, e->layers, e->n_layers, normalized, &img);
+  char *repo_digest = rc == 0 ? ctrt__sprintf("%s@%s", repo, e->digest) : NULL;
+  if (rc == 0 && repo_digest == NULL)
+    rc = ctrt__error_no_memory();
+  bool present = false;
+  for (size_t i = 0; rc == 0 && i < img->n_digests; i++)
+    present = present || strcmp(img->digests[i], repo_digest) == 0;
+  if (rc == 0 && !present) {
+    char **grown = ctrt__realloc(img->digests, (img->n_digests + 1) * sizeof *grown);
+    if (grown == NULL) {
+      rc = ctrt__error_no_memory();
+    } else {
+      img->digests = grown;
+      grown[img->n_digests++] = repo_digest;
+      repo_digest = NULL;
+    }
+  }
+  if (rc == 0 && progress) {
+    ctrt_pull_progress *done = ctrt__malloc(sizeof *done);
+    if (done == NULL) {
+      rc = ctrt__error_no_memory();
+    } else {
+      *done = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
+      done->kind = CTRT_PULL_PROGRESS_DONE;
+      done->done = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
+      done->done.reference = ctrt__strdup(normalized);
+      done->done.digest = ctrt__strdup(e->digest);
+      rc = done->done.reference && done->done.digest ? progress_add(progress, done)
+                                                      : (ctrt_pull_progress_free(done), ctrt__error_no_memory());
+    }
+  }
+  mock_unlock(m);
+  ctrt__free(repo_digest);
+  ctrt__free(digest_line);
+  ctrt__free(final_line);
+  ctrt__free(status);
+  ctrt__free(repo);
+  ctrt__free(normalized);
+  return rc;
+}
+
+int mock_pull_image(void *self, const char *image) { return do_pull(self, image, NULL, NULL); }
+
+int mock_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy, const ctrt_registry_auth *auth,
+                                ctrt_source_policy source_policy) {
+  mock_runtime *m = self;
+  (void)source_policy; /* one source only: the in-memory registry */
+  if (policy == CTRT_PULL_POLICY_IF_NOT_PRESENT || policy == CTRT_PULL_POLICY_NEVER) {
+    mock_lock(m);
+    bool present = mock_find_image(m, image) != NULL;
+    mock_unlock(m);
+    if (present)
+      return 0;
+    if (policy == CTRT_PULL_POLICY_NEVER)
+      return ctrt__error_not_found(image, "No such image (pull policy never)");
+  }
+  return do_pull(m, image, auth, NULL);
+}
+
+int mock_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                           const ctrt_registry_auth *auth) {
+  mock_runtime *m = self;
+  progress_list progress = {0};
+  char *key = mock_normalize_ref(image);
+  int rc = key ? 0 : ctrt__error_no_memory();
+  /* Scripted events first; a scripted error ends the stream there. */
+  int final_error = 0;
+  char *final_message = NULL;
+  mock_lock(m);
+  mock_script_item item;
+  while (rc == 0 && mock_script_pop(m->pull_scripts, m->n_pull_scripts, key, &item)) {
+    if (item.value) {
+      rc = progress_add(&progress, item.value);
+      item.value = NULL;
+    } else {
+      final_error = -(int)item.error_kind;
+      final_message = item.error_message;
+      item.error_message = NULL;
+    }
+    mock_script_item_clear(&item, ctrt__pull_progress_stream_item_free);
+    if (final_error)
+      break;
+  }
+  mock_unlock(m);
+  ctrt__free(key);
+  if (rc == 0 && final_error == 0)
+    rc = do_pull(m, image, auth, &progress);
+  if (rc < 0) {
+    for (size_t i = 0; i < progress.n; i++)
+      ctrt_pull_progress_free(progress.items[i]);
+    ctrt__free(progress.items);
+    ctrt__free(final_message);
+    return rc;
+  }
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_from_items(&stream, progress.items, progress.n, ctrt__pull_progress_stream_item_free, final_error,
+                               final_message);
+  ctrt__free(final_message);
+  *out = (ctrt_pull_progress_stream *)stream;
+  return rc;
+}
+
+/* ---- search ---- */
+
+static bool contains_ci(const char *haystack, const char *needle) {
+  size_t n = strlen(needle);
+  for (const char *h = haystack; *h; h++) {
+    size_t i = 0;
+    while (i < n && h[i] && tolower((unsigned char)h[i]) == tolower((unsigned char)needle[i]))
+      i++;
+    if (i == n)
+      return true;
+  }
+  return n == 0;
+}
+
+int mock_search_images(void *self, ctrt_image_search_result_list **out, const char *term, uint32_t limit) {
+  mock_runtime *m = self;
+  /* Like Docker: a leading registry host ("127.0.0.1:5000/") names the
+   * index; the rest is what is searched for. */
+  const char *query = term;
+  const char *slash = strchr(term, '/');
+  if (slash != NULL) {
+    size_t host_len = (size_t)(slash - term);
+    if (memchr(term, '.', host_len) || memchr(term, ':', host_len) || strncmp(term, "localhost", host_len) == 0)
+      query = slash + 1;
+  }
+  size_t max = limit == 0 ? 25 : limit;
+  ctrt_image_search_result_list *list = ctrt__malloc(sizeof *list);
+  if (list == NULL)
+    return ctrt__error_no_memory();
+  *list = (ctrt_image_search_result_list)CTRT_IMAGE_SEARCH_RESULT_LIST_INIT;
+  int rc = 0;
+  mock_lock(m);
+  list->items = ctrt__calloc(m->n_catalogue + 1, sizeof *list->items);
+  if (list->items == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < m->n_catalogue && list->n_items < max; i++)
+    if (contains_ci(m->catalogue[i].name, query) ||
+        (m->catalogue[i].description && contains_ci(m->catalogue[i].description, query)))
+      if ((rc = ctrt__copy_image_search_result(&list->items[list->n_items], &m->catalogue[i])) == 0)
+        list->n_items++;
+  mock_unlock(m);
+  if (rc < 0) {
+    ctrt_image_search_result_list_free(list);
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
