@@ -117,6 +117,8 @@ class ResultC:
         self.none = ref is None
         self.params = []
         self.kind = None
+        self.is_stream = self.is_handle = False
+        self.optional = False
         if ref is None:
             return
         base = ref.base
@@ -259,6 +261,19 @@ class MethodC:
             else:
                 args.extend(i.args)
         return ", ".join(args)
+
+    @property
+    def error_kinds(self):
+        """The kinds the method may return: those the spec declares, plus
+        those every call of its shape can give (argument checks, C-side
+        failures, cancelled streams and sessions)."""
+        kinds = list(self.m.errors)
+        implied = ["invalid_argument", "no_memory"]
+        if any(i.check or i.is_container_id for i in self.inputs):
+            implied.append("invalid_spec")
+        if self.result.is_stream or self.result.is_handle:
+            implied.append("cancelled")
+        return kinds + [k for k in implied if k not in kinds]
 
     @property
     def docker_verb(self):

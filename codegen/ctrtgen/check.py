@@ -243,6 +243,76 @@ def _check_docker(method):
         bound.update(call.binds)
 
 
+def _docker_types(t, out):
+    """Structs reachable from t that generated Docker codecs must handle."""
+    t = t.base
+    if t.kind in ("list", "map"):
+        _docker_types(t.inner, out)
+    elif t.kind == "named" and t.decl.what == "struct" and t.decl.name not in out:
+        out[t.decl.name] = t.decl
+        for f in t.decl.fields:
+            if f.docker_wire:
+                _docker_types(f.type, out)
+
+
+def _check_docker_stub(method):
+    """A generated stub must be mechanical: one call, inputs mapped to the
+    request, and a response that becomes the result without judgement."""
+    if method.docker_stub != "generated":
+        return
+    where = "%s: a generated Docker stub" % method.name
+    if len(method.docker_calls) != 1:
+        raise SpecError(method.docker_loc, "%s makes exactly one call (this one makes %d); mark it stub: custom" % (
+            where, len(method.docker_calls)))
+    call = method.docker_calls[0]
+    result = method.result
+    if call.framing not in ("none", "json", "json_lines", "raw"):
+        raise SpecError(call.loc, "%s cannot handle %s framing; mark it stub: custom" % (where, call.framing))
+    if call.binds:
+        raise SpecError(call.loc, "%s cannot bind values for later calls" % where)
+    for value in call.query + call.headers:
+        if value.source and value.source.startswith("$"):
+            raise SpecError(value.loc, "%s has no session values like %s" % (where, value.source))
+    body = call.body or {}
+    if body.get("from"):
+        param = method.input(body["from"])
+        if param.type.kind != "source" and body.get("encode") != "docker":
+            raise SpecError(call.body_loc, "%s sends a body from a source input, or from a struct with encode: docker" %
+                            where)
+        if body.get("encode") == "docker" and not param.type.is_named("struct"):
+            raise SpecError(call.body_loc, "%s: encode: docker needs a struct input" % where)
+    elif body.get("encode"):
+        raise SpecError(call.body_loc, "%s: an encoded body needs 'from'" % where)
+    is_stream = result is not None and result.is_named("stream")
+    if call.framing == "raw":
+        if not (is_stream and result.decl.kind == "bytes"):
+            raise SpecError(call.loc, "%s: raw framing gives a byte stream result" % where)
+        return
+    if is_stream:
+        raise SpecError(call.loc, "%s: a stream result needs raw framing" % where)
+    if result is None:
+        if call.result != "none":
+            raise SpecError(call.loc, "%s: the method has no result, so the response result must be none" % where)
+        return
+    if call.result == "body":
+        base = result.base
+        target = base.inner if base.kind == "list" else base
+        if call.framing != "json" or not target.is_named("struct"):
+            raise SpecError(call.loc, "%s: result body decodes a JSON struct or list of structs" % where)
+        structs = {}
+        _docker_types(target, structs)
+        for struct in structs.values():
+            if not any(f.docker_wire for f in struct.fields):
+                raise SpecError(struct.loc, "%s: %s needs docker wire names on its fields" % (where, struct.name))
+        return
+    if isinstance(call.result, dict):
+        if not (result.kind == "scalar" and result.name in ("i32", "i64", "u32", "u64")):
+            raise SpecError(call.loc, "%s: result field gives an integer result" % where)
+        return
+    raise SpecError(call.loc, "%s: the response must say how the result is made (result: body or {field: ...})" %
+                    where)
+
+
 def check(spec):
     """Raise SpecError on the first semantic problem."""
     _check_errors(spec)
@@ -332,6 +402,7 @@ def check(spec):
                 method.name, method.prepare["replaces"]))
         _check_default_behaviour(method, by_name)
         _check_docker(method)
+        _check_docker_stub(method)
 
     # A delegation chain must end somewhere. Two delegates may share a
     # delegate of their own (a diamond); only a path back to itself is a cycle.

@@ -4,7 +4,7 @@ import os
 
 import jinja2
 
-from . import capi, ccode, cnames
+from . import capi, ccode, cnames, docker
 from .check import check
 from .errors import SpecError
 from .loader import Loc, load_file
@@ -31,6 +31,8 @@ OUTPUTS = [
     ("ops.c.j2", "src/ops.c"),
     ("api.c.j2", "src/api.c"),
     ("probe.c.j2", "src/probe.c"),
+    ("docker_gen.h.j2", "src/docker_gen.h"),
+    ("docker_stubs.c.j2", "src/docker_stubs.c"),
     ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
 ]
 
@@ -126,7 +128,24 @@ def _context(spec):
     methods = [capi.MethodC(m, i) for i, m in enumerate(spec.methods)]
     by_name = {m.name: m for m in methods}
     structs = spec.all_structs
+    dstructs = docker.docker_structs(spec)
+    dnames = {s.name for s in dstructs}
+    body_structs = []
+    for m in spec.methods:
+        if m.docker_stub == "generated":
+            body = m.docker_calls[0].body or {}
+            if body.get("encode") == "docker":
+                decl = m.input(body["from"]).type.base.decl
+                if decl not in body_structs:
+                    body_structs.append(decl)
     return {
+        "docker_structs": dstructs,
+        "docker_lists": docker.docker_lists(spec, dstructs),
+        "docker_array_names": docker.docker_array_names(spec, dstructs),
+        "docker_body_structs": body_structs,
+        "docker_field_dec": lambda f: docker.field_dec(f, dnames),
+        "docker_field_enc": lambda f: docker.field_enc(f, dnames),
+        "stub": lambda mc: docker.StubC(mc.m, mc),
         "spec": spec,
         "files": spec.files,
         "errors": [capi.ErrorC(e) for e in sorted(spec.errors, key=lambda e: e.code)],
@@ -150,7 +169,7 @@ def _context(spec):
         "struct_order": _struct_order(spec, list_structs, map_structs, entries),
         "all_optional": lambda s: bool(s.fields) and all(f.type.optional for f in s.fields),
         "error_mask": lambda names: " | ".join(
-            "CTRT_ERROR_BIT(CTRT_ERROR_%s)" % n.upper() for n in names) or "0",
+            "CTRT_ERROR_BIT(CTRT_ERROR_%s)" % n.upper() for n in names if n in {e.name for e in spec.errors}) or "0",
     }
 
 

@@ -111,6 +111,7 @@ class Field:
         self.default = doc.get("default")
         self.explicit_required = doc.get("required")
         self.secret = bool(doc.get("secret", False))
+        self.docker_wire = doc.get("docker")  # name in Docker Engine API JSON
         self.loc = loc
 
     @property
@@ -284,6 +285,9 @@ class DockerCall:
         self.body_loc = doc.loc_of("body")
         self.status = {int(k): v for k, v in (doc.get("status") or {}).items()}
         self.response = doc["response"]
+        self.framing = self.response["framing"]
+        self.no_timeout = doc.get("timeout") == "none"  # the answer may take forever (wait)
+        self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})
         self.loc = loc
 
@@ -318,6 +322,8 @@ class Method(Decl):
             self.default_impl = default["impl"]
         docker = doc["docker"]
         self.docker_none = docker.get("none")
+        self.docker_stub = docker.get("stub")  # generated | custom | None (no daemon call)
+        self.docker_loc = doc.loc_of("docker")
         calls = docker.get("calls") or []
         self.docker_calls = [DockerCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
         self.docker_note = " ".join(str(docker.get("note", "")).split())

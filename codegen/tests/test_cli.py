@@ -21,7 +21,7 @@ FIXTURE_STATS = {
     "methods": 21,
     "seed_structs": 3,  # Widget, ContainerId and the opaque FixtureBackend
     "seed_enums": 2,  # Color and the union Shape
-    "structs": 9,
+    "structs": 11,
     "enums": 3,
     "unions": 5,
     "interface_errors": 4,

@@ -1,6 +1,11 @@
 /* The backends built into libctrt, by URI scheme. */
 #include "core/internal.h"
 
+extern const ctrt_backend ctrt__mock_backend;
+extern const ctrt_backend ctrt__docker_backend;
+
 const ctrt_backend *const ctrt__builtin_backends[] = {
+    &ctrt__mock_backend,
+    &ctrt__docker_backend,
     NULL,
 };

@@ -122,6 +122,8 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
 
 int ctrt_open(ctrt_runtime **out, const char *uri) { return ctrt_open_with_options(out, uri, NULL); }
 
+int ctrt_open_from_env(ctrt_runtime **out) { return ctrt_open_with_options(out, "docker://", NULL); }
+
 void ctrt_close(ctrt_runtime *rt) {
   if (rt == NULL)
     return;

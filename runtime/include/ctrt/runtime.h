@@ -39,13 +39,21 @@ typedef struct ctrt_open_options {
 /*
  * Open a runtime by URI:
  *   "mock:"                          the in-memory mock
- *   "docker://unix:///run/docker.sock", "docker://tcp://127.0.0.1:2375"
+ *   "docker://unix:///run/docker.sock", "docker://tcp://127.0.0.1:2376"
+ *                                    (tcp:// is TLS when DOCKER_TLS_VERIFY
+ *                                    is set; "docker://" alone: DOCKER_HOST)
  *   "plugin:/path/libmybackend.so"    a backend loaded at run time, with the
  *                                     rest of the URI after '?' passed to it
  * The handle is safe to use from several threads at once.
  */
 CTRT_API int ctrt_open(ctrt_runtime **out, const char *uri);
 CTRT_API int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options);
+
+/* Open the Docker Engine the environment names, as the docker CLI does:
+ * DOCKER_HOST (default unix:///var/run/docker.sock), DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), DOCKER_API_VERSION. Same as
+ * ctrt_open(out, "docker://"). */
+CTRT_API int ctrt_open_from_env(ctrt_runtime **out);
 
 /* Close a runtime (NULL-safe). Streams and sessions must be closed first. */
 CTRT_API void ctrt_close(ctrt_runtime *rt);

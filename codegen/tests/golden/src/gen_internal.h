@@ -58,6 +58,16 @@ int ctrt__dec_image_search_result(ctrt_image_search_result *out, const json_t *j
 void ctrt__clear_image_search_result(ctrt_image_search_result *v);
 int ctrt__copy_image_search_result(ctrt_image_search_result *dst, const ctrt_image_search_result *src);
 bool ctrt__eq_image_search_result(const ctrt_image_search_result *a, const ctrt_image_search_result *b);
+int ctrt__enc_path_stat(json_t **out, const ctrt_path_stat *v, const ctrt__jpath *path);
+int ctrt__dec_path_stat(ctrt_path_stat *out, const json_t *json, const ctrt__jpath *path);
+void ctrt__clear_path_stat(ctrt_path_stat *v);
+int ctrt__copy_path_stat(ctrt_path_stat *dst, const ctrt_path_stat *src);
+bool ctrt__eq_path_stat(const ctrt_path_stat *a, const ctrt_path_stat *b);
+int ctrt__enc_registry_auth(json_t **out, const ctrt_registry_auth *v, const ctrt__jpath *path);
+int ctrt__dec_registry_auth(ctrt_registry_auth *out, const json_t *json, const ctrt__jpath *path);
+void ctrt__clear_registry_auth(ctrt_registry_auth *v);
+int ctrt__copy_registry_auth(ctrt_registry_auth *dst, const ctrt_registry_auth *src);
+bool ctrt__eq_registry_auth(const ctrt_registry_auth *a, const ctrt_registry_auth *b);
 int ctrt__enc_shape_circle(json_t **out, const ctrt_shape_circle *v, const ctrt__jpath *path);
 int ctrt__dec_shape_circle(ctrt_shape_circle *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_shape_circle(ctrt_shape_circle *v);

@@ -1098,6 +1098,207 @@ int ctrt_image_search_result_from_json_string(ctrt_image_search_result **out, co
   return rc;
 }
 
+int ctrt__enc_path_stat(json_t **out, const ctrt_path_stat *v, const ctrt__jpath *path) {
+  int rc = 0;
+  json_t *obj = json_object();
+  if (obj == NULL)
+    return ctrt__error_no_memory();
+  {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
+    json_t *j = NULL;
+    rc = ctrt__enc_string_cstr(&j, v->name ? v->name : "", &p);
+    if (rc < 0 || (rc = ctrt__json_put(obj, "name", j, &p)) < 0)
+      goto fail;
+  }
+  *out = obj;
+  return 0;
+fail:
+  json_decref(obj);
+  return rc;
+}
+
+int ctrt__dec_path_stat(ctrt_path_stat *out, const json_t *json, const ctrt__jpath *path) {
+  *out = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
+  int rc = 0;
+  if (!json_is_object(json))
+    return ctrt__json_type_error(path, "object", json);
+  {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
+    const json_t *j = json_object_get(json, "name");
+    if (j == NULL) {
+      rc = ctrt__json_missing(&p);
+      goto fail;
+    } else {
+      rc = ctrt__dec_string(&out->name, j, &p);
+      if (rc < 0)
+        goto fail;
+    }
+  }
+  return 0;
+fail:
+  ctrt__clear_path_stat(out);
+  return rc;
+}
+
+int ctrt_path_stat_to_json(json_t **out, const ctrt_path_stat *value) {
+  ctrt_error_clear();
+  if (out == NULL || value == NULL)
+    return ctrt__error_invalid_argument("ctrt_path_stat_to_json: NULL argument");
+  *out = NULL;
+  return ctrt__enc_path_stat(out, value, NULL);
+}
+
+int ctrt_path_stat_from_json(ctrt_path_stat **out, const json_t *json) {
+  ctrt_error_clear();
+  if (out == NULL || json == NULL)
+    return ctrt__error_invalid_argument("ctrt_path_stat_from_json: NULL argument");
+  *out = NULL;
+  ctrt_path_stat *value = ctrt__malloc(sizeof *value);
+  if (value == NULL)
+    return ctrt__error_no_memory();
+  int rc = ctrt__dec_path_stat(value, json, NULL);
+  if (rc < 0) {
+    ctrt__free(value);
+    return rc;
+  }
+  *out = value;
+  return 0;
+}
+
+int ctrt_path_stat_to_json_string(char **out, const ctrt_path_stat *value) {
+  ctrt_error_clear();
+  if (out == NULL || value == NULL)
+    return ctrt__error_invalid_argument("ctrt_path_stat_to_json_string: NULL argument");
+  *out = NULL;
+  json_t *json = NULL;
+  int rc = ctrt__enc_path_stat(&json, value, NULL);
+  if (rc < 0)
+    return rc;
+  rc = ctrt__json_dump(out, json);
+  json_decref(json);
+  return rc;
+}
+
+int ctrt_path_stat_from_json_string(ctrt_path_stat **out, const char *text, size_t len) {
+  ctrt_error_clear();
+  if (out == NULL || text == NULL)
+    return ctrt__error_invalid_argument("ctrt_path_stat_from_json_string: NULL argument");
+  *out = NULL;
+  json_t *json = NULL;
+  int rc = ctrt__json_parse(&json, text, len);
+  if (rc < 0)
+    return rc;
+  rc = ctrt_path_stat_from_json(out, json);
+  json_decref(json);
+  return rc;
+}
+
+int ctrt__enc_registry_auth(json_t **out, const ctrt_registry_auth *v, const ctrt__jpath *path) {
+  int rc = 0;
+  json_t *obj = json_object();
+  if (obj == NULL)
+    return ctrt__error_no_memory();
+  {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, "username");
+    json_t *j = NULL;
+    rc = ctrt__enc_string_cstr(&j, v->username ? v->username : "", &p);
+    if (rc < 0 || (rc = ctrt__json_put(obj, "username", j, &p)) < 0)
+      goto fail;
+  }
+  /* password is secret: never serialized */
+  *out = obj;
+  return 0;
+fail:
+  json_decref(obj);
+  return rc;
+}
+
+int ctrt__dec_registry_auth(ctrt_registry_auth *out, const json_t *json, const ctrt__jpath *path) {
+  *out = (ctrt_registry_auth)CTRT_REGISTRY_AUTH_INIT;
+  int rc = 0;
+  if (!json_is_object(json))
+    return ctrt__json_type_error(path, "object", json);
+  {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, "username");
+    const json_t *j = json_object_get(json, "username");
+    if (j == NULL) {
+      /* absent: keep the default */
+    } else {
+      rc = ctrt__dec_string(&out->username, j, &p);
+      if (rc < 0)
+        goto fail;
+    }
+  }
+  {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, "password");
+    const json_t *j = json_object_get(json, "password");
+    if (j == NULL) {
+      /* absent: keep the default */
+    } else {
+      rc = ctrt__dec_string(&out->password, j, &p);
+      if (rc < 0)
+        goto fail;
+    }
+  }
+  return 0;
+fail:
+  ctrt__clear_registry_auth(out);
+  return rc;
+}
+
+int ctrt_registry_auth_to_json(json_t **out, const ctrt_registry_auth *value) {
+  ctrt_error_clear();
+  if (out == NULL || value == NULL)
+    return ctrt__error_invalid_argument("ctrt_registry_auth_to_json: NULL argument");
+  *out = NULL;
+  return ctrt__enc_registry_auth(out, value, NULL);
+}
+
+int ctrt_registry_auth_from_json(ctrt_registry_auth **out, const json_t *json) {
+  ctrt_error_clear();
+  if (out == NULL || json == NULL)
+    return ctrt__error_invalid_argument("ctrt_registry_auth_from_json: NULL argument");
+  *out = NULL;
+  ctrt_registry_auth *value = ctrt__malloc(sizeof *value);
+  if (value == NULL)
+    return ctrt__error_no_memory();
+  int rc = ctrt__dec_registry_auth(value, json, NULL);
+  if (rc < 0) {
+    ctrt__free(value);
+    return rc;
+  }
+  *out = value;
+  return 0;
+}
+
+int ctrt_registry_auth_to_json_string(char **out, const ctrt_registry_auth *value) {
+  ctrt_error_clear();
+  if (out == NULL || value == NULL)
+    return ctrt__error_invalid_argument("ctrt_registry_auth_to_json_string: NULL argument");
+  *out = NULL;
+  json_t *json = NULL;
+  int rc = ctrt__enc_registry_auth(&json, value, NULL);
+  if (rc < 0)
+    return rc;
+  rc = ctrt__json_dump(out, json);
+  json_decref(json);
+  return rc;
+}
+
+int ctrt_registry_auth_from_json_string(ctrt_registry_auth **out, const char *text, size_t len) {
+  ctrt_error_clear();
+  if (out == NULL || text == NULL)
+    return ctrt__error_invalid_argument("ctrt_registry_auth_from_json_string: NULL argument");
+  *out = NULL;
+  json_t *json = NULL;
+  int rc = ctrt__json_parse(&json, text, len);
+  if (rc < 0)
+    return rc;
+  rc = ctrt_registry_auth_from_json(out, json);
+  json_decref(json);
+  return rc;
+}
+
 int ctrt__enc_shape_circle(json_t **out, const ctrt_shape_circle *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();

@@ -992,6 +992,132 @@ bool ctrt_image_search_result_equal(const ctrt_image_search_result *a, const ctr
   return ctrt__eq_image_search_result(a, b);
 }
 
+void ctrt__clear_path_stat(ctrt_path_stat *v) {
+  ctrt__clear_string(&v->name);
+  *v = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
+}
+
+int ctrt__copy_path_stat(ctrt_path_stat *dst, const ctrt_path_stat *src) {
+  int rc = 0;
+  *dst = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
+  rc = ctrt__copy_string(&dst->name, &src->name);
+  if (rc < 0)
+    goto fail;
+  return 0;
+fail:
+  ctrt__clear_path_stat(dst);
+  return rc;
+}
+
+bool ctrt__eq_path_stat(const ctrt_path_stat *a, const ctrt_path_stat *b) {
+  if (!(ctrt__eq_cstr_default(a->name, b->name, "")))
+    return false;
+  (void)a;
+  (void)b;
+  return true;
+}
+
+void ctrt_path_stat_clear(ctrt_path_stat *value) {
+  if (value != NULL)
+    ctrt__clear_path_stat(value);
+}
+
+void ctrt_path_stat_free(ctrt_path_stat *value) {
+  if (value == NULL)
+    return;
+  ctrt__clear_path_stat(value);
+  ctrt__free(value);
+}
+
+int ctrt_path_stat_copy(ctrt_path_stat **out, const ctrt_path_stat *src) {
+  ctrt_error_clear();
+  if (out == NULL || src == NULL)
+    return ctrt__error_invalid_argument("ctrt_path_stat_copy: NULL argument");
+  *out = NULL;
+  ctrt_path_stat *copy = ctrt__malloc(sizeof *copy);
+  if (copy == NULL)
+    return ctrt__error_no_memory();
+  int rc = ctrt__copy_path_stat(copy, src);
+  if (rc < 0) {
+    ctrt__free(copy);
+    return rc;
+  }
+  *out = copy;
+  return 0;
+}
+
+bool ctrt_path_stat_equal(const ctrt_path_stat *a, const ctrt_path_stat *b) {
+  if (a == NULL || b == NULL)
+    return a == b;
+  return ctrt__eq_path_stat(a, b);
+}
+
+void ctrt__clear_registry_auth(ctrt_registry_auth *v) {
+  ctrt__clear_string(&v->username);
+  ctrt__clear_string(&v->password);
+  *v = (ctrt_registry_auth)CTRT_REGISTRY_AUTH_INIT;
+}
+
+int ctrt__copy_registry_auth(ctrt_registry_auth *dst, const ctrt_registry_auth *src) {
+  int rc = 0;
+  *dst = (ctrt_registry_auth)CTRT_REGISTRY_AUTH_INIT;
+  rc = ctrt__copy_string(&dst->username, &src->username);
+  if (rc < 0)
+    goto fail;
+  rc = ctrt__copy_string(&dst->password, &src->password);
+  if (rc < 0)
+    goto fail;
+  return 0;
+fail:
+  ctrt__clear_registry_auth(dst);
+  return rc;
+}
+
+bool ctrt__eq_registry_auth(const ctrt_registry_auth *a, const ctrt_registry_auth *b) {
+  if (!(ctrt__eq_cstr_default(a->username, b->username, "")))
+    return false;
+  if (!(ctrt__eq_cstr_default(a->password, b->password, "")))
+    return false;
+  (void)a;
+  (void)b;
+  return true;
+}
+
+void ctrt_registry_auth_clear(ctrt_registry_auth *value) {
+  if (value != NULL)
+    ctrt__clear_registry_auth(value);
+}
+
+void ctrt_registry_auth_free(ctrt_registry_auth *value) {
+  if (value == NULL)
+    return;
+  ctrt__clear_registry_auth(value);
+  ctrt__free(value);
+}
+
+int ctrt_registry_auth_copy(ctrt_registry_auth **out, const ctrt_registry_auth *src) {
+  ctrt_error_clear();
+  if (out == NULL || src == NULL)
+    return ctrt__error_invalid_argument("ctrt_registry_auth_copy: NULL argument");
+  *out = NULL;
+  ctrt_registry_auth *copy = ctrt__malloc(sizeof *copy);
+  if (copy == NULL)
+    return ctrt__error_no_memory();
+  int rc = ctrt__copy_registry_auth(copy, src);
+  if (rc < 0) {
+    ctrt__free(copy);
+    return rc;
+  }
+  *out = copy;
+  return 0;
+}
+
+bool ctrt_registry_auth_equal(const ctrt_registry_auth *a, const ctrt_registry_auth *b) {
+  if (a == NULL || b == NULL)
+    return a == b;
+  return ctrt__eq_registry_auth(a, b);
+}
+
 void ctrt__clear_shape_circle(ctrt_shape_circle *v) {
   ctrt__clear_f64(&v->radius);
   if (v->center) {

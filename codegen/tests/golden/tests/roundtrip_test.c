@@ -26,6 +26,8 @@ static void sample_container_auth_context(ctrt_container_auth_context *v, int mo
 static void sample_log_chunk(ctrt_log_chunk *v, int mode, unsigned seed);
 static void sample_stats_sample(ctrt_stats_sample *v, int mode, unsigned seed);
 static void sample_image_search_result(ctrt_image_search_result *v, int mode, unsigned seed);
+static void sample_path_stat(ctrt_path_stat *v, int mode, unsigned seed);
+static void sample_registry_auth(ctrt_registry_auth *v, int mode, unsigned seed);
 static void sample_shape_circle(ctrt_shape_circle *v, int mode, unsigned seed);
 static void sample_part(ctrt_part *v, int mode, unsigned seed);
 static void sample_shape(ctrt_shape *v, int mode, unsigned seed);
@@ -98,6 +100,21 @@ static void sample_image_search_result(ctrt_image_search_result *v, int mode, un
   (void)mode;
   (void)seed;
   sample_string(&v->name, mode, seed * 7u + 1u);
+}
+
+static void sample_path_stat(ctrt_path_stat *v, int mode, unsigned seed) {
+  (void)v;
+  (void)mode;
+  (void)seed;
+  sample_string(&v->name, mode, seed * 7u + 1u);
+}
+
+static void sample_registry_auth(ctrt_registry_auth *v, int mode, unsigned seed) {
+  (void)v;
+  (void)mode;
+  (void)seed;
+  sample_string(&v->username, mode, seed * 7u + 1u);
+  /* password is secret: not serialized, so not sampled */
 }
 
 static void sample_shape_circle(ctrt_shape_circle *v, int mode, unsigned seed) {
@@ -660,6 +677,68 @@ static void test_image_search_result(void) {
   /* Decoding something that is not even the right JSON type fails cleanly. */
   ctrt_image_search_result *bad = NULL;
   CU_ASSERT_TRUE(ctrt_image_search_result_from_json_string(&bad, "true", 4) < 0);
+  CU_ASSERT_PTR_NULL(bad);
+  CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(strncmp(ctrt_error_last()->message, "$", 1), 0);
+}
+
+static void test_path_stat(void) {
+  for (int mode = 0; mode < 3; mode++) {
+    for (unsigned seed = 0; seed < SEEDS; seed++) {
+      ctrt_path_stat value = CTRT_PATH_STAT_INIT;
+      sample_path_stat(&value, mode, seed);
+      char *text = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_path_stat_to_json_string(&text, &value), 0);
+      ctrt_path_stat *back = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_path_stat_from_json_string(&back, text, strlen(text)), 0);
+      CU_ASSERT_TRUE(ctrt_path_stat_equal(&value, back));
+      char *again = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_path_stat_to_json_string(&again, back), 0);
+      CU_ASSERT_STRING_EQUAL(text, again);
+      ctrt_path_stat *copy = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_path_stat_copy(&copy, &value), 0);
+      CU_ASSERT_TRUE(ctrt_path_stat_equal(copy, &value));
+      ctrt_free(again);
+      ctrt_free(text);
+      ctrt_path_stat_free(back);
+      ctrt_path_stat_free(copy);
+      ctrt_path_stat_clear(&value);
+    }
+  }
+  /* Decoding something that is not even the right JSON type fails cleanly. */
+  ctrt_path_stat *bad = NULL;
+  CU_ASSERT_TRUE(ctrt_path_stat_from_json_string(&bad, "true", 4) < 0);
+  CU_ASSERT_PTR_NULL(bad);
+  CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(strncmp(ctrt_error_last()->message, "$", 1), 0);
+}
+
+static void test_registry_auth(void) {
+  for (int mode = 0; mode < 3; mode++) {
+    for (unsigned seed = 0; seed < SEEDS; seed++) {
+      ctrt_registry_auth value = CTRT_REGISTRY_AUTH_INIT;
+      sample_registry_auth(&value, mode, seed);
+      char *text = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_registry_auth_to_json_string(&text, &value), 0);
+      ctrt_registry_auth *back = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_registry_auth_from_json_string(&back, text, strlen(text)), 0);
+      CU_ASSERT_TRUE(ctrt_registry_auth_equal(&value, back));
+      char *again = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_registry_auth_to_json_string(&again, back), 0);
+      CU_ASSERT_STRING_EQUAL(text, again);
+      ctrt_registry_auth *copy = NULL;
+      CU_ASSERT_EQUAL_FATAL(ctrt_registry_auth_copy(&copy, &value), 0);
+      CU_ASSERT_TRUE(ctrt_registry_auth_equal(copy, &value));
+      ctrt_free(again);
+      ctrt_free(text);
+      ctrt_registry_auth_free(back);
+      ctrt_registry_auth_free(copy);
+      ctrt_registry_auth_clear(&value);
+    }
+  }
+  /* Decoding something that is not even the right JSON type fails cleanly. */
+  ctrt_registry_auth *bad = NULL;
+  CU_ASSERT_TRUE(ctrt_registry_auth_from_json_string(&bad, "true", 4) < 0);
   CU_ASSERT_PTR_NULL(bad);
   CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(strncmp(ctrt_error_last()->message, "$", 1), 0);
@@ -1255,6 +1334,8 @@ void roundtrip_register(void) {
   CU_add_test(suite, "LogChunk", test_log_chunk);
   CU_add_test(suite, "StatsSample", test_stats_sample);
   CU_add_test(suite, "ImageSearchResult", test_image_search_result);
+  CU_add_test(suite, "PathStat", test_path_stat);
+  CU_add_test(suite, "RegistryAuth", test_registry_auth);
   CU_add_test(suite, "ShapeCircle", test_shape_circle);
   CU_add_test(suite, "Part", test_part);
   CU_add_test(suite, "Shape", test_shape);

@@ -58,6 +58,16 @@ CTRT_API int ctrt_image_search_result_from_json(ctrt_image_search_result **out, 
 CTRT_API int ctrt_image_search_result_to_json_string(char **out, const ctrt_image_search_result *value);
 CTRT_API int ctrt_image_search_result_from_json_string(ctrt_image_search_result **out, const char *text, size_t len);
 
+CTRT_API int ctrt_path_stat_to_json(json_t **out, const ctrt_path_stat *value);
+CTRT_API int ctrt_path_stat_from_json(ctrt_path_stat **out, const json_t *json);
+CTRT_API int ctrt_path_stat_to_json_string(char **out, const ctrt_path_stat *value);
+CTRT_API int ctrt_path_stat_from_json_string(ctrt_path_stat **out, const char *text, size_t len);
+
+CTRT_API int ctrt_registry_auth_to_json(json_t **out, const ctrt_registry_auth *value);
+CTRT_API int ctrt_registry_auth_from_json(ctrt_registry_auth **out, const json_t *json);
+CTRT_API int ctrt_registry_auth_to_json_string(char **out, const ctrt_registry_auth *value);
+CTRT_API int ctrt_registry_auth_from_json_string(ctrt_registry_auth **out, const char *text, size_t len);
+
 CTRT_API int ctrt_shape_circle_to_json(json_t **out, const ctrt_shape_circle *value);
 CTRT_API int ctrt_shape_circle_from_json(ctrt_shape_circle **out, const json_t *json);
 CTRT_API int ctrt_shape_circle_to_json_string(char **out, const ctrt_shape_circle *value);

@@ -54,7 +54,10 @@ typedef struct ctrt_op_info {
   ctrt_op_default default_kind;
   const ctrt_op *delegates; /* for CTRT_OP_DEFAULT_DELEGATE */
   size_t n_delegates;
-  uint32_t errors;   /* CTRT_ERROR_BIT() of each kind the method may return */
+  /* CTRT_ERROR_BIT() of each kind the method may return: the spec's list,
+   * plus invalid_argument and no_memory always, invalid_spec when inputs are
+   * checked, cancelled for streams and sessions. */
+  uint32_t errors;
   const char *docker_operation; /* first Docker Engine API call, or NULL */
   const char *docker_verb;
   const char *docker_path;

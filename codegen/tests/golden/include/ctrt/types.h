@@ -122,6 +122,8 @@ typedef struct ctrt_container_auth_context ctrt_container_auth_context;
 typedef struct ctrt_log_chunk ctrt_log_chunk;
 typedef struct ctrt_stats_sample ctrt_stats_sample;
 typedef struct ctrt_image_search_result ctrt_image_search_result;
+typedef struct ctrt_path_stat ctrt_path_stat;
+typedef struct ctrt_registry_auth ctrt_registry_auth;
 typedef struct ctrt_shape_circle ctrt_shape_circle;
 typedef struct ctrt_part ctrt_part;
 typedef struct ctrt_shape ctrt_shape;
@@ -183,6 +185,20 @@ struct ctrt_image_search_result {
   char *name;
 };
 #define CTRT_IMAGE_SEARCH_RESULT_INIT { .name = NULL }
+
+/* Named by runtime/transport/transport.h. */
+struct ctrt_path_stat {
+  char *name;
+};
+#define CTRT_PATH_STAT_INIT { .name = NULL }
+
+/* Named by runtime/backends/docker/docker.h. */
+struct ctrt_registry_auth {
+  char *username;
+  /*  Secret: never serialized. */
+  char *password;
+};
+#define CTRT_REGISTRY_AUTH_INIT { .username = NULL }
 
 /* Payload of Shape::circle. */
 struct ctrt_shape_circle {
@@ -410,6 +426,14 @@ CTRT_API void ctrt_image_search_result_clear(ctrt_image_search_result *value);
 CTRT_API void ctrt_image_search_result_free(ctrt_image_search_result *value);
 CTRT_API int ctrt_image_search_result_copy(ctrt_image_search_result **out, const ctrt_image_search_result *src);
 CTRT_API bool ctrt_image_search_result_equal(const ctrt_image_search_result *a, const ctrt_image_search_result *b);
+CTRT_API void ctrt_path_stat_clear(ctrt_path_stat *value);
+CTRT_API void ctrt_path_stat_free(ctrt_path_stat *value);
+CTRT_API int ctrt_path_stat_copy(ctrt_path_stat **out, const ctrt_path_stat *src);
+CTRT_API bool ctrt_path_stat_equal(const ctrt_path_stat *a, const ctrt_path_stat *b);
+CTRT_API void ctrt_registry_auth_clear(ctrt_registry_auth *value);
+CTRT_API void ctrt_registry_auth_free(ctrt_registry_auth *value);
+CTRT_API int ctrt_registry_auth_copy(ctrt_registry_auth **out, const ctrt_registry_auth *src);
+CTRT_API bool ctrt_registry_auth_equal(const ctrt_registry_auth *a, const ctrt_registry_auth *b);
 CTRT_API void ctrt_shape_circle_clear(ctrt_shape_circle *value);
 CTRT_API void ctrt_shape_circle_free(ctrt_shape_circle *value);
 CTRT_API int ctrt_shape_circle_copy(ctrt_shape_circle **out, const ctrt_shape_circle *src);

@@ -1,0 +1,295 @@
+"""Docker Engine API client stubs, generated from the spec's mappings.
+
+A method whose mapping says `stub: generated` gets a C function
+`ctrt__dockergen_<method>` that builds the request (path parameters,
+query, headers, body) from its inputs, sends it through the transport,
+applies the mapping's status table, and makes the result from the response
+(nothing, a JSON body decoded with the fields' `docker:` names, one integer
+field, or a byte stream). `stub: custom` methods are written by hand in
+runtime/backends/docker as `ctrt__docker_<method>`; methods without a daemon
+call are left out of the table, so the dispatcher applies their default.
+"""
+
+from . import cnames
+from .ccode import c_string_literal
+from .errors import SpecError
+
+
+def docker_structs(spec):
+    """Structs generated Docker codecs are needed for, in declaration order."""
+    needed = {}
+
+    def visit(t):
+        t = t.base
+        if t.kind in ("list", "map"):
+            visit(t.inner)
+        elif t.kind == "named" and t.decl.what == "struct" and t.decl.name not in needed:
+            needed[t.decl.name] = t.decl
+            for f in t.decl.fields:
+                if f.docker_wire:
+                    visit(f.type)
+
+    for m in spec.methods:
+        if m.docker_stub != "generated":
+            continue
+        call = m.docker_calls[0]
+        body = call.body or {}
+        if body.get("encode") == "docker":
+            visit(m.input(body["from"]).type)
+        if call.result == "body":
+            visit(m.result)
+    return [s for s in spec.all_structs if s.name in needed]
+
+
+def _is_docker_struct(t, names):
+    return t.kind == "named" and t.decl.what == "struct" and t.name in names
+
+
+def field_dec(f, names):
+    """Lenient decoding of one field from Docker JSON (into `out`)."""
+    wire = c_string_literal(f.docker_wire)
+    t = f.type
+    base = t.base
+    m = cnames.member(f.name)
+    if base.kind == "list":
+        elem = base.inner
+        fn = ("ctrt__docker_dec_array_%s" if _is_docker_struct(elem, names) else "ctrt__dec_array_%s") % cnames.slot(elem)
+        code = "rc = %s(&out->%s, &out->n_%s, j, &p);" % (fn, m, f.name)
+        if t.optional:
+            code += "\n      out->has_%s = rc == 0;" % f.name
+    elif base.kind == "named" and base.decl.what == "struct":
+        if t.optional:
+            code = ("out->%s = ctrt__calloc(1, sizeof *out->%s);\n"
+                    "      rc = out->%s ? ctrt__docker_dec_%s(out->%s, j, &p) : ctrt__error_no_memory();") % (
+                        m, m, m, cnames.slot(base), m)
+        else:
+            code = "rc = ctrt__docker_dec_%s(&out->%s, j, &p);" % (cnames.slot(base), m)
+    elif base.kind == "named" and base.decl.what == "enum" and base.decl.has_docker_codes:
+        code = "rc = ctrt__docker_dec_code_%s(&out->%s, j, &p);" % (cnames.slot(base), m)
+        if t.optional:
+            code += "\n      out->has_%s = rc == 0;" % f.name
+    elif base.kind in ("scalar", "named"):
+        code = "rc = ctrt__dec_%s(&out->%s, j, &p);" % (cnames.slot(base), m)
+        if t.optional and not cnames.optional_is_pointer(base):
+            code += "\n      out->has_%s = rc == 0;" % f.name
+    else:
+        raise SpecError(f.loc, "%s: no Docker decoding for %s" % (f.name, t))
+    return ("{\n    ctrt__jpath p = CTRT__JPATH_KEY(path, %s);\n    const json_t *j = json_object_get(json, %s);\n"
+            "    if (j != NULL && !json_is_null(j)) {\n      %s\n      if (rc < 0)\n        goto fail;\n    }\n  }") % (
+                wire, wire, code)
+
+
+def field_enc(f, names):
+    """Encoding of one field into Docker JSON (`obj`); absent fields are left
+    out, so Docker keeps its own defaults."""
+    wire = c_string_literal(f.docker_wire)
+    t = f.type
+    base = t.base
+    m = cnames.member(f.name)
+    guard = None
+    if base.kind == "list":
+        elem = base.inner
+        fn = ("ctrt__docker_enc_array_%s" if _is_docker_struct(elem, names) else "ctrt__enc_array_%s") % cnames.slot(elem)
+        value = "rc = %s(&j, v->%s, v->n_%s, &p);" % (fn, m, f.name)
+        guard = "v->has_%s" % f.name if t.optional else None
+    elif base.kind == "named" and base.decl.what == "struct":
+        arg = "v->%s" % m if t.optional else "&v->%s" % m
+        value = "rc = ctrt__docker_enc_%s(&j, %s, &p);" % (cnames.slot(base), arg)
+        guard = "v->%s != NULL" % m if t.optional else None
+    else:
+        s = cnames.slot(base)
+        if t.optional and cnames.optional_is_pointer(base):
+            value = "rc = ctrt__enc_%s(&j, &v->%s, &p);" % (s, m)
+            guard = "v->%s != NULL" % m
+        else:
+            value = "rc = ctrt__enc_%s(&j, &v->%s, &p);" % (s, m)
+            guard = "v->has_%s" % f.name if t.optional else None
+    body = ("{\n    ctrt__jpath p = CTRT__JPATH_KEY(path, %s);\n    json_t *j = NULL;\n    %s\n"
+            "    if (rc < 0 || (rc = ctrt__json_put(obj, %s, j, &p)) < 0)\n      goto fail;\n  }") % (wire, value, wire)
+    return "if (%s) %s" % (guard, body) if guard else body
+
+
+class StubC:
+    """The C body of one generated stub."""
+
+    def __init__(self, method, mc):
+        self.m = method
+        self.mc = mc
+        self.call = method.docker_calls[0]
+
+    def _value_expr(self, source):
+        """(type, C expression, C presence test or None, C count for lists)
+        of an input or a field of a struct input ("options.repo")."""
+        root, _, sub = source.partition(".")
+        param = self.m.input(root)
+        member = cnames.member(param.name)
+        if not sub:
+            return param.type, member, None, "n_" + param.name
+        field = next(f for f in param.type.base.decl.fields if f.name == sub)
+        expr = "%s->%s" % (member, cnames.member(field.name))
+        has = None
+        if field.type.optional and (field.type.base.kind == "list" or not cnames.optional_is_pointer(field.type.base)):
+            has = "%s->has_%s" % (member, field.name)
+        return field.type, expr, has, "%s->n_%s" % (member, field.name)
+
+    def query_lines(self):
+        lines = []
+        for q in self.call.query:
+            name = c_string_literal(q.name)
+            if q.value is not None:
+                lines.append("ctrt__dq_add(&q, %s, %s);" % (name, c_string_literal(q.value)))
+                continue
+            t, expr, has, count = self._value_expr(q.source)
+            base = t.base
+            if q.encode in ("image_repo", "image_tag"):
+                line = "ctrt__dq_add_ref_%s(&q, %s, %s);" % (q.encode[6:], name, expr)
+            elif base.kind == "named" and base.name == "ContainerId":
+                line = "ctrt__dq_add(&q, %s, container);" % name
+            elif base.kind == "list" and q.join is not None:
+                line = "ctrt__dq_add_joined(&q, %s, (const char *const *)%s, %s, %s);" % (
+                    name, expr, count, c_string_literal(q.join))
+            elif base.kind == "list":
+                line = "for (size_t i = 0; i < %s; i++)\n    ctrt__dq_add(&q, %s, %s[i]);" % (count, name, expr)
+            elif base.kind == "scalar" and base.name in ("string", "ip"):
+                line = "ctrt__dq_add(&q, %s, %s);" % (name, expr)
+            elif base.kind == "scalar" and base.name == "bool":
+                line = "ctrt__dq_add(&q, %s, %s ? \"1\" : \"0\");" % (name, expr)
+            elif base.kind == "scalar" and base.name in ("i32", "i64", "u16", "u32", "u64"):
+                line = "ctrt__dq_add_int(&q, %s, (int64_t)%s);" % (name, expr)
+                if q.omit_zero:
+                    has = "%s != 0" % expr if has is None else "%s && %s != 0" % (has, expr)
+            elif base.kind == "named" and base.decl.what == "enum":
+                line = "ctrt__dq_add(&q, %s, %s_to_string(%s));" % (name, cnames.tname(base.name), expr)
+            else:
+                raise SpecError(q.loc, "%s: no query encoding for %s" % (self.m.name, t))
+            if has:
+                line = "if (%s) {\n    %s\n  }" % (has, line.replace("\n", "\n  "))
+            lines.append(line)
+        return lines
+
+    def path_expr(self):
+        """printf format and arguments of the request path."""
+        fmt, args = [], []
+        import re
+        for piece in re.split(r"(\{[^}]*\})", self.call.path):
+            if piece.startswith("{"):
+                name = piece[1:-1]
+                param = self.m.input(name)
+                fmt.append("%s")
+                if param.type.base.name == "ContainerId":
+                    args.append("container")
+                else:
+                    args.append("seg_%s" % name)
+            else:
+                fmt.append(piece.replace("%", "%%"))
+        return c_string_literal("".join(fmt)), args
+
+    @property
+    def path_segments(self):
+        out = []
+        for name in self.call.path_params:
+            param = self.m.input(name)
+            if param.type.base.name != "ContainerId":
+                out.append((name, cnames.member(param.name)))
+        return out
+
+    @property
+    def container_input(self):
+        for p in self.m.inputs:
+            if p.type.base.kind == "named" and p.type.base.name == "ContainerId":
+                return cnames.member(p.name)
+        return None
+
+    @property
+    def statuses(self):
+        items = sorted(self.call.status.items())
+        return ", ".join("{%d, %s}" % (code, "CTRT_ERROR_NONE" if kind == "ok" else "CTRT_ERROR_" + kind.upper())
+                         for code, kind in items)
+
+    @property
+    def n_statuses(self):
+        return len(self.call.status)
+
+    @property
+    def header_lines(self):
+        lines = []
+        for h in self.call.headers:
+            if h.value is not None:
+                lines.append("ctrt__dh_add(&h, %s, %s);" % (c_string_literal(h.name), c_string_literal(h.value)))
+            elif h.encode == "registry_auth":
+                _, expr, _, _ = self._value_expr(h.source)
+                image = next((cnames.member(p.name) for p in self.m.inputs if p.check == "image_ref"), "NULL")
+                lines.append("if (%s != NULL)\n    ctrt__dh_add_registry_auth(&h, %s, %s);" % (expr, expr, image))
+            else:
+                raise SpecError(h.loc, "%s: no header encoding for %s" % (self.m.name, h.name))
+        return lines
+
+    @property
+    def body(self):
+        return self.call.body or {}
+
+    @property
+    def body_from(self):
+        src = self.body.get("from")
+        return cnames.member(src) if src else None
+
+    @property
+    def body_is_upload(self):
+        src = self.body.get("from")
+        return bool(src) and self.m.input(src).type.kind == "source"
+
+    @property
+    def body_struct(self):
+        src = self.body.get("from")
+        if src and self.body.get("encode") == "docker":
+            return cnames.slot(self.m.input(src).type.base)
+        return None
+
+    @property
+    def content_type(self):
+        ct = self.body.get("content_type")
+        return c_string_literal(ct) if ct else "NULL"
+
+    @property
+    def result_kind(self):
+        if self.call.framing == "raw":
+            return "stream"
+        if self.m.result is None:
+            return "none"
+        if self.call.result == "body":
+            return "body"
+        return "field"
+
+    @property
+    def result_decoder(self):
+        base = self.m.result.base
+        if base.kind == "list":
+            return "ctrt__docker_dec_%s" % cnames.slot(base)
+        return "ctrt__docker_dec_%s" % cnames.slot(base)
+
+    @property
+    def result_field(self):
+        return c_string_literal(self.call.result["field"])
+
+
+def docker_lists(spec, structs):
+    """list<S> types of docker structs that a result decodes (ctrt_S_list)."""
+    names = {s.name for s in structs}
+    out = {}
+    for m in spec.methods:
+        if m.docker_stub == "generated" and m.result is not None and m.result.kind == "list":
+            inner = m.result.inner
+            if _is_docker_struct(inner, names):
+                out[cnames.slot(inner)] = inner
+    return sorted(out.items())
+
+
+def docker_array_names(spec, structs):
+    """Docker structs that appear as list elements (need array codecs)."""
+    names = {s.name for s in structs}
+    out = {t.name for _, t in docker_lists(spec, structs)}
+    for s in structs:
+        for f in s.fields:
+            if f.docker_wire and f.type.base.kind == "list" and _is_docker_struct(f.type.base.inner, names):
+                out.add(f.type.base.inner.name)
+    return out

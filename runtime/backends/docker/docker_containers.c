@@ -1,0 +1,132 @@
+/* Containers: create (ServiceSpec -> Config + HostConfig), state, waits
+ * classified into WaitOutcome, and the list of every container. */
+#include "backends/docker/docker_internal.h"
+
+#include <stdio.h>
+
+int ctrt__docker_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
+  ctrt__docker *d = self;
+  char *display = NULL, *name = NULL, *body = NULL, *path = NULL;
+  json_t *json = NULL;
+  int rc = ctrt_container_id_format(&display, id);
+  if (rc == 0 && (name = ctrt__docker_container_name(id)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = ctrt__docker_create_body(&json, spec, d->label_key, display);
+  if (rc == 0)
+    rc = ctrt__docker_json_text(&body, json);
+  json_decref(json);
+  json = NULL;
+  if (rc == 0) {
+    char *escaped = ctrt__http_escape(name);
+    path = escaped ? ctrt__sprintf("/containers/create?name=%s", escaped) : NULL;
+    ctrt__free(escaped);
+    if (path == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__http_response *resp = NULL;
+  if (rc == 0) {
+    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+    req.method = "POST";
+    req.path = path;
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+    rc = ctrt__http_do(d->client, &req, &resp);
+    if (rc < 0) {
+      rc = ctrt__error_wrap("create_container");
+    } else if (resp->status >= 400) {
+      /* 404: no such image; 409: the name is taken; the rest: create failed. */
+      char context[600];
+      snprintf(context, sizeof context, "POST %s", path);
+      ctrt__docker_error_from_body(resp->status, resp->body, resp->body_len, context);
+      if (resp->status == 404 || resp->status == 409) {
+        rc = ctrt__error_wrap("create_container");
+      } else {
+        char message[CTRT__ERROR_MESSAGE_MAX];
+        snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+        rc = ctrt__error_set(CTRT_ERROR_CREATE_FAILED, resp->status, "create_container: create of %s failed: %s",
+                             display, message);
+      }
+    } else if ((rc = ctrt__docker_parse_body(&json, resp, "create_container")) == 0) {
+      const char *docker_id = json_string_value(json_object_get(json, "Id"));
+      if (docker_id == NULL)
+        rc = ctrt__error_internal("create_container: the Docker daemon's answer has no Id");
+      else
+        ctrt__docker_remember(d, id, docker_id);
+    }
+  }
+  if (body != NULL)
+    memset(body, 0, strlen(body)); /* it may carry the injected token */
+  json_decref(json);
+  ctrt__http_response_free(resp);
+  ctrt__free(body);
+  ctrt__free(path);
+  ctrt__free(name);
+  ctrt__free(display);
+  return rc;
+}
+
+int ctrt__docker_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
+  json_t *inspect = NULL;
+  int rc = ctrt__docker_inspect_container(self, id, "container_state", &inspect);
+  if (rc == 0)
+    rc = ctrt__docker_state_from_inspect(out, inspect);
+  json_decref(inspect);
+  return rc;
+}
+
+/* POST /containers/{ref}/wait[?condition=], then inspect to classify. */
+static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_container_id *id, const char *condition,
+                        const char *method) {
+  char suffix[64];
+  snprintf(suffix, sizeof suffix, "/wait%s%s", condition ? "?condition=" : "", condition ? condition : "");
+  /* A wait lasts as long as the container runs: no request timeout. */
+  ctrt__docker_call call = {.verb = "POST", .suffix = suffix, .timeout_ms = -1};
+  ctrt__http_response *resp = NULL;
+  json_t *wait = NULL, *inspect = NULL;
+  int rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&wait, resp, method);
+  ctrt__http_response_free(resp);
+  if (rc == 0) {
+    rc = ctrt__docker_inspect_container(d, id, method, &inspect);
+    /* Gone already (condition removed, or removed meanwhile): classify from
+     * the wait answer alone. */
+    if (rc == CTRT_ENOT_FOUND) {
+      ctrt_error_clear();
+      rc = 0;
+    }
+  }
+  if (rc == 0)
+    rc = ctrt__docker_wait_classify(out, wait, inspect);
+  json_decref(wait);
+  json_decref(inspect);
+  return rc;
+}
+
+int ctrt__docker_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
+  return wait_outcome(self, out, id, NULL, "wait_outcome");
+}
+
+int ctrt__docker_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                             ctrt_wait_condition condition) {
+  const char *wire = ctrt_wait_condition_to_string(condition);
+  return wait_outcome(self, out, id, wire ? wire : "not-running", "wait_outcome_with_condition");
+}
+
+int ctrt__docker_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
+  ctrt__docker *d = self;
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.path = "/containers/json?all=1";
+  ctrt__http_response *resp = NULL;
+  json_t *json = NULL;
+  int rc = ctrt__docker_send(d, &req, NULL, 0, "list_containers", &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&json, resp, "list_containers");
+  if (rc == 0)
+    rc = ctrt__docker_container_summaries(out, json, d->label_key);
+  json_decref(json);
+  ctrt__http_response_free(resp);
+  return rc;
+}

@@ -1,0 +1,498 @@
+/* Exec: POST /containers/{id}/exec creates the exec, POST /exec/{id}/start
+ * runs it (its answer is the multiplexed output, or a hijacked duplex
+ * connection for exec_pty), GET /exec/{id}/json gives the exit code. */
+#include "backends/docker/docker_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTPUT_PIECE ((size_t)32 * 1024)
+
+typedef struct exec_config {
+  char *const *argv;
+  size_t n_argv;
+  char *const *env;
+  size_t n_env;
+  const char *user, *working_dir;
+  bool tty, privileged;
+  bool attach_stdin, attach_stdout, attach_stderr;
+} exec_config;
+
+/* POST /containers/{ref}/exec -> the exec id. A paused or stopped
+ * container is a conflict (Docker: 409). */
+static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const exec_config *cfg, const char *method,
+                       char **exec_id) {
+  *exec_id = NULL;
+  json_t *body =
+      json_pack("{s:b,s:b,s:b,s:b,s:b}", "AttachStdin", cfg->attach_stdin, "AttachStdout", cfg->attach_stdout,
+                "AttachStderr", cfg->attach_stderr, "Tty", cfg->tty, "Privileged", cfg->privileged);
+  json_t *cmd = json_array(), *env = cfg->n_env > 0 ? json_array() : NULL;
+  bool ok = body && cmd && (cfg->n_env == 0 || env) && json_object_set(body, "Cmd", cmd) == 0;
+  for (size_t i = 0; ok && i < cfg->n_argv; i++)
+    ok = json_array_append_new(cmd, json_string(cfg->argv[i] ? cfg->argv[i] : "")) == 0;
+  for (size_t i = 0; ok && i < cfg->n_env; i++)
+    ok = json_array_append_new(env, json_string(cfg->env[i] ? cfg->env[i] : "")) == 0;
+  if (ok && env)
+    ok = json_object_set(body, "Env", env) == 0;
+  if (ok && !ctrt__docker_blank(cfg->user))
+    ok = json_object_set_new(body, "User", json_string(cfg->user)) == 0;
+  if (ok && !ctrt__docker_blank(cfg->working_dir))
+    ok = json_object_set_new(body, "WorkingDir", json_string(cfg->working_dir)) == 0;
+  json_decref(cmd);
+  json_decref(env);
+  if (!ok) {
+    json_decref(body);
+    return ctrt__error_no_memory();
+  }
+  char *text = NULL;
+  int rc = ctrt__docker_json_text(&text, body);
+  json_decref(body);
+  if (rc < 0)
+    return rc;
+  ctrt__docker_call call = {
+      .verb = "POST", .suffix = "/exec", .content_type = "application/json", .body = text, .body_len = strlen(text)};
+  ctrt__http_response *resp = NULL;
+  json_t *answer = NULL;
+  rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&answer, resp, method);
+  if (rc == 0) {
+    const char *eid = json_string_value(json_object_get(answer, "Id"));
+    if (eid == NULL)
+      rc = ctrt__error_internal("%s: the Docker daemon's exec answer has no Id", method);
+    else if ((*exec_id = ctrt__strdup(eid)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  json_decref(answer);
+  ctrt__http_response_free(resp);
+  ctrt__free(text);
+  return rc;
+}
+
+static char *start_body(bool tty) { return ctrt__sprintf("{\"Detach\":false,\"Tty\":%s}", tty ? "true" : "false"); }
+
+static int exec_start_open(ctrt__docker *d, const char *exec_id, bool tty, const char *method,
+                           ctrt__http_stream **out) {
+  char *path = ctrt__sprintf("/exec/%s/start", exec_id);
+  char *body = start_body(tty);
+  int rc = 0;
+  if (path == NULL || body == NULL) {
+    rc = ctrt__error_no_memory();
+  } else {
+    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+    req.method = "POST";
+    req.path = path;
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+    rc = ctrt__docker_open(d, &req, NULL, 0, method, out);
+  }
+  ctrt__free(path);
+  ctrt__free(body);
+  return rc;
+}
+
+static void sleep_ms(unsigned ms) {
+  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+/* GET /exec/{id}/json until the exit code is there (the exit is recorded
+ * a moment after the output ends; before the start, Running is false and
+ * ExitCode null too). limit_ms 0 = no limit. */
+static int exec_exit_code(ctrt__docker *d, const char *exec_id, const char *method, unsigned limit_ms, int32_t *code) {
+  char *path = ctrt__sprintf("/exec/%s/json", exec_id);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  unsigned waited = 0, pause = 5;
+  int rc;
+  for (;;) {
+    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+    req.path = path;
+    ctrt__http_response *resp = NULL;
+    json_t *json = NULL;
+    rc = ctrt__docker_send(d, &req, NULL, 0, method, &resp);
+    if (rc == 0)
+      rc = ctrt__docker_parse_body(&json, resp, method);
+    ctrt__http_response_free(resp);
+    const json_t *exit_code = json_object_get(json, "ExitCode");
+    bool exited = rc == 0 && !json_is_true(json_object_get(json, "Running")) && json_is_integer(exit_code);
+    if (exited)
+      *code = (int32_t)json_integer_value(exit_code);
+    json_decref(json);
+    if (rc < 0 || exited)
+      break;
+    if (limit_ms && waited >= limit_ms) {
+      rc = ctrt__error_internal("%s: the Docker daemon reported no exit code for exec %.12s after %u ms", method,
+                                exec_id, waited);
+      break;
+    }
+    sleep_ms(pause);
+    waited += pause;
+    pause = pause < 100 ? pause * 2 : 100;
+  }
+  ctrt__free(path);
+  return rc;
+}
+
+/* ---- exec, exec_with_opts: collect the whole output ---- */
+
+typedef struct text_buf {
+  char *data;
+  size_t len, cap;
+} text_buf;
+
+static int text_append(text_buf *t, const uint8_t *data, size_t len) {
+  if (t->len + len + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 256;
+    while (cap < t->len + len + 1)
+      cap *= 2;
+    char *grown = ctrt__realloc(t->data, cap);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    t->data = grown;
+    t->cap = cap;
+  }
+  memcpy(t->data + t->len, data, len);
+  t->len += len;
+  t->data[t->len] = '\0';
+  return 0;
+}
+
+static int text_take(text_buf *t, char **out) {
+  if (t->data == NULL && (t->data = ctrt__strdup("")) == NULL)
+    return ctrt__error_no_memory();
+  *out = t->data;
+  t->data = NULL;
+  return 0;
+}
+
+static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const exec_config *cfg,
+                    const char *method) {
+  char *exec_id = NULL;
+  ctrt__http_stream *hs = NULL;
+  uint8_t *buf = NULL;
+  text_buf out_text = {0}, err_text = {0};
+  int32_t code = 0;
+  int rc = exec_create(d, id, cfg, method, &exec_id);
+  if (rc == 0)
+    rc = exec_start_open(d, exec_id, cfg->tty, method, &hs);
+  if (rc == 0 && (buf = ctrt__malloc(OUTPUT_PIECE)) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__demux dm;
+  if (rc == 0)
+    ctrt__demux_init(&dm, !cfg->tty, ctrt__http_stream_pull, hs);
+  while (rc == 0) {
+    int stream = 0;
+    size_t n = 0;
+    rc = ctrt__demux_read(&dm, &stream, buf, OUTPUT_PIECE, &n);
+    if (rc == CTRT_ITEROVER) {
+      rc = 0;
+      break;
+    }
+    if (rc < 0) {
+      rc = ctrt__error_wrap("%s", method);
+      break;
+    }
+    if (stream == CTRT__STDCOPY_STDOUT)
+      rc = text_append(&out_text, buf, n);
+    else if (stream == CTRT__STDCOPY_STDERR)
+      rc = text_append(&err_text, buf, n);
+  }
+  ctrt__http_stream_free(hs);
+  ctrt__free(buf);
+  if (rc == 0)
+    rc = exec_exit_code(d, exec_id, method, 30000, &code);
+  ctrt_exec_result *r = NULL;
+  if (rc == 0 && (r = ctrt__malloc(sizeof *r)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *r = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
+    r->exit_code = code;
+    rc = text_take(&out_text, &r->stdout_);
+    if (rc == 0)
+      rc = text_take(&err_text, &r->stderr_);
+    if (rc < 0) {
+      ctrt_exec_result_free(r);
+      r = NULL;
+    }
+  }
+  ctrt__free(out_text.data);
+  ctrt__free(err_text.data);
+  ctrt__free(exec_id);
+  if (rc < 0)
+    return rc;
+  *out = r;
+  return 0;
+}
+
+int ctrt__docker_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
+                      size_t n_argv) {
+  exec_config cfg = {.argv = (char *const *)argv, .n_argv = n_argv, .attach_stdout = true, .attach_stderr = true};
+  return run_exec(self, out, id, &cfg, "exec");
+}
+
+int ctrt__docker_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
+                                const ctrt_exec_options *options) {
+  /* The whole output is collected: stdout and stderr are always attached. */
+  exec_config cfg = {.argv = options->command,
+                     .n_argv = options->n_command,
+                     .env = options->env,
+                     .n_env = options->n_env,
+                     .user = options->user,
+                     .working_dir = options->working_dir,
+                     .tty = options->tty,
+                     .privileged = options->privileged,
+                     .attach_stdout = true,
+                     .attach_stderr = true};
+  return run_exec(self, out, id, &cfg, "exec_with_opts");
+}
+
+/* ---- exec_stream: one event per frame, then exactly one exit ---- */
+
+typedef struct exec_stream {
+  ctrt__docker *d;
+  char *exec_id;
+  ctrt__http_stream *hs;
+  ctrt__demux dm;
+  uint8_t *buf;
+  bool output_done, exited;
+} exec_stream;
+
+static int exec_event(void **item, ctrt_exec_event_kind kind, const uint8_t *data, size_t len, int32_t code) {
+  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
+  if (ev == NULL)
+    return ctrt__error_no_memory();
+  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
+  ev->kind = kind;
+  if (kind == CTRT_EXEC_EVENT_EXIT) {
+    ev->exit = code;
+  } else {
+    char *text = ctrt__strndup((const char *)data, len);
+    if (text == NULL) {
+      ctrt__free(ev);
+      return ctrt__error_no_memory();
+    }
+    if (kind == CTRT_EXEC_EVENT_STDOUT)
+      ev->stdout_ = text;
+    else
+      ev->stderr_ = text;
+  }
+  *item = ev;
+  return 0;
+}
+
+static int exec_stream_next(void *impl, void **item) {
+  exec_stream *s = impl;
+  while (!s->output_done) {
+    int stream = 0;
+    size_t n = 0;
+    bool end;
+    int rc = ctrt__docker_demux_piece(&s->dm, &stream, s->buf, OUTPUT_PIECE, &n, &end);
+    if (rc == CTRT_ITEROVER) {
+      s->output_done = true;
+      break;
+    }
+    if (rc < 0)
+      return ctrt__error_wrap("exec_stream");
+    if (n > 0 && (stream == CTRT__STDCOPY_STDOUT || stream == CTRT__STDCOPY_STDERR))
+      return exec_event(item, stream == CTRT__STDCOPY_STDOUT ? CTRT_EXEC_EVENT_STDOUT : CTRT_EXEC_EVENT_STDERR, s->buf,
+                        n, 0);
+  }
+  if (s->exited)
+    return CTRT_ITEROVER;
+  s->exited = true;
+  int32_t code = 0;
+  int rc = exec_exit_code(s->d, s->exec_id, "exec_stream", 30000, &code);
+  if (rc < 0)
+    return rc;
+  return exec_event(item, CTRT_EXEC_EVENT_EXIT, NULL, 0, code);
+}
+
+static void exec_stream_cancel(void *impl) { ctrt__http_stream_cancel(((exec_stream *)impl)->hs); }
+
+static void exec_stream_destroy(void *impl) {
+  exec_stream *s = impl;
+  ctrt__http_stream_free(s->hs);
+  ctrt__free(s->buf);
+  ctrt__free(s->exec_id);
+  ctrt__free(s);
+}
+
+static const ctrt__stream_vtable exec_stream_vtable = {
+    .next = exec_stream_next,
+    .cancel = exec_stream_cancel,
+    .destroy = exec_stream_destroy,
+};
+
+int ctrt__docker_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
+                             const char *const *argv, size_t n_argv) {
+  ctrt__docker *d = self;
+  exec_stream *s = ctrt__calloc(1, sizeof *s);
+  if (s == NULL)
+    return ctrt__error_no_memory();
+  s->d = d;
+  exec_config cfg = {.argv = (char *const *)argv, .n_argv = n_argv, .attach_stdout = true, .attach_stderr = true};
+  int rc = (s->buf = ctrt__malloc(OUTPUT_PIECE)) ? 0 : ctrt__error_no_memory();
+  if (rc == 0)
+    rc = exec_create(d, id, &cfg, "exec_stream", &s->exec_id);
+  if (rc == 0)
+    rc = exec_start_open(d, s->exec_id, false, "exec_stream", &s->hs);
+  if (rc < 0) {
+    exec_stream_destroy(s);
+    return rc;
+  }
+  ctrt__demux_init(&s->dm, true, ctrt__http_stream_pull, s->hs);
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_new(&stream, &exec_stream_vtable, s, ctrt__exec_event_stream_item_free);
+  *out = (ctrt_exec_event_stream *)stream;
+  return rc;
+}
+
+/* ---- exec_pty: a session over the hijacked connection ---- */
+
+typedef struct exec_session {
+  ctrt__docker *d;
+  char *exec_id;
+  ctrt__http_conn *conn;
+  ctrt__demux dm;
+  bool tty;
+  int ready_fd; /* eventfd that always polls readable, for bytes buffered in user space (TLS) */
+} exec_session;
+
+static int session_write(void *impl, const void *data, size_t len) {
+  exec_session *s = impl;
+  int rc = ctrt__http_conn_write(s->conn, data, len);
+  return rc < 0 ? ctrt__error_wrap("exec_handle_write") : 0;
+}
+
+static int session_read(void *impl, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read) {
+  exec_session *s = impl;
+  for (;;) {
+    int stream = 0;
+    int rc = ctrt__demux_read(&s->dm, &stream, buf, cap, n_read);
+    if (rc == CTRT_ITEROVER)
+      return rc;
+    if (rc < 0)
+      return ctrt__error_wrap("exec_handle_read");
+    if (stream == CTRT__STDCOPY_STDIN || *n_read == 0)
+      continue; /* echoes of stdin are no output */
+    *channel = stream == CTRT__STDCOPY_STDERR ? CTRT_LOG_CHANNEL_STDERR : CTRT_LOG_CHANNEL_STDOUT;
+    return 0;
+  }
+}
+
+static int session_close_stdin(void *impl) {
+  exec_session *s = impl;
+  int rc = ctrt__http_conn_close_write(s->conn);
+  return rc < 0 ? ctrt__error_wrap("exec_handle_close_stdin") : 0;
+}
+
+static int session_resize(void *impl, uint16_t rows, uint16_t cols) {
+  exec_session *s = impl;
+  char *path = ctrt__sprintf("/exec/%s/resize?h=%u&w=%u", s->exec_id, (unsigned)rows, (unsigned)cols);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.method = "POST";
+  req.path = path;
+  ctrt__http_response *resp = NULL;
+  int rc = ctrt__docker_send(s->d, &req, NULL, 0, "exec_handle_resize", &resp);
+  ctrt__http_response_free(resp);
+  ctrt__free(path);
+  if (rc < 0 && rc != CTRT_ENETWORK) {
+    /* A process that has exited has no terminal left to resize. */
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+    ctrt_error_kind kind = ctrt_error_last()->kind;
+    int http = ctrt_error_last()->http_status;
+    int32_t code;
+    if (exec_exit_code(s->d, s->exec_id, "exec_handle_resize", 1, &code) == 0)
+      return 0;
+    return ctrt__error_set(kind, http, "%s", message);
+  }
+  return rc;
+}
+
+static int session_wait(void *impl, int32_t *exit_code) {
+  exec_session *s = impl;
+  return exec_exit_code(s->d, s->exec_id, "exec_handle_wait", 0, exit_code);
+}
+
+static int session_fd(void *impl) {
+  exec_session *s = impl;
+  /* Bytes already taken off the socket (TLS) would not wake poll(). */
+  if (ctrt__http_conn_pending(s->conn)) {
+    if (s->ready_fd < 0 && (s->ready_fd = eventfd(1, EFD_CLOEXEC)) < 0)
+      return ctrt__http_conn_fd(s->conn);
+    return s->ready_fd;
+  }
+  return ctrt__http_conn_fd(s->conn);
+}
+
+static void session_destroy(void *impl) {
+  exec_session *s = impl;
+  ctrt__http_conn_free(s->conn);
+  if (s->ready_fd >= 0)
+    close(s->ready_fd);
+  ctrt__free(s->exec_id);
+  ctrt__free(s);
+}
+
+static const ctrt__exec_handle_vtable session_vtable = {
+    .write = session_write,
+    .read = session_read,
+    .close_stdin = session_close_stdin,
+    .resize = session_resize,
+    .wait = session_wait,
+    .fd = session_fd,
+    .destroy = session_destroy,
+};
+
+int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
+                          const ctrt_exec_options *options) {
+  ctrt__docker *d = self;
+  exec_session *s = ctrt__calloc(1, sizeof *s);
+  if (s == NULL)
+    return ctrt__error_no_memory();
+  s->d = d;
+  s->tty = options->tty;
+  s->ready_fd = -1;
+  exec_config cfg = {.argv = options->command,
+                     .n_argv = options->n_command,
+                     .env = options->env,
+                     .n_env = options->n_env,
+                     .user = options->user,
+                     .working_dir = options->working_dir,
+                     .tty = options->tty,
+                     .privileged = options->privileged,
+                     .attach_stdin = options->attach_stdin,
+                     .attach_stdout = options->attach_stdout,
+                     .attach_stderr = options->attach_stderr};
+  int rc = exec_create(d, id, &cfg, "exec_pty", &s->exec_id);
+  char *path = rc == 0 ? ctrt__sprintf("/exec/%s/start", s->exec_id) : NULL;
+  char *body = rc == 0 ? start_body(options->tty) : NULL;
+  if (rc == 0 && (path == NULL || body == NULL))
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+    req.method = "POST";
+    req.path = path;
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+    rc = ctrt__docker_hijack(d, &req, NULL, 0, "exec_pty", &s->conn);
+  }
+  ctrt__free(path);
+  ctrt__free(body);
+  if (rc < 0) {
+    session_destroy(s);
+    return rc;
+  }
+  ctrt__demux_init(&s->dm, !s->tty, ctrt__http_conn_pull, s->conn);
+  return ctrt__exec_handle_new(out, &session_vtable, s);
+}

@@ -1,0 +1,100 @@
+/*
+ * Internals of the Docker backend's hand-written methods (docker_*.c):
+ * requests addressed to one container, and the pure conversions between
+ * Docker's JSON and the interface's types, kept apart from the exchanges so
+ * that the unit tests (runtime/tests/docker) can check them alone.
+ */
+#ifndef CTRT_DOCKER_INTERNAL_H
+#define CTRT_DOCKER_INTERNAL_H
+
+#include "backends/docker/docker.h"
+
+/* ---- requests against one container ---- */
+
+/* A request on /containers/{ref}{suffix}. */
+typedef struct ctrt__docker_call {
+  const char *verb;   /* NULL = GET */
+  const char *suffix; /* "/json", "/logs?stdout=1" (query escaped already) */
+  const char *content_type;
+  const void *body; /* small JSON body, or NULL */
+  size_t body_len;
+  const char *const *headers;
+  long timeout_ms; /* 0 = the client's, < 0 = none (wait) */
+  const ctrt__docker_status *statuses;
+  size_t n_statuses;
+} ctrt__docker_call;
+
+/* Buffered exchange; the container reference comes from
+ * ctrt__docker_container, and a 404 is retried once when a label lookup
+ * finds the container under another reference (a rename). */
+int ctrt__docker_container_send(ctrt__docker *d, const ctrt_container_id *id, const ctrt__docker_call *call,
+                                const char *method, ctrt__http_response **out);
+/* Streamed response, same resolution. */
+int ctrt__docker_container_open(ctrt__docker *d, const ctrt_container_id *id, const ctrt__docker_call *call,
+                                const char *method, ctrt__http_stream **out);
+/* Hijacked connection, same resolution. */
+int ctrt__docker_container_hijack(ctrt__docker *d, const ctrt_container_id *id, const ctrt__docker_call *call,
+                                  const char *method, ctrt__http_conn **out);
+/* ctrt__http_hijack with a status table (like ctrt__docker_open). */
+int ctrt__docker_hijack(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
+                        size_t n_statuses, const char *method, ctrt__http_conn **out);
+/* GET /containers/{ref}/json, parsed. */
+int ctrt__docker_inspect_container(ctrt__docker *d, const ctrt_container_id *id, const char *method, json_t **out);
+/* A JSON value as a new compact string (request bodies). */
+int ctrt__docker_json_text(char **out, json_t *value);
+/* Whether text is empty or absent. */
+static inline bool ctrt__docker_blank(const char *text) { return text == NULL || text[0] == '\0'; }
+/* A duplicate of a JSON string value, NULL when absent or empty. */
+int ctrt__docker_dup_nonempty(char **out, const json_t *value);
+
+/* Read up to cap bytes of one multiplexed frame (the whole frame when it
+ * fits; raw streams: one read) into buf. *frame_end tells whether the frame
+ * is complete. 0, CTRT_ITEROVER or an error. */
+int ctrt__docker_demux_piece(ctrt__demux *dm, int *stream, uint8_t *buf, size_t cap, size_t *len, bool *frame_end);
+
+/* ---- conversions (pure; unit-tested) ---- */
+
+/* The body of POST /containers/create for a ServiceSpec: Config plus
+ * HostConfig, the managed label label_key=display added. */
+int ctrt__docker_create_body(json_t **out, const ctrt_service_spec *spec, const char *label_key, const char *display);
+
+/* State.Status (and ExitCode, Error) of an inspect answer -> ContainerState. */
+int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *inspect);
+
+/* A wait answer ({"StatusCode", "Error"}) and, when the container still
+ * exists, its inspect answer (else NULL) -> WaitOutcome. */
+int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, const json_t *inspect);
+
+/* One stats object -> StatsSample / ContainerStats. */
+int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats);
+int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats);
+
+/* Split Docker's "RFC3339Nano " prefix off a log line: true (with *ts and
+ * *rest_offset set) when text starts with a timestamp and a space. */
+bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts, size_t *rest_offset);
+
+/* GET /images/json -> one ImageInfo per tag (untagged images by id). */
+int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images);
+/* GET /images/{name}/json -> ImageInspectInfo. */
+int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image);
+/* POST /images/prune -> PruneResult. */
+int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer);
+/* GET /containers/json?all=1 -> summaries (managed_id from label_key). */
+int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const json_t *containers,
+                                     const char *label_key);
+/* NetworkSettings.Ports -> one entry per host binding. */
+int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const json_t *inspect);
+/* An inspect answer -> ContainerInspectDetails. */
+int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const json_t *inspect);
+/* The container's address: NetworkSettings.IPAddress, else the first
+ * network's (v4, then v6); NULL when it has none. */
+int ctrt__docker_container_ip(char **out, const json_t *inspect);
+
+/* One line of a pull progress stream -> a status event (NULL *out for
+ * lines that carry nothing); *digest gets the "Digest: sha256:..." value. */
+int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_t *line);
+/* One line of a load stream -> a status event (or NULL), and the reference
+ * a "Loaded image: X" / "Loaded image ID: X" line names (or NULL). */
+int ctrt__docker_load_event(ctrt_load_progress **out, char **loaded, const json_t *line);
+
+#endif

@@ -1,0 +1,335 @@
+/* Logs: GET /containers/{id}/logs, multiplexed frames (or raw bytes for a
+ * TTY container) read in bounded pieces. logs_stream hands out one chunk
+ * per frame; container_logs and get_logs collect LogEntry lines. With
+ * timestamps, Docker starts every message with "RFC3339Nano " - stripped
+ * into the timestamp. */
+#include "backends/docker/docker_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#define PIECE_MAX ((size_t)64 * 1024)
+
+int ctrt__docker_demux_piece(ctrt__demux *dm, int *stream, uint8_t *buf, size_t cap, size_t *len, bool *frame_end) {
+  *len = 0;
+  size_t n = 0;
+  int rc = ctrt__demux_read(dm, stream, buf, cap, &n);
+  if (rc < 0)
+    return rc;
+  *len = n;
+  /* Fill up to the end of the frame (a raw stream has no frames). */
+  while (dm->multiplexed && dm->dec.in_payload && *len < cap) {
+    int same;
+    if ((rc = ctrt__demux_read(dm, &same, buf + *len, cap - *len, &n)) < 0)
+      return rc == CTRT_ITEROVER ? ctrt__error_network("the multiplexed stream ended in the middle of a frame") : rc;
+    *len += n;
+  }
+  *frame_end = !dm->dec.in_payload;
+  return 0;
+}
+
+/* ---- a reader of log messages ---- */
+
+typedef struct log_reader {
+  ctrt__http_stream *hs;
+  ctrt__demux dm;
+  bool tty, timestamps;
+  uint8_t *buf;
+  size_t len, off; /* raw (TTY) bytes not handed out yet: buf[off..len) */
+  bool eof;
+  bool mid; /* the next piece continues a message */
+  bool has_ts;
+  ctrt_timestamp ts;
+} log_reader;
+
+typedef struct log_piece {
+  int stream; /* 0 stdin, 1 stdout, 2 stderr */
+  const uint8_t *data;
+  size_t len;
+  bool has_ts;
+  ctrt_timestamp ts;
+  bool end; /* the message is complete */
+} log_piece;
+
+static void strip_timestamp(log_reader *r, log_piece *p, const uint8_t *data, size_t len) {
+  size_t skip = 0;
+  if (!r->mid)
+    r->has_ts = r->timestamps && ctrt__docker_log_timestamp((const char *)data, len, &r->ts, &skip);
+  p->data = data + skip;
+  p->len = len - skip;
+  p->has_ts = r->has_ts;
+  p->ts = r->ts;
+  r->mid = !p->end;
+}
+
+/* TTY with timestamps: messages are lines ("TS text\n"); without, every
+ * read is handed out as it comes. */
+static int raw_next(log_reader *r, log_piece *p) {
+  for (;;) {
+    size_t have = r->len - r->off;
+    if (have > 0) {
+      const uint8_t *start = r->buf + r->off;
+      const uint8_t *nl = r->timestamps ? memchr(start, '\n', have) : start + have - 1;
+      if (nl != NULL || r->eof || have == PIECE_MAX) {
+        size_t take = nl ? (size_t)(nl - start) + 1 : have;
+        r->off += take;
+        p->stream = CTRT__STDCOPY_STDOUT;
+        p->end = !r->timestamps || nl != NULL || r->eof;
+        strip_timestamp(r, p, start, take);
+        return 0;
+      }
+      memmove(r->buf, start, have);
+    }
+    r->len = have;
+    r->off = 0;
+    if (r->eof)
+      return CTRT_ITEROVER;
+    size_t n = 0;
+    int rc = ctrt__http_stream_read(r->hs, r->buf + r->len, PIECE_MAX - r->len, &n);
+    if (rc == CTRT_ITEROVER)
+      r->eof = true;
+    else if (rc < 0)
+      return rc;
+    else
+      r->len += n;
+  }
+}
+
+static int log_reader_next(log_reader *r, log_piece *p) {
+  if (r->tty)
+    return raw_next(r, p);
+  size_t n = 0;
+  int rc = ctrt__docker_demux_piece(&r->dm, &p->stream, r->buf, PIECE_MAX, &n, &p->end);
+  if (rc < 0)
+    return rc;
+  strip_timestamp(r, p, r->buf, n);
+  return 0;
+}
+
+static void log_reader_free(log_reader *r) {
+  if (r == NULL)
+    return;
+  ctrt__http_stream_free(r->hs);
+  ctrt__free(r->buf);
+  ctrt__free(r);
+}
+
+/* Inspect (for Config.Tty, and a not-found that names the container), then
+ * open GET /containers/{Id}/logs with query. */
+static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_container_id *id, const char *query,
+                           bool timestamps, const char *method) {
+  *out = NULL;
+  json_t *inspect = NULL;
+  int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
+  if (rc < 0)
+    return rc;
+  log_reader *r = ctrt__calloc(1, sizeof *r);
+  const char *docker_id = json_string_value(json_object_get(inspect, "Id"));
+  char *path = docker_id ? ctrt__sprintf("/containers/%s/logs%s", docker_id, query) : NULL;
+  if (r == NULL || (r->buf = ctrt__malloc(PIECE_MAX)) == NULL) {
+    rc = ctrt__error_no_memory();
+  } else if (path == NULL) {
+    rc = docker_id ? ctrt__error_no_memory() : ctrt__error_internal("%s: the inspect answer has no Id", method);
+  } else {
+    r->tty = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
+    r->timestamps = timestamps;
+    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+    req.path = path;
+    rc = ctrt__docker_open(d, &req, NULL, 0, method, &r->hs);
+  }
+  json_decref(inspect);
+  ctrt__free(path);
+  if (rc < 0) {
+    log_reader_free(r);
+    return rc;
+  }
+  ctrt__demux_init(&r->dm, !r->tty, ctrt__http_stream_pull, r->hs);
+  *out = r;
+  return 0;
+}
+
+/* ---- logs_stream ---- */
+
+static int logs_next(void *impl, void **item) {
+  log_reader *r = impl;
+  log_piece p;
+  int rc = log_reader_next(r, &p);
+  if (rc == CTRT_ITEROVER)
+    return rc;
+  if (rc < 0)
+    return ctrt__error_wrap("logs_stream");
+  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
+  if (chunk == NULL)
+    return ctrt__error_no_memory();
+  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
+  if (ctrt_log_channel_from_docker_code(&chunk->stream, p.stream) < 0) {
+    ctrt_error_clear();
+    chunk->stream = CTRT_LOG_CHANNEL_STDOUT;
+  }
+  chunk->data.data = ctrt__malloc(p.len ? p.len : 1);
+  if (chunk->data.data == NULL) {
+    ctrt__free(chunk);
+    return ctrt__error_no_memory();
+  }
+  if (p.len)
+    memcpy(chunk->data.data, p.data, p.len);
+  chunk->data.len = p.len;
+  chunk->has_timestamp = p.has_ts;
+  chunk->timestamp = p.ts;
+  *item = chunk;
+  return 0;
+}
+
+static void logs_cancel(void *impl) { ctrt__http_stream_cancel(((log_reader *)impl)->hs); }
+
+static void logs_destroy(void *impl) { log_reader_free(impl); }
+
+static const ctrt__stream_vtable logs_vtable = {
+    .next = logs_next,
+    .cancel = logs_cancel,
+    .destroy = logs_destroy,
+};
+
+int ctrt__docker_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id *id,
+                             const ctrt_logs_stream_options *options) {
+  ctrt__dq q = CTRT__DQ_INIT;
+  ctrt__dq_add(&q, "follow", options->follow ? "1" : "0");
+  ctrt__dq_add(&q, "stdout", options->stdout_ ? "1" : "0");
+  ctrt__dq_add(&q, "stderr", options->stderr_ ? "1" : "0");
+  ctrt__dq_add(&q, "timestamps", options->timestamps ? "1" : "0");
+  if (options->has_tail) {
+    char tail[32];
+    snprintf(tail, sizeof tail, "%" PRIu64, options->tail);
+    ctrt__dq_add(&q, "tail", tail);
+  }
+  if (options->has_since)
+    ctrt__dq_add_int(&q, "since", options->since);
+  if (options->has_until)
+    ctrt__dq_add_int(&q, "until", options->until);
+  log_reader *r = NULL;
+  int rc = ctrt__dq_error(&q);
+  if (rc == 0)
+    rc = log_reader_open(self, &r, id, ctrt__dq_text(&q), options->timestamps, "logs_stream");
+  ctrt__dq_clear(&q);
+  if (rc < 0)
+    return rc;
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_new(&stream, &logs_vtable, r, ctrt__logs_stream_item_free);
+  *out = (ctrt_logs_stream *)stream;
+  return rc;
+}
+
+/* ---- container_logs, get_logs ---- */
+
+typedef struct entry_builder {
+  ctrt_log_entry_list *list;
+  size_t cap;
+  char *text;
+  size_t len, text_cap;
+  int stream;
+  bool has_ts;
+  ctrt_timestamp ts;
+  bool open;
+} entry_builder;
+
+static int append_text(entry_builder *b, const uint8_t *data, size_t len) {
+  if (b->len + len + 1 > b->text_cap) {
+    size_t cap = b->text_cap ? b->text_cap : 256;
+    while (cap < b->len + len + 1)
+      cap *= 2;
+    char *grown = ctrt__realloc(b->text, cap);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    b->text = grown;
+    b->text_cap = cap;
+  }
+  memcpy(b->text + b->len, data, len);
+  b->len += len;
+  b->text[b->len] = '\0';
+  return 0;
+}
+
+static int finish_entry(entry_builder *b, const char *display, const char *service) {
+  if (!b->open)
+    return 0;
+  b->open = false;
+  /* The message without its line ending. */
+  while (b->len > 0 && (b->text[b->len - 1] == '\n' || b->text[b->len - 1] == '\r'))
+    b->len--;
+  if (b->stream != CTRT__STDCOPY_STDOUT && b->stream != CTRT__STDCOPY_STDERR)
+    return 0; /* stdin echoes are no log lines */
+  if (b->list->n_items == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 16;
+    ctrt_log_entry *grown = ctrt__realloc(b->list->items, cap * sizeof *grown);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    b->list->items = grown;
+    b->cap = cap;
+  }
+  ctrt_log_entry *e = &b->list->items[b->list->n_items++];
+  *e = (ctrt_log_entry)CTRT_LOG_ENTRY_INIT;
+  e->timestamp = b->has_ts ? b->ts : ctrt__timestamp_now();
+  e->stream = b->stream == CTRT__STDCOPY_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT;
+  e->message = ctrt__strndup(b->text ? b->text : "", b->len);
+  e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
+  e->source.container.id = ctrt__strdup(display);
+  e->service = ctrt__strdup(service);
+  if (e->message == NULL || e->source.container.id == NULL || e->service == NULL)
+    return ctrt__error_no_memory();
+  return 0;
+}
+
+static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, const char *query,
+                   const char *method) {
+  char *display = NULL;
+  int rc = ctrt_container_id_format(&display, id);
+  log_reader *r = NULL;
+  if (rc == 0)
+    rc = log_reader_open(d, &r, id, query, true, method);
+  entry_builder b = {0};
+  if (rc == 0 && (b.list = ctrt__malloc(sizeof *b.list)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (b.list)
+    *b.list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
+  while (rc == 0) {
+    log_piece p;
+    rc = log_reader_next(r, &p);
+    if (rc == CTRT_ITEROVER) {
+      rc = finish_entry(&b, display, id->service);
+      break;
+    }
+    if (rc < 0) {
+      rc = ctrt__error_wrap("%s", method);
+      break;
+    }
+    if (!b.open) {
+      b.open = true;
+      b.len = 0;
+      b.stream = p.stream;
+      b.has_ts = p.has_ts;
+      b.ts = p.ts;
+    }
+    rc = append_text(&b, p.data, p.len);
+    if (rc == 0 && p.end)
+      rc = finish_entry(&b, display, id->service);
+  }
+  log_reader_free(r);
+  ctrt__free(b.text);
+  ctrt__free(display);
+  if (rc < 0) {
+    ctrt_log_entry_list_free(b.list);
+    return rc;
+  }
+  *out = b.list;
+  return 0;
+}
+
+int ctrt__docker_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
+  char query[96];
+  snprintf(query, sizeof query, "?stdout=1&stderr=1&timestamps=1&tail=%" PRIu64, tail);
+  return collect(self, out, id, query, "container_logs");
+}
+
+int ctrt__docker_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
+  return collect(self, out, id, "?stdout=1&stderr=1&timestamps=1", "get_logs");
+}
