@@ -1,0 +1,488 @@
+/* Conformance: exec, exec_with_opts, exec_stream, exec_pty sessions and the
+ * main process's stdin. */
+#include "../conform.h"
+
+#include <poll.h>
+#include <pthread.h>
+
+#define RT conform_rt()
+
+static void exec_stdout(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"echo", "hello", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 0);
+    C_EQ_STR(r->stdout_, "hello\n");
+    C_EQ_STR(r->stderr_ ? r->stderr_ : "", "");
+  }
+}
+
+static void exec_stderr_separate(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; exit 4", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 4);
+    C_EQ_STR(r->stdout_, "out\n");
+    C_EQ_STR(r->stderr_, "err\n");
+  }
+}
+
+static void exec_no_trailing_newline(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"printf", "abc", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r)
+    C_EQ_STR(r->stdout_, "abc");
+}
+
+static void exec_missing_binary(void) {
+  /* runc cannot start it: Docker reports exit code 126, not 127. */
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"no-such-command", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r)
+    C_EQ_INT(r->exit_code, 126);
+}
+
+static void exec_unknown_command_in_shell(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", "no-such-command", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 127);
+    C_CHECK(r->stderr_ && strstr(r->stderr_, "not found"), "sh reports the missing command on stderr: %s",
+            r->stderr_ ? r->stderr_ : "(none)");
+  }
+}
+
+static void exec_not_running(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const sleep_argv[] = {"sleep", "600", NULL};
+  static const char *const argv[] = {"true"};
+  ctrt_exec_result *r = NULL;
+  if (conform_create(id, NULL, sleep_argv))
+    C_FAILS(CTRT_OP_EXEC, ctrt_runtime_exec(RT, &r, id, argv, 1), CTRT_ERROR_CONFLICT);
+}
+
+static void exec_paused(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"true"};
+  ctrt_exec_result *r = NULL;
+  if (id && C_OK(ctrt_runtime_pause_container(RT, id))) {
+    C_FAILS(CTRT_OP_EXEC, ctrt_runtime_exec(RT, &r, id, argv, 1), CTRT_ERROR_CONFLICT);
+    C_OK(ctrt_runtime_unpause_container(RT, id));
+  }
+}
+
+static void exec_not_found(void) {
+  static const char *const argv[] = {"true"};
+  ctrt_exec_result *r = NULL;
+  C_FAILS(CTRT_OP_EXEC, ctrt_runtime_exec(RT, &r, conform_new_id(), argv, 1), CTRT_ERROR_NOT_FOUND);
+}
+
+static void exec_empty_argv(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_exec_result *r = NULL;
+  if (id)
+    C_FAILS(CTRT_OP_EXEC, ctrt_runtime_exec(RT, &r, id, NULL, 0), CTRT_ERROR_INVALID_SPEC);
+}
+
+static void exec_with_options(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL)
+    return;
+  char *command[] = {"sh", "-c", "echo $GREETING; pwd; id -u", NULL};
+  char *env[] = {"GREETING=bonjour", NULL};
+  ctrt_exec_options o = CTRT_EXEC_OPTIONS_INIT;
+  o.command = command;
+  o.n_command = 3;
+  o.env = env;
+  o.n_env = 1;
+  o.working_dir = "/tmp";
+  o.user = "nobody";
+  ctrt_exec_result *r = NULL;
+  if (C_OK(ctrt_runtime_exec_with_opts(RT, &r, id, &o))) {
+    C_EQ_STR(r->stdout_, "bonjour\n/tmp\n65534\n");
+    C_EQ_INT(r->exit_code, 0);
+    ctrt_exec_result_free(r);
+  }
+}
+
+/* ---- exec_stream ---- */
+
+typedef struct collected {
+  char out[4096], err[4096];
+  int exits;
+  int32_t code;
+  bool exit_last;
+  size_t events;
+} collected;
+
+static bool collect_events(ctrt_exec_event_stream *s, collected *c) {
+  memset(c, 0, sizeof *c);
+  for (;;) {
+    ctrt_exec_event *ev = NULL;
+    int rc = ctrt_exec_event_stream_next(&ev, s);
+    if (rc == CTRT_ITEROVER)
+      return true;
+    if (!C_OK(rc))
+      return false;
+    c->events++;
+    c->exit_last = ev->kind == CTRT_EXEC_EVENT_EXIT;
+    if (ev->kind == CTRT_EXEC_EVENT_STDOUT)
+      strncat(c->out, ev->stdout_, sizeof c->out - strlen(c->out) - 1);
+    else if (ev->kind == CTRT_EXEC_EVENT_STDERR)
+      strncat(c->err, ev->stderr_, sizeof c->err - strlen(c->err) - 1);
+    else if (ev->kind == CTRT_EXEC_EVENT_EXIT) {
+      c->exits++;
+      c->code = ev->exit;
+    }
+    ctrt_exec_event_free(ev);
+  }
+}
+
+static void stream_events(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", "echo a; echo b >&2; exit 2"};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 3)))
+    return;
+  if (collect_events(s, &c)) {
+    C_EQ_STR(c.out, "a\n");
+    C_EQ_STR(c.err, "b\n");
+    C_EQ_INT(c.exits, 1);
+    C_TRUE(c.exit_last);
+    C_EQ_INT(c.code, 2);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_no_trailing_newline(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"printf", "partial"};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 2)))
+    return;
+  if (collect_events(s, &c)) {
+    C_EQ_STR(c.out, "partial");
+    C_EQ_INT(c.exits, 1);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_incremental(void) {
+  /* Output arrives as it is produced, not when the command ends. */
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", "echo first; sleep 3; echo second"};
+  ctrt_exec_event_stream *s = NULL;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 3)))
+    return;
+  uint64_t start = conform_now_ms();
+  ctrt_exec_event *ev = NULL;
+  if (C_OK(ctrt_exec_event_stream_next(&ev, s))) {
+    C_CHECK(ev->kind == CTRT_EXEC_EVENT_STDOUT && strcmp(ev->stdout_, "first\n") == 0, "first event is stdout");
+    C_CHECK(conform_now_ms() - start < 2500, "the first line came before the command finished (%llu ms)",
+            (unsigned long long)(conform_now_ms() - start));
+    ctrt_exec_event_free(ev);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_cancel_half_way(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", "while true; do echo tick; sleep 0.1; done"};
+  ctrt_exec_event_stream *s = NULL;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 3)))
+    return;
+  for (int i = 0; i < 3; i++) {
+    ctrt_exec_event *ev = NULL;
+    if (!C_OK(ctrt_exec_event_stream_next(&ev, s)))
+      break;
+    ctrt_exec_event_free(ev);
+  }
+  ctrt_exec_event_stream_cancel(s);
+  ctrt_exec_event *ev = NULL;
+  C_FAILS(CTRT_OP_EXEC_STREAM, ctrt_exec_event_stream_next(&ev, s), CTRT_ERROR_CANCELLED);
+  ctrt_exec_event_stream_close(s);
+  /* The runtime is still usable. */
+  static const char *const echo[] = {"echo", "ok", NULL};
+  ctrt_exec_result *r = conform_exec(id, echo);
+  if (r)
+    C_EQ_STR(r->stdout_, "ok\n");
+}
+
+/* ---- exec_pty ---- */
+
+static ctrt_exec_handle *open_session(const ctrt_container_id *id, char **command, size_t n, bool tty, bool in,
+                                      bool out) {
+  ctrt_exec_options o = CTRT_EXEC_OPTIONS_INIT;
+  o.command = command;
+  o.n_command = n;
+  o.tty = tty;
+  o.attach_stdin = in;
+  o.attach_stdout = out;
+  o.attach_stderr = out;
+  ctrt_exec_handle *h = NULL;
+  return C_OK(ctrt_runtime_exec_pty(RT, &h, id, &o)) ? h : NULL;
+}
+
+/* Read until end of output; returns the bytes of channel ch (or all when
+ * ch is 0). */
+static size_t read_all(ctrt_exec_handle *h, ctrt_log_channel ch, char *buf, size_t cap) {
+  size_t used = 0;
+  char chunk[1024];
+  for (;;) {
+    ctrt_log_channel got;
+    size_t n = 0;
+    int rc = ctrt_exec_handle_read(h, &got, chunk, sizeof chunk, &n);
+    if (rc == CTRT_ITEROVER || !C_OK(rc))
+      break;
+    if (ch != 0 && got != ch)
+      continue;
+    size_t take = n < cap - 1 - used ? n : cap - 1 - used;
+    memcpy(buf + used, chunk, take);
+    used += take;
+  }
+  buf[used] = '\0';
+  return used;
+}
+
+static void pty_cat_half_close(void) {
+  /* Half-closing stdin ends a `cat` session. */
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"cat", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 1, false, true, true) : NULL;
+  if (h == NULL)
+    return;
+  char buf[256];
+  int32_t code = -1;
+  if (C_OK(ctrt_exec_handle_write(h, "hello\nworld", 11)) && C_OK(ctrt_exec_handle_close_stdin(h))) {
+    read_all(h, CTRT_LOG_CHANNEL_STDOUT, buf, sizeof buf);
+    C_EQ_STR(buf, "hello\nworld");
+    if (C_OK(ctrt_exec_handle_wait(h, &code)))
+      C_EQ_INT(code, 0);
+  }
+  ctrt_exec_handle_free(h);
+}
+
+static void pty_no_streams(void) {
+  /* An exec with nothing attached still runs and reports its exit code. */
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"sh", "-c", "echo ignored; exit 4", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 3, false, false, false) : NULL;
+  if (h == NULL)
+    return;
+  int32_t code = -1;
+  char buf[64];
+  read_all(h, 0, buf, sizeof buf);
+  C_EQ_STR(buf, "");
+  if (C_OK(ctrt_exec_handle_wait(h, &code)))
+    C_EQ_INT(code, 4);
+  ctrt_exec_handle_free(h);
+}
+
+static void pty_channels(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 3, false, false, true) : NULL;
+  if (h == NULL)
+    return;
+  char out[64] = "", err[64] = "";
+  size_t n_out = 0, n_err = 0;
+  for (;;) {
+    char chunk[64];
+    ctrt_log_channel ch;
+    size_t n = 0;
+    int rc = ctrt_exec_handle_read(h, &ch, chunk, sizeof chunk, &n);
+    if (rc == CTRT_ITEROVER || !C_OK(rc))
+      break;
+    if (ch == CTRT_LOG_CHANNEL_STDERR && n_err + n < sizeof err) {
+      memcpy(err + n_err, chunk, n);
+      n_err += n;
+    } else if (ch == CTRT_LOG_CHANNEL_STDOUT && n_out + n < sizeof out) {
+      memcpy(out + n_out, chunk, n);
+      n_out += n;
+    }
+  }
+  out[n_out] = err[n_err] = '\0';
+  C_EQ_STR(out, "out\n");
+  C_EQ_STR(err, "err\n");
+  ctrt_exec_handle_free(h);
+}
+
+static void pty_tty(void) {
+  /* A terminal translates newlines and merges stderr into stdout. */
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"sh", "-c", "echo one; echo two >&2", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 3, true, false, true) : NULL;
+  if (h == NULL)
+    return;
+  C_OK(ctrt_exec_handle_resize(h, 40, 120));
+  char buf[256];
+  read_all(h, 0, buf, sizeof buf);
+  C_EQ_STR(buf, "one\r\ntwo\r\n");
+  int32_t code = -1;
+  if (C_OK(ctrt_exec_handle_wait(h, &code)))
+    C_EQ_INT(code, 0);
+  ctrt_exec_handle_free(h);
+}
+
+static void pty_fd_polls(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"sh", "-c", "sleep 1; echo ready", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 3, false, false, true) : NULL;
+  if (h == NULL)
+    return;
+  int fd = ctrt_exec_handle_fd(h);
+  if (C_CHECK(fd >= 0, "the session has a descriptor for poll()")) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    C_CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN), "the descriptor becomes readable");
+    char buf[64];
+    read_all(h, CTRT_LOG_CHANNEL_STDOUT, buf, sizeof buf);
+    C_EQ_STR(buf, "ready\n");
+  }
+  ctrt_exec_handle_free(h);
+}
+
+static void pty_wait_then_read(void) {
+  /* The exit code can be awaited first; the output stays readable. */
+  const ctrt_container_id *id = conform_sleeper();
+  char *command[] = {"printf", "kept", NULL};
+  ctrt_exec_handle *h = id ? open_session(id, command, 2, false, false, true) : NULL;
+  if (h == NULL)
+    return;
+  int32_t code = -1;
+  if (C_OK(ctrt_exec_handle_wait(h, &code)))
+    C_EQ_INT(code, 0);
+  char buf[64];
+  read_all(h, CTRT_LOG_CHANNEL_STDOUT, buf, sizeof buf);
+  C_EQ_STR(buf, "kept");
+  ctrt_exec_handle_free(h);
+}
+
+/* ---- the main process's stdin ---- */
+
+static void stdin_reaches_main_process(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"cat", NULL};
+  ctrt_service_spec *spec = conform_spec(argv);
+  spec->stdin_open = true;
+  int32_t code = -1;
+  if (!conform_run(id, spec, argv) || !C_OK(ctrt_runtime_write_stdin(RT, id, "line one\nline two\n", 18)) ||
+      !C_OK(ctrt_runtime_close_stdin(RT, id)) || !conform_wait(id, &code))
+    return;
+  C_EQ_INT(code, 0);
+  ctrt_log_entry_list *logs = NULL;
+  if (C_OK(ctrt_runtime_get_logs(RT, &logs, id))) {
+    C_CHECK(logs->n_items == 2 && strcmp(logs->items[0].message, "line one") == 0 &&
+                strcmp(logs->items[1].message, "line two") == 0,
+            "cat echoed both lines to the log (%zu lines)", logs->n_items);
+    ctrt_log_entry_list_free(logs);
+  }
+}
+
+static void stdin_not_open(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id)
+    C_FAILS(CTRT_OP_WRITE_STDIN, ctrt_runtime_write_stdin(RT, id, "x", 1), CTRT_ERROR_CONFLICT);
+}
+
+static void stdin_missing_container(void) {
+  C_FAILS(CTRT_OP_CLOSE_STDIN, ctrt_runtime_close_stdin(RT, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+}
+
+/* ---- several threads on one runtime ---- */
+
+typedef struct exec_job {
+  const ctrt_container_id *id;
+  int n;
+  bool ok;
+} exec_job;
+
+static void *exec_worker(void *arg) {
+  exec_job *job = arg;
+  char text[16];
+  snprintf(text, sizeof text, "%d", job->n);
+  const char *argv[] = {"echo", text};
+  job->ok = true;
+  for (int i = 0; i < 5; i++) {
+    ctrt_exec_result *r = NULL;
+    if (ctrt_runtime_exec(conform_rt(), &r, job->id, argv, 2) != 0) {
+      job->ok = false;
+      return NULL;
+    }
+    char want[20];
+    snprintf(want, sizeof want, "%d\n", job->n);
+    job->ok = job->ok && r->exit_code == 0 && strcmp(r->stdout_, want) == 0;
+    ctrt_exec_result_free(r);
+  }
+  return NULL;
+}
+
+static void concurrent_execs(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL)
+    return;
+  exec_job jobs[8];
+  pthread_t threads[8];
+  for (int i = 0; i < 8; i++) {
+    jobs[i] = (exec_job){id, i, false};
+    pthread_create(&threads[i], NULL, exec_worker, &jobs[i]);
+  }
+  for (int i = 0; i < 8; i++) {
+    pthread_join(threads[i], NULL);
+    C_CHECK(jobs[i].ok, "thread %d got its own output five times", i);
+  }
+}
+
+static const conform_case cases[] = {
+    CONFORM_CASE("exec.stdout", exec_stdout, "exec collects stdout and the exit code.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.stderr_separate", exec_stderr_separate, "stdout and stderr stay apart; exit 4.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.no_trailing_newline", exec_no_trailing_newline, "Output without a final newline is kept as is.",
+                 CTRT_OP_EXEC),
+    CONFORM_CASE("exec.missing_binary", exec_missing_binary, "A command that cannot start exits 126.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.unknown_command_in_shell", exec_unknown_command_in_shell,
+                 "sh -c with an unknown command exits 127 with a message.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.not_running", exec_not_running, "exec into a created container: conflict.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.paused", exec_paused, "exec into a paused container: conflict.", CTRT_OP_EXEC,
+                 CTRT_OP_PAUSE_CONTAINER),
+    CONFORM_CASE("exec.not_found", exec_not_found, "exec into an unknown container: not found.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.empty_argv", exec_empty_argv, "An empty command is invalid.", CTRT_OP_EXEC),
+    CONFORM_CASE("exec.with_options", exec_with_options, "exec_with_opts honours env, working dir and user.",
+                 CTRT_OP_EXEC_WITH_OPTS),
+    CONFORM_CASE("exec.stream_events", stream_events, "exec_stream: stdout, stderr, then exactly one exit, last.",
+                 CTRT_OP_EXEC_STREAM),
+    CONFORM_CASE("exec.stream_no_trailing_newline", stream_no_trailing_newline,
+                 "exec_stream delivers output without a final newline.", CTRT_OP_EXEC_STREAM),
+    CONFORM_CASE("exec.stream_incremental", stream_incremental, "exec_stream events arrive as output is produced.",
+                 CTRT_OP_EXEC_STREAM),
+    CONFORM_CASE("exec.stream_cancel_half_way", stream_cancel_half_way,
+                 "Cancelling an endless exec stream; the runtime stays usable.", CTRT_OP_EXEC_STREAM, CTRT_OP_EXEC),
+    CONFORM_CASE("exec.pty_cat_half_close", pty_cat_half_close, "Half-closing stdin ends a cat session (exit 0).",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.pty_no_streams", pty_no_streams, "A session with nothing attached still gives its exit code.",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.pty_channels", pty_channels, "A non-TTY session keeps stdout and stderr apart.",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.pty_tty", pty_tty, "A TTY session: CRLF output, stderr merged, resize works.",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.pty_fd_polls", pty_fd_polls, "The session descriptor polls readable when output arrives.",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.pty_wait_then_read", pty_wait_then_read, "Waiting first keeps the output readable.",
+                 CTRT_OP_EXEC_PTY),
+    CONFORM_CASE("exec.stdin_reaches_main_process", stdin_reaches_main_process,
+                 "write_stdin feeds the main process; close_stdin ends its input.", CTRT_OP_WRITE_STDIN,
+                 CTRT_OP_CLOSE_STDIN, CTRT_OP_GET_LOGS),
+    CONFORM_CASE("exec.stdin_not_open", stdin_not_open, "A container created without stdin_open: conflict.",
+                 CTRT_OP_WRITE_STDIN),
+    CONFORM_CASE("exec.stdin_missing_container", stdin_missing_container, "close_stdin of an unknown container.",
+                 CTRT_OP_CLOSE_STDIN),
+    CONFORM_CASE("exec.concurrent_execs", concurrent_execs, "Eight threads exec into one container at once.",
+                 CTRT_OP_EXEC),
+};
+
+const conform_area conform_area_exec = CONFORM_AREA("exec", cases);

@@ -1,0 +1,384 @@
+/* Conformance: inspection and resources (inspect, pid, address, ports, top,
+ * changes, stats, health, and the VM-only methods). */
+#include "../conform.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+
+#define RT conform_rt()
+
+static const char *const SLEEP[] = {"sleep", "600", NULL};
+
+static void inspect_running(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_container_inspect_details *d = NULL;
+  if (!id || !C_OK(ctrt_runtime_inspect_detailed(RT, &d, id)))
+    return;
+  unsigned char addr[16];
+  C_CHECK(d->ipv4 && inet_pton(AF_INET, d->ipv4, addr) == 1, "a running container has an IPv4 address");
+  C_CHECK(d->n_networks >= 1 && d->networks[0].network && d->networks[0].network[0], "it is attached to a network");
+  C_CHECK(!d->has_exit_code, "a running container has no exit code yet");
+  C_CHECK(d->health == NULL, "no health without a health check");
+  ctrt_container_inspect_details_free(d);
+}
+
+static void inspect_exited(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"sh", "-c", "exit 9", NULL};
+  int32_t code;
+  ctrt_container_inspect_details *d = NULL;
+  if (!conform_run(id, NULL, argv) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_inspect_detailed(RT, &d, id)))
+    return;
+  C_CHECK(d->has_exit_code && d->exit_code == 9, "the exit code is reported");
+  C_CHECK(d->ipv4 == NULL, "a stopped container has no address");
+  ctrt_container_inspect_details_free(d);
+}
+
+static void inspect_missing(void) {
+  ctrt_container_inspect_details *d = NULL;
+  C_FAILS(CTRT_OP_INSPECT_DETAILED, ctrt_runtime_inspect_detailed(RT, &d, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+}
+
+static void pid_and_ip(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  bool has_pid = false;
+  uint32_t pid = 0;
+  char *ip = NULL;
+  if (!id || !C_OK(ctrt_runtime_get_container_pid(RT, &has_pid, &pid, id)) ||
+      !C_OK(ctrt_runtime_get_container_ip(RT, &ip, id)))
+    return;
+  C_CHECK(has_pid && pid > 1, "a running container has a host pid");
+  unsigned char addr[16];
+  C_CHECK(ip && (inet_pton(AF_INET, ip, addr) == 1 || inet_pton(AF_INET6, ip, addr) == 1), "an IP address: %s",
+          ip ? ip : "(none)");
+  ctrt_free(ip);
+  if (C_OK(ctrt_runtime_stop_container(RT, id, 0))) {
+    ip = NULL;
+    if (C_OK(ctrt_runtime_get_container_pid(RT, &has_pid, &pid, id)))
+      C_CHECK(!has_pid, "a stopped container has no pid");
+    if (C_OK(ctrt_runtime_get_container_ip(RT, &ip, id)))
+      C_CHECK(ip == NULL, "a stopped container has no address");
+    ctrt_free(ip);
+  }
+}
+
+static void port_override_absent(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  bool has = true;
+  uint16_t port = 0;
+  if (id && C_OK(ctrt_runtime_get_container_port_override(RT, &has, &port, id)))
+    C_CHECK(!has, "container runtimes do not override ports");
+}
+
+static void overlay_attach(void) {
+  ctrt_overlay_attach_kind kind = CTRT_OVERLAY_ATTACH_KIND_UNKNOWN;
+  if (C_OK(ctrt_runtime_overlay_attach_kind(RT, &kind)))
+    C_EQ_INT(kind, CTRT_OVERLAY_ATTACH_KIND_HOST_NETNS);
+}
+
+static void overlay_config_push(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_guest_overlay_config config = CTRT_GUEST_OVERLAY_CONFIG_INIT;
+  config.address = "10.200.0.2/24";
+  if (id)
+    C_OK(ctrt_runtime_push_overlay_config(RT, id, &config));
+}
+
+static void volumes_sync(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id)
+    C_OK(ctrt_runtime_sync_container_volumes(RT, id));
+}
+
+static void ports_published(void) {
+  const ctrt_container_id *id = conform_new_id();
+  ctrt_service_spec *spec = conform_spec(SLEEP);
+  spec->port_mappings = calloc(1, sizeof *spec->port_mappings);
+  spec->n_port_mappings = 1;
+  spec->port_mappings[0] = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+  spec->port_mappings[0].container_port = 8080;
+  ctrt_port_mapping_entry_list *list = NULL;
+  if (!conform_run(id, spec, SLEEP) || !C_OK(ctrt_runtime_port_mappings_container(RT, &list, id)))
+    return;
+  bool v4 = false;
+  for (size_t i = 0; i < list->n_items; i++) {
+    const ctrt_port_mapping_entry *e = &list->items[i];
+    C_CHECK(e->container_port == 8080 && e->protocol == CTRT_PORT_PROTOCOL_TCP, "the mapping is 8080/tcp");
+    C_CHECK(e->has_host_port && e->host_port > 0, "a host port was assigned");
+    v4 = v4 || (e->host_ip && strcmp(e->host_ip, "0.0.0.0") == 0);
+  }
+  C_CHECK(list->n_items >= 1 && v4, "bound on 0.0.0.0 (%zu entries)", list->n_items);
+  ctrt_port_mapping_entry_list_free(list);
+  ctrt_container_inspect_details *d = NULL;
+  if (C_OK(ctrt_runtime_inspect_detailed(RT, &d, id))) {
+    C_CHECK(d->n_ports >= 1 && d->ports[0].container_port == 8080, "inspect lists the published port");
+    ctrt_container_inspect_details_free(d);
+  }
+}
+
+static void ports_none(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_port_mapping_entry_list *list = NULL;
+  if (id && C_OK(ctrt_runtime_port_mappings_container(RT, &list, id))) {
+    C_EQ_INT(list->n_items, 0);
+    ctrt_port_mapping_entry_list_free(list);
+  }
+}
+
+static bool row_has(const ctrt_container_top_output *top, const char *text) {
+  for (size_t r = 0; r < top->n_processes; r++)
+    for (size_t c = 0; c < top->processes[r].n_items; c++)
+      if (strstr(top->processes[r].items[c], text))
+        return true;
+  return false;
+}
+
+static void top_default(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_container_top_output *top = NULL;
+  if (!id || !C_OK(ctrt_runtime_top_container(RT, &top, id, NULL, 0)))
+    return;
+  bool has_pid = false;
+  for (size_t i = 0; i < top->n_titles; i++)
+    has_pid = has_pid || strcmp(top->titles[i], "PID") == 0;
+  C_CHECK(has_pid, "the default columns include PID");
+  C_CHECK(row_has(top, "sleep"), "the sleep process is listed");
+  for (size_t r = 0; r < top->n_processes; r++)
+    C_CHECK(top->processes[r].n_items == top->n_titles, "row %zu has a cell per title", r);
+  ctrt_container_top_output_free(top);
+}
+
+static void top_aux(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const args[] = {"aux"};
+  ctrt_container_top_output *top = NULL;
+  if (!id || !C_OK(ctrt_runtime_top_container(RT, &top, id, args, 1)))
+    return;
+  bool has_user = false;
+  for (size_t i = 0; i < top->n_titles; i++)
+    has_user = has_user || strcmp(top->titles[i], "USER") == 0;
+  C_CHECK(has_user, "ps aux columns include USER");
+  C_CHECK(row_has(top, "sleep"), "the sleep process is listed");
+  ctrt_container_top_output_free(top);
+}
+
+static void top_not_running(void) {
+  const ctrt_container_id *id = conform_new_id();
+  ctrt_container_top_output *top = NULL;
+  if (conform_create(id, NULL, SLEEP))
+    C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, id, NULL, 0), CTRT_ERROR_CONFLICT);
+}
+
+static int change_kind(const ctrt_filesystem_change_entry_list *l, const char *path) {
+  for (size_t i = 0; i < l->n_items; i++)
+    if (strcmp(l->items[i].path, path) == 0)
+      return (int)l->items[i].kind;
+  return -1;
+}
+
+static void changes_kinds(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {
+      "sh", "-c", "mkdir /newdir && echo x > /newdir/f && echo changed >> /etc/group && rm /etc/passwd", NULL};
+  int32_t code;
+  ctrt_filesystem_change_entry_list *l = NULL;
+  if (!conform_run(id, NULL, argv) || !conform_wait(id, &code) || !C_EQ_INT(code, 0) ||
+      !C_OK(ctrt_runtime_changes_container(RT, &l, id)))
+    return;
+  C_EQ_INT(change_kind(l, "/newdir"), CTRT_FILESYSTEM_CHANGE_KIND_ADDED);
+  C_EQ_INT(change_kind(l, "/newdir/f"), CTRT_FILESYSTEM_CHANGE_KIND_ADDED);
+  C_EQ_INT(change_kind(l, "/etc/group"), CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED);
+  C_EQ_INT(change_kind(l, "/etc/passwd"), CTRT_FILESYSTEM_CHANGE_KIND_DELETED);
+  C_EQ_INT(change_kind(l, "/etc"), CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED);
+  C_EQ_INT(change_kind(l, "/bin"), -1);
+  ctrt_filesystem_change_entry_list_free(l);
+}
+
+static void changes_none(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"true", NULL};
+  int32_t code;
+  ctrt_filesystem_change_entry_list *l = NULL;
+  if (conform_run(id, NULL, argv) && conform_wait(id, &code) && C_OK(ctrt_runtime_changes_container(RT, &l, id))) {
+    C_EQ_INT(l->n_items, 0);
+    ctrt_filesystem_change_entry_list_free(l);
+  }
+}
+
+static void stats_once(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_container_stats *s = NULL;
+  if (!id || !C_OK(ctrt_runtime_get_container_stats(RT, &s, id)))
+    return;
+  C_CHECK(s->memory_bytes > 0, "a running container uses memory");
+  C_CHECK(s->memory_limit > 0, "the limit is reported (UINT64_MAX when unlimited)");
+  C_CHECK(s->timestamp.seconds > 1600000000, "the sample has a timestamp");
+  ctrt_container_stats_free(s);
+}
+
+static void stats_stream_samples(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_stats_stream *s = NULL;
+  if (!id || !C_OK(ctrt_runtime_stats_stream(RT, &s, id)))
+    return;
+  ctrt_stats_sample *a = NULL, *b = NULL;
+  if (C_OK(ctrt_stats_stream_next(&a, s)) && C_OK(ctrt_stats_stream_next(&b, s))) {
+    C_CHECK(b->cpu_total_ns >= a->cpu_total_ns, "CPU time does not go back");
+    C_CHECK(b->net_rx_bytes >= a->net_rx_bytes, "network counters do not go back");
+    C_CHECK(b->timestamp.seconds >= a->timestamp.seconds, "samples are in time order");
+    C_CHECK(a->online_cpus >= 1 && a->pids_current >= 1, "CPUs and processes are counted");
+    C_CHECK(a->mem_used_bytes > 0, "memory use is reported");
+  }
+  ctrt_stats_sample_free(a);
+  ctrt_stats_sample_free(b);
+  ctrt_stats_stream_close(s);
+}
+
+static void stats_stream_limits(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL)
+    return;
+  ctrt_container_resource_update u = CTRT_CONTAINER_RESOURCE_UPDATE_INIT;
+  u.has_memory = u.has_memory_swap = true;
+  u.memory = u.memory_swap = 128 * 1024 * 1024;
+  u.has_pids_limit = true;
+  u.pids_limit = 64;
+  ctrt_container_update_outcome *o = NULL;
+  if (!C_OK(ctrt_runtime_update_container_resources(RT, &o, id, &u)))
+    return;
+  ctrt_container_update_outcome_free(o);
+  ctrt_stats_stream *s = NULL;
+  ctrt_stats_sample *sample = NULL;
+  if (C_OK(ctrt_runtime_stats_stream(RT, &s, id)) && C_OK(ctrt_stats_stream_next(&sample, s))) {
+    C_EQ_INT(sample->mem_limit_bytes, 128 * 1024 * 1024);
+    C_CHECK(sample->has_pids_limit && sample->pids_limit == 64, "the pids limit shows in the sample");
+  }
+  ctrt_stats_sample_free(sample);
+  ctrt_stats_stream_close(s);
+}
+
+typedef struct stats_canceller {
+  ctrt_stats_stream *s;
+} stats_canceller;
+
+static void *cancel_stats(void *arg) {
+  conform_sleep_ms(300);
+  ctrt_stats_stream_cancel(((stats_canceller *)arg)->s);
+  return NULL;
+}
+
+static void stats_stream_cancel(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_stats_stream *s = NULL;
+  ctrt_stats_sample *sample = NULL;
+  if (!id || !C_OK(ctrt_runtime_stats_stream(RT, &s, id)))
+    return;
+  if (C_OK(ctrt_stats_stream_next(&sample, s)))
+    ctrt_stats_sample_free(sample);
+  stats_canceller c = {s};
+  pthread_t t;
+  pthread_create(&t, NULL, cancel_stats, &c);
+  sample = NULL;
+  int rc = ctrt_stats_stream_next(&sample, s);
+  pthread_join(t, NULL);
+  /* The next sample may have been on its way: either it or the cancel. */
+  if (rc == 0) {
+    ctrt_stats_sample_free(sample);
+    rc = ctrt_stats_stream_next(&sample, s);
+  }
+  C_FAILS(CTRT_OP_STATS_STREAM, rc, CTRT_ERROR_CANCELLED);
+  ctrt_stats_stream_close(s);
+}
+
+static void stats_missing(void) {
+  ctrt_container_stats *s = NULL;
+  C_FAILS(CTRT_OP_GET_CONTAINER_STATS, ctrt_runtime_get_container_stats(RT, &s, conform_new_id()),
+          CTRT_ERROR_NOT_FOUND);
+}
+
+static void health_transitions(void) {
+  const ctrt_container_id *id = conform_new_id();
+  ctrt_service_spec *spec = conform_spec(SLEEP);
+  spec->health_check = calloc(1, sizeof *spec->health_check);
+  *spec->health_check = (ctrt_health_check_spec)CTRT_HEALTH_CHECK_SPEC_INIT;
+  spec->health_check->cmd = calloc(3, sizeof(char *));
+  spec->health_check->cmd[0] = strdup("CMD-SHELL");
+  spec->health_check->cmd[1] = strdup("test -e /tmp/healthy");
+  spec->health_check->n_cmd = 2;
+  spec->health_check->has_interval = spec->health_check->has_retries = true;
+  spec->health_check->interval = 1;
+  spec->health_check->retries = 2;
+  if (!conform_run(id, spec, SLEEP))
+    return;
+  ctrt_health_status seen = CTRT_HEALTH_STATUS_UNKNOWN;
+  for (int i = 0; i < 80 && seen != CTRT_HEALTH_STATUS_UNHEALTHY; i++) {
+    ctrt_container_inspect_details *d = NULL;
+    if (!C_OK(ctrt_runtime_inspect_detailed(RT, &d, id)))
+      return;
+    seen = d->health ? d->health->status : CTRT_HEALTH_STATUS_UNKNOWN;
+    ctrt_container_inspect_details_free(d);
+    conform_sleep_ms(100);
+  }
+  C_CHECK(seen == CTRT_HEALTH_STATUS_UNHEALTHY, "a failing check makes the container unhealthy");
+  static const char *const touch[] = {"touch", "/tmp/healthy", NULL};
+  if (conform_exec(id, touch) == NULL)
+    return;
+  for (int i = 0; i < 80 && seen != CTRT_HEALTH_STATUS_HEALTHY; i++) {
+    ctrt_container_inspect_details *d = NULL;
+    if (!C_OK(ctrt_runtime_inspect_detailed(RT, &d, id)))
+      return;
+    seen = d->health ? d->health->status : CTRT_HEALTH_STATUS_UNKNOWN;
+    if (seen == CTRT_HEALTH_STATUS_HEALTHY)
+      C_CHECK(d->health->has_failing_streak && d->health->failing_streak == 0, "a success resets the streak");
+    ctrt_container_inspect_details_free(d);
+    conform_sleep_ms(100);
+  }
+  C_CHECK(seen == CTRT_HEALTH_STATUS_HEALTHY, "once the check passes the container is healthy");
+}
+
+static const conform_case cases[] = {
+    CONFORM_CASE("inspection.inspect_running", inspect_running, "inspect_detailed of a running container.",
+                 CTRT_OP_INSPECT_DETAILED),
+    CONFORM_CASE("inspection.inspect_exited", inspect_exited, "inspect_detailed after exit 9.",
+                 CTRT_OP_INSPECT_DETAILED),
+    CONFORM_CASE("inspection.inspect_missing", inspect_missing, "Inspecting an unknown container: not found.",
+                 CTRT_OP_INSPECT_DETAILED),
+    CONFORM_CASE("inspection.pid_and_ip", pid_and_ip, "pid and address while running, absent once stopped.",
+                 CTRT_OP_GET_CONTAINER_PID, CTRT_OP_GET_CONTAINER_IP, CTRT_OP_STOP_CONTAINER),
+    CONFORM_CASE("inspection.port_override_absent", port_override_absent, "No port override.",
+                 CTRT_OP_GET_CONTAINER_PORT_OVERRIDE),
+    CONFORM_CASE("inspection.overlay_attach_kind", overlay_attach, "Containers attach in the host's namespace.",
+                 CTRT_OP_OVERLAY_ATTACH_KIND),
+    CONFORM_CASE("inspection.overlay_config_push", overlay_config_push, "push_overlay_config to a running container.",
+                 CTRT_OP_PUSH_OVERLAY_CONFIG),
+    CONFORM_CASE("inspection.volumes_sync", volumes_sync, "sync_container_volumes succeeds.",
+                 CTRT_OP_SYNC_CONTAINER_VOLUMES),
+    CONFORM_CASE("inspection.ports_published", ports_published, "A published port shows in both views.",
+                 CTRT_OP_PORT_MAPPINGS_CONTAINER, CTRT_OP_INSPECT_DETAILED),
+    CONFORM_CASE("inspection.ports_none", ports_none, "No published port, no mapping.",
+                 CTRT_OP_PORT_MAPPINGS_CONTAINER),
+    CONFORM_CASE("inspection.top_default", top_default, "top with default columns lists the process.",
+                 CTRT_OP_TOP_CONTAINER),
+    CONFORM_CASE("inspection.top_aux", top_aux, "top with ps aux columns.", CTRT_OP_TOP_CONTAINER),
+    CONFORM_CASE("inspection.top_not_running", top_not_running, "top of a created container: conflict.",
+                 CTRT_OP_TOP_CONTAINER),
+    CONFORM_CASE("inspection.changes_kinds", changes_kinds, "changes: added, modified and deleted, parents modified.",
+                 CTRT_OP_CHANGES_CONTAINER),
+    CONFORM_CASE("inspection.changes_none", changes_none, "A container that writes nothing has no changes.",
+                 CTRT_OP_CHANGES_CONTAINER),
+    CONFORM_CASE("inspection.stats_once", stats_once, "get_container_stats of a running container.",
+                 CTRT_OP_GET_CONTAINER_STATS),
+    CONFORM_CASE("inspection.stats_stream_samples", stats_stream_samples, "Two samples with monotonic counters.",
+                 CTRT_OP_STATS_STREAM),
+    CONFORM_CASE("inspection.stats_stream_limits", stats_stream_limits, "Limits set by update show in samples.",
+                 CTRT_OP_STATS_STREAM, CTRT_OP_UPDATE_CONTAINER_RESOURCES),
+    CONFORM_CASE("inspection.stats_stream_cancel", stats_stream_cancel, "Cancel a stats stream from another thread.",
+                 CTRT_OP_STATS_STREAM),
+    CONFORM_CASE("inspection.stats_missing", stats_missing, "Stats of an unknown container: not found.",
+                 CTRT_OP_GET_CONTAINER_STATS),
+    CONFORM_CASE("inspection.health_transitions", health_transitions,
+                 "A health check goes unhealthy, then healthy once it passes.", CTRT_OP_INSPECT_DETAILED,
+                 CTRT_OP_EXEC),
+};
+
+const conform_area conform_area_inspection = CONFORM_AREA("inspection", cases);

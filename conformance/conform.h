@@ -1,0 +1,152 @@
+/*
+ * The conformance suite: cases written once against the public API, run by
+ * ctrt-conform against any backend.
+ *
+ * A case is a CUnit test function plus the list of methods it exercises
+ * (CONFORM_CASE). It reaches the runtime and the fixtures through the
+ * conform_* helpers, and checks with the C_* macros, which record the ctrt
+ * error of a failed call in the failure message. It never asks which backend
+ * it runs on: where a backend legitimately differs, conformance/
+ * divergences.json says so.
+ *
+ * When the backend lacks a method a case lists, the runner does not run the
+ * case; it calls each lacking method through the generated probe and expects
+ * CTRT_EUNSUPPORTED: the verdict is "unsupported", not a pass.
+ */
+#ifndef CTRT_CONFORM_H
+#define CTRT_CONFORM_H
+
+#include <CUnit/CUnit.h>
+#include <ctrt/ctrt.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the runner set up before the cases run (see runner/env.c). */
+typedef struct conform_env {
+  const char *backend;
+  /* The test image (busybox-static), loaded into the runtime. */
+  const char *image;
+  const char *image_id;
+  /* Its docker-archive, for the load cases. */
+  const uint8_t *image_archive;
+  size_t image_archive_len;
+  /* References a pull can fetch: anonymously, and with credentials. */
+  const char *pull_ref;
+  const char *pull_missing_ref; /* same registry, no such repository */
+  const char *auth_pull_ref;
+  const char *auth_user, *auth_password;
+  /* A search term that names a registry host, and a name it must find. */
+  const char *search_term;
+  const char *search_expect;
+  /* Unique per run: names of everything the suite creates contain it. */
+  const char *run_token;
+} conform_env;
+
+typedef struct conform_case {
+  const char *name; /* "area.what_it_checks" */
+  const char *doc;
+  void (*fn)(void);
+  const ctrt_op *methods; /* the methods it exercises */
+  size_t n_methods;
+  unsigned timeout_s; /* 0 = the runner's default */
+} conform_case;
+
+typedef struct conform_area {
+  const char *name;
+  const conform_case *cases;
+  size_t n_cases;
+} conform_area;
+
+#define CONFORM_OPS(...) (const ctrt_op[]){__VA_ARGS__}, sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
+
+/* CONFORM_CASE("logs.tail", case_tail, "what it checks", CTRT_OP_..., ...) */
+#define CONFORM_CASE(name_, fn_, doc_, ...)                                                                  \
+  { .name = (name_), .doc = (doc_), .fn = (fn_), .methods = (const ctrt_op[]){__VA_ARGS__},                 \
+    .n_methods = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op) }
+
+#define CONFORM_AREA(name_, cases_) {(name_), (cases_), sizeof(cases_) / sizeof((cases_)[0])}
+
+/* ---- context ---- */
+ctrt_runtime *conform_rt(void);
+const conform_env *conform_env_get(void);
+
+/* ---- memory that lives until the end of the case ---- */
+char *conform_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Keep a pointer to free (with free_fn) when the case ends. */
+void conform_defer(void *ptr, void (*free_fn)(void *));
+
+/* ---- containers: created through these, removed when the case ends ---- */
+/* A fresh ContainerId (legacy shape) unique to this run. */
+const ctrt_container_id *conform_new_id(void);
+/* A spec of the test image running argv (NULL-terminated; NULL = the
+ * image's own command), owned by the case, to adjust before creating. */
+ctrt_service_spec *conform_spec(const char *const *argv);
+/* Create with a spec (NULL = conform_spec(argv)); records a failure and
+ * returns false if it fails. */
+bool conform_create(const ctrt_container_id *id, const ctrt_service_spec *spec, const char *const *argv);
+/* Create and start. */
+bool conform_run(const ctrt_container_id *id, const ctrt_service_spec *spec, const char *const *argv);
+/* A started container running `sleep 600` (for exec, archive, stats...). */
+const ctrt_container_id *conform_sleeper(void);
+/* Wait for the exit code. */
+bool conform_wait(const ctrt_container_id *id, int32_t *code);
+/* Run argv in a running container; the result is owned by the case. */
+ctrt_exec_result *conform_exec(const ctrt_container_id *id, const char *const *argv);
+/* Remove an image reference when the case ends (ignoring errors). */
+void conform_track_image(const char *reference);
+/* Milliseconds since an arbitrary start (CLOCK_MONOTONIC). */
+uint64_t conform_now_ms(void);
+void conform_sleep_ms(unsigned ms);
+/* Define `static void free_TYPE(void *)` calling ctrt_TYPE_free, for
+ * conform_defer. */
+#define CONFORM_FREER(type)                                                                                  \
+  static void free_##type(void *p) { ctrt_##type##_free(p); }
+/* Read a byte stream to its end into a new buffer (owned by the case). */
+bool conform_read_archive(ctrt_archive_stream *stream, uint8_t **data, size_t *len);
+bool conform_read_export(ctrt_image_export_stream *stream, uint8_t **data, size_t *len);
+/* Find the entry of a tar by name; *content points into data. */
+bool conform_tar_entry(const uint8_t *data, size_t len, const char *name, const uint8_t **content, size_t *size,
+                       char *type, uint32_t *mode, char *link_target, size_t link_cap);
+/* One entry of a tar built in memory: type '0' file (text = contents),
+ * '5' directory, '2' symlink or '1' hard link (text = target). */
+typedef struct conform_tar_item {
+  const char *name;
+  char type;
+  const char *text;
+  uint32_t mode; /* 0 = 0644 for files, 0755 for directories */
+} conform_tar_item;
+/* A ustar archive of items (owned by the case); names may be anything,
+ * including hostile ones ("../x", "/abs"). */
+uint8_t *conform_make_tar(const conform_tar_item *items, size_t n, size_t *len);
+
+/* ---- checks ---- */
+bool conform_check_ok(int rc, const char *call, const char *file, unsigned line);
+bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const char *call, const char *file,
+                         unsigned line);
+bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The call succeeds (failure message: the ctrt error). Evaluates to bool. */
+#define C_OK(call) conform_check_ok((call), #call, __FILE__, __LINE__)
+/* The call of method op fails with the given kind, and that kind is one the
+ * spec declares for op. */
+#define C_FAILS(op, call, kind) conform_check_fails((call), (op), (kind), #call, __FILE__, __LINE__)
+/* A condition, with a printf-style explanation. Evaluates to bool. */
+#define C_CHECK(cond, ...) conform_check((cond), __FILE__, __LINE__, __VA_ARGS__)
+#define C_TRUE(cond) conform_check((cond), __FILE__, __LINE__, "%s", #cond)
+#define C_EQ_INT(actual, expected)                                                                           \
+  conform_check((long long)(actual) == (long long)(expected), __FILE__, __LINE__, "%s == %lld, expected %lld",       \
+                #actual, (long long)(actual), (long long)(expected))
+#define C_EQ_STR(actual, expected) conform_check_str((actual), (expected), #actual, __FILE__, __LINE__)
+bool conform_check_str(const char *actual, const char *expected, const char *expr, const char *file, unsigned line);
+
+/* ---- the areas (conformance/cases/\*.c) ---- */
+extern const conform_area conform_area_images;
+extern const conform_area conform_area_lifecycle;
+extern const conform_area conform_area_inspection;
+extern const conform_area conform_area_logs;
+extern const conform_area conform_area_exec;
+extern const conform_area conform_area_archive;
+extern const conform_area conform_area_errors;
+extern const conform_area conform_area_streams;
+
+#endif
