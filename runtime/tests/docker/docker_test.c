@@ -623,6 +623,43 @@ static void daemon_start(route_fn route) {
   ASSERT_OK(ctrt_open(&dm.rt, uri));
 }
 
+/* ctrt_open_from_env reaches the daemon DOCKER_HOST names, and "docker://"
+ * does the same. */
+static fake_next route_nothing(fake_conn *c, const fake_request *r, daemon *d) {
+  (void)r;
+  (void)d;
+  fake_respond(c, 404, NULL, "{\"message\":\"nothing here\"}");
+  return FAKE_KEEP;
+}
+
+static void test_open_from_env(void) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_nothing;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  const char *saved = getenv("DOCKER_HOST");
+  char *previous = saved ? strdup(saved) : NULL;
+  setenv("DOCKER_HOST", fake_server_host(dm.fs), 1);
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open_from_env(&rt));
+  CU_ASSERT_STRING_EQUAL(ctrt_runtime_backend_name(rt), "docker");
+  ctrt_close(rt);
+  /* A host that is not there fails at open, with a network error. */
+  setenv("DOCKER_HOST", "unix:///nonexistent/ctrt/docker.sock", 1);
+  rt = NULL;
+  ASSERT_FAILS_WITH(ctrt_open_from_env(&rt), CTRT_ERROR_NETWORK);
+  CU_ASSERT_PTR_NULL(rt);
+  if (previous) {
+    setenv("DOCKER_HOST", previous, 1);
+    free(previous);
+  } else {
+    unsetenv("DOCKER_HOST");
+  }
+  fake_server_stop(dm.fs);
+  pthread_mutex_destroy(&dm.lock);
+}
+
 static void daemon_stop(void) {
   ctrt_close(dm.rt);
   fake_server_stop(dm.fs);
@@ -1533,4 +1570,5 @@ void test_register(void) {
   CU_add_test(s, "stdin", test_fake_stdin);
   CU_add_test(s, "archive head", test_fake_archive_head);
   CU_add_test(s, "lists", test_fake_lists);
+  CU_add_test(s, "open from the environment", test_open_from_env);
 }
