@@ -272,7 +272,7 @@ const ctrt_backend ctrt__mock_backend = {
 
 /* ---- ctrt/mock.h ---- */
 
-static mock_runtime *mock_of(ctrt_runtime *rt, const char *what) {
+mock_runtime *mock_of(ctrt_runtime *rt, const char *what) {
   ctrt_error_clear();
   if (rt == NULL || rt->backend != &ctrt__mock_backend) {
     ctrt__error_invalid_argument("%s: the runtime is not a mock: runtime", what);

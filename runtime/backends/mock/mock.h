@@ -219,6 +219,9 @@ struct mock_runtime {
 };
 
 /* ---- shared helpers (mock.c) ---- */
+/* The mock behind a runtime handle (ctrt/mock.h hooks), or NULL with an
+ * invalid-argument error naming `what` when rt is another backend. */
+mock_runtime *mock_of(ctrt_runtime *rt, const char *what);
 extern const ctrt_backend_ops mock_ops;
 void mock_lock(mock_runtime *m);
 void mock_unlock(mock_runtime *m);

@@ -17,12 +17,11 @@ mock_registry_entry *mock_registry_find(mock_runtime *m, const char *reference) 
 
 int ctrt_mock_registry_add(ctrt_runtime *rt, const char *reference, ctrt_byte_source *docker_archive,
                            const char *username, const char *password) {
-  ctrt_error_clear();
-  if (rt == NULL || rt->backend == NULL || strcmp(rt->backend->name, "mock") != 0)
-    return ctrt__error_invalid_argument("registry_add: the runtime is not a mock: runtime");
+  mock_runtime *m = mock_of(rt, "registry_add");
+  if (m == NULL)
+    return ctrt__error_code();
   if (reference == NULL || docker_archive == NULL)
     return ctrt__error_invalid_argument("registry_add: NULL argument");
-  mock_runtime *m = rt->self;
   /* Load the archive into a scratch mock to reuse the docker-archive reader. */
   mock_runtime scratch = {0};
   pthread_mutex_init(&scratch.lock, NULL);
