@@ -30,6 +30,20 @@ bool sh_parse_long(const char *s, long long *out) {
   return true;
 }
 
+/* The position of option c among the letters of flags (the index of its
+ * bit in *seen and of its argument in args), or -1. */
+static int option_index(const char *flags, char c) {
+  int index = 0;
+  for (const char *k = flags; *k; k++) {
+    if (*k == ':')
+      continue;
+    if (*k == c)
+      return index;
+    index++;
+  }
+  return -1;
+}
+
 int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, unsigned *seen, char **args) {
   *seen = 0;
   char **operands = ctrt__calloc((size_t)argc + 1, sizeof *operands);
@@ -48,19 +62,15 @@ int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags,
       continue;
     }
     for (const char *o = a + 1; *o; o++) {
-      const char *f = strchr(flags, *o);
-      if (f == NULL || *o == ':') {
+      int bit = *o == ':' ? -1 : option_index(flags, *o);
+      if (bit < 0) {
         sh_err(sh, io, "invalid option -- '%c'", *o);
         sh_usage(sh, io, sh->applet_name);
         ctrt__free(operands);
         return -1;
       }
-      unsigned bit = 0;
-      for (const char *k = flags; k < f; k++)
-        if (*k != ':')
-          bit++;
       *seen |= 1u << bit;
-      if (f[1] == ':') {
+      if (strchr(flags, *o)[1] == ':') {
         char *val;
         if (o[1] != '\0')
           val = (char *)o + 1;
@@ -85,20 +95,17 @@ int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags,
   return 1;
 }
 
-/* Bit of option c in a getopt flags string. */
-static unsigned opt(const char *flags, char c) {
-  unsigned bit = 0;
-  for (const char *k = flags; *k; k++) {
-    if (*k == ':')
-      continue;
-    if (*k == c)
-      return 1u << bit;
-    bit++;
-  }
-  return 0;
+unsigned sh_optbit(const char *flags, char c) {
+  int index = option_index(flags, c);
+  return index < 0 ? 0 : 1u << index;
 }
 
-static int count_args(char **argv) {
+const char *sh_optarg(const char *flags, char c, char *const *args) {
+  int index = option_index(flags, c);
+  return index < 0 ? NULL : args[index];
+}
+
+int sh_count_args(char **argv) {
   int n = 0;
   while (argv[n] != NULL)
     n++;
@@ -603,10 +610,10 @@ SH_APPLET(cat) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
-  bool number = f & opt(flags, 'n'), nonblank = f & opt(flags, 'b');
-  bool v = f & (opt(flags, 'v') | opt(flags, 'A') | opt(flags, 't') | opt(flags, 'e'));
-  bool t = f & (opt(flags, 't') | opt(flags, 'A'));
-  bool e = f & (opt(flags, 'e') | opt(flags, 'A'));
+  bool number = f & sh_optbit(flags, 'n'), nonblank = f & sh_optbit(flags, 'b');
+  bool v = f & (sh_optbit(flags, 'v') | sh_optbit(flags, 'A') | sh_optbit(flags, 't') | sh_optbit(flags, 'e'));
+  bool t = f & (sh_optbit(flags, 't') | sh_optbit(flags, 'A'));
+  bool e = f & (sh_optbit(flags, 'e') | sh_optbit(flags, 'A'));
   bool plain = !number && !nonblank && !v;
   char *stdin_only[] = {"-", NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
@@ -875,7 +882,8 @@ SH_APPLET(id) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
-  bool u = f & opt(flags, 'u'), g = f & opt(flags, 'g'), G = f & opt(flags, 'G'), n = f & opt(flags, 'n');
+  bool u = f & sh_optbit(flags, 'u'), g = f & sh_optbit(flags, 'g'), G = f & sh_optbit(flags, 'G'),
+       n = f & sh_optbit(flags, 'n');
   if ((u + g + G) > 1 || (n && !(u || g || G)))
     return sh_usage(sh, io, "id");
   passwd_entry pw;
@@ -955,20 +963,20 @@ SH_APPLET(hostname) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
-  if (argv[1] != NULL || (f & opt(flags, 'F'))) {
+  if (argv[1] != NULL || (f & sh_optbit(flags, 'F'))) {
     sh_err(sh, io, "sethostname: %s", strerror(EPERM));
     return 1;
   }
   const char *h = sh->root->proc->hostname ? sh->root->proc->hostname : "localhost";
-  if (f & opt(flags, 'i')) {
+  if (f & sh_optbit(flags, 'i')) {
     sh_err(sh, io, "%s: %s", h, "Name or service not known");
     return 1;
   }
   size_t len = strlen(h);
   const char *dot = strchr(h, '.');
-  if (f & opt(flags, 's'))
+  if (f & sh_optbit(flags, 's'))
     len = dot ? (size_t)(dot - h) : len;
-  if (f & opt(flags, 'd')) {
+  if (f & sh_optbit(flags, 'd')) {
     if (dot == NULL)
       return 0;
     return sh_printf(sh, io, 1, "%s\n", dot + 1) < 0 ? 1 : 0;
@@ -991,9 +999,9 @@ SH_APPLET(uname) {
     snprintf(u.machine, sizeof u.machine, "x86_64");
   }
   const char *node = sh->root->proc->hostname ? sh->root->proc->hostname : "localhost";
-  bool all = f & opt(flags, 'a');
+  bool all = f & sh_optbit(flags, 'a');
   if (f == 0)
-    f = opt(flags, 's');
+    f = sh_optbit(flags, 's');
   const struct {
     char c;
     const char *v;
@@ -1003,7 +1011,7 @@ SH_APPLET(uname) {
   outbuf o = {sh, io, 1, {0}, false};
   bool first = true;
   for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
-    if (!((f & opt(flags, fields[k].c)) || (all && fields[k].in_all)))
+    if (!((f & sh_optbit(flags, fields[k].c)) || (all && fields[k].in_all)))
       continue;
     if (!first)
       out_c(&o, ' ');
@@ -1059,34 +1067,34 @@ SH_APPLET(date) {
       argv[i] = "-Idate";
   if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
     return 1;
-  if (f & opt(flags, 's')) {
+  if (f & sh_optbit(flags, 's')) {
     sh_err(sh, io, "can't set date: %s", strerror(EPERM));
     return 1;
   }
   ctrt_timestamp ts = ctrt__timestamp_now();
   time_t t = (time_t)ts.seconds;
-  if (f & opt(flags, 'd')) {
-    if (!parse_date(args[1], t, &t)) {
-      sh_err(sh, io, "invalid date '%s'", args[1]);
-      return 1;
-    }
+  const char *date = sh_optarg(flags, 'd', args);
+  if (date != NULL && !parse_date(date, t, &t)) {
+    sh_err(sh, io, "invalid date '%s'", date);
+    return 1;
   }
-  if (f & opt(flags, 'r')) {
-    char *abs = sh_abspath(sh, args[5]);
+  const char *reference = sh_optarg(flags, 'r', args);
+  if (reference != NULL) {
+    char *abs = sh_abspath(sh, reference);
     memfs_stat st;
     if (abs == NULL || sh_stat(sh, abs, true, &st) != 0) {
       ctrt__free(abs);
-      sh_err(sh, io, "can't stat '%s': %s", args[5], strerror(ENOENT));
+      sh_err(sh, io, "can't stat '%s': %s", reference, strerror(ENOENT));
       return 1;
     }
     ctrt__free(abs);
     t = (time_t)st.mtime.seconds;
   }
   const char *fmt = "%a %b %e %H:%M:%S %Z %Y";
-  if (f & opt(flags, 'R'))
+  if (f & sh_optbit(flags, 'R'))
     fmt = "%a, %d %b %Y %H:%M:%S %z";
-  if (f & opt(flags, 'I')) {
-    const char *what = args[3];
+  if (f & sh_optbit(flags, 'I')) {
+    const char *what = sh_optarg(flags, 'I', args);
     if (strncmp(what, "date", strlen(what)) == 0)
       fmt = "%Y-%m-%d";
     else if (strncmp(what, "hours", strlen(what)) == 0)
@@ -1213,16 +1221,16 @@ SH_APPLET(wc) {
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
   if (f == 0)
-    f = opt(flags, 'l') | opt(flags, 'w') | opt(flags, 'c');
+    f = sh_optbit(flags, 'l') | sh_optbit(flags, 'w') | sh_optbit(flags, 'c');
   /* columns in busybox's order: lines, words, chars, bytes, longest */
   const char order[] = "lwmcL";
   int ncols = 0;
   for (int k = 0; k < 5; k++)
-    if (f & opt(flags, order[k]))
+    if (f & sh_optbit(flags, order[k]))
       ncols++;
   char *stdin_only[] = {NULL, NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
-  int nfiles = argv[1] ? count_args(argv + 1) : 1;
+  int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
   bool plain = nfiles <= 1 && ncols == 1;
   unsigned long long total[5] = {0};
   int status = 0;
@@ -1280,7 +1288,7 @@ SH_APPLET(wc) {
     unsigned long long vals[5] = {c[0], c[1], c[2], c[3], c[4]};
     bool first = true;
     for (int k = 0; k < 5; k++) {
-      if (!(f & opt(flags, order[k])))
+      if (!(f & sh_optbit(flags, order[k])))
         continue;
       out_f(&o, plain ? "%llu" : first ? "%9llu" : " %9llu", vals[k]);
       first = false;
@@ -1293,7 +1301,7 @@ SH_APPLET(wc) {
   if (nfiles > 1) {
     bool first = true;
     for (int k = 0; k < 5; k++) {
-      if (!(f & opt(flags, order[k])))
+      if (!(f & sh_optbit(flags, order[k])))
         continue;
       out_f(&o, first ? "%9llu" : " %9llu", total[k]);
       first = false;
@@ -1369,8 +1377,8 @@ SH_APPLET(head) {
   }
   long long count = 10;
   char sign = 0;
-  bool bytes = f & opt(flags, 'c');
-  const char *cs = bytes ? args[1] : (f & opt(flags, 'n')) ? args[0] : NULL;
+  bool bytes = f & sh_optbit(flags, 'c');
+  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
   if (cs != NULL && !parse_count(cs, &count, &sign)) {
     sh_err(sh, io, "invalid number '%s'", cs);
     ctrt__free(fixed);
@@ -1378,8 +1386,8 @@ SH_APPLET(head) {
   }
   char *stdin_only[] = {NULL, NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
-  int nfiles = argv[1] ? count_args(argv + 1) : 1;
-  bool headers = (nfiles > 1 && !(f & opt(flags, 'q'))) || (f & opt(flags, 'v'));
+  int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
+  bool headers = (nfiles > 1 && !(f & sh_optbit(flags, 'q'))) || (f & sh_optbit(flags, 'v'));
   outbuf o = {sh, io, 1, {0}, false};
   for (int fi = 0; fi < nfiles && !sh_stopping(sh); fi++) {
     const char *name = files[fi];
@@ -1498,18 +1506,18 @@ SH_APPLET(tail) {
   }
   long long count = 10;
   char sign = 0;
-  bool bytes = f & opt(flags, 'c');
-  const char *cs = bytes ? args[3] : (f & opt(flags, 'n')) ? args[2] : NULL;
+  bool bytes = f & sh_optbit(flags, 'c');
+  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
   if (cs != NULL && !parse_count(cs, &count, &sign)) {
     sh_err(sh, io, "invalid number '%s'", cs);
     ctrt__free(fixed);
     return 1;
   }
-  bool follow = f & (opt(flags, 'f') | opt(flags, 'F'));
+  bool follow = f & (sh_optbit(flags, 'f') | sh_optbit(flags, 'F'));
   char *stdin_only[] = {NULL, NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
-  int nfiles = argv[1] ? count_args(argv + 1) : 1;
-  bool headers = (nfiles > 1 && !(f & opt(flags, 'q'))) || (f & opt(flags, 'v'));
+  int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
+  bool headers = (nfiles > 1 && !(f & sh_optbit(flags, 'q'))) || (f & sh_optbit(flags, 'v'));
   int status = 0, opened = 0;
   size_t *sizes = ctrt__calloc((size_t)nfiles, sizeof *sizes);
   bool *ok = ctrt__calloc((size_t)nfiles, sizeof *ok);
@@ -1716,7 +1724,7 @@ SH_APPLET(tee) {
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
   int status = 0;
-  int nfiles = count_args(argv + 1);
+  int nfiles = sh_count_args(argv + 1);
   sh_stream **outs = ctrt__calloc((size_t)nfiles + 1, sizeof *outs);
   if (outs == NULL)
     return sh_oom(sh), 1;
@@ -1726,7 +1734,7 @@ SH_APPLET(tee) {
       outs[k] = sh_stream_ref(io->fd[1]);
       continue;
     }
-    if (sh_open_output(sh, io, argv[1 + k], f & opt(flags, 'a'), &outs[k], &err) < 0) {
+    if (sh_open_output(sh, io, argv[1 + k], f & sh_optbit(flags, 'a'), &outs[k], &err) < 0) {
       sh_err(sh, io, "%s: %s", argv[1 + k], strerror(err));
       status = 1;
     }

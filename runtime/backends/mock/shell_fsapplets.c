@@ -13,25 +13,6 @@
 
 /* ---- helpers ---- */
 
-static unsigned optbit(const char *flags, char c) {
-  unsigned bit = 0;
-  for (const char *k = flags; *k; k++) {
-    if (*k == ':')
-      continue;
-    if (*k == c)
-      return 1u << bit;
-    bit++;
-  }
-  return 0;
-}
-
-static int nargs(char **argv) {
-  int n = 0;
-  while (argv[n] != NULL)
-    n++;
-  return n;
-}
-
 static char *join(const char *dir, const char *name) {
   size_t dl = strlen(dir);
   return ctrt__sprintf("%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", name);
@@ -511,31 +492,31 @@ SH_APPLET(ls) {
   if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
     return 1;
   ls_opts o = {0};
-  o.one = f & optbit(flags, '1');
-  o.all = f & optbit(flags, 'a');
-  o.almost = f & optbit(flags, 'A');
-  o.lng = f & (optbit(flags, 'l') | optbit(flags, 'n'));
-  o.deref = f & optbit(flags, 'L');
-  o.dir = f & optbit(flags, 'd');
-  o.recurse = (f & optbit(flags, 'R')) && !o.dir;
-  o.classify = f & optbit(flags, 'F');
-  o.slash = f & optbit(flags, 'p');
-  o.numeric = f & optbit(flags, 'n');
-  o.blocks = f & optbit(flags, 's');
-  o.human = f & optbit(flags, 'h');
-  o.reverse = f & optbit(flags, 'r');
-  o.by_size = f & optbit(flags, 'S');
-  o.by_time = f & optbit(flags, 't');
-  o.inode = f & optbit(flags, 'i');
-  o.columns_x = f & optbit(flags, 'x');
-  o.columns_c = f & optbit(flags, 'C');
+  o.one = f & sh_optbit(flags, '1');
+  o.all = f & sh_optbit(flags, 'a');
+  o.almost = f & sh_optbit(flags, 'A');
+  o.lng = f & (sh_optbit(flags, 'l') | sh_optbit(flags, 'n'));
+  o.deref = f & sh_optbit(flags, 'L');
+  o.dir = f & sh_optbit(flags, 'd');
+  o.recurse = (f & sh_optbit(flags, 'R')) && !o.dir;
+  o.classify = f & sh_optbit(flags, 'F');
+  o.slash = f & sh_optbit(flags, 'p');
+  o.numeric = f & sh_optbit(flags, 'n');
+  o.blocks = f & sh_optbit(flags, 's');
+  o.human = f & sh_optbit(flags, 'h');
+  o.reverse = f & sh_optbit(flags, 'r');
+  o.by_size = f & sh_optbit(flags, 'S');
+  o.by_time = f & sh_optbit(flags, 't');
+  o.inode = f & sh_optbit(flags, 'i');
+  o.columns_x = f & sh_optbit(flags, 'x');
+  o.columns_c = f & sh_optbit(flags, 'C');
   o.now = (time_t)ctrt__timestamp_now().seconds;
   names_load(sh, &o.names);
   char *dot[] = {".", NULL};
   char **ops = argv[1] ? argv + 1 : dot;
-  int nops = nargs(ops);
+  int nops = sh_count_args(ops);
   /* command-line symlinks are followed unless the link itself is shown */
-  bool follow_args = o.deref || (f & optbit(flags, 'H')) || (!o.lng && !o.dir && !o.classify);
+  bool follow_args = o.deref || (f & sh_optbit(flags, 'H')) || (!o.lng && !o.dir && !o.classify);
   ls_entry *files = ctrt__calloc((size_t)nops + 1, sizeof *files);
   ls_entry *dirs = ctrt__calloc((size_t)nops + 1, sizeof *dirs);
   sh_buf b = {0};
@@ -702,12 +683,13 @@ SH_APPLET(mkdir) {
     return 1;
   if (argv[1] == NULL)
     return sh_usage(sh, io, "mkdir");
-  bool parents = f & optbit(flags, 'p');
+  bool parents = f & sh_optbit(flags, 'p');
   uint32_t perm = 0777 & ~sh->root->umask;
   bool explicit_mode = false;
-  if (f & optbit(flags, 'm')) {
-    if (!parse_mode(args[0], 0777, true, 0, &perm)) {
-      sh_err(sh, io, "invalid mode '%s'", args[0]);
+  const char *mode = sh_optarg(flags, 'm', args);
+  if (mode != NULL) {
+    if (!parse_mode(mode, 0777, true, 0, &perm)) {
+      sh_err(sh, io, "invalid mode '%s'", mode);
       return 1;
     }
     explicit_mode = true;
@@ -820,7 +802,7 @@ SH_APPLET(rmdir) {
         status = 1;
         break;
       }
-      if (!(f & optbit(flags, 'p')))
+      if (!(f & sh_optbit(flags, 'p')))
         break;
       char *slash = strrchr(path, '/');
       if (slash == NULL)
@@ -909,8 +891,8 @@ SH_APPLET(rm) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
     return 1;
-  bool force = f & optbit(flags, 'f');
-  bool recursive = f & (optbit(flags, 'R') | optbit(flags, 'r'));
+  bool force = f & sh_optbit(flags, 'f');
+  bool recursive = f & (sh_optbit(flags, 'R') | sh_optbit(flags, 'r'));
   if (argv[1] == NULL)
     return force ? 0 : sh_usage(sh, io, "rm");
   int status = 0;
@@ -1027,30 +1009,29 @@ SH_APPLET(touch) {
   if (argv[1] == NULL)
     return sh_usage(sh, io, "touch");
   ctrt_timestamp when = ctrt__timestamp_now();
-  if (f & optbit(flags, 'd')) {
-    if (!parse_touch_date(args[4], false, &when)) {
-      sh_err(sh, io, "invalid date '%s'", args[4]);
-      return 1;
-    }
+  const char *date = sh_optarg(flags, 'd', args);
+  if (date != NULL && !parse_touch_date(date, false, &when)) {
+    sh_err(sh, io, "invalid date '%s'", date);
+    return 1;
   }
-  if (f & optbit(flags, 't')) {
-    if (!parse_touch_date(args[5], true, &when)) {
-      sh_err(sh, io, "invalid date '%s'", args[5]);
-      return 1;
-    }
+  const char *stamp = sh_optarg(flags, 't', args);
+  if (stamp != NULL && !parse_touch_date(stamp, true, &when)) {
+    sh_err(sh, io, "invalid date '%s'", stamp);
+    return 1;
   }
-  if (f & optbit(flags, 'r')) {
-    char *abs = sh_abspath(sh, args[6]);
+  const char *reference = sh_optarg(flags, 'r', args);
+  if (reference != NULL) {
+    char *abs = sh_abspath(sh, reference);
     memfs_stat st;
     int err = abs ? sh_stat(sh, abs, true, &st) : ENOMEM;
     ctrt__free(abs);
     if (err != 0) {
-      sh_err(sh, io, "%s: %s", args[6], strerror(err));
+      sh_err(sh, io, "%s: %s", reference, strerror(err));
       return 1;
     }
     when = st.mtime;
   }
-  bool create = !(f & optbit(flags, 'c'));
+  bool create = !(f & sh_optbit(flags, 'c'));
   int status = 0;
   for (int k = 1; argv[k] != NULL; k++) {
     char *abs = sh_abspath(sh, argv[k]);
@@ -1231,12 +1212,141 @@ static bool inside(const char *a, const char *b) {
   return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
 }
 
-/* The target of SRC: DEST itself, or DEST/basename(SRC) when DEST is a
- * directory (or more than one source). */
-static char *target_for(const char *dest, const char *src, bool into) {
-  if (!into)
-    return ctrt__strdup(dest);
-  return join(dest, base_of(src));
+/* The operands of cp and mv: "SRC... DEST", or "-t DIR SRC...". */
+typedef struct transfer {
+  const char *dest; /* as given, for messages */
+  char *dest_abs;
+  char **srcs;
+  int n_srcs;
+  bool dest_dir; /* DEST is a directory and -T was not given */
+  bool into;     /* each SRC goes to DEST/basename(SRC) */
+} transfer;
+
+/* 0, or the applet's exit status after printing its usage. t_dir is the
+ * argument of -t (NULL without it). */
+static int transfer_begin(sh_state *sh, sh_io *io, const char *applet, char **argv, const char *t_dir,
+                          bool no_target_dir, transfer *t) {
+  *t = (transfer){0};
+  int n = sh_count_args(argv + 1);
+  t->srcs = argv + 1;
+  if (t_dir != NULL) {
+    t->dest = t_dir;
+    t->n_srcs = n;
+  } else {
+    t->dest = n >= 2 ? argv[n] : NULL;
+    t->n_srcs = n - 1;
+  }
+  if (t->dest == NULL || t->n_srcs < 1 || (no_target_dir && t->n_srcs > 1))
+    return sh_usage(sh, io, applet);
+  t->dest_abs = sh_abspath(sh, t->dest);
+  if (t->dest_abs == NULL)
+    return sh_oom(sh), 1;
+  memfs_stat st;
+  bool dest_is_dir = sh_stat(sh, t->dest_abs, true, &st) == 0 && S_ISDIR(st.mode);
+  if (no_target_dir && dest_is_dir) {
+    /* -T puts a directory in place of a directory, never a file. */
+    char *src_abs = sh_abspath(sh, t->srcs[0]);
+    bool src_is_dir = src_abs != NULL && sh_stat(sh, src_abs, true, &st) == 0 && S_ISDIR(st.mode);
+    ctrt__free(src_abs);
+    if (!src_is_dir) {
+      sh_err(sh, io, "'%s' is a directory", t->dest);
+      ctrt__free(t->dest_abs);
+      return 1;
+    }
+  }
+  t->dest_dir = dest_is_dir && !no_target_dir;
+  t->into = t->dest_dir || t->n_srcs > 1;
+  return 0;
+}
+
+/* Where one source goes: its absolute path, the target as shown in
+ * messages (DEST, or DEST/basename(SRC)) and the target's absolute path. */
+typedef struct transfer_paths {
+  const char *src;
+  char *src_abs, *target, *target_abs;
+} transfer_paths;
+
+static void transfer_paths_clear(transfer_paths *p) {
+  ctrt__free(p->src_abs);
+  ctrt__free(p->target);
+  ctrt__free(p->target_abs);
+  *p = (transfer_paths){0};
+}
+
+/* 0, or -1 after sh_oom. */
+static int transfer_paths_for(sh_state *sh, const transfer *t, const char *src, transfer_paths *p) {
+  *p = (transfer_paths){.src = src};
+  p->src_abs = sh_abspath(sh, src);
+  p->target = t->into ? join(t->dest, base_of(src)) : ctrt__strdup(t->dest);
+  p->target_abs = p->target ? sh_abspath(sh, p->target) : NULL;
+  if (p->src_abs == NULL || p->target == NULL || p->target_abs == NULL) {
+    transfer_paths_clear(p);
+    sh_oom(sh);
+    return -1;
+  }
+  return 0;
+}
+
+/* Each source in turn through one_fn; the exit status (1 when any failed). */
+typedef int (*transfer_one_fn)(sh_state *sh, sh_io *io, const transfer *t, const transfer_paths *p, const void *ctx);
+
+static int transfer_run(sh_state *sh, sh_io *io, transfer *t, transfer_one_fn one, const void *ctx) {
+  int status = 0;
+  for (int k = 0; k < t->n_srcs && !sh_stopping(sh); k++) {
+    transfer_paths p;
+    if (transfer_paths_for(sh, t, t->srcs[k], &p) < 0)
+      break;
+    if (one(sh, io, t, &p, ctx) != 0)
+      status = 1;
+    transfer_paths_clear(&p);
+  }
+  ctrt__free(t->dest_abs);
+  return status;
+}
+
+/* Whether two existing paths name the same file (after symlinks). */
+static bool same_file(sh_state *sh, const char *a, const char *b) {
+  char *r1 = NULL, *r2 = NULL;
+  sh_lock(sh);
+  bool same = memfs_realpath(sh_fs(sh), a, &r1) == 0 && memfs_realpath(sh_fs(sh), b, &r2) == 0 && strcmp(r1, r2) == 0;
+  sh_unlock(sh);
+  ctrt_error_clear();
+  ctrt__free(r1);
+  ctrt__free(r2);
+  return same;
+}
+
+typedef struct cp_ctx {
+  copy_opts opts;
+  bool symlinks; /* -s: make symlinks instead of copies */
+} cp_ctx;
+
+static int cp_one(sh_state *sh, sh_io *io, const transfer *t, const transfer_paths *p, const void *ctx) {
+  const cp_ctx *c = ctx;
+  memfs_stat sst, tst;
+  int serr = sh_stat(sh, p->src_abs, !c->opts.no_deref, &sst);
+  if (serr == 0 && sh_stat(sh, p->target_abs, true, &tst) == 0 && !S_ISDIR(sst.mode) &&
+      same_file(sh, p->src_abs, p->target_abs)) {
+    sh_err(sh, io, "'%s' and '%s' are the same file", p->src, p->target);
+    return 1;
+  }
+  if (serr == 0 && t->into && !t->dest_dir) {
+    int derr = sh_stat(sh, t->dest_abs, true, NULL);
+    sh_err(sh, io, "%s '%s': %s", derr == ENOENT ? "can't create" : "can't stat", p->target,
+           strerror(derr == 0 ? ENOTDIR : derr));
+    return 1;
+  }
+  if (serr == 0 && S_ISDIR(sst.mode) && c->opts.recursive && inside(p->src_abs, p->target_abs)) {
+    sh_err(sh, io, "recursion detected, omitting directory '%s'", p->target);
+    return 1;
+  }
+  if (c->symlinks) {
+    int err = fs_symlink(sh, p->src, p->target_abs);
+    if (err != 0)
+      sh_err(sh, io, "can't create symlink '%s': %s", p->target, strerror(err));
+    return err != 0;
+  }
+  return copy_node(sh, io, p->src_abs, p->target_abs, p->src, p->target, &c->opts, 0) != 0;
 }
 
 SH_APPLET(cp) {
@@ -1245,95 +1355,79 @@ SH_APPLET(cp) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
     return 1;
-  copy_opts o = {0};
-  o.recursive = f & (optbit(flags, 'a') | optbit(flags, 'r') | optbit(flags, 'R'));
-  o.preserve = f & (optbit(flags, 'a') | optbit(flags, 'p'));
-  o.keep_owner_time = o.preserve;
-  o.no_deref = (f & (optbit(flags, 'P') | optbit(flags, 'd') | optbit(flags, 'a'))) ||
-               (o.recursive && !(f & (optbit(flags, 'L') | optbit(flags, 'H'))));
-  o.force = f & optbit(flags, 'f');
-  o.no_clobber = f & optbit(flags, 'n');
-  bool symlinks = f & optbit(flags, 's');
-  int n = nargs(argv + 1);
-  const char *dest;
-  char **srcs = argv + 1;
-  int nsrc;
-  if (f & optbit(flags, 't')) {
-    dest = args[18];
-    nsrc = n;
-  } else {
-    if (n < 2)
-      return sh_usage(sh, io, "cp");
-    dest = argv[n];
-    nsrc = n - 1;
-  }
-  if (nsrc < 1)
-    return sh_usage(sh, io, "cp");
-  char *dabs = sh_abspath(sh, dest);
-  if (dabs == NULL)
-    return sh_oom(sh), 1;
-  memfs_stat dst;
-  bool dest_dir = sh_stat(sh, dabs, true, &dst) == 0 && S_ISDIR(dst.mode) && !(f & optbit(flags, 'T'));
-  bool into = dest_dir || nsrc > 1;
-  int status = 0;
-  for (int k = 0; k < nsrc && !sh_stopping(sh); k++) {
-    const char *src = srcs[k];
-    char *sabs = sh_abspath(sh, src);
-    char *tshown = target_for(dest, src, into);
-    char *tabs = tshown ? sh_abspath(sh, tshown) : NULL;
-    if (sabs == NULL || tshown == NULL || tabs == NULL) {
-      ctrt__free(sabs);
-      ctrt__free(tshown);
-      ctrt__free(tabs);
-      sh_oom(sh);
-      break;
-    }
-    memfs_stat sst, tst;
-    int serr = sh_stat(sh, sabs, !o.no_deref, &sst);
-    if (serr == 0 && sh_stat(sh, tabs, true, &tst) == 0 && !S_ISDIR(sst.mode)) {
-      char *r1 = NULL, *r2 = NULL;
+  cp_ctx c = {0};
+  c.opts.recursive = f & (sh_optbit(flags, 'a') | sh_optbit(flags, 'r') | sh_optbit(flags, 'R'));
+  c.opts.preserve = f & (sh_optbit(flags, 'a') | sh_optbit(flags, 'p'));
+  c.opts.keep_owner_time = c.opts.preserve;
+  c.opts.no_deref = (f & (sh_optbit(flags, 'P') | sh_optbit(flags, 'd') | sh_optbit(flags, 'a'))) ||
+                    (c.opts.recursive && !(f & (sh_optbit(flags, 'L') | sh_optbit(flags, 'H'))));
+  c.opts.force = f & sh_optbit(flags, 'f');
+  c.opts.no_clobber = f & sh_optbit(flags, 'n');
+  c.symlinks = f & sh_optbit(flags, 's');
+  transfer t;
+  const char *t_dir = sh_optarg(flags, 't', args);
+  int rc = transfer_begin(sh, io, "cp", argv, t_dir, f & sh_optbit(flags, 'T'), &t);
+  return rc != 0 ? rc : transfer_run(sh, io, &t, cp_one, &c);
+}
+
+/* Why SRC cannot be renamed to its target (an errno), 0 when it can, or -1
+ * when there is nothing to do. */
+static int mv_check(sh_state *sh, const transfer *t, const transfer_paths *p, bool no_clobber) {
+  memfs_stat sst, tst;
+  int err = sh_stat(sh, p->src_abs, false, &sst);
+  if (err == 0 && t->into && !t->dest_dir)
+    err = sh_stat(sh, t->dest_abs, true, NULL) == 0 ? ENOTDIR : ENOENT;
+  if (err == 0 && strcmp(p->src_abs, p->target_abs) == 0)
+    return -1; /* onto itself */
+  if (err != 0)
+    return err;
+  if (S_ISDIR(sst.mode) && inside(p->src_abs, p->target_abs))
+    return EINVAL;
+  bool target_exists = sh_stat(sh, p->target_abs, false, &tst) == 0;
+  if (target_exists) {
+    if (no_clobber)
+      return -1;
+    if (S_ISDIR(tst.mode) && !S_ISDIR(sst.mode))
+      return EISDIR;
+    if (!S_ISDIR(tst.mode) && S_ISDIR(sst.mode))
+      return ENOTDIR;
+    if (S_ISDIR(tst.mode)) {
+      char **names = NULL;
+      size_t cnt = 0;
       sh_lock(sh);
-      bool same =
-          memfs_realpath(sh_fs(sh), sabs, &r1) == 0 && memfs_realpath(sh_fs(sh), tabs, &r2) == 0 && strcmp(r1, r2) == 0;
+      if (memfs_list(sh_fs(sh), p->target_abs, &names, &cnt) == 0)
+        memfs_names_free(names, cnt);
       sh_unlock(sh);
       ctrt_error_clear();
-      ctrt__free(r1);
-      ctrt__free(r2);
-      if (same) {
-        sh_err(sh, io, "'%s' and '%s' are the same file", src, tshown);
-        status = 1;
-        goto next;
-      }
+      if (cnt > 0)
+        return ENOTEMPTY;
     }
-    if (serr == 0 && into && !dest_dir) {
-      int derr = sh_stat(sh, dabs, true, NULL);
-      sh_err(sh, io, "%s '%s': %s", derr == ENOENT ? "can't create" : "can't stat", tshown,
-             strerror(derr == 0 ? ENOTDIR : derr));
-      status = 1;
-      goto next;
-    }
-    if (serr == 0 && S_ISDIR(sst.mode) && o.recursive && inside(sabs, tabs)) {
-      sh_err(sh, io, "recursion detected, omitting directory '%s'", tshown);
-      status = 1;
-      goto next;
-    }
-    if (symlinks) {
-      int err = fs_symlink(sh, src, tabs);
-      if (err != 0) {
-        sh_err(sh, io, "can't create symlink '%s': %s", tshown, strerror(err));
-        status = 1;
-      }
-      goto next;
-    }
-    if (copy_node(sh, io, sabs, tabs, src, tshown, &o, 0) != 0)
-      status = 1;
-  next:
-    ctrt__free(sabs);
-    ctrt__free(tshown);
-    ctrt__free(tabs);
   }
-  ctrt__free(dabs);
-  return status;
+  err = sh_parent_writable(sh, p->src_abs);
+  if (err == 0 && !target_exists)
+    err = sh_parent_writable(sh, p->target_abs);
+  return err;
+}
+
+static int mv_one(sh_state *sh, sh_io *io, const transfer *t, const transfer_paths *p, const void *ctx) {
+  int err = mv_check(sh, t, p, *(const bool *)ctx);
+  if (err < 0)
+    return 0;
+  if (err != 0) {
+    sh_err(sh, io, "can't rename '%s': %s", p->src, strerror(err));
+    return 1;
+  }
+  sh_lock(sh);
+  int rc = memfs_rename(sh_fs(sh), p->src_abs, p->target_abs);
+  sh_unlock(sh);
+  if (rc < 0) {
+    ctrt_error_clear();
+    if (rc == CTRT_ENO_MEMORY)
+      sh_oom(sh);
+    sh_err(sh, io, "can't rename '%s': %s", p->src, strerror(rc == CTRT_ENOT_FOUND ? ENOENT : EINVAL));
+    return 1;
+  }
+  return 0;
 }
 
 SH_APPLET(mv) {
@@ -1342,89 +1436,11 @@ SH_APPLET(mv) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
     return 1;
-  int n = nargs(argv + 1);
-  const char *dest;
-  int nsrc;
-  if (f & optbit(flags, 't')) {
-    dest = args[4];
-    nsrc = n;
-  } else {
-    if (n < 2)
-      return sh_usage(sh, io, "mv");
-    dest = argv[n];
-    nsrc = n - 1;
-  }
-  char *dabs = sh_abspath(sh, dest);
-  if (dabs == NULL)
-    return sh_oom(sh), 1;
-  memfs_stat dst;
-  bool dest_dir = sh_stat(sh, dabs, true, &dst) == 0 && S_ISDIR(dst.mode) && !(f & optbit(flags, 'T'));
-  bool into = dest_dir || nsrc > 1;
-  int status = 0;
-  for (int k = 0; k < nsrc && !sh_stopping(sh); k++) {
-    const char *src = argv[1 + k];
-    char *sabs = sh_abspath(sh, src);
-    char *tshown = target_for(dest, src, into);
-    char *tabs = tshown ? sh_abspath(sh, tshown) : NULL;
-    if (sabs == NULL || tshown == NULL || tabs == NULL) {
-      ctrt__free(sabs);
-      ctrt__free(tshown);
-      ctrt__free(tabs);
-      sh_oom(sh);
-      break;
-    }
-    memfs_stat sst, tst;
-    int err = sh_stat(sh, sabs, false, &sst);
-    if (err == 0 && into && !dest_dir)
-      err = sh_stat(sh, dabs, true, NULL) == 0 ? ENOTDIR : ENOENT;
-    if (err == 0 && strcmp(sabs, tabs) == 0)
-      goto next; /* onto itself: nothing to do */
-    if (err == 0 && S_ISDIR(sst.mode) && inside(sabs, tabs))
-      err = EINVAL;
-    int terr = sh_stat(sh, tabs, false, &tst);
-    if (err == 0 && terr == 0 && (f & optbit(flags, 'n')))
-      goto next;
-    if (err == 0 && terr == 0 && S_ISDIR(tst.mode) && !S_ISDIR(sst.mode))
-      err = EISDIR;
-    if (err == 0 && terr == 0 && !S_ISDIR(tst.mode) && S_ISDIR(sst.mode))
-      err = ENOTDIR;
-    if (err == 0 && terr == 0 && S_ISDIR(tst.mode)) {
-      char **names = NULL;
-      size_t cnt = 0;
-      sh_lock(sh);
-      if (memfs_list(sh_fs(sh), tabs, &names, &cnt) == 0)
-        memfs_names_free(names, cnt);
-      sh_unlock(sh);
-      ctrt_error_clear();
-      if (cnt > 0)
-        err = ENOTEMPTY;
-    }
-    if (err == 0)
-      err = sh_parent_writable(sh, sabs);
-    if (err == 0 && terr != 0)
-      err = sh_parent_writable(sh, tabs);
-    if (err != 0) {
-      sh_err(sh, io, "can't rename '%s': %s", src, strerror(err));
-      status = 1;
-      goto next;
-    }
-    sh_lock(sh);
-    int rc = memfs_rename(sh_fs(sh), sabs, tabs);
-    sh_unlock(sh);
-    if (rc < 0) {
-      ctrt_error_clear();
-      if (rc == CTRT_ENO_MEMORY)
-        sh_oom(sh);
-      sh_err(sh, io, "can't rename '%s': %s", src, strerror(rc == CTRT_ENOT_FOUND ? ENOENT : EINVAL));
-      status = 1;
-    }
-  next:
-    ctrt__free(sabs);
-    ctrt__free(tshown);
-    ctrt__free(tabs);
-  }
-  ctrt__free(dabs);
-  return status;
+  bool no_clobber = f & sh_optbit(flags, 'n');
+  transfer t;
+  const char *t_dir = sh_optarg(flags, 't', args);
+  int rc = transfer_begin(sh, io, "mv", argv, t_dir, f & sh_optbit(flags, 'T'), &t);
+  return rc != 0 ? rc : transfer_run(sh, io, &t, mv_one, &no_clobber);
 }
 
 /* ---- ln ---- */
@@ -1435,12 +1451,12 @@ SH_APPLET(ln) {
   unsigned f;
   if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
     return 1;
-  int n = nargs(argv + 1);
+  int n = sh_count_args(argv + 1);
   if (n < 1)
     return sh_usage(sh, io, "ln");
-  bool sym = f & optbit(flags, 's');
-  bool force = f & optbit(flags, 'f');
-  bool no_deref = f & optbit(flags, 'n');
+  bool sym = f & sh_optbit(flags, 's');
+  bool force = f & sh_optbit(flags, 'f');
+  bool no_deref = f & sh_optbit(flags, 'n');
   const char *dest = n == 1 ? "." : argv[n];
   int ntargets = n == 1 ? 1 : n - 1;
   char *dabs = sh_abspath(sh, dest);
@@ -1643,8 +1659,8 @@ SH_APPLET(stat) {
     return 1;
   if (argv[1] == NULL)
     return sh_usage(sh, io, "stat");
-  bool follow = f & optbit(flags, 'L');
-  const char *fmt = (f & optbit(flags, 'c')) ? args[0] : NULL;
+  bool follow = f & sh_optbit(flags, 'L');
+  const char *fmt = sh_optarg(flags, 'c', args);
   id_names names;
   names_load(sh, &names);
   sh_buf b = {0};
@@ -1768,7 +1784,7 @@ SH_APPLET(stat) {
         }
       }
       sh_buf_addc(&b, '\n');
-    } else if (f & optbit(flags, 't')) {
+    } else if (f & sh_optbit(flags, 't')) {
       sh_buf_printf(&b, "%s %lld %llu %x %u %u fe00 %llu %u 0 0 %lld %lld %lld 4096\n", argv[k], (long long)st.size,
                     (unsigned long long)blocks, st.mode, st.uid, st.gid, (unsigned long long)st.ino, nlink,
                     (long long)st.mtime.seconds, (long long)st.mtime.seconds, (long long)st.mtime.seconds);
@@ -2083,9 +2099,9 @@ SH_APPLET(readlink) {
   char *abs = sh_abspath(sh, argv[1]);
   if (abs == NULL)
     return sh_oom(sh), 1;
-  const char *nl = (f & optbit(flags, 'n')) ? "" : "\n";
+  const char *nl = (f & sh_optbit(flags, 'n')) ? "" : "\n";
   int status = 1;
-  if (f & (optbit(flags, 'f') | optbit(flags, 'e'))) {
+  if (f & (sh_optbit(flags, 'f') | sh_optbit(flags, 'e'))) {
     char *real = NULL;
     sh_lock(sh);
     int rc = memfs_realpath(sh_fs(sh), abs, &real);
@@ -2093,7 +2109,7 @@ SH_APPLET(readlink) {
     ctrt_error_clear();
     if (rc == 0) {
       status = sh_printf(sh, io, 1, "%s%s", real, nl) < 0;
-    } else if (f & optbit(flags, 'f')) {
+    } else if (f & sh_optbit(flags, 'f')) {
       /* -f: the last component may be missing */
       char *dir = ctrt__strdup(abs);
       char *slash = dir ? strrchr(dir, '/') : NULL;

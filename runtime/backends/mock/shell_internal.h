@@ -525,5 +525,13 @@ int sh_read_all(sh_state *sh, sh_io *io, const char *name, sh_buf *out, int *err
  * operand, or -1 after printing "APPLET: invalid option -- 'x'" and the
  * usage. Option letters seen set bits (1 << position in flags). */
 int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, unsigned *seen, char **args);
+/* The bit sh_getopt sets in *seen for option c of flags; 0 when c is not
+ * one of them. */
+unsigned sh_optbit(const char *flags, char c);
+/* The argument sh_getopt stored in args for option c ("c:" in flags); NULL
+ * when the option was not given. */
+const char *sh_optarg(const char *flags, char c, char *const *args);
+/* The number of entries before the NULL that ends argv. */
+int sh_count_args(char **argv);
 
 #endif
