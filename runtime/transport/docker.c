@@ -213,7 +213,9 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
 
 /* ---- escaping ---- */
 
-char *ctrt__http_escape(const char *text) {
+char *ctrt__http_escape(const char *text) { return ctrt__http_escape_keeping(text, ""); }
+
+char *ctrt__http_escape_keeping(const char *text, const char *also_keep) {
   if (text == NULL) {
     ctrt__error_invalid_argument("http_escape: text must not be NULL");
     return NULL;
@@ -228,8 +230,10 @@ char *ctrt__http_escape(const char *text) {
   size_t o = 0;
   for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     unsigned char c = *p;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
+    /* ASCII by hand: isalnum() would follow the caller's locale. */
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
+    if (unreserved || strchr(also_keep, c) != NULL) {
       out[o++] = (char)c;
     } else {
       out[o++] = '%';

@@ -301,5 +301,8 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
 /* Percent-encode everything but RFC 3986 unreserved characters (for query
  * values and path segments); NULL with the error set on failure. */
 char *ctrt__http_escape(const char *text);
+/* The same, leaving the characters of also_keep as they are (e.g. "/:@" for
+ * an image name in a path). */
+char *ctrt__http_escape_keeping(const char *text, const char *also_keep);
 
 #endif

@@ -3,7 +3,6 @@
  * headers, exchanges with status tables, progress streams, byte streams. */
 #include "backends/docker/docker.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -37,7 +36,7 @@ static int docker_open(void **self, const char *uri, const ctrt_open_options *op
   ctrt__docker_config_clear(&cfg);
   d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);
   d->auth_socket_target = ctrt__strdup(options && options->auth_socket_target ? options->auth_socket_target
-                                                                                : CTRT_DEFAULT_AUTH_SOCKET_TARGET);
+                                                                              : CTRT_DEFAULT_AUTH_SOCKET_TARGET);
   if (rc == 0 && (d->label_key == NULL || d->auth_socket_target == NULL))
     rc = ctrt__error_no_memory();
   /* Fail at open, not at the first call, when the daemon is not there. */
@@ -398,24 +397,7 @@ void ctrt__dh_clear(ctrt__dh *h) {
   *h = (ctrt__dh)CTRT__DH_INIT;
 }
 
-char *ctrt__docker_escape_path(const char *text) {
-  static const char keep[] = "-._~/:@";
-  size_t len = strlen(text);
-  char *out = ctrt__malloc(len * 3 + 1);
-  if (out == NULL) {
-    ctrt__error_no_memory();
-    return NULL;
-  }
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    if (isalnum(*p) || strchr(keep, *p))
-      out[o++] = (char)*p;
-    else
-      o += (size_t)snprintf(out + o, 4, "%%%02X", *p);
-  }
-  out[o] = '\0';
-  return out;
-}
+char *ctrt__docker_escape_path(const char *text) { return ctrt__http_escape_keeping(text, "/:@"); }
 
 /* ---- exchanges ---- */
 
@@ -490,7 +472,7 @@ const char *ctrt__docker_progress_error(const json_t *line) {
 }
 
 int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
-                                  size_t n_statuses, const char *method) {
+                                  size_t n_statuses, const char *method, ctrt__docker_progress_fn on_line, void *ctx) {
   ctrt__http_stream *hs = NULL;
   int rc = ctrt__docker_open(d, req, statuses, n_statuses, method, &hs);
   if (rc < 0)
@@ -504,11 +486,17 @@ int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req
       rc = 0;
       break;
     }
-    const char *message = rc == 0 ? ctrt__docker_progress_error(line) : NULL;
+    if (rc < 0) {
+      rc = ctrt__error_wrap("%s", method);
+      break;
+    }
+    const char *message = ctrt__docker_progress_error(line);
     if (message != NULL) {
       ctrt_error_kind kind = CTRT_ERROR_INTERNAL;
       table_verdict(500, statuses, n_statuses, &kind);
       rc = ctrt__error_set(kind == CTRT_ERROR_NONE ? CTRT_ERROR_INTERNAL : kind, 0, "%s: %s", method, message);
+    } else if (on_line != NULL) {
+      rc = on_line(ctx, line);
     }
     json_decref(line);
   }

@@ -68,7 +68,8 @@ typedef struct ctrt__dq {
   size_t len, cap;
   int error; /* first failure (out of memory) */
 } ctrt__dq;
-#define CTRT__DQ_INIT {NULL, 0, 0, 0}
+#define CTRT__DQ_INIT                                                                                                  \
+  { NULL, 0, 0, 0 }
 
 /* Add name=value (escaped); a NULL value adds nothing. */
 void ctrt__dq_add(ctrt__dq *q, const char *name, const char *value);
@@ -89,7 +90,8 @@ typedef struct ctrt__dh {
   size_t n;
   int error;
 } ctrt__dh;
-#define CTRT__DH_INIT {NULL, 0, 0}
+#define CTRT__DH_INIT                                                                                                  \
+  { NULL, 0, 0 }
 
 void ctrt__dh_add(ctrt__dh *h, const char *name, const char *value);
 /* X-Registry-Auth for pulling reference (serveraddress: its registry host). */
@@ -120,11 +122,15 @@ int ctrt__docker_send(ctrt__docker *d, const ctrt__http_request *req, const ctrt
 /* Open a streamed response, with the same status handling. */
 int ctrt__docker_open(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
                       size_t n_statuses, const char *method, ctrt__http_stream **out);
-/* Open a JSON-lines progress stream and read it to the end; a line with
- * "error"/"errorDetail" fails with the kind the table gives 500 (else
- * internal), keeping the daemon's message. */
+/* What a caller of ctrt__docker_consume_progress does with each line that
+ * is not an error: 0 to go on, or an error. */
+typedef int (*ctrt__docker_progress_fn)(void *ctx, const json_t *line);
+/* Open a JSON-lines progress stream and read it to the end, handing each
+ * line to on_line (may be NULL); a line with "error"/"errorDetail" fails
+ * with the kind the table gives 500 (else internal), keeping the daemon's
+ * message (Docker answers 200 before it knows). */
 int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
-                                  size_t n_statuses, const char *method);
+                                  size_t n_statuses, const char *method, ctrt__docker_progress_fn on_line, void *ctx);
 /* Parse a response body as JSON (empty = null); errors name the method. */
 int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method);
 /* A byte stream (archive, export, save) over an open response; takes it. */

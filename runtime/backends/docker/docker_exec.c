@@ -21,6 +21,20 @@ typedef struct exec_config {
   bool attach_stdin, attach_stdout, attach_stderr;
 } exec_config;
 
+static exec_config config_of(const ctrt_exec_options *o) {
+  return (exec_config){.argv = o->command,
+                       .n_argv = o->n_command,
+                       .env = o->env,
+                       .n_env = o->n_env,
+                       .user = o->user,
+                       .working_dir = o->working_dir,
+                       .tty = o->tty,
+                       .privileged = o->privileged,
+                       .attach_stdin = o->attach_stdin,
+                       .attach_stdout = o->attach_stdout,
+                       .attach_stderr = o->attach_stderr};
+}
+
 /* POST /containers/{ref}/exec -> the exec id. A paused or stopped
  * container is a conflict (Docker: 409). */
 static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const exec_config *cfg, const char *method,
@@ -239,16 +253,9 @@ int ctrt__docker_exec(void *self, ctrt_exec_result **out, const ctrt_container_i
 int ctrt__docker_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                                 const ctrt_exec_options *options) {
   /* The whole output is collected: stdout and stderr are always attached. */
-  exec_config cfg = {.argv = options->command,
-                     .n_argv = options->n_command,
-                     .env = options->env,
-                     .n_env = options->n_env,
-                     .user = options->user,
-                     .working_dir = options->working_dir,
-                     .tty = options->tty,
-                     .privileged = options->privileged,
-                     .attach_stdout = true,
-                     .attach_stderr = true};
+  exec_config cfg = config_of(options);
+  cfg.attach_stdin = false;
+  cfg.attach_stdout = cfg.attach_stderr = true;
   return run_exec(self, out, id, &cfg, "exec_with_opts");
 }
 
@@ -462,17 +469,7 @@ int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contain
   s->d = d;
   s->tty = options->tty;
   s->ready_fd = -1;
-  exec_config cfg = {.argv = options->command,
-                     .n_argv = options->n_command,
-                     .env = options->env,
-                     .n_env = options->n_env,
-                     .user = options->user,
-                     .working_dir = options->working_dir,
-                     .tty = options->tty,
-                     .privileged = options->privileged,
-                     .attach_stdin = options->attach_stdin,
-                     .attach_stdout = options->attach_stdout,
-                     .attach_stderr = options->attach_stderr};
+  exec_config cfg = config_of(options);
   int rc = exec_create(d, id, &cfg, "exec_pty", &s->exec_id);
   char *path = rc == 0 ? ctrt__sprintf("/exec/%s/start", s->exec_id) : NULL;
   char *body = rc == 0 ? start_body(options->tty) : NULL;

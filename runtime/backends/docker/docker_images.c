@@ -63,7 +63,7 @@ static int pull(ctrt__docker *d, const char *image, const ctrt_registry_auth *au
     req.method = "POST";
     req.path = path;
     req.headers = ctrt__dh_lines(&headers);
-    rc = ctrt__docker_consume_progress(d, &req, pull_statuses, 1, method);
+    rc = ctrt__docker_consume_progress(d, &req, pull_statuses, 1, method, NULL, NULL);
   }
   ctrt__dh_clear(&headers);
   ctrt__free(path);
@@ -447,6 +447,17 @@ int ctrt__docker_load_images(void *self, ctrt_load_progress_stream **out, ctrt_b
 
 /* ---- import ---- */
 
+/* Docker names the imported image in a {"status":"sha256:…"} line. */
+static int import_line(void *ctx, const json_t *line) {
+  char **id = ctx;
+  const char *status = json_string_value(json_object_get(line, "status"));
+  if (status == NULL || strncmp(status, "sha256:", 7) != 0)
+    return 0;
+  ctrt__free(*id);
+  *id = ctrt__strdup(status);
+  return *id == NULL ? ctrt__error_no_memory() : 0;
+}
+
 int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
   ctrt__docker *d = self;
   ctrt__dq q = CTRT__DQ_INIT;
@@ -465,37 +476,8 @@ int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, con
   req.content_type = "application/x-tar"; /* dockerd refuses the upload without it */
   req.upload = tar;
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
-  ctrt__http_stream *hs = NULL;
-  ctrt__jsonl *lines = NULL;
   char *id = NULL;
-  int rc = ctrt__docker_open(d, &req, statuses, 1, "import_image", &hs);
-  if (rc == 0)
-    rc = ctrt__jsonl_new(&lines, 0);
-  while (rc == 0) {
-    json_t *line = NULL;
-    rc = ctrt__jsonl_next(lines, ctrt__http_stream_pull, hs, &line);
-    if (rc == CTRT_ITEROVER) {
-      rc = 0;
-      break;
-    }
-    if (rc < 0) {
-      rc = ctrt__error_wrap("import_image");
-      break;
-    }
-    const char *message = ctrt__docker_progress_error(line);
-    const char *status = json_string_value(json_object_get(line, "status"));
-    if (message != NULL) {
-      rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0, "import_image: the Docker daemon refused the archive: %s",
-                           message);
-    } else if (status != NULL && strncmp(status, "sha256:", 7) == 0) {
-      ctrt__free(id);
-      if ((id = ctrt__strdup(status)) == NULL)
-        rc = ctrt__error_no_memory();
-    }
-    json_decref(line);
-  }
-  ctrt__jsonl_free(lines);
-  ctrt__http_stream_free(hs);
+  int rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id);
   ctrt__free(path);
   if (rc == 0 && !ctrt__docker_blank(repo)) {
     ctrt__free(id);
