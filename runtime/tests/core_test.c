@@ -11,16 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Compare a string that must not be NULL. */
-#define ASSERT_STR(actual, expected)                                                                                   \
-  do {                                                                                                                 \
-    const char *a_ = (actual);                                                                                         \
-    CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                                                  \
-    if (strcmp(a_, (expected)) != 0)                                                                                   \
-      fprintf(stderr, "\n%s:%d: got '%s', expected '%s'\n", __FILE__, __LINE__, a_, (expected));                       \
-    CU_ASSERT_STRING_EQUAL(a_, (expected));                                                                            \
-  } while (0)
-
 static bool starts_with(const char *text, const char *prefix) { return strncmp(text, prefix, strlen(prefix)) == 0; }
 
 /* ---- signal_name_from_exit_code ------------------------------------------ */

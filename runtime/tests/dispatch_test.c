@@ -15,15 +15,6 @@
 #error "FAKE_BACKEND_PATH must name the fake backend plugin"
 #endif
 
-#define ASSERT_STR(actual, expected)                                                                                   \
-  do {                                                                                                                 \
-    const char *a_ = (actual);                                                                                         \
-    CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                                                  \
-    if (strcmp(a_, (expected)) != 0)                                                                                   \
-      fprintf(stderr, "\n%s:%d:\n  got      %s\n  expected %s\n", __FILE__, __LINE__, a_, (expected));                 \
-    CU_ASSERT_STRING_EQUAL(a_, (expected));                                                                            \
-  } while (0)
-
 #define SECRET "jwt-secret-0123456789-do-not-leak"
 
 static ctrt_runtime *open_fake(void) {

@@ -9,15 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT_STR(actual, expected)                                                                                   \
-  do {                                                                                                                 \
-    const char *a_ = (actual);                                                                                         \
-    CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                                                  \
-    if (strcmp(a_, (expected)) != 0)                                                                                   \
-      fprintf(stderr, "\n%s:%d:\n  got      %s\n  expected %s\n", __FILE__, __LINE__, a_, (expected));                 \
-    CU_ASSERT_STRING_EQUAL(a_, (expected));                                                                            \
-  } while (0)
-
 /* The last call failed with invalid_argument and exactly this message (or,
  * with prefix set, a message starting with it). */
 static void check_failure(int rc, bool out_is_null, const char *expected, bool prefix, int line) {

@@ -4,6 +4,8 @@
 
 #include <CUnit/CUnit.h>
 #include <ctrt/ctrt.h>
+#include <stdio.h>
+#include <string.h>
 
 /* Defined by each test program: adds its suites to the CUnit registry. */
 void test_register(void);
@@ -27,6 +29,14 @@ void test_register(void);
     CU_ASSERT_EQUAL_FATAL(rc_, 0);                                                                                     \
   } while (0)
 
-#include <stdio.h>
+/* Compare a string that must not be NULL, printing both when they differ. */
+#define ASSERT_STR(actual, expected)                                                                                   \
+  do {                                                                                                                 \
+    const char *a_ = (actual);                                                                                         \
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a_);                                                                                  \
+    if (strcmp(a_, (expected)) != 0)                                                                                   \
+      fprintf(stderr, "\n%s:%d:\n  got      %s\n  expected %s\n", __FILE__, __LINE__, a_, (expected));                 \
+    CU_ASSERT_STRING_EQUAL(a_, (expected));                                                                            \
+  } while (0)
 
 #endif
