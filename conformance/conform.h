@@ -42,13 +42,26 @@ typedef struct conform_env {
   const char *run_token;
 } conform_env;
 
+/* Flags of a case. */
+enum {
+  /* The case changes what every other case sees (it prunes, or removes or
+   * counts all containers or images): it never runs beside another case. */
+  CONFORM_ALONE = 1u << 0,
+};
+
 typedef struct conform_case {
   const char *name; /* "area.what_it_checks" */
   const char *doc;
   void (*fn)(void);
-  const ctrt_op *methods; /* the methods it exercises */
-  size_t n_methods;
+  /* The methods the case tests: its verdict is theirs. */
+  const ctrt_op *tests;
+  size_t n_tests;
+  /* The methods it only uses, to set up or to observe: when one of them
+   * fails the case is "error" (blocked), not a failure of what it tests. */
+  const ctrt_op *uses;
+  size_t n_uses;
   unsigned timeout_s; /* 0 = the runner's default */
+  unsigned flags;     /* CONFORM_ALONE */
 } conform_case;
 
 typedef struct conform_area {
@@ -57,14 +70,26 @@ typedef struct conform_area {
   size_t n_cases;
 } conform_area;
 
-#define CONFORM_OPS(...) (const ctrt_op[]){__VA_ARGS__}, sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
+/*
+ * CONFORM_CASE("logs.tail", case_tail, "what it checks",
+ *              TESTS(CTRT_OP_CONTAINER_LOGS),
+ *              USES(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER),
+ *              ALONE, TIMEOUT_S(60))
+ * TESTS is required; USES, ALONE and TIMEOUT_S are optional. Every method a
+ * case calls through C_OK/C_FAILS must be in TESTS or USES: the runner
+ * fails a case that calls one it did not declare.
+ */
+#define TESTS(...)                                                                                                     \
+  .tests = (const ctrt_op[]){__VA_ARGS__}, .n_tests = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
+#define USES(...)                                                                                                      \
+  .uses = (const ctrt_op[]){__VA_ARGS__}, .n_uses = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
+#define ALONE .flags = CONFORM_ALONE
+#define TIMEOUT_S(s) .timeout_s = (s)
+#define CONFORM_CASE(name_, fn_, doc_, ...)                                                                            \
+  { .name = (name_), .doc = (doc_), .fn = (fn_), __VA_ARGS__ }
 
-/* CONFORM_CASE("logs.tail", case_tail, "what it checks", CTRT_OP_..., ...) */
-#define CONFORM_CASE(name_, fn_, doc_, ...)                                                                  \
-  { .name = (name_), .doc = (doc_), .fn = (fn_), .methods = (const ctrt_op[]){__VA_ARGS__},                 \
-    .n_methods = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op) }
-
-#define CONFORM_AREA(name_, cases_) {(name_), (cases_), sizeof(cases_) / sizeof((cases_)[0])}
+#define CONFORM_AREA(name_, cases_)                                                                                    \
+  { (name_), (cases_), sizeof(cases_) / sizeof((cases_)[0]) }
 
 /* ---- context ---- */
 ctrt_runtime *conform_rt(void);
@@ -99,7 +124,7 @@ uint64_t conform_now_ms(void);
 void conform_sleep_ms(unsigned ms);
 /* Define `static void free_TYPE(void *)` calling ctrt_TYPE_free, for
  * conform_defer. */
-#define CONFORM_FREER(type)                                                                                  \
+#define CONFORM_FREER(type)                                                                                            \
   static void free_##type(void *p) { ctrt_##type##_free(p); }
 /* Read a byte stream to its end into a new buffer (owned by the case). */
 bool conform_read_archive(ctrt_archive_stream *stream, uint8_t **data, size_t *len);
@@ -123,7 +148,8 @@ uint8_t *conform_make_tar(const conform_tar_item *items, size_t n, size_t *len);
 bool conform_check_ok(int rc, const char *call, const char *file, unsigned line);
 bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const char *call, const char *file,
                          unsigned line);
-bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The call succeeds (failure message: the ctrt error). Evaluates to bool. */
 #define C_OK(call) conform_check_ok((call), #call, __FILE__, __LINE__)
@@ -133,8 +159,8 @@ bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ..
 /* A condition, with a printf-style explanation. Evaluates to bool. */
 #define C_CHECK(cond, ...) conform_check((cond), __FILE__, __LINE__, __VA_ARGS__)
 #define C_TRUE(cond) conform_check((cond), __FILE__, __LINE__, "%s", #cond)
-#define C_EQ_INT(actual, expected)                                                                           \
-  conform_check((long long)(actual) == (long long)(expected), __FILE__, __LINE__, "%s == %lld, expected %lld",       \
+#define C_EQ_INT(actual, expected)                                                                                     \
+  conform_check((long long)(actual) == (long long)(expected), __FILE__, __LINE__, "%s == %lld, expected %lld",         \
                 #actual, (long long)(actual), (long long)(expected))
 #define C_EQ_STR(actual, expected) conform_check_str((actual), (expected), #actual, __FILE__, __LINE__)
 bool conform_check_str(const char *actual, const char *expected, const char *expr, const char *file, unsigned line);

@@ -109,8 +109,8 @@ static void get_directory(void) {
     char type = 0, target[128] = "";
     C_CHECK(conform_tar_entry(tar, len, "data/sub/inner.txt", NULL, NULL, NULL, NULL, NULL, 0),
             "the tree is archived under the directory's name");
-    C_CHECK(conform_tar_entry(tar, len, "data/link", NULL, NULL, &type, NULL, target, sizeof target) &&
-                type == '2' && strcmp(target, "file.txt") == 0,
+    C_CHECK(conform_tar_entry(tar, len, "data/link", NULL, NULL, &type, NULL, target, sizeof target) && type == '2' &&
+                strcmp(target, "file.txt") == 0,
             "symlinks are archived as links");
   }
   ctrt_archive_stream_close(s);
@@ -151,8 +151,8 @@ static int put(const ctrt_container_id *id, const char *dir, const conform_tar_i
 
 static void put_files(void) {
   const ctrt_container_id *id = conform_sleeper();
-  conform_tar_item items[] = {{"upload", '5', NULL, 0}, {"upload/a.txt", '0', "alpha", 0},
-                              {"upload/b.txt", '0', "beta\n", 0600}};
+  conform_tar_item items[] = {
+      {"upload", '5', NULL, 0}, {"upload/a.txt", '0', "alpha", 0}, {"upload/b.txt", '0', "beta\n", 0600}};
   if (!id || !C_OK(put(id, "/tmp", items, 3, NULL)))
     return;
   char *a = cat(id, "/tmp/upload/a.txt");
@@ -257,8 +257,7 @@ static void put_rejects_absolute(void) {
 
 static void put_rejects_symlink_escape(void) {
   /* A symlink in the archive pointing out, then a file written through it. */
-  conform_tar_item items[] = {
-      {"ok.txt", '0', "fine", 0}, {"out", '2', "/etc", 0}, {"out/evil.txt", '0', "evil", 0}};
+  conform_tar_item items[] = {{"ok.txt", '0', "fine", 0}, {"out", '2', "/etc", 0}, {"out/evil.txt", '0', "evil", 0}};
   hostile(items, 3, "/etc/evil.txt");
 }
 
@@ -351,49 +350,50 @@ static void changes_after_put(void) {
 
 static const conform_case cases[] = {
     CONFORM_CASE("archive.head_file", head_file, "archive_head of a file: name, size, full mode, mtime.",
-                 CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.head_directory", head_directory, "archive_head of a directory: S_IFDIR.",
-                 CTRT_OP_ARCHIVE_HEAD),
-    CONFORM_CASE("archive.head_symlink", head_symlink, "archive_head of a symlink: S_IFLNK and the absolute path it leads to.",
-                 CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_HEAD)),
+    CONFORM_CASE("archive.head_symlink", head_symlink,
+                 "archive_head of a symlink: S_IFLNK and the absolute path it leads to.", TESTS(CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.head_missing", head_missing, "archive_head of a missing path: not found.",
-                 CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.get_file", get_file, "archive_get of a file: one entry, contents and mode.",
-                 CTRT_OP_ARCHIVE_GET),
+                 TESTS(CTRT_OP_ARCHIVE_GET)),
     CONFORM_CASE("archive.get_directory", get_directory, "archive_get of a directory: the tree, links as links.",
-                 CTRT_OP_ARCHIVE_GET),
-    CONFORM_CASE("archive.get_missing", get_missing, "archive_get of a missing path: not found.", CTRT_OP_ARCHIVE_GET),
+                 TESTS(CTRT_OP_ARCHIVE_GET)),
+    CONFORM_CASE("archive.get_missing", get_missing, "archive_get of a missing path: not found.",
+                 TESTS(CTRT_OP_ARCHIVE_GET)),
     CONFORM_CASE("archive.get_cancel_half_way", get_cancel_half_way, "Cancelling an archive stream half-way.",
-                 CTRT_OP_ARCHIVE_GET),
+                 TESTS(CTRT_OP_ARCHIVE_GET)),
     CONFORM_CASE("archive.put_files", put_files, "archive_put extracts files and keeps their modes.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD, CTRT_OP_EXEC),
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD, CTRT_OP_EXEC)),
     CONFORM_CASE("archive.put_from_callback", put_from_callback, "An upload read through a callback, in pieces.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_EXEC),
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_EXEC)),
     CONFORM_CASE("archive.put_missing_directory", put_missing_directory, "archive_put into a missing path.",
-                 CTRT_OP_ARCHIVE_PUT),
+                 TESTS(CTRT_OP_ARCHIVE_PUT)),
     CONFORM_CASE("archive.put_into_file", put_into_file, "archive_put into a path that is not a directory.",
-                 CTRT_OP_ARCHIVE_PUT),
+                 TESTS(CTRT_OP_ARCHIVE_PUT)),
     CONFORM_CASE("archive.put_not_a_tar", put_not_a_tar, "archive_put of something that is not a tar.",
-                 CTRT_OP_ARCHIVE_PUT),
+                 TESTS(CTRT_OP_ARCHIVE_PUT)),
     CONFORM_CASE("archive.put_rejects_dotdot", put_rejects_dotdot, "An entry escaping with .. is rejected.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.put_rejects_absolute", put_rejects_absolute, "An absolute entry path is rejected.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.put_rejects_symlink_escape", put_rejects_symlink_escape,
-                 "Writing through a symlink that leads outside is rejected.", CTRT_OP_ARCHIVE_PUT,
-                 CTRT_OP_ARCHIVE_HEAD),
+                 "Writing through a symlink that leads outside is rejected.",
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("archive.put_no_overwrite_dir_non_dir", put_no_overwrite_dir_non_dir,
-                 "no_overwrite_dir_non_dir refuses to swap directories and files.", CTRT_OP_ARCHIVE_PUT),
+                 "no_overwrite_dir_non_dir refuses to swap directories and files.", TESTS(CTRT_OP_ARCHIVE_PUT)),
     CONFORM_CASE("archive.export_has_tree", export_has_tree, "export_container_fs holds the image and new files.",
-                 CTRT_OP_EXPORT_CONTAINER_FS),
+                 TESTS(CTRT_OP_EXPORT_CONTAINER_FS)),
     CONFORM_CASE("archive.export_missing", export_missing, "Exporting an unknown container: not found.",
-                 CTRT_OP_EXPORT_CONTAINER_FS),
+                 TESTS(CTRT_OP_EXPORT_CONTAINER_FS)),
     CONFORM_CASE("archive.export_cancel_half_way", export_cancel_half_way, "Closing an export mid-transfer.",
-                 CTRT_OP_EXPORT_CONTAINER_FS),
-    CONFORM_CASE("archive.put_then_get_round_trip", put_then_get_round_trip, "What archive_put wrote, archive_get reads.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_GET),
+                 TESTS(CTRT_OP_EXPORT_CONTAINER_FS)),
+    CONFORM_CASE("archive.put_then_get_round_trip", put_then_get_round_trip,
+                 "What archive_put wrote, archive_get reads.", TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_ARCHIVE_GET)),
     CONFORM_CASE("archive.changes_after_put", changes_after_put, "An uploaded file shows in the changes as added.",
-                 CTRT_OP_ARCHIVE_PUT, CTRT_OP_CHANGES_CONTAINER),
+                 TESTS(CTRT_OP_ARCHIVE_PUT, CTRT_OP_CHANGES_CONTAINER)),
 };
 
 const conform_area conform_area_archive = CONFORM_AREA("archive", cases);

@@ -39,8 +39,7 @@ static void not_found_everywhere(void) {
   C_FAILS(CTRT_OP_GET_CONTAINER_IP, ctrt_runtime_get_container_ip(RT, &ip, id), CTRT_ERROR_NOT_FOUND);
   C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, id, NULL, 0), CTRT_ERROR_NOT_FOUND);
   C_FAILS(CTRT_OP_CHANGES_CONTAINER, ctrt_runtime_changes_container(RT, &ch, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_PORT_MAPPINGS_CONTAINER, ctrt_runtime_port_mappings_container(RT, &ports, id),
-          CTRT_ERROR_NOT_FOUND);
+  C_FAILS(CTRT_OP_PORT_MAPPINGS_CONTAINER, ctrt_runtime_port_mappings_container(RT, &ports, id), CTRT_ERROR_NOT_FOUND);
   C_FAILS(CTRT_OP_STATS_STREAM, ctrt_runtime_stats_stream(RT, &stats, id), CTRT_ERROR_NOT_FOUND);
   C_FAILS(CTRT_OP_ARCHIVE_GET, ctrt_runtime_archive_get(RT, &ar, id, "/"), CTRT_ERROR_NOT_FOUND);
   C_FAILS(CTRT_OP_ARCHIVE_HEAD, ctrt_runtime_archive_head(RT, &st, id, "/"), CTRT_ERROR_NOT_FOUND);
@@ -119,25 +118,26 @@ static void errors_are_per_thread(void) {
 static const conform_case cases[] = {
     CONFORM_CASE("errors.not_found_everywhere", not_found_everywhere,
                  "Every method aimed at an unknown container fails with not found and leaves outputs NULL.",
-                 CTRT_OP_STOP_CONTAINER, CTRT_OP_KILL_CONTAINER, CTRT_OP_PAUSE_CONTAINER, CTRT_OP_UNPAUSE_CONTAINER,
-                 CTRT_OP_WAIT_CONTAINER, CTRT_OP_WAIT_OUTCOME, CTRT_OP_INSPECT_DETAILED, CTRT_OP_GET_CONTAINER_PID,
-                 CTRT_OP_GET_CONTAINER_IP, CTRT_OP_TOP_CONTAINER, CTRT_OP_CHANGES_CONTAINER,
-                 CTRT_OP_PORT_MAPPINGS_CONTAINER, CTRT_OP_STATS_STREAM, CTRT_OP_ARCHIVE_GET, CTRT_OP_ARCHIVE_HEAD,
-                 CTRT_OP_EXEC_STREAM, CTRT_OP_EXEC_PTY),
+                 TESTS(CTRT_OP_STOP_CONTAINER, CTRT_OP_KILL_CONTAINER, CTRT_OP_PAUSE_CONTAINER,
+                       CTRT_OP_UNPAUSE_CONTAINER, CTRT_OP_WAIT_CONTAINER, CTRT_OP_WAIT_OUTCOME,
+                       CTRT_OP_INSPECT_DETAILED, CTRT_OP_GET_CONTAINER_PID, CTRT_OP_GET_CONTAINER_IP,
+                       CTRT_OP_TOP_CONTAINER, CTRT_OP_CHANGES_CONTAINER, CTRT_OP_PORT_MAPPINGS_CONTAINER,
+                       CTRT_OP_STATS_STREAM, CTRT_OP_ARCHIVE_GET, CTRT_OP_ARCHIVE_HEAD, CTRT_OP_EXEC_STREAM,
+                       CTRT_OP_EXEC_PTY)),
     CONFORM_CASE("errors.invalid_container_id", invalid_container_id,
-                 "An empty service name is invalid; a NULL id an invalid argument.", CTRT_OP_START_CONTAINER),
+                 "An empty service name is invalid; a NULL id an invalid argument.", TESTS(CTRT_OP_START_CONTAINER)),
     CONFORM_CASE("errors.null_arguments", null_arguments, "NULL runtime or output: invalid argument, with a message.",
-                 CTRT_OP_LIST_IMAGES),
+                 TESTS(CTRT_OP_LIST_IMAGES)),
     CONFORM_CASE("errors.relative_archive_path", relative_archive_path, "Archive paths must be absolute.",
-                 CTRT_OP_ARCHIVE_HEAD),
+                 TESTS(CTRT_OP_ARCHIVE_HEAD)),
     CONFORM_CASE("errors.bad_image_reference", bad_image_reference, "Empty or blank image references are invalid.",
-                 CTRT_OP_PULL_IMAGE),
+                 TESTS(CTRT_OP_PULL_IMAGE)),
     CONFORM_CASE("errors.messages_name_the_object", messages_name_the_object,
-                 "A not-found message names what was not found.", CTRT_OP_CONTAINER_STATE),
+                 "A not-found message names what was not found.", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("errors.success_clears_error", success_clears_error, "Each call starts with a clean error record.",
-                 CTRT_OP_CONTAINER_STATE, CTRT_OP_OVERLAY_ATTACH_KIND),
+                 TESTS(CTRT_OP_CONTAINER_STATE, CTRT_OP_OVERLAY_ATTACH_KIND)),
     CONFORM_CASE("errors.errors_are_per_thread", errors_are_per_thread, "The error record is per thread.",
-                 CTRT_OP_CONTAINER_STATE),
+                 TESTS(CTRT_OP_CONTAINER_STATE)),
 };
 
 const conform_area conform_area_errors = CONFORM_AREA("errors", cases);

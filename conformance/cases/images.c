@@ -226,8 +226,7 @@ static void commit_keeps_files(void) {
   free(spec->image.name);
   spec->image.name = strdup(ref);
   ctrt_log_entry_list *logs = NULL;
-  if (conform_run(again, spec, NULL) && conform_wait(again, &code) &&
-      C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
+  if (conform_run(again, spec, NULL) && conform_wait(again, &code) && C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "committed") == 0, "the file is in the image");
     ctrt_log_entry_list_free(logs);
   }
@@ -320,8 +319,8 @@ static void import_rootfs(void) {
   ctrt_image_export_stream *s = NULL;
   uint8_t *tar;
   size_t len;
-  if (!conform_run(id, NULL, argv) || !conform_wait(id, &code) ||
-      !C_OK(ctrt_runtime_export_container_fs(RT, &s, id)) || !conform_read_export(s, &tar, &len)) {
+  if (!conform_run(id, NULL, argv) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_export_container_fs(RT, &s, id)) ||
+      !conform_read_export(s, &tar, &len)) {
     ctrt_image_export_stream_close(s);
     return;
   }
@@ -428,8 +427,7 @@ static void pull_policy_if_not_present(void) {
 
 static void pull_policy_always(void) {
   const char *ref = conform_env_get()->pull_ref;
-  if (C_OK(ctrt_runtime_pull_image_with_policy(RT, ref, CTRT_PULL_POLICY_ALWAYS, NULL,
-                                               CTRT_SOURCE_POLICY_LOCAL_FIRST)))
+  if (C_OK(ctrt_runtime_pull_image_with_policy(RT, ref, CTRT_PULL_POLICY_ALWAYS, NULL, CTRT_SOURCE_POLICY_LOCAL_FIRST)))
     conform_track_image(ref);
   C_CHECK(ctrt_runtime_pull_image_with_policy(RT, conform_env_get()->image, CTRT_PULL_POLICY_ALWAYS, NULL,
                                               CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0,
@@ -482,58 +480,61 @@ static void search_empty_term(void) {
 
 static const conform_case cases[] = {
     CONFORM_CASE("images.load_fixture", load_fixture, "load_images: progress then one done naming the image.",
-                 CTRT_OP_LOAD_IMAGES),
-    CONFORM_CASE("images.load_garbage", load_garbage, "Loading garbage ends in an error.", CTRT_OP_LOAD_IMAGES),
+                 TESTS(CTRT_OP_LOAD_IMAGES)),
+    CONFORM_CASE("images.load_garbage", load_garbage, "Loading garbage ends in an error.", TESTS(CTRT_OP_LOAD_IMAGES)),
     CONFORM_CASE("images.list_has_fixture", list_has_fixture, "list_images shows the test image and its size.",
-                 CTRT_OP_LIST_IMAGES),
+                 TESTS(CTRT_OP_LIST_IMAGES)),
     CONFORM_CASE("images.inspect_fixture", inspect_fixture, "inspect_image_native: id, tags, layers, config.",
-                 CTRT_OP_INSPECT_IMAGE_NATIVE),
+                 TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("images.inspect_missing", inspect_missing, "Inspecting a missing image: not found.",
-                 CTRT_OP_INSPECT_IMAGE_NATIVE),
+                 TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("images.history_newest_first", history_newest_first, "image_history, newest first.",
-                 CTRT_OP_IMAGE_HISTORY),
+                 TESTS(CTRT_OP_IMAGE_HISTORY)),
     CONFORM_CASE("images.tag_and_untag", tag_and_untag, "A new tag names the same image; removing it keeps the image.",
-                 CTRT_OP_TAG_IMAGE, CTRT_OP_REMOVE_IMAGE, CTRT_OP_INSPECT_IMAGE_NATIVE),
+                 TESTS(CTRT_OP_TAG_IMAGE, CTRT_OP_REMOVE_IMAGE, CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("images.tag_missing_source", tag_missing_source, "Tagging a missing image: not found.",
-                 CTRT_OP_TAG_IMAGE),
+                 TESTS(CTRT_OP_TAG_IMAGE)),
     CONFORM_CASE("images.remove_in_use", remove_in_use, "An image a running container uses cannot be removed.",
-                 CTRT_OP_REMOVE_IMAGE, CTRT_OP_TAG_IMAGE),
-    CONFORM_CASE("images.remove_missing", remove_missing, "Removing a missing image: not found.", CTRT_OP_REMOVE_IMAGE),
+                 TESTS(CTRT_OP_REMOVE_IMAGE, CTRT_OP_TAG_IMAGE)),
+    CONFORM_CASE("images.remove_missing", remove_missing, "Removing a missing image: not found.",
+                 TESTS(CTRT_OP_REMOVE_IMAGE)),
     CONFORM_CASE("images.commit_keeps_files", commit_keeps_files,
                  "commit_container: files, changes, comment and author reach the new image.",
-                 CTRT_OP_COMMIT_CONTAINER, CTRT_OP_INSPECT_IMAGE_NATIVE),
+                 TESTS(CTRT_OP_COMMIT_CONTAINER, CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("images.commit_bad_change", commit_bad_change, "An unsupported change instruction is invalid.",
-                 CTRT_OP_COMMIT_CONTAINER),
+                 TESTS(CTRT_OP_COMMIT_CONTAINER)),
     CONFORM_CASE("images.commit_missing", commit_missing, "Committing an unknown container: not found.",
-                 CTRT_OP_COMMIT_CONTAINER),
+                 TESTS(CTRT_OP_COMMIT_CONTAINER)),
     CONFORM_CASE("images.prune_dangling", prune_dangling, "prune_images removes an untagged unused image only.",
-                 CTRT_OP_PRUNE_IMAGES, CTRT_OP_COMMIT_CONTAINER),
+                 TESTS(CTRT_OP_PRUNE_IMAGES, CTRT_OP_COMMIT_CONTAINER)),
     CONFORM_CASE("images.save_and_load_round_trip", save_and_load_round_trip,
-                 "save_images then load_images brings a removed tag back.", CTRT_OP_SAVE_IMAGES,
-                 CTRT_OP_LOAD_IMAGES),
-    CONFORM_CASE("images.save_missing", save_missing, "Saving a missing image: not found.", CTRT_OP_SAVE_IMAGES),
+                 "save_images then load_images brings a removed tag back.",
+                 TESTS(CTRT_OP_SAVE_IMAGES, CTRT_OP_LOAD_IMAGES)),
+    CONFORM_CASE("images.save_missing", save_missing, "Saving a missing image: not found.", TESTS(CTRT_OP_SAVE_IMAGES)),
     CONFORM_CASE("images.import_rootfs", import_rootfs, "import_image of an exported tree runs.",
-                 CTRT_OP_IMPORT_IMAGE, CTRT_OP_EXPORT_CONTAINER_FS),
-    CONFORM_CASE("images.import_garbage", import_garbage, "Importing garbage fails.", CTRT_OP_IMPORT_IMAGE),
-    CONFORM_CASE("images.pull_anonymous", pull_anonymous, "pull_image from the local registry.", CTRT_OP_PULL_IMAGE,
-                 CTRT_OP_INSPECT_IMAGE_NATIVE),
+                 TESTS(CTRT_OP_IMPORT_IMAGE, CTRT_OP_EXPORT_CONTAINER_FS)),
+    CONFORM_CASE("images.import_garbage", import_garbage, "Importing garbage fails.", TESTS(CTRT_OP_IMPORT_IMAGE)),
+    CONFORM_CASE("images.pull_anonymous", pull_anonymous, "pull_image from the local registry.",
+                 TESTS(CTRT_OP_PULL_IMAGE, CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("images.pull_missing", pull_missing, "Pulling what the registry lacks: not found.",
-                 CTRT_OP_PULL_IMAGE),
+                 TESTS(CTRT_OP_PULL_IMAGE)),
     CONFORM_CASE("images.pull_stream_progress", pull_stream_progress,
-                 "pull_image_stream: progress, then exactly one done with the digest.", CTRT_OP_PULL_IMAGE_STREAM),
+                 "pull_image_stream: progress, then exactly one done with the digest.",
+                 TESTS(CTRT_OP_PULL_IMAGE_STREAM)),
     CONFORM_CASE("images.pull_policy_never", pull_policy_never, "never: not found when absent, fine when present.",
-                 CTRT_OP_PULL_IMAGE_WITH_POLICY),
+                 TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY)),
     CONFORM_CASE("images.pull_policy_if_not_present", pull_policy_if_not_present,
-                 "if_not_present does not pull a present image.", CTRT_OP_PULL_IMAGE_WITH_POLICY),
+                 "if_not_present does not pull a present image.", TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY)),
     CONFORM_CASE("images.pull_policy_always", pull_policy_always, "always pulls, even a present image.",
-                 CTRT_OP_PULL_IMAGE_WITH_POLICY),
+                 TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY)),
     CONFORM_CASE("images.pull_with_auth", pull_with_auth,
                  "A registry with credentials: wrong ones refused (without echoing them), right ones accepted.",
-                 CTRT_OP_PULL_IMAGE_WITH_POLICY),
+                 TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY)),
     CONFORM_CASE("images.search_finds", search_finds, "search_images finds the test repository.",
-                 CTRT_OP_SEARCH_IMAGES),
-    CONFORM_CASE("images.search_limit", search_limit, "search_images honours the limit.", CTRT_OP_SEARCH_IMAGES),
-    CONFORM_CASE("images.search_empty_term", search_empty_term, "An empty term is refused.", CTRT_OP_SEARCH_IMAGES),
+                 TESTS(CTRT_OP_SEARCH_IMAGES)),
+    CONFORM_CASE("images.search_limit", search_limit, "search_images honours the limit.", TESTS(CTRT_OP_SEARCH_IMAGES)),
+    CONFORM_CASE("images.search_empty_term", search_empty_term, "An empty term is refused.",
+                 TESTS(CTRT_OP_SEARCH_IMAGES)),
 };
 
 const conform_area conform_area_images = CONFORM_AREA("images", cases);

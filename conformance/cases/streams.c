@@ -204,20 +204,21 @@ static void threads_images(void) {
 
 static const conform_case cases[] = {
     CONFORM_CASE("streams.pull_closed_half_way", pull_closed_half_way, "Closing a pull progress stream early.",
-                 CTRT_OP_PULL_IMAGE_STREAM),
+                 TESTS(CTRT_OP_PULL_IMAGE_STREAM)),
     CONFORM_CASE("streams.load_closed_half_way", load_closed_half_way, "Closing a load progress stream early.",
-                 CTRT_OP_LOAD_IMAGES),
+                 TESTS(CTRT_OP_LOAD_IMAGES)),
     CONFORM_CASE("streams.save_closed_half_way", save_closed_half_way, "Cancelling a save stream mid-transfer.",
-                 CTRT_OP_SAVE_IMAGES),
+                 TESTS(CTRT_OP_SAVE_IMAGES)),
     CONFORM_CASE("streams.save_tiny_reads", save_tiny_reads, "A byte stream read 7 bytes at a time stays whole.",
-                 CTRT_OP_SAVE_IMAGES),
-    CONFORM_CASE("streams.threads_lifecycles", threads_lifecycles,
-                 "Eight threads each create, start, wait for and remove a container.", CTRT_OP_CREATE_CONTAINER,
-                 CTRT_OP_START_CONTAINER, CTRT_OP_WAIT_CONTAINER, CTRT_OP_REMOVE_CONTAINER),
+                 TESTS(CTRT_OP_SAVE_IMAGES)),
+    CONFORM_CASE(
+        "streams.threads_lifecycles", threads_lifecycles,
+        "Eight threads each create, start, wait for and remove a container.",
+        TESTS(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER, CTRT_OP_WAIT_CONTAINER, CTRT_OP_REMOVE_CONTAINER)),
     CONFORM_CASE("streams.threads_followers", threads_followers, "Four followers of one container see every line.",
-                 CTRT_OP_LOGS_STREAM),
+                 TESTS(CTRT_OP_LOGS_STREAM)),
     CONFORM_CASE("streams.threads_images", threads_images, "Four threads tag, list and untag images at once.",
-                 CTRT_OP_TAG_IMAGE, CTRT_OP_LIST_IMAGES, CTRT_OP_REMOVE_IMAGE),
+                 TESTS(CTRT_OP_TAG_IMAGE, CTRT_OP_LIST_IMAGES, CTRT_OP_REMOVE_IMAGE)),
 };
 
 const conform_area conform_area_streams = CONFORM_AREA("streams", cases);

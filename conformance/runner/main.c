@@ -181,11 +181,11 @@ static void run_case(const options *o, CU_pSuite suite, CU_pTest test, const con
   /* A backend that lacks a method the case needs: the method must say so. */
   char *missing = NULL;
   bool honest = true;
-  for (size_t i = 0; i < c->n_methods; i++) {
-    if (ctrt_supports(conform_current.rt, c->methods[i]))
+  for (size_t i = 0; i < c->n_tests; i++) {
+    if (ctrt_supports(conform_current.rt, c->tests[i]))
       continue;
-    const char *name = ctrt_op_info_get(c->methods[i])->name;
-    int rc = ctrt__probe(conform_current.rt, c->methods[i]);
+    const char *name = ctrt_op_info_get(c->tests[i])->name;
+    int rc = ctrt__probe(conform_current.rt, c->tests[i]);
     char line[2048];
     if (rc == CTRT_EUNSUPPORTED) {
       snprintf(line, sizeof line, "%s: unsupported", name);
@@ -262,8 +262,8 @@ int main(int argc, char **argv) {
         if (o.filter && fnmatch(o.filter, c->name, 0) != 0)
           continue;
         printf("%-48s", c->name);
-        for (size_t k = 0; k < c->n_methods; k++)
-          printf("%s%s", k ? "," : " ", ctrt_op_info_get(c->methods[k])->name);
+        for (size_t k = 0; k < c->n_tests; k++)
+          printf("%s%s", k ? "," : " ", ctrt_op_info_get(c->tests[k])->name);
         printf("\n    %s\n", c->doc);
       }
     return 0;

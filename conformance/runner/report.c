@@ -38,8 +38,8 @@ static void method_rows(const conform_result *results, size_t n, method_row rows
     memset(&rows[op], 0, sizeof rows[op]);
   }
   for (size_t i = 0; i < n; i++) {
-    for (size_t k = 0; k < results[i].c->n_methods; k++) {
-      ctrt_op op = results[i].c->methods[k];
+    for (size_t k = 0; k < results[i].c->n_tests; k++) {
+      ctrt_op op = results[i].c->tests[k];
       rows[op].cases[results[i].verdict]++;
       if (rank(results[i].verdict) > worst[op])
         worst[op] = rank(results[i].verdict);
@@ -138,8 +138,8 @@ int conform_write_junit(const char *path, const char *backend, const conform_res
     fprintf(f, "\" time=\"%.3f\">\n", r->seconds);
     fprintf(f, "      <properties><property name=\"verdict\" value=\"%s\"/><property name=\"methods\" value=\"",
             conform_verdict_name(r->verdict));
-    for (size_t k = 0; k < r->c->n_methods; k++)
-      fprintf(f, "%s%s", k ? "," : "", ctrt_op_info_get(r->c->methods[k])->name);
+    for (size_t k = 0; k < r->c->n_tests; k++)
+      fprintf(f, "%s%s", k ? "," : "", ctrt_op_info_get(r->c->tests[k])->name);
     fprintf(f, "\"/></properties>\n");
     if (r->verdict == VERDICT_FAIL) {
       fprintf(f, "      <failure message=\"conformance failure\">");
