@@ -40,6 +40,8 @@ typedef struct conform_env {
   const char *search_expect;
   /* Unique per run: names of everything the suite creates contain it. */
   const char *run_token;
+  /* Why the test image could not be set up on this backend, or NULL. */
+  const char *image_problem;
 } conform_env;
 
 /* Flags of a case. */
@@ -144,12 +146,20 @@ typedef struct conform_tar_item {
  * including hostile ones ("../x", "/abs"). */
 uint8_t *conform_make_tar(const conform_tar_item *items, size_t n, size_t *len);
 
-/* ---- checks ---- */
+/* ---- checks ----
+ * Every check has an id that expectations name (see conformance/README.md):
+ *   C_OK(ctrt_runtime_X(...))      "X.ok"            observed: the error kind
+ *   C_FAILS(op, call, kind)        "X.fails.KIND"    observed: "success" or the kind
+ *   C_CHECK(cond, fmt, ...)        fmt, as written            observed: the message
+ *   C_TRUE(cond)                   the condition's text       observed: the message
+ *   C_EQ_INT(a, b), C_EQ_STR(a, b) "a == b"                  observed: the message
+ * Ids never contain line numbers, so moving code does not break an entry. */
 bool conform_check_ok(int rc, const char *call, const char *file, unsigned line);
 bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const char *call, const char *file,
                          unsigned line);
-bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+bool conform_check(bool ok, const char *id, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+bool conform_check_str(const char *actual, const char *expected, const char *id, const char *file, unsigned line);
 
 /* The call succeeds (failure message: the ctrt error). Evaluates to bool. */
 #define C_OK(call) conform_check_ok((call), #call, __FILE__, __LINE__)
@@ -157,13 +167,13 @@ bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ..
  * spec declares for op. */
 #define C_FAILS(op, call, kind) conform_check_fails((call), (op), (kind), #call, __FILE__, __LINE__)
 /* A condition, with a printf-style explanation. Evaluates to bool. */
-#define C_CHECK(cond, ...) conform_check((cond), __FILE__, __LINE__, __VA_ARGS__)
-#define C_TRUE(cond) conform_check((cond), __FILE__, __LINE__, "%s", #cond)
+#define C_CHECK(cond, ...) conform_check((cond), C_FIRST_(__VA_ARGS__, ~), __FILE__, __LINE__, __VA_ARGS__)
+#define C_FIRST_(first, ...) first
+#define C_TRUE(cond) conform_check((cond), #cond, __FILE__, __LINE__, "%s", #cond)
 #define C_EQ_INT(actual, expected)                                                                                     \
-  conform_check((long long)(actual) == (long long)(expected), __FILE__, __LINE__, "%s == %lld, expected %lld",         \
-                #actual, (long long)(actual), (long long)(expected))
-#define C_EQ_STR(actual, expected) conform_check_str((actual), (expected), #actual, __FILE__, __LINE__)
-bool conform_check_str(const char *actual, const char *expected, const char *expr, const char *file, unsigned line);
+  conform_check((long long)(actual) == (long long)(expected), #actual " == " #expected, __FILE__, __LINE__,            \
+                "%s == %lld, expected %lld", #actual, (long long)(actual), (long long)(expected))
+#define C_EQ_STR(actual, expected) conform_check_str((actual), (expected), #actual " == " #expected, __FILE__, __LINE__)
 
 /* ---- the areas (conformance/cases/\*.c) ---- */
 extern const conform_area conform_area_images;

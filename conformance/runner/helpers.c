@@ -2,6 +2,7 @@
  * containers and images it creates, and the checks. */
 #include "runner.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,58 +89,171 @@ void conform_run_deferred(conform_deferred **list) {
 
 /* ---- checks ---- */
 
-bool conform_check(bool ok, const char *file, unsigned line, const char *fmt, ...) {
+static char *xstrdup(const char *s) {
+  char *out = strdup(s ? s : "");
+  if (out == NULL)
+    abort();
+  return out;
+}
+
+void conform_failures_free(conform_failure *list) {
+  while (list) {
+    conform_failure *f = list;
+    list = f->next;
+    free(f->check);
+    free(f->observed);
+    free(f->message);
+    free(f);
+  }
+}
+
+/* Ids are source text: fold its white space so layout does not matter. */
+static void fold_space(char *s) {
+  char *w = s;
+  bool space = false;
+  for (const char *r = s; *r; r++) {
+    if (*r == ' ' || *r == '\n' || *r == '\t') {
+      space = w > s;
+      continue;
+    }
+    if (space)
+      *w++ = ' ';
+    space = false;
+    *w++ = *r;
+  }
+  *w = '\0';
+}
+
+/* Checks may run on a case's own threads. */
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void note_call(int op) {
+  if (op >= 0 && op < CTRT_OP_COUNT) {
+    pthread_mutex_lock(&record_lock);
+    conform_current.called[op] = true;
+    pthread_mutex_unlock(&record_lock);
+  }
+}
+
+static bool record(bool ok, const char *id, int op, const char *observed, const char *file, unsigned line,
+                   const char *text) {
+  pthread_mutex_lock(&record_lock);
   if (ok) {
     CU_assertImplementation(CU_TRUE, line, "", (char *)file, "", CU_FALSE);
-    return true;
+  } else {
+    char *message = lasting_printf("%s", text);
+    CU_assertImplementation(CU_FALSE, line, message, (char *)file, "", CU_FALSE);
+    conform_failure *f = calloc(1, sizeof *f);
+    if (f == NULL)
+      abort();
+    f->check = xstrdup(id);
+    fold_space(f->check);
+    f->op = op;
+    f->observed = xstrdup(observed ? observed : text);
+    size_t n = strlen(file) + strlen(text) + 32;
+    if ((f->message = malloc(n)) == NULL)
+      abort();
+    const char *base = strrchr(file, '/');
+    snprintf(f->message, n, "%s:%u: %s", base ? base + 1 : file, line, text);
+    if (conform_current.failures_tail == NULL)
+      conform_current.failures_tail = &conform_current.failures;
+    *conform_current.failures_tail = f;
+    conform_current.failures_tail = &f->next;
   }
+  pthread_mutex_unlock(&record_lock);
+  return ok;
+}
+
+bool conform_check(bool ok, const char *id, const char *file, unsigned line, const char *fmt, ...) {
+  if (ok)
+    return record(true, id, -1, NULL, file, line, NULL);
   char text[2048];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  CU_assertImplementation(CU_FALSE, line, lasting_printf("%s", text), (char *)file, "", CU_FALSE);
-  return false;
+  return record(false, id, -1, NULL, file, line, text);
 }
 
-bool conform_check_str(const char *actual, const char *expected, const char *expr, const char *file, unsigned line) {
-  return conform_check(actual != NULL && strcmp(actual, expected) == 0, file, line, "%s == \"%s\", expected \"%s\"",
-                       expr, actual ? actual : "(null)", expected);
+bool conform_check_str(const char *actual, const char *expected, const char *id, const char *file, unsigned line) {
+  return conform_check(actual != NULL && strcmp(actual, expected) == 0, id, file, line, "%s: \"%s\", expected \"%s\"",
+                       id, actual ? actual : "(null)", expected);
+}
+
+/* The method a call's text names: "ctrt_runtime_NAME(...)", else -1. */
+static int op_of_call(const char *call, char *name, size_t cap) {
+  while (*call == ' ' || *call == '(')
+    call++;
+  size_t n = strcspn(call, "( \t\n");
+  snprintf(name, cap, "%.*s", (int)n, call);
+  ctrt_op op;
+  if (strncmp(name, "ctrt_runtime_", 13) == 0 && ctrt_op_from_name(&op, name + 13) == 0) {
+    memmove(name, name + 13, strlen(name + 13) + 1);
+    return (int)op;
+  }
+  return -1;
 }
 
 bool conform_check_ok(int rc, const char *call, const char *file, unsigned line) {
+  char name[128], id[160];
+  int op = op_of_call(call, name, sizeof name);
+  note_call(op);
+  snprintf(id, sizeof id, "%s.ok", name);
   if (rc == 0)
-    return conform_check(true, file, line, "%s", call);
+    return record(true, id, op, NULL, file, line, NULL);
   const ctrt_error *e = ctrt_error_last();
-  return conform_check(false, file, line, "%s failed with %s: %s", call, ctrt_error_kind_name(e->kind), e->message);
+  char text[2048];
+  snprintf(text, sizeof text, "%s failed with %s: %s", call, ctrt_error_kind_name(e->kind), e->message);
+  return record(false, id, op, ctrt_error_kind_name(e->kind), file, line, text);
 }
 
 bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const char *call, const char *file,
                          unsigned line) {
   const ctrt_error *e = ctrt_error_last();
-  if (rc == 0)
-    return conform_check(false, file, line, "%s succeeded, expected a %s error", call, ctrt_error_kind_name(expected));
-  if (e->kind != expected || rc != -(int)expected)
-    return conform_check(false, file, line, "%s failed with %s (%d): %s; expected %s", call,
-                         ctrt_error_kind_name(e->kind), rc, e->message, ctrt_error_kind_name(expected));
   const ctrt_op_info *info = ctrt_op_info_get(op);
-  if (info && expected != CTRT_ERROR_UNSUPPORTED && !(info->errors & CTRT_ERROR_BIT(expected)))
-    return conform_check(false, file, line, "%s failed with %s, which the spec does not declare for %s", call,
-                         ctrt_error_kind_name(expected), info->name);
-  if (e->message[0] == '\0')
-    return conform_check(false, file, line, "%s failed with %s but without a message", call,
-                         ctrt_error_kind_name(expected));
-  return conform_check(true, file, line, "%s", call);
+  note_call((int)op);
+  char id[160], text[2048];
+  snprintf(id, sizeof id, "%s.fails.%s", info ? info->name : "?", ctrt_error_kind_name(expected));
+  if (rc == 0) {
+    snprintf(text, sizeof text, "%s succeeded, expected a %s error", call, ctrt_error_kind_name(expected));
+    return record(false, id, (int)op, "success", file, line, text);
+  }
+  if (e->kind != expected || rc != -(int)expected) {
+    snprintf(text, sizeof text, "%s failed with %s (%d): %s; expected %s", call, ctrt_error_kind_name(e->kind), rc,
+             e->message, ctrt_error_kind_name(expected));
+    return record(false, id, (int)op, ctrt_error_kind_name(e->kind), file, line, text);
+  }
+  if (info && expected != CTRT_ERROR_UNSUPPORTED && !(info->errors & CTRT_ERROR_BIT(expected))) {
+    snprintf(text, sizeof text, "%s failed with %s, which the spec does not declare for %s", call,
+             ctrt_error_kind_name(expected), info->name);
+    return record(false, id, (int)op, "undeclared-kind", file, line, text);
+  }
+  if (e->message[0] == '\0') {
+    snprintf(text, sizeof text, "%s failed with %s but without a message", call, ctrt_error_kind_name(expected));
+    return record(false, id, (int)op, "no-message", file, line, text);
+  }
+  return record(true, id, (int)op, NULL, file, line, NULL);
 }
 
 /* ---- containers and images ---- */
+
+char *conform_case_prefix(const conform_env *env, unsigned case_index) {
+  /* The trailing '-' keeps case 5's prefix from matching case 50's ids. */
+  char *out = malloc(64);
+  if (out == NULL)
+    abort();
+  snprintf(out, 64, "cfc-%s-%u-", env->run_token, case_index);
+  return out;
+}
 
 const ctrt_container_id *conform_new_id(void) {
   ctrt_container_id *id = malloc(sizeof *id);
   if (id == NULL)
     abort();
   *id = (ctrt_container_id)CTRT_CONTAINER_ID_INIT;
-  id->service = strdup(conform_printf("cfc-%s-%u", conform_current.env.run_token, ++conform_current.counter));
+  char *prefix = conform_case_prefix(&conform_current.env, conform_current.case_index);
+  id->service = strdup(conform_printf("%s%u", prefix, ++conform_current.counter));
+  free(prefix);
   if (id->service == NULL)
     abort();
   id->replica = 0;
@@ -238,7 +352,8 @@ void conform_cleanup_case(void) {
   while (conform_current.images) {
     conform_tracked *t = conform_current.images;
     conform_current.images = t->next;
-    ctrt_runtime_remove_image(conform_current.rt, t->reference, true);
+    /* Not forced: a tag is only untagged, whatever else shares the image. */
+    ctrt_runtime_remove_image(conform_current.rt, t->reference, false);
     free(t->reference);
     free(t);
   }
@@ -248,8 +363,7 @@ void conform_cleanup_case(void) {
 
 /* ---- byte streams and tars ---- */
 
-static bool read_stream(int (*read_fn)(void *, void *, size_t, size_t *), void *stream, uint8_t **data,
-                        size_t *len) {
+static bool read_stream(int (*read_fn)(void *, void *, size_t, size_t *), void *stream, uint8_t **data, size_t *len) {
   size_t cap = 64 * 1024;
   *len = 0;
   *data = malloc(cap);
@@ -273,7 +387,9 @@ static bool read_stream(int (*read_fn)(void *, void *, size_t, size_t *), void *
   return true;
 }
 
-static int archive_read_fn(void *s, void *buf, size_t cap, size_t *n) { return ctrt_archive_stream_read(s, buf, cap, n); }
+static int archive_read_fn(void *s, void *buf, size_t cap, size_t *n) {
+  return ctrt_archive_stream_read(s, buf, cap, n);
+}
 static int export_read_fn(void *s, void *buf, size_t cap, size_t *n) {
   return ctrt_image_export_stream_read(s, buf, cap, n);
 }

@@ -1,27 +1,20 @@
 /*
  * ctrt-conform: run the conformance cases against one backend and report a
- * verdict per case and per method.
- *
- *   ctrt-conform --backend NAME [--host URI] [--backend-lib PATH]
- *                [--junit FILE] [--matrix FILE] [--filter GLOB] [--list]
- *                [--divergences FILE] [--timeout SECONDS]
+ * verdict per case and per method (see conformance/README.md).
  */
 #include "runner.h"
 
-#include <CUnit/Basic.h>
 #include <fnmatch.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "gen_internal.h"
+#include "schedule.h"
 
-#ifndef CONFORM_DIVERGENCES_DEFAULT
-#define CONFORM_DIVERGENCES_DEFAULT "conformance/divergences.json"
+#ifndef CONFORM_EXPECTATIONS_DEFAULT
+#define CONFORM_EXPECTATIONS_DEFAULT "conformance/expectations.json"
 #endif
 #define DEFAULT_CASE_TIMEOUT 180
 
@@ -29,59 +22,117 @@ static const conform_area *const areas[] = {
     &conform_area_images, &conform_area_lifecycle, &conform_area_inspection, &conform_area_logs,
     &conform_area_exec,   &conform_area_archive,   &conform_area_errors,     &conform_area_streams,
 };
+#define N_AREAS (sizeof areas / sizeof areas[0])
 
 typedef struct options {
-  const char *backend, *host, *backend_lib, *junit, *matrix, *filter, *divergences;
+  const char *backend, *host, *backend_lib, *junit, *matrix, *tap, *filter, *expectations;
   bool list;
-  unsigned timeout;
+  unsigned timeout, jobs;
 } options;
 
 static void usage(FILE *to) {
   fprintf(to,
           "usage: ctrt-conform --backend NAME [options]\n"
           "\n"
-          "Run the ctrt conformance suite against a container runtime backend.\n"
+          "Run the ctrt conformance suite against a container runtime backend and give\n"
+          "a verdict per case and per method: pass, default, diverges, unsupported,\n"
+          "error or fail (see the README of ctrt's conformance suite).\n"
           "\n"
           "  --backend NAME        mock, docker, or the name to report for --backend-lib\n"
           "  --host URI            daemon endpoint (docker: unix:///path or tcp://host:port;\n"
           "                        default $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
           "  --backend-lib PATH    load the backend from a shared object (see ctrt/plugin.h)\n"
+          "  -j, --jobs N          run up to N cases at once (default 1)\n"
           "  --junit FILE          write JUnit XML\n"
-          "  --matrix FILE         write the per-method verdicts as JSON\n"
+          "  --matrix FILE         write the verdicts as JSON (schema in the README)\n"
+          "  --tap FILE            write TAP version 13 ('-' for standard output)\n"
           "  --filter GLOB         run only the cases whose name matches (e.g. 'logs.*')\n"
-          "  --divergences FILE    expected divergences (default: %s)\n"
-          "  --timeout SECONDS     per-case limit (default %d)\n"
-          "  --list                list the cases and the methods they exercise\n"
+          "  --expectations FILE   expected engine differences (default: %s)\n"
+          "  --timeout SECONDS     per-case limit (default %d); a case past it is a FAIL\n"
+          "  --list                list the cases, the methods each tests and uses\n"
           "  --help                this text\n"
           "\n"
-          "Exit status: 0 when no case failed, 1 when one did, 2 on a usage or set-up error.\n",
-          CONFORM_DIVERGENCES_DEFAULT, DEFAULT_CASE_TIMEOUT);
+          "Exit status: 0 when every case passed, diverged as expected, was unsupported\n"
+          "or ran on a default; 1 when a case failed or was blocked (error); 2 on a\n"
+          "usage or set-up error.\n",
+          CONFORM_EXPECTATIONS_DEFAULT, DEFAULT_CASE_TIMEOUT);
+}
+
+static bool parse_count(const char *text, unsigned *out, unsigned max) {
+  char *end;
+  unsigned long v = strtoul(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || v == 0 || v > max)
+    return false;
+  *out = (unsigned)v;
+  return true;
 }
 
 static int parse_options(int argc, char **argv, options *o) {
-  static const struct option longs[] = {
-      {"backend", required_argument, NULL, 'b'}, {"host", required_argument, NULL, 'H'},
-      {"backend-lib", required_argument, NULL, 'l'}, {"junit", required_argument, NULL, 'j'},
-      {"matrix", required_argument, NULL, 'm'}, {"filter", required_argument, NULL, 'f'},
-      {"divergences", required_argument, NULL, 'd'}, {"timeout", required_argument, NULL, 't'},
-      {"list", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+  static const struct option longs[] = {{"backend", required_argument, NULL, 'b'},
+                                        {"host", required_argument, NULL, 'H'},
+                                        {"backend-lib", required_argument, NULL, 'l'},
+                                        {"junit", required_argument, NULL, 'J'},
+                                        {"matrix", required_argument, NULL, 'm'},
+                                        {"tap", required_argument, NULL, 'T'},
+                                        {"filter", required_argument, NULL, 'f'},
+                                        {"expectations", required_argument, NULL, 'e'},
+                                        {"timeout", required_argument, NULL, 't'},
+                                        {"jobs", required_argument, NULL, 'j'},
+                                        {"list", no_argument, NULL, 'L'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
-  o->divergences = CONFORM_DIVERGENCES_DEFAULT;
+  o->expectations = CONFORM_EXPECTATIONS_DEFAULT;
   o->timeout = DEFAULT_CASE_TIMEOUT;
+  o->jobs = 1;
   int opt;
-  while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "j:", longs, NULL)) != -1) {
     switch (opt) {
-    case 'b': o->backend = optarg; break;
-    case 'H': o->host = optarg; break;
-    case 'l': o->backend_lib = optarg; break;
-    case 'j': o->junit = optarg; break;
-    case 'm': o->matrix = optarg; break;
-    case 'f': o->filter = optarg; break;
-    case 'd': o->divergences = optarg; break;
-    case 't': o->timeout = (unsigned)strtoul(optarg, NULL, 10); break;
-    case 'L': o->list = true; break;
-    case 'h': usage(stdout); exit(0);
-    default: usage(stderr); return -1;
+    case 'b':
+      o->backend = optarg;
+      break;
+    case 'H':
+      o->host = optarg;
+      break;
+    case 'l':
+      o->backend_lib = optarg;
+      break;
+    case 'J':
+      o->junit = optarg;
+      break;
+    case 'm':
+      o->matrix = optarg;
+      break;
+    case 'T':
+      o->tap = optarg;
+      break;
+    case 'f':
+      o->filter = optarg;
+      break;
+    case 'e':
+      o->expectations = optarg;
+      break;
+    case 't':
+      if (!parse_count(optarg, &o->timeout, 86400)) {
+        fprintf(stderr, "ctrt-conform: --timeout takes seconds from 1 to 86400, not '%s'\n", optarg);
+        return -1;
+      }
+      break;
+    case 'j':
+      if (!parse_count(optarg, &o->jobs, 64)) {
+        fprintf(stderr, "ctrt-conform: --jobs takes a number from 1 to 64, not '%s'\n", optarg);
+        return -1;
+      }
+      break;
+    case 'L':
+      o->list = true;
+      break;
+    case 'h':
+      usage(stdout);
+      exit(0);
+    default:
+      usage(stderr);
+      return -1;
     }
   }
   if (optind < argc) {
@@ -94,8 +145,6 @@ static int parse_options(int argc, char **argv, options *o) {
     usage(stderr);
     return -1;
   }
-  if (o->timeout == 0)
-    o->timeout = DEFAULT_CASE_TIMEOUT;
   return 0;
 }
 
@@ -117,245 +166,277 @@ static int open_runtime(const options *o, ctrt_runtime **rt) {
                             "unknown backend '%s' (use mock, docker, or --backend-lib PATH)", o->backend);
 }
 
-/* ---- the watchdog: a hung case ends the run rather than hanging CI ---- */
-
-static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
-static const char *watch_case;
-static uint64_t watch_deadline_ms;
-static bool watch_stop;
-
-static void *watchdog(void *arg) {
-  (void)arg;
-  pthread_mutex_lock(&watch_lock);
-  while (!watch_stop) {
-    if (watch_case && conform_now_ms() > watch_deadline_ms) {
-      fprintf(stderr, "\nctrt-conform: case %s exceeded its time limit; aborting the run\n", watch_case);
-      fflush(NULL);
-      _exit(3);
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1;
-    pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
-  }
-  pthread_mutex_unlock(&watch_lock);
-  return NULL;
+static bool case_exists(const char *name) {
+  for (size_t a = 0; a < N_AREAS; a++)
+    for (size_t i = 0; i < areas[a]->n_cases; i++)
+      if (strcmp(areas[a]->cases[i].name, name) == 0)
+        return true;
+  return false;
 }
 
-static void watch(const char *name, unsigned seconds) {
-  pthread_mutex_lock(&watch_lock);
-  watch_case = name;
-  watch_deadline_ms = conform_now_ms() + (uint64_t)seconds * 1000u;
-  pthread_mutex_unlock(&watch_lock);
-}
-
-/* ---- running ---- */
-
-static char *append(char *text, const char *more) {
-  size_t a = text ? strlen(text) : 0, b = strlen(more);
-  char *out = realloc(text, a + b + 2);
-  if (out == NULL)
-    abort();
-  if (a)
-    out[a++] = '\n';
-  memcpy(out + a, more, b + 1);
-  return out;
-}
-
-static char *failures_text(void) {
-  char *text = NULL;
-  for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext) {
-    char line[4096];
-    snprintf(line, sizeof line, "%s:%u: %s", f->strFileName ? f->strFileName : "?", f->uiLineNumber,
-             f->strCondition ? f->strCondition : "");
-    text = append(text, line);
-  }
-  return text ? text : append(NULL, "the case failed");
-}
-
-static void run_case(const options *o, CU_pSuite suite, CU_pTest test, const conform_case *c,
-                     const conform_divergence *divs, size_t n_divs, conform_result *r) {
-  uint64_t start = conform_now_ms();
-  watch(c->name, c->timeout_s ? c->timeout_s : o->timeout);
-  /* A backend that lacks a method the case needs: the method must say so. */
-  char *missing = NULL;
-  bool honest = true;
-  for (size_t i = 0; i < c->n_tests; i++) {
-    if (ctrt_supports(conform_current.rt, c->tests[i]))
-      continue;
-    const char *name = ctrt_op_info_get(c->tests[i])->name;
-    int rc = ctrt__probe(conform_current.rt, c->tests[i]);
-    char line[2048];
-    if (rc == CTRT_EUNSUPPORTED) {
-      snprintf(line, sizeof line, "%s: unsupported", name);
-    } else {
-      honest = false;
-      snprintf(line, sizeof line, "%s: reported unsupported, but calling it gave %s (%s)", name,
-               rc == 0 ? "success" : ctrt_error_kind_name(ctrt_error_last()->kind), ctrt_error_last()->message);
-    }
-    missing = append(missing, line);
-  }
-  if (missing) {
-    r->verdict = honest ? VERDICT_UNSUPPORTED : VERDICT_FAIL;
-    r->detail = missing;
-  } else {
-    CU_run_test(suite, test);
-    bool failed = CU_get_number_of_tests_failed() > 0 || CU_get_number_of_failures() > 0;
-    r->verdict = failed ? VERDICT_FAIL : VERDICT_PASS;
-    r->detail = failed ? failures_text() : NULL;
-    conform_cleanup_case();
-  }
-  const conform_divergence *d = conform_divergence_find(divs, n_divs, c->name, o->backend);
-  if (d && r->verdict == VERDICT_FAIL) {
-    r->verdict = VERDICT_DIVERGES;
-    char *why = append(NULL, d->reason);
-    why = append(why, r->detail ? r->detail : "");
-    free(r->detail);
-    r->detail = why;
-  } else if (d && r->verdict == VERDICT_PASS) {
-    r->verdict = VERDICT_FAIL;
-    r->detail = append(NULL, "listed as an expected divergence but passed: remove the entry from the divergences file");
-  }
-  r->seconds = (double)(conform_now_ms() - start) / 1000.0;
-  watch(NULL, 0);
-}
-
-/* Containers left by an earlier, interrupted run of the suite. */
-static void remove_leftovers(ctrt_runtime *rt) {
-  ctrt_runtime_container_summary_list *list = NULL;
-  if (ctrt_runtime_list_containers(rt, &list) < 0)
-    return;
-  for (size_t i = 0; i < list->n_items; i++) {
-    ctrt_container_id *id = NULL;
-    const char *managed = list->items[i].managed_id;
-    if (managed && strncmp(managed, "cfc-", 4) == 0 && ctrt_container_id_parse(&id, managed) == 0)
-      ctrt_runtime_remove_container(rt, id);
-    ctrt_container_id_free(id);
-  }
-  ctrt_runtime_container_summary_list_free(list);
-}
-
-int main(int argc, char **argv) {
-  options o;
-  if (parse_options(argc, argv, &o) < 0)
-    return 2;
-
-  /* Case names are unique and every listed method exists. */
-  size_t total = 0;
-  for (size_t a = 0; a < sizeof areas / sizeof areas[0]; a++)
+/* Case names are unique; every case tests at least one method and does not
+ * also list a tested method as used. */
+static int check_cases(size_t *total) {
+  *total = 0;
+  for (size_t a = 0; a < N_AREAS; a++)
     for (size_t i = 0; i < areas[a]->n_cases; i++) {
       const conform_case *c = &areas[a]->cases[i];
-      total++;
+      (*total)++;
       for (size_t b = 0; b <= a; b++)
         for (size_t k = 0; k < areas[b]->n_cases && !(b == a && k >= i); k++)
           if (strcmp(areas[b]->cases[k].name, c->name) == 0) {
             fprintf(stderr, "ctrt-conform: duplicate case name %s\n", c->name);
-            return 2;
+            return -1;
+          }
+      if (c->n_tests == 0) {
+        fprintf(stderr, "ctrt-conform: case %s tests no method\n", c->name);
+        return -1;
+      }
+      for (size_t t = 0; t < c->n_tests; t++)
+        for (size_t u = 0; u < c->n_uses; u++)
+          if (c->tests[t] == c->uses[u]) {
+            fprintf(stderr, "ctrt-conform: case %s lists %s in both TESTS and USES\n", c->name,
+                    ctrt_op_info_get(c->tests[t])->name);
+            return -1;
           }
     }
+  return 0;
+}
 
-  if (o.list) {
-    for (size_t a = 0; a < sizeof areas / sizeof areas[0]; a++)
-      for (size_t i = 0; i < areas[a]->n_cases; i++) {
-        const conform_case *c = &areas[a]->cases[i];
-        if (o.filter && fnmatch(o.filter, c->name, 0) != 0)
-          continue;
-        printf("%-48s", c->name);
-        for (size_t k = 0; k < c->n_tests; k++)
-          printf("%s%s", k ? "," : " ", ctrt_op_info_get(c->tests[k])->name);
-        printf("\n    %s\n", c->doc);
+static void list_ops(const char *label, const ctrt_op *ops, size_t n) {
+  if (n == 0)
+    return;
+  printf("    %s", label);
+  for (size_t k = 0; k < n; k++)
+    printf("%s%s", k ? "," : " ", ctrt_op_info_get(ops[k])->name);
+  printf("\n");
+}
+
+static void list_cases(const char *filter) {
+  for (size_t a = 0; a < N_AREAS; a++)
+    for (size_t i = 0; i < areas[a]->n_cases; i++) {
+      const conform_case *c = &areas[a]->cases[i];
+      if (filter && fnmatch(filter, c->name, 0) != 0)
+        continue;
+      printf("%s%s\n    %s\n", c->name, c->flags & CONFORM_ALONE ? "  (alone)" : "", c->doc);
+      list_ops("tests:", c->tests, c->n_tests);
+      list_ops("uses: ", c->uses, c->n_uses);
+    }
+}
+
+static void print_result(const conform_result *r) {
+  printf("%-12s %-50s %6.2f s\n", conform_verdict_name(r->verdict), r->c->name, r->seconds);
+  if (r->detail && r->verdict != VERDICT_PASS) {
+    for (const char *line = r->detail, *end; line && *line; line = end ? end + 1 : NULL) {
+      end = strchr(line, '\n');
+      printf("             %.*s\n", end ? (int)(end - line) : (int)strlen(line), line);
+    }
+  }
+  fflush(stdout);
+}
+
+static void on_done(const conform_job *job) { print_result(job->result); }
+
+/* Before running a case: is everything it calls there? A tested method the
+ * backend lacks must say so (the probe); a used one it lacks, or a test
+ * image that could not be put in place, makes the case unsupported with
+ * the reason. Returns true when the verdict is already decided. */
+static bool precheck(const conform_case *c, const conform_run_info *run, const conform_env *env, conform_result *r) {
+  char text[2048] = "";
+  size_t at = 0;
+  bool decided = false, honest = true;
+  for (size_t i = 0; i < c->n_tests; i++) {
+    ctrt_op op = c->tests[i];
+    if (run->support[op] != SUPPORT_NONE)
+      continue;
+    decided = true;
+    honest = honest && run->probe[op] == VERDICT_UNSUPPORTED;
+    at += (size_t)snprintf(text + at, sizeof text - at, "%s%s", at ? "\n" : "", run->probe_detail[op]);
+  }
+  if (decided) {
+    r->verdict = honest ? VERDICT_UNSUPPORTED : VERDICT_FAIL;
+    r->counts = !honest;
+  }
+  for (size_t i = 0; !decided && i < c->n_uses; i++) {
+    ctrt_op op = c->uses[i];
+    if (run->support[op] != SUPPORT_NONE)
+      continue;
+    at += (size_t)snprintf(text + at, sizeof text - at, "%sneeds %s to set up, which the backend does not implement",
+                           at ? "\n" : "", ctrt_op_info_get(op)->name);
+  }
+  if (!decided && at) {
+    decided = true;
+    r->verdict = VERDICT_UNSUPPORTED;
+  }
+  if (!decided && env->image_problem) {
+    for (size_t i = 0; i < c->n_tests + c->n_uses; i++) {
+      ctrt_op op = i < c->n_tests ? c->tests[i] : c->uses[i - c->n_tests];
+      if (op == CTRT_OP_CREATE_CONTAINER || op == CTRT_OP_INSPECT_IMAGE_NATIVE || op == CTRT_OP_TAG_IMAGE ||
+          op == CTRT_OP_SAVE_IMAGES || op == CTRT_OP_IMAGE_HISTORY) {
+        decided = true;
+        r->verdict = VERDICT_UNSUPPORTED;
+        snprintf(text, sizeof text, "needs the test image: %s", env->image_problem);
+        break;
       }
+    }
+  }
+  if (decided && (r->detail = strdup(text)) == NULL)
+    abort();
+  return decided;
+}
+
+int main(int argc, char **argv) {
+  options o;
+  size_t total = 0;
+  if (parse_options(argc, argv, &o) < 0 || check_cases(&total) < 0)
+    return 2;
+  if (o.list) {
+    list_cases(o.filter);
     return 0;
   }
-
-  conform_divergence *divs = NULL;
-  size_t n_divs = 0;
-  if (conform_divergences_load(o.divergences, &divs, &n_divs) < 0) {
+  conform_expectations expectations;
+  if (conform_expectations_load(o.expectations, case_exists, &expectations) < 0) {
     fprintf(stderr, "ctrt-conform: %s\n", ctrt_error_last()->message);
     return 2;
   }
   ctrt_runtime *rt = NULL;
   if (open_runtime(&o, &rt) < 0) {
     fprintf(stderr, "ctrt-conform: cannot open the %s runtime: %s\n", o.backend, ctrt_error_last()->message);
-    conform_divergences_free(divs, n_divs);
+    conform_expectations_clear(&expectations);
     return 2;
   }
-  conform_current.rt = rt;
-  remove_leftovers(rt);
-  conform_fixtures *fixtures = NULL;
-  printf("ctrt-conform: backend %s: setting up fixtures...\n", o.backend);
+  conform_engine engine;
+  conform_support support[CTRT_OP_COUNT];
+  conform_verdict probe[CTRT_OP_COUNT];
+  char *probe_detail[CTRT_OP_COUNT] = {0};
+  if (conform_engine_get(rt, &engine) < 0) {
+    fprintf(stderr, "ctrt-conform: cannot tell which engine %s runs: %s\n", o.backend, ctrt_error_last()->message);
+    ctrt_close(rt);
+    conform_expectations_clear(&expectations);
+    return 2;
+  }
+  for (int op = 0; op < CTRT_OP_COUNT; op++) {
+    support[op] = conform_method_support(rt, (ctrt_op)op);
+    probe[op] = VERDICT_PASS;
+    if (support[op] != SUPPORT_NONE)
+      continue;
+    /* A method the backend lacks must answer CTRT_EUNSUPPORTED. */
+    const char *name = ctrt_op_info_get((ctrt_op)op)->name;
+    int rc = conform_probe(rt, (ctrt_op)op);
+    char line[2048];
+    probe[op] = rc == CTRT_EUNSUPPORTED ? VERDICT_UNSUPPORTED : VERDICT_FAIL;
+    if (rc == CTRT_EUNSUPPORTED)
+      snprintf(line, sizeof line, "%s: unsupported", name);
+    else
+      snprintf(line, sizeof line, "%s: reported unsupported, but calling it gave %s (%s)", name,
+               rc == 0 ? "success" : ctrt_error_kind_name(ctrt_error_last()->kind), ctrt_error_last()->message);
+    if ((probe_detail[op] = strdup(line)) == NULL)
+      abort();
+  }
+  conform_run_info run = {.backend = o.backend,
+                          .engine = &engine,
+                          .jobs = o.jobs,
+                          .support = support,
+                          .probe = probe,
+                          .probe_detail = probe_detail};
+
+  printf("ctrt-conform: backend %s, engine %s %s: setting up fixtures...\n", o.backend, engine.name,
+         engine.version ? engine.version : "");
   fflush(stdout);
+  conform_fixtures *fixtures = NULL;
+  int status = 0;
   if (conform_env_setup(rt, o.backend, &conform_current.env, &fixtures) < 0) {
     fprintf(stderr, "ctrt-conform: fixture set-up failed: %s\n", ctrt_error_last()->message);
-    conform_env_teardown(rt, fixtures);
-    ctrt_close(rt);
-    conform_divergences_free(divs, n_divs);
-    return 2;
+    status = 2;
   }
+  if (conform_current.env.image_problem)
+    printf("ctrt-conform: %s; cases that need it are unsupported\n", conform_current.env.image_problem);
 
-  if (CU_initialize_registry() != CUE_SUCCESS) {
-    fprintf(stderr, "ctrt-conform: CUnit initialisation failed\n");
-    return 2;
-  }
   conform_result *results = calloc(total ? total : 1, sizeof *results);
-  if (results == NULL)
+  conform_job *jobs = calloc(total ? total : 1, sizeof *jobs);
+  if (results == NULL || jobs == NULL)
     abort();
-  pthread_t watcher;
-  pthread_create(&watcher, NULL, watchdog, NULL);
-  size_t n_results = 0;
-  for (size_t a = 0; a < sizeof areas / sizeof areas[0]; a++) {
-    CU_pSuite suite = CU_add_suite(areas[a]->name, NULL, NULL);
-    for (size_t i = 0; i < areas[a]->n_cases; i++) {
-      const conform_case *c = &areas[a]->cases[i];
-      if (o.filter && fnmatch(o.filter, c->name, 0) != 0)
-        continue;
-      CU_pTest test = CU_add_test(suite, c->name, c->fn);
-      conform_result *r = &results[n_results++];
-      r->c = c;
-      r->area = areas[a]->name;
-      run_case(&o, suite, test, c, divs, n_divs, r);
-      printf("%-12s %-50s %6.2f s\n", conform_verdict_name(r->verdict), c->name, r->seconds);
-      if (r->detail && r->verdict != VERDICT_PASS) {
-        for (char *line = r->detail, *end; line && *line; line = end ? end + 1 : NULL) {
-          end = strchr(line, '\n');
-          printf("             %.*s\n", end ? (int)(end - line) : (int)strlen(line), line);
+  size_t n_results = 0, n_jobs = 0;
+  /* Cases that must run alone go last, so they hold nothing else up. */
+  for (int pass = 0; pass < 2 && status == 0; pass++)
+    for (size_t a = 0; a < N_AREAS; a++)
+      for (size_t i = 0; i < areas[a]->n_cases; i++) {
+        const conform_case *c = &areas[a]->cases[i];
+        if ((o.filter && fnmatch(o.filter, c->name, 0) != 0) || ((c->flags & CONFORM_ALONE) != 0) != (pass == 1))
+          continue;
+        conform_result *r = &results[n_results++];
+        r->c = c;
+        r->area = areas[a]->name;
+        if (precheck(c, &run, &conform_current.env, r)) {
+          print_result(r);
+          continue;
         }
+        conform_job *job = &jobs[n_jobs++];
+        job->c = c;
+        job->area = areas[a]->name;
+        job->index = (unsigned)(n_results - 1);
+        job->timeout_s = c->timeout_s ? c->timeout_s : o.timeout;
+        job->expectation = conform_expectation_find(&expectations, c->name, &engine);
+        job->result = r;
       }
-      fflush(stdout);
-    }
-  }
-  pthread_mutex_lock(&watch_lock);
-  watch_stop = true;
-  pthread_cond_signal(&watch_cond);
-  pthread_mutex_unlock(&watch_lock);
-  pthread_join(watcher, NULL);
 
-  conform_print_table(o.backend, results, n_results);
-  int status = 0;
-  for (size_t i = 0; i < n_results; i++)
-    if (results[i].verdict == VERDICT_FAIL)
+  char dir[] = "/tmp/ctrt-conform-XXXXXX";
+  uint64_t start = conform_now_ms();
+  if (status == 0 && mkdtemp(dir) == NULL) {
+    perror("ctrt-conform: mkdtemp");
+    status = 2;
+  }
+  if (status == 0) {
+    conform_schedule sched = {
+        .rt = rt, .env = &conform_current.env, .support = support, .jobs = o.jobs, .dir = dir, .on_done = on_done};
+    if (conform_schedule_run(&sched, jobs, n_jobs) < 0) {
+      fprintf(stderr, "ctrt-conform: %s\n", ctrt_error_last()->message);
+      status = 2;
+    }
+    rmdir(dir);
+  }
+  run.wall_seconds = (double)(conform_now_ms() - start) / 1000.0;
+
+  if (status == 0) {
+    conform_print_table(&run, results, n_results);
+    for (size_t i = 0; i < n_results; i++)
+      if (results[i].verdict == VERDICT_FAIL || results[i].verdict == VERDICT_ERROR)
+        status = 1;
+    for (int op = 0; op < CTRT_OP_COUNT; op++)
+      if (support[op] == SUPPORT_NONE && probe[op] == VERDICT_FAIL)
+        status = 1;
+    if (n_results == 0) {
+      fprintf(stderr, "ctrt-conform: no case matched\n");
       status = 1;
-  if (n_results == 0) {
-    fprintf(stderr, "ctrt-conform: no case matched\n");
-    status = 1;
-  }
-  if (o.matrix && conform_write_matrix(o.matrix, o.backend, results, n_results) < 0) {
-    fprintf(stderr, "ctrt-conform: cannot write %s\n", o.matrix);
-    status = 2;
-  }
-  if (o.junit && conform_write_junit(o.junit, o.backend, results, n_results) < 0) {
-    fprintf(stderr, "ctrt-conform: cannot write %s\n", o.junit);
-    status = 2;
+    }
+    if (o.matrix && conform_write_matrix(o.matrix, &run, results, n_results) < 0) {
+      fprintf(stderr, "ctrt-conform: cannot write %s\n", o.matrix);
+      status = 2;
+    }
+    if (o.junit && conform_write_junit(o.junit, &run, results, n_results) < 0) {
+      fprintf(stderr, "ctrt-conform: cannot write %s\n", o.junit);
+      status = 2;
+    }
+    if (o.tap && conform_write_tap(o.tap, &run, results, n_results) < 0) {
+      fprintf(stderr, "ctrt-conform: cannot write %s\n", o.tap);
+      status = 2;
+    }
   }
   for (size_t i = 0; i < n_results; i++)
     free(results[i].detail);
   free(results);
-  CU_cleanup_registry();
-  conform_run_deferred(&conform_current.messages);
-  remove_leftovers(rt);
+  free(jobs);
+  for (int op = 0; op < CTRT_OP_COUNT; op++)
+    free(probe_detail[op]);
+  if (conform_current.env.run_token) {
+    char *prefix = conform_case_prefix(&conform_current.env, 0);
+    prefix[strlen(prefix) - 2] = '\0'; /* "cfc-TOKEN-": everything of this run */
+    conform_remove_containers(rt, prefix, NULL);
+    free(prefix);
+  }
   conform_env_teardown(rt, fixtures);
   ctrt_close(rt);
-  conform_divergences_free(divs, n_divs);
+  conform_engine_clear(&engine);
+  conform_expectations_clear(&expectations);
   return status;
 }

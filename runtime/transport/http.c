@@ -4,7 +4,11 @@
  * Every transfer runs on a (multi, easy) pair taken from the client's pool
  * and driven by our own loop (curl_multi_perform + curl_multi_poll), so the
  * same code gives timeouts we control, cancellation (curl_multi_wakeup) and
- * pausing a stream while its reader does not read. */
+ * pausing a stream while its reader does not read.
+ *
+ * Pooled connections remember the process that opened them: after fork()
+ * a child never reuses (and so never interleaves requests on) a connection
+ * its parent may still be using; it opens its own. */
 #include "transport/transport_private.h"
 
 #include <errno.h>
@@ -16,6 +20,7 @@
 struct ctrt__pooled {
   CURLM *multi;
   CURL *easy;
+  pid_t owner; /* getpid() of the process that opened its connection */
   struct ctrt__pooled *next;
 };
 
@@ -438,10 +443,14 @@ typedef struct xfer {
 } xfer;
 
 static ctrt__pooled *pool_get(ctrt__http_client *c) {
+  pid_t self = getpid();
   pthread_mutex_lock(&c->pool_lock);
-  ctrt__pooled *p = c->idle;
+  ctrt__pooled **at = &c->idle;
+  while (*at && (*at)->owner != self)
+    at = &(*at)->next; /* inherited across fork(): the parent's, left alone */
+  ctrt__pooled *p = *at;
   if (p) {
-    c->idle = p->next;
+    *at = p->next;
     c->n_idle--;
   }
   pthread_mutex_unlock(&c->pool_lock);
@@ -449,6 +458,7 @@ static ctrt__pooled *pool_get(ctrt__http_client *c) {
     p = ctrt__calloc(1, sizeof *p);
     if (p == NULL)
       return NULL;
+    p->owner = self;
     p->multi = curl_multi_init();
     p->easy = curl_easy_init();
     if (p->multi == NULL || p->easy == NULL) {
