@@ -38,7 +38,7 @@ cmake --build "$build_dir" -j "$jobs"
 case "$job" in
 main)
   echo "== main job: the conformance suite on the embedded mock"
-  "$build_dir/conformance/ctrt-conform" --backend mock --matrix "$build_dir/conform-mock.json"
+  "$build_dir/conformance/ctrt-conform" --backend mock -j "$jobs" --matrix "$build_dir/conform-mock.json"
   ;;
 test)
   # A private dockerd for the Docker conformance run, stopped however we exit.

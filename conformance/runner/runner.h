@@ -95,6 +95,8 @@ typedef struct conform_result {
   char *detail; /* why, for every verdict but pass */
   /* methods this case's verdict counts for (tested and not unsupported) */
   bool counts;
+  /* the expectation it diverged by */
+  const struct conform_expectation *expectation;
 } conform_result;
 
 const char *conform_verdict_name(conform_verdict v);

@@ -60,7 +60,13 @@ static void judge_expectation(const conform_outcome *o, const conform_expectatio
   }
   if (mismatch == NULL) {
     r->verdict = VERDICT_DIVERGES;
-    add(&r->detail, "expected on %s: %s", x->engine, x->reason);
+    r->expectation = x;
+    if (strcmp(x->nature, "ctrt") == 0)
+      add(&r->detail, "expected on %s, a ctrt limitation (%s): %s", x->engine, x->issue);
+    else
+      add(&r->detail, "expected on %s, a property of the engine: %s", x->engine, x->reason);
+    if (strcmp(x->nature, "ctrt") == 0)
+      add(&r->detail, "%s", x->reason, NULL);
     for (const conform_failure *f = o->failures; f; f = f->next)
       add(&r->detail, "%s", f->message, NULL);
     return;
