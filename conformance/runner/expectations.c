@@ -244,7 +244,7 @@ void conform_expectations_clear(conform_expectations *e) {
 }
 
 const conform_expectation *conform_expectation_find(const conform_expectations *e, const char *case_name,
-                                                    const conform_engine *engine) {
+                                                    const ctrt_engine_info *engine) {
   for (size_t i = 0; i < e->n; i++) {
     const conform_expectation *x = &e->items[i];
     if (strcmp(x->case_name, case_name) != 0 || engine->name == NULL || strcmp(x->engine, engine->name) != 0)
@@ -256,7 +256,7 @@ const conform_expectation *conform_expectation_find(const conform_expectations *
       const char *eq = strchr(x->when[k], '=');
       char key[128];
       snprintf(key, sizeof key, "%.*s", (int)(eq - x->when[k]), x->when[k]);
-      const char *value = conform_engine_fact(engine, key);
+      const char *value = ctrt_engine_info_fact(engine, key);
       match = value && strcmp(value, eq + 1) == 0;
     }
     if (match)

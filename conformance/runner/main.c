@@ -305,11 +305,11 @@ int main(int argc, char **argv) {
     conform_expectations_clear(&expectations);
     return 2;
   }
-  conform_engine engine;
+  ctrt_engine_info *engine = NULL;
   conform_support support[CTRT_OP_COUNT];
   conform_verdict probe[CTRT_OP_COUNT];
   char *probe_detail[CTRT_OP_COUNT] = {0};
-  if (conform_engine_get(rt, &engine) < 0) {
+  if (ctrt_runtime_engine(rt, &engine) < 0) {
     fprintf(stderr, "ctrt-conform: cannot tell which engine %s runs: %s\n", o.backend, ctrt_error_last()->message);
     ctrt_close(rt);
     conform_expectations_clear(&expectations);
@@ -334,14 +334,14 @@ int main(int argc, char **argv) {
       abort();
   }
   conform_run_info run = {.backend = o.backend,
-                          .engine = &engine,
+                          .engine = engine,
                           .jobs = o.jobs,
                           .support = support,
                           .probe = probe,
                           .probe_detail = probe_detail};
 
-  printf("ctrt-conform: backend %s, engine %s %s: setting up fixtures...\n", o.backend, engine.name,
-         engine.version ? engine.version : "");
+  printf("ctrt-conform: backend %s, engine %s %s: setting up fixtures...\n", o.backend, engine->name,
+         engine->version ? engine->version : "");
   fflush(stdout);
   conform_fixtures *fixtures = NULL;
   int status = 0;
@@ -376,7 +376,7 @@ int main(int argc, char **argv) {
         job->area = areas[a]->name;
         job->index = (unsigned)(n_results - 1);
         job->timeout_s = c->timeout_s ? c->timeout_s : o.timeout;
-        job->expectation = conform_expectation_find(&expectations, c->name, &engine);
+        job->expectation = conform_expectation_find(&expectations, c->name, engine);
         job->result = r;
       }
 
@@ -436,7 +436,7 @@ int main(int argc, char **argv) {
   }
   conform_env_teardown(rt, fixtures);
   ctrt_close(rt);
-  conform_engine_clear(&engine);
+  ctrt_engine_info_free(engine);
   conform_expectations_clear(&expectations);
   return status;
 }

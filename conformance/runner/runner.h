@@ -61,16 +61,6 @@ void conform_failures_free(conform_failure *list);
 /* The prefix of the managed ids of the containers case index i creates. */
 char *conform_case_prefix(const conform_env *env, unsigned case_index);
 
-/* ---- engine identity ---- */
-typedef struct conform_engine {
-  char *name, *version;
-  char **facts; /* "key=value" */
-  size_t n_facts;
-} conform_engine;
-int conform_engine_get(ctrt_runtime *rt, conform_engine *out);
-void conform_engine_clear(conform_engine *e);
-const char *conform_engine_fact(const conform_engine *e, const char *key);
-
 /* ---- how a method is served ---- */
 typedef enum conform_support { SUPPORT_NONE, SUPPORT_DEFAULT, SUPPORT_NATIVE } conform_support;
 conform_support conform_method_support(ctrt_runtime *rt, ctrt_op op);
@@ -139,7 +129,7 @@ int conform_expectations_load(const char *path, bool (*case_exists)(const char *
 void conform_expectations_clear(conform_expectations *e);
 /* The entry for this case on this engine, or NULL. */
 const conform_expectation *conform_expectation_find(const conform_expectations *e, const char *case_name,
-                                                    const conform_engine *engine);
+                                                    const ctrt_engine_info *engine);
 /* Whether a version satisfies a range like ">=20.10 <25" (space = and). */
 int conform_version_matches(const char *range, const char *version, bool *match);
 
@@ -150,7 +140,7 @@ void conform_judge(const conform_case *c, const conform_outcome *o, const confor
 /* ---- reports (report.c) ---- */
 typedef struct conform_run_info {
   const char *backend;
-  const conform_engine *engine;
+  const ctrt_engine_info *engine;
   unsigned jobs;
   const conform_support *support; /* per method */
   const conform_verdict *probe;   /* per method lacking support: unsupported or fail */

@@ -139,19 +139,19 @@ static void test_scope(void) {
                                   &e),
                         0);
   char *facts[] = {"log_driver=json-file", "os=linux"};
-  conform_engine docker = {.name = "docker", .version = "20.10.24", .facts = facts, .n_facts = 2};
+  ctrt_engine_info docker = {.name = "docker", .version = "20.10.24", .facts = facts, .n_facts = 2};
   CU_ASSERT_PTR_NOT_NULL(conform_expectation_find(&e, "archive.put_rejects_dotdot", &docker));
   CU_ASSERT_PTR_NULL(conform_expectation_find(&e, "logs.stream_binary_bytes", &docker));
-  conform_engine podman = docker;
+  ctrt_engine_info podman = docker;
   podman.name = "podman";
   CU_ASSERT_PTR_NULL(conform_expectation_find(&e, "archive.put_rejects_dotdot", &podman));
-  conform_engine newer = docker;
+  ctrt_engine_info newer = docker;
   newer.version = "28.2.2";
   CU_ASSERT_PTR_NULL(conform_expectation_find(&e, "archive.put_rejects_dotdot", &newer));
   char *local[] = {"log_driver=local"};
-  conform_engine other_driver = {.name = "docker", .version = "20.10.24", .facts = local, .n_facts = 1};
+  ctrt_engine_info other_driver = {.name = "docker", .version = "20.10.24", .facts = local, .n_facts = 1};
   CU_ASSERT_PTR_NULL(conform_expectation_find(&e, "archive.put_rejects_dotdot", &other_driver));
-  conform_engine no_facts = {.name = "docker", .version = "20.10.24"};
+  ctrt_engine_info no_facts = {.name = "docker", .version = "20.10.24"};
   CU_ASSERT_PTR_NULL(conform_expectation_find(&e, "archive.put_rejects_dotdot", &no_facts));
   conform_expectations_clear(&e);
 }
