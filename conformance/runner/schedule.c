@@ -141,18 +141,19 @@ int conform_schedule_run(const conform_schedule *s, conform_job *jobs, size_t n)
       active++;
       alone_running = alone;
     }
+    /* Reap only our cases: the fixtures (a registry) are children too. */
     int wstatus;
-    pid_t pid = waitpid(-1, &wstatus, WNOHANG);
-    if (pid > 0) {
-      for (unsigned k = 0; k < width; k++)
-        if (slots[k].pid == pid) {
-          finish(s, &slots[k], wstatus, false);
-          memset(&slots[k], 0, sizeof slots[k]);
-          active--;
-          alone_running = false;
-        }
+    bool reaped = false;
+    for (unsigned k = 0; k < width; k++)
+      if (slots[k].pid && waitpid(slots[k].pid, &wstatus, WNOHANG) == slots[k].pid) {
+        finish(s, &slots[k], wstatus, false);
+        memset(&slots[k], 0, sizeof slots[k]);
+        active--;
+        alone_running = false;
+        reaped = true;
+      }
+    if (reaped)
       continue;
-    }
     uint64_t now = conform_now_ms();
     for (unsigned k = 0; k < width; k++)
       if (slots[k].pid && now > slots[k].deadline_ms) {
