@@ -4,8 +4,17 @@
 #include <string.h>
 
 /*
- * The public dispatchers: reset the error, check the arguments, then call
- * the backend or apply the method's declared default.
+ * The public dispatchers, each in the same order:
+ *   1. reset the error; check the arguments (NULL pointers, ids, names,
+ *      paths, signals): invalid_argument / invalid_spec come first;
+ *   2. a backend that lacks the method gets the method's declared default
+ *      (unsupported, empty, noop, value or delegation), whatever the
+ *      inputs: a method without a default fails with CTRT_EUNSUPPORTED on
+ *      every call with valid arguments;
+ *   3. only then the short-circuits of a backend that has the method
+ *      (empty_is_noop: nothing to change succeeds without calling it) and
+ *      the prepare hook;
+ *   4. the backend's call.
  */
 
 int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id *id) {
@@ -19,11 +28,12 @@ int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id *id) {
   }
   if ((rc = ctrt__check_container_id("touch_widget", id)) < 0)
     goto done;
-  if (rt->ops->touch_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->touch_widget(rt->self, id), "touch_widget");
-  } else {
+  if (rt->ops->touch_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = 0;
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->touch_widget(rt->self, id), "touch_widget");
   goto done;
 done:
   return rc;
@@ -43,11 +53,12 @@ int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_containe
   }
   if ((rc = ctrt__check_container_id("wait_widget", id)) < 0)
     goto done;
-  if (rt->ops->wait_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->wait_widget(rt->self, out, id, condition, timeout), "wait_widget");
-  } else {
+  if (rt->ops->wait_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("wait_widget");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->wait_widget(rt->self, out, id, condition, timeout), "wait_widget");
   goto done;
 done:
   return rc;
@@ -69,13 +80,14 @@ int ctrt_runtime_create_widget(ctrt_runtime *rt, const ctrt_container_id *id, co
     rc = ctrt__error_invalid_argument("create_widget: widget must not be NULL");
     goto done;
   }
+  if (rt->ops->create_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
+    rc = ctrt__error_unsupported("create_widget");
+    goto done;
+  }
   if ((rc = ctrt__fixture_prepare_widget(rt, &widget_prepared, id, widget)) < 0)
     goto done;
-  if (rt->ops->create_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->create_widget(rt->self, id, widget_prepared ? widget_prepared : widget), "create_widget");
-  } else {
-    rc = ctrt__error_unsupported("create_widget");
-  }
+  rc = ctrt__backend_result(rt->ops->create_widget(rt->self, id, widget_prepared ? widget_prepared : widget), "create_widget");
   goto done;
 done:
   ctrt_widget_free(widget_prepared);
@@ -102,13 +114,14 @@ int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_cont
   }
   if ((rc = ctrt__check_container_name("get_widget", name)) < 0)
     goto done;
-  if (rt->ops->get_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->get_widget(rt->self, out, id, name), "get_widget");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("get_widget: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->get_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("get_widget");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->get_widget(rt->self, out, id, name), "get_widget");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("get_widget: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_widget_free(*out);
     *out = NULL;
@@ -141,13 +154,15 @@ int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt
     goto done;
   if ((rc = ctrt__canonical_signal(&signal_canonical, signal)) < 0)
     goto done;
-  if (rt->ops->describe_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->describe_widget(rt->self, out, id, name, signal_canonical), "describe_widget");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("describe_widget: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->describe_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__default_describe_widget(rt, out, id, name, signal_canonical);
+    goto release;
   }
+  rc = ctrt__backend_result(rt->ops->describe_widget(rt->self, out, id, name, signal_canonical), "describe_widget");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("describe_widget: the backend reported success but returned no result");
+release:
   if (rc < 0 && *out != NULL) {
     ctrt_widget_free(*out);
     *out = NULL;
@@ -178,11 +193,13 @@ int ctrt_runtime_summarize_widget(ctrt_runtime *rt, char **out, const ctrt_conta
   }
   if ((rc = ctrt__check_container_name("summarize_widget", name)) < 0)
     goto done;
-  if (rt->ops->summarize_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->summarize_widget(rt->self, out, id, name), "summarize_widget");
-  } else {
+  if (rt->ops->summarize_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__default_summarize_widget(rt, out, id, name);
+    goto release;
   }
+  rc = ctrt__backend_result(rt->ops->summarize_widget(rt->self, out, id, name), "summarize_widget");
+release:
   if (rc < 0 && *out != NULL) {
     ctrt__free(*out);
     *out = NULL;
@@ -200,18 +217,19 @@ int ctrt_runtime_list_widgets(ctrt_runtime *rt, ctrt_widget_list **out) {
   if (out == NULL)
     return ctrt__error_invalid_argument("list_widgets: out must not be NULL");
   *out = NULL;
-  if (rt->ops->list_widgets != NULL) {
-    rc = ctrt__backend_result(rt->ops->list_widgets(rt->self, out), "list_widgets");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("list_widgets: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->list_widgets == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     *out = ctrt__malloc(sizeof **out);
     if (*out == NULL) {
       rc = ctrt__error_no_memory();
       goto done;
     }
     **out = (ctrt_widget_list)CTRT_WIDGET_LIST_INIT;
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->list_widgets(rt->self, out), "list_widgets");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("list_widgets: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_widget_list_free(*out);
     *out = NULL;
@@ -229,18 +247,19 @@ int ctrt_runtime_widget_names(ctrt_runtime *rt, ctrt_string_list **out) {
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_names: out must not be NULL");
   *out = NULL;
-  if (rt->ops->widget_names != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_names(rt->self, out), "widget_names");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("widget_names: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->widget_names == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     *out = ctrt__malloc(sizeof **out);
     if (*out == NULL) {
       rc = ctrt__error_no_memory();
       goto done;
     }
     **out = (ctrt_string_list)CTRT_STRING_LIST_INIT;
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_names(rt->self, out), "widget_names");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("widget_names: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_string_list_free(*out);
     *out = NULL;
@@ -264,11 +283,12 @@ int ctrt_runtime_widget_color(ctrt_runtime *rt, ctrt_color *out, const ctrt_cont
   }
   if ((rc = ctrt__check_container_id("widget_color", id)) < 0)
     goto done;
-  if (rt->ops->widget_color != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_color(rt->self, out, id), "widget_color");
-  } else {
+  if (rt->ops->widget_color == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     *out = CTRT_COLOR_GREEN;
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_color(rt->self, out, id), "widget_color");
   goto done;
 done:
   return rc;
@@ -291,10 +311,11 @@ int ctrt_runtime_widget_shade(ctrt_runtime *rt, bool *has_out, ctrt_color *out, 
   }
   if ((rc = ctrt__check_container_id("widget_shade", id)) < 0)
     goto done;
-  if (rt->ops->widget_shade != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_shade(rt->self, has_out, out, id), "widget_shade");
-  } else {
+  if (rt->ops->widget_shade == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_shade(rt->self, has_out, out, id), "widget_shade");
   goto done;
 done:
   return rc;
@@ -317,10 +338,11 @@ int ctrt_runtime_widget_pid(ctrt_runtime *rt, bool *has_out, uint32_t *out, cons
   }
   if ((rc = ctrt__check_container_id("widget_pid", id)) < 0)
     goto done;
-  if (rt->ops->widget_pid != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_pid(rt->self, has_out, out, id), "widget_pid");
-  } else {
+  if (rt->ops->widget_pid == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_pid(rt->self, has_out, out, id), "widget_pid");
   goto done;
 done:
   return rc;
@@ -340,10 +362,11 @@ int ctrt_runtime_widget_note(ctrt_runtime *rt, char **out, const ctrt_container_
   }
   if ((rc = ctrt__check_container_id("widget_note", id)) < 0)
     goto done;
-  if (rt->ops->widget_note != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_note(rt->self, out, id), "widget_note");
-  } else {
+  if (rt->ops->widget_note == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_note(rt->self, out, id), "widget_note");
   if (rc < 0 && *out != NULL) {
     ctrt__free(*out);
     *out = NULL;
@@ -367,11 +390,12 @@ int ctrt_runtime_widget_address(ctrt_runtime *rt, char **out, const ctrt_contain
   }
   if ((rc = ctrt__check_container_id("widget_address", id)) < 0)
     goto done;
-  if (rt->ops->widget_address != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_address(rt->self, out, id), "widget_address");
-  } else {
+  if (rt->ops->widget_address == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("widget_address");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_address(rt->self, out, id), "widget_address");
   if (rc < 0 && *out != NULL) {
     ctrt__free(*out);
     *out = NULL;
@@ -395,11 +419,12 @@ int ctrt_runtime_widget_created(ctrt_runtime *rt, ctrt_timestamp *out, const ctr
   }
   if ((rc = ctrt__check_container_id("widget_created", id)) < 0)
     goto done;
-  if (rt->ops->widget_created != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_created(rt->self, out, id), "widget_created");
-  } else {
+  if (rt->ops->widget_created == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("widget_created");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_created(rt->self, out, id), "widget_created");
   goto done;
 done:
   return rc;
@@ -419,18 +444,19 @@ int ctrt_runtime_widget_filter_empty(ctrt_runtime *rt, ctrt_widget_filter **out,
   }
   if ((rc = ctrt__check_container_id("widget_filter_empty", id)) < 0)
     goto done;
-  if (rt->ops->widget_filter_empty != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_filter_empty(rt->self, out, id), "widget_filter_empty");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("widget_filter_empty: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->widget_filter_empty == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     *out = ctrt__malloc(sizeof **out);
     if (*out == NULL) {
       rc = ctrt__error_no_memory();
       goto done;
     }
     **out = (ctrt_widget_filter)CTRT_WIDGET_FILTER_INIT;
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_filter_empty(rt->self, out, id), "widget_filter_empty");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("widget_filter_empty: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_widget_filter_free(*out);
     *out = NULL;
@@ -452,6 +478,11 @@ int ctrt_runtime_filter_widgets(ctrt_runtime *rt, ctrt_widget_list **out, const 
     rc = ctrt__error_invalid_argument("filter_widgets: filter must not be NULL");
     goto done;
   }
+  if (rt->ops->filter_widgets == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
+    rc = ctrt__error_unsupported("filter_widgets");
+    goto done;
+  }
   if (ctrt_widget_filter_is_empty(filter)) {
     /* Nothing to change: succeed without bothering the backend. */
     *out = ctrt__malloc(sizeof **out);
@@ -462,13 +493,9 @@ int ctrt_runtime_filter_widgets(ctrt_runtime *rt, ctrt_widget_list **out, const 
     **out = (ctrt_widget_list)CTRT_WIDGET_LIST_INIT;
     goto done;
   }
-  if (rt->ops->filter_widgets != NULL) {
-    rc = ctrt__backend_result(rt->ops->filter_widgets(rt->self, out, filter), "filter_widgets");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("filter_widgets: the backend reported success but returned no result");
-  } else {
-    rc = ctrt__error_unsupported("filter_widgets");
-  }
+  rc = ctrt__backend_result(rt->ops->filter_widgets(rt->self, out, filter), "filter_widgets");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("filter_widgets: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_widget_list_free(*out);
     *out = NULL;
@@ -492,13 +519,14 @@ int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const
   }
   if ((rc = ctrt__check_container_id("widget_stream", id)) < 0)
     goto done;
-  if (rt->ops->widget_stream != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_stream(rt->self, out, id), "widget_stream");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("widget_stream: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->widget_stream == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("widget_stream");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->widget_stream(rt->self, out, id), "widget_stream");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("widget_stream: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_widget_stream_close(*out);
     *out = NULL;
@@ -522,13 +550,15 @@ int ctrt_runtime_widget_events(ctrt_runtime *rt, ctrt_event_stream **out, const 
   }
   if ((rc = ctrt__check_container_id("widget_events", id)) < 0)
     goto done;
-  if (rt->ops->widget_events != NULL) {
-    rc = ctrt__backend_result(rt->ops->widget_events(rt->self, out, id), "widget_events");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("widget_events: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->widget_events == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__default_widget_events(rt, out, id);
+    goto release;
   }
+  rc = ctrt__backend_result(rt->ops->widget_events(rt->self, out, id), "widget_events");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("widget_events: the backend reported success but returned no result");
+release:
   if (rc < 0 && *out != NULL) {
     ctrt_event_stream_close(*out);
     *out = NULL;
@@ -552,13 +582,14 @@ int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctr
   }
   if ((rc = ctrt__check_container_id("open_widget", id)) < 0)
     goto done;
-  if (rt->ops->open_widget != NULL) {
-    rc = ctrt__backend_result(rt->ops->open_widget(rt->self, out, id), "open_widget");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("open_widget: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->open_widget == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("open_widget");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->open_widget(rt->self, out, id), "open_widget");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("open_widget: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_exec_handle_free(*out);
     *out = NULL;
@@ -619,11 +650,12 @@ int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, cons
     rc = ctrt__error_invalid_spec("upload_blob: stamps must not be empty");
     goto done;
   }
-  if (rt->ops->upload_blob != NULL) {
-    rc = ctrt__backend_result(rt->ops->upload_blob(rt->self, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes, args, n_args, stamps, n_stamps, since, note, part, ratio, force), "upload_blob");
-  } else {
+  if (rt->ops->upload_blob == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("upload_blob");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->upload_blob(rt->self, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes, args, n_args, stamps, n_stamps, since, note, part, ratio, force), "upload_blob");
   goto done;
 done:
   return rc;
@@ -643,13 +675,14 @@ int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_
   }
   if ((rc = ctrt__check_container_id("read_blob", id)) < 0)
     goto done;
-  if (rt->ops->read_blob != NULL) {
-    rc = ctrt__backend_result(rt->ops->read_blob(rt->self, out, id), "read_blob");
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_internal("read_blob: the backend reported success but returned no result");
-  } else {
+  if (rt->ops->read_blob == NULL) {
+    /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("read_blob");
+    goto done;
   }
+  rc = ctrt__backend_result(rt->ops->read_blob(rt->self, out, id), "read_blob");
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_internal("read_blob: the backend reported success but returned no result");
   if (rc < 0 && *out != NULL) {
     ctrt_blob_stream_close(*out);
     *out = NULL;
