@@ -264,6 +264,11 @@ class MethodC:
             args.append("signal_canonical" if i is self.signal_input else ", ".join(i.args))
         return ", ".join(args)
 
+    def forward_args(self):
+        """The backend entry's parameters passed on as they came (a
+        forwarding backend calling the public dispatcher)."""
+        return ", ".join(list(self.result.args) + [a for i in self.inputs for a in i.args])
+
     def backend_args(self):
         """Arguments the dispatcher passes on, after checks and prepare."""
         args = list(self.result.args)
