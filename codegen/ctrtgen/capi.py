@@ -250,6 +250,25 @@ class MethodC:
         """Parameters of a hand-written default (delegation) implementation."""
         return self.public_params
 
+    @property
+    def default_needs_release(self):
+        """Whether the default of a backend lacking the method may leave a
+        result behind on failure (a hand-written delegation)."""
+        return self.m.default_kind == "delegate" and self.result.release() is not None
+
+    def default_args(self):
+        """Arguments a delegation default gets: the checked inputs (the
+        canonical signal), not prepared ones (prepare is for the backend)."""
+        args = list(self.result.args)
+        for i in self.inputs:
+            args.append("signal_canonical" if i is self.signal_input else ", ".join(i.args))
+        return ", ".join(args)
+
+    def forward_args(self):
+        """The backend entry's parameters passed on as they came (a
+        forwarding backend calling the public dispatcher)."""
+        return ", ".join(list(self.result.args) + [a for i in self.inputs for a in i.args])
+
     def backend_args(self):
         """Arguments the dispatcher passes on, after checks and prepare."""
         args = list(self.result.args)

@@ -415,3 +415,42 @@ def check(spec):
 
     for method in spec.methods:
         follow(method, [method.name])
+
+    _check_abi(spec)
+
+
+def _check_abi(spec):
+    """The ABI record must name exactly the methods declared `default:
+    required`: adding one breaks every backend built before (the library
+    refuses to open a backend that lacks a required method), so the record
+    and the version that goes with it change together."""
+    required = sorted(m.name for m in spec.methods if m.default_kind == "required")
+    listing = "[%s]" % ", ".join(required)
+    if len(spec.abi_records) > 1:
+        raise SpecError(spec.abi_records[1].loc, "a second abi record; the first is at %s" % spec.abi_records[0].loc)
+    abi = spec.abi
+    if abi is None:
+        if spec.methods:
+            raise SpecError(spec.methods[0].loc, "the spec declares methods but no abi record; add spec/abi.yaml with "
+                                                 "abi: {version: 1, required: %s}" % listing)
+        return
+    if abi.version < 1:
+        raise SpecError(abi.version_loc, "abi version must be 1 or more, not %d" % abi.version)
+    recorded = abi.required
+    duplicates = sorted({name for name in recorded if recorded.count(name) > 1})
+    if duplicates:
+        raise SpecError(abi.required_loc, "abi required lists %s twice" % ", ".join(duplicates))
+    if set(recorded) != set(required):
+        added = [name for name in required if name not in recorded]
+        dropped = [name for name in sorted(recorded) if name not in required]
+        what = []
+        if added:
+            what.append("now required: %s" % ", ".join(added))
+        if dropped:
+            what.append("no longer required: %s" % ", ".join(
+                name if name in {m.name for m in spec.methods} else name + " (not a method)" for name in dropped))
+        raise SpecError(abi.version_loc, "the required methods changed since backend ABI version %d (%s); backends "
+                                         "built for version %d break, so bump version to %d and set required to %s" % (
+                                             abi.version, "; ".join(what), abi.version, abi.version + 1, listing))
+    if recorded != required:
+        raise SpecError(abi.required_loc, "abi required must be sorted: %s" % listing)

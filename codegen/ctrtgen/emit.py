@@ -34,6 +34,9 @@ OUTPUTS = [
     ("docker_gen.h.j2", "src/docker_gen.h"),
     ("docker_stubs.c.j2", "src/docker_stubs.c"),
     ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
+    ("forward_backend.h.j2", "tests/forward_backend.h"),
+    ("forward_backend.c.j2", "tests/forward_backend.c"),
+    ("drop_ops_test.c.j2", "tests/drop_ops_test.c"),
 ]
 
 

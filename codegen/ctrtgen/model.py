@@ -339,6 +339,18 @@ class Method(Decl):
         return self.result is not None and self.result.is_named("stream")
 
 
+class Abi:
+    """The backend ABI record: its version and the methods every backend of
+    that version implements (those declared `default: required`)."""
+
+    def __init__(self, doc, loc):
+        self.loc = loc
+        self.version = doc["version"]
+        self.version_loc = doc.loc_of("version")
+        self.required = list(doc["required"])
+        self.required_loc = doc.loc_of("required")
+
+
 class Spec:
     """Everything declared under one spec directory."""
 
@@ -352,6 +364,8 @@ class Spec:
         self.functions = []
         self.methods = []
         self.files = []
+        self.abi = None
+        self.abi_records = []  # every `abi:` seen (more than one is an error)
 
     def add_document(self, doc):
         builders = {
@@ -364,6 +378,9 @@ class Spec:
             "functions": (Function, self.functions),
             "methods": (Method, self.methods),
         }
+        if "abi" in doc:
+            self.abi_records.append(Abi(doc["abi"], doc.loc_of("abi")))
+            self.abi = self.abi_records[0]
         for key, (cls, target) in builders.items():
             items = doc.get(key) or []
             for index, item in enumerate(items):

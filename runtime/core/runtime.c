@@ -136,27 +136,34 @@ void ctrt_close(ctrt_runtime *rt) {
   ctrt__free(rt);
 }
 
-static bool supports_op(const ctrt_runtime *rt, ctrt_op op, int depth) {
+/* NATIVE from the table; DEFAULT when the declared default serves the call
+ * (a delegation only when every delegate is served); else NONE. Delegation
+ * chains are acyclic (the generator checks), depth only guards the walk. */
+static ctrt_support support_of(const ctrt_runtime *rt, ctrt_op op, int depth) {
   const ctrt_op_info *info = ctrt_op_info_get(op);
   if (info == NULL || depth > CTRT_OP_COUNT)
-    return false;
+    return CTRT_SUPPORT_NONE;
   if (ctrt__backend_ops_has(rt->ops, op))
-    return true;
+    return CTRT_SUPPORT_NATIVE;
   switch (info->default_kind) {
   case CTRT_OP_DEFAULT_EMPTY:
   case CTRT_OP_DEFAULT_NOOP:
   case CTRT_OP_DEFAULT_VALUE:
-    return true;
+    return CTRT_SUPPORT_DEFAULT;
   case CTRT_OP_DEFAULT_DELEGATE:
     for (size_t i = 0; i < info->n_delegates; i++)
-      if (!supports_op(rt, info->delegates[i], depth + 1))
-        return false;
-    return true;
+      if (support_of(rt, info->delegates[i], depth + 1) == CTRT_SUPPORT_NONE)
+        return CTRT_SUPPORT_NONE;
+    return CTRT_SUPPORT_DEFAULT;
   default:
-    return false;
+    return CTRT_SUPPORT_NONE;
   }
 }
 
-bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op) { return rt != NULL && supports_op(rt, op, 0); }
+ctrt_support ctrt_runtime_support(const ctrt_runtime *rt, ctrt_op op) {
+  return rt != NULL ? support_of(rt, op, 0) : CTRT_SUPPORT_NONE;
+}
+
+bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op) { return ctrt_runtime_support(rt, op) != CTRT_SUPPORT_NONE; }
 
 const char *ctrt_runtime_backend_name(const ctrt_runtime *rt) { return rt && rt->backend ? rt->backend->name : NULL; }

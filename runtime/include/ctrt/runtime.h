@@ -58,8 +58,25 @@ CTRT_API int ctrt_open_from_env(ctrt_runtime **out);
 /* Close a runtime (NULL-safe). Streams and sessions must be closed first. */
 CTRT_API void ctrt_close(ctrt_runtime *rt);
 
+/* How a runtime serves a method (see ctrt_runtime_support()). */
+typedef enum ctrt_support {
+  CTRT_SUPPORT_NONE,    /* every call with valid arguments fails with CTRT_EUNSUPPORTED */
+  CTRT_SUPPORT_DEFAULT, /* the backend lacks it; the dispatcher serves it from the
+                         * method's declared default (empty, noop, value, or a
+                         * delegation whose delegates are all served) */
+  CTRT_SUPPORT_NATIVE   /* the backend implements it */
+} ctrt_support;
+
+/* How op is served on this runtime, from the backend's table and the
+ * spec's defaults alone (no call is made). CTRT_SUPPORT_NONE when rt is
+ * NULL or op is out of range. The dispatchers check arguments first, then
+ * apply the default of a method the backend lacks whatever the inputs, so
+ * NONE means CTRT_EUNSUPPORTED for every call with valid arguments. */
+CTRT_API ctrt_support ctrt_runtime_support(const ctrt_runtime *rt, ctrt_op op);
+
 /* Whether calling op can succeed on this runtime: the backend implements it,
- * or its default does not fail with CTRT_EUNSUPPORTED. */
+ * or its default does not fail with CTRT_EUNSUPPORTED
+ * (ctrt_runtime_support() != CTRT_SUPPORT_NONE). */
 CTRT_API bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op);
 
 /* Name of the runtime's backend ("mock", "docker", or the plugin's name). */
