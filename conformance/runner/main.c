@@ -247,7 +247,7 @@ static bool precheck(const conform_case *c, const conform_run_info *run, const c
   bool decided = false, honest = true;
   for (size_t i = 0; i < c->n_tests; i++) {
     ctrt_op op = c->tests[i];
-    if (run->support[op] != SUPPORT_NONE)
+    if (run->support[op] != CTRT_SUPPORT_NONE)
       continue;
     decided = true;
     honest = honest && run->probe[op] == VERDICT_UNSUPPORTED;
@@ -259,7 +259,7 @@ static bool precheck(const conform_case *c, const conform_run_info *run, const c
   }
   for (size_t i = 0; !decided && i < c->n_uses; i++) {
     ctrt_op op = c->uses[i];
-    if (run->support[op] != SUPPORT_NONE)
+    if (run->support[op] != CTRT_SUPPORT_NONE)
       continue;
     at += (size_t)snprintf(text + at, sizeof text - at, "%sneeds %s to set up, which the backend does not implement",
                            at ? "\n" : "", ctrt_op_info_get(op)->name);
@@ -306,7 +306,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   ctrt_engine_info *engine = NULL;
-  conform_support support[CTRT_OP_COUNT];
+  ctrt_support support[CTRT_OP_COUNT];
   conform_verdict probe[CTRT_OP_COUNT];
   char *probe_detail[CTRT_OP_COUNT] = {0};
   if (ctrt_runtime_engine(rt, &engine) < 0) {
@@ -316,9 +316,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   for (int op = 0; op < CTRT_OP_COUNT; op++) {
-    support[op] = conform_method_support(rt, (ctrt_op)op);
+    support[op] = ctrt_runtime_support(rt, (ctrt_op)op);
     probe[op] = VERDICT_PASS;
-    if (support[op] != SUPPORT_NONE)
+    if (support[op] != CTRT_SUPPORT_NONE)
       continue;
     /* A method the backend lacks must answer CTRT_EUNSUPPORTED. */
     const char *name = ctrt_op_info_get((ctrt_op)op)->name;
@@ -403,7 +403,7 @@ int main(int argc, char **argv) {
       if (results[i].verdict == VERDICT_FAIL || results[i].verdict == VERDICT_ERROR)
         status = 1;
     for (int op = 0; op < CTRT_OP_COUNT; op++)
-      if (support[op] == SUPPORT_NONE && probe[op] == VERDICT_FAIL)
+      if (support[op] == CTRT_SUPPORT_NONE && probe[op] == VERDICT_FAIL)
         status = 1;
     if (n_results == 0) {
       fprintf(stderr, "ctrt-conform: no case matched\n");

@@ -34,12 +34,12 @@ const char *conform_method_verdict(const conform_run_info *run, const conform_re
     if (results[i].counts && (int)results[i].verdict > worst)
       worst = (int)results[i].verdict;
   }
-  if (run->support[op] == SUPPORT_NONE)
+  if (run->support[op] == CTRT_SUPPORT_NONE)
     return run->probe[op] == VERDICT_UNSUPPORTED ? "unsupported" : "fail";
   if (worst < 0)
     return "untested";
   if (worst <= VERDICT_DEFAULT)
-    return run->support[op] == SUPPORT_DEFAULT ? "default" : "pass";
+    return run->support[op] == CTRT_SUPPORT_DEFAULT ? "default" : "pass";
   return verdict_names[worst];
 }
 

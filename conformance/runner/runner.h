@@ -61,9 +61,7 @@ void conform_failures_free(conform_failure *list);
 /* The prefix of the managed ids of the containers case index i creates. */
 char *conform_case_prefix(const conform_env *env, unsigned case_index);
 
-/* ---- how a method is served ---- */
-typedef enum conform_support { SUPPORT_NONE, SUPPORT_DEFAULT, SUPPORT_NATIVE } conform_support;
-conform_support conform_method_support(ctrt_runtime *rt, ctrt_op op);
+/* ---- a method the backend lacks must answer CTRT_EUNSUPPORTED ---- */
 int conform_probe(ctrt_runtime *rt, ctrt_op op);
 
 /* ---- verdicts ---- */
@@ -135,14 +133,14 @@ int conform_version_matches(const char *range, const char *version, bool *match)
 
 /* ---- the verdict of one case (verdict.c) ---- */
 void conform_judge(const conform_case *c, const conform_outcome *o, const conform_expectation *x,
-                   const conform_support support[CTRT_OP_COUNT], conform_result *r);
+                   const ctrt_support support[CTRT_OP_COUNT], conform_result *r);
 
 /* ---- reports (report.c) ---- */
 typedef struct conform_run_info {
   const char *backend;
   const ctrt_engine_info *engine;
   unsigned jobs;
-  const conform_support *support; /* per method */
+  const ctrt_support *support; /* per method */
   const conform_verdict *probe;   /* per method lacking support: unsupported or fail */
   char *const *probe_detail;      /* per method */
   double wall_seconds;

@@ -16,7 +16,7 @@ typedef struct conform_job {
 typedef struct conform_schedule {
   ctrt_runtime *rt;
   const conform_env *env;
-  const conform_support *support; /* per method */
+  const ctrt_support *support; /* per method */
   unsigned jobs;                  /* cases at once */
   const char *dir;                /* where children leave their outcomes */
   void (*on_done)(const conform_job *job);

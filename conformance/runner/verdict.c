@@ -78,7 +78,7 @@ static void judge_expectation(const conform_outcome *o, const conform_expectatio
 }
 
 void conform_judge(const conform_case *c, const conform_outcome *o, const conform_expectation *x,
-                   const conform_support support[CTRT_OP_COUNT], conform_result *r) {
+                   const ctrt_support support[CTRT_OP_COUNT], conform_result *r) {
   r->counts = true;
   if (o->problem) {
     r->verdict = VERDICT_FAIL;
@@ -118,7 +118,7 @@ void conform_judge(const conform_case *c, const conform_outcome *o, const confor
     }
     r->verdict = VERDICT_PASS;
     for (size_t i = 0; i < c->n_tests; i++)
-      if (support[c->tests[i]] == SUPPORT_DEFAULT) {
+      if (support[c->tests[i]] == CTRT_SUPPORT_DEFAULT) {
         r->verdict = VERDICT_DEFAULT;
         add(&r->detail, "passed on the dispatcher's declared default of %s (the backend does not implement it)",
             ctrt_op_info_get(c->tests[i])->name, NULL);

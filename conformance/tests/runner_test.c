@@ -177,10 +177,10 @@ static void add_failure(conform_outcome *o, const char *check, int op, const cha
 }
 
 static conform_verdict judge(const conform_case *c, conform_outcome *o, const conform_expectation *x,
-                             conform_support tested_support, char **detail) {
-  conform_support support[CTRT_OP_COUNT];
+                             ctrt_support tested_support, char **detail) {
+  ctrt_support support[CTRT_OP_COUNT];
   for (int i = 0; i < CTRT_OP_COUNT; i++)
-    support[i] = SUPPORT_NATIVE;
+    support[i] = CTRT_SUPPORT_NATIVE;
   support[c->tests[0]] = tested_support;
   conform_result r = {.c = c};
   conform_judge(c, o, x, support, &r);
@@ -199,45 +199,45 @@ static void test_judge(void) {
   conform_outcome o = {0};
   char *detail = NULL;
 
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_NATIVE, NULL), VERDICT_PASS);
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_DEFAULT, NULL), VERDICT_DEFAULT);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_NATIVE, NULL), VERDICT_PASS);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_DEFAULT, NULL), VERDICT_DEFAULT);
   /* Exactly the expected failure: diverges. */
   add_failure(&o, "ok.txt stays absent", -1, "ok.txt stays absent");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, SUPPORT_NATIVE, NULL), VERDICT_DIVERGES);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, NULL), VERDICT_DIVERGES);
   /* The backend silently accepted '..': a different failure of the same
    * case is a FAIL naming both, whatever the entry says. */
   add_failure(&o, "archive_put.fails.invalid_argument", CTRT_OP_ARCHIVE_PUT, "success");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, SUPPORT_NATIVE, &detail), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, &detail), VERDICT_FAIL);
   ASSERT_STR_CONTAINS(detail, "not expected: check \"archive_put.fails.invalid_argument\" observing \"success\"");
   ASSERT_STR_CONTAINS(detail, "expected but not seen: check \"ok.txt stays absent\"");
   free(detail);
   /* The expected failure plus another one: FAIL. */
   add_failure(&o, "ok.txt stays absent", -1, "ok.txt stays absent");
   add_failure(&o, "archive_put.fails.invalid_argument", CTRT_OP_ARCHIVE_PUT, "success");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, SUPPORT_NATIVE, NULL), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, NULL), VERDICT_FAIL);
   /* A pass despite an expectation: stale, FAIL. */
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, SUPPORT_NATIVE, &detail), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, &detail), VERDICT_FAIL);
   ASSERT_STR_CONTAINS(detail, "stale");
   free(detail);
   /* A set-up method failing first: blocked. */
   add_failure(&o, "create_container.ok", CTRT_OP_CREATE_CONTAINER, "create_failed");
   add_failure(&o, "archive_put.ok", CTRT_OP_ARCHIVE_PUT, "not_found");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_NATIVE, &detail), VERDICT_ERROR);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_NATIVE, &detail), VERDICT_ERROR);
   ASSERT_STR_CONTAINS(detail, "create_container");
   free(detail);
   /* The tested method failing first: FAIL. */
   add_failure(&o, "archive_put.ok", CTRT_OP_ARCHIVE_PUT, "not_found");
   add_failure(&o, "archive_head.ok", CTRT_OP_ARCHIVE_HEAD, "not_found");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_NATIVE, NULL), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_NATIVE, NULL), VERDICT_FAIL);
   /* Undeclared calls, fixture damage and a dead process: FAIL, even
    * when everything else passed. */
   o.undeclared = strdup("tag_image");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_NATIVE, NULL), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_NATIVE, NULL), VERDICT_FAIL);
   o.fixture_harm = strdup("localhost/ctrt/busybox:latest is gone");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, SUPPORT_NATIVE, NULL), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, NULL, CTRT_SUPPORT_NATIVE, NULL), VERDICT_FAIL);
   o.problem = strdup("hung");
   add_failure(&o, "ok.txt stays absent", -1, "ok.txt stays absent");
-  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, SUPPORT_NATIVE, NULL), VERDICT_FAIL);
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, NULL), VERDICT_FAIL);
   conform_expectations_clear(&e);
 }
 
@@ -283,9 +283,9 @@ static int schedule_scenario(void) {
   conform_current.rt = rt;
   conform_current.env.run_token = "test";
   conform_current.env.image_problem = "no test image in this test";
-  conform_support support[CTRT_OP_COUNT];
+  ctrt_support support[CTRT_OP_COUNT];
   for (int i = 0; i < CTRT_OP_COUNT; i++)
-    support[i] = SUPPORT_NATIVE;
+    support[i] = CTRT_SUPPORT_NATIVE;
   conform_result results[N];
   conform_job jobs[N];
   memset(results, 0, sizeof results);
