@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen_internal.h"
 #include "fixtures.h"
 
 #define AUTH_USER "conform"
@@ -142,16 +141,16 @@ int conform_env_setup(ctrt_runtime *rt, const char *backend, conform_env *env, c
   ctrt_fixture_image_options io = CTRT_FIXTURE_IMAGE_OPTIONS_INIT;
   int rc = ctrt_fixture_image_build(&fx->image, &io);
   if (rc < 0)
-    return ctrt__error_wrap("building the busybox test image");
+    return ctrt_fixture_error_wrap("building the busybox test image");
   env->image = CTRT_FIXTURE_IMAGE_REF;
   env->image_id = fx->image->image_id;
   env->image_archive = fx->image->archive.data;
   env->image_archive_len = fx->image->archive.len;
   if ((rc = load_image(rt, fx->image)) < 0)
-    return ctrt__error_wrap("loading the test image into the %s runtime", backend);
+    return ctrt_fixture_error_wrap("loading the test image into the %s runtime", backend);
   const char *name = ctrt_runtime_backend_name(rt);
   rc = name && strcmp(name, "mock") == 0 ? setup_mock(rt, fx, env) : setup_daemon(fx, env);
-  return rc < 0 ? ctrt__error_wrap("setting up the registry and search fixtures") : 0;
+  return rc < 0 ? ctrt_fixture_error_wrap("setting up the registry and search fixtures") : 0;
 }
 
 void conform_env_teardown(ctrt_runtime *rt, conform_fixtures *fx) {

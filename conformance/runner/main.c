@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen_internal.h"
+#include "conform_probe.h"
 
 #ifndef CONFORM_DIVERGENCES_DEFAULT
 #define CONFORM_DIVERGENCES_DEFAULT "conformance/divergences.json"
@@ -185,7 +185,7 @@ static void run_case(const options *o, CU_pSuite suite, CU_pTest test, const con
     if (ctrt_supports(conform_current.rt, c->tests[i]))
       continue;
     const char *name = ctrt_op_info_get(c->tests[i])->name;
-    int rc = ctrt__probe(conform_current.rt, c->tests[i]);
+    int rc = conform_probe(conform_current.rt, c->tests[i]);
     char line[2048];
     if (rc == CTRT_EUNSUPPORTED) {
       snprintf(line, sizeof line, "%s: unsupported", name);
