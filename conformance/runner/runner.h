@@ -68,4 +68,7 @@ const conform_divergence *conform_divergence_find(const conform_divergence *list
                                                   const char *backend);
 void conform_divergences_free(conform_divergence *list, size_t n);
 
+/* ---- the default expectations file (paths.c) ---- */
+const char *conform_default_expectations(void);
+
 #endif
