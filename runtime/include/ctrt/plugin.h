@@ -17,6 +17,7 @@
 #define CTRT_PLUGIN_H
 
 #include <ctrt/backend.h>
+#include <ctrt/error.h>
 #include <ctrt/exec_handle.h>
 #include <ctrt/runtime.h>
 #include <ctrt/streams.h>
