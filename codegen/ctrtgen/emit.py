@@ -30,13 +30,14 @@ OUTPUTS = [
     ("streams.c.j2", "src/streams.c"),
     ("ops.c.j2", "src/ops.c"),
     ("api.c.j2", "src/api.c"),
-    ("probe.c.j2", "src/probe.c"),
     ("docker_gen.h.j2", "src/docker_gen.h"),
     ("docker_stubs.c.j2", "src/docker_stubs.c"),
     ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
     ("forward_backend.h.j2", "tests/forward_backend.h"),
     ("forward_backend.c.j2", "tests/forward_backend.c"),
     ("drop_ops_test.c.j2", "tests/drop_ops_test.c"),
+    ("conform_probe.h.j2", "conformance/conform_probe.h"),
+    ("conform_probe.c.j2", "conformance/conform_probe.c"),
 ]
 
 

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen_internal.h"
 #include "fixtures.h"
 
 #define AUTH_USER "conform"
@@ -238,7 +237,7 @@ int conform_env_setup(ctrt_runtime *rt, const char *backend, conform_env *env, c
   ctrt_fixture_image_options io = CTRT_FIXTURE_IMAGE_OPTIONS_INIT;
   int rc = ctrt_fixture_image_build(&fx->image, &io);
   if (rc < 0)
-    return ctrt__error_wrap("building the busybox test image");
+    return ctrt_fixture_error_wrap("building the busybox test image");
   env->image = CTRT_FIXTURE_IMAGE_REF;
   env->image_id = fx->image->image_id;
   env->image_archive = fx->image->archive.data;
@@ -246,7 +245,7 @@ int conform_env_setup(ctrt_runtime *rt, const char *backend, conform_env *env, c
   const char *name = ctrt_runtime_backend_name(rt);
   rc = name && strcmp(name, "mock") == 0 ? setup_mock(rt, fx, env) : setup_daemon(fx, env);
   if (rc < 0)
-    return ctrt__error_wrap("setting up the registry and search fixtures");
+    return ctrt_fixture_error_wrap("setting up the registry and search fixtures");
   provide_image(rt, fx, env);
   return 0;
 }

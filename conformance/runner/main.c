@@ -11,11 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conform_probe.h"
 #include "schedule.h"
 
-#ifndef CONFORM_EXPECTATIONS_DEFAULT
-#define CONFORM_EXPECTATIONS_DEFAULT "conformance/expectations.json"
-#endif
 #define DEFAULT_CASE_TIMEOUT 180
 
 static const conform_area *const areas[] = {
@@ -55,7 +53,7 @@ static void usage(FILE *to) {
           "Exit status: 0 when every case passed, diverged as expected, was unsupported\n"
           "or ran on a default; 1 when a case failed or was blocked (error); 2 on a\n"
           "usage or set-up error.\n",
-          CONFORM_EXPECTATIONS_DEFAULT, DEFAULT_CASE_TIMEOUT);
+          conform_default_expectations(), DEFAULT_CASE_TIMEOUT);
 }
 
 static bool parse_count(const char *text, unsigned *out, unsigned max) {
@@ -82,7 +80,7 @@ static int parse_options(int argc, char **argv, options *o) {
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
-  o->expectations = CONFORM_EXPECTATIONS_DEFAULT;
+  o->expectations = conform_default_expectations();
   o->timeout = DEFAULT_CASE_TIMEOUT;
   o->jobs = 1;
   int opt;

@@ -61,9 +61,6 @@ void conform_failures_free(conform_failure *list);
 /* The prefix of the managed ids of the containers case index i creates. */
 char *conform_case_prefix(const conform_env *env, unsigned case_index);
 
-/* ---- a method the backend lacks must answer CTRT_EUNSUPPORTED ---- */
-int conform_probe(ctrt_runtime *rt, ctrt_op op);
-
 /* ---- verdicts ---- */
 typedef enum conform_verdict {
   VERDICT_PASS,
@@ -167,5 +164,8 @@ char *conform_env_verify(ctrt_runtime *rt, const conform_env *env);
 /* Remove the containers whose managed id starts with prefix; returns how
  * many there were. */
 size_t conform_remove_containers(ctrt_runtime *rt, const char *prefix, char **names);
+
+/* ---- the default expectations file (paths.c) ---- */
+const char *conform_default_expectations(void);
 
 #endif

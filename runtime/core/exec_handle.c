@@ -78,3 +78,17 @@ void ctrt_exec_handle_free(ctrt_exec_handle *h) {
   h->vt->destroy(h->impl);
   ctrt__free(h);
 }
+
+int ctrt_exec_handle_new(ctrt_exec_handle **out, const ctrt_exec_handle_methods *methods, void *state) {
+  ctrt_error_clear();
+  if (out == NULL || methods == NULL || methods->write == NULL || methods->read == NULL ||
+      methods->close_stdin == NULL || methods->wait == NULL || methods->destroy == NULL) {
+    if (methods != NULL && methods->destroy != NULL)
+      methods->destroy(state);
+    if (out != NULL)
+      *out = NULL;
+    return ctrt__error_invalid_argument(
+        "exec_handle_new: needs out and a method table with write, read, close_stdin, wait and destroy");
+  }
+  return ctrt__exec_handle_new(out, methods, state);
+}

@@ -164,17 +164,9 @@ int ctrt__canonical_signal(char **out, const char *name);
 
 /* ---- Streams ---- */
 typedef struct ctrt__stream ctrt__stream;
-typedef struct ctrt__stream_vtable {
-  /* Typed streams: produce one new item, CTRT_ITEROVER, or an error. */
-  int (*next)(void *impl, void **item);
-  /* Byte streams: read 1..cap bytes, CTRT_ITEROVER, or an error. */
-  int (*read)(void *impl, void *buf, size_t cap, size_t *n_read);
-  /* Wake a blocked next/read from another thread (may be NULL when the
-   * stream never blocks). */
-  void (*cancel)(void *impl);
-  /* Free the implementation (after cancel). */
-  void (*destroy)(void *impl);
-} ctrt__stream_vtable;
+/* The callbacks of a producer: the public table of ctrt/plugin.h, whose
+ * contract in-tree backends follow too. */
+typedef ctrt_stream_methods ctrt__stream_vtable;
 
 /* item_free: how to free items (typed streams), NULL for byte streams. On
  * failure impl is destroyed. */
@@ -192,15 +184,8 @@ int ctrt__stream_from_items(ctrt__stream **out, void **items, size_t n, void (*i
                             const char *final_message);
 
 /* ---- Exec sessions ---- */
-typedef struct ctrt__exec_handle_vtable {
-  int (*write)(void *impl, const void *data, size_t len);
-  int (*read)(void *impl, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read);
-  int (*close_stdin)(void *impl);
-  int (*resize)(void *impl, uint16_t rows, uint16_t cols);
-  int (*wait)(void *impl, int32_t *exit_code);
-  int (*fd)(void *impl);
-  void (*destroy)(void *impl);
-} ctrt__exec_handle_vtable;
+/* See ctrt_exec_handle_methods in ctrt/plugin.h. */
+typedef ctrt_exec_handle_methods ctrt__exec_handle_vtable;
 
 int ctrt__exec_handle_new(ctrt_exec_handle **out, const ctrt__exec_handle_vtable *vt, void *impl);
 

@@ -206,10 +206,6 @@ int ctrt__fixture_prepare_widget(ctrt_runtime *rt, ctrt_widget **replacement, co
 void ctrt__widget_stream_item_free(void *item);
 void ctrt__event_stream_item_free(void *item);
 
-/* Call op with minimal valid arguments, releasing any result (conformance:
- * checking what an unsupported method returns). */
-int ctrt__probe(ctrt_runtime *rt, ctrt_op op);
-
 /* Backend methods as a table indexed by ctrt_op (NULL = lacking). */
 bool ctrt__backend_ops_has(const ctrt_backend_ops *ops, ctrt_op op);
 

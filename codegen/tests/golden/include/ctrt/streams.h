@@ -41,6 +41,15 @@ CTRT_API int ctrt_blob_stream_read(ctrt_blob_stream *stream, void *buf, size_t c
 CTRT_API void ctrt_blob_stream_cancel(ctrt_blob_stream *stream);
 CTRT_API void ctrt_blob_stream_close(ctrt_blob_stream *stream);
 
+/*
+ * Constructors for backends: a stream over a producer's callbacks and state.
+ * See ctrt_stream_methods in ctrt/plugin.h for the contract and ownership.
+ */
+struct ctrt_stream_methods;
+CTRT_API int ctrt_widget_stream_new(ctrt_widget_stream **out, const struct ctrt_stream_methods *methods, void *state);
+CTRT_API int ctrt_event_stream_new(ctrt_event_stream **out, const struct ctrt_stream_methods *methods, void *state);
+CTRT_API int ctrt_blob_stream_new(ctrt_blob_stream **out, const struct ctrt_stream_methods *methods, void *state);
+
 /* WidgetPty: A duplex byte channel. See ctrt/exec_handle.h. */
 
 /* WidgetExit: Completes with an exit code. See ctrt/exec_handle.h. */
