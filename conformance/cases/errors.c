@@ -65,8 +65,7 @@ static void nf_ip(void) {
 
 static void nf_top(void) {
   ctrt_container_top_output *top = NULL;
-  C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, conform_new_id(), NULL, 0),
-          CTRT_ERROR_NOT_FOUND);
+  C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, conform_new_id(), NULL, 0), CTRT_ERROR_NOT_FOUND);
   C_TRUE(top == NULL);
 }
 
@@ -150,7 +149,7 @@ static void conflict_has_message(void) {
 }
 
 #define NOT_FOUND(method, fn, op)                                                                                      \
-  CONFORM_CASE("errors.not_found." method, fn, method " of an unknown container: not found, outputs stay NULL.",      \
+  CONFORM_CASE("errors.not_found." method, fn, method " of an unknown container: not found, outputs stay NULL.",       \
                TESTS(op))
 
 static const conform_case cases[] = {

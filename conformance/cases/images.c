@@ -728,8 +728,7 @@ static void history_of_commit(void) {
 
 static void history_missing(void) {
   ctrt_image_history_entry_list *h = NULL;
-  C_FAILS(CTRT_OP_IMAGE_HISTORY, ctrt_runtime_image_history(RT, &h, "ctrt.invalid/missing:none"),
-          CTRT_ERROR_NOT_FOUND);
+  C_FAILS(CTRT_OP_IMAGE_HISTORY, ctrt_runtime_image_history(RT, &h, "ctrt.invalid/missing:none"), CTRT_ERROR_NOT_FOUND);
   C_TRUE(h == NULL);
 }
 
@@ -822,8 +821,7 @@ static void save_two_images(void) {
   ctrt_image_export_stream_close(s);
   const uint8_t *manifest;
   size_t size;
-  if (!C_CHECK(conform_tar_entry(tar, len, "manifest.json", &manifest, &size, NULL, NULL, NULL, 0),
-               "a docker-archive"))
+  if (!C_CHECK(conform_tar_entry(tar, len, "manifest.json", &manifest, &size, NULL, NULL, NULL, 0), "a docker-archive"))
     return;
   const char *text = conform_printf("%.*s", (int)size, (const char *)manifest);
   C_CHECK(strstr(text, mine) != NULL && strstr(text, tag) != NULL, "the manifest names both: %s", text);
@@ -907,8 +905,8 @@ static const conform_case cases[] = {
     CONFORM_CASE("images.history_newest_first", history_newest_first, "image_history, newest first.",
                  TESTS(CTRT_OP_IMAGE_HISTORY)),
     CONFORM_CASE("images.history_of_commit", history_of_commit,
-                 "A commit adds one history entry on top, with its id, comment and tag.",
-                 TESTS(CTRT_OP_IMAGE_HISTORY), USES(RUNS, CTRT_OP_COMMIT_CONTAINER, INSPECT)),
+                 "A commit adds one history entry on top, with its id, comment and tag.", TESTS(CTRT_OP_IMAGE_HISTORY),
+                 USES(RUNS, CTRT_OP_COMMIT_CONTAINER, INSPECT)),
     CONFORM_CASE("images.history_missing", history_missing, "The history of a missing image: not found.",
                  TESTS(CTRT_OP_IMAGE_HISTORY)),
     CONFORM_CASE("images.tag_and_untag", tag_and_untag, "A new tag names the same image; removing it keeps the image.",
@@ -935,8 +933,7 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_COMMIT_CONTAINER), USES(RUNS, INSPECT, CTRT_OP_GET_LOGS)),
     CONFORM_CASE("images.commit_running", commit_running,
                  "A running container is committed with what it wrote, and keeps running.",
-                 TESTS(CTRT_OP_COMMIT_CONTAINER),
-                 USES(RUNS, CTRT_OP_EXEC, CTRT_OP_CONTAINER_STATE, CTRT_OP_GET_LOGS)),
+                 TESTS(CTRT_OP_COMMIT_CONTAINER), USES(RUNS, CTRT_OP_EXEC, CTRT_OP_CONTAINER_STATE, CTRT_OP_GET_LOGS)),
     CONFORM_CASE("images.commit_bad_change", commit_bad_change, "An unsupported change instruction is invalid.",
                  TESTS(CTRT_OP_COMMIT_CONTAINER), USES(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER)),
     CONFORM_CASE("images.commit_missing", commit_missing, "Committing an unknown container: not found.",

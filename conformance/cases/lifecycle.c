@@ -11,8 +11,8 @@
 static const char *const SLEEP[] = {"sleep", "600", NULL};
 static const char *const EXIT3[] = {"sh", "-c", "exit 3", NULL};
 /* Traps TERM, then says so by creating /tmp/ready (see await_file). */
-static const char *const TRAP_TERM[] = {
-    "sh", "-c", "trap 'exit 143' TERM; touch /tmp/ready; while true; do sleep 1; done", NULL};
+static const char *const TRAP_TERM[] = {"sh", "-c",
+                                        "trap 'exit 143' TERM; touch /tmp/ready; while true; do sleep 1; done", NULL};
 /* Runs until /tmp/go exists (created by the case through exec). */
 static const char *const UNTIL_GO[] = {"sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; echo done", NULL};
 
@@ -614,8 +614,8 @@ static void prune_removes_stopped(void) {
 
 static void kill_usr1_trapped(void) {
   const ctrt_container_id *id = conform_new_id();
-  static const char *const argv[] = {
-      "sh", "-c", "trap 'exit 10' USR1; touch /tmp/ready; while true; do sleep 1; done", NULL};
+  static const char *const argv[] = {"sh", "-c", "trap 'exit 10' USR1; touch /tmp/ready; while true; do sleep 1; done",
+                                     NULL};
   int32_t code = -1;
   if (conform_run(id, NULL, argv) && await_file(id, "/tmp/ready") &&
       C_OK(ctrt_runtime_kill_container(RT, id, "usr1")) && conform_wait(id, &code))
@@ -750,9 +750,8 @@ static const conform_case cases[] = {
                  "Stopping a container that never started succeeds.", TESTS(CTRT_OP_STOP_CONTAINER), USES(CREATE)),
     CONFORM_CASE("lifecycle.remove_running", remove_running, "remove kills and removes a running container.",
                  TESTS(CTRT_OP_REMOVE_CONTAINER), USES(RUN, STATE)),
-    CONFORM_CASE("lifecycle.remove_created", remove_created,
-                 "remove of a created container frees its ContainerId.", TESTS(CTRT_OP_REMOVE_CONTAINER),
-                 USES(CREATE, STATE)),
+    CONFORM_CASE("lifecycle.remove_created", remove_created, "remove of a created container frees its ContainerId.",
+                 TESTS(CTRT_OP_REMOVE_CONTAINER), USES(CREATE, STATE)),
     CONFORM_CASE("lifecycle.remove_twice_not_found", remove_twice_not_found, "Removing twice: not found.",
                  TESTS(CTRT_OP_REMOVE_CONTAINER), USES(CREATE)),
     CONFORM_CASE("lifecycle.restart_keeps_filesystem", restart_keeps_filesystem,
