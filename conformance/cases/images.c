@@ -540,6 +540,29 @@ static void pull_stream_progress(void) {
   ctrt_pull_progress_stream_close(s);
 }
 
+static void pull_stream_missing(void) {
+  /* What the registry lacks: not found, at once or as the stream's error
+   * item (a daemon answers the request before it knows). */
+  ctrt_pull_progress_stream *s = NULL;
+  int rc = ctrt_runtime_pull_image_stream(RT, &s, conform_env_get()->pull_missing_ref, NULL);
+  if (rc < 0) {
+    C_FAILS(CTRT_OP_PULL_IMAGE_STREAM, rc, CTRT_ERROR_NOT_FOUND);
+    return;
+  }
+  size_t dones = 0;
+  for (;;) {
+    ctrt_pull_progress *p = NULL;
+    rc = ctrt_pull_progress_stream_next(&p, s);
+    if (rc < 0)
+      break;
+    dones += p->kind == CTRT_PULL_PROGRESS_DONE;
+    ctrt_pull_progress_free(p);
+  }
+  C_FAILS(CTRT_OP_PULL_IMAGE_STREAM, rc, CTRT_ERROR_NOT_FOUND);
+  C_EQ_INT(dones, 0);
+  ctrt_pull_progress_stream_close(s);
+}
+
 static void pull_policy_never(void) {
   C_FAILS(CTRT_OP_PULL_IMAGE_WITH_POLICY,
           ctrt_runtime_pull_image_with_policy(RT, conform_env_get()->pull_missing_ref, CTRT_PULL_POLICY_NEVER, NULL,
@@ -964,6 +987,9 @@ static const conform_case cases[] = {
     CONFORM_CASE("images.pull_stream_progress", pull_stream_progress,
                  "pull_image_stream: progress, then exactly one done with the digest.",
                  TESTS(CTRT_OP_PULL_IMAGE_STREAM), USES(CTRT_OP_REMOVE_IMAGE), ALONE),
+    CONFORM_CASE("images.pull_stream_missing", pull_stream_missing,
+                 "pull_image_stream of what the registry lacks: not found, and no done event.",
+                 TESTS(CTRT_OP_PULL_IMAGE_STREAM)),
     CONFORM_CASE("images.pull_policy_never", pull_policy_never, "never: not found when absent, fine when present.",
                  TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY)),
     CONFORM_CASE("images.pull_policy_if_not_present", pull_policy_if_not_present,
