@@ -12,7 +12,7 @@ static const char *const SLEEP[] = {"sleep", "600", NULL};
 static const char *const EXIT3[] = {"sh", "-c", "exit 3", NULL};
 /* Traps TERM, then says so by creating /tmp/ready (see await_file). */
 static const char *const TRAP_TERM[] = {"sh", "-c",
-                                        "trap 'exit 143' TERM; touch /tmp/ready; while true; do sleep 1; done", NULL};
+                                        "trap 'exit 143' TERM; touch /tmp/ready; while true; do sleep 0.1; done", NULL};
 /* Runs until /tmp/go exists (created by the case through exec). */
 static const char *const UNTIL_GO[] = {"sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; echo done", NULL};
 
@@ -614,8 +614,8 @@ static void prune_removes_stopped(void) {
 
 static void kill_usr1_trapped(void) {
   const ctrt_container_id *id = conform_new_id();
-  static const char *const argv[] = {"sh", "-c", "trap 'exit 10' USR1; touch /tmp/ready; while true; do sleep 1; done",
-                                     NULL};
+  static const char *const argv[] = {"sh", "-c",
+                                     "trap 'exit 10' USR1; touch /tmp/ready; while true; do sleep 0.1; done", NULL};
   int32_t code = -1;
   if (conform_run(id, NULL, argv) && await_file(id, "/tmp/ready") &&
       C_OK(ctrt_runtime_kill_container(RT, id, "usr1")) && conform_wait(id, &code))
@@ -823,14 +823,14 @@ static const conform_case cases[] = {
     CONFORM_CASE("lifecycle.wait_outcome_finished_at", wait_outcome_finished_at,
                  "wait_outcome says when the container finished.", TESTS(CTRT_OP_WAIT_OUTCOME), USES(RUN)),
     CONFORM_CASE("lifecycle.wait_next_exit", wait_next_exit, "next-exit waits for a later run's exit.",
-                 TESTS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION), USES(RUN, WAIT)),
+                 TESTS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION), USES(RUN, WAIT, CTRT_OP_REMOVE_CONTAINER)),
     CONFORM_CASE("lifecycle.wait_not_running", wait_not_running,
                  "not-running waits for a running container's exit, and returns at once once exited.",
-                 TESTS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION), USES(RUN, CTRT_OP_EXEC)),
+                 TESTS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION), USES(RUN, CTRT_OP_EXEC, CTRT_OP_REMOVE_CONTAINER)),
     CONFORM_CASE("lifecycle.wait_removed", wait_removed, "removed returns once another thread removes it.",
                  TESTS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION), USES(RUN, CTRT_OP_REMOVE_CONTAINER)),
     CONFORM_CASE("lifecycle.wait_many_threads", wait_many_threads, "Six threads wait on one container.", TESTS(WAIT),
-                 USES(RUN, CTRT_OP_EXEC)),
+                 USES(RUN, CTRT_OP_EXEC, CTRT_OP_REMOVE_CONTAINER)),
     CONFORM_CASE("lifecycle.list_includes_stopped", list_includes_stopped,
                  "list_containers shows running and stopped containers with their managed ids.",
                  TESTS(CTRT_OP_LIST_CONTAINERS), USES(RUN, WAIT)),
