@@ -375,6 +375,9 @@ static void update_too_small(void) {
 }
 
 static void update_restart_policy(void) {
+  /* Accepted, but not read back: no method reports a container's restart
+   * policy (ContainerInspectDetails has no field for it), and its only
+   * effect, a restart after a failing exit, is not emulated by the mock. */
   const ctrt_container_id *id = conform_sleeper();
   if (id == NULL)
     return;
