@@ -717,6 +717,33 @@ static void prune_reports_ids(void) {
   C_FAILS(CTRT_OP_CONTAINER_STATE, ctrt_runtime_container_state(RT, &s, stopped), CTRT_ERROR_NOT_FOUND);
 }
 
+static void stop_timeout_zero(void) {
+  /* A zero timeout: SIGKILL straight after SIGTERM (sleep as pid 1 ignores
+   * TERM), so the container ends killed. */
+  const ctrt_container_id *id = conform_new_id();
+  if (!conform_run(id, NULL, SLEEP) || !C_OK(ctrt_runtime_stop_container(RT, id, 0)))
+    return;
+  ctrt_container_state *s = state_of(id);
+  C_CHECK(s && s->kind == CTRT_CONTAINER_STATE_EXITED && s->exited.code == 137, "stopped by SIGKILL: exited{137}");
+}
+
+static void rename_running(void) {
+  /* A running container can be renamed and keeps running. */
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL || !C_OK(ctrt_runtime_rename_container(
+                        RT, id, conform_printf("running-%s-%s", conform_env_get()->run_token, id->service))))
+    return;
+  ctrt_container_state *s = state_of(id);
+  C_CHECK(s && s->kind == CTRT_CONTAINER_STATE_RUNNING, "still running after the rename");
+}
+
+static void pause_exited_conflicts(void) {
+  const ctrt_container_id *id = conform_new_id();
+  int32_t code;
+  if (conform_run(id, NULL, EXIT3) && conform_wait(id, &code))
+    C_FAILS(CTRT_OP_PAUSE_CONTAINER, ctrt_runtime_pause_container(RT, id), CTRT_ERROR_CONFLICT);
+}
+
 #define CREATE CTRT_OP_CREATE_CONTAINER
 #define START CTRT_OP_START_CONTAINER
 #define STATE CTRT_OP_CONTAINER_STATE
@@ -747,6 +774,8 @@ static const conform_case cases[] = {
                  USES(RUN, STATE)),
     CONFORM_CASE("lifecycle.stop_with_trap", stop_with_trap, "A process trapping TERM exits as it chooses (143).",
                  TESTS(CTRT_OP_STOP_CONTAINER), USES(RUN, STATE, CTRT_OP_EXEC)),
+    CONFORM_CASE("lifecycle.stop_timeout_zero", stop_timeout_zero, "stop with a zero timeout kills at once (137).",
+                 TESTS(CTRT_OP_STOP_CONTAINER), USES(RUN, STATE)),
     CONFORM_CASE("lifecycle.stop_twice_succeeds", stop_twice_succeeds, "Stopping an exited container succeeds.",
                  TESTS(CTRT_OP_STOP_CONTAINER), USES(RUN, WAIT)),
     CONFORM_CASE("lifecycle.stop_created_succeeds", stop_created_succeeds,
@@ -786,6 +815,8 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_UNPAUSE_CONTAINER), USES(CREATE)),
     CONFORM_CASE("lifecycle.pause_not_running", pause_not_running, "Pausing a created container: conflict.",
                  TESTS(CTRT_OP_PAUSE_CONTAINER), USES(CREATE)),
+    CONFORM_CASE("lifecycle.pause_exited_conflicts", pause_exited_conflicts, "Pausing an exited container: conflict.",
+                 TESTS(CTRT_OP_PAUSE_CONTAINER), USES(RUN, WAIT)),
     CONFORM_CASE("lifecycle.pause_blocks_exec", pause_blocks_exec,
                  "Nothing runs in a paused container: exec is refused until unpause.",
                  TESTS(CTRT_OP_PAUSE_CONTAINER, CTRT_OP_UNPAUSE_CONTAINER), USES(RUN, CTRT_OP_EXEC)),
@@ -800,6 +831,8 @@ static const conform_case cases[] = {
     CONFORM_CASE("lifecycle.rename_frees_old_name", rename_frees_old_name,
                  "A renamed container gives up its old name to another.", TESTS(CTRT_OP_RENAME_CONTAINER),
                  USES(CREATE, START)),
+    CONFORM_CASE("lifecycle.rename_running", rename_running, "A running container is renamed and keeps running.",
+                 TESTS(CTRT_OP_RENAME_CONTAINER), USES(RUN, STATE)),
     CONFORM_CASE("lifecycle.rename_missing", rename_missing, "Renaming an unknown container: not found.",
                  TESTS(CTRT_OP_RENAME_CONTAINER)),
     CONFORM_CASE("lifecycle.update_memory_limit_in_stats", update_memory_limit_in_stats,
