@@ -1,79 +1,123 @@
-/* Conformance: error paths shared by every method (unknown containers,
- * unusable arguments) and the error record's contract. */
+/* Conformance: error paths shared by every method (unknown containers and
+ * images) and what an error says. The checks the generated dispatcher makes
+ * before a backend sees a call (NULL arguments, malformed ids, names,
+ * signals, paths and references) and the error record's contract are unit
+ * tests (runtime/tests/dispatch_test.c): they never reach a backend. */
 #include "../conform.h"
-
-#include <pthread.h>
 
 #define RT conform_rt()
 
-static void not_found_everywhere(void) {
-  /* Every method addressed at an unknown container says not found. */
-  const ctrt_container_id *id = conform_new_id();
-  static const char *const argv[] = {"true"};
-  ctrt_container_inspect_details *d = NULL;
-  ctrt_container_top_output *top = NULL;
-  ctrt_filesystem_change_entry_list *ch = NULL;
-  ctrt_port_mapping_entry_list *ports = NULL;
-  ctrt_stats_stream *stats = NULL;
-  ctrt_archive_stream *ar = NULL;
-  ctrt_path_stat *st = NULL;
-  ctrt_exec_event_stream *ev = NULL;
-  ctrt_exec_handle *h = NULL;
+/* ---- not found: one case per method, so a failure names its method ---- */
+
+static void nf_stop(void) {
+  C_FAILS(CTRT_OP_STOP_CONTAINER, ctrt_runtime_stop_container(RT, conform_new_id(), 1), CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_kill(void) {
+  C_FAILS(CTRT_OP_KILL_CONTAINER, ctrt_runtime_kill_container(RT, conform_new_id(), NULL), CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_pause(void) {
+  C_FAILS(CTRT_OP_PAUSE_CONTAINER, ctrt_runtime_pause_container(RT, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_unpause(void) {
+  C_FAILS(CTRT_OP_UNPAUSE_CONTAINER, ctrt_runtime_unpause_container(RT, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_wait(void) {
+  int32_t code = -1;
+  C_FAILS(CTRT_OP_WAIT_CONTAINER, ctrt_runtime_wait_container(RT, &code, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_wait_outcome(void) {
   ctrt_wait_outcome *wo = NULL;
-  int32_t code;
-  bool has;
-  uint32_t pid;
+  C_FAILS(CTRT_OP_WAIT_OUTCOME, ctrt_runtime_wait_outcome(RT, &wo, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(wo == NULL);
+}
+
+static void nf_wait_with_condition(void) {
+  ctrt_wait_outcome *wo = NULL;
+  C_FAILS(CTRT_OP_WAIT_OUTCOME_WITH_CONDITION,
+          ctrt_runtime_wait_outcome_with_condition(RT, &wo, conform_new_id(), CTRT_WAIT_CONDITION_NOT_RUNNING),
+          CTRT_ERROR_NOT_FOUND);
+  C_TRUE(wo == NULL);
+}
+
+static void nf_inspect_detailed(void) {
+  ctrt_container_inspect_details *d = NULL;
+  C_FAILS(CTRT_OP_INSPECT_DETAILED, ctrt_runtime_inspect_detailed(RT, &d, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(d == NULL);
+}
+
+static void nf_pid(void) {
+  bool has = false;
+  uint32_t pid = 0;
+  C_FAILS(CTRT_OP_GET_CONTAINER_PID, ctrt_runtime_get_container_pid(RT, &has, &pid, conform_new_id()),
+          CTRT_ERROR_NOT_FOUND);
+}
+
+static void nf_ip(void) {
   char *ip = NULL;
+  C_FAILS(CTRT_OP_GET_CONTAINER_IP, ctrt_runtime_get_container_ip(RT, &ip, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(ip == NULL);
+}
+
+static void nf_top(void) {
+  ctrt_container_top_output *top = NULL;
+  C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, conform_new_id(), NULL, 0), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(top == NULL);
+}
+
+static void nf_changes(void) {
+  ctrt_filesystem_change_entry_list *ch = NULL;
+  C_FAILS(CTRT_OP_CHANGES_CONTAINER, ctrt_runtime_changes_container(RT, &ch, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(ch == NULL);
+}
+
+static void nf_ports(void) {
+  ctrt_port_mapping_entry_list *ports = NULL;
+  C_FAILS(CTRT_OP_PORT_MAPPINGS_CONTAINER, ctrt_runtime_port_mappings_container(RT, &ports, conform_new_id()),
+          CTRT_ERROR_NOT_FOUND);
+  C_TRUE(ports == NULL);
+}
+
+static void nf_stats_stream(void) {
+  ctrt_stats_stream *stats = NULL;
+  C_FAILS(CTRT_OP_STATS_STREAM, ctrt_runtime_stats_stream(RT, &stats, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(stats == NULL);
+}
+
+static void nf_archive_get(void) {
+  ctrt_archive_stream *ar = NULL;
+  C_FAILS(CTRT_OP_ARCHIVE_GET, ctrt_runtime_archive_get(RT, &ar, conform_new_id(), "/"), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(ar == NULL);
+}
+
+static void nf_archive_head(void) {
+  ctrt_path_stat *st = NULL;
+  C_FAILS(CTRT_OP_ARCHIVE_HEAD, ctrt_runtime_archive_head(RT, &st, conform_new_id(), "/"), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(st == NULL);
+}
+
+static void nf_exec_stream(void) {
+  static const char *const argv[] = {"true"};
+  ctrt_exec_event_stream *ev = NULL;
+  C_FAILS(CTRT_OP_EXEC_STREAM, ctrt_runtime_exec_stream(RT, &ev, conform_new_id(), argv, 1), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(ev == NULL);
+}
+
+static void nf_exec_pty(void) {
   ctrt_exec_options eo = CTRT_EXEC_OPTIONS_INIT;
   char *cmd[] = {"true"};
   eo.command = cmd;
   eo.n_command = 1;
-  C_FAILS(CTRT_OP_STOP_CONTAINER, ctrt_runtime_stop_container(RT, id, 1), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_KILL_CONTAINER, ctrt_runtime_kill_container(RT, id, NULL), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_PAUSE_CONTAINER, ctrt_runtime_pause_container(RT, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_UNPAUSE_CONTAINER, ctrt_runtime_unpause_container(RT, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_WAIT_CONTAINER, ctrt_runtime_wait_container(RT, &code, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_WAIT_OUTCOME, ctrt_runtime_wait_outcome(RT, &wo, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_INSPECT_DETAILED, ctrt_runtime_inspect_detailed(RT, &d, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_GET_CONTAINER_PID, ctrt_runtime_get_container_pid(RT, &has, &pid, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_GET_CONTAINER_IP, ctrt_runtime_get_container_ip(RT, &ip, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_TOP_CONTAINER, ctrt_runtime_top_container(RT, &top, id, NULL, 0), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_CHANGES_CONTAINER, ctrt_runtime_changes_container(RT, &ch, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_PORT_MAPPINGS_CONTAINER, ctrt_runtime_port_mappings_container(RT, &ports, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_STATS_STREAM, ctrt_runtime_stats_stream(RT, &stats, id), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_ARCHIVE_GET, ctrt_runtime_archive_get(RT, &ar, id, "/"), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_ARCHIVE_HEAD, ctrt_runtime_archive_head(RT, &st, id, "/"), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_EXEC_STREAM, ctrt_runtime_exec_stream(RT, &ev, id, argv, 1), CTRT_ERROR_NOT_FOUND);
-  C_FAILS(CTRT_OP_EXEC_PTY, ctrt_runtime_exec_pty(RT, &h, id, &eo), CTRT_ERROR_NOT_FOUND);
-  /* Outputs stay NULL on failure. */
-  C_TRUE(d == NULL && top == NULL && ch == NULL && ports == NULL && stats == NULL && ar == NULL && st == NULL &&
-         ev == NULL && h == NULL && wo == NULL && ip == NULL);
+  ctrt_exec_handle *h = NULL;
+  C_FAILS(CTRT_OP_EXEC_PTY, ctrt_runtime_exec_pty(RT, &h, conform_new_id(), &eo), CTRT_ERROR_NOT_FOUND);
+  C_TRUE(h == NULL);
 }
 
-static void invalid_container_id(void) {
-  ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
-  id.service = "";
-  C_FAILS(CTRT_OP_START_CONTAINER, ctrt_runtime_start_container(RT, &id), CTRT_ERROR_INVALID_SPEC);
-  C_CHECK(ctrt_runtime_start_container(RT, NULL) == CTRT_EINVALID_ARGUMENT, "a NULL id is an invalid argument");
-}
-
-static void null_arguments(void) {
-  C_CHECK(ctrt_runtime_list_images(RT, NULL) == CTRT_EINVALID_ARGUMENT, "a NULL output is refused");
-  C_CHECK(ctrt_runtime_list_images(NULL, NULL) == CTRT_EINVALID_ARGUMENT, "a NULL runtime is refused");
-  C_CHECK(ctrt_error_last()->message[0] != '\0', "with a message");
-}
-
-static void relative_archive_path(void) {
-  const ctrt_container_id *id = conform_sleeper();
-  ctrt_path_stat *st = NULL;
-  if (id)
-    C_FAILS(CTRT_OP_ARCHIVE_HEAD, ctrt_runtime_archive_head(RT, &st, id, "etc/passwd"), CTRT_ERROR_INVALID_SPEC);
-}
-
-static void bad_image_reference(void) {
-  C_FAILS(CTRT_OP_PULL_IMAGE, ctrt_runtime_pull_image(RT, "has space:latest"), CTRT_ERROR_INVALID_SPEC);
-  C_FAILS(CTRT_OP_PULL_IMAGE, ctrt_runtime_pull_image(RT, ""), CTRT_ERROR_INVALID_SPEC);
-}
+/* ---- what errors say ---- */
 
 static void messages_name_the_object(void) {
   const ctrt_container_id *id = conform_new_id();
@@ -85,59 +129,54 @@ static void messages_name_the_object(void) {
   C_CHECK(strstr(m, id->service) != NULL, "the message names the container: %s", m);
 }
 
-static void success_clears_error(void) {
-  ctrt_container_state *s = NULL;
-  ctrt_runtime_container_state(RT, &s, conform_new_id());
-  C_CHECK(ctrt_error_last()->kind != CTRT_ERROR_NONE, "the failure is recorded");
-  ctrt_overlay_attach_kind kind;
-  if (C_OK(ctrt_runtime_overlay_attach_kind(RT, &kind)))
-    C_CHECK(ctrt_error_last()->kind == CTRT_ERROR_NONE && ctrt_error_last()->message[0] == '\0',
-            "a successful call resets the error");
+static void messages_name_the_image(void) {
+  const char *ref = conform_printf("ctrt.invalid/conform-%s/absent:none", conform_env_get()->run_token);
+  ctrt_image_inspect_info *info = NULL;
+  C_FAILS(CTRT_OP_INSPECT_IMAGE_NATIVE, ctrt_runtime_inspect_image_native(RT, &info, ref), CTRT_ERROR_NOT_FOUND);
+  const char *m = conform_printf("%s", ctrt_error_last()->message);
+  C_CHECK(strstr(m, "absent") != NULL, "the message names the image: %s", m);
 }
 
-typedef struct other_thread {
-  ctrt_error_kind seen;
-} other_thread;
-
-static void *look_at_error(void *arg) {
-  ((other_thread *)arg)->seen = ctrt_error_last()->kind;
-  return NULL;
+static void conflict_has_message(void) {
+  /* A conflict says what is in the way. */
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"sleep", "600", NULL};
+  if (!conform_create(id, NULL, argv))
+    return;
+  C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, id, conform_spec(argv)), CTRT_ERROR_CONFLICT);
+  const char *m = conform_printf("%s", ctrt_error_last()->message);
+  C_CHECK(strstr(m, id->service) != NULL, "the message names the container: %s", m);
 }
 
-static void errors_are_per_thread(void) {
-  ctrt_container_state *s = NULL;
-  ctrt_runtime_container_state(RT, &s, conform_new_id());
-  other_thread o = {CTRT_ERROR_INTERNAL};
-  pthread_t t;
-  pthread_create(&t, NULL, look_at_error, &o);
-  pthread_join(t, NULL);
-  C_CHECK(o.seen == CTRT_ERROR_NONE, "another thread does not see this thread's error");
-  C_CHECK(ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND, "this thread still does");
-}
+#define NOT_FOUND(method, fn, op)                                                                                      \
+  CONFORM_CASE("errors.not_found." method, fn, method " of an unknown container: not found, outputs stay NULL.",       \
+               TESTS(op))
 
 static const conform_case cases[] = {
-    CONFORM_CASE("errors.not_found_everywhere", not_found_everywhere,
-                 "Every method aimed at an unknown container fails with not found and leaves outputs NULL.",
-                 TESTS(CTRT_OP_STOP_CONTAINER, CTRT_OP_KILL_CONTAINER, CTRT_OP_PAUSE_CONTAINER,
-                       CTRT_OP_UNPAUSE_CONTAINER, CTRT_OP_WAIT_CONTAINER, CTRT_OP_WAIT_OUTCOME,
-                       CTRT_OP_INSPECT_DETAILED, CTRT_OP_GET_CONTAINER_PID, CTRT_OP_GET_CONTAINER_IP,
-                       CTRT_OP_TOP_CONTAINER, CTRT_OP_CHANGES_CONTAINER, CTRT_OP_PORT_MAPPINGS_CONTAINER,
-                       CTRT_OP_STATS_STREAM, CTRT_OP_ARCHIVE_GET, CTRT_OP_ARCHIVE_HEAD, CTRT_OP_EXEC_STREAM,
-                       CTRT_OP_EXEC_PTY)),
-    CONFORM_CASE("errors.invalid_container_id", invalid_container_id,
-                 "An empty service name is invalid; a NULL id an invalid argument.", TESTS(CTRT_OP_START_CONTAINER)),
-    CONFORM_CASE("errors.null_arguments", null_arguments, "NULL runtime or output: invalid argument, with a message.",
-                 TESTS(CTRT_OP_LIST_IMAGES)),
-    CONFORM_CASE("errors.relative_archive_path", relative_archive_path, "Archive paths must be absolute.",
-                 TESTS(CTRT_OP_ARCHIVE_HEAD)),
-    CONFORM_CASE("errors.bad_image_reference", bad_image_reference, "Empty or blank image references are invalid.",
-                 TESTS(CTRT_OP_PULL_IMAGE)),
+    NOT_FOUND("stop_container", nf_stop, CTRT_OP_STOP_CONTAINER),
+    NOT_FOUND("kill_container", nf_kill, CTRT_OP_KILL_CONTAINER),
+    NOT_FOUND("pause_container", nf_pause, CTRT_OP_PAUSE_CONTAINER),
+    NOT_FOUND("unpause_container", nf_unpause, CTRT_OP_UNPAUSE_CONTAINER),
+    NOT_FOUND("wait_container", nf_wait, CTRT_OP_WAIT_CONTAINER),
+    NOT_FOUND("wait_outcome", nf_wait_outcome, CTRT_OP_WAIT_OUTCOME),
+    NOT_FOUND("wait_outcome_with_condition", nf_wait_with_condition, CTRT_OP_WAIT_OUTCOME_WITH_CONDITION),
+    NOT_FOUND("inspect_detailed", nf_inspect_detailed, CTRT_OP_INSPECT_DETAILED),
+    NOT_FOUND("get_container_pid", nf_pid, CTRT_OP_GET_CONTAINER_PID),
+    NOT_FOUND("get_container_ip", nf_ip, CTRT_OP_GET_CONTAINER_IP),
+    NOT_FOUND("top_container", nf_top, CTRT_OP_TOP_CONTAINER),
+    NOT_FOUND("changes_container", nf_changes, CTRT_OP_CHANGES_CONTAINER),
+    NOT_FOUND("port_mappings_container", nf_ports, CTRT_OP_PORT_MAPPINGS_CONTAINER),
+    NOT_FOUND("stats_stream", nf_stats_stream, CTRT_OP_STATS_STREAM),
+    NOT_FOUND("archive_get", nf_archive_get, CTRT_OP_ARCHIVE_GET),
+    NOT_FOUND("archive_head", nf_archive_head, CTRT_OP_ARCHIVE_HEAD),
+    NOT_FOUND("exec_stream", nf_exec_stream, CTRT_OP_EXEC_STREAM),
+    NOT_FOUND("exec_pty", nf_exec_pty, CTRT_OP_EXEC_PTY),
     CONFORM_CASE("errors.messages_name_the_object", messages_name_the_object,
                  "A not-found message names what was not found.", TESTS(CTRT_OP_CONTAINER_STATE)),
-    CONFORM_CASE("errors.success_clears_error", success_clears_error, "Each call starts with a clean error record.",
-                 TESTS(CTRT_OP_CONTAINER_STATE, CTRT_OP_OVERLAY_ATTACH_KIND)),
-    CONFORM_CASE("errors.errors_are_per_thread", errors_are_per_thread, "The error record is per thread.",
-                 TESTS(CTRT_OP_CONTAINER_STATE)),
+    CONFORM_CASE("errors.messages_name_the_image", messages_name_the_image,
+                 "A not-found message names the image that was not found.", TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE)),
+    CONFORM_CASE("errors.conflict_has_message", conflict_has_message,
+                 "A conflict's message names the container in the way.", TESTS(CTRT_OP_CREATE_CONTAINER)),
 };
 
 const conform_area conform_area_errors = CONFORM_AREA("errors", cases);

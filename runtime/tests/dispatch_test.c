@@ -849,6 +849,135 @@ static void test_threads(void) {
   ctrt_close(rt);
 }
 
+/* Moved from the conformance suite: images, lifecycle, errors, streams */
+
+/* These never reach a backend: the generated dispatcher (argument checks,
+ * declared defaults) or the core (the error record) answers. They run on
+ * the mock, addressed at containers that do not exist, so a check that let
+ * the call through would show as not_found instead. */
+
+static ctrt_runtime *open_mock(void) {
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "mock:"));
+  return rt;
+}
+
+/* lifecycle.update_empty_is_noop */
+static void test_moved_update_empty_is_noop(void) {
+  /* An all-absent update does nothing at all: not even an existence check. */
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  ctrt_container_resource_update update = CTRT_CONTAINER_RESOURCE_UPDATE_INIT;
+  ctrt_container_update_outcome *outcome = NULL;
+  ASSERT_OK(ctrt_runtime_update_container_resources(rt, &outcome, &id, &update));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(outcome);
+  CU_ASSERT_EQUAL(outcome->n_warnings, 0);
+  ctrt_container_update_outcome_free(outcome);
+  ctrt_close(rt);
+}
+
+/* lifecycle.rename_bad_names */
+static void test_moved_rename_bad_names(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  static const char *const bad[] = {"", "x", "-leading-dash", "has space", "slash/name", "bang!"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    ASSERT_FAILS_WITH(ctrt_runtime_rename_container(rt, &id, bad[i]), CTRT_ERROR_INVALID_SPEC);
+  /* A valid name gets through to the mock, which does not know the id. */
+  ASSERT_FAILS_WITH(ctrt_runtime_rename_container(rt, &id, "valid-name"), CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
+/* lifecycle.kill_invalid_signal */
+static void test_moved_kill_invalid_signal(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  ASSERT_FAILS_WITH(ctrt_runtime_kill_container(rt, &id, "SIGSEGV"), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "SIGKILL"));
+  ASSERT_FAILS_WITH(ctrt_runtime_kill_container(rt, &id, "  "), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_FAILS_WITH(ctrt_runtime_kill_container(rt, &id, "term"), CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
+/* images.search_empty_term */
+static void test_moved_search_empty_term(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_image_search_result_list *r = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_search_images(rt, &r, "", 0), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NULL(r);
+  ctrt_close(rt);
+}
+
+/* errors.invalid_container_id */
+static void test_moved_invalid_container_id(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
+  id.service = "";
+  ASSERT_FAILS_WITH(ctrt_runtime_start_container(rt, &id), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_FAILS_WITH(ctrt_runtime_start_container(rt, NULL), CTRT_ERROR_INVALID_ARGUMENT);
+  ctrt_close(rt);
+}
+
+/* errors.null_arguments */
+static void test_moved_null_arguments(void) {
+  ctrt_runtime *rt = open_mock();
+  ASSERT_FAILS_WITH(ctrt_runtime_list_images(rt, NULL), CTRT_ERROR_INVALID_ARGUMENT);
+  ASSERT_FAILS_WITH(ctrt_runtime_list_images(NULL, NULL), CTRT_ERROR_INVALID_ARGUMENT);
+  CU_ASSERT_NOT_EQUAL(ctrt_error_last()->message[0], '\0');
+  ctrt_close(rt);
+}
+
+/* errors.relative_archive_path */
+static void test_moved_relative_archive_path(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  ctrt_path_stat *st = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_head(rt, &st, &id, "etc/passwd"), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NULL(st);
+  ctrt_close(rt);
+}
+
+/* errors.bad_image_reference */
+static void test_moved_bad_image_reference(void) {
+  ctrt_runtime *rt = open_mock();
+  ASSERT_FAILS_WITH(ctrt_runtime_pull_image(rt, "has space:latest"), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_FAILS_WITH(ctrt_runtime_pull_image(rt, ""), CTRT_ERROR_INVALID_SPEC);
+  ctrt_close(rt);
+}
+
+/* errors.success_clears_error */
+static void test_moved_success_clears_error(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  ctrt_container_state *s = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_container_state(rt, &s, &id), CTRT_ERROR_NOT_FOUND);
+  ctrt_overlay_attach_kind kind;
+  ASSERT_OK(ctrt_runtime_overlay_attach_kind(rt, &kind));
+  CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_NONE);
+  CU_ASSERT_EQUAL(ctrt_error_last()->message[0], '\0');
+  ctrt_close(rt);
+}
+
+/* errors.errors_are_per_thread */
+static void *moved_look_at_error(void *arg) {
+  *(ctrt_error_kind *)arg = ctrt_error_last()->kind;
+  return NULL;
+}
+
+static void test_moved_errors_are_per_thread(void) {
+  ctrt_runtime *rt = open_mock();
+  ctrt_container_id id = make_id("moved-nobody", 0);
+  ctrt_container_state *s = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_container_state(rt, &s, &id), CTRT_ERROR_NOT_FOUND);
+  ctrt_error_kind seen = CTRT_ERROR_INTERNAL;
+  pthread_t t;
+  CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, moved_look_at_error, &seen), 0);
+  pthread_join(t, NULL);
+  CU_ASSERT_EQUAL(seen, CTRT_ERROR_NONE);
+  CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("open", NULL, NULL);
   CU_add_test(s, "plugin", test_open_plugin);
@@ -873,4 +1002,16 @@ void test_register(void) {
   CU_add_test(s, "misbehaviour", test_backend_failures);
   CU_add_test(s, "auth context", test_auth_context);
   CU_add_test(s, "threads", test_threads);
+
+  s = CU_add_suite("moved from the conformance suite", NULL, NULL);
+  CU_add_test(s, "lifecycle.update_empty_is_noop", test_moved_update_empty_is_noop);
+  CU_add_test(s, "lifecycle.rename_bad_names", test_moved_rename_bad_names);
+  CU_add_test(s, "lifecycle.kill_invalid_signal", test_moved_kill_invalid_signal);
+  CU_add_test(s, "images.search_empty_term", test_moved_search_empty_term);
+  CU_add_test(s, "errors.invalid_container_id", test_moved_invalid_container_id);
+  CU_add_test(s, "errors.null_arguments", test_moved_null_arguments);
+  CU_add_test(s, "errors.relative_archive_path", test_moved_relative_archive_path);
+  CU_add_test(s, "errors.bad_image_reference", test_moved_bad_image_reference);
+  CU_add_test(s, "errors.success_clears_error", test_moved_success_clears_error);
+  CU_add_test(s, "errors.errors_are_per_thread", test_moved_errors_are_per_thread);
 }

@@ -466,9 +466,10 @@ int mock_unpause_container(void *self, const ctrt_container_id *id) {
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
   int rc = c ? 0 : ctrt__error_code();
-  /* Docker answers 500 here, not 409. */
+  /* The spec's kind for "not paused" is conflict (Docker 20.10 answers 500,
+   * which its backend reports as internal). */
   if (rc == 0 && c->state != MOCK_PAUSED)
-    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "Container %s is not paused", c->runtime_id);
+    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "Container %s is not paused", c->runtime_id);
   if (rc == 0) {
     c->state = MOCK_RUNNING;
     mock_broadcast(m);
@@ -508,6 +509,9 @@ int mock_update_container_resources(void *self, ctrt_container_update_outcome **
   int rc = c ? 0 : ctrt__error_code();
   if (rc == 0 && update->has_memory && update->memory > 0 && update->memory < MIN_MEMORY_LIMIT)
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "Minimum memory limit allowed is 6MB");
+  if (rc == 0 && update->restart_policy && update->restart_policy->has_maximum_retry_count &&
+      update->restart_policy->maximum_retry_count < 0)
+    rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "maximum retry count cannot be negative");
   if (rc == 0 && update->has_kernel_memory) {
     /* Accepted, not applied: what Docker 20.10 does on cgroup v1 kernels. */
     outcome->warnings = ctrt__calloc(1, sizeof *outcome->warnings);
