@@ -91,6 +91,36 @@ static void volumes_sync(void) {
     C_OK(ctrt_runtime_sync_container_volumes(RT, id));
 }
 
+static void port_override_published(void) {
+  /* Publishing a port is not an override either. */
+  const ctrt_container_id *id = conform_new_id();
+  ctrt_service_spec *spec = conform_spec(SLEEP);
+  spec->port_mappings = calloc(1, sizeof *spec->port_mappings);
+  spec->n_port_mappings = 1;
+  spec->port_mappings[0] = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+  spec->port_mappings[0].container_port = 8081;
+  bool has = true;
+  uint16_t port = 0;
+  if (conform_run(id, spec, SLEEP) && C_OK(ctrt_runtime_get_container_port_override(RT, &has, &port, id)))
+    C_CHECK(!has, "no override (got %u)", port);
+}
+
+static void overlay_config_missing(void) {
+  ctrt_guest_overlay_config config = CTRT_GUEST_OVERLAY_CONFIG_INIT;
+  config.address = "10.200.0.3/24";
+  C_FAILS(CTRT_OP_PUSH_OVERLAY_CONFIG, ctrt_runtime_push_overlay_config(RT, conform_new_id(), &config),
+          CTRT_ERROR_NOT_FOUND);
+}
+
+static void volumes_sync_exited(void) {
+  /* Nothing to sync for an exited container either: success. */
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"true", NULL};
+  int32_t code;
+  if (conform_run(id, NULL, argv) && conform_wait(id, &code))
+    C_OK(ctrt_runtime_sync_container_volumes(RT, id));
+}
+
 static void ports_published(void) {
   const ctrt_container_id *id = conform_new_id();
   ctrt_service_spec *spec = conform_spec(SLEEP);
@@ -623,6 +653,13 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_GET_CONTAINER_PID, CTRT_OP_GET_CONTAINER_IP)),
     CONFORM_CASE("inspection.port_override_absent", port_override_absent, "No port override.",
                  TESTS(CTRT_OP_GET_CONTAINER_PORT_OVERRIDE), USES(RUNNING)),
+    CONFORM_CASE("inspection.port_override_published", port_override_published,
+                 "A published port is not a port override.", TESTS(CTRT_OP_GET_CONTAINER_PORT_OVERRIDE), USES(RUNNING)),
+    CONFORM_CASE("inspection.overlay_config_missing", overlay_config_missing,
+                 "push_overlay_config to an unknown container: not found.", TESTS(CTRT_OP_PUSH_OVERLAY_CONFIG)),
+    CONFORM_CASE("inspection.volumes_sync_exited", volumes_sync_exited,
+                 "sync_container_volumes of an exited container succeeds.", TESTS(CTRT_OP_SYNC_CONTAINER_VOLUMES),
+                 USES(RUNNING, CTRT_OP_WAIT_CONTAINER)),
     CONFORM_CASE("inspection.overlay_attach_kind", overlay_attach, "Containers attach in the host's namespace.",
                  TESTS(CTRT_OP_OVERLAY_ATTACH_KIND)),
     CONFORM_CASE("inspection.overlay_config_push", overlay_config_push, "push_overlay_config to a running container.",
