@@ -716,7 +716,7 @@ static const conform_case cases[] = {
                  "A stats stream of an unknown container: not found.", TESTS(CTRT_OP_STATS_STREAM)),
     CONFORM_CASE("inspection.health_transitions", health_transitions,
                  "A health check goes unhealthy, then healthy once it passes.", TESTS(CTRT_OP_INSPECT_DETAILED),
-                 USES(RUNNING, CTRT_OP_EXEC)),
+                 USES(RUNNING, CTRT_OP_EXEC), TIMEOUT_S(300)),
 };
 
 const conform_area conform_area_inspection = CONFORM_AREA("inspection", cases);
