@@ -461,10 +461,11 @@ static void stats_stream_consistent(void) {
   int64_t before = wall_seconds();
   if (!C_OK(ctrt_runtime_stats_stream(RT, &s, id)))
     goto out;
-  /* Read samples until both sessions are counted (generous bound). */
+  /* Read samples until exactly the three are counted (while the sessions
+   * start, the engine's helpers may be counted too; generous bound). */
   uint64_t deadline = conform_now_ms() + 60000;
   while (C_OK(ctrt_stats_stream_next(&sample, s))) {
-    if (sample->pids_current >= 3 || conform_now_ms() > deadline)
+    if (sample->pids_current == 3 || conform_now_ms() > deadline)
       break;
     ctrt_stats_sample_free(sample);
     sample = NULL;
