@@ -560,8 +560,9 @@ static void stream_since_until_split(void) {
   }
   int64_t early = logs->items[0].timestamp.seconds;
   ctrt_log_entry_list_free(logs);
-  /* Let the clock pass into a later second (an observable condition). */
-  while (wall_seconds() <= early + 1)
+  /* Let the clock pass into the next second (an observable condition):
+   * the later line is stamped after that. */
+  while (wall_seconds() <= early)
     conform_sleep_ms(20);
   if (!touch_go(id) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)) ||
       !C_EQ_INT(logs->n_items, 2)) {
