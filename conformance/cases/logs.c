@@ -3,6 +3,7 @@
 #include "../conform.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #define RT conform_rt()
 
@@ -200,8 +201,39 @@ static void stream_since_until(void) {
   }
 }
 
+/* Shell text that waits (up to ten minutes) until /tmp/go exists. */
+#define WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
+
+static bool touch_go(const ctrt_container_id *id) {
+  static const char *const argv[] = {"touch", "/tmp/go", NULL};
+  ctrt_exec_result *r = conform_exec(id, argv);
+  return r && C_EQ_INT(r->exit_code, 0);
+}
+
+/* Read chunks of s until the text read (stdout and stderr) ends with want;
+ * false on an error or the end of the stream. */
+static bool read_until(ctrt_logs_stream *s, char *text, size_t cap, const char *want) {
+  size_t used = strlen(text);
+  for (;;) {
+    if (used >= strlen(want) && strcmp(text + used - strlen(want), want) == 0)
+      return true;
+    ctrt_log_chunk *chunk = NULL;
+    int rc = ctrt_logs_stream_next(&chunk, s);
+    if (rc == CTRT_ITEROVER)
+      return C_CHECK(false, "the stream ended before \"%s\" (read \"%s\")", want, text);
+    if (!C_OK(rc))
+      return false;
+    size_t take = chunk->data.len < cap - 1 - used ? chunk->data.len : cap - 1 - used;
+    memcpy(text + used, chunk->data.data, take);
+    used += take;
+    text[used] = '\0';
+    ctrt_log_chunk_free(chunk);
+  }
+}
+
 static void stream_follow_ends_on_exit(void) {
-  static const char *const argv[] = {"sh", "-c", "echo start; sleep 2; echo end", NULL};
+  /* The container cannot print its last line before we let it. */
+  static const char *const argv[] = {"sh", "-c", "echo start; " WAIT_GO "echo end", NULL};
   const ctrt_container_id *id = conform_new_id();
   if (!conform_run(id, NULL, argv))
     return;
@@ -210,11 +242,11 @@ static void stream_follow_ends_on_exit(void) {
   ctrt_logs_stream *s = open_logs(id, &o);
   if (s == NULL)
     return;
-  uint64_t start = conform_now_ms();
-  char out[256];
-  drain(s, out, NULL, sizeof out, NULL, false);
-  C_EQ_STR(out, "start\nend\n");
-  C_CHECK(conform_now_ms() - start >= 1000, "follow waited for the later line");
+  char text[256] = "", rest[256];
+  if (read_until(s, text, sizeof text, "start\n") && touch_go(id)) {
+    drain(s, rest, NULL, sizeof rest, NULL, false);
+    C_EQ_STR(rest, "end\n");
+  }
   ctrt_logs_stream_close(s);
 }
 
@@ -235,12 +267,10 @@ static void stream_follow_stopped(void) {
 
 typedef struct canceller {
   ctrt_logs_stream *s;
-  unsigned after_ms;
 } canceller;
 
 static void *cancel_later(void *arg) {
   canceller *c = arg;
-  conform_sleep_ms(c->after_ms);
   ctrt_logs_stream_cancel(c->s);
   return NULL;
 }
@@ -253,13 +283,13 @@ static void stream_cancel_from_thread(void) {
   ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
   if (s == NULL)
     return;
-  canceller c = {s, 500};
+  /* The container prints nothing: the reader blocks until the cancel,
+   * whether it comes before or while next waits. */
+  canceller c = {s};
   pthread_t t;
   pthread_create(&t, NULL, cancel_later, &c);
-  uint64_t start = conform_now_ms();
   ctrt_log_chunk *chunk = NULL;
   C_FAILS(CTRT_OP_LOGS_STREAM, ctrt_logs_stream_next(&chunk, s), CTRT_ERROR_CANCELLED);
-  C_CHECK(conform_now_ms() - start < 10000, "the cancel woke the blocked reader");
   pthread_join(t, NULL);
   ctrt_logs_stream_close(s);
 }
@@ -331,37 +361,326 @@ static void stream_missing_container(void) {
   C_FAILS(CTRT_OP_LOGS_STREAM, ctrt_runtime_logs_stream(RT, &s, conform_new_id(), &o), CTRT_ERROR_NOT_FOUND);
 }
 
+/* ---- more of container_logs and get_logs ---- */
+
+static void container_logs_channels(void) {
+  /* A tail longer than the log gives every line, with its channel. */
+  static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_log_entry_list *logs = NULL;
+  if (!id || !C_OK(ctrt_runtime_container_logs(RT, &logs, id, 100)))
+    return;
+  if (C_EQ_INT(logs->n_items, 2)) {
+    for (size_t i = 0; i < 2; i++) {
+      const ctrt_log_entry *e = &logs->items[i];
+      bool err = strcmp(e->message, "err") == 0;
+      C_CHECK(err || strcmp(e->message, "out") == 0, "line %zu is out or err: %s", i, e->message);
+      C_CHECK(e->stream == (err ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT), "%s is on its channel",
+              e->message);
+      C_CHECK(e->timestamp.seconds > 1600000000, "%s has a real timestamp", e->message);
+    }
+  }
+  ctrt_log_entry_list_free(logs);
+}
+
+static void container_logs_missing(void) {
+  ctrt_log_entry_list *logs = NULL;
+  C_FAILS(CTRT_OP_CONTAINER_LOGS, ctrt_runtime_container_logs(RT, &logs, conform_new_id(), 10), CTRT_ERROR_NOT_FOUND);
+}
+
+static void container_logs_running(void) {
+  /* The lines so far of a container that still runs. */
+  static const char *const argv[] = {"sh", "-c", "echo a; echo b; echo c; " WAIT_GO "echo d", NULL};
+  const ctrt_container_id *id = conform_new_id();
+  if (!conform_run(id, NULL, argv))
+    return;
+  /* Wait (through a follow stream) until the three lines are logged. */
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.follow = true;
+  ctrt_logs_stream *s = open_logs(id, &o);
+  char text[64] = "";
+  bool ready = s && read_until(s, text, sizeof text, "c\n");
+  ctrt_logs_stream_close(s);
+  ctrt_log_entry_list *logs = NULL;
+  if (!ready || !C_OK(ctrt_runtime_container_logs(RT, &logs, id, 2)))
+    return;
+  if (C_EQ_INT(logs->n_items, 2)) {
+    C_EQ_STR(logs->items[0].message, "b");
+    C_EQ_STR(logs->items[1].message, "c");
+  }
+  ctrt_log_entry_list_free(logs);
+}
+
+static void get_logs_empty(void) {
+  static const char *const argv[] = {"true", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_log_entry_list *logs = NULL;
+  if (id && C_OK(ctrt_runtime_get_logs(RT, &logs, id))) {
+    C_EQ_INT(logs->n_items, 0);
+    ctrt_log_entry_list_free(logs);
+  }
+}
+
+static void get_logs_order(void) {
+  /* Many lines of one channel come back in order, timestamps never going back. */
+  static const char *const argv[] = {"seq", "1", "50", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_log_entry_list *logs = NULL;
+  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+    return;
+  if (C_EQ_INT(logs->n_items, 50)) {
+    bool in_order = true, time_order = true;
+    for (size_t i = 0; i < 50; i++) {
+      char want[8];
+      snprintf(want, sizeof want, "%zu", i + 1);
+      in_order = in_order && strcmp(logs->items[i].message, want) == 0;
+      if (i > 0) {
+        const ctrt_timestamp *a = &logs->items[i - 1].timestamp, *b = &logs->items[i].timestamp;
+        time_order = time_order && (a->seconds < b->seconds || (a->seconds == b->seconds && a->nanos <= b->nanos));
+      }
+    }
+    C_CHECK(in_order, "the lines are 1 to 50 in order");
+    C_CHECK(time_order, "timestamps do not go back");
+  }
+  ctrt_log_entry_list_free(logs);
+}
+
+/* ---- more of logs_stream ---- */
+
+static void stream_stderr_only(void) {
+  static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; echo out2", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.stdout_ = false;
+  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
+  if (s == NULL)
+    return;
+  char out[256], err[256];
+  drain(s, out, err, sizeof out, NULL, false);
+  C_EQ_STR(out, "");
+  C_EQ_STR(err, "err\n");
+  ctrt_logs_stream_close(s);
+}
+
+static void stream_tail_zero(void) {
+  static const char *const argv[] = {"sh", "-c", "echo 1; echo 2", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.has_tail = true;
+  o.tail = 0;
+  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
+  if (s == NULL)
+    return;
+  char out[256];
+  C_EQ_INT(drain(s, out, NULL, sizeof out, NULL, false), 0);
+  C_EQ_STR(out, "");
+  ctrt_logs_stream_close(s);
+}
+
+static void stream_timestamps_tail(void) {
+  /* tail and timestamps together: the last lines, each stamped, in time
+   * order, the stamps agreeing with get_logs. */
+  static const char *const argv[] = {"sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done", NULL};
+  const ctrt_container_id *id = finished(argv);
+  ctrt_log_entry_list *logs = NULL;
+  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+    return;
+  if (!C_EQ_INT(logs->n_items, 5)) {
+    ctrt_log_entry_list_free(logs);
+    return;
+  }
+  ctrt_timestamp fourth = logs->items[3].timestamp;
+  ctrt_log_entry_list_free(logs);
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.timestamps = true;
+  o.has_tail = true;
+  o.tail = 2;
+  ctrt_logs_stream *s = open_logs(id, &o);
+  if (s == NULL)
+    return;
+  char text[256] = "";
+  size_t used = 0, chunks = 0;
+  ctrt_timestamp first = {0, 0}, last = {0, 0};
+  bool stamped = true, ordered = true;
+  for (;;) {
+    ctrt_log_chunk *chunk = NULL;
+    int rc = ctrt_logs_stream_next(&chunk, s);
+    if (rc == CTRT_ITEROVER || !C_OK(rc))
+      break;
+    if (used + chunk->data.len < sizeof text) {
+      memcpy(text + used, chunk->data.data, chunk->data.len);
+      used += chunk->data.len;
+      text[used] = '\0';
+    }
+    stamped = stamped && chunk->has_timestamp;
+    if (chunk->has_timestamp) {
+      if (chunks == 0)
+        first = chunk->timestamp;
+      else if (chunk->timestamp.seconds < last.seconds ||
+               (chunk->timestamp.seconds == last.seconds && chunk->timestamp.nanos < last.nanos))
+        ordered = false;
+      last = chunk->timestamp;
+    }
+    chunks++;
+    ctrt_log_chunk_free(chunk);
+  }
+  ctrt_logs_stream_close(s);
+  C_EQ_STR(text, "line4\nline5\n");
+  C_CHECK(stamped, "every chunk has a timestamp");
+  C_CHECK(ordered, "the timestamps do not go back");
+  C_CHECK(first.seconds == fourth.seconds && first.nanos == fourth.nanos,
+          "the first stamp is line4's as get_logs reports it (%lld.%09d vs %lld.%09d)", (long long)first.seconds,
+          first.nanos, (long long)fourth.seconds, fourth.nanos);
+}
+
+static int64_t wall_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec;
+}
+
+static void stream_since_until_split(void) {
+  /* Two lines logged in different seconds: since the later second gives
+   * the later line only, until it the earlier only. */
+  static const char *const argv[] = {"sh", "-c", "echo early; " WAIT_GO "echo late", NULL};
+  const ctrt_container_id *id = conform_new_id();
+  int32_t code;
+  ctrt_log_entry_list *logs = NULL;
+  if (!conform_run(id, NULL, argv))
+    return;
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.follow = true;
+  ctrt_logs_stream *s = open_logs(id, &o);
+  char text[64] = "";
+  bool ready = s && read_until(s, text, sizeof text, "early\n");
+  ctrt_logs_stream_close(s);
+  if (!ready || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)) || !C_EQ_INT(logs->n_items, 1)) {
+    ctrt_log_entry_list_free(logs);
+    return;
+  }
+  int64_t early = logs->items[0].timestamp.seconds;
+  ctrt_log_entry_list_free(logs);
+  /* Let the clock pass into the next second (an observable condition):
+   * the later line is stamped after that. */
+  while (wall_seconds() <= early)
+    conform_sleep_ms(20);
+  if (!touch_go(id) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)) ||
+      !C_EQ_INT(logs->n_items, 2)) {
+    ctrt_log_entry_list_free(logs);
+    return;
+  }
+  int64_t late = logs->items[1].timestamp.seconds;
+  ctrt_log_entry_list_free(logs);
+  if (!C_CHECK(late > early, "the lines are in different seconds (%lld, %lld)", (long long)early, (long long)late))
+    return;
+  char out[64];
+  o = (ctrt_logs_stream_options)CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.has_since = true;
+  o.since = late;
+  if ((s = open_logs(id, &o)) != NULL) {
+    drain(s, out, NULL, sizeof out, NULL, false);
+    C_EQ_STR(out, "late\n");
+    ctrt_logs_stream_close(s);
+  }
+  o = (ctrt_logs_stream_options)CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.has_until = true;
+  o.until = late;
+  if ((s = open_logs(id, &o)) != NULL) {
+    drain(s, out, NULL, sizeof out, NULL, false);
+    C_EQ_STR(out, "early\n");
+    ctrt_logs_stream_close(s);
+  }
+}
+
+static void stream_follow_tail(void) {
+  /* follow with tail 1: the last line so far, then what comes next. */
+  static const char *const argv[] = {"sh", "-c", "echo a; echo b; " WAIT_GO "echo c", NULL};
+  const ctrt_container_id *id = conform_new_id();
+  if (!conform_run(id, NULL, argv))
+    return;
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.follow = true;
+  ctrt_logs_stream *s = open_logs(id, &o);
+  char text[64] = "";
+  bool ready = s && read_until(s, text, sizeof text, "b\n");
+  ctrt_logs_stream_close(s);
+  if (!ready)
+    return;
+  o.has_tail = true;
+  o.tail = 1;
+  if ((s = open_logs(id, &o)) == NULL)
+    return;
+  char first[64] = "", rest[64];
+  if (read_until(s, first, sizeof first, "b\n") && touch_go(id)) {
+    C_EQ_STR(first, "b\n");
+    drain(s, rest, NULL, sizeof rest, NULL, false);
+    C_EQ_STR(rest, "c\n");
+  }
+  ctrt_logs_stream_close(s);
+}
+
+#define RUNNING CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER
+#define FINISHED RUNNING, CTRT_OP_WAIT_CONTAINER
+
 static const conform_case cases[] = {
     CONFORM_CASE("logs.get_logs_lines", get_logs_lines, "get_logs: lines, channels, timestamps, source.",
-                 TESTS(CTRT_OP_GET_LOGS)),
+                 TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
+    CONFORM_CASE("logs.get_logs_empty", get_logs_empty, "get_logs of a container that printed nothing: no entry.",
+                 TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
+    CONFORM_CASE("logs.get_logs_order", get_logs_order, "get_logs keeps 50 lines in order, timestamps not going back.",
+                 TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
     CONFORM_CASE("logs.container_logs_tail", container_logs_tail, "container_logs returns the last N lines.",
-                 TESTS(CTRT_OP_CONTAINER_LOGS)),
+                 TESTS(CTRT_OP_CONTAINER_LOGS), USES(FINISHED)),
+    CONFORM_CASE("logs.container_logs_channels", container_logs_channels,
+                 "container_logs with a long tail: every line, on its channel, timestamped.",
+                 TESTS(CTRT_OP_CONTAINER_LOGS), USES(FINISHED)),
+    CONFORM_CASE("logs.container_logs_running", container_logs_running,
+                 "container_logs of a running container: the last lines so far.", TESTS(CTRT_OP_CONTAINER_LOGS),
+                 USES(RUNNING, CTRT_OP_LOGS_STREAM)),
+    CONFORM_CASE("logs.container_logs_missing", container_logs_missing,
+                 "container_logs of an unknown container: not found.", TESTS(CTRT_OP_CONTAINER_LOGS)),
     CONFORM_CASE("logs.missing_container", logs_missing_container, "Logs of an unknown container: not found.",
                  TESTS(CTRT_OP_GET_LOGS)),
     CONFORM_CASE("logs.stream_all", stream_all, "logs_stream of a finished container: every chunk, by channel.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_no_trailing_newline", stream_no_trailing_newline,
-                 "Output without a final newline reaches the log.", TESTS(CTRT_OP_LOGS_STREAM)),
+                 "Output without a final newline reaches the log.", TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_timestamps", stream_timestamps, "timestamps adds a timestamp to every chunk.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
-    CONFORM_CASE("logs.stream_stdout_only", stream_stdout_only, "stderr can be left out.", TESTS(CTRT_OP_LOGS_STREAM)),
-    CONFORM_CASE("logs.stream_tail", stream_tail, "tail 1 gives the last line.", TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
+    CONFORM_CASE("logs.stream_stdout_only", stream_stdout_only, "stderr can be left out.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED)),
+    CONFORM_CASE("logs.stream_stderr_only", stream_stderr_only, "stdout can be left out.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED)),
+    CONFORM_CASE("logs.stream_tail", stream_tail, "tail 1 gives the last line.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED)),
+    CONFORM_CASE("logs.stream_tail_zero", stream_tail_zero, "tail 0 gives nothing.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED)),
+    CONFORM_CASE("logs.stream_timestamps_tail", stream_timestamps_tail,
+                 "tail with timestamps: the last lines, stamped as get_logs stamps them.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED, CTRT_OP_GET_LOGS)),
     CONFORM_CASE("logs.stream_since_until", stream_since_until, "since and until filter by time.",
-                 TESTS(CTRT_OP_LOGS_STREAM, CTRT_OP_GET_LOGS)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED, CTRT_OP_GET_LOGS)),
+    CONFORM_CASE("logs.stream_since_until_split", stream_since_until_split,
+                 "since and until split lines logged in different seconds.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(FINISHED, CTRT_OP_GET_LOGS, CTRT_OP_EXEC)),
     CONFORM_CASE("logs.stream_follow_ends_on_exit", stream_follow_ends_on_exit,
-                 "A follow stream waits for output and ends when the container exits.", TESTS(CTRT_OP_LOGS_STREAM)),
+                 "A follow stream waits for output and ends when the container exits.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(RUNNING, CTRT_OP_EXEC)),
+    CONFORM_CASE("logs.stream_follow_tail", stream_follow_tail,
+                 "follow with tail 1: the last line so far, then the new ones.", TESTS(CTRT_OP_LOGS_STREAM),
+                 USES(RUNNING, CTRT_OP_EXEC)),
     CONFORM_CASE("logs.stream_follow_stopped", stream_follow_stopped,
-                 "Following a stopped container ends after its logs.", TESTS(CTRT_OP_LOGS_STREAM)),
+                 "Following a stopped container ends after its logs.", TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_cancel_from_thread", stream_cancel_from_thread,
-                 "Another thread's cancel wakes a blocked follower.", TESTS(CTRT_OP_LOGS_STREAM)),
+                 "Another thread's cancel wakes a blocked follower.", TESTS(CTRT_OP_LOGS_STREAM), USES(RUNNING)),
     CONFORM_CASE("logs.stream_close_half_way", stream_close_half_way, "Closing a stream with chunks left.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_large_output", stream_large_output, "Half a megabyte of output, streamed in chunks.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_binary_bytes", stream_binary_bytes, "Non-UTF-8 bytes pass through.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED)),
     CONFORM_CASE("logs.stream_no_channel", stream_no_channel, "Neither stdout nor stderr is invalid.",
-                 TESTS(CTRT_OP_LOGS_STREAM)),
+                 TESTS(CTRT_OP_LOGS_STREAM), USES(RUNNING)),
     CONFORM_CASE("logs.stream_missing_container", stream_missing_container, "Streaming unknown logs: not found.",
                  TESTS(CTRT_OP_LOGS_STREAM)),
 };

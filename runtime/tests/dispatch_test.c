@@ -978,6 +978,52 @@ static void test_moved_errors_are_per_thread(void) {
   ctrt_close(rt);
 }
 
+/* Moved from the conformance suite: inspection, logs, exec, archive */
+
+/* These checks are the generated dispatcher's: they answer before any
+ * backend is called, so they are unit tests (here on the mock, which has
+ * no image and no container: a call that reached it would say not found). */
+static void test_mock_exec_empty_argv(void) {
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "mock:"));
+  ctrt_container_id id = make_id("conform", 0);
+  ctrt_exec_result *result = (ctrt_exec_result *)1;
+  /* exec.empty_argv: an empty command is invalid. */
+  ASSERT_FAILS_WITH(ctrt_runtime_exec(rt, &result, &id, NULL, 0), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message, "invalid spec: exec: argv must not be empty");
+  CU_ASSERT_PTR_NULL(result);
+  ctrt_exec_event_stream *events = (ctrt_exec_event_stream *)1;
+  ASSERT_FAILS_WITH(ctrt_runtime_exec_stream(rt, &events, &id, NULL, 0), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message, "invalid spec: exec_stream: argv must not be empty");
+  CU_ASSERT_PTR_NULL(events);
+  /* Past the dispatcher the mock answers: the container is unknown. */
+  const char *argv[] = {"true"};
+  ASSERT_FAILS_WITH(ctrt_runtime_exec(rt, &result, &id, argv, 1), CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
+static void test_mock_archive_relative_paths(void) {
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "mock:"));
+  ctrt_container_id id = make_id("conform", 0);
+  ctrt_archive_stream *archive = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_get(rt, &archive, &id, "tmp"), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message, "invalid spec: archive_get: path 'tmp' must be absolute");
+  CU_ASSERT_PTR_NULL(archive);
+  ctrt_path_stat *stat = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_head(rt, &stat, &id, "./tmp"), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NULL(stat);
+  ctrt_byte_source *src = NULL;
+  ASSERT_OK(ctrt_byte_source_from_buffer(&src, "", 0));
+  ctrt_archive_put_options options = CTRT_ARCHIVE_PUT_OPTIONS_INIT;
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_put(rt, &id, "tmp", src, &options), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message, "invalid spec: archive_put: path 'tmp' must be absolute");
+  /* An absolute path reaches the mock, which does not know the container. */
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_head(rt, &stat, &id, "/tmp"), CTRT_ERROR_NOT_FOUND);
+  ctrt_byte_source_free(src);
+  ctrt_close(rt);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("open", NULL, NULL);
   CU_add_test(s, "plugin", test_open_plugin);
@@ -1014,4 +1060,7 @@ void test_register(void) {
   CU_add_test(s, "errors.bad_image_reference", test_moved_bad_image_reference);
   CU_add_test(s, "errors.success_clears_error", test_moved_success_clears_error);
   CU_add_test(s, "errors.errors_are_per_thread", test_moved_errors_are_per_thread);
+  s = CU_add_suite("moved from conformance: inspection, logs, exec, archive", NULL, NULL);
+  CU_add_test(s, "exec.empty_argv (mock)", test_mock_exec_empty_argv);
+  CU_add_test(s, "archive relative paths (mock)", test_mock_archive_relative_paths);
 }

@@ -24,8 +24,7 @@ int mock_tar_stream(ctrt__stream **out, memfs_tar_reader *reader) {
 }
 
 static int missing_path(const mock_container *c, const char *path) {
-  return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "Could not find the file %s in container %s", path,
-                         c->runtime_id);
+  return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "Could not find the file %s in container %s", path, c->runtime_id);
 }
 
 /* A tar reader over a snapshot of c's tree (under the lock). */
@@ -86,7 +85,10 @@ int mock_archive_put(void *self, const ctrt_container_id *id, const char *path, 
     memfs_tar_options tar_options = {
         .mode = MEMFS_TAR_UPLOAD,
         .no_overwrite_dir_non_dir = options->no_overwrite_dir_non_dir,
-        .copy_uid_gid = options->copy_uid_gid,
+        /* As Docker: entries keep the archive's owners, unless
+         * copy_uid_gid gives them to the container's user (when it has
+         * one). memfs's copy_uid_gid means "keep the archive's". */
+        .copy_uid_gid = !(options->copy_uid_gid && c->user != NULL && c->user[0] != '\0'),
         .default_uid = c->uid,
         .default_gid = c->gid,
     };

@@ -186,6 +186,16 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   const char *user = spec->user ? spec->user : json_string_value(json_object_get(cfg, "User"));
   if (rc == 0 && user && user[0] && (c->user = ctrt__strdup(user)) == NULL)
     rc = ctrt__error_no_memory();
+  /* The spec's resources are the first limits (update changes them). */
+  const ctrt_resources_spec *res = spec->resources;
+  if (rc == 0 && res && res->has_memory && res->memory > 0) {
+    c->limits.has_memory = true;
+    c->limits.memory = (int64_t)res->memory;
+  }
+  if (rc == 0 && res && res->has_pids_limit && res->pids_limit > 0) {
+    c->limits.has_pids_limit = true;
+    c->limits.pids_limit = res->pids_limit;
+  }
   if (rc == 0)
     rc = memfs_clone(&c->fs, img->rootfs);
   if (rc == 0)
