@@ -76,6 +76,30 @@ int ctrt__docker_container_state(void *self, ctrt_container_state **out, const c
   return rc;
 }
 
+/* Docker answers an unpause of a container that is not paused with a 500,
+ * the code of its real failures too: on a 500, ask the container. */
+int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
+  ctrt__docker_call call = {.verb = "POST", .suffix = "/unpause"};
+  ctrt__http_response *resp = NULL;
+  int rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
+  ctrt__http_response_free(resp);
+  if (rc == 0 || ctrt_error_last()->http_status != 500)
+    return rc;
+  ctrt_error_kind kind = ctrt_error_last()->kind;
+  char *why = ctrt__strdup(ctrt_error_last()->message);
+  json_t *inspect = NULL;
+  bool not_paused = ctrt__docker_inspect_container(self, id, "unpause_container", &inspect) == 0 &&
+                    json_is_false(json_object_get(json_object_get(inspect, "State"), "Paused"));
+  json_decref(inspect);
+  if (not_paused)
+    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 500, "unpause_container: the container is not paused (%s)",
+                         why ? why : "");
+  else
+    rc = ctrt__error_set(kind, 500, "%s", why ? why : "unpause_container failed");
+  ctrt__free(why);
+  return rc;
+}
+
 /* POST /containers/{ref}/wait[?condition=], then inspect to classify. */
 static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_container_id *id, const char *condition,
                         const char *method) {

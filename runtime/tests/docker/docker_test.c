@@ -1606,6 +1606,35 @@ static void test_fake_archive_head(void) {
   daemon_stop();
 }
 
+/* ---- unpause: Docker's 500 for "not paused" is the interface's conflict ---- */
+
+static fake_next route_unpause(fake_conn *c, const fake_request *r, daemon *d) {
+  (void)d;
+  if (starts(r, "POST", "/v1.41/containers/zlayer-")) {
+    bool paused = strstr(r->target, "zlayer-broken-0") != NULL;
+    json_answer(c, 500,
+                paused ? "{\"message\":\"cannot thaw the cgroup\"}" : "{\"message\":\"Container aid is not paused\"}");
+  } else if (is(r, "GET", "/v1.41/containers/zlayer-calm-0/json")) {
+    json_answer(c, 200, "{\"Id\":\"aid\",\"State\":{\"Status\":\"running\",\"Paused\":false}}");
+  } else if (is(r, "GET", "/v1.41/containers/zlayer-broken-0/json")) {
+    json_answer(c, 200, "{\"Id\":\"bid\",\"State\":{\"Status\":\"paused\",\"Paused\":true}}");
+  } else {
+    json_answer(c, 404, "{\"message\":\"page not found\"}");
+  }
+  return FAKE_KEEP;
+}
+
+static void test_fake_unpause(void) {
+  daemon_start(route_unpause);
+  ASSERT_FAILS_WITH(ctrt_runtime_unpause_container(dm.rt, cid("calm", 0)), CTRT_ERROR_CONFLICT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "not paused"));
+  /* A paused container whose unpause fails keeps Docker's own error. */
+  int rc = ctrt_runtime_unpause_container(dm.rt, cid("broken", 0));
+  CU_ASSERT_TRUE(rc < 0 && rc != CTRT_ECONFLICT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "cannot thaw the cgroup"));
+  daemon_stop();
+}
+
 /* ---- runtime_engine ---- */
 
 static fake_next route_engine(fake_conn *c, const fake_request *r, daemon *d) {
@@ -1721,6 +1750,7 @@ void test_register(void) {
   CU_add_test(s, "load", test_fake_load);
   CU_add_test(s, "stdin", test_fake_stdin);
   CU_add_test(s, "archive head", test_fake_archive_head);
+  CU_add_test(s, "unpause of a container that is not paused", test_fake_unpause);
   CU_add_test(s, "lists", test_fake_lists);
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
