@@ -219,6 +219,13 @@ struct ctrt_runtime {
   char *auth_socket_target;
 };
 
+/* ---- Engine identity (backends' answers to ctrt_runtime_engine) ---- */
+/* A new description; name is lower-cased, version and api_version may be
+ * NULL. */
+int ctrt__engine_info_new(ctrt_engine_info **out, const char *name, const char *version, const char *api_version);
+/* Append "key=value"; a NULL or empty value adds nothing. */
+int ctrt__engine_info_add_fact(ctrt_engine_info *info, const char *key, const char *value);
+
 /* Built-in backends (NULL-terminated). */
 extern const ctrt_backend *const ctrt__builtin_backends[];
 

@@ -1,7 +1,7 @@
 /* The Docker backend's descriptor and the helpers its generated and
  * hand-written halves share: opening, container references, query strings,
  * headers, exchanges with status tables, progress streams, byte streams. */
-#include "backends/docker/docker.h"
+#include "backends/docker/docker_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -82,6 +82,7 @@ const ctrt_backend ctrt__docker_backend = {
     .close = docker_close,
     .ops = &ctrt__docker_ops,
     .ops_size = sizeof ctrt__docker_ops,
+    .engine = ctrt__docker_engine,
 };
 
 /* ---- containers ---- */

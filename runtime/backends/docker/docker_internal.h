@@ -93,6 +93,14 @@ int ctrt__docker_container_ip(char **out, const json_t *inspect);
 /* One line of a pull progress stream -> a status event (NULL *out for
  * lines that carry nothing); *digest gets the "Digest: sha256:..." value. */
 int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_t *line);
+/* GET /version and GET /info answers -> the engine's identity: "podman"
+ * when Components name "Podman Engine" (its version), "docker" when they
+ * name "Engine" (or the platform says Docker), else "docker-compatible";
+ * facts from /info. Strict: a member of the wrong type fails (internal). */
+int ctrt__docker_engine_info(ctrt_engine_info **out, const json_t *version, const json_t *info);
+/* The backend's engine hook (GET /version, GET /info). */
+int ctrt__docker_engine(void *self, ctrt_engine_info **out);
+
 /* One line of a load stream -> a status event (or NULL), and the reference
  * a "Loaded image: X" / "Loaded image ID: X" line names (or NULL). */
 int ctrt__docker_load_event(ctrt_load_progress **out, char **loaded, const json_t *line);

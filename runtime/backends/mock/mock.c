@@ -33,8 +33,8 @@ bool mock_wait(mock_runtime *m, uint64_t deadline_ns) {
 
 char *mock_new_hex_id(mock_runtime *m, const char *seed) {
   ctrt_timestamp now = ctrt__timestamp_now();
-  char *material = ctrt__sprintf("%s/%llu/%lld.%d", seed, (unsigned long long)++m->counter, (long long)now.seconds,
-                                 (int)now.nanos);
+  char *material =
+      ctrt__sprintf("%s/%llu/%lld.%d", seed, (unsigned long long)++m->counter, (long long)now.seconds, (int)now.nanos);
   if (material == NULL)
     return NULL;
   ctrt__sha256 ctx;
@@ -261,6 +261,26 @@ static void mock_close(void *self) {
   ctrt__free(m);
 }
 
+/* The mock is its own engine: this library's version, its in-memory
+ * drivers. */
+static int mock_engine(void *self, ctrt_engine_info **out) {
+  (void)self;
+  ctrt_engine_info *info = NULL;
+  int rc = ctrt__engine_info_new(&info, "mock", CTRT_PROJECT_VERSION, NULL);
+  if (rc == 0)
+    rc = ctrt__engine_info_add_fact(info, "log_driver", "memory");
+  if (rc == 0)
+    rc = ctrt__engine_info_add_fact(info, "storage_driver", "memfs");
+  if (rc == 0)
+    rc = ctrt__engine_info_add_fact(info, "os", "linux");
+  if (rc < 0) {
+    ctrt_engine_info_free(info);
+    return rc;
+  }
+  *out = info;
+  return 0;
+}
+
 const ctrt_backend ctrt__mock_backend = {
     .abi_version = CTRT_BACKEND_ABI_VERSION,
     .name = "mock",
@@ -268,6 +288,7 @@ const ctrt_backend ctrt__mock_backend = {
     .close = mock_close,
     .ops = &mock_ops,
     .ops_size = sizeof mock_ops,
+    .engine = mock_engine,
 };
 
 /* ---- ctrt/mock.h ---- */
@@ -320,8 +341,7 @@ int ctrt_mock_push_log_chunk(ctrt_runtime *rt, const ctrt_container_id *id, cons
   return rc;
 }
 
-int ctrt_mock_push_log_error(ctrt_runtime *rt, const ctrt_container_id *id, ctrt_error_kind kind,
-                             const char *message) {
+int ctrt_mock_push_log_error(ctrt_runtime *rt, const ctrt_container_id *id, ctrt_error_kind kind, const char *message) {
   if (kind == CTRT_ERROR_NONE || kind >= CTRT_ERROR_KIND_COUNT || kind == CTRT_ERROR_ITERATION_OVER)
     return ctrt__error_invalid_argument("push_log_error: %d is not an error kind", (int)kind);
   char *key = display_of(id);

@@ -32,6 +32,11 @@ typedef struct ctrt_backend {
   /* sizeof(ctrt_backend_ops) the backend was compiled with: methods added
    * to the spec later are then treated as lacking. */
   size_t ops_size;
+  /* Optional: describe the engine behind self (see ctrt_runtime_engine in
+   * ctrt/runtime.h); *out is allocated with malloc and freed by the library
+   * with ctrt_engine_info_free. NULL = the runtime reports name = this
+   * backend's name, version NULL. */
+  int (*engine)(void *self, ctrt_engine_info **out);
 } ctrt_backend;
 
 typedef const ctrt_backend *(*ctrt_backend_entry_fn)(void);

@@ -65,6 +65,31 @@ CTRT_API bool ctrt_supports(const ctrt_runtime *rt, ctrt_op op);
 /* Name of the runtime's backend ("mock", "docker", or the plugin's name). */
 CTRT_API const char *ctrt_runtime_backend_name(const ctrt_runtime *rt);
 
+/* ---- Engine identity ----
+ * What the runtime behind a backend is, as the backend reports it: the
+ * conformance runner scopes its expectations on it (a property of one engine
+ * never binds another), and consumers can log it. */
+typedef struct ctrt_engine_info {
+  char *name;        /* lower-case: "docker", "podman", "mock", or the plugin's name */
+  char *version;     /* the engine's own version ("20.10.24"); may be NULL */
+  char *api_version; /* the API version spoken ("1.41"); may be NULL */
+  /* Configuration facts as "key=value", in a fixed order per backend:
+   * "log_driver=json-file", "storage_driver=overlay2",
+   * "cgroup_driver=cgroupfs", "cgroup_version=1", "os=linux". */
+  char **facts;
+  size_t n_facts;
+} ctrt_engine_info;
+
+/* Ask the backend what engine it talks to (the Docker backend asks the
+ * daemon: GET /version and GET /info). A backend that does not say gets
+ * name = its backend name, no version, no facts. *out belongs to the caller:
+ * free it with ctrt_engine_info_free. */
+CTRT_API int ctrt_runtime_engine(ctrt_runtime *rt, ctrt_engine_info **out);
+/* Free an engine description (NULL-safe, deep). */
+CTRT_API void ctrt_engine_info_free(ctrt_engine_info *info);
+/* The value of fact key ("log_driver") in info, or NULL when absent. */
+CTRT_API const char *ctrt_engine_info_fact(const ctrt_engine_info *info, const char *key);
+
 #ifdef __cplusplus
 }
 #endif

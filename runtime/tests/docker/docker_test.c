@@ -566,6 +566,110 @@ static void test_progress_lines(void) {
 }
 
 /* ====================================================================== */
+/* Engine identity                                                        */
+/* ====================================================================== */
+
+/* What dockerd 20.10 (Debian's docker.io) and Podman 4.3's compat service
+ * answer, trimmed. */
+static const char docker_version[] =
+    "{\"Platform\":{\"Name\":\"\"},\"Components\":[{\"Name\":\"Engine\",\"Version\":\"20.10.24+dfsg1\","
+    "\"Details\":{\"ApiVersion\":\"1.41\"}},{\"Name\":\"containerd\",\"Version\":\"1.6.20~ds1\"},"
+    "{\"Name\":\"runc\",\"Version\":\"1.1.5+ds1\"},{\"Name\":\"docker-init\",\"Version\":\"0.19.0\"}],"
+    "\"Version\":\"20.10.24+dfsg1\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\",\"Os\":\"linux\","
+    "\"Arch\":\"amd64\"}";
+static const char docker_info[] =
+    "{\"LoggingDriver\":\"json-file\",\"Driver\":\"overlay2\",\"CgroupDriver\":\"cgroupfs\","
+    "\"CgroupVersion\":\"1\",\"DefaultRuntime\":\"runc\",\"OSType\":\"linux\",\"Containers\":3}";
+static const char podman_version[] =
+    "{\"Platform\":{\"Name\":\"linux/amd64/debian-12\"},\"Components\":[{\"Name\":\"Podman Engine\","
+    "\"Version\":\"4.3.1\",\"Details\":{\"APIVersion\":\"4.3.1\",\"MinAPIVersion\":\"4.0.0\"}}],"
+    "\"Version\":\"4.3.1\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.24\",\"Os\":\"linux\",\"Arch\":\"amd64\"}";
+static const char podman_info[] =
+    "{\"LoggingDriver\":\"k8s-file\",\"Driver\":\"overlay\",\"CgroupDriver\":\"cgroupfs\","
+    "\"CgroupVersion\":\"1\",\"OSType\":\"linux\"}";
+
+static void assert_facts(const ctrt_engine_info *info, const char *const *want, size_t n) {
+  CU_ASSERT_EQUAL(info->n_facts, n);
+  for (size_t i = 0; i < n && i < info->n_facts; i++)
+    ASSERT_STR(info->facts[i], want[i]);
+}
+
+static void test_engine_identity(void) {
+  json_t *v = parse(docker_version), *i = parse(docker_info);
+  ctrt_engine_info *e = NULL;
+  ASSERT_OK(ctrt__docker_engine_info(&e, v, i));
+  ASSERT_STR(e->name, "docker");
+  ASSERT_STR(e->version, "20.10.24+dfsg1");
+  ASSERT_STR(e->api_version, "1.41");
+  static const char *const docker_facts[] = {
+      "log_driver=json-file", "storage_driver=overlay2",       "cgroup_driver=cgroupfs",
+      "cgroup_version=1",     "default_runtime=runc",          "os=linux",
+      "arch=amd64",           "containerd_version=1.6.20~ds1", "runc_version=1.1.5+ds1"};
+  assert_facts(e, docker_facts, sizeof docker_facts / sizeof docker_facts[0]);
+  ctrt_engine_info_free(e);
+  json_decref(v);
+  json_decref(i);
+
+  /* Podman's compat /version names "Podman Engine" among its components. */
+  v = parse(podman_version);
+  i = parse(podman_info);
+  ASSERT_OK(ctrt__docker_engine_info(&e, v, i));
+  ASSERT_STR(e->name, "podman");
+  ASSERT_STR(e->version, "4.3.1");
+  ASSERT_STR(e->api_version, "1.41");
+  static const char *const podman_facts[] = {
+      "log_driver=k8s-file", "storage_driver=overlay", "cgroup_driver=cgroupfs", "cgroup_version=1", "os=linux",
+      "arch=amd64"};
+  assert_facts(e, podman_facts, sizeof podman_facts / sizeof podman_facts[0]);
+  ctrt_engine_info_free(e);
+  json_decref(v);
+  json_decref(i);
+
+  /* Neither: another server speaking the API; the platform says which. */
+  v = parse("{\"Version\":\"1.0\",\"Platform\":{\"Name\":\"Acme Engine\"},\"Components\":null}");
+  i = parse("{}");
+  ASSERT_OK(ctrt__docker_engine_info(&e, v, i));
+  ASSERT_STR(e->name, "docker-compatible");
+  ASSERT_STR(e->version, "1.0");
+  CU_ASSERT_PTR_NULL(e->api_version);
+  static const char *const other_facts[] = {"platform=Acme Engine"};
+  assert_facts(e, other_facts, 1);
+  ctrt_engine_info_free(e);
+  json_decref(v);
+  json_decref(i);
+}
+
+static void test_engine_identity_strict(void) {
+  static const struct {
+    const char *version, *info, *says;
+  } bad[] = {
+      {"[]", "{}", "GET /version answer is malformed: $: expected an object, got array"},
+      {"{}", "{}", "$.Version: expected a non-empty string, got nothing"},
+      {"{\"Version\":\"\"}", "{}", "$.Version: expected a non-empty string"},
+      {"{\"Version\":20}", "{}", "$.Version: expected a string, got integer"},
+      {"{\"Version\":\"1\",\"ApiVersion\":1.41}", "{}", "$.ApiVersion: expected a string, got real"},
+      {"{\"Version\":\"1\",\"Platform\":\"x\"}", "{}", "$.Platform: expected an object, got string"},
+      {"{\"Version\":\"1\",\"Components\":{}}", "{}", "$.Components: expected an array, got object"},
+      {"{\"Version\":\"1\",\"Components\":[1]}", "{}", "$.Components[0]: expected an object, got integer"},
+      {"{\"Version\":\"1\",\"Components\":[{\"Version\":\"2\"}]}", "{}",
+       "$.Components[0].Name: expected a string, got nothing"},
+      {"{\"Version\":\"1\"}", "[]", "GET /info answer is malformed: $: expected an object, got array"},
+      {"{\"Version\":\"1\"}", "{\"LoggingDriver\":false}", "$.LoggingDriver: expected a string, got boolean"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    json_t *v = parse(bad[k].version), *i = parse(bad[k].info);
+    ctrt_engine_info *e = NULL;
+    ASSERT_FAILS_WITH(ctrt__docker_engine_info(&e, v, i), CTRT_ERROR_INTERNAL);
+    CU_ASSERT_PTR_NULL(e);
+    if (strstr(ctrt_error_last()->message, bad[k].says) == NULL)
+      fprintf(stderr, "\ncase %zu: %s\n  lacks %s\n", k, ctrt_error_last()->message, bad[k].says);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[k].says));
+    json_decref(v);
+    json_decref(i);
+  }
+}
+
+/* ====================================================================== */
 /* A scripted fake daemon                                                 */
 /* ====================================================================== */
 
@@ -1502,6 +1606,52 @@ static void test_fake_archive_head(void) {
   daemon_stop();
 }
 
+/* ---- runtime_engine ---- */
+
+static fake_next route_engine(fake_conn *c, const fake_request *r, daemon *d) {
+  bool podman = d->variant == 1;
+  if (is(r, "GET", "/v1.41/version"))
+    json_answer(c, 200, podman ? podman_version : docker_version);
+  else if (is(r, "GET", "/v1.41/info") && d->variant == 2)
+    json_answer(c, 500, "{\"message\":\"info is broken\"}");
+  else if (is(r, "GET", "/v1.41/info") && d->variant == 3)
+    fake_respond(c, 200, "Content-Type: application/json\r\n", "{\"LoggingDriver\":");
+  else if (is(r, "GET", "/v1.41/info"))
+    json_answer(c, 200, podman ? podman_info : docker_info);
+  else
+    json_answer(c, 404, "{\"message\":\"page not found\"}");
+  return FAKE_KEEP;
+}
+
+static void test_fake_engine(void) {
+  daemon_start(route_engine);
+  ctrt_engine_info *e = NULL;
+  ASSERT_OK(ctrt_runtime_engine(dm.rt, &e));
+  ASSERT_STR(e->name, "docker");
+  ASSERT_STR(e->version, "20.10.24+dfsg1");
+  ASSERT_STR(ctrt_engine_info_fact(e, "log_driver"), "json-file");
+  ASSERT_STR(ctrt_runtime_backend_name(dm.rt), "docker");
+  ctrt_engine_info_free(e);
+  e = NULL;
+  dm.variant = 1; /* the same backend in front of Podman */
+  ASSERT_OK(ctrt_runtime_engine(dm.rt, &e));
+  ASSERT_STR(e->name, "podman");
+  ASSERT_STR(e->version, "4.3.1");
+  ASSERT_STR(ctrt_engine_info_fact(e, "log_driver"), "k8s-file");
+  ctrt_engine_info_free(e);
+  e = NULL;
+  dm.variant = 2;
+  ASSERT_FAILS_WITH(ctrt_runtime_engine(dm.rt, &e), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "info is broken"));
+  CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 500);
+  CU_ASSERT_PTR_NULL(e);
+  dm.variant = 3;
+  CU_ASSERT_TRUE(ctrt_runtime_engine(dm.rt, &e) < 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "/info"));
+  CU_ASSERT_PTR_NULL(e);
+  daemon_stop();
+}
+
 /* ---- lists ---- */
 
 static fake_next route_lists(fake_conn *c, const fake_request *r, daemon *d) {
@@ -1555,6 +1705,8 @@ void test_register(void) {
   CU_add_test(s, "image lists", test_image_conversions);
   CU_add_test(s, "container lists and details", test_container_conversions);
   CU_add_test(s, "progress lines", test_progress_lines);
+  CU_add_test(s, "engine identity", test_engine_identity);
+  CU_add_test(s, "engine identity: strict decoding", test_engine_identity_strict);
   s = CU_add_suite("docker against a fake daemon", NULL, NULL);
   CU_add_test(s, "create and state", test_fake_create_and_state);
   CU_add_test(s, "create errors", test_fake_create_errors);
@@ -1570,5 +1722,6 @@ void test_register(void) {
   CU_add_test(s, "stdin", test_fake_stdin);
   CU_add_test(s, "archive head", test_fake_archive_head);
   CU_add_test(s, "lists", test_fake_lists);
+  CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
 }
