@@ -73,8 +73,13 @@ static int check_destination(ctrt__docker *d, const ctrt_container_id *id, const
       break;
     bool link = S_ISLNK(st->mode) && !ctrt__docker_blank(st->link_target) && strcmp(st->link_target, at) != 0;
     bool is_dir = S_ISDIR(st->mode);
-    if (link && st->link_target[0] == '/' && hops < 40) {
-      char *next = ctrt__strdup(st->link_target);
+    if (link && hops < 40) {
+      /* Docker reports the target resolved (absolute); a relative one is
+       * taken from the link's directory. */
+      const char *slash = strrchr(at, '/');
+      int dir_len = slash && slash != at ? (int)(slash - at) : 0;
+      char *next = st->link_target[0] == '/' ? ctrt__strdup(st->link_target)
+                                             : ctrt__sprintf("%.*s/%s", dir_len, at, st->link_target);
       ctrt_path_stat_free(st);
       if (next == NULL) {
         rc = ctrt__error_no_memory();
