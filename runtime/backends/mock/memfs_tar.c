@@ -449,9 +449,8 @@ static int archive_failure(const apply_ctx *c) {
  * A name from the archive, made relative to the destination: "./a//b/" ->
  * "a/b". Uploads refuse absolute names and any ".." (ctrt__tar_upload_name,
  * shared with the backends that check uploads before an engine sees them);
- * layers (whose names may
- * be absolute) resolve ".." lexically but may not climb above the root.
- * out has MEMFS_PATH_MAX bytes.
+ * layers (whose names may be absolute) resolve ".." lexically but may not
+ * climb above the root. out has MEMFS_PATH_MAX bytes.
  */
 static int normalize(const apply_ctx *c, const char *raw, char *out) {
   if (c->opt->mode == MEMFS_TAR_UPLOAD) {
