@@ -204,6 +204,25 @@ struct ctrt_runtime {
   char *auth_socket_target;
 };
 
+/* ---- Uploads (archive_put): the archive is hostile (core/tar_upload.c) ---- */
+#define CTRT__TAR_PATH_MAX 4096
+#define CTRT__TAR_NAME_MAX 255
+/* An upload entry's name made relative to the destination ("./a//b/" ->
+ * "a/b", "./" -> ""); out has cap bytes. -1 with *why set ("absolute path",
+ * "path contains \"..\"", "name too long", "file name too long", "entry
+ * without a name") when the name is refused; sets no error. */
+int ctrt__tar_upload_name(const char *raw, char *out, size_t cap, const char **why);
+/* Read src to its end into an anonymous temporary file (bounded by disk,
+ * not memory), checking the archive as it streams: names by
+ * ctrt__tar_upload_name, no entry created through a symlink the archive
+ * itself made that leads outside dest (an absolute path), hard-link targets
+ * inside dest; plain, gzip, bzip2, xz or zstd tar, or an empty body. On
+ * success *fd is the file rewound to its start (the caller closes it) and
+ * *len (may be NULL) its size; on failure nothing is left open and the
+ * error is CTRT_ERROR_INVALID_SPEC naming the entry (the source's own
+ * error when it failed). */
+int ctrt__tar_upload_spool(int *fd, uint64_t *len, ctrt_byte_source *src, const char *dest);
+
 /* ---- Engine identity (backends' answers to ctrt_runtime_engine) ---- */
 /* A new description; name is lower-cased, version and api_version may be
  * NULL. */

@@ -12,6 +12,7 @@
 #include "transport/transport_private.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
@@ -246,7 +247,19 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cf
   return 0;
 }
 
+/* Sockets to the daemon are close-on-exec: a process the caller starts
+ * (a registry, a helper) must not inherit them. An inherited copy keeps a
+ * connection open after we close it: dockerd then goes on writing a
+ * cancelled archive, holding the container, until that process exits. */
+static curl_socket_t open_cloexec(void *ctx, curlsocktype purpose, struct curl_sockaddr *address) {
+  (void)ctx;
+  (void)purpose;
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 void ctrt__transport_easy_setup(const ctrt__http_client *c, CURL *easy, bool use_share) {
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, NULL);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);                              /* threads: no SIGALRM for DNS timeouts */
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1); /* streams and hijack need 1.1 */
 #if LIBCURL_VERSION_NUM >= 0x075500

@@ -447,16 +447,19 @@ static int archive_failure(const apply_ctx *c) {
 
 /*
  * A name from the archive, made relative to the destination: "./a//b/" ->
- * "a/b". Uploads refuse absolute names and any ".."; layers (whose names may
- * be absolute) resolve ".." lexically but may not climb above the root.
- * out has MEMFS_PATH_MAX bytes.
+ * "a/b". Uploads refuse absolute names and any ".." (ctrt__tar_upload_name,
+ * shared with the backends that check uploads before an engine sees them);
+ * layers (whose names may be absolute) resolve ".." lexically but may not
+ * climb above the root. out has MEMFS_PATH_MAX bytes.
  */
 static int normalize(const apply_ctx *c, const char *raw, char *out) {
-  bool upload = c->opt->mode == MEMFS_TAR_UPLOAD;
+  if (c->opt->mode == MEMFS_TAR_UPLOAD) {
+    /* The rules every backend applies to uploads (core/tar_upload.c). */
+    const char *why = NULL;
+    return ctrt__tar_upload_name(raw, out, MEMFS_PATH_MAX, &why) < 0 ? reject_name(c, raw, why) : 0;
+  }
   if (strlen(raw) >= MEMFS_PATH_MAX)
     return reject_name(c, raw, "name too long");
-  if (upload && raw[0] == '/')
-    return reject_name(c, raw, "absolute path");
   size_t len = 0;
   const char *p = raw;
   while (*p) {
@@ -469,8 +472,6 @@ static int normalize(const apply_ctx *c, const char *raw, char *out) {
     if (n == 0 || (n == 1 && start[0] == '.'))
       continue;
     if (n == 2 && start[0] == '.' && start[1] == '.') {
-      if (upload)
-        return reject_name(c, raw, "path contains \"..\"");
       if (len == 0)
         return reject_name(c, raw, "path escapes the root");
       while (len > 0 && out[len - 1] != '/')

@@ -693,6 +693,9 @@ struct daemon {
   int attaches;
   int polls;
   int variant;
+  int puts; /* archive_put: PUT requests that reached the daemon */
+  size_t put_total;
+  char put_sha[65];
 };
 
 static daemon dm;
@@ -1681,6 +1684,203 @@ static void test_fake_engine(void) {
   daemon_stop();
 }
 
+/* ---- archive_put: the destination and the archive checked first ---- */
+
+/* A path-stat header value for {name, mode (Go bits), linkTarget}. */
+static void path_stat_header(char *buf, size_t cap, const char *name, uint64_t go_mode, const char *link) {
+  char json[512];
+  snprintf(json, sizeof json,
+           "{\"name\":\"%s\",\"size\":4096,\"mode\":%llu,\"mtime\":\"2024-01-01T00:00:00Z\","
+           "\"linkTarget\":\"%s\"}",
+           name, (unsigned long long)go_mode, link);
+  char *b64 = ctrt__base64_encode(json, strlen(json), false);
+  snprintf(buf, cap, "X-Docker-Container-Path-Stat: %s\r\n", b64);
+  ctrt_free(b64);
+}
+
+static fake_next route_put(fake_conn *c, const fake_request *r, daemon *d) {
+  char header[1024];
+  if (is(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?path=%2Fdst") ||
+      is(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?path=%2Fdst%2Freal")) {
+    path_stat_header(header, sizeof header, "dst", (1ull << 31) | 0755, "");
+    fake_respond(c, 200, header, "");
+  } else if (is(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?path=%2Ffile.txt")) {
+    path_stat_header(header, sizeof header, "file.txt", 0644, "");
+    fake_respond(c, 200, header, "");
+  } else if (is(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?path=%2Flink")) {
+    path_stat_header(header, sizeof header, "link", (1ull << 27) | 0777, "/dst/real");
+    fake_respond(c, 200, header, "");
+  } else if (is(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?path=%2Fdangling")) {
+    path_stat_header(header, sizeof header, "dangling", (1ull << 27) | 0777, "/nowhere");
+    fake_respond(c, 200, header, "");
+  } else if (starts(r, "HEAD", "/v1.41/containers/zlayer-a-0/archive?")) {
+    fake_respond(c, 404, NULL, "");
+  } else if (starts(r, "PUT", "/v1.41/containers/zlayer-a-0/archive?path=")) {
+    pthread_mutex_lock(&d->lock);
+    d->puts++;
+    d->put_total = r->body_total;
+    snprintf(d->put_sha, sizeof d->put_sha, "%s", r->body_sha256);
+    pthread_mutex_unlock(&d->lock);
+    if (d->variant == 500)
+      json_answer(c, 500, "{\"message\":\"Error processing tar file(exit status 1): no space left on device\"}");
+    else
+      fake_respond(c, 200, NULL, "");
+  } else if (is(r, "GET", "/v1.41/containers/zlayer-a-0/json")) {
+    json_answer(c, 200, "{\"Id\":\"aid\"}");
+  } else if (starts(r, "GET", "/v1.41/containers/json?")) {
+    json_answer(c, 200, "[]");
+  } else if (strcmp(r->method, "HEAD") == 0) {
+    fake_respond(c, 404, NULL, "");
+  } else {
+    json_answer(c, 404, "{\"message\":\"No such container: zlayer-ghost-0\"}");
+  }
+  return FAKE_KEEP;
+}
+
+typedef struct tar_item {
+  const char *name;
+  char type; /* '0' file, '5' dir, '2' symlink, '1' hard link */
+  const char *data;
+} tar_item;
+
+/* A ustar archive of items, written by hand (names < 100 bytes). */
+static uint8_t *make_tar(const tar_item *items, size_t n, size_t *len) {
+  size_t cap = 1024;
+  for (size_t i = 0; i < n; i++)
+    cap += 512 + (items[i].type == '0' ? (strlen(items[i].data) + 511) / 512 * 512 : 0);
+  uint8_t *tar = calloc(1, cap);
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t *h = tar + at;
+    size_t size = items[i].type == '0' ? strlen(items[i].data) : 0;
+    snprintf((char *)h, 100, "%s", items[i].name);
+    snprintf((char *)h + 100, 8, "%07o", items[i].type == '5' ? 0755 : 0644);
+    snprintf((char *)h + 108, 8, "%07o", 0);
+    snprintf((char *)h + 116, 8, "%07o", 0);
+    snprintf((char *)h + 124, 12, "%011o", (unsigned)(size & 07777777));
+    snprintf((char *)h + 136, 12, "%011o", 0);
+    h[156] = (uint8_t)items[i].type;
+    if (items[i].type == '1' || items[i].type == '2')
+      snprintf((char *)h + 157, 100, "%s", items[i].data);
+    memcpy(h + 257,
+           "ustar\0"
+           "00",
+           8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (size_t k = 0; k < 512; k++)
+      sum += h[k];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    at += 512;
+    if (size) {
+      memcpy(tar + at, items[i].data, size);
+      at += (size + 511) / 512 * 512;
+    }
+  }
+  *len = at + 1024; /* two zero blocks */
+  return tar;
+}
+
+static int put_items(const char *dir, const tar_item *items, size_t n, size_t *len, char sha[65]) {
+  uint8_t *tar = make_tar(items, n, len);
+  if (sha) {
+    uint8_t digest[32];
+    ctrt__sha256 ctx;
+    ctrt__sha256_init(&ctx);
+    ctrt__sha256_update(&ctx, tar, *len);
+    ctrt__sha256_final(&ctx, digest);
+    ctrt__sha256_hex(digest, sha);
+  }
+  ctrt_byte_source *src = NULL;
+  ctrt_archive_put_options options = CTRT_ARCHIVE_PUT_OPTIONS_INIT;
+  int rc = ctrt_byte_source_from_buffer(&src, tar, *len);
+  if (rc == 0)
+    rc = ctrt_runtime_archive_put(dm.rt, cid("a", 0), dir, src, &options);
+  ctrt_byte_source_free(src);
+  free(tar);
+  return rc;
+}
+
+static int puts_seen(void) {
+  pthread_mutex_lock(&dm.lock);
+  int n = dm.puts;
+  pthread_mutex_unlock(&dm.lock);
+  return n;
+}
+
+static void test_fake_archive_put(void) {
+  daemon_start(route_put);
+  tar_item good[] = {{"sub", '5', NULL}, {"sub/a.txt", '0', "alpha"}, {"sub/l", '2', "a.txt"}, {"h", '1', "sub/a.txt"}};
+  size_t len = 0;
+  char sha[65];
+  ASSERT_OK(put_items("/dst", good, 4, &len, sha));
+  CU_ASSERT_EQUAL(puts_seen(), 1);
+  CU_ASSERT_TRUE(seen("HEAD /v1.41/containers/zlayer-a-0/archive?path=%2Fdst") >= 0);
+  CU_ASSERT_TRUE(seen("PUT /v1.41/containers/zlayer-a-0/archive?path=%2Fdst&noOverwriteDirNonDir=0&copyUIDGID=0") >= 0);
+  /* The daemon got the archive byte for byte. */
+  CU_ASSERT_EQUAL(dm.put_total, len);
+  CU_ASSERT_STRING_EQUAL(dm.put_sha, sha);
+  /* A symlink to a directory is followed (Docker extracts into its target). */
+  ASSERT_OK(put_items("/link", good, 4, &len, NULL));
+  CU_ASSERT_EQUAL(puts_seen(), 2);
+  CU_ASSERT_TRUE(seen("HEAD /v1.41/containers/zlayer-a-0/archive?path=%2Fdst%2Freal") >= 0);
+
+  /* Not a directory, missing, a dangling link: not_found naming the path,
+   * and the daemon never sees the upload. */
+  ASSERT_FAILS_WITH(put_items("/file.txt", good, 4, &len, NULL), CTRT_ERROR_NOT_FOUND);
+  ASSERT_STR(ctrt_error_last()->message, "archive_put: /file.txt: not found: it exists in the container but is not a "
+                                         "directory to extract into");
+  ASSERT_FAILS_WITH(put_items("/no/such/dir", good, 4, &len, NULL), CTRT_ERROR_NOT_FOUND);
+  ASSERT_STR(ctrt_error_last()->message,
+             "archive_put: /no/such/dir: not found: no such directory in the container to extract into");
+  ASSERT_FAILS_WITH(put_items("/dangling", good, 4, &len, NULL), CTRT_ERROR_NOT_FOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "/nowhere"));
+  CU_ASSERT_EQUAL(puts_seen(), 2);
+  /* A missing container: not_found naming it. */
+  ctrt_byte_source *src = NULL;
+  ctrt_archive_put_options options = CTRT_ARCHIVE_PUT_OPTIONS_INIT;
+  ASSERT_OK(ctrt_byte_source_from_buffer(&src, "", 0));
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_put(dm.rt, cid("ghost", 0), "/dst", src, &options), CTRT_ERROR_NOT_FOUND);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "zlayer-ghost-0"));
+  ctrt_byte_source_free(src);
+
+  /* Hostile archives: invalid_spec naming the entry; nothing is sent. */
+  static const struct {
+    tar_item items[3];
+    size_t n;
+    const char *says;
+  } hostile[] = {
+      {{{"ok.txt", '0', "fine"}, {"../escaped.txt", '0', "evil"}}, 2, "tar entry \"../escaped.txt\": path contains"},
+      {{{"ok.txt", '0', "fine"}, {"/etc/evil.txt", '0', "evil"}}, 2, "tar entry \"/etc/evil.txt\": absolute path"},
+      {{{"ok.txt", '0', "fine"}, {"out", '2', "/etc"}, {"out/evil.txt", '0', "evil"}},
+       3,
+       "tar entry \"out/evil.txt\": a symlink leads outside the destination directory"},
+      {{{"up", '2', ".."}, {"up/evil.txt", '0', "evil"}},
+       2,
+       "tar entry \"up/evil.txt\": a symlink leads outside the destination directory"},
+      {{{"pw", '1', "../etc/passwd"}}, 1, "tar entry \"pw\": hard link target \"../etc/passwd\""},
+  };
+  for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+    ASSERT_FAILS_WITH(put_items("/dst", hostile[i].items, hostile[i].n, &len, NULL), CTRT_ERROR_INVALID_SPEC);
+    if (strstr(ctrt_error_last()->message, hostile[i].says) == NULL)
+      fprintf(stderr, "\nhostile %zu: %s\n", i, ctrt_error_last()->message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, hostile[i].says));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "archive_put /dst"));
+  }
+  static const char garbage[] = "this is not a tar archive at all, just some text that goes on for a while";
+  ASSERT_OK(ctrt_byte_source_from_buffer(&src, garbage, sizeof garbage));
+  ASSERT_FAILS_WITH(ctrt_runtime_archive_put(dm.rt, cid("a", 0), "/dst", src, &options), CTRT_ERROR_INVALID_SPEC);
+  ctrt_byte_source_free(src);
+  CU_ASSERT_EQUAL(puts_seen(), 2);
+
+  /* The daemon's own extraction failure: 500 is invalid_spec. */
+  dm.variant = 500;
+  ASSERT_FAILS_WITH(put_items("/dst", good, 4, &len, NULL), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "no space left on device"));
+  CU_ASSERT_EQUAL(puts_seen(), 3);
+  daemon_stop();
+}
+
 /* ---- lists ---- */
 
 static fake_next route_lists(fake_conn *c, const fake_request *r, daemon *d) {
@@ -1751,6 +1951,7 @@ void test_register(void) {
   CU_add_test(s, "stdin", test_fake_stdin);
   CU_add_test(s, "archive head", test_fake_archive_head);
   CU_add_test(s, "unpause of a container that is not paused", test_fake_unpause);
+  CU_add_test(s, "archive put", test_fake_archive_put);
   CU_add_test(s, "lists", test_fake_lists);
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
