@@ -125,7 +125,7 @@ struct mock_container {
   mock_pipe stdin_pipe;
   /* logs */
   mock_log_record *logs;
-  size_t n_logs;
+  size_t n_logs, cap_logs;
   size_t log_bytes;
   uint64_t log_seq;
   /* resources */

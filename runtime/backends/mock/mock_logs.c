@@ -23,13 +23,18 @@ static void add_record(mock_runtime *m, mock_container *c, ctrt_log_channel chan
     memmove(&c->logs[0], &c->logs[1], (c->n_logs - 1) * sizeof *c->logs);
     c->n_logs--;
   }
-  mock_log_record *grown = ctrt__realloc(c->logs, (c->n_logs + 1) * sizeof *grown);
-  if (grown == NULL) {
-    ctrt__free(data);
-    return;
+  if (c->n_logs == c->cap_logs) {
+    /* Doubling: a record a line must not copy the array a line. */
+    size_t cap = c->cap_logs ? c->cap_logs * 2 : 64;
+    mock_log_record *grown = ctrt__realloc(c->logs, cap * sizeof *grown);
+    if (grown == NULL) {
+      ctrt__free(data);
+      return;
+    }
+    c->logs = grown;
+    c->cap_logs = cap;
   }
-  c->logs = grown;
-  mock_log_record *r = &grown[c->n_logs++];
+  mock_log_record *r = &c->logs[c->n_logs++];
   r->channel = channel;
   r->data.data = data;
   r->data.len = a_len + b_len;
