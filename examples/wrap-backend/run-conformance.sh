@@ -49,8 +49,9 @@ esac
 [ -r "$default" ] || { echo "$default is not readable" >&2; exit 1; }
 
 # CTRT_PLUGIN_TEST_FILTERS: space-separated --filter globs, one run each
-# (the memcheck variant runs the areas whose methods the example implements
-# itself, since the whole suite already runs under valgrind on the mock).
+# (the memcheck variant runs only cases of the methods the example
+# implements with its own streams and sessions; the whole suite already runs
+# under valgrind on the mock).
 set -f # the globs are the runner's, not the shell's
 for filter in ${CTRT_PLUGIN_TEST_FILTERS:-"*"}; do
   echo "== running the installed ctrt-conform on the example (cases $filter)"
