@@ -195,16 +195,19 @@ static int op_of_call(const char *call, char *name, size_t cap) {
 }
 
 bool conform_check_ok(int rc, const char *call, const char *file, unsigned line) {
+  /* Read the error first: finding the method's name is a ctrt call too, and
+   * every ctrt call clears the thread's error. */
+  const ctrt_error *e = ctrt_error_last();
+  ctrt_error_kind kind = e->kind;
+  char text[2048];
+  snprintf(text, sizeof text, "%s failed with %s: %s", call, ctrt_error_kind_name(kind), e->message);
   char name[128], id[160];
   int op = op_of_call(call, name, sizeof name);
   note_call(op);
   snprintf(id, sizeof id, "%s.ok", name);
   if (rc == 0)
     return record(true, id, op, NULL, file, line, NULL);
-  const ctrt_error *e = ctrt_error_last();
-  char text[2048];
-  snprintf(text, sizeof text, "%s failed with %s: %s", call, ctrt_error_kind_name(e->kind), e->message);
-  return record(false, id, op, ctrt_error_kind_name(e->kind), file, line, text);
+  return record(false, id, op, ctrt_error_kind_name(kind), file, line, text);
 }
 
 bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const char *call, const char *file,
