@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ctrt-conform from the outside: what a user or a CI job sees.
-#   runner-cli.sh CTRT_CONFORM
+#   runner-cli.sh CTRT_CONFORM LYING_PLUGIN DROP_PLUGIN
 set -uo pipefail
 conform=$1
+liar=$2
+drop=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failures=0
@@ -44,6 +46,27 @@ expect 0 'tests: archive_put' -- "$conform" --list --filter 'archive.put_rejects
 expect 0 'usage: ctrt-conform' -- "$conform" --help
 # TAP on standard output, with the plan first.
 expect 0 '1..1' -- "$conform" --backend mock --filter archive.put_rejects_dotdot --tap -
+
+# A backend that accepts hostile uploads: FAIL, although an expectation
+# lists a (different) failure of that case for this engine.
+cat >"$dir/liar.json" <<'JSON'
+{"engines": ["liar"], "expectations": [{"case": "archive.put_rejects_dotdot", "engine": "liar", "nature": "engine",
+  "reason": "extracts entry by entry, as Docker once did", "evidence": "r",
+  "fails": [{"check": "nothing of a rejected archive is extracted",
+             "observed": "nothing of a rejected archive is extracted"}]}]}
+JSON
+expect 1 'not expected: check "archive_put.fails.invalid_spec" observing "success"' -- \
+  "$conform" --backend liar --backend-lib "$liar" --filter 'archive.put_rejects_dotdot' --expectations "$dir/liar.json"
+# The same backend without the expectation: the other hostile cases fail too.
+expect 1 '2 failed' -- "$conform" --backend liar --backend-lib "$liar" --filter 'archive.put_rejects_[as]*'
+
+# A backend lacking update_container_resources: unsupported, never fail.
+expect 0 'update_container_resources         unsupported' -- \
+  env CTRT_DROP_OPS=update_container_resources "$conform" --backend drop --backend-lib "$drop" --filter 'lifecycle.update*'
+# Lacking a method with a declared default: "default", never "pass".
+expect 0 'get_container_port_override        default' -- \
+  env CTRT_DROP_OPS=get_container_port_override "$conform" --backend drop --backend-lib "$drop" \
+  --filter 'inspection.port_override*'
 
 if ((failures)); then
   echo "$failures check(s) failed"
