@@ -77,6 +77,17 @@ static void overlay_attach(void) {
     C_EQ_INT(kind, CTRT_OVERLAY_ATTACH_KIND_HOST_NETNS);
 }
 
+/* The answer describes the backend, not a moment: a known kind, the same
+ * every time, with no container involved. */
+static void overlay_attach_stable(void) {
+  ctrt_overlay_attach_kind first = CTRT_OVERLAY_ATTACH_KIND_UNKNOWN, again = CTRT_OVERLAY_ATTACH_KIND_UNKNOWN;
+  if (C_OK(ctrt_runtime_overlay_attach_kind(RT, &first)) && C_OK(ctrt_runtime_overlay_attach_kind(RT, &again))) {
+    C_CHECK(first != CTRT_OVERLAY_ATTACH_KIND_UNKNOWN, "the attach kind is a known one, got %s",
+            ctrt_overlay_attach_kind_to_string(first));
+    C_EQ_INT(again, first);
+  }
+}
+
 static void overlay_config_push(void) {
   const ctrt_container_id *id = conform_sleeper();
   ctrt_guest_overlay_config config = CTRT_GUEST_OVERLAY_CONFIG_INIT;
@@ -663,6 +674,8 @@ static const conform_case cases[] = {
                  USES(RUNNING, CTRT_OP_WAIT_CONTAINER)),
     CONFORM_CASE("inspection.overlay_attach_kind", overlay_attach, "Containers attach in the host's namespace.",
                  TESTS(CTRT_OP_OVERLAY_ATTACH_KIND)),
+    CONFORM_CASE("inspection.overlay_attach_kind_stable", overlay_attach_stable,
+                 "The attach kind is a known kind, the same on every call.", TESTS(CTRT_OP_OVERLAY_ATTACH_KIND)),
     CONFORM_CASE("inspection.overlay_config_push", overlay_config_push, "push_overlay_config to a running container.",
                  TESTS(CTRT_OP_PUSH_OVERLAY_CONFIG), USES(RUNNING)),
     CONFORM_CASE("inspection.volumes_sync", volumes_sync, "sync_container_volumes succeeds.",
