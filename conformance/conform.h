@@ -64,6 +64,9 @@ typedef struct conform_case {
   size_t n_uses;
   unsigned timeout_s; /* 0 = the runner's default */
   unsigned flags;     /* CONFORM_ALONE */
+  /* It takes seconds by its nature (intervals, timeouts): the runner starts
+   * it first, so that it does not end a parallel run last. */
+  bool slow;
 } conform_case;
 
 typedef struct conform_area {
@@ -76,8 +79,8 @@ typedef struct conform_area {
  * CONFORM_CASE("logs.tail", case_tail, "what it checks",
  *              TESTS(CTRT_OP_CONTAINER_LOGS),
  *              USES(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER),
- *              ALONE, TIMEOUT_S(60))
- * TESTS is required; USES, ALONE and TIMEOUT_S are optional. Every method a
+ *              ALONE, SLOW, TIMEOUT_S(60))
+ * TESTS is required; USES, ALONE, SLOW and TIMEOUT_S are optional. Every method a
  * case calls through C_OK/C_FAILS must be in TESTS or USES: the runner
  * fails a case that calls one it did not declare.
  */
@@ -86,6 +89,7 @@ typedef struct conform_area {
 #define USES(...)                                                                                                      \
   .uses = (const ctrt_op[]){__VA_ARGS__}, .n_uses = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
 #define ALONE .flags = CONFORM_ALONE
+#define SLOW .slow = true
 #define TIMEOUT_S(s) .timeout_s = (s)
 #define CONFORM_CASE(name_, fn_, doc_, ...)                                                                            \
   { .name = (name_), .doc = (doc_), .fn = (fn_), __VA_ARGS__ }

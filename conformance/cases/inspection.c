@@ -351,7 +351,7 @@ static void health_transitions(void) {
   spec->health_check->n_cmd = 2;
   spec->health_check->has_interval = spec->health_check->has_retries = true;
   spec->health_check->interval = 1;
-  spec->health_check->retries = 2;
+  spec->health_check->retries = 1;
   if (!conform_run(id, spec, SLEEP))
     return;
   /* Poll the status (with a generous bound: checks run every second). */
@@ -715,7 +715,7 @@ static const conform_case cases[] = {
     CONFORM_CASE("inspection.stats_missing", stats_missing, "Stats of an unknown container: not found.",
                  TESTS(CTRT_OP_GET_CONTAINER_STATS)),
     CONFORM_CASE("inspection.stats_stream_samples", stats_stream_samples, "Two samples with monotonic counters.",
-                 TESTS(CTRT_OP_STATS_STREAM), USES(RUNNING)),
+                 TESTS(CTRT_OP_STATS_STREAM), USES(RUNNING), SLOW),
     CONFORM_CASE("inspection.stats_stream_limits", stats_stream_limits, "Limits set by update show in samples.",
                  TESTS(CTRT_OP_STATS_STREAM), USES(RUNNING, CTRT_OP_UPDATE_CONTAINER_RESOURCES)),
     CONFORM_CASE("inspection.stats_stream_spec_limits", stats_stream_spec_limits,
@@ -730,7 +730,7 @@ static const conform_case cases[] = {
                  "A stats stream of an unknown container: not found.", TESTS(CTRT_OP_STATS_STREAM)),
     CONFORM_CASE("inspection.health_transitions", health_transitions,
                  "A health check goes unhealthy, then healthy once it passes.", TESTS(CTRT_OP_INSPECT_DETAILED),
-                 USES(RUNNING, CTRT_OP_EXEC), TIMEOUT_S(300)),
+                 USES(RUNNING, CTRT_OP_EXEC), TIMEOUT_S(300), SLOW),
 };
 
 const conform_area conform_area_inspection = CONFORM_AREA("inspection", cases);

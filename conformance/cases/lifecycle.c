@@ -771,7 +771,7 @@ static const conform_case cases[] = {
                  TESTS(WAIT, STATE), USES(RUN)),
     CONFORM_CASE("lifecycle.stop_kills_after_timeout", stop_kills_after_timeout,
                  "stop sends SIGTERM, then SIGKILL after the timeout (exit 137).", TESTS(CTRT_OP_STOP_CONTAINER),
-                 USES(RUN, STATE)),
+                 USES(RUN, STATE), SLOW),
     CONFORM_CASE("lifecycle.stop_with_trap", stop_with_trap, "A process trapping TERM exits as it chooses (143).",
                  TESTS(CTRT_OP_STOP_CONTAINER), USES(RUN, STATE, CTRT_OP_EXEC)),
     CONFORM_CASE("lifecycle.stop_timeout_zero", stop_timeout_zero, "stop with a zero timeout kills at once (137).",

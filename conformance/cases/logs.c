@@ -662,7 +662,7 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_LOGS_STREAM), USES(FINISHED, CTRT_OP_GET_LOGS)),
     CONFORM_CASE("logs.stream_since_until_split", stream_since_until_split,
                  "since and until split lines logged in different seconds.", TESTS(CTRT_OP_LOGS_STREAM),
-                 USES(FINISHED, CTRT_OP_GET_LOGS, CTRT_OP_EXEC)),
+                 USES(FINISHED, CTRT_OP_GET_LOGS, CTRT_OP_EXEC), SLOW),
     CONFORM_CASE("logs.stream_follow_ends_on_exit", stream_follow_ends_on_exit,
                  "A follow stream waits for output and ends when the container exits.", TESTS(CTRT_OP_LOGS_STREAM),
                  USES(RUNNING, CTRT_OP_EXEC)),

@@ -216,7 +216,8 @@ static void list_cases(const char *filter) {
       const conform_case *c = &areas[a]->cases[i];
       if (filter && fnmatch(filter, c->name, 0) != 0)
         continue;
-      printf("%s%s\n    %s\n", c->name, c->flags & CONFORM_ALONE ? "  (alone)" : "", c->doc);
+      printf("%s%s%s\n    %s\n", c->name, c->flags & CONFORM_ALONE ? "  (alone)" : "", c->slow ? "  (slow)" : "",
+             c->doc);
       list_ops("tests:", c->tests, c->n_tests);
       list_ops("uses: ", c->uses, c->n_uses);
     }
@@ -355,12 +356,14 @@ int main(int argc, char **argv) {
   if (results == NULL || jobs == NULL)
     abort();
   size_t n_results = 0, n_jobs = 0;
-  /* Cases that must run alone go last, so they hold nothing else up. */
-  for (int pass = 0; pass < 2 && status == 0; pass++)
+  /* Slow cases start first and cases that must run alone go last, so that
+   * neither holds the others up. */
+  for (int pass = 0; pass < 3 && status == 0; pass++)
     for (size_t a = 0; a < N_AREAS; a++)
       for (size_t i = 0; i < areas[a]->n_cases; i++) {
         const conform_case *c = &areas[a]->cases[i];
-        if ((o.filter && fnmatch(o.filter, c->name, 0) != 0) || ((c->flags & CONFORM_ALONE) != 0) != (pass == 1))
+        int order = (c->flags & CONFORM_ALONE) ? 2 : c->slow ? 0 : 1;
+        if ((o.filter && fnmatch(o.filter, c->name, 0) != 0) || order != pass)
           continue;
         conform_result *r = &results[n_results++];
         r->c = c;
