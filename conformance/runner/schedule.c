@@ -71,11 +71,14 @@ static void finish(const conform_schedule *s, running *r, int wstatus, bool time
   char path[512];
   snprintf(path, sizeof path, "%s/%u.json", s->dir, job->index);
   bool clean_exit = !timed_out && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-  if (conform_outcome_read(path, &o) < 0)
+  bool read = conform_outcome_read(path, &o) == 0;
+  if (!read)
     memset(&o, 0, sizeof o);
   unlink(path);
-  char problem[512] = "";
-  if (timed_out)
+  char problem[1024] = "";
+  if (clean_exit && !read) /* nothing observed is never a pass */
+    snprintf(problem, sizeof problem, "the case's process ended without a readable outcome in %s", path);
+  else if (timed_out)
     snprintf(problem, sizeof problem, "hung: the case did not finish within %u s and was killed", job->timeout_s);
   else if (WIFSIGNALED(wstatus))
     snprintf(problem, sizeof problem, "crashed: the case's process died of signal %d (%s)", WTERMSIG(wstatus),
