@@ -2,14 +2,14 @@
  * The conformance suite: cases written once against the public API, run by
  * ctrt-conform against any backend.
  *
- * A case is a CUnit test function plus the list of methods it exercises
- * (CONFORM_CASE). It reaches the runtime and the fixtures through the
- * conform_* helpers, and checks with the C_* macros, which record the ctrt
- * error of a failed call in the failure message. It never asks which backend
- * it runs on: where a backend legitimately differs, conformance/
- * divergences.json says so.
+ * A case is a CUnit test function plus the methods it tests and the ones it
+ * only uses (CONFORM_CASE). It reaches the runtime and the fixtures through
+ * the conform_* helpers, and checks with the C_* macros, which record the
+ * check's id, the method called and what was observed. It never asks which
+ * backend it runs on: where an engine legitimately differs,
+ * conformance/expectations.json says exactly how (conformance/README.md).
  *
- * When the backend lacks a method a case lists, the runner does not run the
+ * When the backend lacks a method a case tests, the runner does not run the
  * case; it calls each lacking method through the generated probe and expects
  * CTRT_EUNSUPPORTED: the verdict is "unsupported", not a pass.
  */
