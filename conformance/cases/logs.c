@@ -93,79 +93,72 @@ static ctrt_logs_stream *open_logs(const ctrt_container_id *id, const ctrt_logs_
   return C_OK(ctrt_runtime_logs_stream(RT, &s, id, o)) ? s : NULL;
 }
 
+/* Run argv to its end, then read its whole logs_stream with o: the chunk
+ * count, or -1 when a step failed (the failure is recorded). */
+static long stream_of(const char *const *argv, const ctrt_logs_stream_options *o, char *out, char *err, size_t cap,
+                      bool *timestamps_ok, bool want_ts) {
+  const ctrt_container_id *id = finished(argv);
+  ctrt_logs_stream *s = id ? open_logs(id, o) : NULL;
+  if (s == NULL)
+    return -1;
+  long chunks = (long)drain(s, out, err, cap, timestamps_ok, want_ts);
+  ctrt_logs_stream_close(s);
+  return chunks;
+}
+
 static void stream_all(void) {
   static const char *const argv[] = {"sh", "-c", "echo a; echo b >&2; printf c", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256], err[256];
   bool ts;
-  drain(s, out, err, sizeof out, &ts, false);
+  if (stream_of(argv, &o, out, err, sizeof out, &ts, false) < 0)
+    return;
   C_EQ_STR(out, "a\nc");
   C_EQ_STR(err, "b\n");
   C_CHECK(ts, "without the timestamps option, chunks carry no timestamp");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_no_trailing_newline(void) {
   static const char *const argv[] = {"printf", "no newline at the end", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256];
-  drain(s, out, NULL, sizeof out, NULL, false);
+  if (stream_of(argv, &o, out, NULL, sizeof out, NULL, false) < 0)
+    return;
   C_EQ_STR(out, "no newline at the end");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_timestamps(void) {
   static const char *const argv[] = {"echo", "stamped", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.timestamps = true;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256];
   bool ts;
-  drain(s, out, NULL, sizeof out, &ts, true);
+  if (stream_of(argv, &o, out, NULL, sizeof out, &ts, true) < 0)
+    return;
   C_EQ_STR(out, "stamped\n");
   C_CHECK(ts, "with the timestamps option every chunk has a timestamp (and the text has none)");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_stdout_only(void) {
   static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.stderr_ = false;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256], err[256];
-  drain(s, out, err, sizeof out, NULL, false);
+  if (stream_of(argv, &o, out, err, sizeof out, NULL, false) < 0)
+    return;
   C_EQ_STR(out, "out\n");
   C_EQ_STR(err, "");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_tail(void) {
   static const char *const argv[] = {"sh", "-c", "echo 1; echo 2; echo 3", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.has_tail = true;
   o.tail = 1;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256];
-  drain(s, out, NULL, sizeof out, NULL, false);
+  if (stream_of(argv, &o, out, NULL, sizeof out, NULL, false) < 0)
+    return;
   C_EQ_STR(out, "3\n");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_since_until(void) {
@@ -253,16 +246,12 @@ static void stream_follow_ends_on_exit(void) {
 static void stream_follow_stopped(void) {
   /* Following a stopped container gives what is there and ends. */
   static const char *const argv[] = {"echo", "done", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.follow = true;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[64];
-  drain(s, out, NULL, sizeof out, NULL, false);
+  if (stream_of(argv, &o, out, NULL, sizeof out, NULL, false) < 0)
+    return;
   C_EQ_STR(out, "done\n");
-  ctrt_logs_stream_close(s);
 }
 
 typedef struct canceller {
@@ -449,32 +438,26 @@ static void get_logs_order(void) {
 
 static void stream_stderr_only(void) {
   static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; echo out2", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.stdout_ = false;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256], err[256];
-  drain(s, out, err, sizeof out, NULL, false);
+  if (stream_of(argv, &o, out, err, sizeof out, NULL, false) < 0)
+    return;
   C_EQ_STR(out, "");
   C_EQ_STR(err, "err\n");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_tail_zero(void) {
   static const char *const argv[] = {"sh", "-c", "echo 1; echo 2", NULL};
-  const ctrt_container_id *id = finished(argv);
   ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
   o.has_tail = true;
   o.tail = 0;
-  ctrt_logs_stream *s = id ? open_logs(id, &o) : NULL;
-  if (s == NULL)
-    return;
   char out[256];
-  C_EQ_INT(drain(s, out, NULL, sizeof out, NULL, false), 0);
+  long chunks = stream_of(argv, &o, out, NULL, sizeof out, NULL, false);
+  if (chunks < 0)
+    return;
+  C_EQ_INT(chunks, 0);
   C_EQ_STR(out, "");
-  ctrt_logs_stream_close(s);
 }
 
 static void stream_timestamps_tail(void) {
