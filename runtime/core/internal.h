@@ -212,6 +212,9 @@ struct ctrt_runtime {
  * "path contains \"..\"", "name too long", "file name too long", "entry
  * without a name") when the name is refused; sets no error. */
 int ctrt__tar_upload_name(const char *raw, char *out, size_t cap, const char **why);
+/* The next component of a '/'-separated path at *p, skipping empty and "."
+ * ones: true with [*start, *start + *n) and *p past it, false at the end. */
+bool ctrt__path_next_component(const char **p, const char **start, size_t *n);
 /* Read src to its end into an anonymous temporary file (bounded by disk,
  * not memory), checking the archive as it streams: names by
  * ctrt__tar_upload_name, no entry created through a symlink the archive

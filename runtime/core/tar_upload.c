@@ -27,6 +27,21 @@
 
 /* ---- names ---- */
 
+bool ctrt__path_next_component(const char **p, const char **start, size_t *n) {
+  for (;;) {
+    while (**p == '/')
+      (*p)++;
+    if (**p == '\0')
+      return false;
+    *start = *p;
+    while (**p && **p != '/')
+      (*p)++;
+    *n = (size_t)(*p - *start);
+    if (!(*n == 1 && (*start)[0] == '.'))
+      return true;
+  }
+}
+
 int ctrt__tar_upload_name(const char *raw, char *out, size_t cap, const char **why) {
   *why = NULL;
   if (raw == NULL || raw[0] == '\0') {
@@ -43,15 +58,9 @@ int ctrt__tar_upload_name(const char *raw, char *out, size_t cap, const char **w
   }
   size_t len = 0;
   const char *p = raw;
-  while (*p) {
-    while (*p == '/')
-      p++;
-    const char *start = p;
-    while (*p && *p != '/')
-      p++;
-    size_t n = (size_t)(p - start);
-    if (n == 0 || (n == 1 && start[0] == '.'))
-      continue;
+  const char *start;
+  size_t n;
+  while (ctrt__path_next_component(&p, &start, &n)) {
     if (n == 2 && start[0] == '.' && start[1] == '.') {
       *why = "path contains \"..\"";
       return -1;
@@ -432,15 +441,9 @@ static int normalise_dest(checker *c, const char *dest) {
   c->dest[0] = '/';
   c->dest[1] = '\0';
   const char *p = dest;
-  while (*p) {
-    while (*p == '/')
-      p++;
-    const char *start = p;
-    while (*p && *p != '/')
-      p++;
-    size_t n = (size_t)(p - start);
-    if (n == 0 || (n == 1 && start[0] == '.'))
-      continue;
+  const char *start;
+  size_t n;
+  while (ctrt__path_next_component(&p, &start, &n)) {
     if (n == 2 && start[0] == '.' && start[1] == '.')
       pop_component(c->dest, &len);
     else if (!push_component(c->dest, &len, start, n))

@@ -462,15 +462,9 @@ static int normalize(const apply_ctx *c, const char *raw, char *out) {
     return reject_name(c, raw, "name too long");
   size_t len = 0;
   const char *p = raw;
-  while (*p) {
-    while (*p == '/')
-      p++;
-    const char *start = p;
-    while (*p && *p != '/')
-      p++;
-    size_t n = (size_t)(p - start);
-    if (n == 0 || (n == 1 && start[0] == '.'))
-      continue;
+  const char *start;
+  size_t n;
+  while (ctrt__path_next_component(&p, &start, &n)) {
     if (n == 2 && start[0] == '.' && start[1] == '.') {
       if (len == 0)
         return reject_name(c, raw, "path escapes the root");
