@@ -50,10 +50,80 @@ def _suggest(word, choices):
     return "; did you mean '%s'?" % close[0] if close else ""
 
 
+# The keywords a schema node may use. The schema is checked against this
+# list before any spec is, so a misspelt keyword (`enun:`) is an error with
+# FILE:LINE instead of a constraint that silently never applies.
+_KEYWORDS = {
+    "type", "properties", "required", "items", "enum", "pattern", "patternProperties",
+    "anyOf", "minItems", "maxItems", "maxProperties", "$ref",
+}
+
+
+def _loc_in(node, key, fallback):
+    return node.loc_of(key) if isinstance(node, LDict) else fallback
+
+
 class Schema:
     def __init__(self, document):
         self.root = document
         self.definitions = document.get("definitions", {})
+        self._check_schema()
+
+    def _check_schema(self):
+        """Rejects what the schema language does not know, so that every
+        keyword written in schema.yaml really constrains the spec."""
+        loc = getattr(self.root, "loc", None)
+        if not isinstance(self.root, dict):
+            raise SpecError(loc, "schema: expected an object at the top level")
+        definitions = self.root.get("definitions", {})
+        if not isinstance(definitions, dict):
+            raise SpecError(_loc_in(self.root, "definitions", loc), "schema: definitions: expected an object")
+        for name, node in definitions.items():
+            self._check_node(node, _loc_in(definitions, name, loc), "definitions.%s" % name)
+        self._check_node(self.root, loc, "schema", skip=("definitions",))
+
+    def _check_node(self, node, loc, where, skip=()):
+        if not isinstance(node, dict):
+            raise SpecError(loc, "%s: expected a schema object, got %s" % (where, _describe(node)))
+        for key, value in node.items():
+            if key in skip:
+                continue
+            key_loc = _loc_in(node, key, loc)
+            if key not in _KEYWORDS:
+                raise SpecError(key_loc, "%s: unknown schema keyword '%s' (allowed: %s)%s" % (
+                    where, key, ", ".join(sorted(_KEYWORDS)), _suggest(key, _KEYWORDS)))
+            child = "%s.%s" % (where, key)
+            if key == "type":
+                for t in value if isinstance(value, list) else [value]:
+                    if t not in _TYPES:
+                        raise SpecError(key_loc, "%s: unknown type '%s' (allowed: %s)%s" % (
+                            child, t, ", ".join(sorted(_TYPES)), _suggest(t, _TYPES)))
+            elif key == "$ref":
+                if value not in self.definitions:
+                    raise SpecError(key_loc, "%s: no definition named '%s'%s" % (
+                        child, value, _suggest(value, self.definitions)))
+            elif key in ("properties", "patternProperties"):
+                if not isinstance(value, dict):
+                    raise SpecError(key_loc, "%s: expected an object" % child)
+                for name, sub in value.items():
+                    self._check_node(sub, _loc_in(value, name, key_loc), "%s.%s" % (child, name))
+            elif key == "items":
+                self._check_node(value, key_loc, child)
+            elif key == "anyOf":
+                if not isinstance(value, list) or not value:
+                    raise SpecError(key_loc, "%s: expected a non-empty list" % child)
+                for index, sub in enumerate(value):
+                    sub_loc = value.loc_of(index) if isinstance(value, LList) else key_loc
+                    self._check_node(sub, sub_loc, "%s[%d]" % (child, index))
+            elif key == "required":
+                listed = node.get("properties", {})
+                for name in value if isinstance(value, list) else [value]:
+                    if name not in listed:
+                        raise SpecError(key_loc, "%s: '%s' is required but not among the properties%s" % (
+                            child, name, _suggest(name, listed)))
+            elif key == "enum":
+                if not isinstance(value, list) or not value:
+                    raise SpecError(key_loc, "%s: expected a non-empty list" % child)
 
     def _resolve(self, node):
         while isinstance(node, dict) and "$ref" in node:
