@@ -207,10 +207,15 @@ def _check_default_behaviour(method, by_name):
             raise SpecError(loc, "%s: an empty default needs a list, optional or all-default struct result" % method.name)
 
 
-def _check_docker(method):
+def _check_docker(method, error_names):
     bound = set()
     session = set()
     for call in method.docker_calls:
+        # Status kinds are the interface's error kinds (errors.yaml), or ok.
+        for code, kind in sorted(call.status.items()):
+            if kind != "ok" and kind not in error_names:
+                raise SpecError(call.status_locs.get(code, call.loc), "%s: status %d maps to '%s', which is not ok or an error kind%s" % (
+                    method.name, code, kind, _did_you_mean(kind, sorted(error_names) + ["ok"])))
         for param in call.path_params:
             root = param.split(".")[0]
             if method.input(root) is None and root not in bound:
@@ -401,7 +406,7 @@ def check(spec):
             raise SpecError(method.prepare_loc, "%s: prepare replaces '%s', which is not an input" % (
                 method.name, method.prepare["replaces"]))
         _check_default_behaviour(method, by_name)
-        _check_docker(method)
+        _check_docker(method, error_names)
         _check_docker_stub(method)
 
     # A delegation chain must end somewhere. Two delegates may share a

@@ -75,8 +75,8 @@ def load_spec(spec_path, schema_path):
     check(spec)
     # Methods in the order of the groups the schema lists (the reference's
     # numbering: images 1-14, lifecycle 15-29, ...), each group in file order.
-    groups = schema_doc["definitions"]["method"]["properties"]["group"]["enum"]
-    spec.methods.sort(key=lambda m: groups.index(m.group))
+    spec.groups = list(schema_doc["definitions"]["method"]["properties"]["group"]["enum"])
+    spec.methods.sort(key=lambda m: spec.groups.index(m.group))
     return spec
 
 
@@ -151,6 +151,7 @@ def _context(spec):
         "docker_field_enc": lambda f: docker.field_enc(f, dnames),
         "stub": lambda mc: docker.StubC(mc.m, mc),
         "spec": spec,
+        "groups": spec.groups,
         "files": spec.files,
         "errors": [capi.ErrorC(e) for e in sorted(spec.errors, key=lambda e: e.code)],
         "enums": spec.enums,

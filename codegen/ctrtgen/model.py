@@ -283,7 +283,9 @@ class DockerCall:
         self.headers = [DockerValue(v, h.loc_of(i)) for i, v in enumerate(h)]
         self.body = doc.get("body")
         self.body_loc = doc.loc_of("body")
-        self.status = {int(k): v for k, v in (doc.get("status") or {}).items()}
+        status = doc.get("status") or {}
+        self.status = {int(k): v for k, v in status.items()}
+        self.status_locs = {int(k): status.loc_of(k) for k in status} if hasattr(status, "loc_of") else {}
         self.response = doc["response"]
         self.framing = self.response["framing"]
         self.no_timeout = doc.get("timeout") == "none"  # the answer may take forever (wait)
@@ -364,6 +366,7 @@ class Spec:
         self.functions = []
         self.methods = []
         self.files = []
+        self.groups = []  # method groups in the schema's order (its enum)
         self.abi = None
         self.abi_records = []  # every `abi:` seen (more than one is an error)
 
