@@ -134,7 +134,7 @@ int ctrt__timestamp_format(char *buf, size_t cap, const ctrt_timestamp *ts) {
   if (ts->nanos != 0) {
     snprintf(frac, sizeof frac, ".%09d", (int)ts->nanos);
     size_t n = strlen(frac);
-    while (frac[n - 1] == '0')
+    while (n > 1 && frac[n - 1] == '0') /* frac[0] is the dot */
       frac[--n] = '\0';
   }
   int n = snprintf(buf, cap, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d%sZ", year, month, day, (int)(rem / 3600),
