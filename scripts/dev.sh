@@ -2,20 +2,30 @@
 # Set up a Debian 12 machine (as root), build ctrt, and run a job:
 #   scripts/dev.sh main   the main job (see README.md)
 #   scripts/dev.sh test   every test (what CI runs)
-# Environment: BUILD_DIR (default: build), JOBS (default: nproc).
+#   scripts/dev.sh bench  ctrt beside its peers on a private dockerd (bench/README.md);
+#                         a Release build in build-release; extra args go to ctrt-bench
+# Environment: BUILD_DIR (default: build, build-release for bench), JOBS (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job=${1:-}
 case "$job" in
-main | test) ;;
+main | test | bench) ;;
 *)
-  echo "usage: $0 main|test" >&2
+  echo "usage: $0 main|test|bench [ctrt-bench options]" >&2
   exit 2
   ;;
 esac
 
+shift
 build_dir=${BUILD_DIR:-build}
+build_type=RelWithDebInfo
+package_lists=(scripts/debian-packages.txt)
+if [[ "$job" == bench ]]; then
+  build_dir=${BUILD_DIR:-build-release}
+  build_type=Release
+  package_lists+=(scripts/bench-packages.txt)
+fi
 jobs=${JOBS:-$(nproc)}
 
 # Install only what is missing, so a warm machine starts at once.
@@ -23,7 +33,7 @@ missing=()
 while read -r pkg; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done <scripts/debian-packages.txt
+done < <(cat "${package_lists[@]}")
 if ((${#missing[@]})); then
   echo "== installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -32,10 +42,14 @@ if ((${#missing[@]})); then
 fi
 
 echo "== configuring and building in $build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
 case "$job" in
+bench)
+  echo "== benchmarks (bench/README.md)"
+  bench/run.sh "$build_dir" "$@"
+  ;;
 main)
   echo "== main job: the conformance suite on the embedded mock"
   "$build_dir/conformance/ctrt-conform" --backend mock -j "$jobs" --matrix "$build_dir/conform-mock.json"

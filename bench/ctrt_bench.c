@@ -1,0 +1,798 @@
+/* ctrt-bench: ctrt measured side by side with its peers on one daemon.
+ *
+ * Round by round, every client runs the same workload against the same
+ * containers in a rotating order, so that the ratios are paired: a round in
+ * which the machine was slow is slow for everyone. Per-call workloads report
+ * wall and CPU time per call (the client's own thread or process, never the
+ * daemon's); stream workloads run each client in a child process and report
+ * its read rate, CPU and peak RSS. Nothing here asserts a time: it prints a
+ * table of medians and ratios and writes JSON.
+ *
+ * The fixture containers are made (and removed) by the bench itself through
+ * ctrt; see usage() for the options and scripts/dev.sh bench for the run. */
+#include "clients.h"
+
+#include <ctrt/ctrt.h>
+#include <ctrt/mock.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N_LIST_CONTAINERS 20
+#define MAX_ROUNDS 64
+#define BENCH_SERVICE "ctrtbench"
+
+typedef enum { C_CTRT, C_CURL, C_JANSSON, C_YAJL, C_DOCKER_PY, C_CLI, N_CLIENTS } client_kind;
+static const char *const client_names[N_CLIENTS] = {"ctrt", "libcurl", "libcurl+jansson", "libcurl+yajl",
+                                                    "docker-py", "docker CLI"};
+
+typedef struct {
+  const char *name;
+  int calls;     /* per round for in-process clients */
+  int cli_calls; /* per round for the docker CLI (a process per call) */
+  const char *doc;
+} workload;
+
+static const workload per_call[] = {
+    {"open", 20, 2, "open a client, GET /version and /info, close"},
+    {"inspect", 50, 3, "inspect one container"},
+    {"list", 20, 3, "list 20 containers"},
+    {"stats", 1, 1, "one stats sample of a running container"},
+    {"exec", 5, 2, "exec `true` and read its exit code"},
+    {"lifecycle", 2, 1, "create + start + wait + remove a container running `true`"},
+};
+#define N_PER_CALL (sizeof per_call / sizeof per_call[0])
+
+typedef struct {
+  double wall_us[MAX_ROUNDS], cpu_us[MAX_ROUNDS];
+  int n;
+  bool skipped;
+  char why[600];
+} series;
+
+typedef struct {
+  const char *socket_path, *host_uri, *image, *image_tar, *peer_script, *json_out, *docker_cli;
+  int rounds;
+  bool streams;
+  long logs_mib, archive_mib;
+} options;
+
+static options opt = {.rounds = 5, .streams = true, .logs_mib = 200, .archive_mib = 100, .docker_cli = "docker"};
+
+/* ---- small utilities ---- */
+
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("ctrt-bench: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+static void die_ctrt(const char *what) {
+  die("%s: %s", what, ctrt_error_last()->message);
+}
+
+static double mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static double thread_cpu_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static double tv_us(struct timeval tv) {
+  return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n) {
+  double tmp[MAX_ROUNDS];
+  if (n <= 0)
+    return 0;
+  memcpy(tmp, v, (size_t)n * sizeof *v);
+  qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+  return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static ctrt_container_id bench_id(const char *service, uint32_t replica) {
+  ctrt_container_id id = {.service = (char *)service, .replica = replica};
+  return id;
+}
+
+/* The Docker-side name of a ctrt container (documented in the backend). */
+static void engine_name(char *buf, size_t len, const char *service, uint32_t replica) {
+  snprintf(buf, len, "zlayer-%s-%u", service, replica);
+}
+
+/* ---- fixtures: containers made through ctrt ---- */
+
+static void create_started(ctrt_runtime *rt, const char *service, uint32_t replica, const char *script) {
+  char *args[] = {"sh", "-c", (char *)script};
+  ctrt_command_spec cmd = {.has_args = true, .n_args = 3, .args = args};
+  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
+  spec.image.name = (char *)opt.image;
+  spec.command = &cmd;
+  ctrt_container_id id = bench_id(service, replica);
+  ctrt_runtime_remove_container(rt, &id); /* a leftover of an interrupted run */
+  if (ctrt_runtime_create_container(rt, &id, &spec) < 0)
+    die_ctrt("create fixture container");
+  if (ctrt_runtime_start_container(rt, &id) < 0)
+    die_ctrt("start fixture container");
+}
+
+static void remove_quietly(ctrt_runtime *rt, const char *service, uint32_t replica) {
+  ctrt_container_id id = bench_id(service, replica);
+  ctrt_runtime_stop_container(rt, &id, 0);
+  ctrt_runtime_remove_container(rt, &id);
+}
+
+static void setup(ctrt_runtime *rt) {
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++)
+    create_started(rt, BENCH_SERVICE, i, "exec sleep 1000000");
+  if (!opt.streams)
+    return;
+  char script[256];
+  /* 200 MiB of 64-byte lines: what a chatty service writes. */
+  snprintf(script, sizeof script,
+           "yes 012345678901234567890123456789012345678901234567890123456789012 | head -c %ld", opt.logs_mib << 20);
+  create_started(rt, BENCH_SERVICE "logs", 1, script);
+  snprintf(script, sizeof script, "dd if=/dev/zero of=/big bs=1048576 count=%ld 2>/dev/null", opt.archive_mib);
+  create_started(rt, BENCH_SERVICE "archive", 1, script);
+  int32_t code;
+  ctrt_container_id logs = bench_id(BENCH_SERVICE "logs", 1), archive = bench_id(BENCH_SERVICE "archive", 1);
+  if (ctrt_runtime_wait_container(rt, &code, &logs) < 0 || code != 0)
+    die("the logs fixture did not exit 0 (%s)", ctrt_error_last()->message);
+  if (ctrt_runtime_wait_container(rt, &code, &archive) < 0 || code != 0)
+    die("the archive fixture did not exit 0 (%s)", ctrt_error_last()->message);
+}
+
+static void teardown(ctrt_runtime *rt) {
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++)
+    remove_quietly(rt, BENCH_SERVICE, i);
+  remove_quietly(rt, BENCH_SERVICE "logs", 1);
+  remove_quietly(rt, BENCH_SERVICE "archive", 1);
+}
+
+/* ---- per-call workloads, one function per client ---- */
+
+static uint32_t lifecycle_serial;
+
+static int ctrt_call(ctrt_runtime *rt, const char *op) {
+  ctrt_container_id target = bench_id(BENCH_SERVICE, 1);
+  if (strcmp(op, "open") == 0) {
+    ctrt_runtime *fresh = NULL;
+    ctrt_engine_info *info = NULL;
+    int rc = ctrt_open(&fresh, opt.host_uri);
+    if (rc == 0)
+      rc = ctrt_runtime_engine(fresh, &info);
+    ctrt_engine_info_free(info);
+    ctrt_close(fresh);
+    return rc;
+  }
+  if (strcmp(op, "inspect") == 0) {
+    ctrt_container_inspect_details *d = NULL;
+    int rc = ctrt_runtime_inspect_detailed(rt, &d, &target);
+    ctrt_container_inspect_details_free(d);
+    return rc;
+  }
+  if (strcmp(op, "list") == 0) {
+    ctrt_runtime_container_summary_list *l = NULL;
+    int rc = ctrt_runtime_list_containers(rt, &l);
+    ctrt_runtime_container_summary_list_free(l);
+    return rc;
+  }
+  if (strcmp(op, "stats") == 0) {
+    ctrt_container_stats *s = NULL;
+    int rc = ctrt_runtime_get_container_stats(rt, &s, &target);
+    ctrt_container_stats_free(s);
+    return rc;
+  }
+  if (strcmp(op, "exec") == 0) {
+    const char *const argv[] = {"true"};
+    ctrt_exec_result *r = NULL;
+    int rc = ctrt_runtime_exec(rt, &r, &target, argv, 1);
+    if (rc == 0 && r->exit_code != 0)
+      rc = -1;
+    ctrt_exec_result_free(r);
+    return rc;
+  }
+  /* lifecycle */
+  char *args[] = {"true"};
+  ctrt_command_spec cmd = {.has_args = true, .n_args = 1, .args = args};
+  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
+  spec.image.name = (char *)opt.image;
+  spec.command = &cmd;
+  ctrt_container_id id = bench_id(BENCH_SERVICE "lc", ++lifecycle_serial);
+  int32_t code = -1;
+  int rc = ctrt_runtime_create_container(rt, &id, &spec);
+  if (rc == 0)
+    rc = ctrt_runtime_start_container(rt, &id);
+  if (rc == 0)
+    rc = ctrt_runtime_wait_container(rt, &code, &id);
+  int rm = ctrt_runtime_remove_container(rt, &id);
+  return rc < 0 ? rc : rm;
+}
+
+/* The value of "Id" in a small JSON answer, without a parser (the raw
+ * client must not pay for one). */
+static int json_id(const char *body, char *out, size_t len) {
+  const char *p = strstr(body, "\"Id\":\"");
+  if (p == NULL)
+    return -1;
+  p += 6;
+  size_t n = strcspn(p, "\"");
+  if (n == 0 || n >= len)
+    return -1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return 0;
+}
+
+static int curl_call(bench_curl *c, bench_parse parse, const char *op, char *err, size_t err_len) {
+  char name[64], path[512], id[128];
+  size_t len;
+  engine_name(name, sizeof name, BENCH_SERVICE, 1);
+  if (strcmp(op, "open") == 0) {
+    bench_curl *fresh = NULL;
+    if (bench_curl_new(&fresh, opt.socket_path, parse) < 0)
+      return -1;
+    long s1 = bench_curl_request(fresh, "GET", "/version", NULL, err, err_len);
+    long s2 = s1 == 200 ? bench_curl_request(fresh, "GET", "/info", NULL, err, err_len) : s1;
+    bench_curl_free(fresh);
+    return s2 == 200 ? 0 : -1;
+  }
+  if (strcmp(op, "inspect") == 0) {
+    snprintf(path, sizeof path, "/containers/%s/json", name);
+    return bench_curl_request(c, "GET", path, NULL, err, err_len) == 200 ? 0 : -1;
+  }
+  if (strcmp(op, "list") == 0)
+    return bench_curl_request(c, "GET", "/containers/json?all=1", NULL, err, err_len) == 200 ? 0 : -1;
+  if (strcmp(op, "stats") == 0) {
+    snprintf(path, sizeof path, "/containers/%s/stats?stream=false", name);
+    return bench_curl_request(c, "GET", path, NULL, err, err_len) == 200 ? 0 : -1;
+  }
+  if (strcmp(op, "exec") == 0) {
+    snprintf(path, sizeof path, "/containers/%s/exec", name);
+    if (bench_curl_request(c, "POST", path, "{\"Cmd\":[\"true\"],\"AttachStdout\":true,\"AttachStderr\":true}", err,
+                           err_len) != 201 ||
+        json_id(bench_curl_body(c, &len), id, sizeof id) < 0)
+      return -1;
+    snprintf(path, sizeof path, "/exec/%s/start", id);
+    if (bench_curl_request(c, "POST", path, "{\"Detach\":false,\"Tty\":false}", err, err_len) != 200)
+      return -1;
+    snprintf(path, sizeof path, "/exec/%s/json", id);
+    if (bench_curl_request(c, "GET", path, NULL, err, err_len) != 200)
+      return -1;
+    return strstr(bench_curl_body(c, &len), "\"ExitCode\":0") ? 0 : -1;
+  }
+  /* lifecycle */
+  char body[512];
+  snprintf(body, sizeof body, "{\"Image\":\"%s\",\"Cmd\":[\"true\"]}", opt.image);
+  if (bench_curl_request(c, "POST", "/containers/create", body, err, err_len) != 201 ||
+      json_id(bench_curl_body(c, &len), id, sizeof id) < 0)
+    return -1;
+  snprintf(path, sizeof path, "/containers/%s/start", id);
+  long st = bench_curl_request(c, "POST", path, NULL, err, err_len);
+  snprintf(path, sizeof path, "/containers/%s/wait", id);
+  long wt = st == 204 ? bench_curl_request(c, "POST", path, NULL, err, err_len) : st;
+  snprintf(path, sizeof path, "/containers/%s?force=1", id);
+  long rm = bench_curl_request(c, "DELETE", path, NULL, err, err_len);
+  return st == 204 && wt == 200 && rm == 204 ? 0 : -1;
+}
+
+/* The docker CLI: a process per call; its CPU is the children's rusage. */
+static int cli_call(const char *op) {
+  char name[64], host[600];
+  engine_name(name, sizeof name, BENCH_SERVICE, 1);
+  snprintf(host, sizeof host, "unix://%s", opt.socket_path);
+  const char *argv[16] = {opt.docker_cli, "-H", host};
+  int n = 3;
+  if (strcmp(op, "open") == 0) {
+    argv[n++] = "info";
+  } else if (strcmp(op, "inspect") == 0) {
+    argv[n++] = "inspect";
+    argv[n++] = name;
+  } else if (strcmp(op, "list") == 0) {
+    argv[n++] = "ps";
+    argv[n++] = "-a";
+  } else if (strcmp(op, "stats") == 0) {
+    argv[n++] = "stats";
+    argv[n++] = "--no-stream";
+    argv[n++] = name;
+  } else if (strcmp(op, "exec") == 0) {
+    argv[n++] = "exec";
+    argv[n++] = name;
+    argv[n++] = "true";
+  } else {
+    argv[n++] = "run";
+    argv[n++] = "--rm";
+    argv[n++] = opt.image;
+    argv[n++] = "true";
+  }
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execvp(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  int status;
+  if (waitpid(pid, &status, 0) < 0)
+    return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- the per-call rounds ---- */
+
+typedef struct {
+  ctrt_runtime *rt;
+  bench_curl *curl[3]; /* none, jansson, yajl */
+  bench_peer *py;
+  bool have_cli;
+} clients;
+
+static void run_one(clients *cl, client_kind k, const workload *w, series *s) {
+  char err[512] = "";
+  if (s->skipped)
+    return;
+  int calls = k == C_CLI ? w->cli_calls : w->calls;
+  double wall0 = mono_us(), cpu0 = thread_cpu_us();
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_CHILDREN, &ru0);
+  int rc = 0;
+  double wall = 0, cpu = 0;
+  if (k == C_DOCKER_PY) {
+    char name[64];
+    engine_name(name, sizeof name, BENCH_SERVICE, 1);
+    rc = bench_peer_run(cl->py, w->name, calls, name, &wall, &cpu, err, sizeof err);
+  } else {
+    for (int i = 0; i < calls && rc == 0; i++) {
+      if (k == C_CTRT) {
+        rc = ctrt_call(cl->rt, w->name);
+        if (rc < 0)
+          snprintf(err, sizeof err, "%s", ctrt_error_last()->message);
+      } else if (k == C_CLI) {
+        rc = cli_call(w->name);
+        if (rc < 0)
+          snprintf(err, sizeof err, "the docker CLI failed");
+      } else {
+        bench_parse parse = (bench_parse)(k - C_CURL);
+        rc = curl_call(cl->curl[k - C_CURL], parse, w->name, err, sizeof err);
+      }
+    }
+    wall = (mono_us() - wall0) / calls;
+    if (k == C_CLI) {
+      getrusage(RUSAGE_CHILDREN, &ru1);
+      cpu = (tv_us(ru1.ru_utime) + tv_us(ru1.ru_stime) - tv_us(ru0.ru_utime) - tv_us(ru0.ru_stime)) / calls;
+    } else {
+      cpu = (thread_cpu_us() - cpu0) / calls;
+    }
+  }
+  if (rc < 0) {
+    s->skipped = true;
+    snprintf(s->why, sizeof s->why, "failed: %s", err[0] ? err : "(no message)");
+    return;
+  }
+  s->wall_us[s->n] = wall;
+  s->cpu_us[s->n] = cpu;
+  s->n++;
+}
+
+/* ---- streams, each client in a child process ---- */
+
+typedef struct {
+  double wall_s, cpu_s, mib, maxrss_mib;
+  bool ok;
+  char why[256];
+} stream_result;
+
+static long long ctrt_stream(const char *what) {
+  ctrt_runtime *rt = NULL;
+  if (ctrt_open(&rt, opt.host_uri) < 0)
+    return -1;
+  long long total = 0;
+  if (strcmp(what, "logs") == 0) {
+    ctrt_container_id id = bench_id(BENCH_SERVICE "logs", 1);
+    ctrt_logs_stream_options o = {.version = CTRT_LOGS_STREAM_OPTIONS_VERSION, .stdout_ = true, .stderr_ = true};
+    ctrt_logs_stream *s = NULL;
+    ctrt_log_chunk *chunk = NULL;
+    int rc = ctrt_runtime_logs_stream(rt, &s, &id, &o);
+    while (rc == 0 && (rc = ctrt_logs_stream_next(&chunk, s)) == 0) {
+      total += (long long)chunk->data.len;
+      ctrt_log_chunk_free(chunk);
+    }
+    ctrt_logs_stream_close(s);
+    if (rc != CTRT_ITEROVER)
+      total = -1;
+  } else {
+    ctrt_container_id id = bench_id(BENCH_SERVICE "archive", 1);
+    ctrt_archive_stream *s = NULL;
+    static char buf[65536];
+    size_t n = 0;
+    int rc = ctrt_runtime_archive_get(rt, &s, &id, "/big");
+    while (rc == 0 && (rc = ctrt_archive_stream_read(s, buf, sizeof buf, &n)) == 0 && n > 0)
+      total += (long long)n;
+    ctrt_archive_stream_close(s);
+    if (rc < 0 && rc != CTRT_ITEROVER) /* the end of a byte stream is CTRT_ITEROVER */
+      total = -1;
+  }
+  if (total < 0)
+    fprintf(stderr, "ctrt-bench: ctrt %s stream: %s\n", what, ctrt_error_last()->message);
+  ctrt_close(rt);
+  return total;
+}
+
+static long long curl_stream(const char *what) {
+  bench_curl *c = NULL;
+  char err[256], name[64], path[512];
+  if (bench_curl_new(&c, opt.socket_path, BENCH_PARSE_NONE) < 0)
+    return -1;
+  if (strcmp(what, "logs") == 0) {
+    engine_name(name, sizeof name, BENCH_SERVICE "logs", 1);
+    snprintf(path, sizeof path, "/containers/%s/logs?stdout=1&stderr=1", name);
+  } else {
+    engine_name(name, sizeof name, BENCH_SERVICE "archive", 1);
+    snprintf(path, sizeof path, "/containers/%s/archive?path=/big", name);
+  }
+  long long total = bench_curl_stream(c, path, err, sizeof err);
+  if (total < 0)
+    fprintf(stderr, "ctrt-bench: libcurl %s stream: %s\n", what, err);
+  bench_curl_free(c);
+  return total;
+}
+
+static stream_result measure_stream(client_kind k, const char *what) {
+  stream_result r = {0};
+  int fds[2];
+  if (pipe(fds) < 0)
+    die("pipe: %s", strerror(errno));
+  double t0 = mono_us();
+  pid_t pid = fork();
+  if (pid < 0)
+    die("fork: %s", strerror(errno));
+  if (pid == 0) {
+    close(fds[0]);
+    long long n = k == C_CTRT ? ctrt_stream(what) : curl_stream(what);
+    if (write(fds[1], &n, sizeof n) != (ssize_t)sizeof n)
+      _exit(2);
+    _exit(0);
+  }
+  close(fds[1]);
+  long long bytes = -1;
+  if (read(fds[0], &bytes, sizeof bytes) != (ssize_t)sizeof bytes)
+    bytes = -1;
+  close(fds[0]);
+  int status;
+  struct rusage ru;
+  if (wait4(pid, &status, 0, &ru) < 0)
+    die("wait4: %s", strerror(errno));
+  r.wall_s = (mono_us() - t0) / 1e6;
+  r.cpu_s = (tv_us(ru.ru_utime) + tv_us(ru.ru_stime)) / 1e6;
+  r.maxrss_mib = (double)ru.ru_maxrss / 1024.0;
+  r.mib = (double)bytes / (1 << 20);
+  r.ok = bytes > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!r.ok)
+    snprintf(r.why, sizeof r.why, "the %s client failed to read the %s stream", client_names[k], what);
+  return r;
+}
+
+/* ---- the mock: ctrt's own per-call cost without a daemon ---- */
+
+static void mock_costs(json_t *out) {
+  ctrt_runtime *rt = NULL;
+  if (ctrt_open(&rt, "mock:") < 0)
+    die_ctrt("open the mock");
+  int fd = open(opt.image_tar, O_RDONLY);
+  if (fd < 0)
+    die("%s: %s", opt.image_tar, strerror(errno));
+  ctrt_byte_source *src = NULL;
+  ctrt_load_progress_stream *progress = NULL;
+  ctrt_load_progress *event = NULL;
+  if (ctrt_byte_source_from_fd(&src, fd) < 0 || ctrt_runtime_load_images(rt, &progress, src, true) < 0)
+    die_ctrt("load the test image into the mock");
+  int rc;
+  while ((rc = ctrt_load_progress_stream_next(&event, progress)) == 0)
+    ctrt_load_progress_free(event);
+  ctrt_load_progress_stream_close(progress);
+  ctrt_byte_source_free(src);
+  close(fd);
+  if (rc != CTRT_ITEROVER)
+    die_ctrt("load the test image into the mock");
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++) {
+    char *args[] = {"sh", "-c", "exec sleep 1000000"};
+    ctrt_command_spec cmd = {.has_args = true, .n_args = 3, .args = args};
+    ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
+    spec.image.name = (char *)opt.image;
+    spec.command = &cmd;
+    ctrt_container_id id = bench_id(BENCH_SERVICE, i);
+    if (ctrt_runtime_create_container(rt, &id, &spec) < 0 || ctrt_runtime_start_container(rt, &id) < 0)
+      die_ctrt("create a mock container");
+  }
+  const char *ops[] = {"inspect", "list", "exec", "lifecycle"};
+  const int calls[] = {2000, 1000, 200, 100};
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    double wall0 = mono_us(), cpu0 = thread_cpu_us();
+    for (int c = 0; c < calls[i]; c++)
+      if (ctrt_call(rt, ops[i]) < 0)
+        die("mock %s: %s", ops[i], ctrt_error_last()->message);
+    double wall = (mono_us() - wall0) / calls[i], cpu = (thread_cpu_us() - cpu0) / calls[i];
+    printf("  mock %-10s %9.1f us wall %9.1f us CPU per call\n", ops[i], wall, cpu);
+    json_object_set_new(out, ops[i], json_pack("{s:f,s:f,s:i}", "wall_us", wall, "cpu_us", cpu, "calls", calls[i]));
+  }
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++)
+    remove_quietly(rt, BENCH_SERVICE, i);
+  ctrt_close(rt);
+}
+
+/* ---- the command line ---- */
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: ctrt-bench --socket PATH --image REF --image-tar FILE [options]\n"
+          "  Measures ctrt beside raw libcurl (no parse, jansson DOM, yajl bare pass), docker-py\n"
+          "  and the docker CLI on one Docker daemon, round by round, and prints medians and\n"
+          "  paired ratios. It creates its containers (named zlayer-" BENCH_SERVICE "*) and removes them.\n"
+          "options:\n"
+          "  --socket PATH       the daemon's unix socket\n"
+          "  --image REF         an image present in the daemon with sh, sleep, yes, head, dd, true\n"
+          "  --image-tar FILE    the same image as a docker-archive (loaded into the mock)\n"
+          "  --rounds N          rounds of every per-call workload (default 5, at most %d)\n"
+          "  --docker-py SCRIPT  bench/peers/docker_py_peer.py; without it docker-py is skipped\n"
+          "  --docker-cli PATH   the docker CLI (default: docker; skipped if it does not run)\n"
+          "  --no-streams        skip the logs and archive stream workloads\n"
+          "  --logs-mib N        size of the logs stream (default 200)\n"
+          "  --archive-mib N     size of the archive stream (default 100)\n"
+          "  --json FILE         write every figure as JSON\n",
+          MAX_ROUNDS);
+}
+
+static void parse_args(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      exit(0);
+    } else if (strcmp(a, "--no-streams") == 0) {
+      opt.streams = false;
+      continue;
+    }
+    if (v == NULL) {
+      usage(stderr);
+      die("%s needs a value", a);
+    }
+    i++;
+    if (strcmp(a, "--socket") == 0)
+      opt.socket_path = v;
+    else if (strcmp(a, "--image") == 0)
+      opt.image = v;
+    else if (strcmp(a, "--image-tar") == 0)
+      opt.image_tar = v;
+    else if (strcmp(a, "--docker-py") == 0)
+      opt.peer_script = v;
+    else if (strcmp(a, "--docker-cli") == 0)
+      opt.docker_cli = v;
+    else if (strcmp(a, "--json") == 0)
+      opt.json_out = v;
+    else if (strcmp(a, "--rounds") == 0 || strcmp(a, "--logs-mib") == 0 || strcmp(a, "--archive-mib") == 0) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end != '\0' || n < 1 || (strcmp(a, "--rounds") == 0 && n > MAX_ROUNDS))
+        die("%s: '%s' is not a valid count", a, v);
+      if (strcmp(a, "--rounds") == 0)
+        opt.rounds = (int)n;
+      else if (strcmp(a, "--logs-mib") == 0)
+        opt.logs_mib = n;
+      else
+        opt.archive_mib = n;
+    } else {
+      usage(stderr);
+      die("unknown option %s", a);
+    }
+  }
+  if (opt.socket_path == NULL || opt.image == NULL || opt.image_tar == NULL) {
+    usage(stderr);
+    die("--socket, --image and --image-tar are required");
+  }
+}
+
+static json_t *series_json(const series *s) {
+  if (s->skipped && s->n == 0)
+    return json_pack("{s:s}", "skipped", s->why);
+  json_t *walls = json_array(), *cpus = json_array();
+  for (int i = 0; i < s->n; i++) {
+    json_array_append_new(walls, json_real(s->wall_us[i]));
+    json_array_append_new(cpus, json_real(s->cpu_us[i]));
+  }
+  return json_pack("{s:f,s:f,s:o,s:o}", "wall_us_median", median(s->wall_us, s->n), "cpu_us_median",
+                   median(s->cpu_us, s->n), "wall_us_rounds", walls, "cpu_us_rounds", cpus);
+}
+
+/* The median over rounds of a/b per round: a paired ratio. */
+static double paired_ratio(const double *a, const double *b, int n) {
+  double r[MAX_ROUNDS];
+  for (int i = 0; i < n; i++)
+    r[i] = b[i] > 0 ? a[i] / b[i] : 0;
+  return median(r, n);
+}
+
+int main(int argc, char **argv) {
+  parse_args(argc, argv);
+  static char uri[600];
+  snprintf(uri, sizeof uri, "docker://unix://%s", opt.socket_path);
+  opt.host_uri = uri;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+
+  json_t *out = json_object();
+  time_t now = time(NULL);
+  char date[64], host[256] = "";
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  gethostname(host, sizeof host - 1);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  json_object_set_new(out, "date", json_string(date));
+  json_object_set_new(out, "cpus", json_integer(cpus));
+  json_object_set_new(out, "rounds", json_integer(opt.rounds));
+
+  clients cl = {0};
+  if (ctrt_open(&cl.rt, opt.host_uri) < 0)
+    die_ctrt("open the daemon");
+  ctrt_engine_info *engine = NULL;
+  if (ctrt_runtime_engine(cl.rt, &engine) < 0)
+    die_ctrt("ask the daemon its version");
+  const char *engine_version = engine->version ? engine->version : "unknown";
+  printf("ctrt-bench %s, %ld CPU(s), engine %s %s, %d round(s)\n", date, cpus, engine->name, engine_version,
+         opt.rounds);
+  json_object_set_new(out, "engine", json_pack("{s:s,s:s}", "name", engine->name, "version", engine_version));
+  ctrt_engine_info_free(engine);
+
+  for (int i = 0; i < 3; i++)
+    if (bench_curl_new(&cl.curl[i], opt.socket_path, (bench_parse)i) < 0)
+      die("libcurl did not initialise");
+
+  series results[N_PER_CALL][N_CLIENTS];
+  memset(results, 0, sizeof results);
+  char py_version[64] = "", err[512];
+  if (opt.peer_script == NULL ||
+      bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image, py_version,
+                       sizeof py_version, err, sizeof err) < 0) {
+    for (size_t w = 0; w < N_PER_CALL; w++) {
+      results[w][C_DOCKER_PY].skipped = true;
+      snprintf(results[w][C_DOCKER_PY].why, sizeof results[w][C_DOCKER_PY].why, "%s",
+               opt.peer_script ? err : "no --docker-py script given");
+    }
+  }
+  char version_cmd[700];
+  snprintf(version_cmd, sizeof version_cmd, "%s -H unix://%s version >/dev/null 2>&1", opt.docker_cli,
+           opt.socket_path);
+  cl.have_cli = system(version_cmd) == 0;
+  for (size_t w = 0; w < N_PER_CALL && !cl.have_cli; w++) {
+    results[w][C_CLI].skipped = true;
+    snprintf(results[w][C_CLI].why, sizeof results[w][C_CLI].why, "%s does not run", opt.docker_cli);
+  }
+  json_object_set_new(out, "peers",
+                      json_pack("{s:s,s:s,s:s}", "docker-py", py_version[0] ? py_version : "skipped", "dockerode",
+                                "skipped: not in Debian 12 and the npm registry is unreachable here",
+                                "libcurl", curl_version_info(CURLVERSION_NOW)->version));
+
+  printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
+  setup(cl.rt);
+
+  for (int round = 0; round < opt.rounds; round++) {
+    for (size_t w = 0; w < N_PER_CALL; w++)
+      for (int j = 0; j < N_CLIENTS; j++) {
+        client_kind k = (client_kind)((j + round) % N_CLIENTS); /* rotate who goes first */
+        run_one(&cl, k, &per_call[w], &results[w][k]);
+      }
+    fprintf(stderr, "round %d/%d done\n", round + 1, opt.rounds);
+  }
+
+  printf("\nper call: median over rounds of wall / CPU microseconds (client side only)\n");
+  printf("%-10s", "workload");
+  for (int k = 0; k < N_CLIENTS; k++)
+    printf(" | %21s", client_names[k]);
+  printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt\n");
+  json_t *pc = json_object();
+  for (size_t w = 0; w < N_PER_CALL; w++) {
+    printf("%-10s", per_call[w].name);
+    json_t *row = json_object();
+    for (int k = 0; k < N_CLIENTS; k++) {
+      series *s = &results[w][k];
+      if (s->n == 0)
+        printf(" | %21s", "skipped");
+      else
+        printf(" | %10.0f / %8.0f", median(s->wall_us, s->n), median(s->cpu_us, s->n));
+      json_object_set_new(row, client_names[k], series_json(s));
+    }
+    series *c = &results[w][C_CTRT], *y = &results[w][C_YAJL], *p = &results[w][C_DOCKER_PY];
+    int n = c->n < y->n ? c->n : y->n;
+    double cpu_ratio = paired_ratio(c->cpu_us, y->cpu_us, n), wall_ratio = paired_ratio(c->wall_us, y->wall_us, n);
+    int np = c->n < p->n ? c->n : p->n;
+    double py_ratio = np ? paired_ratio(p->cpu_us, c->cpu_us, np) : 0;
+    printf(" | %21.2f | %22.2f | %s%.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio);
+    json_object_set_new(row, "ratios", json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio,
+                                                 "ctrt_wall_over_yajl_floor", wall_ratio,
+                                                 "docker_py_cpu_over_ctrt", py_ratio));
+    json_object_set_new(row, "doc", json_string(per_call[w].doc));
+    json_object_set_new(pc, per_call[w].name, row);
+    for (int k = 0; k < N_CLIENTS; k++)
+      if (results[w][k].skipped && results[w][k].n == 0 && k != C_DOCKER_PY && k != C_CLI)
+        fprintf(stderr, "  %s %s: %s\n", per_call[w].name, client_names[k], results[w][k].why);
+  }
+  json_object_set_new(out, "per_call", pc);
+
+  if (opt.streams) {
+    printf("\nstreams: median of 3 runs, each client in its own process\n");
+    json_t *st = json_object();
+    const char *what[] = {"logs", "archive"};
+    for (int i = 0; i < 2; i++) {
+      json_t *row = json_object();
+      double rate[2][3], rss[2][3], cpu[2][3];
+      for (int run = 0; run < 3; run++)
+        for (int j = 0; j < 2; j++) {
+          client_kind k = (run + j) % 2 ? C_CURL : C_CTRT;
+          stream_result r = measure_stream(k, what[i]);
+          if (!r.ok)
+            die("%s", r.why);
+          rate[k == C_CTRT ? 0 : 1][run] = r.mib / r.wall_s;
+          rss[k == C_CTRT ? 0 : 1][run] = r.maxrss_mib;
+          cpu[k == C_CTRT ? 0 : 1][run] = r.cpu_s;
+        }
+      double ratio = paired_ratio(rate[0], rate[1], 3);
+      printf("%-8s ctrt %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | libcurl %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | "
+             "ctrt rate / libcurl %.2f\n",
+             what[i], median(rate[0], 3), median(cpu[0], 3), median(rss[0], 3), median(rate[1], 3),
+             median(cpu[1], 3), median(rss[1], 3), ratio);
+      json_object_set_new(row, "ctrt",
+                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[0], 3), "cpu_s", median(cpu[0], 3),
+                                    "max_rss_mib", median(rss[0], 3)));
+      json_object_set_new(row, "libcurl",
+                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[1], 3), "cpu_s", median(cpu[1], 3),
+                                    "max_rss_mib", median(rss[1], 3)));
+      json_object_set_new(row, "ctrt_rate_over_libcurl", json_real(ratio));
+      json_object_set_new(row, "mib", json_integer(i == 0 ? opt.logs_mib : opt.archive_mib));
+      json_object_set_new(st, what[i], row);
+    }
+    json_object_set_new(out, "streams", st);
+  }
+
+  printf("\nthe mock (in process, no daemon):\n");
+  json_t *mock = json_object();
+  mock_costs(mock);
+  json_object_set_new(out, "mock", mock);
+
+  teardown(cl.rt);
+  bench_peer_stop(cl.py);
+  for (int i = 0; i < 3; i++)
+    bench_curl_free(cl.curl[i]);
+  ctrt_close(cl.rt);
+  if (opt.json_out && json_dump_file(out, opt.json_out, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
+    die("cannot write %s", opt.json_out);
+  json_decref(out);
+  curl_global_cleanup();
+  return 0;
+}
