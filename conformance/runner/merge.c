@@ -49,7 +49,7 @@ typedef struct column {
 
 /* One engine's cell of one method. */
 typedef struct cell {
-  const char *verdict, *support, *note;
+  const char *verdict, *support;
   json_int_t k[VERDICT_COUNT], n, ok; /* cases by verdict; testing it; passed */
   double latency_ms;                  /* < 0: not measured */
 } cell;
@@ -337,11 +337,10 @@ static bool case_tests(json_t *entry, const char *method) {
 
 static void cell_of(const column *c, const char *method, cell *out) {
   json_t *d = json_object_get(c->detail, method), *counts = json_object_get(d, "cases");
-  json_t *latency = json_object_get(d, "latency_ms"), *note = json_object_get(d, "note");
+  json_t *latency = json_object_get(d, "latency_ms");
   memset(out, 0, sizeof *out);
   out->verdict = json_string_value(json_object_get(c->methods, method));
   out->support = json_string_value(json_object_get(d, "support"));
-  out->note = note ? json_string_value(note) : NULL;
   out->latency_ms = latency ? json_number_value(latency) : -1;
   for (int i = 0; i < VERDICT_COUNT; i++) {
     out->k[i] = json_integer_value(json_object_get(counts, conform_verdict_name(i)));
@@ -405,6 +404,24 @@ static bool notes_column(const column *cols, size_t n) {
   return false;
 }
 
+/* The notes on a method, "engine: note" each, in a format: open, between
+ * the engine and its note, close; sep between two notes. */
+static void write_notes(FILE *f, const column *cols, size_t n, const char *method, void (*text)(FILE *, const char *),
+                        const char *const marks[4]) {
+  bool first = true;
+  for (size_t i = 0; i < n; i++) {
+    json_t *note = json_object_get(json_object_get(cols[i].detail, method), "note");
+    if (note == NULL)
+      continue;
+    fputs(first ? marks[0] : marks[3], f);
+    text(f, cols[i].name);
+    fputs(marks[1], f);
+    text(f, json_string_value(note));
+    fputs(marks[2], f);
+    first = false;
+  }
+}
+
 /* ---- Markdown ---- */
 
 /* Text in a table cell: '|' and what Markdown would take for markup are
@@ -457,17 +474,9 @@ static void write_markdown(FILE *f, const column *cols, size_t n) {
       fprintf(f, " %s |", text);
     }
     if (notes) {
-      const char *sep = " ";
-      for (size_t i = 0; i < n; i++) {
-        json_t *note = json_object_get(json_object_get(cols[i].detail, method), "note");
-        if (note == NULL)
-          continue;
-        fputs(sep, f);
-        md_text(f, cols[i].name);
-        fputs(": ", f);
-        md_text(f, json_string_value(note));
-        sep = "; ";
-      }
+      static const char *const marks[4] = {"", ": ", "", "; "};
+      fputc(' ', f);
+      write_notes(f, cols, n, method, md_text, marks);
       fputs(" |", f);
     }
     fputc('\n', f);
@@ -635,11 +644,6 @@ static void html_cell(FILE *f, const column *c, const char *method) {
     html(f, text);
   if (strcmp(x.support, "native") != 0)
     fprintf(f, "<div class=\"support\">support: %s</div>", x.support);
-  if (x.note) {
-    fputs("<div class=\"note\">", f);
-    html(f, x.note);
-    fputs("</div>", f);
-  }
   fputs("</td>", f);
 }
 
@@ -662,17 +666,9 @@ static void write_html(FILE *f, const column *cols, size_t n) {
     for (size_t i = 0; i < n; i++)
       html_cell(f, &cols[i], method);
     if (notes) {
+      static const char *const marks[4] = {"<div><b>", "</b>: ", "</div>", "<div><b>"};
       fputs("<td class=\"note\">", f);
-      for (size_t i = 0; i < n; i++) {
-        json_t *note = json_object_get(json_object_get(cols[i].detail, method), "note");
-        if (note == NULL)
-          continue;
-        fputs("<div><b>", f);
-        html(f, cols[i].name);
-        fputs("</b>: ", f);
-        html(f, json_string_value(note));
-        fputs("</div>", f);
-      }
+      write_notes(f, cols, n, method, html, marks);
       fputs("</td>", f);
     }
     fputs("</tr>\n", f);
