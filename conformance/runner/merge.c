@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MATRIX_SCHEMA "ctrt-conform-matrix/1"
 /* Method verdicts: the case verdicts, then "untested". */
@@ -305,13 +306,19 @@ static int load_column(column *cols, size_t i, const char *path) {
   c->path = path;
   const char *slash = strrchr(path, '/');
   c->file = slash ? slash + 1 : path;
-  json_error_t err;
-  c->doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-  if (c->doc == NULL) {
-    if (err.line <= 0)
-      return bad(c, "cannot read it: %s", err.text);
-    return bad(c, "not JSON: %s (line %d, column %d)", err.text, err.line, err.column);
+  FILE *f = fopen(path, "r");
+  struct stat st;
+  if (f == NULL)
+    return bad(c, "cannot read it: %s", strerror(errno));
+  if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return bad(c, "cannot read it: not a regular file");
   }
+  json_error_t err;
+  c->doc = json_loadf(f, JSON_REJECT_DUPLICATES, &err);
+  fclose(f);
+  if (c->doc == NULL)
+    return bad(c, "not JSON: %s (line %d, column %d)", err.text, err.line, err.column);
   if (check_matrix(c) < 0)
     return -1;
   /* A column is an engine, at a version, through a backend: the same one
