@@ -59,7 +59,8 @@ static void usage(FILE *to) {
           "\n"
           "Exit status: 0 when every case passed, diverged as expected, was unsupported\n"
           "or ran on a default; 1 when a case failed or was blocked (error); 2 on a\n"
-          "usage or set-up error.\n",
+          "usage or set-up error. --merge: 0, or 2 when a file cannot be read or is not\n"
+          "a matrix (the message names it).\n",
           conform_default_expectations(), DEFAULT_CASE_TIMEOUT);
 }
 
