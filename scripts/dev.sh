@@ -63,6 +63,30 @@ test)
   CTRT_DOCKER_HOST=$(fixtures/dockerd/ctrt-dockerd.sh start "$state/dockerd")
   export CTRT_DOCKER_HOST
   echo "== all tests (dockerd at $CTRT_DOCKER_HOST)"
-  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
+  touch "$state/ctest-start"
+  status=0
+  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?
+  # One method x engine report from the matrices this run's conformance
+  # tests wrote (a missing one is left out; an older one is not this run's).
+  matrices=()
+  for engine in mock docker podman containerd; do
+    matrix="$build_dir/conform-$engine.json"
+    if [[ -s "$matrix" && "$matrix" -nt "$state/ctest-start" ]]; then
+      matrices+=("$matrix")
+    fi
+  done
+  if ((${#matrices[@]} == 0)); then
+    echo "== no conformance matrix to merge"
+  elif "$build_dir/conformance/ctrt-conform" --merge "${matrices[@]}" --markdown "$build_dir/conform-report.md" \
+    --html "$build_dir/conform-report.html"; then
+    echo "== merged conformance report ($build_dir/conform-report.md, $build_dir/conform-report.html)"
+    cat "$build_dir/conform-report.md"
+  else
+    echo "== merging ${matrices[*]} failed" >&2
+    if ((status == 0)); then
+      status=2
+    fi
+  fi
+  exit "$status"
   ;;
 esac

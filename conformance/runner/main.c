@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conform_probe.h"
+#include "merge.h"
 #include "schedule.h"
 
 #define DEFAULT_CASE_TIMEOUT 180
@@ -23,14 +24,15 @@ static const conform_area *const areas[] = {
 #define N_AREAS (sizeof areas / sizeof areas[0])
 
 typedef struct options {
-  const char *backend, *host, *backend_lib, *junit, *matrix, *tap, *filter, *expectations;
-  bool list;
+  const char *backend, *host, *backend_lib, *junit, *matrix, *tap, *filter, *expectations, *html, *markdown;
+  bool list, merge;
   unsigned timeout, jobs;
 } options;
 
 static void usage(FILE *to) {
   fprintf(to,
           "usage: ctrt-conform --backend NAME [options]\n"
+          "       ctrt-conform --merge MATRIX.json... [--markdown FILE] [--html FILE]\n"
           "\n"
           "Run the ctrt conformance suite against a container runtime backend and give\n"
           "a verdict per case and per method: pass, default, diverges, unsupported,\n"
@@ -48,11 +50,17 @@ static void usage(FILE *to) {
           "  --expectations FILE   expected engine differences (default: %s)\n"
           "  --timeout SECONDS     per-case limit (default %d); a case past it is a FAIL\n"
           "  --list                list the cases, the methods each tests and uses\n"
+          "  --merge               merge the --matrix files of several runs (one per engine)\n"
+          "                        into one method x engine table\n"
+          "  --markdown FILE       with --merge: write it as Markdown ('-', the default\n"
+          "                        without --html: standard output)\n"
+          "  --html FILE           with --merge: write it as a self-contained HTML page\n"
           "  --help                this text\n"
           "\n"
           "Exit status: 0 when every case passed, diverged as expected, was unsupported\n"
           "or ran on a default; 1 when a case failed or was blocked (error); 2 on a\n"
-          "usage or set-up error.\n",
+          "usage or set-up error. --merge: 0, or 2 when a file cannot be read or is not\n"
+          "a matrix (the message names it).\n",
           conform_default_expectations(), DEFAULT_CASE_TIMEOUT);
 }
 
@@ -77,6 +85,9 @@ static int parse_options(int argc, char **argv, options *o) {
                                         {"timeout", required_argument, NULL, 't'},
                                         {"jobs", required_argument, NULL, 'j'},
                                         {"list", no_argument, NULL, 'L'},
+                                        {"merge", no_argument, NULL, 'M'},
+                                        {"markdown", required_argument, NULL, 'D'},
+                                        {"html", required_argument, NULL, 'W'},
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
@@ -125,6 +136,15 @@ static int parse_options(int argc, char **argv, options *o) {
     case 'L':
       o->list = true;
       break;
+    case 'M':
+      o->merge = true;
+      break;
+    case 'D':
+      o->markdown = optarg;
+      break;
+    case 'W':
+      o->html = optarg;
+      break;
     case 'h':
       usage(stdout);
       exit(0);
@@ -132,6 +152,21 @@ static int parse_options(int argc, char **argv, options *o) {
       usage(stderr);
       return -1;
     }
+  }
+  if (o->merge) {
+    /* The matrices are the arguments; nothing is run. */
+    if (o->backend || o->list) {
+      fprintf(stderr, "ctrt-conform: --merge runs nothing: it takes no --backend or --list\n");
+      return -1;
+    }
+    if (!o->markdown && !o->html)
+      o->markdown = "-";
+    return 0;
+  }
+  if (o->markdown || o->html) {
+    fprintf(stderr, "ctrt-conform: --markdown and --html go with --merge\n");
+    usage(stderr);
+    return -1;
   }
   if (optind < argc) {
     fprintf(stderr, "ctrt-conform: unexpected argument '%s'\n", argv[optind]);
@@ -289,6 +324,8 @@ int main(int argc, char **argv) {
   size_t total = 0;
   if (parse_options(argc, argv, &o) < 0 || check_cases(&total) < 0)
     return 2;
+  if (o.merge)
+    return conform_merge((const char *const *)argv + optind, (size_t)(argc - optind), o.markdown, o.html);
   if (o.list) {
     list_cases(o.filter);
     return 0;

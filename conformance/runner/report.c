@@ -87,6 +87,16 @@ static json_t *op_names(const ctrt_op *ops, size_t n) {
   return a;
 }
 
+/* What a diverged case was expected to do: the report merged across
+ * engines shows the reason and the check ids. */
+static json_t *expectation_json(const conform_expectation *x) {
+  json_t *checks = json_array();
+  for (size_t i = 0; i < x->n_fails; i++)
+    json_array_append_new(checks, json_string(x->fails[i].check));
+  return json_pack("{s:s, s:s?, s:s, s:o}", "nature", x->nature, "issue", x->issue, "reason", x->reason, "checks",
+                   checks);
+}
+
 int conform_write_matrix(const char *path, const conform_run_info *run, const conform_result *results, size_t n) {
   static const char *const support_names[] = {"none", "default", "native"};
   json_t *methods = json_object(), *detail = json_object(), *cases = json_array(), *facts = json_object();
@@ -104,10 +114,12 @@ int conform_write_matrix(const char *path, const conform_run_info *run, const co
   }
   for (size_t i = 0; i < n; i++) {
     const conform_result *r = &results[i];
-    json_array_append_new(
-        cases, json_pack("{s:s, s:s, s:s, s:o, s:o, s:f, s:s?}", "case", r->c->name, "area", r->area, "verdict",
-                         verdict_names[r->verdict], "tests", op_names(r->c->tests, r->c->n_tests), "uses",
-                         op_names(r->c->uses, r->c->n_uses), "seconds", r->seconds, "detail", r->detail));
+    json_t *entry = json_pack("{s:s, s:s, s:s, s:o, s:o, s:f, s:s?}", "case", r->c->name, "area", r->area, "verdict",
+                              verdict_names[r->verdict], "tests", op_names(r->c->tests, r->c->n_tests), "uses",
+                              op_names(r->c->uses, r->c->n_uses), "seconds", r->seconds, "detail", r->detail);
+    if (r->expectation)
+      json_object_set_new(entry, "expectation", expectation_json(r->expectation));
+    json_array_append_new(cases, entry);
   }
   for (size_t i = 0; i < run->engine->n_facts; i++) {
     const char *f = run->engine->facts[i], *eq = strchr(f, '=');
@@ -132,7 +144,7 @@ int conform_write_matrix(const char *path, const conform_run_info *run, const co
   return rc == 0 ? 0 : -1;
 }
 
-static void xml_text(FILE *f, const char *text) {
+void conform_xml_text(FILE *f, const char *text) {
   for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
     switch (*p) {
     case '<':
@@ -172,15 +184,15 @@ int conform_write_junit(const char *path, const conform_run_info *run, const con
           "time=\"%.3f\">\n",
           n, failures, errors, skipped, total);
   fprintf(f, "  <testsuite name=\"");
-  xml_text(f, run->backend);
+  conform_xml_text(f, run->backend);
   fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", n, failures, errors,
           skipped, total);
   for (size_t i = 0; i < n; i++) {
     const conform_result *r = &results[i];
     fprintf(f, "    <testcase classname=\"");
-    xml_text(f, run->backend);
+    conform_xml_text(f, run->backend);
     fprintf(f, ".%s\" name=\"", r->area);
-    xml_text(f, r->c->name);
+    conform_xml_text(f, r->c->name);
     fprintf(f, "\" time=\"%.3f\">\n", r->seconds);
     fprintf(f, "      <properties><property name=\"verdict\" value=\"%s\"/><property name=\"tests\" value=\"",
             verdict_names[r->verdict]);
@@ -190,11 +202,11 @@ int conform_write_junit(const char *path, const conform_run_info *run, const con
     if (r->verdict == VERDICT_FAIL || r->verdict == VERDICT_ERROR) {
       fprintf(f, "      <%s message=\"%s\">", r->verdict == VERDICT_FAIL ? "failure" : "error",
               r->verdict == VERDICT_FAIL ? "conformance failure" : "blocked by a set-up step");
-      xml_text(f, r->detail);
+      conform_xml_text(f, r->detail);
       fprintf(f, "</%s>\n", r->verdict == VERDICT_FAIL ? "failure" : "error");
     } else if (r->verdict == VERDICT_UNSUPPORTED || r->verdict == VERDICT_DIVERGES) {
       fprintf(f, "      <skipped message=\"%s: ", verdict_names[r->verdict]);
-      xml_text(f, r->detail);
+      conform_xml_text(f, r->detail);
       fprintf(f, "\"/>\n");
     }
     fprintf(f, "    </testcase>\n");

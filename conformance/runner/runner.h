@@ -147,6 +147,8 @@ int conform_write_matrix(const char *path, const conform_run_info *run, const co
 int conform_write_junit(const char *path, const conform_run_info *run, const conform_result *results, size_t n);
 int conform_write_tap(const char *path, const conform_run_info *run, const conform_result *results, size_t n);
 void conform_print_table(const conform_run_info *run, const conform_result *results, size_t n);
+/* Write text escaped for XML/HTML text and double-quoted attributes. */
+void conform_xml_text(FILE *f, const char *text);
 /* The verdict of each method over the results (report.c). */
 const char *conform_method_verdict(const conform_run_info *run, const conform_result *results, size_t n, ctrt_op op,
                                    size_t counts[VERDICT_COUNT]);
