@@ -174,6 +174,21 @@ static void teardown(ctrt_runtime *rt) {
   remove_quietly(rt, BENCH_SERVICE "archive", 1);
 }
 
+/* A benchmark of calls that do nothing is worthless: the runtime must list
+ * the containers and inspect the target before anything is timed. */
+static void check_fixture(ctrt_runtime *rt, const char *where) {
+  ctrt_runtime_container_summary_list *l = NULL;
+  ctrt_container_inspect_details *d = NULL;
+  ctrt_container_id target = bench_id(BENCH_SERVICE, 1);
+  if (ctrt_runtime_list_containers(rt, &l) < 0 || ctrt_runtime_inspect_detailed(rt, &d, &target) < 0)
+    die("%s: %s", where, ctrt_error_last()->message);
+  size_t n = l->n_items;
+  ctrt_runtime_container_summary_list_free(l);
+  ctrt_container_inspect_details_free(d);
+  if (n < N_LIST_CONTAINERS)
+    die("%s lists %zu containers, expected at least %d", where, n, N_LIST_CONTAINERS);
+}
+
 /* ---- per-call workloads, one function per client ---- */
 
 static uint32_t lifecycle_serial;
@@ -533,6 +548,7 @@ static void mock_costs(json_t *out) {
     if (ctrt_runtime_create_container(rt, &id, &spec) < 0 || ctrt_runtime_start_container(rt, &id) < 0)
       die_ctrt("create a mock container");
   }
+  check_fixture(rt, "the mock");
   const char *ops[] = {"inspect", "list", "exec", "lifecycle"};
   const int calls[] = {2000, 1000, 200, 100};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -701,6 +717,7 @@ int main(int argc, char **argv) {
 
   printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
   setup(cl.rt);
+  check_fixture(cl.rt, "the daemon");
 
   for (int round = 0; round < opt.rounds; round++) {
     for (size_t w = 0; w < N_PER_CALL; w++)
