@@ -83,7 +83,7 @@ static int call(cri *c, const char *method, const char *const *metadata, long de
   ctrt__free(buf);
   if (rc < 0)
     return rc;
-  if (reply_desc != NULL) {
+  if (reply_desc != NULL && reply != NULL) {
     *reply = protobuf_c_message_unpack(reply_desc, NULL, out_len, out);
     if (*reply == NULL)
       rc = ctrt__error_network("%s: the reply is not a valid %s message", method, reply_desc->name);
@@ -580,6 +580,12 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
     Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
     rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL);
+    /* The runtime refused to run the process (a missing binary...). */
+    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
+      char message[CTRT__ERROR_MESSAGE_MAX];
+      snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+      rc = ctrt__error_start_failed(f.container_id, message);
+    }
   }
   found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("start_container") : 0;
@@ -711,12 +717,16 @@ static int cri_container_state(void *self, ctrt_container_state **out, const ctr
   return 0;
 }
 
-/* CRI has no wait: poll the status (containerd's Tasks.Wait would race
- * CRI's own task deletion at exit, cri-notes.md). */
-static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id *id) {
-  cri *c = self;
+/* CRI has no wait: poll the status until the container is not running
+ * (containerd's Tasks.Wait would race CRI's own task deletion at exit,
+ * cri-notes.md). A created container that never ran ends the wait at once.
+ * *st is the final status, or NULL for a created one. */
+static int wait_status(cri *c, const ctrt_container_id *id, Runtime__V1__ContainerStatus **out,
+                       Runtime__V1__ContainerStatusResponse **resp, const char *method) {
+  *out = NULL;
+  *resp = NULL;
   found f;
-  int rc = find(c, id, &f, false, "wait_container");
+  int rc = find(c, id, &f, false, method);
   if (rc < 0)
     return rc;
   for (;;) {
@@ -724,17 +734,99 @@ static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id 
     rc = status_of(c, &f, false, &st);
     if (rc < 0)
       break;
-    bool exited = st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED;
-    if (exited)
-      *out = st->status->exit_code;
+    Runtime__V1__ContainerState state =
+        st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
+    if (state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
+      *out = st->status;
+      *resp = st;
+      break;
+    }
     unpacked_free(st);
-    if (exited)
+    if (state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED)
       break;
     struct timespec ts = {0, WAIT_POLL_NS};
     nanosleep(&ts, NULL);
   }
   found_clear(&f);
-  return rc < 0 ? ctrt__error_wrap("wait_container") : 0;
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id *id) {
+  Runtime__V1__ContainerStatus *st;
+  Runtime__V1__ContainerStatusResponse *resp;
+  int rc = wait_status(self, id, &st, &resp, "wait_container");
+  if (rc == 0)
+    *out = st ? st->exit_code : 0;
+  unpacked_free(resp);
+  return rc;
+}
+
+static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
+  Runtime__V1__ContainerStatus *st;
+  Runtime__V1__ContainerStatusResponse *resp;
+  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
+  if (rc < 0)
+    return rc;
+  ctrt_wait_outcome *o = ctrt__calloc(1, sizeof *o);
+  if (o == NULL) {
+    unpacked_free(resp);
+    return ctrt__error_no_memory();
+  }
+  o->reason = CTRT_WAIT_REASON_EXITED;
+  if (st != NULL) {
+    o->exit_code = st->exit_code;
+    /* CRI reports runc's 128+N for a process ended by signal N. */
+    if (strcmp(st->reason, "OOMKilled") == 0)
+      o->reason = CTRT_WAIT_REASON_OOM_KILLED;
+    else if (st->exit_code > 128 && (rc = ctrt_signal_name_from_exit_code(&o->signal, st->exit_code)) == 0)
+      o->reason = CTRT_WAIT_REASON_SIGNAL;
+    if (st->finished_at > 0) {
+      o->has_finished_at = true;
+      o->finished_at.seconds = st->finished_at / 1000000000;
+      o->finished_at.nanos = (int32_t)(st->finished_at % 1000000000);
+    }
+  }
+  unpacked_free(resp);
+  if (rc < 0) {
+    ctrt_wait_outcome_free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
+static int cri_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
+  cri *c = self;
+  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  Runtime__V1__ListContainersResponse *resp = NULL;
+  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
+  if (rc < 0)
+    return ctrt__error_wrap("list_containers");
+  ctrt_runtime_container_summary_list *l = ctrt__calloc(1, sizeof *l);
+  if (l != NULL)
+    l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items);
+  if (l == NULL || l->items == NULL) {
+    ctrt__free(l);
+    unpacked_free(resp);
+    return ctrt__error_no_memory();
+  }
+  for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
+    Runtime__V1__Container *ct = resp->containers[i];
+    ctrt_runtime_container_summary *item = &l->items[l->n_items++];
+    item->runtime_id = ctrt__strdup(ct->id);
+    for (size_t k = 0; k < ct->n_labels; k++)
+      if (strcmp(ct->labels[k]->key, c->label_key) == 0)
+        item->managed_id = ctrt__strdup(ct->labels[k]->value);
+    if (item->runtime_id == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  unpacked_free(resp);
+  if (rc < 0) {
+    ctrt_runtime_container_summary_list_free(l);
+    return rc;
+  }
+  *out = l;
+  return 0;
 }
 
 /* ---- inspection ---- */
@@ -999,6 +1091,8 @@ static const ctrt_backend_ops cri_ops = {
     .container_state = cri_container_state,
     .kill_container = cri_kill_container,
     .wait_container = cri_wait_container,
+    .wait_outcome = cri_wait_outcome,
+    .list_containers = cri_list_containers,
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
     .get_container_stats = cri_get_container_stats,
