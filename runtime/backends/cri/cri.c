@@ -13,11 +13,11 @@
  *                           (engines without a CNI network)
  *
  * Not implemented yet, each with the reason the dispatcher's default
- * reports as unsupported: logs (need the CRI log-file reader), stats
- * (ContainerStats mapping), interactive exec and streams (WebSocket session
+ * reports as unsupported: logs (need the CRI log-file reader), stats_stream,
+ * interactive exec and streams (WebSocket session
  * on top of transport/websocket.c), archive methods (exec of tar), image
  * inspection, tagging, save/load/import/commit (containerd Images and
- * Content), pause/unpause/top (containerd Tasks), rename (CRI names are
+ * Content), top (containerd Tasks.ListPids), rename (CRI names are
  * fixed). */
 #include "containerd_api.pb-c.h"
 #include "cri_runtime_v1.pb-c.h"
@@ -652,6 +652,35 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
   return rc < 0 ? ctrt__error_wrap("kill_container") : 0;
 }
 
+/* containerd's Tasks.Pause / Tasks.Resume (freezer cgroup); CRI has
+ * neither. CRI keeps reporting RUNNING while the task is paused. */
+static int pause_resume(cri *c, const ctrt_container_id *id, bool pause, const char *method) {
+  if (c->containerd_version == NULL) {
+    int rc = ctrt__error_unsupported(method);
+    ctrt__error_wrap("CRI has no pause and %s serves no containerd API", c->runtime_name);
+    return rc;
+  }
+  found f;
+  int rc = find(c, id, &f, false, method);
+  if (rc < 0)
+    return rc;
+  Ctrt__Containerd__PauseTaskRequest preq = CTRT__CONTAINERD__PAUSE_TASK_REQUEST__INIT;
+  Ctrt__Containerd__ResumeTaskRequest rreq = CTRT__CONTAINERD__RESUME_TASK_REQUEST__INIT;
+  preq.container_id = rreq.container_id = f.container_id;
+  rc = call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", containerd_md, c->deadline_ms,
+            pause ? &preq.base : &rreq.base, NULL, NULL);
+  found_clear(&f);
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+static int cri_pause_container(void *self, const ctrt_container_id *id) {
+  return pause_resume(self, id, true, "pause_container");
+}
+
+static int cri_unpause_container(void *self, const ctrt_container_id *id) {
+  return pause_resume(self, id, false, "unpause_container");
+}
+
 static int cri_remove_container(void *self, const ctrt_container_id *id) {
   cri *c = self;
   found f;
@@ -954,7 +983,8 @@ static int pull(cri *c, const char *image, const ctrt_registry_auth *auth, const
     char message[CTRT__ERROR_MESSAGE_MAX];
     snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
     ctrt_error_kind kind = ctrt_error_last()->kind;
-    if (kind == CTRT_ERROR_NOT_FOUND || kind == CTRT_ERROR_INTERNAL || kind == CTRT_ERROR_CONFIGURATION)
+    /* A missing tag is NOT_FOUND (cri-notes.md) and stays not_found. */
+    if (kind == CTRT_ERROR_INTERNAL || kind == CTRT_ERROR_CONFIGURATION)
       return ctrt__error_set(CTRT_ERROR_PULL_FAILED, 0, "%s: pull of %s failed: %s", method, image, message);
     return ctrt__error_wrap("%s", method);
   }
@@ -1058,10 +1088,43 @@ static int not_yet(const char *method, const char *why) {
 }
 
 static int cri_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
-  (void)self;
-  (void)out;
-  (void)id;
-  return not_yet("get_container_stats", "ContainerStats is not mapped yet");
+  cri *c = self;
+  found f;
+  int rc = find(c, id, &f, false, "get_container_stats");
+  if (rc < 0)
+    return rc;
+  Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
+  req.container_id = f.container_id;
+  Runtime__V1__ContainerStatsResponse *resp = NULL;
+  rc = RT_CALL(c, ContainerStats, &req, &runtime__v1__container_stats_response__descriptor, &resp);
+  found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("get_container_stats");
+  ctrt_container_stats *st = ctrt__calloc(1, sizeof *st);
+  if (st == NULL) {
+    unpacked_free(resp);
+    return ctrt__error_no_memory();
+  }
+  const Runtime__V1__CpuUsage *cpu = resp->stats ? resp->stats->cpu : NULL;
+  const Runtime__V1__MemoryUsage *mem = resp->stats ? resp->stats->memory : NULL;
+  if (cpu && cpu->usage_core_nano_seconds)
+    st->cpu_usage_usec = cpu->usage_core_nano_seconds->value / 1000;
+  /* The working set (usage less inactive file cache), what kubelet and
+   * `docker stats` show; the limit is working set + available when one
+   * is set (available is absent without a limit). */
+  uint64_t ws = mem && mem->working_set_bytes ? mem->working_set_bytes->value : 0;
+  st->memory_bytes = ws;
+  st->memory_limit = mem && mem->available_bytes ? ws + mem->available_bytes->value : UINT64_MAX;
+  int64_t ts = cpu && cpu->timestamp ? cpu->timestamp : (mem ? mem->timestamp : 0);
+  if (ts > 0) {
+    st->timestamp.seconds = ts / 1000000000;
+    st->timestamp.nanos = (int32_t)(ts % 1000000000);
+  } else {
+    st->timestamp = ctrt__timestamp_now();
+  }
+  unpacked_free(resp);
+  *out = st;
+  return 0;
 }
 
 static int cri_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
@@ -1090,6 +1153,8 @@ static const ctrt_backend_ops cri_ops = {
     .remove_container = cri_remove_container,
     .container_state = cri_container_state,
     .kill_container = cri_kill_container,
+    .pause_container = cri_pause_container,
+    .unpause_container = cri_unpause_container,
     .wait_container = cri_wait_container,
     .wait_outcome = cri_wait_outcome,
     .list_containers = cri_list_containers,
