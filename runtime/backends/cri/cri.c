@@ -11,6 +11,8 @@
  *   CTRT_CRI_CGROUP_PARENT  cgroup parent of the pods
  *   CTRT_CRI_POD_NETWORK    "node" for host networking of every pod
  *                           (engines without a CNI network)
+ *   CTRT_CRI_CNI_NETWORK    the CNI network's name, for inspect_detailed
+ *                           (CRI does not report it; default "cni")
  *
  * Not implemented yet, each with the reason the dispatcher's default
  * reports as unsupported: logs (need the CRI log-file reader), stats_stream,
@@ -892,25 +894,80 @@ static int cri_get_container_pid(void *self, bool *has_out, uint32_t *out, const
   return 0;
 }
 
+/* The pod's IP while the container runs (NULL when it does not run, or
+ * for host-network pods, which have none of their own), and its state. */
+static int running_ip(cri *c, const found *f, char **ip, Runtime__V1__ContainerStatusResponse **status) {
+  *ip = NULL;
+  int rc = status_of(c, f, false, status);
+  if (rc < 0)
+    return rc;
+  if (!(*status)->status || (*status)->status->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+    return 0;
+  Runtime__V1__PodSandboxStatusRequest req = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
+  req.pod_sandbox_id = f->pod_id;
+  Runtime__V1__PodSandboxStatusResponse *st = NULL;
+  rc = RT_CALL(c, PodSandboxStatus, &req, &runtime__v1__pod_sandbox_status_response__descriptor, &st);
+  if (rc < 0)
+    return rc;
+  const char *text = st->status && st->status->network ? st->status->network->ip : "";
+  if (text[0] != '\0' && (*ip = ctrt__strdup(text)) == NULL)
+    rc = ctrt__error_no_memory();
+  unpacked_free(st);
+  return rc;
+}
+
 static int cri_get_container_ip(void *self, char **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
   int rc = find(c, id, &f, false, "get_container_ip");
   if (rc < 0)
     return rc;
-  Runtime__V1__PodSandboxStatusRequest req = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
-  req.pod_sandbox_id = f.pod_id;
-  Runtime__V1__PodSandboxStatusResponse *st = NULL;
-  rc = RT_CALL(c, PodSandboxStatus, &req, &runtime__v1__pod_sandbox_status_response__descriptor, &st);
-  found_clear(&f);
-  if (rc < 0)
-    return ctrt__error_wrap("get_container_ip");
-  const char *ip = st->status && st->status->network ? st->status->network->ip : "";
-  /* Host-network pods have no IP of their own: an empty result. */
-  if (ip[0] != '\0' && (*out = ctrt__strdup(ip)) == NULL)
-    rc = ctrt__error_no_memory();
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  rc = running_ip(c, &f, out, &st);
   unpacked_free(st);
-  return rc;
+  found_clear(&f);
+  return rc < 0 ? ctrt__error_wrap("get_container_ip") : 0;
+}
+
+static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  int rc = find(c, id, &f, false, "inspect_detailed");
+  if (rc < 0)
+    return rc;
+  char *ip = NULL;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  rc = running_ip(c, &f, &ip, &st);
+  found_clear(&f);
+  ctrt_container_inspect_details *d = rc == 0 ? ctrt__calloc(1, sizeof *d) : NULL;
+  if (rc == 0 && d == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
+    d->has_exit_code = true;
+    d->exit_code = st->status->exit_code;
+  }
+  if (rc == 0 && ip != NULL) {
+    /* One attachment: the pod's CNI network (host-network pods have no
+     * address and no network of their own). */
+    d->networks = ctrt__calloc(1, sizeof *d->networks);
+    d->ipv4 = ip;
+    ip = NULL;
+    if (d->networks != NULL) {
+      d->n_networks = 1;
+      d->networks[0].network = env_dup("CTRT_CRI_CNI_NETWORK", "cni");
+      d->networks[0].ipv4 = ctrt__strdup(d->ipv4);
+    }
+    if (d->networks == NULL || d->networks[0].network == NULL || d->networks[0].ipv4 == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(ip);
+  unpacked_free(st);
+  if (rc < 0) {
+    ctrt_container_inspect_details_free(d);
+    return ctrt__error_wrap("inspect_detailed");
+  }
+  *out = d;
+  return 0;
 }
 
 /* ---- exec ---- */
@@ -1160,6 +1217,7 @@ static const ctrt_backend_ops cri_ops = {
     .list_containers = cri_list_containers,
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
+    .inspect_detailed = cri_inspect_detailed,
     .get_container_stats = cri_get_container_stats,
     .container_logs = cri_container_logs,
     .get_logs = cri_get_logs,
