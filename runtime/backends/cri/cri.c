@@ -991,6 +991,21 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   rc =
       call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor, (void **)&resp);
   found_clear(&f);
+  if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
+    /* runc could not start the command (containerd 1.6.20: UNKNOWN "failed
+     * to exec in container: ... OCI runtime exec failed: ..."). Docker
+     * reports that as exit code 126 with the text on stderr: do the same. */
+    ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
+    if (r != NULL && (r->stdout_ = ctrt__strdup("")) != NULL &&
+        (r->stderr_ = ctrt__sprintf("%s\n", ctrt_error_last()->message)) != NULL) {
+      r->exit_code = 126;
+      ctrt_error_clear();
+      *out = r;
+      return 0;
+    }
+    ctrt_exec_result_free(r);
+    return ctrt__error_no_memory();
+  }
   if (rc < 0)
     return ctrt__error_wrap("exec");
   ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
@@ -1138,8 +1153,14 @@ static int cri_remove_image(void *self, const char *image, bool force) {
 
 /* ---- required methods not implemented yet ---- */
 
-static int not_yet(const char *method, const char *why) {
-  int rc = ctrt__error_unsupported(method);
+/* A missing container is still not_found; otherwise unsupported, with why. */
+static int not_yet(cri *c, const ctrt_container_id *id, const char *method, const char *why) {
+  found f;
+  int rc = find(c, id, &f, false, method);
+  if (rc < 0)
+    return rc;
+  found_clear(&f);
+  rc = ctrt__error_unsupported(method);
   ctrt__error_wrap("cri backend: %s", why);
   return rc;
 }
@@ -1184,19 +1205,17 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
   return 0;
 }
 
+#define LOGS_WHY "logs need the CRI log-file reader (runtime/backends/cri/cri_log.c), not merged yet"
+
 static int cri_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
-  (void)self;
   (void)out;
-  (void)id;
   (void)tail;
-  return not_yet("container_logs", "logs need the CRI log-file reader (cri_log), not merged yet");
+  return not_yet(self, id, "container_logs", LOGS_WHY);
 }
 
 static int cri_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  (void)self;
   (void)out;
-  (void)id;
-  return not_yet("get_logs", "logs need the CRI log-file reader (cri_log), not merged yet");
+  return not_yet(self, id, "get_logs", LOGS_WHY);
 }
 
 static const ctrt_backend_ops cri_ops = {
