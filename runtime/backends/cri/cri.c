@@ -63,6 +63,10 @@ static const ctrt__grpc_message_rule cri_rules[] = {
     {"failed to reserve container name", CTRT_ERROR_CONFLICT},
     {"failed to reserve sandbox name", CTRT_ERROR_CONFLICT},
     {"is in CONTAINER_", CTRT_ERROR_CONFLICT},
+    /* containerd's task states (runc's messages). */
+    {"cannot pause a paused container", CTRT_ERROR_CONFLICT},
+    {"cannot resume a running process", CTRT_ERROR_CONFLICT},
+    {"cannot exec in a paused state", CTRT_ERROR_CONFLICT},
     {NULL, CTRT_ERROR_NONE},
 };
 
@@ -671,6 +675,9 @@ static int pause_resume(cri *c, const ctrt_container_id *id, bool pause, const c
   preq.container_id = rreq.container_id = f.container_id;
   rc = call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", containerd_md, c->deadline_ms,
             pause ? &preq.base : &rreq.base, NULL, NULL);
+  /* The container exists (found above) but has no task: not running. */
+  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+    rc = ctrt__error_conflict("container %s is not running", f.container_id);
   found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
