@@ -195,8 +195,13 @@ static int open_runtime(const options *o, ctrt_runtime **rt) {
     snprintf(uri, sizeof uri, "docker://%s", host && host[0] ? host : "unix:///var/run/docker.sock");
     return ctrt_open(rt, uri);
   }
+  if (strcmp(o->backend, "cri") == 0) {
+    char uri[1024];
+    snprintf(uri, sizeof uri, "cri://%s", o->host ? o->host : "");
+    return ctrt_open(rt, uri);
+  }
   return ctrt_backend_error(CTRT_ERROR_INVALID_ARGUMENT, 0,
-                            "unknown backend '%s' (use mock, docker, or --backend-lib PATH)", o->backend);
+                            "unknown backend '%s' (use mock, docker, cri, or --backend-lib PATH)", o->backend);
 }
 
 static bool case_exists(const char *name) {
