@@ -521,8 +521,12 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata) {
     ctrt__transport_free_headers(x->hdrs, x->n_hdrs);
     x->hdrs = NULL;
     x->n_hdrs = x->cap_hdrs = 0;
+    /* libcurl's header data is not NUL-terminated: read the three digits
+     * within the line only. */
     const char *sp = memchr(data, ' ', l);
-    x->status = sp ? atoi(sp + 1) : 0;
+    uint64_t status = 0;
+    size_t at = sp ? (size_t)(sp + 1 - data) : l;
+    x->status = at + 3 <= l && ctrt__parse_uint(data + at, 3, 10, 999, &status) ? (int)status : 0;
     return len;
   }
   if (x->headers_done)

@@ -196,6 +196,147 @@ static void test_create_body_minimal(void) {
 }
 
 /* ====================================================================== */
+/* Hostile answers: strict types, range-checked narrowing                 */
+/* ====================================================================== */
+
+typedef int (*convert_fn)(const json_t *j);
+
+static int conv_state(const json_t *j) {
+  ctrt_container_state *s = NULL;
+  int rc = ctrt__docker_state_from_inspect(&s, j);
+  CU_ASSERT_PTR_NULL(s);
+  ctrt_container_state_free(s);
+  return rc;
+}
+static int conv_wait(const json_t *j) {
+  ctrt_wait_outcome *o = NULL;
+  int rc = ctrt__docker_wait_classify(&o, j, NULL);
+  CU_ASSERT_PTR_NULL(o);
+  ctrt_wait_outcome_free(o);
+  return rc;
+}
+static int conv_details(const json_t *j) {
+  ctrt_container_inspect_details *d = NULL;
+  int rc = ctrt__docker_inspect_details(&d, j);
+  CU_ASSERT_PTR_NULL(d);
+  ctrt_container_inspect_details_free(d);
+  return rc;
+}
+static int conv_ports(const json_t *j) {
+  ctrt_port_mapping_entry_list *l = NULL;
+  int rc = ctrt__docker_port_entries(&l, j);
+  CU_ASSERT_PTR_NULL(l);
+  ctrt_port_mapping_entry_list_free(l);
+  return rc;
+}
+static int conv_stats(const json_t *j) {
+  ctrt_stats_sample *s = NULL;
+  int rc = ctrt__docker_stats_sample(&s, j);
+  CU_ASSERT_PTR_NULL(s);
+  ctrt_stats_sample_free(s);
+  return rc;
+}
+static int conv_images(const json_t *j) {
+  ctrt_image_info_list *l = NULL;
+  int rc = ctrt__docker_image_infos(&l, j);
+  CU_ASSERT_PTR_NULL(l);
+  ctrt_image_info_list_free(l);
+  return rc;
+}
+static int conv_image(const json_t *j) {
+  ctrt_image_inspect_info *i = NULL;
+  int rc = ctrt__docker_image_inspect_info(&i, j);
+  CU_ASSERT_PTR_NULL(i);
+  ctrt_image_inspect_info_free(i);
+  return rc;
+}
+static int conv_ip(const json_t *j) {
+  char *ip = NULL;
+  int rc = ctrt__docker_container_ip(&ip, j);
+  CU_ASSERT_PTR_NULL(ip);
+  ctrt__free(ip);
+  return rc;
+}
+static int conv_pull(const json_t *j) {
+  ctrt_pull_progress *p = NULL;
+  char *digest = NULL;
+  int rc = ctrt__docker_pull_event(&p, &digest, j);
+  CU_ASSERT_PTR_NULL(p);
+  ctrt_pull_progress_free(p);
+  ctrt__free(digest);
+  return rc;
+}
+static int conv_load(const json_t *j) {
+  ctrt_load_progress *p = NULL;
+  char *loaded = NULL;
+  int rc = ctrt__docker_load_event(&p, &loaded, j);
+  CU_ASSERT_PTR_NULL(p);
+  CU_ASSERT_PTR_NULL(loaded);
+  ctrt_load_progress_free(p);
+  ctrt__free(loaded);
+  return rc;
+}
+
+static void test_hostile_answers(void) {
+  static const struct {
+    convert_fn fn;
+    const char *json;
+    const char *message; /* the JSON path, and what was wrong */
+  } cases[] = {
+      /* Narrowing: never wrapped. */
+      {conv_state, "{\"State\":{\"Status\":\"exited\",\"ExitCode\":4294967297}}", "$.State.ExitCode"},
+      {conv_wait, "{\"StatusCode\":4294967296}", "$.StatusCode: expected an integer in -2147483648..2147483647"},
+      {conv_details, "{\"State\":{\"Status\":\"exited\",\"ExitCode\":-4294967296}}", "$.State.ExitCode"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"70000/tcp\":null}}}",
+       "$.NetworkSettings.Ports[\"70000/tcp\"]: expected a key"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"-1/udp\":null}}}", "$.NetworkSettings.Ports[\"-1/udp\"]"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"99999\"}]}}}",
+       "$.NetworkSettings.Ports[\"80/tcp\"][0].HostPort: expected a port number"},
+      {conv_details, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"+80\"}]}}}",
+       "HostPort"},
+      {conv_details, "{\"State\":{\"Health\":{\"Status\":\"healthy\",\"FailingStreak\":-1}}}",
+       "$.State.Health.FailingStreak: expected an integer in 0..4294967295"},
+      /* Reals past 2^64 are refused, never cast. */
+      {conv_stats, "{\"memory_stats\":{\"usage\":1e30}}", "$.memory_stats.usage: expected a number in 0..2^64"},
+      {conv_stats, "{\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":-5}}}", "$.cpu_stats.cpu_usage.total_usage"},
+      /* A wrong type is an error with its path, not "absent". */
+      {conv_state, "{\"State\":{\"Status\":7}}", "$.State.Status: expected a string"},
+      {conv_state, "{\"State\":[]}", "$.State.Status: expected an object on the way"},
+      {conv_wait, "{\"StatusCode\":\"0\"}", "$.StatusCode"},
+      {conv_wait, "{\"StatusCode\":0,\"Error\":{\"Message\":5}}", "$.Error.Message: expected a string"},
+      {conv_stats, "{\"networks\":{\"eth0\":{\"rx_bytes\":\"many\"}}}", "$.networks.eth0.rx_bytes"},
+      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected an array"},
+      {conv_images, "[{\"RepoTags\":[\"web:1\"],\"Size\":true}]", "$[0].Size"},
+      {conv_image, "{\"Id\":\"sha256:1\",\"Config\":{\"Labels\":{\"a\":1}}}", "$.Config.Labels.a"},
+      {conv_image, "{\"Id\":\"sha256:1\",\"RepoTags\":[\"a\",2]}", "$.RepoTags[1]: expected a string"},
+      /* Strings the encoder would refuse are refused here. */
+      {conv_ip, "{\"NetworkSettings\":{\"IPAddress\":\"999.1.1.1\"}}",
+       "$.NetworkSettings.IPAddress: expected an IP address"},
+      {conv_details, "{\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAddress\":\"not an ip\"}}}}",
+       "$.NetworkSettings.Networks.bridge.IPAddress"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"x\",\"HostPort\":\"80\"}]}}}",
+       "HostIp: expected an IP address"},
+      /* NUL characters are never cut silently. */
+      {conv_state, "{\"State\":{\"Status\":\"exited\\u0000x\"}}", "$.State.Status: expected a string without NUL"},
+      {conv_pull, "{\"status\":\"Pulling\",\"id\":\"busybox\\u0000:x\"}", "$.id: expected a string without NUL"},
+      {conv_load, "{\"stream\":\"Loaded image: busybox\\u0000:x\\n\"}", "$.stream"},
+      {conv_pull, "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1.5}}", "$.progressDetail.current"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_error_t err;
+    json_t *j = json_loads(cases[i].json, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    int rc = cases[i].fn(j);
+    CU_ASSERT_EQUAL(rc, -(int)CTRT_ERROR_INTERNAL);
+    const char *message = ctrt_error_last()->message;
+    if (rc >= 0 || strstr(message, cases[i].message) == NULL)
+      fprintf(stderr, "\ncase %zu (%s): rc %d, message: %s\n", i, cases[i].json, rc, message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(message, cases[i].message));
+    json_decref(j);
+  }
+}
+
+/* ====================================================================== */
 /* State, wait, stats, log timestamps                                     */
 /* ====================================================================== */
 
@@ -1928,6 +2069,7 @@ void test_register(void) {
   CU_add_test(s, "create body: every field", test_create_body_full);
   CU_add_test(s, "create body: defaults", test_create_body_minimal);
   CU_add_test(s, "state mapping", test_state_mapping);
+  CU_add_test(s, "hostile answers: strict types and ranges", test_hostile_answers);
   CU_add_test(s, "wait classification", test_wait_classify);
   CU_add_test(s, "stats conversion", test_stats_conversion);
   CU_add_test(s, "log timestamps", test_log_timestamp);
