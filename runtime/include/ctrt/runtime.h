@@ -28,7 +28,10 @@ typedef struct ctrt_open_options {
    * (see ctrt/plugin.h); NULL = built-in backends only. */
   const char *backend_library;
   /* Network backends: 0 = defaults (connect 10 s; requests 120 s; streams
-   * are exempt from the request limit). */
+   * are exempt from the request limit). The connect timeout also bounds the
+   * handshake at open (TLS, and the version ping): ctrt_open against a
+   * daemon that accepts but never answers (stopped) fails with
+   * CTRT_ETIMEOUT after it. */
   unsigned int connect_timeout_ms;
   unsigned int request_timeout_ms;
 } ctrt_open_options;

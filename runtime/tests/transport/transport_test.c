@@ -1584,6 +1584,24 @@ static void test_slow_daemon(void) {
   stop_srv(fs, &s);
 }
 
+/* A stopped daemon (SIGSTOP) accepts connections and never answers: the
+ * handshake at open (GET /_ping) is bounded by the connect timeout, not by
+ * the request timeout (none here, so an unbounded ping would hang). */
+static void test_stopped_daemon_handshake(void) {
+  srv s = {.route = route_hang, .route_everything = true};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__docker_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  cfg.connect_timeout_ms = 300;
+  cfg.request_timeout_ms = -1;
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "GET /_ping"));
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
+}
+
 static void test_unreachable_daemon(void) {
   ctrt__docker_config cfg = {0};
   cfg.host = "unix:///tmp/ctrt-no-such-dir/docker.sock";
@@ -2069,6 +2087,7 @@ void test_register(void) {
   CU_add_test(s, "slow daemon", test_slow_daemon);
   CU_add_test(s, "unreachable daemon", test_unreachable_daemon);
   CU_add_test(s, "garbage daemon", test_garbage_daemon);
+  CU_add_test(s, "stopped daemon: the handshake times out", test_stopped_daemon_handshake);
   CU_add_test(s, "8 threads, one client", test_concurrent_requests);
   CU_add_test(s, "hijack", test_hijack);
 #ifdef CTRT_TEST_TLS_EXPECTED
