@@ -139,6 +139,12 @@ ctrt_timestamp ctrt__timestamp_now(void);
 bool ctrt__utf8_valid(const char *text, size_t len);
 bool ctrt__ip_valid(const char *text);
 
+/* The exec output cap the options ask for (version 2), else the default. */
+static inline size_t ctrt__exec_output_max(const ctrt_open_options *options) {
+  return options != NULL && options->version >= 2 && options->exec_output_max > 0 ? options->exec_output_max
+                                                                                  : CTRT_DEFAULT_EXEC_OUTPUT_MAX;
+}
+
 /* ---- Checked narrowing (narrow.c): wire integers never wrap ---- */
 /* Exactly len digits of base 10 or 16 (no sign, space or prefix), value <= max. */
 bool ctrt__parse_uint(const char *text, size_t len, int base, uint64_t max, uint64_t *out);

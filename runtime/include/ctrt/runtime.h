@@ -9,7 +9,11 @@
 extern "C" {
 #endif
 
-#define CTRT_OPEN_OPTIONS_VERSION 1
+#define CTRT_OPEN_OPTIONS_VERSION 2
+
+/* Output exec collects (stdout and stderr together) before it stops
+ * reading and sets ctrt_exec_result.output_truncated. */
+#define CTRT_DEFAULT_EXEC_OUTPUT_MAX ((size_t)16 << 20)
 
 /* Where ZLAYER_SOCKET points inside containers when an auth context is set. */
 #define CTRT_DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
@@ -34,6 +38,10 @@ typedef struct ctrt_open_options {
    * CTRT_ETIMEOUT after it. */
   unsigned int connect_timeout_ms;
   unsigned int request_timeout_ms;
+  /* Version 2. The most output exec and exec_with_opts collect, on every
+   * backend; 0 = CTRT_DEFAULT_EXEC_OUTPUT_MAX. Past it the output is cut,
+   * never silently: the result says output_truncated. */
+  size_t exec_output_max;
 } ctrt_open_options;
 
 #define CTRT_OPEN_OPTIONS_INIT                                                                                         \

@@ -1332,6 +1332,7 @@ static void test_fake_exec(void) {
   CU_ASSERT_EQUAL(r->exit_code, 4);
   CU_ASSERT_STRING_EQUAL(r->stdout_, "out\nmore");
   CU_ASSERT_STRING_EQUAL(r->stderr_, "err\n");
+  CU_ASSERT_FALSE(r->output_truncated);
   ctrt_exec_result_free(r);
   int i = seen("POST /v1.41/containers/zlayer-x-0/exec");
   CU_ASSERT_TRUE_FATAL(i >= 0);
@@ -1391,6 +1392,58 @@ static void test_fake_exec(void) {
   ASSERT_FAILS_WITH(ctrt_runtime_exec(dm.rt, &r, cid("ghost", 0), argv, 3), CTRT_ERROR_NOT_FOUND);
   ASSERT_FAILS_WITH(ctrt_runtime_exec_stream(dm.rt, &s, cid("ghost", 0), argv, 3), CTRT_ERROR_NOT_FOUND);
   CU_ASSERT_PTR_NULL(s);
+  daemon_stop();
+}
+
+/* ---- the exec output cap ---- */
+
+static fake_next route_exec_flood(fake_conn *c, const fake_request *r, daemon *d) {
+  (void)d;
+  if (is(r, "POST", "/v1.41/containers/zlayer-x-0/exec")) {
+    json_answer(c, 201, "{\"Id\":\"ef\"}");
+    return FAKE_KEEP;
+  }
+  if (is(r, "POST", "/v1.41/exec/ef/start")) {
+    /* `yes` in a container: far more output than the cap. */
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n";
+    fake_write(c, head, strlen(head));
+    static char line[1001];
+    memset(line, 'y', 1000);
+    uint8_t body[1100];
+    for (int i = 0; i < 64; i++) {
+      size_t len = 0;
+      frame(body, &len, i == 0 ? 2 : 1, i == 0 ? "warn\n" : line);
+      fake_write(c, body, len);
+    }
+    return FAKE_CLOSE;
+  }
+  if (is(r, "GET", "/v1.41/exec/ef/json")) {
+    json_answer(c, 200, "{\"ID\":\"ef\",\"Running\":false,\"ExitCode\":141}");
+    return FAKE_KEEP;
+  }
+  json_answer(c, 404, "{\"message\":\"No such container\"}");
+  return FAKE_KEEP;
+}
+
+static void test_fake_exec_output_cap(void) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_exec_flood;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  char uri[256];
+  snprintf(uri, sizeof uri, "docker://%s", fake_server_host(dm.fs));
+  ctrt_open_options o = CTRT_OPEN_OPTIONS_INIT;
+  o.exec_output_max = 2500;
+  ASSERT_OK(ctrt_open_with_options(&dm.rt, uri, &o));
+  const char *argv[] = {"yes"};
+  ctrt_exec_result *r = NULL;
+  ASSERT_OK(ctrt_runtime_exec(dm.rt, &r, cid("x", 0), argv, 1));
+  CU_ASSERT_TRUE(r->output_truncated);
+  CU_ASSERT_STRING_EQUAL(r->stderr_, "warn\n");
+  CU_ASSERT_EQUAL(strlen(r->stdout_) + strlen(r->stderr_), 2500);
+  CU_ASSERT_EQUAL(r->exit_code, 141);
+  ctrt_exec_result_free(r);
   daemon_stop();
 }
 
@@ -2088,6 +2141,7 @@ void test_register(void) {
   CU_add_test(s, "stats", test_fake_stats);
   CU_add_test(s, "exec", test_fake_exec);
   CU_add_test(s, "exec pty", test_fake_exec_pty);
+  CU_add_test(s, "exec output cap", test_fake_exec_output_cap);
   CU_add_test(s, "pull", test_fake_pull);
   CU_add_test(s, "load", test_fake_load);
   CU_add_test(s, "stdin", test_fake_stdin);
