@@ -201,62 +201,27 @@ static void test_create_body_minimal(void) {
 
 typedef int (*convert_fn)(const json_t *j);
 
-static int conv_state(const json_t *j) {
-  ctrt_container_state *s = NULL;
-  int rc = ctrt__docker_state_from_inspect(&s, j);
-  CU_ASSERT_PTR_NULL(s);
-  ctrt_container_state_free(s);
-  return rc;
+/* A converter on hostile input: fails, and leaves *out NULL. */
+#define CONVERTER(name, T, free_fn, convert)                                                                           \
+  static int name(const json_t *j) {                                                                                   \
+    T *v = NULL;                                                                                                       \
+    int rc = convert(&v, j);                                                                                           \
+    CU_ASSERT_PTR_NULL(v);                                                                                             \
+    free_fn(v);                                                                                                        \
+    return rc;                                                                                                         \
+  }
+static int wait_alone(ctrt_wait_outcome **out, const json_t *wait) {
+  return ctrt__docker_wait_classify(out, wait, NULL);
 }
-static int conv_wait(const json_t *j) {
-  ctrt_wait_outcome *o = NULL;
-  int rc = ctrt__docker_wait_classify(&o, j, NULL);
-  CU_ASSERT_PTR_NULL(o);
-  ctrt_wait_outcome_free(o);
-  return rc;
-}
-static int conv_details(const json_t *j) {
-  ctrt_container_inspect_details *d = NULL;
-  int rc = ctrt__docker_inspect_details(&d, j);
-  CU_ASSERT_PTR_NULL(d);
-  ctrt_container_inspect_details_free(d);
-  return rc;
-}
-static int conv_ports(const json_t *j) {
-  ctrt_port_mapping_entry_list *l = NULL;
-  int rc = ctrt__docker_port_entries(&l, j);
-  CU_ASSERT_PTR_NULL(l);
-  ctrt_port_mapping_entry_list_free(l);
-  return rc;
-}
-static int conv_stats(const json_t *j) {
-  ctrt_stats_sample *s = NULL;
-  int rc = ctrt__docker_stats_sample(&s, j);
-  CU_ASSERT_PTR_NULL(s);
-  ctrt_stats_sample_free(s);
-  return rc;
-}
-static int conv_images(const json_t *j) {
-  ctrt_image_info_list *l = NULL;
-  int rc = ctrt__docker_image_infos(&l, j);
-  CU_ASSERT_PTR_NULL(l);
-  ctrt_image_info_list_free(l);
-  return rc;
-}
-static int conv_image(const json_t *j) {
-  ctrt_image_inspect_info *i = NULL;
-  int rc = ctrt__docker_image_inspect_info(&i, j);
-  CU_ASSERT_PTR_NULL(i);
-  ctrt_image_inspect_info_free(i);
-  return rc;
-}
-static int conv_ip(const json_t *j) {
-  char *ip = NULL;
-  int rc = ctrt__docker_container_ip(&ip, j);
-  CU_ASSERT_PTR_NULL(ip);
-  ctrt__free(ip);
-  return rc;
-}
+CONVERTER(conv_state, ctrt_container_state, ctrt_container_state_free, ctrt__docker_state_from_inspect)
+CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
+CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free,
+          ctrt__docker_inspect_details)
+CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ctrt__docker_port_entries)
+CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, ctrt__docker_stats_sample)
+CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
+CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
+CONVERTER(conv_ip, char, ctrt__free, ctrt__docker_container_ip)
 static int conv_pull(const json_t *j) {
   ctrt_pull_progress *p = NULL;
   char *digest = NULL;
