@@ -1004,11 +1004,12 @@ void ctrt__http_stream_free(ctrt__http_stream *s) {
 /* ---- version negotiation ---- */
 
 static int negotiate_locked(ctrt__http_client *c) {
-  /* The handshake falls under the connect timeout: a stopped daemon (SIGSTOP)
-   * accepts the connection but never answers, and open must fail in seconds,
-   * not after the request timeout (120 s). */
-  ctrt__http_request ping = {
-      .method = "GET", .path = "/_ping", .unversioned = true, .timeout_ms = c->connect_timeout_ms};
+  /* The handshake is bounded by the connect timeout, not the request timeout
+   * (120 s): connecting (TCP and TLS, CURLOPT_CONNECTTIMEOUT) gets one, the
+   * daemon's answer to the ping another. A stopped daemon (SIGSTOP) accepts
+   * the connection but never answers; open must fail in seconds. */
+  long handshake_ms = c->connect_timeout_ms * 2;
+  ctrt__http_request ping = {.method = "GET", .path = "/_ping", .unversioned = true, .timeout_ms = handshake_ms};
   ctrt__http_response *r = NULL;
   int rc = ctrt__http_do(c, &ping, &r);
   if (rc < 0)
@@ -1017,8 +1018,7 @@ static int negotiate_locked(ctrt__http_client *c) {
   bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), &major, &minor);
   if (!found) {
     /* Old or unusual servers: GET /version has ApiVersion. */
-    ctrt__http_request version = {
-        .method = "GET", .path = "/version", .unversioned = true, .timeout_ms = c->connect_timeout_ms};
+    ctrt__http_request version = {.method = "GET", .path = "/version", .unversioned = true, .timeout_ms = handshake_ms};
     json_t *body = NULL;
     if (ctrt__docker_do_json(c, &version, NULL, &body) == 0) {
       found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), &major, &minor);

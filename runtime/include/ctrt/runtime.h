@@ -33,9 +33,9 @@ typedef struct ctrt_open_options {
   const char *backend_library;
   /* Network backends: 0 = defaults (connect 10 s; requests 120 s; streams
    * are exempt from the request limit). The connect timeout also bounds the
-   * handshake at open (TLS, and the version ping): ctrt_open against a
-   * daemon that accepts but never answers (stopped) fails with
-   * CTRT_ETIMEOUT after it. */
+   * handshake at open: connecting (TCP, TLS) gets one, the answer to the
+   * version ping another, so ctrt_open against a daemon that accepts but
+   * never answers (stopped) fails with CTRT_ETIMEOUT within twice it. */
   unsigned int connect_timeout_ms;
   unsigned int request_timeout_ms;
   /* Version 2. The most output exec and exec_with_opts collect, on every
