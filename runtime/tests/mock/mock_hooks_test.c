@@ -181,15 +181,7 @@ static int setup_capped(void) {
 static void test_exec_output_cap(void) {
   ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
   id.service = "cap";
-  char *args[] = {"sleep", "1000"};
-  ctrt_command_spec cmd = CTRT_COMMAND_SPEC_INIT;
-  cmd.has_args = true;
-  cmd.args = args;
-  cmd.n_args = 2;
-  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
-  spec.image.name = CTRT_FIXTURE_IMAGE_REF;
-  spec.command = &cmd;
-  ASSERT_OK(ctrt_runtime_create_container(rt, &id, &spec));
+  create(&id, "sleep 1000");
   ASSERT_OK(ctrt_runtime_start_container(rt, &id));
 
   /* Under the cap: whole, not truncated. */
