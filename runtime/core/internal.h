@@ -67,7 +67,11 @@ const char *ctrt__json_type_name(const json_t *json);
 int ctrt__json_put(json_t *object, const char *key, json_t *value, const ctrt__jpath *path);
 int ctrt__json_new_string(json_t **out, const char *text, const ctrt__jpath *path);
 /* Parse text (any JSON value) / dump compactly into a new string. */
+/* The text of a JSON string; a wrong type or a NUL inside is a path error. */
+int ctrt__json_text(const char **out, const json_t *json, const ctrt__jpath *path, const char *expected);
 int ctrt__json_parse(json_t **out, const char *text, size_t len);
+/* True when a string anywhere in json carries a NUL; where gets its path. */
+bool ctrt__json_find_nul(const json_t *json, char *where, size_t cap);
 int ctrt__json_dump(char **out, const json_t *json);
 
 /* ---- Scalar codecs and helpers (uniform signatures, see ccode.py) ---- */
@@ -134,6 +138,23 @@ int ctrt__timestamp_parse(ctrt_timestamp *out, const char *text);
 ctrt_timestamp ctrt__timestamp_now(void);
 bool ctrt__utf8_valid(const char *text, size_t len);
 bool ctrt__ip_valid(const char *text);
+
+/* The exec output cap the options ask for (version 2), else the default. */
+static inline size_t ctrt__exec_output_max(const ctrt_open_options *options) {
+  return options != NULL && options->version >= 2 && options->exec_output_max > 0 ? options->exec_output_max
+                                                                                  : CTRT_DEFAULT_EXEC_OUTPUT_MAX;
+}
+
+/* ---- Checked narrowing (narrow.c): wire integers never wrap ---- */
+/* Exactly len digits of base 10 or 16 (no sign, space or prefix), value <= max. */
+bool ctrt__parse_uint(const char *text, size_t len, int base, uint64_t max, uint64_t *out);
+bool ctrt__parse_uint_cstr(const char *text, int base, uint64_t max, uint64_t *out);
+/* A JSON integer within [lo, hi]; reals and other types fail. */
+bool ctrt__json_int_in(const json_t *json, int64_t lo, int64_t hi, int64_t *out);
+/* A JSON integer or real within [0, 2^64); never casts an out-of-range real. */
+bool ctrt__json_number_u64(const json_t *json, uint64_t *out);
+/* A JSON string without an embedded NUL (\u0000). */
+bool ctrt__json_string_clean(const json_t *json);
 
 /* ---- SHA-256, HMAC-SHA256 (image ids, JWT) ---- */
 typedef struct ctrt__sha256 {

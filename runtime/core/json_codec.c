@@ -104,9 +104,49 @@ int ctrt__json_new_string(json_t **out, const char *text, const ctrt__jpath *pat
   return *out ? 0 : ctrt__error_no_memory();
 }
 
+int ctrt__json_text(const char **out, const json_t *json, const ctrt__jpath *path, const char *expected) {
+  if (!json_is_string(json))
+    return ctrt__json_type_error(path, expected, json);
+  /* Our strings are C strings: a NUL would silently cut the value. */
+  if (!ctrt__json_string_clean(json))
+    return ctrt__json_error(path, "the string carries a NUL character (\\u0000) at offset %zu",
+                            strlen(json_string_value(json)));
+  *out = json_string_value(json);
+  return 0;
+}
+
+static bool find_nul(const json_t *json, const ctrt__jpath *path, char *where, size_t cap) {
+  if (json_is_string(json)) {
+    if (ctrt__json_string_clean(json))
+      return false;
+    ctrt__jpath_format(path, where, cap);
+    return true;
+  }
+  size_t i;
+  const json_t *v;
+  if (json_is_array(json)) {
+    json_array_foreach(json, i, v) {
+      ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
+      if (find_nul(v, &p, where, cap))
+        return true;
+    }
+  }
+  const char *key;
+  json_object_foreach((json_t *)json, key, v) {
+    ctrt__jpath p = CTRT__JPATH_KEY(path, key);
+    if (find_nul(v, &p, where, cap))
+      return true;
+  }
+  return false;
+}
+
+bool ctrt__json_find_nul(const json_t *json, char *where, size_t cap) { return find_nul(json, NULL, where, cap); }
+
 int ctrt__json_parse(json_t **out, const char *text, size_t len) {
   json_error_t err;
-  *out = json_loadb(text, len, JSON_DECODE_ANY, &err);
+  /* NULs are let through the parser so the decoder reports them with the
+   * path of the field that carries one. */
+  *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
   if (*out == NULL)
     return ctrt__error_set(CTRT_ERROR_INVALID_ARGUMENT, 0, "$: invalid JSON at line %d, column %d: %s", err.line,
                            err.column, err.text);
@@ -207,10 +247,12 @@ int ctrt__enc_timestamp(json_t **out, const ctrt_timestamp *v, const ctrt__jpath
 }
 
 int ctrt__dec_timestamp(ctrt_timestamp *out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string (RFC 3339 timestamp)", json);
-  if (ctrt__timestamp_parse(out, json_string_value(json)) < 0)
-    return ctrt__json_error(path, "'%s' is not an RFC 3339 timestamp", json_string_value(json));
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string (RFC 3339 timestamp)");
+  if (rc < 0)
+    return rc;
+  if (ctrt__timestamp_parse(out, text) < 0)
+    return ctrt__json_error(path, "'%s' is not an RFC 3339 timestamp", text);
   return 0;
 }
 
@@ -225,9 +267,11 @@ int ctrt__enc_string(json_t **out, char *const *v, const ctrt__jpath *path) {
 }
 
 int ctrt__dec_string(char **out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string", json);
-  *out = ctrt__strndup(json_string_value(json), json_string_length(json));
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string");
+  if (rc < 0)
+    return rc;
+  *out = ctrt__strndup(text, json_string_length(json));
   return *out ? 0 : ctrt__error_no_memory();
 }
 
@@ -265,9 +309,11 @@ int ctrt__enc_ip_cstr(json_t **out, const char *text, const ctrt__jpath *path) {
 int ctrt__enc_ip(json_t **out, char *const *v, const ctrt__jpath *path) { return ctrt__enc_ip_cstr(out, *v, path); }
 
 int ctrt__dec_ip(char **out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string", json);
-  if (!ctrt__ip_valid(json_string_value(json)))
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string");
+  if (rc < 0)
+    return rc;
+  if (!ctrt__ip_valid(text))
     return ctrt__json_error(path, "'%s' is not an IP address", json_string_value(json));
   return ctrt__dec_string(out, json, path);
 }

@@ -79,8 +79,9 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
   if (out == NULL || uri == NULL)
     return ctrt__error_invalid_argument("ctrt_open: NULL argument");
   *out = NULL;
-  if (options != NULL && options->version != CTRT_OPEN_OPTIONS_VERSION)
-    return ctrt__error_invalid_argument("ctrt_open: options version %u, expected %u", options->version,
+  /* Version 1 (no exec_output_max) is still accepted. */
+  if (options != NULL && (options->version < 1 || options->version > CTRT_OPEN_OPTIONS_VERSION))
+    return ctrt__error_invalid_argument("ctrt_open: options version %u, expected 1..%u", options->version,
                                         CTRT_OPEN_OPTIONS_VERSION);
   ctrt_runtime *rt = ctrt__calloc(1, sizeof *rt);
   if (rt == NULL)

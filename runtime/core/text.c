@@ -193,8 +193,14 @@ int ctrt__timestamp_parse(ctrt_timestamp *out, const char *text) {
   }
   if (*p != '\0')
     return -1;
-  out->seconds =
+  int64_t seconds =
       days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  /* One range for parse and format: an offset or a leap second can carry
+   * 9999-12-31 into year 10000 (or 0000-01-01 into year -1), which the
+   * formatter refuses. */
+  if (seconds < days_from_civil(0, 1, 1) * 86400 || seconds > days_from_civil(9999, 12, 31) * 86400 + 86399)
+    return -1;
+  out->seconds = seconds;
   out->nanos = nanos;
   return 0;
 }

@@ -392,6 +392,23 @@ static void test_timestamp_format(void) {
   ctrt_timestamp ts = {0, 0};
   CU_ASSERT_EQUAL(ctrt__timestamp_format(buf, 20, &ts), -1); /* needs 21 with the NUL */
   CU_ASSERT_EQUAL(ctrt__timestamp_format(buf, 21, &ts), 0);
+
+  /* Parse accepts exactly what format accepts: an offset or a leap second
+   * that carries an instant out of years 0..9999 is refused, and every
+   * instant parse accepts formats and parses back to itself. */
+  const char *edges[] = {"9999-12-31T23:59:59-01:00", "9999-12-31T23:59:60Z", "0000-01-01T00:00:00+00:01",
+                         "9999-12-31T23:59:59Z",      "0000-01-01T00:00:00Z", "0000-01-01T00:59:00+00:59",
+                         "9999-12-31T22:59:59-01:00"};
+  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+    ctrt_timestamp t = {0, 0}, again = {0, 0};
+    bool parsed = ctrt__timestamp_parse(&t, edges[i]) == 0;
+    CU_ASSERT_EQUAL(parsed, i >= 3);
+    if (parsed) {
+      CU_ASSERT_EQUAL(ctrt__timestamp_format(buf, sizeof buf, &t), 0);
+      CU_ASSERT_EQUAL(ctrt__timestamp_parse(&again, buf), 0);
+      CU_ASSERT_EQUAL(again.seconds, t.seconds);
+    }
+  }
 }
 
 static void test_timestamp_parse(void) {
@@ -733,7 +750,7 @@ static void test_error_kind_names(void) {
       continue;
     ctrt_error_kind back = CTRT_ERROR_NONE;
     ASSERT_OK(ctrt_error_kind_from_name(&back, names[kind]));
-    CU_ASSERT_EQUAL(back, kind);
+    CU_ASSERT_EQUAL((int)back, kind);
   }
   ASSERT_STR(ctrt_error_kind_name((ctrt_error_kind)CTRT_ERROR_KIND_COUNT), "unknown");
   ASSERT_STR(ctrt_error_kind_name((ctrt_error_kind)-1), "unknown");

@@ -461,7 +461,7 @@ static void test_unusable_json_text(void) {
   DECODE_FAILS_PREFIX(ctrt_commit_outcome, "", "$: invalid JSON");
   DECODE_FAILS_PREFIX(ctrt_commit_outcome, "{\"id\":\"abc\"} {}", "$: invalid JSON");
   DECODE_FAILS_PREFIX(ctrt_commit_outcome, "{'id':'abc'}", "$: invalid JSON");
-  DECODE_FAILS_PREFIX(ctrt_commit_outcome, "{\"id\":\"a\\u0000b\"}", "$: invalid JSON");
+  DECODE_FAILS_PREFIX(ctrt_commit_outcome, "{\"id\":\"a\\u0000b\"}", "$.id: the string carries a NUL");
   /* Only len bytes are read. */
   DECODE_FAILS_(ctrt_commit_outcome, "{\"id\":\"abc\"}", 8, "$: invalid JSON", true);
   /* Invalid UTF-8 in the text. */

@@ -122,7 +122,7 @@ int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value
   if (ctrt__base64_decode(&raw, &raw_len, header_value, len) < 0)
     return stat_error("not base64");
   json_error_t err;
-  json_t *j = json_loadb((const char *)raw, raw_len, 0, &err);
+  json_t *j = json_loadb((const char *)raw, raw_len, JSON_ALLOW_NUL, &err);
   ctrt__free(raw);
   if (j == NULL || !json_is_object(j)) {
     json_decref(j);
@@ -134,16 +134,18 @@ int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value
   json_t *mtime = json_object_get(j, "mtime");
   json_t *link = json_object_get(j, "linkTarget");
   int rc = 0;
-  if (!json_is_string(name))
-    rc = stat_error("\"name\" is missing or not a string");
-  else if (!json_is_integer(size))
-    rc = stat_error("\"size\" is missing or not an integer");
-  else if (!json_is_integer(mode) || json_integer_value(mode) < 0)
-    rc = stat_error("\"mode\" is missing or not a non-negative integer");
-  else if (mtime != NULL && !json_is_string(mtime))
-    rc = stat_error("\"mtime\" is not a string");
-  else if (link != NULL && !json_is_null(link) && !json_is_string(link))
-    rc = stat_error("\"linkTarget\" is not a string");
+  int64_t size_v = 0, mode_v = 0;
+  /* Go's FileMode is a uint32: wider values are not a mode. */
+  if (!ctrt__json_string_clean(name))
+    rc = stat_error("\"name\" is missing, not a string or carries a NUL");
+  else if (!ctrt__json_int_in(size, 0, INT64_MAX, &size_v))
+    rc = stat_error("\"size\" is missing or not a non-negative integer");
+  else if (!ctrt__json_int_in(mode, 0, UINT32_MAX, &mode_v))
+    rc = stat_error("\"mode\" is missing or not an integer in 0..4294967295");
+  else if (mtime != NULL && !ctrt__json_string_clean(mtime))
+    rc = stat_error("\"mtime\" is not a string or carries a NUL");
+  else if (link != NULL && !json_is_null(link) && !ctrt__json_string_clean(link))
+    rc = stat_error("\"linkTarget\" is not a string or carries a NUL");
   ctrt_path_stat *ps = NULL;
   if (rc == 0) {
     ps = ctrt__calloc(1, sizeof *ps);
@@ -152,8 +154,8 @@ int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value
   }
   if (rc == 0) {
     ps->name = ctrt__strdup(json_string_value(name));
-    ps->size = (int64_t)json_integer_value(size);
-    ps->mode = ctrt__docker_file_mode_to_posix((uint64_t)json_integer_value(mode));
+    ps->size = size_v;
+    ps->mode = ctrt__docker_file_mode_to_posix((uint64_t)mode_v);
     ps->link_target = ctrt__strdup(json_is_string(link) ? json_string_value(link) : "");
     /* Docker sends the container's local time; keep one form: UTC. */
     const char *t = mtime ? json_string_value(mtime) : "";

@@ -11,6 +11,7 @@
  * wake-up pipe, which is how another thread cancels them. */
 #include "transport/transport_private.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -251,21 +252,26 @@ static int parse_head(ctrt__http_conn *c, char *head, size_t len) {
   return 0;
 }
 
-/* Decode a chunked body in place, as far as it is complete. */
+/* Decode a chunked body in place, as far as it is complete. Reads only the
+ * len bytes it has: the buffer is not NUL-terminated while this runs. */
 static size_t dechunk(char *body, size_t len) {
   size_t in = 0, out = 0;
   while (in < len) {
-    char *end = NULL;
-    unsigned long size = strtoul(body + in, &end, 16);
-    char *nl = memchr(body + in, '\n', len - in);
-    if (nl == NULL || end == body + in || size == 0)
+    const char *nl = memchr(body + in, '\n', len - in);
+    if (nl == NULL)
+      break; /* the size line is cut off */
+    size_t digits = 0, line = (size_t)(nl - (body + in));
+    while (digits < line && isxdigit((unsigned char)body[in + digits]))
+      digits++;
+    uint64_t size = 0;
+    if (!ctrt__parse_uint(body + in, digits, 16, SIZE_MAX, &size) || size == 0)
       break;
     in = (size_t)(nl - body) + 1;
     if (size > len - in)
       size = len - in;
-    memmove(body + out, body + in, size);
-    out += size;
-    in += size;
+    memmove(body + out, body + in, (size_t)size);
+    out += (size_t)size;
+    in += (size_t)size;
     while (in < len && (body[in] == '\r' || body[in] == '\n'))
       in++;
   }
@@ -278,11 +284,9 @@ static int error_response(ctrt__http_conn *c, long timeout_ms) {
   const char *te = ctrt__transport_find_header(c->hdrs, c->n_hdrs, "Transfer-Encoding");
   bool chunked = te && strcasecmp(te, "chunked") == 0;
   size_t want = ERROR_BODY_MAX;
-  if (cl && !chunked) {
-    unsigned long long v = strtoull(cl, NULL, 10);
-    if (v < want)
-      want = (size_t)v;
-  }
+  uint64_t v = 0;
+  if (cl && !chunked && ctrt__parse_uint_cstr(cl, 10, UINT64_MAX, &v) && v < want)
+    want = (size_t)v;
   char *body = ctrt__malloc(ERROR_BODY_MAX + 1);
   if (body == NULL)
     return ctrt__error_no_memory();

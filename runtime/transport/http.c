@@ -445,9 +445,10 @@ typedef struct xfer {
   char up_msg[CTRT__ERROR_MESSAGE_MAX];
 
   /* time limits */
-  long timeout_ms; /* <= 0: none */
-  bool idle_based; /* uploads: limit inactivity, not total time */
-  bool limit_body; /* false for streams: limit until headers only */
+  long timeout_ms;    /* <= 0: none */
+  bool idle_based;    /* uploads: limit inactivity, not total time */
+  bool after_connect; /* the limit starts once connected (handshakes) */
+  bool limit_body;    /* false for streams: limit until headers only */
   int64_t t_start, t_activity;
 
   bool done;
@@ -521,8 +522,12 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata) {
     ctrt__transport_free_headers(x->hdrs, x->n_hdrs);
     x->hdrs = NULL;
     x->n_hdrs = x->cap_hdrs = 0;
+    /* libcurl's header data is not NUL-terminated: read the three digits
+     * within the line only. */
     const char *sp = memchr(data, ' ', l);
-    x->status = sp ? atoi(sp + 1) : 0;
+    uint64_t status = 0;
+    size_t at = sp ? (size_t)(sp + 1 - data) : l;
+    x->status = at + 3 <= l && ctrt__parse_uint(data + at, 3, 10, 999, &status) ? (int)status : 0;
     return len;
   }
   if (x->headers_done)
@@ -698,6 +703,7 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
 
   x->timeout_ms = req->timeout_ms == 0 ? c->request_timeout_ms : req->timeout_ms < 0 ? -1 : req->timeout_ms;
   x->idle_based = req->upload != NULL;
+  x->after_connect = req->after_connect;
   x->limit_body = !stream;
   x->t_start = x->t_activity = ctrt__transport_now_ms();
   if (curl_multi_add_handle(x->p->multi, e) != CURLM_OK)
@@ -709,6 +715,17 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
 static int64_t xfer_deadline(const xfer *x) {
   if (x->timeout_ms <= 0 || (!x->limit_body && x->headers_done))
     return 0;
+  if (x->after_connect) {
+    /* Connecting (a TLS setup can be slow under valgrind) is bounded by
+     * CURLOPT_CONNECTTIMEOUT; the answer gets timeout_ms from then on. */
+    curl_off_t tcp = 0, app = 0;
+    curl_easy_getinfo(x->p->easy, CURLINFO_CONNECT_TIME_T, &tcp);
+    curl_easy_getinfo(x->p->easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    curl_off_t connected = x->client->ep.tls ? app : tcp;
+    if (connected <= 0)
+      return 0;
+    return x->t_start + (int64_t)(connected / 1000) + x->timeout_ms;
+  }
   return (x->idle_based ? x->t_activity : x->t_start) + x->timeout_ms;
 }
 
@@ -1000,7 +1017,16 @@ void ctrt__http_stream_free(ctrt__http_stream *s) {
 /* ---- version negotiation ---- */
 
 static int negotiate_locked(ctrt__http_client *c) {
-  ctrt__http_request ping = {.method = "GET", .path = "/_ping", .unversioned = true};
+  /* The handshake is bounded by the connect timeout, not the request timeout
+   * (120 s): connecting (TCP, TLS) by CURLOPT_CONNECTTIMEOUT, the daemon's
+   * answer to the ping by the same limit from then on. A stopped daemon
+   * (SIGSTOP) accepts the connection but never answers: open fails in
+   * seconds. */
+  ctrt__http_request ping = {.method = "GET",
+                             .path = "/_ping",
+                             .unversioned = true,
+                             .timeout_ms = c->connect_timeout_ms,
+                             .after_connect = true};
   ctrt__http_response *r = NULL;
   int rc = ctrt__http_do(c, &ping, &r);
   if (rc < 0)
@@ -1009,7 +1035,11 @@ static int negotiate_locked(ctrt__http_client *c) {
   bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), &major, &minor);
   if (!found) {
     /* Old or unusual servers: GET /version has ApiVersion. */
-    ctrt__http_request version = {.method = "GET", .path = "/version", .unversioned = true};
+    ctrt__http_request version = {.method = "GET",
+                                  .path = "/version",
+                                  .unversioned = true,
+                                  .timeout_ms = c->connect_timeout_ms,
+                                  .after_connect = true};
     json_t *body = NULL;
     if (ctrt__docker_do_json(c, &version, NULL, &body) == 0) {
       found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), &major, &minor);

@@ -153,6 +153,13 @@ int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
   if (value == NULL)
     return ctrt__error_internal("invalid JSON in the progress stream at offset %zu: %s",
                                 d->consumed + d->start + (size_t)(err.position > 0 ? err.position : 0), err.text);
+  char where[256];
+  if (ctrt__json_find_nul(value, where, sizeof where)) {
+    json_decref(value);
+    return ctrt__error_internal("a JSON message in the progress stream (at offset %zu) carries a NUL character "
+                                "(\\u0000) in the string at %s",
+                                d->consumed + d->start, where);
+  }
   d->start = d->scan = end;
   d->started = d->in_string = d->escape = false;
   d->depth = 0;

@@ -97,6 +97,8 @@ typedef struct ctrt__http_request {
   size_t body_len;
   ctrt_byte_source *upload; /* ... or a streamed body, sent chunked, read once */
   long timeout_ms;          /* 0 = the client's request timeout, < 0 = none */
+  bool after_connect;       /* timeout_ms counts from the established connection
+                               (TCP and TLS are bounded by the connect timeout) */
 } ctrt__http_request;
 
 #define CTRT__HTTP_REQUEST_INIT                                                                                        \

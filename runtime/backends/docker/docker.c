@@ -32,6 +32,7 @@ static int docker_open(void **self, const char *uri, const ctrt_open_options *op
     return ctrt__error_no_memory();
   }
   pthread_mutex_init(&d->lock, NULL);
+  d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);
   ctrt__docker_config_clear(&cfg);
   d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);

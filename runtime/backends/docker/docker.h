@@ -38,7 +38,8 @@ typedef struct ctrt__docker_attach {
 
 struct ctrt__docker {
   ctrt__http_client *client;
-  char *label_key; /* com.zlayer.container_id by default */
+  char *label_key;        /* com.zlayer.container_id by default */
+  size_t exec_output_max; /* ctrt_open_options.exec_output_max, resolved */
   char *auth_socket_target;
   pthread_mutex_t lock; /* guards known and attaches */
   ctrt__docker_known *known;

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -14,34 +15,146 @@
 #define UNLIMITED_FLOOR (UINT64_C(1) << 62)
 #define NS_PER_SECOND INT64_C(1000000000)
 
-/* ---- small JSON helpers ---- */
+/* ---- a strict reader of the daemon's JSON ----
+ *
+ * An absent member (or null) is absent; a member of the wrong type, a string
+ * carrying a NUL, or an integer outside the C type it lands in is an error
+ * naming its JSON path, never "absent" and never wrapped. The first error
+ * sticks in *rc, so converters read on and check once. */
 
-/* Object member by a dotted path ("cpu_stats.cpu_usage.total_usage"). */
-static const json_t *at(const json_t *obj, const char *path) {
+typedef struct rd {
+  int *rc;
+  const char *what; /* the method, for messages */
+  char base[192];   /* JSON path of the object being read */
+} rd;
+
+static rd rd_root(int *rc, const char *what) {
+  rd r = {rc, what, "$"};
+  *rc = 0;
+  return r;
+}
+
+/* A reader for path's member key, or (key NULL) path's element index. */
+static rd rd_sub(const rd *r, const char *path, const char *key, size_t index) {
+  rd s = {r->rc, r->what, ""};
+  const char *dot = path && path[0] ? "." : "";
+  bool plain =
+      key && key[0] && strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == strlen(key);
+  int n =
+      key ? snprintf(s.base, sizeof s.base, plain ? "%s%s%s.%s" : "%s%s%s[\"%s\"]", r->base, dot, path ? path : "", key)
+          : snprintf(s.base, sizeof s.base, "%s%s%s[%zu]", r->base, dot, path ? path : "", index);
+  if (n < 0 || (size_t)n >= sizeof s.base)
+    memcpy(s.base + sizeof s.base - 4, "...", 4); /* a deep path, cut */
+  return s;
+}
+
+static void rd_fail(rd *r, const char *path, const char *what, const json_t *got) {
+  if (*r->rc < 0)
+    return;
+  char text[96] = "";
+  if (json_is_integer(got))
+    snprintf(text, sizeof text, " %" JSON_INTEGER_FORMAT, json_integer_value(got));
+  else if (json_is_real(got))
+    snprintf(text, sizeof text, " %g", json_real_value(got));
+  else if (json_is_string(got))
+    snprintf(text, sizeof text, " \"%.64s\"", json_string_value(got));
+  *r->rc = ctrt__error_internal("%s: the Docker daemon's answer has %s%s%s: expected %s, got %s%s", r->what, r->base,
+                                path[0] ? "." : "", path, what, got ? ctrt__json_type_name(got) : "nothing", text);
+}
+
+/* Member by a dotted path ("cpu_stats.cpu_usage.total_usage"); NULL when
+ * absent or null. */
+static const json_t *at(rd *r, const json_t *obj, const char *path) {
   char key[64];
-  while (obj != NULL && *path) {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+  const char *rest = path;
+  while (obj != NULL && *rest) {
+    if (json_is_null(obj))
+      return NULL;
+    if (!json_is_object(obj)) {
+      rd_fail(r, path, "an object on the way", obj);
+      return NULL;
+    }
+    const char *dot = strchr(rest, '.');
+    size_t n = dot ? (size_t)(dot - rest) : strlen(rest);
     if (n >= sizeof key)
       return NULL;
-    memcpy(key, path, n);
+    memcpy(key, rest, n);
     key[n] = '\0';
     obj = json_object_get(obj, key);
-    path += dot ? n + 1 : n;
+    rest += dot ? n + 1 : n;
   }
-  return obj;
+  return json_is_null(obj) ? NULL : obj;
 }
 
-static uint64_t u64_at(const json_t *obj, const char *path) {
-  const json_t *v = at(obj, path);
-  if (json_is_integer(v))
-    return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-  if (json_is_real(v))
-    return json_real_value(v) > 0 ? (uint64_t)json_real_value(v) : 0;
-  return 0;
+static const char *str_at(rd *r, const json_t *obj, const char *path) {
+  const json_t *v = at(r, obj, path);
+  if (v == NULL)
+    return NULL;
+  if (!ctrt__json_string_clean(v)) {
+    rd_fail(r, path, "a string without NUL characters", v);
+    return NULL;
+  }
+  return json_string_value(v);
 }
 
-static const char *str_at(const json_t *obj, const char *path) { return json_string_value(at(obj, path)); }
+/* An integer within [lo, hi] into *out; false when absent or wrong. */
+static bool int_at(rd *r, const json_t *obj, const char *path, int64_t lo, int64_t hi, int64_t *out) {
+  const json_t *v = at(r, obj, path);
+  if (v == NULL)
+    return false;
+  if (ctrt__json_int_in(v, lo, hi, out))
+    return true;
+  char want[96];
+  snprintf(want, sizeof want, "an integer in %" PRId64 "..%" PRId64, lo, hi);
+  rd_fail(r, path, want, v);
+  return false;
+}
+
+/* A counter (integer or real, as Go's JSON may send either) in [0, 2^64);
+ * 0 when absent. */
+static uint64_t u64_at(rd *r, const json_t *obj, const char *path) {
+  const json_t *v = at(r, obj, path);
+  uint64_t value = 0;
+  if (v != NULL && !ctrt__json_number_u64(v, &value))
+    rd_fail(r, path, "a number in 0..2^64", v);
+  return value;
+}
+
+static bool bool_at(rd *r, const json_t *obj, const char *path) {
+  const json_t *v = at(r, obj, path);
+  if (v != NULL && !json_is_boolean(v))
+    rd_fail(r, path, "a boolean", v);
+  return json_is_true(v);
+}
+
+/* An array (NULL when absent). */
+static const json_t *array_at(rd *r, const json_t *obj, const char *path) {
+  const json_t *v = at(r, obj, path);
+  if (v != NULL && !json_is_array(v)) {
+    rd_fail(r, path, "an array", v);
+    return NULL;
+  }
+  return v;
+}
+
+static const json_t *object_at(rd *r, const json_t *obj, const char *path) {
+  const json_t *v = at(r, obj, path);
+  if (v != NULL && !json_is_object(v)) {
+    rd_fail(r, path, "an object", v);
+    return NULL;
+  }
+  return v;
+}
+
+/* An IP address, checked so the library's own encoder accepts it. */
+static const char *ip_at(rd *r, const json_t *obj, const char *path) {
+  const char *ip = str_at(r, obj, path);
+  if (ip != NULL && ip[0] != '\0' && !ctrt__ip_valid(ip)) {
+    rd_fail(r, path, "an IP address", at(r, obj, path));
+    return NULL;
+  }
+  return ip;
+}
 
 static int dup_opt(char **out, const char *text) {
   *out = NULL;
@@ -50,19 +163,21 @@ static int dup_opt(char **out, const char *text) {
   return (*out = ctrt__strdup(text)) ? 0 : ctrt__error_no_memory();
 }
 
-/* A JSON array of strings -> a new list (NULL entries skipped). */
-static int dup_strings(char ***items, size_t *n, const json_t *array) {
+/* A JSON array of strings at path -> a new list (null entries skipped). */
+static int dup_strings(rd *r, char ***items, size_t *n, const json_t *obj, const char *path) {
   *items = NULL;
   *n = 0;
+  const json_t *array = array_at(r, obj, path);
   size_t count = json_array_size(array);
   if (count == 0)
-    return 0;
+    return *r->rc;
   char **list = ctrt__calloc(count, sizeof *list);
   if (list == NULL)
     return ctrt__error_no_memory();
   size_t used = 0;
   for (size_t i = 0; i < count; i++) {
-    const char *text = json_string_value(json_array_get(array, i));
+    rd item = rd_sub(r, path, NULL, i);
+    const char *text = str_at(&item, json_array_get(array, i), "");
     if (text == NULL)
       continue;
     if ((list[used] = ctrt__strdup(text)) == NULL) {
@@ -73,7 +188,7 @@ static int dup_strings(char ***items, size_t *n, const json_t *array) {
   }
   *items = list;
   *n = used;
-  return 0;
+  return *r->rc;
 }
 
 static json_t *string_array(char *const *items, size_t n) {
@@ -312,10 +427,29 @@ static int new_state(ctrt_container_state **out, ctrt_container_state_kind kind)
   return 0;
 }
 
+static int finish(int rc, int read_rc, void *value, void (*free_fn)(void *)) {
+  if (rc == 0)
+    rc = read_rc;
+  if (rc < 0)
+    free_fn(value);
+  return rc;
+}
+
+#define FINISH(rc, r_rc, out, free_fn)                                                                                 \
+  do {                                                                                                                 \
+    int rc_ = finish((rc), (r_rc), *(out), (void (*)(void *))(free_fn));                                               \
+    if (rc_ < 0)                                                                                                       \
+      *(out) = NULL;                                                                                                   \
+    return rc_;                                                                                                        \
+  } while (0)
+
 int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *inspect) {
   *out = NULL;
-  const json_t *state = json_object_get(inspect, "State");
-  const char *status = json_string_value(json_object_get(state, "Status"));
+  int read_rc;
+  rd r = rd_root(&read_rc, "container_state");
+  const char *status = str_at(&r, inspect, "State.Status");
+  if (read_rc < 0)
+    return read_rc;
   if (status == NULL)
     return ctrt__error_internal("container_state: the Docker daemon's answer has no State.Status");
   if (strcmp(status, "created") == 0)
@@ -328,22 +462,18 @@ int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *in
     return new_state(out, CTRT_CONTAINER_STATE_STOPPING);
   if (strcmp(status, "exited") == 0) {
     int rc = new_state(out, CTRT_CONTAINER_STATE_EXITED);
-    if (rc == 0)
-      (*out)->exited.code = (int32_t)json_integer_value(json_object_get(state, "ExitCode"));
-    return rc;
+    int64_t code = 0;
+    if (rc == 0 && int_at(&r, inspect, "State.ExitCode", INT32_MIN, INT32_MAX, &code))
+      (*out)->exited.code = (int32_t)code;
+    FINISH(rc, read_rc, out, ctrt_container_state_free);
   }
   if (strcmp(status, "dead") == 0) {
     int rc = new_state(out, CTRT_CONTAINER_STATE_FAILED);
     if (rc < 0)
       return rc;
-    const char *error = json_string_value(json_object_get(state, "Error"));
+    const char *error = str_at(&r, inspect, "State.Error");
     (*out)->failed.reason = ctrt__strdup(ctrt__docker_blank(error) ? "container is dead" : error);
-    if ((*out)->failed.reason == NULL) {
-      ctrt_container_state_free(*out);
-      *out = NULL;
-      return ctrt__error_no_memory();
-    }
-    return 0;
+    FINISH((*out)->failed.reason ? 0 : ctrt__error_no_memory(), read_rc, out, ctrt_container_state_free);
   }
   return ctrt__error_internal("container_state: unknown Docker state \"%s\"", status);
 }
@@ -352,19 +482,23 @@ int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *in
 
 int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, const json_t *inspect) {
   *out = NULL;
-  const json_t *code = json_object_get(wait, "StatusCode");
-  if (!json_is_integer(code))
-    return ctrt__error_internal("wait_outcome: the Docker daemon's wait answer lacks the integer StatusCode");
+  int read_rc;
+  rd r = rd_root(&read_rc, "wait_outcome");
+  int64_t code = 0;
+  /* Docker's StatusCode is an int64; an exit code is an int32 (2^32 must not
+   * become "exit 0"). */
+  if (!int_at(&r, wait, "StatusCode", INT32_MIN, INT32_MAX, &code))
+    return read_rc < 0 ? read_rc
+                       : ctrt__error_internal("wait_outcome: the Docker daemon's wait answer lacks the integer "
+                                              "StatusCode");
   ctrt_wait_outcome *o = ctrt__malloc(sizeof *o);
   if (o == NULL)
     return ctrt__error_no_memory();
   *o = (ctrt_wait_outcome)CTRT_WAIT_OUTCOME_INIT;
-  o->exit_code = (int32_t)json_integer_value(code);
-  const json_t *state = json_object_get(inspect, "State");
-  const char *error =
-      inspect ? json_string_value(json_object_get(state, "Error")) : json_string_value(at(wait, "Error.Message"));
+  o->exit_code = (int32_t)code;
+  const char *error = inspect ? str_at(&r, inspect, "State.Error") : str_at(&r, wait, "Error.Message");
   int rc = 0;
-  if (json_is_true(json_object_get(state, "OOMKilled"))) {
+  if (bool_at(&r, inspect, "State.OOMKilled")) {
     o->reason = CTRT_WAIT_REASON_OOM_KILLED;
   } else if (o->exit_code > 128) {
     o->reason = CTRT_WAIT_REASON_SIGNAL;
@@ -374,39 +508,37 @@ int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, cons
   } else {
     o->reason = CTRT_WAIT_REASON_EXITED;
   }
-  o->has_finished_at = parse_time(json_string_value(json_object_get(state, "FinishedAt")), &o->finished_at);
-  if (rc < 0) {
-    ctrt_wait_outcome_free(o);
-    return rc;
-  }
+  o->has_finished_at = parse_time(str_at(&r, inspect, "State.FinishedAt"), &o->finished_at);
   *out = o;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_wait_outcome_free);
 }
 
 /* ---- stats ---- */
 
-static uint64_t memory_used(const json_t *stats) {
-  uint64_t usage = u64_at(stats, "memory_stats.usage");
-  uint64_t cache = u64_at(stats, "memory_stats.stats.cache");
+static uint64_t memory_used(rd *r, const json_t *stats) {
+  uint64_t usage = u64_at(r, stats, "memory_stats.usage");
+  uint64_t cache = u64_at(r, stats, "memory_stats.stats.cache");
   return cache <= usage ? usage - cache : usage;
 }
 
-static void sum_blkio(const json_t *stats, uint64_t *read, uint64_t *write) {
-  const json_t *entries = at(stats, "blkio_stats.io_service_bytes_recursive");
+static void sum_blkio(rd *r, const json_t *stats, uint64_t *read, uint64_t *write) {
+  const char *path = "blkio_stats.io_service_bytes_recursive";
+  const json_t *entries = array_at(r, stats, path);
   size_t i;
   const json_t *e;
   json_array_foreach(entries, i, e) {
-    const char *op = json_string_value(json_object_get(e, "op"));
+    rd item = rd_sub(r, path, NULL, i);
+    const char *op = str_at(&item, e, "op");
     if (op && strcasecmp(op, "read") == 0)
-      *read += u64_at(e, "value");
+      *read += u64_at(&item, e, "value");
     else if (op && strcasecmp(op, "write") == 0)
-      *write += u64_at(e, "value");
+      *write += u64_at(&item, e, "value");
   }
 }
 
-static ctrt_timestamp read_time(const json_t *stats) {
+static ctrt_timestamp read_time(rd *r, const json_t *stats) {
   ctrt_timestamp ts = {0, 0};
-  if (!parse_time(json_string_value(json_object_get(stats, "read")), &ts))
+  if (!parse_time(str_at(r, stats, "read"), &ts))
     ts = ctrt__timestamp_now();
   return ts;
 }
@@ -415,53 +547,58 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats) {
   *out = NULL;
   if (!json_is_object(stats))
     return ctrt__error_internal("stats_stream: a stats sample of the Docker daemon is not an object");
+  int read_rc;
+  rd r = rd_root(&read_rc, "stats_stream");
   ctrt_stats_sample *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL)
     return ctrt__error_no_memory();
   *s = (ctrt_stats_sample)CTRT_STATS_SAMPLE_INIT;
-  s->cpu_total_ns = u64_at(stats, "cpu_stats.cpu_usage.total_usage");
-  s->cpu_system_ns = u64_at(stats, "cpu_stats.system_cpu_usage");
-  uint64_t cpus = u64_at(stats, "cpu_stats.online_cpus");
+  s->cpu_total_ns = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage");
+  s->cpu_system_ns = u64_at(&r, stats, "cpu_stats.system_cpu_usage");
+  uint64_t cpus = u64_at(&r, stats, "cpu_stats.online_cpus");
   if (cpus == 0)
-    cpus = json_array_size(at(stats, "cpu_stats.cpu_usage.percpu_usage"));
+    cpus = json_array_size(array_at(&r, stats, "cpu_stats.cpu_usage.percpu_usage"));
   s->online_cpus = cpus > UINT32_MAX ? UINT32_MAX : (uint32_t)cpus;
-  s->mem_used_bytes = memory_used(stats);
-  uint64_t limit = u64_at(stats, "memory_stats.limit");
+  s->mem_used_bytes = memory_used(&r, stats);
+  uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
   s->mem_limit_bytes = limit >= UNLIMITED_FLOOR ? 0 : limit;
-  const json_t *networks = json_object_get(stats, "networks");
+  const json_t *networks = object_at(&r, stats, "networks");
   const char *name;
   const json_t *net;
   json_object_foreach((json_t *)networks, name, net) {
-    s->net_rx_bytes += u64_at(net, "rx_bytes");
-    s->net_tx_bytes += u64_at(net, "tx_bytes");
+    rd sub = rd_sub(&r, "networks", name, 0);
+    s->net_rx_bytes += u64_at(&sub, net, "rx_bytes");
+    s->net_tx_bytes += u64_at(&sub, net, "tx_bytes");
   }
-  sum_blkio(stats, &s->blkio_read_bytes, &s->blkio_write_bytes);
-  s->pids_current = u64_at(stats, "pids_stats.current");
-  uint64_t pids_limit = u64_at(stats, "pids_stats.limit");
+  sum_blkio(&r, stats, &s->blkio_read_bytes, &s->blkio_write_bytes);
+  s->pids_current = u64_at(&r, stats, "pids_stats.current");
+  uint64_t pids_limit = u64_at(&r, stats, "pids_stats.limit");
   if (pids_limit > 0 && pids_limit < UNLIMITED_FLOOR) {
     s->has_pids_limit = true;
     s->pids_limit = pids_limit;
   }
-  s->timestamp = read_time(stats);
+  s->timestamp = read_time(&r, stats);
   *out = s;
-  return 0;
+  FINISH(0, read_rc, out, ctrt_stats_sample_free);
 }
 
 int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats) {
   *out = NULL;
   if (!json_is_object(stats))
     return ctrt__error_internal("get_container_stats: the Docker daemon's stats answer is not an object");
+  int read_rc;
+  rd r = rd_root(&read_rc, "get_container_stats");
   ctrt_container_stats *s = ctrt__malloc(sizeof *s);
   if (s == NULL)
     return ctrt__error_no_memory();
   *s = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
-  s->cpu_usage_usec = u64_at(stats, "cpu_stats.cpu_usage.total_usage") / 1000;
-  s->memory_bytes = memory_used(stats);
-  uint64_t limit = u64_at(stats, "memory_stats.limit");
+  s->cpu_usage_usec = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage") / 1000;
+  s->memory_bytes = memory_used(&r, stats);
+  uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
   s->memory_limit = limit == 0 || limit >= UNLIMITED_FLOOR ? UINT64_MAX : limit;
-  s->timestamp = read_time(stats);
+  s->timestamp = read_time(&r, stats);
   *out = s;
-  return 0;
+  FINISH(0, read_rc, out, ctrt_container_stats_free);
 }
 
 /* ---- logs ---- */
@@ -487,13 +624,14 @@ bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts
 /* ---- images ---- */
 
 /* The digest of reference's repository among RepoDigests ("repo@sha256:x"). */
-static const char *digest_for(const json_t *repo_digests, const char *reference) {
+static const char *digest_for(rd *r, const json_t *image, const char *reference) {
   const char *first = NULL;
   size_t i;
   const json_t *v;
-  json_array_foreach(repo_digests, i, v) {
-    const char *rd = json_string_value(v);
-    const char *at_sign = rd ? strchr(rd, '@') : NULL;
+  json_array_foreach(array_at(r, image, "RepoDigests"), i, v) {
+    rd item = rd_sub(r, "RepoDigests", NULL, i);
+    const char *digest = str_at(&item, v, "");
+    const char *at_sign = digest ? strchr(digest, '@') : NULL;
     if (at_sign == NULL)
       continue;
     if (first == NULL)
@@ -504,38 +642,63 @@ static const char *digest_for(const json_t *repo_digests, const char *reference)
     const char *slash = strrchr(reference, '/');
     const char *colon = strrchr(slash ? slash : reference, ':');
     size_t repo_len = colon ? (size_t)(colon - reference) : strlen(reference);
-    if ((size_t)(at_sign - rd) == repo_len && strncmp(rd, reference, repo_len) == 0)
+    if ((size_t)(at_sign - digest) == repo_len && strncmp(digest, reference, repo_len) == 0)
       return at_sign + 1;
   }
   return reference == NULL ? first : NULL;
 }
 
-static int image_info(ctrt_image_info *info, const char *reference, const json_t *image, bool by_id) {
+/* Image sizes: Docker uses -1 for "unknown", which stays absent. */
+static bool size_at(rd *r, const json_t *image, uint64_t *out) {
+  int64_t size = 0;
+  if (!int_at(r, image, "Size", -1, INT64_MAX, &size) || size < 0)
+    return false;
+  *out = (uint64_t)size;
+  return true;
+}
+
+static int image_info(rd *r, ctrt_image_info *info, const char *reference, const json_t *image, bool by_id) {
   *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
-  const char *digest = digest_for(json_object_get(image, "RepoDigests"), by_id ? NULL : reference);
+  const char *digest = digest_for(r, image, by_id ? NULL : reference);
   info->reference = ctrt__strdup(reference);
   int rc = info->reference ? dup_opt(&info->digest, digest) : ctrt__error_no_memory();
-  const json_t *size = json_object_get(image, "Size");
-  if (json_is_integer(size) && json_integer_value(size) >= 0) {
-    info->has_size_bytes = true;
-    info->size_bytes = (uint64_t)json_integer_value(size);
+  info->has_size_bytes = size_at(r, image, &info->size_bytes);
+  return rc < 0 ? rc : *r->rc;
+}
+
+/* The image's tags but "<none>:<none>"; counts them when list is NULL. */
+static int image_tags(rd *r, const json_t *image, ctrt_image_info_list *list, size_t *count) {
+  size_t k;
+  const json_t *tag;
+  *count = 0;
+  json_array_foreach(array_at(r, image, "RepoTags"), k, tag) {
+    rd item = rd_sub(r, "RepoTags", NULL, k);
+    const char *t = str_at(&item, tag, "");
+    if (t == NULL || strcmp(t, "<none>:<none>") == 0)
+      continue;
+    (*count)++;
+    if (list != NULL) {
+      int rc = image_info(r, &list->items[list->n_items++], t, image, false);
+      if (rc < 0)
+        return rc;
+    }
   }
-  return rc;
+  return *r->rc;
 }
 
 int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images) {
   *out = NULL;
   if (!json_is_array(images) && !json_is_null(images))
     return ctrt__error_internal("list_images: the Docker daemon's answer is not a list");
+  int read_rc;
+  rd r = rd_root(&read_rc, "list_images");
   size_t count = 0, i;
   const json_t *image;
   json_array_foreach(images, i, image) {
-    size_t tags = 0, k;
-    const json_t *tag;
-    json_array_foreach(json_object_get(image, "RepoTags"), k, tag) {
-      const char *t = json_string_value(tag);
-      tags += t && strcmp(t, "<none>:<none>") != 0;
-    }
+    rd item = rd_sub(&r, "", NULL, i);
+    size_t tags = 0;
+    if (image_tags(&item, image, NULL, &tags) < 0)
+      return read_rc;
     count += tags ? tags : 1;
   }
   ctrt_image_info_list *list = ctrt__malloc(sizeof *list);
@@ -549,34 +712,27 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images) {
   }
   int rc = 0;
   json_array_foreach(images, i, image) {
-    size_t before = list->n_items, k;
-    const json_t *tag;
-    json_array_foreach(json_object_get(image, "RepoTags"), k, tag) {
-      const char *t = json_string_value(tag);
-      if (rc == 0 && t && strcmp(t, "<none>:<none>") != 0)
-        rc = image_info(&list->items[list->n_items++], t, image, false);
-    }
-    if (rc == 0 && list->n_items == before) {
-      const char *id = json_string_value(json_object_get(image, "Id"));
-      rc = image_info(&list->items[list->n_items++], id ? id : "", image, true);
+    rd item = rd_sub(&r, "", NULL, i);
+    size_t tags = 0;
+    rc = image_tags(&item, image, list, &tags);
+    if (rc == 0 && tags == 0) {
+      const char *id = str_at(&item, image, "Id");
+      rc = image_info(&item, &list->items[list->n_items++], id ? id : "", image, true);
     }
     if (rc < 0)
       break;
   }
-  if (rc < 0) {
-    ctrt_image_info_list_free(list);
-    return rc;
-  }
   *out = list;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_image_info_list_free);
 }
 
-static int string_map(ctrt_string_map_entry **items, size_t *n, const json_t *obj) {
+static int string_map(rd *r, ctrt_string_map_entry **items, size_t *n, const json_t *parent, const char *path) {
   *items = NULL;
   *n = 0;
+  const json_t *obj = object_at(r, parent, path);
   size_t count = json_object_size(obj);
   if (count == 0)
-    return 0;
+    return *r->rc;
   ctrt_string_map_entry *entries = ctrt__calloc(count, sizeof *entries);
   if (entries == NULL)
     return ctrt__error_no_memory();
@@ -584,7 +740,8 @@ static int string_map(ctrt_string_map_entry **items, size_t *n, const json_t *ob
   const json_t *value;
   size_t used = 0;
   json_object_foreach((json_t *)obj, key, value) {
-    const char *text = json_string_value(value);
+    rd item = rd_sub(r, path, key, 0);
+    const char *text = str_at(&item, value, "");
     entries[used].key = ctrt__strdup(key);
     entries[used].value = ctrt__strdup(text ? text : "");
     used++;
@@ -595,99 +752,92 @@ static int string_map(ctrt_string_map_entry **items, size_t *n, const json_t *ob
   }
   *items = entries;
   *n = used;
-  return 0;
+  return *r->rc;
 }
 
 int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image) {
   *out = NULL;
   if (!json_is_object(image))
     return ctrt__error_internal("inspect_image_native: the Docker daemon's answer is not an object");
+  int read_rc;
+  rd r = rd_root(&read_rc, "inspect_image_native");
   ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
   if (info == NULL)
     return ctrt__error_no_memory();
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
-  const json_t *config = json_object_get(image, "Config");
-  int rc = dup_opt(&info->id, str_at(image, "Id"));
+  rd cr = rd_sub(&r, "", "Config", 0);
+  const json_t *config = object_at(&r, image, "Config");
+  int rc = dup_opt(&info->id, str_at(&r, image, "Id"));
   if (rc == 0)
-    rc = dup_strings(&info->repo_tags, &info->n_repo_tags, json_object_get(image, "RepoTags"));
+    rc = dup_strings(&r, &info->repo_tags, &info->n_repo_tags, image, "RepoTags");
   if (rc == 0)
-    rc = dup_strings(&info->repo_digests, &info->n_repo_digests, json_object_get(image, "RepoDigests"));
+    rc = dup_strings(&r, &info->repo_digests, &info->n_repo_digests, image, "RepoDigests");
+  static const struct {
+    const char *key;
+    size_t offset;
+  } texts[] = {
+      {"Parent", offsetof(ctrt_image_inspect_info, parent)},
+      {"Comment", offsetof(ctrt_image_inspect_info, comment)},
+      {"Created", offsetof(ctrt_image_inspect_info, created)},
+      {"Container", offsetof(ctrt_image_inspect_info, container)},
+      {"DockerVersion", offsetof(ctrt_image_inspect_info, docker_version)},
+      {"Author", offsetof(ctrt_image_inspect_info, author)},
+      {"Architecture", offsetof(ctrt_image_inspect_info, architecture)},
+      {"Os", offsetof(ctrt_image_inspect_info, os)},
+  };
+  for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
+    rc = dup_opt((char **)((char *)info + texts[i].offset), str_at(&r, image, texts[i].key));
+  info->has_size = size_at(&r, image, &info->size);
   if (rc == 0)
-    rc = dup_opt(&info->parent, str_at(image, "Parent"));
+    rc = dup_strings(&r, &info->layers, &info->n_layers, image, "RootFS.Layers");
   if (rc == 0)
-    rc = dup_opt(&info->comment, str_at(image, "Comment"));
+    rc = dup_strings(&cr, &info->env, &info->n_env, config, "Env");
   if (rc == 0)
-    rc = dup_opt(&info->created, str_at(image, "Created"));
+    rc = dup_strings(&cr, &info->cmd, &info->n_cmd, config, "Cmd");
   if (rc == 0)
-    rc = dup_opt(&info->container, str_at(image, "Container"));
+    rc = dup_strings(&cr, &info->entrypoint, &info->n_entrypoint, config, "Entrypoint");
   if (rc == 0)
-    rc = dup_opt(&info->docker_version, str_at(image, "DockerVersion"));
+    rc = dup_opt(&info->working_dir, str_at(&cr, config, "WorkingDir"));
   if (rc == 0)
-    rc = dup_opt(&info->author, str_at(image, "Author"));
+    rc = dup_opt(&info->user, str_at(&cr, config, "User"));
   if (rc == 0)
-    rc = dup_opt(&info->architecture, str_at(image, "Architecture"));
-  if (rc == 0)
-    rc = dup_opt(&info->os, str_at(image, "Os"));
-  const json_t *size = json_object_get(image, "Size");
-  if (json_is_integer(size) && json_integer_value(size) >= 0) {
-    info->has_size = true;
-    info->size = (uint64_t)json_integer_value(size);
-  }
-  if (rc == 0)
-    rc = dup_strings(&info->layers, &info->n_layers, at(image, "RootFS.Layers"));
-  if (rc == 0)
-    rc = dup_strings(&info->env, &info->n_env, json_object_get(config, "Env"));
-  if (rc == 0)
-    rc = dup_strings(&info->cmd, &info->n_cmd, json_object_get(config, "Cmd"));
-  if (rc == 0)
-    rc = dup_strings(&info->entrypoint, &info->n_entrypoint, json_object_get(config, "Entrypoint"));
-  if (rc == 0)
-    rc = dup_opt(&info->working_dir, str_at(config, "WorkingDir"));
-  if (rc == 0)
-    rc = dup_opt(&info->user, str_at(config, "User"));
-  if (rc == 0)
-    rc = string_map(&info->labels, &info->n_labels, json_object_get(config, "Labels"));
-  if (rc < 0) {
-    ctrt_image_inspect_info_free(info);
-    return rc;
-  }
+    rc = string_map(&cr, &info->labels, &info->n_labels, config, "Labels");
   *out = info;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_image_inspect_info_free);
 }
 
 int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer) {
   *out = NULL;
-  ctrt_prune_result *r = ctrt__malloc(sizeof *r);
-  if (r == NULL)
+  int read_rc;
+  rd r = rd_root(&read_rc, "prune_images");
+  ctrt_prune_result *p = ctrt__malloc(sizeof *p);
+  if (p == NULL)
     return ctrt__error_no_memory();
-  *r = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
-  const json_t *deleted = json_object_get(answer, "ImagesDeleted");
+  *p = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
+  const json_t *deleted = array_at(&r, answer, "ImagesDeleted");
   size_t n = json_array_size(deleted), i;
   const json_t *item;
   int rc = 0;
   /* Each item names an untagged reference or a deleted id (or both). */
-  r->deleted = n ? ctrt__calloc(n * 2, sizeof *r->deleted) : NULL;
-  if (n && r->deleted == NULL)
+  p->deleted = n ? ctrt__calloc(n * 2, sizeof *p->deleted) : NULL;
+  if (n && p->deleted == NULL)
     rc = ctrt__error_no_memory();
   json_array_foreach(deleted, i, item) {
     static const char *const keys[] = {"Untagged", "Deleted"};
+    rd ir = rd_sub(&r, "ImagesDeleted", NULL, i);
     for (size_t k = 0; rc == 0 && k < 2; k++) {
-      const char *text = json_string_value(json_object_get(item, keys[k]));
+      const char *text = str_at(&ir, item, keys[k]);
       if (ctrt__docker_blank(text))
         continue;
-      if ((r->deleted[r->n_deleted] = ctrt__strdup(text)) == NULL)
+      if ((p->deleted[p->n_deleted] = ctrt__strdup(text)) == NULL)
         rc = ctrt__error_no_memory();
       else
-        r->n_deleted++;
+        p->n_deleted++;
     }
   }
-  r->space_reclaimed = u64_at(answer, "SpaceReclaimed");
-  if (rc < 0) {
-    ctrt_prune_result_free(r);
-    return rc;
-  }
-  *out = r;
-  return 0;
+  p->space_reclaimed = u64_at(&r, answer, "SpaceReclaimed");
+  *out = p;
+  FINISH(rc, read_rc, out, ctrt_prune_result_free);
 }
 
 /* ---- containers ---- */
@@ -697,6 +847,8 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
   *out = NULL;
   if (!json_is_array(containers) && !json_is_null(containers))
     return ctrt__error_internal("list_containers: the Docker daemon's answer is not a list");
+  int read_rc;
+  rd r = rd_root(&read_rc, "list_containers");
   size_t n = json_array_size(containers), i;
   ctrt_runtime_container_summary_list *list = ctrt__malloc(sizeof *list);
   if (list == NULL)
@@ -708,20 +860,18 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
   json_array_foreach(containers, i, c) {
     if (rc < 0)
       break;
+    rd item = rd_sub(&r, "", NULL, i);
     ctrt_runtime_container_summary *s = &list->items[list->n_items++];
     *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
-    const char *id = json_string_value(json_object_get(c, "Id"));
+    const char *id = str_at(&item, c, "Id");
+    rd labels = rd_sub(&item, "Labels", label_key, 0);
     if ((s->runtime_id = ctrt__strdup(id ? id : "")) == NULL)
       rc = ctrt__error_no_memory();
     else
-      rc = dup_opt(&s->managed_id, json_string_value(json_object_get(json_object_get(c, "Labels"), label_key)));
-  }
-  if (rc < 0) {
-    ctrt_runtime_container_summary_list_free(list);
-    return rc;
+      rc = dup_opt(&s->managed_id, str_at(&labels, json_object_get(object_at(&item, c, "Labels"), label_key), ""));
   }
   *out = list;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_runtime_container_summary_list_free);
 }
 
 /* One host binding of NetworkSettings.Ports. */
@@ -733,28 +883,52 @@ typedef struct binding {
   uint16_t host_port;
 } binding;
 
+/* "8080/tcp" (or "8080"): the port must be 1..65535 in plain digits, so
+ * "70000/tcp" or "-1/udp" is an error, not 4464 or 65535. */
+static bool port_key(const char *key, binding *b) {
+  const char *slash = strchr(key, '/');
+  size_t len = slash ? (size_t)(slash - key) : strlen(key);
+  uint64_t port = 0;
+  if (!ctrt__parse_uint(key, len, 10, UINT16_MAX, &port) || port == 0)
+    return false;
+  b->container_port = (uint16_t)port;
+  b->protocol = CTRT_PORT_PROTOCOL_TCP;
+  if (slash && ctrt_port_protocol_from_string(&b->protocol, slash + 1) < 0) {
+    ctrt_error_clear();
+    b->protocol = CTRT_PORT_PROTOCOL_TCP;
+  }
+  return true;
+}
+
 /* Calls fn for each binding; counts them when fn is NULL. */
-static int each_binding(const json_t *inspect, int (*fn)(void *ctx, const binding *b), void *ctx, size_t *count) {
-  const json_t *ports = at(inspect, "NetworkSettings.Ports");
+static int each_binding(rd *r, const json_t *inspect, int (*fn)(void *ctx, const binding *b), void *ctx,
+                        size_t *count) {
+  const char *path = "NetworkSettings.Ports";
+  const json_t *ports = object_at(r, inspect, path);
   const char *key;
   const json_t *list;
   *count = 0;
   json_object_foreach((json_t *)ports, key, list) {
-    char *end = NULL;
-    unsigned long port = strtoul(key, &end, 10);
-    binding b = {(uint16_t)port, CTRT_PORT_PROTOCOL_TCP, NULL, false, 0};
-    if (end && *end == '/' && ctrt_port_protocol_from_string(&b.protocol, end + 1) < 0) {
-      ctrt_error_clear();
-      b.protocol = CTRT_PORT_PROTOCOL_TCP;
+    rd pr = rd_sub(r, path, key, 0);
+    binding b = {0, CTRT_PORT_PROTOCOL_TCP, NULL, false, 0};
+    if (!port_key(key, &b)) {
+      rd_fail(&pr, "", "a key \"PORT/PROTOCOL\" with PORT in 1..65535", NULL);
+      return *r->rc;
     }
     size_t i;
     const json_t *hb;
-    json_array_foreach(list, i, hb) {
-      const char *ip = json_string_value(json_object_get(hb, "HostIp"));
-      const char *hp = json_string_value(json_object_get(hb, "HostPort"));
+    json_array_foreach(array_at(&pr, list, ""), i, hb) {
+      rd br = rd_sub(&pr, "", NULL, i);
+      const char *ip = ip_at(&br, hb, "HostIp");
+      const char *hp = str_at(&br, hb, "HostPort");
+      uint64_t host_port = 0;
       b.host_ip = ctrt__docker_blank(ip) ? NULL : ip;
       b.has_host_port = !ctrt__docker_blank(hp);
-      b.host_port = b.has_host_port ? (uint16_t)strtoul(hp, NULL, 10) : 0;
+      if (b.has_host_port && !ctrt__parse_uint_cstr(hp, 10, UINT16_MAX, &host_port))
+        rd_fail(&br, "HostPort", "a port number in 0..65535", json_object_get(hb, "HostPort"));
+      b.host_port = (uint16_t)host_port;
+      if (*r->rc < 0)
+        return *r->rc;
       (*count)++;
       if (fn != NULL) {
         int rc = fn(ctx, &b);
@@ -763,7 +937,7 @@ static int each_binding(const json_t *inspect, int (*fn)(void *ctx, const bindin
       }
     }
   }
-  return 0;
+  return *r->rc;
 }
 
 static int add_entry(void *ctx, const binding *b) {
@@ -779,20 +953,20 @@ static int add_entry(void *ctx, const binding *b) {
 
 int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const json_t *inspect) {
   *out = NULL;
+  int read_rc;
+  rd r = rd_root(&read_rc, "port_mappings");
   size_t n = 0;
-  each_binding(inspect, NULL, NULL, &n);
+  int rc = each_binding(&r, inspect, NULL, NULL, &n);
+  if (rc < 0)
+    return rc;
   ctrt_port_mapping_entry_list *list = ctrt__malloc(sizeof *list);
   if (list == NULL)
     return ctrt__error_no_memory();
   *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
   list->items = n ? ctrt__calloc(n, sizeof *list->items) : NULL;
-  int rc = n && list->items == NULL ? ctrt__error_no_memory() : each_binding(inspect, add_entry, list, &n);
-  if (rc < 0) {
-    ctrt_port_mapping_entry_list_free(list);
-    return rc;
-  }
+  rc = n && list->items == NULL ? ctrt__error_no_memory() : each_binding(&r, inspect, add_entry, list, &n);
   *out = list;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_port_mapping_entry_list_free);
 }
 
 static int add_port(void *ctx, const binding *b) {
@@ -806,119 +980,139 @@ static int add_port(void *ctx, const binding *b) {
   return dup_opt(&p->host_ip, b->host_ip);
 }
 
-static int networks(ctrt_container_inspect_details *d, const json_t *inspect) {
-  const json_t *nets = at(inspect, "NetworkSettings.Networks");
+static int networks(rd *r, ctrt_container_inspect_details *d, const json_t *inspect) {
+  const char *path = "NetworkSettings.Networks";
+  const json_t *nets = object_at(r, inspect, path);
   size_t n = json_object_size(nets);
   if (n == 0)
-    return 0;
+    return *r->rc;
   if ((d->networks = ctrt__calloc(n, sizeof *d->networks)) == NULL)
     return ctrt__error_no_memory();
   const char *name;
   const json_t *net;
   json_object_foreach((json_t *)nets, name, net) {
+    rd nr = rd_sub(r, path, name, 0);
     ctrt_network_attachment_detail *a = &d->networks[d->n_networks++];
     *a = (ctrt_network_attachment_detail)CTRT_NETWORK_ATTACHMENT_DETAIL_INIT;
     if ((a->network = ctrt__strdup(name)) == NULL)
       return ctrt__error_no_memory();
-    int rc = dup_strings(&a->aliases, &a->n_aliases, json_object_get(net, "Aliases"));
+    int rc = dup_strings(&nr, &a->aliases, &a->n_aliases, net, "Aliases");
     if (rc == 0)
-      rc = dup_opt(&a->ipv4, str_at(net, "IPAddress"));
+      rc = dup_opt(&a->ipv4, ip_at(&nr, net, "IPAddress"));
     if (rc < 0)
       return rc;
   }
-  return 0;
+  return *r->rc;
 }
 
-static int health(ctrt_container_inspect_details *d, const json_t *inspect) {
-  const json_t *h = at(inspect, "State.Health");
-  if (!json_is_object(h))
-    return 0;
+static int health(rd *r, ctrt_container_inspect_details *d, const json_t *inspect) {
+  const json_t *h = object_at(r, inspect, "State.Health");
+  if (h == NULL)
+    return *r->rc;
+  rd hr = rd_sub(r, "State", "Health", 0);
   if ((d->health = ctrt__malloc(sizeof *d->health)) == NULL)
     return ctrt__error_no_memory();
   *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
-  const char *status = str_at(h, "Status");
+  const char *status = str_at(&hr, h, "Status");
   if (ctrt_health_status_from_string(&d->health->status, status ? status : "") < 0) {
     ctrt_error_clear();
     d->health->status = CTRT_HEALTH_STATUS_NONE;
   }
-  const json_t *streak = json_object_get(h, "FailingStreak");
-  if (json_is_integer(streak)) {
+  int64_t streak = 0;
+  if (int_at(&hr, h, "FailingStreak", 0, UINT32_MAX, &streak)) {
     d->health->has_failing_streak = true;
-    d->health->failing_streak = (uint32_t)json_integer_value(streak);
+    d->health->failing_streak = (uint32_t)streak;
   }
-  const json_t *log = json_object_get(h, "Log");
+  const json_t *log = array_at(&hr, h, "Log");
   size_t n = json_array_size(log);
   if (n > 0) {
-    const char *output = str_at(json_array_get(log, n - 1), "Output");
+    rd lr = rd_sub(&hr, "Log", NULL, n - 1);
+    const char *output = str_at(&lr, json_array_get(log, n - 1), "Output");
     if (output != NULL && (d->health->last_output = ctrt__strdup(output)) == NULL)
       return ctrt__error_no_memory();
   }
-  return 0;
+  return *r->rc;
 }
 
 int ctrt__docker_container_ip(char **out, const json_t *inspect) {
   *out = NULL;
+  int read_rc;
+  rd r = rd_root(&read_rc, "container_ip");
   static const char *const fields[] = {"IPAddress", "GlobalIPv6Address"};
-  const json_t *settings = json_object_get(inspect, "NetworkSettings");
-  for (size_t f = 0; f < 2; f++) {
-    const char *ip = str_at(settings, fields[f]);
+  const json_t *settings = object_at(&r, inspect, "NetworkSettings");
+  rd sr = rd_sub(&r, "", "NetworkSettings", 0);
+  for (size_t f = 0; f < 2 && read_rc == 0; f++) {
+    const char *ip = ip_at(&sr, settings, fields[f]);
     if (!ctrt__docker_blank(ip))
       return dup_opt(out, ip);
     const char *name;
     const json_t *net;
-    json_object_foreach(json_object_get(settings, "Networks"), name, net) {
-      ip = str_at(net, fields[f]);
+    json_object_foreach((json_t *)object_at(&sr, settings, "Networks"), name, net) {
+      rd nr = rd_sub(&sr, "Networks", name, 0);
+      ip = ip_at(&nr, net, fields[f]);
       if (!ctrt__docker_blank(ip))
         return dup_opt(out, ip);
     }
   }
-  return 0;
+  return read_rc;
 }
 
 int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const json_t *inspect) {
   *out = NULL;
+  int read_rc;
+  rd r = rd_root(&read_rc, "inspect_container");
+  size_t n = 0;
+  int rc = each_binding(&r, inspect, NULL, NULL, &n);
+  if (rc < 0)
+    return rc;
   ctrt_container_inspect_details *d = ctrt__malloc(sizeof *d);
   if (d == NULL)
     return ctrt__error_no_memory();
   *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
-  size_t n = 0;
-  each_binding(inspect, NULL, NULL, &n);
-  int rc = 0;
   if (n && (d->ports = ctrt__calloc(n, sizeof *d->ports)) == NULL)
     rc = ctrt__error_no_memory();
   if (rc == 0)
-    rc = each_binding(inspect, add_port, d, &n);
+    rc = each_binding(&r, inspect, add_port, d, &n);
   if (rc == 0)
-    rc = networks(d, inspect);
+    rc = networks(&r, d, inspect);
   if (rc == 0) {
     /* Only the IPv4 address (IPAddress; else the first network's). */
-    const char *ip = str_at(inspect, "NetworkSettings.IPAddress");
+    const char *ip = ip_at(&r, inspect, "NetworkSettings.IPAddress");
     for (size_t i = 0; ctrt__docker_blank(ip) && i < d->n_networks; i++)
       ip = d->networks[i].ipv4;
     rc = dup_opt(&d->ipv4, ip);
   }
   if (rc == 0)
-    rc = health(d, inspect);
-  const char *status = str_at(inspect, "State.Status");
-  if (status && (strcmp(status, "exited") == 0 || strcmp(status, "dead") == 0)) {
+    rc = health(&r, d, inspect);
+  const char *status = str_at(&r, inspect, "State.Status");
+  int64_t code = 0;
+  if (status && (strcmp(status, "exited") == 0 || strcmp(status, "dead") == 0) &&
+      int_at(&r, inspect, "State.ExitCode", INT32_MIN, INT32_MAX, &code)) {
     d->has_exit_code = true;
-    d->exit_code = (int32_t)json_integer_value(at(inspect, "State.ExitCode"));
-  }
-  if (rc < 0) {
-    ctrt_container_inspect_details_free(d);
-    return rc;
+    d->exit_code = (int32_t)code;
   }
   *out = d;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_container_inspect_details_free);
 }
 
 /* ---- progress lines ---- */
 
+/* progressDetail counters: Docker sends -1 (or nothing) when unknown. */
+static bool progress_at(rd *r, const json_t *line, const char *path, uint64_t *out) {
+  int64_t v = 0;
+  if (!int_at(r, line, path, -1, INT64_MAX, &v) || v < 0)
+    return false;
+  *out = (uint64_t)v;
+  return true;
+}
+
 int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_t *line) {
   *out = NULL;
-  const char *status = str_at(line, "status");
+  int read_rc;
+  rd r = rd_root(&read_rc, "pull_image_stream");
+  const char *status = str_at(&r, line, "status");
   if (status == NULL)
-    return 0;
+    return read_rc;
   if (strncmp(status, "Digest: ", 8) == 0 && digest != NULL) {
     ctrt__free(*digest);
     if ((*digest = ctrt__strdup(status + 8)) == NULL)
@@ -932,24 +1126,13 @@ int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_
   p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
   int rc = (p->status.status = ctrt__strdup(status)) ? 0 : ctrt__error_no_memory();
   if (rc == 0)
-    rc = dup_opt(&p->status.id, str_at(line, "id"));
+    rc = dup_opt(&p->status.id, str_at(&r, line, "id"));
   if (rc == 0)
-    rc = dup_opt(&p->status.progress, str_at(line, "progress"));
-  const json_t *current = at(line, "progressDetail.current"), *total = at(line, "progressDetail.total");
-  if (json_is_integer(current) && json_integer_value(current) >= 0) {
-    p->status.has_current = true;
-    p->status.current = (uint64_t)json_integer_value(current);
-  }
-  if (json_is_integer(total) && json_integer_value(total) >= 0) {
-    p->status.has_total = true;
-    p->status.total = (uint64_t)json_integer_value(total);
-  }
-  if (rc < 0) {
-    ctrt_pull_progress_free(p);
-    return rc;
-  }
+    rc = dup_opt(&p->status.progress, str_at(&r, line, "progress"));
+  p->status.has_current = progress_at(&r, line, "progressDetail.current", &p->status.current);
+  p->status.has_total = progress_at(&r, line, "progressDetail.total", &p->status.total);
   *out = p;
-  return 0;
+  FINISH(rc, read_rc, out, ctrt_pull_progress_free);
 }
 
 static int load_status(ctrt_load_progress **out, const char *id, const char *text, size_t len) {
@@ -973,7 +1156,11 @@ static int load_status(ctrt_load_progress **out, const char *id, const char *tex
 int ctrt__docker_load_event(ctrt_load_progress **out, char **loaded, const json_t *line) {
   *out = NULL;
   *loaded = NULL;
-  const char *stream = str_at(line, "stream");
+  int read_rc;
+  rd r = rd_root(&read_rc, "load_images");
+  const char *stream = str_at(&r, line, "stream");
+  if (read_rc < 0)
+    return read_rc;
   if (stream != NULL) {
     size_t len = strlen(stream);
     while (len > 0 && (stream[len - 1] == '\n' || stream[len - 1] == '\r' || stream[len - 1] == ' '))
@@ -996,8 +1183,9 @@ int ctrt__docker_load_event(ctrt_load_progress **out, char **loaded, const json_
     }
     return rc;
   }
-  const char *status = str_at(line, "status");
-  if (ctrt__docker_blank(status))
-    return 0;
-  return load_status(out, str_at(line, "id"), status, strlen(status));
+  const char *status = str_at(&r, line, "status");
+  const char *id = str_at(&r, line, "id");
+  if (read_rc < 0 || ctrt__docker_blank(status))
+    return read_rc;
+  return load_status(out, id, status, strlen(status));
 }

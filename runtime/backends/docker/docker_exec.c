@@ -135,8 +135,12 @@ static int exec_exit_code(ctrt__docker *d, const char *exec_id, const char *meth
     ctrt__http_response_free(resp);
     const json_t *exit_code = json_object_get(json, "ExitCode");
     bool exited = rc == 0 && !json_is_true(json_object_get(json, "Running")) && json_is_integer(exit_code);
+    int64_t value = 0;
+    if (exited && !ctrt__json_int_in(exit_code, INT32_MIN, INT32_MAX, &value))
+      rc = ctrt__error_internal("%s: the Docker daemon's exec exit code %" JSON_INTEGER_FORMAT " is not an int32",
+                                method, json_integer_value(exit_code));
     if (exited)
-      *code = (int32_t)json_integer_value(exit_code);
+      *code = (int32_t)value;
     json_decref(json);
     if (rc < 0 || exited)
       break;
@@ -192,6 +196,10 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
   uint8_t *buf = NULL;
   text_buf out_text = {0}, err_text = {0};
   int32_t code = 0;
+  /* The output is bounded (ctrt_open_options.exec_output_max): `yes` in a
+   * container must not grow this process without limit. */
+  size_t room = d->exec_output_max;
+  bool truncated = false;
   int rc = exec_create(d, id, cfg, method, &exec_id);
   if (rc == 0)
     rc = exec_start_open(d, exec_id, cfg->tty, method, &hs);
@@ -212,21 +220,30 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
       rc = ctrt__error_wrap("%s", method);
       break;
     }
-    if (stream == CTRT__STDCOPY_STDOUT)
-      rc = text_append(&out_text, buf, n);
-    else if (stream == CTRT__STDCOPY_STDERR)
-      rc = text_append(&err_text, buf, n);
+    if (stream != CTRT__STDCOPY_STDOUT && stream != CTRT__STDCOPY_STDERR)
+      continue;
+    size_t take = n < room ? n : room;
+    rc = text_append(stream == CTRT__STDCOPY_STDOUT ? &out_text : &err_text, buf, take);
+    room -= take;
+    if (rc == 0 && take < n) {
+      truncated = true;
+      break; /* closing the attach ends the process's output (it gets EPIPE) */
+    }
   }
   ctrt__http_stream_free(hs);
   ctrt__free(buf);
   if (rc == 0)
     rc = exec_exit_code(d, exec_id, method, 30000, &code);
+  if (rc < 0 && truncated)
+    rc = ctrt__error_wrap("%s: the output reached the cap of %zu bytes (exec_output_max) and the process did not end",
+                          method, d->exec_output_max);
   ctrt_exec_result *r = NULL;
   if (rc == 0 && (r = ctrt__malloc(sizeof *r)) == NULL)
     rc = ctrt__error_no_memory();
   if (rc == 0) {
     *r = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
     r->exit_code = code;
+    r->output_truncated = truncated;
     rc = text_take(&out_text, &r->stdout_);
     if (rc == 0)
       rc = text_take(&err_text, &r->stderr_);

@@ -190,6 +190,7 @@ static int mock_open(void **self, const char *uri, const ctrt_open_options *opti
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&m->changed, &attr);
   pthread_condattr_destroy(&attr);
+  m->exec_output_max = ctrt__exec_output_max(options);
   m->next_port = 32768;
   m->next_ip = 2;
   m->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);

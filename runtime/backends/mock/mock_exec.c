@@ -76,6 +76,7 @@ static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container
   if (rc == 0) {
     mock_process_wait(m, p, 0);
     result->exit_code = p->exit_code;
+    result->output_truncated = p->out_cut;
     result->stdout_ = p->out[1];
     result->stderr_ = p->out[2];
     p->out[1] = p->out[2] = NULL;
@@ -90,8 +91,7 @@ static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container
   return 0;
 }
 
-int mock_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
-              size_t n_argv) {
+int mock_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv, size_t n_argv) {
   exec_request req = {.argv = (char *const *)argv, .argc = n_argv, .sock = -1};
   return collect(self, out, id, &req);
 }

@@ -135,8 +135,14 @@ static int cb_read_stdin(void *ctx, void *buf, size_t cap, size_t *n_read) {
 }
 
 static int append_buffer(mock_process *p, int ch, const void *data, size_t len) {
-  if (p->out_len[ch] + len > OUTPUT_CAP)
-    return ctrt__error_internal("exec output exceeds %u bytes", OUTPUT_CAP);
+  /* The runtime's exec output cap, stdout and stderr together: what fits is
+   * kept, the result says output_truncated, the writer gets an error. */
+  size_t room = p->mock->exec_output_max - (p->out_len[1] + p->out_len[2]);
+  bool cut = len > room;
+  if (cut) {
+    p->out_cut = true;
+    len = room;
+  }
   if (p->out_len[ch] + len + 1 > p->out_cap[ch]) {
     size_t cap = p->out_cap[ch] ? p->out_cap[ch] : 256;
     while (cap < p->out_len[ch] + len + 1)
@@ -150,15 +156,15 @@ static int append_buffer(mock_process *p, int ch, const void *data, size_t len) 
   memcpy(p->out[ch] + p->out_len[ch], data, len);
   p->out_len[ch] += len;
   p->out[ch][p->out_len[ch]] = '\0';
-  return 0;
+  return cut ? ctrt__error_internal("exec output exceeds %zu bytes", p->mock->exec_output_max) : 0;
 }
 
 static size_t queued_event_bytes(const mock_process *p) {
   size_t total = 0;
   for (const mock_event *e = p->events_head; e; e = e->next)
-    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT ? strlen(e->event->stdout_)
+    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT   ? strlen(e->event->stdout_)
              : e->event->kind == CTRT_EXEC_EVENT_STDERR ? strlen(e->event->stderr_)
-                                                       : 0;
+                                                        : 0;
   return total;
 }
 
@@ -290,7 +296,8 @@ static int cb_write(void *ctx, ctrt_log_channel channel, const void *data, size_
     /* Back-pressure: wait while the consumer is far behind. */
     while (queued_event_bytes(p) > OUTPUT_CAP && !must_stop(p) && !p->events_abandoned)
       mock_wait(m, 0);
-    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed") : push_text_event(p, channel, data, len);
+    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed")
+                             : push_text_event(p, channel, data, len);
     break;
   default:
     break;
@@ -432,8 +439,8 @@ int mock_resolve_user(const memfs *fs, const char *user, uint32_t *uid, uint32_t
         if (cursor)
           *cursor++ = '\0';
       }
-      if (fields[3] && ((!by_number && strcmp(fields[0], name) == 0) ||
-                        (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
+      if (fields[3] &&
+          ((!by_number && strcmp(fields[0], name) == 0) || (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
         *uid = (uint32_t)strtoul(fields[2], NULL, 10);
         *gid = (uint32_t)strtoul(fields[3], NULL, 10);
         found = true;

@@ -9,7 +9,11 @@
 extern "C" {
 #endif
 
-#define CTRT_OPEN_OPTIONS_VERSION 1
+#define CTRT_OPEN_OPTIONS_VERSION 2
+
+/* Output exec collects (stdout and stderr together) before it stops
+ * reading and sets ctrt_exec_result.output_truncated. */
+#define CTRT_DEFAULT_EXEC_OUTPUT_MAX ((size_t)16 << 20)
 
 /* Where ZLAYER_SOCKET points inside containers when an auth context is set. */
 #define CTRT_DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
@@ -28,9 +32,16 @@ typedef struct ctrt_open_options {
    * (see ctrt/plugin.h); NULL = built-in backends only. */
   const char *backend_library;
   /* Network backends: 0 = defaults (connect 10 s; requests 120 s; streams
-   * are exempt from the request limit). */
+   * are exempt from the request limit). The connect timeout also bounds the
+   * handshake at open: connecting (TCP, TLS) gets one, the answer to the
+   * version ping another, so ctrt_open against a daemon that accepts but
+   * never answers (stopped) fails with CTRT_ETIMEOUT within twice it. */
   unsigned int connect_timeout_ms;
   unsigned int request_timeout_ms;
+  /* Version 2. The most output exec and exec_with_opts collect, on every
+   * backend; 0 = CTRT_DEFAULT_EXEC_OUTPUT_MAX. Past it the output is cut,
+   * never silently: the result says output_truncated. */
+  size_t exec_output_max;
 } ctrt_open_options;
 
 #define CTRT_OPEN_OPTIONS_INIT                                                                                         \

@@ -196,6 +196,112 @@ static void test_create_body_minimal(void) {
 }
 
 /* ====================================================================== */
+/* Hostile answers: strict types, range-checked narrowing                 */
+/* ====================================================================== */
+
+typedef int (*convert_fn)(const json_t *j);
+
+/* A converter on hostile input: fails, and leaves *out NULL. */
+#define CONVERTER(name, T, free_fn, convert)                                                                           \
+  static int name(const json_t *j) {                                                                                   \
+    T *v = NULL;                                                                                                       \
+    int rc = convert(&v, j);                                                                                           \
+    CU_ASSERT_PTR_NULL(v);                                                                                             \
+    free_fn(v);                                                                                                        \
+    return rc;                                                                                                         \
+  }
+static int wait_alone(ctrt_wait_outcome **out, const json_t *wait) {
+  return ctrt__docker_wait_classify(out, wait, NULL);
+}
+CONVERTER(conv_state, ctrt_container_state, ctrt_container_state_free, ctrt__docker_state_from_inspect)
+CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
+CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free,
+          ctrt__docker_inspect_details)
+CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ctrt__docker_port_entries)
+CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, ctrt__docker_stats_sample)
+CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
+CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
+CONVERTER(conv_ip, char, ctrt__free, ctrt__docker_container_ip)
+static int conv_pull(const json_t *j) {
+  ctrt_pull_progress *p = NULL;
+  char *digest = NULL;
+  int rc = ctrt__docker_pull_event(&p, &digest, j);
+  CU_ASSERT_PTR_NULL(p);
+  ctrt_pull_progress_free(p);
+  ctrt__free(digest);
+  return rc;
+}
+static int conv_load(const json_t *j) {
+  ctrt_load_progress *p = NULL;
+  char *loaded = NULL;
+  int rc = ctrt__docker_load_event(&p, &loaded, j);
+  CU_ASSERT_PTR_NULL(p);
+  CU_ASSERT_PTR_NULL(loaded);
+  ctrt_load_progress_free(p);
+  ctrt__free(loaded);
+  return rc;
+}
+
+static void test_hostile_answers(void) {
+  static const struct {
+    convert_fn fn;
+    const char *json;
+    const char *message; /* the JSON path, and what was wrong */
+  } cases[] = {
+      /* Narrowing: never wrapped. */
+      {conv_state, "{\"State\":{\"Status\":\"exited\",\"ExitCode\":4294967297}}", "$.State.ExitCode"},
+      {conv_wait, "{\"StatusCode\":4294967296}", "$.StatusCode: expected an integer in -2147483648..2147483647"},
+      {conv_details, "{\"State\":{\"Status\":\"exited\",\"ExitCode\":-4294967296}}", "$.State.ExitCode"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"70000/tcp\":null}}}",
+       "$.NetworkSettings.Ports[\"70000/tcp\"]: expected a key"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"-1/udp\":null}}}", "$.NetworkSettings.Ports[\"-1/udp\"]"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"99999\"}]}}}",
+       "$.NetworkSettings.Ports[\"80/tcp\"][0].HostPort: expected a port number"},
+      {conv_details, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"+80\"}]}}}",
+       "HostPort"},
+      {conv_details, "{\"State\":{\"Health\":{\"Status\":\"healthy\",\"FailingStreak\":-1}}}",
+       "$.State.Health.FailingStreak: expected an integer in 0..4294967295"},
+      /* Reals past 2^64 are refused, never cast. */
+      {conv_stats, "{\"memory_stats\":{\"usage\":1e30}}", "$.memory_stats.usage: expected a number in 0..2^64"},
+      {conv_stats, "{\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":-5}}}", "$.cpu_stats.cpu_usage.total_usage"},
+      /* A wrong type is an error with its path, not "absent". */
+      {conv_state, "{\"State\":{\"Status\":7}}", "$.State.Status: expected a string"},
+      {conv_state, "{\"State\":[]}", "$.State.Status: expected an object on the way"},
+      {conv_wait, "{\"StatusCode\":\"0\"}", "$.StatusCode"},
+      {conv_wait, "{\"StatusCode\":0,\"Error\":{\"Message\":5}}", "$.Error.Message: expected a string"},
+      {conv_stats, "{\"networks\":{\"eth0\":{\"rx_bytes\":\"many\"}}}", "$.networks.eth0.rx_bytes"},
+      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected an array"},
+      {conv_images, "[{\"RepoTags\":[\"web:1\"],\"Size\":true}]", "$[0].Size"},
+      {conv_image, "{\"Id\":\"sha256:1\",\"Config\":{\"Labels\":{\"a\":1}}}", "$.Config.Labels.a"},
+      {conv_image, "{\"Id\":\"sha256:1\",\"RepoTags\":[\"a\",2]}", "$.RepoTags[1]: expected a string"},
+      /* Strings the encoder would refuse are refused here. */
+      {conv_ip, "{\"NetworkSettings\":{\"IPAddress\":\"999.1.1.1\"}}",
+       "$.NetworkSettings.IPAddress: expected an IP address"},
+      {conv_details, "{\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAddress\":\"not an ip\"}}}}",
+       "$.NetworkSettings.Networks.bridge.IPAddress"},
+      {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"x\",\"HostPort\":\"80\"}]}}}",
+       "HostIp: expected an IP address"},
+      /* NUL characters are never cut silently. */
+      {conv_state, "{\"State\":{\"Status\":\"exited\\u0000x\"}}", "$.State.Status: expected a string without NUL"},
+      {conv_pull, "{\"status\":\"Pulling\",\"id\":\"busybox\\u0000:x\"}", "$.id: expected a string without NUL"},
+      {conv_load, "{\"stream\":\"Loaded image: busybox\\u0000:x\\n\"}", "$.stream"},
+      {conv_pull, "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1.5}}", "$.progressDetail.current"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_error_t err;
+    json_t *j = json_loads(cases[i].json, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    int rc = cases[i].fn(j);
+    CU_ASSERT_EQUAL(rc, -(int)CTRT_ERROR_INTERNAL);
+    const char *message = ctrt_error_last()->message;
+    if (rc >= 0 || strstr(message, cases[i].message) == NULL)
+      fprintf(stderr, "\ncase %zu (%s): rc %d, message: %s\n", i, cases[i].json, rc, message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(message, cases[i].message));
+    json_decref(j);
+  }
+}
+
+/* ====================================================================== */
 /* State, wait, stats, log timestamps                                     */
 /* ====================================================================== */
 
@@ -1191,6 +1297,7 @@ static void test_fake_exec(void) {
   CU_ASSERT_EQUAL(r->exit_code, 4);
   CU_ASSERT_STRING_EQUAL(r->stdout_, "out\nmore");
   CU_ASSERT_STRING_EQUAL(r->stderr_, "err\n");
+  CU_ASSERT_FALSE(r->output_truncated);
   ctrt_exec_result_free(r);
   int i = seen("POST /v1.41/containers/zlayer-x-0/exec");
   CU_ASSERT_TRUE_FATAL(i >= 0);
@@ -1250,6 +1357,58 @@ static void test_fake_exec(void) {
   ASSERT_FAILS_WITH(ctrt_runtime_exec(dm.rt, &r, cid("ghost", 0), argv, 3), CTRT_ERROR_NOT_FOUND);
   ASSERT_FAILS_WITH(ctrt_runtime_exec_stream(dm.rt, &s, cid("ghost", 0), argv, 3), CTRT_ERROR_NOT_FOUND);
   CU_ASSERT_PTR_NULL(s);
+  daemon_stop();
+}
+
+/* ---- the exec output cap ---- */
+
+static fake_next route_exec_flood(fake_conn *c, const fake_request *r, daemon *d) {
+  (void)d;
+  if (is(r, "POST", "/v1.41/containers/zlayer-x-0/exec")) {
+    json_answer(c, 201, "{\"Id\":\"ef\"}");
+    return FAKE_KEEP;
+  }
+  if (is(r, "POST", "/v1.41/exec/ef/start")) {
+    /* `yes` in a container: far more output than the cap. */
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n";
+    fake_write(c, head, strlen(head));
+    static char line[1001];
+    memset(line, 'y', 1000);
+    uint8_t body[1100];
+    for (int i = 0; i < 64; i++) {
+      size_t len = 0;
+      frame(body, &len, i == 0 ? 2 : 1, i == 0 ? "warn\n" : line);
+      fake_write(c, body, len);
+    }
+    return FAKE_CLOSE;
+  }
+  if (is(r, "GET", "/v1.41/exec/ef/json")) {
+    json_answer(c, 200, "{\"ID\":\"ef\",\"Running\":false,\"ExitCode\":141}");
+    return FAKE_KEEP;
+  }
+  json_answer(c, 404, "{\"message\":\"No such container\"}");
+  return FAKE_KEEP;
+}
+
+static void test_fake_exec_output_cap(void) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_exec_flood;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  char uri[256];
+  snprintf(uri, sizeof uri, "docker://%s", fake_server_host(dm.fs));
+  ctrt_open_options o = CTRT_OPEN_OPTIONS_INIT;
+  o.exec_output_max = 2500;
+  ASSERT_OK(ctrt_open_with_options(&dm.rt, uri, &o));
+  const char *argv[] = {"yes"};
+  ctrt_exec_result *r = NULL;
+  ASSERT_OK(ctrt_runtime_exec(dm.rt, &r, cid("x", 0), argv, 1));
+  CU_ASSERT_TRUE(r->output_truncated);
+  CU_ASSERT_STRING_EQUAL(r->stderr_, "warn\n");
+  CU_ASSERT_EQUAL(strlen(r->stdout_) + strlen(r->stderr_), 2500);
+  CU_ASSERT_EQUAL(r->exit_code, 141);
+  ctrt_exec_result_free(r);
   daemon_stop();
 }
 
@@ -1928,6 +2087,7 @@ void test_register(void) {
   CU_add_test(s, "create body: every field", test_create_body_full);
   CU_add_test(s, "create body: defaults", test_create_body_minimal);
   CU_add_test(s, "state mapping", test_state_mapping);
+  CU_add_test(s, "hostile answers: strict types and ranges", test_hostile_answers);
   CU_add_test(s, "wait classification", test_wait_classify);
   CU_add_test(s, "stats conversion", test_stats_conversion);
   CU_add_test(s, "log timestamps", test_log_timestamp);
@@ -1946,6 +2106,7 @@ void test_register(void) {
   CU_add_test(s, "stats", test_fake_stats);
   CU_add_test(s, "exec", test_fake_exec);
   CU_add_test(s, "exec pty", test_fake_exec_pty);
+  CU_add_test(s, "exec output cap", test_fake_exec_output_cap);
   CU_add_test(s, "pull", test_fake_pull);
   CU_add_test(s, "load", test_fake_load);
   CU_add_test(s, "stdin", test_fake_stdin);

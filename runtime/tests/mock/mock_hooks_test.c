@@ -10,9 +10,10 @@
 static ctrt_runtime *rt;
 static ctrt_fixture_image *image;
 
-static int setup(void) {
+/* Open the mock with options and load the fixture image into it. */
+static int open_loaded(const ctrt_open_options *options) {
   ctrt_fixture_image_options o = CTRT_FIXTURE_IMAGE_OPTIONS_INIT;
-  if (ctrt_open(&rt, "mock:") < 0 || ctrt_fixture_image_build(&image, &o) < 0)
+  if (ctrt_open_with_options(&rt, "mock:", options) < 0 || ctrt_fixture_image_build(&image, &o) < 0)
     return -1;
   ctrt_byte_source *src = NULL;
   ctrt_load_progress_stream *s = NULL;
@@ -25,6 +26,8 @@ static int setup(void) {
   ctrt_byte_source_free(src);
   return rc;
 }
+
+static int setup(void) { return open_loaded(NULL); }
 
 static int teardown(void) {
   ctrt_close(rt);
@@ -165,10 +168,49 @@ static void test_hooks_refuse_other_backends(void) {
   ASSERT_FAILS_WITH(ctrt_mock_search_add(rt, &r), CTRT_ERROR_INVALID_ARGUMENT);
 }
 
+/* ---- the exec output cap (ctrt_open_options.exec_output_max): what fits
+ * is kept, the result says output_truncated, never a silent cut. The Docker
+ * backend's side is in runtime/tests/docker, against a fake daemon. ---- */
+
+static int setup_capped(void) {
+  ctrt_open_options o = CTRT_OPEN_OPTIONS_INIT;
+  o.exec_output_max = 1000;
+  return open_loaded(&o);
+}
+
+static void test_exec_output_cap(void) {
+  ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
+  id.service = "cap";
+  create(&id, "sleep 1000");
+  ASSERT_OK(ctrt_runtime_start_container(rt, &id));
+
+  /* Under the cap: whole, not truncated. */
+  const char *small[] = {"sh", "-c", "seq 1 100; echo oops >&2"};
+  ctrt_exec_result *r = NULL;
+  ASSERT_OK(ctrt_runtime_exec(rt, &r, &id, small, 3));
+  CU_ASSERT_EQUAL(strlen(r->stdout_), 292);
+  CU_ASSERT_STRING_EQUAL(r->stderr_, "oops\n");
+  CU_ASSERT_FALSE(r->output_truncated);
+  ctrt_exec_result_free(r);
+
+  /* Over it (stdout and stderr together): cut at the cap, and said so. */
+  const char *big[] = {"sh", "-c", "echo first >&2; seq 1 5000"};
+  r = NULL;
+  ASSERT_OK(ctrt_runtime_exec(rt, &r, &id, big, 3));
+  CU_ASSERT_STRING_EQUAL(r->stderr_, "first\n");
+  CU_ASSERT_EQUAL(strlen(r->stdout_) + strlen(r->stderr_), 1000);
+  CU_ASSERT_EQUAL(strncmp(r->stdout_, "1\n2\n3\n", 6), 0);
+  CU_ASSERT_TRUE(r->output_truncated);
+  ctrt_exec_result_free(r);
+  ASSERT_OK(ctrt_runtime_remove_container(rt, &id));
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("mock hooks", setup, teardown);
   CU_add_test(s, "log chunks then a log error", test_log_chunks_then_error);
   CU_add_test(s, "stats samples in order", test_stats_samples_in_order);
   CU_add_test(s, "pull progress", test_pull_progress_scripted);
   CU_add_test(s, "refusals", test_hooks_refuse_other_backends);
+  s = CU_add_suite("exec output cap", setup_capped, teardown);
+  CU_add_test(s, "mock: cut at exec_output_max and flagged", test_exec_output_cap);
 }

@@ -11,6 +11,9 @@ as Docker gives root in this image. The unit test replays every case on the
 mock and wants the same stdout, stderr and exit status.
 
 Needs root (chroot, mount, mknod, unshare). Usage: sudo ./gen_cases.py
+`gen_cases.py --check` re-records every case into a temporary file instead
+and fails, showing the difference, unless it equals the committed file (the
+ctest shell.busybox_rerecord); without root it exits 77 (skipped).
 Cases must not print the time, pids or anything else that changes between
 runs; outputs that legitimately differ from busybox are tested by hand in
 shell_test.c instead.
@@ -488,9 +491,7 @@ def c_string(data):
     return '"' + "".join(out) + '"'
 
 
-def main():
-    if os.geteuid() != 0:
-        sys.exit("gen_cases.py: needs root (chroot, mount, unshare)")
+def record(out_path):
     tmp = tempfile.mkdtemp(prefix="ctrt-bbroot-")
     try:
         build_root(tmp)
@@ -504,12 +505,41 @@ def main():
                 c_string(area.encode()), c_string(script.encode()),
                 c_string(stdin.encode()) if stdin is not None else "NULL", len(stdin.encode()) if stdin else 0,
                 c_string(out), len(out), c_string(err), len(err), status, uid))
-        with open(OUT, "w") as f:
+        with open(out_path, "w") as f:
             f.write("\n".join(lines) + "\n")
-        print("wrote %d cases to %s" % (len(CASES), OUT))
     finally:
         subprocess.run(["umount", os.path.join(tmp, "proc")])
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    check = sys.argv[1:] == ["--check"]
+    if os.geteuid() != 0:
+        if check:
+            print("gen_cases.py --check: needs root (chroot, mount, unshare); skipped")
+            sys.exit(77)
+        sys.exit("gen_cases.py: needs root (chroot, mount, unshare)")
+    if not check:
+        record(OUT)
+        print("wrote %d cases to %s" % (len(CASES), OUT))
+        return
+    fd, fresh = tempfile.mkstemp(prefix="ctrt-shell-cases-", suffix=".inc")
+    os.close(fd)
+    try:
+        record(fresh)
+        with open(OUT) as f:
+            committed = f.read().splitlines()
+        with open(fresh) as f:
+            recorded = f.read().splitlines()
+    finally:
+        os.unlink(fresh)
+    if committed == recorded:
+        print("%d cases re-recorded against %s: identical to %s" % (len(CASES), "/bin/busybox", OUT))
+        return
+    import difflib
+    sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(committed, recorded, OUT, "re-recorded", n=0))
+    sys.exit("gen_cases.py --check: busybox's output differs from the committed cases (above); if busybox is "
+             "right, rerun `sudo %s` and fix the mock" % sys.argv[0])
 
 
 if __name__ == "__main__":

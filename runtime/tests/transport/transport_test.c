@@ -440,6 +440,20 @@ static void test_jsonl_limits_and_errors(void) {
   ASSERT_FAILS_WITH(ctrt__jsonl_next(d, mem_pull, &m, &v), CTRT_ERROR_NETWORK);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "middle of a JSON message"));
   ctrt__jsonl_free(d);
+  /* A NUL inside a string would cut "busybox\u0000:x" to "busybox": refused,
+   * with the path of the string, whatever the read splits. */
+  const char *nul = "{\"ok\":1}\n{\"status\":\"Loaded\",\"id\":\"busybox\\u0000:x\"}\n";
+  for (size_t step = 1; step <= 64; step += 63) {
+    m = (mem_reader){(const uint8_t *)nul, strlen(nul), 0, step};
+    ASSERT_OK(ctrt__jsonl_new(&d, 0));
+    ASSERT_OK(ctrt__jsonl_next(d, mem_pull, &m, &v));
+    json_decref(v);
+    ASSERT_FAILS_WITH(ctrt__jsonl_next(d, mem_pull, &m, &v), CTRT_ERROR_INTERNAL);
+    CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "NUL character"));
+    CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "$.id"));
+    CU_ASSERT_PTR_NULL(v);
+    ctrt__jsonl_free(d);
+  }
   /* Empty and whitespace-only streams end cleanly. */
   m = (mem_reader){(const uint8_t *)" \r\n\n ", 5, 0, 1};
   ASSERT_OK(ctrt__jsonl_new(&d, 0));
@@ -533,6 +547,23 @@ static void test_path_stat(void) {
   CU_ASSERT_EQUAL(ps->size, 4096);
   ctrt_path_stat_free(ps);
   free(h);
+
+  /* Hostile values: refused, never narrowed. */
+  const char *hostile[] = {
+      "{\"name\":\"f\",\"size\":-1,\"mode\":420,\"mtime\":\"2024-01-01T00:00:00Z\"}",
+      "{\"name\":\"f\",\"size\":1,\"mode\":4294967296,\"mtime\":\"2024-01-01T00:00:00Z\"}",
+      "{\"name\":\"f\",\"size\":1,\"mode\":8589935012,\"mtime\":\"2024-01-01T00:00:00Z\"}",
+      "{\"name\":\"f\",\"size\":1.5,\"mode\":420,\"mtime\":\"2024-01-01T00:00:00Z\"}",
+      "{\"name\":\"f\\u0000g\",\"size\":1,\"mode\":420,\"mtime\":\"2024-01-01T00:00:00Z\"}",
+      "{\"name\":\"f\",\"size\":1,\"mode\":420,\"linkTarget\":\"/a\\u0000b\"}",
+  };
+  for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+    h = path_stat_header(hostile[i]);
+    ps = NULL;
+    ASSERT_FAILS_WITH(ctrt__docker_path_stat_decode(&ps, h), CTRT_ERROR_INTERNAL);
+    CU_ASSERT_PTR_NULL(ps);
+    free(h);
+  }
 
   /* Every Go type bit. */
   CU_ASSERT_EQUAL(ctrt__docker_file_mode_to_posix(0644), S_IFREG | 0644);
@@ -1553,6 +1584,24 @@ static void test_slow_daemon(void) {
   stop_srv(fs, &s);
 }
 
+/* A stopped daemon (SIGSTOP) accepts connections and never answers: the
+ * handshake at open (GET /_ping) is bounded by the connect timeout, not by
+ * the request timeout (none here, so an unbounded ping would hang). */
+static void test_stopped_daemon_handshake(void) {
+  srv s = {.route = route_hang, .route_everything = true};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__docker_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  cfg.connect_timeout_ms = 300;
+  cfg.request_timeout_ms = -1;
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "GET /_ping"));
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
+}
+
 static void test_unreachable_daemon(void) {
   ctrt__docker_config cfg = {0};
   cfg.host = "unix:///tmp/ctrt-no-such-dir/docker.sock";
@@ -1736,6 +1785,18 @@ static fake_next route_hijack(fake_conn *c, const fake_request *r, srv *s) {
     fake_chunked_end(c);
     return FAKE_KEEP;
   }
+  if (strstr(r->target, "/exec/cutchunk/start")) {
+    /* An error whose chunked body stops inside a size line, then closes:
+     * the de-chunker must read only what arrived. */
+    const char *raw = "HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nff";
+    fake_write(c, raw, strlen(raw));
+    return FAKE_CLOSE;
+  }
+  if (strstr(r->target, "/exec/badlength/start")) {
+    const char *raw = "HTTP/1.1 404 Not Found\r\nContent-Length: 12abc\r\n\r\nno such exec";
+    fake_write(c, raw, strlen(raw));
+    return FAKE_CLOSE;
+  }
   if (strstr(r->target, "/exec/quiet/start")) {
     const char *head = "HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
     fake_write(c, head, strlen(head));
@@ -1855,6 +1916,14 @@ static void test_hijack(void) {
     req.path = "/exec/paused/start";
     ASSERT_FAILS_WITH(ctrt__http_hijack(c, &req, &conn), CTRT_ERROR_CONFLICT);
     CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "is paused"));
+    req.path = "/exec/cutchunk/start";
+    ASSERT_FAILS_WITH(ctrt__http_hijack(c, &req, &conn), CTRT_ERROR_INTERNAL);
+    CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 500);
+    CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "hello"));
+    CU_ASSERT_PTR_NULL(conn);
+    req.path = "/exec/badlength/start";
+    ASSERT_FAILS_WITH(ctrt__http_hijack(c, &req, &conn), CTRT_ERROR_NOT_FOUND);
+    CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "no such exec"));
 
     /* A blocked read is cancelled from another thread. */
     req.path = "/exec/quiet/start";
@@ -1890,10 +1959,9 @@ static fake_next route_tls(fake_conn *c, const fake_request *r, srv *s) {
 }
 
 static void test_tls(void) {
-  if (!fake_tls_available()) {
-    fprintf(stderr, "(TLS test skipped: built without OpenSSL headers) ");
-    return;
-  }
+  /* Registered only when TLS is expected (CTRT_TLS_TESTS): a build without
+   * the fake server's TLS side is a failure here, never a silent pass. */
+  CU_ASSERT_TRUE_FATAL(fake_tls_available());
   srv s = {.ping_version = "1.41", .route = route_tls};
   fake_server *fs = start_srv(&s, FAKE_TLS);
   char dir[64];
@@ -2019,8 +2087,13 @@ void test_register(void) {
   CU_add_test(s, "slow daemon", test_slow_daemon);
   CU_add_test(s, "unreachable daemon", test_unreachable_daemon);
   CU_add_test(s, "garbage daemon", test_garbage_daemon);
+  CU_add_test(s, "stopped daemon: the handshake times out", test_stopped_daemon_handshake);
   CU_add_test(s, "8 threads, one client", test_concurrent_requests);
   CU_add_test(s, "hijack", test_hijack);
+#ifdef CTRT_TEST_TLS_EXPECTED
   CU_add_test(s, "tls", test_tls);
+#else
+  (void)test_tls; /* configured with -DCTRT_TLS_TESTS=OFF */
+#endif
   CU_add_test(s, "tls missing files", test_tls_missing_files);
 }

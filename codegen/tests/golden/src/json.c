@@ -13,9 +13,10 @@ int ctrt__enc_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__j
 }
 
 int ctrt__dec_log_channel(ctrt_log_channel *out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string", json);
-  const char *text = json_string_value(json);
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string");
+  if (rc < 0)
+    return rc;
   if (strcmp(text, "stdin") == 0) {
     *out = CTRT_LOG_CHANNEL_STDIN;
     return 0;
@@ -54,9 +55,10 @@ int ctrt__enc_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path) 
 }
 
 int ctrt__dec_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string", json);
-  const char *text = json_string_value(json);
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string");
+  if (rc < 0)
+    return rc;
   if (strcmp(text, "RED") == 0) {
     *out = CTRT_COLOR_RED;
     return 0;
@@ -103,9 +105,10 @@ int ctrt__enc_odd(json_t **out, const ctrt_odd *v, const ctrt__jpath *path) {
 }
 
 int ctrt__dec_odd(ctrt_odd *out, const json_t *json, const ctrt__jpath *path) {
-  if (!json_is_string(json))
-    return ctrt__json_type_error(path, "string", json);
-  const char *text = json_string_value(json);
+  const char *text = NULL;
+  int rc = ctrt__json_text(&text, json, path, "string");
+  if (rc < 0)
+    return rc;
   if (strcmp(text, "") == 0) {
     *out = CTRT_ODD_EMPTY;
     return 0;
@@ -1562,7 +1565,9 @@ int ctrt__dec_shape(ctrt_shape *out, const json_t *json, const ctrt__jpath *path
   const char *name = NULL;
   const json_t *payload = NULL;
   if (json_is_string(json)) {
-    name = json_string_value(json);
+    int trc = ctrt__json_text(&name, json, path, "string");
+    if (trc < 0)
+      return trc;
   } else if (json_is_object(json) && json_object_size(json) == 1) {
     void *iter = json_object_iter((json_t *)json);
     name = json_object_iter_key(iter);
@@ -3011,7 +3016,9 @@ int ctrt__dec_pull_progress(ctrt_pull_progress *out, const json_t *json, const c
   const char *name = NULL;
   const json_t *payload = NULL;
   if (json_is_string(json)) {
-    name = json_string_value(json);
+    int trc = ctrt__json_text(&name, json, path, "string");
+    if (trc < 0)
+      return trc;
   } else if (json_is_object(json) && json_object_size(json) == 1) {
     void *iter = json_object_iter((json_t *)json);
     name = json_object_iter_key(iter);
@@ -3150,9 +3157,10 @@ int ctrt__dec_event(ctrt_event *out, const json_t *json, const ctrt__jpath *path
   const json_t *tag = json_object_get(json, "type");
   if (tag == NULL)
     return ctrt__json_missing(&p);
-  if (!json_is_string(tag))
-    return ctrt__json_type_error(&p, "string", tag);
-  const char *name = json_string_value(tag);
+  const char *name = NULL;
+  int trc = ctrt__json_text(&name, tag, &p, "string");
+  if (trc < 0)
+    return trc;
   if (strcmp(name, "started") == 0) {
     out->kind = CTRT_EVENT_STARTED;
     return 0;
@@ -3262,7 +3270,9 @@ int ctrt__dec_toggle(ctrt_toggle *out, const json_t *json, const ctrt__jpath *pa
   const char *name = NULL;
   const json_t *payload = NULL;
   if (json_is_string(json)) {
-    name = json_string_value(json);
+    int trc = ctrt__json_text(&name, json, path, "string");
+    if (trc < 0)
+      return trc;
   } else if (json_is_object(json) && json_object_size(json) == 1) {
     void *iter = json_object_iter((json_t *)json);
     name = json_object_iter_key(iter);
@@ -3374,9 +3384,10 @@ int ctrt__dec_signal(ctrt_signal *out, const json_t *json, const ctrt__jpath *pa
   const json_t *tag = json_object_get(json, "kind");
   if (tag == NULL)
     return ctrt__json_missing(&p);
-  if (!json_is_string(tag))
-    return ctrt__json_type_error(&p, "string", tag);
-  const char *name = json_string_value(tag);
+  const char *name = NULL;
+  int trc = ctrt__json_text(&name, tag, &p, "string");
+  if (trc < 0)
+    return trc;
   if (strcmp(name, "raised") == 0) {
     out->kind = CTRT_SIGNAL_RAISED;
     return 0;
