@@ -50,6 +50,18 @@ static int dup_opt(char **out, const char *text) {
   return (*out = ctrt__strdup(text)) ? 0 : ctrt__error_no_memory();
 }
 
+int ctrt__docker_image_id(char **out, const char *id) {
+  *out = NULL;
+  if (ctrt__docker_blank(id))
+    return 0;
+  size_t n = strlen(id);
+  bool hex = n == 64;
+  for (size_t i = 0; hex && i < n; i++)
+    hex = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f');
+  *out = hex ? ctrt__sprintf("sha256:%s", id) : ctrt__strdup(id);
+  return *out ? 0 : ctrt__error_no_memory();
+}
+
 /* A JSON array of strings -> a new list (NULL entries skipped). */
 static int dup_strings(char ***items, size_t *n, const json_t *array) {
   *items = NULL;
@@ -486,8 +498,7 @@ bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts
 
 /* ---- images ---- */
 
-/* The digest of reference's repository among RepoDigests ("repo@sha256:x"). */
-static const char *digest_for(const json_t *repo_digests, const char *reference) {
+const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *reference) {
   const char *first = NULL;
   size_t i;
   const json_t *v;
@@ -512,7 +523,7 @@ static const char *digest_for(const json_t *repo_digests, const char *reference)
 
 static int image_info(ctrt_image_info *info, const char *reference, const json_t *image, bool by_id) {
   *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
-  const char *digest = digest_for(json_object_get(image, "RepoDigests"), by_id ? NULL : reference);
+  const char *digest = ctrt__docker_repo_digest(json_object_get(image, "RepoDigests"), by_id ? NULL : reference);
   info->reference = ctrt__strdup(reference);
   int rc = info->reference ? dup_opt(&info->digest, digest) : ctrt__error_no_memory();
   const json_t *size = json_object_get(image, "Size");
@@ -557,8 +568,11 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images) {
         rc = image_info(&list->items[list->n_items++], t, image, false);
     }
     if (rc == 0 && list->n_items == before) {
-      const char *id = json_string_value(json_object_get(image, "Id"));
-      rc = image_info(&list->items[list->n_items++], id ? id : "", image, true);
+      char *id = NULL;
+      rc = ctrt__docker_image_id(&id, json_string_value(json_object_get(image, "Id")));
+      if (rc == 0)
+        rc = image_info(&list->items[list->n_items++], id ? id : "", image, true);
+      ctrt__free(id);
     }
     if (rc < 0)
       break;
@@ -607,7 +621,7 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
     return ctrt__error_no_memory();
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   const json_t *config = json_object_get(image, "Config");
-  int rc = dup_opt(&info->id, str_at(image, "Id"));
+  int rc = ctrt__docker_image_id(&info->id, str_at(image, "Id"));
   if (rc == 0)
     rc = dup_strings(&info->repo_tags, &info->n_repo_tags, json_object_get(image, "RepoTags"));
   if (rc == 0)
@@ -831,13 +845,15 @@ static int networks(ctrt_container_inspect_details *d, const json_t *inspect) {
 
 static int health(ctrt_container_inspect_details *d, const json_t *inspect) {
   const json_t *h = at(inspect, "State.Health");
-  if (!json_is_object(h))
+  /* Podman 4.3 always sends State.Health, with Status "" when the
+   * container has no health check: that is no health entry. */
+  const char *status = str_at(h, "Status");
+  if (!json_is_object(h) || status == NULL || status[0] == '\0')
     return 0;
   if ((d->health = ctrt__malloc(sizeof *d->health)) == NULL)
     return ctrt__error_no_memory();
   *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
-  const char *status = str_at(h, "Status");
-  if (ctrt_health_status_from_string(&d->health->status, status ? status : "") < 0) {
+  if (ctrt_health_status_from_string(&d->health->status, status) < 0) {
     ctrt_error_clear();
     d->health->status = CTRT_HEALTH_STATUS_NONE;
   }
