@@ -242,9 +242,9 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
                              "update_container_resources: a negative maximum retry count (%" PRId64 ")",
                              (int64_t)rp->maximum_retry_count);
     return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
-                           "update_container_resources: Podman %s cannot change a container's restart policy "
-                           "(libpod's update takes cgroup resources only)",
-                           p->libpod + 2);
+                           "update_container_resources: this Podman (%s) cannot change a container's restart "
+                           "policy (libpod's update takes cgroup resources only)",
+                           p->libpod);
   }
   char *body = NULL;
   int rc = resources_body(&body, update);
@@ -329,6 +329,12 @@ static int search_result(ctrt_image_search_result *r, const json_t *item, size_t
   /* Official and Automated are "[OK]" or "" (strings, 4.3.1). */
   const char *official = json_string_value(json_object_get(item, "Official"));
   const char *automated = json_string_value(json_object_get(item, "Automated"));
+  /* Name is "{Index}/{repository}"; the interface's name is the
+   * repository, as a v1 search gives it. */
+  const char *index_name = json_string_value(json_object_get(item, "Index"));
+  size_t n = index_name ? strlen(index_name) : 0;
+  if (n > 0 && strncmp(name, index_name, n) == 0 && name[n] == '/')
+    name += n + 1;
   r->name = ctrt__strdup(name);
   r->description = ctrt__strdup(description ? description : "");
   r->star_count = json_is_integer(stars) && json_integer_value(stars) > 0 ? (uint64_t)json_integer_value(stars) : 0;
@@ -379,6 +385,34 @@ static int podman_search_images(void *self, ctrt_image_search_result_list **out,
   return 0;
 }
 
+/* The compat remove answers 500 where Docker answers 409 (an id naming an
+ * image with several tags, without force); libpod's answers 409. */
+static int podman_remove_image(void *self, const char *image, bool force) {
+  char *escaped = ctrt__docker_escape_path(image);
+  char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
+  ctrt__free(escaped);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
+  ctrt__http_response *resp = NULL;
+  int rc = libpod_send(self, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  ctrt__http_response_free(resp);
+  ctrt__free(path);
+  return rc;
+}
+
+/* Commit answers a bare hex id (4.3.1). */
+static int podman_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
+                                   const ctrt_commit_options *options) {
+  int rc = ctrt__docker_ops.commit_container(self, out, id, options);
+  char *normal = NULL;
+  if (rc == 0 && (rc = ctrt__docker_image_id(&normal, (*out)->id)) == 0 && normal != NULL) {
+    ctrt__free((*out)->id);
+    (*out)->id = normal;
+  }
+  return rc;
+}
+
 /* History ids come without "sha256:" (4.3.1); give them the interface's form. */
 static int podman_image_history(void *self, ctrt_image_history_entry_list **out, const char *image) {
   int rc = ctrt__docker_ops.image_history(self, out, image);
@@ -409,6 +443,8 @@ __attribute__((constructor)) static void podman_ops_init(void) {
   podman_ops.save_images = podman_save_images;
   podman_ops.search_images = podman_search_images;
   podman_ops.image_history = podman_image_history;
+  podman_ops.remove_image = podman_remove_image;
+  podman_ops.commit_container = podman_commit_container;
   podman_ops.exec = podman_exec;
   podman_ops.exec_with_opts = podman_exec_with_opts;
   podman_ops.exec_stream = podman_exec_stream;
