@@ -740,6 +740,27 @@ static fake_next route_nothing(fake_conn *c, const fake_request *r, daemon *d) {
   return FAKE_KEEP;
 }
 
+static void test_image_ids_and_digests(void) {
+  char *id = NULL;
+  static const char hex[] = "5f5a214ce624938f72b4bd9e1b1c969ec94f799b65a4f46e65ffb65788ac149b";
+  ASSERT_OK(ctrt__docker_image_id(&id, hex));
+  CU_ASSERT_TRUE(id && strncmp(id, "sha256:", 7) == 0 && strcmp(id + 7, hex) == 0);
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, "sha256:abc"));
+  CU_ASSERT_STRING_EQUAL(id, "sha256:abc");
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, "<missing>"));
+  CU_ASSERT_STRING_EQUAL(id, "<missing>");
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, ""));
+  CU_ASSERT_PTR_NULL(id);
+  json_t *rd = parse("[\"reg:5000/other@sha256:aaa\",\"reg:5000/a/b@sha256:bbb\"]");
+  CU_ASSERT_STRING_EQUAL(ctrt__docker_repo_digest(rd, "reg:5000/a/b:1"), "sha256:bbb");
+  CU_ASSERT_STRING_EQUAL(ctrt__docker_repo_digest(rd, NULL), "sha256:aaa");
+  CU_ASSERT_PTR_NULL(ctrt__docker_repo_digest(rd, "reg:5000/c:1"));
+  json_decref(rd);
+}
+
 static void test_open_from_env(void) {
   memset(&dm, 0, sizeof dm);
   pthread_mutex_init(&dm.lock, NULL);
@@ -1956,4 +1977,5 @@ void test_register(void) {
   CU_add_test(s, "lists", test_fake_lists);
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
+  CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
 }
