@@ -25,6 +25,10 @@
 typedef struct ctrt__podman {
   ctrt__docker docker; /* first: the Docker half takes this state as its own */
   char *libpod;        /* "/v4.3.1/libpod": the libpod API of this service */
+  /* Tags of one image changed at once can be lost (4.3.1: 4 parallel tag
+   * calls, each 201, left 3 tags in 1 round of 10): one change at a time
+   * from this handle. */
+  pthread_mutex_t image_lock;
 } ctrt__podman;
 
 /* ---- libpod exchanges ---- */
@@ -188,6 +192,22 @@ static int podman_archive_head(void *self, ctrt_path_stat **out, const ctrt_cont
     ctrt__free((*out)->link_target);
     (*out)->link_target = NULL;
   }
+  return rc;
+}
+
+/* A wait on a container that never ran answers StatusCode -1 (4.3.1; Docker
+ * 0): the exit code is then the one the container's state records. */
+static int podman_wait_container(void *self, int32_t *out, const ctrt_container_id *id) {
+  ctrt__podman *p = self;
+  int rc = ctrt__docker_ops.wait_container(self, out, id);
+  if (rc < 0 || *out != -1)
+    return rc;
+  json_t *inspect = NULL;
+  rc = ctrt__docker_inspect_container(&p->docker, id, "wait_container", &inspect);
+  const json_t *code = json_object_get(json_object_get(inspect, "State"), "ExitCode");
+  if (rc == 0 && json_is_integer(code))
+    *out = (int32_t)json_integer_value(code);
+  json_decref(inspect);
   return rc;
 }
 
@@ -388,6 +408,7 @@ static int podman_search_images(void *self, ctrt_image_search_result_list **out,
 /* The compat remove answers 500 where Docker answers 409 (an id naming an
  * image with several tags, without force); libpod's answers 409. */
 static int podman_remove_image(void *self, const char *image, bool force) {
+  ctrt__podman *p = self;
   char *escaped = ctrt__docker_escape_path(image);
   char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
   ctrt__free(escaped);
@@ -395,9 +416,19 @@ static int podman_remove_image(void *self, const char *image, bool force) {
     return ctrt__error_no_memory();
   static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
   ctrt__http_response *resp = NULL;
-  int rc = libpod_send(self, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  pthread_mutex_lock(&p->image_lock);
+  int rc = libpod_send(p, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  pthread_mutex_unlock(&p->image_lock);
   ctrt__http_response_free(resp);
   ctrt__free(path);
+  return rc;
+}
+
+static int podman_tag_image(void *self, const char *source, const char *target) {
+  ctrt__podman *p = self;
+  pthread_mutex_lock(&p->image_lock);
+  int rc = ctrt__docker_ops.tag_image(self, source, target);
+  pthread_mutex_unlock(&p->image_lock);
   return rc;
 }
 
@@ -444,6 +475,8 @@ __attribute__((constructor)) static void podman_ops_init(void) {
   podman_ops.search_images = podman_search_images;
   podman_ops.image_history = podman_image_history;
   podman_ops.remove_image = podman_remove_image;
+  podman_ops.tag_image = podman_tag_image;
+  podman_ops.wait_container = podman_wait_container;
   podman_ops.commit_container = podman_commit_container;
   podman_ops.exec = podman_exec;
   podman_ops.exec_with_opts = podman_exec_with_opts;
@@ -460,6 +493,7 @@ static void podman_close(void *self) {
     return;
   ctrt__docker_fini(&p->docker);
   ctrt__free(p->libpod);
+  pthread_mutex_destroy(&p->image_lock);
   ctrt__free(p);
 }
 
@@ -467,9 +501,11 @@ static int podman_open(void **self, const char *uri, const ctrt_open_options *op
   ctrt__podman *p = ctrt__calloc(1, sizeof *p);
   if (p == NULL)
     return ctrt__error_no_memory();
+  pthread_mutex_init(&p->image_lock, NULL);
   const char *env = getenv("CONTAINER_HOST");
   int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, options);
   if (rc < 0) {
+    pthread_mutex_destroy(&p->image_lock);
     ctrt__free(p);
     return rc;
   }
