@@ -1706,6 +1706,45 @@ static void test_fake_engine(void) {
   daemon_stop();
 }
 
+/* podman:// and CONTAINER_HOST: the backend opens only on a Podman service
+ * (its /version), and ctrt_open_from_env picks it when only CONTAINER_HOST
+ * names a host. */
+static void test_open_podman(void) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_engine;
+  dm.variant = 1;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  const char *saved = getenv("DOCKER_HOST");
+  char *previous = saved ? strdup(saved) : NULL;
+  unsetenv("DOCKER_HOST");
+  setenv("CONTAINER_HOST", fake_server_host(dm.fs), 1);
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open_from_env(&rt));
+  CU_ASSERT_STRING_EQUAL(ctrt_runtime_backend_name(rt), "podman");
+  ctrt_engine_info *e = NULL;
+  ASSERT_OK(ctrt_runtime_engine(rt, &e));
+  CU_ASSERT_STRING_EQUAL(e->name, "podman");
+  ctrt_engine_info_free(e);
+  ctrt_close(rt);
+  /* A Docker Engine behind podman:// is refused at open. */
+  dm.variant = 0;
+  char uri[512];
+  snprintf(uri, sizeof uri, "podman://%s", fake_server_host(dm.fs));
+  rt = NULL;
+  ASSERT_FAILS_WITH(ctrt_open(&rt, uri), CTRT_ERROR_CONFIGURATION);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "not Podman"));
+  CU_ASSERT_PTR_NULL(rt);
+  unsetenv("CONTAINER_HOST");
+  if (previous) {
+    setenv("DOCKER_HOST", previous, 1);
+    free(previous);
+  }
+  fake_server_stop(dm.fs);
+  pthread_mutex_destroy(&dm.lock);
+}
+
 /* ---- archive_put: the destination and the archive checked first ---- */
 
 /* A path-stat header value for {name, mode (Go bits), linkTarget}. */
@@ -1978,4 +2017,5 @@ void test_register(void) {
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
   CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
+  CU_add_test(s, "podman:// and CONTAINER_HOST", test_open_podman);
 }
