@@ -407,8 +407,75 @@ static int podman_search_images(void *self, ctrt_image_search_result_list **out,
 
 /* The compat remove answers 500 where Docker answers 409 (an id naming an
  * image with several tags, without force); libpod's answers 409. */
+/* Whether a removal of image must be refused as the interface says (a
+ * running container uses it, even forced; an id naming an image with
+ * several tags, unforced), from the image's and containers' state: libpod
+ * removes the containers when forced, and answers 500 for the tags. */
+static int remove_conflict(ctrt__podman *p, const char *image, bool force) {
+  char *escaped = ctrt__docker_escape_path(image);
+  char *path = escaped ? ctrt__sprintf("/images/%s/json", escaped) : NULL;
+  ctrt__free(escaped);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.path = path;
+  ctrt__http_response *resp = NULL;
+  json_t *info = NULL;
+  int rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
+  ctrt__free(path);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&info, resp, "remove_image");
+  ctrt__http_response_free(resp);
+  if (rc == CTRT_ENOT_FOUND) {
+    ctrt_error_clear();
+    return 0; /* the removal itself says not found */
+  }
+  const char *id = json_string_value(json_object_get(info, "Id"));
+  if (rc < 0 || id == NULL) {
+    json_decref(info);
+    return rc;
+  }
+  bool by_id = strcmp(image, id) == 0 || (strncmp(id, "sha256:", 7) == 0 && strcmp(image, id + 7) == 0);
+  if (!force && by_id && json_array_size(json_object_get(info, "RepoTags")) > 1) {
+    json_decref(info);
+    return ctrt__error_set(CTRT_ERROR_CONFLICT, 0,
+                           "remove_image: %s names an image with several tags: remove a tag, "
+                           "or force",
+                           image);
+  }
+  char *want = NULL;
+  rc = force ? ctrt__docker_image_id(&want, id) : 0;
+  json_decref(info);
+  if (!force || rc < 0)
+    return rc;
+  /* The running containers (compat list, running only) and their images:
+   * Podman 4.3's ancestor filter does not match an image id. */
+  req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
+  req.path = "/containers/json";
+  json_t *running = NULL;
+  rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&running, resp, "remove_image");
+  ctrt__http_response_free(resp);
+  size_t i;
+  const json_t *c;
+  json_array_foreach(running, i, c) {
+    char *used = NULL;
+    if (rc == 0 && (rc = ctrt__docker_image_id(&used, json_string_value(json_object_get(c, "ImageID")))) == 0 &&
+        used != NULL && want != NULL && strcmp(used, want) == 0)
+      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 0, "remove_image: %s is used by a running container", image);
+    ctrt__free(used);
+  }
+  ctrt__free(want);
+  json_decref(running);
+  return rc;
+}
+
 static int podman_remove_image(void *self, const char *image, bool force) {
   ctrt__podman *p = self;
+  int rc = remove_conflict(p, image, force);
+  if (rc < 0)
+    return rc;
   char *escaped = ctrt__docker_escape_path(image);
   char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
   ctrt__free(escaped);
@@ -417,7 +484,7 @@ static int podman_remove_image(void *self, const char *image, bool force) {
   static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
   ctrt__http_response *resp = NULL;
   pthread_mutex_lock(&p->image_lock);
-  int rc = libpod_send(p, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  rc = libpod_send(p, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
   pthread_mutex_unlock(&p->image_lock);
   ctrt__http_response_free(resp);
   ctrt__free(path);
