@@ -58,11 +58,15 @@ test)
   # A private dockerd for the Docker conformance run, stopped however we exit.
   state=${CTRT_STATE_DIR:-/tmp/ctrt-ci-$$}
   mkdir -p "$state"
-  trap 'fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true' EXIT
+  trap 'fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
+        fixtures/podman/ctrt-podman.sh stop "$state/podman" >/dev/null 2>&1 || true' EXIT
   echo "== starting a private dockerd in $state/dockerd"
   CTRT_DOCKER_HOST=$(fixtures/dockerd/ctrt-dockerd.sh start "$state/dockerd")
   export CTRT_DOCKER_HOST
-  echo "== all tests (dockerd at $CTRT_DOCKER_HOST)"
+  echo "== starting a private podman service in $state/podman"
+  CTRT_PODMAN_HOST=$(fixtures/podman/ctrt-podman.sh start "$state/podman")
+  export CTRT_PODMAN_HOST
+  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST)"
   touch "$state/ctest-start"
   status=0
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?

@@ -46,7 +46,8 @@ def _is_docker_struct(t, names):
 
 
 def field_dec(f, names):
-    """Lenient decoding of one field from Docker JSON (into `out`)."""
+    """Decoding of one field from Docker JSON (into `out`): unknown keys are
+    ignored, a field with a default may be absent, a required one may not."""
     wire = c_string_literal(f.docker_wire)
     t = f.type
     base = t.base
@@ -74,9 +75,15 @@ def field_dec(f, names):
             code += "\n      out->has_%s = rc == 0;" % f.name
     else:
         raise SpecError(f.loc, "%s: no Docker decoding for %s" % (f.name, t))
+    # A field without a default is required: an answer that lacks it is not
+    # the expected one (e.g. a search result of another engine's shape) and
+    # fails naming its JSON path, instead of decoding to NULL / 0.
+    missing = ""
+    if f.required:
+        missing = " else {\n      rc = ctrt__json_missing(&p);\n      goto fail;\n    }"
     return ("{\n    ctrt__jpath p = CTRT__JPATH_KEY(path, %s);\n    const json_t *j = json_object_get(json, %s);\n"
-            "    if (j != NULL && !json_is_null(j)) {\n      %s\n      if (rc < 0)\n        goto fail;\n    }\n  }") % (
-                wire, wire, code)
+            "    if (j != NULL && !json_is_null(j)) {\n      %s\n      if (rc < 0)\n        goto fail;\n    }%s\n  }") % (
+                wire, wire, code, missing)
 
 
 def field_enc(f, names):
@@ -244,6 +251,12 @@ class StubC:
         if src and self.body.get("encode") == "docker":
             return cnames.slot(self.m.input(src).type.base)
         return None
+
+    @property
+    def body_literal(self):
+        """A constant JSON body (`body: {json: "{}"}`), as a C literal."""
+        text = self.body.get("json")
+        return c_string_literal(text) if text is not None else None
 
     @property
     def content_type(self):

@@ -38,7 +38,7 @@ static void usage(FILE *to) {
           "a verdict per case and per method: pass, default, diverges, unsupported,\n"
           "error or fail (see the README of ctrt's conformance suite).\n"
           "\n"
-          "  --backend NAME        mock, docker, or the name to report for --backend-lib\n"
+          "  --backend NAME        mock, docker, podman, or the name to report for --backend-lib\n"
           "  --host URI            daemon endpoint (docker: unix:///path or tcp://host:port;\n"
           "                        default $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
           "  --backend-lib PATH    load the backend from a shared object (see ctrt/plugin.h)\n"
@@ -200,8 +200,14 @@ static int open_runtime(const options *o, ctrt_runtime **rt) {
     snprintf(uri, sizeof uri, "cri://%s", o->host ? o->host : "");
     return ctrt_open(rt, uri);
   }
+  if (strcmp(o->backend, "podman") == 0) {
+    /* No --host: the backend reads CONTAINER_HOST, else Podman's socket. */
+    char uri[1024];
+    snprintf(uri, sizeof uri, "podman://%s", o->host ? o->host : "");
+    return ctrt_open(rt, uri);
+  }
   return ctrt_backend_error(CTRT_ERROR_INVALID_ARGUMENT, 0,
-                            "unknown backend '%s' (use mock, docker, cri, or --backend-lib PATH)", o->backend);
+                            "unknown backend '%s' (use mock, docker, podman, cri, or --backend-lib PATH)", o->backend);
 }
 
 static bool case_exists(const char *name) {

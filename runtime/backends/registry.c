@@ -4,10 +4,12 @@
 extern const ctrt_backend ctrt__mock_backend;
 extern const ctrt_backend ctrt__docker_backend;
 extern const ctrt_backend ctrt__cri_backend;
+extern const ctrt_backend ctrt__podman_backend;
 
 const ctrt_backend *const ctrt__builtin_backends[] = {
     &ctrt__mock_backend,
     &ctrt__docker_backend,
     &ctrt__cri_backend,
+    &ctrt__podman_backend,
     NULL,
 };

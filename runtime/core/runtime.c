@@ -123,7 +123,13 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
 
 int ctrt_open(ctrt_runtime **out, const char *uri) { return ctrt_open_with_options(out, uri, NULL); }
 
-int ctrt_open_from_env(ctrt_runtime **out) { return ctrt_open_with_options(out, "docker://", NULL); }
+int ctrt_open_from_env(ctrt_runtime **out) {
+  /* DOCKER_HOST names a Docker Engine API; else CONTAINER_HOST, as
+   * podman-remote reads it, names a Podman service. */
+  const char *docker = getenv("DOCKER_HOST"), *podman = getenv("CONTAINER_HOST");
+  bool use_podman = (docker == NULL || docker[0] == '\0') && podman != NULL && podman[0] != '\0';
+  return ctrt_open_with_options(out, use_podman ? "podman://" : "docker://", NULL);
+}
 
 void ctrt_close(ctrt_runtime *rt) {
   if (rt == NULL)

@@ -189,6 +189,13 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
     const char *message = json_string_value(json_object_get(j, "message"));
     if (message != NULL) {
       snprintf(text, sizeof text, "%s", message);
+    } else if (status == 404) {
+      /* A 404 without the daemon's JSON message comes from its router: no
+       * such endpoint (Podman 4.3: POST /containers/{id}/update answers
+       * text/plain "Not Found"), not a missing object. */
+      json_decref(j);
+      return ctrt__error_set(CTRT_ERROR_UNSUPPORTED, status, "the daemon does not serve %s (HTTP 404, no JSON message)",
+                             context != NULL && context[0] != '\0' ? context : "this endpoint");
     } else {
       /* Not Docker's JSON (a proxy, another server): keep its text, on one
        * line, trimmed. */

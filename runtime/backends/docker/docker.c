@@ -8,29 +8,26 @@
 
 /* ---- open / close ---- */
 
-static int docker_open(void **self, const char *uri, const ctrt_open_options *options) {
+int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options) {
+  memset(d, 0, sizeof *d);
   ctrt__docker_config cfg;
   int rc = ctrt__docker_config_from_env(&cfg);
   if (rc < 0)
     return rc;
-  if (uri != NULL && uri[0] != '\0') {
-    char *host = ctrt__strdup(uri);
-    if (host == NULL) {
+  const char *host = uri != NULL && uri[0] != '\0' ? uri : default_host;
+  if (host != NULL) {
+    char *copy = ctrt__strdup(host);
+    if (copy == NULL) {
       ctrt__docker_config_clear(&cfg);
       return ctrt__error_no_memory();
     }
     ctrt__free(cfg.host);
-    cfg.host = host;
+    cfg.host = copy;
   }
   if (options != NULL && options->connect_timeout_ms)
     cfg.connect_timeout_ms = (long)options->connect_timeout_ms;
   if (options != NULL && options->request_timeout_ms)
     cfg.request_timeout_ms = (long)options->request_timeout_ms;
-  ctrt__docker *d = ctrt__calloc(1, sizeof *d);
-  if (d == NULL) {
-    ctrt__docker_config_clear(&cfg);
-    return ctrt__error_no_memory();
-  }
   pthread_mutex_init(&d->lock, NULL);
   d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);
@@ -43,22 +40,12 @@ static int docker_open(void **self, const char *uri, const ctrt_open_options *op
   /* Fail at open, not at the first call, when the daemon is not there. */
   if (rc == 0)
     rc = ctrt__docker_negotiate(d->client);
-  if (rc < 0) {
-    ctrt__http_client_free(d->client);
-    ctrt__free(d->label_key);
-    ctrt__free(d->auth_socket_target);
-    pthread_mutex_destroy(&d->lock);
-    ctrt__free(d);
-    return rc;
-  }
-  *self = d;
-  return 0;
+  if (rc < 0)
+    ctrt__docker_fini(d);
+  return rc;
 }
 
-static void docker_close(void *self) {
-  ctrt__docker *d = self;
-  if (d == NULL)
-    return;
+void ctrt__docker_fini(ctrt__docker *d) {
   for (size_t i = 0; i < d->n_known; i++) {
     ctrt__free(d->known[i].display);
     ctrt__free(d->known[i].docker_id);
@@ -73,6 +60,27 @@ static void docker_close(void *self) {
   ctrt__free(d->label_key);
   ctrt__free(d->auth_socket_target);
   pthread_mutex_destroy(&d->lock);
+  memset(d, 0, sizeof *d);
+}
+
+static int docker_open(void **self, const char *uri, const ctrt_open_options *options) {
+  ctrt__docker *d = ctrt__calloc(1, sizeof *d);
+  if (d == NULL)
+    return ctrt__error_no_memory();
+  int rc = ctrt__docker_init(d, uri, NULL, options); /* no URI: DOCKER_HOST */
+  if (rc < 0) {
+    ctrt__free(d);
+    return rc;
+  }
+  *self = d;
+  return 0;
+}
+
+static void docker_close(void *self) {
+  ctrt__docker *d = self;
+  if (d == NULL)
+    return;
+  ctrt__docker_fini(d);
   ctrt__free(d);
 }
 
@@ -509,15 +517,22 @@ int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req
 
 int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method) {
   *out = NULL;
-  if (resp->body_len == 0) {
-    *out = json_null();
-    return 0;
-  }
+  /* JSON was expected (Docker sends "null" for nothing): the daemon's
+   * answer is wrong, not the caller's arguments. */
+  if (resp->body_len == 0)
+    return ctrt__error_internal("%s: the daemon answered HTTP %d with an empty body where JSON was expected", method,
+                                resp->status);
   json_error_t err;
   *out = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &err);
   if (*out == NULL)
     return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, err.text);
   return 0;
+}
+
+int ctrt__docker_bad_answer(const char *method) {
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+  return ctrt__error_internal("%s: unexpected answer from the daemon: %s", method, message);
 }
 
 /* ---- byte streams over a response ---- */

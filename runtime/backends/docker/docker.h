@@ -48,6 +48,17 @@ struct ctrt__docker {
   size_t n_attaches;
 };
 
+/* ---- state, for this backend and those composed on it ---- */
+
+/* Set up d (embedded first in a composed backend's state, so the generated
+ * stubs and ctrt__docker_ops can take the composed state as theirs) for
+ * uri; an empty uri means default_host, or DOCKER_HOST when that is NULL.
+ * Negotiates the API version (fails when nobody answers). On failure d is
+ * left cleared. */
+int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options);
+/* Release what ctrt__docker_init set up (not d itself). */
+void ctrt__docker_fini(ctrt__docker *d);
+
 /* ---- containers ---- */
 
 /* The reference to put in a path or query for id: its Docker id when known,
@@ -132,8 +143,12 @@ typedef int (*ctrt__docker_progress_fn)(void *ctx, const json_t *line);
  * message (Docker answers 200 before it knows). */
 int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
                                   size_t n_statuses, const char *method, ctrt__docker_progress_fn on_line, void *ctx);
-/* Parse a response body as JSON (empty = null); errors name the method. */
+/* Parse a response body as JSON (empty: an internal error, the daemon's
+ * fault); errors name the method. */
 int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method);
+/* An answer that did not decode (the error set names the JSON path): an
+ * internal error of method, keeping that message. */
+int ctrt__docker_bad_answer(const char *method);
 /* A byte stream (archive, export, save) over an open response; takes it. */
 int ctrt__docker_byte_stream(ctrt__stream **out, ctrt__http_stream *hs);
 /* The message of an "error"/"errorDetail" progress line, or NULL. */

@@ -163,6 +163,18 @@ static int dup_opt(char **out, const char *text) {
   return (*out = ctrt__strdup(text)) ? 0 : ctrt__error_no_memory();
 }
 
+int ctrt__docker_image_id(char **out, const char *id) {
+  *out = NULL;
+  if (ctrt__docker_blank(id))
+    return 0;
+  size_t n = strlen(id);
+  bool hex = n == 64;
+  for (size_t i = 0; hex && i < n; i++)
+    hex = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f');
+  *out = hex ? ctrt__sprintf("sha256:%s", id) : ctrt__strdup(id);
+  return *out ? 0 : ctrt__error_no_memory();
+}
+
 /* A JSON array of strings at path -> a new list (null entries skipped). */
 static int dup_strings(rd *r, char ***items, size_t *n, const json_t *obj, const char *path) {
   *items = NULL;
@@ -623,12 +635,13 @@ bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts
 
 /* ---- images ---- */
 
-/* The digest of reference's repository among RepoDigests ("repo@sha256:x"). */
-static const char *digest_for(rd *r, const json_t *image, const char *reference) {
+/* The digest of reference's repository among the RepoDigests array
+ * ("repo@sha256:x"), or the first one when reference is NULL. */
+static const char *digest_for(rd *r, const json_t *digests, const char *reference) {
   const char *first = NULL;
   size_t i;
   const json_t *v;
-  json_array_foreach(array_at(r, image, "RepoDigests"), i, v) {
+  json_array_foreach(digests, i, v) {
     rd item = rd_sub(r, "RepoDigests", NULL, i);
     const char *digest = str_at(&item, v, "");
     const char *at_sign = digest ? strchr(digest, '@') : NULL;
@@ -648,6 +661,12 @@ static const char *digest_for(rd *r, const json_t *image, const char *reference)
   return reference == NULL ? first : NULL;
 }
 
+const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *reference) {
+  int rc = 0;
+  rd r = rd_root(&rc, "RepoDigests");
+  return json_is_array(repo_digests) ? digest_for(&r, repo_digests, reference) : NULL;
+}
+
 /* Image sizes: Docker uses -1 for "unknown", which stays absent. */
 static bool size_at(rd *r, const json_t *image, uint64_t *out) {
   int64_t size = 0;
@@ -659,7 +678,7 @@ static bool size_at(rd *r, const json_t *image, uint64_t *out) {
 
 static int image_info(rd *r, ctrt_image_info *info, const char *reference, const json_t *image, bool by_id) {
   *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
-  const char *digest = digest_for(r, image, by_id ? NULL : reference);
+  const char *digest = digest_for(r, array_at(r, image, "RepoDigests"), by_id ? NULL : reference);
   info->reference = ctrt__strdup(reference);
   int rc = info->reference ? dup_opt(&info->digest, digest) : ctrt__error_no_memory();
   info->has_size_bytes = size_at(r, image, &info->size_bytes);
@@ -716,8 +735,11 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images) {
     size_t tags = 0;
     rc = image_tags(&item, image, list, &tags);
     if (rc == 0 && tags == 0) {
-      const char *id = str_at(&item, image, "Id");
-      rc = image_info(&item, &list->items[list->n_items++], id ? id : "", image, true);
+      char *id = NULL;
+      rc = ctrt__docker_image_id(&id, str_at(&item, image, "Id"));
+      if (rc == 0)
+        rc = image_info(&item, &list->items[list->n_items++], id ? id : "", image, true);
+      ctrt__free(id);
     }
     if (rc < 0)
       break;
@@ -767,7 +789,7 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   rd cr = rd_sub(&r, "", "Config", 0);
   const json_t *config = object_at(&r, image, "Config");
-  int rc = dup_opt(&info->id, str_at(&r, image, "Id"));
+  int rc = ctrt__docker_image_id(&info->id, str_at(&r, image, "Id"));
   if (rc == 0)
     rc = dup_strings(&r, &info->repo_tags, &info->n_repo_tags, image, "RepoTags");
   if (rc == 0)
@@ -1010,11 +1032,15 @@ static int health(rd *r, ctrt_container_inspect_details *d, const json_t *inspec
   if (h == NULL)
     return *r->rc;
   rd hr = rd_sub(r, "State", "Health", 0);
+  /* Podman 4.3 always sends State.Health, with Status "" when the
+   * container has no health check: that is no health entry. */
+  const char *status = str_at(&hr, h, "Status");
+  if (status == NULL || status[0] == '\0')
+    return *r->rc;
   if ((d->health = ctrt__malloc(sizeof *d->health)) == NULL)
     return ctrt__error_no_memory();
   *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
-  const char *status = str_at(&hr, h, "Status");
-  if (ctrt_health_status_from_string(&d->health->status, status ? status : "") < 0) {
+  if (ctrt_health_status_from_string(&d->health->status, status) < 0) {
     ctrt_error_clear();
     d->health->status = CTRT_HEALTH_STATUS_NONE;
   }

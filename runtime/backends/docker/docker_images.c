@@ -90,6 +90,7 @@ int ctrt__docker_pull_image_with_policy(void *self, const char *image, ctrt_pull
 /* ---- pull_image_stream ---- */
 
 typedef struct pull_stream {
+  ctrt__docker *d;
   ctrt__http_stream *hs;
   ctrt__jsonl *lines;
   char *reference;
@@ -107,6 +108,18 @@ static int pull_next(void *impl, void **item) {
     if (rc == CTRT_ITEROVER) {
       /* Exactly one done, at the end. */
       s->done = true;
+      /* No "Digest:" line (Podman 4.3 sends none): the pulled image's
+       * RepoDigests has it. */
+      json_t *image = NULL;
+      if (s->digest == NULL && inspect_image(s->d, s->reference, "pull_image_stream", &image, true) == 0) {
+        const char *digest = ctrt__docker_repo_digest(json_object_get(image, "RepoDigests"), s->reference);
+        if (digest != NULL && (s->digest = ctrt__strdup(digest)) == NULL) {
+          json_decref(image);
+          return ctrt__error_no_memory();
+        }
+      }
+      json_decref(image);
+      ctrt_error_clear();
       ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
       if (p == NULL)
         return ctrt__error_no_memory();
@@ -177,6 +190,7 @@ int ctrt__docker_pull_image_stream(void *self, ctrt_pull_progress_stream **out, 
     return ctrt__error_no_memory();
   char *path = NULL;
   ctrt__dh headers = CTRT__DH_INIT;
+  s->d = d;
   int rc = (s->reference = resolved_reference(image)) ? 0 : ctrt__error_no_memory();
   if (rc == 0)
     rc = ctrt__jsonl_new(&s->lines, 0);
@@ -479,13 +493,26 @@ int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, con
   char *id = NULL;
   int rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id);
   ctrt__free(path);
+  if (rc == 0 && id == NULL)
+    rc = ctrt__error_internal("import_image: the daemon did not name the imported image");
   if (rc == 0 && !ctrt__docker_blank(repo)) {
-    ctrt__free(id);
-    id = ctrt__sprintf("%s:%s", repo, ctrt__docker_blank(tag) ? "latest" : tag);
-    if (id == NULL)
-      rc = ctrt__error_no_memory();
-  } else if (rc == 0 && id == NULL) {
-    rc = ctrt__error_internal("import_image: the Docker daemon did not name the imported image");
+    /* The reference when the daemon gave the image that tag, else the id
+     * it reported (an engine may tag otherwise: Podman 4.3 ignores tag). */
+    char *ref = ctrt__sprintf("%s:%s", repo, ctrt__docker_blank(tag) ? "latest" : tag);
+    json_t *image = NULL;
+    rc = ref ? inspect_image(d, id, "import_image", &image, false) : ctrt__error_no_memory();
+    size_t i;
+    const json_t *t;
+    json_array_foreach(json_object_get(image, "RepoTags"), i, t) {
+      if (ref && json_string_value(t) && strcmp(json_string_value(t), ref) == 0) {
+        ctrt__free(id);
+        id = ref;
+        ref = NULL;
+        break;
+      }
+    }
+    json_decref(image);
+    ctrt__free(ref);
   }
   if (rc < 0) {
     ctrt__free(id);

@@ -73,6 +73,13 @@ int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats
  * *rest_offset set) when text starts with a timestamp and a space. */
 bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts, size_t *rest_offset);
 
+/* An image id as the interface gives it: "sha256:" added to a bare
+ * 64-hex id (Podman's history and some of its answers omit it); anything
+ * else copied; NULL for an empty one. */
+int ctrt__docker_image_id(char **out, const char *id);
+/* The digest of reference's repository among RepoDigests ("repo@sha256:x");
+ * reference NULL: the first. NULL when none. */
+const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *reference);
 /* GET /images/json -> one ImageInfo per tag (untagged images by id). */
 int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images);
 /* GET /images/{name}/json -> ImageInspectInfo. */

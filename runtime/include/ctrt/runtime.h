@@ -53,6 +53,10 @@ typedef struct ctrt_open_options {
  *   "docker://unix:///run/docker.sock", "docker://tcp://127.0.0.1:2376"
  *                                    (tcp:// is TLS when DOCKER_TLS_VERIFY
  *                                    is set; "docker://" alone: DOCKER_HOST)
+ *   "podman://unix:///run/podman/podman.sock"
+ *                                    a Podman service (its Docker-compatible
+ *                                    and libpod APIs); "podman://" alone:
+ *                                    CONTAINER_HOST, else that socket
  *   "plugin:/path/libmybackend.so"    a backend loaded at run time, with the
  *                                     rest of the URI after '?' passed to it
  * The handle is safe to use from several threads at once.
@@ -63,7 +67,8 @@ CTRT_API int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const c
 /* Open the Docker Engine the environment names, as the docker CLI does:
  * DOCKER_HOST (default unix:///var/run/docker.sock), DOCKER_TLS_VERIFY and
  * DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), DOCKER_API_VERSION. Same as
- * ctrt_open(out, "docker://"). */
+ * ctrt_open(out, "docker://"); but when DOCKER_HOST is unset and
+ * CONTAINER_HOST is set (as for podman-remote), ctrt_open(out, "podman://"). */
 CTRT_API int ctrt_open_from_env(ctrt_runtime **out);
 
 /* Close a runtime (NULL-safe). Streams and sessions must be closed first. */

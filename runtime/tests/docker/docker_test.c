@@ -596,7 +596,8 @@ static void test_container_conversions(void) {
   CU_ASSERT_TRUE(d->has_exit_code && d->exit_code == 9);
   CU_ASSERT_PTR_NULL(d->ipv4);
   CU_ASSERT_EQUAL(d->n_ports, 0);
-  CU_ASSERT_EQUAL(d->health->status, CTRT_HEALTH_STATUS_NONE);
+  /* An empty health status (Podman sends one always) is no health check. */
+  CU_ASSERT_PTR_NULL(d->health);
   ctrt_container_inspect_details_free(d);
   ASSERT_OK(ctrt__docker_container_ip(&ip, j));
   CU_ASSERT_PTR_NULL(ip);
@@ -843,6 +844,27 @@ static fake_next route_nothing(fake_conn *c, const fake_request *r, daemon *d) {
   (void)d;
   fake_respond(c, 404, NULL, "{\"message\":\"nothing here\"}");
   return FAKE_KEEP;
+}
+
+static void test_image_ids_and_digests(void) {
+  char *id = NULL;
+  static const char hex[] = "5f5a214ce624938f72b4bd9e1b1c969ec94f799b65a4f46e65ffb65788ac149b";
+  ASSERT_OK(ctrt__docker_image_id(&id, hex));
+  CU_ASSERT_TRUE(id && strncmp(id, "sha256:", 7) == 0 && strcmp(id + 7, hex) == 0);
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, "sha256:abc"));
+  CU_ASSERT_STRING_EQUAL(id, "sha256:abc");
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, "<missing>"));
+  CU_ASSERT_STRING_EQUAL(id, "<missing>");
+  ctrt_free(id);
+  ASSERT_OK(ctrt__docker_image_id(&id, ""));
+  CU_ASSERT_PTR_NULL(id);
+  json_t *rd = parse("[\"reg:5000/other@sha256:aaa\",\"reg:5000/a/b@sha256:bbb\"]");
+  CU_ASSERT_STRING_EQUAL(ctrt__docker_repo_digest(rd, "reg:5000/a/b:1"), "sha256:bbb");
+  CU_ASSERT_STRING_EQUAL(ctrt__docker_repo_digest(rd, NULL), "sha256:aaa");
+  CU_ASSERT_PTR_NULL(ctrt__docker_repo_digest(rd, "reg:5000/c:1"));
+  json_decref(rd);
 }
 
 static void test_open_from_env(void) {
@@ -1843,6 +1865,45 @@ static void test_fake_engine(void) {
   daemon_stop();
 }
 
+/* podman:// and CONTAINER_HOST: the backend opens only on a Podman service
+ * (its /version), and ctrt_open_from_env picks it when only CONTAINER_HOST
+ * names a host. */
+static void test_open_podman(void) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_engine;
+  dm.variant = 1;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  const char *saved = getenv("DOCKER_HOST");
+  char *previous = saved ? strdup(saved) : NULL;
+  unsetenv("DOCKER_HOST");
+  setenv("CONTAINER_HOST", fake_server_host(dm.fs), 1);
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open_from_env(&rt));
+  CU_ASSERT_STRING_EQUAL(ctrt_runtime_backend_name(rt), "podman");
+  ctrt_engine_info *e = NULL;
+  ASSERT_OK(ctrt_runtime_engine(rt, &e));
+  CU_ASSERT_STRING_EQUAL(e->name, "podman");
+  ctrt_engine_info_free(e);
+  ctrt_close(rt);
+  /* A Docker Engine behind podman:// is refused at open. */
+  dm.variant = 0;
+  char uri[512];
+  snprintf(uri, sizeof uri, "podman://%s", fake_server_host(dm.fs));
+  rt = NULL;
+  ASSERT_FAILS_WITH(ctrt_open(&rt, uri), CTRT_ERROR_CONFIGURATION);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "not Podman"));
+  CU_ASSERT_PTR_NULL(rt);
+  unsetenv("CONTAINER_HOST");
+  if (previous) {
+    setenv("DOCKER_HOST", previous, 1);
+    free(previous);
+  }
+  fake_server_stop(dm.fs);
+  pthread_mutex_destroy(&dm.lock);
+}
+
 /* ---- archive_put: the destination and the archive checked first ---- */
 
 /* A path-stat header value for {name, mode (Go bits), linkTarget}. */
@@ -2116,4 +2177,6 @@ void test_register(void) {
   CU_add_test(s, "lists", test_fake_lists);
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
+  CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
+  CU_add_test(s, "podman:// and CONTAINER_HOST", test_open_podman);
 }

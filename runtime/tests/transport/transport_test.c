@@ -605,6 +605,9 @@ static void test_error_bodies(void) {
        "<html> <body>Service Unavailable</body> </html>"},
       {502, "", CTRT_ERROR_INTERNAL, "no message from the Docker daemon (HTTP 502 from GET /x)"},
       {501, "{\"message\":\"not implemented\"}", CTRT_ERROR_UNSUPPORTED, "not implemented"},
+      /* A router's 404 (no JSON message): the endpoint is missing (Podman
+       * 4.3's container update), not the container. */
+      {404, "Not Found\n", CTRT_ERROR_UNSUPPORTED, "does not serve GET /x"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     int rc = ctrt__docker_error_from_body(cases[i].status, cases[i].body, strlen(cases[i].body), "GET /x");

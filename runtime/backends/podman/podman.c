@@ -1,0 +1,607 @@
+/*
+ * The Podman backend ("podman://unix:///run/podman/podman.sock"; "podman://"
+ * alone: CONTAINER_HOST, as podman-remote reads it, else the rootful
+ * default socket), composed on the Docker backend:
+ *
+ * - its state embeds the Docker backend's first (ctrt__docker_init), so
+ *   every Docker method, generated or hand-written, runs on it unchanged
+ *   over the same transport;
+ * - its method table is the Docker table (ctrt__docker_ops) with the entries
+ *   below replaced, so a method added to the spec reaches Podman through
+ *   the Docker mapping with no change here;
+ * - where Podman's compat API lacks something or answers it differently
+ *   (measured on 4.3.1, ../shared/fixtures-notes.md), the replacement asks
+ *   Podman's own libpod API on the same socket (/v{version}/libpod/...),
+ *   or the state of the object, rather than reading error messages.
+ */
+#include "backends/docker/docker_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define PODMAN_DEFAULT_HOST "unix:///run/podman/podman.sock"
+
+typedef struct ctrt__podman {
+  ctrt__docker docker; /* first: the Docker half takes this state as its own */
+  char *libpod;        /* "/v4.3.1/libpod": the libpod API of this service */
+  /* Tags of one image changed at once can be lost (4.3.1: 4 parallel tag
+   * calls, each 201, left 3 tags in 1 round of 10): one change at a time
+   * from this handle. */
+  pthread_mutex_t image_lock;
+} ctrt__podman;
+
+/* ---- libpod exchanges ---- */
+
+/* A request on the libpod API: path after the "/libpod" prefix. */
+static int libpod_send(ctrt__podman *p, const char *verb, const char *path, const char *body,
+                       const ctrt__docker_status *statuses, size_t n_statuses, const char *method,
+                       ctrt__http_response **out) {
+  char *full = ctrt__sprintf("%s%s", p->libpod, path);
+  if (full == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.method = verb;
+  req.path = full;
+  req.unversioned = true; /* the version is part of the libpod prefix */
+  if (body != NULL) {
+    req.content_type = "application/json";
+    req.body = body;
+    req.body_len = strlen(body);
+  }
+  int rc = ctrt__docker_send(&p->docker, &req, statuses, n_statuses, method, out);
+  ctrt__free(full);
+  return rc;
+}
+
+/* GET /libpod/{kind}/{name}/exists: 1 (204), 0 (404), or an error. */
+static int libpod_exists(ctrt__podman *p, const char *kind, const char *name, const char *method) {
+  char *escaped = ctrt__docker_escape_path(name);
+  char *path = escaped ? ctrt__sprintf("/%s/%s/exists", kind, escaped) : NULL;
+  ctrt__free(escaped);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  static const ctrt__docker_status statuses[] = {{404, CTRT_ERROR_NONE}};
+  ctrt__http_response *resp = NULL;
+  int rc = libpod_send(p, "GET", path, NULL, statuses, 1, method, &resp);
+  ctrt__free(path);
+  if (rc == 0)
+    rc = resp->status == 204;
+  ctrt__http_response_free(resp);
+  return rc;
+}
+
+/* The container's State.Status ("running", "paused", ...) into buf; "" when
+ * it cannot be read (the caller then keeps its own error). */
+static void container_status(ctrt__podman *p, const ctrt_container_id *id, char *buf, size_t cap) {
+  buf[0] = '\0';
+  json_t *inspect = NULL;
+  if (ctrt__docker_inspect_container(&p->docker, id, "inspect", &inspect) == 0) {
+    const char *status = json_string_value(json_object_get(json_object_get(inspect, "State"), "Status"));
+    snprintf(buf, cap, "%s", status ? status : "");
+  }
+  json_decref(inspect);
+}
+
+/* A compat call failed with 500, which Podman 4.3 answers for every state
+ * conflict (Docker: 409). When the container's state is one the call cannot
+ * act on (conflicts_with names it, or "!running": any state but running),
+ * it is the interface's conflict; any other 500 stays as it was. */
+static int reclassify_conflict(ctrt__podman *p, int rc, const ctrt_container_id *id, const char *conflicts_with,
+                               const char *method) {
+  const ctrt_error *e = ctrt_error_last();
+  if (rc >= 0 || e->http_status != 500)
+    return rc;
+  ctrt_error saved = *e;
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", saved.message);
+  char state[32];
+  container_status(p, id, state, sizeof state);
+  bool conflict = state[0] != '\0' && (strcmp(conflicts_with, "!running") == 0 ? strcmp(state, "running") != 0
+                                                                               : strcmp(state, conflicts_with) == 0);
+  if (conflict)
+    return ctrt__error_set(CTRT_ERROR_CONFLICT, 500, "%s: the container is %s: %s", method, state, message);
+  return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
+}
+
+/* ---- containers ---- */
+
+static int podman_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
+  ctrt__podman *p = self;
+  int rc = ctrt__docker_create_container(self, id, spec);
+  const ctrt_error *e = ctrt_error_last();
+  if (rc != CTRT_ECREATE_FAILED || e->http_status != 500)
+    return rc;
+  /* 500 for a name in use (Docker: 409): libpod says whether it exists. */
+  ctrt_error saved = *e;
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", saved.message);
+  char *name = ctrt__docker_container_name(id);
+  int exists = name ? libpod_exists(p, "containers", name, "create_container") : ctrt__error_no_memory();
+  ctrt__free(name);
+  if (exists == 1)
+    return ctrt__error_set(CTRT_ERROR_CONFLICT, 500, "create_container: the name is in use: %s", message);
+  return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
+}
+
+static int podman_kill_container(void *self, const ctrt_container_id *id, const char *signal) {
+  return reclassify_conflict(self, ctrt__docker_ops.kill_container(self, id, signal), id, "!running", "kill_container");
+}
+
+static int podman_pause_container(void *self, const ctrt_container_id *id) {
+  return reclassify_conflict(self, ctrt__docker_ops.pause_container(self, id), id, "!running", "pause_container");
+}
+
+/* Exec sessions on a container that is not running: 500 (Docker: 409). */
+static int podman_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
+                       size_t n_argv) {
+  return reclassify_conflict(self, ctrt__docker_ops.exec(self, out, id, argv, n_argv), id, "!running", "exec");
+}
+
+static int podman_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
+                                 const ctrt_exec_options *options) {
+  return reclassify_conflict(self, ctrt__docker_ops.exec_with_opts(self, out, id, options), id, "!running",
+                             "exec_with_opts");
+}
+
+static int podman_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
+                              const char *const *argv, size_t n_argv) {
+  return reclassify_conflict(self, ctrt__docker_ops.exec_stream(self, out, id, argv, n_argv), id, "!running",
+                             "exec_stream");
+}
+
+static int podman_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
+                           const ctrt_exec_options *options) {
+  return reclassify_conflict(self, ctrt__docker_ops.exec_pty(self, out, id, options), id, "!running", "exec_pty");
+}
+
+/* The changes of a missing container: 500 "layer not known" (Docker: 404);
+ * libpod says whether the container exists. */
+static int podman_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
+  ctrt__podman *p = self;
+  int rc = ctrt__docker_ops.changes_container(self, out, id);
+  if (rc >= 0 || ctrt_error_last()->http_status != 500)
+    return rc;
+  ctrt_error saved = *ctrt_error_last();
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", saved.message);
+  char *name = ctrt__docker_container_name(id);
+  int exists = name ? libpod_exists(p, "containers", name, "changes_container") : ctrt__error_no_memory();
+  ctrt__free(name);
+  if (exists == 0)
+    return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: no such container: %s", message);
+  return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
+}
+
+/* top of a container that is not running: 200 with no body (Docker: 409). */
+static int podman_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
+                                const char *const *ps_args, size_t n_ps_args) {
+  ctrt__podman *p = self;
+  int rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
+  if (rc != CTRT_EINTERNAL || ctrt_error_last()->http_status != 0)
+    return rc;
+  return reclassify_conflict(p, ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "%s", ctrt_error_last()->message), id,
+                             "!running", "top_container");
+}
+
+/* The path-stat header names the path itself as linkTarget of regular files
+ * and directories (4.3.1); only a symlink has a link target. */
+static int podman_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
+  int rc = ctrt__docker_ops.archive_head(self, out, id, path);
+  if (rc == 0 && (*out)->link_target != NULL && ((*out)->mode & 0170000) != 0120000) {
+    ctrt__free((*out)->link_target);
+    (*out)->link_target = NULL;
+  }
+  return rc;
+}
+
+/* A wait on a container that never ran answers StatusCode -1 (4.3.1; Docker
+ * 0): the exit code is then the one the container's state records. */
+static int podman_wait_container(void *self, int32_t *out, const ctrt_container_id *id) {
+  ctrt__podman *p = self;
+  int rc = ctrt__docker_ops.wait_container(self, out, id);
+  if (rc < 0 || *out != -1)
+    return rc;
+  json_t *inspect = NULL;
+  rc = ctrt__docker_inspect_container(&p->docker, id, "wait_container", &inspect);
+  const json_t *code = json_object_get(json_object_get(inspect, "State"), "ExitCode");
+  if (rc == 0 && json_is_integer(code))
+    *out = (int32_t)json_integer_value(code);
+  json_decref(inspect);
+  return rc;
+}
+
+/* cgroup resources as libpod's update takes them (an OCI LinuxResources). */
+static int resources_body(char **out, const ctrt_container_resource_update *u) {
+  json_t *body = json_object(), *memory = json_object(), *cpu = json_object(), *pids = json_object();
+  int rc = body && memory && cpu && pids ? 0 : ctrt__error_no_memory();
+#define PUT(obj, key, has, value)                                                                                      \
+  if (rc == 0 && (has) && json_object_set_new(obj, key, json_integer((json_int_t)(value))) < 0)                        \
+  rc = ctrt__error_no_memory()
+  PUT(memory, "limit", u->has_memory, u->memory);
+  PUT(memory, "swap", u->has_memory_swap, u->memory_swap);
+  PUT(memory, "reservation", u->has_memory_reservation, u->memory_reservation);
+  PUT(memory, "kernel", u->has_kernel_memory, u->kernel_memory);
+  PUT(cpu, "shares", u->has_cpu_shares, u->cpu_shares);
+  PUT(cpu, "quota", u->has_cpu_quota, u->cpu_quota);
+  PUT(cpu, "period", u->has_cpu_period, u->cpu_period);
+  PUT(cpu, "realtimePeriod", u->has_cpu_realtime_period, u->cpu_realtime_period);
+  PUT(cpu, "realtimeRuntime", u->has_cpu_realtime_runtime, u->cpu_realtime_runtime);
+  PUT(pids, "limit", u->has_pids_limit, u->pids_limit);
+#undef PUT
+  if (rc == 0 && u->cpuset_cpus && json_object_set_new(cpu, "cpus", json_string(u->cpuset_cpus)) < 0)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && u->cpuset_mems && json_object_set_new(cpu, "mems", json_string(u->cpuset_mems)) < 0)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && u->has_blkio_weight &&
+      json_object_set_new(body, "blockIO", json_pack("{s:i}", "weight", (int)u->blkio_weight)) < 0)
+    rc = ctrt__error_no_memory();
+  json_t *parts[] = {memory, cpu, pids};
+  const char *keys[] = {"memory", "cpu", "pids"};
+  for (size_t i = 0; i < 3; i++) {
+    if (rc == 0 && json_object_size(parts[i]) > 0 && json_object_set(body, keys[i], parts[i]) < 0)
+      rc = ctrt__error_no_memory();
+    json_decref(parts[i]);
+  }
+  if (rc == 0)
+    rc = ctrt__docker_json_text(out, body);
+  json_decref(body);
+  return rc;
+}
+
+/* Podman 4.3's compat API has no container update (a router 404); libpod's
+ * POST /containers/{name}/update changes the cgroup resources. */
+static int podman_update_container_resources(void *self, ctrt_container_update_outcome **out,
+                                             const ctrt_container_id *id,
+                                             const ctrt_container_resource_update *update) {
+  ctrt__podman *p = self;
+  if (update->restart_policy != NULL) {
+    const ctrt_container_restart_policy_update *rp = update->restart_policy;
+    if (rp->has_maximum_retry_count && rp->maximum_retry_count < 0)
+      return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
+                             "update_container_resources: a negative maximum retry count (%" PRId64 ")",
+                             (int64_t)rp->maximum_retry_count);
+    return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
+                           "update_container_resources: this Podman (%s) cannot change a container's restart "
+                           "policy (libpod's update takes cgroup resources only)",
+                           p->libpod);
+  }
+  char *body = NULL;
+  int rc = resources_body(&body, update);
+  if (rc < 0)
+    return rc;
+  /* The runtime refuses resources it cannot apply with 500 (Docker: 400). */
+  static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
+  for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
+    char *ref = NULL;
+    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
+      break;
+    char *path = ctrt__sprintf("/containers/%s/update", ref);
+    ctrt__http_response *resp = NULL;
+    rc = path ? libpod_send(p, "POST", path, body, statuses, 1, "update_container_resources", &resp)
+              : ctrt__error_no_memory();
+    ctrt__http_response_free(resp);
+    ctrt__free(path);
+    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
+    ctrt__free(ref);
+    if (!retry)
+      break;
+    rc = 0;
+  }
+  ctrt__free(body);
+  if (rc < 0)
+    return rc;
+  /* libpod reports no warnings. */
+  ctrt_container_update_outcome *o = ctrt__malloc(sizeof *o);
+  if (o == NULL)
+    return ctrt__error_no_memory();
+  *o = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
+  *out = o;
+  return 0;
+}
+
+/* ---- images ---- */
+
+/* Podman ignores the tag of an import (it creates repo:latest, 4.3.1): import
+ * untagged, then tag the image the daemon named. */
+static int podman_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
+  char *image = NULL;
+  int rc = ctrt__docker_import_image(self, &image, tar, NULL, NULL);
+  if (rc < 0 || ctrt__docker_blank(repo)) {
+    *out = image;
+    return rc;
+  }
+  char *ref = ctrt__sprintf("%s:%s", repo, ctrt__docker_blank(tag) ? "latest" : tag);
+  rc = ref ? ctrt__docker_ops.tag_image(self, image, ref) : ctrt__error_no_memory();
+  ctrt__free(image);
+  if (rc < 0) {
+    ctrt__free(ref);
+    return rc;
+  }
+  *out = ref;
+  return 0;
+}
+
+/* GET /images/get of a missing image answers 500 (Docker: 404): name the
+ * missing one as not found, asking libpod whether each exists. */
+static int podman_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
+  ctrt__podman *p = self;
+  for (size_t i = 0; i < n_names; i++) {
+    int exists = libpod_exists(p, "images", names[i], "save_images");
+    if (exists < 0)
+      return exists;
+    if (exists == 0)
+      return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "save_images: no such image: %s", names[i]);
+  }
+  return ctrt__docker_ops.save_images(self, out, names, n_names);
+}
+
+/* A search result of libpod's shape. */
+static int search_result(ctrt_image_search_result *r, const json_t *item, size_t index) {
+  *r = (ctrt_image_search_result)CTRT_IMAGE_SEARCH_RESULT_INIT;
+  const char *name = json_string_value(json_object_get(item, "Name"));
+  if (name == NULL)
+    return ctrt__error_internal("search_images: unexpected answer from the daemon: $[%zu].Name: missing or not a "
+                                "string",
+                                index);
+  const char *description = json_string_value(json_object_get(item, "Description"));
+  const json_t *stars = json_object_get(item, "Stars");
+  /* Official and Automated are "[OK]" or "" (strings, 4.3.1). */
+  const char *official = json_string_value(json_object_get(item, "Official"));
+  const char *automated = json_string_value(json_object_get(item, "Automated"));
+  /* Name is "{Index}/{repository}"; the interface's name is the
+   * repository, as a v1 search gives it. */
+  const char *index_name = json_string_value(json_object_get(item, "Index"));
+  size_t n = index_name ? strlen(index_name) : 0;
+  if (n > 0 && strncmp(name, index_name, n) == 0 && name[n] == '/')
+    name += n + 1;
+  r->name = ctrt__strdup(name);
+  r->description = ctrt__strdup(description ? description : "");
+  r->star_count = json_is_integer(stars) && json_integer_value(stars) > 0 ? (uint64_t)json_integer_value(stars) : 0;
+  r->official = official != NULL && official[0] != '\0';
+  r->automated = automated != NULL && automated[0] != '\0';
+  return r->name && r->description ? 0 : ctrt__error_no_memory();
+}
+
+/* The compat search answers in libpod's shape; ask libpod for it, and
+ * decode that shape strictly. */
+static int podman_search_images(void *self, ctrt_image_search_result_list **out, const char *term, uint32_t limit) {
+  ctrt__podman *p = self;
+  ctrt__dq q = CTRT__DQ_INIT;
+  ctrt__dq_add(&q, "term", term);
+  if (limit != 0)
+    ctrt__dq_add_int(&q, "limit", (int64_t)limit);
+  char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/images/search%s", ctrt__dq_text(&q)) : NULL;
+  ctrt__dq_clear(&q);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_response *resp = NULL;
+  json_t *json = NULL;
+  int rc = libpod_send(p, "GET", path, NULL, NULL, 0, "search_images", &resp);
+  ctrt__free(path);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&json, resp, "search_images");
+  ctrt__http_response_free(resp);
+  if (rc == 0 && !json_is_array(json))
+    rc = ctrt__error_internal("search_images: unexpected answer from the daemon: $: expected an array, got %s",
+                              ctrt__json_type_name(json));
+  ctrt_image_search_result_list *list = NULL;
+  if (rc == 0) {
+    list = ctrt__calloc(1, sizeof *list);
+    size_t n = json_array_size(json);
+    if (list == NULL || (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL))
+      rc = ctrt__error_no_memory();
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      rc = search_result(&list->items[i], json_array_get(json, i), i);
+      list->n_items = i + 1;
+    }
+  }
+  json_decref(json);
+  if (rc < 0) {
+    ctrt_image_search_result_list_free(list);
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
+
+/* The compat remove answers 500 where Docker answers 409 (an id naming an
+ * image with several tags, without force); libpod's answers 409. */
+/* Whether a removal of image must be refused as the interface says (a
+ * running container uses it, even forced; an id naming an image with
+ * several tags, unforced), from the image's and containers' state: libpod
+ * removes the containers when forced, and answers 500 for the tags. */
+static int remove_conflict(ctrt__podman *p, const char *image, bool force) {
+  char *escaped = ctrt__docker_escape_path(image);
+  char *path = escaped ? ctrt__sprintf("/images/%s/json", escaped) : NULL;
+  ctrt__free(escaped);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.path = path;
+  ctrt__http_response *resp = NULL;
+  json_t *info = NULL;
+  int rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
+  ctrt__free(path);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&info, resp, "remove_image");
+  ctrt__http_response_free(resp);
+  if (rc == CTRT_ENOT_FOUND) {
+    ctrt_error_clear();
+    return 0; /* the removal itself says not found */
+  }
+  const char *id = json_string_value(json_object_get(info, "Id"));
+  if (rc < 0 || id == NULL) {
+    json_decref(info);
+    return rc;
+  }
+  bool by_id = strcmp(image, id) == 0 || (strncmp(id, "sha256:", 7) == 0 && strcmp(image, id + 7) == 0);
+  if (!force && by_id && json_array_size(json_object_get(info, "RepoTags")) > 1) {
+    json_decref(info);
+    return ctrt__error_set(CTRT_ERROR_CONFLICT, 0,
+                           "remove_image: %s names an image with several tags: remove a tag, "
+                           "or force",
+                           image);
+  }
+  char *want = NULL;
+  rc = force ? ctrt__docker_image_id(&want, id) : 0;
+  json_decref(info);
+  if (!force || rc < 0)
+    return rc;
+  /* The running containers (compat list, running only) and their images:
+   * Podman 4.3's ancestor filter does not match an image id. */
+  req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
+  req.path = "/containers/json";
+  json_t *running = NULL;
+  rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&running, resp, "remove_image");
+  ctrt__http_response_free(resp);
+  size_t i;
+  const json_t *c;
+  json_array_foreach(running, i, c) {
+    char *used = NULL;
+    if (rc == 0 && (rc = ctrt__docker_image_id(&used, json_string_value(json_object_get(c, "ImageID")))) == 0 &&
+        used != NULL && want != NULL && strcmp(used, want) == 0)
+      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 0, "remove_image: %s is used by a running container", image);
+    ctrt__free(used);
+  }
+  ctrt__free(want);
+  json_decref(running);
+  return rc;
+}
+
+static int podman_remove_image(void *self, const char *image, bool force) {
+  ctrt__podman *p = self;
+  int rc = remove_conflict(p, image, force);
+  if (rc < 0)
+    return rc;
+  char *escaped = ctrt__docker_escape_path(image);
+  char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
+  ctrt__free(escaped);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
+  ctrt__http_response *resp = NULL;
+  pthread_mutex_lock(&p->image_lock);
+  rc = libpod_send(p, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  pthread_mutex_unlock(&p->image_lock);
+  ctrt__http_response_free(resp);
+  ctrt__free(path);
+  return rc;
+}
+
+static int podman_tag_image(void *self, const char *source, const char *target) {
+  ctrt__podman *p = self;
+  pthread_mutex_lock(&p->image_lock);
+  int rc = ctrt__docker_ops.tag_image(self, source, target);
+  pthread_mutex_unlock(&p->image_lock);
+  return rc;
+}
+
+/* Commit answers a bare hex id (4.3.1). */
+static int podman_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
+                                   const ctrt_commit_options *options) {
+  int rc = ctrt__docker_ops.commit_container(self, out, id, options);
+  char *normal = NULL;
+  if (rc == 0 && (rc = ctrt__docker_image_id(&normal, (*out)->id)) == 0 && normal != NULL) {
+    ctrt__free((*out)->id);
+    (*out)->id = normal;
+  }
+  return rc;
+}
+
+/* History ids come without "sha256:" (4.3.1); give them the interface's form. */
+static int podman_image_history(void *self, ctrt_image_history_entry_list **out, const char *image) {
+  int rc = ctrt__docker_ops.image_history(self, out, image);
+  for (size_t i = 0; rc == 0 && i < (*out)->n_items; i++) {
+    char *id = NULL;
+    rc = ctrt__docker_image_id(&id, (*out)->items[i].id);
+    if (rc == 0 && id != NULL) {
+      ctrt__free((*out)->items[i].id);
+      (*out)->items[i].id = id;
+    }
+  }
+  return rc;
+}
+
+/* ---- the backend ---- */
+
+/* The Docker table with Podman's replacements, made once when the library
+ * loads (ctrt_open copies a backend's table before calling its open). */
+static ctrt_backend_ops podman_ops;
+
+__attribute__((constructor)) static void podman_ops_init(void) {
+  podman_ops = ctrt__docker_ops;
+  podman_ops.create_container = podman_create_container;
+  podman_ops.kill_container = podman_kill_container;
+  podman_ops.pause_container = podman_pause_container;
+  podman_ops.update_container_resources = podman_update_container_resources;
+  podman_ops.import_image = podman_import_image;
+  podman_ops.save_images = podman_save_images;
+  podman_ops.search_images = podman_search_images;
+  podman_ops.image_history = podman_image_history;
+  podman_ops.remove_image = podman_remove_image;
+  podman_ops.tag_image = podman_tag_image;
+  podman_ops.wait_container = podman_wait_container;
+  podman_ops.commit_container = podman_commit_container;
+  podman_ops.exec = podman_exec;
+  podman_ops.exec_with_opts = podman_exec_with_opts;
+  podman_ops.exec_stream = podman_exec_stream;
+  podman_ops.exec_pty = podman_exec_pty;
+  podman_ops.changes_container = podman_changes_container;
+  podman_ops.top_container = podman_top_container;
+  podman_ops.archive_head = podman_archive_head;
+}
+
+static void podman_close(void *self) {
+  ctrt__podman *p = self;
+  if (p == NULL)
+    return;
+  ctrt__docker_fini(&p->docker);
+  ctrt__free(p->libpod);
+  pthread_mutex_destroy(&p->image_lock);
+  ctrt__free(p);
+}
+
+static int podman_open(void **self, const char *uri, const ctrt_open_options *options) {
+  ctrt__podman *p = ctrt__calloc(1, sizeof *p);
+  if (p == NULL)
+    return ctrt__error_no_memory();
+  pthread_mutex_init(&p->image_lock, NULL);
+  const char *env = getenv("CONTAINER_HOST");
+  int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, options);
+  if (rc < 0) {
+    pthread_mutex_destroy(&p->image_lock);
+    ctrt__free(p);
+    return rc;
+  }
+  /* It must be Podman: its version names the libpod API. */
+  ctrt_engine_info *engine = NULL;
+  rc = ctrt__docker_engine(&p->docker, &engine);
+  if (rc == 0 && strcmp(engine->name, "podman") != 0)
+    rc = ctrt__error_configuration("podman: %s answers as %s %s, not Podman (use docker:// for it)",
+                                   ctrt__http_client_host(p->docker.client), engine->name, engine->version);
+  if (rc == 0 && engine->version == NULL)
+    rc = ctrt__error_configuration("podman: the service at %s does not say its version",
+                                   ctrt__http_client_host(p->docker.client));
+  if (rc == 0 && (p->libpod = ctrt__sprintf("/v%s/libpod", engine->version)) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt_engine_info_free(engine);
+  if (rc < 0) {
+    podman_close(p);
+    return rc;
+  }
+  *self = p;
+  return 0;
+}
+
+const ctrt_backend ctrt__podman_backend = {
+    .abi_version = CTRT_BACKEND_ABI_VERSION,
+    .name = "podman",
+    .open = podman_open,
+    .close = podman_close,
+    .ops = &podman_ops,
+    .ops_size = sizeof podman_ops,
+    .engine = ctrt__docker_engine,
+};
