@@ -15,6 +15,8 @@
 
 /* Output an exec may collect or queue before its writes block or fail. */
 #define OUTPUT_CAP (16u << 20)
+/* The stack of a process thread: the shell's nesting limits fit in it. */
+#define MOCK_PROCESS_STACK ((size_t)8 << 20)
 #define POLL_SLICE_MS 50
 
 static bool paused(const mock_process *p) { return p->container->state == MOCK_PAUSED; }
@@ -156,9 +158,9 @@ static int append_buffer(mock_process *p, int ch, const void *data, size_t len) 
 static size_t queued_event_bytes(const mock_process *p) {
   size_t total = 0;
   for (const mock_event *e = p->events_head; e; e = e->next)
-    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT ? strlen(e->event->stdout_)
+    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT   ? strlen(e->event->stdout_)
              : e->event->kind == CTRT_EXEC_EVENT_STDERR ? strlen(e->event->stderr_)
-                                                       : 0;
+                                                        : 0;
   return total;
 }
 
@@ -290,7 +292,8 @@ static int cb_write(void *ctx, ctrt_log_channel channel, const void *data, size_
     /* Back-pressure: wait while the consumer is far behind. */
     while (queued_event_bytes(p) > OUTPUT_CAP && !must_stop(p) && !p->events_abandoned)
       mock_wait(m, 0);
-    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed") : push_text_event(p, channel, data, len);
+    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed")
+                             : push_text_event(p, channel, data, len);
     break;
   default:
     break;
@@ -432,8 +435,8 @@ int mock_resolve_user(const memfs *fs, const char *user, uint32_t *uid, uint32_t
         if (cursor)
           *cursor++ = '\0';
       }
-      if (fields[3] && ((!by_number && strcmp(fields[0], name) == 0) ||
-                        (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
+      if (fields[3] &&
+          ((!by_number && strcmp(fields[0], name) == 0) || (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
         *uid = (uint32_t)strtoul(fields[2], NULL, 10);
         *gid = (uint32_t)strtoul(fields[3], NULL, 10);
         found = true;
@@ -509,7 +512,18 @@ int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, ch
   c->execs = grown;
   p->pid = c->next_pid++;
   c->execs[c->n_execs++] = p;
-  if (pthread_create(&p->thread, NULL, process_main, p) != 0) {
+  /* A known stack, whatever RLIMIT_STACK says: the shell's nesting limits
+   * (SH_MAX_DEPTH, SH_MAX_ARITH_DEPTH, SH_MAX_EXPAND_DEPTH) fit in it. */
+  pthread_attr_t attr;
+  int trc = pthread_attr_init(&attr);
+  if (trc == 0) {
+    trc = pthread_attr_setstacksize(&attr, MOCK_PROCESS_STACK);
+    if (trc == 0)
+      trc = pthread_create(&p->thread, &attr, process_main, p);
+    pthread_attr_destroy(&attr);
+  }
+  if (trc != 0) {
+    errno = trc;
     c->n_execs--;
     p->sock = -1;
     p->refs = 1;

@@ -22,6 +22,12 @@
 #define SH_PIPE_CAP ((size_t)4 << 20)
 /* Nesting limit of functions, eval, nested shells and subshells. */
 #define SH_MAX_DEPTH 200
+/* Nesting limits of the recursive parts of the expander: '(' and prefix
+ * operators in $((...)), and ${...} / quotes inside ${...}. They bound the
+ * stack a process thread needs (mock_process.c sizes it) and, for ${...},
+ * the rescanning of nested words to depth x length. */
+#define SH_MAX_ARITH_DEPTH 1000
+#define SH_MAX_EXPAND_DEPTH 100
 #define SH_BUSYBOX "/bin/busybox"
 
 /* ---- growable byte buffers ---- */
@@ -272,6 +278,8 @@ struct sh_root {
   sh_stream *files; /* open file outputs */
   uint32_t random;  /* $RANDOM, /dev/urandom */
   int depth;        /* nesting of shells, functions, eval */
+  int arith_depth;  /* recursion inside $((...)) (SH_MAX_ARITH_DEPTH) */
+  int expand_depth; /* nesting of ${...} and quotes (SH_MAX_EXPAND_DEPTH) */
 };
 
 struct sh_state {
@@ -323,7 +331,10 @@ bool sh_oom(sh_state *sh);
 
 /* Check for signals and act on them (see shell.c); true when sh must stop. */
 bool sh_poll(sh_state *sh);
-/* Same; *took tells whether a signal was taken. */
+/* Take pending signals without running trap handlers (inside a long
+ * expansion, where ash would not run them either); true when sh must stop. */
+bool sh_take_signals(sh_state *sh);
+/* Same as sh_poll; *took tells whether a signal was taken. */
 bool sh_poll_took(sh_state *sh, bool *took);
 /* Deliver a signal to the process as if it came from outside. */
 void sh_deliver(sh_state *sh, int sig);
