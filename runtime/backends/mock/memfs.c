@@ -260,6 +260,18 @@ void memfs_dir_touched(const memfs *fs, memfs_node *dir) {
 
 /* ---- trees ---- */
 
+ctrt_timestamp memfs_clamp_time(ctrt_timestamp t) {
+  const int64_t min = -62167219200; /* 0000-01-01T00:00:00Z */
+  const int64_t max = 253402300799; /* 9999-12-31T23:59:59Z */
+  if (t.nanos < 0 || t.nanos > 999999999)
+    t.nanos = t.nanos < 0 ? 0 : 999999999;
+  if (t.seconds < min)
+    return (ctrt_timestamp){min, 0};
+  if (t.seconds > max)
+    return (ctrt_timestamp){max, 999999999};
+  return t;
+}
+
 int memfs_new(memfs **out) {
   memfs *fs = ctrt__calloc(1, sizeof *fs);
   if (fs == NULL)
@@ -827,7 +839,7 @@ int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, 
       rc = add_new(fs, &w, node, path);
   }
   if (rc == 0)
-    node->mtime = mtime;
+    node->mtime = memfs_clamp_time(mtime);
   memfs_walk_clear(&w);
   return rc;
 }

@@ -43,9 +43,9 @@ const uint8_t *memfs_blob_data(const memfs_blob *blob);
 size_t memfs_blob_len(const memfs_blob *blob);
 
 /* ---- trees ---- */
-int memfs_new(memfs **out);                         /* an empty root directory, mode 0755 */
-int memfs_clone(memfs **out, const memfs *fs);      /* shares blobs */
-void memfs_free(memfs *fs);                         /* NULL-safe */
+int memfs_new(memfs **out);                    /* an empty root directory, mode 0755 */
+int memfs_clone(memfs **out, const memfs *fs); /* shares blobs */
+void memfs_free(memfs *fs);                    /* NULL-safe */
 /* Total bytes of file contents (for stats and image sizes). */
 uint64_t memfs_size(const memfs *fs);
 
@@ -81,7 +81,13 @@ int memfs_symlink(memfs *fs, const char *target, const char *path, uint32_t uid,
 /* Remove a file, symlink or (recursive, or empty) directory; "/" cannot be
  * removed. */
 int memfs_remove(memfs *fs, const char *path, bool recursive);
-/* Set mtime (touch); creates an empty file when missing and create is set. */
+/* The range memfs keeps mtimes in: what an RFC 3339 timestamp can say
+ * (0000-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z), so ls, stat,
+ * archive_head and tar output can always format them. Times from outside
+ * (tar headers, touch) are clamped into it where they enter. */
+ctrt_timestamp memfs_clamp_time(ctrt_timestamp t);
+/* Set mtime (touch, clamped); creates an empty file when missing and create
+ * is set. */
 int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, uint32_t uid, uint32_t gid);
 int memfs_chmod(memfs *fs, const char *path, uint32_t perm);
 /* A hard link, as link(2): newpath (which must not exist) names the node of

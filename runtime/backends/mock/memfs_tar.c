@@ -680,7 +680,8 @@ static void set_header_metadata(const apply_ctx *c, memfs_node *node, struct arc
   node->uid = entry_uid(c, e);
   node->gid = entry_gid(c, e);
   if (archive_entry_mtime_is_set(e))
-    node->mtime = (ctrt_timestamp){(int64_t)archive_entry_mtime(e), (int32_t)archive_entry_mtime_nsec(e)};
+    node->mtime =
+        memfs_clamp_time((ctrt_timestamp){(int64_t)archive_entry_mtime(e), (int32_t)archive_entry_mtime_nsec(e)});
   else
     node->mtime = ctrt__timestamp_now();
   node->touch_gen = c->stage->gen;

@@ -121,6 +121,10 @@ static int mkdir_both(mock_container *c, const char *path) {
 
 int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   mock_runtime *m = self;
+  /* The encoder sends a NULL name as "", which dockerd refuses before
+   * anything exists; the mock refuses it the same way. */
+  if (spec->image.name == NULL || spec->image.name[0] == '\0')
+    return ctrt__error_invalid_argument("create_container: spec.image.name is empty: name the image to run");
   mock_container *c = ctrt__calloc(1, sizeof *c);
   if (c == NULL)
     return ctrt__error_no_memory();
@@ -488,12 +492,12 @@ int mock_unpause_container(void *self, const ctrt_container_id *id) {
   return rc;
 }
 
-#define MERGE(field)                                                                                         \
-  do {                                                                                                       \
-    if (update->has_##field) {                                                                               \
-      c->limits.has_##field = true;                                                                          \
-      c->limits.field = update->field;                                                                       \
-    }                                                                                                        \
+#define MERGE(field)                                                                                                   \
+  do {                                                                                                                 \
+    if (update->has_##field) {                                                                                         \
+      c->limits.has_##field = true;                                                                                    \
+      c->limits.field = update->field;                                                                                 \
+    }                                                                                                                  \
   } while (0)
 
 static int merge_string(char **dst, const char *src) {

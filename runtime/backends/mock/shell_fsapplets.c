@@ -943,9 +943,9 @@ SH_APPLET(rm) {
 
 static bool parse_touch_date(const char *s, bool t_format, ctrt_timestamp *out) {
   struct tm tm = {0};
-  if (!t_format && s[0] == '@') {
-    long long v;
-    if (!sh_parse_long(s + 1, &v))
+  if (!t_format) {
+    int64_t v;
+    if (!sh_parse_date(s, (time_t)ctrt__timestamp_now().seconds, false, &v))
       return false;
     out->seconds = v;
     out->nanos = 0;
@@ -981,19 +981,13 @@ static bool parse_touch_date(const char *s, bool t_format, ctrt_timestamp *out) 
     tm.tm_mday = (p[2] - '0') * 10 + (p[3] - '0');
     tm.tm_hour = (p[4] - '0') * 10 + (p[5] - '0');
     tm.tm_min = (p[6] - '0') * 10 + (p[7] - '0');
-    if (dot)
-      tm.tm_sec = atoi(dot + 1);
-  } else {
-    int Y, M, D, h = 0, m = 0, sec = 0;
-    int k = sscanf(s, "%d-%d-%d%*[ T]%d:%d:%d", &Y, &M, &D, &h, &m, &sec);
-    if (k < 3)
-      return false;
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
+    if (dot) {
+      /* ".ss": two digits, no atoi overflow */
+      const char *ss = dot + 1;
+      if (!isdigit((unsigned char)ss[0]) || !isdigit((unsigned char)ss[1]) || ss[2] != '\0')
+        return false;
+      tm.tm_sec = (ss[0] - '0') * 10 + (ss[1] - '0');
+    }
   }
   out->seconds = (int64_t)timegm(&tm);
   out->nanos = 0;

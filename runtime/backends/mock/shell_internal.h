@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Signals 0 (EXIT) .. 64. */
 #define SH_NSIG 65
@@ -520,6 +521,11 @@ SH_APPLET(command);
 /* Shared helpers of the applets. */
 /* Parse a decimal integer (with sign); false when s is not one. */
 bool sh_parse_long(const char *s, long long *out);
+/* A date as busybox's date -d / touch -d read it: "@SECONDS" (an instant
+ * gmtime can break down), "YYYY-MM-DD[( |T)hh:mm[:ss]]" with every field
+ * range-checked (year 0..9999), and with time_only "hh:mm[:ss]" today (UTC).
+ * false when invalid; never overflows. */
+bool sh_parse_date(const char *s, time_t now, bool time_only, int64_t *out);
 /* Signal numbers and names ("TERM", "SIGTERM", "15"); -1 when unknown. */
 int sh_signal_number(const char *name);
 const char *sh_signal_name(int sig); /* "TERM"; NULL when unknown */
