@@ -28,9 +28,9 @@ typedef struct mock_process mock_process;
 
 /* ---- images ---- */
 typedef struct mock_image {
-  char *id;            /* "sha256:<hex>" of config_json */
-  char *config_json;   /* the Docker image config, exactly as hashed */
-  json_t *config;      /* parsed config_json */
+  char *id;          /* "sha256:<hex>" of config_json */
+  char *config_json; /* the Docker image config, exactly as hashed */
+  json_t *config;    /* parsed config_json */
   memfs_blob **layers; /* uncompressed layer tars, base first */
   size_t n_layers;
   char **tags; /* "repo:tag" */
@@ -48,7 +48,7 @@ typedef struct mock_registry_entry {
   char *config_json;
   memfs_blob **layers;
   size_t n_layers;
-  char *digest;              /* manifest digest */
+  char *digest; /* manifest digest */
   char *username, *password; /* required credentials, or NULL */
 } mock_registry_entry;
 
@@ -184,7 +184,7 @@ struct mock_process {
   mock_event *events_head, *events_tail;
   bool events_abandoned; /* the stream was closed: writes fail */
   /* MOCK_SINK_SOCKET */
-  int sock; /* process side; -1 when closed */
+  int sock;  /* process side; -1 when closed */
   bool tty;
   bool out_attached[3]; /* sessions: stdout (1) and stderr (2) reach the client */
   bool stdin_attached;

@@ -90,7 +90,8 @@ static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container
   return 0;
 }
 
-int mock_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv, size_t n_argv) {
+int mock_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
+              size_t n_argv) {
   exec_request req = {.argv = (char *const *)argv, .argc = n_argv, .sock = -1};
   return collect(self, out, id, &req);
 }

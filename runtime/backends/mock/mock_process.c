@@ -158,9 +158,9 @@ static int append_buffer(mock_process *p, int ch, const void *data, size_t len) 
 static size_t queued_event_bytes(const mock_process *p) {
   size_t total = 0;
   for (const mock_event *e = p->events_head; e; e = e->next)
-    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT   ? strlen(e->event->stdout_)
+    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT ? strlen(e->event->stdout_)
              : e->event->kind == CTRT_EXEC_EVENT_STDERR ? strlen(e->event->stderr_)
-                                                        : 0;
+                                                       : 0;
   return total;
 }
 
@@ -292,8 +292,7 @@ static int cb_write(void *ctx, ctrt_log_channel channel, const void *data, size_
     /* Back-pressure: wait while the consumer is far behind. */
     while (queued_event_bytes(p) > OUTPUT_CAP && !must_stop(p) && !p->events_abandoned)
       mock_wait(m, 0);
-    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed")
-                             : push_text_event(p, channel, data, len);
+    rc = p->events_abandoned ? ctrt__error_network("the exec stream was closed") : push_text_event(p, channel, data, len);
     break;
   default:
     break;
@@ -435,8 +434,8 @@ int mock_resolve_user(const memfs *fs, const char *user, uint32_t *uid, uint32_t
         if (cursor)
           *cursor++ = '\0';
       }
-      if (fields[3] &&
-          ((!by_number && strcmp(fields[0], name) == 0) || (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
+      if (fields[3] && ((!by_number && strcmp(fields[0], name) == 0) ||
+                        (by_number && strtoul(fields[2], NULL, 10) == numeric))) {
         *uid = (uint32_t)strtoul(fields[2], NULL, 10);
         *gid = (uint32_t)strtoul(fields[3], NULL, 10);
         found = true;
