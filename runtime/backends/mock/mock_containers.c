@@ -203,6 +203,8 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   if (rc == 0)
     rc = memfs_clone(&c->fs, img->rootfs);
   if (rc == 0)
+    memfs_set_limits(c->fs, m->max_file, m->max_container);
+  if (rc == 0)
     rc = memfs_clone(&c->base, img->rootfs);
   /* Mount points exist in the tree from the start, as Docker creates them,
    * so they never show up as changes. */

@@ -177,6 +177,8 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     img->config_json = ctrt__strdup(config_json);
     img->layers = ctrt__calloc(n_layers ? n_layers : 1, sizeof *img->layers);
     rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory();
+    if (rc == 0)
+      memfs_set_limits(img->rootfs, m->max_file, m->max_image);
     for (size_t i = 0; rc == 0 && i < n_layers; i++) {
       img->layers[img->n_layers++] = memfs_blob_ref(layers[i]);
       rc = apply_layer(img->rootfs, layers[i]);
@@ -704,6 +706,8 @@ int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char 
   memfs *probe = NULL;
   if (rc == 0)
     rc = memfs_new(&probe);
+  if (rc == 0)
+    memfs_set_limits(probe, m->max_file, m->max_image);
   if (rc == 0 && (rc = apply_layer(probe, layer)) < 0)
     rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
   memfs_free(probe);

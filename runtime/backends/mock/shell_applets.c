@@ -332,7 +332,7 @@ SH_APPLET(echo) {
     out_c(&o, '\n');
   if (!out_done(&o)) {
     if (!sh_stopping(sh))
-      sh_err(sh, io, "write error: %s", io->fd[1] == NULL ? strerror(EBADF) : strerror(EPIPE));
+      sh_err(sh, io, "write error: %s", strerror(sh_write_errno(io, 1)));
     return 1;
   }
   return 0;
@@ -660,7 +660,7 @@ SH_APPLET(cat) {
       status = 1;
     } else if (rc == 2) {
       if (!sh_stopping(sh))
-        sh_err(sh, io, "write error: %s", strerror(io->fd[1] == NULL ? EBADF : EPIPE));
+        sh_err(sh, io, "write error: %s", strerror(sh_write_errno(io, 1)));
       return 1;
     }
   }

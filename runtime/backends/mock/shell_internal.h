@@ -194,6 +194,7 @@ typedef struct sh_stream {
   /* SH_S_PIPE_OUT / SH_S_FILE_OUT */
   sh_buf buf;
   bool broken;                             /* a pipe that reached its cap */
+  bool full;                               /* a file past the memfs limits: writes fail with ENOSPC */
   char *path;                              /* SH_S_FILE_OUT */
   size_t flushed;                          /* bytes written back so far */
   int read_err;                            /* SH_S_DATA_IN: reads fail with this errno (a directory) */
@@ -224,6 +225,9 @@ void sh_io_set(sh_root *root, sh_io *io, int fd, sh_stream *s); /* takes s */
  * pid 1's shell, and sh_stopping() turns true). */
 int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len);
 int sh_puts(sh_state *sh, sh_io *io, int fd, const char *s);
+/* The errno of a failed write to fd: EBADF (closed), ENOSPC (a file past the
+ * filesystem's limits) or EPIPE. */
+int sh_write_errno(const sh_io *io, int fd);
 int sh_printf(sh_state *sh, sh_io *io, int fd, const char *fmt, ...) CTRT__PRINTF(4, 5);
 /* An error line "APPLET: message\n" on fd 2 (APPLET: sh->applet_name). */
 void sh_err(sh_state *sh, sh_io *io, const char *fmt, ...) CTRT__PRINTF(3, 4);

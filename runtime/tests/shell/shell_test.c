@@ -733,6 +733,25 @@ static void test_expand_depth_limit(void) {
   shh_free(h);
 }
 
+/* A container filesystem with limits: writes fail as on a full disk, with
+ * busybox's messages (measured on a 1 MiB tmpfs), and never grow a buffer
+ * past the limit. */
+static void test_full_disk(void) {
+  shh *h = shh_new();
+  /* 3 MiB on top of what the image holds (/bin/busybox) */
+  memfs_set_limits(h->fs, 1 << 20, memfs_size(h->fs) + (3 << 20));
+  expect_sh(h, "dd if=/dev/zero of=/tmp/f bs=1M count=2; echo $?; wc -c < /tmp/f", "1\n1048576\n",
+            "dd: error writing '/tmp/f': No space left on device\n2+0 records in\n1+0 records out\n", 0);
+  expect_sh(h, "cat /dev/zero > /tmp/g; echo $?; test $(wc -c < /tmp/g) -le 1048576 && echo bounded", "1\nbounded\n",
+            "cat: write error: No space left on device\n", 0);
+  /* the total: 2 MiB used of 3 (g holds what fitted below 1 MiB) */
+  expect_sh(h,
+            "dd if=/dev/zero of=/tmp/h bs=512k count=2 2>/dev/null; echo $?; dd if=/dev/zero of=/tmp/i bs=64k count=1",
+            "0\n", "dd: error writing '/tmp/i': No space left on device\n1+0 records in\n1+0 records out\n", 1);
+  expect_sh(h, "rm /tmp/f /tmp/g; echo hi > /tmp/i; cat /tmp/i", "hi\n", "", 0);
+  shh_free(h);
+}
+
 void test_register(void) {
   CU_pSuite bb = CU_add_suite("busybox cases", NULL, NULL);
   CU_add_test(bb, "syntax errors", test_bb_syntax);
@@ -740,6 +759,7 @@ void test_register(void) {
   CU_add_test(hostile, "arithmetic nesting is limited", test_arith_depth_limit);
   CU_add_test(hostile, "arithmetic wraps like busybox", test_arith_overflow);
   CU_add_test(hostile, "expansion nesting is limited", test_expand_depth_limit);
+  CU_add_test(hostile, "a full filesystem", test_full_disk);
   CU_add_test(bb, "lists and conditions", test_bb_lists);
   CU_add_test(bb, "quoting and expansion", test_bb_expand);
   CU_add_test(bb, "arithmetic", test_bb_arith);
