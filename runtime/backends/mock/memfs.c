@@ -7,6 +7,7 @@
 
 #include "gen_internal.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 
 /* ---- blobs ---- */
@@ -260,6 +261,72 @@ void memfs_dir_touched(const memfs *fs, memfs_node *dir) {
 
 /* ---- trees ---- */
 
+ctrt_timestamp memfs_clamp_time(ctrt_timestamp t) {
+  const int64_t min = -62167219200; /* 0000-01-01T00:00:00Z */
+  const int64_t max = 253402300799; /* 9999-12-31T23:59:59Z */
+  if (t.nanos < 0 || t.nanos > 999999999)
+    t.nanos = t.nanos < 0 ? 0 : 999999999;
+  if (t.seconds < min)
+    return (ctrt_timestamp){min, 0};
+  if (t.seconds > max)
+    return (ctrt_timestamp){max, 999999999};
+  return t;
+}
+
+#define MEMFS_FULL_TEXT "no space left on device"
+static _Thread_local bool last_full;
+
+void memfs_set_limits(memfs *fs, uint64_t max_file, uint64_t max_total) {
+  fs->max_file = max_file;
+  fs->max_total = max_total;
+}
+
+uint64_t memfs_max_file(const memfs *fs) { return fs->max_file; }
+
+/* The flag outlives the error it marked: the current error must still be
+ * the "no space" one. */
+bool memfs_full(void) {
+  const ctrt_error *e = ctrt_error_last();
+  return last_full && e->kind == CTRT_ERROR_INVALID_SPEC && strstr(e->message, MEMFS_FULL_TEXT) != NULL;
+}
+
+int memfs_err_full(const memfs *fs, const char *path, uint64_t want) {
+  int rc =
+      ctrt__error_invalid_spec("%s: " MEMFS_FULL_TEXT " (%" PRIu64 " bytes past the limit of %" PRIu64 " bytes per %s)",
+                               path, want, fs->max_file && want > fs->max_file ? fs->max_file : fs->max_total,
+                               fs->max_file && want > fs->max_file ? "file" : "filesystem");
+  last_full = true;
+  return rc;
+}
+
+/* 0, or the "no space" failure when path (current contents old_len) cannot
+ * take new_len bytes. */
+static int check_space(const memfs *fs, const char *path, uint64_t old_len, uint64_t new_len) {
+  last_full = false;
+  if (fs->max_file != 0 && new_len > fs->max_file)
+    return memfs_err_full(fs, path, new_len);
+  if (fs->max_total != 0 && new_len > old_len) {
+    uint64_t total = memfs_size(fs) - old_len + new_len;
+    if (total > fs->max_total)
+      return memfs_err_full(fs, path, total);
+  }
+  return 0;
+}
+
+bool memfs_fits(const memfs *fs, const char *path, uint64_t len) {
+  memfs_blob *cur = NULL;
+  uint64_t old_len = 0;
+  if (memfs_read(fs, path, &cur) == 0)
+    old_len = cur->len;
+  else
+    ctrt_error_clear();
+  memfs_blob_unref(cur);
+  bool ok = check_space(fs, path, old_len, len) == 0;
+  if (!ok)
+    ctrt_error_clear();
+  return ok;
+}
+
 int memfs_new(memfs **out) {
   memfs *fs = ctrt__calloc(1, sizeof *fs);
   if (fs == NULL)
@@ -337,6 +404,8 @@ int memfs_clone(memfs **out, const memfs *fs) {
   copy->root->nlink = 1;
   copy->next_ino = fs->next_ino;
   copy->gen = fs->gen;
+  copy->max_file = fs->max_file;
+  copy->max_total = fs->max_total;
   *out = copy;
   return 0;
 }
@@ -647,6 +716,12 @@ static int write_file(memfs *fs, const char *path, const void *data, size_t len,
   if (rc < 0)
     return rc;
   memfs_node *node = memfs_walk_node(&w);
+  uint64_t old_len = node && memfs_is_reg(node) ? node->blob->len : 0;
+  uint64_t new_len = blob ? blob->len : append ? old_len + len : len;
+  if ((rc = check_space(fs, path, old_len, new_len)) < 0) {
+    memfs_walk_clear(&w);
+    return rc;
+  }
   if (node == NULL) {
     /* O_CREAT creates a missing file, also at a dangling symlink's target. */
     if (w.trailing_slash) {
@@ -827,7 +902,7 @@ int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, 
       rc = add_new(fs, &w, node, path);
   }
   if (rc == 0)
-    node->mtime = mtime;
+    node->mtime = memfs_clamp_time(mtime);
   memfs_walk_clear(&w);
   return rc;
 }

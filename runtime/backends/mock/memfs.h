@@ -48,6 +48,19 @@ int memfs_clone(memfs **out, const memfs *fs);      /* shares blobs */
 void memfs_free(memfs *fs);                         /* NULL-safe */
 /* Total bytes of file contents (for stats and image sizes). */
 uint64_t memfs_size(const memfs *fs);
+/* Size limits (0: none): the largest regular file, and the total of file
+ * contents (memfs_size). A write, or a tar extraction, that would pass one
+ * fails with CTRT_EINVALID_SPEC, a message saying "no space left on device"
+ * and memfs_full() true, and changes nothing; so an in-memory filesystem
+ * never grows past what its owner allows. Clones inherit the limits. */
+void memfs_set_limits(memfs *fs, uint64_t max_file, uint64_t max_total);
+/* The limits set (0: none). */
+uint64_t memfs_max_file(const memfs *fs);
+/* Whether the last memfs failure on this thread was a limit. */
+bool memfs_full(void);
+/* Whether a regular file at path may hold len bytes (the file's current
+ * contents are replaced in the total). */
+bool memfs_fits(const memfs *fs, const char *path, uint64_t len);
 
 typedef struct memfs_stat {
   uint32_t mode; /* S_IFDIR | S_IFREG | S_IFLNK plus permission bits */
@@ -81,7 +94,13 @@ int memfs_symlink(memfs *fs, const char *target, const char *path, uint32_t uid,
 /* Remove a file, symlink or (recursive, or empty) directory; "/" cannot be
  * removed. */
 int memfs_remove(memfs *fs, const char *path, bool recursive);
-/* Set mtime (touch); creates an empty file when missing and create is set. */
+/* The range memfs keeps mtimes in: what an RFC 3339 timestamp can say
+ * (0000-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z), so ls, stat,
+ * archive_head and tar output can always format them. Times from outside
+ * (tar headers, touch) are clamped into it where they enter. */
+ctrt_timestamp memfs_clamp_time(ctrt_timestamp t);
+/* Set mtime (touch, clamped); creates an empty file when missing and create
+ * is set. */
 int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, uint32_t uid, uint32_t gid);
 int memfs_chmod(memfs *fs, const char *path, uint32_t perm);
 /* A hard link, as link(2): newpath (which must not exist) names the node of
@@ -131,7 +150,10 @@ typedef struct memfs_tar_options {
  * completely before the filesystem changes, so a rejected or truncated
  * archive leaves fs untouched. A body that is not a tar at all fails with
  * CTRT_EINVALID_SPEC. Regular files, directories, symlinks and hard links
- * are supported; devices and fifos are skipped.
+ * are supported. Uploads refuse devices, FIFOs and sockets (layers skip
+ * them) and every tar refuses sparse entries; the limits of
+ * memfs_set_limits apply to each entry (checked before its data is read)
+ * and to the result.
  */
 int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, const memfs_tar_options *options);
 

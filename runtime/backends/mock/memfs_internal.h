@@ -51,9 +51,13 @@ struct memfs_node {
 struct memfs {
   memfs_node *root;
   uint64_t next_ino;
-  uint64_t gen;    /* number of the last tar extraction */
-  bool extracting; /* a staging tree during memfs_apply_tar */
+  uint64_t gen;                 /* number of the last tar extraction */
+  bool extracting;              /* a staging tree during memfs_apply_tar */
+  uint64_t max_file, max_total; /* memfs_set_limits; 0: none */
 };
+
+/* The "no space left on device" failure of a write past a limit. */
+int memfs_err_full(const memfs *fs, const char *path, uint64_t want);
 
 /* ---- nodes ---- */
 memfs_node *memfs_node_new(memfs *fs, uint32_t mode, uint32_t uid, uint32_t gid);

@@ -611,6 +611,9 @@ static int apply_whiteout(const apply_ctx *c, const char *parent_rel, const char
 /* A regular file's contents, read whole into a new blob. */
 static int read_contents(const apply_ctx *c, struct archive_entry *e, memfs_blob **out) {
   la_int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+  uint64_t max = c->stage->max_file;
+  if (max != 0 && declared > 0 && (uint64_t)declared > max)
+    return memfs_err_full(c->stage, c->entry, (uint64_t)declared);
   /* Do not trust the header for the allocation: grow as data comes. */
   size_t cap = declared > 0 ? (declared < (8 << 20) ? (size_t)declared : (size_t)(8 << 20)) : 4096;
   size_t len = 0;
@@ -639,6 +642,10 @@ static int read_contents(const apply_ctx *c, struct archive_entry *e, memfs_blob
     if (n == 0)
       break;
     len += (size_t)n;
+    if (max != 0 && len > max) { /* more data than the header said */
+      ctrt__free(data);
+      return memfs_err_full(c->stage, c->entry, len);
+    }
   }
   int rc = memfs_blob_adopt(out, data, len);
   if (rc < 0)
@@ -680,7 +687,8 @@ static void set_header_metadata(const apply_ctx *c, memfs_node *node, struct arc
   node->uid = entry_uid(c, e);
   node->gid = entry_gid(c, e);
   if (archive_entry_mtime_is_set(e))
-    node->mtime = (ctrt_timestamp){(int64_t)archive_entry_mtime(e), (int32_t)archive_entry_mtime_nsec(e)};
+    node->mtime =
+        memfs_clamp_time((ctrt_timestamp){(int64_t)archive_entry_mtime(e), (int32_t)archive_entry_mtime_nsec(e)});
   else
     node->mtime = ctrt__timestamp_now();
   node->touch_gen = c->stage->gen;
@@ -723,6 +731,15 @@ static int apply_entry(apply_ctx *c, struct archive_entry *e, memfs_node **held)
   }
   if (hardlink != NULL)
     type = ENTRY_HARDLINK;
+  /* memfs holds directories, files and symlinks only. An upload asked for
+   * the node: refused, not silently dropped (Docker would create it). Image
+   * layers keep skipping them, as before. */
+  if (type == ENTRY_SKIP && upload)
+    return reject(c, "device nodes, FIFOs and sockets cannot be created in the mock's filesystem");
+  /* A sparse entry's holes would be stored as zeros: a small tar could
+   * claim gigabytes. Refused before any data is read. */
+  if (type == ENTRY_FILE && archive_entry_sparse_count(e) > 0)
+    return reject(c, "sparse files are not supported by the mock's filesystem (its holes would be stored)");
   if (type == ENTRY_SKIP)
     return 0;
 
@@ -893,6 +910,11 @@ int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, cons
     archive_read_free(c.a);
   ctrt__free(c.source);
   ctrt__free(c.dest_path);
+  if (rc == 0 && c.stage->max_total != 0) {
+    uint64_t total = memfs_size(c.stage);
+    if (total > c.stage->max_total)
+      rc = memfs_err_full(c.stage, dest_dir, total);
+  }
   if (rc == 0) {
     /* Everything checked: the staged tree becomes the tree. */
     memfs_node *old = fs->root;

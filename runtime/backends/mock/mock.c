@@ -98,7 +98,7 @@ static void container_free(mock_container *c) {
   ctrt__free(c->stdin_pipe.data);
   for (size_t i = 0; i < c->n_logs; i++)
     ctrt__free(c->logs[i].data.data);
-  ctrt__free(c->logs);
+  ctrt__free(c->logs_base);
   ctrt_container_resource_update_clear(&c->limits);
   ctrt__free(c->host_ports);
   ctrt__free(c);
@@ -193,6 +193,7 @@ static int mock_open(void **self, const char *uri, const ctrt_open_options *opti
   m->exec_output_max = ctrt__exec_output_max(options);
   m->next_port = 32768;
   m->next_ip = 2;
+  m->max_file = m->max_container = m->max_image = CTRT_MOCK_DEFAULT_FS_LIMIT;
   m->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);
   if (m->label_key == NULL) {
     ctrt__free(m);
@@ -401,4 +402,16 @@ int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_result *resul
   }
   mock_unlock(m);
   return rc;
+}
+
+int ctrt_mock_set_fs_limits(ctrt_runtime *rt, uint64_t max_file, uint64_t max_container, uint64_t max_image) {
+  mock_runtime *m = mock_of(rt, "set_fs_limits");
+  if (m == NULL)
+    return ctrt__error_code();
+  mock_lock(m);
+  m->max_file = max_file;
+  m->max_container = max_container;
+  m->max_image = max_image;
+  mock_unlock(m);
+  return 0;
 }

@@ -124,7 +124,11 @@ struct mock_container {
   int next_pid;
   mock_pipe stdin_pipe;
   /* logs */
-  mock_log_record *logs;
+  /* logs[0 .. n_logs) are the live records, inside the allocation
+   * logs_base: evicting the oldest moves logs forward (O(1)); the array is
+   * compacted only when the dead prefix is as long as the live part, so
+   * eviction stays O(1) amortised (cap_logs counts from logs) */
+  mock_log_record *logs, *logs_base;
   size_t n_logs, cap_logs;
   size_t log_bytes;
   uint64_t log_seq;
@@ -217,6 +221,7 @@ struct mock_runtime {
   uint64_t counter; /* for unique ids */
   uint32_t next_port;
   uint32_t next_ip;
+  uint64_t max_file, max_container, max_image; /* ctrt_mock_set_fs_limits */
   char *label_key;
 };
 

@@ -123,10 +123,13 @@ int mock_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id 
     ctrt__free(copy);
     stat->size = st.size;
     stat->mode = st.mode;
-    ctrt__timestamp_format(when, sizeof when, &st.mtime);
-    stat->mtime = ctrt__strdup(when);
+    /* memfs keeps mtimes inside RFC 3339's range (memfs_clamp_time), so
+     * this cannot fail; if it did, nothing unwritten is returned */
+    if (ctrt__timestamp_format(when, sizeof when, &st.mtime) < 0)
+      rc = ctrt__error_internal("archive_head: mtime of %s cannot be formatted", path);
+    stat->mtime = rc == 0 ? ctrt__strdup(when) : NULL;
     stat->link_target = ctrt__strdup(resolved ? resolved : st.link_target);
-    if (!stat->name || !stat->mtime || !stat->link_target)
+    if (rc == 0 && (!stat->name || !stat->mtime || !stat->link_target))
       rc = ctrt__error_no_memory();
   }
   ctrt__free(resolved);

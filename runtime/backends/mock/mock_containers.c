@@ -121,6 +121,10 @@ static int mkdir_both(mock_container *c, const char *path) {
 
 int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   mock_runtime *m = self;
+  /* The encoder sends a NULL name as "", which dockerd refuses before
+   * anything exists; the mock refuses it the same way. */
+  if (spec->image.name == NULL || spec->image.name[0] == '\0')
+    return ctrt__error_invalid_argument("create_container: spec.image.name is empty: name the image to run");
   mock_container *c = ctrt__calloc(1, sizeof *c);
   if (c == NULL)
     return ctrt__error_no_memory();
@@ -198,6 +202,8 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   }
   if (rc == 0)
     rc = memfs_clone(&c->fs, img->rootfs);
+  if (rc == 0)
+    memfs_set_limits(c->fs, m->max_file, m->max_container);
   if (rc == 0)
     rc = memfs_clone(&c->base, img->rootfs);
   /* Mount points exist in the tree from the start, as Docker creates them,

@@ -45,6 +45,8 @@ static bool is_hex(const char *s) {
 }
 
 mock_image *mock_find_image(mock_runtime *m, const char *ref) {
+  if (ref == NULL)
+    return NULL;
   char *normalized = mock_normalize_ref(ref);
   mock_image *found = NULL;
   for (size_t i = 0; normalized && i < m->n_images && !found; i++) {
@@ -175,6 +177,8 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     img->config_json = ctrt__strdup(config_json);
     img->layers = ctrt__calloc(n_layers ? n_layers : 1, sizeof *img->layers);
     rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory();
+    if (rc == 0)
+      memfs_set_limits(img->rootfs, m->max_file, m->max_image);
     for (size_t i = 0; rc == 0 && i < n_layers; i++) {
       img->layers[img->n_layers++] = memfs_blob_ref(layers[i]);
       rc = apply_layer(img->rootfs, layers[i]);
@@ -357,6 +361,109 @@ static int read_archive_files(ctrt_byte_source *src, archive_files *out) {
   return rc;
 }
 
+/* ---- references as Docker parses them (distribution/reference) ---- */
+
+static bool ref_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+/* path-component: [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)* */
+static bool ref_path_component(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    size_t st = i;
+    while (i < n && ref_alnum(s[i]))
+      i++;
+    if (i == st)
+      return false;
+    if (i == n)
+      return true;
+    size_t sep = i;
+    if (s[i] == '.')
+      i++;
+    else if (s[i] == '_')
+      i += i + 1 < n && s[i + 1] == '_' ? 2 : 1;
+    else
+      while (i < n && s[i] == '-')
+        i++;
+    if (i == sep)
+      return false;
+  }
+  return false; /* ends with a separator */
+}
+
+/* domain: host components [A-Za-z0-9-] (no '-' at their ends), '.'-joined,
+ * then an optional ":port" */
+static bool ref_domain(const char *s, size_t n) {
+  const char *colon = memchr(s, ':', n);
+  size_t hn = colon ? (size_t)(colon - s) : n;
+  if (colon != NULL) {
+    size_t pn = n - hn - 1;
+    if (pn == 0)
+      return false;
+    for (size_t i = 0; i < pn; i++)
+      if (!isdigit((unsigned char)colon[1 + i]))
+        return false;
+  }
+  size_t i = 0;
+  while (i <= hn) {
+    size_t st = i;
+    while (i < hn && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+      i++;
+    if (i == st || s[st] == '-' || s[i - 1] == '-')
+      return false;
+    if (i == hn)
+      return true;
+    if (s[i] != '.')
+      return false;
+    i++;
+  }
+  return false;
+}
+
+/* Whether ref is a "name:tag" Docker accepts in RepoTags; else 0 with the
+ * message Docker's image load gives. */
+static int check_repo_tag(const char *ref) {
+  if (ref[0] == '\0')
+    return ctrt__error_invalid_argument("repository name must have at least one component");
+  const char *slash = strrchr(ref, '/');
+  const char *colon = strrchr(slash ? slash : ref, ':');
+  size_t name_len = colon ? (size_t)(colon - ref) : strlen(ref);
+  /* a first component with '.', ':' or uppercase, or "localhost", is a registry */
+  const char *first_end = memchr(ref, '/', name_len);
+  size_t path_start = 0;
+  if (first_end != NULL) {
+    size_t fn = (size_t)(first_end - ref);
+    bool domain = fn == 9 && strncmp(ref, "localhost", 9) == 0;
+    for (size_t i = 0; i < fn && !domain; i++)
+      domain = ref[i] == '.' || ref[i] == ':' || isupper((unsigned char)ref[i]);
+    if (domain) {
+      if (!ref_domain(ref, fn))
+        return ctrt__error_invalid_argument("invalid reference format");
+      path_start = fn + 1;
+    }
+  }
+  if (name_len > 255)
+    return ctrt__error_invalid_argument(
+        "invalid reference format: repository name must not be more than 255 characters");
+  for (size_t i = path_start; i < name_len; i++)
+    if (isupper((unsigned char)ref[i]))
+      return ctrt__error_invalid_argument("invalid reference format: repository name must be lowercase");
+  for (size_t i = path_start; i <= name_len;) {
+    const char *end = memchr(ref + i, '/', name_len - i);
+    size_t cn = end ? (size_t)(end - ref) - i : name_len - i;
+    if (!ref_path_component(ref + i, cn))
+      return ctrt__error_invalid_argument("invalid reference format");
+    i += cn + 1;
+  }
+  if (colon == NULL)
+    return ctrt__error_invalid_argument("invalid tag \"%s\"", ref);
+  const char *tag = colon + 1;
+  size_t tn = strlen(tag);
+  bool ok = tn >= 1 && tn <= 128 && (isalnum((unsigned char)tag[0]) || tag[0] == '_');
+  for (size_t i = 1; ok && i < tn; i++)
+    ok = isalnum((unsigned char)tag[i]) || tag[i] == '_' || tag[i] == '.' || tag[i] == '-';
+  return ok ? 0 : ctrt__error_invalid_argument("invalid reference format");
+}
+
 /* One image of a manifest.json. */
 typedef struct archive_image {
   const char *config_json; /* borrowed from the files (NUL-terminated copy) */
@@ -395,6 +502,12 @@ static int manifest_image(const archive_files *af, json_t *item, archive_image *
   memfs_blob *config = archive_file_get(af, config_name);
   if (config == NULL)
     return ctrt__error_invalid_spec("docker-archive: config %s is missing", config_name);
+  /* The id hashes the config's bytes, and JSON text never holds a NUL: one
+   * would make the hash (and the parse) cover only what precedes it. */
+  const void *nul = memchr(memfs_blob_data(config), 0, memfs_blob_len(config));
+  if (nul != NULL)
+    return ctrt__error_invalid_spec("docker-archive: config %s is not JSON (a NUL byte at offset %zu)", config_name,
+                                    (size_t)((const uint8_t *)nul - memfs_blob_data(config)));
   out->config_copy = ctrt__strndup((const char *)memfs_blob_data(config), memfs_blob_len(config));
   out->layers = ctrt__calloc(json_array_size(layers) + 1, sizeof *out->layers);
   if (out->config_copy == NULL || out->layers == NULL) {
@@ -412,6 +525,15 @@ static int manifest_image(const archive_files *af, json_t *item, archive_image *
     out->layers[out->n_layers++] = layer;
   }
   out->tags = json_object_get(item, "RepoTags");
+  /* checked before anything is stored, as Docker parses them */
+  for (size_t t = 0; t < json_array_size(out->tags); t++) {
+    const char *tag = json_string_value(json_array_get(out->tags, t));
+    int rc = tag != NULL ? check_repo_tag(tag) : ctrt__error_invalid_argument("invalid reference format");
+    if (rc < 0) {
+      archive_image_clear(out);
+      return rc;
+    }
+  }
   return 0;
 }
 
@@ -489,8 +611,6 @@ int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_sour
     size_t n_tags = json_array_size(ai.tags);
     for (size_t t = 0; rc == 0 && t < n_tags; t++) {
       const char *tag = json_string_value(json_array_get(ai.tags, t));
-      if (tag == NULL)
-        continue;
       char *normalized = mock_normalize_ref(tag);
       char *status = normalized ? ctrt__sprintf("Loaded image: %s", normalized) : NULL;
       rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory();
@@ -586,6 +706,8 @@ int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char 
   memfs *probe = NULL;
   if (rc == 0)
     rc = memfs_new(&probe);
+  if (rc == 0)
+    memfs_set_limits(probe, m->max_file, m->max_image);
   if (rc == 0 && (rc = apply_layer(probe, layer)) < 0)
     rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
   memfs_free(probe);

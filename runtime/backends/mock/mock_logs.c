@@ -17,22 +17,34 @@ static void add_record(mock_runtime *m, mock_container *c, ctrt_log_channel chan
     memcpy(data, a, a_len);
   if (b_len)
     memcpy(data + a_len, b, b_len);
+  /* evict the oldest: O(1), the slot stays behind logs until compaction */
   while (c->n_logs > 0 && c->log_bytes + a_len + b_len > LOG_BYTES_CAP) {
     c->log_bytes -= c->logs[0].data.len;
     ctrt__free(c->logs[0].data.data);
-    memmove(&c->logs[0], &c->logs[1], (c->n_logs - 1) * sizeof *c->logs);
+    c->logs++;
     c->n_logs--;
+    c->cap_logs--;
   }
   if (c->n_logs == c->cap_logs) {
-    /* Doubling: a record a line must not copy the array a line. */
-    size_t cap = c->cap_logs ? c->cap_logs * 2 : 64;
-    mock_log_record *grown = ctrt__realloc(c->logs, cap * sizeof *grown);
-    if (grown == NULL) {
-      ctrt__free(data);
-      return;
+    size_t dead = (size_t)(c->logs - c->logs_base);
+    if (dead > 0 && dead >= c->n_logs) {
+      /* as many dead slots as live records: moving them is paid for by the
+       * evictions that made the room */
+      memmove(c->logs_base, c->logs, c->n_logs * sizeof *c->logs);
+      c->logs = c->logs_base;
+      c->cap_logs += dead;
+    } else {
+      /* Doubling: a record a line must not copy the array a line. */
+      size_t cap = (dead + c->cap_logs) ? (dead + c->cap_logs) * 2 : 64;
+      mock_log_record *grown = ctrt__realloc(c->logs_base, cap * sizeof *grown);
+      if (grown == NULL) {
+        ctrt__free(data);
+        return;
+      }
+      c->logs_base = grown;
+      c->logs = grown + dead;
+      c->cap_logs = cap - dead;
     }
-    c->logs = grown;
-    c->cap_logs = cap;
   }
   mock_log_record *r = &c->logs[c->n_logs++];
   r->channel = channel;

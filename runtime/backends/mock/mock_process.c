@@ -15,6 +15,8 @@
 
 /* Output an exec may collect or queue before its writes block or fail. */
 #define OUTPUT_CAP (16u << 20)
+/* The stack of a process thread: the shell's nesting limits fit in it. */
+#define MOCK_PROCESS_STACK ((size_t)8 << 20)
 #define POLL_SLICE_MS 50
 
 static bool paused(const mock_process *p) { return p->container->state == MOCK_PAUSED; }
@@ -516,7 +518,18 @@ int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, ch
   c->execs = grown;
   p->pid = c->next_pid++;
   c->execs[c->n_execs++] = p;
-  if (pthread_create(&p->thread, NULL, process_main, p) != 0) {
+  /* A known stack, whatever RLIMIT_STACK says: the shell's nesting limits
+   * (SH_MAX_DEPTH, SH_MAX_ARITH_DEPTH, SH_MAX_EXPAND_DEPTH) fit in it. */
+  pthread_attr_t attr;
+  int trc = pthread_attr_init(&attr);
+  if (trc == 0) {
+    trc = pthread_attr_setstacksize(&attr, MOCK_PROCESS_STACK);
+    if (trc == 0)
+      trc = pthread_create(&p->thread, &attr, process_main, p);
+    pthread_attr_destroy(&attr);
+  }
+  if (trc != 0) {
+    errno = trc;
     c->n_execs--;
     p->sock = -1;
     p->refs = 1;

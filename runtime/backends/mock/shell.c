@@ -560,7 +560,7 @@ static bool traps_may_run(const sh_state *sh) {
   return sh == top;
 }
 
-static bool poll_took(sh_state *sh, bool *took) {
+static void take_signals(sh_state *sh, bool *took) {
   sh_root *root = sh->root;
   const mock_proc *proc = root->proc;
   *took = false;
@@ -571,6 +571,17 @@ static bool poll_took(sh_state *sh, bool *took) {
     *took = true;
     sh_deliver(sh, sig);
   }
+}
+
+bool sh_take_signals(sh_state *sh) {
+  bool took;
+  take_signals(sh, &took);
+  return sh_stopping(sh);
+}
+
+static bool poll_took(sh_state *sh, bool *took) {
+  sh_root *root = sh->root;
+  take_signals(sh, took);
   if (root->pending != 0 && traps_may_run(sh)) {
     sh_run_pending_traps(sh);
     /* the handler exited the shell: its running applet ends with it */

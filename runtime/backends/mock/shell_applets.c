@@ -332,7 +332,7 @@ SH_APPLET(echo) {
     out_c(&o, '\n');
   if (!out_done(&o)) {
     if (!sh_stopping(sh))
-      sh_err(sh, io, "write error: %s", io->fd[1] == NULL ? strerror(EBADF) : strerror(EPIPE));
+      sh_err(sh, io, "write error: %s", strerror(sh_write_errno(io, 1)));
     return 1;
   }
   return 0;
@@ -660,7 +660,7 @@ SH_APPLET(cat) {
       status = 1;
     } else if (rc == 2) {
       if (!sh_stopping(sh))
-        sh_err(sh, io, "write error: %s", strerror(io->fd[1] == NULL ? EBADF : EPIPE));
+        sh_err(sh, io, "write error: %s", strerror(sh_write_errno(io, 1)));
       return 1;
     }
   }
@@ -1022,39 +1022,75 @@ SH_APPLET(uname) {
   return out_done(&o) ? 0 : 1;
 }
 
-/* "@SECONDS", "YYYY-MM-DD[ HH:MM[:SS]]", "HH:MM[:SS]" (UTC). */
-static bool parse_date(const char *s, time_t now, time_t *out) {
+/* A run of 1..max_digits decimal digits at *s, in [lo, hi]; advances *s. */
+static bool date_field(const char **s, int max_digits, int lo, int hi, int *out) {
+  int v = 0, n = 0;
+  while (isdigit((unsigned char)**s) && n < max_digits) {
+    v = v * 10 + (**s - '0');
+    (*s)++;
+    n++;
+  }
+  if (n == 0 || isdigit((unsigned char)**s) || v < lo || v > hi)
+    return false;
+  *out = v;
+  return true;
+}
+
+bool sh_parse_date(const char *s, time_t now, bool time_only, int64_t *out) {
+  struct tm tm;
   if (s[0] == '@') {
     long long v;
-    if (!sh_parse_long(s + 1, &v))
+    time_t t;
+    /* only instants gmtime can break down (busybox: "invalid date") */
+    if (!sh_parse_long(s + 1, &v) || (long long)(t = (time_t)v) != v || gmtime_r(&t, &tm) == NULL)
       return false;
-    *out = (time_t)v;
+    *out = v;
     return true;
   }
-  struct tm tm;
+  /* every field range-checked before it reaches struct tm: no int overflow
+   * whatever the digits say (busybox refuses years past 9999 too) */
   gmtime_r(&now, &tm);
-  int Y, M, D, h = 0, m = 0, sec = 0;
-  char tail;
-  int n = sscanf(s, "%d-%d-%d%*[ T]%d:%d:%d%c", &Y, &M, &D, &h, &m, &sec, &tail);
-  if (n >= 3 && n != 7) {
+  const char *p = s;
+  int Y = 0, M = 0, D = 0, h = 0, m = 0, sec = 0;
+  bool has_date = false;
+  if (date_field(&p, 4, 0, 9999, &Y) && *p == '-') {
+    p++;
+    if (!date_field(&p, 2, 1, 12, &M) || *p++ != '-' || !date_field(&p, 2, 1, 31, &D))
+      return false;
+    has_date = true;
+    if (*p == '\0') {
+      tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+      goto done;
+    }
+    if (*p != ' ' && *p != 'T')
+      return false;
+    while (*p == ' ' || *p == 'T')
+      p++;
+  } else if (!time_only) {
+    return false;
+  } else {
+    p = s;
+  }
+  if (!date_field(&p, 2, 0, 23, &h) || *p++ != ':' || !date_field(&p, 2, 0, 59, &m))
+    return false;
+  if (*p == ':') {
+    p++;
+    if (!date_field(&p, 2, 0, 61, &sec))
+      return false;
+  }
+  if (*p != '\0')
+    return false;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+done:
+  if (has_date) {
     tm.tm_year = Y - 1900;
     tm.tm_mon = M - 1;
     tm.tm_mday = D;
-    tm.tm_hour = n >= 4 ? h : 0;
-    tm.tm_min = n >= 5 ? m : 0;
-    tm.tm_sec = n >= 6 ? sec : 0;
-    *out = timegm(&tm);
-    return true;
   }
-  n = sscanf(s, "%d:%d:%d%c", &h, &m, &sec, &tail);
-  if (n == 2 || n == 3) {
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = n == 3 ? sec : 0;
-    *out = timegm(&tm);
-    return true;
-  }
-  return false;
+  *out = (int64_t)timegm(&tm);
+  return true;
 }
 
 SH_APPLET(date) {
@@ -1074,9 +1110,13 @@ SH_APPLET(date) {
   ctrt_timestamp ts = ctrt__timestamp_now();
   time_t t = (time_t)ts.seconds;
   const char *date = sh_optarg(flags, 'd', args);
-  if (date != NULL && !parse_date(date, t, &t)) {
-    sh_err(sh, io, "invalid date '%s'", date);
-    return 1;
+  int64_t parsed;
+  if (date != NULL) {
+    if (!sh_parse_date(date, t, true, &parsed)) {
+      sh_err(sh, io, "invalid date '%s'", date);
+      return 1;
+    }
+    t = (time_t)parsed;
   }
   const char *reference = sh_optarg(flags, 'r', args);
   if (reference != NULL) {

@@ -715,8 +715,29 @@ static size_t exp_backquote(exp *e, const char *s, size_t n, size_t i, bool dq) 
   return j < n ? j + 1 : n;
 }
 
+static void exp_text_nest(exp *e, const char *s, size_t n, bool dq, bool *saw_at_only);
+
+/* Nested ${...} and quotes recurse and rescan their text: the depth is
+ * bounded (stack, and depth x length work), and signals are taken on the
+ * way so kill/remove of the container never wait for a long expansion. */
 static void exp_text(exp *e, const char *s, size_t n, bool dq, bool *saw_at_only) {
+  sh_root *root = e->sh->root;
+  if (root->expand_depth >= SH_MAX_EXPAND_DEPTH) {
+    exp_error(e, "expansion nested too deeply");
+    return;
+  }
+  if (root->expand_depth > 0 && sh_take_signals(e->sh)) {
+    e->failed = true;
+    return;
+  }
+  root->expand_depth++;
+  exp_text_nest(e, s, n, dq, saw_at_only);
+  root->expand_depth--;
+}
+
+static void exp_text_nest(exp *e, const char *s, size_t n, bool dq, bool *saw_at_only) {
   size_t i = 0;
+  size_t next_check = 65536;
   /* tilde at the start of an unquoted word */
   if (!dq && n > 0 && s[0] == '~' && (n == 1 || s[1] == '/')) {
     const char *home = sh_getvar(e->sh, "HOME");
@@ -724,6 +745,11 @@ static void exp_text(exp *e, const char *s, size_t n, bool dq, bool *saw_at_only
     i = 1;
   }
   while (i < n && exp_ok(e)) {
+    if (i >= next_check) {
+      next_check = i + 65536;
+      if (sh_take_signals(e->sh))
+        break;
+    }
     char c = s[i];
     if (!dq && c == '\'') {
       size_t end = skip_squote(s, n, i);
@@ -997,14 +1023,23 @@ static bool ar_fail(arith *a, const char *msg) {
   return false;
 }
 
+/* A number as busybox reads one: unsigned 64 bits wrapped into signed
+ * ($((9223372036854775808)) is INT64_MIN), 0 past 2^64-1. */
+static long long ar_strtonum(const char *s, char **end) {
+  errno = 0;
+  unsigned long long u = strtoull(s, end, 0);
+  if (errno == ERANGE)
+    return 0;
+  return (long long)u;
+}
+
 static bool ar_parse_number(const char *s, long long *out) {
   if (*s == '\0') {
     *out = 0;
     return true;
   }
-  errno = 0;
   char *end;
-  long long v = strtoll(s, &end, 0);
+  long long v = ar_strtonum(s, &end);
   while (*end == ' ' || *end == '\t' || *end == '\n')
     end++;
   if (*end != '\0')
@@ -1059,7 +1094,37 @@ static bool ar_assign(arith *a, const char *name, size_t len, long long v, bool 
 static long long ar_expr(arith *a, bool noeval);
 static long long ar_ternary(arith *a, bool noeval);
 
+/* l / r or l % r for r != 0, wrapping like busybox on x86-64 where C
+ * overflows: INT64_MIN / -1 is INT64_MIN, INT64_MIN % -1 is 0. */
+static long long ar_divide(char op, long long l, long long r) {
+  if (r == -1)
+    return op == '/' ? (long long)(0 - (unsigned long long)l) : 0;
+  return op == '/' ? l / r : l % r;
+}
+
+/* '(' , prefix operators, '**', '?:' and assignments recurse: past
+ * SH_MAX_ARITH_DEPTH the expression is refused instead of overflowing the
+ * process thread's stack (busybox's math.c does not recurse and has no
+ * message for this). */
+static bool ar_enter(arith *a) {
+  /* in sh_root: a variable's value evaluated as an expression nests too */
+  if (a->sh->root->arith_depth >= SH_MAX_ARITH_DEPTH)
+    return ar_fail(a, "arithmetic expression nested too deeply");
+  a->sh->root->arith_depth++;
+  return true;
+}
+
+static long long ar_unary_nest(arith *a, bool noeval);
+
 static long long ar_unary(arith *a, bool noeval) {
+  if (!ar_enter(a))
+    return 0;
+  long long v = ar_unary_nest(a, noeval);
+  a->sh->root->arith_depth--;
+  return v;
+}
+
+static long long ar_unary_nest(arith *a, bool noeval) {
   ar_ws(a);
   const char *s = a->s + a->pos;
   if (s[0] == '+' && s[1] == '+') {
@@ -1113,8 +1178,7 @@ static long long ar_unary(arith *a, bool noeval) {
   }
   if (isdigit((unsigned char)s[0])) {
     char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 0);
+    long long v = ar_strtonum(s, &end);
     if (isalnum((unsigned char)*end) || *end == '_')
       return ar_fail(a, "arithmetic syntax error"), 0;
     a->pos += (size_t)(end - s);
@@ -1171,7 +1235,7 @@ static long long ar_unary(arith *a, bool noeval) {
           if (rhs == 0 && !noeval)
             return ar_fail(a, "divide by zero"), 0;
           if (rhs != 0)
-            v = ops[k][0] == '/' ? (rhs == -1 ? -cur : cur / rhs) : (rhs == -1 ? 0 : cur % rhs);
+            v = ar_divide(ops[k][0], cur, rhs);
           break;
         case '&':
           v = cur & rhs;
@@ -1199,13 +1263,23 @@ static long long ar_power(arith *a, bool noeval) {
   ar_ws(a);
   if (a->s[a->pos] == '*' && a->s[a->pos + 1] == '*') {
     a->pos += 2;
+    if (!ar_enter(a))
+      return 0;
     long long ex = ar_power(a, noeval);
+    a->sh->root->arith_depth--;
+    if (a->error)
+      return 0;
     if (ex < 0)
       return ar_fail(a, "exponent less than 0"), 0;
-    long long r = 1;
-    for (long long i = 0; i < ex && i < 128; i++)
-      r = (long long)((unsigned long long)r * (unsigned long long)base);
-    return r;
+    /* busybox multiplies ex times, wrapping modulo 2^64 ($((3**200)) is
+     * 6627890308811632801); squaring gives the same residue in O(log ex) */
+    unsigned long long r = 1, b = (unsigned long long)base;
+    for (unsigned long long e = (unsigned long long)ex; e != 0; e >>= 1) {
+      if (e & 1)
+        r *= b;
+      b *= b;
+    }
+    return (long long)r;
   }
   return base;
 }
@@ -1313,10 +1387,7 @@ static long long ar_level(arith *a, int level, bool noeval) {
         }
         return ar_fail(a, "divide by zero"), 0;
       }
-      if (right == -1)
-        left = o0 == '/' ? (long long)(0 - (unsigned long long)left) : 0;
-      else
-        left = o0 == '/' ? left / right : left % right;
+      left = ar_divide(o0, left, right);
       break;
     default:
       break;
@@ -1324,7 +1395,17 @@ static long long ar_level(arith *a, int level, bool noeval) {
   }
 }
 
+static long long ar_ternary_nest(arith *a, bool noeval);
+
 static long long ar_ternary(arith *a, bool noeval) {
+  if (!ar_enter(a))
+    return 0;
+  long long v = ar_ternary_nest(a, noeval);
+  a->sh->root->arith_depth--;
+  return v;
+}
+
+static long long ar_ternary_nest(arith *a, bool noeval) {
   long long c = ar_level(a, 0, noeval);
   ar_ws(a);
   if (!a->error && a->s[a->pos] == '?') {

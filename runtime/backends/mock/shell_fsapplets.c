@@ -943,9 +943,9 @@ SH_APPLET(rm) {
 
 static bool parse_touch_date(const char *s, bool t_format, ctrt_timestamp *out) {
   struct tm tm = {0};
-  if (!t_format && s[0] == '@') {
-    long long v;
-    if (!sh_parse_long(s + 1, &v))
+  if (!t_format) {
+    int64_t v;
+    if (!sh_parse_date(s, (time_t)ctrt__timestamp_now().seconds, false, &v))
       return false;
     out->seconds = v;
     out->nanos = 0;
@@ -981,19 +981,13 @@ static bool parse_touch_date(const char *s, bool t_format, ctrt_timestamp *out) 
     tm.tm_mday = (p[2] - '0') * 10 + (p[3] - '0');
     tm.tm_hour = (p[4] - '0') * 10 + (p[5] - '0');
     tm.tm_min = (p[6] - '0') * 10 + (p[7] - '0');
-    if (dot)
-      tm.tm_sec = atoi(dot + 1);
-  } else {
-    int Y, M, D, h = 0, m = 0, sec = 0;
-    int k = sscanf(s, "%d-%d-%d%*[ T]%d:%d:%d", &Y, &M, &D, &h, &m, &sec);
-    if (k < 3)
-      return false;
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
+    if (dot) {
+      /* ".ss": two digits, no atoi overflow */
+      const char *ss = dot + 1;
+      if (!isdigit((unsigned char)ss[0]) || !isdigit((unsigned char)ss[1]) || ss[2] != '\0')
+        return false;
+      tm.tm_sec = (ss[0] - '0') * 10 + (ss[1] - '0');
+    }
   }
   out->seconds = (int64_t)timegm(&tm);
   out->nanos = 0;
@@ -1960,6 +1954,13 @@ SH_APPLET(dd) {
   }
   uint64_t in_full = 0, in_part = 0, out_full = 0, out_part = 0;
   sh_buf pending = {0};
+  /* the file is assembled here: past the memfs's largest file it fails as
+   * a full disk would, before growing (busybox: "error writing 'F': No
+   * space left on device", the record counts, status 1) */
+  sh_lock(sh);
+  uint64_t max_file = memfs_max_file(sh_fs(sh));
+  sh_unlock(sh);
+  bool full = false;
   char *block = ctrt__malloc((size_t)ibs);
   int status = 0;
   if (block == NULL) {
@@ -2020,6 +2021,12 @@ SH_APPLET(dd) {
     while (pending.len > 0 && (pending.len >= obs || ibs == obs)) {
       size_t n = pending.len >= obs ? (size_t)obs : pending.len;
       if (out_abs != NULL) {
+        if (max_file != 0 && out_pos + n > max_file) {
+          full = true;
+          status = 1;
+          eof = true;
+          break;
+        }
         if (!zero_extend(&file, (size_t)(out_pos + n))) {
           sh_oom(sh);
           break;
@@ -2041,8 +2048,11 @@ SH_APPLET(dd) {
     if (sh_poll(sh))
       break;
   }
-  if (pending.len > 0 && !sh_stopping(sh)) {
-    if (out_abs != NULL) {
+  if (pending.len > 0 && !full && !sh_stopping(sh)) {
+    if (out_abs != NULL && max_file != 0 && out_pos + pending.len > max_file) {
+      full = true;
+      status = 1;
+    } else if (out_abs != NULL) {
       if (!zero_extend(&file, (size_t)(out_pos + pending.len)))
         sh_oom(sh);
       else
@@ -2053,8 +2063,17 @@ SH_APPLET(dd) {
     }
     out_part++;
   }
+  if (full)
+    sh_err(sh, io, "error writing '%s': %s", out_name, strerror(ENOSPC));
   if (out_abs != NULL) {
     /* zero-filled gap when seeking past the end */
+    if (max_file != 0 && out_pos > max_file) {
+      if (!full)
+        sh_err(sh, io, "error writing '%s': %s", out_name, strerror(ENOSPC));
+      full = true;
+      status = 1;
+      out_pos = file.len;
+    }
     if (!zero_extend(&file, (size_t)out_pos))
       sh_oom(sh);
     sh_lock(sh);
@@ -2062,8 +2081,12 @@ SH_APPLET(dd) {
                          sh->root->proc->uid, sh->root->proc->gid, false);
     sh_unlock(sh);
     if (rc < 0) {
+      bool no_space = memfs_full();
       ctrt_error_clear();
-      sh_err(sh, io, "%s: %s", out_name, strerror(ENOENT));
+      if (no_space)
+        sh_err(sh, io, "error writing '%s': %s", out_name, strerror(ENOSPC));
+      else
+        sh_err(sh, io, "%s: %s", out_name, strerror(ENOENT));
       status = 1;
     }
   }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Signals 0 (EXIT) .. 64. */
 #define SH_NSIG 65
@@ -22,6 +23,12 @@
 #define SH_PIPE_CAP ((size_t)4 << 20)
 /* Nesting limit of functions, eval, nested shells and subshells. */
 #define SH_MAX_DEPTH 200
+/* Nesting limits of the recursive parts of the expander: '(' and prefix
+ * operators in $((...)), and ${...} / quotes inside ${...}. They bound the
+ * stack a process thread needs (mock_process.c sizes it) and, for ${...},
+ * the rescanning of nested words to depth x length. */
+#define SH_MAX_ARITH_DEPTH 1000
+#define SH_MAX_EXPAND_DEPTH 100
 #define SH_BUSYBOX "/bin/busybox"
 
 /* ---- growable byte buffers ---- */
@@ -187,6 +194,7 @@ typedef struct sh_stream {
   /* SH_S_PIPE_OUT / SH_S_FILE_OUT */
   sh_buf buf;
   bool broken;                             /* a pipe that reached its cap */
+  bool full;                               /* a file past the memfs limits: writes fail with ENOSPC */
   char *path;                              /* SH_S_FILE_OUT */
   size_t flushed;                          /* bytes written back so far */
   int read_err;                            /* SH_S_DATA_IN: reads fail with this errno (a directory) */
@@ -217,6 +225,9 @@ void sh_io_set(sh_root *root, sh_io *io, int fd, sh_stream *s); /* takes s */
  * pid 1's shell, and sh_stopping() turns true). */
 int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len);
 int sh_puts(sh_state *sh, sh_io *io, int fd, const char *s);
+/* The errno of a failed write to fd: EBADF (closed), ENOSPC (a file past the
+ * filesystem's limits) or EPIPE. */
+int sh_write_errno(const sh_io *io, int fd);
 int sh_printf(sh_state *sh, sh_io *io, int fd, const char *fmt, ...) CTRT__PRINTF(4, 5);
 /* An error line "APPLET: message\n" on fd 2 (APPLET: sh->applet_name). */
 void sh_err(sh_state *sh, sh_io *io, const char *fmt, ...) CTRT__PRINTF(3, 4);
@@ -272,6 +283,8 @@ struct sh_root {
   sh_stream *files; /* open file outputs */
   uint32_t random;  /* $RANDOM, /dev/urandom */
   int depth;        /* nesting of shells, functions, eval */
+  int arith_depth;  /* recursion inside $((...)) (SH_MAX_ARITH_DEPTH) */
+  int expand_depth; /* nesting of ${...} and quotes (SH_MAX_EXPAND_DEPTH) */
 };
 
 struct sh_state {
@@ -323,7 +336,10 @@ bool sh_oom(sh_state *sh);
 
 /* Check for signals and act on them (see shell.c); true when sh must stop. */
 bool sh_poll(sh_state *sh);
-/* Same; *took tells whether a signal was taken. */
+/* Take pending signals without running trap handlers (inside a long
+ * expansion, where ash would not run them either); true when sh must stop. */
+bool sh_take_signals(sh_state *sh);
+/* Same as sh_poll; *took tells whether a signal was taken. */
 bool sh_poll_took(sh_state *sh, bool *took);
 /* Deliver a signal to the process as if it came from outside. */
 void sh_deliver(sh_state *sh, int sig);
@@ -509,6 +525,11 @@ SH_APPLET(command);
 /* Shared helpers of the applets. */
 /* Parse a decimal integer (with sign); false when s is not one. */
 bool sh_parse_long(const char *s, long long *out);
+/* A date as busybox's date -d / touch -d read it: "@SECONDS" (an instant
+ * gmtime can break down), "YYYY-MM-DD[( |T)hh:mm[:ss]]" with every field
+ * range-checked (year 0..9999), and with time_only "hh:mm[:ss]" today (UTC).
+ * false when invalid; never overflows. */
+bool sh_parse_date(const char *s, time_t now, bool time_only, int64_t *out);
 /* Signal numbers and names ("TERM", "SIGTERM", "15"); -1 when unknown. */
 int sh_signal_number(const char *name);
 const char *sh_signal_name(int sig); /* "TERM"; NULL when unknown */

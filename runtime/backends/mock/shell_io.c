@@ -295,6 +295,8 @@ static void file_flush(sh_root *root, sh_stream *s) {
     pthread_mutex_unlock(proc->fs_lock);
   if (rc == CTRT_ENO_MEMORY && root->fatal == 0)
     root->fatal = rc;
+  if (rc < 0 && memfs_full())
+    s->full = true; /* a full disk: later writes fail with ENOSPC */
   ctrt_error_clear();
   s->flushed += s->buf.len;
   s->buf.len = 0;
@@ -404,13 +406,26 @@ int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len) {
     if (sh_buf_add(&s->buf, data, len) < 0)
       return sh_oom(sh), -1;
     return 0;
-  case SH_S_FILE_OUT:
+  case SH_S_FILE_OUT: {
+    if (s->full)
+      return -1;
+    /* past the largest file the memfs takes: fail now rather than buffer
+     * it (cat /dev/zero > f would otherwise grow without bound) */
+    sh_lock(sh);
+    uint64_t max = memfs_max_file(sh_fs(sh));
+    sh_unlock(sh);
+    if (max != 0 && (uint64_t)s->flushed + s->buf.len + len > max) {
+      file_flush(sh->root, s);
+      s->full = true;
+      return -1;
+    }
     if (sh_buf_add(&s->buf, data, len) < 0)
       return sh_oom(sh), -1;
     /* appends copy the file: flush in growing pieces to stay linear */
     if (s->buf.len >= 65536 && s->buf.len >= s->flushed)
       file_flush(sh->root, s);
-    return 0;
+    return s->full ? -1 : 0;
+  }
   case SH_S_NULL:
   case SH_S_ZERO:
   case SH_S_RANDOM:
@@ -420,6 +435,13 @@ int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len) {
     return -1;
   }
   return -1;
+}
+
+int sh_write_errno(const sh_io *io, int fd) {
+  const sh_stream *s = fd >= 0 && fd < SH_MAX_FD ? io->fd[fd] : NULL;
+  if (s == NULL)
+    return EBADF;
+  return s->kind == SH_S_FILE_OUT && s->full ? ENOSPC : EPIPE;
 }
 
 int sh_puts(sh_state *sh, sh_io *io, int fd, const char *s) { return sh_write(sh, io, fd, s, strlen(s)); }

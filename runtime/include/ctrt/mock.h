@@ -38,6 +38,19 @@ CTRT_API int ctrt_mock_registry_add(ctrt_runtime *rt, const char *reference, ctr
 /* Add an entry to the catalogue search_images searches. */
 CTRT_API int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_result *result);
 
+/*
+ * Size limits of the mock's in-memory filesystems, in bytes (0: none): the
+ * largest regular file, a container's filesystem (the total of its files'
+ * contents) and an image's (its layers applied). Each defaults to
+ * CTRT_MOCK_DEFAULT_FS_LIMIT, which a test machine survives. A write past
+ * one fails inside the container as a full disk does (busybox's "No space
+ * left on device"); an archive_put, load_images or import_image past one
+ * fails with CTRT_EINVALID_SPEC and changes nothing. New limits apply to
+ * containers created and images stored afterwards.
+ */
+#define CTRT_MOCK_DEFAULT_FS_LIMIT ((uint64_t)1 << 30)
+CTRT_API int ctrt_mock_set_fs_limits(ctrt_runtime *rt, uint64_t max_file, uint64_t max_container, uint64_t max_image);
+
 #ifdef __cplusplus
 }
 #endif

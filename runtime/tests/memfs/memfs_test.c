@@ -1606,6 +1606,137 @@ static void test_diff_tar(void) {
   memfs_free(cur);
 }
 
+/* ======================================================================
+ * Hostile input (issue 10): limits, sparse entries, devices, mtimes
+ * ====================================================================== */
+
+static void test_size_limits(void) {
+  memfs *fs = make_fs();
+  memfs_set_limits(fs, 10, 25);
+  ASSERT_OK(memfs_write(fs, "/a", "0123456789", 10, 0644, 0, 0, false));
+  ASSERT_FAILS_WITH(memfs_write(fs, "/b", "0123456789x", 11, 0644, 0, 0, false), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "no space left on device"));
+  CU_ASSERT_FALSE(memfs_exists(fs, "/b", false));                                              /* nothing created */
+  ASSERT_FAILS_WITH(memfs_write(fs, "/a", "x", 1, 0644, 0, 0, true), CTRT_ERROR_INVALID_SPEC); /* append past */
+  CU_ASSERT_TRUE(has_text(fs, "/a", "0123456789"));
+  ASSERT_OK(memfs_write(fs, "/b", "0123456789", 10, 0644, 0, 0, false));
+  /* the total: 20 of 25 used; rewriting a file counts its new size only */
+  ASSERT_FAILS_WITH(memfs_write(fs, "/c", "0123456789", 10, 0644, 0, 0, false), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  ASSERT_OK(memfs_write(fs, "/b", "01234", 5, 0644, 0, 0, false));
+  ASSERT_OK(memfs_write(fs, "/c", "01234567", 8, 0644, 0, 0, false));
+  CU_ASSERT_TRUE(memfs_fits(fs, "/c", 10));
+  CU_ASSERT_FALSE(memfs_fits(fs, "/c", 11));
+  /* other failures are not "full" */
+  ASSERT_FAILS_WITH(memfs_write(fs, "/no/such", "x", 1, 0644, 0, 0, false), CTRT_ERROR_NOT_FOUND);
+  CU_ASSERT_FALSE(memfs_full());
+  /* a clone inherits the limits */
+  memfs *copy = clone_fs(fs);
+  ASSERT_FAILS_WITH(memfs_write(copy, "/d", "0123456789", 10, 0644, 0, 0, false), CTRT_ERROR_INVALID_SPEC);
+  memfs_free(copy);
+
+  /* tar: an entry past the file limit is refused before its data is read,
+   * a result past the total too, and nothing changes */
+  memfs_set_limits(fs, 10, 40);
+  tarb t;
+  tarb_init(&t, false);
+  tarb_file(&t, "ok", "0123456789");
+  tarb_file(&t, "big", "0123456789x");
+  tarb_finish(&t);
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &upload_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  tarb_free(&t);
+  CU_ASSERT_FALSE(memfs_exists(fs, "/ok", false));
+  tarb_init(&t, false);
+  tarb_file(&t, "x1", "0123456789");
+  tarb_file(&t, "x2", "0123456789"); /* 23 + 20 > 40 */
+  tarb_finish(&t);
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &layer_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  CU_ASSERT_FALSE(memfs_exists(fs, "/x1", false));
+  memfs_set_limits(fs, 0, 0);
+  ASSERT_OK(apply_buf(fs, "/", t.buf, t.len, &layer_options));
+  tarb_free(&t);
+  memfs_free(fs);
+}
+
+/* One sparse entry claiming 8 GiB with 4 KiB of data: refused, never
+ * materialised. */
+static void test_sparse_refused(void) {
+  tarb t;
+  tarb_init(&t, false);
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, "holes");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, (la_int64_t)8 << 30);
+  archive_entry_sparse_add_entry(e, 0, 4096);
+  CU_ASSERT_EQUAL(archive_write_header(t.a, e), ARCHIVE_OK);
+  static char data[4096];
+  CU_ASSERT_EQUAL(archive_write_data(t.a, data, sizeof data), (la_ssize_t)sizeof data);
+  archive_entry_free(e);
+  tarb_file(&t, "after", "x");
+  tarb_finish(&t);
+  CU_ASSERT_TRUE(t.len < 64 * 1024);
+  memfs *fs = make_fs();
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &upload_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "sparse"));
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &layer_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_FALSE(memfs_exists(fs, "/holes", false));
+  CU_ASSERT_FALSE(memfs_exists(fs, "/after", false));
+  CU_ASSERT_EQUAL(memfs_size(fs), 0);
+  tarb_free(&t);
+  memfs_free(fs);
+}
+
+static void test_upload_refuses_devices(void) {
+  memfs *fs = make_fs();
+  tarb t;
+  tarb_init(&t, false);
+  tarb_file(&t, "before", "x");
+  tarb_add(&t, 'c', "null", 0666, NULL, 0, 0);
+  tarb_finish(&t);
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &upload_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "device nodes, FIFOs and sockets"));
+  CU_ASSERT_FALSE(memfs_exists(fs, "/before", false)); /* all or nothing */
+  tarb_free(&t);
+  memfs_free(fs);
+}
+
+static void test_mtimes_clamped(void) {
+  memfs *fs = make_fs();
+  ctrt_timestamp far = {INT64_C(400000000000), 5};
+  ASSERT_OK(memfs_touch(fs, "/f", far, true, 0, 0));
+  memfs_stat st = stat_of(fs, "/f", false);
+  CU_ASSERT_EQUAL(st.mtime.seconds, INT64_C(253402300799));
+  CU_ASSERT_EQUAL(st.mtime.nanos, 999999999);
+  char text[64];
+  CU_ASSERT_EQUAL(ctrt__timestamp_format(text, sizeof text, &st.mtime), 0);
+  ctrt_timestamp early = {INT64_MIN, 0};
+  ASSERT_OK(memfs_touch(fs, "/f", early, false, 0, 0));
+  CU_ASSERT_EQUAL(stat_of(fs, "/f", false).mtime.seconds, INT64_C(-62167219200));
+  /* from a tar header (year 20000) */
+  tarb t;
+  tarb_init(&t, false);
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, "future");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, 0);
+  archive_entry_set_mtime(e, (time_t)INT64_C(569001369600), 0);
+  CU_ASSERT_EQUAL(archive_write_header(t.a, e), ARCHIVE_OK);
+  archive_entry_free(e);
+  tarb_finish(&t);
+  ASSERT_OK(apply_buf(fs, "/", t.buf, t.len, &upload_options));
+  tarb_free(&t);
+  st = stat_of(fs, "/future", false);
+  CU_ASSERT_EQUAL(st.mtime.seconds, INT64_C(253402300799));
+  CU_ASSERT_EQUAL(ctrt__timestamp_format(text, sizeof text, &st.mtime), 0);
+  ASSERT_STR(text, "9999-12-31T23:59:59.999999999Z");
+  memfs_free(fs);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("memfs_paths", NULL, NULL);
   CU_add_test(s, "blobs", test_blobs);
@@ -1646,4 +1777,9 @@ void test_register(void) {
   s = CU_add_suite("memfs_diff", NULL, NULL);
   CU_add_test(s, "diff", test_diff);
   CU_add_test(s, "diff_tar", test_diff_tar);
+  CU_pSuite hostile = CU_add_suite("memfs hostile input", NULL, NULL);
+  CU_add_test(hostile, "size limits", test_size_limits);
+  CU_add_test(hostile, "sparse entries refused", test_sparse_refused);
+  CU_add_test(hostile, "uploads refuse device nodes", test_upload_refuses_devices);
+  CU_add_test(hostile, "mtimes clamped to RFC 3339", test_mtimes_clamped);
 }

@@ -651,9 +651,115 @@ static void test_pipes_are_bounded(void) {
   shh_free(h);
 }
 
+/* ---- hostile scripts (issue 10): limits, not crashes ---- */
+
+/* prefix + n copies of unit + suffix... as a script (a new string). */
+static char *repeat3(const char *head, const char *unit, size_t n, const char *mid, const char *unit2, size_t n2,
+                     const char *tail) {
+  size_t len = strlen(head) + strlen(unit) * n + strlen(mid) + strlen(unit2) * n2 + strlen(tail) + 1;
+  char *s = malloc(len);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  char *p = s;
+  p += sprintf(p, "%s", head);
+  for (size_t i = 0; i < n; i++)
+    p += sprintf(p, "%s", unit);
+  p += sprintf(p, "%s", mid);
+  for (size_t i = 0; i < n2; i++)
+    p += sprintf(p, "%s", unit2);
+  sprintf(p, "%s", tail);
+  return s;
+}
+
+static void expect_sh_free(shh *h, char *script, const char *out, const char *err, int status) {
+  expect_sh(h, script, out, err, status);
+  free(script);
+}
+
+static void test_arith_depth_limit(void) {
+  shh *h = shh_new();
+  const char *deep = "sh: arithmetic expression nested too deeply\n";
+  /* busybox evaluates these (its math.c does not recurse); the mock refuses
+   * past SH_MAX_ARITH_DEPTH instead of overflowing the stack */
+  expect_sh_free(h, repeat3("echo $((", "(", 100000, "1", ")", 100000, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((", "-+", 50000, "1", "", 0, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((", "!", 100000, "1", "", 0, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((", "~", 50000, "1", "", 0, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((1", "**1", 100000, "", "", 0, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((", "1?1:", 100000, "1", "", 0, "))"), "", deep, 2);
+  expect_sh_free(h, repeat3("echo $((", "a=", 100000, "1", "", 0, "))"), "", deep, 2);
+  /* a variable's value evaluated as an expression shares the budget */
+  expect_sh_free(h, repeat3("x='", "(", 400, "1", ")", 400, "'; echo $((x))"), "1\n", "", 0);
+  char *x = repeat3("x='", "(", 400, "1", ")", 400, "'; ");
+  char *y = repeat3("echo $((", "(", 100, "x", ")", 100, "))");
+  size_t xl = strlen(x);
+  x = realloc(x, xl + strlen(y) + 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+  strcpy(x + xl, y);
+  free(y);
+  expect_sh_free(h, x, "", deep, 2);
+  /* what scripts use is far below the limit */
+  expect_sh_free(h, repeat3("echo $((", "(", 200, "1", ")", 200, ")) $((- - -1)) $((!!!0))"), "1 -1 1\n", "", 0);
+  shh_free(h);
+}
+
+static void test_arith_overflow(void) {
+  shh *h = shh_new();
+  /* outputs of Debian's busybox-static 1.35 (x86-64), which wraps */
+  expect_sh(h, "echo $((3**200)) $((3**128)) $((2**63)) $((2**64)) $((7**0)) $((0**0))",
+            "6627890308811632801 -9204772141784466943 -9223372036854775808 0 1 1\n", "", 0);
+  expect_sh(h, "x=-9223372036854775808; echo $((x/=-1)) $x; x=-9223372036854775808; echo $((x%=-1)) $x",
+            "-9223372036854775808 -9223372036854775808\n0 0\n", "", 0);
+  expect_sh(h, "echo $((-9223372036854775808 / -1)) $((-9223372036854775808 % -1))", "-9223372036854775808 0\n", "", 0);
+  /* literals and values read as unsigned 64 bits; 0 past 2^64-1 */
+  expect_sh(
+      h,
+      "x=18446744073709551616; echo $((18446744073709551615)) $((0xffffffffffffffff)) $((x)) $((-9223372036854775809))",
+      "-1 -1 0 9223372036854775807\n", "", 0);
+  /* a huge exponent is O(log n), not a loop of 2^62 multiplications */
+  expect_sh(h, "echo $((1**4611686018427387904)) $((-1**4611686018427387905))", "1 -1\n", "", 0);
+  expect_sh(h, "echo $((3**-1))", "", "sh: exponent less than 0\n", 2);
+  shh_free(h);
+}
+
+static void test_expand_depth_limit(void) {
+  shh *h = shh_new();
+  const char *deep = "sh: expansion nested too deeply\n";
+  expect_sh_free(h, repeat3("echo ", "${x:-", 20000, "a", "}", 20000, ""), "", deep, 2);
+  expect_sh_free(h, repeat3("echo ", "\"${x:-", 20000, "a", "}\"", 20000, ""), "", deep, 2);
+  expect_sh_free(h, repeat3("echo ", "${x:+", 20000, "a", "}", 20000, "; echo after"), "\nafter\n", "", 0);
+  expect_sh_free(h, repeat3("x=1; echo ", "${x:+", 20000, "a", "}", 20000, "; echo after"), "", deep, 2);
+  /* a deep but reasonable nesting works */
+  expect_sh_free(h, repeat3("echo ", "${x:-", 40, "a", "}", 40, ""), "a\n", "", 0);
+  shh_free(h);
+}
+
+/* A container filesystem with limits: writes fail as on a full disk, with
+ * busybox's messages (measured on a 1 MiB tmpfs), and never grow a buffer
+ * past the limit. */
+static void test_full_disk(void) {
+  shh *h = shh_new();
+  /* 3 MiB on top of what the image holds (/bin/busybox) */
+  memfs_set_limits(h->fs, 1 << 20, memfs_size(h->fs) + (3 << 20));
+  expect_sh(h, "dd if=/dev/zero of=/tmp/f bs=1M count=2; echo $?; wc -c < /tmp/f", "1\n1048576\n",
+            "dd: error writing '/tmp/f': No space left on device\n2+0 records in\n1+0 records out\n", 0);
+  expect_sh(h, "cat /dev/zero > /tmp/g; echo $?; test $(wc -c < /tmp/g) -le 1048576 && echo bounded", "1\nbounded\n",
+            "cat: write error: No space left on device\n", 0);
+  /* the total: 2 MiB used of 3 (g holds what fitted below 1 MiB) */
+  expect_sh(h,
+            "dd if=/dev/zero of=/tmp/h bs=512k count=2 2>/dev/null; echo $?; dd if=/dev/zero of=/tmp/i bs=64k count=1",
+            "0\n", "dd: error writing '/tmp/i': No space left on device\n1+0 records in\n1+0 records out\n", 1);
+  expect_sh(h, "rm /tmp/f /tmp/g; echo hi > /tmp/i; cat /tmp/i", "hi\n", "", 0);
+  shh_free(h);
+}
+
 void test_register(void) {
   CU_pSuite bb = CU_add_suite("busybox cases", NULL, NULL);
   CU_add_test(bb, "syntax errors", test_bb_syntax);
+  CU_pSuite hostile = CU_add_suite("hostile scripts", NULL, NULL);
+  CU_add_test(hostile, "arithmetic nesting is limited", test_arith_depth_limit);
+  CU_add_test(hostile, "arithmetic wraps like busybox", test_arith_overflow);
+  CU_add_test(hostile, "expansion nesting is limited", test_expand_depth_limit);
+  CU_add_test(hostile, "a full filesystem", test_full_disk);
   CU_add_test(bb, "lists and conditions", test_bb_lists);
   CU_add_test(bb, "quoting and expansion", test_bb_expand);
   CU_add_test(bb, "arithmetic", test_bb_arith);
