@@ -44,11 +44,24 @@ test)
   # A private dockerd for the Docker conformance run, stopped however we exit.
   state=${CTRT_STATE_DIR:-/tmp/ctrt-ci-$$}
   mkdir -p "$state"
-  trap 'fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true' EXIT
+  stop_daemons() {
+    fixtures/containerd/ctrt-containerd.sh stop "$state/containerd" >/dev/null 2>&1 || true
+    fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
+  }
+  trap stop_daemons EXIT
+  trap 'exit 130' INT TERM # exit, so that the EXIT trap runs
   echo "== starting a private dockerd in $state/dockerd"
   CTRT_DOCKER_HOST=$(fixtures/dockerd/ctrt-dockerd.sh start "$state/dockerd")
   export CTRT_DOCKER_HOST
-  echo "== all tests (dockerd at $CTRT_DOCKER_HOST)"
+  # A private containerd with the CRI plugin: CTRT_CONTAINERD_HOST and the
+  # rest of its DIR/env (cgroup parent, sandbox image, log dir, ...).
+  echo "== starting a private containerd in $state/containerd"
+  CTRT_FIXTURE="$build_dir/fixtures/ctrt-fixture" fixtures/containerd/ctrt-containerd.sh start "$state/containerd" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  source "$state/containerd/env"
+  set +a
+  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, containerd at $CTRT_CONTAINERD_HOST)"
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
   ;;
 esac
