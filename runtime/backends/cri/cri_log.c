@@ -462,25 +462,8 @@ static int stream_next(void *impl, void **item) {
   int rc = ctrt__cri_log_next(r, &rec);
   if (rc < 0)
     return rc;
-  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
-  if (chunk == NULL)
-    return ctrt__error_no_memory();
-  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
-  chunk->stream = rec.stream;
-  chunk->data.data = ctrt__malloc(rec.len ? rec.len : 1);
-  if (chunk->data.data == NULL) {
-    ctrt__free(chunk);
-    return ctrt__error_no_memory();
-  }
-  if (rec.len)
-    memcpy(chunk->data.data, rec.data, rec.len);
-  chunk->data.len = rec.len;
-  if (r->cfg.options.timestamps) {
-    chunk->has_timestamp = true;
-    chunk->timestamp = rec.timestamp;
-  }
-  *item = chunk;
-  return 0;
+  return ctrt__log_chunk_new((ctrt_log_chunk **)item, rec.stream, rec.data, rec.len,
+                             r->cfg.options.timestamps ? &rec.timestamp : NULL);
 }
 
 static void stream_cancel(void *impl) { ctrt__cri_log_cancel(impl); }
@@ -504,28 +487,12 @@ int ctrt__cri_log_stream(ctrt_logs_stream **out, ctrt__cri_log_reader *r) {
 
 static int add_entry(ctrt_log_entry_list *list, size_t *cap, const ctrt__cri_log_record *rec, const char *display,
                      const char *service) {
-  if (list->n_items == *cap) {
-    size_t grown_cap = *cap ? *cap * 2 : 16;
-    ctrt_log_entry *grown = ctrt__realloc(list->items, grown_cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
-    list->items = grown;
-    *cap = grown_cap;
-  }
-  ctrt_log_entry *e = &list->items[list->n_items++];
-  *e = (ctrt_log_entry)CTRT_LOG_ENTRY_INIT;
-  e->timestamp = rec->timestamp;
-  e->stream = rec->stream == CTRT_LOG_CHANNEL_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT;
   size_t len = rec->len;
   if (rec->complete && len > 0)
     len--; /* the message without its '\n' */
-  e->message = ctrt__strndup((const char *)rec->data, len);
-  e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
-  e->source.container.id = ctrt__strdup(display);
-  e->service = ctrt__strdup(service);
-  if (e->message == NULL || e->source.container.id == NULL || e->service == NULL)
-    return ctrt__error_no_memory();
-  return 0;
+  return ctrt__log_entry_append(
+      list, cap, rec->stream == CTRT_LOG_CHANNEL_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT,
+      rec->timestamp, (const char *)rec->data, len, display, service);
 }
 
 int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctrt_container_id *id, bool has_tail,
