@@ -58,8 +58,14 @@ test)
   # A private dockerd for the Docker conformance run, stopped however we exit.
   state=${CTRT_STATE_DIR:-/tmp/ctrt-ci-$$}
   mkdir -p "$state"
-  trap 'fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
-        fixtures/podman/ctrt-podman.sh stop "$state/podman" >/dev/null 2>&1 || true' EXIT
+  # The private daemons, stopped by pid however we exit. (The containerd
+  # fixture is started by its own smoke test; no suite runs on one yet.)
+  stop_daemons() {
+    fixtures/podman/ctrt-podman.sh stop "$state/podman" >/dev/null 2>&1 || true
+    fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
+  }
+  trap stop_daemons EXIT
+  trap 'exit 130' INT TERM # exit, so that the EXIT trap runs
   echo "== starting a private dockerd in $state/dockerd"
   CTRT_DOCKER_HOST=$(fixtures/dockerd/ctrt-dockerd.sh start "$state/dockerd")
   export CTRT_DOCKER_HOST

@@ -158,26 +158,12 @@ static int logs_next(void *impl, void **item) {
     return rc;
   if (rc < 0)
     return ctrt__error_wrap("logs_stream");
-  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
-  if (chunk == NULL)
-    return ctrt__error_no_memory();
-  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
-  if (ctrt_log_channel_from_docker_code(&chunk->stream, p.stream) < 0) {
+  ctrt_log_channel channel;
+  if (ctrt_log_channel_from_docker_code(&channel, p.stream) < 0) {
     ctrt_error_clear();
-    chunk->stream = CTRT_LOG_CHANNEL_STDOUT;
+    channel = CTRT_LOG_CHANNEL_STDOUT;
   }
-  chunk->data.data = ctrt__malloc(p.len ? p.len : 1);
-  if (chunk->data.data == NULL) {
-    ctrt__free(chunk);
-    return ctrt__error_no_memory();
-  }
-  if (p.len)
-    memcpy(chunk->data.data, p.data, p.len);
-  chunk->data.len = p.len;
-  chunk->has_timestamp = p.has_ts;
-  chunk->timestamp = p.ts;
-  *item = chunk;
-  return 0;
+  return ctrt__log_chunk_new((ctrt_log_chunk **)item, channel, p.data, p.len, p.has_ts ? &p.ts : NULL);
 }
 
 static void logs_cancel(void *impl) { ctrt__http_stream_cancel(((log_reader *)impl)->hs); }
@@ -258,25 +244,9 @@ static int finish_entry(entry_builder *b, const char *display, const char *servi
     b->len--;
   if (b->stream != CTRT__STDCOPY_STDOUT && b->stream != CTRT__STDCOPY_STDERR)
     return 0; /* stdin echoes are no log lines */
-  if (b->list->n_items == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 16;
-    ctrt_log_entry *grown = ctrt__realloc(b->list->items, cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
-    b->list->items = grown;
-    b->cap = cap;
-  }
-  ctrt_log_entry *e = &b->list->items[b->list->n_items++];
-  *e = (ctrt_log_entry)CTRT_LOG_ENTRY_INIT;
-  e->timestamp = b->has_ts ? b->ts : ctrt__timestamp_now();
-  e->stream = b->stream == CTRT__STDCOPY_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT;
-  e->message = ctrt__strndup(b->text ? b->text : "", b->len);
-  e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
-  e->source.container.id = ctrt__strdup(display);
-  e->service = ctrt__strdup(service);
-  if (e->message == NULL || e->source.container.id == NULL || e->service == NULL)
-    return ctrt__error_no_memory();
-  return 0;
+  return ctrt__log_entry_append(
+      b->list, &b->cap, b->stream == CTRT__STDCOPY_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT,
+      b->has_ts ? b->ts : ctrt__timestamp_now(), b->text, b->len, display, service);
 }
 
 static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, const char *query,

@@ -1,0 +1,50 @@
+/* Log records the backends build alike: a LogChunk item of logs_stream,
+ * and a container's LogEntry appended to a list. */
+#include "gen_internal.h"
+
+int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
+                        const ctrt_timestamp *ts) {
+  *out = NULL;
+  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
+  if (chunk == NULL)
+    return ctrt__error_no_memory();
+  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
+  chunk->stream = stream;
+  chunk->data.data = ctrt__malloc(len ? len : 1);
+  if (chunk->data.data == NULL) {
+    ctrt__free(chunk);
+    return ctrt__error_no_memory();
+  }
+  if (len)
+    memcpy(chunk->data.data, data, len);
+  chunk->data.len = len;
+  if (ts) {
+    chunk->has_timestamp = true;
+    chunk->timestamp = *ts;
+  }
+  *out = chunk;
+  return 0;
+}
+
+int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_stream stream, ctrt_timestamp ts,
+                           const char *message, size_t len, const char *container, const char *service) {
+  if (list->n_items == *cap) {
+    size_t grown_cap = *cap ? *cap * 2 : 16;
+    ctrt_log_entry *grown = ctrt__realloc(list->items, grown_cap * sizeof *grown);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    list->items = grown;
+    *cap = grown_cap;
+  }
+  ctrt_log_entry *e = &list->items[list->n_items++];
+  *e = (ctrt_log_entry)CTRT_LOG_ENTRY_INIT;
+  e->timestamp = ts;
+  e->stream = stream;
+  e->message = ctrt__strndup(message ? message : "", len);
+  e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
+  e->source.container.id = ctrt__strdup(container);
+  e->service = ctrt__strdup(service);
+  if (e->message == NULL || e->source.container.id == NULL || e->service == NULL)
+    return ctrt__error_no_memory();
+  return 0;
+}
