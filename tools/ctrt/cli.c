@@ -392,23 +392,42 @@ static const cli_opt *find_flag(const cli_command *cmd, const char *name, size_t
 
 static bool is_rest(const cli_opt *o) { return o->kind == CLI_STRLIST || o->kind == CLI_F_REST; }
 
+/* Whether a word is an option this subcommand (or every subcommand) takes. */
+static bool is_option(const cli_command *cmd, const char *a) {
+  if (strcmp(a, "-o") == 0 || strcmp(a, "-h") == 0)
+    return true;
+  if (strncmp(a, "--", 2) != 0)
+    return false;
+  const char *name = a + 2;
+  size_t len = strcspn(name, "=");
+  static const char *const common[] = {"json", "table", "no-progress", "output", "help"};
+  for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+    if (strlen(common[i]) == len && strncmp(common[i], name, len) == 0)
+      return true;
+  return find_flag(cmd, name, len) != NULL;
+}
+
 /* Parse argv[1..] of cmd into ps; 0 or an exit status. */
 static int parse(cli *c, parse_state *ps, int argc, char **argv, bool *help) {
   const cli_command *cmd = ps->cmd;
   size_t pos = 0; /* next positional */
-  bool rest = false;
   const cli_opt *positionals[16];
   size_t n_pos = 0;
   for (size_t i = 0; i < cmd->n_opts && n_pos < 16; i++)
     if (cmd->opts[i].positional)
       positionals[n_pos++] = &cmd->opts[i];
-  size_t n_given = 0;
+  bool literal = false; /* after "--": every word is an argument */
+  bool in_rest = false; /* the rest argument (a command line) has begun */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    if (!rest && strcmp(a, "--") == 0) {
-      rest = true;
+    if (!literal && strcmp(a, "--") == 0) {
+      literal = true;
       continue;
     }
+    /* Once a command line has begun, only this subcommand's own options are
+     * options: `exec web 1 sh -c 'echo hi'` passes -c on, `save-images IMAGE
+     * -o FILE` keeps -o. */
+    bool rest = literal || a[0] != '-' || strcmp(a, "-") == 0 || (in_rest && !is_option(cmd, a));
     if (!rest && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
       *help = true;
       return 0;
@@ -459,15 +478,16 @@ static int parse(cli *c, parse_state *ps, int argc, char **argv, bool *help) {
         return rc;
       continue;
     }
+    if (!rest)
+      return cli_usage_error(c, "%s has no option %s; `ctrt %s --help` lists them", cmd->name, a, cmd->name);
     if (pos >= n_pos)
       return cli_usage_error(c, "%s takes no argument '%s' here; usage: %s", cmd->name, a, cmd->usage);
     const cli_opt *o = positionals[pos];
     int rc = apply(c, ps, o, a);
     if (rc != 0)
       return rc;
-    n_given++;
     if (is_rest(o))
-      rest = true; /* what follows belongs to the command it runs */
+      in_rest = true;
     else
       pos++;
   }
@@ -484,7 +504,6 @@ static int parse(cli *c, parse_state *ps, int argc, char **argv, bool *help) {
     if (!o->positional && o->required && !ps->values[o->param].set)
       return cli_usage_error(c, "%s needs --%s %s", cmd->name, o->flag, o->metavar);
   }
-  (void)n_given;
   return 0;
 }
 
