@@ -18,6 +18,7 @@
 
 #include <CUnit/CUnit.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,6 +6,7 @@
  * with an expectation for a different failure of those cases.
  */
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include "forward_backend.h"

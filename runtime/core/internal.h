@@ -7,6 +7,7 @@
 
 #include <ctrt/backend.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include <jansson.h>

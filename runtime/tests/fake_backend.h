@@ -17,6 +17,7 @@
 #define CTRT_TESTS_FAKE_BACKEND_H
 
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include <pthread.h>

@@ -8,6 +8,7 @@
 #define CTRT_TOOLS_CLI_H
 
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 
 #include <jansson.h>
 #include <stdbool.h>

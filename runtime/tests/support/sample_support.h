@@ -5,6 +5,7 @@
 #define CTRT_SAMPLE_SUPPORT_H
 
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 
 void *test_calloc(size_t count, size_t size);
 char *test_key(size_t index);

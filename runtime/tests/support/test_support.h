@@ -4,6 +4,7 @@
 
 #include <CUnit/CUnit.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <stdio.h>
 #include <string.h>
 
