@@ -46,8 +46,6 @@ def _context(spec):
 
 def render_cli(spec, out_dir):
     env = emit._environment()
-    from . import docs
-    docs.add_filters(env)
     context = _context(spec)
     written = []
     for template, relpath in CLI_OUTPUTS:
