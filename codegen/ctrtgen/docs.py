@@ -138,3 +138,56 @@ def method_docker(m):
     if m.docker_note:
         text += ". " + m.docker_note
     return text
+
+
+def type_fields(decl):
+    """(name, type, text) rows of a struct, enum or union, for the reference."""
+    from . import cnames
+    rows = []
+    if decl.what == "struct":
+        for f in decl.fields:
+            text = f.doc
+            if f.has_default:
+                text = (text + " " if text else "") + "Default: %s." % (
+                    str(f.default).lower() if isinstance(f.default, bool) else (f.default if f.default != "" else '""'))
+            elif f.type.optional:
+                text = (text + " " if text else "") + "Optional (absent: NULL or has_%s false)." % f.name
+            if f.secret:
+                text += " Secret: never serialized."
+            rows.append((cnames.member(f.name), str(f.type), text, f.wire))
+    elif decl.what == "enum":
+        for v in decl.variants:
+            rows.append(("%s_%s" % (cnames.const_prefix(decl.name), v.name.upper()), "\"%s\"" % v.wire, v.doc, v.wire))
+    elif decl.what == "union":
+        for v in decl.variants:
+            shape = "fields of %s" % v.payload.name if v.payload is not None else (
+                str(v.value) if v.value is not None else "no value")
+            rows.append(("%s_%s" % (cnames.const_prefix(decl.name), v.name.upper()), shape, v.doc, v.wire))
+    return rows
+
+
+def render(spec, out_dir, context):
+    """man3 pages and the HTML reference; returns the files written."""
+    from . import cnames, emit
+    env = emit._environment()
+    context = dict(context)
+    context["type_fields"] = type_fields
+    types = [d for d in spec.structs + spec.enums + spec.unions]
+    context["ref_types"] = types
+    written = []
+
+    def put(rel, text):
+        path = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        written.append(rel)
+
+    page = env.get_template("doc_method.3.j2")
+    for mc in context["methods"]:
+        put("doc/man3/%s.3" % mc.public, page.render(mc=mc, **context))
+    page = env.get_template("doc_type.3.j2")
+    for decl in types:
+        put("doc/man3/%s.3" % cnames.tname(decl.name), page.render(decl=decl, **context))
+    put("doc/html/index.html", env.get_template("doc_reference.html.j2").render(**context))
+    return written
