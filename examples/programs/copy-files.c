@@ -27,10 +27,9 @@ static int make_tar(void *buf, size_t cap, size_t *used, const char *name, const
 
 int main(int argc, char **argv) {
   ctrt_runtime *rt = NULL;
-  if (argc < 2 || ctrt_open(&rt, argv[1]) < 0)
-    return argc < 2 ? 2 : example_fail("open");
-  if (argc > 2 && example_load(rt, argv[2]) < 0)
-    return example_fail("load");
+  int status = example_open(&rt, argc, argv);
+  if (status != 0)
+    return status;
   ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
   spec.image.name = EXAMPLE_IMAGE;
   ctrt_container_id id = CTRT_CONTAINER_ID_INIT;

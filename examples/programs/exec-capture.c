@@ -5,23 +5,14 @@
 
 int main(int argc, char **argv) {
   ctrt_runtime *rt = NULL;
-  if (argc < 2 || ctrt_open(&rt, argv[1]) < 0)
-    return argc < 2 ? 2 : example_fail("open");
-  if (argc > 2 && example_load(rt, argv[2]) < 0)
-    return example_fail("load");
+  int status = example_open(&rt, argc, argv);
+  if (status != 0)
+    return status;
 
-  const char *sleeper[] = {"sleep", "600"};
-  ctrt_command_spec command = CTRT_COMMAND_SPEC_INIT;
-  command.has_args = true;
-  command.args = (char **)sleeper;
-  command.n_args = 2;
-  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
-  spec.image.name = EXAMPLE_IMAGE;
-  spec.command = &command;
   ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
   id.service = "exec";
   id.replica = 1;
-  if (ctrt_runtime_create_container(rt, &id, &spec) < 0 || ctrt_runtime_start_container(rt, &id) < 0)
+  if (example_create_sleeper(rt, &id) < 0 || ctrt_runtime_start_container(rt, &id) < 0)
     return example_fail("create/start");
 
   const char *argv_exec[] = {"sh", "-c", "echo hello from $(hostname); echo warning >&2; exit 3"};

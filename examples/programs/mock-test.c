@@ -5,8 +5,6 @@
  *   mock-test IMAGE.tar */
 #include "example.h"
 
-#include <string.h>
-
 /* The code under test: start a container unless it already runs. */
 static int ensure_running(ctrt_runtime *rt, const ctrt_container_id *id) {
   ctrt_container_state *state = NULL;
@@ -27,19 +25,11 @@ int main(int argc, char **argv) {
   ctrt_runtime *rt = NULL;
   if (argc < 2 || ctrt_open(&rt, "mock:") < 0 || example_load(rt, argv[1]) < 0)
     return argc < 2 ? 2 : example_fail("set-up");
-  const char *sleeper[] = {"sleep", "600"};
-  ctrt_command_spec command = CTRT_COMMAND_SPEC_INIT;
-  command.has_args = true;
-  command.args = (char **)sleeper;
-  command.n_args = 2;
-  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
-  spec.image.name = EXAMPLE_IMAGE;
-  spec.command = &command;
   ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
   id.service = "under-test";
   id.replica = 1;
   int failures = 0;
-  failures += check(ctrt_runtime_create_container(rt, &id, &spec) == 0, "create");
+  failures += check(example_create_sleeper(rt, &id) == 0, "create");
   failures += check(ensure_running(rt, &id) == 0, "ensure_running starts a created container");
   failures += check(ensure_running(rt, &id) == 0, "ensure_running leaves a running one alone");
   ctrt_container_id missing = id;

@@ -6,10 +6,9 @@
 
 int main(int argc, char **argv) {
   ctrt_runtime *rt = NULL;
-  if (argc < 2 || ctrt_open(&rt, argv[1]) < 0)
-    return argc < 2 ? 2 : example_fail("open");
-  if (argc > 2 && example_load(rt, argv[2]) < 0)
-    return example_fail("load");
+  int status = example_open(&rt, argc, argv);
+  if (status != 0)
+    return status;
 
   const char *args[] = {"sh", "-c", "for i in 1 2 3; do echo line $i; done; echo oops >&2"};
   ctrt_command_spec command = CTRT_COMMAND_SPEC_INIT;
