@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Entry point CMake runs for the CLI and the reference docs:
 codegen/generate_extras.py --spec spec --out build/generated --what cli|docs."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The conformance suite: cases written once against the public API, run by
  * ctrt-conform against any backend.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The `ctrt` command line as data: one subcommand per method, its
 arguments and options derived from the method's inputs (and, for struct
 inputs, from the struct's fields), so the tool never falls behind the spec.

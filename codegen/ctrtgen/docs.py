@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference documentation from the spec: man pages (section 3, one per
 method and per type) and one browsable HTML page."""
 

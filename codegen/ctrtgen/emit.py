@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Load, validate and render: the generator's driver."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Outputs beyond the library, each set rendered by its own CMake rule:
 
   --what cli    tools/cli_commands.c, tools/ctrt.bash (completion), tools/ctrt.1

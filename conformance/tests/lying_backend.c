@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A deliberately broken backend for the runner's own tests: the mock through
  * the generated forwarding backend, except that archive_put accepts every

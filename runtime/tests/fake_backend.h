@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A fake backend, built as a plugin (fake_backend.c) that dispatch_test.c
  * opens with ctrt_open("plugin:PATH"). It implements the required methods
  * and a few others, records what the dispatchers pass on, and misbehaves

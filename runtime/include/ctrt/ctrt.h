@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctrt: one C API over container runtimes. Include this header. */
 #ifndef CTRT_H
 #define CTRT_H

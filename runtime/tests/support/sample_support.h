@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sample values of the scalar types for the generated round-trip tests:
  * mode 1 gives the zero value, other modes a value that exercises the
  * codec (extremes, escapes, non-ASCII, binary). */

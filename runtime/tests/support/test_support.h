@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the CUnit test programs. */
 #ifndef CTRT_TEST_SUPPORT_H
 #define CTRT_TEST_SUPPORT_H
