@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Entry point CMake runs: codegen/generate.py --spec spec --out build/generated."""
 
 import os

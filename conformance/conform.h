@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The conformance suite: cases written once against the public API, run by
  * ctrt-conform against any backend.
@@ -18,6 +19,7 @@
 
 #include <CUnit/CUnit.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <stdlib.h>
 #include <string.h>
 

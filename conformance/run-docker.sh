@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Run a ctrt-conform command line against the dockerd that CTRT_DOCKER_HOST
 # names (e.g. unix:///tmp/ctrt-ci/dockerd/docker.sock): the given command
 # gets "--backend docker --host $CTRT_DOCKER_HOST" appended. Exit 77 (skip)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Set up a Debian 12 machine (as root), build ctrt, and run a job:
 #   scripts/dev.sh main   the main job (see README.md)
 #   scripts/dev.sh test   every test (what CI runs)

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: MIT
 """ctrtgen: turns spec/*.yaml into ctrt's C headers, sources and tests."""

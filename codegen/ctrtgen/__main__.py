@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Command line: python3 -m ctrtgen --spec DIR --out DIR [options]."""
 
 import argparse

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """C signatures of methods and free functions, and the argument handling of
 the generated dispatchers.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """C code for the members of generated types.
 
 The templates lay out files and functions; this module answers, for one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Semantic checks: what the schema cannot say.
 
 Each check raises SpecError at the line of the offending declaration, so

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """How spec names and type expressions become C.
 
 Rules (architecture.md, "C conventions"):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Docker Engine API client stubs, generated from the spec's mappings.
 
 A method whose mapping says `stub: generated` gets a C function

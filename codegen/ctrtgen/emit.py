@@ -1,10 +1,11 @@
+# SPDX-License-Identifier: MIT
 """Load, validate and render: the generator's driver."""
 
 import os
 
 import jinja2
 
-from . import capi, ccode, cnames, docker
+from . import capi, ccode, cnames, docker, docs
 from .check import check
 from .errors import SpecError
 from .loader import Loc, load_file
@@ -106,6 +107,7 @@ def _environment():
         keep_trailing_newline=True,
         autoescape=False,
     )
+    docs.add_filters(env)  # the reference docs' helpers (api.h's comments)
     env.filters.update(
         snake=snake,
         tname=cnames.tname,

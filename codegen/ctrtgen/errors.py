@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The one exception the generator reports to its user."""
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Strict YAML loading with line numbers.
 
 PyYAML's safe loader silently accepts duplicate keys (the last one wins) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The spec as Python objects: types, methods, streams, errors.
 
 Loading turns the validated YAML documents into these objects; `check.py`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Validation of spec documents against spec/schema.yaml.
 
 The schema language is a small JSON Schema subset (type, properties,

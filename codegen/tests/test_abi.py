@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The backend ABI record (spec/abi.yaml): CTRT_BACKEND_ABI_VERSION comes
 from it, and a change to the set of required methods that the record does
 not follow stops the generator at the record's version line."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad specs must fail with exactly the right FILE:LINE: error: MESSAGE.
 
 Each codegen/tests/bad/NAME.yaml is a self-contained spec whose first line

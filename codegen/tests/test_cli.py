@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The generator's command line: --list-outputs, --stats, --check, --out."""
 
 import json

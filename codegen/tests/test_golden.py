@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Golden output of the generator for a small fixture spec.
 
 codegen/tests/fixture_spec declares one of every shape the generator knows

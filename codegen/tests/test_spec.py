@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The real spec declares the whole interface (runtime-interface.md)."""
 
 import os

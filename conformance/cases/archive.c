@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: archive_get, archive_put (with hostile archives),
  * archive_head and export_container_fs. */
 #include "../conform.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: error paths shared by every method (unknown containers and
  * images) and what an error says. The checks the generated dispatcher makes
  * before a backend sees a call (NULL arguments, malformed ids, names,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: exec, exec_with_opts, exec_stream, exec_pty sessions and the
  * main process's stdin. */
 #include "../conform.h"

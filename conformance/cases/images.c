@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: images (load, list, inspect, history, tag, remove, prune,
  * pull with its policies and progress, search, save, import, commit). */
 #include "../conform.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: inspection and resources (inspect, pid, address, ports, top,
  * changes, stats, health, and the VM-only methods). */
 #include "../conform.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: the container lifecycle (create, start, stop, kill, pause,
  * rename, update, wait, remove, prune, list). */
 #include "../conform.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: container_logs, get_logs and logs_stream (lines, channels,
  * tail, timestamps, since/until, follow, cancellation). */
 #include "../conform.h"

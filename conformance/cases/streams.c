@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance: streams closed half-way for every kind not covered by its
  * area, byte streams read through tiny buffers, and several threads using
  * one runtime at once. */

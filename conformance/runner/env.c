@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fixtures a run needs, set up the same way for every backend where
  * possible: the busybox test image is built in memory and loaded through
  * load_images. What a pull or a search reaches differs by nature: a real

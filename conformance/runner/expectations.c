@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Expectations: where an engine legitimately differs from the interface
  * reference, an entry names the case, the engine it holds for (narrowed by
  * version range and configuration facts), and exactly which checks fail and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The helpers cases use (conform.h): the case context, its memory, the
  * containers and images it creates, and the checks. */
 #include "runner.h"

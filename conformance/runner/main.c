@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctrt-conform: run the conformance cases against one backend and report a
  * verdict per case and per method (see conformance/README.md).

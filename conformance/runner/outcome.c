@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a case's child process observed, passed to the parent as a small
  * JSON file: the failed checks (id, method, observed value, message), the
  * methods called without being declared, and any harm to the fixtures. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where the default expectations file is: next to the binary's install
  * prefix (share/ctrt/conformance/), so an installed ctrt-conform works
  * without the source tree, even when installed with `cmake --install

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reports of a run: the method table on the terminal, the JSON matrix
  * (schema "ctrt-conform-matrix/1", documented in conformance/README.md),
  * JUnit XML and TAP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of ctrt-conform shared by its files.
  *
  * The runner forks one child process per case (runner/schedule.c): the

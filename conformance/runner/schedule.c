@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running cases: each in a child process of its own, up to `jobs` at once.
  *
  * A child inherits the runtime handle and the fixtures set up before the

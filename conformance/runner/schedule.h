@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running cases in child processes (schedule.c). */
 #ifndef CTRT_CONFORM_SCHEDULE_H
 #define CTRT_CONFORM_SCHEDULE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The verdict of a case that ran, from what its process observed:
  *   fail      a tested method misbehaved, the case called a method it did
  *             not declare, damaged the shared fixtures, crashed or hung, or

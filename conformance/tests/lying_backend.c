@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A deliberately broken backend for the runner's own tests: the mock through
  * the generated forwarding backend, except that archive_put accepts every
@@ -6,6 +7,7 @@
  * with an expectation for a different failure of those cases.
  */
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include "forward_backend.h"

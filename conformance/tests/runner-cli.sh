@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ctrt-conform from the outside: what a user or a CI job sees.
 #   runner-cli.sh CTRT_CONFORM LYING_PLUGIN DROP_PLUGIN
 set -uo pipefail

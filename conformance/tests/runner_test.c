@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runner's judgement, without any engine: loading and validating
  * expectations, scoping them to an engine, and the verdict of a case from
  * what its process observed. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The verdicts must not depend on how many cases run at once: run the suite
 # with -j 1 and with -j N (N = $2, default 4) and compare every case's verdict.
 #   same-verdicts.sh CTRT_CONFORM N [ctrt-conform arguments...]

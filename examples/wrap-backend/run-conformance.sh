@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The backend-author path, end to end, as ctest's plugin test runs it:
 # install ctrt to a temporary prefix, build the example backend out of tree
 # against that prefix with pkg-config, and run the INSTALLED ctrt-conform on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An example out-of-tree ctrt backend: "example", a backend composed from
  * another one. It opens an inner runtime with ctrt_open() (the in-memory

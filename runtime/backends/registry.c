@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backends built into libctrt, by URI scheme. */
 #include "core/internal.h"
 

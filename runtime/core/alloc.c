@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One allocator throughout: the C library's, so memory from jansson, from
  * generated code and from backends is freed the same way. */
 #include "gen_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The auth context: what create_container injects into every container when
  * the runtime was opened with a ContainerAuthContext. The secret only ever
  * feeds the HMAC; it is never copied into messages, specs or JSON. */

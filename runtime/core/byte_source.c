@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Byte sources: uploads are pulled chunk by chunk from memory, a file
  * descriptor or a callback. */
 #include "gen_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Argument checks the generated dispatchers run before a backend sees the
  * arguments (spec: methods[].inputs[].check). */
 #include "gen_internal.h"

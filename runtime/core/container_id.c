@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ContainerId display and parse (runtime-interface.md, "Identity"). */
 #include "gen_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Defaults of delegating methods (spec: default.delegate): what a backend
  * that lacks the method gets, built from the methods it has, exactly as
  * runtime-interface.md describes. They call the public dispatchers, so the

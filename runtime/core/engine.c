@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Engine identity: what a backend says about the engine behind it
  * (ctrt_runtime_engine), and the helpers backends build the answer with. */
 #include "gen_internal.h"

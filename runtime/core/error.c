@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The thread-local last error. Messages live in a per-thread buffer, so
  * reporting an error never allocates and nothing leaks at thread exit. */
 #include "gen_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public face of exec sessions over a backend's vtable. */
 #include "gen_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal interface of runtime/core: what generated code, backends and
  * tests use and consumers never see. Names are ctrt__* ("semi-private").
@@ -7,6 +8,7 @@
 
 #include <ctrt/backend.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include <jansson.h>

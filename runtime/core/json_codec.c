@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON helpers for the generated codecs: error paths and scalar codecs. */
 #include "gen_internal.h"
 

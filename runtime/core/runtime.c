@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runtime handles: choosing a backend by URI (built in or a plugin), its
  * options, and what it supports. */
 #include "gen_internal.h"

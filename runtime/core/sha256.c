@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): image ids, digests and
  * the auth token. Small and dependency-free; checked against the standard
  * test vectors in runtime/tests. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The interface's two free functions: signal names from exit codes and the
  * validation of kill signals (runtime-interface.md, "Free functions"). */
 #include "gen_internal.h"

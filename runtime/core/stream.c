@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The machinery behind every stream: a small object around a backend's
  * producer (vtable + state) that enforces the contract of ctrt/streams.h:
  * an error item ends the stream, cancellation wins over late items, and

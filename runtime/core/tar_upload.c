@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * archive_put treats an upload as hostile and extracts all of it or none.
  * The rules on entry names live here, shared by the mock (which applies

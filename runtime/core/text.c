@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Text encodings: base64, RFC 3339 timestamps, UTF-8 and IP checks. */
 #include "gen_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of runtime/core: the free functions, ContainerId, text
  * encodings, SHA-256/HMAC, the auth token, errors, byte sources, streams. */
 #include "test_support.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generated dispatchers over a fake backend loaded as a plugin
  * (fake_backend.c): declared defaults, argument checks, backend
  * misbehaviour, the auth context, and use from several threads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fake backend of dispatch_test.c, loaded as a plugin (see
  * fake_backend.h). It uses only the public API, like a backend built
  * outside this repository: the symbols come from the test program. */

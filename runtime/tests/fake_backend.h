@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A fake backend, built as a plugin (fake_backend.c) that dispatch_test.c
  * opens with ctrt_open("plugin:PATH"). It implements the required methods
  * and a few others, records what the dispatchers pass on, and misbehaves
@@ -17,6 +18,7 @@
 #define CTRT_TESTS_FAKE_BACKEND_H
 
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <ctrt/plugin.h>
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON forms of the tricky types (golden wire samples) and the decoder's
  * answer to malformed input: CTRT_EINVALID_ARGUMENT with a message that
  * starts with the JSON path of the offending value. Every failure path runs

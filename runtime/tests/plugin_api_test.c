@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the public plugin API (ctrt/plugin.h): the stream and
  * exec-handle constructors a backend outside the library uses, with their
  * ownership rules. Linked against the shared libctrt, like a plugin. */

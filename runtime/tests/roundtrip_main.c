@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "test_support.h"
 
 void roundtrip_register(void);

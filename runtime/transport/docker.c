@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Docker-specific wire helpers: registry auth header, archive path-stat
  * header, error bodies, escaping. */
 #include "transport/transport.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Endpoints: DOCKER_HOST and friends, read the way the docker CLI reads them. */
 #include "transport/transport_private.h"
 

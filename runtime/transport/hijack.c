@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hijacked connections (exec start, attach): libcurl only connects
  * (CURLOPT_CONNECT_ONLY, which also does TLS); we write the upgrade request
  * and read the response ourselves, then the connection is a raw duplex byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP over libcurl's multi interface: buffered requests, streamed uploads
  * and paused/resumable streamed responses, API version negotiation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON-lines progress streams: values one per line or back to back. A small
  * scanner finds where each value ends (brackets, strings, escapes), keeping
  * its state between feeds so split input is never rescanned; jansson then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Docker's multiplexed stream framing ("stdcopy"): an 8-byte header
  * (stream, 0, 0, 0, big-endian u32 length) before each payload. */
 #include "transport/transport.h"

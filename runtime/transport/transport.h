@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Transport of the Docker backend (internal, not installed): HTTP/1.1 over
  * unix sockets, TCP and TLS (libcurl), API version negotiation, buffered and

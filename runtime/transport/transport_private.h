@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the transport's own files share: the client's state and the libcurl
  * set-up common to pooled transfers and hijacked connections. */
 #ifndef CTRT_TRANSPORT_PRIVATE_H

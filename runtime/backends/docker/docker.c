@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Docker backend's descriptor and the helpers its generated and
  * hand-written halves share: opening, container references, query strings,
  * headers, exchanges with status tables, progress streams, byte streams. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Docker backend ("docker://unix:///run/docker.sock", "docker://tcp://
  * host:2376", "docker://" from DOCKER_HOST): the Runtime interface over the

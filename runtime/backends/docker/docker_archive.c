@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Archive: archive_head, the stat of one path in a container's filesystem,
  * which Docker sends as a header of HEAD /containers/{ref}/archive; and
  * archive_put, which checks what Docker would not before sending it: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Containers: create (ServiceSpec -> Config + HostConfig), state, waits
  * classified into WaitOutcome, and the list of every container. */
 #include "backends/docker/docker_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conversions between Docker's JSON and the interface's types, free of any
  * exchange: ServiceSpec -> create body, inspect -> state, details, ports,
  * wait -> outcome, stats, log timestamps, image lists, progress lines. */

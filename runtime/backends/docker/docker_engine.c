@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Engine identity over the Docker Engine API: GET /version says which
  * engine answers (Docker Engine, or Podman's compat service) and its
  * version; GET /info gives the configuration facts expectations are scoped

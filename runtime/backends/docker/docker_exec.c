@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exec: POST /containers/{id}/exec creates the exec, POST /exec/{id}/start
  * runs it (its answer is the multiplexed output, or a hijacked duplex
  * connection for exec_pty), GET /exec/{id}/json gives the exit code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Images: pulls with a policy and with streamed progress, list, prune,
  * inspect, load (streamed progress) and import. */
 #include "backends/docker/docker_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inspection: details, pid, address and published ports from the inspect
  * answer; one stats reading and the stats stream. */
 #include "backends/docker/docker_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internals of the Docker backend's hand-written methods (docker_*.c):
  * requests addressed to one container, and the pure conversions between

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logs: GET /containers/{id}/logs, multiplexed frames (or raw bytes for a
  * TTY container) read in bounded pieces. logs_stream hands out one chunk
  * per frame; container_logs and get_logs collect LogEntry lines. With

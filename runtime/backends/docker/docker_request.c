@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Requests of the hand-written methods addressed to one container: the
  * reference is resolved like the generated stubs do it (known id, else the
  * name; after a 404, once more through the managed label), then the call is

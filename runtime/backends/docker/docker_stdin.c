@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The main process's stdin: one hijacked POST /containers/{id}/attach
  * ?stream=1&stdin=1 per container, opened by the first write_stdin and kept
  * in d->attaches (under d->lock); close_stdin half-closes it, which ends the

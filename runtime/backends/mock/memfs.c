@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memfs: blobs, the tree, kernel-like path resolution confined to the root,
  * and the file operations the shell and the mock use. Tar in/out lives in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memfs: the in-memory filesystem of the mock backend.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memfs differences: Docker's `changes` (what an overlay upper directory
  * would hold, as OverlayChanges reports it) and the image layer that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memfs internals shared by memfs.c (tree, paths, file operations),
  * memfs_tar.c (tar in and out) and memfs_diff.c (changes, layers), plus a

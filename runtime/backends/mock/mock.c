@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock backend: its descriptor, state, shared helpers and the scripting
  * hooks of ctrt/mock.h. The operations live in mock_*.c by area. */
 #include "gen_internal.h"

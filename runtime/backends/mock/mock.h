@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mock backend ("mock:"): an in-memory container runtime that behaves
  * like Docker — images with ids, tags and layers, containers with a real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's archive methods over the container's memfs: tar out of a
  * snapshot (the stream reads a clone, so the container may go on writing),
  * tar in with the upload checks, stat, and export. */

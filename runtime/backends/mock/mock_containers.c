@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's container lifecycle, with Docker's semantics: create from an
  * image, start (a missing binary fails like runc does), stop (SIGTERM, then
  * SIGKILL after the timeout), kill, pause, rename, update, the three wait

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's exec family and the main process's stdin: exec (collected),
  * exec_stream (events as output arrives), exec_pty (a session over a
  * socketpair, Docker's multiplexed framing unless a TTY), write_stdin and

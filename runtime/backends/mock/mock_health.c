@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Health checks: while a container with a health check runs, a monitor
  * thread runs the check every interval (Docker's defaults: 30 s interval,
  * 30 s timeout, 3 retries), as an exec would, and keeps Docker's status:

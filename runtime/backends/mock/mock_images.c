@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's images: a content-addressed store (id = sha256 of the image
  * config), tags and digests, docker-archive load/save, import, commit, and
  * pulls from the configurable in-memory registry with Docker's progress

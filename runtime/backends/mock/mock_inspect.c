@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's inspection methods: details, pid and address, published ports,
  * the process table (as `ps` prints it), filesystem changes, stats, and the
  * VM-only methods that a container runtime accepts as no-ops. */

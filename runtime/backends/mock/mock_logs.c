@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's logs: a container's main process output becomes timestamped
  * records, one per line (a final line without '\n' is kept as is when the
  * process exits), like Docker's json-file logger; logs_stream follows them

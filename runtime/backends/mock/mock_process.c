@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's processes: one thread each, running the command interpreter
  * (shell.c) with callbacks that route output (logs, exec buffers, event
  * queues, session sockets), feed stdin, pass real time and deliver signals,

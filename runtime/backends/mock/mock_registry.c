@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's registry side: images served for pulls (ctrt_mock_registry_add),
  * pulls with Docker's progress events, and the search catalogue. */
 #include "gen_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's resource usage: counters that advance while the container runs
  * (CPU time, network and block I/O), memory from the container's writable
  * layer and processes, limits from update_container_resources; samples once

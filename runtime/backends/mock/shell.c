@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mock's processes: an interpreter for busybox's ash and the applets the
  * conformance cases use, checked against busybox 1.35 (Debian's

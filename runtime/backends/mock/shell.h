@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mock's processes: a small interpreter for the busybox applets the
  * conformance cases use, run against a container's memfs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text and process applets: echo, printf, cat, sleep, usleep, true, false,
  * env, id, whoami, hostname, uname, date, kill, wc, head, tail, seq, yes,

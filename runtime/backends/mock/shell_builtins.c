@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ash's builtins that act on the shell itself: cd, exit, export, readonly,
  * unset, trap, set, shift, read, eval, exec, break, continue, return, local,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Evaluation of parse trees: lists, pipelines (stages run one after another
  * through bounded buffers), compound commands, functions, redirections and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Word expansion as ash does it: tilde, parameters, command substitution and
  * arithmetic, then field splitting on IFS (only what came from unquoted

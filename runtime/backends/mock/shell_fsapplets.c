@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Filesystem applets on the container's memfs: ls, mkdir, rmdir, rm,
  * touch, cp, mv, ln, chmod, stat, dd, sync, readlink, realpath. Errors are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private interface of the mock's command interpreter (shell*.c): the parse
  * tree, the process state, streams and the helpers applets share. See

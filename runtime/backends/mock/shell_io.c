@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The interpreter's plumbing: buffers, streams (what a file descriptor of a
  * command refers to), reads and writes through the mock_proc callbacks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The interpreter's parser: ash's grammar (the subset shell.c lists) turned
  * into a tree of sh_node. Words keep their raw text (quotes included) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Usage texts of the applets, as busybox 1.35 (Debian's busybox-static)
  * prints them after a usage error: captured from `busybox APPLET --help`.

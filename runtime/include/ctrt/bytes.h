@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Byte sources: where uploads (tar archives, image loads) are read from,
  * chunk by chunk, so a payload never has to sit in memory whole. */
 #ifndef CTRT_BYTES_H

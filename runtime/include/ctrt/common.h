@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Basic types shared by every ctrt header. */
 #ifndef CTRT_COMMON_H
 #define CTRT_COMMON_H

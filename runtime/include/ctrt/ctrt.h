@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctrt: one C API over container runtimes. Include this header. */
 #ifndef CTRT_H
 #define CTRT_H
@@ -8,7 +9,6 @@
 #include <ctrt/error.h>
 #include <ctrt/exec_handle.h>
 #include <ctrt/identity.h>
-#include <ctrt/json.h>
 #include <ctrt/mock.h>
 #include <ctrt/ops.h>
 #include <ctrt/runtime.h>

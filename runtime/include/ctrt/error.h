@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Errors: every failing call returns a negative CTRT_E* code and leaves the
  * details in a thread-local record. */
 #ifndef CTRT_ERROR_H

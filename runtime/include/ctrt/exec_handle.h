@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interactive exec sessions (exec_pty): the ExecHandle, its duplex byte
  * channel (ExecPtyStream) and its exit-code completion (ExecExitFuture). */
 #ifndef CTRT_EXEC_HANDLE_H

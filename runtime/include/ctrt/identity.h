@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ContainerId display and parse. */
 #ifndef CTRT_IDENTITY_H
 #define CTRT_IDENTITY_H

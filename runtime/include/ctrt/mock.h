@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mock backend's scripting and set-up hooks (for runtimes opened with
  * ctrt_open(&rt, "mock:")). Each fails with CTRT_EINVALID_ARGUMENT on a

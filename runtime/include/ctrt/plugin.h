@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Backends as shared objects (see docs/backend-guide.md). A backend built
  * outside this repository links libctrt (pkg-config ctrt) and exports one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening a runtime: which backend, where, with which options. */
 #ifndef CTRT_RUNTIME_H
 #define CTRT_RUNTIME_H

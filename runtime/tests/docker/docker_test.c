@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the Docker backend's hand-written methods: the conversions
  * between Docker's JSON and the interface's types on their own, then the
  * methods against a scripted fake daemon (no real engine needed). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of ctrt_runtime_engine (runtime/core/engine.c): a backend
  * without the hook, a backend whose answer breaks the contract, the mock's
  * identity, and ctrt_engine_info_fact. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Main of test_drop_ops: the suite is generated (drop_ops_test.c). */
 #include "test_support.h"
 

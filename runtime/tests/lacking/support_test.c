@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctrt_runtime_support(): NATIVE, DEFAULT or NONE from the backend's table
  * and the spec's defaults, agreeing with ctrt_supports() and with what a
  * call does; and the dispatchers' order for a method the backend lacks:

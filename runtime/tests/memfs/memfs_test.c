@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of memfs, the mock backend's in-memory filesystem. */
 #include "test_support.h"
 

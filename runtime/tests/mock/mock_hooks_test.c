@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mock's scripting hooks (ctrt/mock.h): queued log chunks, log errors,
  * stats samples and pull progress are drained in order, before what the
  * mock produces itself; the hooks refuse other backends. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Regenerate shell_cases.inc: what real busybox prints for each case.
 
 Each case runs `sh -c SCRIPT` with busybox 1.35 (Debian's busybox-static,

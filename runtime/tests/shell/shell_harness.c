@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The interpreter's test harness (see shell_harness.h). */
 #include "shell_harness.h"
 

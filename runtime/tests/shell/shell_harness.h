@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A mock_proc for the interpreter's tests: output into buffers, stdin from
  * a buffer or a queue fed by another thread, real-time sleeps interrupted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Tests of the mock's command interpreter. The busybox suite replays
  * shell_cases.inc: scripts run with real busybox 1.35 (gen_cases.py) whose

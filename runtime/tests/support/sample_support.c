@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sample_support.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sample values of the scalar types for the generated round-trip tests:
  * mode 1 gives the zero value, other modes a value that exercises the
  * codec (extremes, escapes, non-ASCII, binary). */
@@ -5,6 +6,7 @@
 #define CTRT_SAMPLE_SUPPORT_H
 
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 
 void *test_calloc(size_t count, size_t size);
 char *test_key(size_t index);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared main of the CUnit test programs: each program defines
  * test_register(), which adds its suites. Exit status 1 on any failure. */
 #include <CUnit/Basic.h>

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the CUnit test programs. */
 #ifndef CTRT_TEST_SUPPORT_H
 #define CTRT_TEST_SUPPORT_H
 
 #include <CUnit/CUnit.h>
 #include <ctrt/ctrt.h>
+#include <ctrt/json.h>
 #include <stdio.h>
 #include <string.h>
 

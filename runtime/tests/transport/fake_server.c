@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The scripted HTTP server of the transport tests (see fake_server.h). */
 #include "fake_server.h"
 

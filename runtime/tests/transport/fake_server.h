@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A scripted HTTP/1.1 server for the transport tests: a thread accepting on
  * a unix socket, a TCP loopback port or TLS over TCP, one thread per
  * connection, each request handed to a handler that writes whatever bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only TLS material (generated with openssl, valid 2000-2100): a CA,
  * a server certificate for localhost/127.0.0.1 and a client certificate,
  * all EC P-256. Never use outside tests. */

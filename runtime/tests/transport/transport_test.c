@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Transport tests: decoders and helpers on their own, then the HTTP client
  * against the scripted fake server (fake_server.c) over a unix socket, TCP
  * and TLS. */

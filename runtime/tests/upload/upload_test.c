@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the upload rules in core (core/tar_upload.c): entry names,
  * symlinks and hard links the archive itself creates, and the spool that
  * holds a checked upload (every byte, bounded by disk). */

@@ -19,123 +19,317 @@ extern "C" {
 
 /* ---- lifecycle ---- */
 
-/* Does nothing when the backend lacks it.
- * Default when the backend lacks it: noop.
+/* ctrt_runtime_touch_widget: Does nothing when the backend lacks it.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: noop.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id *id);
 
-/* An i32 result.
- * Default when the backend lacks it: required.
- * Docker: POST /widgets/{id}/wait.
+/* ctrt_runtime_wait_widget: An i32 result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (i32).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   condition: [in] Color. The spec's default: green.
+ *   timeout: [in] u64.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: every backend implements it (ABI-required).
+ * Docker Engine API: POST /widgets/{id}/wait
  */
 CTRT_API int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout);
 
-/* The widget is rewritten by a prepare hook before the backend sees it.
- * Default when the backend lacks it: required.
- * Docker: POST /widgets/create; POST /widgets/{widget_id}/start.
+/* ctrt_runtime_create_widget: The widget is rewritten by a prepare hook before the backend sees it.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   widget: [in] Widget.  Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_spec, invalid_argument, no_memory.
+ * When the backend lacks it: every backend implements it (ABI-required).
+ * Docker Engine API: POST /widgets/create; POST /widgets/{widget_id}/start
  */
 CTRT_API int ctrt_runtime_create_widget(ctrt_runtime *rt, const ctrt_container_id *id, const ctrt_widget *widget);
 
 /* ---- inspection ---- */
 
-/* Fetch one widget (required of every backend).
- * Default when the backend lacks it: required.
- * Docker: GET /widgets/{name}/json.
+/* ctrt_runtime_get_widget: Fetch one widget (required of every backend).
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (Widget), owned by the caller, who frees it with ctrt_widget_free()
+ *     (deep, NULL-safe).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   name: [in] string. Must match [a-zA-Z0-9][a-zA-Z0-9_.-]+. Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_spec, invalid_argument, no_memory.
+ * When the backend lacks it: every backend implements it (ABI-required).
+ * Docker Engine API: GET /widgets/{name}/json
  */
 CTRT_API int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name);
 
-/* A widget, delegated to get_widget when the backend lacks it.
- * Default when the backend lacks it: delegate (via get_widget).
+/* ctrt_runtime_describe_widget: A widget, delegated to get_widget when the backend lacks it.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (Widget), owned by the caller, who frees it with ctrt_widget_free()
+ *     (deep, NULL-safe).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   name: [in] string. Must match [a-zA-Z0-9][a-zA-Z0-9_.-]+. Borrowed, never stolen.
+ *   signal: [in] string?. Optional: NULL when absent; a signal name or number (SIGTERM, TERM,
+ *     15). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: done by the dispatcher through get_widget.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal);
 
-/* A delegation diamond (both delegates end at get_widget), which is not a cycle.
- * Default when the backend lacks it: delegate (via describe_widget, get_widget).
+/* ctrt_runtime_summarize_widget: A delegation diamond (both delegates end at get_widget), which is
+ * not a cycle.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] a new string owned by the caller, freed with ctrt_free(); NULL when absent.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   name: [in] string. Must match [a-zA-Z0-9][a-zA-Z0-9_.-]+. Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: done by the dispatcher through describe_widget, get_widget.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_summarize_widget(ctrt_runtime *rt, char **out, const ctrt_container_id *id, const char *name);
 
-/* Every widget; empty when the backend lacks it.
- * Default when the backend lacks it: empty.
- * Docker: GET /widgets/json.
+/* ctrt_runtime_list_widgets: Every widget; empty when the backend lacks it.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (list<Widget>), owned by the caller, who frees it with
+ *     ctrt_widget_list_free() (deep, NULL-safe).
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: GET /widgets/json
  */
 CTRT_API int ctrt_runtime_list_widgets(ctrt_runtime *rt, ctrt_widget_list **out);
 
-/* Names only.
- * Default when the backend lacks it: empty.
+/* ctrt_runtime_widget_names: Names only.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (list<string>), owned by the caller, who frees it with
+ *     ctrt_string_list_free() (deep, NULL-safe).
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: Derived from list_widgets.
  */
 CTRT_API int ctrt_runtime_widget_names(ctrt_runtime *rt, ctrt_string_list **out);
 
-/* A fixed value when the backend lacks it.
- * Default when the backend lacks it: value.
+/* ctrt_runtime_widget_color: A fixed value when the backend lacks it.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (Color).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: succeeds with green.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_color(ctrt_runtime *rt, ctrt_color *out, const ctrt_container_id *id);
 
-/* An optional enum result.
- * Default when the backend lacks it: empty.
+/* ctrt_runtime_widget_shade: An optional enum result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   has_out: [out] whether *out is set (the result, Color, is optional).
+ *   out: [out] the result when *has_out is true.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_shade(ctrt_runtime *rt, bool *has_out, ctrt_color *out, const ctrt_container_id *id);
 
-/* An optional scalar result.
- * Default when the backend lacks it: empty.
+/* ctrt_runtime_widget_pid: An optional scalar result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   has_out: [out] whether *out is set (the result, u32, is optional).
+ *   out: [out] the result when *has_out is true.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_pid(ctrt_runtime *rt, bool *has_out, uint32_t *out, const ctrt_container_id *id);
 
-/* An optional string result.
- * Default when the backend lacks it: empty.
+/* ctrt_runtime_widget_note: An optional string result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] a new string owned by the caller, freed with ctrt_free(); NULL when absent.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_note(ctrt_runtime *rt, char **out, const ctrt_container_id *id);
 
-/* An optional address result.
- * Default when the backend lacks it: required.
+/* ctrt_runtime_widget_address: An optional address result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] a new string owned by the caller, freed with ctrt_free(); NULL when absent.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: every backend implements it (ABI-required).
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_address(ctrt_runtime *rt, char **out, const ctrt_container_id *id);
 
-/* A timestamp result.
- * Default when the backend lacks it: unsupported.
+/* ctrt_runtime_widget_created: A timestamp result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (timestamp).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_created(ctrt_runtime *rt, ctrt_timestamp *out, const ctrt_container_id *id);
 
-/* An optional struct result with only optional fields.
- * Default when the backend lacks it: empty.
+/* ctrt_runtime_widget_filter_empty: An optional struct result with only optional fields.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (WidgetFilter), owned by the caller, who frees it with
+ *     ctrt_widget_filter_free() (deep, NULL-safe).
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec.
+ * When the backend lacks it: succeeds with an empty result.
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_widget_filter_empty(ctrt_runtime *rt, ctrt_widget_filter **out, const ctrt_container_id *id);
 
-/* An empty filter never reaches the backend.
- * Default when the backend lacks it: unsupported.
+/* ctrt_runtime_filter_widgets: An empty filter never reaches the backend.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the result (list<Widget>), owned by the caller, who frees it with
+ *     ctrt_widget_list_free() (deep, NULL-safe).
+ *   filter: [in] WidgetFilter. Empty does nothing; start from CTRT_WIDGET_FILTER_INIT. Borrowed,
+ *     never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_filter_widgets(ctrt_runtime *rt, ctrt_widget_list **out, const ctrt_widget_filter *filter);
 
 /* ---- logs ---- */
 
-/* A typed stream.
- * Default when the backend lacks it: unsupported.
- * Docker: GET /widgets/{id}/events.
+/* ctrt_runtime_widget_stream: A typed stream.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the stream (WidgetStream); the caller closes it with ctrt_widget_stream_close(),
+ *     which may be called at any time and cancels the transfer.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec, cancelled.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: GET /widgets/{id}/events
  */
 CTRT_API int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const ctrt_container_id *id);
 
-/* A typed stream of a union, delegated.
- * Default when the backend lacks it: delegate (via widget_stream, widget_color).
+/* ctrt_runtime_widget_events: A typed stream of a union, delegated.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the stream (EventStream); the caller closes it with ctrt_event_stream_close(),
+ *     which may be called at any time and cancels the transfer.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec, cancelled.
+ * When the backend lacks it: done by the dispatcher through widget_stream, widget_color.
+ * Docker Engine API: Built from widget_stream.
  */
 CTRT_API int ctrt_runtime_widget_events(ctrt_runtime *rt, ctrt_event_stream **out, const ctrt_container_id *id);
 
 /* ---- exec ---- */
 
-/* A handle result.
- * Default when the backend lacks it: unsupported.
+/* ctrt_runtime_open_widget: A handle result.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the session (ExecHandle); the caller ends it with ctrt_exec_handle_free().
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * invalid_argument, no_memory, invalid_spec, cancelled.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: Not a daemon call.
  */
 CTRT_API int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctrt_container_id *id);
 
 /* ---- archive ---- */
 
-/* Every kind of input.
- * Default when the backend lacks it: unsupported.
- * Docker: PUT /widgets/{id}/archive.
+/* ctrt_runtime_upload_blob: Every kind of input.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *   path: [in] string. Must be an absolute path. Borrowed, never stolen.
+ *   image: [in] string. Must be a valid image reference. Borrowed, never stolen.
+ *   term: [in] string. Must be a non-empty search term. Borrowed, never stolen.
+ *   data: [in] source. Read front to back, not consumed or freed. Borrowed, never stolen.
+ *   chunk: [in] bytes.
+ *   chunk_len: [in] bytes.
+ *   sizes: [in] list<u32>.
+ *   n_sizes: [in] list<u32>.
+ *   args: [in] list<string>. Must not be empty.
+ *   n_args: [in] list<string>. Must not be empty.
+ *   stamps: [in] list<timestamp>. Must not be empty.
+ *   n_stamps: [in] list<timestamp>. Must not be empty.
+ *   since: [in] timestamp.
+ *   note: [in] string?. Optional: NULL when absent. Borrowed, never stolen.
+ *   part: [in] Part?. Optional: NULL when absent. Borrowed, never stolen.
+ *   ratio: [in] f64.
+ *   force: [in] bool.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_spec, invalid_argument, no_memory.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: PUT /widgets/{id}/archive
  */
 CTRT_API int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
 
-/* A byte stream.
- * Default when the backend lacks it: unsupported.
- * Docker: GET /widgets/{id}/export.
+/* ctrt_runtime_read_blob: A byte stream.
+ *
+ *   rt: The runtime (ctrt_open()); may be used from several threads.
+ *   out: [out] the stream (BlobStream); the caller closes it with ctrt_blob_stream_close(), which
+ *     may be called at any time and cancels the transfer.
+ *   id: [in] ContainerId. The container (service, replica). Borrowed, never stolen.
+ *
+ * Returns 0, or a negative CTRT_E* code with kind and message in ctrt_error_last(); kinds:
+ * not_found, invalid_argument, no_memory, invalid_spec, cancelled.
+ * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
+ * Docker Engine API: GET /widgets/{id}/export
  */
 CTRT_API int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_container_id *id);
 
