@@ -206,16 +206,6 @@ bool ctrt__stream_cancelled(const ctrt__stream *stream);
 int ctrt__stream_from_items(ctrt__stream **out, void **items, size_t n, void (*item_free)(void *), int final_error,
                             const char *final_message);
 
-/* ---- Log records (core/log_records.c) ---- */
-/* A new LogChunk holding a copy of data; ts NULL: without a timestamp. */
-int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
-                        const ctrt_timestamp *ts);
-/* Append a LogEntry of a container's output to list, whose array holds *cap
- * entries (grown by doubling); on failure the entry stays in the list for
- * its _free. */
-int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_stream stream, ctrt_timestamp ts,
-                           const char *message, size_t len, const char *container, const char *service);
-
 /* ---- Exec sessions ---- */
 /* See ctrt_exec_handle_methods in ctrt/plugin.h. */
 typedef ctrt_exec_handle_methods ctrt__exec_handle_vtable;

@@ -1,6 +1,6 @@
 /* Log records the backends build alike: a LogChunk item of logs_stream,
  * and a container's LogEntry appended to a list. */
-#include "gen_internal.h"
+#include "core/log_records.h"
 
 int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
                         const ctrt_timestamp *ts) {

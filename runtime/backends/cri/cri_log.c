@@ -1,5 +1,6 @@
 /* The CRI log-file reader (see cri_log.h). */
 #include "backends/cri/cri_log.h"
+#include "core/log_records.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * timestamps, Docker starts every message with "RFC3339Nano " - stripped
  * into the timestamp. */
 #include "backends/docker/docker_internal.h"
+#include "core/log_records.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1797,7 +1797,8 @@ static fake_next route_hijack(fake_conn *c, const fake_request *r, srv *s) {
     return FAKE_CLOSE;
   }
   if (strstr(r->target, "/exec/badlength/start")) {
-    const char *raw = "HTTP/1.1 404 Not Found\r\nContent-Length: 12abc\r\n\r\nno such exec";
+    const char *raw = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 26abc\r\n\r\n"
+                      "{\"message\":\"no such exec\"}";
     fake_write(c, raw, strlen(raw));
     return FAKE_CLOSE;
   }

@@ -1,0 +1,18 @@
+/* Log records shared by the backends that read a log themselves (docker,
+ * cri). Kept out of core/internal.h, which the generated code (and the
+ * generator's fixture spec) includes: these name the interface's log types. */
+#ifndef CTRT_CORE_LOG_RECORDS_H
+#define CTRT_CORE_LOG_RECORDS_H
+
+#include "gen_internal.h"
+
+/* A new LogChunk holding a copy of data; ts NULL: without a timestamp. */
+int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
+                        const ctrt_timestamp *ts);
+/* Append a LogEntry of a container's output to list, whose array holds *cap
+ * entries (grown by doubling); on failure the entry stays in the list for
+ * its _free. */
+int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_stream stream, ctrt_timestamp ts,
+                           const char *message, size_t len, const char *container, const char *service);
+
+#endif
