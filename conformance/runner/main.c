@@ -39,7 +39,7 @@ static void usage(FILE *to) {
           "a verdict per case and per method: pass, default, diverges, unsupported,\n"
           "error or fail (see the README of ctrt's conformance suite).\n"
           "\n"
-          "  --backend NAME        mock, docker, podman, or the name to report for --backend-lib\n"
+          "  --backend NAME        mock, docker, podman, cri, or the name to report for --backend-lib\n"
           "  --host URI            daemon endpoint (docker: unix:///path or tcp://host:port;\n"
           "                        default $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
           "  --backend-lib PATH    load the backend from a shared object (see ctrt/plugin.h)\n"

@@ -21,6 +21,7 @@
  * inspection, tagging, save/load/import/commit (containerd Images and
  * Content), top (containerd Tasks.ListPids), rename (CRI names are
  * fixed). */
+#include "backends/cri/cri_log.h"
 #include "containerd_api.pb-c.h"
 #include "cri_runtime_v1.pb-c.h"
 #include "gen_internal.h"
@@ -1192,20 +1193,6 @@ static int cri_remove_image(void *self, const char *image, bool force) {
   return rc < 0 ? ctrt__error_wrap("remove_image") : 0;
 }
 
-/* ---- required methods not implemented yet ---- */
-
-/* A missing container is still not_found; otherwise unsupported, with why. */
-static int not_yet(cri *c, const ctrt_container_id *id, const char *method, const char *why) {
-  found f;
-  int rc = find(c, id, &f, false, method);
-  if (rc < 0)
-    return rc;
-  found_clear(&f);
-  rc = ctrt__error_unsupported(method);
-  ctrt__error_wrap("cri backend: %s", why);
-  return rc;
-}
-
 static int cri_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
@@ -1246,17 +1233,92 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
   return 0;
 }
 
-#define LOGS_WHY "logs need the CRI log-file reader (runtime/backends/cri/cri_log.c), not merged yet"
+/* The container's CRI log file (LogDirectory/LogPath as create set them). */
+static char *log_file(cri *c, const ctrt_container_id *id) {
+  char *name = cri_name(id);
+  char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
+  ctrt__free(name);
+  return file;
+}
+
+/* container_logs (has_tail) and get_logs: the messages of the container's
+ * log file, which the runtime writes and the client reads (CRI has no logs
+ * call). A container that does not exist is not_found first. */
+static int read_logs(cri *c, ctrt_log_entry_list **out, const ctrt_container_id *id, bool has_tail, uint64_t tail,
+                     const char *method) {
+  found f;
+  int rc = find(c, id, &f, false, method);
+  if (rc < 0)
+    return rc;
+  found_clear(&f);
+  char *file = log_file(c, id);
+  if (file == NULL)
+    return ctrt__error_no_memory();
+  rc = ctrt__cri_log_entries(out, file, id, has_tail, tail);
+  ctrt__free(file);
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
 
 static int cri_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
-  (void)out;
-  (void)tail;
-  return not_yet(self, id, "container_logs", LOGS_WHY);
+  return read_logs(self, out, id, true, tail, "container_logs");
 }
 
 static int cri_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  (void)out;
-  return not_yet(self, id, "get_logs", LOGS_WHY);
+  return read_logs(self, out, id, false, 0, "get_logs");
+}
+
+/* What a following logs reader asks each poll: is the container running? */
+typedef struct follow_ctx {
+  cri *c;
+  found f;
+} follow_ctx;
+
+static bool follow_running(void *ctx) {
+  follow_ctx *fc = ctx;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = status_of(fc->c, &fc->f, false, &st);
+  bool running = rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+  unpacked_free(st);
+  ctrt_error_clear(); /* a container removed meanwhile has simply stopped */
+  return running;
+}
+
+static void follow_free(void *ctx) {
+  follow_ctx *fc = ctx;
+  if (fc != NULL)
+    found_clear(&fc->f);
+  ctrt__free(fc);
+}
+
+/* The log file as a stream; with follow, until the container stops (asked
+ * over CRI each poll, CRI having no log or event call for it). */
+static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id *id,
+                           const ctrt_logs_stream_options *options) {
+  cri *c = self;
+  follow_ctx *fc = ctrt__calloc(1, sizeof *fc);
+  if (fc == NULL)
+    return ctrt__error_no_memory();
+  fc->c = c;
+  int rc = find(c, id, &fc->f, false, "logs_stream");
+  char *file = rc == 0 ? log_file(c, id) : NULL;
+  if (rc < 0 || file == NULL) {
+    follow_free(fc);
+    return rc < 0 ? rc : ctrt__error_no_memory();
+  }
+  ctrt__cri_log_config cfg = {.options = *options};
+  if (options->follow) {
+    cfg.running = follow_running;
+    cfg.running_ctx = fc;
+    cfg.running_ctx_free = follow_free;
+  } else {
+    follow_free(fc);
+  }
+  ctrt__cri_log_reader *reader = NULL;
+  rc = ctrt__cri_log_open(&reader, file, &cfg);
+  ctrt__free(file);
+  if (rc == 0)
+    rc = ctrt__cri_log_stream(out, reader);
+  return rc < 0 ? ctrt__error_wrap("logs_stream") : 0;
 }
 
 static const ctrt_backend_ops cri_ops = {
@@ -1281,6 +1343,7 @@ static const ctrt_backend_ops cri_ops = {
     .get_container_stats = cri_get_container_stats,
     .container_logs = cri_container_logs,
     .get_logs = cri_get_logs,
+    .logs_stream = cri_logs_stream,
     .exec = cri_exec,
     .exec_with_opts = cri_exec_with_opts,
 };

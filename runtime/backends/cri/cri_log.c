@@ -389,14 +389,17 @@ int ctrt__cri_log_next(ctrt__cri_log_reader *r, ctrt__cri_log_record *rec) {
 
 int ctrt__cri_log_open(ctrt__cri_log_reader **out, const char *path, const ctrt__cri_log_config *config) {
   *out = NULL;
-  if (!config->options.stdout_ && !config->options.stderr_)
-    return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "You must choose at least one stream");
-  ctrt__cri_log_reader *r = ctrt__calloc(1, sizeof *r);
-  if (r == NULL)
-    return ctrt__error_no_memory();
+  bool some_stream = config->options.stdout_ || config->options.stderr_;
+  ctrt__cri_log_reader *r = some_stream ? ctrt__calloc(1, sizeof *r) : NULL;
+  if (r == NULL) {
+    if (config->running_ctx_free != NULL) /* the reader owns it, also on failure */
+      config->running_ctx_free(config->running_ctx);
+    return some_stream ? ctrt__error_no_memory()
+                       : ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "You must choose at least one stream");
+  }
   r->fd = r->inotify_fd = r->wake_fd = -1;
   r->handed = -1;
-  r->cfg = *config; /* scalars and a borrowed callback context */
+  r->cfg = *config; /* scalars, and the callback context it now owns */
   atomic_init(&r->cancelled, false);
   atomic_init(&r->exited, false);
   int rc = (r->path = ctrt__strdup(path)) ? open_file(r) : ctrt__error_no_memory();
@@ -406,6 +409,9 @@ int ctrt__cri_log_open(ctrt__cri_log_reader **out, const char *path, const ctrt_
     ctrt__cri_log_config count_cfg = *config;
     count_cfg.options.follow = false;
     count_cfg.options.has_tail = false;
+    count_cfg.running = NULL; /* the counter reads what is there, and owns nothing */
+    count_cfg.running_ctx = NULL;
+    count_cfg.running_ctx_free = NULL;
     ctrt__cri_log_reader *counter = NULL;
     uint64_t total = 0;
     ctrt__cri_log_record rec;
@@ -452,6 +458,8 @@ void ctrt__cri_log_free(ctrt__cri_log_reader *r) {
     ctrt__free(r->pend[i].data);
   ctrt__free(r->buf);
   ctrt__free(r->path);
+  if (r->cfg.running_ctx_free != NULL)
+    r->cfg.running_ctx_free(r->cfg.running_ctx);
   ctrt__free(r);
 }
 

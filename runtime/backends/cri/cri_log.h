@@ -53,6 +53,9 @@ typedef struct ctrt__cri_log_config {
   ctrt_logs_stream_options options; /* follow, tail, since, until, timestamps, stdout, stderr */
   ctrt__cri_log_running_fn running; /* optional, see ctrt__cri_log_exited */
   void *running_ctx;
+  /* Optional: the reader owns running_ctx from ctrt__cri_log_open on (also
+   * when it fails) and frees it with this. */
+  void (*running_ctx_free)(void *ctx);
   unsigned poll_ms; /* how often to ask `running` and look at the file; 0: 250 */
 } ctrt__cri_log_config;
 
