@@ -103,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rc = ctrt__demux_read_frame(&dm, &stream, &frame, &len, 4096);
     if (rc < 0)
       break;
-    CTRT_FUZZ_CHECK(frame[len] == '\0' && got + len <= whole.len && memcmp(frame, whole.bytes + got, len) == 0);
+    CTRT_FUZZ_CHECK(frame[len] == '\0' && got + len <= whole.len &&
+                    (len == 0 || memcmp(frame, whole.bytes + got, len) == 0));
     got += len;
     ctrt__free(frame);
   }

@@ -144,7 +144,7 @@ test)
   build_sanitized
   echo "== unit tests and the mock suite under ASan+UBSan ($san_dir)"
   ctest --test-dir "$san_dir" --output-on-failure -j "$jobs" -LE memcheck \
-    -E '^(conform\.docker|conform\.mock\.same_verdicts|conform\.runner_cli|plugin\.example)$'
+    -E '^(codegen|conform\.docker|conform\.mock\.same_verdicts|conform\.runner_cli|plugin\.example)$'
   t1=$SECONDS
   run_fuzzers "${CTRT_FUZZ_SMOKE_SECONDS:-25}"
   t2=$SECONDS
