@@ -5,15 +5,20 @@
 #   scripts/dev.sh test   every test (what CI runs)
 #   scripts/dev.sh bench  ctrt beside its peers on a private dockerd (bench/README.md);
 #                         a Release build in build-release; extra args go to ctrt-bench
-# Environment: BUILD_DIR (default: build, build-release for bench), JOBS (default: nproc).
+#   scripts/dev.sh fuzz [SECONDS]  every fuzz target for SECONDS (default 600),
+#                         then add their execs to fuzz/EXECS.json (fuzz/README.md)
+#   scripts/dev.sh sanitize  the sanitizer stage of `test` on its own
+# Environment: BUILD_DIR (default: build, build-release for bench), JOBS (default: nproc),
+# SAN_BUILD_DIR (clang ASan+UBSan+libFuzzer build, default: build-asan),
+# TSAN_BUILD_DIR (default: build-tsan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job=${1:-}
 case "$job" in
-main | test | bench) ;;
+main | test | bench | fuzz | sanitize) ;;
 *)
-  echo "usage: $0 main|test|bench [ctrt-bench options]" >&2
+  echo "usage: $0 main|test|bench [ctrt-bench options]|fuzz [SECONDS]|sanitize" >&2
   exit 2
   ;;
 esac
@@ -40,6 +45,118 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+san_dir=${SAN_BUILD_DIR:-build-asan}
+tsan_dir=${TSAN_BUILD_DIR:-build-tsan}
+
+# The clang build with ASan+UBSan (no recovery) and libFuzzer coverage: the
+# unit tests, the mock suite and the fuzz targets run from it.
+build_sanitized() {
+  echo "== configuring and building (clang, ASan+UBSan, libFuzzer) in $san_dir"
+  CC=clang cmake -S . -B "$san_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCTRT_SANITIZE=address,undefined \
+    -DCTRT_FUZZ=ON >/dev/null || return 1
+  if [[ "${1:-}" == fuzz-only ]]; then
+    # shellcheck disable=SC2046
+    cmake --build "$san_dir" -j "$jobs" --target $(sed 's/^/fuzz_/' "$san_dir/fuzz-targets.txt")
+  else
+    cmake --build "$san_dir" -j "$jobs"
+  fi
+}
+
+# Run every fuzz target for $1 seconds, $jobs at a time; with $2 = record,
+# add their execs to fuzz/EXECS.json. Fails on any crash, leak or timeout.
+run_fuzzers() {
+  local seconds=$1 record=${2:-} out="$san_dir/fuzz-run"
+  rm -rf "$out"
+  mkdir -p "$out"
+  local targets
+  targets=$(cat "$san_dir/fuzz-targets.txt")
+  echo "== fuzzing $(wc -w <<<"$targets") targets for ${seconds}s each, $jobs at a time (logs: $out)"
+  # Limits that make a hang or a blow-up a finding: 10 s per input, 2 GiB.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  local status=0
+  # shellcheck disable=SC2016
+  xargs -P "$jobs" -I{} bash -c '
+    t={}; dir=$0; secs=$1; out=$2
+    mkdir -p "$out/$t.corpus" "$out/$t.crashes"
+    dict=()
+    [[ -f fuzz/dict/$t.dict ]] && dict=(-dict="fuzz/dict/$t.dict")
+    [[ $t == json_* ]] && dict=(-dict="$dir/generated/fuzz/json.dict") # generated from the spec
+    "$dir/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+      -print_final_stats=1 -artifact_prefix="$out/$t.crashes/" "${dict[@]}" \
+      "$out/$t.corpus" "fuzz/corpus/$t" >"$out/$t.log" 2>&1
+    rc=$?
+    execs=$(sed -n "s/^stat::number_of_executed_units: *//p" "$out/$t.log" | tail -n 1)
+    printf "%s %s %s\n" "$t" "${execs:-0}" "$rc" >"$out/$t.result"
+    printf "   %-45s %12s execs  exit %s\n" "$t" "${execs:-0}" "$rc"
+  ' "$san_dir" "$seconds" "$out" <<<"$targets" || status=1
+  for t in $targets; do
+    read -r _ _ rc <"$out/$t.result" || rc=1
+    if [[ "$rc" != 0 ]] || compgen -G "$out/$t.crashes/*" >/dev/null; then
+      echo "== fuzz target $t failed (exit $rc); its log:" >&2
+      tail -n 40 "$out/$t.log" >&2
+      ls -l "$out/$t.crashes" >&2
+      status=1
+    fi
+  done
+  if [[ "$record" == record ]]; then
+    python3 - "$out" "$seconds" $targets <<'PY'
+import json, os, sys, datetime
+out, seconds, targets = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+path = "fuzz/EXECS.json"
+data = json.load(open(path)) if os.path.exists(path) else {"targets": {}}
+for t in targets:
+    name, execs, rc = open(os.path.join(out, t + ".result")).read().split()
+    entry = data["targets"].setdefault(t, {"execs": 0, "seconds": 0, "runs": 0})
+    entry["execs"] += int(execs)
+    entry["seconds"] += seconds
+    entry["runs"] += 1
+data["updated"] = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+with open(path, "w") as f:
+    json.dump(data, f, indent=2, sort_keys=True)
+    f.write("\n")
+PY
+    echo "== cumulative execs recorded in fuzz/EXECS.json"
+  fi
+  return $status
+}
+
+# The sanitizer stage of `test`: ASan+UBSan over the unit tests and the mock
+# suite, a fuzz smoke, then TSan over the mock suite run in parallel. Each
+# step's failure is returned (set -e does not hold in a function called
+# from a condition).
+sanitizer_stage() {
+  local t0=$SECONDS t1 t2 t3
+  build_sanitized || return 1
+  echo "== unit tests (label unit, no valgrind variants) under ASan+UBSan ($san_dir)"
+  ctest --test-dir "$san_dir" --output-on-failure -j "$jobs" -L unit -LE memcheck \
+    -E '^(codegen|shell\.busybox_rerecord)$' || return 1
+  echo "== the mock suite under ASan+UBSan"
+  "$san_dir/conformance/ctrt-conform" --backend mock -j "$jobs" >"$san_dir/conform-mock-asan.txt" 2>&1 ||
+    { tail -n 40 "$san_dir/conform-mock-asan.txt" >&2; return 1; }
+  t1=$SECONDS
+  run_fuzzers "${CTRT_FUZZ_SMOKE_SECONDS:-25}" || return 1
+  t2=$SECONDS
+  echo "== the mock suite under TSan, in parallel ($tsan_dir)"
+  CC=clang cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCTRT_SANITIZE=thread >/dev/null &&
+    cmake --build "$tsan_dir" -j "$jobs" --target ctrt-conform || return 1
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} "$tsan_dir/conformance/ctrt-conform" --backend mock -j 4 \
+    >"$tsan_dir/conform-mock-tsan.txt" 2>&1 || { tail -n 60 "$tsan_dir/conform-mock-tsan.txt" >&2; return 1; }
+  t3=$SECONDS
+  echo "== sanitizer time: ASan+UBSan build and tests $((t1 - t0))s, fuzz smoke $((t2 - t1))s, TSan $((t3 - t2))s"
+}
+
+if [[ "$job" == fuzz ]]; then
+  seconds=${1:-600}
+  build_sanitized fuzz-only
+  run_fuzzers "$seconds" record
+  exit $?
+fi
+if [[ "$job" == sanitize ]]; then
+  sanitizer_stage
+  exit $?
 fi
 
 echo "== configuring and building in $build_dir"
@@ -77,6 +194,7 @@ test)
   touch "$state/ctest-start"
   status=0
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?
+  sanitizer_stage || status=$?
   # One method x engine report from the matrices this run's conformance
   # tests wrote (a missing one is left out; an older one is not this run's).
   matrices=()

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+from .docker import fuzz_json_targets
 from .emit import OUTPUTS, load_spec, render, stats
 from .errors import SpecError
 
@@ -21,6 +22,8 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
     parser.add_argument("--stats", action="store_true", help="print declaration counts as JSON")
     parser.add_argument("--list-outputs", action="store_true", help="print the files --out would hold")
+    parser.add_argument("--list-fuzz-targets", action="store_true",
+                        help="print the names of the generated JSON fuzz targets (fuzz/fuzz_json.c)")
     args = parser.parse_args(argv)
 
     if args.list_outputs:
@@ -33,6 +36,10 @@ def main(argv=None):
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if args.list_fuzz_targets:
+        for target in fuzz_json_targets(spec):
+            print(target.name)
+        return 0
     if args.stats:
         print(json.dumps(stats(spec), indent=2, sort_keys=True))
     if args.check:

@@ -14,6 +14,7 @@ call are left out of the table, so the dispatcher applies their default.
 from . import cnames
 from .ccode import c_string_literal
 from .errors import SpecError
+from .model import snake
 
 
 def docker_structs(spec):
@@ -104,6 +105,9 @@ def field_enc(f, names):
         arg = "v->%s" % m if t.optional else "&v->%s" % m
         value = "rc = ctrt__docker_enc_%s(&j, %s, &p);" % (cnames.slot(base), arg)
         guard = "v->%s != NULL" % m if t.optional else None
+    elif base.kind == "named" and base.decl.what == "enum" and base.decl.has_docker_codes:
+        value = "rc = ctrt__docker_enc_code_%s(&j, &v->%s, &p);" % (cnames.slot(base), m)
+        guard = "v->has_%s" % f.name if t.optional else None
     else:
         s = cnames.slot(base)
         if t.optional and cnames.optional_is_pointer(base):
@@ -306,4 +310,37 @@ def docker_array_names(spec, structs):
         for f in s.fields:
             if f.docker_wire and f.type.base.kind == "list" and _is_docker_struct(f.type.base.inner, names):
                 out.add(f.type.base.inner.name)
+    return out
+
+
+class FuzzJsonTarget:
+    """One libFuzzer target per Docker wire response type that a generated
+    stub decodes into its result (`result: body`): the bytes become that
+    response, decoded, re-encoded and decoded again."""
+
+    def __init__(self, method, call):
+        self.method = method.name
+        self.wire = call.response["type"]
+        self.is_list = self.wire.startswith("[")
+        bare = self.wire.strip("[]")
+        self.name = "json_" + snake(bare) + ("_list" if self.is_list else "")
+        base = method.result.base
+        self.slot = cnames.slot(base)
+        self.ctype = cnames.ctype(base)
+        self.elem_slot = cnames.slot(base.inner) if self.is_list else None
+
+
+def fuzz_json_targets(spec):
+    """The targets in method order, one per distinct wire type."""
+    out, seen = [], set()
+    for m in spec.methods:
+        if m.docker_stub != "generated":
+            continue
+        call = m.docker_calls[0]
+        if call.result != "body" or call.framing != "json":
+            continue
+        target = FuzzJsonTarget(m, call)
+        if target.name not in seen:
+            seen.add(target.name)
+            out.append(target)
     return out

@@ -39,6 +39,8 @@ OUTPUTS = [
     ("drop_ops_test.c.j2", "tests/drop_ops_test.c"),
     ("conform_probe.h.j2", "conformance/conform_probe.h"),
     ("conform_probe.c.j2", "conformance/conform_probe.c"),
+    ("fuzz_json.c.j2", "fuzz/fuzz_json.c"),
+    ("fuzz_json.dict.j2", "fuzz/json.dict"),
 ]
 
 
@@ -149,6 +151,8 @@ def _context(spec):
         "docker_lists": docker.docker_lists(spec, dstructs),
         "docker_array_names": docker.docker_array_names(spec, dstructs),
         "docker_body_structs": body_structs,
+        "fuzz_json_targets": docker.fuzz_json_targets(spec),
+        "fuzz_json_wire_names": sorted({f.docker_wire for s in dstructs for f in s.fields if f.docker_wire}),
         "docker_field_dec": lambda f: docker.field_dec(f, dnames),
         "docker_field_enc": lambda f: docker.field_enc(f, dnames),
         "stub": lambda mc: docker.StubC(mc.m, mc),

@@ -27,7 +27,9 @@ void ctrt_error_clear(void) {
 int ctrt__error_setv(ctrt_error_kind kind, int http_status, const char *fmt, va_list ap) {
   /* Format into a scratch buffer first: arguments may point into slot. */
   char text[CTRT__ERROR_MESSAGE_MAX];
-  vsnprintf(text, sizeof text, fmt, ap);
+  int n = vsnprintf(text, sizeof text, fmt, ap);
+  if (n >= (int)sizeof text) /* cut: not inside a character */
+    text[ctrt__utf8_cut(text, sizeof text - 1)] = '\0';
   memcpy(slot.message, text, sizeof text);
   slot.error.kind = kind;
   slot.error.http_status = http_status;
@@ -72,6 +74,7 @@ int ctrt__error_wrap(const char *fmt, ...) {
     memcpy(joined + used, parts[i], n);
     used += n;
   }
+  used = ctrt__utf8_cut(joined, used);
   joined[used] = '\0';
   memcpy(slot.message, joined, used + 1);
   return -(int)slot.error.kind;

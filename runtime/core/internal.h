@@ -139,6 +139,9 @@ int ctrt__timestamp_format(char *buf, size_t cap, const ctrt_timestamp *ts);
 int ctrt__timestamp_parse(ctrt_timestamp *out, const char *text);
 ctrt_timestamp ctrt__timestamp_now(void);
 bool ctrt__utf8_valid(const char *text, size_t len);
+/* len, less an incomplete UTF-8 sequence at its end: where text cut at len
+ * (a bounded buffer) may end so that what was valid UTF-8 stays valid. */
+size_t ctrt__utf8_cut(const char *text, size_t len);
 bool ctrt__ip_valid(const char *text);
 
 /* The exec output cap the options ask for (version 2), else the default. */

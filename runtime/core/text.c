@@ -214,6 +214,20 @@ ctrt_timestamp ctrt__timestamp_now(void) {
 
 /* ---- UTF-8 and IP ---- */
 
+size_t ctrt__utf8_cut(const char *text, size_t len) {
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = len, trail = 0;
+  while (i > 0 && trail < 3 && (s[i - 1] & 0xC0) == 0x80) {
+    i--;
+    trail++;
+  }
+  if (i == 0 || s[i - 1] < 0xC0)
+    return len; /* ASCII or stray continuation bytes: not ours to judge */
+  unsigned char lead = s[i - 1];
+  size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
+  return trail < need ? i - 1 : len;
+}
+
 bool ctrt__utf8_valid(const char *text, size_t len) {
   const unsigned char *s = (const unsigned char *)text;
   size_t i = 0;

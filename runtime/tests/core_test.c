@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include "gen_internal.h"
+#include "transport/transport.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -683,6 +684,28 @@ static void test_error_messages_are_truncated(void) {
   ASSERT_STR(ctrt_error_last()->message, "lost");
 }
 
+/* Found by fuzz/ (error_body): a cut in the middle of a character left
+ * invalid UTF-8 at the end of the message. */
+static void test_error_messages_are_cut_between_characters(void) {
+  char wide[3000] = "";
+  for (size_t i = 0; i + 2 < sizeof wide; i += 2)
+    memcpy(wide + i, "\xc3\xa9", 3); /* U+00E9, two bytes, at every offset parity */
+  for (int shift = 0; shift < 4; shift++) {
+    ctrt_backend_error(CTRT_ERROR_INTERNAL, 0, "%.*s%s", shift, "xyz", wide);
+    const char *m = ctrt_error_last()->message;
+    CU_ASSERT_TRUE(ctrt__utf8_valid(m, strlen(m)));
+    CU_ASSERT_TRUE(strlen(m) >= CTRT__ERROR_MESSAGE_MAX - 2);
+    CU_ASSERT_EQUAL(ctrt__error_wrap("%.*s", shift, "xyz"), CTRT_EINTERNAL);
+    CU_ASSERT_TRUE(ctrt__utf8_valid(m, strlen(m)));
+    ctrt__docker_error_from_body(404, wide, strlen(wide), shift ? "GET /x" : NULL);
+    CU_ASSERT_TRUE(ctrt__utf8_valid(m, strlen(m)));
+  }
+  /* Four-byte characters, and nothing is cut from a message that fits. */
+  CU_ASSERT_EQUAL(ctrt__utf8_cut("a\xf0\x9f\x98", 4), 1);
+  CU_ASSERT_EQUAL(ctrt__utf8_cut("a\xf0\x9f\x98\x80", 5), 5);
+  CU_ASSERT_EQUAL(ctrt__utf8_cut("ab", 2), 2);
+}
+
 static void test_error_clear_and_setters(void) {
   ctrt_backend_error(CTRT_ERROR_CONFLICT, 409, "busy");
   ctrt_error_clear();
@@ -745,8 +768,8 @@ static void test_error_kind_names(void) {
       "iteration_over",
   };
   CU_ASSERT_EQUAL_FATAL(sizeof names / sizeof names[0], CTRT_ERROR_KIND_COUNT);
-  for (int kind = 0; kind < CTRT_ERROR_KIND_COUNT; kind++) {
-    ASSERT_STR(ctrt_error_kind_name((ctrt_error_kind)kind), names[kind]);
+  for (ctrt_error_kind kind = CTRT_ERROR_NONE; kind < CTRT_ERROR_KIND_COUNT; kind++) {
+    ASSERT_STR(ctrt_error_kind_name(kind), names[kind]);
     if (kind == CTRT_ERROR_NONE)
       continue;
     ctrt_error_kind back = CTRT_ERROR_NONE;
@@ -1194,6 +1217,7 @@ void test_register(void) {
   s = CU_add_suite("errors", NULL, NULL);
   CU_add_test(s, "thread-local", test_error_is_thread_local);
   CU_add_test(s, "truncation", test_error_messages_are_truncated);
+  CU_add_test(s, "truncation between characters", test_error_messages_are_cut_between_characters);
   CU_add_test(s, "clear and setters", test_error_clear_and_setters);
   CU_add_test(s, "kind names", test_error_kind_names);
 

@@ -189,7 +189,8 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
     json_t *j = json_loadb(body, len, 0, &err);
     const char *message = json_string_value(json_object_get(j, "message"));
     if (message != NULL) {
-      snprintf(text, sizeof text, "%s", message);
+      if (snprintf(text, sizeof text, "%s", message) >= (int)sizeof text)
+        text[ctrt__utf8_cut(text, sizeof text - 1)] = '\0'; /* not inside a character */
     } else if (status == 404) {
       /* A 404 without the daemon's JSON message comes from its router: no
        * such endpoint (Podman 4.3: POST /containers/{id}/update answers
@@ -208,6 +209,7 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
           continue;
         text[o++] = put;
       }
+      o = ctrt__utf8_cut(text, o);
       while (o > 0 && text[o - 1] == ' ')
         o--;
       text[o] = '\0';

@@ -22,8 +22,10 @@ int ctrt__docker_read_blob(void *self, ctrt_blob_stream **out, const ctrt_contai
  * (absent or null keeps the default), encoding leaves absent fields out. */
 /* LogChannel from Docker's numeric code. */
 int ctrt__docker_dec_code_log_channel(ctrt_log_channel *out, const json_t *json, const ctrt__jpath *path);
+int ctrt__docker_enc_code_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__jpath *path);
 /* Color from Docker's numeric code. */
 int ctrt__docker_dec_code_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path);
+int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path);
 
 /* JSON request bodies of the structs generated stubs send. */
 

@@ -13,12 +13,30 @@ int ctrt__docker_dec_code_log_channel(ctrt_log_channel *out, const json_t *json,
   return 0;
 }
 
+/* The code Docker sends, so that encoding mirrors ctrt__docker_dec_code_log_channel. */
+int ctrt__docker_enc_code_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__jpath *path) {
+  int code = ctrt_log_channel_to_docker_code(*v);
+  if (code < 0)
+    return ctrt__json_error(path, "%d is not a valid LogChannel", (int)*v);
+  *out = json_integer(code);
+  return *out ? 0 : ctrt__error_no_memory();
+}
+
 int ctrt__docker_dec_code_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path) {
   if (!json_is_integer(json))
     return ctrt__json_type_error(path, "integer (Color code)", json);
   if (ctrt_color_from_docker_code(out, json_integer_value(json)) < 0)
     return ctrt__json_error(path, "unknown Docker Color code %lld", (long long)json_integer_value(json));
   return 0;
+}
+
+/* The code Docker sends, so that encoding mirrors ctrt__docker_dec_code_color. */
+int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path) {
+  int code = ctrt_color_to_docker_code(*v);
+  if (code < 0)
+    return ctrt__json_error(path, "%d is not a valid Color", (int)*v);
+  *out = json_integer(code);
+  return *out ? 0 : ctrt__error_no_memory();
 }
 
 /* ---- stubs ---- */

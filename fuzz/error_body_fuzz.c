@@ -1,0 +1,32 @@
+/*
+ * Docker error bodies (ctrt__docker_error_from_body): the first two bytes
+ * pick the HTTP status (400-599), the rest is the body. Properties: the
+ * result is the negative code of the kind the status maps to, the status is
+ * kept, and the message is non-empty, names the status, and is valid UTF-8
+ * whenever the body was.
+ */
+#include "fuzz_support.h"
+
+#include "transport/transport.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char ctrt_fuzz_target_name[] = "error_body";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 2)
+    return 0;
+  int status = 400 + (data[0] << 8 | data[1]) % 200;
+  const char *body = (const char *)data + 2;
+  size_t len = size - 2;
+  int rc = ctrt__docker_error_from_body(status, body, len, (data[0] & 1) ? "GET /containers/x/json" : NULL);
+  const ctrt_error *e = ctrt_error_last();
+  CTRT_FUZZ_CHECK(rc < 0 && e->kind == ctrt__error_kind_for_http(status) && e->http_status == status);
+  char needle[16];
+  snprintf(needle, sizeof needle, "HTTP %d", status);
+  CTRT_FUZZ_CHECK(e->message[0] != '\0' && strstr(e->message, needle) != NULL);
+  if (ctrt__utf8_valid(body, len) && memchr(body, '\0', len) == NULL)
+    CTRT_FUZZ_CHECK(ctrt__utf8_valid(e->message, strlen(e->message)));
+  return 0;
+}

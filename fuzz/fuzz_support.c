@@ -1,0 +1,97 @@
+/* Shared fuzz target code: see fuzz_support.h. */
+#include "fuzz_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CTRT_FUZZ_KNOWN_OPEN
+#define CTRT_FUZZ_KNOWN_OPEN ""
+#endif
+
+void ctrt_fuzz_fail(const char *file, int line, const char *what) {
+  const ctrt_error *e = ctrt_error_last();
+  fprintf(stderr, "%s:%d: fuzz target %s: property violated: %s (last error: %s)\n", file, line, ctrt_fuzz_target_name,
+          what, e && e->message[0] ? e->message : "none");
+  abort();
+}
+
+/* Targets without known-open classes keep this one. */
+__attribute__((weak)) const char *ctrt_fuzz_known_open_class(const uint8_t *data, size_t size) {
+  (void)data;
+  (void)size;
+  return NULL;
+}
+
+static const char known_open[] = CTRT_FUZZ_KNOWN_OPEN;
+
+bool ctrt_fuzz_class_is_open(const char *cls) {
+  size_t n = strlen(cls);
+  for (const char *p = known_open; n > 0 && (p = strstr(p, cls)) != NULL; p += n)
+    if ((p == known_open || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+      return true;
+  return false;
+}
+
+static _Thread_local const char *last_skipped;
+
+const char *ctrt_fuzz_last_skipped(void) { return last_skipped; }
+
+bool ctrt_fuzz_skip_known_open(const uint8_t *data, size_t size) {
+  const char *cls = ctrt_fuzz_known_open_class(data, size);
+  last_skipped = cls != NULL && ctrt_fuzz_class_is_open(cls) ? cls : NULL;
+  return last_skipped != NULL;
+}
+
+void ctrt_fuzz_splitter_init(ctrt_fuzz_splitter *s, const uint8_t **data, size_t *size) {
+  s->n_ctl = *size < 8 ? *size : 8;
+  s->ctl = *data;
+  s->next = 0;
+  *data += s->n_ctl;
+  *size -= s->n_ctl;
+}
+
+size_t ctrt_fuzz_splitter_next(ctrt_fuzz_splitter *s, size_t left) {
+  if (left == 0)
+    return 0;
+  size_t n = s->n_ctl ? (size_t)s->ctl[s->next++ % s->n_ctl] % 17 + 1 : left;
+  if (s->n_ctl && s->ctl[(s->next - 1) % s->n_ctl] >= 0xf0)
+    n = left; /* now and then the rest at once */
+  return n < left ? n : left;
+}
+
+int ctrt_fuzz_reader_pull(void *ctx, void *buf, size_t cap, size_t *n_read) {
+  ctrt_fuzz_reader *r = ctx;
+  *n_read = 0;
+  if (r->off == r->len)
+    return CTRT_ITEROVER;
+  size_t n = ctrt_fuzz_splitter_next(r->split, r->len - r->off);
+  if (n > cap)
+    n = cap;
+  memcpy(buf, r->data + r->off, n);
+  r->off += n;
+  *n_read = n;
+  return 0;
+}
+
+bool ctrt_fuzz_json_agrees(const json_t *encoded, const json_t *original) {
+  if (json_is_object(encoded) && json_is_object(original)) {
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)encoded, key, value) {
+      const json_t *was = json_object_get(original, key);
+      if (was != NULL && !json_is_null(was) && !ctrt_fuzz_json_agrees(value, was))
+        return false;
+    }
+    return true;
+  }
+  if (json_is_array(encoded) && json_is_array(original)) {
+    if (json_array_size(encoded) != json_array_size(original))
+      return false;
+    for (size_t i = 0; i < json_array_size(encoded); i++)
+      if (!ctrt_fuzz_json_agrees(json_array_get(encoded, i), json_array_get(original, i)))
+        return false;
+    return true;
+  }
+  return json_equal((json_t *)encoded, (json_t *)original);
+}
