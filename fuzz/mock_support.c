@@ -18,6 +18,8 @@ static void close_mock(void) {
 ctrt_runtime *ctrt_fuzz_mock(bool with_image) {
   if (rt == NULL) {
     CTRT_FUZZ_CHECK(ctrt_open(&rt, "mock:") == 0);
+    /* Limits a fuzzer survives: a blow-up past them is refused, not run. */
+    CTRT_FUZZ_CHECK(ctrt_mock_set_fs_limits(rt, 16u << 20, 64u << 20, 64u << 20) == 0);
     atexit(close_mock);
   }
   if (with_image && !have_image) {

@@ -1962,8 +1962,17 @@ SH_APPLET(dd) {
   uint64_t max_file = memfs_max_file(sh_fs(sh));
   sh_unlock(sh);
   bool full = false;
-  char *block = ctrt__malloc((size_t)ibs);
+  char *block = NULL;
   int status = 0;
+  /* A block larger than the largest file the container may hold is refused
+   * before it is allocated, the way busybox's allocation fails where memory
+   * is short: the mock's memory is its embedder's. */
+  if (max_file != 0 && (ibs > max_file || obs > max_file)) {
+    sh_err(sh, io, "memory exhausted");
+    status = 1;
+    goto end;
+  }
+  block = ctrt__malloc((size_t)ibs);
   if (block == NULL) {
     sh_oom(sh);
     status = 1;
