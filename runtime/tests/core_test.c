@@ -774,7 +774,7 @@ static void test_error_kind_names(void) {
       continue;
     ctrt_error_kind back = CTRT_ERROR_NONE;
     ASSERT_OK(ctrt_error_kind_from_name(&back, names[kind]));
-    CU_ASSERT_EQUAL((int)back, kind);
+    CU_ASSERT_EQUAL(back, kind);
   }
   ASSERT_STR(ctrt_error_kind_name((ctrt_error_kind)CTRT_ERROR_KIND_COUNT), "unknown");
   ASSERT_STR(ctrt_error_kind_name((ctrt_error_kind)-1), "unknown");
