@@ -252,7 +252,7 @@ static int take_line(ctrt__cri_log_reader *r, const char *text, size_t len, ctrt
 static int next_buffered(ctrt__cri_log_reader *r, ctrt__cri_log_record *rec) {
   size_t start = 0;
   int rc = 0;
-  while (rc == 0) {
+  while (rc == 0 && start < r->len) { /* buf is NULL until the first read */
     char *nl = memchr(r->buf + start, '\n', r->len - start);
     if (nl == NULL) {
       if (r->len - start > LINE_MAX_BYTES) {
