@@ -18,6 +18,19 @@
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
+
+/* RSS-based bounds hold only natively: ASan adds shadow memory and a
+ * quarantine of freed blocks. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 #endif
 #endif
 #ifndef RUNNING_ON_VALGRIND
@@ -1420,17 +1433,6 @@ static void test_stream_jsonl(void) {
   ctrt__http_client_free(c);
   stop_srv(fs, &s);
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 static void test_stream_bounded_memory(void) {
   srv s = {.ping_version = "1.41", .route = route_streams};
