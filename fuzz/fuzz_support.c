@@ -75,6 +75,10 @@ int ctrt_fuzz_reader_pull(void *ctx, void *buf, size_t cap, size_t *n_read) {
 }
 
 bool ctrt_fuzz_json_agrees(const json_t *encoded, const json_t *original) {
+  /* null is absent, wherever it stands (Docker sends null for an empty
+   * list): the decoder's default, whatever the encoder writes for it. */
+  if (json_is_null(original))
+    return true;
   if (json_is_object(encoded) && json_is_object(original)) {
     const char *key;
     json_t *value;
