@@ -2,7 +2,7 @@
  * Docker error bodies (ctrt__docker_error_from_body): the first two bytes
  * pick the HTTP status (400-599), the rest is the body. Properties: the
  * result is the negative code of the kind the status maps to (a 404 without
- * the daemon's JSON message is the router's: unsupported), the status is
+ * the daemon's JSON message, and not empty, is the router's: unsupported), the status is
  * kept, and the message is non-empty, names the status, and is valid UTF-8
  * whenever the body was.
  */
@@ -27,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json_t *j = json_loadb(body, len, 0, NULL);
   bool daemon_message = json_is_string(json_object_get(j, "message"));
   json_decref(j);
-  ctrt_error_kind want = status == 404 && !daemon_message ? CTRT_ERROR_UNSUPPORTED : ctrt__error_kind_for_http(status);
+  /* An empty 404 stays not_found: only a body that is not the daemon's JSON names the router. */
+  ctrt_error_kind want =
+      status == 404 && len > 0 && !daemon_message ? CTRT_ERROR_UNSUPPORTED : ctrt__error_kind_for_http(status);
   CTRT_FUZZ_CHECK(rc < 0 && e->kind == want && e->http_status == status);
   char needle[16];
   snprintf(needle, sizeof needle, "HTTP %d", status);
