@@ -21,11 +21,8 @@
  * inspection, tagging, save/load/import/commit (containerd Images and
  * Content), top (containerd Tasks.ListPids), rename (CRI names are
  * fixed). */
+#include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
-#include "containerd_api.pb-c.h"
-#include "cri_runtime_v1.pb-c.h"
-#include "gen_internal.h"
-#include "transport/grpc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,23 +39,6 @@
 #define WAIT_POLL_NS 50000000L /* status polling of wait_container */
 #define POD_NAMESPACE "ctrt"
 
-#define RUNTIME_SVC "/runtime.v1.RuntimeService/"
-#define IMAGE_SVC "/runtime.v1.ImageService/"
-#define CTD_VERSION "/containerd.services.version.v1.Version/Version"
-#define CTD_TASKS "/containerd.services.tasks.v1.Tasks/"
-
-typedef struct cri {
-  ctrt__grpc_client *grpc;
-  char *uri;
-  char *runtime_name, *runtime_version, *runtime_api_version, *cri_version;
-  char *containerd_version; /* NULL unless the peer serves containerd's API */
-  char *log_dir;
-  char *cgroup_parent;
-  bool node_network;
-  char *label_key;
-  long deadline_ms;
-} cri;
-
 /* UNKNOWN texts of containerd's CRI plugin, mapped deliberately. */
 static const ctrt__grpc_message_rule cri_rules[] = {
     {"failed to reserve container name", CTRT_ERROR_CONFLICT},
@@ -73,8 +53,8 @@ static const ctrt__grpc_message_rule cri_rules[] = {
 
 /* ---- calls ---- */
 
-static int call(cri *c, const char *method, const char *const *metadata, long deadline_ms,
-                const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_desc, void **reply) {
+int ctrt__cri_call(cri *c, const char *method, const char *const *metadata, long deadline_ms,
+                   const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_desc, void **reply) {
   if (reply)
     *reply = NULL;
   size_t len = request ? protobuf_c_message_get_packed_size(request) : 0;
@@ -99,17 +79,12 @@ static int call(cri *c, const char *method, const char *const *metadata, long de
   return rc;
 }
 
-#define RT_CALL(c, name, req, resp_type, out)                                                                          \
-  call((c), RUNTIME_SVC #name, NULL, (c)->deadline_ms, &(req)->base, (resp_type), (void **)(out))
-#define IMG_CALL(c, name, req, resp_type, out)                                                                         \
-  call((c), IMAGE_SVC #name, NULL, 0, &(req)->base, (resp_type), (void **)(out))
-
-static void unpacked_free(void *msg) {
+void ctrt__cri_unpacked_free(void *msg) {
   if (msg != NULL)
     protobuf_c_message_free_unpacked(msg, NULL);
 }
 
-static const char *const containerd_md[] = {"containerd-namespace: k8s.io", NULL};
+const char *const ctrt__cri_containerd_md[] = {"containerd-namespace: k8s.io", NULL};
 
 /* ---- open / close / engine ---- */
 
@@ -171,7 +146,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
     if (!c->runtime_name || !c->runtime_version || !c->runtime_api_version || !c->cri_version)
       rc = ctrt__error_no_memory();
   }
-  unpacked_free(v);
+  ctrt__cri_unpacked_free(v);
   if (rc < 0) {
     ctrt__error_wrap("cri backend at %s", c->uri);
     rc = ctrt__error_code();
@@ -181,10 +156,10 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   /* containerd's own Version service on the same socket switches on the
    * native API; CRI-O has none (UNIMPLEMENTED), which is not an error. */
   Ctrt__Containerd__VersionResponse *cv = NULL;
-  if (call(c, CTD_VERSION, NULL, c->deadline_ms, NULL, &ctrt__containerd__version_response__descriptor, (void **)&cv) ==
-      0)
+  if (ctrt__cri_call(c, CTD_VERSION, NULL, c->deadline_ms, NULL, &ctrt__containerd__version_response__descriptor,
+                     (void **)&cv) == 0)
     c->containerd_version = ctrt__strdup(cv->version);
-  unpacked_free(cv);
+  ctrt__cri_unpacked_free(cv);
   ctrt_error_clear();
   *self = c;
   return 0;
@@ -206,27 +181,22 @@ static int cri_engine(void *self, ctrt_engine_info **out) {
 
 /* ---- finding a managed container ---- */
 
-typedef struct found {
-  char *container_id;
-  char *pod_id;
-} found;
-
-static void found_clear(found *f) {
+void ctrt__cri_found_clear(found *f) {
   ctrt__free(f->container_id);
   ctrt__free(f->pod_id);
   f->container_id = f->pod_id = NULL;
 }
 
-static char *display_of(const ctrt_container_id *id) {
+char *ctrt__cri_display_of(const ctrt_container_id *id) {
   char *display = NULL;
   return ctrt_container_id_format(&display, id) == 0 ? display : NULL;
 }
 
 /* The CRI container (and its pod) labelled with id: 0 with f filled, or
  * not_found (missing_ok: 0 with f empty). */
-static int find(cri *c, const ctrt_container_id *id, found *f, bool missing_ok, const char *method) {
+int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_ok, const char *method) {
   memset(f, 0, sizeof *f);
-  char *display = display_of(id);
+  char *display = ctrt__cri_display_of(id);
   if (display == NULL)
     return ctrt__error_no_memory();
   Runtime__V1__ContainerFilter__LabelSelectorEntry sel = RUNTIME__V1__CONTAINER_FILTER__LABEL_SELECTOR_ENTRY__INIT;
@@ -249,19 +219,37 @@ static int find(cri *c, const ctrt_container_id *id, found *f, bool missing_ok, 
     rc = ctrt__error_not_found(display, "no such container");
   }
   if (rc < 0) {
-    found_clear(f);
+    ctrt__cri_found_clear(f);
     ctrt__error_wrap("%s", method);
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   ctrt__free(display);
   return rc < 0 ? ctrt__error_code() : 0;
 }
 
-static int status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
+int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
   Runtime__V1__ContainerStatusRequest req = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
   req.container_id = f->container_id;
   req.verbose = verbose;
   return RT_CALL(c, ContainerStatus, &req, &runtime__v1__container_status_response__descriptor, out);
+}
+
+int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
+                          Runtime__V1__ContainerStatusResponse **st) {
+  *st = NULL;
+  int rc = ctrt__cri_find(c, id, f, false, method);
+  if (rc < 0)
+    return rc;
+  rc = ctrt__cri_status_of(c, f, false, st);
+  if (rc < 0) {
+    ctrt__cri_found_clear(f);
+    return ctrt__error_wrap("%s", method);
+  }
+  return 0;
+}
+
+bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st) {
+  return st != NULL && st->status != NULL && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
 }
 
 /* ---- pods ---- */
@@ -347,7 +335,7 @@ static bool all_digits(const char *s, size_t n) {
 /* The ServiceSpec in CRI terms. */
 static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   x->name = cri_name(id);
-  x->display = display_of(id);
+  x->display = ctrt__cri_display_of(id);
   x->log_dir = x->name ? ctrt__sprintf("%s/%s", c->log_dir, x->name) : NULL;
   if (x->name == NULL || x->display == NULL || x->log_dir == NULL)
     return ctrt__error_no_memory();
@@ -527,12 +515,12 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
     return ctrt__error_invalid_spec("create_container: port mappings need CNI's portmap plugin (iptables), which "
                                     "this backend does not configure; publish ports from the host network instead");
   found f;
-  int rc = find(c, id, &f, true, "create_container");
+  int rc = ctrt__cri_find(c, id, &f, true, "create_container");
   if (rc < 0)
     return rc;
   if (f.container_id != NULL) {
-    found_clear(&f);
-    char *display = display_of(id);
+    ctrt__cri_found_clear(&f);
+    char *display = ctrt__cri_display_of(id);
     rc = ctrt__error_conflict("create_container: container %s already exists", display ? display : "?");
     ctrt__free(display);
     return rc;
@@ -554,7 +542,7 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
     creq.sandbox_config = &x.pod;
     Runtime__V1__CreateContainerResponse *created = NULL;
     rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
-    unpacked_free(created);
+    ctrt__cri_unpacked_free(created);
     if (rc < 0) {
       /* No pod without its container; keep the create's error. */
       ctrt_error saved = *ctrt_error_last();
@@ -564,7 +552,7 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
       rc = ctrt__error_set(saved.kind, saved.http_status, "%s", message);
     }
   }
-  unpacked_free(pod);
+  ctrt__cri_unpacked_free(pod);
   create_ctx_clear(&x);
   if (rc < 0)
     return ctrt__error_wrap("create_container");
@@ -576,13 +564,12 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
 static int cri_start_container(void *self, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "start_container");
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "start_container", &f, &st);
   if (rc < 0)
     return rc;
-  Runtime__V1__ContainerStatusResponse *st = NULL;
-  rc = status_of(c, &f, false, &st);
-  bool running = rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
-  unpacked_free(st);
+  bool running = ctrt__cri_is_running(st);
+  ctrt__cri_unpacked_free(st);
   if (rc == 0 && !running) {
     Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
@@ -594,22 +581,22 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
       rc = ctrt__error_start_failed(f.container_id, message);
     }
   }
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("start_container") : 0;
 }
 
 static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t timeout) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "stop_container");
+  int rc = ctrt__cri_find(c, id, &f, false, "stop_container");
   if (rc < 0)
     return rc;
   Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
   req.container_id = f.container_id;
   req.timeout = timeout;
-  rc = call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
-            &runtime__v1__stop_container_response__descriptor, NULL);
-  found_clear(&f);
+  rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
+                      &runtime__v1__stop_container_response__descriptor, NULL);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("stop_container") : 0;
 }
 
@@ -631,13 +618,12 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
   if (number < 0)
     return ctrt__error_invalid_spec("kill_container: unsupported signal %s", signal);
   found f;
-  int rc = find(c, id, &f, false, "kill_container");
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "kill_container", &f, &st);
   if (rc < 0)
     return rc;
-  Runtime__V1__ContainerStatusResponse *st = NULL;
-  rc = status_of(c, &f, false, &st);
-  bool running = rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
-  unpacked_free(st);
+  bool running = ctrt__cri_is_running(st);
+  ctrt__cri_unpacked_free(st);
   if (rc == 0 && !running)
     rc = ctrt__error_conflict("container is not running");
   if (rc == 0 && c->containerd_version != NULL) {
@@ -645,7 +631,7 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
     Ctrt__Containerd__KillRequest req = CTRT__CONTAINERD__KILL_REQUEST__INIT;
     req.container_id = f.container_id;
     req.signal = (uint32_t)number;
-    rc = call(c, CTD_TASKS "Kill", containerd_md, c->deadline_ms, &req.base, NULL, NULL);
+    rc = ctrt__cri_call(c, CTD_TASKS "Kill", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
   } else if (rc == 0 && number == SIGKILL) {
     /* CRI alone: StopContainer with no grace period is a SIGKILL. */
     Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
@@ -655,7 +641,7 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
     rc = ctrt__error_unsupported("kill_container");
     ctrt__error_wrap("CRI has no signal delivery and %s serves no containerd API (%s)", c->runtime_name, signal);
   }
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("kill_container") : 0;
 }
 
@@ -668,18 +654,18 @@ static int pause_resume(cri *c, const ctrt_container_id *id, bool pause, const c
     return rc;
   }
   found f;
-  int rc = find(c, id, &f, false, method);
+  int rc = ctrt__cri_find(c, id, &f, false, method);
   if (rc < 0)
     return rc;
   Ctrt__Containerd__PauseTaskRequest preq = CTRT__CONTAINERD__PAUSE_TASK_REQUEST__INIT;
   Ctrt__Containerd__ResumeTaskRequest rreq = CTRT__CONTAINERD__RESUME_TASK_REQUEST__INIT;
   preq.container_id = rreq.container_id = f.container_id;
-  rc = call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", containerd_md, c->deadline_ms,
-            pause ? &preq.base : &rreq.base, NULL, NULL);
+  rc = ctrt__cri_call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", ctrt__cri_containerd_md, c->deadline_ms,
+                      pause ? &preq.base : &rreq.base, NULL, NULL);
   /* The container exists (found above) but has no task: not running. */
   if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
     rc = ctrt__error_conflict("container %s is not running", f.container_id);
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
 
@@ -694,7 +680,7 @@ static int cri_unpause_container(void *self, const ctrt_container_id *id) {
 static int cri_remove_container(void *self, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "remove_container");
+  int rc = ctrt__cri_find(c, id, &f, false, "remove_container");
   if (rc < 0)
     return rc;
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
@@ -716,24 +702,24 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
     ctrt__free(file);
     ctrt__free(dir);
   }
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
 }
 
 static int cri_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "container_state");
+  int rc = ctrt__cri_find(c, id, &f, false, "container_state");
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  rc = status_of(c, &f, false, &st);
-  found_clear(&f);
+  rc = ctrt__cri_status_of(c, &f, false, &st);
+  ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("container_state");
   ctrt_container_state *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL) {
-    unpacked_free(st);
+    ctrt__cri_unpacked_free(st);
     return ctrt__error_no_memory();
   }
   switch (st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN) {
@@ -751,7 +737,7 @@ static int cri_container_state(void *self, ctrt_container_state **out, const ctr
     s->kind = CTRT_CONTAINER_STATE_UNKNOWN;
     break;
   }
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   *out = s;
   return 0;
 }
@@ -765,12 +751,12 @@ static int wait_status(cri *c, const ctrt_container_id *id, Runtime__V1__Contain
   *out = NULL;
   *resp = NULL;
   found f;
-  int rc = find(c, id, &f, false, method);
+  int rc = ctrt__cri_find(c, id, &f, false, method);
   if (rc < 0)
     return rc;
   for (;;) {
     Runtime__V1__ContainerStatusResponse *st = NULL;
-    rc = status_of(c, &f, false, &st);
+    rc = ctrt__cri_status_of(c, &f, false, &st);
     if (rc < 0)
       break;
     Runtime__V1__ContainerState state =
@@ -780,13 +766,13 @@ static int wait_status(cri *c, const ctrt_container_id *id, Runtime__V1__Contain
       *resp = st;
       break;
     }
-    unpacked_free(st);
+    ctrt__cri_unpacked_free(st);
     if (state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED)
       break;
     struct timespec ts = {0, WAIT_POLL_NS};
     nanosleep(&ts, NULL);
   }
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
 
@@ -796,7 +782,7 @@ static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id 
   int rc = wait_status(self, id, &st, &resp, "wait_container");
   if (rc == 0)
     *out = st ? st->exit_code : 0;
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   return rc;
 }
 
@@ -808,7 +794,7 @@ static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_cont
     return rc;
   ctrt_wait_outcome *o = ctrt__calloc(1, sizeof *o);
   if (o == NULL) {
-    unpacked_free(resp);
+    ctrt__cri_unpacked_free(resp);
     return ctrt__error_no_memory();
   }
   o->reason = CTRT_WAIT_REASON_EXITED;
@@ -825,7 +811,7 @@ static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_cont
       o->finished_at.nanos = (int32_t)(st->finished_at % 1000000000);
     }
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_wait_outcome_free(o);
     return rc;
@@ -846,7 +832,7 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
     l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items);
   if (l == NULL || l->items == NULL) {
     ctrt__free(l);
-    unpacked_free(resp);
+    ctrt__cri_unpacked_free(resp);
     return ctrt__error_no_memory();
   }
   for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
@@ -859,7 +845,7 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
     if (item->runtime_id == NULL)
       rc = ctrt__error_no_memory();
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_runtime_container_summary_list_free(l);
     return rc;
@@ -874,12 +860,12 @@ static int cri_get_container_pid(void *self, bool *has_out, uint32_t *out, const
   cri *c = self;
   *has_out = false;
   found f;
-  int rc = find(c, id, &f, false, "get_container_pid");
+  int rc = ctrt__cri_find(c, id, &f, false, "get_container_pid");
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  rc = status_of(c, &f, true, &st);
-  found_clear(&f);
+  rc = ctrt__cri_status_of(c, &f, true, &st);
+  ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("get_container_pid");
   bool running = st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
@@ -898,7 +884,7 @@ static int cri_get_container_pid(void *self, bool *has_out, uint32_t *out, const
     }
     ctrt_error_clear();
   }
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   return 0;
 }
 
@@ -906,7 +892,7 @@ static int cri_get_container_pid(void *self, bool *has_out, uint32_t *out, const
  * for host-network pods, which have none of their own), and its state. */
 static int running_ip(cri *c, const found *f, char **ip, Runtime__V1__ContainerStatusResponse **status) {
   *ip = NULL;
-  int rc = status_of(c, f, false, status);
+  int rc = ctrt__cri_status_of(c, f, false, status);
   if (rc < 0)
     return rc;
   if (!(*status)->status || (*status)->status->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
@@ -920,33 +906,33 @@ static int running_ip(cri *c, const found *f, char **ip, Runtime__V1__ContainerS
   const char *text = st->status && st->status->network ? st->status->network->ip : "";
   if (text[0] != '\0' && (*ip = ctrt__strdup(text)) == NULL)
     rc = ctrt__error_no_memory();
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   return rc;
 }
 
 static int cri_get_container_ip(void *self, char **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "get_container_ip");
+  int rc = ctrt__cri_find(c, id, &f, false, "get_container_ip");
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatusResponse *st = NULL;
   rc = running_ip(c, &f, out, &st);
-  unpacked_free(st);
-  found_clear(&f);
+  ctrt__cri_unpacked_free(st);
+  ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("get_container_ip") : 0;
 }
 
 static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "inspect_detailed");
+  int rc = ctrt__cri_find(c, id, &f, false, "inspect_detailed");
   if (rc < 0)
     return rc;
   char *ip = NULL;
   Runtime__V1__ContainerStatusResponse *st = NULL;
   rc = running_ip(c, &f, &ip, &st);
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   ctrt_container_inspect_details *d = rc == 0 ? ctrt__calloc(1, sizeof *d) : NULL;
   if (rc == 0 && d == NULL)
     rc = ctrt__error_no_memory();
@@ -969,7 +955,7 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
       rc = ctrt__error_no_memory();
   }
   ctrt__free(ip);
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   if (rc < 0) {
     ctrt_container_inspect_details_free(d);
     return ctrt__error_wrap("inspect_detailed");
@@ -988,7 +974,7 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
                     size_t n_argv) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "exec");
+  int rc = ctrt__cri_find(c, id, &f, false, "exec");
   if (rc < 0)
     return rc;
   Runtime__V1__ExecSyncRequest req = RUNTIME__V1__EXEC_SYNC_REQUEST__INIT;
@@ -996,9 +982,9 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   req.n_cmd = n_argv;
   req.cmd = (char **)argv;
   Runtime__V1__ExecSyncResponse *resp = NULL;
-  rc =
-      call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor, (void **)&resp);
-  found_clear(&f);
+  rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
+                      (void **)&resp);
+  ctrt__cri_found_clear(&f);
   if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
     /* runc could not start the command (containerd 1.6.20: UNKNOWN "failed
      * to exec in container: ... OCI runtime exec failed: ..."). Docker
@@ -1022,7 +1008,7 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
     r->stdout_ = text_of(&resp->stdout);
     r->stderr_ = text_of(&resp->stderr);
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   if (r == NULL || r->stdout_ == NULL || r->stderr_ == NULL) {
     ctrt_exec_result_free(r);
     return ctrt__error_no_memory();
@@ -1074,8 +1060,8 @@ static int image_status(cri *c, const char *image, Runtime__V1__ImageStatusRespo
   spec.image = (char *)image;
   Runtime__V1__ImageStatusRequest req = RUNTIME__V1__IMAGE_STATUS_REQUEST__INIT;
   req.image = &spec;
-  return call(c, IMAGE_SVC "ImageStatus", NULL, c->deadline_ms, &req.base,
-              &runtime__v1__image_status_response__descriptor, (void **)out);
+  return ctrt__cri_call(c, IMAGE_SVC "ImageStatus", NULL, c->deadline_ms, &req.base,
+                        &runtime__v1__image_status_response__descriptor, (void **)out);
 }
 
 static int pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method) {
@@ -1091,7 +1077,7 @@ static int pull(cri *c, const char *image, const ctrt_registry_auth *auth, const
   }
   Runtime__V1__PullImageResponse *resp = NULL;
   int rc = IMG_CALL(c, PullImage, &req, &runtime__v1__pull_image_response__descriptor, &resp);
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     /* Keep the engine's text (it never carries the credentials). */
     char message[CTRT__ERROR_MESSAGE_MAX];
@@ -1115,7 +1101,7 @@ static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_p
     Runtime__V1__ImageStatusResponse *st = NULL;
     int rc = image_status(c, image, &st);
     bool present = rc == 0 && st->image != NULL;
-    unpacked_free(st);
+    ctrt__cri_unpacked_free(st);
     if (rc < 0)
       return ctrt__error_wrap("pull_image_with_policy");
     if (present)
@@ -1130,8 +1116,8 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
   cri *c = self;
   Runtime__V1__ListImagesRequest req = RUNTIME__V1__LIST_IMAGES_REQUEST__INIT;
   Runtime__V1__ListImagesResponse *resp = NULL;
-  int rc = call(c, IMAGE_SVC "ListImages", NULL, c->deadline_ms, &req.base,
-                &runtime__v1__list_images_response__descriptor, (void **)&resp);
+  int rc = ctrt__cri_call(c, IMAGE_SVC "ListImages", NULL, c->deadline_ms, &req.base,
+                          &runtime__v1__list_images_response__descriptor, (void **)&resp);
   if (rc < 0)
     return ctrt__error_wrap("list_images");
   ctrt_image_info_list *l = ctrt__calloc(1, sizeof *l);
@@ -1142,7 +1128,7 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
     l->items = ctrt__calloc(n + 1, sizeof *l->items);
   if (l == NULL || l->items == NULL) {
     ctrt__free(l);
-    unpacked_free(resp);
+    ctrt__cri_unpacked_free(resp);
     return ctrt__error_no_memory();
   }
   /* One entry per tag (the image id when untagged), like Docker's list. */
@@ -1164,7 +1150,7 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
         rc = ctrt__error_no_memory();
     }
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_image_info_list_free(l);
     return rc;
@@ -1180,7 +1166,7 @@ static int cri_remove_image(void *self, const char *image, bool force) {
   Runtime__V1__ImageStatusResponse *st = NULL;
   int rc = image_status(c, image, &st);
   bool present = rc == 0 && st->image != NULL;
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   if (rc < 0)
     return ctrt__error_wrap("remove_image");
   if (!present)
@@ -1196,19 +1182,19 @@ static int cri_remove_image(void *self, const char *image, bool force) {
 static int cri_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
   cri *c = self;
   found f;
-  int rc = find(c, id, &f, false, "get_container_stats");
+  int rc = ctrt__cri_find(c, id, &f, false, "get_container_stats");
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
   req.container_id = f.container_id;
   Runtime__V1__ContainerStatsResponse *resp = NULL;
   rc = RT_CALL(c, ContainerStats, &req, &runtime__v1__container_stats_response__descriptor, &resp);
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("get_container_stats");
   ctrt_container_stats *st = ctrt__calloc(1, sizeof *st);
   if (st == NULL) {
-    unpacked_free(resp);
+    ctrt__cri_unpacked_free(resp);
     return ctrt__error_no_memory();
   }
   const Runtime__V1__CpuUsage *cpu = resp->stats ? resp->stats->cpu : NULL;
@@ -1228,7 +1214,7 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
   } else {
     st->timestamp = ctrt__timestamp_now();
   }
-  unpacked_free(resp);
+  ctrt__cri_unpacked_free(resp);
   *out = st;
   return 0;
 }
@@ -1247,10 +1233,10 @@ static char *log_file(cri *c, const ctrt_container_id *id) {
 static int read_logs(cri *c, ctrt_log_entry_list **out, const ctrt_container_id *id, bool has_tail, uint64_t tail,
                      const char *method) {
   found f;
-  int rc = find(c, id, &f, false, method);
+  int rc = ctrt__cri_find(c, id, &f, false, method);
   if (rc < 0)
     return rc;
-  found_clear(&f);
+  ctrt__cri_found_clear(&f);
   char *file = log_file(c, id);
   if (file == NULL)
     return ctrt__error_no_memory();
@@ -1276,9 +1262,9 @@ typedef struct follow_ctx {
 static bool follow_running(void *ctx) {
   follow_ctx *fc = ctx;
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  int rc = status_of(fc->c, &fc->f, false, &st);
+  int rc = ctrt__cri_status_of(fc->c, &fc->f, false, &st);
   bool running = rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
-  unpacked_free(st);
+  ctrt__cri_unpacked_free(st);
   ctrt_error_clear(); /* a container removed meanwhile has simply stopped */
   return running;
 }
@@ -1286,7 +1272,7 @@ static bool follow_running(void *ctx) {
 static void follow_free(void *ctx) {
   follow_ctx *fc = ctx;
   if (fc != NULL)
-    found_clear(&fc->f);
+    ctrt__cri_found_clear(&fc->f);
   ctrt__free(fc);
 }
 
@@ -1299,7 +1285,7 @@ static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_contai
   if (fc == NULL)
     return ctrt__error_no_memory();
   fc->c = c;
-  int rc = find(c, id, &fc->f, false, "logs_stream");
+  int rc = ctrt__cri_find(c, id, &fc->f, false, "logs_stream");
   char *file = rc == 0 ? log_file(c, id) : NULL;
   if (rc < 0 || file == NULL) {
     follow_free(fc);

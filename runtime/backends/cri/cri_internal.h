@@ -1,0 +1,72 @@
+/* Internal to the cri backend: the state every file of the backend shares
+ * and the helpers that call the engine and find a managed container.
+ * cri.c holds open/close, create and the lifecycle; other files hold one
+ * family of methods each and are listed in cri.c's method table. */
+#ifndef CTRT_BACKENDS_CRI_INTERNAL_H
+#define CTRT_BACKENDS_CRI_INTERNAL_H
+
+#include "containerd_api.pb-c.h"
+#include "cri_runtime_v1.pb-c.h"
+#include "gen_internal.h"
+#include "transport/grpc.h"
+
+#include <stdbool.h>
+
+#define RUNTIME_SVC "/runtime.v1.RuntimeService/"
+#define IMAGE_SVC "/runtime.v1.ImageService/"
+#define CTD_VERSION "/containerd.services.version.v1.Version/Version"
+#define CTD_TASKS "/containerd.services.tasks.v1.Tasks/"
+
+typedef struct cri {
+  ctrt__grpc_client *grpc;
+  char *uri;
+  char *runtime_name, *runtime_version, *runtime_api_version, *cri_version;
+  char *containerd_version; /* NULL unless the peer serves containerd's API */
+  char *log_dir;
+  char *cgroup_parent;
+  bool node_network;
+  char *label_key;
+  long deadline_ms;
+} cri;
+
+/* A managed container as CRI knows it: its CRI id and its pod's. */
+typedef struct found {
+  char *container_id;
+  char *pod_id;
+} found;
+
+/* One unary call: request packed, reply unpacked into *reply (free with
+ * ctrt__cri_unpacked_free); reply_desc NULL ignores the reply. */
+int ctrt__cri_call(cri *c, const char *method, const char *const *metadata, long deadline_ms,
+                   const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_desc, void **reply);
+
+#define RT_CALL(c, name, req, resp_type, out)                                                                          \
+  ctrt__cri_call((c), RUNTIME_SVC #name, NULL, (c)->deadline_ms, &(req)->base, (resp_type), (void **)(out))
+#define IMG_CALL(c, name, req, resp_type, out)                                                                         \
+  ctrt__cri_call((c), IMAGE_SVC #name, NULL, 0, &(req)->base, (resp_type), (void **)(out))
+
+void ctrt__cri_unpacked_free(void *msg);
+
+/* gRPC metadata selecting containerd's namespace of the CRI plugin. */
+extern const char *const ctrt__cri_containerd_md[];
+
+/* "service/replica/node" of id, or NULL when out of memory. */
+char *ctrt__cri_display_of(const ctrt_container_id *id);
+
+/* The CRI container (and its pod) labelled with id: 0 with f filled, or
+ * not_found (missing_ok: 0 with f empty). method names the caller in the
+ * error. */
+int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_ok, const char *method);
+void ctrt__cri_found_clear(found *f);
+
+int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out);
+
+/* find + status: 0 with f filled and *st set (free both), or an error
+ * wrapped with method. */
+int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
+                          Runtime__V1__ContainerStatusResponse **st);
+
+/* Whether a status reply says the container's process runs. */
+bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);
+
+#endif
