@@ -8,7 +8,7 @@
  */
 #include "fuzz_support.h"
 
-#include "transport/transport.h"
+#include "backends/docker/docker_wire.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  */
 #include "fuzz_support.h"
 
-#include "transport/transport.h"
+#include "backends/docker/docker_wire.h"
 
 #include <stdlib.h>
 #include <string.h>

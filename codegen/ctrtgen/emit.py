@@ -24,6 +24,7 @@ OUTPUTS = [
     ("ops.h.j2", "include/ctrt/ops.h"),
     ("backend.h.j2", "include/ctrt/backend.h"),
     ("api.h.j2", "include/ctrt/api.h"),
+    ("gen_errors.h.j2", "src/gen_errors.h"),
     ("internal.h.j2", "src/gen_internal.h"),
     ("errors.c.j2", "src/errors.c"),
     ("types.c.j2", "src/types.c"),

@@ -4,7 +4,7 @@
 #include "test_support.h"
 
 #include "gen_internal.h"
-#include "transport/transport.h"
+#include "backends/docker/docker_wire.h"
 
 #include <errno.h>
 #include <inttypes.h>

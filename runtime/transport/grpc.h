@@ -14,7 +14,7 @@
 #ifndef CTRT_TRANSPORT_GRPC_H
 #define CTRT_TRANSPORT_GRPC_H
 
-#include "gen_internal.h"
+#include "gen_errors.h"
 
 #include <stdbool.h>
 #include <stddef.h>

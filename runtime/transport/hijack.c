@@ -41,6 +41,7 @@ struct ctrt__http_conn {
   size_t n_hdrs, cap_hdrs;
   char what[256];
   char *host; /* for messages */
+  ctrt__http_error_fn error_from_body;
 };
 
 enum { IO_AGAIN = -1, IO_ERROR = -2 };
@@ -315,7 +316,7 @@ static int error_response(ctrt__http_conn *c, long timeout_ms) {
   if (chunked)
     have = dechunk(body, have);
   body[have] = '\0';
-  int rc = ctrt__docker_error_from_body(c->status, body, have, c->what);
+  int rc = c->error_from_body(c->status, body, have, c->what);
   ctrt__free(body);
   return rc;
 }
@@ -394,6 +395,7 @@ int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, 
   snprintf(c->what, sizeof c->what, "%s", what);
   c->tls = client->ep.tls;
   c->host = ctrt__strdup(client->host);
+  c->error_from_body = client->error_from_body;
   char *url = ctrt__sprintf("%s/", client->ep.base_url);
   if (c->host == NULL || url == NULL || pipe(c->wake) != 0) {
     rc = c->host && url ? ctrt__error_internal("%s: pipe failed: %s", what, strerror(errno)) : ctrt__error_no_memory();

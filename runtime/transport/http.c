@@ -221,6 +221,7 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cf
       rc = copy_readable(&c->key_file, cfg->key_file, "client key");
   }
   c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : CTRT__HTTP_CONNECT_TIMEOUT_MS;
+  c->error_from_body = cfg->error_from_body != NULL ? cfg->error_from_body : ctrt__http_error_plain;
   c->request_timeout_ms = cfg->request_timeout_ms == 0  ? CTRT__HTTP_REQUEST_TIMEOUT_MS
                           : cfg->request_timeout_ms < 0 ? -1
                                                         : cfg->request_timeout_ms;
@@ -847,7 +848,7 @@ int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ct
     return rc;
   char what[256];
   describe(what, sizeof what, req);
-  rc = ctrt__docker_error_from_body((*out)->status, (*out)->body, (*out)->body_len, what);
+  rc = client->error_from_body((*out)->status, (*out)->body, (*out)->body_len, what);
   ctrt__http_response_free(*out);
   *out = NULL;
   return rc;
@@ -935,7 +936,7 @@ int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *
     }
     if (!x->done)
       (void)xfer_pump(x, UNTIL_DONE); /* best effort: the status alone is enough */
-    rc = ctrt__docker_error_from_body(x->status, x->buf ? x->buf : "", x->len, x->what);
+    rc = x->client->error_from_body(x->status, x->buf ? x->buf : "", x->len, x->what);
   }
   if (rc < 0) {
     stream_destroy(s);
@@ -1048,7 +1049,7 @@ static int negotiate_locked(ctrt__http_client *c) {
     }
     if (!found) {
       if (r->status >= 400) {
-        rc = ctrt__docker_error_from_body(r->status, r->body, r->body_len, "GET /_ping");
+        rc = c->error_from_body(r->status, r->body, r->body_len, "GET /_ping");
         ctrt__http_response_free(r);
         return rc;
       }

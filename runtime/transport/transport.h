@@ -17,7 +17,7 @@
 #ifndef CTRT_TRANSPORT_H
 #define CTRT_TRANSPORT_H
 
-#include "gen_internal.h"
+#include "gen_errors.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -34,6 +34,12 @@
 #define CTRT__HTTP_CONNECT_TIMEOUT_MS 10000L
 #define CTRT__HTTP_REQUEST_TIMEOUT_MS 120000L
 
+/* Sets the error for an HTTP error response (status >= 400, its small body,
+ * "GET /path" as context) and returns its code. The daemon's error format
+ * is the backend's business: the docker backend passes
+ * ctrt__docker_error_from_body. */
+typedef int (*ctrt__http_error_fn)(int status, const char *body, size_t len, const char *context);
+
 typedef struct ctrt__docker_config {
   /* "unix:///path", "tcp://host[:port]", "http://host:port" or
    * "https://host:port". tcp:// means https:// when tls is set; a missing
@@ -45,9 +51,10 @@ typedef struct ctrt__docker_config {
   char *ca_file;   /* PEM files; NULL when unused */
   char *cert_file; /* client certificate, with key_file */
   char *key_file;
-  char *api_version;       /* pinned "1.40" (no negotiation); NULL = negotiate */
-  long connect_timeout_ms; /* 0 = CTRT__HTTP_CONNECT_TIMEOUT_MS */
-  long request_timeout_ms; /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
+  char *api_version;                   /* pinned "1.40" (no negotiation); NULL = negotiate */
+  long connect_timeout_ms;             /* 0 = CTRT__HTTP_CONNECT_TIMEOUT_MS */
+  long request_timeout_ms;             /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
+  ctrt__http_error_fn error_from_body; /* NULL = ctrt__http_error_plain */
 } ctrt__docker_config;
 
 /* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),
@@ -134,8 +141,8 @@ void ctrt__http_response_free(ctrt__http_response *r);
  * success here; only transport failures (connect, timeout, broken or
  * non-HTTP reply, upload source error) fail. */
 int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
-/* Same, but a status >= 400 becomes the mapped error (see
- * ctrt__docker_error_from_body) and *out stays NULL. */
+/* Same, but a status >= 400 becomes the error the client's error_from_body
+ * maps it to, and *out stays NULL. */
 int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
 /* ctrt__docker_do, then parse the body as JSON (an empty body gives JSON
  * null). status may be NULL. */
@@ -201,7 +208,7 @@ void ctrt__http_conn_free(ctrt__http_conn *conn);
 
 /* Frame: stream byte (0 stdin, 1 stdout, 2 stderr, 3 daemon error), three
  * zero bytes, big-endian u32 payload length, payload. A TTY stream is raw
- * bytes instead. ctrt_log_channel_from_docker_code maps 0/1/2. */
+ * bytes instead. The docker backend maps 0/1/2 to log channels. */
 #define CTRT__STDCOPY_HEADER_LEN 8
 #define CTRT__STDCOPY_STDIN 0
 #define CTRT__STDCOPY_STDOUT 1
@@ -281,25 +288,17 @@ int ctrt__jsonl_finish(const ctrt__jsonl *d);
 /* Pull side: the next value from the reader: 0, CTRT_ITEROVER, or an error. */
 int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out);
 
+/* The mapper used when the configuration names none: the kind from the
+ * status, the body's text on one line (cut at a character boundary), the
+ * context appended. */
+int ctrt__http_error_plain(int status, const char *body, size_t len, const char *context);
+/* A response body as one line of text: control characters become spaces,
+ * runs of spaces one, cut to cap - 1 bytes at a character boundary. */
+void ctrt__http_body_line(char *text, size_t cap, const char *body, size_t len);
+
 /* ====================================================================== */
-/* Docker helpers                                                         */
+/* Escaping                                                               */
 /* ====================================================================== */
-
-/* X-Registry-Auth value: URL-safe padded base64 of {"username", "password",
- * "serveraddress"} (NULL/empty fields left out; all absent gives "e30=").
- * Never puts the password in an error message; wipes its scratch copies. */
-int ctrt__docker_registry_auth(char **out, const char *username, const char *password, const char *server_address);
-
-/* Decode X-Docker-Container-Path-Stat (base64 JSON {name, size, mode, mtime,
- * linkTarget}); mode becomes a POSIX st_mode, mtime RFC 3339 UTC. */
-int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value);
-/* Go os.FileMode bits to st_mode (type bits, setuid/setgid/sticky, 0777). */
-uint32_t ctrt__docker_file_mode_to_posix(uint64_t go_mode);
-
-/* Set the error for an HTTP error response and return its code: kind from
- * ctrt__error_kind_for_http(status), the daemon's {"message": ...} (or the
- * body's text) kept, context ("GET /containers/x/json") appended. */
-int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context);
 
 /* Percent-encode everything but RFC 3986 unreserved characters (for query
  * values and path segments); NULL with the error set on failure. */

@@ -13,7 +13,7 @@
 #ifndef CTRT_TRANSPORT_WEBSOCKET_H
 #define CTRT_TRANSPORT_WEBSOCKET_H
 
-#include "gen_internal.h"
+#include "gen_errors.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,6 +9,7 @@
 #define CTRT_DOCKER_INTERNAL_H
 
 #include "backends/docker/docker.h"
+#include "backends/docker/docker_wire.h"
 
 /* ---- requests against one container ---- */
 

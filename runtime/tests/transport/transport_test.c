@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "fake_server.h"
+#include "backends/docker/docker_wire.h"
 #include "transport/transport_private.h"
 
 #include <errno.h>
@@ -846,6 +847,7 @@ static ctrt__http_client *client_for(fake_server *fs, long timeout_ms, const cha
   ctrt__docker_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
   cfg.request_timeout_ms = timeout_ms;
+  cfg.error_from_body = ctrt__docker_error_from_body; /* the daemon these tests play */
   cfg.api_version = (char *)pinned;
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
@@ -1085,6 +1087,28 @@ static fake_next route_errors(fake_conn *c, const fake_request *r, srv *s) {
   else
     fake_respond(c, 404, NULL, "{\"message\":\"no route\"}");
   return FAKE_KEEP;
+}
+
+/* Without a mapper the transport reads no daemon format: the body is text. */
+static void test_error_plain(void) {
+  srv s = {.ping_version = "1.41", .route = route_errors};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__docker_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ctrt__http_response *resp = NULL;
+  ctrt__http_request req = get("/containers/missing/json");
+  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_NOT_FOUND);
+  CU_ASSERT_PTR_NULL(resp);
+  CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 404);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "HTTP 404 from GET /containers/missing/json: {"));
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "No such container: missing"));
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
+
+  CU_ASSERT_EQUAL(ctrt__http_error_plain(502, "bad\r\n  gateway\n", 15, NULL), -(int)CTRT_ERROR_INTERNAL);
+  CU_ASSERT_STRING_EQUAL(ctrt_error_last()->message, "HTTP 502 from the server: bad gateway");
 }
 
 static void test_error_mapping(void) {
@@ -2099,6 +2123,7 @@ void test_register(void) {
   CU_add_test(s, "buffered over unix", test_buffered_unix);
   CU_add_test(s, "buffered over tcp", test_buffered_tcp);
   CU_add_test(s, "error mapping", test_error_mapping);
+  CU_add_test(s, "error plain", test_error_plain);
   CU_add_test(s, "32 MiB upload", test_upload_large);
   CU_add_test(s, "stream frames over unix", test_stream_frames_unix);
   CU_add_test(s, "stream frames over tcp", test_stream_frames_tcp);

@@ -6,16 +6,7 @@
 #include <ctrt/ctrt.h>
 
 #include "core/internal.h"
-
-/* Error setters: each sets ctrt_error_last() and returns -(int)kind. */
-int ctrt__error_not_found(const char *widget, int32_t code);
-int ctrt__error_invalid_spec(const char *fmt, ...) CTRT__PRINTF(1, 2);
-int ctrt__error_internal(const char *fmt, ...) CTRT__PRINTF(1, 2);
-int ctrt__error_unsupported(const char *method);
-int ctrt__error_invalid_argument(const char *fmt, ...) CTRT__PRINTF(1, 2);
-int ctrt__error_no_memory(void);
-int ctrt__error_iteration_over(void);
-ctrt_error_kind ctrt__error_kind_for_http(int status);
+#include "gen_errors.h"
 
 /* Codecs and memory helpers of every type (uniform signatures). */
 int ctrt__enc_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__jpath *path);

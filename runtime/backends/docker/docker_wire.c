@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Docker-specific wire helpers: registry auth header, archive path-stat
- * header, error bodies, escaping. */
-#include "transport/transport.h"
+/* Docker's own wire forms, kept out of the HTTP transport: the registry
+ * auth header, the archive path-stat header and the daemon's error bodies. */
+#include "backends/docker/docker_wire.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -199,20 +199,7 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
       return ctrt__error_set(CTRT_ERROR_UNSUPPORTED, status, "the daemon does not serve %s (HTTP 404, no JSON message)",
                              context != NULL && context[0] != '\0' ? context : "this endpoint");
     } else {
-      /* Not Docker's JSON (a proxy, another server): keep its text, on one
-       * line, trimmed. */
-      size_t o = 0;
-      for (size_t i = 0; i < len && o + 1 < sizeof text; i++) {
-        unsigned char c = (unsigned char)body[i];
-        char put = c < ' ' || c == 0x7f ? ' ' : (char)c;
-        if (put == ' ' && (o == 0 || text[o - 1] == ' '))
-          continue;
-        text[o++] = put;
-      }
-      o = ctrt__utf8_cut(text, o);
-      while (o > 0 && text[o - 1] == ' ')
-        o--;
-      text[o] = '\0';
+      ctrt__http_body_line(text, sizeof text, body, len); /* not Docker's JSON: a proxy, another server */
     }
     json_decref(j);
   }
@@ -221,38 +208,4 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
   if (context != NULL && context[0] != '\0')
     return ctrt__error_set(kind, status, "%s (HTTP %d from %s)", text, status, context);
   return ctrt__error_set(kind, status, "%s (HTTP %d)", text, status);
-}
-
-/* ---- escaping ---- */
-
-char *ctrt__http_escape(const char *text) { return ctrt__http_escape_keeping(text, ""); }
-
-char *ctrt__http_escape_keeping(const char *text, const char *also_keep) {
-  if (text == NULL) {
-    ctrt__error_invalid_argument("http_escape: text must not be NULL");
-    return NULL;
-  }
-  static const char hex[] = "0123456789ABCDEF";
-  size_t len = strlen(text);
-  char *out = ctrt__malloc(len * 3 + 1);
-  if (out == NULL) {
-    ctrt__error_no_memory();
-    return NULL;
-  }
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    unsigned char c = *p;
-    /* ASCII by hand: isalnum() would follow the caller's locale. */
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
-    if (unreserved || strchr(also_keep, c) != NULL) {
-      out[o++] = (char)c;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    }
-  }
-  out[o] = '\0';
-  return out;
 }
