@@ -3,6 +3,8 @@
 
 #include "fixtures.h"
 
+#include <ctrt/mock.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE /* asprintf */
 #include "runner.h"
 
+#include <ctrt/mock.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -35,6 +35,10 @@ char *ctrt__sprintf(const char *fmt, ...) CTRT__PRINTF(1, 2);
 
 /* ---- Errors ---- */
 #define CTRT__ERROR_MESSAGE_MAX 1024
+
+/* Vendor defaults of ctrt_open_options (documented there, not public macros). */
+#define CTRT__DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
+#define CTRT__DEFAULT_MANAGED_LABEL "com.zlayer.container_id"
 /* Set the thread's error; returns -(int)kind. */
 int ctrt__error_set(ctrt_error_kind kind, int http_status, const char *fmt, ...) CTRT__PRINTF(3, 4);
 int ctrt__error_setv(ctrt_error_kind kind, int http_status, const char *fmt, va_list ap);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Runtime handles: choosing a backend by URI (built in or a plugin), its
  * options, and what it supports. */
+#define _GNU_SOURCE 1 /* dladdr */
+
 #include "gen_internal.h"
 
 #include <dlfcn.h>
 
 static int copy_auth(ctrt_runtime *rt, const ctrt_open_options *options) {
   const char *target =
-      options && options->auth_socket_target ? options->auth_socket_target : CTRT_DEFAULT_AUTH_SOCKET_TARGET;
+      options && options->auth_socket_target ? options->auth_socket_target : CTRT__DEFAULT_AUTH_SOCKET_TARGET;
   rt->auth_socket_target = ctrt__strdup(target);
   if (rt->auth_socket_target == NULL)
     return ctrt__error_no_memory();
@@ -60,10 +62,7 @@ static int attach_backend(ctrt_runtime *rt, const ctrt_backend *backend, const c
   return 0;
 }
 
-static int load_plugin(ctrt_runtime *rt, const char *path, const char *rest, const ctrt_open_options *options) {
-  rt->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (rt->library == NULL)
-    return ctrt__error_configuration("cannot load backend library %s: %s", path, dlerror());
+static int attach_entry(ctrt_runtime *rt, const char *path, const char *rest, const ctrt_open_options *options) {
   ctrt_backend_entry_fn entry;
   /* dlsym returns an object pointer; POSIX guarantees the conversion. */
   *(void **)&entry = dlsym(rt->library, CTRT_BACKEND_ENTRY_SYMBOL);
@@ -73,6 +72,42 @@ static int load_plugin(ctrt_runtime *rt, const char *path, const char *rest, con
   if (backend == NULL)
     return ctrt__error_configuration("%s() of %s returned NULL", CTRT_BACKEND_ENTRY_SYMBOL, path);
   return attach_backend(rt, backend, rest, options);
+}
+
+static int load_plugin(ctrt_runtime *rt, const char *path, const char *rest, const ctrt_open_options *options) {
+  rt->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (rt->library == NULL)
+    return ctrt__error_configuration("cannot load backend library %s: %s", path, dlerror());
+  return attach_entry(rt, path, rest, options);
+}
+
+/* Defined by libctrt-mock: present when the program links it (shared or
+ * static), NULL otherwise. */
+extern const ctrt_backend *ctrt_mock_backend_entry(void) __attribute__((weak));
+
+/* The mock lives in libctrt-mock, not in libctrt: the linked one, else the
+ * module installed beside this library. */
+static int open_mock(ctrt_runtime *rt, const char *rest, const ctrt_open_options *options) {
+  if (ctrt_mock_backend_entry != NULL)
+    return attach_backend(rt, ctrt_mock_backend_entry(), rest, options);
+  static const char anchor; /* an address inside this library */
+  Dl_info self;
+  const char *dir_end = NULL;
+  if (dladdr(&anchor, &self) != 0 && self.dli_fname != NULL)
+    dir_end = strrchr(self.dli_fname, '/');
+  char *path = dir_end != NULL
+                   ? ctrt__sprintf("%.*s/%s", (int)(dir_end - self.dli_fname), self.dli_fname, CTRT__MOCK_MODULE)
+                   : ctrt__strdup(CTRT__MOCK_MODULE);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  rt->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  int rc = rt->library != NULL
+               ? attach_entry(rt, path, rest, options)
+               : ctrt__error_configuration("the mock backend is a library of its own and %s cannot be loaded (%s): "
+                                           "install libctrt-mock beside libctrt, or link it",
+                                           path, dlerror());
+  ctrt__free(path);
+  return rc;
 }
 
 int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options) {
@@ -98,6 +133,8 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
     char *path = ctrt__strndup(uri + 7, query ? (size_t)(query - uri - 7) : strlen(uri + 7));
     rc = path ? load_plugin(rt, path, query ? query + 1 : "", options) : ctrt__error_no_memory();
     ctrt__free(path);
+  } else if (rc == 0 && strncmp(uri, "mock:", 5) == 0) {
+    rc = open_mock(rt, strncmp(uri + 5, "//", 2) == 0 ? uri + 7 : uri + 5, options);
   } else if (rc == 0) {
     size_t scheme_len = (size_t)(colon - uri);
     const char *rest = colon + 1;

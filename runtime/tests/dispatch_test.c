@@ -709,7 +709,7 @@ static void test_auth_context(void) {
   ASSERT_STR(env_value(got, "A", &count), "1");
   ASSERT_STR(env_value(got, "ZLAYER_API_URL", &count), "http://10.0.0.1:8080");
   CU_ASSERT_EQUAL(count, 1);
-  ASSERT_STR(env_value(got, "ZLAYER_SOCKET", &count), CTRT_DEFAULT_AUTH_SOCKET_TARGET);
+  ASSERT_STR(env_value(got, "ZLAYER_SOCKET", &count), CTRT__DEFAULT_AUTH_SOCKET_TARGET);
   CU_ASSERT_EQUAL(count, 1);
   const char *token = env_value(got, "ZLAYER_TOKEN", &count);
   CU_ASSERT_EQUAL(count, 1);
@@ -718,7 +718,7 @@ static void test_auth_context(void) {
   CU_ASSERT_EQUAL_FATAL(got->n_mounts, 2);
   ASSERT_STR(got->mounts[0].source, "/data");
   ASSERT_STR(got->mounts[1].source, "/run/zlayer/api.sock");
-  ASSERT_STR(got->mounts[1].target, CTRT_DEFAULT_AUTH_SOCKET_TARGET);
+  ASSERT_STR(got->mounts[1].target, CTRT__DEFAULT_AUTH_SOCKET_TARGET);
   CU_ASSERT_TRUE(got->mounts[1].read_only);
 
   /* The secret is in no serialized form and no error message. */

@@ -306,6 +306,18 @@ static void test_exec_handle_constructor_failure_destroys_state(void) {
   CU_ASSERT_EQUAL(destroys, 1);
 }
 
+/* This program links libctrt only: "mock:" loads libctrt-mock from beside
+ * it, like any plugin, and the mock then works as if linked. */
+static void test_mock_module_loads_beside_libctrt(void) {
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "mock:"));
+  CU_ASSERT_STRING_EQUAL(ctrt_runtime_backend_name(rt), "mock");
+  ctrt_container_id id = {.service = "svc", .replica = 1};
+  ctrt_container_state *state = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_container_state(rt, &state, &id), CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("typed streams", NULL, NULL);
   CU_add_test(s, "items then end", test_typed_stream_delivers_items_then_end);
@@ -318,4 +330,6 @@ void test_register(void) {
   s = CU_add_suite("exec handles", NULL, NULL);
   CU_add_test(s, "a backend session", test_exec_handle_over_a_backend_session);
   CU_add_test(s, "constructor failure", test_exec_handle_constructor_failure_destroys_state);
+  s = CU_add_suite("mock module", NULL, NULL);
+  CU_add_test(s, "loads beside libctrt", test_mock_module_loads_beside_libctrt);
 }

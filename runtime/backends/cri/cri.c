@@ -121,7 +121,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   c->cgroup_parent = env_dup("CTRT_CRI_CGROUP_PARENT", NULL);
   const char *net = getenv("CTRT_CRI_POD_NETWORK");
   c->node_network = net != NULL && strcmp(net, "node") == 0;
-  c->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);
+  c->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   c->deadline_ms = options && options->request_timeout_ms ? (long)options->request_timeout_ms : CALL_DEADLINE_MS;
   int rc = 0;
   if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL)

@@ -34,9 +34,9 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
   d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);
   ctrt__docker_config_clear(&cfg);
-  d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);
+  d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   d->auth_socket_target = ctrt__strdup(options && options->auth_socket_target ? options->auth_socket_target
-                                                                              : CTRT_DEFAULT_AUTH_SOCKET_TARGET);
+                                                                              : CTRT__DEFAULT_AUTH_SOCKET_TARGET);
   if (rc == 0 && (d->label_key == NULL || d->auth_socket_target == NULL))
     rc = ctrt__error_no_memory();
   /* Fail at open, not at the first call, when the daemon is not there. */

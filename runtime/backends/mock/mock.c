@@ -195,7 +195,7 @@ static int mock_open(void **self, const char *uri, const ctrt_open_options *opti
   m->next_port = 32768;
   m->next_ip = 2;
   m->max_file = m->max_container = m->max_image = CTRT_MOCK_DEFAULT_FS_LIMIT;
-  m->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT_DEFAULT_MANAGED_LABEL);
+  m->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   if (m->label_key == NULL) {
     ctrt__free(m);
     return ctrt__error_no_memory();
@@ -293,6 +293,12 @@ const ctrt_backend ctrt__mock_backend = {
     .ops_size = sizeof mock_ops,
     .engine = mock_engine,
 };
+
+/* How libctrt finds the mock: this symbol when the program links
+ * libctrt-mock (or its static variant), else the module beside libctrt,
+ * loaded like any plugin through ctrt_backend_entry. */
+CTRT_API const ctrt_backend *ctrt_mock_backend_entry(void) { return &ctrt__mock_backend; }
+CTRT_API const ctrt_backend *ctrt_backend_entry(void) { return &ctrt__mock_backend; }
 
 /* ---- ctrt/mock.h ---- */
 

@@ -18,7 +18,7 @@
 #define CTRT_MOCK_INTERNAL_H
 
 #include "memfs.h"
-#include "shell.h"
+#include "shell/shell.h"
 
 #include <ctrt/mock.h>
 #include <pthread.h>

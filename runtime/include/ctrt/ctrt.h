@@ -9,7 +9,6 @@
 #include <ctrt/error.h>
 #include <ctrt/exec_handle.h>
 #include <ctrt/identity.h>
-#include <ctrt/mock.h>
 #include <ctrt/ops.h>
 #include <ctrt/runtime.h>
 #include <ctrt/streams.h>

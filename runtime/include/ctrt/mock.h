@@ -2,7 +2,9 @@
 /*
  * The mock backend's scripting and set-up hooks (for runtimes opened with
  * ctrt_open(&rt, "mock:")). Each fails with CTRT_EINVALID_ARGUMENT on a
- * runtime of another backend.
+ * runtime of another backend. The mock is a library of its own: a program
+ * that uses these links libctrt-mock (pkg-config ctrt-mock, CMake
+ * ctrt::ctrt-mock); ctrt_open("mock:") alone loads it from beside libctrt.
  *
  * Scripted items are queued per container (by ContainerId, which need not
  * exist yet) or per image reference, first in first out, and the streaming

@@ -16,18 +16,15 @@ extern "C" {
  * reading and sets ctrt_exec_result.output_truncated. */
 #define CTRT_DEFAULT_EXEC_OUTPUT_MAX ((size_t)16 << 20)
 
-/* Where ZLAYER_SOCKET points inside containers when an auth context is set. */
-#define CTRT_DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
-/* Label naming the managed ContainerId of a container (Docker backends). */
-#define CTRT_DEFAULT_MANAGED_LABEL "com.zlayer.container_id"
-
 typedef struct ctrt_open_options {
   unsigned int version; /* CTRT_OPEN_OPTIONS_VERSION */
   /* Injected into every created container (copied; may be NULL). */
   const ctrt_container_auth_context *auth_context;
-  /* In-container path of the bound auth socket; NULL = the default above. */
+  /* In-container path of the bound auth socket (ZLAYER_SOCKET inside the
+   * container); NULL = /var/run/zlayer/api.sock. */
   const char *auth_socket_target;
-  /* Label key of the managed id; NULL = CTRT_DEFAULT_MANAGED_LABEL. */
+  /* Label naming the managed ContainerId of a container; NULL =
+   * com.zlayer.container_id. */
   const char *managed_label;
   /* Load the backend from this shared object instead of the URI's scheme
    * (see ctrt/plugin.h); NULL = built-in backends only. */

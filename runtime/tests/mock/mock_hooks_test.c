@@ -4,6 +4,8 @@
  * mock produces itself; the hooks refuse other backends. */
 #include "test_support.h"
 
+#include <ctrt/mock.h>
+
 #include "fixtures.h"
 
 #include <string.h>

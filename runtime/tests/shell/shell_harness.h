@@ -9,7 +9,7 @@
 #ifndef CTRT_TEST_SHELL_HARNESS_H
 #define CTRT_TEST_SHELL_HARNESS_H
 
-#include "backends/mock/shell.h"
+#include "backends/mock/shell/shell.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -51,7 +51,7 @@
 #ifndef CTRT_MOCK_SHELL_H
 #define CTRT_MOCK_SHELL_H
 
-#include "memfs.h"
+#include "backends/mock/memfs.h"
 
 #include <pthread.h>
 

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The layering promises of issue 13, checked on the built tree:
+#   libctrt.so holds no mock code (the mock is libctrt-mock);
+#   <ctrt/ctrt.h> includes no mock header;
+#   runtime/transport/ includes no generated spec header (gen_errors.h,
+#   the error setters, is the one it may use) and no backend header.
+# usage: check-structure.sh SOURCE_DIR LIBCTRT_SO LIBCTRT_MOCK_SO
+set -eu
+src=$1 lib=$2 mocklib=$3
+fail=0
+bad() { echo "check-structure: $*" >&2; fail=1; }
+
+# Every symbol, local ones too: a static mock function would still be code.
+mock_syms=$(nm "$lib" | grep -E ' [TtDdBbRr] (mock_|ctrt__mock|ctrt_mock|memfs_|sh_)' || true)
+[ -z "$mock_syms" ] || bad "libctrt.so contains mock code: $(echo "$mock_syms" | head -5 | tr '\n' ' ')"
+# And the module does hold it (else the check above proves nothing).
+nm -D --defined-only "$mocklib" | grep -q ' T ctrt_mock_backend_entry$' ||
+  bad "$mocklib does not define ctrt_mock_backend_entry"
+nm "$mocklib" | grep -qE ' [Tt] memfs_' || bad "$mocklib holds no memfs code"
+
+if grep -n 'mock' "$src/runtime/include/ctrt/ctrt.h"; then bad "ctrt/ctrt.h names the mock"; fi
+
+if grep -nE '#include "(gen_internal|docker_gen|gen_cri|backends/)' "$src"/runtime/transport/*.[ch]; then
+  bad "runtime/transport/ includes a generated spec header or a backend header"
+fi
+if grep -nwE 'ctrt_path_stat|ctrt_log_channel|ctrt_container_id' "$src"/runtime/transport/*.[ch]; then
+  bad "runtime/transport/ names a spec type"
+fi
+[ $fail -eq 0 ] && echo "check-structure: ok"
+exit $fail
