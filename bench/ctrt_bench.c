@@ -33,8 +33,8 @@
 #define BENCH_SERVICE "ctrtbench"
 
 typedef enum { C_CTRT, C_CURL, C_JANSSON, C_YAJL, C_DOCKER_PY, C_CLI, N_CLIENTS } client_kind;
-static const char *const client_names[N_CLIENTS] = {"ctrt", "libcurl", "libcurl+jansson", "libcurl+yajl",
-                                                    "docker-py", "docker CLI"};
+static const char *const client_names[N_CLIENTS] = {"ctrt",         "libcurl",   "libcurl+jansson",
+                                                    "libcurl+yajl", "docker-py", "docker CLI"};
 
 typedef struct {
   const char *name;
@@ -81,9 +81,7 @@ static void die(const char *fmt, ...) {
   exit(1);
 }
 
-static void die_ctrt(const char *what) {
-  die("%s: %s", what, ctrt_error_last()->message);
-}
+static void die_ctrt(const char *what) { die("%s: %s", what, ctrt_error_last()->message); }
 
 static double mono_us(void) {
   struct timespec ts;
@@ -97,9 +95,7 @@ static double thread_cpu_us(void) {
   return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static double tv_us(struct timeval tv) {
-  return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec;
-}
+static double tv_us(struct timeval tv) { return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec; }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -154,8 +150,8 @@ static void setup(ctrt_runtime *rt) {
     return;
   char script[256];
   /* 200 MiB of 64-byte lines: what a chatty service writes. */
-  snprintf(script, sizeof script,
-           "yes 012345678901234567890123456789012345678901234567890123456789012 | head -c %ld", opt.logs_mib << 20);
+  snprintf(script, sizeof script, "yes 012345678901234567890123456789012345678901234567890123456789012 | head -c %ld",
+           opt.logs_mib << 20);
   create_started(rt, BENCH_SERVICE "logs", 1, script);
   snprintf(script, sizeof script, "dd if=/dev/zero of=/big bs=1048576 count=%ld 2>/dev/null", opt.archive_mib);
   create_started(rt, BENCH_SERVICE "archive", 1, script);
@@ -693,9 +689,8 @@ int main(int argc, char **argv) {
   series results[N_PER_CALL][N_CLIENTS];
   memset(results, 0, sizeof results);
   char py_version[64] = "", err[512];
-  if (opt.peer_script == NULL ||
-      bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image, py_version,
-                       sizeof py_version, err, sizeof err) < 0) {
+  if (opt.peer_script == NULL || bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image,
+                                                  py_version, sizeof py_version, err, sizeof err) < 0) {
     for (size_t w = 0; w < N_PER_CALL; w++) {
       results[w][C_DOCKER_PY].skipped = true;
       snprintf(results[w][C_DOCKER_PY].why, sizeof results[w][C_DOCKER_PY].why, "%s",
@@ -703,8 +698,7 @@ int main(int argc, char **argv) {
     }
   }
   char version_cmd[700];
-  snprintf(version_cmd, sizeof version_cmd, "%s -H unix://%s version >/dev/null 2>&1", opt.docker_cli,
-           opt.socket_path);
+  snprintf(version_cmd, sizeof version_cmd, "%s -H unix://%s version >/dev/null 2>&1", opt.docker_cli, opt.socket_path);
   cl.have_cli = system(version_cmd) == 0;
   for (size_t w = 0; w < N_PER_CALL && !cl.have_cli; w++) {
     results[w][C_CLI].skipped = true;
@@ -712,8 +706,8 @@ int main(int argc, char **argv) {
   }
   json_object_set_new(out, "peers",
                       json_pack("{s:s,s:s,s:s}", "docker-py", py_version[0] ? py_version : "skipped", "dockerode",
-                                "skipped: not in Debian 12 and the npm registry is unreachable here",
-                                "libcurl", curl_version_info(CURLVERSION_NOW)->version));
+                                "skipped: not in Debian 12 and the npm registry is unreachable here", "libcurl",
+                                curl_version_info(CURLVERSION_NOW)->version));
 
   printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
   setup(cl.rt);
@@ -751,9 +745,9 @@ int main(int argc, char **argv) {
     int np = c->n < p->n ? c->n : p->n;
     double py_ratio = np ? paired_ratio(p->cpu_us, c->cpu_us, np) : 0;
     printf(" | %21.2f | %22.2f | %s%.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio);
-    json_object_set_new(row, "ratios", json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio,
-                                                 "ctrt_wall_over_yajl_floor", wall_ratio,
-                                                 "docker_py_cpu_over_ctrt", py_ratio));
+    json_object_set_new(row, "ratios",
+                        json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio, "ctrt_wall_over_yajl_floor",
+                                  wall_ratio, "docker_py_cpu_over_ctrt", py_ratio));
     json_object_set_new(row, "doc", json_string(per_call[w].doc));
     json_object_set_new(pc, per_call[w].name, row);
     for (int k = 0; k < N_CLIENTS; k++)
@@ -782,8 +776,8 @@ int main(int argc, char **argv) {
       double ratio = paired_ratio(rate[0], rate[1], 3);
       printf("%-8s ctrt %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | libcurl %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | "
              "ctrt rate / libcurl %.2f\n",
-             what[i], median(rate[0], 3), median(cpu[0], 3), median(rss[0], 3), median(rate[1], 3),
-             median(cpu[1], 3), median(rss[1], 3), ratio);
+             what[i], median(rate[0], 3), median(cpu[0], 3), median(rss[0], 3), median(rate[1], 3), median(cpu[1], 3),
+             median(rss[1], 3), ratio);
       json_object_set_new(row, "ctrt",
                           json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[0], 3), "cpu_s", median(cpu[0], 3),
                                     "max_rss_mib", median(rss[0], 3)));

@@ -138,9 +138,9 @@ typedef struct conform_run_info {
   const char *backend;
   const ctrt_engine_info *engine;
   unsigned jobs;
-  const ctrt_support *support; /* per method */
-  const conform_verdict *probe;   /* per method lacking support: unsupported or fail */
-  char *const *probe_detail;      /* per method */
+  const ctrt_support *support;  /* per method */
+  const conform_verdict *probe; /* per method lacking support: unsupported or fail */
+  char *const *probe_detail;    /* per method */
   double wall_seconds;
 } conform_run_info;
 

@@ -18,8 +18,8 @@ typedef struct conform_schedule {
   ctrt_runtime *rt;
   const conform_env *env;
   const ctrt_support *support; /* per method */
-  unsigned jobs;                  /* cases at once */
-  const char *dir;                /* where children leave their outcomes */
+  unsigned jobs;               /* cases at once */
+  const char *dir;             /* where children leave their outcomes */
   void (*on_done)(const conform_job *job);
 } conform_schedule;
 

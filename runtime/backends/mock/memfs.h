@@ -44,9 +44,9 @@ const uint8_t *memfs_blob_data(const memfs_blob *blob);
 size_t memfs_blob_len(const memfs_blob *blob);
 
 /* ---- trees ---- */
-int memfs_new(memfs **out);                         /* an empty root directory, mode 0755 */
-int memfs_clone(memfs **out, const memfs *fs);      /* shares blobs */
-void memfs_free(memfs *fs);                         /* NULL-safe */
+int memfs_new(memfs **out);                    /* an empty root directory, mode 0755 */
+int memfs_clone(memfs **out, const memfs *fs); /* shares blobs */
+void memfs_free(memfs *fs);                    /* NULL-safe */
 /* Total bytes of file contents (for stats and image sizes). */
 uint64_t memfs_size(const memfs *fs);
 /* Size limits (0: none): the largest regular file, and the total of file

@@ -495,12 +495,12 @@ int mock_unpause_container(void *self, const ctrt_container_id *id) {
   return rc;
 }
 
-#define MERGE(field)                                                                                         \
-  do {                                                                                                       \
-    if (update->has_##field) {                                                                               \
-      c->limits.has_##field = true;                                                                          \
-      c->limits.field = update->field;                                                                       \
-    }                                                                                                        \
+#define MERGE(field)                                                                                                   \
+  do {                                                                                                                 \
+    if (update->has_##field) {                                                                                         \
+      c->limits.has_##field = true;                                                                                    \
+      c->limits.field = update->field;                                                                                 \
+    }                                                                                                                  \
   } while (0)
 
 static int merge_string(char **dst, const char *src) {

@@ -57,8 +57,7 @@ static void add_record(mock_runtime *m, mock_container *c, ctrt_log_channel chan
   mock_broadcast(m);
 }
 
-void mock_log_append_process(mock_runtime *m, mock_process *p, ctrt_log_channel channel, const void *data,
-                             size_t len) {
+void mock_log_append_process(mock_runtime *m, mock_process *p, ctrt_log_channel channel, const void *data, size_t len) {
   mock_container *c = p->container;
   int ch = channel == CTRT_LOG_CHANNEL_STDERR ? 2 : 1;
   const uint8_t *at = data;

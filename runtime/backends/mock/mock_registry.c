@@ -142,8 +142,8 @@ static char *progress_bar(uint64_t current, uint64_t total) {
 static bool auth_matches(const mock_registry_entry *e, const ctrt_registry_auth *auth) {
   if (e->username == NULL)
     return true;
-  return auth != NULL && auth->username && strcmp(auth->username, e->username) == 0 && auth->password &&
-         e->password && strcmp(auth->password, e->password) == 0;
+  return auth != NULL && auth->username && strcmp(auth->username, e->username) == 0 && auth->password && e->password &&
+         strcmp(auth->password, e->password) == 0;
 }
 
 /* Pull reference from the registry into the store; progress (may be NULL)
@@ -199,9 +199,8 @@ static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_a
     ctrt__free(digest);
   }
   char *digest_line = rc == 0 ? ctrt__sprintf("Digest: %s", e->digest) : NULL;
-  char *final_line = rc == 0 ? ctrt__sprintf("Status: %s for %s", up_to_date ? "Image is up to date"
-                                                                              : "Downloaded newer image",
-                                             normalized)
+  char *final_line = rc == 0 ? ctrt__sprintf("Status: %s for %s",
+                                             up_to_date ? "Image is up to date" : "Downloaded newer image", normalized)
                              : NULL;
   if (rc == 0 && (!digest_line || !final_line))
     rc = ctrt__error_no_memory();
@@ -239,7 +238,7 @@ static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_a
       done->done.reference = ctrt__strdup(normalized);
       done->done.digest = ctrt__strdup(e->digest);
       rc = done->done.reference && done->done.digest ? progress_add(progress, done)
-                                                      : (ctrt_pull_progress_free(done), ctrt__error_no_memory());
+                                                     : (ctrt_pull_progress_free(done), ctrt__error_no_memory());
     }
   }
   mock_unlock(m);

@@ -63,9 +63,8 @@ static int sample_of(mock_container *c, ctrt_stats_sample **out) {
     s->net_rx_bytes = c->net_rx;
     s->net_tx_bytes = c->net_tx;
     s->blkio_read_bytes = c->blk_read;
-    s->blkio_write_bytes = c->blk_write + (memfs_size(c->fs) > memfs_size(c->base)
-                                               ? memfs_size(c->fs) - memfs_size(c->base)
-                                               : 0);
+    s->blkio_write_bytes =
+        c->blk_write + (memfs_size(c->fs) > memfs_size(c->base) ? memfs_size(c->fs) - memfs_size(c->base) : 0);
     s->pids_current = live_processes(c);
   }
   if (c->limits.has_pids_limit && c->limits.pids_limit > 0) {

@@ -5,6 +5,9 @@
 #ifndef CTRT_TEST_TLS_CERTS_H
 #define CTRT_TEST_TLS_CERTS_H
 
+/* PEM lines as openssl wrote them. */
+/* clang-format off */
+
 static const char TEST_CA_PEM[] =
     "-----BEGIN CERTIFICATE-----\n"
     "MIIBYTCCAQigAwIBAgICEAAwCgYIKoZIzj0EAwIwFzEVMBMGA1UEAwwMY3RydCB0\n"
@@ -56,5 +59,7 @@ static const char TEST_CLIENT_KEY_PEM[] =
     "AwEHoUQDQgAEgYf9sM1ssAK7ubk5fujllnDhJAxS5+R25A/WvdXG+Q323kingwBC\n"
     "HpTAdyrmVmEdx8P9BYeuVNI1SRbB27mI2g==\n"
     "-----END EC PRIVATE KEY-----\n";
+
+/* clang-format on */
 
 #endif
