@@ -550,10 +550,12 @@ void sh_sigpipe(sh_state *sh) {
   }
 }
 
-/* Whether a trap handler may run now: only when the shell itself is in
- * control. As in a real container, an applet the shell waits for (sleep,
- * cat) is another process: the trap runs once it has finished (measured
- * with busybox ash: `trap 'exit 143' TERM; sleep 3` exits after the sleep). */
+/* Whether a trap handler may run now: when the shell that set it is in
+ * control, between its commands or while one of its own applets sleeps or
+ * waits for input; not while a subshell, a nested sh or another handler
+ * runs (the handler waits for them). busybox ash also waits for a
+ * foreground `sleep` (`trap 'exit 143' TERM; sleep 3` exits after the
+ * sleep); the mock does not, as the header of this file says. */
 static bool traps_may_run(const sh_state *sh) {
   const sh_state *top = sh->root->top;
   if (sh->root->in_trap)
