@@ -160,6 +160,8 @@ def _context(spec):
         "spec": spec,
         "groups": spec.groups,
         "files": spec.files,
+        # The banner names the spec's folder, not each file: one short line.
+        "spec_root": sorted({f.split("/")[0] + "/" if "/" in f else f for f in spec.files}),
         "errors": [capi.ErrorC(e) for e in sorted(spec.errors, key=lambda e: e.code)],
         "enums": spec.enums,
         "unions": spec.unions,
