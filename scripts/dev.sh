@@ -193,6 +193,7 @@ test)
   echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST)"
   touch "$state/ctest-start"
   status=0
+  scripts/check-format-tidy.sh "$build_dir" || status=$?
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?
   sanitizer_stage || status=$?
   # One method x engine report from the matrices this run's conformance

@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-#define TOKEN_LIFETIME_SECONDS (365 * 24 * 3600)
+#define TOKEN_LIFETIME_SECONDS ((int64_t)365 * 24 * 3600)
 
 static char *b64url_json(json_t *json) {
   char *text = NULL;
@@ -24,7 +24,7 @@ int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id
     return ctrt__error_no_memory();
   json_t *header = json_pack("{s:s, s:s}", "alg", "HS256", "typ", "JWT");
   json_t *claims = json_pack("{s:s, s:I, s:I, s:s, s:[s]}", "sub", subject, "iat", (json_int_t)issued_at, "exp",
-                             (json_int_t)(issued_at + TOKEN_LIFETIME_SECONDS), "iss", "zlayer", "roles", "container");
+                             (json_int_t)issued_at + TOKEN_LIFETIME_SECONDS, "iss", "zlayer", "roles", "container");
   ctrt__free(subject);
   char *head = header ? b64url_json(header) : NULL;
   char *body = claims ? b64url_json(claims) : NULL;

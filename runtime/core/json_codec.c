@@ -193,6 +193,7 @@ static int dec_integer(json_int_t *out, const json_t *json, const ctrt__jpath *p
   return 0;
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type */
 #define INTEGER_CODEC(slot, T, lo, hi)                                                                                 \
   int ctrt__enc_##slot(json_t **out, const T *v, const ctrt__jpath *path) {                                            \
     (void)path;                                                                                                        \
@@ -205,6 +206,7 @@ static int dec_integer(json_int_t *out, const json_t *json, const ctrt__jpath *p
       *out = (T)value;                                                                                                 \
     return rc;                                                                                                         \
   }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 INTEGER_CODEC(i32, int32_t, INT32_MIN, INT32_MAX)
 INTEGER_CODEC(i64, int64_t, INT64_MIN, INT64_MAX)

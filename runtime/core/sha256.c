@@ -20,7 +20,7 @@ static const uint32_t K[64] = {
 
 static void compress(ctrt__sha256 *ctx, const uint8_t block[64]) {
   uint32_t w[64];
-  for (int i = 0; i < 16; i++)
+  for (size_t i = 0; i < 16; i++)
     w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 | (uint32_t)block[4 * i + 2] << 8 |
            block[4 * i + 3];
   for (int i = 16; i < 64; i++) {
@@ -87,7 +87,7 @@ void ctrt__sha256_final(ctrt__sha256 *ctx, uint8_t digest[32]) {
   for (int i = 0; i < 8; i++)
     len_be[i] = (uint8_t)(bits >> (56 - 8 * i));
   ctrt__sha256_update(ctx, len_be, 8);
-  for (int i = 0; i < 8; i++) {
+  for (size_t i = 0; i < 8; i++) {
     digest[4 * i] = (uint8_t)(ctx->state[i] >> 24);
     digest[4 * i + 1] = (uint8_t)(ctx->state[i] >> 16);
     digest[4 * i + 2] = (uint8_t)(ctx->state[i] >> 8);
@@ -96,7 +96,7 @@ void ctrt__sha256_final(ctrt__sha256 *ctx, uint8_t digest[32]) {
 }
 
 void ctrt__sha256_hex(const uint8_t digest[32], char hex[65]) {
-  for (int i = 0; i < 32; i++)
+  for (size_t i = 0; i < 32; i++)
     snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 }
 

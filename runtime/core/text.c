@@ -194,8 +194,8 @@ int ctrt__timestamp_parse(ctrt_timestamp *out, const char *text) {
   }
   if (*p != '\0')
     return -1;
-  int64_t seconds =
-      days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  int64_t seconds = days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + (int64_t)hour * 3600 +
+                    (int64_t)minute * 60 + second - offset;
   /* One range for parse and format: an offset or a leap second can carry
    * 9999-12-31 into year 10000 (or 0000-01-01 into year -1), which the
    * formatter refuses. */

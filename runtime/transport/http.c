@@ -844,7 +844,7 @@ static void describe(char *what, size_t cap, const ctrt__http_request *req) {
 
 int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out) {
   int rc = ctrt__http_do(client, req, out);
-  if (rc < 0 || (*out)->status < 400)
+  if (rc < 0 || *out == NULL || (*out)->status < 400) /* *out is set when rc is 0 */
     return rc;
   char what[256];
   describe(what, sizeof what, req);
@@ -860,7 +860,7 @@ int ctrt__docker_do_json(ctrt__http_client *client, const ctrt__http_request *re
   *out = NULL;
   ctrt__http_response *r = NULL;
   int rc = ctrt__docker_do(client, req, &r);
-  if (rc < 0)
+  if (rc < 0 || r == NULL) /* r is set when rc is 0 */
     return rc;
   if (status)
     *status = r->status;
@@ -1056,7 +1056,6 @@ static int negotiate_locked(ctrt__http_client *c) {
       /* Reachable but silent about its version: what the Go client assumes. */
       major = 1;
       minor = 24;
-      found = true;
     }
   }
   ctrt__http_response_free(r);
