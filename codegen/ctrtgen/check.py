@@ -246,6 +246,16 @@ def _check_docker(method, error_names):
             if method.input(call.body["from"]) is None:
                 raise SpecError(call.body_loc, "%s: body comes from '%s', which is not an input" % (
                     method.name, call.body["from"]))
+        if call.when:
+            when_input = call.when.get("input")
+            if when_input is not None:
+                param = method.input(when_input)
+                if param is None or not param.type.is_named("enum"):
+                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input of the method" % (
+                        method.name, when_input))
+            if "status" in call.when and call is method.docker_calls[0]:
+                raise SpecError(call.when_loc, "%s: 'when: status' follows an earlier call; the first has none" % (
+                    method.name))
         bound.update(call.binds)
 
 

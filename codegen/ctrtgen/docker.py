@@ -344,3 +344,29 @@ def fuzz_json_targets(spec):
             seen.add(target.name)
             out.append(target)
     return out
+
+
+class ExpectedCall:
+    """What a recording daemon must see of one declared call (the generated
+    docker_calls test): verb, path template, the query names it may carry
+    (constants with their value), constant headers, and whether a body of
+    which content type comes with it."""
+
+    def __init__(self, call):
+        self.operation = call.operation
+        self.verb = call.verb
+        self.path = call.path
+        self.framing = call.framing
+        # (name, constant value or None)
+        self.query = [(q.name, q.value) for q in call.query]
+        self.headers = [(h.name, h.value) for h in call.headers if h.value is not None]
+        body = call.body
+        self.has_body = body is not None
+        self.content_type = (body or {}).get("content_type")
+        self.json_body = self.content_type == "application/json" or "json" in (body or {})
+        self.when = call.when
+        self.when_status = (call.when or {}).get("status", 0)
+
+
+def expected_calls(method):
+    return [ExpectedCall(c) for c in method.docker_calls]
