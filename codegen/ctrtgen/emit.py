@@ -141,12 +141,9 @@ def _context(spec):
     dnames = {s.name for s in dstructs}
     body_structs = []
     for m in spec.methods:
-        if m.docker_stub == "generated":
-            body = m.docker_calls[0].body or {}
-            if body.get("encode") == "docker":
-                decl = m.input(body["from"]).type.base.decl
-                if decl not in body_structs:
-                    body_structs.append(decl)
+        for decl in docker.docker_body_structs(m):
+            if decl not in body_structs:
+                body_structs.append(decl)
     return {
         "docker_structs": dstructs,
         "docker_lists": docker.docker_lists(spec, dstructs),
@@ -158,6 +155,7 @@ def _context(spec):
         "docker_field_enc": lambda f: docker.field_enc(f, dnames),
         "stub": lambda mc: docker.StubC(mc.m, mc),
         "expected_calls": docker.expected_calls,
+        "request_targets": docker.request_targets(spec, methods),
         "spec": spec,
         "groups": spec.groups,
         "files": spec.files,

@@ -45,10 +45,14 @@ int ctrt__docker_port_mappings_container(void *self, ctrt_port_mapping_entry_lis
 
 int ctrt__docker_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
   /* stream=false: the daemon waits about a second to fill precpu_stats. */
-  ctrt__docker_call call = {.suffix = "/stats?stream=false"};
+  char *target = NULL;
   ctrt__http_response *resp = NULL;
   json_t *json = NULL;
-  int rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
+  int rc = ctrt__dockerreq_get_container_stats_container_stats(&target, id);
+  ctrt__docker_call call = {.suffix = target};
+  if (rc == 0)
+    rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
+  ctrt__free(target);
   if (rc == 0)
     rc = ctrt__docker_parse_body(&json, resp, "get_container_stats");
   if (rc == 0)
@@ -97,10 +101,14 @@ int ctrt__docker_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_co
   stats_stream *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL)
     return ctrt__error_no_memory();
+  char *target = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
-  ctrt__docker_call call = {.suffix = "/stats?stream=true"};
+  if (rc == 0)
+    rc = ctrt__dockerreq_stats_stream_container_stats(&target, id);
+  ctrt__docker_call call = {.suffix = target};
   if (rc == 0)
     rc = ctrt__docker_container_open(self, id, &call, "stats_stream", &s->hs);
+  ctrt__free(target);
   if (rc < 0) {
     stats_destroy(s);
     return rc;
