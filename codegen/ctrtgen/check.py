@@ -275,6 +275,10 @@ def _check_docker_stub(method):
     """A generated stub must be mechanical: one call, inputs mapped to the
     request, and a response that becomes the result without judgement."""
     if method.docker_stub != "generated":
+        for call in method.docker_calls:
+            if call.hook is not None:
+                raise SpecError(call.loc, "%s: a response hook belongs to a generated stub (stub: generated)" %
+                                method.name)
         return
     where = "%s: a generated Docker stub" % method.name
     if len(method.docker_calls) != 1:
@@ -300,6 +304,11 @@ def _check_docker_stub(method):
     elif body.get("encode"):
         raise SpecError(call.body_loc, "%s: an encoded body needs 'from'" % where)
     is_stream = result is not None and result.is_named("stream")
+    if call.hook is not None:
+        if call.framing != "json" or result is None or call.result != "none":
+            raise SpecError(call.loc, "%s: a response hook takes a JSON answer and makes the result (no result: "
+                            "body or field beside it)" % where)
+        return
     if call.framing == "raw":
         if not (is_stream and result.decl.kind == "bytes"):
             raise SpecError(call.loc, "%s: raw framing gives a byte stream result" % where)

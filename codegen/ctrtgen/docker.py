@@ -299,6 +299,8 @@ class StubC:
     def result_kind(self):
         if self.call.framing == "raw":
             return "stream"
+        if self.call.hook is not None:
+            return "hook"
         if self.m.result is None:
             return "none"
         if self.call.result == "body":
@@ -393,6 +395,8 @@ class ExpectedCall:
         self.json_body = self.content_type == "application/json" or "json" in (body or {})
         self.when = call.when
         self.when_status = (call.when or {}).get("status", 0)
+        # A `when:` with only a doc names a case the test cannot bring about.
+        self.provoked = not call.when or "status" in call.when or "input" in call.when
 
 
 def expected_calls(method):
@@ -471,6 +475,16 @@ def _query_from_container(method, call):
     return any(q.source in ids for q in call.query)
 
 
+def _container_elsewhere(method, call):
+    """A container id in the path other than as its /containers/{id} prefix
+    (the caller resolves a container only there)."""
+    ids = {p.name for p in method.inputs if p.type.base.kind == "named" and p.type.base.name == "ContainerId"}
+    params = list(call.path_params)
+    if call.path.startswith(RequestTarget.CONTAINER_PREFIX):
+        params.remove("id")
+    return any(p in ids for p in params)
+
+
 def request_targets(spec, methods):
     """RequestTarget of every call of the hand-written methods."""
     out = []
@@ -478,7 +492,21 @@ def request_targets(spec, methods):
         if mc.m.docker_stub != "custom":
             continue
         for call in mc.m.docker_calls:
-            if _query_from_container(mc.m, call):
+            if _query_from_container(mc.m, call) or _container_elsewhere(mc.m, call):
                 continue  # create's name: the container's display name, made by hand
             out.append(RequestTarget(mc.m, mc, call))
     return out
+
+
+def response_hooks(methods):
+    """(hook name, C parameters) of the generated stubs' response hooks; a
+    hook shared by two methods must have one signature."""
+    out = {}
+    for mc in methods:
+        if mc.m.docker_stub != "generated" or mc.m.docker_calls[0].hook is None:
+            continue
+        call = mc.m.docker_calls[0]
+        params = ", ".join(["void *self"] + list(mc.out_params) + ["const json_t *answer"])
+        if out.setdefault(call.hook, params) != params:
+            raise SpecError(call.loc, "%s: hook %s is used with another signature elsewhere" % (mc.name, call.hook))
+    return sorted(out.items())

@@ -156,6 +156,7 @@ def _context(spec):
         "stub": lambda mc: docker.StubC(mc.m, mc),
         "expected_calls": docker.expected_calls,
         "request_targets": docker.request_targets(spec, methods),
+        "response_hooks": docker.response_hooks(methods),
         "spec": spec,
         "groups": spec.groups,
         "files": spec.files,

@@ -295,6 +295,7 @@ class DockerCall:
         self.when_loc = doc.loc_of("when")
         self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})
+        self.hook = self.response.get("hook")  # named hand-written response converter
         self.loc = loc
 
     @property

@@ -68,15 +68,6 @@ int ctrt__docker_create_container(void *self, const ctrt_container_id *id, const
   return rc;
 }
 
-int ctrt__docker_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
-  json_t *inspect = NULL;
-  int rc = ctrt__docker_inspect_container(self, id, "container_state", &inspect);
-  if (rc == 0)
-    rc = ctrt__docker_state_from_inspect(out, inspect);
-  json_decref(inspect);
-  return rc;
-}
-
 /* Docker answers an unpause of a container that is not paused with a 500,
  * the code of its real failures too: on a 500, ask the container. */
 int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
@@ -145,24 +136,4 @@ int ctrt__docker_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out
   char *target = NULL;
   int rc = ctrt__dockerreq_wait_outcome_with_condition_container_wait(&target, id, condition);
   return rc < 0 ? rc : wait_outcome(self, out, id, target, "wait_outcome_with_condition");
-}
-
-int ctrt__docker_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  char *path = NULL;
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__dockerreq_list_containers_container_list(&path);
-  req.path = path;
-  if (rc == 0)
-    rc = ctrt__docker_send(d, &req, NULL, 0, "list_containers", &resp);
-  ctrt__free(path);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "list_containers");
-  if (rc == 0)
-    rc = ctrt__docker_container_summaries(out, json, d->label_key);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
 }

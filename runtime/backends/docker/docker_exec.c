@@ -145,8 +145,8 @@ static int text_take(text_buf *t, char **out) {
   return 0;
 }
 
-static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id,
-                    const ctrt_exec_options *cfg, const char *method) {
+static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const ctrt_exec_options *cfg,
+                    const char *method) {
   char *exec_id = NULL;
   ctrt__http_stream *hs = NULL;
   uint8_t *buf = NULL;

@@ -12,10 +12,10 @@ static const ctrt__docker_status pull_statuses[] = {{500, CTRT_ERROR_PULL_FAILED
 /* GET /images/{name}/json: the parsed answer, or *out NULL when absent. */
 static int inspect_image(ctrt__docker *d, const char *image, const char *method, json_t **out, bool missing_ok) {
   *out = NULL;
-  /* The spec declares this call for inspect_image_native and
-   * pull_image_with_policy alike. */
+  /* pull_image_with_policy, pull_image_stream and import_image declare
+   * this call alike. */
   char *path = NULL;
-  int rc = ctrt__dockerreq_inspect_image_native_image_inspect(&path, image);
+  int rc = ctrt__dockerreq_pull_image_stream_image_inspect(&path, image, NULL);
   if (rc < 0)
     return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
@@ -212,49 +212,6 @@ int ctrt__docker_pull_image_stream(void *self, ctrt_pull_progress_stream **out, 
 }
 
 /* ---- list, prune, inspect ---- */
-
-int ctrt__docker_list_images(void *self, ctrt_image_info_list **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.path = "/images/json";
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "list_images", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "list_images");
-  if (rc == 0)
-    rc = ctrt__docker_image_infos(out, json);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
-}
-
-int ctrt__docker_prune_images(void *self, ctrt_prune_result **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.method = "POST";
-  req.path = "/images/prune";
-  req.timeout_ms = -1; /* removing many layers takes its time */
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "prune_images", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "prune_images");
-  if (rc == 0)
-    rc = ctrt__docker_prune_result(out, json);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
-}
-
-int ctrt__docker_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
-  json_t *json = NULL;
-  int rc = inspect_image(self, image, "inspect_image_native", &json, false);
-  if (rc == 0)
-    rc = ctrt__docker_image_inspect_info(out, json);
-  json_decref(json);
-  return rc;
-}
 
 /* ---- load ---- */
 

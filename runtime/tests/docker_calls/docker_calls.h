@@ -33,6 +33,7 @@ typedef struct dc_call {
   const char *content_type;
   bool conditional; /* `when:` made only in some cases */
   int when_status;  /* made after the previous call answered this status (0: not that case) */
+  bool provoked;    /* the test brings the call about (false: a `when:` it cannot) */
 } dc_call;
 
 typedef struct dc_method {

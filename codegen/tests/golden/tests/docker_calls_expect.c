@@ -35,6 +35,7 @@ static const dc_call wait_widget_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -84,6 +85,7 @@ static const dc_call create_widget_calls[] = {
         .content_type = "application/json",
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
     {
         .operation = "WidgetStart",
@@ -99,6 +101,7 @@ static const dc_call create_widget_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -143,6 +146,7 @@ static const dc_call get_widget_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -185,6 +189,7 @@ static const dc_call list_widgets_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -222,6 +227,7 @@ static const dc_call widget_stream_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -273,6 +279,7 @@ static const dc_call upload_blob_calls[] = {
         .content_type = "application/x-tar",
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
@@ -327,6 +334,7 @@ static const dc_call read_blob_calls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
+        .provoked = true,
     },
 };
 
