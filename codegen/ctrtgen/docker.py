@@ -11,6 +11,8 @@ runtime/backends/docker as `ctrt__docker_<method>`; methods without a daemon
 call are left out of the table, so the dispatcher applies their default.
 """
 
+import re
+
 from . import cnames
 from .ccode import c_string_literal
 from .errors import SpecError
@@ -208,20 +210,11 @@ class StubC:
 
     def path_expr(self):
         """printf format and arguments of the request path."""
-        fmt, args = [], []
-        import re
-        for piece in re.split(r"(\{[^}]*\})", self.call.path):
-            if piece.startswith("{"):
-                name = piece[1:-1]
-                param = self.m.input(name)
-                fmt.append("%s")
-                if param.type.base.name == "ContainerId":
-                    args.append("container")
-                else:
-                    args.append("seg_%s" % name)
-            else:
-                fmt.append(piece.replace("%", "%%"))
-        return c_string_literal("".join(fmt)), args
+        return _path_format(self.call.path, self._segment_arg)
+
+    def _segment_arg(self, name):
+        param = self.m.input(name)
+        return "container" if param.type.base.name == "ContainerId" else "seg_%s" % name
 
     @property
     def path_segments(self):
@@ -317,6 +310,18 @@ class StubC:
     @property
     def result_field(self):
         return c_string_literal(self.call.result["field"])
+
+
+def _path_format(path, arg_of):
+    """printf format of a path template and the C argument of each {name}."""
+    fmt, args = [], []
+    for piece in re.split(r"(\{[^}]*\})", path):
+        if piece.startswith("{"):
+            fmt.append("%s")
+            args.append(arg_of(piece[1:-1]))
+        else:
+            fmt.append(piece.replace("%", "%%"))
+    return c_string_literal("".join(fmt)), args
 
 
 def docker_lists(spec, structs):
@@ -447,16 +452,7 @@ class RequestTarget(StubC):
 
     def path_expr(self):
         path = self.call.path[len(self.CONTAINER_PREFIX):] if self.container_relative else self.call.path
-        fmt, args = [], []
-        import re
-        for piece in re.split(r"(\{[^}]*\})", path):
-            if piece.startswith("{"):
-                name = piece[1:-1]
-                fmt.append("%s")
-                args.append("seg_%s" % name)
-            else:
-                fmt.append(piece.replace("%", "%%"))
-        return c_string_literal("".join(fmt)), args
+        return _path_format(path, lambda name: "seg_%s" % name)
 
     @property
     def segments(self):
