@@ -246,6 +246,16 @@ def _check_docker(method, error_names):
             if method.input(call.body["from"]) is None:
                 raise SpecError(call.body_loc, "%s: body comes from '%s', which is not an input" % (
                     method.name, call.body["from"]))
+        if call.when:
+            when_input = call.when.get("input")
+            if when_input is not None:
+                param = method.input(when_input)
+                if param is None or not param.type.is_named("enum"):
+                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input of the method" % (
+                        method.name, when_input))
+            if "status" in call.when and call is method.docker_calls[0]:
+                raise SpecError(call.when_loc, "%s: 'when: status' follows an earlier call; the first has none" % (
+                    method.name))
         bound.update(call.binds)
 
 
@@ -265,6 +275,10 @@ def _check_docker_stub(method):
     """A generated stub must be mechanical: one call, inputs mapped to the
     request, and a response that becomes the result without judgement."""
     if method.docker_stub != "generated":
+        for call in method.docker_calls:
+            if call.hook is not None:
+                raise SpecError(call.loc, "%s: a response hook belongs to a generated stub (stub: generated)" %
+                                method.name)
         return
     where = "%s: a generated Docker stub" % method.name
     if len(method.docker_calls) != 1:
@@ -290,6 +304,11 @@ def _check_docker_stub(method):
     elif body.get("encode"):
         raise SpecError(call.body_loc, "%s: an encoded body needs 'from'" % where)
     is_stream = result is not None and result.is_named("stream")
+    if call.hook is not None:
+        if call.framing != "json" or result is None or call.result != "none":
+            raise SpecError(call.loc, "%s: a response hook takes a JSON answer and makes the result (no result: "
+                            "body or field beside it)" % where)
+        return
     if call.framing == "raw":
         if not (is_stream and result.decl.kind == "bytes"):
             raise SpecError(call.loc, "%s: raw framing gives a byte stream result" % where)

@@ -11,6 +11,8 @@ runtime/backends/docker as `ctrt__docker_<method>`; methods without a daemon
 call are left out of the table, so the dispatcher applies their default.
 """
 
+import re
+
 from . import cnames
 from .ccode import c_string_literal
 from .errors import SpecError
@@ -32,15 +34,33 @@ def docker_structs(spec):
                     visit(f.type)
 
     for m in spec.methods:
+        # Bodies declared `encode: docker`, of generated and hand-written
+        # methods alike (exec's ExecOptions).
+        for s in docker_body_structs(m):
+            visit_decl = s
+            if visit_decl.name not in needed:
+                needed[visit_decl.name] = visit_decl
+                for f in visit_decl.fields:
+                    if f.docker_wire:
+                        visit(f.type)
         if m.docker_stub != "generated":
             continue
         call = m.docker_calls[0]
-        body = call.body or {}
-        if body.get("encode") == "docker":
-            visit(m.input(body["from"]).type)
         if call.result == "body":
             visit(m.result)
     return [s for s in spec.all_structs if s.name in needed]
+
+
+def docker_body_structs(method):
+    """Struct declarations the method's calls send as `encode: docker` bodies."""
+    out = []
+    for call in method.docker_calls:
+        body = call.body or {}
+        if body.get("encode") == "docker":
+            decl = method.input(body["from"]).type.base.decl
+            if decl not in out:
+                out.append(decl)
+    return out
 
 
 def _is_docker_struct(t, names):
@@ -145,11 +165,17 @@ class StubC:
         return field.type, expr, has, "%s->n_%s" % (member, field.name)
 
     def query_lines(self):
+        return self.query_lines_all()
+
+    def query_lines_all(self):
         lines = []
         for q in self.call.query:
             name = c_string_literal(q.name)
             if q.value is not None:
                 lines.append("ctrt__dq_add(&q, %s, %s);" % (name, c_string_literal(q.value)))
+                continue
+            if q.source.startswith("$"):
+                lines.append("ctrt__dq_add_int(&q, %s, %s);" % (name, q.source[1:]))
                 continue
             t, expr, has, count = self._value_expr(q.source)
             base = t.base
@@ -166,6 +192,9 @@ class StubC:
                 line = "ctrt__dq_add(&q, %s, %s);" % (name, expr)
             elif base.kind == "scalar" and base.name == "bool":
                 line = "ctrt__dq_add(&q, %s, %s ? \"1\" : \"0\");" % (name, expr)
+            elif base.kind == "scalar" and base.name == "u64" and not q.omit_zero:
+                # Above INT64_MAX it stays unsigned (a tail of "everything").
+                line = "ctrt__dq_add_u64(&q, %s, %s);" % (name, expr)
             elif base.kind == "scalar" and base.name in ("i32", "i64", "u16", "u32", "u64"):
                 line = "ctrt__dq_add_int(&q, %s, (int64_t)%s);" % (name, expr)
                 if q.omit_zero:
@@ -181,20 +210,11 @@ class StubC:
 
     def path_expr(self):
         """printf format and arguments of the request path."""
-        fmt, args = [], []
-        import re
-        for piece in re.split(r"(\{[^}]*\})", self.call.path):
-            if piece.startswith("{"):
-                name = piece[1:-1]
-                param = self.m.input(name)
-                fmt.append("%s")
-                if param.type.base.name == "ContainerId":
-                    args.append("container")
-                else:
-                    args.append("seg_%s" % name)
-            else:
-                fmt.append(piece.replace("%", "%%"))
-        return c_string_literal("".join(fmt)), args
+        return _path_format(self.call.path, self._segment_arg)
+
+    def _segment_arg(self, name):
+        param = self.m.input(name)
+        return "container" if param.type.base.name == "ContainerId" else "seg_%s" % name
 
     @property
     def path_segments(self):
@@ -272,6 +292,8 @@ class StubC:
     def result_kind(self):
         if self.call.framing == "raw":
             return "stream"
+        if self.call.hook is not None:
+            return "hook"
         if self.m.result is None:
             return "none"
         if self.call.result == "body":
@@ -288,6 +310,18 @@ class StubC:
     @property
     def result_field(self):
         return c_string_literal(self.call.result["field"])
+
+
+def _path_format(path, arg_of):
+    """printf format of a path template and the C argument of each {name}."""
+    fmt, args = [], []
+    for piece in re.split(r"(\{[^}]*\})", path):
+        if piece.startswith("{"):
+            fmt.append("%s")
+            args.append(arg_of(piece[1:-1]))
+        else:
+            fmt.append(piece.replace("%", "%%"))
+    return c_string_literal("".join(fmt)), args
 
 
 def docker_lists(spec, structs):
@@ -344,3 +378,131 @@ def fuzz_json_targets(spec):
             seen.add(target.name)
             out.append(target)
     return out
+
+
+class ExpectedCall:
+    """What a recording daemon must see of one declared call (the generated
+    docker_calls test): verb, path template, the query names it may carry
+    (constants with their value), constant headers, and whether a body of
+    which content type comes with it."""
+
+    def __init__(self, call):
+        self.operation = call.operation
+        self.verb = call.verb
+        self.path = call.path
+        self.framing = call.framing
+        # (name, constant value or None)
+        self.query = [(q.name, q.value) for q in call.query]
+        self.headers = [(h.name, h.value) for h in call.headers if h.value is not None]
+        body = call.body
+        self.has_body = body is not None
+        self.content_type = (body or {}).get("content_type")
+        self.json_body = self.content_type == "application/json" or "json" in (body or {})
+        self.when = call.when
+        self.when_status = (call.when or {}).get("status", 0)
+        # A `when:` with only a doc names a case the test cannot bring about.
+        self.provoked = not call.when or "status" in call.when or "input" in call.when
+
+
+def expected_calls(method):
+    return [ExpectedCall(c) for c in method.docker_calls]
+
+
+class RequestTarget(StubC):
+    """The request target of one call of a hand-written (`stub: custom`)
+    method, built from the spec like a generated stub builds its own: a
+    function `ctrt__dockerreq_<method>_<operation>` that returns the path
+    and query. For a call on /containers/{id}... it returns what follows
+    that prefix (the caller resolves the container, or uses the Docker id an
+    inspect gave); other path parameters are inputs of the method, values an
+    earlier call bound (`bind:`, a string parameter) or, in the query,
+    session values (`$name`, an integer parameter)."""
+
+    CONTAINER_PREFIX = "/containers/{id}"
+
+    def __init__(self, method, mc, call):
+        super().__init__(method, mc)
+        self.call = call
+        self.name = "ctrt__dockerreq_%s_%s" % (method.name, snake(call.operation))
+        self.container_relative = call.path.startswith(self.CONTAINER_PREFIX)
+        self.bound = [p for p in call.path_params if method.input(p) is None]
+        self.session = [q.source[1:] for q in call.query if q.source and q.source.startswith("$")]
+        if _query_from_container(method, call):
+            raise SpecError(call.loc, "%s: a query from the container id has no request target" % method.name)
+
+    @property
+    def params(self):
+        out = ["char **out"] + list(self.mc.in_params)
+        out += ["const char *%s" % b for b in self.bound]
+        out += ["int64_t %s" % s for s in self.session]
+        return ", ".join(out)
+
+    @property
+    def unused(self):
+        """Inputs the target does not read ((void) casts)."""
+        used = {q.source.split(".")[0] for q in self.call.query if q.source and not q.source.startswith("$")}
+        used.update(p for p in self.call.path_params if not (self.container_relative and p == "id"))
+        names = []
+        for i in self.mc.inputs:
+            if i.p.name in used:
+                continue
+            for p in i.params:
+                names.append(p.rsplit(" ", 1)[1].lstrip("*"))
+        return names
+
+    def path_expr(self):
+        path = self.call.path[len(self.CONTAINER_PREFIX):] if self.container_relative else self.call.path
+        return _path_format(path, lambda name: "seg_%s" % name)
+
+    @property
+    def segments(self):
+        """(segment variable, C expression) of the path parameters."""
+        out = []
+        for name in self.call.path_params:
+            if self.container_relative and name == "id":
+                continue
+            param = self.m.input(name)
+            out.append((name, cnames.member(param.name) if param is not None else name))
+        return out
+
+
+def _query_from_container(method, call):
+    ids = {p.name for p in method.inputs if p.type.base.kind == "named" and p.type.base.name == "ContainerId"}
+    return any(q.source in ids for q in call.query)
+
+
+def _container_elsewhere(method, call):
+    """A container id in the path other than as its /containers/{id} prefix
+    (the caller resolves a container only there)."""
+    ids = {p.name for p in method.inputs if p.type.base.kind == "named" and p.type.base.name == "ContainerId"}
+    params = list(call.path_params)
+    if call.path.startswith(RequestTarget.CONTAINER_PREFIX):
+        params.remove("id")
+    return any(p in ids for p in params)
+
+
+def request_targets(spec, methods):
+    """RequestTarget of every call of the hand-written methods."""
+    out = []
+    for mc in methods:
+        if mc.m.docker_stub != "custom":
+            continue
+        for call in mc.m.docker_calls:
+            if _query_from_container(mc.m, call) or _container_elsewhere(mc.m, call):
+                continue  # create's name: the container's display name, made by hand
+            out.append(RequestTarget(mc.m, mc, call))
+    return out
+
+
+def response_hooks(methods):
+    """(hook name, C parameters) of the generated stubs' response hooks; a
+    hook shared by two methods must have one signature."""
+    out = {}
+    for mc in methods:
+        if mc.m.docker_stub != "generated" or mc.m.docker_calls[0].hook is None:
+            continue
+        call = mc.m.docker_calls[0]
+        params = ", ".join(["void *self"] + list(mc.out_params) + ["const json_t *answer"])
+        if out.setdefault(call.hook, params) != params:
+            raise SpecError(call.loc, "%s: hook %s is used with another signature elsewhere" % (mc.name, call.hook))
+    return sorted(out.items())

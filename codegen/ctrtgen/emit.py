@@ -38,6 +38,7 @@ OUTPUTS = [
     ("forward_backend.h.j2", "tests/forward_backend.h"),
     ("forward_backend.c.j2", "tests/forward_backend.c"),
     ("drop_ops_test.c.j2", "tests/drop_ops_test.c"),
+    ("docker_calls_test.c.j2", "tests/docker_calls_expect.c"),
     ("conform_probe.h.j2", "conformance/conform_probe.h"),
     ("conform_probe.c.j2", "conformance/conform_probe.c"),
     ("fuzz_json.c.j2", "fuzz/fuzz_json.c"),
@@ -141,12 +142,9 @@ def _context(spec):
     dnames = {s.name for s in dstructs}
     body_structs = []
     for m in spec.methods:
-        if m.docker_stub == "generated":
-            body = m.docker_calls[0].body or {}
-            if body.get("encode") == "docker":
-                decl = m.input(body["from"]).type.base.decl
-                if decl not in body_structs:
-                    body_structs.append(decl)
+        for decl in docker.docker_body_structs(m):
+            if decl not in body_structs:
+                body_structs.append(decl)
     return {
         "docker_structs": dstructs,
         "docker_lists": docker.docker_lists(spec, dstructs),
@@ -157,6 +155,9 @@ def _context(spec):
         "docker_field_dec": lambda f: docker.field_dec(f, dnames),
         "docker_field_enc": lambda f: docker.field_enc(f, dnames),
         "stub": lambda mc: docker.StubC(mc.m, mc),
+        "expected_calls": docker.expected_calls,
+        "request_targets": docker.request_targets(spec, methods),
+        "response_hooks": docker.response_hooks(methods),
         "spec": spec,
         "groups": spec.groups,
         "files": spec.files,

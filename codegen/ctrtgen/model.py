@@ -290,8 +290,12 @@ class DockerCall:
         self.response = doc["response"]
         self.framing = self.response["framing"]
         self.no_timeout = doc.get("timeout") == "none"  # the answer may take forever (wait)
+        self.why = doc.get("why")
+        self.when = dict(doc.get("when") or {}) or None  # {doc, status?, input?}: a call made only sometimes
+        self.when_loc = doc.loc_of("when")
         self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})
+        self.hook = self.response.get("hook")  # named hand-written response converter
         self.loc = loc
 
     @property

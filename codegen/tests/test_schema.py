@@ -16,6 +16,13 @@ SCHEMA = os.path.join(ROOT, "spec", "schema.yaml")
 
 # (text in schema.yaml, its replacement, expected stderr after "schema.yaml:LINE: error: ")
 MUTATIONS = [
+    # The Docker mapping's own keywords (response hooks, conditional calls).
+    ("hook: {$ref: snake_name}", "hook: {$ref: snake_nam}",
+     "definitions.docker_call.properties.response.properties.hook.$ref: no definition named 'snake_nam'; "
+     "did you mean 'snake_name'?"),
+    ("status: {type: integer}", "status: {type: intger}",
+     "definitions.docker_call.properties.when.properties.status.type: unknown type 'intger' (allowed: array, "
+     "boolean, integer, null, object, string); did you mean 'integer'?"),
     ("origin: {enum: [interface, c]}", "origin: {enun: [interface, c]}",
      "definitions.error.properties.origin: unknown schema keyword 'enun' (allowed: $ref, anyOf, enum, items, "
      "maxItems, maxProperties, minItems, pattern, patternProperties, properties, required, type); "

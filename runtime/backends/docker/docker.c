@@ -278,6 +278,12 @@ void ctrt__dq_add_int(ctrt__dq *q, const char *name, int64_t value) {
   ctrt__dq_add(q, name, text);
 }
 
+void ctrt__dq_add_u64(ctrt__dq *q, const char *name, uint64_t value) {
+  char text[32];
+  snprintf(text, sizeof text, "%" PRIu64, value);
+  ctrt__dq_add(q, name, text);
+}
+
 void ctrt__dq_add_joined(ctrt__dq *q, const char *name, const char *const *values, size_t n, const char *sep) {
   if (n == 0)
     return;

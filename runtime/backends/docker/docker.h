@@ -87,6 +87,7 @@ typedef struct ctrt__dq {
 /* Add name=value (escaped); a NULL value adds nothing. */
 void ctrt__dq_add(ctrt__dq *q, const char *name, const char *value);
 void ctrt__dq_add_int(ctrt__dq *q, const char *name, int64_t value);
+void ctrt__dq_add_u64(ctrt__dq *q, const char *name, uint64_t value);
 /* Values joined by sep into one parameter (ps_args). */
 void ctrt__dq_add_joined(ctrt__dq *q, const char *name, const char *const *values, size_t n, const char *sep);
 /* The repository / tag part of an image reference ("host:5000/a/b:t" ->

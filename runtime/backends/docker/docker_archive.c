@@ -15,14 +15,14 @@
 static int stat_path(ctrt__docker *d, ctrt_path_stat **out, const ctrt_container_id *id, const char *path,
                      const char *method) {
   *out = NULL;
-  char *escaped = ctrt__http_escape(path);
-  char *suffix = escaped ? ctrt__sprintf("/archive?path=%s", escaped) : NULL;
-  ctrt__free(escaped);
-  if (suffix == NULL)
-    return ctrt__error_no_memory();
+  /* archive_head and archive_put declare the same HEAD. */
+  char *suffix = NULL;
+  int rc = ctrt__dockerreq_archive_head_container_archive_info(&suffix, id, path);
+  if (rc < 0)
+    return rc;
   ctrt__docker_call call = {.verb = "HEAD", .suffix = suffix};
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  rc = ctrt__docker_container_send(d, id, &call, method, &resp);
   if (rc == CTRT_ENOT_FOUND) {
     /* A HEAD answer has no body to say what is missing: the container, or
      * the path in it. */
@@ -121,13 +121,9 @@ int ctrt__docker_archive_put(void *self, const ctrt_container_id *id, const char
   if (rc < 0)
     return ctrt__error_wrap("archive_put %s", path);
 
-  ctrt__dq query = CTRT__DQ_INIT;
-  ctrt__dq_add(&query, "path", path);
-  ctrt__dq_add(&query, "noOverwriteDirNonDir", options->no_overwrite_dir_non_dir ? "1" : "0");
-  ctrt__dq_add(&query, "copyUIDGID", options->copy_uid_gid ? "1" : "0");
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
-  char *ref = NULL, *url = NULL;
-  rc = ctrt__dq_error(&query);
+  char *ref = NULL, *url = NULL, *target = NULL;
+  rc = ctrt__dockerreq_archive_put_put_container_archive(&target, id, path, tar, options);
   /* A renamed container is found again by its label, once; the spooled
    * archive is simply read again. */
   for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {
@@ -136,7 +132,7 @@ int ctrt__docker_archive_put(void *self, const ctrt_container_id *id, const char
     ref = url = NULL;
     if ((rc = ctrt__docker_container(d, &ref, id, attempt > 0)) < 0)
       break;
-    if ((url = ctrt__sprintf("/containers/%s/archive%s", ref, ctrt__dq_text(&query))) == NULL) {
+    if ((url = ctrt__sprintf("/containers/%s%s", ref, target)) == NULL) {
       rc = ctrt__error_no_memory();
       break;
     }
@@ -162,7 +158,7 @@ int ctrt__docker_archive_put(void *self, const ctrt_container_id *id, const char
   }
   ctrt__free(ref);
   ctrt__free(url);
-  ctrt__dq_clear(&query);
+  ctrt__free(target);
   close(fd);
   return rc;
 }

@@ -68,21 +68,16 @@ int ctrt__docker_create_container(void *self, const ctrt_container_id *id, const
   return rc;
 }
 
-int ctrt__docker_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
-  json_t *inspect = NULL;
-  int rc = ctrt__docker_inspect_container(self, id, "container_state", &inspect);
-  if (rc == 0)
-    rc = ctrt__docker_state_from_inspect(out, inspect);
-  json_decref(inspect);
-  return rc;
-}
-
 /* Docker answers an unpause of a container that is not paused with a 500,
  * the code of its real failures too: on a 500, ask the container. */
 int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
-  ctrt__docker_call call = {.verb = "POST", .suffix = "/unpause"};
+  char *target = NULL;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
+  int rc = ctrt__dockerreq_unpause_container_container_unpause(&target, id);
+  ctrt__docker_call call = {.verb = "POST", .suffix = target};
+  if (rc == 0)
+    rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
+  ctrt__free(target);
   ctrt__http_response_free(resp);
   if (rc == 0 || ctrt_error_last()->http_status != 500)
     return rc;
@@ -101,16 +96,16 @@ int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
   return rc;
 }
 
-/* POST /containers/{ref}/wait[?condition=], then inspect to classify. */
-static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_container_id *id, const char *condition,
+/* POST /containers/{ref}{target} (the spec's "/wait[?condition=]"), then
+ * inspect to classify; target is freed. */
+static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_container_id *id, char *target,
                         const char *method) {
-  char suffix[64];
-  snprintf(suffix, sizeof suffix, "/wait%s%s", condition ? "?condition=" : "", condition ? condition : "");
   /* A wait lasts as long as the container runs: no request timeout. */
-  ctrt__docker_call call = {.verb = "POST", .suffix = suffix, .timeout_ms = -1};
+  ctrt__docker_call call = {.verb = "POST", .suffix = target, .timeout_ms = -1};
   ctrt__http_response *resp = NULL;
   json_t *wait = NULL, *inspect = NULL;
   int rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  ctrt__free(target);
   if (rc == 0)
     rc = ctrt__docker_parse_body(&wait, resp, method);
   ctrt__http_response_free(resp);
@@ -131,27 +126,14 @@ static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_con
 }
 
 int ctrt__docker_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
-  return wait_outcome(self, out, id, NULL, "wait_outcome");
+  char *target = NULL;
+  int rc = ctrt__dockerreq_wait_outcome_container_wait(&target, id);
+  return rc < 0 ? rc : wait_outcome(self, out, id, target, "wait_outcome");
 }
 
 int ctrt__docker_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
                                              ctrt_wait_condition condition) {
-  const char *wire = ctrt_wait_condition_to_string(condition);
-  return wait_outcome(self, out, id, wire ? wire : "not-running", "wait_outcome_with_condition");
-}
-
-int ctrt__docker_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.path = "/containers/json?all=1";
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "list_containers", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "list_containers");
-  if (rc == 0)
-    rc = ctrt__docker_container_summaries(out, json, d->label_key);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
+  char *target = NULL;
+  int rc = ctrt__dockerreq_wait_outcome_with_condition_container_wait(&target, id, condition);
+  return rc < 0 ? rc : wait_outcome(self, out, id, target, "wait_outcome_with_condition");
 }

@@ -12,59 +12,14 @@
 
 #define OUTPUT_PIECE ((size_t)32 * 1024)
 
-typedef struct exec_config {
-  char *const *argv;
-  size_t n_argv;
-  char *const *env;
-  size_t n_env;
-  const char *user, *working_dir;
-  bool tty, privileged;
-  bool attach_stdin, attach_stdout, attach_stderr;
-} exec_config;
-
-static exec_config config_of(const ctrt_exec_options *o) {
-  return (exec_config){.argv = o->command,
-                       .n_argv = o->n_command,
-                       .env = o->env,
-                       .n_env = o->n_env,
-                       .user = o->user,
-                       .working_dir = o->working_dir,
-                       .tty = o->tty,
-                       .privileged = o->privileged,
-                       .attach_stdin = o->attach_stdin,
-                       .attach_stdout = o->attach_stdout,
-                       .attach_stderr = o->attach_stderr};
-}
-
-/* POST /containers/{ref}/exec -> the exec id. A paused or stopped
- * container is a conflict (Docker: 409). */
-static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const exec_config *cfg, const char *method,
+/* POST /containers/{ref}/exec -> the exec id; the body is ExecOptions by
+ * the spec's wire names. A paused or stopped container is a conflict
+ * (Docker: 409). */
+static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const ctrt_exec_options *o, const char *method,
                        char **exec_id) {
   *exec_id = NULL;
-  json_t *body =
-      json_pack("{s:b,s:b,s:b,s:b,s:b}", "AttachStdin", cfg->attach_stdin, "AttachStdout", cfg->attach_stdout,
-                "AttachStderr", cfg->attach_stderr, "Tty", cfg->tty, "Privileged", cfg->privileged);
-  json_t *cmd = json_array(), *env = cfg->n_env > 0 ? json_array() : NULL;
-  bool ok = body && cmd && (cfg->n_env == 0 || env) && json_object_set(body, "Cmd", cmd) == 0;
-  for (size_t i = 0; ok && i < cfg->n_argv; i++)
-    ok = json_array_append_new(cmd, json_string(cfg->argv[i] ? cfg->argv[i] : "")) == 0;
-  for (size_t i = 0; ok && i < cfg->n_env; i++)
-    ok = json_array_append_new(env, json_string(cfg->env[i] ? cfg->env[i] : "")) == 0;
-  if (ok && env)
-    ok = json_object_set(body, "Env", env) == 0;
-  if (ok && !ctrt__docker_blank(cfg->user))
-    ok = json_object_set_new(body, "User", json_string(cfg->user)) == 0;
-  if (ok && !ctrt__docker_blank(cfg->working_dir))
-    ok = json_object_set_new(body, "WorkingDir", json_string(cfg->working_dir)) == 0;
-  json_decref(cmd);
-  json_decref(env);
-  if (!ok) {
-    json_decref(body);
-    return ctrt__error_no_memory();
-  }
   char *text = NULL;
-  int rc = ctrt__docker_json_text(&text, body);
-  json_decref(body);
+  int rc = ctrt__docker_body_exec_options(&text, o);
   if (rc < 0)
     return rc;
   ctrt__docker_call call = {
@@ -190,7 +145,7 @@ static int text_take(text_buf *t, char **out) {
   return 0;
 }
 
-static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const exec_config *cfg,
+static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const ctrt_exec_options *cfg,
                     const char *method) {
   char *exec_id = NULL;
   ctrt__http_stream *hs = NULL;
@@ -264,14 +219,16 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
 
 int ctrt__docker_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
                       size_t n_argv) {
-  exec_config cfg = {.argv = (char *const *)argv, .n_argv = n_argv, .attach_stdout = true, .attach_stderr = true};
+  ctrt_exec_options cfg = CTRT_EXEC_OPTIONS_INIT;
+  cfg.command = (char **)argv;
+  cfg.n_command = n_argv;
   return run_exec(self, out, id, &cfg, "exec");
 }
 
 int ctrt__docker_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                                 const ctrt_exec_options *options) {
   /* The whole output is collected: stdout and stderr are always attached. */
-  exec_config cfg = config_of(options);
+  ctrt_exec_options cfg = *options;
   cfg.attach_stdin = false;
   cfg.attach_stdout = cfg.attach_stderr = true;
   return run_exec(self, out, id, &cfg, "exec_with_opts");
@@ -361,7 +318,9 @@ int ctrt__docker_exec_stream(void *self, ctrt_exec_event_stream **out, const ctr
   if (s == NULL)
     return ctrt__error_no_memory();
   s->d = d;
-  exec_config cfg = {.argv = (char *const *)argv, .n_argv = n_argv, .attach_stdout = true, .attach_stderr = true};
+  ctrt_exec_options cfg = CTRT_EXEC_OPTIONS_INIT;
+  cfg.command = (char **)argv;
+  cfg.n_command = n_argv;
   int rc = (s->buf = ctrt__malloc(OUTPUT_PIECE)) ? 0 : ctrt__error_no_memory();
   if (rc == 0)
     rc = exec_create(d, id, &cfg, "exec_stream", &s->exec_id);
@@ -487,8 +446,7 @@ int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contain
   s->d = d;
   s->tty = options->tty;
   s->ready_fd = -1;
-  exec_config cfg = config_of(options);
-  int rc = exec_create(d, id, &cfg, "exec_pty", &s->exec_id);
+  int rc = exec_create(d, id, options, "exec_pty", &s->exec_id);
   char *path = rc == 0 ? ctrt__sprintf("/exec/%s/start", s->exec_id) : NULL;
   char *body = rc == 0 ? start_body(options->tty) : NULL;
   if (rc == 0 && (path == NULL || body == NULL))

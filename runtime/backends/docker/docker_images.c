@@ -12,15 +12,16 @@ static const ctrt__docker_status pull_statuses[] = {{500, CTRT_ERROR_PULL_FAILED
 /* GET /images/{name}/json: the parsed answer, or *out NULL when absent. */
 static int inspect_image(ctrt__docker *d, const char *image, const char *method, json_t **out, bool missing_ok) {
   *out = NULL;
-  char *seg = ctrt__docker_escape_path(image);
-  char *path = seg ? ctrt__sprintf("/images/%s/json", seg) : NULL;
-  ctrt__free(seg);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  /* pull_image_with_policy, pull_image_stream and import_image declare
+   * this call alike. */
+  char *path = NULL;
+  int rc = ctrt__dockerreq_pull_image_stream_image_inspect(&path, image, NULL);
+  if (rc < 0)
+    return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__http_do(d->client, &req, &resp);
+  rc = ctrt__http_do(d->client, &req, &resp);
   if (rc < 0) {
     rc = ctrt__error_wrap("%s", method);
   } else if (resp->status == 404 && missing_ok) {
@@ -40,18 +41,12 @@ static int inspect_image(ctrt__docker *d, const char *image, const char *method,
 
 /* The query and headers of a pull of image. */
 static int pull_request(char **path, ctrt__dh *headers, const char *image, const ctrt_registry_auth *auth) {
-  *path = NULL;
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add_ref_repo(&q, "fromImage", image);
-  ctrt__dq_add_ref_tag(&q, "tag", image);
+  /* pull_image_stream and pull_image_with_policy declare the same call. */
+  int rc = ctrt__dockerreq_pull_image_stream_image_create(path, image, auth);
   if (auth != NULL)
     ctrt__dh_add_registry_auth(headers, auth, image);
-  int rc = ctrt__dq_error(&q);
   if (rc == 0)
     rc = ctrt__dh_error(headers);
-  if (rc == 0 && (*path = ctrt__sprintf("/images/create%s", ctrt__dq_text(&q))) == NULL)
-    rc = ctrt__error_no_memory();
-  ctrt__dq_clear(&q);
   return rc;
 }
 
@@ -217,49 +212,6 @@ int ctrt__docker_pull_image_stream(void *self, ctrt_pull_progress_stream **out, 
 }
 
 /* ---- list, prune, inspect ---- */
-
-int ctrt__docker_list_images(void *self, ctrt_image_info_list **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.path = "/images/json";
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "list_images", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "list_images");
-  if (rc == 0)
-    rc = ctrt__docker_image_infos(out, json);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
-}
-
-int ctrt__docker_prune_images(void *self, ctrt_prune_result **out) {
-  ctrt__docker *d = self;
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.method = "POST";
-  req.path = "/images/prune";
-  req.timeout_ms = -1; /* removing many layers takes its time */
-  ctrt__http_response *resp = NULL;
-  json_t *json = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "prune_images", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "prune_images");
-  if (rc == 0)
-    rc = ctrt__docker_prune_result(out, json);
-  json_decref(json);
-  ctrt__http_response_free(resp);
-  return rc;
-}
-
-int ctrt__docker_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
-  json_t *json = NULL;
-  int rc = inspect_image(self, image, "inspect_image_native", &json, false);
-  if (rc == 0)
-    rc = ctrt__docker_image_inspect_info(out, json);
-  json_decref(json);
-  return rc;
-}
 
 /* ---- load ---- */
 
@@ -438,16 +390,20 @@ int ctrt__docker_load_images(void *self, ctrt_load_progress_stream **out, ctrt_b
   load_stream *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL)
     return ctrt__error_no_memory();
+  char *path = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
+  if (rc == 0)
+    rc = ctrt__dockerreq_load_images_image_load(&path, tar, quiet);
   if (rc == 0) {
     ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
     req.method = "POST";
-    req.path = quiet ? "/images/load?quiet=1" : "/images/load?quiet=0";
+    req.path = path;
     req.content_type = "application/x-tar";
     req.upload = tar;
     static const ctrt__docker_status statuses[] = {{400, CTRT_ERROR_INVALID_SPEC}};
     rc = ctrt__docker_open(d, &req, statuses, 1, "load_images", &s->hs);
   }
+  ctrt__free(path);
   if (rc == 0)
     rc = load_read_ahead(s, tar);
   if (rc < 0) {
@@ -475,16 +431,13 @@ static int import_line(void *ctx, const json_t *line) {
 
 int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
   ctrt__docker *d = self;
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "fromSrc", "-");
-  if (!ctrt__docker_blank(repo)) {
-    ctrt__dq_add(&q, "repo", repo);
-    ctrt__dq_add(&q, "tag", ctrt__docker_blank(tag) ? "latest" : tag);
-  }
-  char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/images/create%s", ctrt__dq_text(&q)) : NULL;
-  ctrt__dq_clear(&q);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  /* A tag only with a repository, "latest" when none is given. */
+  const char *wire_repo = ctrt__docker_blank(repo) ? NULL : repo;
+  const char *wire_tag = wire_repo == NULL ? NULL : ctrt__docker_blank(tag) ? "latest" : tag;
+  char *path = NULL;
+  int rc = ctrt__dockerreq_import_image_image_create(&path, tar, wire_repo, wire_tag);
+  if (rc < 0)
+    return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = path;
@@ -492,7 +445,7 @@ int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, con
   req.upload = tar;
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
   char *id = NULL;
-  int rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id);
+  rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id);
   ctrt__free(path);
   if (rc == 0 && id == NULL)
     rc = ctrt__error_internal("import_image: the daemon did not name the imported image");

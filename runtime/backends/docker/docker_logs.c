@@ -117,8 +117,9 @@ static void log_reader_free(log_reader *r) {
 }
 
 /* Inspect (for Config.Tty, and a not-found that names the container), then
- * open GET /containers/{Id}/logs with query. */
-static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_container_id *id, const char *query,
+ * open GET /containers/{Id}{target}; target ("/logs?...") comes from the
+ * spec (ctrt__dockerreq_*_container_logs). */
+static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_container_id *id, const char *target,
                            bool timestamps, const char *method) {
   *out = NULL;
   json_t *inspect = NULL;
@@ -127,7 +128,7 @@ static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_contain
     return rc;
   log_reader *r = ctrt__calloc(1, sizeof *r);
   const char *docker_id = json_string_value(json_object_get(inspect, "Id"));
-  char *path = docker_id ? ctrt__sprintf("/containers/%s/logs%s", docker_id, query) : NULL;
+  char *path = docker_id ? ctrt__sprintf("/containers/%s%s", docker_id, target) : NULL;
   if (r == NULL || (r->buf = ctrt__malloc(PIECE_MAX)) == NULL) {
     rc = ctrt__error_no_memory();
   } else if (path == NULL) {
@@ -180,25 +181,12 @@ static const ctrt__stream_vtable logs_vtable = {
 
 int ctrt__docker_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id *id,
                              const ctrt_logs_stream_options *options) {
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "follow", options->follow ? "1" : "0");
-  ctrt__dq_add(&q, "stdout", options->stdout_ ? "1" : "0");
-  ctrt__dq_add(&q, "stderr", options->stderr_ ? "1" : "0");
-  ctrt__dq_add(&q, "timestamps", options->timestamps ? "1" : "0");
-  if (options->has_tail) {
-    char tail[32];
-    snprintf(tail, sizeof tail, "%" PRIu64, options->tail);
-    ctrt__dq_add(&q, "tail", tail);
-  }
-  if (options->has_since)
-    ctrt__dq_add_int(&q, "since", options->since);
-  if (options->has_until)
-    ctrt__dq_add_int(&q, "until", options->until);
+  char *target = NULL;
   log_reader *r = NULL;
-  int rc = ctrt__dq_error(&q);
+  int rc = ctrt__dockerreq_logs_stream_container_logs(&target, id, options);
   if (rc == 0)
-    rc = log_reader_open(self, &r, id, ctrt__dq_text(&q), options->timestamps, "logs_stream");
-  ctrt__dq_clear(&q);
+    rc = log_reader_open(self, &r, id, target, options->timestamps, "logs_stream");
+  ctrt__free(target);
   if (rc < 0)
     return rc;
   ctrt__stream *stream = NULL;
@@ -251,13 +239,15 @@ static int finish_entry(entry_builder *b, const char *display, const char *servi
       b->has_ts ? b->ts : ctrt__timestamp_now(), b->text, b->len, display, service);
 }
 
-static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, const char *query,
+/* The log as entries; target is the spec's (timestamps=1 always). */
+static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, char *target,
                    const char *method) {
   char *display = NULL;
   int rc = ctrt_container_id_format(&display, id);
   log_reader *r = NULL;
   if (rc == 0)
-    rc = log_reader_open(d, &r, id, query, true, method);
+    rc = log_reader_open(d, &r, id, target, true, method);
+  ctrt__free(target);
   entry_builder b = {0};
   if (rc == 0 && (b.list = ctrt__malloc(sizeof *b.list)) == NULL)
     rc = ctrt__error_no_memory();
@@ -297,11 +287,13 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
 }
 
 int ctrt__docker_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
-  char query[96];
-  snprintf(query, sizeof query, "?stdout=1&stderr=1&timestamps=1&tail=%" PRIu64, tail);
-  return collect(self, out, id, query, "container_logs");
+  char *target = NULL;
+  int rc = ctrt__dockerreq_container_logs_container_logs(&target, id, tail);
+  return rc < 0 ? rc : collect(self, out, id, target, "container_logs");
 }
 
 int ctrt__docker_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  return collect(self, out, id, "?stdout=1&stderr=1&timestamps=1", "get_logs");
+  char *target = NULL;
+  int rc = ctrt__dockerreq_get_logs_container_logs(&target, id);
+  return rc < 0 ? rc : collect(self, out, id, target, "get_logs");
 }

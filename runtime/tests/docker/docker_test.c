@@ -1122,7 +1122,7 @@ static void test_fake_logs_stream(void) {
   ctrt_logs_stream *s = NULL;
   ASSERT_OK(ctrt_runtime_logs_stream(dm.rt, &s, cid("l", 0), &o));
   CU_ASSERT_TRUE(
-      seen("GET /v1.41/containers/lid/logs?follow=0&stdout=1&stderr=1&timestamps=1&tail=10&since=1700000000") >= 0);
+      seen("GET /v1.41/containers/lid/logs?follow=0&tail=10&since=1700000000&timestamps=1&stdout=1&stderr=1") >= 0);
   static const struct {
     ctrt_log_channel ch;
     const char *text;
@@ -1326,7 +1326,7 @@ static void test_fake_exec(void) {
   CU_ASSERT_TRUE_FATAL(i >= 0);
   json_t *body = parse(dm.bodies[i]);
   json_t *want = parse("{\"AttachStdin\":false,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":false,"
-                       "\"Privileged\":false,\"Cmd\":[\"sh\",\"-c\",\"echo out\"]}");
+                       "\"Privileged\":false,\"Cmd\":[\"sh\",\"-c\",\"echo out\"],\"Env\":[]}");
   CU_ASSERT_TRUE(json_equal(body, want));
   json_decref(body);
   json_decref(want);

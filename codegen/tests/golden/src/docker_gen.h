@@ -16,6 +16,9 @@ int ctrt__docker_widget_stream(void *self, ctrt_widget_stream **out, const ctrt_
 int ctrt__docker_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
 int ctrt__docker_read_blob(void *self, ctrt_blob_stream **out, const ctrt_container_id *id);
 
+/* Response hooks of generated stubs (response: {hook: NAME}): the parsed
+ * answer made into the result, written by hand in runtime/backends/docker. */
+
 /* Generated stubs (stub: generated). */
 
 /* Docker JSON codecs: fields by their `docker:` names; decoding is lenient
@@ -26,6 +29,12 @@ int ctrt__docker_enc_code_log_channel(json_t **out, const ctrt_log_channel *v, c
 /* Color from Docker's numeric code. */
 int ctrt__docker_dec_code_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path);
 int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path);
+
+/* Request targets of the hand-written methods' calls, from the spec: the
+ * path (after /containers/{id} for a container's call) and the query. */
+int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget, const char *widget_id);
+int ctrt__dockerreq_get_widget_widget_inspect(char **out, const ctrt_container_id *id, const char *name);
+int ctrt__dockerreq_list_widgets_widget_list(char **out);
 
 /* JSON request bodies of the structs generated stubs send. */
 

@@ -41,6 +41,58 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 
 /* ---- stubs ---- */
 
+
+/* ---- request targets of the hand-written methods ---- */
+
+/* POST /widgets/{widget_id}/start: path and query. */
+int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget, const char *widget_id) {
+  (void)id;
+  (void)widget;
+  *out = NULL;
+  int rc = 0;
+  ctrt__dq q = CTRT__DQ_INIT;
+  char *seg_widget_id = ctrt__docker_escape_path(widget_id);
+  if (seg_widget_id == NULL)
+    rc = ctrt__error_code();
+  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 &&
+      (*out = ctrt__sprintf("/widgets/%s/start%s", seg_widget_id, ctrt__dq_text(&q))) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__dq_clear(&q);
+  ctrt__free(seg_widget_id);
+  return rc;
+}
+
+/* GET /widgets/{name}/json: path and query. */
+int ctrt__dockerreq_get_widget_widget_inspect(char **out, const ctrt_container_id *id, const char *name) {
+  *out = NULL;
+  int rc = 0;
+  ctrt__dq q = CTRT__DQ_INIT;
+  char *seg_name = ctrt__docker_escape_path(name);
+  if (seg_name == NULL)
+    rc = ctrt__error_code();
+  ctrt__dq_add(&q, "service", id->service);
+  ctrt__dq_add(&q, "size", "1");
+  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 &&
+      (*out = ctrt__sprintf("/widgets/%s/json%s", seg_name, ctrt__dq_text(&q))) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__dq_clear(&q);
+  ctrt__free(seg_name);
+  return rc;
+}
+
+/* GET /widgets/json: path and query. */
+int ctrt__dockerreq_list_widgets_widget_list(char **out) {
+  *out = NULL;
+  int rc = 0;
+  ctrt__dq q = CTRT__DQ_INIT;
+  ctrt__dq_add(&q, "all", "1");
+  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 &&
+      (*out = ctrt__sprintf("/widgets/json%s", ctrt__dq_text(&q))) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__dq_clear(&q);
+  return rc;
+}
+
 /* ---- the table ---- */
 
 const ctrt_backend_ops ctrt__docker_ops = {
