@@ -19,6 +19,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #define PODMAN_DEFAULT_HOST "unix:///run/podman/podman.sock"
 
@@ -51,6 +53,28 @@ static int libpod_send(ctrt__podman *p, const char *verb, const char *path, cons
   }
   int rc = ctrt__docker_send(&p->docker, &req, statuses, n_statuses, method, out);
   ctrt__free(full);
+  return rc;
+}
+
+/* A libpod request on a container: /containers/{ref}{suffix}, where ref is
+ * the name the Docker half resolves; a renamed container is found again by
+ * its label, once. */
+static int libpod_container_send(ctrt__podman *p, const char *verb, const ctrt_container_id *id, const char *suffix,
+                                 const char *body, const ctrt__docker_status *statuses, size_t n_statuses,
+                                 const char *method, ctrt__http_response **out) {
+  int rc = 0;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    char *ref = NULL;
+    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
+      break;
+    char *path = ctrt__sprintf("/containers/%s%s", ref, suffix);
+    rc = path ? libpod_send(p, verb, path, body, statuses, n_statuses, method, out) : ctrt__error_no_memory();
+    ctrt__free(path);
+    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
+    ctrt__free(ref);
+    if (!retry)
+      break;
+  }
   return rc;
 }
 
@@ -173,11 +197,160 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
 
-/* top of a container that is not running: 200 with no body (Docker: 409). */
+/* ---- top ---- */
+
+/* ps's column names (the interface's ps_args are ps options, as Docker runs
+ * ps on the host) as psgo descriptors of libpod's top, with ps's titles.
+ * The h- descriptors read the host's view (pids, users), as ps on the host
+ * does; psgo has no host ppid, so PPID is not offered. */
+static const struct {
+  const char *ps, *descriptor, *title;
+} ps_columns[] = {
+    {"pid", "hpid", "PID"},
+    {"user", "huser", "USER"},
+    {"uid", "huser", "UID"},
+    {"group", "hgroup", "GROUP"},
+    {"c", "pcpu", "C"},
+    {"pcpu", "pcpu", "%CPU"},
+    {"%cpu", "pcpu", "%CPU"},
+    {"vsz", "vsz", "VSZ"},
+    {"rss", "rss", "RSS"},
+    {"tty", "tty", "TTY"},
+    {"stat", "state", "STAT"},
+    {"stime", "stime", "STIME"},
+    {"start", "stime", "START"},
+    {"time", "time", "TIME"},
+    {"etime", "etime", "ELAPSED"},
+    {"args", "args", "COMMAND"},
+    {"command", "args", "COMMAND"},
+    {"cmd", "args", "CMD"},
+    {"comm", "comm", "COMMAND"},
+    {"nice", "nice", "NI"},
+    {"ni", "nice", "NI"},
+    {"pgid", "pgid", "PGID"},
+};
+
+/* The columns of Docker's default (ps -ef) and of "ps aux", as far as psgo
+ * has them (no PPID, no %MEM). */
+#define PS_EF_COLUMNS "uid,pid,c,stime,tty,time,cmd"
+#define PS_AUX_COLUMNS "user,pid,pcpu,vsz,rss,tty,stat,start,time,command"
+
+/* The ps column list that ps_args ask for: the -ef and BSD aux forms, and
+ * -o LIST; NULL for anything else (then Podman's own handling applies). */
+static const char *ps_column_list(const char *args, char *buf, size_t cap) {
+  if (args[0] == '\0' || strcmp(args, "-ef") == 0 || strcmp(args, "-e") == 0 || strcmp(args, "-f") == 0 ||
+      strcmp(args, "ef") == 0)
+    return PS_EF_COLUMNS;
+  const char *opts = args[0] == '-' ? args + 1 : args;
+  size_t n = strspn(opts, "aux");
+  if (n > 0 && opts[n] == '\0' && strchr(opts, 'u') != NULL)
+    return PS_AUX_COLUMNS;
+  /* -o LIST, -eo LIST, axo LIST */
+  n = strspn(opts, "aex");
+  if (opts[n] != 'o')
+    return NULL;
+  const char *list = opts + n + 1;
+  list += strspn(list, " ");
+  if (list[0] == '\0' || strchr(list, ' ') != NULL || (size_t)snprintf(buf, cap, "%s", list) >= cap)
+    return NULL;
+  return buf;
+}
+
+/* The psgo descriptors and titles of a ps column list ("name" or
+ * "name=TITLE" items); 0, or 1 when a name has no psgo counterpart. */
+static int ps_descriptors(char **descriptors, json_t **titles, const char *list) {
+  *descriptors = NULL;
+  *titles = json_array();
+  char *copy = ctrt__strdup(list);
+  int rc = copy && *titles ? 0 : ctrt__error_no_memory();
+  char *save = NULL;
+  for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; rc == 0 && item; item = strtok_r(NULL, ",", &save)) {
+    char *title = strchr(item, '=');
+    if (title != NULL)
+      *title++ = '\0';
+    size_t i = 0;
+    while (i < sizeof ps_columns / sizeof ps_columns[0] && strcasecmp(ps_columns[i].ps, item) != 0)
+      i++;
+    if (i == sizeof ps_columns / sizeof ps_columns[0]) {
+      rc = 1;
+      break;
+    }
+    char *joined = *descriptors ? ctrt__sprintf("%s,%s", *descriptors, ps_columns[i].descriptor)
+                                : ctrt__strdup(ps_columns[i].descriptor);
+    ctrt__free(*descriptors);
+    *descriptors = joined;
+    if (joined == NULL ||
+        json_array_append_new(*titles, json_string(title && title[0] ? title : ps_columns[i].title)) < 0)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(copy);
+  if (rc != 0) {
+    ctrt__free(*descriptors);
+    *descriptors = NULL;
+    json_decref(*titles);
+    *titles = NULL;
+  }
+  return rc;
+}
+
+/* Podman's compat top runs ps inside the container (busybox's ps comes back
+ * as one unsplit column, container pids); libpod's top with psgo
+ * descriptors reads the processes from the host, as Docker's ps does. */
 static int podman_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
                                 const char *const *ps_args, size_t n_ps_args) {
   ctrt__podman *p = self;
-  int rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
+  char *args = ctrt__strdup("");
+  for (size_t i = 0; args != NULL && i < n_ps_args; i++) {
+    char *joined = ctrt__sprintf("%s%s%s", args, i > 0 ? " " : "", ps_args[i] ? ps_args[i] : "");
+    ctrt__free(args);
+    args = joined;
+  }
+  if (args == NULL)
+    return ctrt__error_no_memory();
+  char buf[256];
+  const char *list = ps_column_list(args, buf, sizeof buf);
+  ctrt__free(args);
+  char *descriptors = NULL;
+  json_t *titles = NULL;
+  int rc = list ? ps_descriptors(&descriptors, &titles, list) : 1;
+  if (rc < 0)
+    return rc;
+  if (rc == 1) /* ps options psgo cannot give: Podman runs ps in the container */
+    rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
+  else {
+    ctrt__dq q = CTRT__DQ_INIT;
+    ctrt__dq_add(&q, "ps_args", descriptors);
+    char *suffix = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/top%s", ctrt__dq_text(&q)) : NULL;
+    ctrt__dq_clear(&q);
+    ctrt__http_response *resp = NULL;
+    json_t *json = NULL;
+    rc = suffix ? libpod_container_send(p, "GET", id, suffix, NULL, NULL, 0, "top_container", &resp)
+                : ctrt__error_no_memory();
+    if (rc == 0)
+      rc = ctrt__docker_parse_body(&json, resp, "top_container");
+    ctrt__http_response_free(resp);
+    ctrt__free(suffix);
+    /* psgo's titles are its descriptors' (HPID, HUSER): give ps's. */
+    if (rc == 0 && json_array_size(json_object_get(json, "Titles")) != json_array_size(titles))
+      rc = ctrt__error_internal("top_container: unexpected answer from the daemon: $.Titles: %zu titles for %zu "
+                                "columns asked",
+                                json_array_size(json_object_get(json, "Titles")), json_array_size(titles));
+    if (rc == 0 && json_object_set(json, "Titles", titles) < 0)
+      rc = ctrt__error_no_memory();
+    ctrt_container_top_output *value = NULL;
+    if (rc == 0 && (value = ctrt__malloc(sizeof *value)) == NULL)
+      rc = ctrt__error_no_memory();
+    if (rc == 0 && ctrt__docker_dec_container_top_output(value, json, NULL) < 0) {
+      ctrt__free(value);
+      rc = ctrt__docker_bad_answer("top_container");
+    } else if (rc == 0) {
+      *out = value;
+    }
+    json_decref(json);
+  }
+  ctrt__free(descriptors);
+  json_decref(titles);
+  /* A container that is not running: 200 with no body (Docker: 409). */
   if (rc != CTRT_EINTERNAL || ctrt_error_last()->http_status != 0)
     return rc;
   return reclassify_conflict(p, ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "%s", ctrt_error_last()->message), id,
@@ -209,6 +382,31 @@ static int podman_wait_container(void *self, int32_t *out, const ctrt_container_
     *out = (int32_t)json_integer_value(code);
   json_decref(inspect);
   return rc;
+}
+
+/* Podman's wait for condition removed answers StatusCode 0 once a forced
+ * remove took the container (4.3.1; Docker: the exit code, 137). Wait for
+ * it to stop first, which gives the real exit code, then for the removal. */
+static int podman_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                              ctrt_wait_condition condition) {
+  if (condition != CTRT_WAIT_CONDITION_REMOVED)
+    return ctrt__docker_ops.wait_outcome_with_condition(self, out, id, condition);
+  ctrt_wait_outcome *stopped = NULL, *removed = NULL;
+  int rc = ctrt__docker_ops.wait_outcome_with_condition(self, &stopped, id, CTRT_WAIT_CONDITION_NOT_RUNNING);
+  if (rc < 0)
+    return rc;
+  rc = ctrt__docker_ops.wait_outcome_with_condition(self, &removed, id, CTRT_WAIT_CONDITION_REMOVED);
+  ctrt_wait_outcome_free(removed);
+  if (rc == CTRT_ENOT_FOUND) { /* removed between the two waits */
+    ctrt_error_clear();
+    rc = 0;
+  }
+  if (rc < 0) {
+    ctrt_wait_outcome_free(stopped);
+    return rc;
+  }
+  *out = stopped;
+  return 0;
 }
 
 /* cgroup resources as libpod's update takes them (an OCI LinuxResources). */
@@ -272,22 +470,9 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
     return rc;
   /* The runtime refuses resources it cannot apply with 500 (Docker: 400). */
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
-  for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
-    char *ref = NULL;
-    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
-      break;
-    char *path = ctrt__sprintf("/containers/%s/update", ref);
-    ctrt__http_response *resp = NULL;
-    rc = path ? libpod_send(p, "POST", path, body, statuses, 1, "update_container_resources", &resp)
-              : ctrt__error_no_memory();
-    ctrt__http_response_free(resp);
-    ctrt__free(path);
-    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
-    ctrt__free(ref);
-    if (!retry)
-      break;
-    rc = 0;
-  }
+  ctrt__http_response *resp = NULL;
+  rc = libpod_container_send(p, "POST", id, "/update", body, statuses, 1, "update_container_resources", &resp);
+  ctrt__http_response_free(resp);
   ctrt__free(body);
   if (rc < 0)
     return rc;
@@ -301,6 +486,85 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
 }
 
 /* ---- images ---- */
+
+/* ---- pulls ---- */
+
+/* Podman answers every pull with 200 and reports a failure as an error line
+ * in the stream (4.3.1; Docker: 404 before streaming for a missing
+ * manifest). The line carries the registry's error as containers/image
+ * renders an OCI distribution error: the code in lower case with spaces
+ * ("manifest unknown" for MANIFEST_UNKNOWN), ": ", its message. These
+ * protocol codes say what the registry lacks; other failures stay
+ * pull_failed. */
+static const struct {
+  const char *code;
+  ctrt_error_kind kind;
+} registry_codes[] = {
+    {"manifest unknown", CTRT_ERROR_NOT_FOUND}, /* MANIFEST_UNKNOWN: no such tag or digest */
+    {"name unknown", CTRT_ERROR_NOT_FOUND},     /* NAME_UNKNOWN: no such repository */
+};
+
+/* The kind of the registry error code in a pull failure, or NONE. */
+static ctrt_error_kind registry_error_kind(const char *message) {
+  for (size_t i = 0; i < sizeof registry_codes / sizeof registry_codes[0]; i++) {
+    size_t n = strlen(registry_codes[i].code);
+    for (const char *at = strstr(message, registry_codes[i].code); at; at = strstr(at + 1, registry_codes[i].code))
+      if ((at == message || (at - message >= 2 && at[-2] == ':' && at[-1] == ' ')) && (at[n] == ':' || at[n] == '\0'))
+        return registry_codes[i].kind;
+  }
+  return CTRT_ERROR_NONE;
+}
+
+/* rc of a pull: a failure inside the stream (no HTTP status) that names a
+ * registry error code takes that code's kind. */
+static int reclassify_pull(int rc) {
+  const ctrt_error *e = ctrt_error_last();
+  if (rc != CTRT_EPULL_FAILED || e->http_status != 0)
+    return rc;
+  ctrt_error_kind kind = registry_error_kind(e->message);
+  if (kind == CTRT_ERROR_NONE)
+    return rc;
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", e->message);
+  return ctrt__error_set(kind, 0, "%s", message);
+}
+
+static int podman_pull_image(void *self, const char *image) {
+  return reclassify_pull(ctrt__docker_ops.pull_image(self, image));
+}
+
+static int podman_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                         const ctrt_registry_auth *auth, ctrt_source_policy source_policy) {
+  return reclassify_pull(ctrt__docker_ops.pull_image_with_policy(self, image, policy, auth, source_policy));
+}
+
+/* A stream over the Docker half's pull stream, reclassifying its failure. */
+static int pull_wrap_next(void *impl, void **item) {
+  int rc = ctrt__stream_next(item, impl);
+  return rc == CTRT_ITEROVER ? rc : reclassify_pull(rc);
+}
+
+static void pull_wrap_cancel(void *impl) { ctrt__stream_cancel(impl); }
+
+static void pull_wrap_destroy(void *impl) { ctrt__stream_close(impl); }
+
+static const ctrt__stream_vtable pull_wrap_vtable = {
+    .next = pull_wrap_next,
+    .cancel = pull_wrap_cancel,
+    .destroy = pull_wrap_destroy,
+};
+
+static int podman_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                                    const ctrt_registry_auth *auth) {
+  ctrt_pull_progress_stream *inner = NULL;
+  int rc = ctrt__docker_ops.pull_image_stream(self, &inner, image, auth);
+  if (rc < 0)
+    return reclassify_pull(rc);
+  ctrt__stream *stream = NULL;
+  rc = ctrt__stream_new(&stream, &pull_wrap_vtable, inner, ctrt__pull_progress_stream_item_free);
+  *out = (ctrt_pull_progress_stream *)stream;
+  return rc;
+}
 
 /* Podman ignores the tag of an import (it creates repo:latest, 4.3.1): import
  * untagged, then tag the image the daemon named. */
@@ -544,6 +808,10 @@ __attribute__((constructor)) static void podman_ops_init(void) {
   podman_ops.remove_image = podman_remove_image;
   podman_ops.tag_image = podman_tag_image;
   podman_ops.wait_container = podman_wait_container;
+  podman_ops.wait_outcome_with_condition = podman_wait_outcome_with_condition;
+  podman_ops.pull_image = podman_pull_image;
+  podman_ops.pull_image_with_policy = podman_pull_image_with_policy;
+  podman_ops.pull_image_stream = podman_pull_image_stream;
   podman_ops.commit_container = podman_commit_container;
   podman_ops.exec = podman_exec;
   podman_ops.exec_with_opts = podman_exec_with_opts;
