@@ -174,9 +174,59 @@ static int podman_exec_stream(void *self, ctrt_exec_event_stream **out, const ct
                              "exec_stream");
 }
 
+/* A session that attaches no stream: Podman refuses to start it attached
+ * (4.3.1: 500 "must provide at least one stream to attach to"), and a
+ * detached start never records the exit (exec inspect keeps Running true).
+ * So stdout is attached and what comes is dropped: the caller asked for no
+ * output, reads end when the process does. */
+static int quiet_write(void *state, const void *data, size_t len) {
+  (void)state, (void)data, (void)len;
+  return ctrt__error_invalid_argument("exec_handle_write: the session attached no stdin");
+}
+
+static int quiet_read(void *state, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read) {
+  int rc;
+  while ((rc = ctrt_exec_handle_read(state, channel, buf, cap, n_read)) == 0) {
+  }
+  *n_read = 0;
+  return rc;
+}
+
+static int quiet_close_stdin(void *state) { return ctrt_exec_handle_close_stdin(state); }
+
+static int quiet_resize(void *state, uint16_t rows, uint16_t cols) {
+  return ctrt_exec_handle_resize(state, rows, cols);
+}
+
+static int quiet_wait(void *state, int32_t *exit_code) { return ctrt_exec_handle_wait(state, exit_code); }
+
+static int quiet_fd(void *state) { return ctrt_exec_handle_fd(state); }
+
+static void quiet_destroy(void *state) { ctrt_exec_handle_free(state); }
+
+static const ctrt__exec_handle_vtable quiet_vtable = {
+    .write = quiet_write,
+    .read = quiet_read,
+    .close_stdin = quiet_close_stdin,
+    .resize = quiet_resize,
+    .wait = quiet_wait,
+    .fd = quiet_fd,
+    .destroy = quiet_destroy,
+};
+
 static int podman_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
                            const ctrt_exec_options *options) {
-  return reclassify_conflict(self, ctrt__docker_ops.exec_pty(self, out, id, options), id, "!running", "exec_pty");
+  bool quiet = !options->attach_stdin && !options->attach_stdout && !options->attach_stderr;
+  ctrt_exec_options attached = *options;
+  attached.attach_stdout = attached.attach_stdout || quiet;
+  ctrt_exec_handle *inner = NULL;
+  int rc =
+      reclassify_conflict(self, ctrt__docker_ops.exec_pty(self, &inner, id, &attached), id, "!running", "exec_pty");
+  if (rc < 0 || !quiet) {
+    *out = inner;
+    return rc;
+  }
+  return ctrt__exec_handle_new(out, &quiet_vtable, inner);
 }
 
 /* The changes of a missing container: 500 "layer not known" (Docker: 404);
