@@ -813,9 +813,27 @@ static int podman_tag_image(void *self, const char *source, const char *target) 
   return rc;
 }
 
+/* The instructions libpod's commit applies (libpod.ChangeCmds, 4.3.1); it
+ * answers any other with 500 "invalid change" (Docker: 400). */
+static const char *const commit_instructions[] = {"CMD",     "ENTRYPOINT", "ENV",  "EXPOSE", "LABEL",
+                                                  "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"};
+
 /* Commit answers a bare hex id (4.3.1). */
 static int podman_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
                                    const ctrt_commit_options *options) {
+  for (size_t i = 0; options->has_changes && i < options->n_changes; i++) {
+    const char *change = options->changes[i] ? options->changes[i] : "";
+    change += strspn(change, " \t");
+    size_t n = strcspn(change, " \t=");
+    bool known = false;
+    for (size_t k = 0; !known && k < sizeof commit_instructions / sizeof commit_instructions[0]; k++)
+      known = strlen(commit_instructions[k]) == n && strncasecmp(change, commit_instructions[k], n) == 0;
+    if (!known)
+      return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
+                             "commit_container: change %zu (\"%.*s\") is no instruction a commit applies: use CMD, "
+                             "ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR",
+                             i, (int)n, change);
+  }
   int rc = ctrt__docker_ops.commit_container(self, out, id, options);
   char *normal = NULL;
   if (rc == 0 && (rc = ctrt__docker_image_id(&normal, (*out)->id)) == 0 && normal != NULL) {
