@@ -433,28 +433,82 @@ static int podman_wait_container(void *self, int32_t *out, const ctrt_container_
   return rc;
 }
 
+/* The exit code of the container's last "died" event in libpod's event
+ * log (attribute containerExitCode): 1 with *code, 0 when it has none. */
+static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *code, const char *method) {
+  char *filters = ctrt__sprintf("{\"container\":[\"%s\"],\"event\":[\"died\"]}", container_id);
+  ctrt__dq q = CTRT__DQ_INIT;
+  ctrt__dq_add(&q, "stream", "false");
+  ctrt__dq_add(&q, "filters", filters ? filters : "");
+  char *path = filters && ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/events%s", ctrt__dq_text(&q)) : NULL;
+  ctrt__dq_clear(&q);
+  ctrt__free(filters);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_response *resp = NULL;
+  int rc = libpod_send(p, "GET", path, NULL, NULL, 0, method, &resp);
+  ctrt__free(path);
+  int found = 0;
+  /* One JSON object per event, oldest first. */
+  for (size_t at = 0; rc == 0 && at < resp->body_len;) {
+    const char *line = resp->body + at;
+    const char *nl = memchr(line, '\n', resp->body_len - at);
+    size_t len = nl ? (size_t)(nl - line) : resp->body_len - at;
+    at += len + 1;
+    json_t *event = len > 0 ? json_loadb(line, len, 0, NULL) : NULL;
+    const char *value = json_string_value(
+        json_object_get(json_object_get(json_object_get(event, "Actor"), "Attributes"), "containerExitCode"));
+    char *end = NULL;
+    long long parsed = value ? strtoll(value, &end, 10) : 0;
+    if (value && end != value && *end == '\0' && parsed >= INT32_MIN && parsed <= INT32_MAX) {
+      *code = parsed;
+      found = 1;
+    }
+    json_decref(event);
+  }
+  ctrt__http_response_free(resp);
+  return rc < 0 ? rc : found;
+}
+
 /* Podman's wait for condition removed answers StatusCode 0 once a forced
- * remove took the container (4.3.1; Docker: the exit code, 137). Wait for
- * it to stop first, which gives the real exit code, then for the removal. */
+ * remove took the container (4.3.1; Docker: the exit code, 137), and a
+ * wait for not-running that the removal overtakes answers 0 with an Error
+ * too. The container's "died" event keeps its exit code: wait for the
+ * removal, then read it from libpod's event log. */
 static int podman_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
                                               ctrt_wait_condition condition) {
+  ctrt__podman *p = self;
   if (condition != CTRT_WAIT_CONDITION_REMOVED)
     return ctrt__docker_ops.wait_outcome_with_condition(self, out, id, condition);
-  ctrt_wait_outcome *stopped = NULL, *removed = NULL;
-  int rc = ctrt__docker_ops.wait_outcome_with_condition(self, &stopped, id, CTRT_WAIT_CONDITION_NOT_RUNNING);
+  json_t *inspect = NULL;
+  int rc = ctrt__docker_inspect_container(&p->docker, id, "wait_outcome_with_condition", &inspect);
+  char *container_id = rc == 0 ? ctrt__strdup(json_string_value(json_object_get(inspect, "Id"))) : NULL;
+  json_decref(inspect);
   if (rc < 0)
     return rc;
+  if (container_id == NULL)
+    return ctrt__error_internal("wait_outcome_with_condition: the container's inspect has no Id");
+  ctrt_wait_outcome *removed = NULL;
   rc = ctrt__docker_ops.wait_outcome_with_condition(self, &removed, id, CTRT_WAIT_CONDITION_REMOVED);
-  ctrt_wait_outcome_free(removed);
-  if (rc == CTRT_ENOT_FOUND) { /* removed between the two waits */
-    ctrt_error_clear();
-    rc = 0;
-  }
+  int64_t code = 0;
+  int died = rc == 0 ? died_exit_code(p, container_id, &code, "wait_outcome_with_condition") : 0;
+  ctrt__free(container_id);
+  if (rc == 0 && died < 0)
+    rc = died;
   if (rc < 0) {
-    ctrt_wait_outcome_free(stopped);
+    ctrt_wait_outcome_free(removed);
     return rc;
   }
-  *out = stopped;
+  if (died == 1) {
+    json_t *wait = json_pack("{s:I}", "StatusCode", (json_int_t)code);
+    ctrt_wait_outcome_free(removed);
+    removed = NULL;
+    rc = wait ? ctrt__docker_wait_classify(&removed, wait, NULL) : ctrt__error_no_memory();
+    json_decref(wait);
+    if (rc < 0)
+      return rc;
+  }
+  *out = removed;
   return 0;
 }
 
