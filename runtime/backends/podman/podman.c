@@ -19,6 +19,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #define PODMAN_DEFAULT_HOST "unix:///run/podman/podman.sock"
 
@@ -51,6 +53,28 @@ static int libpod_send(ctrt__podman *p, const char *verb, const char *path, cons
   }
   int rc = ctrt__docker_send(&p->docker, &req, statuses, n_statuses, method, out);
   ctrt__free(full);
+  return rc;
+}
+
+/* A libpod request on a container: /containers/{ref}{suffix}, where ref is
+ * the name the Docker half resolves; a renamed container is found again by
+ * its label, once. */
+static int libpod_container_send(ctrt__podman *p, const char *verb, const ctrt_container_id *id, const char *suffix,
+                                 const char *body, const ctrt__docker_status *statuses, size_t n_statuses,
+                                 const char *method, ctrt__http_response **out) {
+  int rc = 0;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    char *ref = NULL;
+    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
+      break;
+    char *path = ctrt__sprintf("/containers/%s%s", ref, suffix);
+    rc = path ? libpod_send(p, verb, path, body, statuses, n_statuses, method, out) : ctrt__error_no_memory();
+    ctrt__free(path);
+    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
+    ctrt__free(ref);
+    if (!retry)
+      break;
+  }
   return rc;
 }
 
@@ -150,9 +174,58 @@ static int podman_exec_stream(void *self, ctrt_exec_event_stream **out, const ct
                              "exec_stream");
 }
 
+/* A session that attaches no stream: Podman refuses to start it attached
+ * (4.3.1: 500 "must provide at least one stream to attach to"), and a
+ * detached start never records the exit (exec inspect keeps Running true).
+ * So stdout is attached and what comes is dropped: the caller asked for no
+ * output, reads end when the process does. */
+static int quiet_write(void *state, const void *data, size_t len) {
+  return ctrt_exec_handle_write(state, data, len); /* no stdin attached: it goes nowhere, as with Docker */
+}
+
+static int quiet_read(void *state, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read) {
+  int rc;
+  while ((rc = ctrt_exec_handle_read(state, channel, buf, cap, n_read)) == 0) {
+  }
+  *n_read = 0;
+  return rc;
+}
+
+static int quiet_close_stdin(void *state) { return ctrt_exec_handle_close_stdin(state); }
+
+static int quiet_resize(void *state, uint16_t rows, uint16_t cols) {
+  return ctrt_exec_handle_resize(state, rows, cols);
+}
+
+static int quiet_wait(void *state, int32_t *exit_code) { return ctrt_exec_handle_wait(state, exit_code); }
+
+static int quiet_fd(void *state) { return ctrt_exec_handle_fd(state); }
+
+static void quiet_destroy(void *state) { ctrt_exec_handle_free(state); }
+
+static const ctrt__exec_handle_vtable quiet_vtable = {
+    .write = quiet_write,
+    .read = quiet_read,
+    .close_stdin = quiet_close_stdin,
+    .resize = quiet_resize,
+    .wait = quiet_wait,
+    .fd = quiet_fd,
+    .destroy = quiet_destroy,
+};
+
 static int podman_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
                            const ctrt_exec_options *options) {
-  return reclassify_conflict(self, ctrt__docker_ops.exec_pty(self, out, id, options), id, "!running", "exec_pty");
+  bool quiet = !options->attach_stdin && !options->attach_stdout && !options->attach_stderr;
+  ctrt_exec_options attached = *options;
+  attached.attach_stdout = attached.attach_stdout || quiet;
+  ctrt_exec_handle *inner = NULL;
+  int rc =
+      reclassify_conflict(self, ctrt__docker_ops.exec_pty(self, &inner, id, &attached), id, "!running", "exec_pty");
+  if (rc < 0 || !quiet) {
+    *out = inner;
+    return rc;
+  }
+  return ctrt__exec_handle_new(out, &quiet_vtable, inner);
 }
 
 /* The changes of a missing container: 500 "layer not known" (Docker: 404);
@@ -173,11 +246,160 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
 
-/* top of a container that is not running: 200 with no body (Docker: 409). */
+/* ---- top ---- */
+
+/* ps's column names (the interface's ps_args are ps options, as Docker runs
+ * ps on the host) as psgo descriptors of libpod's top, with ps's titles.
+ * The h- descriptors read the host's view (pids, users), as ps on the host
+ * does; psgo has no host ppid, so PPID is not offered. */
+static const struct {
+  const char *ps, *descriptor, *title;
+} ps_columns[] = {
+    {"pid", "hpid", "PID"},
+    {"user", "huser", "USER"},
+    {"uid", "huser", "UID"},
+    {"group", "hgroup", "GROUP"},
+    {"c", "pcpu", "C"},
+    {"pcpu", "pcpu", "%CPU"},
+    {"%cpu", "pcpu", "%CPU"},
+    {"vsz", "vsz", "VSZ"},
+    {"rss", "rss", "RSS"},
+    {"tty", "tty", "TTY"},
+    {"stat", "state", "STAT"},
+    {"stime", "stime", "STIME"},
+    {"start", "stime", "START"},
+    {"time", "time", "TIME"},
+    {"etime", "etime", "ELAPSED"},
+    {"args", "args", "COMMAND"},
+    {"command", "args", "COMMAND"},
+    {"cmd", "args", "CMD"},
+    {"comm", "comm", "COMMAND"},
+    {"nice", "nice", "NI"},
+    {"ni", "nice", "NI"},
+    {"pgid", "pgid", "PGID"},
+};
+
+/* The columns of Docker's default (ps -ef) and of "ps aux", as far as psgo
+ * has them (no PPID, no %MEM). */
+#define PS_EF_COLUMNS "uid,pid,c,stime,tty,time,cmd"
+#define PS_AUX_COLUMNS "user,pid,pcpu,vsz,rss,tty,stat,start,time,command"
+
+/* The ps column list that ps_args ask for: the -ef and BSD aux forms, and
+ * -o LIST; NULL for anything else (then Podman's own handling applies). */
+static const char *ps_column_list(const char *args, char *buf, size_t cap) {
+  if (args[0] == '\0' || strcmp(args, "-ef") == 0 || strcmp(args, "-e") == 0 || strcmp(args, "-f") == 0 ||
+      strcmp(args, "ef") == 0)
+    return PS_EF_COLUMNS;
+  const char *opts = args[0] == '-' ? args + 1 : args;
+  size_t n = strspn(opts, "aux");
+  if (n > 0 && opts[n] == '\0' && strchr(opts, 'u') != NULL)
+    return PS_AUX_COLUMNS;
+  /* -o LIST, -eo LIST, axo LIST */
+  n = strspn(opts, "aex");
+  if (opts[n] != 'o')
+    return NULL;
+  const char *list = opts + n + 1;
+  list += strspn(list, " ");
+  if (list[0] == '\0' || strchr(list, ' ') != NULL || (size_t)snprintf(buf, cap, "%s", list) >= cap)
+    return NULL;
+  return buf;
+}
+
+/* The psgo descriptors and titles of a ps column list ("name" or
+ * "name=TITLE" items); 0, or 1 when a name has no psgo counterpart. */
+static int ps_descriptors(char **descriptors, json_t **titles, const char *list) {
+  *descriptors = NULL;
+  *titles = json_array();
+  char *copy = ctrt__strdup(list);
+  int rc = copy && *titles ? 0 : ctrt__error_no_memory();
+  char *save = NULL;
+  for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; rc == 0 && item; item = strtok_r(NULL, ",", &save)) {
+    char *title = strchr(item, '=');
+    if (title != NULL)
+      *title++ = '\0';
+    size_t i = 0;
+    while (i < sizeof ps_columns / sizeof ps_columns[0] && strcasecmp(ps_columns[i].ps, item) != 0)
+      i++;
+    if (i == sizeof ps_columns / sizeof ps_columns[0]) {
+      rc = 1;
+      break;
+    }
+    char *joined = *descriptors ? ctrt__sprintf("%s,%s", *descriptors, ps_columns[i].descriptor)
+                                : ctrt__strdup(ps_columns[i].descriptor);
+    ctrt__free(*descriptors);
+    *descriptors = joined;
+    if (joined == NULL ||
+        json_array_append_new(*titles, json_string(title && title[0] ? title : ps_columns[i].title)) < 0)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(copy);
+  if (rc != 0) {
+    ctrt__free(*descriptors);
+    *descriptors = NULL;
+    json_decref(*titles);
+    *titles = NULL;
+  }
+  return rc;
+}
+
+/* Podman's compat top runs ps inside the container (busybox's ps comes back
+ * as one unsplit column, container pids); libpod's top with psgo
+ * descriptors reads the processes from the host, as Docker's ps does. */
 static int podman_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
                                 const char *const *ps_args, size_t n_ps_args) {
   ctrt__podman *p = self;
-  int rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
+  char *args = ctrt__strdup("");
+  for (size_t i = 0; args != NULL && i < n_ps_args; i++) {
+    char *joined = ctrt__sprintf("%s%s%s", args, i > 0 ? " " : "", ps_args[i] ? ps_args[i] : "");
+    ctrt__free(args);
+    args = joined;
+  }
+  if (args == NULL)
+    return ctrt__error_no_memory();
+  char buf[256];
+  const char *list = ps_column_list(args, buf, sizeof buf);
+  ctrt__free(args);
+  char *descriptors = NULL;
+  json_t *titles = NULL;
+  int rc = list ? ps_descriptors(&descriptors, &titles, list) : 1;
+  if (rc < 0)
+    return rc;
+  if (rc == 1) /* ps options psgo cannot give: Podman runs ps in the container */
+    rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
+  else {
+    ctrt__dq q = CTRT__DQ_INIT;
+    ctrt__dq_add(&q, "ps_args", descriptors);
+    char *suffix = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/top%s", ctrt__dq_text(&q)) : NULL;
+    ctrt__dq_clear(&q);
+    ctrt__http_response *resp = NULL;
+    json_t *json = NULL;
+    rc = suffix ? libpod_container_send(p, "GET", id, suffix, NULL, NULL, 0, "top_container", &resp)
+                : ctrt__error_no_memory();
+    if (rc == 0)
+      rc = ctrt__docker_parse_body(&json, resp, "top_container");
+    ctrt__http_response_free(resp);
+    ctrt__free(suffix);
+    /* psgo's titles are its descriptors' (HPID, HUSER): give ps's. */
+    if (rc == 0 && json_array_size(json_object_get(json, "Titles")) != json_array_size(titles))
+      rc = ctrt__error_internal("top_container: unexpected answer from the daemon: $.Titles: %zu titles for %zu "
+                                "columns asked",
+                                json_array_size(json_object_get(json, "Titles")), json_array_size(titles));
+    if (rc == 0 && json_object_set(json, "Titles", titles) < 0)
+      rc = ctrt__error_no_memory();
+    ctrt_container_top_output *value = NULL;
+    if (rc == 0 && (value = ctrt__malloc(sizeof *value)) == NULL)
+      rc = ctrt__error_no_memory();
+    if (rc == 0 && ctrt__docker_dec_container_top_output(value, json, NULL) < 0) {
+      ctrt__free(value);
+      rc = ctrt__docker_bad_answer("top_container");
+    } else if (rc == 0) {
+      *out = value;
+    }
+    json_decref(json);
+  }
+  ctrt__free(descriptors);
+  json_decref(titles);
+  /* A container that is not running: 200 with no body (Docker: 409). */
   if (rc != CTRT_EINTERNAL || ctrt_error_last()->http_status != 0)
     return rc;
   return reclassify_conflict(p, ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "%s", ctrt_error_last()->message), id,
@@ -209,6 +431,85 @@ static int podman_wait_container(void *self, int32_t *out, const ctrt_container_
     *out = (int32_t)json_integer_value(code);
   json_decref(inspect);
   return rc;
+}
+
+/* The exit code of the container's last "died" event in libpod's event
+ * log (attribute containerExitCode): 1 with *code, 0 when it has none. */
+static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *code, const char *method) {
+  char *filters = ctrt__sprintf("{\"container\":[\"%s\"],\"event\":[\"died\"]}", container_id);
+  ctrt__dq q = CTRT__DQ_INIT;
+  ctrt__dq_add(&q, "stream", "false");
+  ctrt__dq_add(&q, "filters", filters ? filters : "");
+  char *path = filters && ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/events%s", ctrt__dq_text(&q)) : NULL;
+  ctrt__dq_clear(&q);
+  ctrt__free(filters);
+  if (path == NULL)
+    return ctrt__error_no_memory();
+  ctrt__http_response *resp = NULL;
+  int rc = libpod_send(p, "GET", path, NULL, NULL, 0, method, &resp);
+  ctrt__free(path);
+  int found = 0;
+  /* One JSON object per event, oldest first. */
+  for (size_t at = 0; rc == 0 && at < resp->body_len;) {
+    const char *line = resp->body + at;
+    const char *nl = memchr(line, '\n', resp->body_len - at);
+    size_t len = nl ? (size_t)(nl - line) : resp->body_len - at;
+    at += len + 1;
+    json_t *event = len > 0 ? json_loadb(line, len, 0, NULL) : NULL;
+    const char *value = json_string_value(
+        json_object_get(json_object_get(json_object_get(event, "Actor"), "Attributes"), "containerExitCode"));
+    char *end = NULL;
+    long long parsed = value ? strtoll(value, &end, 10) : 0;
+    if (value && end != value && *end == '\0' && parsed >= INT32_MIN && parsed <= INT32_MAX) {
+      *code = parsed;
+      found = 1;
+    }
+    json_decref(event);
+  }
+  ctrt__http_response_free(resp);
+  return rc < 0 ? rc : found;
+}
+
+/* Podman's wait for condition removed answers StatusCode 0 once a forced
+ * remove took the container (4.3.1; Docker: the exit code, 137), and a
+ * wait for not-running that the removal overtakes answers 0 with an Error
+ * too. The container's "died" event keeps its exit code: wait for the
+ * removal, then read it from libpod's event log. */
+static int podman_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                              ctrt_wait_condition condition) {
+  ctrt__podman *p = self;
+  if (condition != CTRT_WAIT_CONDITION_REMOVED)
+    return ctrt__docker_ops.wait_outcome_with_condition(self, out, id, condition);
+  json_t *inspect = NULL;
+  int rc = ctrt__docker_inspect_container(&p->docker, id, "wait_outcome_with_condition", &inspect);
+  char *container_id = rc == 0 ? ctrt__strdup(json_string_value(json_object_get(inspect, "Id"))) : NULL;
+  json_decref(inspect);
+  if (rc < 0)
+    return rc;
+  if (container_id == NULL)
+    return ctrt__error_internal("wait_outcome_with_condition: the container's inspect has no Id");
+  ctrt_wait_outcome *removed = NULL;
+  rc = ctrt__docker_ops.wait_outcome_with_condition(self, &removed, id, CTRT_WAIT_CONDITION_REMOVED);
+  int64_t code = 0;
+  int died = rc == 0 ? died_exit_code(p, container_id, &code, "wait_outcome_with_condition") : 0;
+  ctrt__free(container_id);
+  if (rc == 0 && died < 0)
+    rc = died;
+  if (rc < 0) {
+    ctrt_wait_outcome_free(removed);
+    return rc;
+  }
+  if (died == 1) {
+    json_t *wait = json_pack("{s:I}", "StatusCode", (json_int_t)code);
+    ctrt_wait_outcome_free(removed);
+    removed = NULL;
+    rc = wait ? ctrt__docker_wait_classify(&removed, wait, NULL) : ctrt__error_no_memory();
+    json_decref(wait);
+    if (rc < 0)
+      return rc;
+  }
+  *out = removed;
+  return 0;
 }
 
 /* cgroup resources as libpod's update takes them (an OCI LinuxResources). */
@@ -272,22 +573,9 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
     return rc;
   /* The runtime refuses resources it cannot apply with 500 (Docker: 400). */
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
-  for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
-    char *ref = NULL;
-    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
-      break;
-    char *path = ctrt__sprintf("/containers/%s/update", ref);
-    ctrt__http_response *resp = NULL;
-    rc = path ? libpod_send(p, "POST", path, body, statuses, 1, "update_container_resources", &resp)
-              : ctrt__error_no_memory();
-    ctrt__http_response_free(resp);
-    ctrt__free(path);
-    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
-    ctrt__free(ref);
-    if (!retry)
-      break;
-    rc = 0;
-  }
+  ctrt__http_response *resp = NULL;
+  rc = libpod_container_send(p, "POST", id, "/update", body, statuses, 1, "update_container_resources", &resp);
+  ctrt__http_response_free(resp);
   ctrt__free(body);
   if (rc < 0)
     return rc;
@@ -301,6 +589,211 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
 }
 
 /* ---- images ---- */
+
+/* ---- pulls ---- */
+
+/* Podman answers every pull with 200 and reports a failure as an error line
+ * in the stream (4.3.1; Docker: 404 before streaming for a missing
+ * manifest). The line carries the registry's error as containers/image
+ * renders an OCI distribution error: the code in lower case with spaces
+ * ("manifest unknown" for MANIFEST_UNKNOWN), ": ", its message. These
+ * protocol codes say what the registry lacks; other failures stay
+ * pull_failed. */
+static const struct {
+  const char *code;
+  ctrt_error_kind kind;
+} registry_codes[] = {
+    {"manifest unknown", CTRT_ERROR_NOT_FOUND}, /* MANIFEST_UNKNOWN: no such tag or digest */
+    {"name unknown", CTRT_ERROR_NOT_FOUND},     /* NAME_UNKNOWN: no such repository */
+};
+
+/* The kind of the registry error code in a pull failure, or NONE. */
+static ctrt_error_kind registry_error_kind(const char *message) {
+  for (size_t i = 0; i < sizeof registry_codes / sizeof registry_codes[0]; i++) {
+    size_t n = strlen(registry_codes[i].code);
+    for (const char *at = strstr(message, registry_codes[i].code); at; at = strstr(at + 1, registry_codes[i].code))
+      if ((at == message || (at - message >= 2 && at[-2] == ':' && at[-1] == ' ')) && (at[n] == ':' || at[n] == '\0'))
+        return registry_codes[i].kind;
+  }
+  return CTRT_ERROR_NONE;
+}
+
+/* rc of a pull: a failure inside the stream (no HTTP status) that names a
+ * registry error code takes that code's kind. */
+static int reclassify_pull(int rc) {
+  const ctrt_error *e = ctrt_error_last();
+  if (rc != CTRT_EPULL_FAILED || e->http_status != 0)
+    return rc;
+  ctrt_error_kind kind = registry_error_kind(e->message);
+  if (kind == CTRT_ERROR_NONE)
+    return rc;
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", e->message);
+  return ctrt__error_set(kind, 0, "%s", message);
+}
+
+static int podman_pull_image(void *self, const char *image) {
+  return reclassify_pull(ctrt__docker_ops.pull_image(self, image));
+}
+
+static int podman_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                         const ctrt_registry_auth *auth, ctrt_source_policy source_policy) {
+  return reclassify_pull(ctrt__docker_ops.pull_image_with_policy(self, image, policy, auth, source_policy));
+}
+
+/* A stream over one of the Docker half's streams: next passes each result
+ * through fix (when set); the stream owns the upload source the inner one
+ * reads (when set), freed after it. */
+typedef struct wrapped_stream {
+  ctrt__stream *inner;
+  int (*fix)(int rc);
+  ctrt_byte_source *upload;
+  void *upload_ctx;
+} wrapped_stream;
+
+static int wrapped_next(void *impl, void **item) {
+  wrapped_stream *w = impl;
+  int rc = ctrt__stream_next(item, w->inner);
+  return rc == CTRT_ITEROVER || w->fix == NULL ? rc : w->fix(rc);
+}
+
+static void wrapped_cancel(void *impl) { ctrt__stream_cancel(((wrapped_stream *)impl)->inner); }
+
+static void wrapped_destroy(void *impl) {
+  wrapped_stream *w = impl;
+  ctrt__stream_close(w->inner);
+  ctrt_byte_source_free(w->upload);
+  ctrt__free(w->upload_ctx);
+  ctrt__free(w);
+}
+
+static const ctrt__stream_vtable wrapped_vtable = {
+    .next = wrapped_next,
+    .cancel = wrapped_cancel,
+    .destroy = wrapped_destroy,
+};
+
+/* Wrap inner (a typed stream with item_free); takes inner, upload and
+ * upload_ctx, also on failure. */
+static int wrap_stream(ctrt__stream **out, ctrt__stream *inner, void (*item_free)(void *), int (*fix)(int),
+                       ctrt_byte_source *upload, void *upload_ctx) {
+  wrapped_stream *w = ctrt__calloc(1, sizeof *w);
+  if (w == NULL) {
+    ctrt__stream_close(inner);
+    ctrt_byte_source_free(upload);
+    ctrt__free(upload_ctx);
+    return ctrt__error_no_memory();
+  }
+  *w = (wrapped_stream){.inner = inner, .fix = fix, .upload = upload, .upload_ctx = upload_ctx};
+  return ctrt__stream_new(out, &wrapped_vtable, w, item_free);
+}
+
+static int podman_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                                    const ctrt_registry_auth *auth) {
+  ctrt_pull_progress_stream *inner = NULL;
+  int rc = ctrt__docker_ops.pull_image_stream(self, &inner, image, auth);
+  if (rc < 0)
+    return reclassify_pull(rc);
+  ctrt__stream *stream = NULL;
+  rc = wrap_stream(&stream, (ctrt__stream *)inner, ctrt__pull_progress_stream_item_free, reclassify_pull, NULL, NULL);
+  *out = (ctrt_pull_progress_stream *)stream;
+  return rc;
+}
+
+/* ---- load ---- */
+
+/* The head of an upload, read to look at, then given again before the
+ * rest. */
+typedef struct peeked {
+  ctrt_byte_source *rest;
+  uint8_t head[512];
+  size_t len, off;
+} peeked;
+
+static int peeked_read(void *ctx, void *buf, size_t cap, size_t *n_read) {
+  peeked *pk = ctx;
+  if (pk->off < pk->len) {
+    size_t n = pk->len - pk->off < cap ? pk->len - pk->off : cap;
+    memcpy(buf, pk->head + pk->off, n);
+    pk->off += n;
+    *n_read = n;
+    return 0;
+  }
+  return ctrt_byte_source_read(pk->rest, buf, cap, n_read);
+}
+
+/* Whether head starts an archive a load can take: a tar header (its
+ * checksum holds) or a compressed stream (gzip, bzip2, xz, zstd). */
+static bool archive_head(const uint8_t *h, size_t len) {
+  static const struct {
+    const char *magic;
+    size_t n;
+  } compressed[] = {{"\x1f\x8b", 2},
+                    {"BZh", 3},
+                    {"\xfd"
+                     "7zXZ\x00",
+                     6},
+                    {"\x28\xb5\x2f\xfd", 4}};
+  for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++)
+    if (len >= compressed[i].n && memcmp(h, compressed[i].magic, compressed[i].n) == 0)
+      return true;
+  if (len < 512)
+    return false;
+  /* The checksum field (148, 8 octal digits) sums the header with the
+   * field itself taken as spaces. */
+  unsigned long want = 0, sum = 0;
+  size_t i = 148;
+  while (i < 156 && h[i] == ' ')
+    i++;
+  for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
+    want = want * 8 + (unsigned long)(h[i] - '0');
+  for (i = 0; i < 512; i++)
+    sum += i >= 148 && i < 156 ? (unsigned long)' ' : h[i];
+  return sum == want && sum != 8UL * ' ';
+}
+
+/* Podman answers a load of something that is no image archive with 500
+ * before streaming (4.3.1; Docker: 200, then an error line, invalid_spec):
+ * a payload that is not even a tar (plain or compressed) is refused here
+ * as invalid_spec; one that is goes to Podman as it came. */
+static int podman_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
+  peeked *pk = ctrt__calloc(1, sizeof *pk);
+  if (pk == NULL)
+    return ctrt__error_no_memory();
+  pk->rest = tar;
+  int rc = 0;
+  while (rc == 0 && pk->len < sizeof pk->head) {
+    size_t n = 0;
+    rc = ctrt_byte_source_read(tar, pk->head + pk->len, sizeof pk->head - pk->len, &n);
+    pk->len += rc == 0 ? n : 0;
+  }
+  if (rc == CTRT_ITEROVER) {
+    ctrt_error_clear();
+    rc = 0;
+  }
+  if (rc == 0 && !archive_head(pk->head, pk->len))
+    rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
+                         "load_images: the payload is no tar archive (plain, gzip, bzip2, xz or zstd): an image "
+                         "archive is one (from save_images or docker save)");
+  ctrt_byte_source *joined = NULL;
+  if (rc == 0)
+    rc = ctrt_byte_source_from_callback(&joined, peeked_read, pk);
+  if (rc < 0) {
+    ctrt__free(pk);
+    return rc;
+  }
+  ctrt_load_progress_stream *inner = NULL;
+  rc = ctrt__docker_ops.load_images(self, &inner, joined, quiet);
+  if (rc < 0) {
+    ctrt_byte_source_free(joined);
+    ctrt__free(pk);
+    return rc;
+  }
+  ctrt__stream *stream = NULL;
+  rc = wrap_stream(&stream, (ctrt__stream *)inner, ctrt__load_progress_stream_item_free, NULL, joined, pk);
+  *out = (ctrt_load_progress_stream *)stream;
+  return rc;
+}
 
 /* Podman ignores the tag of an import (it creates repo:latest, 4.3.1): import
  * untagged, then tag the image the daemon named. */
@@ -499,9 +992,27 @@ static int podman_tag_image(void *self, const char *source, const char *target) 
   return rc;
 }
 
+/* The instructions libpod's commit applies (libpod.ChangeCmds, 4.3.1); it
+ * answers any other with 500 "invalid change" (Docker: 400). */
+static const char *const commit_instructions[] = {"CMD",     "ENTRYPOINT", "ENV",  "EXPOSE", "LABEL",
+                                                  "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"};
+
 /* Commit answers a bare hex id (4.3.1). */
 static int podman_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
                                    const ctrt_commit_options *options) {
+  for (size_t i = 0; options->has_changes && i < options->n_changes; i++) {
+    const char *change = options->changes[i] ? options->changes[i] : "";
+    change += strspn(change, " \t");
+    size_t n = strcspn(change, " \t=");
+    bool known = false;
+    for (size_t k = 0; !known && k < sizeof commit_instructions / sizeof commit_instructions[0]; k++)
+      known = strlen(commit_instructions[k]) == n && strncasecmp(change, commit_instructions[k], n) == 0;
+    if (!known)
+      return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
+                             "commit_container: change %zu (\"%.*s\") is no instruction a commit applies: use CMD, "
+                             "ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR",
+                             i, (int)n, change);
+  }
   int rc = ctrt__docker_ops.commit_container(self, out, id, options);
   char *normal = NULL;
   if (rc == 0 && (rc = ctrt__docker_image_id(&normal, (*out)->id)) == 0 && normal != NULL) {
@@ -544,6 +1055,11 @@ __attribute__((constructor)) static void podman_ops_init(void) {
   podman_ops.remove_image = podman_remove_image;
   podman_ops.tag_image = podman_tag_image;
   podman_ops.wait_container = podman_wait_container;
+  podman_ops.wait_outcome_with_condition = podman_wait_outcome_with_condition;
+  podman_ops.pull_image = podman_pull_image;
+  podman_ops.pull_image_with_policy = podman_pull_image_with_policy;
+  podman_ops.pull_image_stream = podman_pull_image_stream;
+  podman_ops.load_images = podman_load_images;
   podman_ops.commit_container = podman_commit_container;
   podman_ops.exec = podman_exec;
   podman_ops.exec_with_opts = podman_exec_with_opts;
