@@ -677,20 +677,16 @@ static int cri_unpause_container(void *self, const ctrt_container_id *id) {
   return pause_resume(self, id, false, "unpause_container");
 }
 
-static int cri_remove_container(void *self, const ctrt_container_id *id) {
-  cri *c = self;
-  found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "remove_container");
-  if (rc < 0)
-    return rc;
+/* Removes f's container and its pod, then the log file CRI leaves behind
+ * (cri-notes.md: the client deletes it); id NULL keeps the log file. */
+static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
-  req.container_id = f.container_id;
-  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
+  req.container_id = f->container_id;
+  int rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
   if (rc == 0)
-    rc = remove_pod(c, f.pod_id);
-  if (rc == 0) {
-    /* CRI leaves the log file: the client deletes it (cri-notes.md). */
+    rc = remove_pod(c, f->pod_id);
+  if (rc == 0 && id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
@@ -702,8 +698,67 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
     ctrt__free(file);
     ctrt__free(dir);
   }
+  return rc;
+}
+
+static int cri_remove_container(void *self, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "remove_container");
+  if (rc < 0)
+    return rc;
+  rc = remove_found(c, &f, id);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
+}
+
+/* Docker's prune removes every stopped container; here only the managed
+ * ones (carrying the managed label), since a CRI engine is usually shared
+ * with a kubelet whose containers are not ours to remove. Created ones are
+ * stopped too, as in Docker. CRI reports no reclaimed space. */
+static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
+  cri *c = self;
+  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  Runtime__V1__ListContainersResponse *resp = NULL;
+  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
+  if (rc < 0)
+    return ctrt__error_wrap("prune_containers");
+  ctrt_container_prune_result *r = ctrt__calloc(1, sizeof *r);
+  if (r != NULL)
+    r->deleted = ctrt__calloc(resp->n_containers + 1, sizeof *r->deleted);
+  if (r == NULL || r->deleted == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
+    Runtime__V1__Container *ct = resp->containers[i];
+    const char *display = NULL;
+    for (size_t k = 0; k < ct->n_labels; k++)
+      if (strcmp(ct->labels[k]->key, c->label_key) == 0)
+        display = ct->labels[k]->value;
+    if (display == NULL || ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
+        ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN)
+      continue;
+    ctrt_container_id *id = NULL;
+    if (ctrt_container_id_parse(&id, display) < 0)
+      ctrt_error_clear(); /* not ctrt's label format: remove, keep its log */
+    found f = {.container_id = ct->id, .pod_id = ct->pod_sandbox_id};
+    rc = remove_found(c, &f, id);
+    ctrt_container_id_free(id);
+    /* Removed meanwhile by someone else: not ours to report. */
+    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+      ctrt_error_clear();
+      rc = 0;
+      continue;
+    }
+    if (rc == 0 && (r->deleted[r->n_deleted++] = ctrt__strdup(ct->id)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__cri_unpacked_free(resp);
+  if (rc < 0) {
+    ctrt_container_prune_result_free(r);
+    return ctrt__error_wrap("prune_containers");
+  }
+  *out = r;
+  return 0;
 }
 
 static int cri_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
@@ -730,6 +785,13 @@ static int cri_container_state(void *self, ctrt_container_state **out, const ctr
     s->kind = CTRT_CONTAINER_STATE_RUNNING;
     break;
   case RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED:
+    /* A failed StartContainer leaves the container EXITED with reason
+     * StartError, exit code 128 and no start time (containerd 1.6.20): it
+     * never ran, which the interface calls created, as Docker does. */
+    if (st->status->started_at == 0) {
+      s->kind = CTRT_CONTAINER_STATE_PENDING;
+      break;
+    }
     s->kind = CTRT_CONTAINER_STATE_EXITED;
     s->exited.code = st->status->exit_code;
     break;
@@ -786,17 +848,13 @@ static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id 
   return rc;
 }
 
-static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
-  Runtime__V1__ContainerStatus *st;
-  Runtime__V1__ContainerStatusResponse *resp;
-  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
-  if (rc < 0)
-    return rc;
+/* The outcome a final status says (NULL: a created container that never
+ * ran, exit 0). */
+static int outcome_of(ctrt_wait_outcome **out, const Runtime__V1__ContainerStatus *st) {
   ctrt_wait_outcome *o = ctrt__calloc(1, sizeof *o);
-  if (o == NULL) {
-    ctrt__cri_unpacked_free(resp);
+  if (o == NULL)
     return ctrt__error_no_memory();
-  }
+  int rc = 0;
   o->reason = CTRT_WAIT_REASON_EXITED;
   if (st != NULL) {
     o->exit_code = st->exit_code;
@@ -811,9 +869,164 @@ static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_cont
       o->finished_at.nanos = (int32_t)(st->finished_at % 1000000000);
     }
   }
-  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_wait_outcome_free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
+static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
+  Runtime__V1__ContainerStatus *st;
+  Runtime__V1__ContainerStatusResponse *resp;
+  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
+  if (rc == 0)
+    rc = outcome_of(out, st);
+  ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* next-exit and removed by polling CRI's status (no events in CRI 1.6:
+ * GetContainerEvents is UNIMPLEMENTED). next-exit waits for an exit after
+ * the container was seen running, so an exited container's earlier exit
+ * does not count; removed ends when the status is gone, with the last
+ * status seen. */
+static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                           ctrt_wait_condition condition) {
+  if (condition != CTRT_WAIT_CONDITION_NEXT_EXIT && condition != CTRT_WAIT_CONDITION_REMOVED)
+    return cri_wait_outcome(self, out, id);
+  cri *c = self;
+  *out = NULL;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "wait_outcome_with_condition");
+  if (rc < 0)
+    return rc;
+  Runtime__V1__ContainerStatusResponse *last = NULL;
+  bool seen_running = false, removed = false;
+  for (;;) {
+    Runtime__V1__ContainerStatusResponse *st = NULL;
+    rc = ctrt__cri_status_of(c, &f, false, &st);
+    if (rc < 0) {
+      removed = ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND;
+      break;
+    }
+    ctrt__cri_unpacked_free(last);
+    last = st;
+    Runtime__V1__ContainerState state =
+        st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
+    seen_running = seen_running || state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && seen_running &&
+        state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+      break;
+    struct timespec ts = {0, WAIT_POLL_NS};
+    nanosleep(&ts, NULL);
+  }
+  if (removed && condition == CTRT_WAIT_CONDITION_REMOVED) {
+    ctrt_error_clear();
+    const Runtime__V1__ContainerStatus *st = last ? last->status : NULL;
+    if (st != NULL && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING) {
+      /* Removed while running, between two polls: CRI RemoveContainer
+       * stops a running container with no grace period, i.e. SIGKILL
+       * (containerd 1.6.20: stopContainer(ctx, c, 0)), so the exit was
+       * 128+9 although the status that said so was never seen. */
+      rc = outcome_of(out, NULL);
+      if (rc == 0) {
+        (*out)->exit_code = 137;
+        rc = ctrt_signal_name_from_exit_code(&(*out)->signal, 137);
+        (*out)->reason = CTRT_WAIT_REASON_SIGNAL;
+      }
+    } else {
+      rc = outcome_of(out, st && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ? st : NULL);
+    }
+  } else if (rc == 0) {
+    rc = outcome_of(out, last->status);
+  } else if (removed) {
+    ctrt__error_wrap("the container was removed before its next exit");
+  }
+  ctrt__cri_unpacked_free(last);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0) {
+    if (*out) {
+      ctrt_wait_outcome_free(*out);
+      *out = NULL;
+    }
+    return ctrt__error_wrap("wait_outcome_with_condition");
+  }
+  return 0;
+}
+
+/* What of an update CRI's LinuxContainerResources cannot carry: applied
+ * nowhere, so each one present is named in a warning of the outcome. */
+static int update_warnings(ctrt_container_update_outcome *o, const ctrt_container_resource_update *u) {
+  const struct {
+    bool present;
+    const char *text;
+  } dropped[] = {
+      {u->has_kernel_memory, "KernelMemory is deprecated and CRI has no field for it: not applied"},
+      {u->has_pids_limit, "PidsLimit not applied: CRI has no pids limit"},
+      {u->has_blkio_weight, "BlkioWeight not applied: CRI has no block IO weight"},
+      {u->has_memory_reservation, "MemoryReservation not applied: CRI has no memory reservation"},
+      {u->has_cpu_realtime_period || u->has_cpu_realtime_runtime,
+       "CPU realtime period and runtime not applied: CRI has no fields for them"},
+  };
+  size_t n = sizeof dropped / sizeof *dropped;
+  o->warnings = ctrt__calloc(n + 1, sizeof *o->warnings);
+  if (o->warnings == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++)
+    if (dropped[i].present && (o->warnings[o->n_warnings++] = ctrt__strdup(dropped[i].text)) == NULL)
+      return ctrt__error_no_memory();
+  return 0;
+}
+
+/* CRI UpdateContainerResources: containerd applies the fields that are set
+ * (non-zero) to the task's cgroup and keeps them in the container's spec,
+ * so an exited container can be updated too. CRI has no restart policy
+ * (restarting is the kubelet's job): an update that sets one is refused. */
+static int cri_update_container_resources(void *self, ctrt_container_update_outcome **out,
+                                          const ctrt_container_id *id, const ctrt_container_resource_update *u) {
+  cri *c = self;
+  const ctrt_container_restart_policy_update *policy = u->restart_policy;
+  if (policy && policy->has_maximum_retry_count && policy->maximum_retry_count < 0)
+    return ctrt__error_invalid_spec("update_container_resources: the maximum retry count %" PRId64 " is negative",
+                                    policy->maximum_retry_count);
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "update_container_resources");
+  if (rc < 0)
+    return rc;
+  if (policy != NULL) {
+    ctrt__cri_found_clear(&f);
+    return ctrt__error_invalid_spec("update_container_resources: CRI has no restart policy (the kubelet restarts "
+                                    "containers); %s cannot keep one",
+                                    c->runtime_name);
+  }
+  Runtime__V1__LinuxContainerResources res = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+  res.cpu_shares = u->has_cpu_shares ? u->cpu_shares : 0;
+  res.cpu_period = u->has_cpu_period ? u->cpu_period : 0;
+  res.cpu_quota = u->has_cpu_quota ? u->cpu_quota : 0;
+  res.memory_limit_in_bytes = u->has_memory ? u->memory : 0;
+  res.memory_swap_limit_in_bytes = u->has_memory_swap ? u->memory_swap : 0;
+  res.cpuset_cpus = u->cpuset_cpus ? u->cpuset_cpus : "";
+  res.cpuset_mems = u->cpuset_mems ? u->cpuset_mems : "";
+  bool any = res.cpu_shares || res.cpu_period || res.cpu_quota || res.memory_limit_in_bytes ||
+             res.memory_swap_limit_in_bytes || res.cpuset_cpus[0] || res.cpuset_mems[0];
+  if (any) {
+    Runtime__V1__UpdateContainerResourcesRequest req = RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_REQUEST__INIT;
+    req.container_id = f.container_id;
+    req.linux = &res;
+    rc = RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor,
+                 NULL);
+  }
+  ctrt__cri_found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("update_container_resources");
+  ctrt_container_update_outcome *o = ctrt__calloc(1, sizeof *o);
+  if (o == NULL)
+    return ctrt__error_no_memory();
+  rc = update_warnings(o, u);
+  if (rc < 0) {
+    ctrt_container_update_outcome_free(o);
     return rc;
   }
   *out = o;
@@ -1322,6 +1535,9 @@ static const ctrt_backend_ops cri_ops = {
     .unpause_container = cri_unpause_container,
     .wait_container = cri_wait_container,
     .wait_outcome = cri_wait_outcome,
+    .wait_outcome_with_condition = cri_wait_outcome_with_condition,
+    .update_container_resources = cri_update_container_resources,
+    .prune_containers = cri_prune_containers,
     .list_containers = cri_list_containers,
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
