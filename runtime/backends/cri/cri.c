@@ -337,6 +337,9 @@ typedef struct create_ctx {
   char *log_dir;
   char *name;
   char *display;
+  Runtime__V1__ContainerConfig__AnnotationsEntry ports_entry;
+  Runtime__V1__ContainerConfig__AnnotationsEntry *annotations[1];
+  char *ports_text;
 } create_ctx;
 
 static void create_ctx_clear(create_ctx *x) {
@@ -353,6 +356,76 @@ static void create_ctx_clear(create_ctx *x) {
   ctrt__free(x->log_dir);
   ctrt__free(x->name);
   ctrt__free(x->display);
+  ctrt__free(x->ports_text);
+}
+
+/* Published ports: no CNI portmap here (it needs iptables), so a pod that
+ * publishes runs in the host's network namespace, where the container's
+ * port is the host's port on every address. A mapping to another host port
+ * or one host address cannot be honoured and is refused. The mappings are
+ * kept in this annotation ("8080/tcp 5353/udp") for port_mappings_container
+ * and inspect_detailed. */
+#define PORTS_ANNOTATION "io.ctrt.ports"
+
+static int ports_text(const ctrt_service_spec *spec, char **out) {
+  *out = ctrt__strdup("");
+  for (size_t i = 0; *out && i < spec->n_port_mappings; i++) {
+    const ctrt_port_mapping *m = &spec->port_mappings[i];
+    if (m->has_host_port && m->host_port != m->container_port)
+      return ctrt__error_invalid_spec("create_container: port %u cannot be published on host port %u: without CNI's "
+                                      "portmap plugin (iptables) the pod publishes from the host network, where the "
+                                      "host port is the container port",
+                                      m->container_port, m->host_port);
+    if (m->host_ip && m->host_ip[0] && strcmp(m->host_ip, "0.0.0.0") != 0)
+      return ctrt__error_invalid_spec("create_container: port %u cannot be bound to %s alone: a pod on the host "
+                                      "network is reached on every host address",
+                                      m->container_port, m->host_ip);
+    char *next =
+        ctrt__sprintf("%s%s%u/%s", *out, i ? " " : "", m->container_port, ctrt_port_protocol_to_string(m->protocol));
+    ctrt__free(*out);
+    *out = next;
+  }
+  return *out ? 0 : ctrt__error_no_memory();
+}
+
+/* The mappings create kept on the container (see PORTS_ANNOTATION). */
+static int ports_of(const Runtime__V1__ContainerStatusResponse *st, ctrt_port_mapping **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  const char *text = NULL;
+  for (size_t i = 0; st->status && i < st->status->n_annotations; i++)
+    if (strcmp(st->status->annotations[i]->key, PORTS_ANNOTATION) == 0)
+      text = st->status->annotations[i]->value;
+  if (text == NULL || text[0] == '\0')
+    return 0;
+  size_t cap = 1;
+  for (const char *p = text; *p; p++)
+    cap += *p == ' ';
+  *out = ctrt__calloc(cap, sizeof **out);
+  if (*out == NULL)
+    return ctrt__error_no_memory();
+  for (const char *p = text; *p && *n < cap;) {
+    unsigned port = 0;
+    char proto[16] = "";
+    int used = 0;
+    if (sscanf(p, "%u/%15[a-z]%n", &port, proto, &used) != 2 || port == 0 || port > 65535)
+      break;
+    ctrt_port_mapping *m = &(*out)[(*n)++];
+    *m = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+    m->container_port = m->host_port = (uint16_t)port;
+    m->has_host_port = true;
+    if (ctrt_port_protocol_from_string(&m->protocol, proto) < 0 || (m->host_ip = ctrt__strdup("0.0.0.0")) == NULL) {
+      for (size_t i = 0; i < *n; i++)
+        ctrt_port_mapping_clear(&(*out)[i]);
+      ctrt__free(*out);
+      *out = NULL;
+      *n = 0;
+      return ctrt_error_last()->kind == CTRT_ERROR_NONE ? ctrt__error_no_memory() : ctrt__error_code();
+    }
+    p += used;
+    p += strspn(p, " ");
+  }
+  return 0;
 }
 
 static bool all_digits(const char *s, size_t n) {
@@ -382,7 +455,7 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->pod_label.value = x->display;
   x->pod_labels[0] = &x->pod_label;
   x->ns = (Runtime__V1__NamespaceOption)RUNTIME__V1__NAMESPACE_OPTION__INIT;
-  bool node = spec->host_network || c->node_network;
+  bool node = spec->host_network || c->node_network || spec->n_port_mappings > 0;
   x->ns.network = node ? RUNTIME__V1__NAMESPACE_MODE__NODE : RUNTIME__V1__NAMESPACE_MODE__POD;
   x->ns.pid = RUNTIME__V1__NAMESPACE_MODE__CONTAINER;
   x->pod_sec = (Runtime__V1__LinuxSandboxSecurityContext)RUNTIME__V1__LINUX_SANDBOX_SECURITY_CONTEXT__INIT;
@@ -473,6 +546,18 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->label_ptrs[nl] = &x->labels[nl];
   x->config.n_labels = nl + 1;
   x->config.labels = x->label_ptrs;
+  if (spec->n_port_mappings > 0) {
+    int rc = ports_text(spec, &x->ports_text);
+    if (rc < 0)
+      return rc;
+    x->ports_entry =
+        (Runtime__V1__ContainerConfig__AnnotationsEntry)RUNTIME__V1__CONTAINER_CONFIG__ANNOTATIONS_ENTRY__INIT;
+    x->ports_entry.key = PORTS_ANNOTATION;
+    x->ports_entry.value = x->ports_text;
+    x->annotations[0] = &x->ports_entry;
+    x->config.n_annotations = 1;
+    x->config.annotations = x->annotations;
+  }
 
   x->res = (Runtime__V1__LinuxContainerResources)RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
   bool has_res = false;
@@ -543,9 +628,6 @@ static int mkdir_p(const char *path) {
 
 static int cri_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   cri *c = self;
-  if (spec->n_port_mappings > 0)
-    return ctrt__error_invalid_spec("create_container: port mappings need CNI's portmap plugin (iptables), which "
-                                    "this backend does not configure; publish ports from the host network instead");
   found f;
   int rc = ctrt__cri_find(c, id, &f, true, "create_container");
   if (rc < 0)
@@ -1181,6 +1263,8 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
   ctrt_container_inspect_details *d = rc == 0 ? ctrt__calloc(1, sizeof *d) : NULL;
   if (rc == 0 && d == NULL)
     rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = ports_of(st, &d->ports, &d->n_ports);
   if (rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
     d->has_exit_code = true;
     d->exit_code = st->status->exit_code;
@@ -1206,6 +1290,44 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
     return ctrt__error_wrap("inspect_detailed");
   }
   *out = d;
+  return 0;
+}
+
+static int cri_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "port_mappings_container", &f, &st);
+  if (rc < 0)
+    return rc;
+  ctrt__cri_found_clear(&f);
+  ctrt_port_mapping *ports = NULL;
+  size_t n = 0;
+  rc = ports_of(st, &ports, &n);
+  ctrt__cri_unpacked_free(st);
+  ctrt_port_mapping_entry_list *l = rc == 0 ? ctrt__calloc(1, sizeof *l) : NULL;
+  if (l != NULL && (l->items = ctrt__calloc(n + 1, sizeof *l->items)) == NULL) {
+    ctrt__free(l);
+    l = NULL;
+  }
+  if (rc == 0 && l == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++) {
+    if (l != NULL) {
+      ctrt_port_mapping_entry *e = &l->items[l->n_items++];
+      e->container_port = ports[i].container_port;
+      e->protocol = ports[i].protocol;
+      e->has_host_port = ports[i].has_host_port;
+      e->host_port = ports[i].host_port;
+      e->host_ip = ports[i].host_ip; /* moved */
+      ports[i].host_ip = NULL;
+    }
+    ctrt_port_mapping_clear(&ports[i]);
+  }
+  ctrt__free(ports);
+  if (rc < 0)
+    return ctrt__error_wrap("port_mappings_container");
+  *out = l;
   return 0;
 }
 
@@ -1574,6 +1696,7 @@ static const ctrt_backend_ops cri_ops = {
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
     .inspect_detailed = cri_inspect_detailed,
+    .port_mappings_container = cri_port_mappings_container,
     .get_container_stats = cri_get_container_stats,
     .container_logs = cri_container_logs,
     .get_logs = cri_get_logs,
