@@ -826,17 +826,31 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
   return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
 }
 
+/* Every container of the engine (ListContainers without a filter). */
+static int list_all(cri *c, Runtime__V1__ListContainersResponse **resp, const char *method) {
+  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, resp);
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+/* The managed id a container is labelled with (display form), or NULL. */
+static const char *managed_value(const cri *c, const Runtime__V1__Container *ct) {
+  for (size_t k = 0; k < ct->n_labels; k++)
+    if (strcmp(ct->labels[k]->key, c->label_key) == 0)
+      return ct->labels[k]->value;
+  return NULL;
+}
+
 /* Docker's prune removes every stopped container; here only the managed
  * ones (carrying the managed label), since a CRI engine is usually shared
  * with a kubelet whose containers are not ours to remove. Created ones are
  * stopped too, as in Docker. CRI reports no reclaimed space. */
 static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
   cri *c = self;
-  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   Runtime__V1__ListContainersResponse *resp = NULL;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
+  int rc = list_all(c, &resp, "prune_containers");
   if (rc < 0)
-    return ctrt__error_wrap("prune_containers");
+    return rc;
   ctrt_container_prune_result *r = ctrt__calloc(1, sizeof *r);
   if (r != NULL)
     r->deleted = ctrt__calloc(resp->n_containers + 1, sizeof *r->deleted);
@@ -844,10 +858,7 @@ static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
     rc = ctrt__error_no_memory();
   for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
     Runtime__V1__Container *ct = resp->containers[i];
-    const char *display = NULL;
-    for (size_t k = 0; k < ct->n_labels; k++)
-      if (strcmp(ct->labels[k]->key, c->label_key) == 0)
-        display = ct->labels[k]->value;
+    const char *display = managed_value(c, ct);
     if (display == NULL || ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
         ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN)
       continue;
@@ -1149,11 +1160,10 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
 
 static int cri_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
   cri *c = self;
-  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   Runtime__V1__ListContainersResponse *resp = NULL;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
+  int rc = list_all(c, &resp, "list_containers");
   if (rc < 0)
-    return ctrt__error_wrap("list_containers");
+    return rc;
   ctrt_runtime_container_summary_list *l = ctrt__calloc(1, sizeof *l);
   if (l != NULL)
     l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items);
@@ -1166,9 +1176,9 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
     Runtime__V1__Container *ct = resp->containers[i];
     ctrt_runtime_container_summary *item = &l->items[l->n_items++];
     item->runtime_id = ctrt__strdup(ct->id);
-    for (size_t k = 0; k < ct->n_labels; k++)
-      if (strcmp(ct->labels[k]->key, c->label_key) == 0)
-        item->managed_id = ctrt__strdup(ct->labels[k]->value);
+    const char *managed = managed_value(c, ct);
+    if (managed != NULL)
+      item->managed_id = ctrt__strdup(managed);
     if (item->runtime_id == NULL)
       rc = ctrt__error_no_memory();
   }
