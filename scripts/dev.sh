@@ -176,9 +176,13 @@ test)
   # A private dockerd for the Docker conformance run, stopped however we exit.
   state=${CTRT_STATE_DIR:-/tmp/ctrt-ci-$$}
   mkdir -p "$state"
-  # The private daemons, stopped by pid however we exit. (The containerd
-  # fixture is started by its own smoke test; no suite runs on one yet.)
+  # The private daemons, stopped by pid however we exit (containerd's stop
+  # also removes its shims, mounts, netns, bridge and cgroups).
   stop_daemons() {
+    if [[ -e "$state/containerd" ]]; then
+      fixtures/containerd/ctrt-containerd.sh stop "$state/containerd" >/dev/null 2>&1 ||
+        echo "== stopping the private containerd in $state/containerd failed" >&2
+    fi
     fixtures/podman/ctrt-podman.sh stop "$state/podman" >/dev/null 2>&1 || true
     fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
   }
@@ -190,7 +194,13 @@ test)
   echo "== starting a private podman service in $state/podman"
   CTRT_PODMAN_HOST=$(fixtures/podman/ctrt-podman.sh start "$state/podman")
   export CTRT_PODMAN_HOST
-  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST)"
+  echo "== starting a private containerd (CRI plugin) in $state/containerd"
+  CTRT_FIXTURE="$build_dir/fixtures/ctrt-fixture" fixtures/containerd/ctrt-containerd.sh start "$state/containerd" >/dev/null
+  set -a # CTRT_CONTAINERD_HOST and its facts, for conformance/run-containerd.sh
+  # shellcheck disable=SC1091
+  . "$state/containerd/env"
+  set +a
+  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST, containerd at $CTRT_CONTAINERD_HOST)"
   touch "$state/ctest-start"
   status=0
   scripts/check-format-tidy.sh "$build_dir" || status=$?

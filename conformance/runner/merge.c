@@ -301,6 +301,44 @@ static int check_matrix(column *c) {
 
 static bool same(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
 
+/* The engine fact native_api_methods (the cri backend reports it: "method"
+ * or "method: what" entries separated by "; ") names what the backend
+ * serves through containerd's own API rather than CRI. Each becomes the
+ * method's note, saying what a CRI-only engine (CRI-O) would lose; the fact
+ * leaves the engine's header, the notes saying it. */
+#define NATIVE_API_FACT "native_api_methods"
+
+static int native_api_notes(column *c) {
+  json_t *fact = json_object_get(c->facts, NATIVE_API_FACT);
+  if (fact == NULL)
+    return 0;
+  const char *p = json_string_value(fact);
+  while (*p) {
+    size_t len = strcspn(p, ";");
+    char entry[512];
+    snprintf(entry, sizeof entry, "%.*s", (int)len, p);
+    p += len + (p[len] == ';');
+    p += strspn(p, " ");
+    char *what = strchr(entry, ':');
+    if (what) {
+      *what++ = '\0';
+      what += strspn(what, " ");
+    }
+    ctrt_op op;
+    if (ctrt_op_from_name(&op, entry) < 0)
+      return bad(c, "engine.facts." NATIVE_API_FACT ": \"%s\" is not a method of this ctrt", entry);
+    json_t *d = json_object_get(c->detail, entry);
+    if (json_object_get(d, "note"))
+      continue; /* the run's own note stands */
+    char note[768];
+    snprintf(note, sizeof note, "a CRI-only engine (CRI-O) loses %s: served by containerd's own API",
+             what && what[0] ? what : "it");
+    json_object_set_new(d, "note", json_string(note));
+  }
+  json_object_del(c->facts, NATIVE_API_FACT);
+  return 0;
+}
+
 static int load_column(column *cols, size_t i, const char *path) {
   column *c = &cols[i];
   c->path = path;
@@ -319,7 +357,7 @@ static int load_column(column *cols, size_t i, const char *path) {
   fclose(f);
   if (c->doc == NULL)
     return bad(c, "not JSON: %s (line %d, column %d)", err.text, err.line, err.column);
-  if (check_matrix(c) < 0)
+  if (check_matrix(c) < 0 || native_api_notes(c) < 0)
     return -1;
   /* A column is an engine, at a version, through a backend: the same one
    * twice is a mistake (the same file given twice, or two runs mixed up). */

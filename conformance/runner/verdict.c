@@ -63,7 +63,7 @@ static void judge_expectation(const conform_outcome *o, const conform_expectatio
     r->verdict = VERDICT_DIVERGES;
     r->expectation = x;
     if (strcmp(x->nature, "ctrt") == 0)
-      add(&r->detail, "expected on %s, a ctrt limitation (%s): %s", x->engine, x->issue);
+      add(&r->detail, "expected on %s, a ctrt limitation (%s):", x->engine, x->issue);
     else
       add(&r->detail, "expected on %s, a property of the engine: %s", x->engine, x->reason);
     if (strcmp(x->nature, "ctrt") == 0)

@@ -96,7 +96,18 @@ fact|d["engine"]["facts"]["os"] = 1|engine.facts.os: expected a string
 case-verdict|d["cases"][0]["verdict"] = "skipped"|cases[0].verdict: "skipped" is not a case verdict
 case-tests|d["cases"][0]["tests"] = ["pull"]|cases[0].tests[0]: not a method of the spec
 expectation|d["cases"][2]["expectation"]["why"] = "x"|cases[2].expectation: unknown key "why"
+native-fact|d["engine"]["facts"]["native_api_methods"] = "pause_container; frobnicate: x"|engine.facts.native_api_methods: "frobnicate" is not a method of this ctrt
 CASES
+
+# The cri backend's fact native_api_methods becomes notes on those methods
+# (what a CRI-only engine would lose) and leaves the engine's header.
+mutate native-api 'd["engine"]["facts"]["native_api_methods"] = "kill_container: signals other than SIGKILL; pause_container"'
+expect 0 "| podman: a CRI-only engine (CRI-O) loses signals other than SIGKILL: served by containerd's own API |" \
+  --merge "$samples/docker.json" "$dir/native-api.json" --markdown -
+expect 0 "| podman: a CRI-only engine (CRI-O) loses it: served by containerd's own API |" \
+  --merge "$samples/docker.json" "$dir/native-api.json" --markdown -
+"${wrap[@]}" "$conform" --merge "$samples/docker.json" "$dir/native-api.json" --markdown - 2>&1 |
+  grep -q native_api_methods && fail "the fact native_api_methods stays in the engine's header"
 
 # The command line.
 expect 2 "--merge needs at least one matrix file" --merge

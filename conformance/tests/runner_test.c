@@ -193,6 +193,27 @@ static conform_verdict judge(const conform_case *c, conform_outcome *o, const co
   return r.verdict;
 }
 
+/* A ctrt limitation diverges too, its detail naming the issue and the
+ * reason (a format with more conversions than arguments once crashed the
+ * runner here). */
+static void test_judge_ctrt_limitation(void) {
+  conform_expectations e;
+  CU_ASSERT_EQUAL_FATAL(
+      load_text("{\"case\": \"archive.put_rejects_dotdot\", \"engine\": \"docker\", \"nature\": "
+                "\"ctrt\", \"issue\": \"9\", \"reason\": \"not done yet\", \"evidence\": \"e\", "
+                "\"fails\": [{\"check\": \"ok.txt stays absent\", \"observed\": \"ok.txt stays absent\"}]}",
+                &e),
+      0);
+  conform_outcome o = {0};
+  char *detail = NULL;
+  add_failure(&o, "ok.txt stays absent", -1, "ok.txt stays absent");
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, &e.items[0], CTRT_SUPPORT_NATIVE, &detail), VERDICT_DIVERGES);
+  ASSERT_STR_CONTAINS(detail, "a ctrt limitation (9):");
+  ASSERT_STR_CONTAINS(detail, "not done yet");
+  free(detail);
+  conform_expectations_clear(&e);
+}
+
 static void test_judge(void) {
   conform_expectations e;
   CU_ASSERT_EQUAL_FATAL(load_text("{" ENTRY_OK "}", &e), 0);
@@ -353,6 +374,7 @@ void test_register(void) {
   CU_add_test(s, "expectations: version ranges", test_versions);
   CU_add_test(s, "expectations: scoped to engine, version and facts", test_scope);
   CU_add_test(s, "verdict of a case from what it observed", test_judge);
+  CU_add_test(s, "a ctrt limitation diverges, naming its issue", test_judge_ctrt_limitation);
   CU_add_test(s, "cases run in processes: crash, hang, undeclared call, blocked set-up", test_schedule);
 }
 

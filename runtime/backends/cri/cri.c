@@ -165,6 +165,32 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   return 0;
 }
 
+/* What this backend serves through containerd's own API, not CRI: a
+ * CRI-only engine (CRI-O) loses it. Keep it beside the calls: a method that
+ * starts calling a containerd service (CTD_*) gets a line here. Reported as
+ * the engine fact native_api_methods, from which the merged conformance
+ * report notes the loss per method. */
+static const struct {
+  ctrt_op op;
+  const char *what; /* NULL: the whole method */
+} native_api_ops[] = {
+    {CTRT_OP_KILL_CONTAINER, "signals other than SIGKILL"},
+    {CTRT_OP_PAUSE_CONTAINER, NULL},
+    {CTRT_OP_UNPAUSE_CONTAINER, NULL},
+};
+
+/* "method: what; method; ..." of native_api_ops. */
+static char *native_api_fact(void) {
+  char *text = ctrt__strdup("");
+  for (size_t i = 0; text && i < sizeof native_api_ops / sizeof *native_api_ops; i++) {
+    const char *name = ctrt_op_info_get(native_api_ops[i].op)->name, *what = native_api_ops[i].what;
+    char *next = ctrt__sprintf("%s%s%s%s%s", text, i ? "; " : "", name, what ? ": " : "", what ? what : "");
+    ctrt__free(text);
+    text = next;
+  }
+  return text;
+}
+
 static int cri_engine(void *self, ctrt_engine_info **out) {
   cri *c = self;
   int rc = ctrt__engine_info_new(out, c->runtime_name, c->runtime_version, c->runtime_api_version);
@@ -172,6 +198,12 @@ static int cri_engine(void *self, ctrt_engine_info **out) {
     rc = ctrt__engine_info_add_fact(*out, "cri_version", c->cri_version);
   if (rc == 0)
     rc = ctrt__engine_info_add_fact(*out, "native_api", c->containerd_version ? "containerd" : NULL);
+  char *native = rc == 0 ? native_api_fact() : NULL;
+  if (rc == 0 && native == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = ctrt__engine_info_add_fact(*out, "native_api_methods", native);
+  ctrt__free(native);
   if (rc < 0) {
     ctrt_engine_info_free(*out);
     *out = NULL;
@@ -305,6 +337,9 @@ typedef struct create_ctx {
   char *log_dir;
   char *name;
   char *display;
+  Runtime__V1__ContainerConfig__AnnotationsEntry ports_entry;
+  Runtime__V1__ContainerConfig__AnnotationsEntry *annotations[1];
+  char *ports_text;
 } create_ctx;
 
 static void create_ctx_clear(create_ctx *x) {
@@ -321,6 +356,76 @@ static void create_ctx_clear(create_ctx *x) {
   ctrt__free(x->log_dir);
   ctrt__free(x->name);
   ctrt__free(x->display);
+  ctrt__free(x->ports_text);
+}
+
+/* Published ports: no CNI portmap here (it needs iptables), so a pod that
+ * publishes runs in the host's network namespace, where the container's
+ * port is the host's port on every address. A mapping to another host port
+ * or one host address cannot be honoured and is refused. The mappings are
+ * kept in this annotation ("8080/tcp 5353/udp") for port_mappings_container
+ * and inspect_detailed. */
+#define PORTS_ANNOTATION "io.ctrt.ports"
+
+static int ports_text(const ctrt_service_spec *spec, char **out) {
+  *out = ctrt__strdup("");
+  for (size_t i = 0; *out && i < spec->n_port_mappings; i++) {
+    const ctrt_port_mapping *m = &spec->port_mappings[i];
+    if (m->has_host_port && m->host_port != m->container_port)
+      return ctrt__error_invalid_spec("create_container: port %u cannot be published on host port %u: without CNI's "
+                                      "portmap plugin (iptables) the pod publishes from the host network, where the "
+                                      "host port is the container port",
+                                      m->container_port, m->host_port);
+    if (m->host_ip && m->host_ip[0] && strcmp(m->host_ip, "0.0.0.0") != 0)
+      return ctrt__error_invalid_spec("create_container: port %u cannot be bound to %s alone: a pod on the host "
+                                      "network is reached on every host address",
+                                      m->container_port, m->host_ip);
+    char *next =
+        ctrt__sprintf("%s%s%u/%s", *out, i ? " " : "", m->container_port, ctrt_port_protocol_to_string(m->protocol));
+    ctrt__free(*out);
+    *out = next;
+  }
+  return *out ? 0 : ctrt__error_no_memory();
+}
+
+/* The mappings create kept on the container (see PORTS_ANNOTATION). */
+static int ports_of(const Runtime__V1__ContainerStatusResponse *st, ctrt_port_mapping **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  const char *text = NULL;
+  for (size_t i = 0; st->status && i < st->status->n_annotations; i++)
+    if (strcmp(st->status->annotations[i]->key, PORTS_ANNOTATION) == 0)
+      text = st->status->annotations[i]->value;
+  if (text == NULL || text[0] == '\0')
+    return 0;
+  size_t cap = 1;
+  for (const char *p = text; *p; p++)
+    cap += *p == ' ';
+  *out = ctrt__calloc(cap, sizeof **out);
+  if (*out == NULL)
+    return ctrt__error_no_memory();
+  for (const char *p = text; *p && *n < cap;) {
+    unsigned port = 0;
+    char proto[16] = "";
+    int used = 0;
+    if (sscanf(p, "%u/%15[a-z]%n", &port, proto, &used) != 2 || port == 0 || port > 65535)
+      break;
+    ctrt_port_mapping *m = &(*out)[(*n)++];
+    *m = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+    m->container_port = m->host_port = (uint16_t)port;
+    m->has_host_port = true;
+    if (ctrt_port_protocol_from_string(&m->protocol, proto) < 0 || (m->host_ip = ctrt__strdup("0.0.0.0")) == NULL) {
+      for (size_t i = 0; i < *n; i++)
+        ctrt_port_mapping_clear(&(*out)[i]);
+      ctrt__free(*out);
+      *out = NULL;
+      *n = 0;
+      return ctrt_error_last()->kind == CTRT_ERROR_NONE ? ctrt__error_no_memory() : ctrt__error_code();
+    }
+    p += used;
+    p += strspn(p, " ");
+  }
+  return 0;
 }
 
 static bool all_digits(const char *s, size_t n) {
@@ -350,7 +455,7 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->pod_label.value = x->display;
   x->pod_labels[0] = &x->pod_label;
   x->ns = (Runtime__V1__NamespaceOption)RUNTIME__V1__NAMESPACE_OPTION__INIT;
-  bool node = spec->host_network || c->node_network;
+  bool node = spec->host_network || c->node_network || spec->n_port_mappings > 0;
   x->ns.network = node ? RUNTIME__V1__NAMESPACE_MODE__NODE : RUNTIME__V1__NAMESPACE_MODE__POD;
   x->ns.pid = RUNTIME__V1__NAMESPACE_MODE__CONTAINER;
   x->pod_sec = (Runtime__V1__LinuxSandboxSecurityContext)RUNTIME__V1__LINUX_SANDBOX_SECURITY_CONTEXT__INIT;
@@ -441,6 +546,18 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->label_ptrs[nl] = &x->labels[nl];
   x->config.n_labels = nl + 1;
   x->config.labels = x->label_ptrs;
+  if (spec->n_port_mappings > 0) {
+    int rc = ports_text(spec, &x->ports_text);
+    if (rc < 0)
+      return rc;
+    x->ports_entry =
+        (Runtime__V1__ContainerConfig__AnnotationsEntry)RUNTIME__V1__CONTAINER_CONFIG__ANNOTATIONS_ENTRY__INIT;
+    x->ports_entry.key = PORTS_ANNOTATION;
+    x->ports_entry.value = x->ports_text;
+    x->annotations[0] = &x->ports_entry;
+    x->config.n_annotations = 1;
+    x->config.annotations = x->annotations;
+  }
 
   x->res = (Runtime__V1__LinuxContainerResources)RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
   bool has_res = false;
@@ -511,9 +628,6 @@ static int mkdir_p(const char *path) {
 
 static int cri_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   cri *c = self;
-  if (spec->n_port_mappings > 0)
-    return ctrt__error_invalid_spec("create_container: port mappings need CNI's portmap plugin (iptables), which "
-                                    "this backend does not configure; publish ports from the host network instead");
   found f;
   int rc = ctrt__cri_find(c, id, &f, true, "create_container");
   if (rc < 0)
@@ -677,20 +791,16 @@ static int cri_unpause_container(void *self, const ctrt_container_id *id) {
   return pause_resume(self, id, false, "unpause_container");
 }
 
-static int cri_remove_container(void *self, const ctrt_container_id *id) {
-  cri *c = self;
-  found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "remove_container");
-  if (rc < 0)
-    return rc;
+/* Removes f's container and its pod, then the log file CRI leaves behind
+ * (cri-notes.md: the client deletes it); id NULL keeps the log file. */
+static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
-  req.container_id = f.container_id;
-  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
+  req.container_id = f->container_id;
+  int rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
   if (rc == 0)
-    rc = remove_pod(c, f.pod_id);
-  if (rc == 0) {
-    /* CRI leaves the log file: the client deletes it (cri-notes.md). */
+    rc = remove_pod(c, f->pod_id);
+  if (rc == 0 && id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
@@ -702,8 +812,78 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
     ctrt__free(file);
     ctrt__free(dir);
   }
+  return rc;
+}
+
+static int cri_remove_container(void *self, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "remove_container");
+  if (rc < 0)
+    return rc;
+  rc = remove_found(c, &f, id);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
+}
+
+/* Every container of the engine (ListContainers without a filter). */
+static int list_all(cri *c, Runtime__V1__ListContainersResponse **resp, const char *method) {
+  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, resp);
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+/* The managed id a container is labelled with (display form), or NULL. */
+static const char *managed_value(const cri *c, const Runtime__V1__Container *ct) {
+  for (size_t k = 0; k < ct->n_labels; k++)
+    if (strcmp(ct->labels[k]->key, c->label_key) == 0)
+      return ct->labels[k]->value;
+  return NULL;
+}
+
+/* Docker's prune removes every stopped container; here only the managed
+ * ones (carrying the managed label), since a CRI engine is usually shared
+ * with a kubelet whose containers are not ours to remove. Created ones are
+ * stopped too, as in Docker. CRI reports no reclaimed space. */
+static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
+  cri *c = self;
+  Runtime__V1__ListContainersResponse *resp = NULL;
+  int rc = list_all(c, &resp, "prune_containers");
+  if (rc < 0)
+    return rc;
+  ctrt_container_prune_result *r = ctrt__calloc(1, sizeof *r);
+  if (r != NULL)
+    r->deleted = ctrt__calloc(resp->n_containers + 1, sizeof *r->deleted);
+  if (r == NULL || r->deleted == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
+    Runtime__V1__Container *ct = resp->containers[i];
+    const char *display = managed_value(c, ct);
+    if (display == NULL || ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
+        ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN)
+      continue;
+    ctrt_container_id *id = NULL;
+    if (ctrt_container_id_parse(&id, display) < 0)
+      ctrt_error_clear(); /* not ctrt's label format: remove, keep its log */
+    found f = {.container_id = ct->id, .pod_id = ct->pod_sandbox_id};
+    rc = remove_found(c, &f, id);
+    ctrt_container_id_free(id);
+    /* Removed meanwhile by someone else: not ours to report. */
+    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+      ctrt_error_clear();
+      rc = 0;
+      continue;
+    }
+    if (rc == 0 && (r->deleted[r->n_deleted++] = ctrt__strdup(ct->id)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__cri_unpacked_free(resp);
+  if (rc < 0) {
+    ctrt_container_prune_result_free(r);
+    return ctrt__error_wrap("prune_containers");
+  }
+  *out = r;
+  return 0;
 }
 
 static int cri_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
@@ -730,6 +910,13 @@ static int cri_container_state(void *self, ctrt_container_state **out, const ctr
     s->kind = CTRT_CONTAINER_STATE_RUNNING;
     break;
   case RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED:
+    /* A failed StartContainer leaves the container EXITED with reason
+     * StartError, exit code 128 and no start time (containerd 1.6.20): it
+     * never ran, which the interface calls created, as Docker does. */
+    if (st->status->started_at == 0) {
+      s->kind = CTRT_CONTAINER_STATE_PENDING;
+      break;
+    }
     s->kind = CTRT_CONTAINER_STATE_EXITED;
     s->exited.code = st->status->exit_code;
     break;
@@ -786,17 +973,13 @@ static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id 
   return rc;
 }
 
-static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
-  Runtime__V1__ContainerStatus *st;
-  Runtime__V1__ContainerStatusResponse *resp;
-  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
-  if (rc < 0)
-    return rc;
+/* The outcome a final status says (NULL: a created container that never
+ * ran, exit 0). */
+static int outcome_of(ctrt_wait_outcome **out, const Runtime__V1__ContainerStatus *st) {
   ctrt_wait_outcome *o = ctrt__calloc(1, sizeof *o);
-  if (o == NULL) {
-    ctrt__cri_unpacked_free(resp);
+  if (o == NULL)
     return ctrt__error_no_memory();
-  }
+  int rc = 0;
   o->reason = CTRT_WAIT_REASON_EXITED;
   if (st != NULL) {
     o->exit_code = st->exit_code;
@@ -811,7 +994,6 @@ static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_cont
       o->finished_at.nanos = (int32_t)(st->finished_at % 1000000000);
     }
   }
-  ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_wait_outcome_free(o);
     return rc;
@@ -820,13 +1002,168 @@ static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_cont
   return 0;
 }
 
+static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
+  Runtime__V1__ContainerStatus *st;
+  Runtime__V1__ContainerStatusResponse *resp;
+  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
+  if (rc == 0)
+    rc = outcome_of(out, st);
+  ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* next-exit and removed by polling CRI's status (no events in CRI 1.6:
+ * GetContainerEvents is UNIMPLEMENTED). next-exit waits for an exit after
+ * the container was seen running, so an exited container's earlier exit
+ * does not count; removed ends when the status is gone, with the last
+ * status seen. */
+static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
+                                           ctrt_wait_condition condition) {
+  if (condition != CTRT_WAIT_CONDITION_NEXT_EXIT && condition != CTRT_WAIT_CONDITION_REMOVED)
+    return cri_wait_outcome(self, out, id);
+  cri *c = self;
+  *out = NULL;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "wait_outcome_with_condition");
+  if (rc < 0)
+    return rc;
+  Runtime__V1__ContainerStatusResponse *last = NULL;
+  bool seen_running = false, removed = false;
+  for (;;) {
+    Runtime__V1__ContainerStatusResponse *st = NULL;
+    rc = ctrt__cri_status_of(c, &f, false, &st);
+    if (rc < 0) {
+      removed = ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND;
+      break;
+    }
+    ctrt__cri_unpacked_free(last);
+    last = st;
+    Runtime__V1__ContainerState state =
+        st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
+    seen_running = seen_running || state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && seen_running &&
+        state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+      break;
+    struct timespec ts = {0, WAIT_POLL_NS};
+    nanosleep(&ts, NULL);
+  }
+  if (removed && condition == CTRT_WAIT_CONDITION_REMOVED) {
+    ctrt_error_clear();
+    const Runtime__V1__ContainerStatus *st = last ? last->status : NULL;
+    if (st != NULL && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING) {
+      /* Removed while running, between two polls: CRI RemoveContainer
+       * stops a running container with no grace period, i.e. SIGKILL
+       * (containerd 1.6.20: stopContainer(ctx, c, 0)), so the exit was
+       * 128+9 although the status that said so was never seen. */
+      rc = outcome_of(out, NULL);
+      if (rc == 0) {
+        (*out)->exit_code = 137;
+        rc = ctrt_signal_name_from_exit_code(&(*out)->signal, 137);
+        (*out)->reason = CTRT_WAIT_REASON_SIGNAL;
+      }
+    } else {
+      rc = outcome_of(out, st && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ? st : NULL);
+    }
+  } else if (rc == 0) {
+    rc = outcome_of(out, last->status);
+  } else if (removed) {
+    ctrt__error_wrap("the container was removed before its next exit");
+  }
+  ctrt__cri_unpacked_free(last);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0) {
+    if (*out) {
+      ctrt_wait_outcome_free(*out);
+      *out = NULL;
+    }
+    return ctrt__error_wrap("wait_outcome_with_condition");
+  }
+  return 0;
+}
+
+/* What of an update CRI's LinuxContainerResources cannot carry: applied
+ * nowhere, so each one present is named in a warning of the outcome. */
+static int update_warnings(ctrt_container_update_outcome *o, const ctrt_container_resource_update *u) {
+  const struct {
+    bool present;
+    const char *text;
+  } dropped[] = {
+      {u->has_kernel_memory, "KernelMemory is deprecated and CRI has no field for it: not applied"},
+      {u->has_pids_limit, "PidsLimit not applied: CRI has no pids limit"},
+      {u->has_blkio_weight, "BlkioWeight not applied: CRI has no block IO weight"},
+      {u->has_memory_reservation, "MemoryReservation not applied: CRI has no memory reservation"},
+      {u->has_cpu_realtime_period || u->has_cpu_realtime_runtime,
+       "CPU realtime period and runtime not applied: CRI has no fields for them"},
+  };
+  size_t n = sizeof dropped / sizeof *dropped;
+  o->warnings = ctrt__calloc(n + 1, sizeof *o->warnings);
+  if (o->warnings == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++)
+    if (dropped[i].present && (o->warnings[o->n_warnings++] = ctrt__strdup(dropped[i].text)) == NULL)
+      return ctrt__error_no_memory();
+  return 0;
+}
+
+/* CRI UpdateContainerResources: containerd applies the fields that are set
+ * (non-zero) to the task's cgroup and keeps them in the container's spec,
+ * so an exited container can be updated too. CRI has no restart policy
+ * (restarting is the kubelet's job): an update that sets one is refused. */
+static int cri_update_container_resources(void *self, ctrt_container_update_outcome **out, const ctrt_container_id *id,
+                                          const ctrt_container_resource_update *u) {
+  cri *c = self;
+  const ctrt_container_restart_policy_update *policy = u->restart_policy;
+  if (policy && policy->has_maximum_retry_count && policy->maximum_retry_count < 0)
+    return ctrt__error_invalid_spec("update_container_resources: the maximum retry count %" PRId64 " is negative",
+                                    policy->maximum_retry_count);
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "update_container_resources");
+  if (rc < 0)
+    return rc;
+  if (policy != NULL) {
+    ctrt__cri_found_clear(&f);
+    return ctrt__error_invalid_spec("update_container_resources: CRI has no restart policy (the kubelet restarts "
+                                    "containers); %s cannot keep one",
+                                    c->runtime_name);
+  }
+  Runtime__V1__LinuxContainerResources res = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+  res.cpu_shares = u->has_cpu_shares ? u->cpu_shares : 0;
+  res.cpu_period = u->has_cpu_period ? u->cpu_period : 0;
+  res.cpu_quota = u->has_cpu_quota ? u->cpu_quota : 0;
+  res.memory_limit_in_bytes = u->has_memory ? u->memory : 0;
+  res.memory_swap_limit_in_bytes = u->has_memory_swap ? u->memory_swap : 0;
+  res.cpuset_cpus = u->cpuset_cpus ? u->cpuset_cpus : "";
+  res.cpuset_mems = u->cpuset_mems ? u->cpuset_mems : "";
+  bool any = res.cpu_shares || res.cpu_period || res.cpu_quota || res.memory_limit_in_bytes ||
+             res.memory_swap_limit_in_bytes || res.cpuset_cpus[0] || res.cpuset_mems[0];
+  if (any) {
+    Runtime__V1__UpdateContainerResourcesRequest req = RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_REQUEST__INIT;
+    req.container_id = f.container_id;
+    req.linux = &res;
+    rc =
+        RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor, NULL);
+  }
+  ctrt__cri_found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("update_container_resources");
+  ctrt_container_update_outcome *o = ctrt__calloc(1, sizeof *o);
+  if (o == NULL)
+    return ctrt__error_no_memory();
+  rc = update_warnings(o, u);
+  if (rc < 0) {
+    ctrt_container_update_outcome_free(o);
+    return rc;
+  }
+  *out = o;
+  return 0;
+}
+
 static int cri_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
   cri *c = self;
-  Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   Runtime__V1__ListContainersResponse *resp = NULL;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
+  int rc = list_all(c, &resp, "list_containers");
   if (rc < 0)
-    return ctrt__error_wrap("list_containers");
+    return rc;
   ctrt_runtime_container_summary_list *l = ctrt__calloc(1, sizeof *l);
   if (l != NULL)
     l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items);
@@ -839,9 +1176,9 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
     Runtime__V1__Container *ct = resp->containers[i];
     ctrt_runtime_container_summary *item = &l->items[l->n_items++];
     item->runtime_id = ctrt__strdup(ct->id);
-    for (size_t k = 0; k < ct->n_labels; k++)
-      if (strcmp(ct->labels[k]->key, c->label_key) == 0)
-        item->managed_id = ctrt__strdup(ct->labels[k]->value);
+    const char *managed = managed_value(c, ct);
+    if (managed != NULL)
+      item->managed_id = ctrt__strdup(managed);
     if (item->runtime_id == NULL)
       rc = ctrt__error_no_memory();
   }
@@ -936,6 +1273,8 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
   ctrt_container_inspect_details *d = rc == 0 ? ctrt__calloc(1, sizeof *d) : NULL;
   if (rc == 0 && d == NULL)
     rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = ports_of(st, &d->ports, &d->n_ports);
   if (rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
     d->has_exit_code = true;
     d->exit_code = st->status->exit_code;
@@ -961,6 +1300,44 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
     return ctrt__error_wrap("inspect_detailed");
   }
   *out = d;
+  return 0;
+}
+
+static int cri_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "port_mappings_container", &f, &st);
+  if (rc < 0)
+    return rc;
+  ctrt__cri_found_clear(&f);
+  ctrt_port_mapping *ports = NULL;
+  size_t n = 0;
+  rc = ports_of(st, &ports, &n);
+  ctrt__cri_unpacked_free(st);
+  ctrt_port_mapping_entry_list *l = rc == 0 ? ctrt__calloc(1, sizeof *l) : NULL;
+  if (l != NULL && (l->items = ctrt__calloc(n + 1, sizeof *l->items)) == NULL) {
+    ctrt__free(l);
+    l = NULL;
+  }
+  if (rc == 0 && l == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++) {
+    if (l != NULL) {
+      ctrt_port_mapping_entry *e = &l->items[l->n_items++];
+      e->container_port = ports[i].container_port;
+      e->protocol = ports[i].protocol;
+      e->has_host_port = ports[i].has_host_port;
+      e->host_port = ports[i].host_port;
+      e->host_ip = ports[i].host_ip; /* moved */
+      ports[i].host_ip = NULL;
+    }
+    ctrt_port_mapping_clear(&ports[i]);
+  }
+  ctrt__free(ports);
+  if (rc < 0)
+    return ctrt__error_wrap("port_mappings_container");
+  *out = l;
   return 0;
 }
 
@@ -1322,10 +1699,14 @@ static const ctrt_backend_ops cri_ops = {
     .unpause_container = cri_unpause_container,
     .wait_container = cri_wait_container,
     .wait_outcome = cri_wait_outcome,
+    .wait_outcome_with_condition = cri_wait_outcome_with_condition,
+    .update_container_resources = cri_update_container_resources,
+    .prune_containers = cri_prune_containers,
     .list_containers = cri_list_containers,
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
     .inspect_detailed = cri_inspect_detailed,
+    .port_mappings_container = cri_port_mappings_container,
     .get_container_stats = cri_get_container_stats,
     .container_logs = cri_container_logs,
     .get_logs = cri_get_logs,
