@@ -1332,6 +1332,14 @@ static const ctrt_backend_ops cri_ops = {
     .logs_stream = cri_logs_stream,
     .exec = cri_exec,
     .exec_with_opts = cri_exec_with_opts,
+    .exec_stream = ctrt__cri_exec_stream,
+    .exec_pty = ctrt__cri_exec_pty,
+    .top_container = ctrt__cri_top_container,
+    .stats_stream = ctrt__cri_stats_stream,
+    .archive_get = ctrt__cri_archive_get,
+    .archive_head = ctrt__cri_archive_head,
+    .archive_put = ctrt__cri_archive_put,
+    .export_container_fs = ctrt__cri_export_container_fs,
 };
 
 const ctrt_backend ctrt__cri_backend = {
