@@ -229,7 +229,9 @@ int ctrt__cri_archive_get(void *self, ctrt_archive_stream **out, const ctrt_cont
     rc = split_path(path, &dir, &base);
   if (rc < 0)
     return rc;
-  const char *argv[] = {"tar", "cf", "-", "-C", dir, base};
+  /* Through sh: an image of a static busybox may have no tar link, its
+   * shell runs the applet all the same. */
+  const char *argv[] = {"sh", "-c", "exec tar cf - -C \"$1\" \"$2\"", "sh", dir, base};
   ctrt__stream *stream = NULL;
   rc = tar_stream_open(c, id, argv, 6, "archive_get", &stream);
   *out = (ctrt_archive_stream *)stream;
