@@ -33,6 +33,10 @@ static int run_sync(cri *c, const found *f, const char *const *argv, size_t n, c
   req.cmd = (char **)argv;
   int rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
                           (void **)out);
+  if (rc == CTRT_ECONFLICT)
+    return ctrt__error_wrap("%s: the cri backend reads and writes files by running tar and stat in the container, "
+                            "which CRI does only in a running one",
+                            method);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
 

@@ -66,6 +66,11 @@ static bool pid_in(uint32_t pid, const uint32_t *pids, size_t n) {
 /* Whitespace-separated words of line; the last of max words takes the rest
  * of the line (ps's command column has spaces), as dockerd splits it. */
 static int split_row(const char *line, size_t max, ctrt_string_list *row) {
+  size_t words = 0;
+  for (const char *p = line; *p; p++)
+    words += *p != ' ' && *p != '\t' && (p == line || p[-1] == ' ' || p[-1] == '\t');
+  if (words < max)
+    max = words;
   row->items = ctrt__calloc(max ? max : 1, sizeof *row->items);
   if (row->items == NULL)
     return ctrt__error_no_memory();
@@ -112,7 +117,7 @@ int ctrt__cri_top_parse(const char *ps_output, const uint32_t *pids, size_t n_pi
   for (char *line = strtok_r(text, "\n", &save); rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
     if (top->titles == NULL) {
       ctrt_string_list titles = {0};
-      rc = split_row(line, SIZE_MAX / sizeof(char *) / 2, &titles);
+      rc = split_row(line, SIZE_MAX, &titles);
       top->titles = titles.items;
       top->n_titles = titles.n_items;
       for (size_t i = 0; rc == 0 && i < top->n_titles; i++)
@@ -286,6 +291,34 @@ typedef struct stats_poll {
   bool first;
 } stats_poll;
 
+/* The host's CPU time since boot (the first line of /proc/stat, in clock
+ * ticks), Docker's system_cpu_usage; 0 when unreadable. The backend runs
+ * on the engine's host when it reaches it over a unix socket; over TCP
+ * this would be the wrong machine's, so it stays 0. */
+static uint64_t host_cpu_ns(const cri *c) {
+  if (strncmp(c->uri, "unix://", 7) != 0)
+    return 0;
+  FILE *f = fopen("/proc/stat", "re");
+  if (f == NULL)
+    return 0;
+  char line[512];
+  uint64_t ticks = 0;
+  if (fgets(line, sizeof line, f) != NULL && strncmp(line, "cpu ", 4) == 0) {
+    char *p = line + 4;
+    for (int i = 0; i < 8; i++) { /* user..steal; guest time is inside user */
+      char *end = NULL;
+      unsigned long long v = strtoull(p, &end, 10);
+      if (end == p)
+        break;
+      ticks += v;
+      p = end;
+    }
+  }
+  fclose(f);
+  long hz = sysconf(_SC_CLK_TCK);
+  return hz > 0 ? ticks * (1000000000ULL / (uint64_t)hz) : 0;
+}
+
 static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
   Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
   req.container_id = s->f.container_id;
@@ -308,6 +341,7 @@ static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
   uint64_t ws = mem && mem->working_set_bytes ? mem->working_set_bytes->value : 0;
   x->mem_used_bytes = ws;
   x->mem_limit_bytes = mem && mem->available_bytes ? ws + mem->available_bytes->value : 0;
+  x->cpu_system_ns = host_cpu_ns(s->c);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   x->online_cpus = cpus > 0 ? (uint32_t)cpus : 1;
   int64_t ts = cpu && cpu->timestamp ? cpu->timestamp : (mem ? mem->timestamp : 0);
