@@ -92,6 +92,7 @@ static void cri_close(void *self) {
   cri *c = self;
   if (c == NULL)
     return;
+  ctrt__cri_stdin_free_all(c);
   ctrt__grpc_client_free(c->grpc);
   ctrt__free(c->uri);
   ctrt__free(c->runtime_name);
@@ -397,6 +398,9 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->config.log_path = "container.log";
   x->config.tty = spec->tty;
   x->config.stdin = spec->stdin_open;
+  /* The end of write_stdin's attach stream closes the process's stdin
+   * (close_stdin, cri_exec.c). */
+  x->config.stdin_once = spec->stdin_open;
 
   x->envs = ctrt__calloc(spec->n_env + 1, sizeof *x->envs);
   x->env_ptrs = ctrt__calloc(spec->n_env + 1, sizeof *x->env_ptrs);
@@ -1334,6 +1338,8 @@ static const ctrt_backend_ops cri_ops = {
     .exec_with_opts = cri_exec_with_opts,
     .exec_stream = ctrt__cri_exec_stream,
     .exec_pty = ctrt__cri_exec_pty,
+    .write_stdin = ctrt__cri_write_stdin,
+    .close_stdin = ctrt__cri_close_stdin,
     .top_container = ctrt__cri_top_container,
     .stats_stream = ctrt__cri_stats_stream,
     .archive_get = ctrt__cri_archive_get,

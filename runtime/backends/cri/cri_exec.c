@@ -11,6 +11,8 @@
  * tell the command how many bytes to read instead. */
 #include "backends/cri/cri_internal.h"
 
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -437,4 +439,151 @@ int ctrt__cri_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_
     return rc;
   }
   return ctrt__exec_handle_new(out, &pty_vtable, p);
+}
+
+/* ---- the main process's stdin: write_stdin, close_stdin ----
+ *
+ * One Attach session (stdin only) per container, opened by the first
+ * write_stdin and kept until close_stdin, which closes it: the container
+ * is created with stdin_once, so the end of that attach stream closes the
+ * process's stdin (containerd closes its side with CloseIO after the
+ * buffered input was copied). The sessions live in a list per backend
+ * handle, freed by ctrt__cri_stdin_free_all at close. */
+
+struct ctrt__cri_attach {
+  struct ctrt__cri_attach *next;
+  char *container_id;
+  ctrt__cri_session *s;
+};
+
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether the container was created with stdin (the verbose status's
+ * "info" JSON holds its CRI config). */
+static int stdin_enabled(cri *c, const found *f, const char *method, bool *enabled) {
+  *enabled = false;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_status_of(c, f, true, &st);
+  if (rc < 0)
+    return ctrt__error_wrap("%s", method);
+  if (!ctrt__cri_is_running(st))
+    rc = ctrt__error_conflict("%s: the container is not running", method);
+  for (size_t i = 0; rc == 0 && i < st->n_info; i++) {
+    if (strcmp(st->info[i]->key, "info") != 0)
+      continue;
+    json_t *info = json_loads(st->info[i]->value, 0, NULL);
+    *enabled = json_is_true(json_object_get(json_object_get(info, "config"), "stdin"));
+    json_decref(info);
+  }
+  ctrt__cri_unpacked_free(st);
+  return rc;
+}
+
+static int attach_open(cri *c, const found *f, const char *method, ctrt__cri_session **out) {
+  Runtime__V1__AttachRequest req = RUNTIME__V1__ATTACH_REQUEST__INIT;
+  req.container_id = f->container_id;
+  req.stdin = true;
+  Runtime__V1__AttachResponse *resp = NULL;
+  int rc = RT_CALL(c, Attach, &req, &runtime__v1__attach_response__descriptor, &resp);
+  if (rc < 0)
+    return ctrt__error_wrap("%s", method);
+  rc = session_connect(resp->url, method, out);
+  ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* Take the container's attach out of c's list (NULL when none). */
+static struct ctrt__cri_attach *attach_take(cri *c, const char *container_id) {
+  pthread_mutex_lock(&attach_lock);
+  struct ctrt__cri_attach **at = &c->attaches;
+  while (*at && strcmp((*at)->container_id, container_id) != 0)
+    at = &(*at)->next;
+  struct ctrt__cri_attach *a = *at;
+  if (a)
+    *at = a->next;
+  pthread_mutex_unlock(&attach_lock);
+  return a;
+}
+
+static void attach_free(struct ctrt__cri_attach *a) {
+  if (a == NULL)
+    return;
+  ctrt__ws_close(a->s->ws, 1000, NULL);
+  ctrt__cri_session_free(a->s);
+  ctrt__free(a->container_id);
+  ctrt__free(a);
+}
+
+void ctrt__cri_stdin_free_all(cri *c) {
+  while (c->attaches) {
+    struct ctrt__cri_attach *a = c->attaches;
+    c->attaches = a->next;
+    attach_free(a);
+  }
+}
+
+int ctrt__cri_write_stdin(void *self, const ctrt_container_id *id, const void *data, size_t data_len) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "write_stdin");
+  if (rc < 0)
+    return rc;
+  /* Taken out while it is written to, so close_stdin cannot free it
+   * meanwhile; put back after. */
+  struct ctrt__cri_attach *a = attach_take(c, f.container_id);
+  bool enabled = a != NULL;
+  if (a == NULL && (rc = stdin_enabled(c, &f, "write_stdin", &enabled)) == 0 && !enabled)
+    rc = ctrt__error_conflict("write_stdin: the container was not created with stdin_open: its process has no stdin");
+  if (rc == 0 && a == NULL) {
+    a = ctrt__calloc(1, sizeof *a);
+    if (a == NULL || (a->container_id = ctrt__strdup(f.container_id)) == NULL)
+      rc = ctrt__error_no_memory();
+    if (rc == 0)
+      rc = attach_open(c, &f, "write_stdin", &a->s);
+    if (rc < 0 && a) {
+      ctrt__free(a->container_id);
+      ctrt__free(a);
+      a = NULL;
+    }
+  }
+  if (rc == 0)
+    rc = ctrt__cri_session_write(a->s, data, data_len);
+  if (a != NULL) {
+    pthread_mutex_lock(&attach_lock);
+    a->next = c->attaches;
+    c->attaches = a;
+    pthread_mutex_unlock(&attach_lock);
+  }
+  ctrt__cri_found_clear(&f);
+  return rc;
+}
+
+int ctrt__cri_close_stdin(void *self, const ctrt_container_id *id) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "close_stdin");
+  if (rc < 0)
+    return rc;
+  struct ctrt__cri_attach *a = attach_take(c, f.container_id);
+  if (a == NULL) {
+    /* Nothing written yet: attach only to close. A stopped container's
+     * stdin is closed already; one without stdin has none to close. */
+    bool enabled = false;
+    a = ctrt__calloc(1, sizeof *a);
+    if (a == NULL)
+      rc = ctrt__error_no_memory();
+    else if ((rc = stdin_enabled(c, &f, "close_stdin", &enabled)) == 0 && enabled)
+      rc = attach_open(c, &f, "close_stdin", &a->s);
+    if (rc == CTRT_ECONFLICT) {
+      ctrt_error_clear();
+      rc = 0;
+    }
+    if (a && a->s == NULL) {
+      ctrt__free(a);
+      a = NULL;
+    }
+  }
+  attach_free(a);
+  ctrt__cri_found_clear(&f);
+  return rc;
 }

@@ -28,6 +28,7 @@ typedef struct cri {
   bool node_network;
   char *label_key;
   long deadline_ms;
+  struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
 } cri;
 
 /* A managed container as CRI knows it: its CRI id and its pod's. */
@@ -102,6 +103,8 @@ int ctrt__cri_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_
                        const ctrt_exec_options *options);
 int ctrt__cri_write_stdin(void *self, const ctrt_container_id *id, const void *data, size_t data_len);
 int ctrt__cri_close_stdin(void *self, const ctrt_container_id *id);
+/* Close write_stdin's sessions (at the backend's close). */
+void ctrt__cri_stdin_free_all(cri *c);
 int ctrt__cri_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path);
 int ctrt__cri_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path);
 int ctrt__cri_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
