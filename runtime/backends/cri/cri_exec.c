@@ -108,7 +108,11 @@ int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *cons
   req.n_cmd = n_argv;
   req.cmd = (char **)argv;
   req.tty = o->tty;
-  req.stdin = o->in;
+  /* A tty exec without stdin loses its output on containerd 1.6.20 (the
+   * terminal's output came back empty here, and in 2 of 3 runs in
+   * cri-notes.md); with stdin attached it came whole in every run. Nothing
+   * is written to it unless the caller does. */
+  req.stdin = o->in || o->tty;
   /* CRI wants at least one stream, and no stderr with a tty (it is merged
    * into the terminal). */
   req.stdout = o->out || (!o->in && !o->err);
