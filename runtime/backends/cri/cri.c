@@ -1022,35 +1022,19 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
 }
 
 /* ExecSync takes an argv only: the options become a wrapper command run in
- * the container, made of tools any busybox or coreutils image has:
- *   env K=V ...    (environment)
- *   sh -c 'cd "$0" && exec "$@"' DIR  (working directory)
- * A user, tty, stdin and privileged have no ExecSync equivalent and are
- * refused (a user would need containerd's Tasks.Exec with a process spec;
- * the fixture's busybox has no chpst/su to wrap with). */
+ * the container (ctrt__cri_wrap_argv: env, working directory). A user,
+ * tty, stdin and privileged have no ExecSync equivalent and are refused (a
+ * user would need containerd's Tasks.Exec with a process spec; the
+ * fixture's busybox has no chpst/su to wrap with). */
 static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                               const ctrt_exec_options *o) {
   if (o->tty || o->privileged || o->attach_stdin || (o->user && o->user[0]))
     return ctrt__error_invalid_spec("exec_with_opts: CRI's ExecSync has no user, tty, stdin or privileged mode");
-  size_t cap = o->n_command + o->n_env + 8;
-  const char **argv = ctrt__calloc(cap + 1, sizeof *argv);
-  if (argv == NULL)
-    return ctrt__error_no_memory();
+  const char **argv = NULL;
   size_t n = 0;
-  if (o->n_env > 0) {
-    argv[n++] = "env";
-    for (size_t i = 0; i < o->n_env; i++)
-      argv[n++] = o->env[i];
-  }
-  if (o->working_dir && o->working_dir[0]) {
-    argv[n++] = "sh";
-    argv[n++] = "-c";
-    argv[n++] = "cd \"$0\" && exec \"$@\"";
-    argv[n++] = o->working_dir;
-  }
-  for (size_t i = 0; i < o->n_command; i++)
-    argv[n++] = o->command[i];
-  int rc = cri_exec(self, out, id, argv, n);
+  int rc = ctrt__cri_wrap_argv(o, "exec_with_opts", &argv, &n);
+  if (rc == 0)
+    rc = cri_exec(self, out, id, argv, n);
   ctrt__free(argv);
   return rc;
 }
