@@ -92,6 +92,7 @@ static void cri_close(void *self) {
   cri *c = self;
   if (c == NULL)
     return;
+  ctrt__cri_stdin_free_all(c);
   ctrt__grpc_client_free(c->grpc);
   ctrt__free(c->uri);
   ctrt__free(c->runtime_name);
@@ -502,6 +503,9 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
   x->config.log_path = "container.log";
   x->config.tty = spec->tty;
   x->config.stdin = spec->stdin_open;
+  /* The end of write_stdin's attach stream closes the process's stdin
+   * (close_stdin, cri_exec.c). */
+  x->config.stdin_once = spec->stdin_open;
 
   x->envs = ctrt__calloc(spec->n_env + 1, sizeof *x->envs);
   x->env_ptrs = ctrt__calloc(spec->n_env + 1, sizeof *x->env_ptrs);
@@ -1395,35 +1399,19 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
 }
 
 /* ExecSync takes an argv only: the options become a wrapper command run in
- * the container, made of tools any busybox or coreutils image has:
- *   env K=V ...    (environment)
- *   sh -c 'cd "$0" && exec "$@"' DIR  (working directory)
- * A user, tty, stdin and privileged have no ExecSync equivalent and are
- * refused (a user would need containerd's Tasks.Exec with a process spec;
- * the fixture's busybox has no chpst/su to wrap with). */
+ * the container (ctrt__cri_wrap_argv: env, working directory). A user,
+ * tty, stdin and privileged have no ExecSync equivalent and are refused (a
+ * user would need containerd's Tasks.Exec with a process spec; the
+ * fixture's busybox has no chpst/su to wrap with). */
 static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                               const ctrt_exec_options *o) {
   if (o->tty || o->privileged || o->attach_stdin || (o->user && o->user[0]))
     return ctrt__error_invalid_spec("exec_with_opts: CRI's ExecSync has no user, tty, stdin or privileged mode");
-  size_t cap = o->n_command + o->n_env + 8;
-  const char **argv = ctrt__calloc(cap + 1, sizeof *argv);
-  if (argv == NULL)
-    return ctrt__error_no_memory();
+  const char **argv = NULL;
   size_t n = 0;
-  if (o->n_env > 0) {
-    argv[n++] = "env";
-    for (size_t i = 0; i < o->n_env; i++)
-      argv[n++] = o->env[i];
-  }
-  if (o->working_dir && o->working_dir[0]) {
-    argv[n++] = "sh";
-    argv[n++] = "-c";
-    argv[n++] = "cd \"$0\" && exec \"$@\"";
-    argv[n++] = o->working_dir;
-  }
-  for (size_t i = 0; i < o->n_command; i++)
-    argv[n++] = o->command[i];
-  int rc = cri_exec(self, out, id, argv, n);
+  int rc = ctrt__cri_wrap_argv(o, "exec_with_opts", &argv, &n);
+  if (rc == 0)
+    rc = cri_exec(self, out, id, argv, n);
   ctrt__free(argv);
   return rc;
 }
@@ -1713,6 +1701,16 @@ static const ctrt_backend_ops cri_ops = {
     .logs_stream = cri_logs_stream,
     .exec = cri_exec,
     .exec_with_opts = cri_exec_with_opts,
+    .exec_stream = ctrt__cri_exec_stream,
+    .exec_pty = ctrt__cri_exec_pty,
+    .write_stdin = ctrt__cri_write_stdin,
+    .close_stdin = ctrt__cri_close_stdin,
+    .top_container = ctrt__cri_top_container,
+    .stats_stream = ctrt__cri_stats_stream,
+    .archive_get = ctrt__cri_archive_get,
+    .archive_head = ctrt__cri_archive_head,
+    .archive_put = ctrt__cri_archive_put,
+    .export_container_fs = ctrt__cri_export_container_fs,
 };
 
 const ctrt_backend ctrt__cri_backend = {

@@ -9,6 +9,7 @@
 #include "cri_runtime_v1.pb-c.h"
 #include "gen_internal.h"
 #include "transport/grpc.h"
+#include "transport/websocket.h"
 
 #include <stdbool.h>
 
@@ -27,6 +28,7 @@ typedef struct cri {
   bool node_network;
   char *label_key;
   long deadline_ms;
+  struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
 } cri;
 
 /* A managed container as CRI knows it: its CRI id and its pod's. */
@@ -68,5 +70,53 @@ int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *metho
 
 /* Whether a status reply says the container's process runs. */
 bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);
+
+/* ---- exec sessions over the streaming server (cri_exec.c) ---- */
+
+typedef struct ctrt__cri_session ctrt__cri_session;
+typedef struct ctrt__cri_session_options {
+  bool tty, in, out, err;
+} ctrt__cri_session_options;
+
+/* Exec argv in the running container id (not running: conflict) and
+ * connect to its stream. */
+int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n_argv,
+                           const ctrt__cri_session_options *o, const char *method, ctrt__cri_session **out);
+/* The next output message: *channel CTRT__K8S_STDOUT or _STDERR, *data a
+ * new NUL-terminated buffer; CTRT_ITEROVER once the session ended. */
+int ctrt__cri_session_next(ctrt__cri_session *s, int *channel, uint8_t **data, size_t *len);
+/* After CTRT_ITEROVER: the exit code of the status, or its failure. */
+int ctrt__cri_session_exit_code(ctrt__cri_session *s, int32_t *code);
+int ctrt__cri_session_write(ctrt__cri_session *s, const void *data, size_t len);
+void ctrt__cri_session_cancel(ctrt__cri_session *s); /* any thread */
+void ctrt__cri_session_free(ctrt__cri_session *s);
+
+/* The command with the options CRI's Exec lacks wrapped around it (env,
+ * working dir); a user or privileged mode is invalid_spec. *out borrows
+ * the options' strings. */
+int ctrt__cri_wrap_argv(const ctrt_exec_options *o, const char *method, const char ***out, size_t *n_out);
+
+/* Method table entries of cri_exec.c, cri_archive.c, cri_top_stats.c. */
+int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
+                          const char *const *argv, size_t n_argv);
+int ctrt__cri_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
+                       const ctrt_exec_options *options);
+int ctrt__cri_write_stdin(void *self, const ctrt_container_id *id, const void *data, size_t data_len);
+int ctrt__cri_close_stdin(void *self, const ctrt_container_id *id);
+/* Close write_stdin's sessions (at the backend's close). */
+void ctrt__cri_stdin_free_all(cri *c);
+int ctrt__cri_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path);
+int ctrt__cri_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path);
+int ctrt__cri_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
+                          const ctrt_archive_put_options *options);
+int ctrt__cri_export_container_fs(void *self, ctrt_image_export_stream **out, const ctrt_container_id *id);
+int ctrt__cri_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
+                            const char *const *ps_args, size_t n_ps_args);
+int ctrt__cri_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_container_id *id);
+
+/* ps(1)'s output as top_container's answer: the first line gives the
+ * titles (one must be PID), the rows whose PID is one of pids are kept,
+ * the last column takes the rest of its line. */
+int ctrt__cri_top_parse(const char *ps_output, const uint32_t *pids, size_t n_pids, ctrt_container_top_output **out);
 
 #endif

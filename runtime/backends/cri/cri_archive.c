@@ -1,0 +1,446 @@
+/* Archive methods for the cri backend. CRI has no file API, so these run
+ * tools of the container's own image (busybox or coreutils: sh, stat,
+ * readlink, tar, head) in it: checks through ExecSync, the tar streams
+ * through an exec session of the streaming server (cri_exec.c). Hence the
+ * container must be running (CRI execs into nothing else) and its image
+ * must have those tools.
+ *
+ * v4.channel.k8s.io has no stdin half-close, so an upload tells the
+ * command its length (`head -c LEN | tar x`) and the command ends by
+ * itself. */
+#include "backends/cri/cri_internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHECK_MISSING 3  /* exit status of a check script: path missing */
+#define CHECK_NOT_DIR 4  /* ... not a directory */
+#define CHECK_REPLACE 5  /* ... an entry would change a path's kind */
+#define STDERR_KEEP 1024 /* bytes of a failing tar's stderr kept for the error */
+#define UPLOAD_PIECE ((size_t)32 * 1024)
+#define REPLACE_CHECK_MAX 4096 /* entries checked for no_overwrite_dir_non_dir */
+
+/* ExecSync of argv in f's container. */
+static int run_sync(cri *c, const found *f, const char *const *argv, size_t n, const char *method,
+                    Runtime__V1__ExecSyncResponse **out) {
+  Runtime__V1__ExecSyncRequest req = RUNTIME__V1__EXEC_SYNC_REQUEST__INIT;
+  req.container_id = f->container_id;
+  req.n_cmd = n;
+  req.cmd = (char **)argv;
+  int rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
+                          (void **)out);
+  if (rc == CTRT_ECONFLICT)
+    return ctrt__error_wrap("%s: the cri backend reads and writes files by running tar and stat in the container, "
+                            "which CRI does only in a running one",
+                            method);
+  return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+static int text_error(const Runtime__V1__ExecSyncResponse *r, const char *method, const char *what) {
+  int len = (int)(r->stderr.len < STDERR_KEEP ? r->stderr.len : STDERR_KEEP);
+  while (len > 0 && r->stderr.data[len - 1] == '\n')
+    len--;
+  return ctrt__error_internal("%s: %s failed in the container (exit %d): %.*s", method, what, r->exit_code, len,
+                              r->stderr.data ? (const char *)r->stderr.data : "");
+}
+
+/* The path's directory and base name as tar -C DIR BASE takes them. */
+static int split_path(const char *path, char **dir, char **base) {
+  size_t len = strlen(path);
+  while (len > 1 && path[len - 1] == '/')
+    len--;
+  const char *slash = NULL;
+  for (size_t i = 0; i < len; i++)
+    if (path[i] == '/')
+      slash = path + i;
+  if (len == 1) { /* "/" */
+    *dir = ctrt__strdup("/");
+    *base = ctrt__strdup(".");
+  } else {
+    *dir = slash == path ? ctrt__strdup("/") : ctrt__strndup(path, (size_t)(slash - path));
+    *base = ctrt__strndup(slash + 1, len - (size_t)(slash + 1 - path));
+  }
+  if (*dir == NULL || *base == NULL) {
+    ctrt__free(*dir);
+    ctrt__free(*base);
+    return ctrt__error_no_memory();
+  }
+  return 0;
+}
+
+/* ---- archive_head ---- */
+
+static const char STAT_SCRIPT[] = "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 3; stat -c '%s %f %Y' \"$1\" || exit; "
+                                  "[ -L \"$1\" ] && readlink -f \"$1\"; exit 0";
+
+static int path_stat(cri *c, const found *f, const char *path, const char *method, ctrt_path_stat **out) {
+  *out = NULL;
+  const char *argv[] = {"sh", "-c", STAT_SCRIPT, "sh", path};
+  Runtime__V1__ExecSyncResponse *r = NULL;
+  int rc = run_sync(c, f, argv, 5, method, &r);
+  if (rc < 0)
+    return rc;
+  char *text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len);
+  unsigned long long size = 0, mtime = 0;
+  unsigned mode = 0;
+  int used = 0;
+  if (text == NULL)
+    rc = ctrt__error_no_memory();
+  else if (r->exit_code == CHECK_MISSING)
+    rc = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "%s: %s: not found: no such file or directory in the container",
+                         method, path);
+  else if (r->exit_code != 0)
+    rc = text_error(r, method, "stat");
+  else if (sscanf(text, "%llu %x %llu%n", &size, &mode, &mtime, &used) != 3)
+    rc = ctrt__error_internal("%s: the container's stat printed %.100s", method, text);
+  ctrt__cri_unpacked_free(r);
+  ctrt_path_stat *st = rc == 0 ? ctrt__calloc(1, sizeof *st) : NULL;
+  if (rc == 0 && st == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    char *target = text + used;
+    while (*target == '\n')
+      target++;
+    target[strcspn(target, "\n")] = '\0';
+    char *dir = NULL;
+    if ((rc = split_path(path, &dir, &st->name)) == 0)
+      ctrt__free(dir);
+    st->size = (int64_t)size;
+    st->mode = mode;
+    st->link_target = ctrt__strdup(S_ISLNK(mode) ? target : "");
+    time_t t = (time_t)mtime;
+    struct tm tm;
+    char stamp[32];
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    st->mtime = ctrt__strdup(stamp);
+    if (rc == 0 && (st->link_target == NULL || st->mtime == NULL))
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(text);
+  if (rc < 0) {
+    ctrt_path_stat_free(st);
+    return rc;
+  }
+  *out = st;
+  return 0;
+}
+
+int ctrt__cri_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "archive_head");
+  if (rc == 0)
+    rc = path_stat(c, &f, path, "archive_head", out);
+  ctrt__cri_found_clear(&f);
+  return rc;
+}
+
+/* ---- archive_get, export_container_fs: tar's stdout as a byte stream ---- */
+
+typedef struct tar_stream {
+  ctrt__cri_session *s;
+  const char *method;
+  uint8_t *piece;
+  size_t len, off;
+  char err[STDERR_KEEP];
+  size_t err_len;
+  bool done;
+} tar_stream;
+
+static int tar_read(void *impl, void *buf, size_t cap, size_t *n_read) {
+  tar_stream *t = impl;
+  while (t->off == t->len) {
+    if (t->done)
+      return CTRT_ITEROVER;
+    ctrt__free(t->piece);
+    t->piece = NULL;
+    t->len = t->off = 0;
+    int channel = 0;
+    int rc = ctrt__cri_session_next(t->s, &channel, &t->piece, &t->len);
+    if (rc == CTRT_ITEROVER) {
+      t->done = true;
+      int32_t code = 0;
+      if (ctrt__cri_session_exit_code(t->s, &code) < 0)
+        return ctrt__error_code();
+      if (code != 0)
+        return ctrt__error_internal("%s: tar failed in the container (exit %d): %.*s", t->method, code, (int)t->err_len,
+                                    t->err);
+      return CTRT_ITEROVER;
+    }
+    if (rc < 0)
+      return rc;
+    if (channel == CTRT__K8S_STDERR) {
+      size_t take = t->len < sizeof t->err - t->err_len ? t->len : sizeof t->err - t->err_len;
+      memcpy(t->err + t->err_len, t->piece, take);
+      t->err_len += take;
+      t->len = 0;
+    }
+  }
+  size_t n = t->len - t->off < cap ? t->len - t->off : cap;
+  memcpy(buf, t->piece + t->off, n);
+  t->off += n;
+  *n_read = n;
+  return 0;
+}
+
+static void tar_cancel(void *impl) { ctrt__cri_session_cancel(((tar_stream *)impl)->s); }
+
+static void tar_destroy(void *impl) {
+  tar_stream *t = impl;
+  ctrt__cri_session_free(t->s);
+  ctrt__free(t->piece);
+  ctrt__free(t);
+}
+
+static const ctrt__stream_vtable tar_vtable = {
+    .read = tar_read,
+    .cancel = tar_cancel,
+    .destroy = tar_destroy,
+};
+
+static int tar_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n, const char *method,
+                           ctrt__stream **out) {
+  tar_stream *t = ctrt__calloc(1, sizeof *t);
+  if (t == NULL)
+    return ctrt__error_no_memory();
+  t->method = method;
+  ctrt__cri_session_options o = {.out = true, .err = true};
+  int rc = ctrt__cri_session_open(c, id, argv, n, &o, method, &t->s);
+  if (rc < 0) {
+    ctrt__free(t);
+    return rc;
+  }
+  return ctrt__stream_new(out, &tar_vtable, t, NULL);
+}
+
+int ctrt__cri_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "archive_get");
+  /* A missing path is not_found before any byte of the stream. */
+  ctrt_path_stat *st = NULL;
+  if (rc == 0)
+    rc = path_stat(c, &f, path, "archive_get", &st);
+  ctrt_path_stat_free(st);
+  ctrt__cri_found_clear(&f);
+  char *dir = NULL, *base = NULL;
+  if (rc == 0)
+    rc = split_path(path, &dir, &base);
+  if (rc < 0)
+    return rc;
+  /* Through sh: an image of a static busybox may have no tar link, its
+   * shell runs the applet all the same. */
+  const char *argv[] = {"sh", "-c", "exec tar cf - -C \"$1\" \"$2\"", "sh", dir, base};
+  ctrt__stream *stream = NULL;
+  rc = tar_stream_open(c, id, argv, 6, "archive_get", &stream);
+  *out = (ctrt_archive_stream *)stream;
+  ctrt__free(dir);
+  ctrt__free(base);
+  return rc;
+}
+
+/* The root's entries but the kernel's file systems, whose contents are no
+ * part of the container's (Docker exports them as empty mount points). */
+static const char EXPORT_SCRIPT[] =
+    "cd / && set -- $(ls -A | grep -v -x -e proc -e sys -e dev) && exec tar cf - \"$@\"";
+
+int ctrt__cri_export_container_fs(void *self, ctrt_image_export_stream **out, const ctrt_container_id *id) {
+  const char *argv[] = {"sh", "-c", EXPORT_SCRIPT};
+  ctrt__stream *stream = NULL;
+  int rc = tar_stream_open(self, id, argv, 3, "export_container_fs", &stream);
+  *out = (ctrt_image_export_stream *)stream;
+  return rc;
+}
+
+/* ---- archive_put ---- */
+
+static const char DEST_SCRIPT[] = "[ -d \"$1\" ] && exit 0; [ -e \"$1\" ] && exit 4; exit 3";
+
+/* Each argument "d:NAME" or "f:NAME" (relative to $1): a directory over an
+ * existing non-directory, or the reverse, stops with the path. */
+static const char REPLACE_SCRIPT[] = "cd \"$1\" || exit 3; shift; for a; do p=${a#??}; "
+                                     "if [ \"${a%%:*}\" = d ]; then [ -e \"$p\" ] && [ ! -d \"$p\" ] && "
+                                     "{ echo \"$p\"; exit 5; }; "
+                                     "else [ -d \"$p\" ] && [ ! -L \"$p\" ] && { echo \"$p\"; exit 5; }; fi; "
+                                     "done; exit 0";
+
+/* The archive's entries as REPLACE_SCRIPT arguments. */
+static int entry_args(int fd, char ***args, size_t *n) {
+  *args = NULL;
+  *n = 0;
+  struct archive *a = archive_read_new();
+  if (a == NULL)
+    return ctrt__error_no_memory();
+  archive_read_support_format_tar(a);
+  archive_read_support_format_empty(a);
+  archive_read_support_filter_all(a);
+  int rc = 0;
+  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK)
+    rc = ctrt__error_internal("archive_put: reading the checked upload again failed");
+  char **list = rc == 0 ? ctrt__calloc(REPLACE_CHECK_MAX + 1, sizeof *list) : NULL;
+  if (rc == 0 && list == NULL)
+    rc = ctrt__error_no_memory();
+  struct archive_entry *e = NULL;
+  while (rc == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    if (*n == REPLACE_CHECK_MAX) {
+      rc = ctrt__error_invalid_spec("archive_put: no_overwrite_dir_non_dir is checked for at most %d entries",
+                                    REPLACE_CHECK_MAX);
+      break;
+    }
+    char name[CTRT__TAR_PATH_MAX];
+    const char *why = NULL;
+    const char *raw = archive_entry_pathname(e);
+    if (raw == NULL || ctrt__tar_upload_name(raw, name, sizeof name, &why) < 0 || name[0] == '\0')
+      continue; /* the spool checked the names already; "./" is the destination */
+    bool dir = archive_entry_filetype(e) == AE_IFDIR;
+    if ((list[(*n)++] = ctrt__sprintf("%c:%s", dir ? 'd' : 'f', name)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  archive_read_free(a);
+  if (rc < 0) {
+    for (size_t i = 0; list && i < *n; i++)
+      ctrt__free(list[i]);
+    ctrt__free(list);
+    *n = 0;
+    return rc;
+  }
+  *args = list;
+  return 0;
+}
+
+static int check_replacements(cri *c, const found *f, const char *path, int fd) {
+  char **entries = NULL;
+  size_t n = 0;
+  int rc = entry_args(fd, &entries, &n);
+  const char **argv = rc == 0 ? ctrt__calloc(n + 6, sizeof *argv) : NULL;
+  if (rc == 0 && argv == NULL)
+    rc = ctrt__error_no_memory();
+  Runtime__V1__ExecSyncResponse *r = NULL;
+  if (rc == 0) {
+    argv[0] = "sh";
+    argv[1] = "-c";
+    argv[2] = REPLACE_SCRIPT;
+    argv[3] = "sh";
+    argv[4] = path;
+    for (size_t i = 0; i < n; i++)
+      argv[5 + i] = entries[i];
+    rc = run_sync(c, f, argv, n + 5, "archive_put", &r);
+  }
+  if (rc == 0 && r->exit_code == CHECK_REPLACE) {
+    int len = (int)strcspn(r->stdout.data ? (const char *)r->stdout.data : "", "\n");
+    rc = ctrt__error_invalid_spec("archive_put: %s/%.*s: the archive would replace a directory with a non-directory "
+                                  "or the reverse (no_overwrite_dir_non_dir)",
+                                  path, len, (const char *)r->stdout.data);
+  } else if (rc == 0 && r->exit_code != 0) {
+    rc = text_error(r, "archive_put", "checking the destination");
+  }
+  ctrt__cri_unpacked_free(r);
+  for (size_t i = 0; i < n; i++)
+    ctrt__free(entries[i]);
+  ctrt__free(entries);
+  ctrt__free(argv);
+  return rc;
+}
+
+/* The destination is a directory (symlinks to one followed). */
+static int check_destination(cri *c, const found *f, const char *path) {
+  const char *argv[] = {"sh", "-c", DEST_SCRIPT, "sh", path};
+  Runtime__V1__ExecSyncResponse *r = NULL;
+  int rc = run_sync(c, f, argv, 5, "archive_put", &r);
+  if (rc < 0)
+    return rc;
+  if (r->exit_code == CHECK_MISSING)
+    rc = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404,
+                         "archive_put: %s: not found: no such directory in the container to extract into", path);
+  else if (r->exit_code == CHECK_NOT_DIR)
+    rc = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404,
+                         "archive_put: %s: not found: it exists in the container but is not a directory to extract "
+                         "into",
+                         path);
+  else if (r->exit_code != 0)
+    rc = text_error(r, "archive_put", "checking the destination");
+  ctrt__cri_unpacked_free(r);
+  return rc;
+}
+
+/* Send the spooled archive to `head -c LEN | tar x` and wait for it. */
+static int extract(cri *c, const ctrt_container_id *id, const char *path, int fd, uint64_t len, bool copy_uid_gid) {
+  char length[24];
+  snprintf(length, sizeof length, "%llu", (unsigned long long)len);
+  /* Without copy_uid_gid the archive's owners are kept (numerically, as
+   * Docker does); with it, -o leaves the files to the container's user,
+   * whom CRI's Exec runs as. */
+  const char *script =
+      copy_uid_gid ? "head -c \"$1\" | tar xof - -C \"$2\"" : "head -c \"$1\" | tar xf - --numeric-owner -C \"$2\"";
+  const char *argv[] = {"sh", "-c", script, "sh", length, path};
+  ctrt__cri_session *s = NULL;
+  ctrt__cri_session_options o = {.in = true, .err = true};
+  int rc = ctrt__cri_session_open(c, id, argv, 6, &o, "archive_put", &s);
+  uint8_t *buf = rc == 0 ? ctrt__malloc(UPLOAD_PIECE) : NULL;
+  if (rc == 0 && buf == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+    rc = ctrt__error_internal("archive_put: rewinding the checked upload failed");
+  for (uint64_t sent = 0; rc == 0 && sent < len;) {
+    ssize_t got = read(fd, buf, UPLOAD_PIECE);
+    if (got <= 0) {
+      rc = ctrt__error_internal("archive_put: reading the checked upload failed");
+      break;
+    }
+    rc = ctrt__cri_session_write(s, buf, (size_t)got);
+    sent += (uint64_t)got;
+  }
+  char err[STDERR_KEEP];
+  size_t err_len = 0;
+  while (rc == 0) {
+    int channel = 0;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    rc = ctrt__cri_session_next(s, &channel, &data, &n);
+    if (rc == 0 && channel == CTRT__K8S_STDERR) {
+      size_t take = n < sizeof err - err_len ? n : sizeof err - err_len;
+      memcpy(err + err_len, data, take);
+      err_len += take;
+    }
+    ctrt__free(data);
+  }
+  int32_t code = 0;
+  if (rc == CTRT_ITEROVER)
+    rc = ctrt__cri_session_exit_code(s, &code);
+  while (err_len > 0 && err[err_len - 1] == '\n')
+    err_len--;
+  /* Docker answers 500 for any extraction failure: invalid_spec. */
+  if (rc == 0 && code != 0)
+    rc = ctrt__error_invalid_spec("archive_put: tar failed in the container (exit %d): %.*s", code, (int)err_len, err);
+  ctrt__free(buf);
+  ctrt__cri_session_free(s);
+  return rc;
+}
+
+int ctrt__cri_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
+                          const ctrt_archive_put_options *options) {
+  cri *c = self;
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, "archive_put");
+  if (rc == 0)
+    rc = check_destination(c, &f, path);
+  /* All or nothing: the whole archive is read and checked before the
+   * container sees a byte of it. */
+  int fd = -1;
+  uint64_t len = 0;
+  if (rc == 0 && (rc = ctrt__tar_upload_spool(&fd, &len, tar, path)) < 0)
+    rc = ctrt__error_wrap("archive_put %s", path);
+  if (rc == 0 && options->no_overwrite_dir_non_dir)
+    rc = check_replacements(c, &f, path, fd);
+  ctrt__cri_found_clear(&f);
+  if (rc == 0 && len > 0)
+    rc = extract(c, id, path, fd, len, options->copy_uid_gid);
+  if (fd >= 0)
+    close(fd);
+  return rc;
+}
