@@ -66,7 +66,21 @@ int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__Conta
 int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
                           Runtime__V1__ContainerStatusResponse **st);
 
+/* CRI ImageStatus: OK with no image for a missing one. */
+int ctrt__cri_image_status(cri *c, const char *image, Runtime__V1__ImageStatusResponse **out);
+
+/* CRI PullImage, errors mapped (pull_failed, not_found) and wrapped with method. */
+int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method);
+
 /* Whether a status reply says the container's process runs. */
 bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);
+
+/* Images through containerd's own API (cri_images.c), for the method table. */
+int ctrt__cri_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image);
+int ctrt__cri_image_history(void *self, ctrt_image_history_entry_list **out, const char *image);
+int ctrt__cri_tag_image(void *self, const char *source, const char *target);
+int ctrt__cri_prune_images(void *self, ctrt_prune_result **out);
+int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                                const ctrt_registry_auth *auth);
 
 #endif

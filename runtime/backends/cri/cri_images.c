@@ -1,0 +1,740 @@
+/* The cri backend's images beyond CRI's ImageService, through containerd's
+ * own API on the same socket (namespace k8s.io, where CRI keeps its
+ * images): Images for names and targets, Content for manifests, configs
+ * and layers, Leases, Diff and Snapshots for unpacking. CRI-O has none of
+ * it: these methods are unsupported there, with that reason.
+ *
+ * An image is an Images record (name -> target descriptor); its manifest
+ * (the platform's one under an index) names the config and the layers,
+ * all blobs in Content. CRI names an image by its config digest (the
+ * image id) and keeps a record of that name beside the tags. */
+#include "backends/cri/cri_internal.h"
+#include "containerd_images.pb-c.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CTD_IMAGES "/containerd.services.images.v1.Images/"
+#define CTD_CONTENT "/containerd.services.content.v1.Content/"
+#define BLOB_MAX ((size_t)16 * 1024 * 1024) /* manifests and configs read whole */
+
+#if defined(__aarch64__)
+#define HOST_ARCH "arm64"
+#else
+#define HOST_ARCH "amd64"
+#endif
+
+/* ---- calls ---- */
+
+static int need_native(cri *c, const char *method) {
+  if (c->containerd_version != NULL)
+    return 0;
+  int rc = ctrt__error_unsupported(method);
+  ctrt__error_wrap("CRI has no such call and %s serves no containerd API", c->runtime_name);
+  return rc;
+}
+
+static int ctd_call(cri *c, const char *path, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                    void *reply) {
+  return ctrt__cri_call(c, path, ctrt__cri_containerd_md, c->deadline_ms, req, reply_desc, (void **)reply);
+}
+
+static bool last_is(ctrt_error_kind kind) { return ctrt_error_last()->kind == kind; }
+
+/* ---- references ---- */
+
+/* A reference as containerd stores it: docker.io/library/ for bare names,
+ * :latest when no tag or digest; ids ("sha256:...") unchanged. */
+static char *normalize(const char *ref) {
+  if (strncmp(ref, "sha256:", 7) == 0)
+    return ctrt__strdup(ref);
+  const char *slash = strchr(ref, '/');
+  char *full;
+  if (slash == NULL) {
+    full = ctrt__sprintf("docker.io/library/%s", ref);
+  } else {
+    size_t n = (size_t)(slash - ref);
+    bool host = memchr(ref, '.', n) || memchr(ref, ':', n) || (n == 9 && strncmp(ref, "localhost", 9) == 0);
+    full = host ? ctrt__strdup(ref) : ctrt__sprintf("docker.io/%s", ref);
+  }
+  if (full == NULL || strchr(full, '@') != NULL)
+    return full;
+  const char *last = strrchr(full, '/');
+  if (strchr(last ? last : full, ':') != NULL)
+    return full;
+  char *tagged = ctrt__sprintf("%s:latest", full);
+  ctrt__free(full);
+  return tagged;
+}
+
+/* ---- content ---- */
+
+/* A Content.Read of one blob, message by message. */
+typedef struct blob_reader {
+  ctrt__grpc_call *call;
+} blob_reader;
+
+static int blob_open(cri *c, blob_reader *r, const char *digest) {
+  r->call = NULL;
+  Ctrt__Containerd__ReadContentRequest req = CTRT__CONTAINERD__READ_CONTENT_REQUEST__INIT;
+  req.digest = (char *)digest;
+  size_t len = protobuf_c_message_get_packed_size(&req.base);
+  uint8_t *buf = ctrt__malloc(len ? len : 1);
+  if (buf == NULL)
+    return ctrt__error_no_memory();
+  protobuf_c_message_pack(&req.base, buf);
+  ctrt__grpc_call_options o = {.metadata = ctrt__cri_containerd_md};
+  int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Read", &o, buf, len, &r->call);
+  ctrt__free(buf);
+  return rc;
+}
+
+/* The next piece of the blob (*msg owns *data), or CTRT_ITEROVER. */
+static int blob_next(blob_reader *r, Ctrt__Containerd__ReadContentResponse **msg) {
+  uint8_t *raw = NULL;
+  size_t len = 0;
+  int rc = ctrt__grpc_call_next(r->call, &raw, &len);
+  if (rc != 0)
+    return rc;
+  *msg = ctrt__containerd__read_content_response__unpack(NULL, len, raw);
+  ctrt__free(raw);
+  return *msg ? 0 : ctrt__error_network("Content.Read: a reply is not a ReadContentResponse");
+}
+
+static void blob_close(blob_reader *r) {
+  ctrt__grpc_call_free(r->call);
+  r->call = NULL;
+}
+
+/* A small blob (manifest, config) whole, NUL-terminated. */
+static int read_blob(cri *c, const char *digest, char **out, size_t *out_len) {
+  blob_reader r;
+  int rc = blob_open(c, &r, digest);
+  char *buf = NULL;
+  size_t len = 0;
+  while (rc == 0) {
+    Ctrt__Containerd__ReadContentResponse *m = NULL;
+    rc = blob_next(&r, &m);
+    if (rc != 0)
+      break;
+    if (len + m->data.len > BLOB_MAX) {
+      rc = ctrt__error_internal("blob %s is larger than %zu bytes", digest, BLOB_MAX);
+    } else {
+      char *grown = ctrt__realloc(buf, len + m->data.len + 1);
+      if (grown == NULL) {
+        rc = ctrt__error_no_memory();
+      } else {
+        buf = grown;
+        if (m->data.len)
+          memcpy(buf + len, m->data.data, m->data.len);
+        len += m->data.len;
+      }
+    }
+    ctrt__cri_unpacked_free(m);
+  }
+  blob_close(&r);
+  if (rc == CTRT_ITEROVER && buf == NULL && (buf = ctrt__malloc(1)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc != CTRT_ITEROVER) {
+    ctrt__free(buf);
+    return rc < 0 ? ctrt__error_wrap("Content.Read %s", digest) : rc;
+  }
+  buf[len] = '\0';
+  *out = buf;
+  if (out_len)
+    *out_len = len;
+  return 0;
+}
+
+static int read_json(cri *c, const char *digest, json_t **out) {
+  char *text = NULL;
+  size_t len = 0;
+  int rc = read_blob(c, digest, &text, &len);
+  if (rc == 0) {
+    rc = ctrt__json_parse(out, text, len);
+    if (rc < 0)
+      ctrt__error_wrap("blob %s", digest);
+  }
+  ctrt__free(text);
+  return rc;
+}
+
+/* ---- images ---- */
+
+static int get_image(cri *c, const char *name, Ctrt__Containerd__GetImageResponse **out) {
+  Ctrt__Containerd__GetImageRequest req = CTRT__CONTAINERD__GET_IMAGE_REQUEST__INIT;
+  req.name = (char *)name;
+  int rc = ctd_call(c, CTD_IMAGES "Get", &req.base, &ctrt__containerd__get_image_response__descriptor, out);
+  if (rc == 0 && ((*out)->image == NULL || (*out)->image->target == NULL)) {
+    ctrt__cri_unpacked_free(*out);
+    *out = NULL;
+    rc = ctrt__error_not_found(name, "no such image");
+  }
+  return rc;
+}
+
+/* The containerd image a reference names: a tag (normalised as containerd
+ * stores it), or anything CRI resolves (an id, a short id), looked up
+ * natively so a tag made a moment ago is seen (CRI's own image cache
+ * follows containerd's events, later). */
+static int resolve(cri *c, const char *ref, Ctrt__Containerd__GetImageResponse **out) {
+  *out = NULL;
+  char *name = normalize(ref);
+  if (name == NULL)
+    return ctrt__error_no_memory();
+  int rc = get_image(c, name, out);
+  ctrt__free(name);
+  if (rc == 0 || !last_is(CTRT_ERROR_NOT_FOUND))
+    return rc;
+  ctrt_error_clear();
+  Runtime__V1__ImageStatusResponse *st = NULL;
+  rc = ctrt__cri_image_status(c, ref, &st);
+  if (rc == 0 && st->image != NULL) {
+    /* CRI keeps a record named by the id; else one of the tags. */
+    rc = get_image(c, st->image->id, out);
+    for (size_t i = 0; rc < 0 && last_is(CTRT_ERROR_NOT_FOUND) && i < st->image->n_repo_tags; i++)
+      rc = get_image(c, st->image->repo_tags[i], out);
+  } else if (rc == 0) {
+    rc = ctrt__error_not_found(ref, "no such image");
+  }
+  ctrt__cri_unpacked_free(st);
+  if (rc < 0 && last_is(CTRT_ERROR_NOT_FOUND))
+    return ctrt__error_not_found(ref, "no such image");
+  return rc;
+}
+
+/* What a target leads to: the manifest (the host platform's under an
+ * index) and the config. */
+typedef struct parts {
+  char *manifest_digest;
+  json_t *manifest;
+  char *config_digest;
+  json_t *config;
+} parts;
+
+static void parts_clear(parts *p) {
+  ctrt__free(p->manifest_digest);
+  ctrt__free(p->config_digest);
+  json_decref(p->manifest);
+  json_decref(p->config);
+  memset(p, 0, sizeof *p);
+}
+
+static const char *jstr(const json_t *obj, const char *key) { return json_string_value(json_object_get(obj, key)); }
+
+/* The manifest of an index for this host (linux/HOST_ARCH), else the first. */
+static const char *pick_manifest(const json_t *index) {
+  const json_t *list = json_object_get(index, "manifests");
+  const char *first = NULL;
+  size_t i;
+  const json_t *m;
+  json_array_foreach(list, i, m) {
+    const json_t *platform = json_object_get(m, "platform");
+    const char *digest = jstr(m, "digest");
+    if (first == NULL)
+      first = digest;
+    if (platform == NULL || (strcmp(jstr(platform, "os") ? jstr(platform, "os") : "", "linux") == 0 &&
+                             strcmp(jstr(platform, "architecture") ? jstr(platform, "architecture") : "",
+                                    HOST_ARCH) == 0))
+      return digest;
+  }
+  return first;
+}
+
+static int load_parts(cri *c, const char *target_digest, parts *p) {
+  memset(p, 0, sizeof *p);
+  json_t *top = NULL;
+  int rc = read_json(c, target_digest, &top);
+  if (rc < 0)
+    return rc;
+  if (json_object_get(top, "manifests") != NULL) {
+    const char *digest = pick_manifest(top);
+    p->manifest_digest = digest ? ctrt__strdup(digest) : NULL;
+    json_decref(top);
+    if (p->manifest_digest == NULL)
+      return ctrt__error_internal("the index %s names no manifest", target_digest);
+    rc = read_json(c, p->manifest_digest, &p->manifest);
+  } else {
+    p->manifest = top;
+    p->manifest_digest = ctrt__strdup(target_digest);
+    if (p->manifest_digest == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  const char *config = rc == 0 ? jstr(json_object_get(p->manifest, "config"), "digest") : NULL;
+  if (rc == 0 && config == NULL)
+    rc = ctrt__error_internal("the manifest %s names no config", p->manifest_digest);
+  if (rc == 0 && (p->config_digest = ctrt__strdup(config)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = read_json(c, config, &p->config);
+  if (rc < 0)
+    parts_clear(p);
+  return rc;
+}
+
+/* The names of every record whose target is digest: tags, repo@digest
+ * names, and CRI's id record. */
+static int names_of(cri *c, const char *digest, ctrt_string_list *tags, ctrt_string_list *digests) {
+  Ctrt__Containerd__ListImagesRequest req = CTRT__CONTAINERD__LIST_IMAGES_REQUEST__INIT;
+  Ctrt__Containerd__ListImagesResponse *resp = NULL;
+  int rc = ctd_call(c, CTD_IMAGES "List", &req.base, &ctrt__containerd__list_images_response__descriptor, &resp);
+  for (size_t i = 0; rc == 0 && i < resp->n_images; i++) {
+    const Ctrt__Containerd__Image *im = resp->images[i];
+    if (im->target == NULL || strcmp(im->target->digest, digest) != 0 || strncmp(im->name, "sha256:", 7) == 0)
+      continue;
+    ctrt_string_list *into = strchr(im->name, '@') ? digests : tags;
+    if (into == NULL)
+      continue;
+    char **grown = ctrt__realloc(into->items, (into->n_items + 1) * sizeof *grown);
+    if (grown == NULL || (grown[into->n_items] = ctrt__strdup(im->name)) == NULL) {
+      if (grown)
+        into->items = grown;
+      rc = ctrt__error_no_memory();
+      break;
+    }
+    into->items = grown;
+    into->n_items++;
+  }
+  ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* resolve + load_parts, errors wrapped with method. */
+static int open_image(cri *c, const char *ref, const char *method, Ctrt__Containerd__GetImageResponse **img,
+                      parts *p) {
+  memset(p, 0, sizeof *p);
+  int rc = need_native(c, method);
+  if (rc == 0)
+    rc = resolve(c, ref, img);
+  if (rc == 0)
+    rc = load_parts(c, (*img)->image->target->digest, p);
+  if (rc < 0) {
+    ctrt__cri_unpacked_free(*img);
+    *img = NULL;
+    return ctrt__error_wrap("%s", method);
+  }
+  return 0;
+}
+
+/* ---- JSON to ctrt values ---- */
+
+static int dup_opt(char **out, const char *text) {
+  if (text == NULL || text[0] == '\0')
+    return 0;
+  return (*out = ctrt__strdup(text)) ? 0 : ctrt__error_no_memory();
+}
+
+static int strings_of(const json_t *array, char ***out, size_t *n) {
+  size_t count = json_array_size(array);
+  if (count == 0)
+    return 0;
+  char **items = ctrt__calloc(count, sizeof *items);
+  if (items == NULL)
+    return ctrt__error_no_memory();
+  *out = items;
+  size_t i;
+  const json_t *v;
+  json_array_foreach(array, i, v) {
+    if (!json_is_string(v))
+      continue;
+    if ((items[*n] = ctrt__strdup(json_string_value(v))) == NULL)
+      return ctrt__error_no_memory();
+    (*n)++;
+  }
+  return 0;
+}
+
+static uint64_t layers_size(const json_t *manifest) {
+  uint64_t total = 0;
+  size_t i;
+  const json_t *l;
+  json_array_foreach(json_object_get(manifest, "layers"), i, l) total += (uint64_t)json_integer_value(
+      json_object_get(l, "size"));
+  return total;
+}
+
+/* ---- inspect_image_native ---- */
+
+static int fill_inspect(cri *c, ctrt_image_inspect_info *info, const Ctrt__Containerd__Image *img, const parts *p) {
+  const json_t *cfg = p->config;
+  const json_t *run = json_object_get(cfg, "config");
+  ctrt_string_list tags = {0}, digests = {0};
+  int rc = names_of(c, img->target->digest, &tags, &digests);
+  info->repo_tags = tags.items;
+  info->n_repo_tags = tags.n_items;
+  info->repo_digests = digests.items;
+  info->n_repo_digests = digests.n_items;
+  if (rc == 0)
+    rc = dup_opt(&info->id, p->config_digest);
+  if (rc == 0)
+    rc = dup_opt(&info->created, jstr(cfg, "created"));
+  if (rc == 0)
+    rc = dup_opt(&info->author, jstr(cfg, "author"));
+  if (rc == 0)
+    rc = dup_opt(&info->comment, jstr(cfg, "comment"));
+  if (rc == 0)
+    rc = dup_opt(&info->container, jstr(cfg, "container"));
+  if (rc == 0)
+    rc = dup_opt(&info->docker_version, jstr(cfg, "docker_version"));
+  if (rc == 0)
+    rc = dup_opt(&info->architecture, jstr(cfg, "architecture"));
+  if (rc == 0)
+    rc = dup_opt(&info->os, jstr(cfg, "os"));
+  if (rc == 0)
+    rc = dup_opt(&info->working_dir, jstr(run, "WorkingDir"));
+  if (rc == 0)
+    rc = dup_opt(&info->user, jstr(run, "User"));
+  if (rc == 0)
+    rc = strings_of(json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), &info->layers, &info->n_layers);
+  if (rc == 0)
+    rc = strings_of(json_object_get(run, "Env"), &info->env, &info->n_env);
+  if (rc == 0)
+    rc = strings_of(json_object_get(run, "Cmd"), &info->cmd, &info->n_cmd);
+  if (rc == 0)
+    rc = strings_of(json_object_get(run, "Entrypoint"), &info->entrypoint, &info->n_entrypoint);
+  const json_t *labels = json_object_get(run, "Labels");
+  if (rc == 0 && json_object_size(labels) > 0) {
+    info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
+    if (info->labels == NULL)
+      rc = ctrt__error_no_memory();
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)labels, key, v) {
+      if (rc < 0 || !json_is_string(v))
+        continue;
+      ctrt_string_map_entry *e = &info->labels[info->n_labels++];
+      if ((e->key = ctrt__strdup(key)) == NULL || (e->value = ctrt__strdup(json_string_value(v))) == NULL)
+        rc = ctrt__error_no_memory();
+    }
+  }
+  info->has_size = true;
+  info->size = layers_size(p->manifest);
+  return rc;
+}
+
+int ctrt__cri_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
+  cri *c = self;
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p;
+  int rc = open_image(c, image, "inspect_image_native", &img, &p);
+  if (rc < 0)
+    return rc;
+  ctrt_image_inspect_info *info = ctrt__calloc(1, sizeof *info);
+  rc = info ? fill_inspect(c, info, img->image, &p) : ctrt__error_no_memory();
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  if (rc < 0) {
+    ctrt_image_inspect_info_free(info);
+    return ctrt__error_wrap("inspect_image_native");
+  }
+  *out = info;
+  return 0;
+}
+
+/* ---- image_history ---- */
+
+static int64_t unix_seconds(const char *rfc3339) {
+  ctrt_timestamp ts = {0};
+  if (rfc3339 == NULL || ctrt__timestamp_parse(&ts, rfc3339) < 0) {
+    ctrt_error_clear();
+    return 0;
+  }
+  return ts.seconds;
+}
+
+/* The config's history (oldest first) reversed; each entry that made a
+ * layer gets that layer's size from the manifest (as stored: compressed).
+ * The newest entry is the image itself, with its tags; older ones have no
+ * image of their own ("<missing>", as Docker says for pulled images). */
+static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Containerd__Image *img,
+                        const parts *p) {
+  const json_t *history = json_object_get(p->config, "history");
+  const json_t *layers = json_object_get(p->manifest, "layers");
+  size_t n = json_array_size(history);
+  l->items = ctrt__calloc(n ? n : 1, sizeof *l->items);
+  if (l->items == NULL)
+    return ctrt__error_no_memory();
+  int rc = 0;
+  size_t layer = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    const json_t *h = json_array_get(history, i);
+    ctrt_image_history_entry *e = &l->items[n - 1 - i];
+    l->n_items++;
+    e->created = unix_seconds(jstr(h, "created"));
+    e->created_by = ctrt__strdup(jstr(h, "created_by") ? jstr(h, "created_by") : "");
+    e->comment = ctrt__strdup(jstr(h, "comment") ? jstr(h, "comment") : "");
+    if (!json_is_true(json_object_get(h, "empty_layer")))
+      e->size = (uint64_t)json_integer_value(json_object_get(json_array_get(layers, layer++), "size"));
+    e->id = ctrt__strdup(i == n - 1 ? p->config_digest : "<missing>");
+    if (e->created_by == NULL || e->comment == NULL || e->id == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  if (rc == 0 && n == 0) {
+    /* No history recorded: the image alone. */
+    ctrt_image_history_entry *e = &l->items[l->n_items++];
+    e->created = unix_seconds(jstr(p->config, "created"));
+    e->size = layers_size(p->manifest);
+    if ((e->id = ctrt__strdup(p->config_digest)) == NULL || (e->created_by = ctrt__strdup("")) == NULL ||
+        (e->comment = ctrt__strdup("")) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  if (rc == 0) {
+    ctrt_string_list tags = {0};
+    rc = names_of(c, img->target->digest, &tags, NULL);
+    l->items[0].tags = tags.items;
+    l->items[0].n_tags = tags.n_items;
+  }
+  return rc;
+}
+
+int ctrt__cri_image_history(void *self, ctrt_image_history_entry_list **out, const char *image) {
+  cri *c = self;
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p;
+  int rc = open_image(c, image, "image_history", &img, &p);
+  if (rc < 0)
+    return rc;
+  ctrt_image_history_entry_list *l = ctrt__calloc(1, sizeof *l);
+  rc = l ? fill_history(c, l, img->image, &p) : ctrt__error_no_memory();
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  if (rc < 0) {
+    ctrt_image_history_entry_list_free(l);
+    return ctrt__error_wrap("image_history");
+  }
+  *out = l;
+  return 0;
+}
+
+/* ---- tag_image ---- */
+
+/* A record named name with img's target and labels: created, or moved
+ * there when the name exists (Images.Update replaces the whole record). */
+static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *name) {
+  Ctrt__Containerd__Image copy = *img;
+  copy.name = (char *)name;
+  copy.created_at = copy.updated_at = NULL;
+  Ctrt__Containerd__CreateImageRequest creq = CTRT__CONTAINERD__CREATE_IMAGE_REQUEST__INIT;
+  creq.image = &copy;
+  int rc = ctd_call(c, CTD_IMAGES "Create", &creq.base, NULL, NULL);
+  if (rc < 0 && last_is(CTRT_ERROR_CONFLICT)) {
+    ctrt_error_clear();
+    Ctrt__Containerd__UpdateImageRequest ureq = CTRT__CONTAINERD__UPDATE_IMAGE_REQUEST__INIT;
+    ureq.image = &copy;
+    rc = ctd_call(c, CTD_IMAGES "Update", &ureq.base, NULL, NULL);
+  }
+  return rc;
+}
+
+int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
+  cri *c = self;
+  int rc = need_native(c, "tag_image");
+  if (rc < 0)
+    return rc;
+  char *name = normalize(target);
+  if (name == NULL)
+    return ctrt__error_no_memory();
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  rc = resolve(c, source, &img);
+  if (rc == 0)
+    rc = put_image(c, img->image, name);
+  ctrt__cri_unpacked_free(img);
+  ctrt__free(name);
+  return rc < 0 ? ctrt__error_wrap("tag_image") : 0;
+}
+
+/* ---- prune_images ---- */
+
+static bool used_by(const Runtime__V1__ListContainersResponse *cs, const Runtime__V1__Image *im) {
+  for (size_t i = 0; i < cs->n_containers; i++) {
+    const Runtime__V1__Container *ct = cs->containers[i];
+    if (strcmp(ct->image_ref, im->id) == 0 || (ct->image && strcmp(ct->image->image, im->id) == 0))
+      return true;
+  }
+  return false;
+}
+
+/* Dangling: no tag, and no container (running or not) made from it. CRI
+ * alone can tell both, so this needs no native API. */
+int ctrt__cri_prune_images(void *self, ctrt_prune_result **out) {
+  cri *c = self;
+  Runtime__V1__ListImagesRequest ireq = RUNTIME__V1__LIST_IMAGES_REQUEST__INIT;
+  Runtime__V1__ListImagesResponse *images = NULL;
+  Runtime__V1__ListContainersRequest creq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  Runtime__V1__ListContainersResponse *cs = NULL;
+  int rc = IMG_CALL(c, ListImages, &ireq, &runtime__v1__list_images_response__descriptor, &images);
+  if (rc == 0)
+    rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs);
+  ctrt_prune_result *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
+  if (rc == 0 && (r == NULL || (r->deleted = ctrt__calloc(images->n_images + 1, sizeof *r->deleted)) == NULL))
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < images->n_images; i++) {
+    const Runtime__V1__Image *im = images->images[i];
+    if (im->n_repo_tags > 0 || used_by(cs, im))
+      continue;
+    Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
+    spec.image = im->id;
+    Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
+    rreq.image = &spec;
+    rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
+    if (rc == 0 && (r->deleted[r->n_deleted++] = ctrt__strdup(im->id)) == NULL)
+      rc = ctrt__error_no_memory();
+    r->space_reclaimed += im->size;
+  }
+  ctrt__cri_unpacked_free(images);
+  ctrt__cri_unpacked_free(cs);
+  if (rc < 0) {
+    ctrt_prune_result_free(r);
+    return ctrt__error_wrap("prune_images");
+  }
+  *out = r;
+  return 0;
+}
+
+/* ---- pull_image_stream ---- */
+
+/* CRI's PullImage reports nothing until it is done, so the stream says
+ * what can be said: that the pull starts, then (once done) the layers the
+ * image is made of, its digest and the done event. No byte counts of a
+ * transfer are made up. */
+typedef struct pull_state {
+  cri *c;
+  char *ref;
+  ctrt_registry_auth *auth;
+  bool pulled;
+  ctrt_pull_progress **queue; /* after the pull: statuses, then done */
+  size_t n_queue, next;
+} pull_state;
+
+static void pull_state_free(void *state) {
+  pull_state *s = state;
+  ctrt__free(s->ref);
+  ctrt_registry_auth_free(s->auth);
+  for (size_t i = s->next; i < s->n_queue; i++)
+    ctrt_pull_progress_free(s->queue[i]);
+  ctrt__free(s->queue);
+  ctrt__free(s);
+}
+
+static ctrt_pull_progress *status_item(const char *id, const char *text, bool has_total, uint64_t total) {
+  ctrt_pull_progress *p = ctrt__calloc(1, sizeof *p);
+  if (p == NULL)
+    return NULL;
+  p->kind = CTRT_PULL_PROGRESS_STATUS;
+  p->status.status = ctrt__strdup(text);
+  p->status.has_total = has_total;
+  p->status.total = total;
+  if (p->status.status == NULL || (id && (p->status.id = ctrt__strdup(id)) == NULL)) {
+    ctrt_pull_progress_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static int queue_push(pull_state *s, ctrt_pull_progress *p) {
+  ctrt_pull_progress **grown = p ? ctrt__realloc(s->queue, (s->n_queue + 1) * sizeof *grown) : NULL;
+  if (grown == NULL) {
+    ctrt_pull_progress_free(p);
+    return ctrt__error_no_memory();
+  }
+  s->queue = grown;
+  s->queue[s->n_queue++] = p;
+  return 0;
+}
+
+/* After the pull: one status per layer (native API), the digest, done. */
+static int queue_outcome(pull_state *s) {
+  cri *c = s->c;
+  Runtime__V1__ImageStatusResponse *st = NULL;
+  int rc = ctrt__cri_image_status(c, s->ref, &st);
+  if (rc == 0 && st->image == NULL)
+    rc = ctrt__error_internal("the pulled image %s is not there", s->ref);
+  const char *digest = NULL;
+  if (rc == 0 && st->image->n_repo_digests > 0) {
+    const char *at = strchr(st->image->repo_digests[0], '@');
+    digest = at ? at + 1 : NULL;
+  }
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p = {0};
+  if (rc == 0 && c->containerd_version != NULL && resolve(c, s->ref, &img) == 0 &&
+      load_parts(c, img->image->target->digest, &p) == 0) {
+    size_t i;
+    const json_t *l;
+    json_array_foreach(json_object_get(p.manifest, "layers"), i, l) {
+      const char *d = jstr(l, "digest");
+      char id[13];
+      snprintf(id, sizeof id, "%.12s", d && strlen(d) > 7 ? d + 7 : "?");
+      if (rc == 0)
+        rc = queue_push(s, status_item(id, "Layer in place", true, (uint64_t)json_integer_value(
+                                                                           json_object_get(l, "size"))));
+    }
+  }
+  ctrt_error_clear(); /* the layer list is a bonus: CRI said the pull is done */
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  char *text = digest ? ctrt__sprintf("Digest: %s", digest) : NULL;
+  if (rc == 0 && text)
+    rc = queue_push(s, status_item(NULL, text, false, 0));
+  ctrt__free(text);
+  text = ctrt__sprintf("Status: pulled %s", s->ref);
+  if (rc == 0)
+    rc = queue_push(s, text ? status_item(NULL, text, false, 0) : NULL);
+  ctrt__free(text);
+  ctrt_pull_progress *done = rc == 0 ? ctrt__calloc(1, sizeof *done) : NULL;
+  if (done != NULL) {
+    done->kind = CTRT_PULL_PROGRESS_DONE;
+    done->done.reference = ctrt__strdup(s->ref);
+    if (digest)
+      done->done.digest = ctrt__strdup(digest);
+    if (done->done.reference == NULL || (digest && done->done.digest == NULL)) {
+      ctrt_pull_progress_free(done);
+      done = NULL;
+    }
+  }
+  if (rc == 0)
+    rc = queue_push(s, done);
+  ctrt__cri_unpacked_free(st);
+  return rc;
+}
+
+static int pull_next(void *state, void **item) {
+  pull_state *s = state;
+  if (!s->pulled) {
+    s->pulled = true;
+    /* The first item comes before the pull blocks. */
+    char *text = ctrt__sprintf("Pulling %s", s->ref);
+    ctrt_pull_progress *p = text ? status_item(NULL, text, false, 0) : NULL;
+    ctrt__free(text);
+    if (p == NULL)
+      return ctrt__error_no_memory();
+    *item = p;
+    return 0;
+  }
+  if (s->queue == NULL) {
+    int rc = ctrt__cri_pull(s->c, s->ref, s->auth, "pull_image_stream");
+    if (rc == 0)
+      rc = queue_outcome(s);
+    if (rc < 0)
+      return rc;
+  }
+  if (s->next >= s->n_queue)
+    return CTRT_ITEROVER;
+  *item = s->queue[s->next++];
+  return 0;
+}
+
+int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                                 const ctrt_registry_auth *auth) {
+  static const ctrt_stream_methods methods = {.next = pull_next, .destroy = pull_state_free};
+  pull_state *s = ctrt__calloc(1, sizeof *s);
+  if (s == NULL)
+    return ctrt__error_no_memory();
+  s->c = self;
+  s->ref = ctrt__strdup(image);
+  if (s->ref == NULL || (auth && ctrt_registry_auth_copy(&s->auth, auth) < 0)) {
+    pull_state_free(s);
+    return ctrt__error_no_memory();
+  }
+  return ctrt_pull_progress_stream_new(out, &methods, s);
+}
