@@ -1159,7 +1159,7 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
   return 0;
 }
 
-static int cri_remove_image(void *self, const char *image, bool force) {
+int ctrt__cri_remove_image_cri(void *self, const char *image, bool force) {
   cri *c = self;
   (void)force; /* CRI removes regardless of containers using the image */
   /* RemoveImage of a missing image succeeds in CRI; the interface says not_found. */
@@ -1311,7 +1311,7 @@ static const ctrt_backend_ops cri_ops = {
     .pull_image = cri_pull_image,
     .pull_image_with_policy = cri_pull_image_with_policy,
     .list_images = cri_list_images,
-    .remove_image = cri_remove_image,
+    .remove_image = ctrt__cri_remove_image,
     .inspect_image_native = ctrt__cri_inspect_image_native,
     .image_history = ctrt__cri_image_history,
     .tag_image = ctrt__cri_tag_image,

@@ -738,3 +738,71 @@ int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, con
   }
   return ctrt_pull_progress_stream_new(out, &methods, s);
 }
+
+/* ---- remove_image ---- */
+
+/* Docker's removal on containerd's records, where CRI's RemoveImage of
+ * one tag would remove the image with all its tags (containerd 1.6.20): a
+ * tag of an image with other tags is only untagged (Images.Delete of that
+ * name); an image a running container uses stays, even forced; an id
+ * naming several tags, or an image a stopped container uses, goes only
+ * when forced, and then CRI removes it whole. */
+static int remove_native(cri *c, const char *image, bool force) {
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p = {0};
+  ctrt_string_list tags = {0};
+  Runtime__V1__ListContainersResponse *cs = NULL;
+  char *name = normalize(image);
+  int rc = name ? resolve(c, image, &img) : ctrt__error_no_memory();
+  if (rc == 0)
+    rc = load_parts(c, img->image->target->digest, &p);
+  if (rc == 0)
+    rc = names_of(c, img->image->target->digest, &tags, NULL);
+  bool by_tag = false;
+  for (size_t i = 0; rc == 0 && i < tags.n_items; i++)
+    by_tag = by_tag || strcmp(tags.items[i], name) == 0;
+  Runtime__V1__ListContainersRequest creq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
+  if (rc == 0 && !(by_tag && tags.n_items > 1))
+    rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs);
+  if (rc == 0 && by_tag && tags.n_items > 1) {
+    Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
+    dreq.name = name;
+    rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL);
+  } else if (rc == 0) {
+    const char *running = NULL, *stopped = NULL;
+    for (size_t i = 0; i < cs->n_containers; i++) {
+      const Runtime__V1__Container *ct = cs->containers[i];
+      if (strcmp(ct->image_ref, p.config_digest) != 0)
+        continue;
+      if (ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+        running = ct->id;
+      else
+        stopped = ct->id;
+    }
+    if (running)
+      rc = ctrt__error_conflict("image %s is used by the running container %.12s", image, running);
+    else if (!force && !by_tag && tags.n_items > 1)
+      rc = ctrt__error_conflict("image %s has %zu tags: removing it by id needs force", image, tags.n_items);
+    else if (!force && stopped)
+      rc = ctrt__error_conflict("image %s is used by the stopped container %.12s", image, stopped);
+    Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
+    spec.image = p.config_digest;
+    Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
+    rreq.image = &spec;
+    if (rc == 0)
+      rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
+  }
+  ctrt__cri_unpacked_free(cs);
+  ctrt_string_list_clear(&tags);
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  ctrt__free(name);
+  return rc;
+}
+
+int ctrt__cri_remove_image(void *self, const char *image, bool force) {
+  cri *c = self;
+  if (c->containerd_version == NULL)
+    return ctrt__cri_remove_image_cri(c, image, force);
+  return remove_native(c, image, force) < 0 ? ctrt__error_wrap("remove_image") : 0;
+}

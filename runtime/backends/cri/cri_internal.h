@@ -72,6 +72,11 @@ int ctrt__cri_image_status(cri *c, const char *image, Runtime__V1__ImageStatusRe
 /* CRI PullImage, errors mapped (pull_failed, not_found) and wrapped with method. */
 int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method);
 
+/* CRI RemoveImage (all tags of the image go), for engines without
+ * containerd's API; ctrt__cri_remove_image untags natively where it can. */
+int ctrt__cri_remove_image_cri(void *self, const char *image, bool force);
+int ctrt__cri_remove_image(void *self, const char *image, bool force);
+
 /* Whether a status reply says the container's process runs. */
 bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);
 
