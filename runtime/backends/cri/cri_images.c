@@ -11,12 +11,28 @@
 #include "backends/cri/cri_internal.h"
 #include "containerd_images.pb-c.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #define CTD_IMAGES "/containerd.services.images.v1.Images/"
 #define CTD_CONTENT "/containerd.services.content.v1.Content/"
+#define CTD_LEASES "/containerd.services.leases.v1.Leases/"
+#define CTD_DIFF "/containerd.services.diff.v1.Diff/"
+#define CTD_SNAPSHOTS "/containerd.services.snapshots.v1.Snapshots/"
+#define SNAPSHOTTER "overlayfs" /* CRI's default, and the fixture's */
+#define CRI_IMAGE_LABEL "io.cri-containerd.image"
+#define MT_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_CONFIG "application/vnd.docker.container.image.v1+json"
+#define MT_LAYER "application/vnd.docker.image.rootfs.diff.tar"
+#define MT_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define WRITE_CHUNK ((size_t)1024 * 1024) /* below containerd's 16 MiB message limit */
+#define SMALL_FILE ((size_t)1024 * 1024)  /* archive files kept in memory (configs, manifests) */
 #define BLOB_MAX ((size_t)16 * 1024 * 1024) /* manifests and configs read whole */
 
 #if defined(__aarch64__)
@@ -805,4 +821,598 @@ int ctrt__cri_remove_image(void *self, const char *image, bool force) {
   if (c->containerd_version == NULL)
     return ctrt__cri_remove_image_cri(c, image, force);
   return remove_native(c, image, force) < 0 ? ctrt__error_wrap("remove_image") : 0;
+}
+
+/* ---- writing: leases, Content.Write, unpacking ---- */
+
+/* The metadata of calls made under a lease: what they create is kept
+ * until the lease goes (containerd's garbage collector ignores it). */
+typedef struct lease {
+  char id[64];
+  char header[96];
+  const char *md[3];
+} lease;
+
+static int lease_begin(cri *c, lease *l) {
+  static unsigned serial;
+  snprintf(l->id, sizeof l->id, "ctrt-%ld-%u-%ld", (long)getpid(), __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED),
+           (long)time(NULL));
+  snprintf(l->header, sizeof l->header, "containerd-lease: %s", l->id);
+  l->md[0] = ctrt__cri_containerd_md[0];
+  l->md[1] = l->header;
+  l->md[2] = NULL;
+  /* Expires by itself should the process die before lease_end. */
+  char expire[40];
+  time_t when = time(NULL) + 3600;
+  struct tm tm;
+  strftime(expire, sizeof expire, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&when, &tm));
+  Ctrt__Containerd__LeaseCreateRequest__LabelsEntry label = CTRT__CONTAINERD__LEASE_CREATE_REQUEST__LABELS_ENTRY__INIT;
+  label.key = "containerd.io/gc.expire";
+  label.value = expire;
+  Ctrt__Containerd__LeaseCreateRequest__LabelsEntry *labels[] = {&label};
+  Ctrt__Containerd__LeaseCreateRequest req = CTRT__CONTAINERD__LEASE_CREATE_REQUEST__INIT;
+  req.id = l->id;
+  req.n_labels = 1;
+  req.labels = labels;
+  return ctd_call(c, CTD_LEASES "Create", &req.base, NULL, NULL);
+}
+
+static void lease_end(cri *c, lease *l) {
+  ctrt_error saved = *ctrt_error_last();
+  Ctrt__Containerd__LeaseDeleteRequest req = CTRT__CONTAINERD__LEASE_DELETE_REQUEST__INIT;
+  req.id = l->id;
+  ctd_call(c, CTD_LEASES "Delete", &req.base, NULL, NULL);
+  /* A failed delete leaves a lease that expires: keep the caller's error. */
+  ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+}
+
+static int lease_call(cri *c, const lease *l, const char *path, const ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *reply_desc, void *reply) {
+  return ctrt__cri_call(c, path, l->md, c->deadline_ms, req, reply_desc, (void **)reply);
+}
+
+/* One Content.Write message on a call of its own (the writer of ref is
+ * resumed by the next call); the replies are read and dropped. */
+static int write_message(cri *c, const lease *l, const Ctrt__Containerd__WriteContentRequest *req) {
+  size_t len = protobuf_c_message_get_packed_size(&req->base);
+  uint8_t *buf = ctrt__malloc(len ? len : 1);
+  if (buf == NULL)
+    return ctrt__error_no_memory();
+  protobuf_c_message_pack(&req->base, buf);
+  ctrt__grpc_call_options o = {.metadata = l->md, .deadline_ms = c->deadline_ms};
+  ctrt__grpc_call *call = NULL;
+  int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Write", &o, buf, len, &call);
+  ctrt__free(buf);
+  while (rc == 0) {
+    uint8_t *msg = NULL;
+    size_t n = 0;
+    rc = ctrt__grpc_call_next(call, &msg, &n);
+    ctrt__free(msg);
+  }
+  ctrt__grpc_call_free(call);
+  return rc == CTRT_ITEROVER ? 0 : rc;
+}
+
+/* A blob being written: chunks as they come, its digest computed here. */
+typedef struct blob_writer {
+  char ref[96];
+  int64_t offset;
+  ctrt__sha256 sha;
+  uint8_t head[2]; /* the first bytes: gzip or not */
+} blob_writer;
+
+static void writer_begin(blob_writer *w, const lease *l, unsigned n) {
+  memset(w, 0, sizeof *w);
+  snprintf(w->ref, sizeof w->ref, "%s-%u", l->id, n);
+  ctrt__sha256_init(&w->sha);
+}
+
+static int writer_put(cri *c, const lease *l, blob_writer *w, const void *data, size_t len) {
+  if (w->offset < 2)
+    for (size_t i = 0; i < len && w->offset + (int64_t)i < 2; i++)
+      w->head[w->offset + i] = ((const uint8_t *)data)[i];
+  ctrt__sha256_update(&w->sha, data, len);
+  Ctrt__Containerd__WriteContentRequest req = CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__INIT;
+  req.action = CTRT__CONTAINERD__WRITE_ACTION__WRITE;
+  req.ref = w->ref;
+  req.offset = w->offset;
+  req.data.data = (uint8_t *)data;
+  req.data.len = len;
+  int rc = write_message(c, l, &req);
+  if (rc == 0)
+    w->offset += (int64_t)len;
+  return rc;
+}
+
+/* Commit under the digest computed; content already there is fine. */
+static int writer_commit(cri *c, const lease *l, blob_writer *w, char digest[72],
+                         Ctrt__Containerd__WriteContentRequest__LabelsEntry **labels, size_t n_labels) {
+  uint8_t raw[32];
+  char hex[65];
+  ctrt__sha256_final(&w->sha, raw);
+  ctrt__sha256_hex(raw, hex);
+  snprintf(digest, 72, "sha256:%s", hex);
+  Ctrt__Containerd__WriteContentRequest req = CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__INIT;
+  req.action = CTRT__CONTAINERD__WRITE_ACTION__COMMIT;
+  req.ref = w->ref;
+  req.offset = w->offset;
+  req.total = w->offset;
+  req.expected = digest;
+  req.n_labels = n_labels;
+  req.labels = labels;
+  int rc = write_message(c, l, &req);
+  if (rc < 0 && last_is(CTRT_ERROR_CONFLICT)) {
+    ctrt_error_clear(); /* "blob with expected digest ... exists" */
+    Ctrt__Containerd__AbortRequest abort = CTRT__CONTAINERD__ABORT_REQUEST__INIT;
+    abort.ref = w->ref;
+    lease_call(c, l, CTD_CONTENT "Abort", &abort.base, NULL, NULL);
+    ctrt_error_clear();
+    rc = 0;
+  }
+  return rc;
+}
+
+/* A whole buffer as a blob. */
+static int write_buffer(cri *c, const lease *l, unsigned n, const void *data, size_t len, char digest[72],
+                        Ctrt__Containerd__WriteContentRequest__LabelsEntry **labels, size_t n_labels) {
+  blob_writer w;
+  writer_begin(&w, l, n);
+  int rc = 0;
+  for (size_t off = 0; rc == 0 && off < len; off += WRITE_CHUNK)
+    rc = writer_put(c, l, &w, (const uint8_t *)data + off, len - off < WRITE_CHUNK ? len - off : WRITE_CHUNK);
+  return rc == 0 ? writer_commit(c, l, &w, digest, labels, n_labels) : rc;
+}
+
+/* The chain id of layers 0..i: diff id 0, then sha256("PARENT DIFFID"). */
+static void chain_next(char chain[72], const char *diff_id) {
+  if (chain[0] == '\0') {
+    snprintf(chain, 72, "%s", diff_id);
+    return;
+  }
+  char text[160];
+  int n = snprintf(text, sizeof text, "%s %s", chain, diff_id);
+  char *d = ctrt__sha256_digest_string(text, (size_t)n);
+  snprintf(chain, 72, "%s", d ? d : "");
+  ctrt__free(d);
+}
+
+static int snapshot_exists(cri *c, const char *key, bool *exists) {
+  Ctrt__Containerd__StatSnapshotRequest req = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
+  req.snapshotter = SNAPSHOTTER;
+  req.key = (char *)key;
+  int rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &req.base, NULL, NULL);
+  *exists = rc == 0;
+  if (rc < 0 && last_is(CTRT_ERROR_NOT_FOUND)) {
+    ctrt_error_clear();
+    return 0;
+  }
+  return rc;
+}
+
+/* One layer onto its parent's snapshot, committed as chain (what CRI's
+ * CreateContainer looks for): Prepare, Diff.Apply, Commit. */
+static int apply_layer(cri *c, const lease *l, const char *parent, const char *chain, const char *media_type,
+                       const char *digest, int64_t size, const char *diff_id) {
+  char key[160];
+  snprintf(key, sizeof key, "%s-extract %s", l->id, chain);
+  Ctrt__Containerd__PrepareSnapshotRequest preq = CTRT__CONTAINERD__PREPARE_SNAPSHOT_REQUEST__INIT;
+  preq.snapshotter = SNAPSHOTTER;
+  preq.key = key;
+  preq.parent = (char *)parent;
+  Ctrt__Containerd__PrepareSnapshotResponse *mounts = NULL;
+  int rc = lease_call(c, l, CTD_SNAPSHOTS "Prepare", &preq.base, &ctrt__containerd__prepare_snapshot_response__descriptor,
+                      &mounts);
+  if (rc < 0)
+    return rc;
+  Ctrt__Containerd__Descriptor desc = CTRT__CONTAINERD__DESCRIPTOR__INIT;
+  desc.media_type = (char *)media_type;
+  desc.digest = (char *)digest;
+  desc.size = size;
+  Ctrt__Containerd__ApplyRequest areq = CTRT__CONTAINERD__APPLY_REQUEST__INIT;
+  areq.diff = &desc;
+  areq.n_mounts = mounts->n_mounts;
+  areq.mounts = mounts->mounts;
+  Ctrt__Containerd__ApplyResponse *applied = NULL;
+  rc = lease_call(c, l, CTD_DIFF "Apply", &areq.base, &ctrt__containerd__apply_response__descriptor, &applied);
+  if (rc == 0 && (applied->applied == NULL || strcmp(applied->applied->digest, diff_id) != 0))
+    rc = ctrt__error_invalid_spec("layer %s unpacks to %s, but the config says %s", digest,
+                                  applied->applied ? applied->applied->digest : "nothing", diff_id);
+  Ctrt__Containerd__CommitSnapshotRequest creq = CTRT__CONTAINERD__COMMIT_SNAPSHOT_REQUEST__INIT;
+  creq.snapshotter = SNAPSHOTTER;
+  creq.name = (char *)chain;
+  creq.key = key;
+  if (rc == 0)
+    rc = lease_call(c, l, CTD_SNAPSHOTS "Commit", &creq.base, NULL, NULL);
+  if (rc < 0 && last_is(CTRT_ERROR_CONFLICT))
+    rc = 0, ctrt_error_clear(); /* unpacked meanwhile by another load */
+  if (rc < 0) {
+    ctrt_error saved = *ctrt_error_last();
+    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
+    rreq.snapshotter = SNAPSHOTTER;
+    rreq.key = key;
+    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+    rc = ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  }
+  ctrt__cri_unpacked_free(applied);
+  ctrt__cri_unpacked_free(mounts);
+  return rc;
+}
+
+/* A layer as written: its blob and what the config says it unpacks to. */
+typedef struct layer_blob {
+  char digest[72];
+  int64_t size;
+  bool gzip;
+} layer_blob;
+
+/* An image from a config and its layers (blobs already written, in the
+ * config's order): unpacked into the snapshotter, config and manifest
+ * written with the labels that keep what they use, and recorded under
+ * each name (none: under the id, as CRI does). *id gets the config
+ * digest. */
+static int create_image(cri *c, const lease *l, const char *config, size_t config_len, const layer_blob *layers,
+                        size_t n_layers, char *const *names, size_t n_names, char id[72]) {
+  json_t *cfg = NULL;
+  int rc = ctrt__json_parse(&cfg, config, config_len);
+  const json_t *diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+  if (rc == 0 && json_array_size(diff_ids) != n_layers)
+    rc = ctrt__error_invalid_spec("the config lists %zu layers, the archive %zu", json_array_size(diff_ids), n_layers);
+  char chain[72] = "", parent[72] = "";
+  for (size_t i = 0; rc == 0 && i < n_layers; i++) {
+    const char *diff_id = json_string_value(json_array_get(diff_ids, i));
+    if (diff_id == NULL) {
+      rc = ctrt__error_invalid_spec("the config's diff id %zu is not a string", i);
+      break;
+    }
+    snprintf(parent, sizeof parent, "%s", chain);
+    chain_next(chain, diff_id);
+    bool exists = false;
+    rc = snapshot_exists(c, chain, &exists);
+    if (rc == 0 && !exists)
+      rc = apply_layer(c, l, parent, chain, layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER, layers[i].digest,
+                       layers[i].size, diff_id);
+  }
+  json_decref(cfg);
+  /* The config keeps the unpacked snapshot, the manifest the blobs. */
+  Ctrt__Containerd__WriteContentRequest__LabelsEntry snap = CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
+  snap.key = "containerd.io/gc.ref.snapshot." SNAPSHOTTER;
+  snap.value = chain;
+  Ctrt__Containerd__WriteContentRequest__LabelsEntry *snap_labels[] = {&snap};
+  if (rc == 0)
+    rc = write_buffer(c, l, 1000000, config, config_len, id, snap_labels, chain[0] ? 1 : 0);
+  json_t *m = rc == 0 ? json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:[]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+                                  "config", "mediaType", MT_CONFIG, "size", (json_int_t)config_len, "digest", id,
+                                  "layers")
+                      : NULL;
+  if (rc == 0 && m == NULL)
+    rc = ctrt__error_no_memory();
+  Ctrt__Containerd__WriteContentRequest__LabelsEntry *refs = ctrt__calloc(n_layers + 1, sizeof *refs);
+  Ctrt__Containerd__WriteContentRequest__LabelsEntry **ref_ptrs = ctrt__calloc(n_layers + 1, sizeof *ref_ptrs);
+  char(*keys)[64] = ctrt__calloc(n_layers + 1, sizeof *keys);
+  if (rc == 0 && (refs == NULL || ref_ptrs == NULL || keys == NULL))
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i <= n_layers; i++) {
+    refs[i] = (Ctrt__Containerd__WriteContentRequest__LabelsEntry)CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
+    if (i == n_layers) {
+      snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.config");
+      refs[i].value = id;
+    } else {
+      snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.l.%zu", i);
+      refs[i].value = (char *)layers[i].digest;
+      if (json_array_append_new(json_object_get(m, "layers"),
+                                json_pack("{s:s, s:I, s:s}", "mediaType", layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER,
+                                          "size", (json_int_t)layers[i].size, "digest", layers[i].digest)) != 0)
+        rc = ctrt__error_no_memory();
+    }
+    refs[i].key = keys[i];
+    ref_ptrs[i] = &refs[i];
+  }
+  char *text = NULL;
+  if (rc == 0)
+    rc = ctrt__json_dump(&text, m);
+  char manifest[72] = "";
+  if (rc == 0)
+    rc = write_buffer(c, l, 1000001, text, strlen(text), manifest, ref_ptrs, n_layers + 1);
+  Ctrt__Containerd__Descriptor target = CTRT__CONTAINERD__DESCRIPTOR__INIT;
+  target.media_type = MT_MANIFEST;
+  target.digest = manifest;
+  target.size = text ? (int64_t)strlen(text) : 0;
+  Ctrt__Containerd__Image__LabelsEntry managed = CTRT__CONTAINERD__IMAGE__LABELS_ENTRY__INIT;
+  managed.key = CRI_IMAGE_LABEL;
+  managed.value = "managed";
+  Ctrt__Containerd__Image__LabelsEntry *image_labels[] = {&managed};
+  Ctrt__Containerd__Image img = CTRT__CONTAINERD__IMAGE__INIT;
+  img.target = &target;
+  img.n_labels = 1;
+  img.labels = image_labels;
+  /* CRI's record of the id, then the names. */
+  if (rc == 0)
+    rc = put_image(c, &img, id);
+  for (size_t i = 0; rc == 0 && i < n_names; i++) {
+    char *name = normalize(names[i]);
+    rc = name ? put_image(c, &img, name) : ctrt__error_no_memory();
+    ctrt__free(name);
+  }
+  ctrt__free(text);
+  ctrt__free(keys);
+  ctrt__free(refs);
+  ctrt__free(ref_ptrs);
+  json_decref(m);
+  return rc;
+}
+
+/* ---- load_images ---- */
+
+/* A regular file of the archive: small ones kept in memory (written when
+ * the manifest says what they are), others written to Content as read. */
+typedef struct archive_file {
+  char *path;
+  uint8_t *data; /* small files */
+  size_t size;
+  layer_blob blob; /* large files: written */
+} archive_file;
+
+typedef struct load_ctx {
+  cri *c;
+  lease l;
+  ctrt_byte_source *src;
+  uint8_t buf[64 * 1024];
+  int source_error;
+  archive_file *files;
+  size_t n_files;
+  unsigned n_writes;
+} load_ctx;
+
+static la_ssize_t source_read(struct archive *a, void *ctx, const void **buffer) {
+  load_ctx *x = ctx;
+  size_t n = 0;
+  int rc = ctrt_byte_source_read(x->src, x->buf, sizeof x->buf, &n);
+  if (rc == CTRT_ITEROVER)
+    return 0;
+  if (rc < 0) {
+    x->source_error = rc;
+    archive_set_error(a, EIO, "%s", ctrt_error_last()->message);
+    return -1;
+  }
+  *buffer = x->buf;
+  return (la_ssize_t)n;
+}
+
+static void load_ctx_clear(load_ctx *x) {
+  for (size_t i = 0; i < x->n_files; i++) {
+    ctrt__free(x->files[i].path);
+    ctrt__free(x->files[i].data);
+  }
+  ctrt__free(x->files);
+}
+
+/* One entry's data: into memory, or streamed into a blob. */
+static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t size) {
+  if (size >= 0 && (size_t)size <= SMALL_FILE) {
+    f->data = ctrt__malloc((size_t)size + 1);
+    if (f->data == NULL)
+      return ctrt__error_no_memory();
+    la_ssize_t n = size > 0 ? archive_read_data(a, f->data, (size_t)size) : 0;
+    if (n != size)
+      return x->source_error ? x->source_error
+                             : ctrt__error_invalid_spec("%s: truncated (%s)", f->path, archive_error_string(a));
+    f->data[size] = 0;
+    f->size = (size_t)size;
+    return 0;
+  }
+  blob_writer w;
+  writer_begin(&w, &x->l, x->n_writes++);
+  int rc = 0;
+  for (;;) {
+    la_ssize_t n = archive_read_data(a, x->buf, sizeof x->buf);
+    if (n == 0)
+      break;
+    if (n < 0)
+      return x->source_error ? x->source_error
+                             : ctrt__error_invalid_spec("%s: %s", f->path, archive_error_string(a));
+    /* x->buf is libarchive's source buffer too: copy out before writing. */
+    uint8_t *copy = ctrt__malloc((size_t)n);
+    if (copy == NULL)
+      return ctrt__error_no_memory();
+    memcpy(copy, x->buf, (size_t)n);
+    rc = writer_put(x->c, &x->l, &w, copy, (size_t)n);
+    ctrt__free(copy);
+    if (rc < 0)
+      return rc;
+  }
+  f->size = (size_t)w.offset;
+  f->blob.size = w.offset;
+  f->blob.gzip = w.head[0] == 0x1f && w.head[1] == 0x8b;
+  return writer_commit(x->c, &x->l, &w, f->blob.digest, NULL, 0);
+}
+
+static int read_archive(load_ctx *x) {
+  struct archive *a = archive_read_new();
+  if (a == NULL)
+    return ctrt__error_no_memory();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_tar(a);
+  int rc = 0;
+  if (archive_read_open(a, x, NULL, source_read, NULL) != ARCHIVE_OK)
+    rc = x->source_error ? x->source_error
+                         : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
+  while (rc == 0) {
+    struct archive_entry *e;
+    int r = archive_read_next_header(a, &e);
+    if (r == ARCHIVE_EOF)
+      break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+      rc = x->source_error ? x->source_error
+                           : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
+      break;
+    }
+    if (archive_entry_filetype(e) != AE_IFREG)
+      continue;
+    archive_file *grown = ctrt__realloc(x->files, (x->n_files + 1) * sizeof *grown);
+    if (grown == NULL) {
+      rc = ctrt__error_no_memory();
+      break;
+    }
+    x->files = grown;
+    archive_file *f = &x->files[x->n_files++];
+    memset(f, 0, sizeof *f);
+    const char *path = archive_entry_pathname(e);
+    f->path = ctrt__strdup(strncmp(path, "./", 2) == 0 ? path + 2 : path);
+    rc = f->path ? read_entry(x, a, f, archive_entry_size(e)) : ctrt__error_no_memory();
+  }
+  archive_read_free(a);
+  return rc;
+}
+
+static archive_file *find_file(load_ctx *x, const char *path) {
+  for (size_t i = 0; path && i < x->n_files; i++)
+    if (strcmp(x->files[i].path, path) == 0)
+      return &x->files[i];
+  return NULL;
+}
+
+/* A layer file as a blob: written now when it was kept in memory. */
+static int layer_of(load_ctx *x, archive_file *f, layer_blob *out) {
+  if (f->data != NULL && f->blob.digest[0] == '\0') {
+    int rc = write_buffer(x->c, &x->l, x->n_writes++, f->data, f->size, f->blob.digest, NULL, 0);
+    if (rc < 0)
+      return rc;
+    f->blob.size = (int64_t)f->size;
+    f->blob.gzip = f->size >= 2 && f->data[0] == 0x1f && f->data[1] == 0x8b;
+  }
+  *out = f->blob;
+  return 0;
+}
+
+/* Each image of manifest.json created; its names appended to *refs. */
+static int load_manifest(load_ctx *x, ctrt_string_list *refs) {
+  archive_file *mf = find_file(x, "manifest.json");
+  if (mf == NULL || mf->data == NULL)
+    return ctrt__error_invalid_spec("not a docker-archive: no manifest.json");
+  json_t *list = NULL;
+  int rc = ctrt__json_parse(&list, (const char *)mf->data, mf->size);
+  if (rc == 0 && !json_is_array(list))
+    rc = ctrt__error_invalid_spec("manifest.json is not a list");
+  size_t i;
+  json_t *entry;
+  json_array_foreach(list, i, entry) {
+    if (rc < 0)
+      break;
+    archive_file *cfg = find_file(x, jstr(entry, "Config"));
+    const json_t *layers = json_object_get(entry, "Layers");
+    size_t n = json_array_size(layers);
+    layer_blob *blobs = ctrt__calloc(n + 1, sizeof *blobs);
+    if (cfg == NULL || cfg->data == NULL)
+      rc = ctrt__error_invalid_spec("manifest.json names a config the archive lacks: %s",
+                                    jstr(entry, "Config") ? jstr(entry, "Config") : "(none)");
+    else if (blobs == NULL)
+      rc = ctrt__error_no_memory();
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+      archive_file *lf = find_file(x, json_string_value(json_array_get(layers, k)));
+      rc = lf ? layer_of(x, lf, &blobs[k]) : ctrt__error_invalid_spec("manifest.json names a layer the archive lacks");
+    }
+    ctrt_string_list tags = {0};
+    if (rc == 0)
+      rc = strings_of(json_object_get(entry, "RepoTags"), &tags.items, &tags.n_items);
+    char id[72];
+    if (rc == 0)
+      rc = create_image(x->c, &x->l, (const char *)cfg->data, cfg->size, blobs, n, tags.items, tags.n_items, id);
+    /* The names loaded (the id when untagged), as Docker's done event. */
+    for (size_t k = 0; rc == 0 && k < (tags.n_items ? tags.n_items : 1); k++) {
+      char **grown = ctrt__realloc(refs->items, (refs->n_items + 1) * sizeof *grown);
+      if (grown == NULL || (grown[refs->n_items] = ctrt__strdup(tags.n_items ? tags.items[k] : id)) == NULL) {
+        if (grown)
+          refs->items = grown;
+        rc = ctrt__error_no_memory();
+        break;
+      }
+      refs->items = grown;
+      refs->n_items++;
+    }
+    ctrt_string_list_clear(&tags);
+    ctrt__free(blobs);
+  }
+  json_decref(list);
+  return rc;
+}
+
+/* The load happens in load_images itself (the source is the caller's only
+ * for the call); the stream then tells what was loaded. */
+typedef struct load_events {
+  ctrt_load_progress **items;
+  size_t n, next;
+} load_events;
+
+static void load_events_free(void *state) {
+  load_events *s = state;
+  for (size_t i = s->next; i < s->n; i++)
+    ctrt_load_progress_free(s->items[i]);
+  ctrt__free(s->items);
+  ctrt__free(s);
+}
+
+static int load_events_next(void *state, void **item) {
+  load_events *s = state;
+  if (s->next >= s->n)
+    return CTRT_ITEROVER;
+  *item = s->items[s->next++];
+  return 0;
+}
+
+/* Steals refs' items into the done event. */
+static int load_events_of(load_events *s, ctrt_string_list *refs, bool quiet) {
+  s->items = ctrt__calloc(refs->n_items + 2, sizeof *s->items);
+  if (s->items == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; !quiet && i < refs->n_items; i++) {
+    ctrt_load_progress *p = ctrt__calloc(1, sizeof *p);
+    if (p == NULL)
+      return ctrt__error_no_memory();
+    s->items[s->n++] = p;
+    p->kind = CTRT_LOAD_PROGRESS_STATUS;
+    if ((p->status.status = ctrt__sprintf("Loaded image: %s", refs->items[i])) == NULL)
+      return ctrt__error_no_memory();
+  }
+  ctrt_load_progress *done = ctrt__calloc(1, sizeof *done);
+  if (done == NULL)
+    return ctrt__error_no_memory();
+  s->items[s->n++] = done;
+  done->kind = CTRT_LOAD_PROGRESS_DONE;
+  done->done.references = refs->items;
+  done->done.n_references = refs->n_items;
+  refs->items = NULL;
+  refs->n_items = 0;
+  return 0;
+}
+
+int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
+  cri *c = self;
+  int rc = need_native(c, "load_images");
+  if (rc < 0)
+    return rc;
+  load_ctx *x = ctrt__calloc(1, sizeof *x);
+  if (x == NULL)
+    return ctrt__error_no_memory();
+  x->c = c;
+  x->src = tar;
+  ctrt_string_list refs = {0};
+  rc = lease_begin(c, &x->l);
+  if (rc == 0) {
+    rc = read_archive(x);
+    if (rc == 0)
+      rc = load_manifest(x, &refs);
+    lease_end(c, &x->l);
+  }
+  load_ctx_clear(x);
+  ctrt__free(x);
+  static const ctrt_stream_methods methods = {.next = load_events_next, .destroy = load_events_free};
+  load_events *s = rc == 0 ? ctrt__calloc(1, sizeof *s) : NULL;
+  if (rc == 0 && s == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && (rc = load_events_of(s, &refs, quiet)) < 0)
+    load_events_free(s);
+  ctrt_string_list_clear(&refs);
+  if (rc < 0)
+    return ctrt__error_wrap("load_images");
+  return ctrt_load_progress_stream_new(out, &methods, s);
 }
