@@ -1317,6 +1317,7 @@ static const ctrt_backend_ops cri_ops = {
     .tag_image = ctrt__cri_tag_image,
     .prune_images = ctrt__cri_prune_images,
     .pull_image_stream = ctrt__cri_pull_image_stream,
+    .save_images = ctrt__cri_save_images,
     .load_images = ctrt__cri_load_images,
     .create_container = cri_create_container,
     .start_container = cri_start_container,

@@ -289,29 +289,62 @@ static int load_parts(cri *c, const char *target_digest, parts *p) {
   return rc;
 }
 
-/* The names of every record whose target is digest: tags, repo@digest
- * names, and CRI's id record. */
-static int names_of(cri *c, const char *digest, ctrt_string_list *tags, ctrt_string_list *digests) {
+/* The config digest (image id) a target leads to, or NULL. */
+static char *config_of(cri *c, const char *target) {
+  parts p;
+  if (load_parts(c, target, &p) < 0) {
+    ctrt_error_clear(); /* a record whose blobs are gone names no image */
+    return NULL;
+  }
+  char *id = p.config_digest;
+  p.config_digest = NULL;
+  parts_clear(&p);
+  return id;
+}
+
+static int push_name(ctrt_string_list *into, const char *name) {
+  char **grown = ctrt__realloc(into->items, (into->n_items + 1) * sizeof *grown);
+  if (grown == NULL)
+    return ctrt__error_no_memory();
+  into->items = grown;
+  if ((grown[into->n_items] = ctrt__strdup(name)) == NULL)
+    return ctrt__error_no_memory();
+  into->n_items++;
+  return 0;
+}
+
+/* The names of the image whose id is id (target: one manifest of it):
+ * every record leading to the same config, as Docker counts an image's
+ * tags (a pulled and a loaded copy have different manifests, one id).
+ * Tags, repo@digest names; CRI's id record is left out. */
+static int names_of(cri *c, const char *target, const char *id, ctrt_string_list *tags, ctrt_string_list *digests) {
   Ctrt__Containerd__ListImagesRequest req = CTRT__CONTAINERD__LIST_IMAGES_REQUEST__INIT;
   Ctrt__Containerd__ListImagesResponse *resp = NULL;
   int rc = ctd_call(c, CTD_IMAGES "List", &req.base, &ctrt__containerd__list_images_response__descriptor, &resp);
+  /* Targets seen, and whether they lead to id. */
+  ctrt_string_list same = {0}, other = {0};
   for (size_t i = 0; rc == 0 && i < resp->n_images; i++) {
     const Ctrt__Containerd__Image *im = resp->images[i];
-    if (im->target == NULL || strcmp(im->target->digest, digest) != 0 || strncmp(im->name, "sha256:", 7) == 0)
+    if (im->target == NULL || strncmp(im->name, "sha256:", 7) == 0)
       continue;
-    ctrt_string_list *into = strchr(im->name, '@') ? digests : tags;
-    if (into == NULL)
-      continue;
-    char **grown = ctrt__realloc(into->items, (into->n_items + 1) * sizeof *grown);
-    if (grown == NULL || (grown[into->n_items] = ctrt__strdup(im->name)) == NULL) {
-      if (grown)
-        into->items = grown;
-      rc = ctrt__error_no_memory();
-      break;
+    const char *t = im->target->digest;
+    bool match = strcmp(t, target) == 0, known = match;
+    for (size_t k = 0; !known && k < same.n_items; k++)
+      known = match = strcmp(same.items[k], t) == 0;
+    for (size_t k = 0; !known && k < other.n_items; k++)
+      known = strcmp(other.items[k], t) == 0;
+    if (!known) {
+      char *cid = config_of(c, t);
+      match = cid && strcmp(cid, id) == 0;
+      ctrt__free(cid);
+      rc = push_name(match ? &same : &other, t);
     }
-    into->items = grown;
-    into->n_items++;
+    ctrt_string_list *into = strchr(im->name, '@') ? digests : tags;
+    if (rc == 0 && match && into)
+      rc = push_name(into, im->name);
   }
+  ctrt_string_list_clear(&same);
+  ctrt_string_list_clear(&other);
   ctrt__cri_unpacked_free(resp);
   return rc;
 }
@@ -376,7 +409,7 @@ static int fill_inspect(cri *c, ctrt_image_inspect_info *info, const Ctrt__Conta
   const json_t *cfg = p->config;
   const json_t *run = json_object_get(cfg, "config");
   ctrt_string_list tags = {0}, digests = {0};
-  int rc = names_of(c, img->target->digest, &tags, &digests);
+  int rc = names_of(c, img->target->digest, p->config_digest, &tags, &digests);
   info->repo_tags = tags.items;
   info->n_repo_tags = tags.n_items;
   info->repo_digests = digests.items;
@@ -497,7 +530,7 @@ static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Co
   }
   if (rc == 0) {
     ctrt_string_list tags = {0};
-    rc = names_of(c, img->target->digest, &tags, NULL);
+    rc = names_of(c, img->target->digest, p->config_digest, &tags, NULL);
     l->items[0].tags = tags.items;
     l->items[0].n_tags = tags.n_items;
   }
@@ -773,7 +806,7 @@ static int remove_native(cri *c, const char *image, bool force) {
   if (rc == 0)
     rc = load_parts(c, img->image->target->digest, &p);
   if (rc == 0)
-    rc = names_of(c, img->image->target->digest, &tags, NULL);
+    rc = names_of(c, img->image->target->digest, p.config_digest, &tags, NULL);
   bool by_tag = false;
   for (size_t i = 0; rc == 0 && i < tags.n_items; i++)
     by_tag = by_tag || strcmp(tags.items[i], name) == 0;
@@ -1156,7 +1189,8 @@ typedef struct load_ctx {
   cri *c;
   lease l;
   ctrt_byte_source *src;
-  uint8_t buf[64 * 1024];
+  uint8_t buf[64 * 1024];  /* libarchive's input */
+  uint8_t data[64 * 1024]; /* an entry's data */
   int source_error;
   archive_file *files;
   size_t n_files;
@@ -1204,19 +1238,13 @@ static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t s
   writer_begin(&w, &x->l, x->n_writes++);
   int rc = 0;
   for (;;) {
-    la_ssize_t n = archive_read_data(a, x->buf, sizeof x->buf);
+    la_ssize_t n = archive_read_data(a, x->data, sizeof x->data);
     if (n == 0)
       break;
     if (n < 0)
       return x->source_error ? x->source_error
                              : ctrt__error_invalid_spec("%s: %s", f->path, archive_error_string(a));
-    /* x->buf is libarchive's source buffer too: copy out before writing. */
-    uint8_t *copy = ctrt__malloc((size_t)n);
-    if (copy == NULL)
-      return ctrt__error_no_memory();
-    memcpy(copy, x->buf, (size_t)n);
-    rc = writer_put(x->c, &x->l, &w, copy, (size_t)n);
-    ctrt__free(copy);
+    rc = writer_put(x->c, &x->l, &w, x->data, (size_t)n);
     if (rc < 0)
       return rc;
   }
@@ -1415,4 +1443,255 @@ int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte
   if (rc < 0)
     return ctrt__error_wrap("load_images");
   return ctrt_load_progress_stream_new(out, &methods, s);
+}
+
+/* ---- save_images ---- */
+
+/* The archive save_images streams: a docker-archive (manifest.json) whose
+ * config and layer files are the content blobs under blobs/sha256/, the
+ * layers as containerd stores them (gzip for pulled images; docker load
+ * and load_images take both). Written entry by entry, each blob read from
+ * Content as the consumer reads: memory stays bounded by a message. */
+typedef struct save_entry {
+  char path[80];
+  size_t size;
+  char *data;   /* manifest.json; NULL for a blob */
+  char *digest; /* a blob */
+} save_entry;
+
+typedef struct save_state {
+  cri *c;
+  save_entry *entries;
+  size_t n, at;
+  enum { AT_HEADER, AT_BODY, AT_PAD, AT_END } phase;
+  uint8_t block[512];
+  size_t pos;  /* within the header, pad or end blocks */
+  size_t sent; /* body bytes of the current entry */
+  blob_reader r;
+  Ctrt__Containerd__ReadContentResponse *msg;
+  size_t msg_pos;
+} save_state;
+
+static void save_state_free(void *state) {
+  save_state *s = state;
+  for (size_t i = 0; i < s->n; i++) {
+    ctrt__free(s->entries[i].data);
+    ctrt__free(s->entries[i].digest);
+  }
+  ctrt__free(s->entries);
+  blob_close(&s->r);
+  ctrt__cri_unpacked_free(s->msg);
+  ctrt__free(s);
+}
+
+static void tar_header(uint8_t block[512], const char *path, size_t size) {
+  memset(block, 0, 512);
+  snprintf((char *)block, 100, "%s", path);
+  memcpy(block + 100, "0000644", 8);
+  memcpy(block + 108, "0000000", 8);
+  memcpy(block + 116, "0000000", 8);
+  snprintf((char *)block + 124, 12, "%011llo", (unsigned long long)size);
+  snprintf((char *)block + 136, 12, "%011o", 0);
+  memset(block + 148, ' ', 8);
+  block[156] = '0';
+  memcpy(block + 257, "ustar", 6);
+  memcpy(block + 263, "00", 2);
+  unsigned sum = 0;
+  for (size_t i = 0; i < 512; i++)
+    sum += block[i];
+  snprintf((char *)block + 148, 8, "%06o", sum);
+}
+
+/* Body bytes of the current entry. */
+static int save_body(save_state *s, save_entry *e, uint8_t *buf, size_t cap, size_t *n) {
+  if (e->data != NULL) {
+    *n = e->size - s->sent < cap ? e->size - s->sent : cap;
+    memcpy(buf, e->data + s->sent, *n);
+    return 0;
+  }
+  if (s->r.call == NULL) {
+    int rc = blob_open(s->c, &s->r, e->digest);
+    if (rc < 0)
+      return rc;
+  }
+  while (s->msg == NULL || s->msg_pos >= s->msg->data.len) {
+    ctrt__cri_unpacked_free(s->msg);
+    s->msg = NULL;
+    s->msg_pos = 0;
+    int rc = blob_next(&s->r, &s->msg);
+    if (rc == CTRT_ITEROVER)
+      return ctrt__error_internal("blob %s ended after %zu of %zu bytes", e->digest, s->sent, e->size);
+    if (rc < 0)
+      return rc;
+  }
+  size_t left = s->msg->data.len - s->msg_pos;
+  *n = left < cap ? left : cap;
+  if (*n > e->size - s->sent)
+    return ctrt__error_internal("blob %s is longer than its %zu bytes", e->digest, e->size);
+  memcpy(buf, s->msg->data.data + s->msg_pos, *n);
+  s->msg_pos += *n;
+  return 0;
+}
+
+static int save_read(void *state, void *out, size_t cap, size_t *n_read) {
+  save_state *s = state;
+  uint8_t *buf = out;
+  for (;;) {
+    if (s->phase == AT_END || (s->phase == AT_HEADER && s->at == s->n)) {
+      /* Two zero blocks end the archive. */
+      if (s->phase != AT_END) {
+        s->phase = AT_END;
+        s->pos = 0;
+      }
+      if (s->pos >= 1024)
+        return CTRT_ITEROVER;
+      size_t n = 1024 - s->pos < cap ? 1024 - s->pos : cap;
+      memset(buf, 0, n);
+      s->pos += n;
+      *n_read = n;
+      return 0;
+    }
+    save_entry *e = &s->entries[s->at];
+    if (s->phase == AT_HEADER) {
+      if (s->pos == 0)
+        tar_header(s->block, e->path, e->size);
+      size_t n = 512 - s->pos < cap ? 512 - s->pos : cap;
+      memcpy(buf, s->block + s->pos, n);
+      s->pos += n;
+      if (s->pos == 512) {
+        s->phase = AT_BODY;
+        s->sent = 0;
+      }
+      *n_read = n;
+      return 0;
+    }
+    if (s->phase == AT_BODY && s->sent < e->size) {
+      size_t n = 0;
+      int rc = save_body(s, e, buf, cap, &n);
+      if (rc < 0)
+        return rc;
+      s->sent += n;
+      *n_read = n;
+      return 0;
+    }
+    if (s->phase == AT_BODY) {
+      blob_close(&s->r);
+      ctrt__cri_unpacked_free(s->msg);
+      s->msg = NULL;
+      s->phase = AT_PAD;
+      s->pos = 0;
+    }
+    size_t pad = (512 - e->size % 512) % 512;
+    if (s->pos < pad) {
+      size_t n = pad - s->pos < cap ? pad - s->pos : cap;
+      memset(buf, 0, n);
+      s->pos += n;
+      *n_read = n;
+      return 0;
+    }
+    s->at++;
+    s->phase = AT_HEADER;
+    s->pos = 0;
+  }
+}
+
+/* A blob entry, once per digest. */
+static int save_add_blob(save_state *s, const char *digest, json_int_t size) {
+  if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || size < 0)
+    return ctrt__error_internal("a descriptor without a sha256 digest or size");
+  for (size_t i = 0; i < s->n; i++)
+    if (s->entries[i].digest && strcmp(s->entries[i].digest, digest) == 0)
+      return 0;
+  save_entry *grown = ctrt__realloc(s->entries, (s->n + 1) * sizeof *grown);
+  if (grown == NULL)
+    return ctrt__error_no_memory();
+  s->entries = grown;
+  save_entry *e = &s->entries[s->n];
+  memset(e, 0, sizeof *e);
+  snprintf(e->path, sizeof e->path, "blobs/sha256/%s", digest + 7);
+  e->size = (size_t)size;
+  if ((e->digest = ctrt__strdup(digest)) == NULL)
+    return ctrt__error_no_memory();
+  s->n++;
+  return 0;
+}
+
+static char *blob_path(const char *digest) { return ctrt__sprintf("blobs/sha256/%s", digest ? digest + 7 : ""); }
+
+/* One image: its blobs, and its manifest.json entry appended to list. */
+static int save_one(save_state *s, const char *name, json_t *list) {
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p;
+  int rc = open_image(s->c, name, "save_images", &img, &p);
+  if (rc < 0)
+    return rc;
+  const json_t *cfg = json_object_get(p.manifest, "config");
+  rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")));
+  char *path = blob_path(p.config_digest);
+  json_t *entry = json_pack("{s:s?, s:[], s:[]}", "Config", path, "RepoTags", "Layers");
+  ctrt__free(path);
+  if (rc == 0 && entry == NULL)
+    rc = ctrt__error_no_memory();
+  /* Saved by a name: that name (as given); by id: none, as Docker. */
+  if (rc == 0 && strncmp(name, "sha256:", 7) != 0 &&
+      json_array_append_new(json_object_get(entry, "RepoTags"), json_string(name)) != 0)
+    rc = ctrt__error_no_memory();
+  size_t i;
+  const json_t *l;
+  json_array_foreach(json_object_get(p.manifest, "layers"), i, l) {
+    if (rc < 0)
+      break;
+    rc = save_add_blob(s, jstr(l, "digest"), json_integer_value(json_object_get(l, "size")));
+    path = rc == 0 ? blob_path(jstr(l, "digest")) : NULL;
+    if (rc == 0 && (path == NULL || json_array_append_new(json_object_get(entry, "Layers"), json_string(path)) != 0))
+      rc = ctrt__error_no_memory();
+    ctrt__free(path);
+  }
+  if (rc == 0 && json_array_append_new(list, entry) != 0)
+    rc = ctrt__error_no_memory();
+  else if (rc < 0)
+    json_decref(entry);
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  return rc;
+}
+
+int ctrt__cri_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
+  cri *c = self;
+  int rc = need_native(c, "save_images");
+  if (rc < 0)
+    return rc;
+  save_state *s = ctrt__calloc(1, sizeof *s);
+  json_t *list = json_array();
+  if (s == NULL || list == NULL) {
+    ctrt__free(s);
+    json_decref(list);
+    return ctrt__error_no_memory();
+  }
+  s->c = c;
+  /* Every image is resolved before the stream starts: a missing one is
+   * not_found at once. */
+  for (size_t i = 0; rc == 0 && i < n_names; i++)
+    rc = save_one(s, names[i], list);
+  save_entry *grown = rc == 0 ? ctrt__realloc(s->entries, (s->n + 1) * sizeof *grown) : NULL;
+  if (rc == 0 && grown == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    s->entries = grown;
+    save_entry *e = &s->entries[s->n];
+    memset(e, 0, sizeof *e);
+    snprintf(e->path, sizeof e->path, "manifest.json");
+    rc = ctrt__json_dump(&e->data, list);
+    if (rc == 0) {
+      e->size = strlen(e->data);
+      s->n++;
+    }
+  }
+  json_decref(list);
+  if (rc < 0) {
+    save_state_free(s);
+    return rc;
+  }
+  static const ctrt_stream_methods methods = {.read = save_read, .destroy = save_state_free};
+  return ctrt_image_export_stream_new(out, &methods, s);
 }
