@@ -1319,6 +1319,7 @@ static const ctrt_backend_ops cri_ops = {
     .pull_image_stream = ctrt__cri_pull_image_stream,
     .save_images = ctrt__cri_save_images,
     .load_images = ctrt__cri_load_images,
+    .import_image = ctrt__cri_import_image,
     .create_container = cri_create_container,
     .start_container = cri_start_container,
     .stop_container = cri_stop_container,

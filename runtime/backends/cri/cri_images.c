@@ -1695,3 +1695,106 @@ int ctrt__cri_save_images(void *self, ctrt_image_export_stream **out, const char
   static const ctrt_stream_methods methods = {.read = save_read, .destroy = save_state_free};
   return ctrt_image_export_stream_new(out, &methods, s);
 }
+
+/* ---- import_image ---- */
+
+/* Whether block is a tar header: "ustar" magic, or a valid checksum (v7). */
+static bool tar_block(const uint8_t *block, size_t len) {
+  if (len < 512)
+    return false;
+  if (memcmp(block + 257, "ustar", 5) == 0)
+    return true;
+  unsigned sum = 0;
+  for (size_t i = 0; i < 512; i++)
+    sum += i >= 148 && i < 156 ? ' ' : block[i];
+  char text[9];
+  memcpy(text, block + 148, 8);
+  text[8] = '\0';
+  return sum > 8 * ' ' && strtoul(text, NULL, 8) == sum;
+}
+
+/* The rootfs tar as the image's one layer (uncompressed: its digest is
+ * its diff id), a config with that layer and nothing else set, as
+ * Docker's import makes. */
+static int import_layer(cri *c, const lease *l, ctrt_byte_source *src, layer_blob *out) {
+  uint8_t *buf = ctrt__malloc(WRITE_CHUNK);
+  if (buf == NULL)
+    return ctrt__error_no_memory();
+  blob_writer w;
+  writer_begin(&w, l, 0);
+  int rc = 0;
+  size_t have = 0;
+  for (;;) {
+    size_t n = 0;
+    rc = ctrt_byte_source_read(src, buf + have, WRITE_CHUNK - have, &n);
+    if (rc == CTRT_ITEROVER) {
+      rc = 0;
+      if (have == 0)
+        break;
+    } else if (rc < 0) {
+      break;
+    } else {
+      have += n;
+      if (have < WRITE_CHUNK)
+        continue;
+    }
+    if (w.offset == 0 && !tar_block(buf, have)) {
+      rc = ctrt__error_invalid_spec("not a tar archive (no tar header at the start; a plain tar is expected)");
+      break;
+    }
+    rc = writer_put(c, l, &w, buf, have);
+    if (rc < 0 || have < WRITE_CHUNK)
+      break;
+    have = 0;
+  }
+  ctrt__free(buf);
+  if (rc == 0 && w.offset == 0)
+    rc = ctrt__error_invalid_spec("an empty archive");
+  if (rc == 0)
+    rc = writer_commit(c, l, &w, out->digest, NULL, 0);
+  out->size = w.offset;
+  out->gzip = false;
+  return rc;
+}
+
+int ctrt__cri_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
+  cri *c = self;
+  int rc = need_native(c, "import_image");
+  if (rc < 0)
+    return rc;
+  char *name = repo && repo[0] ? ctrt__sprintf("%s:%s", repo, tag && tag[0] ? tag : "latest") : NULL;
+  if (repo && repo[0] && name == NULL)
+    return ctrt__error_no_memory();
+  lease l;
+  layer_blob layer = {0};
+  char id[72] = "";
+  rc = lease_begin(c, &l);
+  if (rc == 0) {
+    rc = import_layer(c, &l, tar, &layer);
+    char now[40];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    json_t *cfg = rc == 0 ? json_pack("{s:s, s:s, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture",
+                                      HOST_ARCH, "os", "linux", "created", now, "config", "rootfs", "type", "layers",
+                                      "diff_ids", layer.digest, "history", "created", now, "created_by", "import_image",
+                                      "comment", "Imported from tar")
+                          : NULL;
+    char *text = NULL;
+    if (rc == 0)
+      rc = cfg ? ctrt__json_dump(&text, cfg) : ctrt__error_no_memory();
+    if (rc == 0)
+      rc = create_image(c, &l, text, strlen(text), &layer, 1, name ? &name : NULL, name ? 1 : 0, id);
+    ctrt__free(text);
+    json_decref(cfg);
+    lease_end(c, &l);
+  }
+  if (rc == 0) {
+    *out = name ? name : ctrt__strdup(id);
+    if (*out == NULL)
+      rc = ctrt__error_no_memory();
+    name = NULL;
+  }
+  ctrt__free(name);
+  return rc < 0 ? ctrt__error_wrap("import_image") : 0;
+}
