@@ -1320,6 +1320,7 @@ static const ctrt_backend_ops cri_ops = {
     .save_images = ctrt__cri_save_images,
     .load_images = ctrt__cri_load_images,
     .import_image = ctrt__cri_import_image,
+    .commit_container = ctrt__cri_commit_container,
     .create_container = cri_create_container,
     .start_container = cri_start_container,
     .stop_container = cri_stop_container,

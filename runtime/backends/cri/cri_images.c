@@ -1798,3 +1798,269 @@ int ctrt__cri_import_image(void *self, char **out, ctrt_byte_source *tar, const 
   ctrt__free(name);
   return rc < 0 ? ctrt__error_wrap("import_image") : 0;
 }
+
+/* ---- commit_container ---- */
+
+#define CTD_CONTAINERS "/containerd.services.containers.v1.Containers/"
+
+/* "CMD [..]" (exec form) or "CMD text" (shell form) as a JSON list. */
+static json_t *command_of(const char *arg) {
+  if (arg[0] == '[') {
+    json_t *list = NULL;
+    if (ctrt__json_parse(&list, arg, strlen(arg)) == 0 && json_is_array(list))
+      return list;
+    json_decref(list);
+    ctrt_error_clear();
+    return NULL;
+  }
+  return json_pack("[s, s, s]", "/bin/sh", "-c", arg);
+}
+
+/* The Dockerfile-style changes onto the config's runnable part. */
+static int apply_changes(json_t *run, char *const *changes, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const char *ch = changes[i];
+    const char *sp = strchr(ch, ' ');
+    size_t kw = sp ? (size_t)(sp - ch) : strlen(ch);
+    const char *arg = sp ? sp + 1 : "";
+    while (*arg == ' ')
+      arg++;
+    json_t *value = NULL;
+    const char *key = NULL;
+    if (kw == 3 && strncasecmp(ch, "CMD", 3) == 0) {
+      key = "Cmd", value = command_of(arg);
+    } else if (kw == 10 && strncasecmp(ch, "ENTRYPOINT", 10) == 0) {
+      key = "Entrypoint", value = command_of(arg);
+    } else if (kw == 7 && strncasecmp(ch, "WORKDIR", 7) == 0) {
+      key = "WorkingDir", value = json_string(arg);
+    } else if (kw == 4 && strncasecmp(ch, "USER", 4) == 0) {
+      key = "User", value = json_string(arg);
+    } else if ((kw == 3 && strncasecmp(ch, "ENV", 3) == 0) || (kw == 5 && strncasecmp(ch, "LABEL", 5) == 0)) {
+      bool env = kw == 3;
+      const char *eq = strchr(arg, '=');
+      const char *sep = eq ? eq : strchr(arg, ' ');
+      if (sep == NULL || sep == arg)
+        return ctrt__error_invalid_spec("change \"%s\": KEY=VALUE expected", ch);
+      char *k = ctrt__strndup(arg, (size_t)(sep - arg));
+      const char *v = sep + 1;
+      size_t vl = strlen(v);
+      if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"')
+        v++, vl -= 2;
+      char *val = ctrt__strndup(v, vl);
+      char *pair = k && val ? ctrt__sprintf("%s=%s", k, val) : NULL;
+      int rc = pair ? 0 : ctrt__error_no_memory();
+      if (rc == 0 && env) {
+        json_t *list = json_object_get(run, "Env");
+        if (!json_is_array(list))
+          json_object_set_new(run, "Env", list = json_array());
+        size_t j;
+        json_t *e;
+        size_t kl = strlen(k);
+        json_array_foreach(list, j, e) if (strncmp(json_string_value(e) ? json_string_value(e) : "", k, kl) == 0 &&
+                                            json_string_value(e)[kl] == '=') {
+          json_array_remove(list, j);
+          break;
+        }
+        json_array_append_new(list, json_string(pair));
+      } else if (rc == 0) {
+        json_t *labels = json_object_get(run, "Labels");
+        if (!json_is_object(labels))
+          json_object_set_new(run, "Labels", labels = json_object());
+        json_object_set_new(labels, k, json_string(val));
+      }
+      ctrt__free(k);
+      ctrt__free(val);
+      ctrt__free(pair);
+      if (rc < 0)
+        return rc;
+      continue;
+    } else {
+      return ctrt__error_invalid_spec("change \"%s\": only CMD, ENTRYPOINT, ENV, LABEL, WORKDIR and USER apply", ch);
+    }
+    if (value == NULL)
+      return ctrt__error_invalid_spec("change \"%s\": not a valid value", ch);
+    json_object_set_new(run, key, value);
+  }
+  return 0;
+}
+
+/* The container's snapshot against its parent: a gzip layer blob written
+ * by containerd's differ (under the lease) and its diff id. */
+static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
+  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  greq.id = (char *)container_id;
+  Ctrt__Containerd__GetContainerResponse *ct = NULL;
+  Ctrt__Containerd__StatSnapshotResponse *st = NULL;
+  Ctrt__Containerd__MountsResponse *upper = NULL;
+  Ctrt__Containerd__ViewSnapshotResponse *lower = NULL;
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  Ctrt__Containerd__ContentInfoResponse *info = NULL;
+  char view[160];
+  snprintf(view, sizeof view, "%s-view", l->id);
+  bool viewed = false;
+  int rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct);
+  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+    rc = ctrt__error_internal("container %s has no snapshot", container_id);
+  const char *snapshotter = rc == 0 && ct->container->snapshotter[0] ? ct->container->snapshotter : SNAPSHOTTER;
+  Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
+  sreq.snapshotter = (char *)snapshotter;
+  sreq.key = rc == 0 ? ct->container->snapshot_key : NULL;
+  if (rc == 0)
+    rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base, &ctrt__containerd__stat_snapshot_response__descriptor, &st);
+  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
+  mreq.snapshotter = (char *)snapshotter;
+  mreq.key = sreq.key;
+  if (rc == 0)
+    rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base, &ctrt__containerd__mounts_response__descriptor, &upper);
+  Ctrt__Containerd__ViewSnapshotRequest vreq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
+  vreq.snapshotter = (char *)snapshotter;
+  vreq.key = view;
+  vreq.parent = rc == 0 && st->info ? st->info->parent : NULL;
+  if (rc == 0)
+    rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
+                    &lower);
+  viewed = rc == 0;
+  Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
+  dreq.media_type = "application/vnd.oci.image.layer.v1.tar+gzip"; /* what the differ makes (1.6.20 refuses the docker type) */
+  if (rc == 0) {
+    dreq.n_left = lower->n_mounts;
+    dreq.left = lower->mounts;
+    dreq.n_right = upper->n_mounts;
+    dreq.right = upper->mounts;
+    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, &diff);
+  }
+  if (rc == 0 && diff->diff == NULL)
+    rc = ctrt__error_internal("the differ returned no layer");
+  Ctrt__Containerd__ContentInfoRequest ireq = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
+  ireq.digest = rc == 0 ? diff->diff->digest : NULL;
+  if (rc == 0)
+    rc = ctd_call(c, CTD_CONTENT "Info", &ireq.base, &ctrt__containerd__content_info_response__descriptor, &info);
+  const char *uncompressed = NULL;
+  for (size_t i = 0; rc == 0 && info->info && i < info->info->n_labels; i++)
+    if (strcmp(info->info->labels[i]->key, "containerd.io/uncompressed") == 0)
+      uncompressed = info->info->labels[i]->value;
+  if (rc == 0 && uncompressed == NULL)
+    rc = ctrt__error_internal("the layer %s has no containerd.io/uncompressed label", diff->diff->digest);
+  if (rc == 0) {
+    snprintf(out->digest, sizeof out->digest, "%s", diff->diff->digest);
+    out->size = diff->diff->size;
+    out->gzip = true;
+    snprintf(diff_id, 72, "%s", uncompressed);
+  }
+  if (viewed) {
+    ctrt_error saved = *ctrt_error_last();
+    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
+    rreq.snapshotter = (char *)snapshotter;
+    rreq.key = view;
+    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  }
+  ctrt__cri_unpacked_free(info);
+  ctrt__cri_unpacked_free(diff);
+  ctrt__cri_unpacked_free(lower);
+  ctrt__cri_unpacked_free(upper);
+  ctrt__cri_unpacked_free(st);
+  ctrt__cri_unpacked_free(ct);
+  return rc;
+}
+
+/* The new config: the base's, with the layer, a history entry, the
+ * options and the changes. */
+static int commit_config(json_t *cfg, const char *diff_id, const char *container_id, const ctrt_commit_options *o,
+                         const char *now) {
+  json_t *rootfs = json_object_get(cfg, "rootfs");
+  if (!json_is_object(rootfs))
+    json_object_set_new(cfg, "rootfs", rootfs = json_pack("{s:s, s:[]}", "type", "layers", "diff_ids"));
+  json_t *ids = json_object_get(rootfs, "diff_ids");
+  json_t *history = json_object_get(cfg, "history");
+  if (!json_is_array(history))
+    json_object_set_new(cfg, "history", history = json_array());
+  json_t *run = json_object_get(cfg, "config");
+  if (!json_is_object(run))
+    json_object_set_new(cfg, "config", run = json_object());
+  if (!json_is_array(ids) || json_array_append_new(ids, json_string(diff_id)) != 0 ||
+      json_array_append_new(history, json_pack("{s:s, s:s, s:s}", "created", now, "created_by", "commit_container",
+                                               "comment", o->comment ? o->comment : "")) != 0)
+    return ctrt__error_no_memory();
+  json_object_set_new(cfg, "created", json_string(now));
+  json_object_set_new(cfg, "container", json_string(container_id));
+  if (o->author)
+    json_object_set_new(cfg, "author", json_string(o->author));
+  if (o->comment)
+    json_object_set_new(cfg, "comment", json_string(o->comment));
+  return o->has_changes ? apply_changes(run, o->changes, o->n_changes) : 0;
+}
+
+int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
+                               const ctrt_commit_options *o) {
+  cri *c = self;
+  int rc = need_native(c, "commit_container");
+  if (rc < 0)
+    return rc;
+  /* Bad changes are refused before anything is written. */
+  json_t *probe = json_object();
+  rc = probe ? (o->has_changes ? apply_changes(probe, o->changes, o->n_changes) : 0) : ctrt__error_no_memory();
+  json_decref(probe);
+  if (rc < 0)
+    return ctrt__error_wrap("commit_container");
+  found f;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  rc = ctrt__cri_find_status(c, id, "commit_container", &f, &st);
+  if (rc < 0)
+    return rc;
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p = {0};
+  const char *image_ref = st->status ? st->status->image_ref : "";
+  rc = resolve(c, image_ref, &img);
+  if (rc == 0)
+    rc = load_parts(c, img->image->target->digest, &p);
+  char *name = o->repo && o->repo[0] ? ctrt__sprintf("%s:%s", o->repo, o->tag && o->tag[0] ? o->tag : "latest") : NULL;
+  if (rc == 0 && o->repo && o->repo[0] && name == NULL)
+    rc = ctrt__error_no_memory();
+  /* The base's layers as blobs, the new one last. */
+  const json_t *mlayers = rc == 0 ? json_object_get(p.manifest, "layers") : NULL;
+  size_t n = json_array_size(mlayers);
+  layer_blob *layers = rc == 0 ? ctrt__calloc(n + 1, sizeof *layers) : NULL;
+  if (rc == 0 && layers == NULL)
+    rc = ctrt__error_no_memory();
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    const json_t *l = json_array_get(mlayers, i);
+    const char *mt = jstr(l, "mediaType");
+    snprintf(layers[i].digest, sizeof layers[i].digest, "%s", jstr(l, "digest") ? jstr(l, "digest") : "");
+    layers[i].size = (int64_t)json_integer_value(json_object_get(l, "size"));
+    layers[i].gzip = mt && strstr(mt, "gzip") != NULL;
+  }
+  lease l;
+  char diff_id[72] = "", image_id[72] = "";
+  if (rc == 0 && (rc = lease_begin(c, &l)) == 0) {
+    rc = diff_container(c, &l, f.container_id, &layers[n], diff_id);
+    char now[40];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    char *text = NULL;
+    if (rc == 0)
+      rc = commit_config(p.config, diff_id, f.container_id, o, now);
+    if (rc == 0)
+      rc = ctrt__json_dump(&text, p.config);
+    if (rc == 0)
+      rc = create_image(c, &l, text, strlen(text), layers, n + 1, name ? &name : NULL, name ? 1 : 0, image_id);
+    ctrt__free(text);
+    lease_end(c, &l);
+  }
+  ctrt__free(layers);
+  ctrt__free(name);
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
+  ctrt__cri_unpacked_free(st);
+  ctrt__cri_found_clear(&f);
+  ctrt_commit_outcome *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
+  if (rc == 0 && (r == NULL || (r->id = ctrt__strdup(image_id)) == NULL)) {
+    ctrt__free(r);
+    rc = ctrt__error_no_memory();
+  }
+  if (rc < 0)
+    return ctrt__error_wrap("commit_container");
+  *out = r;
+  return 0;
+}

@@ -87,6 +87,8 @@ int ctrt__cri_tag_image(void *self, const char *source, const char *target);
 int ctrt__cri_prune_images(void *self, ctrt_prune_result **out);
 int ctrt__cri_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names);
 int ctrt__cri_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag);
+int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
+                               const ctrt_commit_options *o);
 int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet);
 int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
                                 const ctrt_registry_auth *auth);
