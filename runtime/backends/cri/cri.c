@@ -1420,7 +1420,7 @@ static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_con
 
 /* The image's CRI record, or NULL when absent (ImageStatus answers OK with
  * no image for a missing one). */
-static int image_status(cri *c, const char *image, Runtime__V1__ImageStatusResponse **out) {
+int ctrt__cri_image_status(cri *c, const char *image, Runtime__V1__ImageStatusResponse **out) {
   Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
   spec.image = (char *)image;
   Runtime__V1__ImageStatusRequest req = RUNTIME__V1__IMAGE_STATUS_REQUEST__INIT;
@@ -1429,7 +1429,7 @@ static int image_status(cri *c, const char *image, Runtime__V1__ImageStatusRespo
                         &runtime__v1__image_status_response__descriptor, (void **)out);
 }
 
-static int pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method) {
+int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method) {
   Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
   spec.image = (char *)image;
   Runtime__V1__AuthConfig ac = RUNTIME__V1__AUTH_CONFIG__INIT;
@@ -1456,7 +1456,7 @@ static int pull(cri *c, const char *image, const ctrt_registry_auth *auth, const
   return 0;
 }
 
-static int cri_pull_image(void *self, const char *image) { return pull(self, image, NULL, "pull_image"); }
+static int cri_pull_image(void *self, const char *image) { return ctrt__cri_pull(self, image, NULL, "pull_image"); }
 
 static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
                                       const ctrt_registry_auth *auth, ctrt_source_policy source_policy) {
@@ -1464,7 +1464,7 @@ static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_p
   (void)source_policy; /* the engine has one source: its registries */
   if (policy == CTRT_PULL_POLICY_IF_NOT_PRESENT || policy == CTRT_PULL_POLICY_NEVER) {
     Runtime__V1__ImageStatusResponse *st = NULL;
-    int rc = image_status(c, image, &st);
+    int rc = ctrt__cri_image_status(c, image, &st);
     bool present = rc == 0 && st->image != NULL;
     ctrt__cri_unpacked_free(st);
     if (rc < 0)
@@ -1474,7 +1474,7 @@ static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_p
     if (policy == CTRT_PULL_POLICY_NEVER)
       return ctrt__error_not_found(image, "the image is not present and the pull policy is never");
   }
-  return pull(c, image, auth, "pull_image_with_policy");
+  return ctrt__cri_pull(c, image, auth, "pull_image_with_policy");
 }
 
 static int cri_list_images(void *self, ctrt_image_info_list **out) {
@@ -1524,12 +1524,12 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
   return 0;
 }
 
-static int cri_remove_image(void *self, const char *image, bool force) {
+int ctrt__cri_remove_image_cri(void *self, const char *image, bool force) {
   cri *c = self;
   (void)force; /* CRI removes regardless of containers using the image */
   /* RemoveImage of a missing image succeeds in CRI; the interface says not_found. */
   Runtime__V1__ImageStatusResponse *st = NULL;
-  int rc = image_status(c, image, &st);
+  int rc = ctrt__cri_image_status(c, image, &st);
   bool present = rc == 0 && st->image != NULL;
   ctrt__cri_unpacked_free(st);
   if (rc < 0)
@@ -1676,7 +1676,16 @@ static const ctrt_backend_ops cri_ops = {
     .pull_image = cri_pull_image,
     .pull_image_with_policy = cri_pull_image_with_policy,
     .list_images = cri_list_images,
-    .remove_image = cri_remove_image,
+    .remove_image = ctrt__cri_remove_image,
+    .inspect_image_native = ctrt__cri_inspect_image_native,
+    .image_history = ctrt__cri_image_history,
+    .tag_image = ctrt__cri_tag_image,
+    .prune_images = ctrt__cri_prune_images,
+    .pull_image_stream = ctrt__cri_pull_image_stream,
+    .save_images = ctrt__cri_save_images,
+    .load_images = ctrt__cri_load_images,
+    .import_image = ctrt__cri_import_image,
+    .commit_container = ctrt__cri_commit_container,
     .create_container = cri_create_container,
     .start_container = cri_start_container,
     .stop_container = cri_stop_container,

@@ -68,6 +68,17 @@ int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__Conta
 int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
                           Runtime__V1__ContainerStatusResponse **st);
 
+/* CRI ImageStatus: OK with no image for a missing one. */
+int ctrt__cri_image_status(cri *c, const char *image, Runtime__V1__ImageStatusResponse **out);
+
+/* CRI PullImage, errors mapped (pull_failed, not_found) and wrapped with method. */
+int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method);
+
+/* CRI RemoveImage (all tags of the image go), for engines without
+ * containerd's API; ctrt__cri_remove_image untags natively where it can. */
+int ctrt__cri_remove_image_cri(void *self, const char *image, bool force);
+int ctrt__cri_remove_image(void *self, const char *image, bool force);
+
 /* Whether a status reply says the container's process runs. */
 bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);
 
@@ -118,5 +129,18 @@ int ctrt__cri_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_conta
  * titles (one must be PID), the rows whose PID is one of pids are kept,
  * the last column takes the rest of its line. */
 int ctrt__cri_top_parse(const char *ps_output, const uint32_t *pids, size_t n_pids, ctrt_container_top_output **out);
+
+/* Images through containerd's own API (cri_images.c), for the method table. */
+int ctrt__cri_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image);
+int ctrt__cri_image_history(void *self, ctrt_image_history_entry_list **out, const char *image);
+int ctrt__cri_tag_image(void *self, const char *source, const char *target);
+int ctrt__cri_prune_images(void *self, ctrt_prune_result **out);
+int ctrt__cri_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names);
+int ctrt__cri_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag);
+int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
+                               const ctrt_commit_options *o);
+int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet);
+int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
+                                const ctrt_registry_auth *auth);
 
 #endif

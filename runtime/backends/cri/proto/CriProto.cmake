@@ -8,14 +8,14 @@ pkg_check_modules(PROTOBUF_C REQUIRED IMPORTED_TARGET libprotobuf-c)
 set(CTRT_CRI_PROTO_DIR "${CMAKE_BINARY_DIR}/generated/cri")
 set(_cri_proto_src "${CMAKE_CURRENT_LIST_DIR}")
 set(CTRT_CRI_PROTO_SOURCES "")
-foreach(_proto IN ITEMS cri_runtime_v1 containerd_api)
+foreach(_proto IN ITEMS cri_runtime_v1 containerd_api containerd_images)
   set(_out_c "${CTRT_CRI_PROTO_DIR}/${_proto}.pb-c.c")
   set(_out_h "${CTRT_CRI_PROTO_DIR}/${_proto}.pb-c.h")
   add_custom_command(
     OUTPUT "${_out_c}" "${_out_h}"
     COMMAND ${CMAKE_COMMAND} -E make_directory "${CTRT_CRI_PROTO_DIR}"
     COMMAND ${CTRT_PROTOC_C} "--c_out=${CTRT_CRI_PROTO_DIR}" "-I${_cri_proto_src}" "${_cri_proto_src}/${_proto}.proto"
-    DEPENDS "${_cri_proto_src}/${_proto}.proto"
+    DEPENDS "${_cri_proto_src}/${_proto}.proto" "${_cri_proto_src}/containerd_api.proto"
     COMMENT "protoc-c ${_proto}.proto"
     VERBATIM)
   list(APPEND CTRT_CRI_PROTO_SOURCES "${_out_c}")
