@@ -109,7 +109,32 @@ class InputC:
         elif self.check in ("container_name", "image_ref", "search_term", "absolute_path"):
             lines.append("if ((rc = ctrt__check_%s(%s, %s)) < 0)\n    goto done;" % (
                 self.check, c_string_literal(method_name), self.name))
+        for path, c_expr, check in self.checked_fields:
+            lines.append("if ((rc = ctrt__check_field_%s(%s, %s, %s)) < 0)\n    goto done;" % (
+                check, c_string_literal(method_name), c_string_literal(path), c_expr))
         return lines
+
+    @property
+    def checked_fields(self):
+        """(spec path, C expression, check) of every field with a `check`
+        reachable by value from a struct input (a NULL pointer is refused
+        before these run; optional members are pointers and are skipped)."""
+        base = self.p.type.base
+        if self.optional or base.kind != "named" or base.decl.what != "struct":
+            return []
+        found = []
+
+        def walk(struct, path, expr):
+            for f in struct.fields:
+                member = cnames.member(f.name)
+                if f.check:
+                    found.append(("%s.%s" % (path, f.name), "%s%s" % (expr, member), f.check))
+                ft = f.type
+                if not ft.optional and ft.kind == "named" and ft.decl.what == "struct":
+                    walk(ft.decl, "%s.%s" % (path, f.name), "%s%s." % (expr, member))
+
+        walk(base.decl, self.p.name, "%s->" % self.name)
+        return found
 
 
 class ResultC:
@@ -289,7 +314,7 @@ class MethodC:
         failures, cancelled streams and sessions)."""
         kinds = list(self.m.errors)
         implied = ["invalid_argument", "no_memory"]
-        if any(i.check or i.is_container_id for i in self.inputs):
+        if any(i.check or i.is_container_id or i.checked_fields for i in self.inputs):
             implied.append("invalid_spec")
         if self.result.is_stream or self.result.is_handle:
             implied.append("cancelled")

@@ -109,6 +109,8 @@ def _check_fields(fields, owner, table, tag=None):
             raise SpecError(field.loc, "%s.%s: wire name '%s' collides with the union tag" % (owner, field.name, tag))
         if field.type.optional and field.type.inner.kind == "map":
             raise SpecError(field.loc, "%s.%s: optional maps are not supported; an empty map is absent" % (owner, field.name))
+        if field.check == "image_ref" and field.type.text != "string":
+            raise SpecError(field.loc, "%s.%s: check 'image_ref' needs a string field" % (owner, field.name))
         _check_default(field, owner)
 
 

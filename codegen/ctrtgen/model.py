@@ -113,6 +113,7 @@ class Field:
         self.explicit_required = doc.get("required")
         self.secret = bool(doc.get("secret", False))
         self.docker_wire = doc.get("docker")  # name in Docker Engine API JSON
+        self.check = doc.get("check")  # validated by the dispatchers (capi.py)
         self.loc = loc
 
     @property

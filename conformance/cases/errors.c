@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Conformance: error paths shared by every method (unknown containers and
- * images) and what an error says. The checks the generated dispatcher makes
+ * images), what an error says, and one answer for each bad input. The checks the generated dispatcher makes
  * before a backend sees a call (NULL arguments, malformed ids, names,
  * signals, paths and references) and the error record's contract are unit
  * tests (runtime/tests/dispatch_test.c): they never reach a backend. */
@@ -149,6 +149,66 @@ static void conflict_has_message(void) {
   C_CHECK(strstr(m, id->service) != NULL, "the message names the container: %s", m);
 }
 
+/* ---- one answer for one mistake: the inputs issue 12 found answered
+ * differently by each backend. The dispatcher decides the malformed ones
+ * before any backend runs; the registry nothing listens on and the absent
+ * image reach the backend, which must agree. ---- */
+
+static const char *const bad_refs[] = {"Not:A:Valid::Ref", "UPPER/case", "localhost:1/x@sha256:zz"};
+
+static void bad_reference(void) {
+  for (size_t i = 0; i < sizeof bad_refs / sizeof *bad_refs; i++) {
+    ctrt_image_inspect_info *info = NULL;
+    C_FAILS(CTRT_OP_PULL_IMAGE, ctrt_runtime_pull_image(RT, bad_refs[i]), CTRT_ERROR_INVALID_SPEC);
+    const char *m = conform_printf("%s", ctrt_error_last()->message);
+    C_CHECK(strstr(m, bad_refs[i]) != NULL, "the message names the caller's reference: %s", m);
+    C_FAILS(CTRT_OP_INSPECT_IMAGE_NATIVE, ctrt_runtime_inspect_image_native(RT, &info, bad_refs[i]),
+            CTRT_ERROR_INVALID_SPEC);
+    C_TRUE(info == NULL);
+    C_FAILS(CTRT_OP_REMOVE_IMAGE, ctrt_runtime_remove_image(RT, bad_refs[i], false), CTRT_ERROR_INVALID_SPEC);
+  }
+}
+
+static void create_bad_image(void) {
+  ctrt_service_spec *spec = conform_spec(NULL);
+  for (size_t i = 0; i < sizeof bad_refs / sizeof *bad_refs; i++) {
+    free(spec->image.name);
+    spec->image.name = strdup(bad_refs[i]);
+    C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, conform_new_id(), spec),
+            CTRT_ERROR_INVALID_SPEC);
+    const char *m = conform_printf("%s", ctrt_error_last()->message);
+    C_CHECK(strstr(m, "spec.image.name") != NULL && strstr(m, bad_refs[i]) != NULL,
+            "the message names the field and the reference: %s", m);
+  }
+  free(spec->image.name);
+  spec->image.name = NULL;
+  C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, conform_new_id(), spec), CTRT_ERROR_INVALID_SPEC);
+}
+
+static void bad_service_name(void) {
+  static const char *const names[] = {"bad/name", "bad name", "bad:name"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
+    id.service = (char *)names[i];
+    ctrt_container_state *st = NULL;
+    C_FAILS(CTRT_OP_CONTAINER_STATE, ctrt_runtime_container_state(RT, &st, &id), CTRT_ERROR_INVALID_SPEC);
+    C_TRUE(st == NULL);
+    C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, &id, conform_spec(NULL)),
+            CTRT_ERROR_INVALID_SPEC);
+    const char *m = conform_printf("%s", ctrt_error_last()->message);
+    C_CHECK(strstr(m, names[i]) != NULL, "the message names the service: %s", m);
+  }
+}
+
+/* Port 1 on the loopback: nothing listens there. */
+#define DEAD_REGISTRY_REF "127.0.0.1:1/ctrt/absent:latest"
+
+static void unreachable_registry(void) {
+  C_FAILS(CTRT_OP_PULL_IMAGE, ctrt_runtime_pull_image(RT, DEAD_REGISTRY_REF), CTRT_ERROR_PULL_FAILED);
+  const char *m = conform_printf("%s", ctrt_error_last()->message);
+  C_CHECK(strstr(m, "127.0.0.1:1/ctrt/absent") != NULL, "the message names the image: %s", m);
+}
+
 #define NOT_FOUND(method, fn, op)                                                                                      \
   CONFORM_CASE("errors.not_found." method, fn, method " of an unknown container: not found, outputs stay NULL.",       \
                TESTS(op))
@@ -178,6 +238,18 @@ static const conform_case cases[] = {
                  "A not-found message names the image that was not found.", TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE)),
     CONFORM_CASE("errors.conflict_has_message", conflict_has_message,
                  "A conflict's message names the container in the way.", TESTS(CTRT_OP_CREATE_CONTAINER)),
+    CONFORM_CASE("errors.bad_input.reference", bad_reference,
+                 "Malformed references (Not:A:Valid::Ref, UPPER/case, a short digest): invalid_spec, naming them.",
+                 TESTS(CTRT_OP_PULL_IMAGE, CTRT_OP_INSPECT_IMAGE_NATIVE, CTRT_OP_REMOVE_IMAGE)),
+    CONFORM_CASE("errors.bad_input.create_image", create_bad_image,
+                 "create with a malformed or absent spec.image.name: invalid_spec, naming the field.",
+                 TESTS(CTRT_OP_CREATE_CONTAINER)),
+    CONFORM_CASE("errors.bad_input.service_name", bad_service_name,
+                 "A service name no engine can put in a container name: invalid_spec, naming it.",
+                 TESTS(CTRT_OP_CONTAINER_STATE, CTRT_OP_CREATE_CONTAINER)),
+    CONFORM_CASE("errors.bad_input.unreachable_registry", unreachable_registry,
+                 "A pull from a registry nothing listens on: pull_failed, naming the image.",
+                 TESTS(CTRT_OP_PULL_IMAGE)),
 };
 
 const conform_area conform_area_errors = CONFORM_AREA("errors", cases);

@@ -188,6 +188,8 @@ int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id
 int ctrt__check_container_id(const char *method, const ctrt_container_id *id);
 int ctrt__check_container_name(const char *method, const char *name);
 int ctrt__check_image_ref(const char *method, const char *ref);
+/* The same check on a struct field (spec: fields[].check); path names it. */
+int ctrt__check_field_image_ref(const char *method, const char *path, const char *ref);
 int ctrt__check_search_term(const char *method, const char *term);
 int ctrt__check_absolute_path(const char *method, const char *path);
 int ctrt__check_list(const char *method, const char *name, const void *items, size_t n, bool strings);
@@ -267,5 +269,8 @@ int ctrt__engine_info_add_fact(ctrt_engine_info *info, const char *key, const ch
 
 /* Built-in backends (NULL-terminated). */
 extern const ctrt_backend *const ctrt__builtin_backends[];
+/* The built-in backend a URI names and the rest it is opened with (caller
+ * frees *rest); an unknown or missing scheme fails listing the valid ones. */
+int ctrt__open_resolve(const ctrt_backend **backend, char **rest, const char *uri);
 
 #endif

@@ -6,6 +6,7 @@
 #include "gen_internal.h"
 
 #include <dlfcn.h>
+#include <strings.h>
 
 static int copy_auth(ctrt_runtime *rt, const ctrt_open_options *options) {
   const char *target =
@@ -123,12 +124,9 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
   if (rt == NULL)
     return ctrt__error_no_memory();
   int rc = copy_auth(rt, options);
-  const char *colon = strchr(uri, ':');
   if (rc == 0 && options != NULL && options->backend_library != NULL) {
     rc = load_plugin(rt, options->backend_library, uri, options);
-  } else if (rc == 0 && colon == NULL) {
-    rc = ctrt__error_invalid_argument("'%s' is not a runtime URI (expected mock:, docker://..., plugin:PATH)", uri);
-  } else if (rc == 0 && strncmp(uri, "plugin:", 7) == 0) {
+  } else if (rc == 0 && strncasecmp(uri, "plugin:", 7) == 0) {
     const char *query = strchr(uri + 7, '?');
     char *path = ctrt__strndup(uri + 7, query ? (size_t)(query - uri - 7) : strlen(uri + 7));
     rc = path ? load_plugin(rt, path, query ? query + 1 : "", options) : ctrt__error_no_memory();
@@ -136,20 +134,12 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
   } else if (rc == 0 && strncmp(uri, "mock:", 5) == 0) {
     rc = open_mock(rt, strncmp(uri + 5, "//", 2) == 0 ? uri + 7 : uri + 5, options);
   } else if (rc == 0) {
-    size_t scheme_len = (size_t)(colon - uri);
-    const char *rest = colon + 1;
-    if (strncmp(rest, "//", 2) == 0)
-      rest += 2;
     const ctrt_backend *backend = NULL;
-    for (size_t i = 0; ctrt__builtin_backends[i] != NULL; i++) {
-      const char *name = ctrt__builtin_backends[i]->name;
-      if (strlen(name) == scheme_len && strncmp(name, uri, scheme_len) == 0)
-        backend = ctrt__builtin_backends[i];
-    }
-    if (backend == NULL)
-      rc = ctrt__error_invalid_argument("no backend for '%.*s:' in this build (URI '%s')", (int)scheme_len, uri, uri);
-    else
+    char *rest = NULL;
+    rc = ctrt__open_resolve(&backend, &rest, uri);
+    if (rc == 0)
       rc = attach_backend(rt, backend, rest, options);
+    ctrt__free(rest);
   }
   if (rc < 0) {
     ctrt_close(rt);

@@ -946,6 +946,131 @@ static void test_moved_bad_image_reference(void) {
   ctrt_close(rt);
 }
 
+/* Docker's reference grammar, decided by the dispatcher: a well-formed
+ * reference reaches the mock (which has no images: not found), a malformed
+ * one never does (invalid_spec naming it). */
+static void test_image_reference_grammar(void) {
+  ctrt_runtime *rt = open_mock();
+  static const char *const good[] = {
+      "busybox",
+      "busybox:1.36",
+      "library/busybox:latest",
+      "docker.io/library/busybox",
+      "localhost/x:1",
+      "localhost:5000/a/b-c__d.e:v1.2-rc_3",
+      "Registry.Example.com:443/team/app",
+      "127.0.0.1:1/ctrt/absent:latest",
+      "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      "x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      "a--b",
+      "0123456789ab",
+  };
+  static const char *const bad[] = {
+      "Not:A:Valid::Ref",
+      "UPPER/case",
+      "Upper",
+      "localhost:1/x@sha256:zz",
+      "x@sha256:abc",
+      "x@:0123456789abcdef0123456789abcdef",
+      "x:",
+      ":tag",
+      "a//b",
+      "a/",
+      "/a",
+      "a/-b",
+      "a_/b",
+      "a___b",
+      "host:99999999/x",
+      "x:-tag",
+      "has space",
+      "",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    ctrt_image_inspect_info *info = NULL;
+    int rc = ctrt_runtime_inspect_image_native(rt, &info, good[i]);
+    CU_ASSERT_EQUAL(rc, -(int)CTRT_ERROR_NOT_FOUND);
+    if (rc != -(int)CTRT_ERROR_NOT_FOUND)
+      fprintf(stderr, "good reference '%s' refused: %s\n", good[i], ctrt_error_last()->message);
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ctrt_image_inspect_info *info = NULL;
+    int rc = ctrt_runtime_inspect_image_native(rt, &info, bad[i]);
+    CU_ASSERT_EQUAL(rc, -(int)CTRT_ERROR_INVALID_SPEC);
+    if (rc != -(int)CTRT_ERROR_INVALID_SPEC)
+      fprintf(stderr, "bad reference '%s' accepted (%d)\n", bad[i], rc);
+    else
+      CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i]));
+  }
+  ASSERT_FAILS_WITH(ctrt_runtime_pull_image(rt, "UPPER/case"), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message,
+             "invalid spec: pull_image: invalid image reference 'UPPER/case': the repository name must be lower case");
+  /* create: the field is named, and an absent name is refused too. */
+  ctrt_container_id id = make_id("refgrammar", 0);
+  ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
+  spec.image.name = "localhost:1/x@sha256:zz";
+  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(ctrt_error_last()->message, "create_container: spec.image.name: invalid image reference"));
+  spec.image.name = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_STR(ctrt_error_last()->message,
+             "invalid spec: create_container: spec.image.name is absent (an image reference is required)");
+  ctrt_close(rt);
+}
+
+/* A service name every engine can put into its container name. */
+static void test_service_names(void) {
+  ctrt_runtime *rt = open_mock();
+  static const char *const bad[] = {"a/b", "a b", "a:b", "é"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ctrt_container_id id = make_id(bad[i], 0);
+    ctrt_container_state *st = NULL;
+    ASSERT_FAILS_WITH(ctrt_runtime_container_state(rt, &st, &id), CTRT_ERROR_INVALID_SPEC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i]));
+  }
+  ctrt_container_id ok = make_id("Web_1.a-b", 0);
+  ctrt_container_state *st = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_container_state(rt, &st, &ok), CTRT_ERROR_NOT_FOUND);
+  ctrt_close(rt);
+}
+
+/* Runtime URIs: case-insensitive schemes, the bare Docker-API forms, and
+ * errors that list what is valid or say what is missing. */
+static void test_uri_forms(void) {
+  ctrt_runtime *rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "MOCK:"));
+  ctrt_close(rt);
+  rt = NULL;
+  ASSERT_OK(ctrt_open(&rt, "Mock://"));
+  ctrt_close(rt);
+  rt = NULL;
+  ASSERT_FAILS_WITH(ctrt_open(&rt, "nosuch://x"), CTRT_ERROR_INVALID_ARGUMENT);
+  const char *m = ctrt_error_last()->message;
+  CU_ASSERT_PTR_NOT_NULL(strstr(m, "no backend for 'nosuch:'"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(m, "valid schemes: mock:, docker://"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(m, "unix:///PATH"));
+  ASSERT_FAILS_WITH(ctrt_open(&rt, "no-scheme-here"), CTRT_ERROR_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "valid schemes: mock:"));
+  /* A Docker host without its host name says so, in either case. */
+  ASSERT_FAILS_WITH(ctrt_open(&rt, "docker://tcp://"), CTRT_ERROR_CONFIGURATION);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "the host is missing"));
+  ASSERT_FAILS_WITH(ctrt_open(&rt, "DOCKER://TCP://"), CTRT_ERROR_CONFIGURATION);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "the host is missing"));
+  /* The bare forms every Docker tool prints reach the docker backend: a
+   * socket nobody serves is a network error, not "no backend". */
+  static const char *const bare[] = {"unix:///nonexistent/ctrt-uri-test.sock", "UNIX:///nonexistent/ctrt-uri-test.sock",
+                                     "docker://Unix:///nonexistent/ctrt-uri-test.sock"};
+  for (size_t i = 0; i < sizeof bare / sizeof *bare; i++) {
+    int rc = ctrt_open(&rt, bare[i]);
+    CU_ASSERT_TRUE(rc < 0);
+    CU_ASSERT_PTR_NULL(strstr(ctrt_error_last()->message, "no backend"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "/nonexistent/ctrt-uri-test.sock"));
+  }
+  ASSERT_FAILS_WITH(ctrt_open(&rt, "tcp://"), CTRT_ERROR_CONFIGURATION);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "the host is missing"));
+  CU_ASSERT_PTR_NULL(rt);
+}
+
 /* errors.success_clears_error */
 static void test_moved_success_clears_error(void) {
   ctrt_runtime *rt = open_mock();
@@ -1059,6 +1184,9 @@ void test_register(void) {
   CU_add_test(s, "errors.null_arguments", test_moved_null_arguments);
   CU_add_test(s, "errors.relative_archive_path", test_moved_relative_archive_path);
   CU_add_test(s, "errors.bad_image_reference", test_moved_bad_image_reference);
+  CU_add_test(s, "image reference grammar", test_image_reference_grammar);
+  CU_add_test(s, "service names", test_service_names);
+  CU_add_test(s, "runtime URI forms", test_uri_forms);
   CU_add_test(s, "errors.success_clears_error", test_moved_success_clears_error);
   CU_add_test(s, "errors.errors_are_per_thread", test_moved_errors_are_per_thread);
   s = CU_add_suite("moved from conformance: inspection, logs, exec, archive", NULL, NULL);

@@ -75,7 +75,10 @@ int ctrt__endpoint_parse(ctrt__endpoint *out, const char *host, bool tls) {
   size_t len = strlen(rest);
   if (len > 0 && rest[len - 1] == '/')
     len--;
-  if (len == 0 || memchr(rest, '/', len) != NULL || memchr(rest, '@', len) != NULL)
+  if (len == 0)
+    return ctrt__error_configuration("Docker host %s: the host is missing (expected %.*shost[:port])", host,
+                                     (int)(rest - host), host);
+  if (memchr(rest, '/', len) != NULL || memchr(rest, '@', len) != NULL)
     return ctrt__error_configuration("Docker host %s: expected %.*shost[:port] without a path", host,
                                      (int)(rest - host), host);
   for (size_t i = 0; i < len; i++)

@@ -146,6 +146,17 @@ static bool auth_matches(const mock_registry_entry *e, const ctrt_registry_auth 
          strcmp(auth->password, e->password) == 0;
 }
 
+/* Whether the mock registry serves the reference's host: a host it holds
+ * nothing for is a registry nothing listens on (pull_failed, as dockerd's
+ * "connection refused"), not a missing repository (not_found). */
+static bool registry_host_known(mock_runtime *m, const char *normalized) {
+  size_t host = strcspn(normalized, "/");
+  for (size_t i = 0; i < m->n_registry; i++)
+    if (strncmp(m->registry[i]->reference, normalized, host) == 0 && m->registry[i]->reference[host] == '/')
+      return true;
+  return false;
+}
+
 /* Pull reference from the registry into the store; progress (may be NULL)
  * gets Docker's events. Called without the lock. */
 static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_auth *auth, progress_list *progress) {
@@ -159,7 +170,11 @@ static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_a
   int rc = status ? 0 : ctrt__error_no_memory();
   mock_lock(m);
   mock_registry_entry *e = rc == 0 ? mock_registry_find(m, normalized) : NULL;
-  if (rc == 0 && e == NULL)
+  if (rc == 0 && e == NULL && !registry_host_known(m, normalized)) {
+    char *why = ctrt__sprintf("no registry answers at %.*s", (int)strcspn(normalized, "/"), normalized);
+    rc = why ? ctrt__error_pull_failed(reference, why) : ctrt__error_no_memory();
+    ctrt__free(why);
+  } else if (rc == 0 && e == NULL)
     rc = ctrt__error_not_found(normalized, "manifest unknown");
   else if (rc == 0 && !auth_matches(e, auth))
     rc = ctrt__error_pull_failed(normalized, "unauthorized: authentication required");

@@ -21,10 +21,11 @@ static void test_create_without_image(void) {
   ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
   id.service = "noimage";
   ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
+  /* Decided by the dispatcher for every backend (spec: ImageSpec.name check). */
   spec.image.name = NULL;
-  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_ARGUMENT);
+  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_SPEC);
   spec.image.name = "";
-  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_ARGUMENT);
+  ASSERT_FAILS_WITH(ctrt_runtime_create_container(rt, &id, &spec), CTRT_ERROR_INVALID_SPEC);
   /* nothing was created */
   ASSERT_FAILS_WITH(ctrt_runtime_remove_container(rt, &id), CTRT_ERROR_NOT_FOUND);
 }
