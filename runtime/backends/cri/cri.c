@@ -14,13 +14,14 @@
  *   CTRT_CRI_CNI_NETWORK    the CNI network's name, for inspect_detailed
  *                           (CRI does not report it; default "cni")
  *
- * Not implemented yet, each with the reason the dispatcher's default
- * reports as unsupported: logs (need the CRI log-file reader), stats_stream,
- * interactive exec and streams (WebSocket session
- * on top of transport/websocket.c), archive methods (exec of tar), image
- * inspection, tagging, save/load/import/commit (containerd Images and
- * Content), top (containerd Tasks.ListPids), rename (CRI names are
- * fixed). */
+ * Other files hold method families: cri_log.c (the log files),
+ * cri_exec.c (exec_stream, exec_pty, write_stdin, close_stdin over the
+ * streaming server's WebSocket), cri_archive.c (archive methods through
+ * tar and stat run in the container), cri_top_stats.c (top_container via
+ * containerd's ListPids and the host's ps, stats_stream). Not implemented,
+ * each with the reason the dispatcher's default reports as unsupported:
+ * image inspection, tagging, save/load/import/commit (containerd Images
+ * and Content), rename (CRI names are fixed). */
 #include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
 
