@@ -31,8 +31,8 @@
 #define MT_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MT_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define MT_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define WRITE_CHUNK ((size_t)1024 * 1024) /* below containerd's 16 MiB message limit */
-#define SMALL_FILE ((size_t)1024 * 1024)  /* archive files kept in memory (configs, manifests) */
+#define WRITE_CHUNK ((size_t)1024 * 1024)   /* below containerd's 16 MiB message limit */
+#define SMALL_FILE ((size_t)1024 * 1024)    /* archive files kept in memory (configs, manifests) */
 #define BLOB_MAX ((size_t)16 * 1024 * 1024) /* manifests and configs read whole */
 
 #if defined(__aarch64__)
@@ -250,9 +250,9 @@ static const char *pick_manifest(const json_t *index) {
     const char *digest = jstr(m, "digest");
     if (first == NULL)
       first = digest;
-    if (platform == NULL || (strcmp(jstr(platform, "os") ? jstr(platform, "os") : "", "linux") == 0 &&
-                             strcmp(jstr(platform, "architecture") ? jstr(platform, "architecture") : "",
-                                    HOST_ARCH) == 0))
+    if (platform == NULL ||
+        (strcmp(jstr(platform, "os") ? jstr(platform, "os") : "", "linux") == 0 &&
+         strcmp(jstr(platform, "architecture") ? jstr(platform, "architecture") : "", HOST_ARCH) == 0))
       return digest;
   }
   return first;
@@ -349,9 +349,54 @@ static int names_of(cri *c, const char *target, const char *id, ctrt_string_list
   return rc;
 }
 
+/* Whether Content holds every layer of p: containerd's unpacker does not
+ * fetch a layer whose snapshot exists already (a pull of an image already
+ * loaded), so a record can name blobs that are not there. */
+static bool blobs_present(cri *c, const parts *p) {
+  size_t i;
+  const json_t *l;
+  json_array_foreach(json_object_get(p->manifest, "layers"), i, l) {
+    Ctrt__Containerd__ContentInfoRequest req = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
+    req.digest = (char *)jstr(l, "digest");
+    if (req.digest == NULL || ctd_call(c, CTD_CONTENT "Info", &req.base, NULL, NULL) < 0) {
+      ctrt_error_clear();
+      return false;
+    }
+  }
+  return true;
+}
+
+/* For reading layers (save, commit): another record of the same image
+ * whose blobs are all there, when img's are not. Keeps img otherwise. */
+static int prefer_complete(cri *c, Ctrt__Containerd__GetImageResponse **img, parts *p) {
+  if (blobs_present(c, p))
+    return 0;
+  ctrt_string_list tags = {0};
+  int rc = names_of(c, (*img)->image->target->digest, p->config_digest, &tags, NULL);
+  for (size_t i = 0; rc == 0 && i < tags.n_items; i++) {
+    Ctrt__Containerd__GetImageResponse *other = NULL;
+    parts q;
+    if (get_image(c, tags.items[i], &other) < 0 || load_parts(c, other->image->target->digest, &q) < 0) {
+      ctrt_error_clear();
+      ctrt__cri_unpacked_free(other);
+      continue;
+    }
+    if (blobs_present(c, &q)) {
+      ctrt__cri_unpacked_free(*img);
+      parts_clear(p);
+      *img = other;
+      *p = q;
+      break;
+    }
+    parts_clear(&q);
+    ctrt__cri_unpacked_free(other);
+  }
+  ctrt_string_list_clear(&tags);
+  return rc;
+}
+
 /* resolve + load_parts, errors wrapped with method. */
-static int open_image(cri *c, const char *ref, const char *method, Ctrt__Containerd__GetImageResponse **img,
-                      parts *p) {
+static int open_image(cri *c, const char *ref, const char *method, Ctrt__Containerd__GetImageResponse **img, parts *p) {
   memset(p, 0, sizeof *p);
   int rc = need_native(c, method);
   if (rc == 0)
@@ -398,8 +443,8 @@ static uint64_t layers_size(const json_t *manifest) {
   uint64_t total = 0;
   size_t i;
   const json_t *l;
-  json_array_foreach(json_object_get(manifest, "layers"), i, l) total += (uint64_t)json_integer_value(
-      json_object_get(l, "size"));
+  json_array_foreach(json_object_get(manifest, "layers"), i, l) total +=
+      (uint64_t)json_integer_value(json_object_get(l, "size"));
   return total;
 }
 
@@ -496,8 +541,7 @@ static int64_t unix_seconds(const char *rfc3339) {
  * layer gets that layer's size from the manifest (as stored: compressed).
  * The newest entry is the image itself, with its tags; older ones have no
  * image of their own ("<missing>", as Docker says for pulled images). */
-static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Containerd__Image *img,
-                        const parts *p) {
+static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Containerd__Image *img, const parts *p) {
   const json_t *history = json_object_get(p->config, "history");
   const json_t *layers = json_object_get(p->manifest, "layers");
   size_t n = json_array_size(history);
@@ -715,8 +759,8 @@ static int queue_outcome(pull_state *s) {
       char id[13];
       snprintf(id, sizeof id, "%.12s", d && strlen(d) > 7 ? d + 7 : "?");
       if (rc == 0)
-        rc = queue_push(s, status_item(id, "Layer in place", true, (uint64_t)json_integer_value(
-                                                                           json_object_get(l, "size"))));
+        rc = queue_push(
+            s, status_item(id, "Layer in place", true, (uint64_t)json_integer_value(json_object_get(l, "size"))));
     }
   }
   ctrt_error_clear(); /* the layer list is a bonus: CRI said the pull is done */
@@ -774,7 +818,7 @@ static int pull_next(void *state, void **item) {
 }
 
 int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
-                                 const ctrt_registry_auth *auth) {
+                                const ctrt_registry_auth *auth) {
   static const ctrt_stream_methods methods = {.next = pull_next, .destroy = pull_state_free};
   pull_state *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL)
@@ -1033,8 +1077,8 @@ static int apply_layer(cri *c, const lease *l, const char *parent, const char *c
   preq.key = key;
   preq.parent = (char *)parent;
   Ctrt__Containerd__PrepareSnapshotResponse *mounts = NULL;
-  int rc = lease_call(c, l, CTD_SNAPSHOTS "Prepare", &preq.base, &ctrt__containerd__prepare_snapshot_response__descriptor,
-                      &mounts);
+  int rc = lease_call(c, l, CTD_SNAPSHOTS "Prepare", &preq.base,
+                      &ctrt__containerd__prepare_snapshot_response__descriptor, &mounts);
   if (rc < 0)
     return rc;
   Ctrt__Containerd__Descriptor desc = CTRT__CONTAINERD__DESCRIPTOR__INIT;
@@ -1102,8 +1146,8 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
     bool exists = false;
     rc = snapshot_exists(c, chain, &exists);
     if (rc == 0 && !exists)
-      rc = apply_layer(c, l, parent, chain, layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER, layers[i].digest,
-                       layers[i].size, diff_id);
+      rc = apply_layer(c, l, parent, chain, layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER, layers[i].digest, layers[i].size,
+                       diff_id);
   }
   json_decref(cfg);
   /* The config keeps the unpacked snapshot, the manifest the blobs. */
@@ -1113,10 +1157,10 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
   Ctrt__Containerd__WriteContentRequest__LabelsEntry *snap_labels[] = {&snap};
   if (rc == 0)
     rc = write_buffer(c, l, 1000000, config, config_len, id, snap_labels, chain[0] ? 1 : 0);
-  json_t *m = rc == 0 ? json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:[]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-                                  "config", "mediaType", MT_CONFIG, "size", (json_int_t)config_len, "digest", id,
-                                  "layers")
-                      : NULL;
+  json_t *m = rc == 0
+                  ? json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:[]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+                              "config", "mediaType", MT_CONFIG, "size", (json_int_t)config_len, "digest", id, "layers")
+                  : NULL;
   if (rc == 0 && m == NULL)
     rc = ctrt__error_no_memory();
   Ctrt__Containerd__WriteContentRequest__LabelsEntry *refs = ctrt__calloc(n_layers + 1, sizeof *refs);
@@ -1125,7 +1169,8 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
   if (rc == 0 && (refs == NULL || ref_ptrs == NULL || keys == NULL))
     rc = ctrt__error_no_memory();
   for (size_t i = 0; rc == 0 && i <= n_layers; i++) {
-    refs[i] = (Ctrt__Containerd__WriteContentRequest__LabelsEntry)CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
+    refs[i] =
+        (Ctrt__Containerd__WriteContentRequest__LabelsEntry)CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
     if (i == n_layers) {
       snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.config");
       refs[i].value = id;
@@ -1242,8 +1287,7 @@ static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t s
     if (n == 0)
       break;
     if (n < 0)
-      return x->source_error ? x->source_error
-                             : ctrt__error_invalid_spec("%s: %s", f->path, archive_error_string(a));
+      return x->source_error ? x->source_error : ctrt__error_invalid_spec("%s: %s", f->path, archive_error_string(a));
     rc = writer_put(x->c, &x->l, &w, x->data, (size_t)n);
     if (rc < 0)
       return rc;
@@ -1625,6 +1669,7 @@ static int save_one(save_state *s, const char *name, json_t *list) {
   int rc = open_image(s->c, name, "save_images", &img, &p);
   if (rc < 0)
     return rc;
+  rc = prefer_complete(s->c, &img, &p);
   const json_t *cfg = json_object_get(p.manifest, "config");
   rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")));
   char *path = blob_path(p.config_digest);
@@ -1857,7 +1902,7 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
         json_t *e;
         size_t kl = strlen(k);
         json_array_foreach(list, j, e) if (strncmp(json_string_value(e) ? json_string_value(e) : "", k, kl) == 0 &&
-                                            json_string_value(e)[kl] == '=') {
+                                           json_string_value(e)[kl] == '=') {
           json_array_remove(list, j);
           break;
         }
@@ -1921,7 +1966,8 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
                     &lower);
   viewed = rc == 0;
   Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
-  dreq.media_type = "application/vnd.oci.image.layer.v1.tar+gzip"; /* what the differ makes (1.6.20 refuses the docker type) */
+  dreq.media_type =
+      "application/vnd.oci.image.layer.v1.tar+gzip"; /* what the differ makes (1.6.20 refuses the docker type) */
   if (rc == 0) {
     dreq.n_left = lower->n_mounts;
     dreq.left = lower->mounts;
@@ -2014,6 +2060,8 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
   rc = resolve(c, image_ref, &img);
   if (rc == 0)
     rc = load_parts(c, img->image->target->digest, &p);
+  if (rc == 0)
+    rc = prefer_complete(c, &img, &p);
   char *name = o->repo && o->repo[0] ? ctrt__sprintf("%s:%s", o->repo, o->tag && o->tag[0] ? o->tag : "latest") : NULL;
   if (rc == 0 && o->repo && o->repo[0] && name == NULL)
     rc = ctrt__error_no_memory();

@@ -116,6 +116,16 @@ static void test_cri_only_engine(void) {
   /* Without containerd's API, pause is unsupported with the reason. */
   ASSERT_FAILS_WITH(ctrt_runtime_pause_container(rt, &missing_id), CTRT_ERROR_UNSUPPORTED);
   CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "serves no containerd API"));
+  /* So are the image methods made of containerd's Images and Content. */
+  ASSERT_FAILS_WITH(ctrt_runtime_tag_image(rt, "busybox:latest", "busybox:other"), CTRT_ERROR_UNSUPPORTED);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "serves no containerd API"));
+  ctrt_image_inspect_info *inspected = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_inspect_image_native(rt, &inspected, "busybox:latest"), CTRT_ERROR_UNSUPPORTED);
+  const char *names[] = {"busybox:latest"};
+  ctrt_image_export_stream *saved = NULL;
+  ASSERT_FAILS_WITH(ctrt_runtime_save_images(rt, &saved, names, 1), CTRT_ERROR_UNSUPPORTED);
+  CU_ASSERT_PTR_NULL(saved);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "serves no containerd API"));
   done(rt);
 }
 
