@@ -55,6 +55,11 @@
 
 #include <pthread.h>
 
+/* The stack of a process thread and of each pipeline stage's thread: the
+ * shell's nesting limits (SH_MAX_DEPTH, SH_MAX_ARITH_DEPTH,
+ * SH_MAX_EXPAND_DEPTH) fit in it, whatever RLIMIT_STACK says. */
+#define MOCK_SHELL_STACK ((size_t)8 << 20)
+
 /* What a running process can reach. All callbacks receive ctx. */
 typedef struct mock_proc {
   void *ctx;
