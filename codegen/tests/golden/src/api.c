@@ -533,6 +533,8 @@ int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const
   }
   goto done;
 done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -565,6 +567,8 @@ release:
   }
   goto done;
 done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -596,6 +600,8 @@ int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctr
   }
   goto done;
 done:
+  if (rc == 0 && *out != NULL)
+    ctrt__exec_handle_hold_runtime(*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -689,5 +695,7 @@ int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_
   }
   goto done;
 done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
