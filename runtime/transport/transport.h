@@ -48,6 +48,7 @@ typedef struct ctrt__docker_config {
   char *api_version;       /* pinned "1.40" (no negotiation); NULL = negotiate */
   long connect_timeout_ms; /* 0 = CTRT__HTTP_CONNECT_TIMEOUT_MS */
   long request_timeout_ms; /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
+  long stream_idle_ms;     /* streams: the longest wait for data; 0 = none */
 } ctrt__docker_config;
 
 /* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),

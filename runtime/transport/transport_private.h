@@ -36,6 +36,7 @@ struct ctrt__http_client {
   char *ca_file, *cert_file, *key_file;
   long connect_timeout_ms;
   long request_timeout_ms; /* < 0: none */
+  long stream_idle_ms;     /* <= 0: none */
 
   /* Negotiated once; version/prefix are written before the release store
    * of negotiated and never change after. */

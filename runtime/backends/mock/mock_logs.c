@@ -57,8 +57,7 @@ static void add_record(mock_runtime *m, mock_container *c, ctrt_log_channel chan
   mock_broadcast(m);
 }
 
-void mock_log_append_process(mock_runtime *m, mock_process *p, ctrt_log_channel channel, const void *data,
-                             size_t len) {
+void mock_log_append_process(mock_runtime *m, mock_process *p, ctrt_log_channel channel, const void *data, size_t len) {
   mock_container *c = p->container;
   int ch = channel == CTRT_LOG_CHANNEL_STDERR ? 2 : 1;
   const uint8_t *at = data;
@@ -161,6 +160,8 @@ static int logs_next(void *impl, void **item) {
   mock_runtime *m = s->m;
   mock_container *c = s->c;
   int rc = CTRT_ITEROVER;
+  /* a follow with nothing new for stream_idle_timeout_ms fails (silent peer) */
+  uint64_t idle_at = m->stream_idle_ns ? mock_now_ns() + m->stream_idle_ns : 0;
   mock_lock(m);
   for (;;) {
     if (s->cancelled) {
@@ -197,7 +198,17 @@ static int logs_next(void *impl, void **item) {
       rc = CTRT_ITEROVER;
       break;
     }
-    mock_wait(m, s->opts.has_until ? mock_now_ns() + 1000000000u : 0);
+    if (idle_at != 0 && mock_now_ns() >= idle_at) {
+      char dur[32];
+      snprintf(dur, sizeof dur, "%llums", (unsigned long long)(m->stream_idle_ns / 1000000u));
+      ctrt__error_timeout(dur);
+      rc = ctrt__error_wrap("logs of %s: nothing new for %s (stream_idle_timeout_ms)", c->display, dur);
+      break;
+    }
+    uint64_t wake = s->opts.has_until ? mock_now_ns() + 1000000000u : 0;
+    if (idle_at != 0 && (wake == 0 || idle_at < wake))
+      wake = idle_at;
+    mock_wait(m, wake);
   }
   mock_unlock(m);
   return rc;
