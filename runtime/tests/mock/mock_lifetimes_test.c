@@ -8,6 +8,7 @@
 
 #include "fixtures.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static ctrt_fixture_image *image;
@@ -166,10 +167,61 @@ static void test_follow_idle_timeout(void) {
   ctrt_close(rt);
 }
 
+/* Bytes `seq 1 n` prints for line k alone. */
+static uint64_t line_len(uint64_t k) {
+  uint64_t len = 1;
+  for (; k > 0; k /= 10)
+    len++;
+  return len;
+}
+
+static uint64_t first_line_of(ctrt_logs_stream *s) {
+  ctrt_log_chunk *got = NULL;
+  ASSERT_OK(ctrt_logs_stream_next(&got, s));
+  char text[32] = "";
+  if (got != NULL && got->data.len < sizeof text)
+    memcpy(text, got->data.data, got->data.len);
+  ctrt_log_chunk_free(got);
+  return strtoull(text, NULL, 10);
+}
+
+/* Past the mock's 16 MiB log cap the oldest lines go, one by one (issue 10:
+ * the eviction is O(1) now; this checks what it keeps, not its speed): the
+ * log is the longest suffix of the output that fits in the cap. */
+static void test_log_ring_eviction(void) {
+  ctrt_runtime *rt = open_loaded();
+  const uint64_t n = 2300000, cap = 16u << 20;
+  run(rt, "ring", "seq 1 2300000");
+  ctrt_container_id id = CTRT_CONTAINER_ID_INIT;
+  id.service = "ring";
+  int32_t code = -1;
+  ASSERT_OK(ctrt_runtime_wait_container(rt, &code, &id));
+  CU_ASSERT_EQUAL(code, 0);
+  uint64_t first = n, kept = line_len(n);
+  while (first > 1 && kept + line_len(first - 1) <= cap)
+    kept += line_len(--first);
+  CU_ASSERT_TRUE(first > 1); /* something was evicted */
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  ctrt_logs_stream *s = NULL;
+  ASSERT_OK(ctrt_runtime_logs_stream(rt, &s, &id, &o));
+  CU_ASSERT_EQUAL(first_line_of(s), first);
+  ctrt_logs_stream_close(s);
+  o.has_tail = true;
+  o.tail = 2;
+  ASSERT_OK(ctrt_runtime_logs_stream(rt, &s, &id, &o));
+  CU_ASSERT_EQUAL(first_line_of(s), n - 1);
+  CU_ASSERT_EQUAL(first_line_of(s), n);
+  ctrt_log_chunk *got = NULL;
+  CU_ASSERT_EQUAL(ctrt_logs_stream_next(&got, s), CTRT_ITEROVER);
+  ctrt_logs_stream_close(s);
+  ctrt_close(rt);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("lifetimes", setup, teardown);
   CU_add_test(s, "a follow stream outlives ctrt_close", test_stream_outlives_close);
   CU_add_test(s, "an exec session and a stats stream outlive ctrt_close", test_exec_session_outlives_close);
   CU_add_test(s, "ctrt_close twice is refused", test_close_twice);
   CU_add_test(s, "a silent follow ends at the stream idle timeout", test_follow_idle_timeout);
+  CU_add_test(s, "the log ring keeps the newest 16 MiB", test_log_ring_eviction);
 }

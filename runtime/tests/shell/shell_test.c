@@ -664,6 +664,19 @@ static void test_pipes_stream(void) {
   shh_free(h);
 }
 
+/* date -d / touch -d with years no struct tm holds: refused, no int
+ * overflow (issue 10; UBSan in the sanitizer build would flag one). */
+static void test_extreme_years(void) {
+  shh *h = shh_new();
+  expect_sh(h, "date -d 99999-01-01", "", "date: invalid date '99999-01-01'\n", 1);
+  expect_sh(h, "date -d @99999999999999999999", "", "date: invalid date '@99999999999999999999'\n", 1);
+  expect_sh(h, "date -u -d @-99999999999999", "", "date: invalid date '@-99999999999999'\n", 1);
+  expect_sh(h, "touch -d 99999-01-01 /tmp/y; echo $?", "1\n", "touch: invalid date '99999-01-01'\n", 0);
+  expect_sh(h, "touch -d @99999999999999999999 /tmp/y; echo $?", "1\n",
+            "touch: invalid date '@99999999999999999999'\n", 0);
+  shh_free(h);
+}
+
 /* ---- hostile scripts (issue 10): limits, not crashes ---- */
 
 /* prefix + n copies of unit + suffix... as a script (a new string). */
@@ -819,4 +832,5 @@ void test_register(void) {
   CU_add_test(fs, "output visible while the process blocks", test_output_visible_while_blocked);
   CU_add_test(fs, "pipes are bounded", test_pipes_are_bounded);
   CU_add_test(fs, "pipes stream between stages", test_pipes_stream);
+  CU_add_test(fs, "date -d and touch -d with extreme years", test_extreme_years);
 }
