@@ -5,7 +5,13 @@
 struct ctrt_exec_handle {
   const ctrt__exec_handle_vtable *vt;
   void *impl;
+  ctrt_runtime *owner; /* kept alive while the session is open */
 };
+
+void ctrt__exec_handle_hold_runtime(ctrt_exec_handle *h, ctrt_runtime *rt) {
+  if (h != NULL && h->owner == NULL)
+    h->owner = ctrt__runtime_ref(rt);
+}
 
 int ctrt__exec_handle_new(ctrt_exec_handle **out, const ctrt__exec_handle_vtable *vt, void *impl) {
   *out = ctrt__malloc(sizeof **out);
@@ -15,6 +21,7 @@ int ctrt__exec_handle_new(ctrt_exec_handle **out, const ctrt__exec_handle_vtable
   }
   (*out)->vt = vt;
   (*out)->impl = impl;
+  (*out)->owner = NULL;
   return 0;
 }
 
@@ -77,6 +84,7 @@ void ctrt_exec_handle_free(ctrt_exec_handle *h) {
   if (h == NULL)
     return;
   h->vt->destroy(h->impl);
+  ctrt__runtime_unref(h->owner);
   ctrt__free(h);
 }
 

@@ -210,6 +210,8 @@ int ctrt__stream_read(ctrt__stream *stream, void *buf, size_t cap, size_t *n_rea
 void ctrt__stream_cancel(ctrt__stream *stream);
 void ctrt__stream_close(ctrt__stream *stream);
 bool ctrt__stream_cancelled(const ctrt__stream *stream);
+/* The stream keeps rt alive until it is closed (see ctrt__runtime_ref). */
+void ctrt__stream_hold_runtime(ctrt__stream *stream, ctrt_runtime *rt);
 
 /* A typed stream over items produced up front (takes ownership of items and
  * the array); when final_error < 0 the stream ends with that error, whose
@@ -222,6 +224,8 @@ int ctrt__stream_from_items(ctrt__stream **out, void **items, size_t n, void (*i
 typedef ctrt_exec_handle_methods ctrt__exec_handle_vtable;
 
 int ctrt__exec_handle_new(ctrt_exec_handle **out, const ctrt__exec_handle_vtable *vt, void *impl);
+/* The session keeps rt alive until it is freed (see ctrt__runtime_ref). */
+void ctrt__exec_handle_hold_runtime(ctrt_exec_handle *h, ctrt_runtime *rt);
 
 /* ---- Byte sources ---- */
 /* Whether the source has been read to its end. */
@@ -236,7 +240,18 @@ struct ctrt_runtime {
   void *library; /* dlopen handle of a plugin, or NULL */
   ctrt_container_auth_context *auth;
   char *auth_socket_target;
+  /* Holders: the caller's handle (from ctrt_open to ctrt_close) and every
+   * open stream and exec session made from it; the backend is closed and the
+   * handle freed when the last one lets go. 0: a runtime made by hand
+   * (tests), not counted. */
+  atomic_int refs;
 };
+
+/* Take / drop a reference on rt (NULL, or a hand-made rt: nothing). The
+ * dispatcher makes every stream and exec session it returns hold one, so
+ * ctrt_close while they are open leaves them working. */
+ctrt_runtime *ctrt__runtime_ref(ctrt_runtime *rt);
+void ctrt__runtime_unref(ctrt_runtime *rt);
 
 /* ---- Uploads (archive_put): the archive is hostile (core/tar_upload.c) ---- */
 #define CTRT__TAR_PATH_MAX 4096

@@ -7,6 +7,7 @@
 
 #include <dlfcn.h>
 #include <strings.h>
+#include <pthread.h>
 
 static int copy_auth(ctrt_runtime *rt, const ctrt_open_options *options) {
   const char *target =
@@ -110,13 +111,16 @@ static int open_mock(ctrt_runtime *rt, const char *rest, const ctrt_open_options
   ctrt__free(path);
   return rc;
 }
+static void destroy_runtime(ctrt_runtime *rt);
+static int remember_open(ctrt_runtime *rt);
 
 int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options) {
   ctrt_error_clear();
   if (out == NULL || uri == NULL)
     return ctrt__error_invalid_argument("ctrt_open: NULL argument");
   *out = NULL;
-  /* Version 1 (no exec_output_max) is still accepted. */
+  /* Versions 1 (no exec_output_max) and 2 (no stream_idle_timeout_ms) are
+   * still accepted. */
   if (options != NULL && (options->version < 1 || options->version > CTRT_OPEN_OPTIONS_VERSION))
     return ctrt__error_invalid_argument("ctrt_open: options version %u, expected 1..%u", options->version,
                                         CTRT_OPEN_OPTIONS_VERSION);
@@ -141,10 +145,13 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
       rc = attach_backend(rt, backend, rest, options);
     ctrt__free(rest);
   }
+  if (rc == 0)
+    rc = remember_open(rt);
   if (rc < 0) {
-    ctrt_close(rt);
+    destroy_runtime(rt);
     return rc;
   }
+  atomic_init(&rt->refs, 1);
   *out = rt;
   return 0;
 }
@@ -159,9 +166,7 @@ int ctrt_open_from_env(ctrt_runtime **out) {
   return ctrt_open_with_options(out, use_podman ? "podman://" : "docker://", NULL);
 }
 
-void ctrt_close(ctrt_runtime *rt) {
-  if (rt == NULL)
-    return;
+static void destroy_runtime(ctrt_runtime *rt) {
   if (rt->backend != NULL)
     rt->backend->close(rt->self);
   ctrt_container_auth_context_free(rt->auth);
@@ -169,6 +174,74 @@ void ctrt_close(ctrt_runtime *rt) {
   if (rt->library != NULL)
     dlclose(rt->library);
   ctrt__free(rt);
+}
+
+ctrt_runtime *ctrt__runtime_ref(ctrt_runtime *rt) {
+  if (rt == NULL || atomic_load(&rt->refs) == 0)
+    return NULL; /* made by hand: its maker frees it */
+  atomic_fetch_add(&rt->refs, 1);
+  return rt;
+}
+
+void ctrt__runtime_unref(ctrt_runtime *rt) {
+  if (rt != NULL && atomic_fetch_sub(&rt->refs, 1) == 1)
+    destroy_runtime(rt);
+}
+
+/* The handles ctrt_open gave out and ctrt_close has not taken back, so a
+ * second ctrt_close of one is refused instead of freeing it twice (unless
+ * a later ctrt_open got the same address meanwhile). */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static ctrt_runtime **open_handles;
+static size_t n_open, cap_open;
+
+static int remember_open(ctrt_runtime *rt) {
+  int rc = 0;
+  pthread_mutex_lock(&open_lock);
+  if (n_open == cap_open) {
+    size_t cap = cap_open ? 2 * cap_open : 8;
+    ctrt_runtime **grown = ctrt__realloc(open_handles, cap * sizeof *grown);
+    if (grown == NULL)
+      rc = ctrt__error_no_memory();
+    else {
+      open_handles = grown;
+      cap_open = cap;
+    }
+  }
+  if (rc == 0)
+    open_handles[n_open++] = rt;
+  pthread_mutex_unlock(&open_lock);
+  return rc;
+}
+
+static bool forget_open(ctrt_runtime *rt) {
+  bool found = false;
+  pthread_mutex_lock(&open_lock);
+  for (size_t i = n_open; i-- > 0;)
+    if (open_handles[i] == rt) {
+      open_handles[i] = open_handles[--n_open];
+      found = true;
+      break;
+    }
+  if (n_open == 0) {
+    /* nothing open: give the table back (valgrind sees no leftovers) */
+    ctrt__free(open_handles);
+    open_handles = NULL;
+    cap_open = 0;
+  }
+  pthread_mutex_unlock(&open_lock);
+  return found;
+}
+
+void ctrt_close(ctrt_runtime *rt) {
+  if (rt == NULL)
+    return;
+  if (!forget_open(rt)) {
+    ctrt__error_invalid_argument("ctrt_close: %p is not an open runtime (closed twice?)", (void *)rt);
+    return;
+  }
+  /* Streams and exec sessions still open keep the backend until closed. */
+  ctrt__runtime_unref(rt);
 }
 
 /* NATIVE from the table; DEFAULT when the declared default serves the call

@@ -11,7 +11,13 @@ struct ctrt__stream {
   void (*item_free)(void *);
   atomic_bool cancelled;
   bool finished;
+  ctrt_runtime *owner; /* kept alive while the stream is open */
 };
+
+void ctrt__stream_hold_runtime(ctrt__stream *stream, ctrt_runtime *rt) {
+  if (stream != NULL && stream->owner == NULL)
+    stream->owner = ctrt__runtime_ref(rt);
+}
 
 int ctrt__stream_new(ctrt__stream **out, const ctrt__stream_vtable *vt, void *impl, void (*item_free)(void *)) {
   *out = NULL;
@@ -120,6 +126,8 @@ void ctrt__stream_close(ctrt__stream *s) {
   ctrt__stream_cancel(s);
   if (s->vt->destroy)
     s->vt->destroy(s->impl);
+  /* after the producer: it may use its backend until destroyed */
+  ctrt__runtime_unref(s->owner);
   ctrt__free(s);
 }
 

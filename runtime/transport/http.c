@@ -222,6 +222,7 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cf
   }
   c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : CTRT__HTTP_CONNECT_TIMEOUT_MS;
   c->error_from_body = cfg->error_from_body != NULL ? cfg->error_from_body : ctrt__http_error_plain;
+  c->stream_idle_ms = cfg->stream_idle_ms > 0 ? cfg->stream_idle_ms : 0;
   c->request_timeout_ms = cfg->request_timeout_ms == 0  ? CTRT__HTTP_REQUEST_TIMEOUT_MS
                           : cfg->request_timeout_ms < 0 ? -1
                                                         : cfg->request_timeout_ms;
@@ -714,8 +715,14 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
   return 0;
 }
 
+/* A stream past its headers: only the idle limit applies (t_activity is
+ * reset when the reader starts waiting, so a slow reader is not idle). */
+static bool stream_idling(const xfer *x) { return !x->limit_body && x->headers_done; }
+
 static int64_t xfer_deadline(const xfer *x) {
-  if (x->timeout_ms <= 0 || (!x->limit_body && x->headers_done))
+  if (stream_idling(x))
+    return x->client->stream_idle_ms > 0 ? x->t_activity + x->client->stream_idle_ms : 0;
+  if (x->timeout_ms <= 0)
     return 0;
   if (x->after_connect) {
     /* Connecting (a TLS setup can be slow under valgrind) is bounded by
@@ -768,6 +775,12 @@ static int xfer_pump(xfer *x, pump_goal goal) {
       int64_t now = ctrt__transport_now_ms();
       if (now >= deadline) {
         char dur[32];
+        if (stream_idling(x)) {
+          ctrt__transport_duration(dur, sizeof dur, x->client->stream_idle_ms);
+          ctrt__error_timeout(dur);
+          return ctrt__error_wrap("%s: the stream from %s sent nothing for %s (stream_idle_timeout_ms)", x->what,
+                                  x->client->host, dur);
+        }
         ctrt__transport_duration(dur, sizeof dur, x->timeout_ms);
         ctrt__error_timeout(dur);
         return ctrt__error_wrap("%s: the Docker daemon at %s did not answer in time", x->what, x->client->host);
@@ -977,6 +990,7 @@ int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *
     x->target = buf;
     x->target_cap = cap;
     x->delivered = 0;
+    x->t_activity = ctrt__transport_now_ms(); /* the idle clock runs while the reader waits */
     int rc = 0;
     if (x->paused) {
       x->paused = false;

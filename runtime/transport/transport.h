@@ -55,6 +55,7 @@ typedef struct ctrt__docker_config {
   long connect_timeout_ms;             /* 0 = CTRT__HTTP_CONNECT_TIMEOUT_MS */
   long request_timeout_ms;             /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
   ctrt__http_error_fn error_from_body; /* NULL = ctrt__http_error_plain */
+  long stream_idle_ms;                 /* streams: the longest wait for data; 0 = none */
 } ctrt__docker_config;
 
 /* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),

@@ -37,6 +37,7 @@ struct ctrt__http_client {
   long connect_timeout_ms;
   long request_timeout_ms; /* < 0: none */
   ctrt__http_error_fn error_from_body;
+  long stream_idle_ms; /* <= 0: none */
 
   /* Negotiated once; version/prefix are written before the release store
    * of negotiated and never change after. */

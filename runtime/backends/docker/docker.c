@@ -30,6 +30,8 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
   if (options != NULL && options->request_timeout_ms)
     cfg.request_timeout_ms = (long)options->request_timeout_ms;
   cfg.error_from_body = ctrt__docker_error_from_body;
+  if (options != NULL && options->version >= 3)
+    cfg.stream_idle_ms = (long)options->stream_idle_timeout_ms;
   pthread_mutex_init(&d->lock, NULL);
   d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);

@@ -192,6 +192,8 @@ static int mock_open(void **self, const char *uri, const ctrt_open_options *opti
   pthread_cond_init(&m->changed, &attr);
   pthread_condattr_destroy(&attr);
   m->exec_output_max = ctrt__exec_output_max(options);
+  if (options != NULL && options->version >= 3)
+    m->stream_idle_ns = (uint64_t)options->stream_idle_timeout_ms * 1000000u;
   m->next_port = 32768;
   m->next_ip = 2;
   m->max_file = m->max_container = m->max_image = CTRT_MOCK_DEFAULT_FS_LIMIT;

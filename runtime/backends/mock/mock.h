@@ -205,7 +205,8 @@ struct mock_process {
 };
 
 struct mock_runtime {
-  size_t exec_output_max; /* ctrt_open_options.exec_output_max, resolved */
+  size_t exec_output_max;  /* ctrt_open_options.exec_output_max, resolved */
+  uint64_t stream_idle_ns; /* ctrt_open_options.stream_idle_timeout_ms; 0: none */
   pthread_mutex_t lock;
   pthread_cond_t changed;
   bool closing;

@@ -160,6 +160,8 @@ static int logs_next(void *impl, void **item) {
   mock_runtime *m = s->m;
   mock_container *c = s->c;
   int rc = CTRT_ITEROVER;
+  /* a follow with nothing new for stream_idle_timeout_ms fails (silent peer) */
+  uint64_t idle_at = m->stream_idle_ns ? mock_now_ns() + m->stream_idle_ns : 0;
   mock_lock(m);
   for (;;) {
     if (s->cancelled) {
@@ -196,7 +198,17 @@ static int logs_next(void *impl, void **item) {
       rc = CTRT_ITEROVER;
       break;
     }
-    mock_wait(m, s->opts.has_until ? mock_now_ns() + 1000000000u : 0);
+    if (idle_at != 0 && mock_now_ns() >= idle_at) {
+      char dur[32];
+      snprintf(dur, sizeof dur, "%llums", (unsigned long long)(m->stream_idle_ns / 1000000u));
+      ctrt__error_timeout(dur);
+      rc = ctrt__error_wrap("logs of %s: nothing new for %s (stream_idle_timeout_ms)", c->display, dur);
+      break;
+    }
+    uint64_t wake = s->opts.has_until ? mock_now_ns() + 1000000000u : 0;
+    if (idle_at != 0 && (wake == 0 || idle_at < wake))
+      wake = idle_at;
+    mock_wait(m, wake);
   }
   mock_unlock(m);
   return rc;

@@ -17,7 +17,7 @@
 /* Output an exec may collect or queue before its writes block or fail. */
 #define OUTPUT_CAP (16u << 20)
 /* The stack of a process thread: the shell's nesting limits fit in it. */
-#define MOCK_PROCESS_STACK ((size_t)8 << 20)
+#define MOCK_PROCESS_STACK MOCK_SHELL_STACK
 #define POLL_SLICE_MS 50
 
 static bool paused(const mock_process *p) { return p->container->state == MOCK_PAUSED; }

@@ -35,7 +35,9 @@ CTRT_API int ctrt_exec_handle_wait(ctrt_exec_handle *handle, int32_t *exit_code)
  * not read from or close it directly. */
 CTRT_API int ctrt_exec_handle_fd(const ctrt_exec_handle *handle);
 
-/* End the session (NULL-safe): closes the channel; the process may go on. */
+/* End the session (NULL-safe): closes the channel; the process may go on.
+ * The session holds its runtime open: it keeps working after ctrt_close of
+ * the runtime, which is closed when the last session or stream is. */
 CTRT_API void ctrt_exec_handle_free(ctrt_exec_handle *handle);
 
 #ifdef __cplusplus

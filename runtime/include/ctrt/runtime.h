@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define CTRT_OPEN_OPTIONS_VERSION 2
+#define CTRT_OPEN_OPTIONS_VERSION 3
 
 /* Output exec collects (stdout and stderr together) before it stops
  * reading and sets ctrt_exec_result.output_truncated. */
@@ -40,6 +40,13 @@ typedef struct ctrt_open_options {
    * backend; 0 = CTRT_DEFAULT_EXEC_OUTPUT_MAX. Past it the output is cut,
    * never silently: the result says output_truncated. */
   size_t exec_output_max;
+  /* Version 3. Follow streams (logs with follow, stats, and every other
+   * stream that waits for the engine): a read that gets no data for this
+   * long fails with CTRT_ETIMEOUT and ends the stream, so a silent or
+   * stalled peer cannot hang the caller. 0 = none: such a stream may wait
+   * forever, and only ctrt_*_stream_cancel from another thread ends the
+   * wait (streams are thread-safe to cancel). */
+  unsigned int stream_idle_timeout_ms;
 } ctrt_open_options;
 
 #define CTRT_OPEN_OPTIONS_INIT                                                                                         \
@@ -69,7 +76,13 @@ CTRT_API int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const c
  * CONTAINER_HOST is set (as for podman-remote), ctrt_open(out, "podman://"). */
 CTRT_API int ctrt_open_from_env(ctrt_runtime **out);
 
-/* Close a runtime (NULL-safe). Streams and sessions must be closed first. */
+/* Close a runtime (NULL-safe). Lifetimes: every stream and exec session a
+ * runtime returned holds a reference on it, so closing the runtime while
+ * they are open is safe: they keep working, and the backend is closed when
+ * the last of them is closed or freed. After ctrt_close the handle itself
+ * must not be passed to any other call. A second ctrt_close of the same
+ * handle is detected and ignored (an invalid_argument error is recorded),
+ * unless a later ctrt_open happened to return the same address. */
 CTRT_API void ctrt_close(ctrt_runtime *rt);
 
 /* How a runtime serves a method (see ctrt_runtime_support()). */

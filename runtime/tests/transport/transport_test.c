@@ -1581,6 +1581,32 @@ static void test_stream_cancel(void) {
   stop_srv(fs, &s);
 }
 
+/* A follow stream from a peer that goes silent after its first bytes ends
+ * with a timeout when the client has a stream idle limit (issue 10), and
+ * waits (until cancelled) when it has none. */
+static void test_stream_idle_timeout(void) {
+  srv s = {.ping_version = "1.41", .route = route_streams};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__docker_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  cfg.stream_idle_ms = 200;
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ctrt__http_request req = get("/containers/stall/logs?follow=1");
+  ctrt__http_stream *st = NULL;
+  ASSERT_OK(ctrt__http_stream_open(c, &req, &st));
+  char buf[64];
+  size_t n;
+  ASSERT_OK(ctrt__http_stream_read(st, buf, sizeof buf, &n));
+  CU_ASSERT_EQUAL(n, 5);
+  ASSERT_FAILS_WITH(ctrt__http_stream_read(st, buf, sizeof buf, &n), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "sent nothing for"));
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  ctrt__http_stream_free(st);
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
+}
+
 /* ---- slow, dead and garbage daemons ---- */
 
 static fake_next route_hang(fake_conn *c, const fake_request *r, srv *s) {
@@ -2131,6 +2157,7 @@ void test_register(void) {
   CU_add_test(s, "stream bounded memory", test_stream_bounded_memory);
   CU_add_test(s, "daemon dies mid-stream", test_stream_daemon_dies);
   CU_add_test(s, "stream cancel", test_stream_cancel);
+  CU_add_test(s, "stream idle timeout against a silent peer", test_stream_idle_timeout);
   CU_add_test(s, "slow daemon", test_slow_daemon);
   CU_add_test(s, "unreachable daemon", test_unreachable_daemon);
   CU_add_test(s, "garbage daemon", test_garbage_daemon);

@@ -485,14 +485,14 @@ int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const
   *out = NULL;
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("widget_stream: id must not be NULL");
-    return rc;
+    goto done;
   }
   if ((rc = ctrt__check_container_id("widget_stream", id)) < 0)
-    return rc;
+    goto done;
   if (rt->ops->widget_stream == NULL) {
     /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("widget_stream");
-    return rc;
+    goto done;
   }
   rc = ctrt__backend_result(rt->ops->widget_stream(rt->self, out, id), "widget_stream");
   if (rc == 0 && *out == NULL)
@@ -501,6 +501,9 @@ int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const
     ctrt_widget_stream_close(*out);
     *out = NULL;
   }
+done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -514,10 +517,10 @@ int ctrt_runtime_widget_events(ctrt_runtime *rt, ctrt_event_stream **out, const 
   *out = NULL;
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("widget_events: id must not be NULL");
-    return rc;
+    goto done;
   }
   if ((rc = ctrt__check_container_id("widget_events", id)) < 0)
-    return rc;
+    goto done;
   if (rt->ops->widget_events == NULL) {
     /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__default_widget_events(rt, out, id);
@@ -531,6 +534,9 @@ release:
     ctrt_event_stream_close(*out);
     *out = NULL;
   }
+done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -544,14 +550,14 @@ int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctr
   *out = NULL;
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("open_widget: id must not be NULL");
-    return rc;
+    goto done;
   }
   if ((rc = ctrt__check_container_id("open_widget", id)) < 0)
-    return rc;
+    goto done;
   if (rt->ops->open_widget == NULL) {
     /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("open_widget");
-    return rc;
+    goto done;
   }
   rc = ctrt__backend_result(rt->ops->open_widget(rt->self, out, id), "open_widget");
   if (rc == 0 && *out == NULL)
@@ -560,6 +566,9 @@ int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctr
     ctrt_exec_handle_free(*out);
     *out = NULL;
   }
+done:
+  if (rc == 0 && *out != NULL)
+    ctrt__exec_handle_hold_runtime(*out, rt); /* ctrt_close leaves it working */
   return rc;
 }
 
@@ -633,14 +642,14 @@ int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_
   *out = NULL;
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("read_blob: id must not be NULL");
-    return rc;
+    goto done;
   }
   if ((rc = ctrt__check_container_id("read_blob", id)) < 0)
-    return rc;
+    goto done;
   if (rt->ops->read_blob == NULL) {
     /* The backend lacks it: the declared default, whatever the inputs. */
     rc = ctrt__error_unsupported("read_blob");
-    return rc;
+    goto done;
   }
   rc = ctrt__backend_result(rt->ops->read_blob(rt->self, out, id), "read_blob");
   if (rc == 0 && *out == NULL)
@@ -649,5 +658,8 @@ int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_
     ctrt_blob_stream_close(*out);
     *out = NULL;
   }
+done:
+  if (rc == 0 && *out != NULL)
+    ctrt__stream_hold_runtime((ctrt__stream *)*out, rt); /* ctrt_close leaves it working */
   return rc;
 }

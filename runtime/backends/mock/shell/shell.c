@@ -32,12 +32,13 @@
  *
  * Design
  *   A process is one thread running mock_shell_run(). Commands run one after
- *   another on it: a pipeline's stages run in order, each writing into a
- *   buffer the next one reads (bounded by SH_PIPE_CAP: past it the writer
- *   gets SIGPIPE, as when a reader exits early, so `yes | head -c 100` ends);
- *   $(...) collects output the same way. Subshells (pipeline stages, ( ),
- *   $(...)) run on a copy of the shell's state, so their assignments, cd and
- *   exit stay inside.
+ *   another on it. A pipeline's stages run on threads of their own as
+ *   coroutines (shell_eval.c): one at a time, a writer until its pipe holds
+ *   SH_PIPE_CAP bytes, then its reader, so output streams whatever its size,
+ *   and a writer whose reader has ended gets SIGPIPE (`yes | head -c 100`
+ *   ends). $(...) collects output up to the container's file size limit.
+ *   Subshells (pipeline stages, ( ), $(...)) run on a copy of the shell's
+ *   state, so their assignments, cd and exit stay inside.
  *
  *   Signals belong to the process (the container's pid, or the exec's).
  *   They are taken with next_signal between commands, in every loop, while

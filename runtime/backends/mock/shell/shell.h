@@ -34,8 +34,8 @@
  *       ${VAR:off:len} ${VAR/p/r}, $(...) and `...`, $((...)), ~, field
  *       splitting, globs against the memfs, redirections < > >| >> <> <& >&
  *       2>&1 N>&- << <<- with files in the memfs and /dev/null, /dev/zero,
- *       /dev/urandom, /dev/std*, pipelines a | b (run one after another
- *       through a bounded buffer), '&' (runs in the foreground), { } and
+ *       /dev/urandom, /dev/std*, pipelines a | b (stages stream through
+ *       64 KiB pipes, one stage running at a time), '&' (runs in the foreground), { } and
  *       ( ), if/while/until/for/case, functions, set -e / -x;
  *       builtins: : . break cd command continue echo eval exec exit export
  *       false kill local printf pwd read readonly return set shift source
@@ -54,6 +54,11 @@
 #include "backends/mock/memfs.h"
 
 #include <pthread.h>
+
+/* The stack of a process thread and of each pipeline stage's thread: the
+ * shell's nesting limits (SH_MAX_DEPTH, SH_MAX_ARITH_DEPTH,
+ * SH_MAX_EXPAND_DEPTH) fit in it, whatever RLIMIT_STACK says. */
+#define MOCK_SHELL_STACK ((size_t)8 << 20)
 
 /* What a running process can reach. All callbacks receive ctx. */
 typedef struct mock_proc {

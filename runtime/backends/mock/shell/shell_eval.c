@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Evaluation of parse trees: lists, pipelines (stages run one after another
- * through bounded buffers), compound commands, functions, redirections and
+ * Evaluation of parse trees: lists, pipelines (stages run as coroutines
+ * through bounded pipes), compound commands, functions, redirections and
  * command lookup (special builtins, functions, builtins, then PATH); and the
  * sh applet itself (sh -c, script files, scripts read from stdin).
  */
 #include "shell_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static int eval_node(sh_state *sh, sh_node *n, sh_io *io);
@@ -591,46 +592,188 @@ static int run_subshell(sh_state *sh, sh_node *n, sh_io *io) {
   return status & 255;
 }
 
-static int eval_pipe(sh_state *sh, sh_node *n, sh_io *io) {
-  sh_stream *in = sh_stream_ref(io->fd[0]);
-  int status = 0;
-  for (size_t i = 0; i < n->u.list.n; i++) {
-    bool last = i + 1 == n->u.list.n;
-    sh_io stage = {0};
-    sh_io_copy(&stage, io);
-    sh_io_set(sh->root, &stage, 0, in);
-    in = NULL;
-    sh_stream *out = NULL;
-    if (!last) {
-      out = sh_stream_new(sh->root, SH_S_PIPE_OUT);
-      if (out == NULL) {
-        sh_io_clear(sh->root, &stage);
-        sh_oom(sh);
-        break;
-      }
-      sh_io_set(sh->root, &stage, 1, sh_stream_ref(out));
-    }
-    status = run_subshell(sh, n->u.list.items[i], &stage);
-    sh_io_clear(sh->root, &stage);
-    if (!last) {
-      /* the next stage reads what this one wrote */
-      in = sh_stream_new(sh->root, SH_S_DATA_IN);
-      if (in == NULL) {
-        sh_stream_unref(sh->root, out);
-        sh_oom(sh);
-        break;
-      }
-      in->owned = out->buf.data;
-      in->data = (const uint8_t *)out->buf.data;
-      in->len = out->buf.len;
-      out->buf.data = NULL;
-      out->buf.len = out->buf.cap = 0;
-      sh_stream_unref(sh->root, out);
-    }
-    if (sh->root->killed || sh->root->fatal)
-      break;
+/* A pipeline runs each stage on a thread of its own, as a coroutine: the
+ * scheduler (the thread that met the pipeline) lets one stage run at a
+ * time, the lowest-numbered one that can make progress, until it ends or
+ * waits on a pipe (empty to read, SH_PIPE_CAP full to write). So a writer
+ * streams into its reader through a bounded buffer (`seq 1 2000000 | wc -c`
+ * counts every byte, `yes | head -c 1` ends), a stage that writes less than
+ * the cap still ends before the next starts, and the process state is never
+ * touched by two threads at once: each hand-over goes through the mutex. */
+typedef struct sh_stage {
+  struct sh_pipeline *line;
+  size_t index;
+  sh_state *parent;
+  sh_node *node;
+  sh_io io;
+  pthread_t thread;
+  bool started, done;
+  int waits; /* 0, or waiting: 1 to read from pipes[index - 1], 2 to write to pipes[index] */
+  int status;
+} sh_stage;
+
+typedef struct sh_pipeline {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t running; /* the stage allowed to run; n: the scheduler */
+  size_t n;
+  sh_stage *stages;
+  sh_pipe *pipes; /* n - 1 */
+} sh_pipeline;
+
+/* Hand control back to the scheduler and wait for this stage's turn. */
+static void stage_yield(sh_pipeline *line, size_t index, int waits) {
+  pthread_mutex_lock(&line->mu);
+  line->stages[index].waits = waits;
+  line->running = line->n;
+  pthread_cond_broadcast(&line->cv);
+  while (line->running != index)
+    pthread_cond_wait(&line->cv, &line->mu);
+  line->stages[index].waits = 0;
+  pthread_mutex_unlock(&line->mu);
+}
+
+bool sh_pipe_wait(sh_state *sh, sh_pipe *p, bool reading) {
+  if (sh_stopping(sh))
+    return false;
+  stage_yield(p->line, reading ? p->writer + 1 : p->writer, reading ? 1 : 2);
+  return !sh_stopping(sh);
+}
+
+static void *stage_main(void *arg) {
+  sh_stage *st = arg;
+  sh_pipeline *line = st->line;
+  pthread_mutex_lock(&line->mu);
+  while (line->running != st->index)
+    pthread_cond_wait(&line->cv, &line->mu);
+  pthread_mutex_unlock(&line->mu);
+  st->status = run_subshell(st->parent, st->node, &st->io);
+  sh_io_clear(st->parent->root, &st->io);
+  pthread_mutex_lock(&line->mu);
+  st->done = true;
+  if (st->index > 0)
+    line->pipes[st->index - 1].reader_done = true;
+  if (st->index + 1 < line->n)
+    line->pipes[st->index].writer_done = true;
+  line->running = line->n;
+  pthread_cond_broadcast(&line->cv);
+  pthread_mutex_unlock(&line->mu);
+  return NULL;
+}
+
+/* Whether stage i can make progress (the mutex held). */
+static bool stage_ready(const sh_pipeline *line, const sh_root *root, size_t i) {
+  const sh_stage *st = &line->stages[i];
+  if (st->done)
+    return false;
+  if (st->waits == 0 || root->killed || root->fatal)
+    return true;
+  const sh_pipe *p = &line->pipes[st->waits == 1 ? i - 1 : i];
+  if (st->waits == 1)
+    return p->pos < p->buf.len || p->writer_done;
+  return p->buf.len - p->pos < SH_PIPE_CAP || p->reader_done;
+}
+
+static bool stage_start(sh_stage *st) {
+  pthread_attr_t attr;
+  int rc = pthread_attr_init(&attr);
+  if (rc == 0) {
+    rc = pthread_attr_setstacksize(&attr, MOCK_SHELL_STACK);
+    if (rc == 0)
+      rc = pthread_create(&st->thread, &attr, stage_main, st);
+    pthread_attr_destroy(&attr);
   }
-  sh_stream_unref(sh->root, in);
+  st->started = rc == 0;
+  return st->started;
+}
+
+static void pipeline_run(sh_state *sh, sh_pipeline *line) {
+  pthread_mutex_lock(&line->mu);
+  for (;;) {
+    size_t i = 0;
+    while (i < line->n && !stage_ready(line, sh->root, i))
+      i++;
+    if (i == line->n)
+      break; /* all done (a linear pipeline cannot deadlock) */
+    sh_stage *st = &line->stages[i];
+    if (!st->started) {
+      pthread_mutex_unlock(&line->mu);
+      bool ok = stage_start(st);
+      pthread_mutex_lock(&line->mu);
+      if (!ok) {
+        sh_fail(sh, ctrt__error_internal("cannot start a thread for a pipeline stage"));
+        st->done = true;
+        st->status = 2;
+        if (i > 0)
+          line->pipes[i - 1].reader_done = true;
+        if (i + 1 < line->n)
+          line->pipes[i].writer_done = true;
+        continue;
+      }
+    }
+    line->running = i;
+    pthread_cond_broadcast(&line->cv);
+    while (line->running != line->n)
+      pthread_cond_wait(&line->cv, &line->mu);
+  }
+  pthread_mutex_unlock(&line->mu);
+  for (size_t i = 0; i < line->n; i++)
+    if (line->stages[i].started)
+      pthread_join(line->stages[i].thread, NULL);
+}
+
+static int eval_pipe(sh_state *sh, sh_node *n, sh_io *io) {
+  size_t count = n->u.list.n;
+  sh_pipeline line = {.n = count, .running = count};
+  line.stages = ctrt__calloc(count, sizeof *line.stages);
+  line.pipes = count > 1 ? ctrt__calloc(count - 1, sizeof *line.pipes) : NULL;
+  if (line.stages == NULL || (count > 1 && line.pipes == NULL)) {
+    ctrt__free(line.stages);
+    ctrt__free(line.pipes);
+    return sh_oom(sh), 2;
+  }
+  pthread_mutex_init(&line.mu, NULL);
+  pthread_cond_init(&line.cv, NULL);
+  bool ok = true;
+  for (size_t i = 0; i < count; i++) {
+    sh_stage *st = &line.stages[i];
+    st->line = &line;
+    st->index = i;
+    st->parent = sh;
+    st->node = n->u.list.items[i];
+    sh_io_copy(&st->io, io);
+    if (i > 0) {
+      sh_stream *in = sh_stream_new(sh->root, SH_S_PIPE_IN);
+      if (in == NULL)
+        ok = false;
+      else
+        in->pipe = &line.pipes[i - 1];
+      sh_io_set(sh->root, &st->io, 0, in);
+    }
+    if (i + 1 < count) {
+      line.pipes[i].line = &line;
+      line.pipes[i].writer = i;
+      sh_stream *out = sh_stream_new(sh->root, SH_S_PIPE_OUT);
+      if (out == NULL)
+        ok = false;
+      else
+        out->pipe = &line.pipes[i];
+      sh_io_set(sh->root, &st->io, 1, out);
+    }
+  }
+  if (ok)
+    pipeline_run(sh, &line);
+  else
+    sh_oom(sh);
+  int status = ok ? line.stages[count - 1].status : 2;
+  for (size_t i = 0; i < count; i++)
+    sh_io_clear(sh->root, &line.stages[i].io);
+  for (size_t i = 0; i + 1 < count; i++)
+    sh_buf_free(&line.pipes[i].buf);
+  pthread_cond_destroy(&line.cv);
+  pthread_mutex_destroy(&line.mu);
+  ctrt__free(line.pipes);
+  ctrt__free(line.stages);
   return status;
 }
 

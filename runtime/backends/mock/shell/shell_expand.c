@@ -1483,6 +1483,12 @@ char *sh_command_subst(sh_state *sh, const char *src, size_t len) {
   int status = sub->unwind == SH_U_EXIT ? sub->exit_status : sub->status;
   sh_state_free(sub);
   sh_io_clear(sh->root, &io);
+  if (out->full && !sh_stopping(sh) && sh->ctx_io != NULL) {
+    /* writes past the limit failed with ENOSPC: say which limit */
+    sh_ash_err(sh, sh->ctx_io, "command substitution: output larger than the container's file size limit");
+    if ((status & 255) == 0)
+      status = 1;
+  }
   sh->subst_status = status & 255;
   sh->has_subst_status = true;
   char *r = NULL;

@@ -19,9 +19,10 @@
 /* Signals 0 (EXIT) .. 64. */
 #define SH_NSIG 65
 #define SH_MAX_FD 10
-/* A pipe or a command substitution holds at most this much output; a writer
- * beyond it is killed by SIGPIPE, as if its reader had gone. */
-#define SH_PIPE_CAP ((size_t)4 << 20)
+/* A pipe holds at most this much unread output (Linux's default pipe
+ * size): a writer past it waits for its reader (shell_eval.c runs pipeline
+ * stages as coroutines), and is killed by SIGPIPE once the reader is gone. */
+#define SH_PIPE_CAP ((size_t)64 << 10)
 /* Nesting limit of functions, eval, nested shells and subshells. */
 #define SH_MAX_DEPTH 200
 /* Nesting limits of the recursive parts of the expander: '(' and prefix
@@ -175,12 +176,15 @@ typedef enum sh_stream_kind {
   SH_S_PROC_IN,  /* the process's stdin (read_stdin) */
   SH_S_PROC_OUT, /* the process's stdout / stderr (write) */
   SH_S_DATA_IN,  /* bytes read from the start: a file, a pipe, a here-document */
-  SH_S_PIPE_OUT, /* a pipe or command substitution being filled */
+  SH_S_PIPE_OUT, /* a pipe (pipe set) or a command substitution being filled */
+  SH_S_PIPE_IN,  /* the reading end of a pipe between pipeline stages */
   SH_S_FILE_OUT, /* a file in the memfs (written back on flush) */
   SH_S_NULL,     /* /dev/null */
   SH_S_ZERO,     /* /dev/zero */
   SH_S_RANDOM,   /* /dev/urandom, /dev/random */
 } sh_stream_kind;
+
+typedef struct sh_pipe sh_pipe;
 
 typedef struct sh_stream {
   int refs;
@@ -194,7 +198,8 @@ typedef struct sh_stream {
   size_t len, pos;
   /* SH_S_PIPE_OUT / SH_S_FILE_OUT */
   sh_buf buf;
-  bool broken;                             /* a pipe that reached its cap */
+  sh_pipe *pipe;                           /* SH_S_PIPE_OUT / SH_S_PIPE_IN between stages */
+  bool broken;                             /* a pipe whose reader is gone */
   bool full;                               /* a file past the memfs limits: writes fail with ENOSPC */
   char *path;                              /* SH_S_FILE_OUT */
   size_t flushed;                          /* bytes written back so far */
@@ -248,6 +253,24 @@ int sh_open_input(sh_state *sh, sh_io *io, const char *path, sh_stream **out, in
  * 0 with *out, or -1 with an errno code. /dev/null, /dev/stdout and
  * /dev/stderr are devices. */
 int sh_open_output(sh_state *sh, sh_io *io, const char *path, bool append, sh_stream **out, int *err);
+/* A pipe between pipeline stages (shell_eval.c). A stage that finds its
+ * input pipe empty, or its output pipe full, hands control back to the
+ * pipeline's scheduler and waits to be resumed: only one stage runs at a
+ * time, so the process state needs no locks and output order stays
+ * deterministic (a stage writing less than SH_PIPE_CAP ends before the next
+ * one starts, as before pipes streamed). */
+struct sh_pipe {
+  struct sh_pipeline *line;
+  size_t writer; /* the writing stage; the reader is writer + 1 */
+  sh_buf buf;    /* unread bytes: buf.data[pos..buf.len) */
+  size_t pos;
+  bool writer_done; /* end of input for the reader */
+  bool reader_done; /* the writer gets SIGPIPE */
+};
+/* Wait for data or the writer's end (reading), or for room or the reader's
+ * end (writing): false when sh must stop instead. */
+bool sh_pipe_wait(sh_state *sh, sh_pipe *p, bool reading);
+
 /* Write pending file output back to the memfs (before blocking calls). */
 void sh_flush_files(sh_root *root);
 

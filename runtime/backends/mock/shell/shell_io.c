@@ -372,6 +372,59 @@ void sh_io_set(sh_root *root, sh_io *io, int fd, sh_stream *s) {
 
 /* ---- writing ---- */
 
+/* Into a pipe between stages: what fits, then wait for the reader. */
+static int pipe_write(sh_state *sh, sh_stream *s, const void *data, size_t len) {
+  sh_pipe *p = s->pipe;
+  const char *at = data;
+  while (len > 0) {
+    if (p->reader_done)
+      s->broken = true;
+    if (s->broken) {
+      sh_sigpipe(sh);
+      return -1;
+    }
+    if (p->pos > 0 && p->pos == p->buf.len)
+      p->pos = p->buf.len = 0;
+    size_t unread = p->buf.len - p->pos;
+    if (unread >= SH_PIPE_CAP) {
+      if (!sh_pipe_wait(sh, p, false))
+        return -1;
+      continue;
+    }
+    if (p->pos >= SH_PIPE_CAP) {
+      /* keep the buffer within twice the cap */
+      memmove(p->buf.data, p->buf.data + p->pos, unread);
+      p->buf.len = unread;
+      p->pos = 0;
+    }
+    size_t n = SH_PIPE_CAP - unread < len ? SH_PIPE_CAP - unread : len;
+    if (sh_buf_add(&p->buf, at, n) < 0)
+      return sh_oom(sh), -1;
+    at += n;
+    len -= n;
+  }
+  return 0;
+}
+
+/* Into a command substitution: everything, up to the largest file the
+ * container's filesystem takes (ash keeps it all in memory; a variable
+ * bigger than any file would be is a runaway writer). Past it writes fail
+ * with ENOSPC and sh_command_subst says why. */
+static int subst_write(sh_state *sh, sh_stream *s, const void *data, size_t len) {
+  if (s->full)
+    return -1;
+  sh_lock(sh);
+  uint64_t max = memfs_max_file(sh_fs(sh));
+  sh_unlock(sh);
+  if (max != 0 && (uint64_t)s->buf.len + len > max) {
+    s->full = true;
+    return -1;
+  }
+  if (sh_buf_add(&s->buf, data, len) < 0)
+    return sh_oom(sh), -1;
+  return 0;
+}
+
 int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len) {
   if (fd < 0 || fd >= SH_MAX_FD || io->fd[fd] == NULL)
     return -1;
@@ -391,22 +444,9 @@ int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len) {
     return 0;
   }
   case SH_S_PIPE_OUT:
-    if (s->broken) {
-      sh_sigpipe(sh);
-      return -1;
-    }
-    if (s->buf.len + len > SH_PIPE_CAP) {
-      /* The reader would have gone: keep what fits, then SIGPIPE. */
-      size_t room = SH_PIPE_CAP - s->buf.len;
-      if (sh_buf_add(&s->buf, data, room) < 0)
-        return sh_oom(sh), -1;
-      s->broken = true;
-      sh_sigpipe(sh);
-      return -1;
-    }
-    if (sh_buf_add(&s->buf, data, len) < 0)
-      return sh_oom(sh), -1;
-    return 0;
+    if (s->pipe != NULL)
+      return pipe_write(sh, s, data, len);
+    return subst_write(sh, s, data, len);
   case SH_S_FILE_OUT: {
     if (s->full)
       return -1;
@@ -433,6 +473,7 @@ int sh_write(sh_state *sh, sh_io *io, int fd, const void *data, size_t len) {
     return 0;
   case SH_S_PROC_IN:
   case SH_S_DATA_IN:
+  case SH_S_PIPE_IN:
     return -1;
   }
   return -1;
@@ -442,7 +483,7 @@ int sh_write_errno(const sh_io *io, int fd) {
   const sh_stream *s = fd >= 0 && fd < SH_MAX_FD ? io->fd[fd] : NULL;
   if (s == NULL)
     return EBADF;
-  return s->kind == SH_S_FILE_OUT && s->full ? ENOSPC : EPIPE;
+  return (s->kind == SH_S_FILE_OUT || s->kind == SH_S_PIPE_OUT) && s->full ? ENOSPC : EPIPE;
 }
 
 int sh_puts(sh_state *sh, sh_io *io, int fd, const char *s) { return sh_write(sh, io, fd, s, strlen(s)); }
@@ -575,6 +616,19 @@ int sh_stream_read(sh_state *sh, sh_stream *s, void *buf, size_t cap, size_t *n,
     memcpy(buf, s->data + s->pos, *n);
     s->pos += *n;
     return 0;
+  case SH_S_PIPE_IN: {
+    sh_pipe *p = s->pipe;
+    while (p->pos >= p->buf.len) {
+      if (p->writer_done)
+        return 1;
+      if (!sh_pipe_wait(sh, p, true))
+        return -2;
+    }
+    *n = p->buf.len - p->pos < cap ? p->buf.len - p->pos : cap;
+    memcpy(buf, p->buf.data + p->pos, *n);
+    p->pos += *n;
+    return 0;
+  }
   case SH_S_ZERO:
     memset(buf, 0, cap);
     *n = cap;
