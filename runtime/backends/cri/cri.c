@@ -20,7 +20,13 @@
  * on top of transport/websocket.c), archive methods (exec of tar), image
  * inspection, tagging, save/load/import/commit (containerd Images and
  * Content), top (containerd Tasks.ListPids), rename (CRI names are
- * fixed). */
+ * fixed: the pod and container names are part of their identity).
+ * get_container_port_override keeps the spec's default (empty): a CRI
+ * engine never forces a port. A container that exited cannot start again
+ * (CRI: "container is in CONTAINER_EXITED state", reported as conflict):
+ * a new container in the pod would not keep the first one's filesystem,
+ * which is what a restart means, so none is made behind the caller's
+ * back. */
 #include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
 
