@@ -18,10 +18,16 @@
  * cri_exec.c (exec_stream, exec_pty, write_stdin, close_stdin over the
  * streaming server's WebSocket), cri_archive.c (archive methods through
  * tar and stat run in the container), cri_top_stats.c (top_container via
- * containerd's ListPids and the host's ps, stats_stream). Not implemented,
- * each with the reason the dispatcher's default reports as unsupported:
- * image inspection, tagging, save/load/import/commit (containerd Images
- * and Content), rename (CRI names are fixed). */
+ * containerd's ListPids and the host's ps, stats_stream), cri_images.c
+ * (image inspection, history, tagging, save/load/import/commit through
+ * containerd's Images, Content, Diff and Snapshots). Rename is unsupported
+ * (CRI names are fixed: the pod and container names are part of their
+ * identity). get_container_port_override keeps the spec's default (empty):
+ * a CRI engine never forces a port. A container that exited cannot start
+ * again (CRI: "container is in CONTAINER_EXITED state", reported as
+ * conflict): a new container in the pod would not keep the first one's
+ * filesystem, which is what a restart means, so none is made behind the
+ * caller's back. */
 #include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
 
@@ -179,6 +185,17 @@ static const struct {
     {CTRT_OP_KILL_CONTAINER, "signals other than SIGKILL"},
     {CTRT_OP_PAUSE_CONTAINER, NULL},
     {CTRT_OP_UNPAUSE_CONTAINER, NULL},
+    {CTRT_OP_REMOVE_IMAGE, "removing one tag of several"},
+    {CTRT_OP_PULL_IMAGE_STREAM, NULL},
+    {CTRT_OP_INSPECT_IMAGE_NATIVE, "by name"},
+    {CTRT_OP_IMAGE_HISTORY, NULL},
+    {CTRT_OP_TAG_IMAGE, NULL},
+    {CTRT_OP_SAVE_IMAGES, NULL},
+    {CTRT_OP_LOAD_IMAGES, NULL},
+    {CTRT_OP_IMPORT_IMAGE, NULL},
+    {CTRT_OP_COMMIT_CONTAINER, NULL},
+    {CTRT_OP_TOP_CONTAINER, NULL},
+    {CTRT_OP_STATS_STREAM, "pids_current"},
 };
 
 /* "method: what; method; ..." of native_api_ops. */

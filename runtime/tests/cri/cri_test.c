@@ -95,8 +95,10 @@ static void test_containerd_identity(void) {
   CU_ASSERT_PTR_NULL(st);
   ASSERT_FAILS_WITH(ctrt_runtime_pause_container(rt, &missing_id), CTRT_ERROR_NOT_FOUND);
 
-  /* Port mappings need CNI portmap (iptables): refused before any call. */
-  ctrt_port_mapping port = {.container_port = 80, .protocol = CTRT_PORT_PROTOCOL_TCP};
+  /* Without CNI portmap a published port is the host network's own port:
+   * remapping it to another host port is refused before any call. */
+  ctrt_port_mapping port = {
+      .container_port = 80, .has_host_port = true, .host_port = 8080, .protocol = CTRT_PORT_PROTOCOL_TCP};
   ctrt_service_spec spec = CTRT_SERVICE_SPEC_INIT;
   spec.image.name = "busybox:latest";
   spec.n_port_mappings = 1;
