@@ -18,6 +18,12 @@ nm -D --defined-only "$mocklib" | grep -q ' T ctrt_mock_backend_entry$' ||
   bad "$mocklib does not define ctrt_mock_backend_entry"
 nm "$mocklib" | grep -qE ' [Tt] memfs_' || bad "$mocklib holds no memfs code"
 
+# libctrt exports ctrt__ functions for the mock, never ctrt__ data: a program
+# that links the static library and the shared one would hold two exported
+# copies (ASan's odr-violation). New data goes to runtime/libctrt.map.
+data=$(nm -D --defined-only "$lib" | grep -E ' [DBRV] ctrt__' || true)
+[ -z "$data" ] || bad "libctrt.so exports ctrt__ data (list it as local in runtime/libctrt.map): $(echo "$data" | tr '\n' ' ')"
+
 if grep -n 'mock' "$src/runtime/include/ctrt/ctrt.h"; then bad "ctrt/ctrt.h names the mock"; fi
 
 if grep -nE '#include "(gen_internal|docker_gen|gen_cri|backends/)' "$src"/runtime/transport/*.[ch]; then
