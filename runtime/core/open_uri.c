@@ -31,11 +31,12 @@ static size_t scheme_length(const char *s) {
 
 /* "valid schemes: mock:, docker://, ...", from the backends of this build. */
 static void list_schemes(char *buf, size_t size) {
-  size_t used = 0;
-  buf[0] = '\0';
+  /* The mock is a module of its own (libctrt-mock), opened by runtime.c. */
+  int first = snprintf(buf, size, "mock:");
+  size_t used = first > 0 && (size_t)first < size ? (size_t)first : 0;
   for (size_t i = 0; ctrt__builtin_backends[i] != NULL; i++) {
     const char *name = ctrt__builtin_backends[i]->name;
-    int n = snprintf(buf + used, size - used, "%s%s:%s", used ? ", " : "", name, strcmp(name, "mock") ? "//" : "");
+    int n = snprintf(buf + used, size - used, "%s%s://", used ? ", " : "", name);
     if (n < 0 || (size_t)n >= size - used)
       return;
     used += (size_t)n;

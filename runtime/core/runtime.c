@@ -135,7 +135,7 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
     char *path = ctrt__strndup(uri + 7, query ? (size_t)(query - uri - 7) : strlen(uri + 7));
     rc = path ? load_plugin(rt, path, query ? query + 1 : "", options) : ctrt__error_no_memory();
     ctrt__free(path);
-  } else if (rc == 0 && strncmp(uri, "mock:", 5) == 0) {
+  } else if (rc == 0 && strncasecmp(uri, "mock:", 5) == 0) {
     rc = open_mock(rt, strncmp(uri + 5, "//", 2) == 0 ? uri + 7 : uri + 5, options);
   } else if (rc == 0) {
     const ctrt_backend *backend = NULL;
