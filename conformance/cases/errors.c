@@ -247,8 +247,7 @@ static const conform_case cases[] = {
                  "A service name no engine can put in a container name: invalid_spec, naming it.",
                  TESTS(CTRT_OP_CONTAINER_STATE, CTRT_OP_CREATE_CONTAINER)),
     CONFORM_CASE("errors.bad_input.unreachable_registry", unreachable_registry,
-                 "A pull from a registry nothing listens on: pull_failed.",
-                 TESTS(CTRT_OP_PULL_IMAGE)),
+                 "A pull from a registry nothing listens on: pull_failed.", TESTS(CTRT_OP_PULL_IMAGE)),
 };
 
 const conform_area conform_area_errors = CONFORM_AREA("errors", cases);

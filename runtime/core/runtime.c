@@ -200,7 +200,8 @@ static int remember_open(ctrt_runtime *rt) {
   pthread_mutex_lock(&open_lock);
   if (n_open == cap_open) {
     size_t cap = cap_open ? 2 * cap_open : 8;
-    ctrt_runtime **grown = ctrt__realloc(open_handles, cap * sizeof *grown);
+    /* An array of pointers: sizeof *grown is the pointer's size, as meant. */
+    ctrt_runtime **grown = ctrt__realloc(open_handles, cap * sizeof *grown); // NOLINT(bugprone-sizeof-expression)
     if (grown == NULL)
       rc = ctrt__error_no_memory();
     else {
