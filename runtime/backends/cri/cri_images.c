@@ -31,6 +31,8 @@
 #define MT_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MT_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define MT_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define WRITE_CHUNK ((size_t)1024 * 1024)   /* below containerd's 16 MiB message limit */
 #define SMALL_FILE ((size_t)1024 * 1024)    /* archive files kept in memory (configs, manifests) */
 #define BLOB_MAX ((size_t)16 * 1024 * 1024) /* manifests and configs read whole */
@@ -1929,20 +1931,19 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
   return 0;
 }
 
-/* The container's snapshot against its parent: a gzip layer blob written
- * by containerd's differ (under the lease) and its diff id. */
-static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
+/* The differ's layer of a container's snapshot, written under the lease:
+ * against its parent (what the container changed) or, whole, against an
+ * empty view (its entire tree). */
+static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool whole, const char *media_type,
+                         Ctrt__Containerd__DiffResponse **out) {
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = (char *)container_id;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__StatSnapshotResponse *st = NULL;
   Ctrt__Containerd__MountsResponse *upper = NULL;
   Ctrt__Containerd__ViewSnapshotResponse *lower = NULL;
-  Ctrt__Containerd__DiffResponse *diff = NULL;
-  Ctrt__Containerd__ContentInfoResponse *info = NULL;
   char view[160];
   snprintf(view, sizeof view, "%s-view", l->id);
-  bool viewed = false;
   int rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct);
   if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
     rc = ctrt__error_internal("container %s has no snapshot", container_id);
@@ -1950,33 +1951,58 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
   Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   sreq.snapshotter = (char *)snapshotter;
   sreq.key = rc == 0 ? ct->container->snapshot_key : NULL;
-  if (rc == 0)
+  if (rc == 0 && !whole)
     rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base, &ctrt__containerd__stat_snapshot_response__descriptor, &st);
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   mreq.snapshotter = (char *)snapshotter;
   mreq.key = sreq.key;
   if (rc == 0)
     rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base, &ctrt__containerd__mounts_response__descriptor, &upper);
+  /* A view without parent is an empty directory. */
   Ctrt__Containerd__ViewSnapshotRequest vreq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   vreq.snapshotter = (char *)snapshotter;
   vreq.key = view;
-  vreq.parent = rc == 0 && st->info ? st->info->parent : NULL;
+  vreq.parent = rc == 0 && st && st->info ? st->info->parent : NULL;
   if (rc == 0)
     rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
                     &lower);
-  viewed = rc == 0;
+  bool viewed = rc == 0;
   Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
-  dreq.media_type =
-      "application/vnd.oci.image.layer.v1.tar+gzip"; /* what the differ makes (1.6.20 refuses the docker type) */
+  dreq.media_type = (char *)media_type;
   if (rc == 0) {
     dreq.n_left = lower->n_mounts;
     dreq.left = lower->mounts;
     dreq.n_right = upper->n_mounts;
     dreq.right = upper->mounts;
-    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, &diff);
+    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out);
   }
-  if (rc == 0 && diff->diff == NULL)
+  if (rc == 0 && (*out)->diff == NULL) {
+    ctrt__cri_unpacked_free(*out);
+    *out = NULL;
     rc = ctrt__error_internal("the differ returned no layer");
+  }
+  if (viewed) {
+    ctrt_error saved = *ctrt_error_last();
+    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
+    rreq.snapshotter = (char *)snapshotter;
+    rreq.key = view;
+    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  }
+  ctrt__cri_unpacked_free(lower);
+  ctrt__cri_unpacked_free(upper);
+  ctrt__cri_unpacked_free(st);
+  ctrt__cri_unpacked_free(ct);
+  return rc;
+}
+
+/* The container's snapshot against its parent: a gzip layer blob written
+ * by containerd's differ (under the lease) and its diff id. */
+static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  Ctrt__Containerd__ContentInfoResponse *info = NULL;
+  /* What the differ makes (1.6.20 refuses the docker media type). */
+  int rc = snapshot_diff(c, l, container_id, false, MT_OCI_LAYER_GZIP, &diff);
   Ctrt__Containerd__ContentInfoRequest ireq = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
   ireq.digest = rc == 0 ? diff->diff->digest : NULL;
   if (rc == 0)
@@ -1993,20 +2019,8 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
     out->gzip = true;
     snprintf(diff_id, 72, "%s", uncompressed);
   }
-  if (viewed) {
-    ctrt_error saved = *ctrt_error_last();
-    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
-    rreq.snapshotter = (char *)snapshotter;
-    rreq.key = view;
-    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
-    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
-  }
   ctrt__cri_unpacked_free(info);
   ctrt__cri_unpacked_free(diff);
-  ctrt__cri_unpacked_free(lower);
-  ctrt__cri_unpacked_free(upper);
-  ctrt__cri_unpacked_free(st);
-  ctrt__cri_unpacked_free(ct);
   return rc;
 }
 
@@ -2111,4 +2125,85 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
     return ctrt__error_wrap("commit_container");
   *out = r;
   return 0;
+}
+
+/* ---- export_container_fs of a container that does not run ---- */
+
+/* CRI's Exec needs a running process, so a stopped container's tree comes
+ * from its snapshot: containerd's differ writes the whole of it as one
+ * uncompressed layer (under a lease that the stream ends), read back from
+ * Content as the consumer reads. */
+typedef struct export_state {
+  cri *c;
+  lease l;
+  blob_reader r;
+  Ctrt__Containerd__ReadContentResponse *msg;
+  size_t pos;
+} export_state;
+
+static void export_state_free(void *state) {
+  export_state *s = state;
+  blob_close(&s->r);
+  ctrt__cri_unpacked_free(s->msg);
+  lease_end(s->c, &s->l);
+  ctrt__free(s);
+}
+
+static int export_read(void *state, void *out, size_t cap, size_t *n_read) {
+  export_state *s = state;
+  while (s->msg == NULL || s->pos >= s->msg->data.len) {
+    ctrt__cri_unpacked_free(s->msg);
+    s->msg = NULL;
+    s->pos = 0;
+    int rc = blob_next(&s->r, &s->msg);
+    if (rc == CTRT_ITEROVER)
+      return rc;
+    if (rc < 0)
+      return ctrt__error_wrap("export_container_fs");
+  }
+  size_t n = s->msg->data.len - s->pos < cap ? s->msg->data.len - s->pos : cap;
+  memcpy(out, s->msg->data.data + s->pos, n);
+  s->pos += n;
+  *n_read = n;
+  return 0;
+}
+
+int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_export_stream **out) {
+  *out = NULL;
+  if (c->containerd_version == NULL)
+    return 0;
+  found f;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "export_container_fs", &f, &st);
+  if (rc < 0)
+    return rc;
+  bool running = ctrt__cri_is_running(st);
+  ctrt__cri_unpacked_free(st);
+  export_state *s = running ? NULL : ctrt__calloc(1, sizeof *s);
+  if (!running && s == NULL)
+    rc = ctrt__error_no_memory();
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  if (s != NULL) {
+    s->c = c;
+    rc = lease_begin(c, &s->l);
+    if (rc < 0) {
+      ctrt__free(s);
+      s = NULL;
+    }
+  }
+  if (s != NULL) {
+    rc = snapshot_diff(c, &s->l, f.container_id, true, MT_OCI_LAYER, &diff);
+    if (rc == 0)
+      rc = blob_open(c, &s->r, diff->diff->digest);
+    if (rc < 0)
+      export_state_free(s);
+  }
+  ctrt__cri_unpacked_free(diff);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("export_container_fs");
+  if (s == NULL)
+    return 0;
+  static const ctrt_stream_methods methods = {.read = export_read, .destroy = export_state_free};
+  return ctrt_image_export_stream_new(out, &methods, s);
 }
