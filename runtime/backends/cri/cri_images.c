@@ -604,9 +604,49 @@ int ctrt__cri_image_history(void *self, ctrt_image_history_entry_list **out, con
 
 /* ---- tag_image ---- */
 
+/* CRI's image store follows containerd's image events in a goroutine of
+ * its own ("ImageCreate event" / "ImageDelete event" in containerd's log,
+ * 1.6.20), so a record made or deleted natively reaches CRI's ListImages,
+ * ImageStatus and CreateContainer a moment later. Wait until CRI's view
+ * shows the change: name leading to the image id (id NULL: name gone), up
+ * to a bound after which the native change stands on its own. */
+#define CRI_SYNC_POLL_NS 5000000L /* 5 ms */
+#define CRI_SYNC_MAX_S 10
+
+static bool cri_shows(cri *c, const char *name, const char *id) {
+  Runtime__V1__ImageStatusResponse *st = NULL;
+  if (ctrt__cri_image_status(c, name, &st) < 0) {
+    ctrt_error_clear();
+    return false;
+  }
+  bool shown;
+  if (id != NULL) {
+    shown = st->image != NULL && strcmp(st->image->id, id) == 0;
+  } else {
+    shown = true;
+    for (size_t i = 0; st->image != NULL && i < st->image->n_repo_tags; i++)
+      shown = shown && strcmp(st->image->repo_tags[i], name) != 0;
+  }
+  ctrt__cri_unpacked_free(st);
+  return shown;
+}
+
+static void await_cri(cri *c, const char *name, const char *id) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (!cri_shows(c, name, id)) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= CRI_SYNC_MAX_S)
+      return;
+    struct timespec ts = {0, CRI_SYNC_POLL_NS};
+    nanosleep(&ts, NULL);
+  }
+}
+
 /* A record named name with img's target and labels: created, or moved
- * there when the name exists (Images.Update replaces the whole record). */
-static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *name) {
+ * there when the name exists (Images.Update replaces the whole record);
+ * returns once CRI sees name as the image id. */
+static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *name, const char *id) {
   Ctrt__Containerd__Image copy = *img;
   copy.name = (char *)name;
   copy.created_at = copy.updated_at = NULL;
@@ -619,6 +659,8 @@ static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *nam
     ureq.image = &copy;
     rc = ctd_call(c, CTD_IMAGES "Update", &ureq.base, NULL, NULL);
   }
+  if (rc == 0 && id != NULL)
+    await_cri(c, name, id);
   return rc;
 }
 
@@ -632,8 +674,10 @@ int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
     return ctrt__error_no_memory();
   Ctrt__Containerd__GetImageResponse *img = NULL;
   rc = resolve(c, source, &img);
+  char *id = rc == 0 ? config_of(c, img->image->target->digest) : NULL;
   if (rc == 0)
-    rc = put_image(c, img->image, name);
+    rc = put_image(c, img->image, name, id);
+  ctrt__free(id);
   ctrt__cri_unpacked_free(img);
   ctrt__free(name);
   return rc < 0 ? ctrt__error_wrap("tag_image") : 0;
@@ -863,6 +907,8 @@ static int remove_native(cri *c, const char *image, bool force) {
     Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
     dreq.name = name;
     rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL);
+    if (rc == 0)
+      await_cri(c, name, NULL);
   } else if (rc == 0) {
     const char *running = NULL, *stopped = NULL;
     for (size_t i = 0; i < cs->n_containers; i++) {
@@ -1207,10 +1253,10 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
   img.labels = image_labels;
   /* CRI's record of the id, then the names. */
   if (rc == 0)
-    rc = put_image(c, &img, id);
+    rc = put_image(c, &img, id, id);
   for (size_t i = 0; rc == 0 && i < n_names; i++) {
     char *name = normalize(names[i]);
-    rc = name ? put_image(c, &img, name) : ctrt__error_no_memory();
+    rc = name ? put_image(c, &img, name, id) : ctrt__error_no_memory();
     ctrt__free(name);
   }
   ctrt__free(text);
