@@ -7,7 +7,13 @@
  * An image is an Images record (name -> target descriptor); its manifest
  * (the platform's one under an index) names the config and the layers,
  * all blobs in Content. CRI names an image by its config digest (the
- * image id) and keeps a record of that name beside the tags. */
+ * image id) and keeps a record of that name beside the tags.
+ *
+ * search_images has no entry here and stays unsupported: neither CRI nor
+ * containerd's API searches, and a registry's /v2/_catalog (what the
+ * private registry could answer) lists one registry's repository names
+ * only, with no description, stars, official or automated flag: it is not
+ * Docker's search, so nothing is made up from it. */
 #include "backends/cri/cri_internal.h"
 #include "containerd_images.pb-c.h"
 
