@@ -131,6 +131,36 @@ static void blob_close(blob_reader *r) {
   r->call = NULL;
 }
 
+/* A blob read as a byte stream: the current message, the place in it. */
+typedef struct blob_cursor {
+  blob_reader r;
+  Ctrt__Containerd__ReadContentResponse *msg;
+  size_t pos;
+} blob_cursor;
+
+/* Up to cap bytes of the blob (opened) into buf; CTRT_ITEROVER at its end. */
+static int cursor_read(blob_cursor *k, void *buf, size_t cap, size_t *n) {
+  while (k->msg == NULL || k->pos >= k->msg->data.len) {
+    ctrt__cri_unpacked_free(k->msg);
+    k->msg = NULL;
+    k->pos = 0;
+    int rc = blob_next(&k->r, &k->msg);
+    if (rc < 0)
+      return rc;
+  }
+  *n = k->msg->data.len - k->pos < cap ? k->msg->data.len - k->pos : cap;
+  memcpy(buf, k->msg->data.data + k->pos, *n);
+  k->pos += *n;
+  return 0;
+}
+
+static void cursor_close(blob_cursor *k) {
+  blob_close(&k->r);
+  ctrt__cri_unpacked_free(k->msg);
+  k->msg = NULL;
+  k->pos = 0;
+}
+
 /* A small blob (manifest, config) whole, NUL-terminated. */
 static int read_blob(cri *c, const char *digest, char **out, size_t *out_len) {
   blob_reader r;
@@ -1565,9 +1595,7 @@ typedef struct save_state {
   uint8_t block[512];
   size_t pos;  /* within the header, pad or end blocks */
   size_t sent; /* body bytes of the current entry */
-  blob_reader r;
-  Ctrt__Containerd__ReadContentResponse *msg;
-  size_t msg_pos;
+  blob_cursor k;
 } save_state;
 
 static void save_state_free(void *state) {
@@ -1577,8 +1605,7 @@ static void save_state_free(void *state) {
     ctrt__free(s->entries[i].digest);
   }
   ctrt__free(s->entries);
-  blob_close(&s->r);
-  ctrt__cri_unpacked_free(s->msg);
+  cursor_close(&s->k);
   ctrt__free(s);
 }
 
@@ -1607,28 +1634,17 @@ static int save_body(save_state *s, save_entry *e, uint8_t *buf, size_t cap, siz
     memcpy(buf, e->data + s->sent, *n);
     return 0;
   }
-  if (s->r.call == NULL) {
-    int rc = blob_open(s->c, &s->r, e->digest);
+  if (s->k.r.call == NULL) {
+    int rc = blob_open(s->c, &s->k.r, e->digest);
     if (rc < 0)
       return rc;
   }
-  while (s->msg == NULL || s->msg_pos >= s->msg->data.len) {
-    ctrt__cri_unpacked_free(s->msg);
-    s->msg = NULL;
-    s->msg_pos = 0;
-    int rc = blob_next(&s->r, &s->msg);
-    if (rc == CTRT_ITEROVER)
-      return ctrt__error_internal("blob %s ended after %zu of %zu bytes", e->digest, s->sent, e->size);
-    if (rc < 0)
-      return rc;
-  }
-  size_t left = s->msg->data.len - s->msg_pos;
-  *n = left < cap ? left : cap;
-  if (*n > e->size - s->sent)
-    return ctrt__error_internal("blob %s is longer than its %zu bytes", e->digest, e->size);
-  memcpy(buf, s->msg->data.data + s->msg_pos, *n);
-  s->msg_pos += *n;
-  return 0;
+  /* No more than the entry's size: the tar header said it. */
+  size_t left = e->size - s->sent;
+  int rc = cursor_read(&s->k, buf, cap < left ? cap : left, n);
+  if (rc == CTRT_ITEROVER)
+    return ctrt__error_internal("blob %s ended after %zu of %zu bytes", e->digest, s->sent, e->size);
+  return rc;
 }
 
 static int save_read(void *state, void *out, size_t cap, size_t *n_read) {
@@ -1673,9 +1689,7 @@ static int save_read(void *state, void *out, size_t cap, size_t *n_read) {
       return 0;
     }
     if (s->phase == AT_BODY) {
-      blob_close(&s->r);
-      ctrt__cri_unpacked_free(s->msg);
-      s->msg = NULL;
+      cursor_close(&s->k);
       s->phase = AT_PAD;
       s->pos = 0;
     }
@@ -2188,36 +2202,20 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
 typedef struct export_state {
   cri *c;
   lease l;
-  blob_reader r;
-  Ctrt__Containerd__ReadContentResponse *msg;
-  size_t pos;
+  blob_cursor k;
 } export_state;
 
 static void export_state_free(void *state) {
   export_state *s = state;
-  blob_close(&s->r);
-  ctrt__cri_unpacked_free(s->msg);
+  cursor_close(&s->k);
   lease_end(s->c, &s->l);
   ctrt__free(s);
 }
 
 static int export_read(void *state, void *out, size_t cap, size_t *n_read) {
   export_state *s = state;
-  while (s->msg == NULL || s->pos >= s->msg->data.len) {
-    ctrt__cri_unpacked_free(s->msg);
-    s->msg = NULL;
-    s->pos = 0;
-    int rc = blob_next(&s->r, &s->msg);
-    if (rc == CTRT_ITEROVER)
-      return rc;
-    if (rc < 0)
-      return ctrt__error_wrap("export_container_fs");
-  }
-  size_t n = s->msg->data.len - s->pos < cap ? s->msg->data.len - s->pos : cap;
-  memcpy(out, s->msg->data.data + s->pos, n);
-  s->pos += n;
-  *n_read = n;
-  return 0;
+  int rc = cursor_read(&s->k, out, cap, n_read);
+  return rc < 0 && rc != CTRT_ITEROVER ? ctrt__error_wrap("export_container_fs") : rc;
 }
 
 int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_export_stream **out) {
@@ -2246,7 +2244,7 @@ int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_exp
   if (s != NULL) {
     rc = snapshot_diff(c, &s->l, f.container_id, true, MT_OCI_LAYER, &diff);
     if (rc == 0)
-      rc = blob_open(c, &s->r, diff->diff->digest);
+      rc = blob_open(c, &s->k.r, diff->diff->digest);
     if (rc < 0)
       export_state_free(s);
   }
