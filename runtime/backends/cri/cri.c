@@ -186,7 +186,7 @@ static const struct {
     {CTRT_OP_PAUSE_CONTAINER, NULL},
     {CTRT_OP_UNPAUSE_CONTAINER, NULL},
     {CTRT_OP_REMOVE_IMAGE, "removing one tag of several"},
-    {CTRT_OP_PULL_IMAGE_STREAM, NULL},
+    {CTRT_OP_PULL_IMAGE_STREAM, "the per-layer statuses"},
     {CTRT_OP_INSPECT_IMAGE_NATIVE, "by name"},
     {CTRT_OP_IMAGE_HISTORY, NULL},
     {CTRT_OP_TAG_IMAGE, NULL},
