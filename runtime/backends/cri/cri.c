@@ -186,7 +186,7 @@ static const struct {
     {CTRT_OP_PAUSE_CONTAINER, NULL},
     {CTRT_OP_UNPAUSE_CONTAINER, NULL},
     {CTRT_OP_REMOVE_IMAGE, "removing one tag of several"},
-    {CTRT_OP_PULL_IMAGE_STREAM, NULL},
+    {CTRT_OP_PULL_IMAGE_STREAM, "the per-layer statuses"},
     {CTRT_OP_INSPECT_IMAGE_NATIVE, "by name"},
     {CTRT_OP_IMAGE_HISTORY, NULL},
     {CTRT_OP_TAG_IMAGE, NULL},
@@ -194,6 +194,7 @@ static const struct {
     {CTRT_OP_LOAD_IMAGES, NULL},
     {CTRT_OP_IMPORT_IMAGE, NULL},
     {CTRT_OP_COMMIT_CONTAINER, NULL},
+    {CTRT_OP_EXPORT_CONTAINER_FS, "of a stopped container"},
     {CTRT_OP_TOP_CONTAINER, NULL},
     {CTRT_OP_STATS_STREAM, "pids_current"},
 };

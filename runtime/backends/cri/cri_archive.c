@@ -250,9 +250,12 @@ static const char EXPORT_SCRIPT[] =
     "cd / && set -- $(ls -A | grep -v -x -e proc -e sys -e dev) && exec tar cf - \"$@\"";
 
 int ctrt__cri_export_container_fs(void *self, ctrt_image_export_stream **out, const ctrt_container_id *id) {
+  int rc = ctrt__cri_export_stopped(self, id, out);
+  if (rc < 0 || *out != NULL)
+    return rc;
   const char *argv[] = {"sh", "-c", EXPORT_SCRIPT};
   ctrt__stream *stream = NULL;
-  int rc = tar_stream_open(self, id, argv, 3, "export_container_fs", &stream);
+  rc = tar_stream_open(self, id, argv, 3, "export_container_fs", &stream);
   *out = (ctrt_image_export_stream *)stream;
   return rc;
 }

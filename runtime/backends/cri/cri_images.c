@@ -7,7 +7,13 @@
  * An image is an Images record (name -> target descriptor); its manifest
  * (the platform's one under an index) names the config and the layers,
  * all blobs in Content. CRI names an image by its config digest (the
- * image id) and keeps a record of that name beside the tags. */
+ * image id) and keeps a record of that name beside the tags.
+ *
+ * search_images has no entry here and stays unsupported: neither CRI nor
+ * containerd's API searches, and a registry's /v2/_catalog (what the
+ * private registry could answer) lists one registry's repository names
+ * only, with no description, stars, official or automated flag: it is not
+ * Docker's search, so nothing is made up from it. */
 #include "backends/cri/cri_internal.h"
 #include "containerd_images.pb-c.h"
 
@@ -31,6 +37,8 @@
 #define MT_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MT_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define MT_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define WRITE_CHUNK ((size_t)1024 * 1024)   /* below containerd's 16 MiB message limit */
 #define SMALL_FILE ((size_t)1024 * 1024)    /* archive files kept in memory (configs, manifests) */
 #define BLOB_MAX ((size_t)16 * 1024 * 1024) /* manifests and configs read whole */
@@ -121,6 +129,36 @@ static int blob_next(blob_reader *r, Ctrt__Containerd__ReadContentResponse **msg
 static void blob_close(blob_reader *r) {
   ctrt__grpc_call_free(r->call);
   r->call = NULL;
+}
+
+/* A blob read as a byte stream: the current message, the place in it. */
+typedef struct blob_cursor {
+  blob_reader r;
+  Ctrt__Containerd__ReadContentResponse *msg;
+  size_t pos;
+} blob_cursor;
+
+/* Up to cap bytes of the blob (opened) into buf; CTRT_ITEROVER at its end. */
+static int cursor_read(blob_cursor *k, void *buf, size_t cap, size_t *n) {
+  while (k->msg == NULL || k->pos >= k->msg->data.len) {
+    ctrt__cri_unpacked_free(k->msg);
+    k->msg = NULL;
+    k->pos = 0;
+    int rc = blob_next(&k->r, &k->msg);
+    if (rc < 0)
+      return rc;
+  }
+  *n = k->msg->data.len - k->pos < cap ? k->msg->data.len - k->pos : cap;
+  memcpy(buf, k->msg->data.data + k->pos, *n);
+  k->pos += *n;
+  return 0;
+}
+
+static void cursor_close(blob_cursor *k) {
+  blob_close(&k->r);
+  ctrt__cri_unpacked_free(k->msg);
+  k->msg = NULL;
+  k->pos = 0;
 }
 
 /* A small blob (manifest, config) whole, NUL-terminated. */
@@ -602,9 +640,49 @@ int ctrt__cri_image_history(void *self, ctrt_image_history_entry_list **out, con
 
 /* ---- tag_image ---- */
 
+/* CRI's image store follows containerd's image events in a goroutine of
+ * its own ("ImageCreate event" / "ImageDelete event" in containerd's log,
+ * 1.6.20), so a record made or deleted natively reaches CRI's ListImages,
+ * ImageStatus and CreateContainer a moment later. Wait until CRI's view
+ * shows the change: name leading to the image id (id NULL: name gone), up
+ * to a bound after which the native change stands on its own. */
+#define CRI_SYNC_POLL_NS 5000000L /* 5 ms */
+#define CRI_SYNC_MAX_S 10
+
+static bool cri_shows(cri *c, const char *name, const char *id) {
+  Runtime__V1__ImageStatusResponse *st = NULL;
+  if (ctrt__cri_image_status(c, name, &st) < 0) {
+    ctrt_error_clear();
+    return false;
+  }
+  bool shown;
+  if (id != NULL) {
+    shown = st->image != NULL && strcmp(st->image->id, id) == 0;
+  } else {
+    shown = true;
+    for (size_t i = 0; st->image != NULL && i < st->image->n_repo_tags; i++)
+      shown = shown && strcmp(st->image->repo_tags[i], name) != 0;
+  }
+  ctrt__cri_unpacked_free(st);
+  return shown;
+}
+
+static void await_cri(cri *c, const char *name, const char *id) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (!cri_shows(c, name, id)) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= CRI_SYNC_MAX_S)
+      return;
+    struct timespec ts = {0, CRI_SYNC_POLL_NS};
+    nanosleep(&ts, NULL);
+  }
+}
+
 /* A record named name with img's target and labels: created, or moved
- * there when the name exists (Images.Update replaces the whole record). */
-static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *name) {
+ * there when the name exists (Images.Update replaces the whole record);
+ * returns once CRI sees name as the image id. */
+static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *name, const char *id) {
   Ctrt__Containerd__Image copy = *img;
   copy.name = (char *)name;
   copy.created_at = copy.updated_at = NULL;
@@ -617,6 +695,8 @@ static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *nam
     ureq.image = &copy;
     rc = ctd_call(c, CTD_IMAGES "Update", &ureq.base, NULL, NULL);
   }
+  if (rc == 0 && id != NULL)
+    await_cri(c, name, id);
   return rc;
 }
 
@@ -630,8 +710,10 @@ int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
     return ctrt__error_no_memory();
   Ctrt__Containerd__GetImageResponse *img = NULL;
   rc = resolve(c, source, &img);
+  char *id = rc == 0 ? config_of(c, img->image->target->digest) : NULL;
   if (rc == 0)
-    rc = put_image(c, img->image, name);
+    rc = put_image(c, img->image, name, id);
+  ctrt__free(id);
   ctrt__cri_unpacked_free(img);
   ctrt__free(name);
   return rc < 0 ? ctrt__error_wrap("tag_image") : 0;
@@ -861,6 +943,8 @@ static int remove_native(cri *c, const char *image, bool force) {
     Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
     dreq.name = name;
     rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL);
+    if (rc == 0)
+      await_cri(c, name, NULL);
   } else if (rc == 0) {
     const char *running = NULL, *stopped = NULL;
     for (size_t i = 0; i < cs->n_containers; i++) {
@@ -1205,10 +1289,10 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
   img.labels = image_labels;
   /* CRI's record of the id, then the names. */
   if (rc == 0)
-    rc = put_image(c, &img, id);
+    rc = put_image(c, &img, id, id);
   for (size_t i = 0; rc == 0 && i < n_names; i++) {
     char *name = normalize(names[i]);
-    rc = name ? put_image(c, &img, name) : ctrt__error_no_memory();
+    rc = name ? put_image(c, &img, name, id) : ctrt__error_no_memory();
     ctrt__free(name);
   }
   ctrt__free(text);
@@ -1511,9 +1595,7 @@ typedef struct save_state {
   uint8_t block[512];
   size_t pos;  /* within the header, pad or end blocks */
   size_t sent; /* body bytes of the current entry */
-  blob_reader r;
-  Ctrt__Containerd__ReadContentResponse *msg;
-  size_t msg_pos;
+  blob_cursor k;
 } save_state;
 
 static void save_state_free(void *state) {
@@ -1523,8 +1605,7 @@ static void save_state_free(void *state) {
     ctrt__free(s->entries[i].digest);
   }
   ctrt__free(s->entries);
-  blob_close(&s->r);
-  ctrt__cri_unpacked_free(s->msg);
+  cursor_close(&s->k);
   ctrt__free(s);
 }
 
@@ -1553,28 +1634,17 @@ static int save_body(save_state *s, save_entry *e, uint8_t *buf, size_t cap, siz
     memcpy(buf, e->data + s->sent, *n);
     return 0;
   }
-  if (s->r.call == NULL) {
-    int rc = blob_open(s->c, &s->r, e->digest);
+  if (s->k.r.call == NULL) {
+    int rc = blob_open(s->c, &s->k.r, e->digest);
     if (rc < 0)
       return rc;
   }
-  while (s->msg == NULL || s->msg_pos >= s->msg->data.len) {
-    ctrt__cri_unpacked_free(s->msg);
-    s->msg = NULL;
-    s->msg_pos = 0;
-    int rc = blob_next(&s->r, &s->msg);
-    if (rc == CTRT_ITEROVER)
-      return ctrt__error_internal("blob %s ended after %zu of %zu bytes", e->digest, s->sent, e->size);
-    if (rc < 0)
-      return rc;
-  }
-  size_t left = s->msg->data.len - s->msg_pos;
-  *n = left < cap ? left : cap;
-  if (*n > e->size - s->sent)
-    return ctrt__error_internal("blob %s is longer than its %zu bytes", e->digest, e->size);
-  memcpy(buf, s->msg->data.data + s->msg_pos, *n);
-  s->msg_pos += *n;
-  return 0;
+  /* No more than the entry's size: the tar header said it. */
+  size_t left = e->size - s->sent;
+  int rc = cursor_read(&s->k, buf, cap < left ? cap : left, n);
+  if (rc == CTRT_ITEROVER)
+    return ctrt__error_internal("blob %s ended after %zu of %zu bytes", e->digest, s->sent, e->size);
+  return rc;
 }
 
 static int save_read(void *state, void *out, size_t cap, size_t *n_read) {
@@ -1619,9 +1689,7 @@ static int save_read(void *state, void *out, size_t cap, size_t *n_read) {
       return 0;
     }
     if (s->phase == AT_BODY) {
-      blob_close(&s->r);
-      ctrt__cri_unpacked_free(s->msg);
-      s->msg = NULL;
+      cursor_close(&s->k);
       s->phase = AT_PAD;
       s->pos = 0;
     }
@@ -1929,20 +1997,19 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
   return 0;
 }
 
-/* The container's snapshot against its parent: a gzip layer blob written
- * by containerd's differ (under the lease) and its diff id. */
-static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
+/* The differ's layer of a container's snapshot, written under the lease:
+ * against its parent (what the container changed) or, whole, against an
+ * empty view (its entire tree). */
+static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool whole, const char *media_type,
+                         Ctrt__Containerd__DiffResponse **out) {
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = (char *)container_id;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__StatSnapshotResponse *st = NULL;
   Ctrt__Containerd__MountsResponse *upper = NULL;
   Ctrt__Containerd__ViewSnapshotResponse *lower = NULL;
-  Ctrt__Containerd__DiffResponse *diff = NULL;
-  Ctrt__Containerd__ContentInfoResponse *info = NULL;
   char view[160];
   snprintf(view, sizeof view, "%s-view", l->id);
-  bool viewed = false;
   int rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct);
   if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
     rc = ctrt__error_internal("container %s has no snapshot", container_id);
@@ -1950,33 +2017,58 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
   Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   sreq.snapshotter = (char *)snapshotter;
   sreq.key = rc == 0 ? ct->container->snapshot_key : NULL;
-  if (rc == 0)
+  if (rc == 0 && !whole)
     rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base, &ctrt__containerd__stat_snapshot_response__descriptor, &st);
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   mreq.snapshotter = (char *)snapshotter;
   mreq.key = sreq.key;
   if (rc == 0)
     rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base, &ctrt__containerd__mounts_response__descriptor, &upper);
+  /* A view without parent is an empty directory. */
   Ctrt__Containerd__ViewSnapshotRequest vreq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   vreq.snapshotter = (char *)snapshotter;
   vreq.key = view;
-  vreq.parent = rc == 0 && st->info ? st->info->parent : NULL;
+  vreq.parent = rc == 0 && st && st->info ? st->info->parent : NULL;
   if (rc == 0)
     rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
                     &lower);
-  viewed = rc == 0;
+  bool viewed = rc == 0;
   Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
-  dreq.media_type =
-      "application/vnd.oci.image.layer.v1.tar+gzip"; /* what the differ makes (1.6.20 refuses the docker type) */
+  dreq.media_type = (char *)media_type;
   if (rc == 0) {
     dreq.n_left = lower->n_mounts;
     dreq.left = lower->mounts;
     dreq.n_right = upper->n_mounts;
     dreq.right = upper->mounts;
-    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, &diff);
+    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out);
   }
-  if (rc == 0 && diff->diff == NULL)
+  if (rc == 0 && (*out)->diff == NULL) {
+    ctrt__cri_unpacked_free(*out);
+    *out = NULL;
     rc = ctrt__error_internal("the differ returned no layer");
+  }
+  if (viewed) {
+    ctrt_error saved = *ctrt_error_last();
+    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
+    rreq.snapshotter = (char *)snapshotter;
+    rreq.key = view;
+    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  }
+  ctrt__cri_unpacked_free(lower);
+  ctrt__cri_unpacked_free(upper);
+  ctrt__cri_unpacked_free(st);
+  ctrt__cri_unpacked_free(ct);
+  return rc;
+}
+
+/* The container's snapshot against its parent: a gzip layer blob written
+ * by containerd's differ (under the lease) and its diff id. */
+static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  Ctrt__Containerd__ContentInfoResponse *info = NULL;
+  /* What the differ makes (1.6.20 refuses the docker media type). */
+  int rc = snapshot_diff(c, l, container_id, false, MT_OCI_LAYER_GZIP, &diff);
   Ctrt__Containerd__ContentInfoRequest ireq = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
   ireq.digest = rc == 0 ? diff->diff->digest : NULL;
   if (rc == 0)
@@ -1993,20 +2085,8 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
     out->gzip = true;
     snprintf(diff_id, 72, "%s", uncompressed);
   }
-  if (viewed) {
-    ctrt_error saved = *ctrt_error_last();
-    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
-    rreq.snapshotter = (char *)snapshotter;
-    rreq.key = view;
-    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
-    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
-  }
   ctrt__cri_unpacked_free(info);
   ctrt__cri_unpacked_free(diff);
-  ctrt__cri_unpacked_free(lower);
-  ctrt__cri_unpacked_free(upper);
-  ctrt__cri_unpacked_free(st);
-  ctrt__cri_unpacked_free(ct);
   return rc;
 }
 
@@ -2111,4 +2191,69 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
     return ctrt__error_wrap("commit_container");
   *out = r;
   return 0;
+}
+
+/* ---- export_container_fs of a container that does not run ---- */
+
+/* CRI's Exec needs a running process, so a stopped container's tree comes
+ * from its snapshot: containerd's differ writes the whole of it as one
+ * uncompressed layer (under a lease that the stream ends), read back from
+ * Content as the consumer reads. */
+typedef struct export_state {
+  cri *c;
+  lease l;
+  blob_cursor k;
+} export_state;
+
+static void export_state_free(void *state) {
+  export_state *s = state;
+  cursor_close(&s->k);
+  lease_end(s->c, &s->l);
+  ctrt__free(s);
+}
+
+static int export_read(void *state, void *out, size_t cap, size_t *n_read) {
+  export_state *s = state;
+  int rc = cursor_read(&s->k, out, cap, n_read);
+  return rc < 0 && rc != CTRT_ITEROVER ? ctrt__error_wrap("export_container_fs") : rc;
+}
+
+int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_export_stream **out) {
+  *out = NULL;
+  if (c->containerd_version == NULL)
+    return 0;
+  found f;
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = ctrt__cri_find_status(c, id, "export_container_fs", &f, &st);
+  if (rc < 0)
+    return rc;
+  bool running = ctrt__cri_is_running(st);
+  ctrt__cri_unpacked_free(st);
+  export_state *s = running ? NULL : ctrt__calloc(1, sizeof *s);
+  if (!running && s == NULL)
+    rc = ctrt__error_no_memory();
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  if (s != NULL) {
+    s->c = c;
+    rc = lease_begin(c, &s->l);
+    if (rc < 0) {
+      ctrt__free(s);
+      s = NULL;
+    }
+  }
+  if (s != NULL) {
+    rc = snapshot_diff(c, &s->l, f.container_id, true, MT_OCI_LAYER, &diff);
+    if (rc == 0)
+      rc = blob_open(c, &s->k.r, diff->diff->digest);
+    if (rc < 0)
+      export_state_free(s);
+  }
+  ctrt__cri_unpacked_free(diff);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("export_container_fs");
+  if (s == NULL)
+    return 0;
+  static const ctrt_stream_methods methods = {.read = export_read, .destroy = export_state_free};
+  return ctrt_image_export_stream_new(out, &methods, s);
 }

@@ -142,5 +142,9 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
 int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet);
 int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, const char *image,
                                 const ctrt_registry_auth *auth);
+/* export_container_fs of a container that does not run, from its snapshot
+ * (containerd's API): 0 with *out set, or 0 with *out NULL when the
+ * container runs or the engine serves no containerd API (exec tar then). */
+int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_export_stream **out);
 
 #endif
