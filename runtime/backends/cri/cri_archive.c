@@ -269,6 +269,19 @@ static int rootfs_child_exit(rootfs_child *ch, const char *method, int32_t *code
                               method, WIFSIGNALED(ch->status) ? "killed" : "setup", text);
 }
 
+/* argv for execve in the snapshot, NULL-terminated: argv[0] is "sh" (every
+ * caller's), i.e. the image's own /bin/sh. */
+static int shell_args(const char *const *argv, size_t n, char ***out) {
+  char **args = ctrt__calloc(n + 1, sizeof *args);
+  if (args == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++)
+    args[i] = (char *)argv[i];
+  args[0] = "/bin/sh";
+  *out = args;
+  return 0;
+}
+
 /* Whether the last error says the container does not run (ExecSync, Exec). */
 static bool not_running(cri *c, int rc) { return rc == CTRT_ECONFLICT && c->containerd_version != NULL; }
 
@@ -279,14 +292,9 @@ static int rootfs_sync(cri *c, const found *f, const char *const *argv, size_t n
                        Runtime__V1__ExecSyncResponse **out) {
   rootfs_mount m;
   int rc = rootfs_mount_of(c, f, &m);
-  char **args = rc == 0 ? ctrt__calloc(n + 1, sizeof *args) : NULL;
-  if (rc == 0 && args == NULL)
-    rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    args[i] = (char *)argv[i];
-  /* argv[0] is "sh" (every caller's): the image's own. */
+  char **args = NULL;
   if (rc == 0)
-    args[0] = "/bin/sh";
+    rc = shell_args(argv, n, &args);
   rootfs_child ch;
   bool started = rc == 0 && (rc = rootfs_child_start(&m, args, &ch)) == 0;
   uint8_t *data = NULL;
@@ -592,14 +600,10 @@ static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *c
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
-  char **args = ctrt__calloc(n + 1, sizeof *args);
+  char **args = NULL;
   rootfs_stream *t = ctrt__calloc(1, sizeof *t);
-  if (args == NULL || t == NULL)
-    rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    args[i] = (char *)argv[i];
+  rc = t ? shell_args(argv, n, &args) : ctrt__error_no_memory();
   if (rc == 0) {
-    args[0] = "/bin/sh"; /* argv[0] is "sh" (every caller's): the image's own */
     t->method = method;
     rc = rootfs_child_start(&m, args, &t->ch);
   }
