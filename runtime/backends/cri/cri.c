@@ -195,7 +195,12 @@ static const struct {
     {CTRT_OP_IMPORT_IMAGE, NULL},
     {CTRT_OP_COMMIT_CONTAINER, NULL},
     {CTRT_OP_TOP_CONTAINER, NULL},
-    {CTRT_OP_STATS_STREAM, "pids_current"},
+    {CTRT_OP_STATS_STREAM, "pids_current and pids_limit"},
+    {CTRT_OP_CREATE_CONTAINER, "a pids limit"},
+    {CTRT_OP_UPDATE_CONTAINER_RESOURCES, "the pids limit"},
+    {CTRT_OP_ARCHIVE_GET, "of a container that does not run"},
+    {CTRT_OP_ARCHIVE_HEAD, "of a container that does not run"},
+    {CTRT_OP_EXPORT_CONTAINER_FS, "of a container that does not run"},
 };
 
 /* "method: what; method; ..." of native_api_ops. */

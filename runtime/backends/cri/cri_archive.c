@@ -193,7 +193,7 @@ static int rootfs_child_start(const rootfs_mount *m, char *const *argv, rootfs_c
     if (unshare(CLONE_NEWNS) != 0)
       child_fail("unshare(CLONE_NEWNS)");
     /* Nothing mounted here reaches the host's namespace. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
       child_fail("making / private");
     if (mount(m->source, ch->dir, m->type, m->flags, m->data) != 0)
       child_fail("mount");
