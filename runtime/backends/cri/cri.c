@@ -196,7 +196,12 @@ static const struct {
     {CTRT_OP_COMMIT_CONTAINER, NULL},
     {CTRT_OP_EXPORT_CONTAINER_FS, "of a stopped container"},
     {CTRT_OP_TOP_CONTAINER, NULL},
-    {CTRT_OP_STATS_STREAM, "pids_current"},
+    {CTRT_OP_STATS_STREAM, "pids_current and pids_limit"},
+    {CTRT_OP_CREATE_CONTAINER, "a pids limit"},
+    {CTRT_OP_UPDATE_CONTAINER_RESOURCES, "the pids limit"},
+    {CTRT_OP_ARCHIVE_GET, "of a container that does not run"},
+    {CTRT_OP_ARCHIVE_HEAD, "of a container that does not run"},
+    {CTRT_OP_EXPORT_CONTAINER_FS, "of a container that does not run"},
 };
 
 /* "method: what; method; ..." of native_api_ops. */
@@ -358,7 +363,9 @@ typedef struct create_ctx {
   char *name;
   char *display;
   Runtime__V1__ContainerConfig__AnnotationsEntry ports_entry;
-  Runtime__V1__ContainerConfig__AnnotationsEntry *annotations[1];
+  Runtime__V1__ContainerConfig__AnnotationsEntry pids_entry;
+  char pids_text[24];
+  Runtime__V1__ContainerConfig__AnnotationsEntry *annotations[2];
   char *ports_text;
 } create_ctx;
 
@@ -386,6 +393,8 @@ static void create_ctx_clear(create_ctx *x) {
  * kept in this annotation ("8080/tcp 5353/udp") for port_mappings_container
  * and inspect_detailed. */
 #define PORTS_ANNOTATION "io.ctrt.ports"
+/* The spec's pids limit (CRI has no field for it), see set_pids_limit. */
+#define PIDS_ANNOTATION "io.ctrt.pids-limit"
 
 static int ports_text(const ctrt_service_spec *spec, char **out) {
   *out = ctrt__strdup("");
@@ -577,8 +586,18 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
         (Runtime__V1__ContainerConfig__AnnotationsEntry)RUNTIME__V1__CONTAINER_CONFIG__ANNOTATIONS_ENTRY__INIT;
     x->ports_entry.key = PORTS_ANNOTATION;
     x->ports_entry.value = x->ports_text;
-    x->annotations[0] = &x->ports_entry;
-    x->config.n_annotations = 1;
+    x->annotations[x->config.n_annotations++] = &x->ports_entry;
+    x->config.annotations = x->annotations;
+  }
+  /* CRI has no pids limit: kept here, applied natively at each start. */
+  if (spec->resources && spec->resources->has_pids_limit && spec->resources->pids_limit > 0 &&
+      c->containerd_version != NULL) {
+    snprintf(x->pids_text, sizeof x->pids_text, "%lld", (long long)spec->resources->pids_limit);
+    x->pids_entry =
+        (Runtime__V1__ContainerConfig__AnnotationsEntry)RUNTIME__V1__CONTAINER_CONFIG__ANNOTATIONS_ENTRY__INIT;
+    x->pids_entry.key = PIDS_ANNOTATION;
+    x->pids_entry.value = x->pids_text;
+    x->annotations[x->config.n_annotations++] = &x->pids_entry;
     x->config.annotations = x->annotations;
   }
 
@@ -698,6 +717,31 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
 
 /* ---- lifecycle ---- */
 
+/* The task's pids limit through containerd's Tasks.Update (runc update
+ * with an OCI LinuxResources of pids only: runc leaves the zero values of
+ * the other resources unchanged). CRI's LinuxContainerResources has no
+ * pids field (cri-api v0.25). */
+static int set_pids_limit(cri *c, const char *container_id, int64_t limit) {
+  char json[64];
+  snprintf(json, sizeof json, "{\"pids\":{\"limit\":%lld}}", (long long)limit);
+  Ctrt__Containerd__Any any = CTRT__CONTAINERD__ANY__INIT;
+  any.type_url = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+  any.value.data = (uint8_t *)json;
+  any.value.len = strlen(json);
+  Ctrt__Containerd__UpdateTaskRequest req = CTRT__CONTAINERD__UPDATE_TASK_REQUEST__INIT;
+  req.container_id = (char *)container_id;
+  req.resources = &any;
+  return ctrt__cri_call(c, CTD_TASKS "Update", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
+}
+
+/* The pids limit create kept (PIDS_ANNOTATION), 0 when none. */
+static int64_t pids_annotation(const Runtime__V1__ContainerStatusResponse *st) {
+  for (size_t i = 0; st->status && i < st->status->n_annotations; i++)
+    if (strcmp(st->status->annotations[i]->key, PIDS_ANNOTATION) == 0)
+      return strtoll(st->status->annotations[i]->value, NULL, 10);
+  return 0;
+}
+
 static int cri_start_container(void *self, const ctrt_container_id *id) {
   cri *c = self;
   found f;
@@ -706,6 +750,7 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
   if (rc < 0)
     return rc;
   bool running = ctrt__cri_is_running(st);
+  int64_t pids_limit = pids_annotation(st);
   ctrt__cri_unpacked_free(st);
   if (rc == 0 && !running) {
     Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
@@ -716,6 +761,14 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
       char message[CTRT__ERROR_MESSAGE_MAX];
       snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
       rc = ctrt__error_start_failed(f.container_id, message);
+    }
+    /* Just after the process started (CRI creates the task there); a
+     * process that already ended has no task left to limit. */
+    if (rc == 0 && pids_limit > 0 && set_pids_limit(c, f.container_id, pids_limit) < 0) {
+      if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+        ctrt_error_clear();
+      else
+        rc = ctrt__error_code();
     }
   }
   ctrt__cri_found_clear(&f);
@@ -1105,14 +1158,17 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
 }
 
 /* What of an update CRI's LinuxContainerResources cannot carry: applied
- * nowhere, so each one present is named in a warning of the outcome. */
-static int update_warnings(ctrt_container_update_outcome *o, const ctrt_container_resource_update *u) {
+ * nowhere, so each one present is named in a warning of the outcome
+ * (pids_applied: containerd's Tasks.Update took the pids limit). */
+static int update_warnings(ctrt_container_update_outcome *o, const ctrt_container_resource_update *u,
+                           bool pids_applied) {
   const struct {
     bool present;
     const char *text;
   } dropped[] = {
       {u->has_kernel_memory, "KernelMemory is deprecated and CRI has no field for it: not applied"},
-      {u->has_pids_limit, "PidsLimit not applied: CRI has no pids limit"},
+      {u->has_pids_limit && !pids_applied, "PidsLimit not applied: CRI has no pids limit (and the container has no "
+                                           "task for containerd's Tasks.Update)"},
       {u->has_blkio_weight, "BlkioWeight not applied: CRI has no block IO weight"},
       {u->has_memory_reservation, "MemoryReservation not applied: CRI has no memory reservation"},
       {u->has_cpu_realtime_period || u->has_cpu_realtime_runtime,
@@ -1166,13 +1222,23 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
     rc =
         RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor, NULL);
   }
+  /* The pids limit natively (containerd), on the running task. */
+  bool pids_applied = false;
+  if (rc == 0 && u->has_pids_limit && c->containerd_version != NULL) {
+    rc = set_pids_limit(c, f.container_id, u->pids_limit > 0 ? u->pids_limit : -1);
+    pids_applied = rc == 0;
+    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+      ctrt_error_clear();
+      rc = 0;
+    }
+  }
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("update_container_resources");
   ctrt_container_update_outcome *o = ctrt__calloc(1, sizeof *o);
   if (o == NULL)
     return ctrt__error_no_memory();
-  rc = update_warnings(o, u);
+  rc = update_warnings(o, u, pids_applied);
   if (rc < 0) {
     ctrt_container_update_outcome_free(o);
     return rc;

@@ -7,13 +7,32 @@
  *
  * v4.channel.k8s.io has no stdin half-close, so an upload tells the
  * command its length (`head -c LEN | tar x`) and the command ends by
- * itself. */
+ * itself.
+ *
+ * A container that does not run (created, or exited: CRI's ExecSync and
+ * Exec answer "container is in CONTAINER_EXITED state") is read where the
+ * peer is containerd and on this host: its snapshot's mounts (Containers.Get
+ * + Snapshots.Mounts) are mounted read-only in a child's own mount
+ * namespace, which chroots there and runs the same script with the image's
+ * own sh and tar; the mount ends with the child. Writes still need a
+ * running container. */
+#define _GNU_SOURCE /* unshare, CLONE_NEWNS */
 #include "backends/cri/cri_internal.h"
+
+#include "containerd_images.pb-c.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,20 +43,333 @@
 #define UPLOAD_PIECE ((size_t)32 * 1024)
 #define REPLACE_CHECK_MAX 4096 /* entries checked for no_overwrite_dir_non_dir */
 
-/* ExecSync of argv in f's container. */
-static int run_sync(cri *c, const found *f, const char *const *argv, size_t n, const char *method,
-                    Runtime__V1__ExecSyncResponse **out) {
+/* ---- a container that does not run: its snapshot in a child's mount namespace ---- */
+
+#define CTD_CONTAINERS_GET "/containerd.services.containers.v1.Containers/Get"
+#define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
+#define ROOTFS_SETUP_FAILED 125 /* a child's exit: it could not mount or chroot */
+
+/* What mount(2) takes to show a snapshot read-only. */
+typedef struct rootfs_mount {
+  char *type, *source, *data;
+  unsigned long flags;
+} rootfs_mount;
+
+static void rootfs_mount_clear(rootfs_mount *m) {
+  ctrt__free(m->type);
+  ctrt__free(m->source);
+  ctrt__free(m->data);
+  memset(m, 0, sizeof *m);
+}
+
+/* An overlay's layers as one read-only overlay: the upper directory becomes
+ * the top lower one (no upper, no work directory, so nothing is written and
+ * the snapshot's own work directory is left alone). */
+static int overlay_read_only(const Ctrt__Containerd__Mount *m, rootfs_mount *out) {
+  const char *lower = NULL, *upper = NULL;
+  for (size_t i = 0; i < m->n_options; i++) {
+    if (strncmp(m->options[i], "lowerdir=", 9) == 0)
+      lower = m->options[i] + 9;
+    else if (strncmp(m->options[i], "upperdir=", 9) == 0)
+      upper = m->options[i] + 9;
+  }
+  if (lower == NULL)
+    return ctrt__error_internal("the snapshot's overlay mount has no lowerdir");
+  out->type = ctrt__strdup("overlay");
+  out->source = ctrt__strdup("overlay");
+  out->data = upper ? ctrt__sprintf("lowerdir=%s:%s", upper, lower) : ctrt__sprintf("lowerdir=%s", lower);
+  out->flags = MS_RDONLY;
+  return out->type && out->source && out->data ? 0 : ctrt__error_no_memory();
+}
+
+/* The mount of f's container's snapshot (containerd only). */
+static int rootfs_mount_of(cri *c, const found *f, rootfs_mount *out) {
+  memset(out, 0, sizeof *out);
+  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  greq.id = f->container_id;
+  Ctrt__Containerd__GetContainerResponse *ct = NULL;
+  Ctrt__Containerd__MountsResponse *mounts = NULL;
+  int rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                          &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
+  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+    rc = ctrt__error_internal("container %s has no snapshot", f->container_id);
+  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
+  if (rc == 0) {
+    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
+    mreq.key = ct->container->snapshot_key;
+    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+  }
+  if (rc == 0 && mounts->n_mounts != 1)
+    rc =
+        ctrt__error_conflict("the snapshot of container %s has %zu mounts, not one", f->container_id, mounts->n_mounts);
+  if (rc == 0 && strcmp(mounts->mounts[0]->type, "overlay") == 0) {
+    rc = overlay_read_only(mounts->mounts[0], out);
+  } else if (rc == 0 && strcmp(mounts->mounts[0]->type, "bind") == 0) {
+    /* A snapshot without parent: its directory (MS_RDONLY is ignored on a
+     * first bind mount; the child only reads). */
+    out->type = ctrt__strdup("none");
+    out->source = ctrt__strdup(mounts->mounts[0]->source);
+    out->flags = MS_BIND;
+    if (out->type == NULL || out->source == NULL)
+      rc = ctrt__error_no_memory();
+  } else if (rc == 0) {
+    rc = ctrt__error_conflict("the snapshot of container %s is a %s mount", f->container_id, mounts->mounts[0]->type);
+  }
+  ctrt__cri_unpacked_free(mounts);
+  ctrt__cri_unpacked_free(ct);
+  if (rc < 0)
+    rootfs_mount_clear(out);
+  return rc;
+}
+
+/* A child running argv (argv[0] a path in the container) chrooted in a
+ * read-only mount of the container's snapshot: stdout a pipe, stderr a
+ * temporary file (read at the end, so it never blocks the child). */
+typedef struct rootfs_child {
+  pid_t pid;
+  int out;
+  FILE *err;
+  char dir[64], proc[72];
+  bool reaped;
+  int status;
+} rootfs_child;
+
+/* The child's failure before exec, on its stderr (async-signal-safe). */
+static void child_fail(const char *step) {
+  char msg[96];
+  size_t n = 0;
+  for (const char *p = "cannot show the container's files: "; *p && n < sizeof msg - 16; p++)
+    msg[n++] = *p;
+  for (const char *p = step; *p && n < sizeof msg - 16; p++)
+    msg[n++] = *p;
+  msg[n++] = ' ';
+  msg[n++] = 'e';
+  msg[n++] = 'r';
+  msg[n++] = 'r';
+  msg[n++] = 'n';
+  msg[n++] = 'o';
+  msg[n++] = ' ';
+  char digits[12];
+  int e = errno, k = 0;
+  do {
+    digits[k++] = (char)('0' + e % 10);
+    e /= 10;
+  } while (e > 0 && k < 11);
+  while (k > 0)
+    msg[n++] = digits[--k];
+  if (write(2, msg, n) < 0)
+    _exit(ROOTFS_SETUP_FAILED);
+  _exit(ROOTFS_SETUP_FAILED);
+}
+
+static int rootfs_child_start(const rootfs_mount *m, char *const *argv, rootfs_child *ch) {
+  memset(ch, 0, sizeof *ch);
+  ch->out = -1;
+  snprintf(ch->dir, sizeof ch->dir, "/tmp/ctrt-cri-rootfs-XXXXXX");
+  int pipefd[2] = {-1, -1};
+  if (mkdtemp(ch->dir) == NULL) {
+    ch->dir[0] = '\0';
+    return ctrt__error_internal("creating a mount point under /tmp failed: %s", strerror(errno));
+  }
+  ch->err = tmpfile();
+  if (ch->err == NULL || pipe2(pipefd, O_CLOEXEC) != 0) {
+    int e = errno;
+    if (ch->err)
+      fclose(ch->err);
+    ch->err = NULL;
+    rmdir(ch->dir);
+    ch->dir[0] = '\0';
+    return ctrt__error_internal("creating the child's pipes failed: %s", strerror(e));
+  }
+  static char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+  int err_fd = fileno(ch->err);
+  snprintf(ch->proc, sizeof ch->proc, "%s/proc", ch->dir);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(err_fd, 2) < 0)
+      _exit(ROOTFS_SETUP_FAILED);
+    if (unshare(CLONE_NEWNS) != 0)
+      child_fail("unshare(CLONE_NEWNS)");
+    /* Nothing mounted here reaches the host's namespace. */
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
+      child_fail("making / private");
+    if (mount(m->source, ch->dir, m->type, m->flags, m->data) != 0)
+      child_fail("mount");
+    /* A static busybox runs its applets (tar) through /proc/self/exe; an
+     * image without a /proc directory does without. */
+    if (mount("proc", ch->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 && errno != ENOENT)
+      child_fail("mounting /proc");
+    if (chroot(ch->dir) != 0 || chdir("/") != 0)
+      child_fail("chroot");
+    execve(argv[0], argv, envp);
+    child_fail("exec /bin/sh");
+  }
+  int e = errno;
+  close(pipefd[1]);
+  if (pid < 0) {
+    close(pipefd[0]);
+    fclose(ch->err);
+    ch->err = NULL;
+    rmdir(ch->dir);
+    ch->dir[0] = '\0';
+    return ctrt__error_internal("fork failed: %s", strerror(e));
+  }
+  ch->pid = pid;
+  ch->out = pipefd[0];
+  return 0;
+}
+
+static void rootfs_child_reap(rootfs_child *ch) {
+  if (ch->pid > 0 && !ch->reaped) {
+    while (waitpid(ch->pid, &ch->status, 0) < 0 && errno == EINTR)
+      ;
+    ch->reaped = true;
+  }
+}
+
+/* The child's stderr, at most cap - 1 bytes, without trailing newlines. */
+static void rootfs_child_stderr(rootfs_child *ch, char *buf, size_t cap) {
+  size_t n = 0;
+  if (ch->err && fseek(ch->err, 0, SEEK_SET) == 0)
+    n = fread(buf, 1, cap - 1, ch->err);
+  while (n > 0 && buf[n - 1] == '\n')
+    n--;
+  buf[n] = '\0';
+}
+
+static void rootfs_child_end(rootfs_child *ch) {
+  if (ch->out >= 0)
+    close(ch->out);
+  ch->out = -1;
+  if (ch->pid > 0 && !ch->reaped)
+    kill(ch->pid, SIGKILL);
+  rootfs_child_reap(ch);
+  if (ch->err)
+    fclose(ch->err);
+  ch->err = NULL;
+  if (ch->dir[0])
+    rmdir(ch->dir);
+  ch->dir[0] = '\0';
+}
+
+/* The child's exit code, or the error of a child that could not start
+ * the command (not root, another host, no /bin/sh in the image). */
+static int rootfs_child_exit(rootfs_child *ch, const char *method, int32_t *code) {
+  rootfs_child_reap(ch);
+  if (WIFEXITED(ch->status) && WEXITSTATUS(ch->status) != ROOTFS_SETUP_FAILED) {
+    *code = WEXITSTATUS(ch->status);
+    return 0;
+  }
+  char text[STDERR_KEEP];
+  rootfs_child_stderr(ch, text, sizeof text);
+  return ctrt__error_conflict("%s: the container is not running, and reading its snapshot on this host failed "
+                              "(%s; it takes root on containerd's host): %s",
+                              method, WIFSIGNALED(ch->status) ? "killed" : "setup", text);
+}
+
+/* argv for execve in the snapshot, NULL-terminated: argv[0] is "sh" (every
+ * caller's), i.e. the image's own /bin/sh. */
+static int shell_args(const char *const *argv, size_t n, char ***out) {
+  char **args = ctrt__calloc(n + 1, sizeof *args);
+  if (args == NULL)
+    return ctrt__error_no_memory();
+  for (size_t i = 0; i < n; i++)
+    args[i] = (char *)argv[i];
+  args[0] = "/bin/sh";
+  *out = args;
+  return 0;
+}
+
+/* Whether the last error says the container does not run (ExecSync, Exec). */
+static bool not_running(cri *c, int rc) { return rc == CTRT_ECONFLICT && c->containerd_version != NULL; }
+
+/* run_sync's answer for a container that does not run: the command's
+ * output and exit code in an ExecSyncResponse (packed and unpacked, so
+ * that it is freed like CRI's). */
+static int rootfs_sync(cri *c, const found *f, const char *const *argv, size_t n, const char *method,
+                       Runtime__V1__ExecSyncResponse **out) {
+  rootfs_mount m;
+  int rc = rootfs_mount_of(c, f, &m);
+  char **args = NULL;
+  if (rc == 0)
+    rc = shell_args(argv, n, &args);
+  rootfs_child ch;
+  bool started = rc == 0 && (rc = rootfs_child_start(&m, args, &ch)) == 0;
+  uint8_t *data = NULL;
+  size_t len = 0, cap = 0;
+  while (started && rc == 0) {
+    if (cap - len < 4096) {
+      uint8_t *grown = ctrt__realloc(data, cap * 2 + 4096);
+      if (grown == NULL) {
+        rc = ctrt__error_no_memory();
+        break;
+      }
+      data = grown;
+      cap = cap * 2 + 4096;
+    }
+    ssize_t got = read(ch.out, data + len, cap - len);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break;
+    len += (size_t)got;
+  }
+  int32_t code = 0;
+  if (started && rc == 0)
+    rc = rootfs_child_exit(&ch, method, &code);
+  char err[STDERR_KEEP];
+  err[0] = '\0';
+  if (started) {
+    rootfs_child_stderr(&ch, err, sizeof err);
+    rootfs_child_end(&ch);
+  }
+  Runtime__V1__ExecSyncResponse r = RUNTIME__V1__EXEC_SYNC_RESPONSE__INIT;
+  r.stdout.data = data;
+  r.stdout.len = len;
+  r.stderr.data = (uint8_t *)err;
+  r.stderr.len = strlen(err);
+  r.exit_code = code;
+  uint8_t *packed = rc == 0 ? ctrt__malloc(runtime__v1__exec_sync_response__get_packed_size(&r) + 1) : NULL;
+  if (rc == 0 && packed == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    size_t plen = runtime__v1__exec_sync_response__pack(&r, packed);
+    if ((*out = runtime__v1__exec_sync_response__unpack(NULL, plen, packed)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__free(packed);
+  ctrt__free(data);
+  ctrt__free(args);
+  rootfs_mount_clear(&m);
+  return rc;
+}
+
+/* ExecSync of argv in f's container; read_only: a container that does not
+ * run is read through its snapshot instead (see the top of the file). */
+static int run_sync_in(cri *c, const found *f, const char *const *argv, size_t n, const char *method, bool read_only,
+                       Runtime__V1__ExecSyncResponse **out) {
   Runtime__V1__ExecSyncRequest req = RUNTIME__V1__EXEC_SYNC_REQUEST__INIT;
   req.container_id = f->container_id;
   req.n_cmd = n;
   req.cmd = (char **)argv;
   int rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
                           (void **)out);
+  if (read_only && not_running(c, rc)) {
+    ctrt_error_clear();
+    return rootfs_sync(c, f, argv, n, method, out);
+  }
   if (rc == CTRT_ECONFLICT)
     return ctrt__error_wrap("%s: the cri backend reads and writes files by running tar and stat in the container, "
                             "which CRI does only in a running one",
                             method);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
+}
+
+static int run_sync(cri *c, const found *f, const char *const *argv, size_t n, const char *method,
+                    Runtime__V1__ExecSyncResponse **out) {
+  return run_sync_in(c, f, argv, n, method, false, out);
 }
 
 static int text_error(const Runtime__V1__ExecSyncResponse *r, const char *method, const char *what) {
@@ -81,7 +413,7 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
   *out = NULL;
   const char *argv[] = {"sh", "-c", STAT_SCRIPT, "sh", path};
   Runtime__V1__ExecSyncResponse *r = NULL;
-  int rc = run_sync(c, f, argv, 5, method, &r);
+  int rc = run_sync_in(c, f, argv, 5, method, true, &r);
   if (rc < 0)
     return rc;
   char *text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len);
@@ -203,6 +535,87 @@ static const ctrt__stream_vtable tar_vtable = {
     .destroy = tar_destroy,
 };
 
+/* tar's stdout from a child over the snapshot of a container that does
+ * not run. */
+typedef struct rootfs_stream {
+  rootfs_child ch;
+  const char *method;
+  atomic_bool cancelled;
+  bool done;
+} rootfs_stream;
+
+static int rootfs_read(void *impl, void *buf, size_t cap, size_t *n_read) {
+  rootfs_stream *t = impl;
+  if (t->done)
+    return CTRT_ITEROVER;
+  ssize_t got;
+  do
+    got = read(t->ch.out, buf, cap);
+  while (got < 0 && errno == EINTR && !atomic_load(&t->cancelled));
+  if (got > 0) {
+    *n_read = (size_t)got;
+    return 0;
+  }
+  if (got < 0)
+    return ctrt__error_internal("%s: reading tar's output failed: %s", t->method, strerror(errno));
+  t->done = true;
+  int32_t code = 0;
+  if (rootfs_child_exit(&t->ch, t->method, &code) < 0)
+    return ctrt__error_code();
+  if (code != 0) {
+    char text[STDERR_KEEP];
+    rootfs_child_stderr(&t->ch, text, sizeof text);
+    return ctrt__error_internal("%s: tar failed over the container's snapshot (exit %d): %s", t->method, code, text);
+  }
+  return CTRT_ITEROVER;
+}
+
+/* Killing the child ends a blocked read with end of file. */
+static void rootfs_cancel(void *impl) {
+  rootfs_stream *t = impl;
+  atomic_store(&t->cancelled, true);
+  if (!t->ch.reaped)
+    kill(t->ch.pid, SIGKILL);
+}
+
+static void rootfs_destroy(void *impl) {
+  rootfs_stream *t = impl;
+  rootfs_child_end(&t->ch);
+  ctrt__free(t);
+}
+
+static const ctrt__stream_vtable rootfs_vtable = {
+    .read = rootfs_read,
+    .cancel = rootfs_cancel,
+    .destroy = rootfs_destroy,
+};
+
+static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n,
+                              const char *method, ctrt__stream **out) {
+  found f;
+  int rc = ctrt__cri_find(c, id, &f, false, method);
+  rootfs_mount m;
+  if (rc == 0)
+    rc = rootfs_mount_of(c, &f, &m);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0)
+    return ctrt__error_wrap("%s", method);
+  char **args = NULL;
+  rootfs_stream *t = ctrt__calloc(1, sizeof *t);
+  rc = t ? shell_args(argv, n, &args) : ctrt__error_no_memory();
+  if (rc == 0) {
+    t->method = method;
+    rc = rootfs_child_start(&m, args, &t->ch);
+  }
+  rootfs_mount_clear(&m);
+  ctrt__free(args);
+  if (rc < 0) {
+    ctrt__free(t);
+    return ctrt__error_wrap("%s", method);
+  }
+  return ctrt__stream_new(out, &rootfs_vtable, t, NULL);
+}
+
 static int tar_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n, const char *method,
                            ctrt__stream **out) {
   tar_stream *t = ctrt__calloc(1, sizeof *t);
@@ -213,6 +626,10 @@ static int tar_stream_open(cri *c, const ctrt_container_id *id, const char *cons
   int rc = ctrt__cri_session_open(c, id, argv, n, &o, method, &t->s);
   if (rc < 0) {
     ctrt__free(t);
+    if (not_running(c, rc)) {
+      ctrt_error_clear();
+      return rootfs_stream_open(c, id, argv, n, method, out);
+    }
     return rc;
   }
   return ctrt__stream_new(out, &tar_vtable, t, NULL);

@@ -319,6 +319,41 @@ static uint64_t host_cpu_ns(const cri *c) {
   return hz > 0 ? ticks * (1000000000ULL / (uint64_t)hz) : 0;
 }
 
+/* The pids cgroup's limit from containerd's Tasks.Metrics (the shim's
+ * cgroup v1 or v2 metrics; CRI's stats have no pids): x unchanged when
+ * there is none or the task is gone. */
+static void pids_limit_of(cri *c, const char *container_id, ctrt_stats_sample *x) {
+  char *filter = ctrt__sprintf("id==%s", container_id);
+  if (filter == NULL)
+    return;
+  Ctrt__Containerd__MetricsRequest req = CTRT__CONTAINERD__METRICS_REQUEST__INIT;
+  req.n_filters = 1;
+  req.filters = &filter;
+  Ctrt__Containerd__MetricsResponse *resp = NULL;
+  int rc = ctrt__cri_call(c, CTD_TASKS "Metrics", ctrt__cri_containerd_md, c->deadline_ms, &req.base,
+                          &ctrt__containerd__metrics_response__descriptor, (void **)&resp);
+  ctrt__free(filter);
+  const Ctrt__Containerd__Any *data = rc == 0 && resp->n_metrics == 1 ? resp->metrics[0]->data : NULL;
+  uint64_t limit = 0;
+  if (data && strstr(data->type_url, "cgroups.v1.Metrics")) {
+    Ctrt__Containerd__CgroupV1Metrics *m =
+        ctrt__containerd__cgroup_v1_metrics__unpack(NULL, data->value.len, data->value.data);
+    limit = m && m->pids ? m->pids->limit : 0;
+    ctrt__cri_unpacked_free(m);
+  } else if (data && strstr(data->type_url, "cgroups.v2.Metrics")) {
+    Ctrt__Containerd__CgroupV2Metrics *m =
+        ctrt__containerd__cgroup_v2_metrics__unpack(NULL, data->value.len, data->value.data);
+    limit = m && m->pids ? m->pids->limit : 0;
+    ctrt__cri_unpacked_free(m);
+  }
+  ctrt__cri_unpacked_free(resp);
+  /* 0 is "max" in the cgroup metrics: no limit. */
+  if (limit > 0) {
+    x->has_pids_limit = true;
+    x->pids_limit = limit;
+  }
+}
+
 static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
   Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
   req.container_id = s->f.container_id;
@@ -358,6 +393,8 @@ static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
   if (s->c->containerd_version && list_pids(s->c, &s->f, "stats_stream", &pids, &n) == 0)
     x->pids_current = n;
   ctrt__free(pids);
+  if (s->c->containerd_version)
+    pids_limit_of(s->c, s->f.container_id, x);
   ctrt_error_clear(); /* a task gone between the calls leaves the count at 0 */
   *out = x;
   return 0;
