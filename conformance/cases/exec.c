@@ -40,6 +40,54 @@ static void exec_no_trailing_newline(void) {
     C_EQ_TEXT(r->stdout_, "abc");
 }
 
+/* Process output is bytes: NULs and bytes that are not UTF-8 come back as
+ * they were written, on both channels (printf's octal escapes, busybox and
+ * the mock alike). */
+#define BINARY_SCRIPT "printf 'abc\\000def\\377\\376\\n'; printf '\\000\\200x' >&2"
+static const char binary_out[] = "abc\0def\377\376\n";
+static const char binary_err[] = "\0\200x";
+
+static void exec_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", BINARY_SCRIPT, NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 0);
+    C_EQ_BYTES(r->stdout_, binary_out, sizeof binary_out - 1);
+    C_EQ_BYTES(r->stderr_, binary_err, sizeof binary_err - 1);
+    C_TRUE(!r->output_truncated);
+  }
+}
+
+/* No output is the empty value of returned bytes on every backend: data
+ * "" (not NULL), len 0 (ctrt/common.h). */
+static void exec_empty_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"true", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 0);
+    C_EQ_TEXT(r->stdout_, "");
+    C_EQ_TEXT(r->stderr_, "");
+  }
+}
+
+static void exec_with_opts_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL)
+    return;
+  char *command[] = {"sh", "-c", BINARY_SCRIPT};
+  ctrt_exec_options o = CTRT_EXEC_OPTIONS_INIT;
+  o.command = command;
+  o.n_command = 3;
+  ctrt_exec_result *r = NULL;
+  if (C_OK(ctrt_runtime_exec_with_opts(RT, &r, id, &o))) {
+    C_EQ_BYTES(r->stdout_, binary_out, sizeof binary_out - 1);
+    C_EQ_BYTES(r->stderr_, binary_err, sizeof binary_err - 1);
+    ctrt_exec_result_free(r);
+  }
+}
+
 static void exec_missing_binary(void) {
   /* runc cannot start it: Docker reports exit code 126, not 127. */
   const ctrt_container_id *id = conform_sleeper();
@@ -332,6 +380,40 @@ static void stream_events(void) {
     C_EQ_INT(c.exits, 1);
     C_TRUE(c.exit_last);
     C_EQ_INT(c.code, 2);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", BINARY_SCRIPT};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 3)))
+    return;
+  if (collect_events(s, &c)) {
+    C_CHECK(c.out_len == sizeof binary_out - 1 && memcmp(c.out, binary_out, c.out_len) == 0,
+            "stdout events carry the %zu bytes with their NUL (got %zu bytes)", sizeof binary_out - 1, c.out_len);
+    C_CHECK(c.err_len == sizeof binary_err - 1 && memcmp(c.err, binary_err, c.err_len) == 0,
+            "stderr events carry the %zu bytes with their NULs (got %zu bytes)", sizeof binary_err - 1, c.err_len);
+    C_EQ_INT(c.exits, 1);
+    C_TRUE(c.exit_last);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_empty_output(void) {
+  /* No output: no output event at all (an event is never empty), one exit. */
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"true"};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 1)))
+    return;
+  if (collect_events(s, &c)) {
+    C_EQ_INT(c.events, 1);
+    C_EQ_INT(c.exits, 1);
+    C_EQ_INT(c.code, 0);
   }
   ctrt_exec_event_stream_close(s);
 }
@@ -691,6 +773,14 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
     CONFORM_CASE("exec.no_trailing_newline", exec_no_trailing_newline, "Output without a final newline is kept as is.",
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
+    CONFORM_CASE("exec.binary_output", exec_binary_output,
+                 "Output is bytes: NUL and non-UTF-8 bytes survive, on stdout and stderr.", TESTS(CTRT_OP_EXEC),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.empty_output", exec_empty_output,
+                 "No output is empty bytes, data \"\" and len 0 (never NULL), on every backend.", TESTS(CTRT_OP_EXEC),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.with_opts_binary_output", exec_with_opts_binary_output,
+                 "exec_with_opts keeps NUL and non-UTF-8 bytes too.", TESTS(CTRT_OP_EXEC_WITH_OPTS), USES(RUNNING)),
     CONFORM_CASE("exec.missing_binary", exec_missing_binary, "A command that cannot start exits 126.",
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
     CONFORM_CASE("exec.unknown_command_in_shell", exec_unknown_command_in_shell,
@@ -728,6 +818,12 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_EXEC_WITH_OPTS), USES(CTRT_OP_CREATE_CONTAINER)),
     CONFORM_CASE("exec.stream_events", stream_events, "exec_stream: stdout, stderr, then exactly one exit, last.",
                  TESTS(CTRT_OP_EXEC_STREAM), USES(RUNNING)),
+    CONFORM_CASE("exec.stream_binary_output", stream_binary_output,
+                 "exec_stream events carry NUL and non-UTF-8 bytes as written.", TESTS(CTRT_OP_EXEC_STREAM),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.stream_empty_output", stream_empty_output,
+                 "exec_stream of a silent command: no output event, one exit.", TESTS(CTRT_OP_EXEC_STREAM),
+                 USES(RUNNING)),
     CONFORM_CASE("exec.stream_no_trailing_newline", stream_no_trailing_newline,
                  "exec_stream delivers output without a final newline.", TESTS(CTRT_OP_EXEC_STREAM), USES(RUNNING)),
     CONFORM_CASE("exec.stream_incremental", stream_incremental,
