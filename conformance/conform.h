@@ -166,6 +166,12 @@ bool conform_check_fails(int rc, ctrt_op op, ctrt_error_kind expected, const cha
 bool conform_check(bool ok, const char *id, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 bool conform_check_str(const char *actual, const char *expected, const char *id, const char *file, unsigned line);
+/* Bytes a backend returned equal the len expected bytes exactly, and keep
+ * the one rule of returned bytes (ctrt/common.h): data not NULL, a NUL after. */
+bool conform_check_bytes(const ctrt_bytes *actual, const void *expected, size_t len, const char *id, const char *file,
+                         unsigned line);
+/* Returned bytes as C text up to their first NUL ("" if data is NULL). */
+const char *conform_text(const ctrt_bytes *b);
 
 /* The call succeeds (failure message: the ctrt error). Evaluates to bool. */
 #define C_OK(call) conform_check_ok((call), #call, __FILE__, __LINE__)
@@ -180,6 +186,11 @@ bool conform_check_str(const char *actual, const char *expected, const char *id,
   conform_check((long long)(actual) == (long long)(expected), #actual " == " #expected, __FILE__, __LINE__,            \
                 "%s == %lld, expected %lld", #actual, (long long)(actual), (long long)(expected))
 #define C_EQ_STR(actual, expected) conform_check_str((actual), (expected), #actual " == " #expected, __FILE__, __LINE__)
+/* Bytes equal to the bytes of a C string (without its NUL) / of a buffer. */
+#define C_EQ_TEXT(actual, expected)                                                                                    \
+  conform_check_bytes(&(actual), (expected), strlen(expected), #actual " == " #expected, __FILE__, __LINE__)
+#define C_EQ_BYTES(actual, expected, len)                                                                              \
+  conform_check_bytes(&(actual), (expected), (len), #actual " == " #expected, __FILE__, __LINE__)
 
 /* ---- the areas (conformance/cases/\*.c) ---- */
 extern const conform_area conform_area_images;

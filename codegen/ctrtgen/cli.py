@@ -30,6 +30,8 @@ from .model import INTEGERS
 # bars); every other item is printed as one JSON line.
 RENDERED_ITEMS = {"LogChunk": "log_chunk", "PullProgress": "pull_progress",
                   "LoadProgress": "load_progress", "ExecEvent": "exec_event"}
+# Struct results the CLI prints itself (without --json): exec output is raw bytes.
+RENDERED_RESULTS = {"ExecResult": "exec_result"}
 
 # Options every subcommand has, handled by the core.
 GLOBAL_FLAGS = ["help", "json", "table", "output", "no-progress"]
@@ -226,6 +228,8 @@ class Command:
             if decl.kind == "typed":
                 self.item = cnames.tname(decl.item.name)
                 self.renderer = RENDERED_ITEMS.get(decl.item.name)
+        elif not r.none and r.kind == "object" and r.ref.base.kind == "named":
+            self.renderer = RENDERED_RESULTS.get(r.ref.base.name)
         self.list_result = (not r.none and r.ref.base.kind == "list")
         self.scalar_fmt = None
         if r.kind in ("value", "flag"):

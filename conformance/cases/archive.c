@@ -16,7 +16,7 @@ static const ctrt_container_id *prepared(void) {
                                    NULL};
   const ctrt_container_id *id = conform_sleeper();
   ctrt_exec_result *r = id ? conform_exec(id, mk) : NULL;
-  if (r == NULL || !C_CHECK(r->exit_code == 0, "the container created its files: %s", r->stderr_ ? r->stderr_ : ""))
+  if (r == NULL || !C_CHECK(r->exit_code == 0, "the container created its files: %s", conform_text(&r->stderr_)))
     return NULL;
   return id;
 }
@@ -24,7 +24,7 @@ static const ctrt_container_id *prepared(void) {
 static char *cat(const ctrt_container_id *id, const char *path) {
   const char *argv[] = {"cat", path, NULL};
   ctrt_exec_result *r = conform_exec(id, argv);
-  return r && r->exit_code == 0 ? r->stdout_ : NULL;
+  return r && r->exit_code == 0 ? (char *)conform_text(&r->stdout_) : NULL;
 }
 
 static void head_file(void) {

@@ -16,8 +16,8 @@ static void exec_stdout(void) {
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 0);
-    C_EQ_STR(r->stdout_, "hello\n");
-    C_EQ_STR(r->stderr_ ? r->stderr_ : "", "");
+    C_EQ_TEXT(r->stdout_, "hello\n");
+    C_EQ_TEXT(r->stderr_, "");
   }
 }
 
@@ -27,8 +27,8 @@ static void exec_stderr_separate(void) {
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 4);
-    C_EQ_STR(r->stdout_, "out\n");
-    C_EQ_STR(r->stderr_, "err\n");
+    C_EQ_TEXT(r->stdout_, "out\n");
+    C_EQ_TEXT(r->stderr_, "err\n");
   }
 }
 
@@ -37,7 +37,55 @@ static void exec_no_trailing_newline(void) {
   static const char *const argv[] = {"printf", "abc", NULL};
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r)
-    C_EQ_STR(r->stdout_, "abc");
+    C_EQ_TEXT(r->stdout_, "abc");
+}
+
+/* Process output is bytes: NULs and bytes that are not UTF-8 come back as
+ * they were written, on both channels (printf's octal escapes, busybox and
+ * the mock alike). */
+#define BINARY_SCRIPT "printf 'abc\\000def\\377\\376\\n'; printf '\\000\\200x' >&2"
+static const char binary_out[] = "abc\0def\377\376\n";
+static const char binary_err[] = "\0\200x";
+
+static void exec_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", BINARY_SCRIPT, NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 0);
+    C_EQ_BYTES(r->stdout_, binary_out, sizeof binary_out - 1);
+    C_EQ_BYTES(r->stderr_, binary_err, sizeof binary_err - 1);
+    C_TRUE(!r->output_truncated);
+  }
+}
+
+/* No output is the empty value of returned bytes on every backend: data
+ * "" (not NULL), len 0 (ctrt/common.h). */
+static void exec_empty_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"true", NULL};
+  ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
+  if (r) {
+    C_EQ_INT(r->exit_code, 0);
+    C_EQ_TEXT(r->stdout_, "");
+    C_EQ_TEXT(r->stderr_, "");
+  }
+}
+
+static void exec_with_opts_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  if (id == NULL)
+    return;
+  char *command[] = {"sh", "-c", BINARY_SCRIPT};
+  ctrt_exec_options o = CTRT_EXEC_OPTIONS_INIT;
+  o.command = command;
+  o.n_command = 3;
+  ctrt_exec_result *r = NULL;
+  if (C_OK(ctrt_runtime_exec_with_opts(RT, &r, id, &o))) {
+    C_EQ_BYTES(r->stdout_, binary_out, sizeof binary_out - 1);
+    C_EQ_BYTES(r->stderr_, binary_err, sizeof binary_err - 1);
+    ctrt_exec_result_free(r);
+  }
 }
 
 static void exec_missing_binary(void) {
@@ -55,8 +103,8 @@ static void exec_unknown_command_in_shell(void) {
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 127);
-    C_CHECK(r->stderr_ && strstr(r->stderr_, "not found"), "sh reports the missing command on stderr: %s",
-            r->stderr_ ? r->stderr_ : "(none)");
+    C_CHECK(strstr(conform_text(&r->stderr_), "not found"), "sh reports the missing command on stderr: %s",
+            conform_text(&r->stderr_));
   }
 }
 
@@ -100,7 +148,7 @@ static void exec_with_options(void) {
   o.user = "nobody";
   ctrt_exec_result *r = NULL;
   if (C_OK(ctrt_runtime_exec_with_opts(RT, &r, id, &o))) {
-    C_EQ_STR(r->stdout_, "bonjour\n/tmp\n65534\n");
+    C_EQ_TEXT(r->stdout_, "bonjour\n/tmp\n65534\n");
     C_EQ_INT(r->exit_code, 0);
     ctrt_exec_result_free(r);
   }
@@ -142,14 +190,14 @@ static void with_opts_env(void) {
   char *env[] = {"ONE=1", "TWO=two words=x", "REPLACED=new"};
   ctrt_exec_result *r = exec_opts(id, command, 3, env, 3, NULL, NULL);
   if (r) {
-    C_EQ_STR(r->stdout_, "1|two words=x|new|spec\n");
+    C_EQ_TEXT(r->stdout_, "1|two words=x|new|spec\n");
     C_EQ_INT(r->exit_code, 0);
   }
   /* The variables were for that exec only. */
   static const char *const plain[] = {"sh", "-c", "echo \"$ONE|$REPLACED\"", NULL};
   ctrt_exec_result *again = conform_exec(id, plain);
   if (again)
-    C_EQ_STR(again->stdout_, "|old\n");
+    C_EQ_TEXT(again->stdout_, "|old\n");
 }
 
 static void with_opts_user_ids(void) {
@@ -158,7 +206,7 @@ static void with_opts_user_ids(void) {
   char *command[] = {"sh", "-c", "id -u; id -g"};
   ctrt_exec_result *r = id ? exec_opts(id, command, 3, NULL, 0, NULL, "1234:5678") : NULL;
   if (r) {
-    C_EQ_STR(r->stdout_, "1234\n5678\n");
+    C_EQ_TEXT(r->stdout_, "1234\n5678\n");
     C_EQ_INT(r->exit_code, 0);
   }
 }
@@ -170,8 +218,8 @@ static void with_opts_user_denied(void) {
   ctrt_exec_result *r = id ? exec_opts(id, command, 3, NULL, 0, NULL, "nobody") : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 1);
-    C_CHECK(r->stderr_ && strstr(r->stderr_, "ermission denied"), "with a message on stderr: %s",
-            r->stderr_ ? r->stderr_ : "(none)");
+    C_CHECK(strstr(conform_text(&r->stderr_), "ermission denied"), "with a message on stderr: %s",
+            conform_text(&r->stderr_));
   }
 }
 
@@ -182,12 +230,12 @@ static void with_opts_working_dir(void) {
   char *cat_group[] = {"cat", "group"};
   ctrt_exec_result *r = id ? exec_opts(id, pwd, 1, NULL, 0, "/etc", NULL) : NULL;
   if (r)
-    C_EQ_STR(r->stdout_, "/etc\n");
+    C_EQ_TEXT(r->stdout_, "/etc\n");
   r = id ? exec_opts(id, cat_group, 2, NULL, 0, "/etc", NULL) : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 0);
-    C_CHECK(r->stdout_ && strncmp(r->stdout_, "root:", 5) == 0, "cat group read /etc/group: %s",
-            r->stdout_ ? r->stdout_ : "(none)");
+    C_CHECK(strncmp(conform_text(&r->stdout_), "root:", 5) == 0, "cat group read /etc/group: %s",
+            conform_text(&r->stdout_));
   }
 }
 
@@ -197,8 +245,8 @@ static void with_opts_exit_and_stderr(void) {
   ctrt_exec_result *r = id ? exec_opts(id, command, 3, NULL, 0, NULL, NULL) : NULL;
   if (r) {
     C_EQ_INT(r->exit_code, 42);
-    C_EQ_STR(r->stdout_, "to-out\n");
-    C_EQ_STR(r->stderr_, "to-err\n");
+    C_EQ_TEXT(r->stdout_, "to-out\n");
+    C_EQ_TEXT(r->stderr_, "to-err\n");
   }
 }
 
@@ -244,7 +292,7 @@ static void exec_env_of_container(void) {
   static const char *const argv[] = {"sh", "-c", "echo \"$GREETING\"", NULL};
   ctrt_exec_result *r = conform_run(id, spec, sleep_argv) ? conform_exec(id, argv) : NULL;
   if (r) {
-    C_EQ_STR(r->stdout_, "hello there\n");
+    C_EQ_TEXT(r->stdout_, "hello there\n");
     C_EQ_INT(r->exit_code, 0);
   }
 }
@@ -255,7 +303,7 @@ static void exec_no_stdin(void) {
   static const char *const argv[] = {"sh", "-c", "cat; echo end $?", NULL};
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r) {
-    C_EQ_STR(r->stdout_, "end 0\n");
+    C_EQ_TEXT(r->stdout_, "end 0\n");
     C_EQ_INT(r->exit_code, 0);
   }
 }
@@ -266,23 +314,33 @@ static void exec_large_output(void) {
   static const char *const argv[] = {"sh", "-c", "seq 1 100000; echo done >&2", NULL};
   ctrt_exec_result *r = id ? conform_exec(id, argv) : NULL;
   if (r) {
-    C_EQ_INT(r->stdout_ ? strlen(r->stdout_) : 0, 588895);
-    C_CHECK(r->stdout_ && strncmp(r->stdout_, "1\n2\n", 4) == 0 &&
-                strcmp(r->stdout_ + strlen(r->stdout_) - 7, "100000\n") == 0,
+    const char *out = conform_text(&r->stdout_);
+    C_EQ_INT(r->stdout_.len, 588895);
+    C_CHECK(strlen(out) == r->stdout_.len && strncmp(out, "1\n2\n", 4) == 0 &&
+                strcmp(out + strlen(out) - 7, "100000\n") == 0,
             "stdout starts with 1 and ends with 100000");
-    C_EQ_STR(r->stderr_, "done\n");
+    C_EQ_TEXT(r->stderr_, "done\n");
   }
 }
 
 /* ---- exec_stream ---- */
 
 typedef struct collected {
-  char out[4096], err[4096];
+  char out[4096], err[4096]; /* the bytes, with a NUL after (cut at 4095) */
+  size_t out_len, err_len;
   int exits;
   int32_t code;
   bool exit_last;
   size_t events;
 } collected;
+
+static void append_bytes(char *buf, size_t cap, size_t *len, const ctrt_bytes *b) {
+  size_t take = b->len < cap - 1 - *len ? b->len : cap - 1 - *len;
+  if (take > 0)
+    memcpy(buf + *len, b->data, take);
+  *len += take;
+  buf[*len] = 0;
+}
 
 static bool collect_events(ctrt_exec_event_stream *s, collected *c) {
   memset(c, 0, sizeof *c);
@@ -295,11 +353,13 @@ static bool collect_events(ctrt_exec_event_stream *s, collected *c) {
       return false;
     c->events++;
     c->exit_last = ev->kind == CTRT_EXEC_EVENT_EXIT;
-    if (ev->kind == CTRT_EXEC_EVENT_STDOUT)
-      strncat(c->out, ev->stdout_, sizeof c->out - strlen(c->out) - 1);
-    else if (ev->kind == CTRT_EXEC_EVENT_STDERR)
-      strncat(c->err, ev->stderr_, sizeof c->err - strlen(c->err) - 1);
-    else if (ev->kind == CTRT_EXEC_EVENT_EXIT) {
+    if (ev->kind == CTRT_EXEC_EVENT_STDOUT) {
+      C_CHECK(ev->stdout_.len > 0, "an output event is never empty");
+      append_bytes(c->out, sizeof c->out, &c->out_len, &ev->stdout_);
+    } else if (ev->kind == CTRT_EXEC_EVENT_STDERR) {
+      C_CHECK(ev->stderr_.len > 0, "an output event is never empty");
+      append_bytes(c->err, sizeof c->err, &c->err_len, &ev->stderr_);
+    } else if (ev->kind == CTRT_EXEC_EVENT_EXIT) {
       c->exits++;
       c->code = ev->exit;
     }
@@ -320,6 +380,40 @@ static void stream_events(void) {
     C_EQ_INT(c.exits, 1);
     C_TRUE(c.exit_last);
     C_EQ_INT(c.code, 2);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_binary_output(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"sh", "-c", BINARY_SCRIPT};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 3)))
+    return;
+  if (collect_events(s, &c)) {
+    C_CHECK(c.out_len == sizeof binary_out - 1 && memcmp(c.out, binary_out, c.out_len) == 0,
+            "stdout events carry the %zu bytes with their NUL (got %zu bytes)", sizeof binary_out - 1, c.out_len);
+    C_CHECK(c.err_len == sizeof binary_err - 1 && memcmp(c.err, binary_err, c.err_len) == 0,
+            "stderr events carry the %zu bytes with their NULs (got %zu bytes)", sizeof binary_err - 1, c.err_len);
+    C_EQ_INT(c.exits, 1);
+    C_TRUE(c.exit_last);
+  }
+  ctrt_exec_event_stream_close(s);
+}
+
+static void stream_empty_output(void) {
+  /* No output: no output event at all (an event is never empty), one exit. */
+  const ctrt_container_id *id = conform_sleeper();
+  static const char *const argv[] = {"true"};
+  ctrt_exec_event_stream *s = NULL;
+  collected c;
+  if (!id || !C_OK(ctrt_runtime_exec_stream(RT, &s, id, argv, 1)))
+    return;
+  if (collect_events(s, &c)) {
+    C_EQ_INT(c.events, 1);
+    C_EQ_INT(c.exits, 1);
+    C_EQ_INT(c.code, 0);
   }
   ctrt_exec_event_stream_close(s);
 }
@@ -359,7 +453,7 @@ static void stream_incremental(void) {
     return;
   ctrt_exec_event *ev = NULL;
   if (C_OK(ctrt_exec_event_stream_next(&ev, s))) {
-    C_CHECK(ev->kind == CTRT_EXEC_EVENT_STDOUT && ev->stdout_ && strcmp(ev->stdout_, "first\n") == 0,
+    C_CHECK(ev->kind == CTRT_EXEC_EVENT_STDOUT && ev->stdout_.len == 6 && memcmp(ev->stdout_.data, "first\n", 6) == 0,
             "the first line came while the command still waited");
     ctrt_exec_event_free(ev);
     collected c;
@@ -392,7 +486,7 @@ static void stream_cancel_half_way(void) {
   static const char *const echo[] = {"echo", "ok", NULL};
   ctrt_exec_result *r = conform_exec(id, echo);
   if (r)
-    C_EQ_STR(r->stdout_, "ok\n");
+    C_EQ_TEXT(r->stdout_, "ok\n");
 }
 
 /* ---- exec_pty ---- */
@@ -647,7 +741,8 @@ static void *exec_worker(void *arg) {
     }
     char want[20];
     snprintf(want, sizeof want, "%d\n", job->n);
-    job->ok = job->ok && r->exit_code == 0 && strcmp(r->stdout_, want) == 0;
+    job->ok = job->ok && r->exit_code == 0 && r->stdout_.len == strlen(want) &&
+              memcmp(r->stdout_.data, want, r->stdout_.len) == 0;
     ctrt_exec_result_free(r);
   }
   return NULL;
@@ -678,6 +773,14 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
     CONFORM_CASE("exec.no_trailing_newline", exec_no_trailing_newline, "Output without a final newline is kept as is.",
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
+    CONFORM_CASE("exec.binary_output", exec_binary_output,
+                 "Output is bytes: NUL and non-UTF-8 bytes survive, on stdout and stderr.", TESTS(CTRT_OP_EXEC),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.empty_output", exec_empty_output,
+                 "No output is empty bytes, data \"\" and len 0 (never NULL), on every backend.", TESTS(CTRT_OP_EXEC),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.with_opts_binary_output", exec_with_opts_binary_output,
+                 "exec_with_opts keeps NUL and non-UTF-8 bytes too.", TESTS(CTRT_OP_EXEC_WITH_OPTS), USES(RUNNING)),
     CONFORM_CASE("exec.missing_binary", exec_missing_binary, "A command that cannot start exits 126.",
                  TESTS(CTRT_OP_EXEC), USES(RUNNING)),
     CONFORM_CASE("exec.unknown_command_in_shell", exec_unknown_command_in_shell,
@@ -715,6 +818,12 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_EXEC_WITH_OPTS), USES(CTRT_OP_CREATE_CONTAINER)),
     CONFORM_CASE("exec.stream_events", stream_events, "exec_stream: stdout, stderr, then exactly one exit, last.",
                  TESTS(CTRT_OP_EXEC_STREAM), USES(RUNNING)),
+    CONFORM_CASE("exec.stream_binary_output", stream_binary_output,
+                 "exec_stream events carry NUL and non-UTF-8 bytes as written.", TESTS(CTRT_OP_EXEC_STREAM),
+                 USES(RUNNING)),
+    CONFORM_CASE("exec.stream_empty_output", stream_empty_output,
+                 "exec_stream of a silent command: no output event, one exit.", TESTS(CTRT_OP_EXEC_STREAM),
+                 USES(RUNNING)),
     CONFORM_CASE("exec.stream_no_trailing_newline", stream_no_trailing_newline,
                  "exec_stream delivers output without a final newline.", TESTS(CTRT_OP_EXEC_STREAM), USES(RUNNING)),
     CONFORM_CASE("exec.stream_incremental", stream_incremental,

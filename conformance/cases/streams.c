@@ -203,8 +203,8 @@ static void *exec_loop(void *arg) {
   for (int i = 0; i < 10; i++) {
     ctrt_exec_result *r = NULL;
     int rc = ctrt_runtime_exec(conform_rt(), &r, e->id, argv, 2);
-    bool ok = rc == 0 && r->exit_code == 0 && r->stdout_ && strncmp(r->stdout_, word, strlen(word)) == 0 &&
-              strcmp(r->stdout_ + strlen(word), "\n") == 0;
+    bool ok = rc == 0 && r->exit_code == 0 && r->stdout_.len == strlen(word) + 1 &&
+              memcmp(r->stdout_.data, word, strlen(word)) == 0 && r->stdout_.data[strlen(word)] == '\n';
     e->failures += !ok;
     ctrt_exec_result_free(r);
   }

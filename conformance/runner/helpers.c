@@ -181,6 +181,36 @@ bool conform_check_str(const char *actual, const char *expected, const char *id,
                        id, actual ? actual : "(null)", expected);
 }
 
+/* Bytes shown with C escapes, cut at 200, into buf. */
+static const char *escaped(char *buf, size_t cap, const uint8_t *data, size_t len) {
+  size_t o = 0;
+  for (size_t i = 0; i < len && o + 8 < cap; i++) {
+    unsigned char ch = data[i];
+    if (ch == '\\' || ch == '"')
+      o += (size_t)snprintf(buf + o, cap - o, "\\%c", ch);
+    else if (ch >= 0x20 && ch < 0x7f)
+      buf[o++] = (char)ch;
+    else
+      o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", ch);
+  }
+  buf[o] = 0;
+  return buf;
+}
+
+bool conform_check_bytes(const ctrt_bytes *actual, const void *expected, size_t len, const char *id, const char *file,
+                         unsigned line) {
+  char got[800], want[800];
+  if (!conform_check(actual->data != NULL && actual->data[actual->len] == 0, id, file, line,
+                     "%s: returned bytes must have data (never NULL) and a NUL after their %zu bytes", id, actual->len))
+    return false;
+  return conform_check(actual->len == len && memcmp(actual->data, expected, len) == 0, id, file, line,
+                       "%s: %zu bytes \"%s\", expected %zu bytes \"%s\"", id, actual->len,
+                       escaped(got, sizeof got, actual->data, actual->len < 200 ? actual->len : 200), len,
+                       escaped(want, sizeof want, expected, len < 200 ? len : 200));
+}
+
+const char *conform_text(const ctrt_bytes *b) { return b->data ? (const char *)b->data : ""; }
+
 /* The method a call's text names: "ctrt_runtime_NAME(...)", else -1. */
 static int op_of_call(const char *call, char *name, size_t cap) {
   while (*call == ' ' || *call == '(')

@@ -42,6 +42,7 @@ run run-and-follow "exit code 0" $WRAP_EX "$T/run-and-follow" mock: "$T/busybox.
 run run-and-follow-lines "line 3" cat "$T/run-and-follow.out"
 run exec-capture "stdout: hello from" $WRAP_EX "$T/exec-capture" mock: "$T/busybox.tar"
 run exec-capture-code "exit 3" cat "$T/exec-capture.out"
+run exec-capture-binary "binary: 4 bytes: 61 00 62 ff" cat "$T/exec-capture.out"
 run copy-files "greeting.txt (17 bytes): hello, container" $WRAP_EX "$T/copy-files" mock: "$T/busybox.tar"
 run mock-test "ok: it runs" $WRAP_EX "$T/mock-test" "$T/busybox.tar"
 

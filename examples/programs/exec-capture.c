@@ -19,8 +19,20 @@ int main(int argc, char **argv) {
   ctrt_exec_result *result = NULL;
   if (ctrt_runtime_exec(rt, &result, &id, argv_exec, 3) < 0)
     return example_fail("exec");
-  printf("exit %d\nstdout: %sstderr: %s", result->exit_code, result->stdout_ ? result->stdout_ : "",
-         result->stderr_ ? result->stderr_ : "");
+  /* Output is bytes (pointer + length), never NULL; a NUL follows them, so
+   * text prints with %s. */
+  printf("exit %d\nstdout: %sstderr: %s", result->exit_code, (const char *)result->stdout_.data,
+         (const char *)result->stderr_.data);
+  ctrt_exec_result_free(result);
+
+  /* Binary output keeps every byte, NULs included: write it with its length. */
+  const char *argv_bin[] = {"printf", "a\\000b\\377"};
+  if (ctrt_runtime_exec(rt, &result, &id, argv_bin, 2) < 0)
+    return example_fail("exec");
+  printf("binary: %zu bytes:", result->stdout_.len);
+  for (size_t i = 0; i < result->stdout_.len; i++)
+    printf(" %02x", result->stdout_.data[i]);
+  printf("\n");
   ctrt_exec_result_free(result);
 
   if (ctrt_runtime_stop_container(rt, &id, 0) < 0 || ctrt_runtime_remove_container(rt, &id) < 0)

@@ -3,6 +3,7 @@
  * that lacks the method gets, built from the methods it has, exactly as
  * runtime-interface.md describes. They call the public dispatchers, so the
  * delegates' own defaults and checks apply too. */
+#include "core/log_records.h"
 #include "gen_internal.h"
 
 static int single_status(void **item, const char *text) {
@@ -80,21 +81,6 @@ int ctrt__default_exec_with_opts(ctrt_runtime *rt, ctrt_exec_result **out, const
   return ctrt_runtime_exec(rt, out, id, (const char *const *)options->command, options->n_command);
 }
 
-static int text_event(void **item, ctrt_exec_event_kind kind, const char *text) {
-  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
-  if (ev == NULL)
-    return ctrt__error_no_memory();
-  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
-  ev->kind = kind;
-  char *copy = ctrt__strdup(text);
-  if (kind == CTRT_EXEC_EVENT_STDOUT)
-    ev->stdout_ = copy;
-  else
-    ev->stderr_ = copy;
-  *item = ev;
-  return copy ? 0 : ctrt__error_no_memory();
-}
-
 int ctrt__default_exec_stream(ctrt_runtime *rt, ctrt_exec_event_stream **out, const ctrt_container_id *id,
                               const char *const *argv, size_t n_argv) {
   ctrt_exec_result *result = NULL;
@@ -105,21 +91,15 @@ int ctrt__default_exec_stream(ctrt_runtime *rt, ctrt_exec_event_stream **out, co
   size_t n = 0;
   if (items == NULL)
     rc = ctrt__error_no_memory();
-  if (rc == 0 && result->stdout_ && result->stdout_[0])
-    rc = text_event(&items[n++], CTRT_EXEC_EVENT_STDOUT, result->stdout_);
-  if (rc == 0 && result->stderr_ && result->stderr_[0])
-    rc = text_event(&items[n++], CTRT_EXEC_EVENT_STDERR, result->stderr_);
-  if (rc == 0) {
-    ctrt_exec_event *exit_event = ctrt__malloc(sizeof *exit_event);
-    if (exit_event == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      *exit_event = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
-      exit_event->kind = CTRT_EXEC_EVENT_EXIT;
-      exit_event->exit = result->exit_code;
-      items[n++] = exit_event;
-    }
-  }
+  /* Events are never empty: an empty output gives none. */
+  if (rc == 0 && result->stdout_.len > 0)
+    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDOUT, result->stdout_.data,
+                              result->stdout_.len, 0);
+  if (rc == 0 && result->stderr_.len > 0)
+    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDERR, result->stderr_.data,
+                              result->stderr_.len, 0);
+  if (rc == 0)
+    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_EXIT, NULL, 0, result->exit_code);
   ctrt_exec_result_free(result);
   if (rc < 0) {
     for (size_t i = 0; items && i < n; i++)

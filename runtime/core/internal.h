@@ -133,11 +133,18 @@ int ctrt__dec_bytes(ctrt_bytes *out, const json_t *json, const ctrt__jpath *path
 void ctrt__clear_bytes(ctrt_bytes *v);
 int ctrt__copy_bytes(ctrt_bytes *dst, const ctrt_bytes *src);
 bool ctrt__eq_bytes(const ctrt_bytes *a, const ctrt_bytes *b);
+/* Build a ctrt_bytes the way every returned one is (common.h): data never
+ * NULL, one NUL byte after the len bytes. _set copies (data may be NULL
+ * when len is 0); _take adopts buf, a ctrt__malloc block of at least
+ * len + 1 bytes, or NULL when len is 0 (it fails only then, on no memory). */
+int ctrt__bytes_set(ctrt_bytes *dst, const void *data, size_t len);
+int ctrt__bytes_take(ctrt_bytes *dst, void *buf, size_t len);
 
 /* ---- Text encodings ---- */
 /* Standard (url_safe = false, padded) or URL-safe unpadded base64. */
 char *ctrt__base64_encode(const void *data, size_t len, bool url_safe);
-/* Accepts both alphabets, padded or not; fails on anything else. */
+/* Accepts both alphabets, padded or not; fails on anything else. *out is
+ * followed by a NUL byte not counted in *out_len. */
 int ctrt__base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t len);
 /* RFC 3339 in UTC with trimmed nanoseconds ("...T10:36:48.5Z"). */
 int ctrt__timestamp_format(char *buf, size_t cap, const ctrt_timestamp *ts);

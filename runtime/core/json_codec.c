@@ -347,16 +347,29 @@ void ctrt__clear_bytes(ctrt_bytes *v) {
   v->len = 0;
 }
 
-int ctrt__copy_bytes(ctrt_bytes *dst, const ctrt_bytes *src) {
+int ctrt__copy_bytes(ctrt_bytes *dst, const ctrt_bytes *src) { return ctrt__bytes_set(dst, src->data, src->len); }
+
+int ctrt__bytes_set(ctrt_bytes *dst, const void *data, size_t len) {
   dst->data = NULL;
   dst->len = 0;
-  if (src->len == 0)
-    return 0;
-  dst->data = ctrt__malloc(src->len);
-  if (dst->data == NULL)
+  uint8_t *buf = len < SIZE_MAX ? ctrt__malloc(len + 1) : NULL;
+  if (buf == NULL)
     return ctrt__error_no_memory();
-  memcpy(dst->data, src->data, src->len);
-  dst->len = src->len;
+  if (len > 0)
+    memcpy(buf, data, len);
+  return ctrt__bytes_take(dst, buf, len);
+}
+
+int ctrt__bytes_take(ctrt_bytes *dst, void *buf, size_t len) {
+  dst->data = NULL;
+  dst->len = 0;
+  if (buf == NULL && len == 0)
+    buf = ctrt__malloc(1);
+  if (buf == NULL)
+    return ctrt__error_no_memory();
+  dst->data = buf;
+  dst->data[len] = 0;
+  dst->len = len;
   return 0;
 }
 

@@ -10,19 +10,32 @@ int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const voi
     return ctrt__error_no_memory();
   *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
   chunk->stream = stream;
-  chunk->data.data = ctrt__malloc(len ? len : 1);
-  if (chunk->data.data == NULL) {
+  if (ctrt__bytes_set(&chunk->data, data, len) < 0) {
     ctrt__free(chunk);
     return ctrt__error_no_memory();
   }
-  if (len)
-    memcpy(chunk->data.data, data, len);
-  chunk->data.len = len;
   if (ts) {
     chunk->has_timestamp = true;
     chunk->timestamp = *ts;
   }
   *out = chunk;
+  return 0;
+}
+
+int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const void *data, size_t len, int32_t code) {
+  *out = NULL;
+  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
+  if (ev == NULL)
+    return ctrt__error_no_memory();
+  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
+  ev->kind = kind;
+  if (kind == CTRT_EXEC_EVENT_EXIT)
+    ev->exit = code;
+  else if (ctrt__bytes_set(kind == CTRT_EXEC_EVENT_STDOUT ? &ev->stdout_ : &ev->stderr_, data, len) < 0) {
+    ctrt__free(ev);
+    return ctrt__error_no_memory();
+  }
+  *out = ev;
   return 0;
 }
 

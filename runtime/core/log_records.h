@@ -1,6 +1,6 @@
-/* Log records shared by the backends that read a log themselves (docker,
- * cri). Kept out of core/internal.h, which the generated code (and the
- * generator's fixture spec) includes: these name the interface's log types. */
+/* Output records shared by the backends: log records for those that read a
+ * log themselves (docker, cri), exec events for every exec_stream. Kept out of core/internal.h, which the generated
+ * code (and the generator's fixture spec) includes: these name the interface's log types. */
 #ifndef CTRT_CORE_LOG_RECORDS_H
 #define CTRT_CORE_LOG_RECORDS_H
 
@@ -9,6 +9,9 @@
 /* A new LogChunk holding a copy of data; ts NULL: without a timestamp. */
 int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
                         const ctrt_timestamp *ts);
+/* A new ExecEvent: kind EXIT carries code; STDOUT or STDERR a copy of the
+ * len bytes at data (exact bytes, NULs kept). */
+int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const void *data, size_t len, int32_t code);
 /* Append a LogEntry of a container's output to list, whose array holds *cap
  * entries (grown by doubling); on failure the entry stays in the list for
  * its _free. */

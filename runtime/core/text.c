@@ -88,6 +88,7 @@ int ctrt__base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t
       buf[o++] = (uint8_t)(acc >> bits);
     }
   }
+  buf[o] = 0; /* room is always left: ctrt_bytes' NUL after the data */
   *out = buf;
   *out_len = o;
   return 0;

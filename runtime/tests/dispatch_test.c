@@ -230,9 +230,9 @@ static void test_default_exec_stream_and_with_opts(void) {
   ctrt_exec_event_stream_close(stream);
   CU_ASSERT_EQUAL_FATAL(n, 3);
   CU_ASSERT_EQUAL(events[0]->kind, CTRT_EXEC_EVENT_STDOUT);
-  ASSERT_STR(events[0]->stdout_, FAKE_EXEC_STDOUT);
+  ASSERT_BYTES_STR(events[0]->stdout_, FAKE_EXEC_STDOUT);
   CU_ASSERT_EQUAL(events[1]->kind, CTRT_EXEC_EVENT_STDERR);
-  ASSERT_STR(events[1]->stderr_, FAKE_EXEC_STDERR);
+  ASSERT_BYTES_STR(events[1]->stderr_, FAKE_EXEC_STDERR);
   CU_ASSERT_EQUAL(events[2]->kind, CTRT_EXEC_EVENT_EXIT);
   CU_ASSERT_EQUAL(events[2]->exit, FAKE_EXEC_EXIT);
   for (size_t i = 0; i < n; i++)
@@ -274,8 +274,8 @@ static void test_default_exec_stream_and_with_opts(void) {
   ctrt_exec_result *result = NULL;
   ASSERT_OK(ctrt_runtime_exec_with_opts(rt, &result, &id, &options));
   CU_ASSERT_EQUAL(result->exit_code, FAKE_EXEC_EXIT);
-  ASSERT_STR(result->stdout_, FAKE_EXEC_STDOUT);
-  ASSERT_STR(result->stderr_, FAKE_EXEC_STDERR);
+  ASSERT_BYTES_STR(result->stdout_, FAKE_EXEC_STDOUT);
+  ASSERT_BYTES_STR(result->stderr_, FAKE_EXEC_STDERR);
   ctrt_exec_result_free(result);
   CU_ASSERT_EQUAL_FATAL(st->n_last_argv, 2);
   ASSERT_STR(st->last_argv[0], "id");

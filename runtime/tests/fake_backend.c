@@ -248,6 +248,9 @@ static int fake_container_logs(void *self, ctrt_log_entry_list **out, const ctrt
 }
 
 #ifndef FAKE_INCOMPLETE
+/* Exec output as the library returns bytes (ctrt/common.h): a NUL after. */
+static ctrt_bytes fake_bytes(const char *text) { return (ctrt_bytes){(uint8_t *)strdup(text), strlen(text)}; }
+
 static int fake_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
                      size_t n_argv) {
   fake_state *st = self;
@@ -266,8 +269,8 @@ static int fake_exec(void *self, ctrt_exec_result **out, const ctrt_container_id
   pthread_mutex_unlock(&st->lock);
   ctrt_exec_result *result = calloc(1, sizeof *result);
   result->exit_code = FAKE_EXEC_EXIT;
-  result->stdout_ = strdup(is(id, "quiet") ? "" : FAKE_EXEC_STDOUT);
-  result->stderr_ = strdup(FAKE_EXEC_STDERR);
+  result->stdout_ = fake_bytes(is(id, "quiet") ? "" : FAKE_EXEC_STDOUT);
+  result->stderr_ = fake_bytes(FAKE_EXEC_STDERR);
   *out = result;
   return 0;
 }

@@ -299,24 +299,57 @@ static void test_container_state(void) {
 }
 
 static void test_exec_event(void) {
+  /* Exec output is bytes: base64 in JSON, whatever the bytes are. */
   ctrt_exec_event ev = CTRT_EXEC_EVENT_INIT;
   ev.kind = CTRT_EXEC_EVENT_STDOUT;
-  ev.stdout_ = (char *)"x";
-  ENCODES(ctrt_exec_event, &ev, "{\"stdout\":\"x\"}");
+  ev.stdout_ = (ctrt_bytes){(uint8_t *)"x", 1};
+  ENCODES(ctrt_exec_event, &ev, "{\"stdout\":\"eA==\"}");
   ev.kind = CTRT_EXEC_EVENT_STDERR;
-  ev.stderr_ = (char *)"line 1\nline \"2\"";
-  ENCODES(ctrt_exec_event, &ev, "{\"stderr\":\"line 1\\nline \\\"2\\\"\"}");
+  ev.stderr_ = (ctrt_bytes){(uint8_t *)"line 1\nline \"2\"", 15};
+  ENCODES(ctrt_exec_event, &ev, "{\"stderr\":\"bGluZSAxCmxpbmUgIjIi\"}");
+  ev.stdout_ = (ctrt_bytes){(uint8_t *)"abc\0def", 7};
+  ev.kind = CTRT_EXEC_EVENT_STDOUT;
+  ENCODES(ctrt_exec_event, &ev, "{\"stdout\":\"YWJjAGRlZg==\"}");
   ev.kind = CTRT_EXEC_EVENT_EXIT;
   ev.exit = 3;
   ENCODES(ctrt_exec_event, &ev, "{\"exit\":3}");
-  ROUND_TRIPS(ctrt_exec_event, "{\"stdout\":\"hi\"}");
+  ROUND_TRIPS(ctrt_exec_event, "{\"stdout\":\"aGk=\"}");
+  ROUND_TRIPS(ctrt_exec_event, "{\"stderr\":\"//4A\"}");
   ROUND_TRIPS(ctrt_exec_event, "{\"stderr\":\"\"}");
   ROUND_TRIPS(ctrt_exec_event, "{\"exit\":-2147483648}");
   DECODE_FAILS(ctrt_exec_event, "{\"exit\":\"3\"}", "$.exit: expected integer, got string");
-  DECODE_FAILS(ctrt_exec_event, "{\"stdout\":[\"x\"]}", "$.stdout: expected string, got array");
+  DECODE_FAILS(ctrt_exec_event, "{\"stdout\":[\"x\"]}", "$.stdout: expected string (base64), got array");
+  DECODE_FAILS(ctrt_exec_event, "{\"stdout\":\"a\"}", "$.stdout: not valid base64");
   DECODE_FAILS(ctrt_exec_event, "{\"exit\":2147483648}",
                "$.exit: 2147483648 is out of range for i32 (-2147483648..2147483647)");
   DECODE_FAILS(ctrt_exec_event, "\"exit\"", "$: ExecEvent variant 'exit' needs data; expected {\"exit\": ...}");
+}
+
+/* The one rule for returned bytes (common.h): data never NULL, a NUL after
+ * the len bytes; decoded, copied and empty values alike. */
+static void test_exec_result_bytes(void) {
+  ctrt_exec_result *r = NULL;
+  const char *text = "{\"exit_code\":0,\"stdout\":\"YWJjAGRlZg==\",\"stderr\":\"\",\"output_truncated\":false}";
+  ASSERT_OK(ctrt_exec_result_from_json_string(&r, text, strlen(text)));
+  CU_ASSERT_EQUAL(r->stdout_.len, 7);
+  CU_ASSERT_EQUAL(memcmp(r->stdout_.data, "abc\0def", 8), 0); /* the 8th byte: the NUL after */
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r->stderr_.data);
+  CU_ASSERT_EQUAL(r->stderr_.len, 0);
+  CU_ASSERT_EQUAL(r->stderr_.data[0], 0);
+  ctrt_exec_result *copy = NULL;
+  ASSERT_OK(ctrt_exec_result_copy(&copy, r));
+  CU_ASSERT_EQUAL(copy->stdout_.len, 7);
+  CU_ASSERT_EQUAL(memcmp(copy->stdout_.data, "abc\0def", 8), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(copy->stderr_.data);
+  CU_ASSERT_EQUAL(copy->stderr_.data[0], 0);
+  CU_ASSERT_TRUE(ctrt_exec_result_equal(copy, r));
+  ENCODES(ctrt_exec_result, copy, text);
+  ctrt_exec_result_free(copy);
+  ctrt_exec_result_free(r);
+  /* A caller's {NULL, 0} is an empty value: it encodes as "". */
+  ctrt_exec_result mine = CTRT_EXEC_RESULT_INIT;
+  ENCODES(ctrt_exec_result, &mine, "{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\",\"output_truncated\":false}");
+  DECODE_FAILS(ctrt_exec_result, "{\"exit_code\":0,\"stderr\":\"\"}", "$.stdout: missing required field");
 }
 
 static void test_path_stat(void) {
@@ -706,6 +739,7 @@ void test_register(void) {
   CU_add_test(s, "PullProgress", test_pull_progress);
   CU_add_test(s, "ContainerState", test_container_state);
   CU_add_test(s, "ExecEvent", test_exec_event);
+  CU_add_test(s, "ExecResult bytes: never NULL, NUL after", test_exec_result_bytes);
   CU_add_test(s, "PathStat", test_path_stat);
   CU_add_test(s, "secrets", test_secrets_are_never_written);
 

@@ -745,11 +745,28 @@ int cli_show_exec_event(cli *c, const ctrt_exec_event *event) {
     json_t *j = NULL;
     return ctrt_exec_event_to_json(&j, event) < 0 ? cli_fail(c, -1) : cli_show_item(c, j);
   }
-  if (event->kind == CTRT_EXEC_EVENT_STDOUT && event->stdout_ != NULL)
-    return raw_out(c, false, event->stdout_, strlen(event->stdout_));
-  if (event->kind == CTRT_EXEC_EVENT_STDERR && event->stderr_ != NULL)
-    return raw_out(c, true, event->stderr_, strlen(event->stderr_));
+  if (event->kind == CTRT_EXEC_EVENT_STDOUT)
+    return raw_out(c, false, event->stdout_.data, event->stdout_.len);
+  if (event->kind == CTRT_EXEC_EVENT_STDERR)
+    return raw_out(c, true, event->stderr_.data, event->stderr_.len);
   return 0;
+}
+
+/* exec, exec-with-opts: the process's bytes as they are on stdout and
+ * stderr, and its exit code as ctrt's (as `docker exec` does); --json gives
+ * the ExecResult with its base64 fields. */
+int cli_show_exec_result(cli *c, const ctrt_exec_result *result) {
+  c->exit_status = result->exit_code;
+  if (c->json) {
+    json_t *j = NULL;
+    return ctrt_exec_result_to_json(&j, result) < 0 ? cli_fail(c, -1) : cli_show_json(c, j, false);
+  }
+  int rc = raw_out(c, false, result->stdout_.data, result->stdout_.len);
+  if (rc == 0)
+    rc = raw_out(c, true, result->stderr_.data, result->stderr_.len);
+  if (rc == 0 && result->output_truncated)
+    fprintf(stderr, "ctrt: the output was cut at the exec output cap (exec_output_max)\n");
+  return rc != 0 ? rc : c->exit_status;
 }
 
 /* A status line: above the bar on a terminal, plain otherwise. */

@@ -136,6 +136,7 @@ int cli_show_log_chunk(cli *c, const ctrt_log_chunk *chunk);
 int cli_show_pull_progress(cli *c, const ctrt_pull_progress *event);
 int cli_show_load_progress(cli *c, const ctrt_load_progress *event);
 int cli_show_exec_event(cli *c, const ctrt_exec_event *event);
+int cli_show_exec_result(cli *c, const ctrt_exec_result *result);
 int cli_stream_end(cli *c);
 int cli_copy_out(cli *c, int (*read)(void *stream, void *buf, size_t cap, size_t *n_read), void *stream);
 int cli_session(cli *c, ctrt_exec_handle *handle);

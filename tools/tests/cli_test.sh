@@ -98,6 +98,8 @@ logs-stream job 1
 list-containers --table
 container-state web 1
 exec web 1 echo hello
+exec web 1 printf 'bin\000ary\n'
+exec web 1 --json -- printf 'x\000y'
 archive-put web 1 /tmp --tar $T/up.tar
 archive-head web 1 /tmp/in.txt
 archive-get web 1 /tmp/in.txt -o $T/got.tar
@@ -121,7 +123,12 @@ grep -q "to-stderr" "$T/out" && fail "logs-stream wrote stderr output to stdout"
 has "$T/out" "RUNTIME_ID" "list-containers --table header"
 has "$T/out" "web-rep-1" "list-containers --table row"
 has "$T/out" '"running"' "container-state"
-has "$T/out" '{"exit_code":0,"stdout":"hello\n","stderr":"","output_truncated":false}' "exec (captured, JSON)"
+has "$T/out" "hello" "exec (captured, raw)"
+# Exec output is bytes: raw on stdout with its NUL, base64 in JSON.
+checks=$((checks + 1))
+python3 -c 'import sys; sys.exit(b"bin\0ary\n" not in open(sys.argv[1], "rb").read())' "$T/out" ||
+  fail "exec: the NUL byte of printf 'bin\\000ary' did not reach stdout"
+has "$T/out" '{"exit_code":0,"stdout":"eAB5","stderr":"","output_truncated":false}' "exec (captured, JSON, base64)"
 has "$T/out" '"name":"in.txt"' "archive-head"
 has "$T/out" "piped-in" "exec-pty relays stdin and output"
 has "$T/out" "a" "exec-stream output"

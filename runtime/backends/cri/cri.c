@@ -131,6 +131,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   c->node_network = net != NULL && strcmp(net, "node") == 0;
   c->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   c->deadline_ms = options && options->request_timeout_ms ? (long)options->request_timeout_ms : CALL_DEADLINE_MS;
+  c->exec_output_max = ctrt__exec_output_max(options);
   int rc = 0;
   if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL)
     rc = ctrt__error_no_memory();
@@ -1432,8 +1433,14 @@ static int cri_port_mappings_container(void *self, ctrt_port_mapping_entry_list 
 
 /* ---- exec ---- */
 
-static char *text_of(const ProtobufCBinaryData *b) {
-  return ctrt__strndup(b->data ? (const char *)b->data : "", b->len);
+/* ExecSync's output, exact bytes, within the exec output cap: containerd
+ * has buffered it all already, so what is past the cap (stdout first, as
+ * the other backends keep what came first) is dropped here and flagged. */
+static int take_output(ctrt_bytes *dst, const ProtobufCBinaryData *b, size_t *room, bool *cut) {
+  size_t len = b->len < *room ? b->len : *room;
+  *cut = *cut || len < b->len;
+  *room -= len;
+  return ctrt__bytes_set(dst, b->data, len);
 }
 
 static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
@@ -1456,26 +1463,32 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
      * to exec in container: ... OCI runtime exec failed: ..."). Docker
      * reports that as exit code 126 with the text on stderr: do the same. */
     ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
-    if (r != NULL && (r->stdout_ = ctrt__strdup("")) != NULL &&
-        (r->stderr_ = ctrt__sprintf("%s\n", ctrt_error_last()->message)) != NULL) {
+    char *text = ctrt__sprintf("%s\n", ctrt_error_last()->message);
+    if (r != NULL && text != NULL && ctrt__bytes_set(&r->stdout_, NULL, 0) == 0) {
+      ctrt__bytes_take(&r->stderr_, text, strlen(text));
       r->exit_code = 126;
       ctrt_error_clear();
       *out = r;
       return 0;
     }
+    ctrt__free(text);
     ctrt_exec_result_free(r);
     return ctrt__error_no_memory();
   }
   if (rc < 0)
     return ctrt__error_wrap("exec");
   ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
+  size_t room = c->exec_output_max;
+  bool cut = false;
   if (r != NULL) {
     r->exit_code = resp->exit_code;
-    r->stdout_ = text_of(&resp->stdout);
-    r->stderr_ = text_of(&resp->stderr);
+    rc = take_output(&r->stdout_, &resp->stdout, &room, &cut);
+    if (rc == 0)
+      rc = take_output(&r->stderr_, &resp->stderr, &room, &cut);
+    r->output_truncated = cut;
   }
   ctrt__cri_unpacked_free(resp);
-  if (r == NULL || r->stdout_ == NULL || r->stderr_ == NULL) {
+  if (r == NULL || rc < 0) {
     ctrt_exec_result_free(r);
     return ctrt__error_no_memory();
   }

@@ -10,6 +10,7 @@
  * close_stdin is unsupported with that reason, and uploads (cri_archive.c)
  * tell the command how many bytes to read instead. */
 #include "backends/cri/cri_internal.h"
+#include "core/log_records.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -210,22 +211,9 @@ typedef struct exec_stream {
 } exec_stream;
 
 static int exec_event(void **item, ctrt_exec_event_kind kind, uint8_t *data, size_t len, int32_t code) {
-  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
-  if (ev == NULL) {
-    ctrt__free(data);
-    return ctrt__error_no_memory();
-  }
-  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
-  ev->kind = kind;
-  (void)len; /* data is NUL-terminated by the channel reader */
-  if (kind == CTRT_EXEC_EVENT_EXIT)
-    ev->exit = code;
-  else if (kind == CTRT_EXEC_EVENT_STDOUT)
-    ev->stdout_ = (char *)data;
-  else
-    ev->stderr_ = (char *)data;
-  *item = ev;
-  return 0;
+  int rc = ctrt__exec_event_new((ctrt_exec_event **)item, kind, data, len, code);
+  ctrt__free(data);
+  return rc;
 }
 
 static int exec_stream_next(void *impl, void **item) {

@@ -28,6 +28,7 @@ typedef struct cri {
   bool node_network;
   char *label_key;
   long deadline_ms;
+  size_t exec_output_max;            /* ctrt_open_options.exec_output_max, resolved */
   struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
 } cri;
 

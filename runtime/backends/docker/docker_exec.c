@@ -3,6 +3,7 @@
  * runs it (its answer is the multiplexed output, or a hijacked duplex
  * connection for exec_pty), GET /exec/{id}/json gives the exit code. */
 #include "backends/docker/docker_internal.h"
+#include "core/log_records.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -137,14 +138,6 @@ static int text_append(text_buf *t, const uint8_t *data, size_t len) {
   return 0;
 }
 
-static int text_take(text_buf *t, char **out) {
-  if (t->data == NULL && (t->data = ctrt__strdup("")) == NULL)
-    return ctrt__error_no_memory();
-  *out = t->data;
-  t->data = NULL;
-  return 0;
-}
-
 static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const ctrt_exec_options *cfg,
                     const char *method) {
   char *exec_id = NULL;
@@ -200,9 +193,12 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
     *r = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
     r->exit_code = code;
     r->output_truncated = truncated;
-    rc = text_take(&out_text, &r->stdout_);
+    /* text_append keeps a NUL after the bytes: the buffers are adopted. */
+    rc = ctrt__bytes_take(&r->stdout_, out_text.data, out_text.len);
+    out_text.data = NULL;
     if (rc == 0)
-      rc = text_take(&err_text, &r->stderr_);
+      rc = ctrt__bytes_take(&r->stderr_, err_text.data, err_text.len);
+    err_text.data = NULL;
     if (rc < 0) {
       ctrt_exec_result_free(r);
       r = NULL;
@@ -246,26 +242,7 @@ typedef struct exec_stream {
 } exec_stream;
 
 static int exec_event(void **item, ctrt_exec_event_kind kind, const uint8_t *data, size_t len, int32_t code) {
-  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
-  if (ev == NULL)
-    return ctrt__error_no_memory();
-  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
-  ev->kind = kind;
-  if (kind == CTRT_EXEC_EVENT_EXIT) {
-    ev->exit = code;
-  } else {
-    char *text = ctrt__strndup((const char *)data, len);
-    if (text == NULL) {
-      ctrt__free(ev);
-      return ctrt__error_no_memory();
-    }
-    if (kind == CTRT_EXEC_EVENT_STDOUT)
-      ev->stdout_ = text;
-    else
-      ev->stderr_ = text;
-  }
-  *item = ev;
-  return 0;
+  return ctrt__exec_event_new((ctrt_exec_event **)item, kind, data, len, code);
 }
 
 static int exec_stream_next(void *impl, void **item) {

@@ -78,8 +78,12 @@ static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container
     mock_process_wait(m, p, 0);
     result->exit_code = p->exit_code;
     result->output_truncated = p->out_cut;
-    result->stdout_ = p->out[1];
-    result->stderr_ = p->out[2];
+    /* The buffers keep a NUL after the output (append_buffer): adopted as is. */
+    rc = ctrt__bytes_take(&result->stdout_, p->out[1], p->out_len[1]);
+    if (rc == 0)
+      rc = ctrt__bytes_take(&result->stderr_, p->out[2], p->out_len[2]);
+    else
+      ctrt__free(p->out[2]);
     p->out[1] = p->out[2] = NULL;
     exec_release(m, c, p);
   }

@@ -3,6 +3,7 @@
  * (shell.c) with callbacks that route output (logs, exec buffers, event
  * queues, session sockets), feed stdin, pass real time and deliver signals,
  * all under the mock's lock and condition variable. */
+#include "core/log_records.h"
 #include "gen_internal.h"
 #include "mock.h"
 #include "transport/transport.h"
@@ -165,8 +166,8 @@ static int append_buffer(mock_process *p, int ch, const void *data, size_t len) 
 static size_t queued_event_bytes(const mock_process *p) {
   size_t total = 0;
   for (const mock_event *e = p->events_head; e; e = e->next)
-    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT   ? strlen(e->event->stdout_)
-             : e->event->kind == CTRT_EXEC_EVENT_STDERR ? strlen(e->event->stderr_)
+    total += e->event->kind == CTRT_EXEC_EVENT_STDOUT   ? e->event->stdout_.len
+             : e->event->kind == CTRT_EXEC_EVENT_STDERR ? e->event->stderr_.len
                                                         : 0;
   return total;
 }
@@ -189,21 +190,10 @@ int mock_process_push_event(mock_process *p, ctrt_exec_event *event) {
 }
 
 static int push_text_event(mock_process *p, ctrt_log_channel ch, const void *data, size_t len) {
-  ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
-  if (ev == NULL)
-    return ctrt__error_no_memory();
-  *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
-  char *text = ctrt__strndup(data, len);
-  ev->kind = ch == CTRT_LOG_CHANNEL_STDERR ? CTRT_EXEC_EVENT_STDERR : CTRT_EXEC_EVENT_STDOUT;
-  if (ev->kind == CTRT_EXEC_EVENT_STDOUT)
-    ev->stdout_ = text;
-  else
-    ev->stderr_ = text;
-  if (text == NULL) {
-    ctrt_exec_event_free(ev);
-    return ctrt__error_no_memory();
-  }
-  return mock_process_push_event(p, ev);
+  ctrt_exec_event *ev = NULL;
+  int rc = ctrt__exec_event_new(&ev, ch == CTRT_LOG_CHANNEL_STDERR ? CTRT_EXEC_EVENT_STDERR : CTRT_EXEC_EVENT_STDOUT,
+                                data, len, 0);
+  return rc < 0 ? rc : mock_process_push_event(p, ev);
 }
 
 /* Send bytes on the session socket, giving up when a signal arrives or the

@@ -17,7 +17,16 @@ extern "C" {
 #define CTRT_API
 #endif
 
-/* Arbitrary binary data (not necessarily UTF-8). JSON form: base64. */
+/* Arbitrary binary data (not necessarily UTF-8; may hold NUL bytes), e.g.
+ * exec output. Pointer and length, as libcurl and libgit2 hand out bytes.
+ * JSON form: a standard, padded base64 string ("" when empty).
+ *
+ * One rule for every ctrt_bytes the library returns: `data` is never NULL,
+ * and one NUL byte follows the `len` bytes (not counted in `len`). So empty
+ * is {"", 0} on every backend, and text output can be printed with "%s"
+ * (up to its first NUL byte; use fwrite(data, 1, len, f) for all of it).
+ * The bytes belong to the struct that holds them: its _free frees them.
+ * In values the caller builds, {NULL, 0} is accepted as empty. */
 typedef struct ctrt_bytes {
   uint8_t *data;
   size_t len;

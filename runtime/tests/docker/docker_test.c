@@ -1318,8 +1318,8 @@ static void test_fake_exec(void) {
   ctrt_exec_result *r = NULL;
   ASSERT_OK(ctrt_runtime_exec(dm.rt, &r, cid("x", 0), argv, 3));
   CU_ASSERT_EQUAL(r->exit_code, 4);
-  CU_ASSERT_STRING_EQUAL(r->stdout_, "out\nmore");
-  CU_ASSERT_STRING_EQUAL(r->stderr_, "err\n");
+  ASSERT_BYTES_STR(r->stdout_, "out\nmore");
+  ASSERT_BYTES_STR(r->stderr_, "err\n");
   CU_ASSERT_FALSE(r->output_truncated);
   ctrt_exec_result_free(r);
   int i = seen("POST /v1.41/containers/zlayer-x-0/exec");
@@ -1363,7 +1363,7 @@ static void test_fake_exec(void) {
     ctrt_exec_event *ev = NULL;
     ASSERT_OK(ctrt_exec_event_stream_next(&ev, s));
     CU_ASSERT_EQUAL(ev->kind, events[k].kind);
-    CU_ASSERT_STRING_EQUAL(ev->kind == CTRT_EXEC_EVENT_STDERR ? ev->stderr_ : ev->stdout_, events[k].text);
+    ASSERT_BYTES_STR(ev->kind == CTRT_EXEC_EVENT_STDERR ? ev->stderr_ : ev->stdout_, events[k].text);
     ctrt_exec_event_free(ev);
   }
   ctrt_exec_event *ev = NULL;
@@ -1428,8 +1428,8 @@ static void test_fake_exec_output_cap(void) {
   ctrt_exec_result *r = NULL;
   ASSERT_OK(ctrt_runtime_exec(dm.rt, &r, cid("x", 0), argv, 1));
   CU_ASSERT_TRUE(r->output_truncated);
-  CU_ASSERT_STRING_EQUAL(r->stderr_, "warn\n");
-  CU_ASSERT_EQUAL(strlen(r->stdout_) + strlen(r->stderr_), 2500);
+  ASSERT_BYTES_STR(r->stderr_, "warn\n");
+  CU_ASSERT_EQUAL(r->stdout_.len + r->stderr_.len, 2500);
   CU_ASSERT_EQUAL(r->exit_code, 141);
   ctrt_exec_result_free(r);
   daemon_stop();

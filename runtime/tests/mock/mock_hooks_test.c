@@ -192,8 +192,8 @@ static void test_exec_output_cap(void) {
   const char *small[] = {"sh", "-c", "seq 1 100; echo oops >&2"};
   ctrt_exec_result *r = NULL;
   ASSERT_OK(ctrt_runtime_exec(rt, &r, &id, small, 3));
-  CU_ASSERT_EQUAL(strlen(r->stdout_), 292);
-  CU_ASSERT_STRING_EQUAL(r->stderr_, "oops\n");
+  CU_ASSERT_EQUAL(r->stdout_.len, 292);
+  ASSERT_BYTES_STR(r->stderr_, "oops\n");
   CU_ASSERT_FALSE(r->output_truncated);
   ctrt_exec_result_free(r);
 
@@ -201,9 +201,9 @@ static void test_exec_output_cap(void) {
   const char *big[] = {"sh", "-c", "echo first >&2; seq 1 5000"};
   r = NULL;
   ASSERT_OK(ctrt_runtime_exec(rt, &r, &id, big, 3));
-  CU_ASSERT_STRING_EQUAL(r->stderr_, "first\n");
-  CU_ASSERT_EQUAL(strlen(r->stdout_) + strlen(r->stderr_), 1000);
-  CU_ASSERT_EQUAL(strncmp(r->stdout_, "1\n2\n3\n", 6), 0);
+  ASSERT_BYTES_STR(r->stderr_, "first\n");
+  CU_ASSERT_EQUAL(r->stdout_.len + r->stderr_.len, 1000);
+  CU_ASSERT_EQUAL(memcmp(r->stdout_.data, "1\n2\n3\n", 6), 0);
   CU_ASSERT_TRUE(r->output_truncated);
   ctrt_exec_result_free(r);
   ASSERT_OK(ctrt_runtime_remove_container(rt, &id));

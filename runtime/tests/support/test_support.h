@@ -41,4 +41,21 @@ void test_register(void);
     CU_ASSERT_STRING_EQUAL(a_, (expected));                                                                            \
   } while (0)
 
+/* Returned bytes (ctrt_bytes) equal len expected bytes, and keep the rule
+ * of returned bytes (ctrt/common.h): data never NULL, a NUL after. */
+#define ASSERT_BYTES(actual, expected, count)                                                                          \
+  do {                                                                                                                 \
+    const ctrt_bytes bv_ = (actual);                                                                                   \
+    const ctrt_bytes *b_ = &bv_;                                                                                       \
+    size_t n_ = (count);                                                                                               \
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b_->data);                                                                            \
+    CU_ASSERT_EQUAL(b_->data[b_->len], 0);                                                                             \
+    if (b_->len != n_ || memcmp(b_->data, (expected), n_) != 0)                                                        \
+      fprintf(stderr, "\n%s:%d:\n  got      %zu bytes %.*s\n  expected %zu bytes\n", __FILE__, __LINE__, b_->len,      \
+              (int)b_->len, (const char *)b_->data, n_);                                                               \
+    CU_ASSERT_EQUAL(b_->len, n_);                                                                                      \
+    CU_ASSERT(b_->len == n_ && memcmp(b_->data, (expected), n_) == 0);                                                 \
+  } while (0)
+#define ASSERT_BYTES_STR(actual, expected) ASSERT_BYTES(actual, expected, strlen(expected))
+
 #endif
