@@ -23,20 +23,6 @@ typedef struct passwd_entry {
   bool found;
 } passwd_entry;
 
-static char *read_text_file(sh_state *sh, const char *path) {
-  memfs_blob *blob = NULL;
-  sh_lock(sh);
-  int rc = memfs_read(sh_fs(sh), path, &blob);
-  sh_unlock(sh);
-  if (rc < 0) {
-    ctrt_error_clear();
-    return NULL;
-  }
-  char *text = ctrt__strndup((const char *)memfs_blob_data(blob), memfs_blob_len(blob));
-  memfs_blob_unref(blob);
-  return text;
-}
-
 /* Field k (0-based) of a ':'-separated line. */
 static bool field(const char *line, size_t len, int k, const char **start, size_t *flen) {
   const char *s = line, *end = line + len;
@@ -55,7 +41,7 @@ static bool field(const char *line, size_t len, int k, const char **start, size_
 /* Look a user up by name (name != NULL) or uid in /etc/passwd. */
 static bool lookup_user(sh_state *sh, const char *name, uint32_t uid, passwd_entry *out) {
   memset(out, 0, sizeof *out);
-  char *text = read_text_file(sh, "/etc/passwd");
+  char *text = sh_slurp(sh, "/etc/passwd");
   if (text == NULL)
     return false;
   for (char *line = text; *line;) {
@@ -89,7 +75,7 @@ static bool lookup_user(sh_state *sh, const char *name, uint32_t uid, passwd_ent
 /* Group name of gid ("" when unknown). */
 static bool group_name(sh_state *sh, uint32_t gid, char *name, size_t cap) {
   name[0] = '\0';
-  char *text = read_text_file(sh, "/etc/group");
+  char *text = sh_slurp(sh, "/etc/group");
   if (text == NULL)
     return false;
   bool found = false;
@@ -119,7 +105,7 @@ static size_t user_groups(sh_state *sh, const char *user, uint32_t gid, uint32_t
   out[n++] = gid;
   if (user == NULL || user[0] == '\0')
     return n;
-  char *text = read_text_file(sh, "/etc/group");
+  char *text = sh_slurp(sh, "/etc/group");
   if (text == NULL)
     return n;
   for (char *line = text; *line && n < cap;) {
