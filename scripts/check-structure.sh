@@ -3,10 +3,13 @@
 #   libctrt.so holds no mock code (the mock is libctrt-mock);
 #   <ctrt/ctrt.h> includes no mock header;
 #   runtime/transport/ includes no generated spec header (gen_errors.h,
-#   the error setters, is the one it may use) and no backend header.
-# usage: check-structure.sh SOURCE_DIR LIBCTRT_SO LIBCTRT_MOCK_SO
+#   the error setters, is the one it may use), no backend header and no
+#   ctrt__docker_ name outside comments;
+#   generated C (GENERATED_DIR, clang-formatted by the build) has no line
+#   over 120 columns.
+# usage: check-structure.sh SOURCE_DIR LIBCTRT_SO LIBCTRT_MOCK_SO [GENERATED_DIR]
 set -eu
-src=$1 lib=$2 mocklib=$3
+src=$1 lib=$2 mocklib=$3 gen=${4:-}
 fail=0
 bad() { echo "check-structure: $*" >&2; fail=1; }
 
@@ -31,6 +34,16 @@ if grep -nE '#include "(gen_internal|docker_gen|gen_cri|backends/)' "$src"/runti
 fi
 if grep -nwE 'ctrt_path_stat|ctrt_log_channel|ctrt_container_id' "$src"/runtime/transport/*.[ch]; then
   bad "runtime/transport/ names a spec type"
+fi
+# Code, not comments (lines whose first non-blank is /* or *).
+if grep -nE 'ctrt__docker_|CTRT__DOCKER_' "$src"/runtime/transport/*.[ch] | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/\*|\*)'; then
+  bad "runtime/transport/ names a docker backend function or macro"
+fi
+if [ -n "$gen" ]; then
+  # cri/ is protoc-c's output, not ctrtgen's.
+  long=$(find "$gen" -path "$gen/cri" -prune -o -name '*.[ch]' -exec awk 'length > 120 { print FILENAME ":" FNR }' {} + | head -5)
+  [ -z "$long" ] || bad "generated C has lines over 120 columns (is it clang-formatted?): $long"
+  find "$gen" -name '*.c' | grep -q . || bad "$gen holds no generated C (else the check above proves nothing)"
 fi
 [ $fail -eq 0 ] && echo "check-structure: ok"
 exit $fail

@@ -24,6 +24,8 @@ def main(argv=None):
     parser.add_argument("--list-outputs", action="store_true", help="print the files --out would hold")
     parser.add_argument("--list-fuzz-targets", action="store_true",
                         help="print the names of the generated JSON fuzz targets (fuzz/fuzz_json.c)")
+    parser.add_argument("--clang-format", metavar="PROGRAM",
+                        help="format the generated C with PROGRAM and the repository's .clang-format")
     args = parser.parse_args(argv)
 
     if args.list_outputs:
@@ -48,7 +50,7 @@ def main(argv=None):
         if args.stats:
             return 0
         parser.error("--out is required unless --check, --stats or --list-outputs is given")
-    render(spec, args.out)
+    render(spec, args.out, args.clang_format)
     return 0
 
 

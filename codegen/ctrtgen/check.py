@@ -333,8 +333,11 @@ def _check_docker_stub(method):
                 raise SpecError(struct.loc, "%s: %s needs docker wire names on its fields" % (where, struct.name))
         return
     if isinstance(call.result, dict):
-        if not (result.kind == "scalar" and result.name in ("i32", "i64", "u32", "u64")):
+        if not (result.base.kind == "scalar" and result.base.name in ("i32", "i64", "u32", "u64")):
             raise SpecError(call.loc, "%s: result field gives an integer result" % where)
+        if bool(call.result.get("zero_absent")) != bool(result.optional):
+            raise SpecError(call.loc, "%s: an optional integer result comes from a field with zero_absent: true "
+                            "(and only it)" % where)
         return
     raise SpecError(call.loc, "%s: the response must say how the result is made (result: body or {field: ...})" %
                     where)

@@ -167,6 +167,11 @@ class StubC:
     def query_lines(self):
         return self.query_lines_all()
 
+    @property
+    def query_uses_container(self):
+        """The query names the container (rebuilt after each lookup)."""
+        return any(", container);" in line for line in self.query_lines_all())
+
     def query_lines_all(self):
         lines = []
         for q in self.call.query:
@@ -310,6 +315,21 @@ class StubC:
     @property
     def result_field(self):
         return c_string_literal(self.call.result["field"])
+
+    @property
+    def result_field_path(self):
+        """The JSON members from the answer to the field, outermost first."""
+        return [c_string_literal(k) for k in self.call.result["field"].split(".")]
+
+    @property
+    def result_zero_absent(self):
+        return bool(self.call.result.get("zero_absent"))
+
+    @property
+    def result_range(self):
+        """C test that the integer v is out of the result type's range, or None."""
+        limits = {"u32": "v < 0 || v > UINT32_MAX", "i32": "v < INT32_MIN || v > INT32_MAX", "u64": "v < 0"}
+        return limits.get(self.m.result.base.name)
 
 
 def _path_format(path, arg_of):

@@ -45,12 +45,13 @@ def _context(spec):
     return context
 
 
-def render_cli(spec, out_dir):
+def render_cli(spec, out_dir, clang_format=None):
     env = emit._environment()
     context = _context(spec)
     written = []
     for template, relpath in CLI_OUTPUTS:
         _write(out_dir, relpath, env.get_template(template).render(**context), written)
+    emit.format_c(clang_format, out_dir, written)
     return written
 
 
@@ -61,6 +62,7 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--what", choices=["cli", "docs"], required=True)
     parser.add_argument("--stamp", help="file touched after a successful run")
+    parser.add_argument("--clang-format", metavar="PROGRAM", help="format the generated C with PROGRAM")
     args = parser.parse_args(argv)
     schema = args.schema or os.path.join(args.spec, "schema.yaml")
     try:
@@ -69,7 +71,7 @@ def main(argv=None):
         print(exc, file=sys.stderr)
         return 1
     if args.what == "cli":
-        render_cli(spec, args.out)
+        render_cli(spec, args.out, args.clang_format)
     else:
         from . import docs
         docs.render(spec, args.out, _context(spec))

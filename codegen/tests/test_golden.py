@@ -35,8 +35,12 @@ def generate(out_dir, hash_seed=None):
     env = dict(os.environ)
     if hash_seed is not None:
         env["PYTHONHASHSEED"] = str(hash_seed)
+    clang_format = shutil.which("clang-format") or shutil.which("clang-format-14")
+    if clang_format is None:
+        raise AssertionError("clang-format not found: the generator formats its C with it (Debian: clang-format)")
     proc = subprocess.run(
-        [sys.executable, GENERATE, "--spec", FIXTURE, "--schema", SCHEMA, "--out", out_dir],
+        [sys.executable, GENERATE, "--spec", FIXTURE, "--schema", SCHEMA, "--out", out_dir,
+         "--clang-format", clang_format],
         cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssertionError("generator failed (exit %d):\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))

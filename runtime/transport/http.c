@@ -190,7 +190,7 @@ static void set_version(ctrt__http_client *c, int major, int minor) {
   atomic_store_explicit(&c->negotiated, true, memory_order_release);
 }
 
-int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cfg) {
+int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg) {
   if (out == NULL || cfg == NULL)
     return ctrt__error_invalid_argument("http_client_new: out and cfg must not be NULL");
   *out = NULL;
@@ -207,7 +207,7 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cf
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_init(&c->share_locks[i], NULL);
 
-  c->host = ctrt__strdup(cfg->host && cfg->host[0] ? cfg->host : CTRT__DOCKER_DEFAULT_HOST);
+  c->host = ctrt__strdup(cfg->host != NULL ? cfg->host : "");
   if (c->host == NULL)
     rc = ctrt__error_no_memory();
   if (rc == 0)
@@ -398,7 +398,7 @@ int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, 
   snprintf(what, what_cap, "%s %.*s", method, (int)path_len, req->path);
   const char *prefix = "";
   if (!req->unversioned) {
-    int rc = ctrt__docker_negotiate(c);
+    int rc = ctrt__http_negotiate(c);
     if (rc < 0)
       return rc;
     prefix = c->prefix;
@@ -855,7 +855,7 @@ static void describe(char *what, size_t cap, const ctrt__http_request *req) {
   snprintf(what, cap, "%s %.*s", req->method ? req->method : "GET", (int)strcspn(path, "?"), path);
 }
 
-int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out) {
+int ctrt__http_do_checked(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out) {
   int rc = ctrt__http_do(client, req, out);
   if (rc < 0 || *out == NULL || (*out)->status < 400) /* *out is set when rc is 0 */
     return rc;
@@ -867,12 +867,12 @@ int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ct
   return rc;
 }
 
-int ctrt__docker_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out) {
+int ctrt__http_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out) {
   if (out == NULL)
-    return ctrt__error_invalid_argument("docker_do_json: out must not be NULL");
+    return ctrt__error_invalid_argument("http_do_json: out must not be NULL");
   *out = NULL;
   ctrt__http_response *r = NULL;
-  int rc = ctrt__docker_do(client, req, &r);
+  int rc = ctrt__http_do_checked(client, req, &r);
   if (rc < 0 || r == NULL) /* r is set when rc is 0 */
     return rc;
   if (status)
@@ -1057,7 +1057,7 @@ static int negotiate_locked(ctrt__http_client *c) {
                                   .timeout_ms = c->connect_timeout_ms,
                                   .after_connect = true};
     json_t *body = NULL;
-    if (ctrt__docker_do_json(c, &version, NULL, &body) == 0) {
+    if (ctrt__http_do_json(c, &version, NULL, &body) == 0) {
       found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), &major, &minor);
       json_decref(body);
     }
@@ -1075,7 +1075,7 @@ static int negotiate_locked(ctrt__http_client *c) {
   ctrt__http_response_free(r);
   ctrt_error_clear();
   int our_major = 0, our_minor = 0;
-  ctrt__api_version_parse(CTRT__DOCKER_API_VERSION, &our_major, &our_minor);
+  ctrt__api_version_parse(CTRT__HTTP_API_VERSION, &our_major, &our_minor);
   if (major > our_major || (major == our_major && minor > our_minor)) {
     major = our_major;
     minor = our_minor;
@@ -1084,9 +1084,9 @@ static int negotiate_locked(ctrt__http_client *c) {
   return 0;
 }
 
-int ctrt__docker_negotiate(ctrt__http_client *client) {
+int ctrt__http_negotiate(ctrt__http_client *client) {
   if (client == NULL)
-    return ctrt__error_invalid_argument("docker_negotiate: client must not be NULL");
+    return ctrt__error_invalid_argument("http_negotiate: client must not be NULL");
   if (atomic_load_explicit(&client->negotiated, memory_order_acquire))
     return 0;
   pthread_mutex_lock(&client->version_lock);
@@ -1097,7 +1097,7 @@ int ctrt__docker_negotiate(ctrt__http_client *client) {
   return rc;
 }
 
-const char *ctrt__docker_api_version(const ctrt__http_client *client) {
+const char *ctrt__http_api_version(const ctrt__http_client *client) {
   if (client == NULL || !atomic_load_explicit(&client->negotiated, memory_order_acquire))
     return NULL;
   return client->version;

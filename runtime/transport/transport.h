@@ -28,9 +28,9 @@
 /* Endpoints and configuration                                            */
 /* ====================================================================== */
 
-/* The newest Docker Engine API version this transport speaks. */
-#define CTRT__DOCKER_API_VERSION "1.41"
-#define CTRT__DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+/* The newest Engine API version this transport negotiates (/_ping, /version:
+ * Docker's versioning, which Podman's compat API follows). */
+#define CTRT__HTTP_API_VERSION "1.41"
 #define CTRT__HTTP_CONNECT_TIMEOUT_MS 10000L
 #define CTRT__HTTP_REQUEST_TIMEOUT_MS 120000L
 
@@ -40,11 +40,12 @@
  * ctrt__docker_error_from_body. */
 typedef int (*ctrt__http_error_fn)(int status, const char *body, size_t len, const char *context);
 
-typedef struct ctrt__docker_config {
+typedef struct ctrt__http_config {
   /* "unix:///path", "tcp://host[:port]", "http://host:port" or
    * "https://host:port". tcp:// means https:// when tls is set; a missing
    * port is 2375 (2376 with TLS). The caller may replace it (free + strdup)
-   * after ctrt__docker_config_from_env. */
+   * after filling it from the environment (the docker backend's
+   * ctrt__docker_config_from_env). Required. */
   char *host;
   bool tls;        /* talk HTTPS to tcp:// hosts */
   bool tls_verify; /* verify the daemon's certificate (ca_file, else the system store) */
@@ -56,17 +57,15 @@ typedef struct ctrt__docker_config {
   long request_timeout_ms;             /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
   ctrt__http_error_fn error_from_body; /* NULL = ctrt__http_error_plain */
   long stream_idle_ms;                 /* streams: the longest wait for data; 0 = none */
-} ctrt__docker_config;
+} ctrt__http_config;
 
-/* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),
- * DOCKER_TLS_VERIFY (non-empty: TLS with verification), DOCKER_CERT_PATH
- * (ca.pem, cert.pem, key.pem; default ~/.docker; non-empty alone means TLS
- * without verification, like the Go client), DOCKER_API_VERSION (pin).
- * Certificate files are used only when they exist. Clears *out first; on
- * failure *out is left cleared. */
-int ctrt__docker_config_from_env(ctrt__docker_config *out);
+/* 0 if host is a valid "unix://", "tcp://", "http://" or "https://" host
+ * (the error set otherwise), for callers that validate configuration early. */
+int ctrt__http_host_check(const char *host, bool tls);
+/* "1.41" -> 1, 41; false unless digits.digits. */
+bool ctrt__api_version_parse(const char *text, int *major, int *minor);
 /* Free the strings and zero the struct (NULL-safe). */
-void ctrt__docker_config_clear(ctrt__docker_config *cfg);
+void ctrt__http_config_clear(ctrt__http_config *cfg);
 
 /* ====================================================================== */
 /* Client                                                                 */
@@ -75,7 +74,7 @@ void ctrt__docker_config_clear(ctrt__docker_config *cfg);
 typedef struct ctrt__http_client ctrt__http_client;
 
 /* Validate the configuration (copied) and create a client; connects lazily. */
-int ctrt__http_client_new(ctrt__http_client **out, const ctrt__docker_config *cfg);
+int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg);
 /* Release the caller's reference (NULL-safe). Open streams keep the client
  * alive until they are freed; hijacked connections do not need it. */
 void ctrt__http_client_free(ctrt__http_client *client);
@@ -86,9 +85,9 @@ const char *ctrt__http_client_host(const ctrt__http_client *client);
  * /version (ApiVersion); the lower of the daemon's and ours. Versioned
  * requests do this on first use anyway; call it to fail early. Retried on
  * the next request after a failure. */
-int ctrt__docker_negotiate(ctrt__http_client *client);
+int ctrt__http_negotiate(ctrt__http_client *client);
 /* The version in use ("1.41"), or NULL before a successful negotiation. */
-const char *ctrt__docker_api_version(const ctrt__http_client *client);
+const char *ctrt__http_api_version(const ctrt__http_client *client);
 
 /* ====================================================================== */
 /* Requests                                                               */
@@ -144,10 +143,10 @@ void ctrt__http_response_free(ctrt__http_response *r);
 int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
 /* Same, but a status >= 400 becomes the error the client's error_from_body
  * maps it to, and *out stays NULL. */
-int ctrt__docker_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
-/* ctrt__docker_do, then parse the body as JSON (an empty body gives JSON
+int ctrt__http_do_checked(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out);
+/* ctrt__http_do_checked, then parse the body as JSON (an empty body gives JSON
  * null). status may be NULL. */
-int ctrt__docker_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out);
+int ctrt__http_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out);
 
 /* ---- Streamed responses (logs, stats, pull, archive get, export...) ---- */
 

@@ -23,8 +23,6 @@ typedef struct ctrt__endpoint {
 
 int ctrt__endpoint_parse(ctrt__endpoint *out, const char *host, bool tls);
 void ctrt__endpoint_clear(ctrt__endpoint *ep);
-/* "1.41" -> 1, 41; false unless digits.digits. */
-bool ctrt__api_version_parse(const char *text, int *major, int *minor);
 
 typedef struct ctrt__pooled ctrt__pooled;
 

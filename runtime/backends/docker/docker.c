@@ -11,7 +11,7 @@
 
 int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options) {
   memset(d, 0, sizeof *d);
-  ctrt__docker_config cfg;
+  ctrt__http_config cfg;
   int rc = ctrt__docker_config_from_env(&cfg);
   if (rc < 0)
     return rc;
@@ -19,7 +19,7 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
   if (host != NULL) {
     char *copy = ctrt__strdup(host);
     if (copy == NULL) {
-      ctrt__docker_config_clear(&cfg);
+      ctrt__http_config_clear(&cfg);
       return ctrt__error_no_memory();
     }
     ctrt__free(cfg.host);
@@ -35,7 +35,7 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
   pthread_mutex_init(&d->lock, NULL);
   d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);
-  ctrt__docker_config_clear(&cfg);
+  ctrt__http_config_clear(&cfg);
   d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   d->auth_socket_target = ctrt__strdup(options && options->auth_socket_target ? options->auth_socket_target
                                                                               : CTRT__DEFAULT_AUTH_SOCKET_TARGET);
@@ -43,7 +43,7 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
     rc = ctrt__error_no_memory();
   /* Fail at open, not at the first call, when the daemon is not there. */
   if (rc == 0)
-    rc = ctrt__docker_negotiate(d->client);
+    rc = ctrt__http_negotiate(d->client);
   if (rc < 0)
     ctrt__docker_fini(d);
   return rc;
@@ -184,7 +184,7 @@ static int lookup_by_label(ctrt__docker *d, const char *display, char **out) {
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   json_t *list = NULL;
-  int rc = ctrt__docker_do_json(d->client, &req, NULL, &list);
+  int rc = ctrt__http_do_json(d->client, &req, NULL, &list);
   ctrt__free(path);
   if (rc == 0 && json_array_size(list) > 0) {
     const char *id = json_string_value(json_object_get(json_array_get(list, 0), "Id"));

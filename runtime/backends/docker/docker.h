@@ -25,6 +25,17 @@
 
 typedef struct ctrt__docker ctrt__docker;
 
+/* Where the docker CLI looks when DOCKER_HOST is unset. */
+#define CTRT__DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+
+/* What the docker CLI reads: DOCKER_HOST (default unix:///var/run/docker.sock),
+ * DOCKER_TLS_VERIFY (non-empty: TLS with verification), DOCKER_CERT_PATH
+ * (ca.pem, cert.pem, key.pem; default ~/.docker; non-empty alone means TLS
+ * without verification, like the Go client), DOCKER_API_VERSION (pin).
+ * Certificate files are used only when they exist. Clears *out first; on
+ * failure *out is left cleared. (docker_env.c) */
+int ctrt__docker_config_from_env(ctrt__http_config *out);
+
 /* Docker ids of managed containers, by display form (a small cache). */
 typedef struct ctrt__docker_known {
   char *display;

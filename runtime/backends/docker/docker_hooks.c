@@ -62,18 +62,3 @@ int ctrt__docker_hook_container_summaries(void *self, ctrt_runtime_container_sum
   ctrt__docker *d = self;
   return ctrt__docker_container_summaries(out, answer, d->label_key);
 }
-
-/* State.Pid; Docker reports 0 for a container that is not running, which
- * the interface gives as absent. Strict: a missing or non-integer Pid is
- * an answer of another shape. */
-int ctrt__docker_hook_container_pid(void *self, bool *has_out, uint32_t *out, const json_t *answer) {
-  (void)self;
-  *has_out = false;
-  *out = 0;
-  const json_t *pid = json_object_get(json_object_get(answer, "State"), "Pid");
-  if (!json_is_integer(pid) || json_integer_value(pid) < 0 || json_integer_value(pid) > UINT32_MAX)
-    return ctrt__error_internal("get_container_pid: the Docker daemon's answer has no integer State.Pid");
-  *has_out = json_integer_value(pid) > 0;
-  *out = (uint32_t)json_integer_value(pid);
-  return 0;
-}

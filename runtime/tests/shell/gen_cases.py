@@ -20,6 +20,7 @@ runs; outputs that legitimately differ from busybox are tested by hand in
 shell_test.c instead.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,24 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "shell_cases.inc")
 
-APPLETS = ("[ ash basename cat chmod cp date dd dirname echo env false grep head hostname id kill ln ls "
-           "mkdir mv printf pwd readlink realpath rm rmdir seq sh sleep stat sync tail tee test touch true "
-           "uname usleep wc whoami yes").split()
+APPLETS_DEF = os.path.join(HERE, "..", "..", "backends", "mock", "shell", "applets.def")
+
+
+def read_applets(path=APPLETS_DEF):
+    """The chroot's /bin links: the applets.def commands the mock links (IMAGE
+    and MOCK), the one list the shell and the test image read too."""
+    names = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            m = re.match(r'SH_CMD\("((?:[^"\\]|\\.)+)", \w+, [^,]+, (IMAGE|MOCK|NONE)\)$', line.strip())
+            if m and m.group(2) != "NONE":
+                names.append(m.group(1))
+    if not names or names != sorted(names, key=lambda n: n.encode()):
+        raise SystemExit("%s: no SH_CMD lines, or not sorted bytewise" % path)
+    return names
+
+
+APPLETS = read_applets()
 
 PASSWD = """root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false

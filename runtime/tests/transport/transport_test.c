@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "fake_server.h"
+#include "backends/docker/docker.h"
 #include "backends/docker/docker_wire.h"
 #include "transport/transport_private.h"
 
@@ -716,13 +717,13 @@ static void write_file(const char *dir, const char *name, const char *text) {
 }
 
 static void test_config_from_env(void) {
-  ctrt__docker_config cfg;
+  ctrt__http_config cfg;
   clear_docker_env();
   ASSERT_OK(ctrt__docker_config_from_env(&cfg));
   CU_ASSERT_STRING_EQUAL(cfg.host, "unix:///var/run/docker.sock");
   CU_ASSERT_FALSE(cfg.tls);
   CU_ASSERT_PTR_NULL(cfg.api_version);
-  ctrt__docker_config_clear(&cfg);
+  ctrt__http_config_clear(&cfg);
 
   char dir[64];
   make_temp_dir(dir, sizeof dir);
@@ -740,14 +741,14 @@ static void test_config_from_env(void) {
   CU_ASSERT_TRUE(cfg.ca_file && contains(cfg.ca_file, "/ca.pem"));
   CU_ASSERT_TRUE(cfg.cert_file && contains(cfg.cert_file, "/cert.pem"));
   CU_ASSERT_TRUE(cfg.key_file && contains(cfg.key_file, "/key.pem"));
-  ctrt__docker_config_clear(&cfg);
+  ctrt__http_config_clear(&cfg);
 
   /* DOCKER_CERT_PATH alone: TLS without verification (the Go client). */
   unsetenv("DOCKER_TLS_VERIFY");
   ASSERT_OK(ctrt__docker_config_from_env(&cfg));
   CU_ASSERT_TRUE(cfg.tls);
   CU_ASSERT_FALSE(cfg.tls_verify);
-  ctrt__docker_config_clear(&cfg);
+  ctrt__http_config_clear(&cfg);
 
   /* Half a client certificate. */
   char p[512];
@@ -844,7 +845,7 @@ static bool saw_target(srv *s, const char *target) {
 }
 
 static ctrt__http_client *client_for(fake_server *fs, long timeout_ms, const char *pinned) {
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
   cfg.request_timeout_ms = timeout_ms;
   cfg.error_from_body = ctrt__docker_error_from_body; /* the daemon these tests play */
@@ -874,12 +875,12 @@ static void test_negotiation(void) {
   srv s = {.ping_version = "1.40", .route = route_ok};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_client *c = client_for(fs, 0, NULL);
-  CU_ASSERT_PTR_NULL(ctrt__docker_api_version(c));
-  ASSERT_OK(ctrt__docker_negotiate(c));
-  CU_ASSERT_STRING_EQUAL(ctrt__docker_api_version(c), "1.40");
+  CU_ASSERT_PTR_NULL(ctrt__http_api_version(c));
+  ASSERT_OK(ctrt__http_negotiate(c));
+  CU_ASSERT_STRING_EQUAL(ctrt__http_api_version(c), "1.40");
   ctrt__http_request req = get("/containers/json?all=1");
   ctrt__http_response *resp = NULL;
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   CU_ASSERT_EQUAL(resp->status, 200);
   CU_ASSERT_STRING_EQUAL(resp->body, "[]");
   ctrt__http_response_free(resp);
@@ -892,9 +893,9 @@ static void test_negotiation(void) {
   fs = start_srv(&s2, FAKE_TCP);
   c = client_for(fs, 0, NULL);
   req = get("/info");
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   ctrt__http_response_free(resp);
-  CU_ASSERT_STRING_EQUAL(ctrt__docker_api_version(c), "1.41");
+  CU_ASSERT_STRING_EQUAL(ctrt__http_api_version(c), "1.41");
   CU_ASSERT_STRING_EQUAL(s2.targets[0], "GET /_ping");
   CU_ASSERT_STRING_EQUAL(s2.targets[1], "GET /v1.41/info");
   ctrt__http_client_free(c);
@@ -904,8 +905,8 @@ static void test_negotiation(void) {
   srv s3 = {.ping_version = NULL, .version_body = "{\"Version\":\"19.03\",\"ApiVersion\":\"1.38\"}", .route = route_ok};
   fs = start_srv(&s3, FAKE_UNIX);
   c = client_for(fs, 0, NULL);
-  ASSERT_OK(ctrt__docker_negotiate(c));
-  CU_ASSERT_STRING_EQUAL(ctrt__docker_api_version(c), "1.38");
+  ASSERT_OK(ctrt__http_negotiate(c));
+  CU_ASSERT_STRING_EQUAL(ctrt__http_api_version(c), "1.38");
   ctrt__http_client_free(c);
   stop_srv(fs, &s3);
 
@@ -914,7 +915,7 @@ static void test_negotiation(void) {
   fs = start_srv(&s4, FAKE_UNIX);
   c = client_for(fs, 0, "1.30");
   req = get("/images/json");
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   ctrt__http_response_free(resp);
   CU_ASSERT_TRUE(saw_target(&s4, "GET /v1.30/images/json"));
   CU_ASSERT_FALSE(saw_target(&s4, "GET /_ping"));
@@ -999,7 +1000,7 @@ static void run_buffered(fake_kind kind) {
   req.body_len = strlen(body);
   json_t *j = NULL;
   int status = 0;
-  ASSERT_OK(ctrt__docker_do_json(c, &req, &status, &j));
+  ASSERT_OK(ctrt__http_do_json(c, &req, &status, &j));
   CU_ASSERT_EQUAL(status, 201);
   CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "Id")), "abc123");
   json_decref(j);
@@ -1010,7 +1011,7 @@ static void run_buffered(fake_kind kind) {
   req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = "/containers/web/start";
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   CU_ASSERT_EQUAL(resp->status, 304);
   CU_ASSERT_EQUAL(resp->body_len, 0);
   CU_ASSERT_STRING_EQUAL(resp->body, "");
@@ -1020,7 +1021,7 @@ static void run_buffered(fake_kind kind) {
   req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
   req.method = "HEAD";
   req.path = "/containers/web/archive?path=%2Fetc%2Fpasswd";
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   ctrt_path_stat *ps = NULL;
   ASSERT_OK(ctrt__docker_path_stat_decode(&ps, ctrt__http_response_header(resp, "X-Docker-Container-Path-Stat")));
   CU_ASSERT_STRING_EQUAL(ps->name, "passwd");
@@ -1033,13 +1034,13 @@ static void run_buffered(fake_kind kind) {
   req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
   req.method = "DELETE";
   req.path = "/containers/web";
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   CU_ASSERT_EQUAL(resp->status, 204);
   ctrt__http_response_free(resp);
 
   /* Invalid JSON where JSON was expected. */
   req = get("/notjson");
-  ASSERT_FAILS_WITH(ctrt__docker_do_json(c, &req, NULL, &j), CTRT_ERROR_INTERNAL);
+  ASSERT_FAILS_WITH(ctrt__http_do_json(c, &req, NULL, &j), CTRT_ERROR_INTERNAL);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "not valid JSON"));
 
   /* Closed before Content-Length was reached. */
@@ -1093,13 +1094,13 @@ static fake_next route_errors(fake_conn *c, const fake_request *r, srv *s) {
 static void test_error_plain(void) {
   srv s = {.ping_version = "1.41", .route = route_errors};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
   ctrt__http_response *resp = NULL;
   ctrt__http_request req = get("/containers/missing/json");
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_NOT_FOUND);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_NOT_FOUND);
   CU_ASSERT_PTR_NULL(resp);
   CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 404);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "HTTP 404 from GET /containers/missing/json: {"));
@@ -1118,7 +1119,7 @@ static void test_error_mapping(void) {
   ctrt__http_response *resp = NULL;
 
   ctrt__http_request req = get("/containers/missing/json");
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_NOT_FOUND);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_NOT_FOUND);
   CU_ASSERT_PTR_NULL(resp);
   CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 404);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "No such container: missing"));
@@ -1132,18 +1133,18 @@ static void test_error_mapping(void) {
   req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = "/containers/web/pause";
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_CONFLICT);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_CONFLICT);
   CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 409);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "already paused"));
 
   req.path = "/containers/web/kill?signal=SIGFOO";
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_INVALID_SPEC);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_INVALID_SPEC);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "Invalid signal: SIGFOO"));
   /* The query stays out of the message. */
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "POST /containers/web/kill)"));
 
   req = get("/boom");
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_INTERNAL);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_INTERNAL);
   CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 500);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "runtime exploded"));
 
@@ -1165,7 +1166,7 @@ static void test_error_mapping(void) {
   req.method = "POST";
   req.path = "/images/localhost:5000/x/push?tag=1";
   req.headers = headers;
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_INTERNAL);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_INTERNAL);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "authentication required"));
   CU_ASSERT_FALSE(contains(ctrt_error_last()->message, "hunter2"));
   CU_ASSERT_FALSE(contains(ctrt_error_last()->message, auth));
@@ -1229,7 +1230,7 @@ static void test_upload_large(void) {
   srv s = {.ping_version = "1.41", .route = route_upload};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_client *c = client_for(fs, 0, NULL);
-  ASSERT_OK(ctrt__docker_negotiate(c));
+  ASSERT_OK(ctrt__http_negotiate(c));
 
   size_t size = 32 * MIB;
   gen_source g = {.state = 0x9E3779B97F4A7C15ull, .left = size};
@@ -1247,7 +1248,7 @@ static void test_upload_large(void) {
   req.content_type = "application/x-tar";
   req.upload = src;
   ctrt__http_response *resp = NULL;
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   CU_ASSERT_EQUAL(resp->status, 200);
   ctrt__http_response_free(resp);
 
@@ -1273,7 +1274,7 @@ static void test_upload_large(void) {
   ctrt__sha256_init(&bad.sha);
   ASSERT_OK(ctrt_byte_source_from_callback(&src, gen_read, &bad));
   req.upload = src;
-  ASSERT_FAILS_WITH(ctrt__docker_do(c, &req, &resp), CTRT_ERROR_INVALID_ARGUMENT);
+  ASSERT_FAILS_WITH(ctrt__http_do_checked(c, &req, &resp), CTRT_ERROR_INVALID_ARGUMENT);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "disk on fire"));
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "PUT /containers/web/archive"));
   ctrt_byte_source_free(src);
@@ -1282,7 +1283,7 @@ static void test_upload_large(void) {
   const char small[] = "tiny tar";
   ASSERT_OK(ctrt_byte_source_from_buffer(&src, small, sizeof small - 1));
   req.upload = src;
-  ASSERT_OK(ctrt__docker_do(c, &req, &resp));
+  ASSERT_OK(ctrt__http_do_checked(c, &req, &resp));
   ctrt__http_response_free(resp);
   CU_ASSERT_EQUAL(s.total, sizeof small - 1);
   ctrt_byte_source_free(src);
@@ -1462,7 +1463,7 @@ static void test_stream_bounded_memory(void) {
   srv s = {.ping_version = "1.41", .route = route_streams};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_client *c = client_for(fs, 0, NULL);
-  ASSERT_OK(ctrt__docker_negotiate(c));
+  ASSERT_OK(ctrt__http_negotiate(c));
   long rss_before = rss_kib("VmRSS");
   /* RSS measures this only natively: valgrind and ASan (shadow memory, its
    * quarantine of freed blocks) add their own. */
@@ -1587,7 +1588,7 @@ static void test_stream_cancel(void) {
 static void test_stream_idle_timeout(void) {
   srv s = {.ping_version = "1.41", .route = route_streams};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
   cfg.stream_idle_ms = 200;
   ctrt__http_client *c = NULL;
@@ -1620,7 +1621,7 @@ static void test_slow_daemon(void) {
   srv s = {.ping_version = "1.41", .route = route_hang};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_client *c = client_for(fs, 400, NULL);
-  ASSERT_OK(ctrt__docker_negotiate(c));
+  ASSERT_OK(ctrt__http_negotiate(c));
   ctrt__http_request req = get("/containers/json");
   ctrt__http_response *resp = NULL;
   int64_t t0 = now_ms();
@@ -1661,24 +1662,24 @@ static void test_slow_daemon(void) {
 static void test_stopped_daemon_handshake(void) {
   srv s = {.route = route_hang, .route_everything = true};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
   cfg.connect_timeout_ms = 300;
   cfg.request_timeout_ms = -1;
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_TIMEOUT);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_TIMEOUT);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "GET /_ping"));
   ctrt__http_client_free(c);
   stop_srv(fs, &s);
 }
 
 static void test_unreachable_daemon(void) {
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = "unix:///tmp/ctrt-no-such-dir/docker.sock";
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_NETWORK);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_NETWORK);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "unix:///tmp/ctrt-no-such-dir/docker.sock"));
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "No such file or directory"));
   ctrt__http_request req = get("/containers/json");
@@ -1697,7 +1698,7 @@ static void test_unreachable_daemon(void) {
   stop_srv(fs, &s);
   cfg.host = host;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_NETWORK);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_NETWORK);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "Connection refused"));
   ctrt__http_client_free(c);
 }
@@ -1768,7 +1769,7 @@ static void test_garbage_daemon(void) {
 
   /* Garbage already at negotiation. */
   c = client_for(fs, 2000, NULL);
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_NETWORK);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_NETWORK);
   ctrt__http_client_free(c);
   stop_srv(fs, &s);
 }
@@ -1799,7 +1800,7 @@ static void *worker_main(void *arg) {
     snprintf(want, sizeof want, "/v1.41%s", path);
     ctrt__http_request req = get(path);
     ctrt__http_response *resp = NULL;
-    if (ctrt__docker_do(w->client, &req, &resp) == 0 && resp->status == 200 && strcmp(resp->body, want) == 0)
+    if (ctrt__http_do_checked(w->client, &req, &resp) == 0 && resp->status == 200 && strcmp(resp->body, want) == 0)
       w->ok++;
     else
       w->failed++;
@@ -2045,14 +2046,14 @@ static void test_tls(void) {
   setenv("DOCKER_HOST", host, 1);
   setenv("DOCKER_TLS_VERIFY", "1", 1);
   setenv("DOCKER_CERT_PATH", dir, 1);
-  ctrt__docker_config cfg;
+  ctrt__http_config cfg;
   ASSERT_OK(ctrt__docker_config_from_env(&cfg));
   clear_docker_env();
   CU_ASSERT_TRUE(cfg.tls && cfg.tls_verify);
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_OK(ctrt__docker_negotiate(c));
-  CU_ASSERT_STRING_EQUAL(ctrt__docker_api_version(c), "1.41");
+  ASSERT_OK(ctrt__http_negotiate(c));
+  CU_ASSERT_STRING_EQUAL(ctrt__http_api_version(c), "1.41");
   run_hijack(fs, &s, c, "/exec/tls/start", 101);
 
   /* A stream over TLS, written byte by byte. */
@@ -2084,14 +2085,14 @@ static void test_tls(void) {
   snprintf(host, sizeof host, "tcp://127.0.0.1:%d", fake_server_port(fs));
   cfg.host = ctrt__strdup(host);
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_OK(ctrt__docker_negotiate(c));
+  ASSERT_OK(ctrt__http_negotiate(c));
   ctrt__http_client_free(c);
 
   /* Verification against the system store fails: our CA is not there. */
   ctrt__free(cfg.ca_file);
   cfg.ca_file = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_CONFIGURATION);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_CONFIGURATION);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "DOCKER_CERT_PATH"));
   ctrt__http_client_free(c);
 
@@ -2101,25 +2102,25 @@ static void test_tls(void) {
   ctrt__free(cfg.key_file);
   cfg.cert_file = cfg.key_file = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
-  ASSERT_FAILS_WITH(ctrt__docker_negotiate(c), CTRT_ERROR_CONFIGURATION);
+  ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_CONFIGURATION);
   CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "client certificate"));
   ctrt__http_client_free(c);
 
   /* Plain HTTP to a TLS port: an error, not a hang. */
-  ctrt__docker_config plain = {0};
+  ctrt__http_config plain = {0};
   plain.host = host;
   plain.request_timeout_ms = 2000;
   ASSERT_OK(ctrt__http_client_new(&c, &plain));
-  CU_ASSERT_TRUE(ctrt__docker_negotiate(c) < 0);
+  CU_ASSERT_TRUE(ctrt__http_negotiate(c) < 0);
   ctrt__http_client_free(c);
 
-  ctrt__docker_config_clear(&cfg);
+  ctrt__http_config_clear(&cfg);
   remove_cert_dir(dir);
   stop_srv(fs, &s);
 }
 
 static void test_tls_missing_files(void) {
-  ctrt__docker_config cfg = {0};
+  ctrt__http_config cfg = {0};
   cfg.host = "tcp://127.0.0.1:2376";
   cfg.tls = true;
   cfg.tls_verify = true;

@@ -198,7 +198,9 @@ int conform_probe(ctrt_runtime *rt, ctrt_op op) {
     const ctrt_part *in_part = &value_part;
     double in_ratio = 0;
     bool in_force = 0;
-    rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes, n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part, in_ratio, in_force);
+    rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes,
+                                  n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part,
+                                  in_ratio, in_force);
     break;
   }
   case CTRT_OP_READ_BLOB: {

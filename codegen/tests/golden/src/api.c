@@ -37,7 +37,8 @@ int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id *id) {
   return rc;
 }
 
-int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout) {
+int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_container_id *id, ctrt_color condition,
+                             uint64_t timeout) {
   int rc = 0;
   ctrt_error_clear();
   if (rt == NULL)
@@ -83,7 +84,8 @@ int ctrt_runtime_create_widget(ctrt_runtime *rt, const ctrt_container_id *id, co
   }
   if ((rc = ctrt__fixture_prepare_widget(rt, &widget_prepared, id, widget)) < 0)
     goto done;
-  rc = ctrt__backend_result(rt->ops->create_widget(rt->self, id, widget_prepared ? widget_prepared : widget), "create_widget");
+  rc = ctrt__backend_result(rt->ops->create_widget(rt->self, id, widget_prepared ? widget_prepared : widget),
+                            "create_widget");
 done:
   ctrt_widget_free(widget_prepared);
   return rc;
@@ -124,7 +126,8 @@ int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_cont
   return rc;
 }
 
-int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal) {
+int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name,
+                                 const char *signal) {
   int rc = 0;
   char *signal_canonical = NULL;
   ctrt_error_clear();
@@ -572,7 +575,11 @@ done:
   return rc;
 }
 
-int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force) {
+int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, const char *path, const char *image,
+                             const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len,
+                             const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args,
+                             const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note,
+                             const ctrt_part *part, double ratio, bool force) {
   int rc = 0;
   ctrt_error_clear();
   if (rt == NULL)
@@ -628,7 +635,10 @@ int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, cons
     rc = ctrt__error_unsupported("upload_blob");
     return rc;
   }
-  rc = ctrt__backend_result(rt->ops->upload_blob(rt->self, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes, args, n_args, stamps, n_stamps, since, note, part, ratio, force), "upload_blob");
+  rc =
+      ctrt__backend_result(rt->ops->upload_blob(rt->self, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes,
+                                                args, n_args, stamps, n_stamps, since, note, part, ratio, force),
+                           "upload_blob");
   return rc;
 }
 

@@ -8,12 +8,17 @@
 
 /* Methods whose Docker mapping is not mechanical (stub: custom), written by
  * hand in runtime/backends/docker. */
-int ctrt__docker_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout);
+int ctrt__docker_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition,
+                             uint64_t timeout);
 int ctrt__docker_create_widget(void *self, const ctrt_container_id *id, const ctrt_widget *widget);
 int ctrt__docker_get_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name);
 int ctrt__docker_list_widgets(void *self, ctrt_widget_list **out);
 int ctrt__docker_widget_stream(void *self, ctrt_widget_stream **out, const ctrt_container_id *id);
-int ctrt__docker_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
+int ctrt__docker_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image,
+                             const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len,
+                             const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args,
+                             const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note,
+                             const ctrt_part *part, double ratio, bool force);
 int ctrt__docker_read_blob(void *self, ctrt_blob_stream **out, const ctrt_container_id *id);
 
 /* Response hooks of generated stubs (response: {hook: NAME}): the parsed
@@ -32,7 +37,8 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 
 /* Request targets of the hand-written methods' calls, from the spec: the
  * path (after /containers/{id} for a container's call) and the query. */
-int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget, const char *widget_id);
+int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget,
+                                               const char *widget_id);
 int ctrt__dockerreq_get_widget_widget_inspect(char **out, const ctrt_container_id *id, const char *name);
 int ctrt__dockerreq_list_widgets_widget_list(char **out);
 

@@ -41,11 +41,11 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 
 /* ---- stubs ---- */
 
-
 /* ---- request targets of the hand-written methods ---- */
 
 /* POST /widgets/{widget_id}/start: path and query. */
-int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget, const char *widget_id) {
+int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget,
+                                               const char *widget_id) {
   (void)id;
   (void)widget;
   *out = NULL;
@@ -86,8 +86,7 @@ int ctrt__dockerreq_list_widgets_widget_list(char **out) {
   int rc = 0;
   ctrt__dq q = CTRT__DQ_INIT;
   ctrt__dq_add(&q, "all", "1");
-  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 &&
-      (*out = ctrt__sprintf("/widgets/json%s", ctrt__dq_text(&q))) == NULL)
+  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 && (*out = ctrt__sprintf("/widgets/json%s", ctrt__dq_text(&q))) == NULL)
     rc = ctrt__error_no_memory();
   ctrt__dq_clear(&q);
   return rc;
@@ -100,21 +99,21 @@ const ctrt_backend_ops ctrt__docker_ops = {
     .wait_widget = ctrt__docker_wait_widget,
     .create_widget = ctrt__docker_create_widget,
     .get_widget = ctrt__docker_get_widget,
-    .describe_widget = NULL, /* Not a daemon call. */
+    .describe_widget = NULL,  /* Not a daemon call. */
     .summarize_widget = NULL, /* Not a daemon call. */
     .list_widgets = ctrt__docker_list_widgets,
-    .widget_names = NULL, /* Derived from list_widgets. */
-    .widget_color = NULL, /* Not a daemon call. */
-    .widget_shade = NULL, /* Not a daemon call. */
-    .widget_pid = NULL, /* Not a daemon call. */
-    .widget_note = NULL, /* Not a daemon call. */
-    .widget_address = NULL, /* Not a daemon call. */
-    .widget_created = NULL, /* Not a daemon call. */
+    .widget_names = NULL,        /* Derived from list_widgets. */
+    .widget_color = NULL,        /* Not a daemon call. */
+    .widget_shade = NULL,        /* Not a daemon call. */
+    .widget_pid = NULL,          /* Not a daemon call. */
+    .widget_note = NULL,         /* Not a daemon call. */
+    .widget_address = NULL,      /* Not a daemon call. */
+    .widget_created = NULL,      /* Not a daemon call. */
     .widget_filter_empty = NULL, /* Not a daemon call. */
-    .filter_widgets = NULL, /* Not a daemon call. */
+    .filter_widgets = NULL,      /* Not a daemon call. */
     .widget_stream = ctrt__docker_widget_stream,
     .widget_events = NULL, /* Built from widget_stream. */
-    .open_widget = NULL, /* Not a daemon call. */
+    .open_widget = NULL,   /* Not a daemon call. */
     .upload_blob = ctrt__docker_upload_blob,
     .read_blob = ctrt__docker_read_blob,
 };

@@ -78,7 +78,8 @@ ctrt_error_kind ctrt__error_kind_for_http(int status) {
 }
 
 int ctrt__error_not_found(const char *widget, int32_t code) {
-  return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 0, "%s: not found (code %d, 100%% sure)", widget ? widget : "", (int)code);
+  return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 0, "%s: not found (code %d, 100%% sure)", widget ? widget : "",
+                         (int)code);
 }
 
 int ctrt__error_invalid_spec(const char *fmt, ...) {
@@ -112,11 +113,6 @@ int ctrt__error_invalid_argument(const char *fmt, ...) {
   return ctrt__error_set(CTRT_ERROR_INVALID_ARGUMENT, 0, "%s", text);
 }
 
-int ctrt__error_no_memory(void) {
-  return ctrt__error_set(CTRT_ERROR_NO_MEMORY, 0, "out of memory");
-}
+int ctrt__error_no_memory(void) { return ctrt__error_set(CTRT_ERROR_NO_MEMORY, 0, "out of memory"); }
 
-int ctrt__error_iteration_over(void) {
-  return ctrt__error_set(CTRT_ERROR_ITERATION_OVER, 0, "end of iteration");
-}
-
+int ctrt__error_iteration_over(void) { return ctrt__error_set(CTRT_ERROR_ITERATION_OVER, 0, "end of iteration"); }

@@ -12,17 +12,26 @@
 int ctrt__enc_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__jpath *path);
 int ctrt__dec_log_channel(ctrt_log_channel *out, const json_t *json, const ctrt__jpath *path);
 static inline void ctrt__clear_log_channel(ctrt_log_channel *v) { (void)v; }
-static inline int ctrt__copy_log_channel(ctrt_log_channel *dst, const ctrt_log_channel *src) { *dst = *src; return 0; }
+static inline int ctrt__copy_log_channel(ctrt_log_channel *dst, const ctrt_log_channel *src) {
+  *dst = *src;
+  return 0;
+}
 static inline bool ctrt__eq_log_channel(const ctrt_log_channel *a, const ctrt_log_channel *b) { return *a == *b; }
 int ctrt__enc_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path);
 int ctrt__dec_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path);
 static inline void ctrt__clear_color(ctrt_color *v) { (void)v; }
-static inline int ctrt__copy_color(ctrt_color *dst, const ctrt_color *src) { *dst = *src; return 0; }
+static inline int ctrt__copy_color(ctrt_color *dst, const ctrt_color *src) {
+  *dst = *src;
+  return 0;
+}
 static inline bool ctrt__eq_color(const ctrt_color *a, const ctrt_color *b) { return *a == *b; }
 int ctrt__enc_odd(json_t **out, const ctrt_odd *v, const ctrt__jpath *path);
 int ctrt__dec_odd(ctrt_odd *out, const json_t *json, const ctrt__jpath *path);
 static inline void ctrt__clear_odd(ctrt_odd *v) { (void)v; }
-static inline int ctrt__copy_odd(ctrt_odd *dst, const ctrt_odd *src) { *dst = *src; return 0; }
+static inline int ctrt__copy_odd(ctrt_odd *dst, const ctrt_odd *src) {
+  *dst = *src;
+  return 0;
+}
 static inline bool ctrt__eq_odd(const ctrt_odd *a, const ctrt_odd *b) { return *a == *b; }
 int ctrt__enc_container_id(json_t **out, const ctrt_container_id *v, const ctrt__jpath *path);
 int ctrt__dec_container_id(ctrt_container_id *out, const json_t *json, const ctrt__jpath *path);
@@ -184,14 +193,18 @@ bool ctrt__eq_entries_string(const ctrt_string_map_entry *a, size_t n_a, const c
 int ctrt__enc_entries_u32_list(json_t **out, const ctrt_u32_list_map_entry *items, size_t n, const ctrt__jpath *path);
 int ctrt__dec_entries_u32_list(ctrt_u32_list_map_entry **items, size_t *n, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_entries_u32_list(ctrt_u32_list_map_entry *items, size_t n);
-int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, const ctrt_u32_list_map_entry *src, size_t n);
-bool ctrt__eq_entries_u32_list(const ctrt_u32_list_map_entry *a, size_t n_a, const ctrt_u32_list_map_entry *b, size_t n_b);
+int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, const ctrt_u32_list_map_entry *src,
+                                size_t n);
+bool ctrt__eq_entries_u32_list(const ctrt_u32_list_map_entry *a, size_t n_a, const ctrt_u32_list_map_entry *b,
+                               size_t n_b);
 
 /* Hand-written pieces the dispatchers call (runtime/core). */
-int ctrt__default_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal);
+int ctrt__default_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name,
+                                  const char *signal);
 int ctrt__default_summarize_widget(ctrt_runtime *rt, char **out, const ctrt_container_id *id, const char *name);
 int ctrt__default_widget_events(ctrt_runtime *rt, ctrt_event_stream **out, const ctrt_container_id *id);
-int ctrt__fixture_prepare_widget(ctrt_runtime *rt, ctrt_widget **replacement, const ctrt_container_id *id, const ctrt_widget *widget);
+int ctrt__fixture_prepare_widget(ctrt_runtime *rt, ctrt_widget **replacement, const ctrt_container_id *id,
+                                 const ctrt_widget *widget);
 
 /* Item destructors of the typed streams (for ctrt__stream_new). */
 void ctrt__widget_stream_item_free(void *item);

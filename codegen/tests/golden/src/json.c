@@ -486,7 +486,8 @@ int ctrt__enc_entries_u32_list(json_t **out, const ctrt_u32_list_map_entry *item
   return 0;
 }
 
-int ctrt__dec_entries_u32_list(ctrt_u32_list_map_entry **items, size_t *n, const json_t *json, const ctrt__jpath *path) {
+int ctrt__dec_entries_u32_list(ctrt_u32_list_map_entry **items, size_t *n, const json_t *json,
+                               const ctrt__jpath *path) {
   *items = NULL;
   *n = 0;
   if (!json_is_object(json))
@@ -1646,7 +1647,8 @@ int ctrt__dec_shape(ctrt_shape *out, const json_t *json, const ctrt__jpath *path
     out->kind = CTRT_SHAPE_WHEN;
     return 0;
   }
-  return ctrt__json_error(path, "unknown Shape variant '%s' (expected none, circle, label, point, raw, tint, count, when)", name);
+  return ctrt__json_error(
+      path, "unknown Shape variant '%s' (expected none, circle, label, point, raw, tint, count, when)", name);
 }
 
 int ctrt_shape_to_json(json_t **out, const ctrt_shape *value) {

@@ -8,8 +8,7 @@ static int new_stream(ctrt__stream **out, const char *what, bool has_out, const 
   if (!has_out || methods == NULL || (typed ? methods->next == NULL : methods->read == NULL)) {
     if (methods != NULL && methods->destroy != NULL)
       methods->destroy(state);
-    return ctrt__error_invalid_argument("%s_new: needs out and a method table with %s", what,
-                                        typed ? "next" : "read");
+    return ctrt__error_invalid_argument("%s_new: needs out and a method table with %s", what, typed ? "next" : "read");
   }
   return ctrt__stream_new(out, methods, state, item_free);
 }
@@ -24,18 +23,12 @@ int ctrt_widget_stream_next(ctrt_widget **out, ctrt_widget_stream *stream) {
   return rc;
 }
 
-void ctrt_widget_stream_cancel(ctrt_widget_stream *stream) {
-  ctrt__stream_cancel((ctrt__stream *)stream);
-}
+void ctrt_widget_stream_cancel(ctrt_widget_stream *stream) { ctrt__stream_cancel((ctrt__stream *)stream); }
 
-void ctrt_widget_stream_close(ctrt_widget_stream *stream) {
-  ctrt__stream_close((ctrt__stream *)stream);
-}
+void ctrt_widget_stream_close(ctrt_widget_stream *stream) { ctrt__stream_close((ctrt__stream *)stream); }
 
 /* How the stream machinery frees an undelivered Widget. */
-void ctrt__widget_stream_item_free(void *item) {
-  ctrt_widget_free(item);
-}
+void ctrt__widget_stream_item_free(void *item) { ctrt_widget_free(item); }
 
 int ctrt_widget_stream_new(ctrt_widget_stream **out, const ctrt_stream_methods *methods, void *state) {
   ctrt__stream *stream = NULL;
@@ -55,18 +48,12 @@ int ctrt_event_stream_next(ctrt_event **out, ctrt_event_stream *stream) {
   return rc;
 }
 
-void ctrt_event_stream_cancel(ctrt_event_stream *stream) {
-  ctrt__stream_cancel((ctrt__stream *)stream);
-}
+void ctrt_event_stream_cancel(ctrt_event_stream *stream) { ctrt__stream_cancel((ctrt__stream *)stream); }
 
-void ctrt_event_stream_close(ctrt_event_stream *stream) {
-  ctrt__stream_close((ctrt__stream *)stream);
-}
+void ctrt_event_stream_close(ctrt_event_stream *stream) { ctrt__stream_close((ctrt__stream *)stream); }
 
 /* How the stream machinery frees an undelivered Event. */
-void ctrt__event_stream_item_free(void *item) {
-  ctrt_event_free(item);
-}
+void ctrt__event_stream_item_free(void *item) { ctrt_event_free(item); }
 
 int ctrt_event_stream_new(ctrt_event_stream **out, const ctrt_stream_methods *methods, void *state) {
   ctrt__stream *stream = NULL;
@@ -82,13 +69,9 @@ int ctrt_blob_stream_read(ctrt_blob_stream *stream, void *buf, size_t cap, size_
   return ctrt__stream_read((ctrt__stream *)stream, buf, cap, n_read);
 }
 
-void ctrt_blob_stream_cancel(ctrt_blob_stream *stream) {
-  ctrt__stream_cancel((ctrt__stream *)stream);
-}
+void ctrt_blob_stream_cancel(ctrt_blob_stream *stream) { ctrt__stream_cancel((ctrt__stream *)stream); }
 
-void ctrt_blob_stream_close(ctrt_blob_stream *stream) {
-  ctrt__stream_close((ctrt__stream *)stream);
-}
+void ctrt_blob_stream_close(ctrt_blob_stream *stream) { ctrt__stream_close((ctrt__stream *)stream); }
 
 int ctrt_blob_stream_new(ctrt_blob_stream **out, const ctrt_stream_methods *methods, void *state) {
   ctrt__stream *stream = NULL;

@@ -620,7 +620,8 @@ void ctrt__clear_entries_u32_list(ctrt_u32_list_map_entry *items, size_t n) {
   ctrt__free(items);
 }
 
-int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, const ctrt_u32_list_map_entry *src, size_t n) {
+int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, const ctrt_u32_list_map_entry *src,
+                                size_t n) {
   *dst = NULL;
   *n_dst = 0;
   if (n == 0)
@@ -645,7 +646,8 @@ int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, co
   return 0;
 }
 
-bool ctrt__eq_entries_u32_list(const ctrt_u32_list_map_entry *a, size_t n_a, const ctrt_u32_list_map_entry *b, size_t n_b) {
+bool ctrt__eq_entries_u32_list(const ctrt_u32_list_map_entry *a, size_t n_a, const ctrt_u32_list_map_entry *b,
+                               size_t n_b) {
   if (n_a != n_b)
     return false;
   for (size_t i = 0; i < n_a; i++)
@@ -1570,7 +1572,8 @@ bool ctrt__eq_widget(const ctrt_widget *a, const ctrt_widget *b) {
     return false;
   if (!(ctrt__eq_array_string(a->tags, a->n_tags, b->tags, b->n_tags)))
     return false;
-  if (!(a->has_extra == b->has_extra && (!a->has_extra || ctrt__eq_array_string(a->extra, a->n_extra, b->extra, b->n_extra))))
+  if (!(a->has_extra == b->has_extra &&
+        (!a->has_extra || ctrt__eq_array_string(a->extra, a->n_extra, b->extra, b->n_extra))))
     return false;
   if (!(ctrt__eq_array_u32(a->sizes, a->n_sizes, b->sizes, b->n_sizes)))
     return false;
@@ -1636,9 +1639,7 @@ bool ctrt_widget_equal(const ctrt_widget *a, const ctrt_widget *b) {
   return ctrt__eq_widget(a, b);
 }
 
-void ctrt__clear_nothing(ctrt_nothing *v) {
-  *v = (ctrt_nothing)CTRT_NOTHING_INIT;
-}
+void ctrt__clear_nothing(ctrt_nothing *v) { *v = (ctrt_nothing)CTRT_NOTHING_INIT; }
 
 int ctrt__copy_nothing(ctrt_nothing *dst, const ctrt_nothing *src) {
   *dst = (ctrt_nothing)CTRT_NOTHING_INIT;
@@ -1730,7 +1731,8 @@ bool ctrt__eq_widget_filter(const ctrt_widget_filter *a, const ctrt_widget_filte
     return false;
   if (!(a->has_min_count == b->has_min_count && (!a->has_min_count || ctrt__eq_u32(&a->min_count, &b->min_count))))
     return false;
-  if (!(a->has_colors == b->has_colors && (!a->has_colors || ctrt__eq_array_color(a->colors, a->n_colors, b->colors, b->n_colors))))
+  if (!(a->has_colors == b->has_colors &&
+        (!a->has_colors || ctrt__eq_array_color(a->colors, a->n_colors, b->colors, b->n_colors))))
     return false;
   if (!((a->part == NULL) == (b->part == NULL) && (a->part == NULL || ctrt__eq_part(a->part, b->part))))
     return false;

@@ -105,7 +105,6 @@ static const dc_call create_widget_calls[] = {
     },
 };
 
-
 static int drive_create_widget(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;
   call_id.service = (char *)call_text;
@@ -150,7 +149,6 @@ static const dc_call get_widget_calls[] = {
     },
 };
 
-
 static int drive_get_widget(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;
   call_id.service = (char *)call_text;
@@ -193,7 +191,6 @@ static const dc_call list_widgets_calls[] = {
     },
 };
 
-
 static int drive_list_widgets(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;
   call_id.service = (char *)call_text;
@@ -230,7 +227,6 @@ static const dc_call widget_stream_calls[] = {
         .provoked = true,
     },
 };
-
 
 static int drive_widget_stream(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;
@@ -283,7 +279,6 @@ static const dc_call upload_blob_calls[] = {
     },
 };
 
-
 static int drive_upload_blob(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;
   call_id.service = (char *)call_text;
@@ -313,7 +308,9 @@ static int drive_upload_blob(ctrt_runtime *rt, unsigned variant) {
   double in_ratio = 0;
   bool in_force = 0;
   (void)variant;
-  rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes, n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part, in_ratio, in_force);
+  rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes,
+                                n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part,
+                                in_ratio, in_force);
   ctrt_byte_source_free(call_source);
   return rc;
 }
@@ -337,7 +334,6 @@ static const dc_call read_blob_calls[] = {
         .provoked = true,
     },
 };
-
 
 static int drive_read_blob(ctrt_runtime *rt, unsigned variant) {
   ctrt_container_id call_id = CTRT_CONTAINER_ID_INIT;

@@ -30,27 +30,27 @@ static const char *const call_argv[] = {"true"};
 
 /* What ctrt_runtime_support() says of each method when it alone lacks. */
 static const ctrt_support support_when_lacking[CTRT_OP_COUNT] = {
-    [CTRT_OP_TOUCH_WIDGET] = CTRT_SUPPORT_DEFAULT, /* noop */
-    [CTRT_OP_WAIT_WIDGET] = CTRT_SUPPORT_NONE, /* required */
-    [CTRT_OP_CREATE_WIDGET] = CTRT_SUPPORT_NONE, /* required */
-    [CTRT_OP_GET_WIDGET] = CTRT_SUPPORT_NONE, /* required */
-    [CTRT_OP_DESCRIBE_WIDGET] = CTRT_SUPPORT_DEFAULT, /* delegate */
-    [CTRT_OP_SUMMARIZE_WIDGET] = CTRT_SUPPORT_DEFAULT, /* delegate */
-    [CTRT_OP_LIST_WIDGETS] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_WIDGET_NAMES] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_WIDGET_COLOR] = CTRT_SUPPORT_DEFAULT, /* value */
-    [CTRT_OP_WIDGET_SHADE] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_WIDGET_PID] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_WIDGET_NOTE] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_WIDGET_ADDRESS] = CTRT_SUPPORT_NONE, /* required */
-    [CTRT_OP_WIDGET_CREATED] = CTRT_SUPPORT_NONE, /* unsupported */
+    [CTRT_OP_TOUCH_WIDGET] = CTRT_SUPPORT_DEFAULT,        /* noop */
+    [CTRT_OP_WAIT_WIDGET] = CTRT_SUPPORT_NONE,            /* required */
+    [CTRT_OP_CREATE_WIDGET] = CTRT_SUPPORT_NONE,          /* required */
+    [CTRT_OP_GET_WIDGET] = CTRT_SUPPORT_NONE,             /* required */
+    [CTRT_OP_DESCRIBE_WIDGET] = CTRT_SUPPORT_DEFAULT,     /* delegate */
+    [CTRT_OP_SUMMARIZE_WIDGET] = CTRT_SUPPORT_DEFAULT,    /* delegate */
+    [CTRT_OP_LIST_WIDGETS] = CTRT_SUPPORT_DEFAULT,        /* empty */
+    [CTRT_OP_WIDGET_NAMES] = CTRT_SUPPORT_DEFAULT,        /* empty */
+    [CTRT_OP_WIDGET_COLOR] = CTRT_SUPPORT_DEFAULT,        /* value */
+    [CTRT_OP_WIDGET_SHADE] = CTRT_SUPPORT_DEFAULT,        /* empty */
+    [CTRT_OP_WIDGET_PID] = CTRT_SUPPORT_DEFAULT,          /* empty */
+    [CTRT_OP_WIDGET_NOTE] = CTRT_SUPPORT_DEFAULT,         /* empty */
+    [CTRT_OP_WIDGET_ADDRESS] = CTRT_SUPPORT_NONE,         /* required */
+    [CTRT_OP_WIDGET_CREATED] = CTRT_SUPPORT_NONE,         /* unsupported */
     [CTRT_OP_WIDGET_FILTER_EMPTY] = CTRT_SUPPORT_DEFAULT, /* empty */
-    [CTRT_OP_FILTER_WIDGETS] = CTRT_SUPPORT_NONE, /* unsupported */
-    [CTRT_OP_WIDGET_STREAM] = CTRT_SUPPORT_NONE, /* unsupported */
-    [CTRT_OP_WIDGET_EVENTS] = CTRT_SUPPORT_DEFAULT, /* delegate */
-    [CTRT_OP_OPEN_WIDGET] = CTRT_SUPPORT_NONE, /* unsupported */
-    [CTRT_OP_UPLOAD_BLOB] = CTRT_SUPPORT_NONE, /* unsupported */
-    [CTRT_OP_READ_BLOB] = CTRT_SUPPORT_NONE, /* unsupported */
+    [CTRT_OP_FILTER_WIDGETS] = CTRT_SUPPORT_NONE,         /* unsupported */
+    [CTRT_OP_WIDGET_STREAM] = CTRT_SUPPORT_NONE,          /* unsupported */
+    [CTRT_OP_WIDGET_EVENTS] = CTRT_SUPPORT_DEFAULT,       /* delegate */
+    [CTRT_OP_OPEN_WIDGET] = CTRT_SUPPORT_NONE,            /* unsupported */
+    [CTRT_OP_UPLOAD_BLOB] = CTRT_SUPPORT_NONE,            /* unsupported */
+    [CTRT_OP_READ_BLOB] = CTRT_SUPPORT_NONE,              /* unsupported */
 };
 
 /* touch_widget (default: noop) */
@@ -500,7 +500,8 @@ static void call_widget_filter_empty(ctrt_runtime *rt, forward_state *st, bool l
     CU_ASSERT_EQUAL(atomic_load(&st->calls[CTRT_OP_WIDGET_FILTER_EMPTY]) - own, 1);
     CU_ASSERT_EQUAL(forward_calls_total(st) - before, 1);
   } else {
-    CU_ASSERT_EQUAL(ctrt_runtime_support(rt, CTRT_OP_WIDGET_FILTER_EMPTY), support_when_lacking[CTRT_OP_WIDGET_FILTER_EMPTY]);
+    CU_ASSERT_EQUAL(ctrt_runtime_support(rt, CTRT_OP_WIDGET_FILTER_EMPTY),
+                    support_when_lacking[CTRT_OP_WIDGET_FILTER_EMPTY]);
     CU_ASSERT_EQUAL(atomic_load(&st->calls[CTRT_OP_WIDGET_FILTER_EMPTY]), own);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_NONE);
@@ -671,7 +672,9 @@ static void call_upload_blob(ctrt_runtime *rt, forward_state *st, bool lacking) 
   bool in_force = 0;
   unsigned long before = forward_calls_total(st);
   unsigned long own = atomic_load(&st->calls[CTRT_OP_UPLOAD_BLOB]);
-  int rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes, n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part, in_ratio, in_force);
+  int rc = ctrt_runtime_upload_blob(rt, in_id, in_path, in_image, in_term, in_data, in_chunk, in_chunk_len, in_sizes,
+                                    n_in_sizes, in_args, n_in_args, in_stamps, n_in_stamps, in_since, in_note, in_part,
+                                    in_ratio, in_force);
   if (!lacking) {
     CU_ASSERT_EQUAL(ctrt_runtime_support(rt, CTRT_OP_UPLOAD_BLOB), CTRT_SUPPORT_NATIVE);
     CU_ASSERT_EQUAL(atomic_load(&st->calls[CTRT_OP_UPLOAD_BLOB]) - own, 1);

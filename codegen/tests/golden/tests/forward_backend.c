@@ -20,8 +20,8 @@ int forward_open(void **self, const char *uri, const ctrt_open_options *options)
     inner_options.connect_timeout_ms = options->connect_timeout_ms;
     inner_options.request_timeout_ms = options->request_timeout_ms;
   }
-  int rc = ctrt_open_with_options(&st->inner, uri != NULL && uri[0] != '\0' ? uri : FORWARD_DEFAULT_INNER,
-                                  &inner_options);
+  int rc =
+      ctrt_open_with_options(&st->inner, uri != NULL && uri[0] != '\0' ? uri : FORWARD_DEFAULT_INNER, &inner_options);
   if (rc < 0) {
     free(st);
     return rc;
@@ -51,7 +51,8 @@ static int forward_touch_widget(void *self, const ctrt_container_id *id) {
   return ctrt_runtime_touch_widget(st->inner, id);
 }
 
-static int forward_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout) {
+static int forward_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition,
+                               uint64_t timeout) {
   forward_state *st = self;
   atomic_fetch_add(&st->calls[CTRT_OP_WAIT_WIDGET], 1);
   return ctrt_runtime_wait_widget(st->inner, out, id, condition, timeout);
@@ -69,7 +70,8 @@ static int forward_get_widget(void *self, ctrt_widget **out, const ctrt_containe
   return ctrt_runtime_get_widget(st->inner, out, id, name);
 }
 
-static int forward_describe_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal) {
+static int forward_describe_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name,
+                                   const char *signal) {
   forward_state *st = self;
   atomic_fetch_add(&st->calls[CTRT_OP_DESCRIBE_WIDGET], 1);
   return ctrt_runtime_describe_widget(st->inner, out, id, name, signal);
@@ -159,10 +161,15 @@ static int forward_open_widget(void *self, ctrt_exec_handle **out, const ctrt_co
   return ctrt_runtime_open_widget(st->inner, out, id);
 }
 
-static int forward_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force) {
+static int forward_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image,
+                               const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len,
+                               const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args,
+                               const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note,
+                               const ctrt_part *part, double ratio, bool force) {
   forward_state *st = self;
   atomic_fetch_add(&st->calls[CTRT_OP_UPLOAD_BLOB], 1);
-  return ctrt_runtime_upload_blob(st->inner, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes, args, n_args, stamps, n_stamps, since, note, part, ratio, force);
+  return ctrt_runtime_upload_blob(st->inner, id, path, image, term, data, chunk, chunk_len, sizes, n_sizes, args,
+                                  n_args, stamps, n_stamps, since, note, part, ratio, force);
 }
 
 static int forward_read_blob(void *self, ctrt_blob_stream **out, const ctrt_container_id *id) {

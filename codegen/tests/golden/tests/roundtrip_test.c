@@ -47,17 +47,17 @@ static void sample_u32_list(ctrt_u32_list *v, int mode, unsigned seed);
 static void sample_widget_list(ctrt_widget_list *v, int mode, unsigned seed);
 
 static void sample_log_channel(ctrt_log_channel *v, int mode, unsigned seed) {
-  static const ctrt_log_channel all[] = { CTRT_LOG_CHANNEL_STDIN, CTRT_LOG_CHANNEL_STDOUT, CTRT_LOG_CHANNEL_STDERR };
+  static const ctrt_log_channel all[] = {CTRT_LOG_CHANNEL_STDIN, CTRT_LOG_CHANNEL_STDOUT, CTRT_LOG_CHANNEL_STDERR};
   *v = mode == 1 ? all[0] : all[seed % (sizeof all / sizeof all[0])];
 }
 
 static void sample_color(ctrt_color *v, int mode, unsigned seed) {
-  static const ctrt_color all[] = { CTRT_COLOR_RED, CTRT_COLOR_GREEN, CTRT_COLOR_BLUE_ISH };
+  static const ctrt_color all[] = {CTRT_COLOR_RED, CTRT_COLOR_GREEN, CTRT_COLOR_BLUE_ISH};
   *v = mode == 1 ? all[0] : all[seed % (sizeof all / sizeof all[0])];
 }
 
 static void sample_odd(ctrt_odd *v, int mode, unsigned seed) {
-  static const ctrt_odd all[] = { CTRT_ODD_EMPTY, CTRT_ODD_PERCENT, CTRT_ODD_QUOTED, CTRT_ODD_NO };
+  static const ctrt_odd all[] = {CTRT_ODD_EMPTY, CTRT_ODD_PERCENT, CTRT_ODD_QUOTED, CTRT_ODD_NO};
   *v = mode == 1 ? all[0] : all[seed % (sizeof all / sizeof all[0])];
 }
 
@@ -441,7 +441,7 @@ static void sample_widget_list(ctrt_widget_list *v, int mode, unsigned seed) {
 /* ---- Tests ------------------------------------------------------------------ */
 
 static void test_log_channel(void) {
-  static const ctrt_log_channel all[] = { CTRT_LOG_CHANNEL_STDIN, CTRT_LOG_CHANNEL_STDOUT, CTRT_LOG_CHANNEL_STDERR };
+  static const ctrt_log_channel all[] = {CTRT_LOG_CHANNEL_STDIN, CTRT_LOG_CHANNEL_STDOUT, CTRT_LOG_CHANNEL_STDERR};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     const char *text = ctrt_log_channel_to_string(all[i]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -470,7 +470,7 @@ static void test_log_channel(void) {
 }
 
 static void test_color(void) {
-  static const ctrt_color all[] = { CTRT_COLOR_RED, CTRT_COLOR_GREEN, CTRT_COLOR_BLUE_ISH };
+  static const ctrt_color all[] = {CTRT_COLOR_RED, CTRT_COLOR_GREEN, CTRT_COLOR_BLUE_ISH};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     const char *text = ctrt_color_to_string(all[i]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
@@ -499,7 +499,7 @@ static void test_color(void) {
 }
 
 static void test_odd(void) {
-  static const ctrt_odd all[] = { CTRT_ODD_EMPTY, CTRT_ODD_PERCENT, CTRT_ODD_QUOTED, CTRT_ODD_NO };
+  static const ctrt_odd all[] = {CTRT_ODD_EMPTY, CTRT_ODD_PERCENT, CTRT_ODD_QUOTED, CTRT_ODD_NO};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     const char *text = ctrt_odd_to_string(all[i]);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);

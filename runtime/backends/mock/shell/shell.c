@@ -19,16 +19,12 @@
  *     Redirections: < > >| >> <> <& >& (N>&M, N>&-) << <<- (here-documents)
  *     with files in the memfs and /dev/null, /dev/zero, /dev/urandom,
  *     /dev/stdin, /dev/stdout, /dev/stderr.
- *     Builtins: : . source break continue cd echo eval exec exit export false
- *     kill local printf pwd read readonly return set shift test [ trap true
- *     type command umask unset wait.
- *   Applets (through PATH or /bin/busybox NAME, and by name from sh, env and
- *     exec whatever PATH says, as Debian's busybox does): basename cat chmod
- *     cp date dd dirname echo env false grep head hostname id kill ln ls
- *     mkdir mv printf pwd readlink realpath rm rmdir seq sh ash sleep stat
- *     sync tail tee test [ touch true uname usleep wc whoami yes, and busybox
- *     itself. Options, formats and messages are busybox 1.35's (see
- *     shell_applets.c, shell_fsapplets.c; usage texts in shell_usage.c).
+ *     Builtins and applets: those of applets.def (the one list, which the
+ *     test image and the busybox recorder read too). Applets run through
+ *     PATH or /bin/busybox NAME, and by name from sh, env and exec whatever
+ *     PATH says, as Debian's busybox does. Options, formats and messages are
+ *     busybox 1.35's (one applet family per shell_<family>.c; usage texts in
+ *     shell_usage.c).
  *
  * Design
  *   A process is one thread running mock_shell_run(). Commands run one after
@@ -67,85 +63,33 @@
 
 /* ---- the vocabulary ---- */
 
+/* The vocabulary is applets.def, the list the test image and the busybox
+ * recorder read too. */
+
 /* Applets an image links to /bin/busybox (sorted bytewise). */
+#define SH_LINKS_IMAGE(name) name,
+#define SH_LINKS_MOCK(name) name,
+#define SH_LINKS_NONE(name)
+#define SH_CMD(name, fn, kinds, links) SH_LINKS_##links(name)
+#define SH_REAL_ONLY(name)
 const char *const mock_shell_applets[] = {
-    "[",     "ash",      "basename", "cat",      "chmod", "cp",     "date", "dd",     "dirname", "echo", "env",
-    "false", "grep",     "head",     "hostname", "id",    "kill",   "ln",   "ls",     "mkdir",   "mv",   "printf",
-    "pwd",   "readlink", "realpath", "rm",       "rmdir", "seq",    "sh",   "sleep",  "stat",    "sync", "tail",
-    "tee",   "test",     "touch",    "true",     "uname", "usleep", "wc",   "whoami", "yes",     NULL,
+#include "applets.def"
+    NULL,
 };
+#undef SH_CMD
+#undef SH_LINKS_IMAGE
+#undef SH_LINKS_MOCK
+#undef SH_LINKS_NONE
 
 #define A SH_A_APPLET
 #define B SH_A_BUILTIN
 #define S (SH_A_BUILTIN | SH_A_SPECIAL)
+#define SH_CMD(name, fn, kinds, links) {name, sh_applet_##fn, kinds},
 static const sh_applet applets[] = {
-    {".", sh_applet_dot, S},
-    {":", sh_applet_colon, S},
-    {"[", sh_applet_test, A | B},
-    {"ash", sh_applet_sh, A},
-    {"basename", sh_applet_basename, A},
-    {"break", sh_applet_break, S},
-    {"busybox", sh_applet_busybox, A},
-    {"cat", sh_applet_cat, A},
-    {"cd", sh_applet_cd, B},
-    {"chdir", sh_applet_cd, B},
-    {"chmod", sh_applet_chmod, A},
-    {"command", sh_applet_command, B},
-    {"continue", sh_applet_continue, S},
-    {"cp", sh_applet_cp, A},
-    {"date", sh_applet_date, A},
-    {"dd", sh_applet_dd, A},
-    {"dirname", sh_applet_dirname, A},
-    {"echo", sh_applet_echo, A | B},
-    {"env", sh_applet_env, A},
-    {"eval", sh_applet_eval, S},
-    {"exec", sh_applet_exec, S},
-    {"exit", sh_applet_exit, S},
-    {"export", sh_applet_export, S},
-    {"false", sh_applet_false, A | B},
-    {"grep", sh_applet_grep, A},
-    {"head", sh_applet_head, A},
-    {"hostname", sh_applet_hostname, A},
-    {"id", sh_applet_id, A},
-    {"kill", sh_applet_kill, A | B},
-    {"ln", sh_applet_ln, A},
-    {"local", sh_applet_local, B},
-    {"ls", sh_applet_ls, A},
-    {"mkdir", sh_applet_mkdir, A},
-    {"mv", sh_applet_mv, A},
-    {"printf", sh_applet_printf, A | B},
-    {"pwd", sh_applet_pwd, A | B},
-    {"read", sh_applet_read, B},
-    {"readlink", sh_applet_readlink, A},
-    {"readonly", sh_applet_readonly, S},
-    {"realpath", sh_applet_realpath, A},
-    {"return", sh_applet_return, S},
-    {"rm", sh_applet_rm, A},
-    {"rmdir", sh_applet_rmdir, A},
-    {"seq", sh_applet_seq, A},
-    {"set", sh_applet_set, S},
-    {"sh", sh_applet_sh, A},
-    {"shift", sh_applet_shift, S},
-    {"sleep", sh_applet_sleep, A},
-    {"source", sh_applet_dot, S},
-    {"stat", sh_applet_stat, A},
-    {"sync", sh_applet_sync, A},
-    {"tail", sh_applet_tail, A},
-    {"tee", sh_applet_tee, A},
-    {"test", sh_applet_test, A | B},
-    {"touch", sh_applet_touch, A},
-    {"trap", sh_applet_trap, S},
-    {"true", sh_applet_true, A | B},
-    {"type", sh_applet_type, B},
-    {"umask", sh_applet_umask, B},
-    {"uname", sh_applet_uname, A},
-    {"unset", sh_applet_unset, S},
-    {"usleep", sh_applet_usleep, A},
-    {"wait", sh_applet_wait, B},
-    {"wc", sh_applet_wc, A},
-    {"whoami", sh_applet_whoami, A},
-    {"yes", sh_applet_yes, A},
+#include "applets.def"
 };
+#undef SH_CMD
+#undef SH_REAL_ONLY
 #undef A
 #undef B
 #undef S

@@ -37,14 +37,9 @@
  *       /dev/urandom, /dev/std*, pipelines a | b (stages stream through
  *       64 KiB pipes, one stage running at a time), '&' (runs in the foreground), { } and
  *       ( ), if/while/until/for/case, functions, set -e / -x;
- *       builtins: : . break cd command continue echo eval exec exit export
- *       false kill local printf pwd read readonly return set shift source
- *       test [ trap true type umask unset wait;
- *   applets: [ basename busybox cat chmod cp date dd dirname echo env false
- *   grep head hostname id kill ln ls mkdir mv printf pwd readlink realpath
- *   rm rmdir seq sh sleep stat sync tail tee test touch true uname usleep
- *   wc whoami yes, with busybox 1.35's options, output formats, messages
- *   and exit statuses (see shell_applets.c and shell_fsapplets.c).
+ *       the builtins of applets.def;
+ *   applets: those of applets.def, with busybox 1.35's options, output
+ *   formats, messages and exit statuses (shell_<family>.c).
  * Exit statuses follow busybox: 0 success, 1 failure, 2 usage errors,
  * 126/127 as above, 128+N when a signal N terminates the process.
  */

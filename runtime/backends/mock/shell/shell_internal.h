@@ -460,7 +460,9 @@ sh_state *sh_state_new(sh_root *root, sh_state *parent, char *const *env, size_t
 sh_state *sh_state_clone(sh_state *sh);
 void sh_state_free(sh_state *sh);
 
-/* Applets (shell_applets.c, shell_fsapplets.c). */
+/* Applets, one family per file: shell_text.c, shell_grep.c, shell_proc.c,
+ * shell_sys.c, shell_testexpr.c, shell_ls.c, shell_fs.c, shell_stat.c,
+ * shell_dd.c; their helpers in shell_util.c and shell_fsutil.c. */
 typedef int (*sh_applet_fn)(sh_state *sh, sh_io *io, int argc, char **argv);
 
 enum {
@@ -578,5 +580,48 @@ unsigned sh_optbit(const char *flags, char c);
 const char *sh_optarg(const char *flags, char c, char *const *args);
 /* The number of entries before the NULL that ends argv. */
 int sh_count_args(char **argv);
+
+/* Output collected in a buffer and written in large pieces (shell_util.c);
+ * the functions return false once a write failed (sh_out_done: and free). */
+typedef struct sh_outbuf {
+  sh_state *sh;
+  sh_io *io;
+  int fd;
+  sh_buf b;
+  bool failed;
+} sh_outbuf;
+bool sh_out_flush(sh_outbuf *o);
+bool sh_out_add(sh_outbuf *o, const void *d, size_t n);
+bool sh_out_c(sh_outbuf *o, char c);
+bool sh_out_s(sh_outbuf *o, const char *s);
+bool sh_out_f(sh_outbuf *o, const char *fmt, ...) CTRT__PRINTF(2, 3);
+bool sh_out_done(sh_outbuf *o);
+/* Open NAME ("-" or NULL: stdin) for reading. */
+int sh_open_named(sh_state *sh, sh_io *io, const char *name, sh_stream **s, int *err);
+
+/* Helpers of the filesystem applets (shell_fsutil.c). */
+char *sh_path_join(const char *dir, const char *name); /* "dir/name" */
+const char *sh_base_of(const char *p);                 /* last component */
+/* memfs calls under the lock; the errno of a failure. */
+int sh_fs_mkdir(sh_state *sh, const char *abs, uint32_t perm);
+int sh_fs_remove(sh_state *sh, const char *abs, bool recursive);
+int sh_fs_chmod(sh_state *sh, const char *abs, uint32_t perm);
+int sh_fs_touch(sh_state *sh, const char *abs, ctrt_timestamp t, bool create);
+int sh_fs_symlink(sh_state *sh, const char *target, const char *abs);
+/* Mode text "drwxr-xr-x". */
+void sh_mode_string(uint32_t mode, char out[11]);
+/* 1K blocks a file takes, as busybox counts them on a 4K-block filesystem. */
+uint64_t sh_blocks_1k(const memfs_stat *st);
+/* Apply "755" or "u+x,g-w,o=r,a+X" to mode; false when invalid. */
+bool sh_parse_mode(const char *s, uint32_t mode, bool is_dir, uint32_t umask_bits, uint32_t *out);
+/* /etc/passwd and /etc/group of the memfs, for user and group names. */
+typedef struct sh_id_names {
+  char *passwd, *group; /* file contents, or NULL */
+} sh_id_names;
+char *sh_slurp(sh_state *sh, const char *path); /* a whole memfs file, or NULL */
+void sh_names_load(sh_state *sh, sh_id_names *n);
+void sh_names_free(sh_id_names *n);
+/* The name with id in a passwd/group text (field 2): into out. */
+bool sh_name_of(const char *text, uint32_t id, char *out, size_t cap);
 
 #endif

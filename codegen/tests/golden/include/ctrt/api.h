@@ -44,7 +44,8 @@ CTRT_API int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id
  * When the backend lacks it: every backend implements it (ABI-required).
  * Docker Engine API: POST /widgets/{id}/wait
  */
-CTRT_API int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout);
+CTRT_API int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_container_id *id, ctrt_color condition,
+                                      uint64_t timeout);
 
 /* ctrt_runtime_create_widget: The widget is rewritten by a prepare hook before the backend sees it.
  *
@@ -74,7 +75,8 @@ CTRT_API int ctrt_runtime_create_widget(ctrt_runtime *rt, const ctrt_container_i
  * When the backend lacks it: every backend implements it (ABI-required).
  * Docker Engine API: GET /widgets/{name}/json
  */
-CTRT_API int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name);
+CTRT_API int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id,
+                                     const char *name);
 
 /* ctrt_runtime_describe_widget: A widget, delegated to get_widget when the backend lacks it.
  *
@@ -91,7 +93,8 @@ CTRT_API int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const 
  * When the backend lacks it: done by the dispatcher through get_widget.
  * Docker Engine API: Not a daemon call.
  */
-CTRT_API int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal);
+CTRT_API int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id,
+                                          const char *name, const char *signal);
 
 /* ctrt_runtime_summarize_widget: A delegation diamond (both delegates end at get_widget), which is
  * not a cycle.
@@ -317,7 +320,12 @@ CTRT_API int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, 
  * When the backend lacks it: fails with unsupported (CTRT_EUNSUPPORTED).
  * Docker Engine API: PUT /widgets/{id}/archive
  */
-CTRT_API int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
+CTRT_API int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, const char *path,
+                                      const char *image, const char *term, ctrt_byte_source *data, const void *chunk,
+                                      size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args,
+                                      size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps,
+                                      ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio,
+                                      bool force);
 
 /* ctrt_runtime_read_blob: A byte stream.
  *

@@ -39,8 +39,10 @@ typedef struct ctrt_backend_ops {
   /* get_widget: Fetch one widget (required of every backend). (default: required) */
   int (*get_widget)(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name);
   /* describe_widget: A widget, delegated to get_widget when the backend lacks it. (default: delegate) */
-  int (*describe_widget)(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal);
-  /* summarize_widget: A delegation diamond (both delegates end at get_widget), which is not a cycle. (default: delegate) */
+  int (*describe_widget)(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name,
+                         const char *signal);
+  /* summarize_widget: A delegation diamond (both delegates end at get_widget), which is not a cycle. (default:
+   * delegate) */
   int (*summarize_widget)(void *self, char **out, const ctrt_container_id *id, const char *name);
   /* list_widgets: Every widget; empty when the backend lacks it. (default: empty) */
   int (*list_widgets)(void *self, ctrt_widget_list **out);
@@ -69,60 +71,58 @@ typedef struct ctrt_backend_ops {
   /* open_widget: A handle result. (default: unsupported) */
   int (*open_widget)(void *self, ctrt_exec_handle **out, const ctrt_container_id *id);
   /* upload_blob: Every kind of input. (default: unsupported) */
-  int (*upload_blob)(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
+  int (*upload_blob)(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term,
+                     ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes,
+                     const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps,
+                     ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force);
   /* read_blob: A byte stream. (default: unsupported) */
   int (*read_blob)(void *self, ctrt_blob_stream **out, const ctrt_container_id *id);
 } ctrt_backend_ops;
 
 /* Declare `int PREFIX_<method>(...)` for every method, with the table's
  * signatures (for a backend that implements all of them). */
-#define CTRT_BACKEND_DECLARE_ALL(prefix) \
-  int prefix##_touch_widget(void *self, const ctrt_container_id *id); \
-  int prefix##_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition, uint64_t timeout); \
-  int prefix##_create_widget(void *self, const ctrt_container_id *id, const ctrt_widget *widget); \
-  int prefix##_get_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name); \
-  int prefix##_describe_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name, const char *signal); \
-  int prefix##_summarize_widget(void *self, char **out, const ctrt_container_id *id, const char *name); \
-  int prefix##_list_widgets(void *self, ctrt_widget_list **out); \
-  int prefix##_widget_names(void *self, ctrt_string_list **out); \
-  int prefix##_widget_color(void *self, ctrt_color *out, const ctrt_container_id *id); \
-  int prefix##_widget_shade(void *self, bool *has_out, ctrt_color *out, const ctrt_container_id *id); \
-  int prefix##_widget_pid(void *self, bool *has_out, uint32_t *out, const ctrt_container_id *id); \
-  int prefix##_widget_note(void *self, char **out, const ctrt_container_id *id); \
-  int prefix##_widget_address(void *self, char **out, const ctrt_container_id *id); \
-  int prefix##_widget_created(void *self, ctrt_timestamp *out, const ctrt_container_id *id); \
-  int prefix##_widget_filter_empty(void *self, ctrt_widget_filter **out, const ctrt_container_id *id); \
-  int prefix##_filter_widgets(void *self, ctrt_widget_list **out, const ctrt_widget_filter *filter); \
-  int prefix##_widget_stream(void *self, ctrt_widget_stream **out, const ctrt_container_id *id); \
-  int prefix##_widget_events(void *self, ctrt_event_stream **out, const ctrt_container_id *id); \
-  int prefix##_open_widget(void *self, ctrt_exec_handle **out, const ctrt_container_id *id); \
-  int prefix##_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image, const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len, const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args, const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note, const ctrt_part *part, double ratio, bool force); \
+#define CTRT_BACKEND_DECLARE_ALL(prefix)                                                                               \
+  int prefix##_touch_widget(void *self, const ctrt_container_id *id);                                                  \
+  int prefix##_wait_widget(void *self, int32_t *out, const ctrt_container_id *id, ctrt_color condition,                \
+                           uint64_t timeout);                                                                          \
+  int prefix##_create_widget(void *self, const ctrt_container_id *id, const ctrt_widget *widget);                      \
+  int prefix##_get_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name);               \
+  int prefix##_describe_widget(void *self, ctrt_widget **out, const ctrt_container_id *id, const char *name,           \
+                               const char *signal);                                                                    \
+  int prefix##_summarize_widget(void *self, char **out, const ctrt_container_id *id, const char *name);                \
+  int prefix##_list_widgets(void *self, ctrt_widget_list **out);                                                       \
+  int prefix##_widget_names(void *self, ctrt_string_list **out);                                                       \
+  int prefix##_widget_color(void *self, ctrt_color *out, const ctrt_container_id *id);                                 \
+  int prefix##_widget_shade(void *self, bool *has_out, ctrt_color *out, const ctrt_container_id *id);                  \
+  int prefix##_widget_pid(void *self, bool *has_out, uint32_t *out, const ctrt_container_id *id);                      \
+  int prefix##_widget_note(void *self, char **out, const ctrt_container_id *id);                                       \
+  int prefix##_widget_address(void *self, char **out, const ctrt_container_id *id);                                    \
+  int prefix##_widget_created(void *self, ctrt_timestamp *out, const ctrt_container_id *id);                           \
+  int prefix##_widget_filter_empty(void *self, ctrt_widget_filter **out, const ctrt_container_id *id);                 \
+  int prefix##_filter_widgets(void *self, ctrt_widget_list **out, const ctrt_widget_filter *filter);                   \
+  int prefix##_widget_stream(void *self, ctrt_widget_stream **out, const ctrt_container_id *id);                       \
+  int prefix##_widget_events(void *self, ctrt_event_stream **out, const ctrt_container_id *id);                        \
+  int prefix##_open_widget(void *self, ctrt_exec_handle **out, const ctrt_container_id *id);                           \
+  int prefix##_upload_blob(void *self, const ctrt_container_id *id, const char *path, const char *image,               \
+                           const char *term, ctrt_byte_source *data, const void *chunk, size_t chunk_len,              \
+                           const uint32_t *sizes, size_t n_sizes, const char *const *args, size_t n_args,              \
+                           const ctrt_timestamp *stamps, size_t n_stamps, ctrt_timestamp since, const char *note,      \
+                           const ctrt_part *part, double ratio, bool force);                                           \
   int prefix##_read_blob(void *self, ctrt_blob_stream **out, const ctrt_container_id *id);
 
 /* A ctrt_backend_ops initializer naming PREFIX_<method> for every method. */
-#define CTRT_BACKEND_OPS_ALL(prefix) \
-  { \
-    .touch_widget = prefix##_touch_widget, \
-    .wait_widget = prefix##_wait_widget, \
-    .create_widget = prefix##_create_widget, \
-    .get_widget = prefix##_get_widget, \
-    .describe_widget = prefix##_describe_widget, \
-    .summarize_widget = prefix##_summarize_widget, \
-    .list_widgets = prefix##_list_widgets, \
-    .widget_names = prefix##_widget_names, \
-    .widget_color = prefix##_widget_color, \
-    .widget_shade = prefix##_widget_shade, \
-    .widget_pid = prefix##_widget_pid, \
-    .widget_note = prefix##_widget_note, \
-    .widget_address = prefix##_widget_address, \
-    .widget_created = prefix##_widget_created, \
-    .widget_filter_empty = prefix##_widget_filter_empty, \
-    .filter_widgets = prefix##_filter_widgets, \
-    .widget_stream = prefix##_widget_stream, \
-    .widget_events = prefix##_widget_events, \
-    .open_widget = prefix##_open_widget, \
-    .upload_blob = prefix##_upload_blob, \
-    .read_blob = prefix##_read_blob, \
+#define CTRT_BACKEND_OPS_ALL(prefix)                                                                                   \
+  {                                                                                                                    \
+    .touch_widget = prefix##_touch_widget, .wait_widget = prefix##_wait_widget,                                        \
+    .create_widget = prefix##_create_widget, .get_widget = prefix##_get_widget,                                        \
+    .describe_widget = prefix##_describe_widget, .summarize_widget = prefix##_summarize_widget,                        \
+    .list_widgets = prefix##_list_widgets, .widget_names = prefix##_widget_names,                                      \
+    .widget_color = prefix##_widget_color, .widget_shade = prefix##_widget_shade, .widget_pid = prefix##_widget_pid,   \
+    .widget_note = prefix##_widget_note, .widget_address = prefix##_widget_address,                                    \
+    .widget_created = prefix##_widget_created, .widget_filter_empty = prefix##_widget_filter_empty,                    \
+    .filter_widgets = prefix##_filter_widgets, .widget_stream = prefix##_widget_stream,                                \
+    .widget_events = prefix##_widget_events, .open_widget = prefix##_open_widget, .upload_blob = prefix##_upload_blob, \
+    .read_blob = prefix##_read_blob,                                                                                   \
   }
 
 #ifdef __cplusplus

@@ -41,7 +41,8 @@ CTRT_API int ctrt_container_id_from_json_string(ctrt_container_id **out, const c
 CTRT_API int ctrt_container_auth_context_to_json(json_t **out, const ctrt_container_auth_context *value);
 CTRT_API int ctrt_container_auth_context_from_json(ctrt_container_auth_context **out, const json_t *json);
 CTRT_API int ctrt_container_auth_context_to_json_string(char **out, const ctrt_container_auth_context *value);
-CTRT_API int ctrt_container_auth_context_from_json_string(ctrt_container_auth_context **out, const char *text, size_t len);
+CTRT_API int ctrt_container_auth_context_from_json_string(ctrt_container_auth_context **out, const char *text,
+                                                          size_t len);
 
 CTRT_API int ctrt_log_chunk_to_json(json_t **out, const ctrt_log_chunk *value);
 CTRT_API int ctrt_log_chunk_from_json(ctrt_log_chunk **out, const json_t *json);

@@ -50,7 +50,7 @@ typedef struct ctrt_op_info {
   const char *name;  /* spec name, e.g. "wait_outcome" */
   const char *group; /* images, lifecycle, inspection, logs, exec, archive */
   const char *doc;
-  bool streaming;    /* returns a stream */
+  bool streaming; /* returns a stream */
   ctrt_op_default default_kind;
   const ctrt_op *delegates; /* for CTRT_OP_DEFAULT_DELEGATE */
   size_t n_delegates;

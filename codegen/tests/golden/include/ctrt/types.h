@@ -13,7 +13,7 @@ extern "C" {
 /* Output channel. */
 typedef enum ctrt_log_channel {
   CTRT_LOG_CHANNEL_UNKNOWN = 0,
-  CTRT_LOG_CHANNEL_STDIN, /* "stdin" */
+  CTRT_LOG_CHANNEL_STDIN,  /* "stdin" */
   CTRT_LOG_CHANNEL_STDOUT, /* "stdout" */
   CTRT_LOG_CHANNEL_STDERR, /* "stderr" */
 } ctrt_log_channel;
@@ -29,8 +29,8 @@ CTRT_API int ctrt_log_channel_from_docker_code(ctrt_log_channel *out, int64_t co
 /* An enum with wire names, extra accepted strings and Docker codes. */
 typedef enum ctrt_color {
   CTRT_COLOR_UNKNOWN = 0,
-  CTRT_COLOR_RED, /* "RED" */
-  CTRT_COLOR_GREEN, /* "green" */
+  CTRT_COLOR_RED,      /* "RED" */
+  CTRT_COLOR_GREEN,    /* "green" */
   CTRT_COLOR_BLUE_ISH, /* "blue-ish" */
 } ctrt_color;
 
@@ -45,10 +45,10 @@ CTRT_API int ctrt_color_from_docker_code(ctrt_color *out, int64_t code);
 /* Wire strings that need escaping in C. */
 typedef enum ctrt_odd {
   CTRT_ODD_UNKNOWN = 0,
-  CTRT_ODD_EMPTY, /* "" */
+  CTRT_ODD_EMPTY,   /* "" */
   CTRT_ODD_PERCENT, /* "100%" */
-  CTRT_ODD_QUOTED, /* "say \"hi\"" */
-  CTRT_ODD_NO, /* "no" */
+  CTRT_ODD_QUOTED,  /* "say \"hi\"" */
+  CTRT_ODD_NO,      /* "no" */
 } ctrt_odd;
 
 /* Wire string of a variant; NULL for _UNKNOWN or an out-of-range value. */
@@ -156,7 +156,8 @@ struct ctrt_container_id {
   char *role;
   uint64_t node_id;
 };
-#define CTRT_CONTAINER_ID_INIT { .node_id = UINT64_C(0) }
+#define CTRT_CONTAINER_ID_INIT                                                                                         \
+  { .node_id = UINT64_C(0) }
 
 /* Auth context; the secret is never serialized. */
 struct ctrt_container_auth_context {
@@ -165,32 +166,37 @@ struct ctrt_container_auth_context {
   char *jwt_secret;
   char *socket_path;
 };
-#define CTRT_CONTAINER_AUTH_CONTEXT_INIT { .api_url = NULL }
+#define CTRT_CONTAINER_AUTH_CONTEXT_INIT                                                                               \
+  { .api_url = NULL }
 
 /* Named by ctrt/mock.h. */
 struct ctrt_log_chunk {
   ctrt_log_channel stream;
   ctrt_bytes data;
 };
-#define CTRT_LOG_CHUNK_INIT { .stream = 0 }
+#define CTRT_LOG_CHUNK_INIT                                                                                            \
+  { .stream = 0 }
 
 /* Named by ctrt/mock.h. */
 struct ctrt_stats_sample {
   uint64_t cpu_total_ns;
 };
-#define CTRT_STATS_SAMPLE_INIT { .cpu_total_ns = 0 }
+#define CTRT_STATS_SAMPLE_INIT                                                                                         \
+  { .cpu_total_ns = 0 }
 
 /* Named by ctrt/mock.h. */
 struct ctrt_image_search_result {
   char *name;
 };
-#define CTRT_IMAGE_SEARCH_RESULT_INIT { .name = NULL }
+#define CTRT_IMAGE_SEARCH_RESULT_INIT                                                                                  \
+  { .name = NULL }
 
 /* Named by runtime/transport/transport.h. */
 struct ctrt_path_stat {
   char *name;
 };
-#define CTRT_PATH_STAT_INIT { .name = NULL }
+#define CTRT_PATH_STAT_INIT                                                                                            \
+  { .name = NULL }
 
 /* Named by runtime/backends/docker/docker.h. */
 struct ctrt_registry_auth {
@@ -198,20 +204,23 @@ struct ctrt_registry_auth {
   /*  Secret: never serialized. */
   char *password;
 };
-#define CTRT_REGISTRY_AUTH_INIT { .username = NULL }
+#define CTRT_REGISTRY_AUTH_INIT                                                                                        \
+  { .username = NULL }
 
 /* Payload of Shape::circle. */
 struct ctrt_shape_circle {
   double radius;
   ctrt_part *center;
 };
-#define CTRT_SHAPE_CIRCLE_INIT { .radius = 0 }
+#define CTRT_SHAPE_CIRCLE_INIT                                                                                         \
+  { .radius = 0 }
 
 /* A small struct used by value, by pointer, in maps and in unions. */
 struct ctrt_part {
   uint32_t id;
 };
-#define CTRT_PART_INIT { .id = 0 }
+#define CTRT_PART_INIT                                                                                                 \
+  { .id = 0 }
 
 /* Externally tagged, with unit, struct and newtype variants. */
 struct ctrt_shape {
@@ -226,7 +235,8 @@ struct ctrt_shape {
     ctrt_timestamp when;
   };
 };
-#define CTRT_SHAPE_INIT { .kind = CTRT_SHAPE_UNKNOWN }
+#define CTRT_SHAPE_INIT                                                                                                \
+  { .kind = CTRT_SHAPE_UNKNOWN }
 
 /* A struct with every kind of field. */
 struct ctrt_widget {
@@ -277,13 +287,18 @@ struct ctrt_widget {
   /* A member name that collides with a C macro. */
   char *stdout_;
 };
-#define CTRT_WIDGET_INIT { .count = 7u, .port = 8080u, .ratio = 2.0, .big = UINT64_C(9223372036854775807), .offset = INT64_C(-3), .delta = -1, .enabled = true, .color = CTRT_COLOR_GREEN, .shape = CTRT_SHAPE_INIT }
+#define CTRT_WIDGET_INIT                                                                                               \
+  {                                                                                                                    \
+    .count = 7u, .port = 8080u, .ratio = 2.0, .big = UINT64_C(9223372036854775807), .offset = INT64_C(-3),             \
+    .delta = -1, .enabled = true, .color = CTRT_COLOR_GREEN, .shape = CTRT_SHAPE_INIT                                  \
+  }
 
 /* A struct without fields. */
 struct ctrt_nothing {
   char _unused; /* C forbids empty structs */
 };
-#define CTRT_NOTHING_INIT { ._unused = 0 }
+#define CTRT_NOTHING_INIT                                                                                              \
+  { ._unused = 0 }
 
 #define CTRT_WIDGET_FILTER_VERSION 1
 /* Options whose fields are all optional (an empty filter is a no-op). */
@@ -297,19 +312,22 @@ struct ctrt_widget_filter {
   ctrt_color *colors;
   ctrt_part *part;
 };
-#define CTRT_WIDGET_FILTER_INIT { .version = CTRT_WIDGET_FILTER_VERSION }
+#define CTRT_WIDGET_FILTER_INIT                                                                                        \
+  { .version = CTRT_WIDGET_FILTER_VERSION }
 
 /* Payload of PullProgress::status. */
 struct ctrt_pull_progress_status {
   char *status;
 };
-#define CTRT_PULL_PROGRESS_STATUS_INIT { .status = NULL }
+#define CTRT_PULL_PROGRESS_STATUS_INIT                                                                                 \
+  { .status = NULL }
 
 /* Payload of PullProgress::done. */
 struct ctrt_pull_progress_done {
   char *reference;
 };
-#define CTRT_PULL_PROGRESS_DONE_INIT { .reference = NULL }
+#define CTRT_PULL_PROGRESS_DONE_INIT                                                                                   \
+  { .reference = NULL }
 
 /* Payload of Event::progress. */
 struct ctrt_event_progress {
@@ -319,14 +337,16 @@ struct ctrt_event_progress {
   bool has_total;
   uint64_t total;
 };
-#define CTRT_EVENT_PROGRESS_INIT { .id = NULL }
+#define CTRT_EVENT_PROGRESS_INIT                                                                                       \
+  { .id = NULL }
 
 /* Payload of Event::finished. */
 struct ctrt_event_finished {
   size_t n_references;
   char **references;
 };
-#define CTRT_EVENT_FINISHED_INIT { .references = 0 }
+#define CTRT_EVENT_FINISHED_INIT                                                                                       \
+  { .references = 0 }
 
 /* Named by ctrt/mock.h. */
 struct ctrt_pull_progress {
@@ -336,7 +356,8 @@ struct ctrt_pull_progress {
     ctrt_pull_progress_done done;
   };
 };
-#define CTRT_PULL_PROGRESS_INIT { .kind = CTRT_PULL_PROGRESS_UNKNOWN }
+#define CTRT_PULL_PROGRESS_INIT                                                                                        \
+  { .kind = CTRT_PULL_PROGRESS_UNKNOWN }
 
 /* Internally tagged by "type", with unit and struct variants. */
 struct ctrt_event {
@@ -346,40 +367,46 @@ struct ctrt_event {
     ctrt_event_finished finished;
   };
 };
-#define CTRT_EVENT_INIT { .kind = CTRT_EVENT_UNKNOWN }
+#define CTRT_EVENT_INIT                                                                                                \
+  { .kind = CTRT_EVENT_UNKNOWN }
 
 /* Externally tagged with unit variants only. */
 struct ctrt_toggle {
   ctrt_toggle_kind kind;
 };
-#define CTRT_TOGGLE_INIT { .kind = CTRT_TOGGLE_UNKNOWN }
+#define CTRT_TOGGLE_INIT                                                                                               \
+  { .kind = CTRT_TOGGLE_UNKNOWN }
 
 /* Internally tagged with unit variants only. */
 struct ctrt_signal {
   ctrt_signal_kind kind;
 };
-#define CTRT_SIGNAL_INIT { .kind = CTRT_SIGNAL_UNKNOWN }
+#define CTRT_SIGNAL_INIT                                                                                               \
+  { .kind = CTRT_SIGNAL_UNKNOWN }
 
 /* A list of string. */
 struct ctrt_string_list {
   size_t n_items;
   char **items;
 };
-#define CTRT_STRING_LIST_INIT { .n_items = 0 }
+#define CTRT_STRING_LIST_INIT                                                                                          \
+  { .n_items = 0 }
 
 /* A list of u32. */
 struct ctrt_u32_list {
   size_t n_items;
   uint32_t *items;
 };
-#define CTRT_U32_LIST_INIT { .n_items = 0 }
+#define CTRT_U32_LIST_INIT                                                                                             \
+  { .n_items = 0 }
 
 /* A list of Widget. */
 struct ctrt_widget_list {
   size_t n_items;
   ctrt_widget *items;
 };
-#define CTRT_WIDGET_LIST_INIT { .n_items = 0 }
+#define CTRT_WIDGET_LIST_INIT                                                                                          \
+  { .n_items = 0 }
 
 /* One entry of a map<Part>. */
 struct ctrt_part_map_entry {
@@ -412,8 +439,10 @@ CTRT_API int ctrt_container_id_copy(ctrt_container_id **out, const ctrt_containe
 CTRT_API bool ctrt_container_id_equal(const ctrt_container_id *a, const ctrt_container_id *b);
 CTRT_API void ctrt_container_auth_context_clear(ctrt_container_auth_context *value);
 CTRT_API void ctrt_container_auth_context_free(ctrt_container_auth_context *value);
-CTRT_API int ctrt_container_auth_context_copy(ctrt_container_auth_context **out, const ctrt_container_auth_context *src);
-CTRT_API bool ctrt_container_auth_context_equal(const ctrt_container_auth_context *a, const ctrt_container_auth_context *b);
+CTRT_API int ctrt_container_auth_context_copy(ctrt_container_auth_context **out,
+                                              const ctrt_container_auth_context *src);
+CTRT_API bool ctrt_container_auth_context_equal(const ctrt_container_auth_context *a,
+                                                const ctrt_container_auth_context *b);
 CTRT_API void ctrt_log_chunk_clear(ctrt_log_chunk *value);
 CTRT_API void ctrt_log_chunk_free(ctrt_log_chunk *value);
 CTRT_API int ctrt_log_chunk_copy(ctrt_log_chunk **out, const ctrt_log_chunk *src);
