@@ -52,7 +52,7 @@ typedef struct column {
 typedef struct cell {
   const char *verdict, *support;
   json_int_t k[VERDICT_COUNT], n, ok; /* cases by verdict; testing it; passed */
-  double latency_ms;                  /* < 0: not measured */
+  double latency_ms, p90_ms;          /* median, 90th percentile; < 0: not measured */
 } cell;
 
 /* ---- reading and checking ---- */
@@ -170,7 +170,7 @@ static int check_method(const column *c, const char *name) {
     return bad(c, "methods.%s: \"%s\" is not a method verdict", name, verdict);
   if (!json_is_object(d))
     return bad(c, "%s: expected an object", where);
-  if (check_keys(c, where, d, "verdict support cases", "latency_ms note") < 0)
+  if (check_keys(c, where, d, "verdict support cases", "latency_ms latency_p90_ms note") < 0)
     return -1;
   const char *dv = string_member(c, where, d, "verdict", false),
              *support = string_member(c, where, d, "support", false);
@@ -186,6 +186,8 @@ static int check_method(const column *c, const char *name) {
     return -1;
   where[strlen(where) - strlen(".cases")] = '\0';
   if (json_object_get(d, "latency_ms") && !member(c, where, d, "latency_ms", NUMBER, false))
+    return -1;
+  if (json_object_get(d, "latency_p90_ms") && !member(c, where, d, "latency_p90_ms", NUMBER, false))
     return -1;
   if (json_object_get(d, "note") && !string_member(c, where, d, "note", false))
     return -1;
@@ -387,6 +389,8 @@ static void cell_of(const column *c, const char *method, cell *out) {
   out->verdict = json_string_value(json_object_get(c->methods, method));
   out->support = json_string_value(json_object_get(d, "support"));
   out->latency_ms = latency ? json_number_value(latency) : -1;
+  json_t *p90 = json_object_get(d, "latency_p90_ms");
+  out->p90_ms = p90 ? json_number_value(p90) : -1;
   for (int i = 0; i < VERDICT_COUNT; i++) {
     out->k[i] = json_integer_value(json_object_get(counts, conform_verdict_name(i)));
     out->n += out->k[i];
@@ -403,8 +407,13 @@ static void cell_text(const cell *x, char *buf, size_t size) {
   for (int i = VERDICT_DIVERGES; i < VERDICT_COUNT && at < size; i++)
     if (x->k[i])
       at += (size_t)snprintf(buf + at, size - at, ", %lld %s", (long long)x->k[i], conform_verdict_name(i));
+  /* Below a millisecond (the in-process mock) in microseconds. */
   if (x->latency_ms >= 0 && at < size)
-    snprintf(buf + at, size - at, " \xc2\xb7 %.1f ms", x->latency_ms);
+    at += (size_t)snprintf(buf + at, size - at, x->latency_ms < 1 ? " \xc2\xb7 %.0f \xc2\xb5s" : " \xc2\xb7 %.1f ms",
+                           x->latency_ms < 1 ? x->latency_ms * 1000 : x->latency_ms);
+  if (x->latency_ms >= 0 && x->p90_ms >= 0 && at < size)
+    snprintf(buf + at, size - at, x->p90_ms < 1 ? ", p90 %.0f \xc2\xb5s" : ", p90 %.1f ms",
+             x->p90_ms < 1 ? x->p90_ms * 1000 : x->p90_ms);
 }
 
 /* "50 pass, 2 diverges, 2 unsupported": how many methods got each verdict. */

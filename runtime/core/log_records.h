@@ -15,4 +15,10 @@ int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const voi
 int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_stream stream, ctrt_timestamp ts,
                            const char *message, size_t len, const char *container, const char *service);
 
+/* Whether get_logs keeps one more entry of len message bytes under the caps
+ * of o (NULL: none), n entries of bytes message bytes being kept so far. A
+ * reader stops at the first entry that does not fit, so the kept entries
+ * are the oldest, in order. */
+bool ctrt__log_cap_fits(const ctrt_log_options *o, size_t n, uint64_t bytes, size_t len);
+
 #endif
