@@ -4,6 +4,7 @@
 #include "../conform.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
 
 #define RT conform_rt()
@@ -411,59 +412,49 @@ static void get_logs_empty(void) {
   }
 }
 
-/* get_logs with caps of o: the messages kept, joined by ',' into out. */
-static bool capped(const ctrt_container_id *id, const ctrt_log_options *o, char *out, size_t cap) {
+/* get_logs with the caps (a cap < 0: none) keeps the messages want lists,
+ * joined by ','. */
+static void expect_capped(const ctrt_container_id *id, long max_lines, long max_bytes, const char *want) {
+  ctrt_log_options o = CTRT_LOG_OPTIONS_INIT;
+  o.has_max_lines = max_lines >= 0;
+  o.max_lines = max_lines >= 0 ? (uint64_t)max_lines : 0;
+  o.has_max_bytes = max_bytes >= 0;
+  o.max_bytes = max_bytes >= 0 ? (uint64_t)max_bytes : 0;
   ctrt_log_entry_list *logs = NULL;
-  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, o)))
-    return false;
+  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, &o)))
+    return;
+  char got[256] = "";
   size_t used = 0;
-  out[0] = '\0';
-  for (size_t i = 0; i < logs->n_items; i++)
-    used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s", i ? "," : "", logs->items[i].message);
+  for (size_t i = 0; i < logs->n_items && used < sizeof got; i++)
+    used += (size_t)snprintf(got + used, sizeof got - used, "%s%s", i ? "," : "", logs->items[i].message);
   ctrt_log_entry_list_free(logs);
-  return C_CHECK(used < cap, "the kept messages fit the test's buffer (%zu bytes)", used);
+  C_CHECK(strcmp(got, want) == 0, "max_lines %ld, max_bytes %ld (-1: none) keep \"%s\", not \"%s\"", max_lines,
+          max_bytes, want, got);
 }
 
 static void get_logs_caps(void) {
   static const char *const lines[] = {"sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done", NULL};
   static const char *const long_first[] = {
       "sh", "-c", "echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; echo short", NULL};
+  static const struct {
+    long max_lines, max_bytes;
+    const char *want;
+  } caps[] = {
+      {-1, -1, "line1,line2,line3,line4,line5"},
+      {2, -1, "line1,line2"},
+      {0, -1, ""},
+      {-1, 15, "line1,line2,line3"}, /* bytes are the messages' without line endings */
+      {-1, 14, "line1,line2"},
+      {1, 15, "line1"}, /* both: the tighter holds */
+  };
   const ctrt_container_id *id = finished(lines);
-  char got[256];
-  if (id == NULL)
-    return;
-  ctrt_log_options o = CTRT_LOG_OPTIONS_INIT;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "line1,line2,line3,line4,line5");
-  o.has_max_lines = true;
-  o.max_lines = 2;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "line1,line2");
-  o.max_lines = 0;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "");
-  /* Bytes are the messages' without line endings: 3 lines are 15. */
-  o = (ctrt_log_options)CTRT_LOG_OPTIONS_INIT;
-  o.has_max_bytes = true;
-  o.max_bytes = 15;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "line1,line2,line3");
-  o.max_bytes = 14;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "line1,line2");
-  /* Both caps: the tighter one holds. */
-  o.has_max_lines = true;
-  o.max_lines = 1;
-  if (capped(id, &o, got, sizeof got))
-    C_EQ_STR(got, "line1");
+  for (size_t i = 0; id && i < sizeof caps / sizeof caps[0]; i++)
+    expect_capped(id, caps[i].max_lines, caps[i].max_bytes, caps[i].want);
   /* Reading stops at the first entry that does not fit, even when a later,
    * shorter one would. */
   const ctrt_container_id *other = finished(long_first);
-  o = (ctrt_log_options)CTRT_LOG_OPTIONS_INIT;
-  o.has_max_bytes = true;
-  o.max_bytes = 20;
-  if (other && capped(other, &o, got, sizeof got))
-    C_EQ_STR(got, "");
+  if (other)
+    expect_capped(other, -1, 20, "");
 }
 
 static void get_logs_order(void) {
