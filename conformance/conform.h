@@ -174,6 +174,9 @@ bool conform_check_bytes(const ctrt_bytes *actual, const void *expected, size_t 
 const char *conform_text(const ctrt_bytes *b);
 
 /* The call succeeds (failure message: the ctrt error). Evaluates to bool. */
+/* get_logs without caps. */
+#define CONFORM_ALL_LOGS (&(const ctrt_log_options)CTRT_LOG_OPTIONS_INIT)
+
 #define C_OK(call) conform_check_ok((call), #call, __FILE__, __LINE__)
 /* The call of method op fails with the given kind, and that kind is one the
  * spec declares for op. */

@@ -701,7 +701,7 @@ static void stdin_reaches_main_process(void) {
     return;
   C_EQ_INT(code, 0);
   ctrt_log_entry_list *logs = NULL;
-  if (C_OK(ctrt_runtime_get_logs(RT, &logs, id))) {
+  if (C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 2 && strcmp(logs->items[0].message, "line one") == 0 &&
                 strcmp(logs->items[1].message, "line two") == 0,
             "cat echoed both lines to the log (%zu lines)", logs->n_items);

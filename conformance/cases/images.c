@@ -320,7 +320,8 @@ static void commit_keeps_files(void) {
   free(spec->image.name);
   spec->image.name = strdup(ref);
   ctrt_log_entry_list *logs = NULL;
-  if (conform_run(again, spec, NULL) && conform_wait(again, &code) && C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
+  if (conform_run(again, spec, NULL) && conform_wait(again, &code) &&
+      C_OK(ctrt_runtime_get_logs(RT, &logs, again, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "committed") == 0, "the file is in the image");
     ctrt_log_entry_list_free(logs);
   }
@@ -439,7 +440,8 @@ static void import_rootfs(void) {
   free(spec->image.name);
   spec->image.name = strdup(ref);
   ctrt_log_entry_list *logs = NULL;
-  if (conform_run(again, spec, cat) && conform_wait(again, &code) && C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
+  if (conform_run(again, spec, cat) && conform_wait(again, &code) &&
+      C_OK(ctrt_runtime_get_logs(RT, &logs, again, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "imported") == 0, "the imported tree runs");
     ctrt_log_entry_list_free(logs);
   }
@@ -490,7 +492,7 @@ static void import_untagged(void) {
   static const char *const cat[] = {"cat", "/marker", NULL};
   ctrt_log_entry_list *logs = NULL;
   if (conform_run(again, spec_of(image_id, cat), cat) && conform_wait(again, &code) &&
-      C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
+      C_OK(ctrt_runtime_get_logs(RT, &logs, again, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "untagged") == 0, "the imported tree runs");
     ctrt_log_entry_list_free(logs);
   }
@@ -825,7 +827,7 @@ static void commit_running(void) {
   int32_t code;
   ctrt_log_entry_list *logs = NULL;
   if (conform_run(again, spec_of(ref, cat), cat) && conform_wait(again, &code) &&
-      C_OK(ctrt_runtime_get_logs(RT, &logs, again))) {
+      C_OK(ctrt_runtime_get_logs(RT, &logs, again, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "live") == 0, "the committed file is there");
     ctrt_log_entry_list_free(logs);
   }

@@ -180,7 +180,7 @@ static void restart_keeps_filesystem(void) {
       !conform_wait(id, &code))
     return;
   ctrt_log_entry_list *logs = NULL;
-  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)))
     return;
   C_CHECK(logs->n_items == 2 && strcmp(logs->items[1].message, "2") == 0,
           "the second run sees the first run's file (lines: %zu, last: %s)", logs->n_items,
@@ -260,7 +260,7 @@ static void paused_output_resumes(void) {
     return;
   C_EQ_INT(code, 0);
   ctrt_log_entry_list *logs = NULL;
-  if (C_OK(ctrt_runtime_get_logs(RT, &logs, id))) {
+  if (C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS))) {
     C_CHECK(logs->n_items == 1 && strcmp(logs->items[0].message, "done") == 0, "the loop ran to its end");
     ctrt_log_entry_list_free(logs);
   }

@@ -4,6 +4,7 @@
 #include "../conform.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
 
 #define RT conform_rt()
@@ -19,7 +20,7 @@ static void get_logs_lines(void) {
   static const char *const argv[] = {"sh", "-c", "echo one; echo two >&2; echo three", NULL};
   const ctrt_container_id *id = finished(argv);
   ctrt_log_entry_list *logs = NULL;
-  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)))
     return;
   if (C_EQ_INT(logs->n_items, 3)) {
     /* stdout and stderr are separate pipes: order is kept within each
@@ -58,7 +59,7 @@ static void container_logs_tail(void) {
 
 static void logs_missing_container(void) {
   ctrt_log_entry_list *logs = NULL;
-  C_FAILS(CTRT_OP_GET_LOGS, ctrt_runtime_get_logs(RT, &logs, conform_new_id()), CTRT_ERROR_NOT_FOUND);
+  C_FAILS(CTRT_OP_GET_LOGS, ctrt_runtime_get_logs(RT, &logs, conform_new_id(), CONFORM_ALL_LOGS), CTRT_ERROR_NOT_FOUND);
 }
 
 /* Drain a logs stream into text (per channel); returns the chunk count. */
@@ -169,7 +170,7 @@ static void stream_since_until(void) {
     return;
   ctrt_timestamp now = {0, 0};
   ctrt_log_entry_list *logs = NULL;
-  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id)) || !C_EQ_INT(logs->n_items, 1)) {
+  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)) || !C_EQ_INT(logs->n_items, 1)) {
     ctrt_log_entry_list_free(logs);
     return;
   }
@@ -405,10 +406,55 @@ static void get_logs_empty(void) {
   static const char *const argv[] = {"true", NULL};
   const ctrt_container_id *id = finished(argv);
   ctrt_log_entry_list *logs = NULL;
-  if (id && C_OK(ctrt_runtime_get_logs(RT, &logs, id))) {
+  if (id && C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS))) {
     C_EQ_INT(logs->n_items, 0);
     ctrt_log_entry_list_free(logs);
   }
+}
+
+/* get_logs with the caps (a cap < 0: none) keeps the messages want lists,
+ * joined by ','. */
+static void expect_capped(const ctrt_container_id *id, long max_lines, long max_bytes, const char *want) {
+  ctrt_log_options o = CTRT_LOG_OPTIONS_INIT;
+  o.has_max_lines = max_lines >= 0;
+  o.max_lines = max_lines >= 0 ? (uint64_t)max_lines : 0;
+  o.has_max_bytes = max_bytes >= 0;
+  o.max_bytes = max_bytes >= 0 ? (uint64_t)max_bytes : 0;
+  ctrt_log_entry_list *logs = NULL;
+  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, &o)))
+    return;
+  char got[256] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < logs->n_items && used < sizeof got; i++)
+    used += (size_t)snprintf(got + used, sizeof got - used, "%s%s", i ? "," : "", logs->items[i].message);
+  ctrt_log_entry_list_free(logs);
+  C_CHECK(strcmp(got, want) == 0, "max_lines %ld, max_bytes %ld (-1: none) keep \"%s\", not \"%s\"", max_lines,
+          max_bytes, want, got);
+}
+
+static void get_logs_caps(void) {
+  static const char *const lines[] = {"sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done", NULL};
+  static const char *const long_first[] = {
+      "sh", "-c", "echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; echo short", NULL};
+  static const struct {
+    long max_lines, max_bytes;
+    const char *want;
+  } caps[] = {
+      {-1, -1, "line1,line2,line3,line4,line5"},
+      {2, -1, "line1,line2"},
+      {0, -1, ""},
+      {-1, 15, "line1,line2,line3"}, /* bytes are the messages' without line endings */
+      {-1, 14, "line1,line2"},
+      {1, 15, "line1"}, /* both: the tighter holds */
+  };
+  const ctrt_container_id *id = finished(lines);
+  for (size_t i = 0; id && i < sizeof caps / sizeof caps[0]; i++)
+    expect_capped(id, caps[i].max_lines, caps[i].max_bytes, caps[i].want);
+  /* Reading stops at the first entry that does not fit, even when a later,
+   * shorter one would. */
+  const ctrt_container_id *other = finished(long_first);
+  if (other)
+    expect_capped(other, -1, 20, "");
 }
 
 static void get_logs_order(void) {
@@ -416,7 +462,7 @@ static void get_logs_order(void) {
   static const char *const argv[] = {"seq", "1", "50", NULL};
   const ctrt_container_id *id = finished(argv);
   ctrt_log_entry_list *logs = NULL;
-  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)))
     return;
   if (C_EQ_INT(logs->n_items, 50)) {
     bool in_order = true, time_order = true;
@@ -467,7 +513,7 @@ static void stream_timestamps_tail(void) {
   static const char *const argv[] = {"sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done", NULL};
   const ctrt_container_id *id = finished(argv);
   ctrt_log_entry_list *logs = NULL;
-  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)))
+  if (!id || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)))
     return;
   if (!C_EQ_INT(logs->n_items, 5)) {
     ctrt_log_entry_list_free(logs);
@@ -538,7 +584,7 @@ static void stream_since_until_split(void) {
   char text[64] = "";
   bool ready = s && read_until(s, text, sizeof text, "early\n");
   ctrt_logs_stream_close(s);
-  if (!ready || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)) || !C_EQ_INT(logs->n_items, 1)) {
+  if (!ready || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)) || !C_EQ_INT(logs->n_items, 1)) {
     ctrt_log_entry_list_free(logs);
     return;
   }
@@ -548,7 +594,7 @@ static void stream_since_until_split(void) {
    * the later line is stamped after that. */
   while (wall_seconds() <= early)
     conform_sleep_ms(20);
-  if (!touch_go(id) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_get_logs(RT, &logs, id)) ||
+  if (!touch_go(id) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)) ||
       !C_EQ_INT(logs->n_items, 2)) {
     ctrt_log_entry_list_free(logs);
     return;
@@ -612,6 +658,10 @@ static const conform_case cases[] = {
     CONFORM_CASE("logs.get_logs_empty", get_logs_empty, "get_logs of a container that printed nothing: no entry.",
                  TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
     CONFORM_CASE("logs.get_logs_order", get_logs_order, "get_logs keeps 50 lines in order, timestamps not going back.",
+                 TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
+    CONFORM_CASE("logs.get_logs_caps", get_logs_caps,
+                 "get_logs with max_lines and max_bytes: the oldest entries that fit, stopping at the first that does "
+                 "not.",
                  TESTS(CTRT_OP_GET_LOGS), USES(FINISHED)),
     CONFORM_CASE("logs.container_logs_tail", container_logs_tail, "container_logs returns the last N lines.",
                  TESTS(CTRT_OP_CONTAINER_LOGS), USES(FINISHED)),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "conform_probe.h"
 #include "merge.h"
 #include "schedule.h"
@@ -27,7 +28,7 @@ static const conform_area *const areas[] = {
 typedef struct options {
   const char *backend, *host, *backend_lib, *junit, *matrix, *tap, *filter, *expectations, *html, *markdown;
   bool list, merge;
-  unsigned timeout, jobs;
+  unsigned timeout, jobs, benchmark;
 } options;
 
 static void usage(FILE *to) {
@@ -51,6 +52,10 @@ static void usage(FILE *to) {
           "  --expectations FILE   expected engine differences (default: %s)\n"
           "  --timeout SECONDS     per-case limit (default %d); a case past it is a FAIL\n"
           "  --list                list the cases, the methods each tests and uses\n"
+          "  --benchmark N         after the cases (none with --filter matching none), time\n"
+          "                        N rounds of each method's basic operation: median and\n"
+          "                        p90 per method, printed and in --matrix (latency_ms,\n"
+          "                        latency_p90_ms); nothing asserts a time\n"
           "  --merge               merge the --matrix files of several runs (one per engine)\n"
           "                        into one method x engine table\n"
           "  --markdown FILE       with --merge: write it as Markdown ('-', the default\n"
@@ -86,6 +91,7 @@ static int parse_options(int argc, char **argv, options *o) {
                                         {"timeout", required_argument, NULL, 't'},
                                         {"jobs", required_argument, NULL, 'j'},
                                         {"list", no_argument, NULL, 'L'},
+                                        {"benchmark", required_argument, NULL, 'B'},
                                         {"merge", no_argument, NULL, 'M'},
                                         {"markdown", required_argument, NULL, 'D'},
                                         {"html", required_argument, NULL, 'W'},
@@ -136,6 +142,12 @@ static int parse_options(int argc, char **argv, options *o) {
       break;
     case 'L':
       o->list = true;
+      break;
+    case 'B':
+      if (!parse_count(optarg, &o->benchmark, 100000)) {
+        fprintf(stderr, "ctrt-conform: --benchmark takes a number of rounds from 1 to 100000, not '%s'\n", optarg);
+        return -1;
+      }
       break;
     case 'M':
       o->merge = true;
@@ -447,6 +459,15 @@ int main(int argc, char **argv) {
   }
   run.wall_seconds = (double)(conform_now_ms() - start) / 1000.0;
 
+  conform_latency latency[CTRT_OP_COUNT];
+  if (status == 0 && o.benchmark) {
+    if (conform_benchmark(rt, &conform_current.env, o.benchmark, latency) == 0) {
+      fprintf(stderr, "ctrt-conform: the benchmark measured no method (every call failed)\n");
+      status = 1;
+    }
+    run.latency = latency;
+  }
+
   if (status == 0) {
     conform_print_table(&run, results, n_results);
     for (size_t i = 0; i < n_results; i++)
@@ -455,7 +476,7 @@ int main(int argc, char **argv) {
     for (int op = 0; op < CTRT_OP_COUNT; op++)
       if (support[op] == CTRT_SUPPORT_NONE && probe[op] == VERDICT_FAIL)
         status = 1;
-    if (n_results == 0) {
+    if (n_results == 0 && !o.benchmark) {
       fprintf(stderr, "ctrt-conform: no case matched\n");
       status = 1;
     }

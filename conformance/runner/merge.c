@@ -52,7 +52,7 @@ typedef struct column {
 typedef struct cell {
   const char *verdict, *support;
   json_int_t k[VERDICT_COUNT], n, ok; /* cases by verdict; testing it; passed */
-  double latency_ms;                  /* < 0: not measured */
+  double latency_ms, p90_ms;          /* median, 90th percentile; < 0: not measured */
 } cell;
 
 /* ---- reading and checking ---- */
@@ -170,7 +170,7 @@ static int check_method(const column *c, const char *name) {
     return bad(c, "methods.%s: \"%s\" is not a method verdict", name, verdict);
   if (!json_is_object(d))
     return bad(c, "%s: expected an object", where);
-  if (check_keys(c, where, d, "verdict support cases", "latency_ms note") < 0)
+  if (check_keys(c, where, d, "verdict support cases", "latency_ms latency_p90_ms note") < 0)
     return -1;
   const char *dv = string_member(c, where, d, "verdict", false),
              *support = string_member(c, where, d, "support", false);
@@ -186,6 +186,8 @@ static int check_method(const column *c, const char *name) {
     return -1;
   where[strlen(where) - strlen(".cases")] = '\0';
   if (json_object_get(d, "latency_ms") && !member(c, where, d, "latency_ms", NUMBER, false))
+    return -1;
+  if (json_object_get(d, "latency_p90_ms") && !member(c, where, d, "latency_p90_ms", NUMBER, false))
     return -1;
   if (json_object_get(d, "note") && !string_member(c, where, d, "note", false))
     return -1;
@@ -387,6 +389,8 @@ static void cell_of(const column *c, const char *method, cell *out) {
   out->verdict = json_string_value(json_object_get(c->methods, method));
   out->support = json_string_value(json_object_get(d, "support"));
   out->latency_ms = latency ? json_number_value(latency) : -1;
+  json_t *p90 = json_object_get(d, "latency_p90_ms");
+  out->p90_ms = p90 ? json_number_value(p90) : -1;
   for (int i = 0; i < VERDICT_COUNT; i++) {
     out->k[i] = json_integer_value(json_object_get(counts, conform_verdict_name(i)));
     out->n += out->k[i];
@@ -394,8 +398,8 @@ static void cell_of(const column *c, const char *method, cell *out) {
   out->ok = out->k[VERDICT_PASS] + out->k[VERDICT_DEFAULT];
 }
 
-/* "diverges 4/5, 1 diverges · 12.0 ms": the verdict, of the n cases that
- * test the method k passed, the others by verdict, the latency. */
+/* "diverges 4/5, 1 diverges": the verdict, of the n cases that test the
+ * method k passed, the others by verdict. */
 static void cell_text(const cell *x, char *buf, size_t size) {
   size_t at = (size_t)snprintf(buf, size, "%s", x->verdict);
   if (x->n)
@@ -403,8 +407,28 @@ static void cell_text(const cell *x, char *buf, size_t size) {
   for (int i = VERDICT_DIVERGES; i < VERDICT_COUNT && at < size; i++)
     if (x->k[i])
       at += (size_t)snprintf(buf + at, size - at, ", %lld %s", (long long)x->k[i], conform_verdict_name(i));
-  if (x->latency_ms >= 0 && at < size)
-    snprintf(buf + at, size - at, " \xc2\xb7 %.1f ms", x->latency_ms);
+}
+
+/* "12.0 ms, p90 15.1 ms" (below a millisecond, the in-process mock's, in
+ * microseconds), or "" when not measured: the latency column's cell. */
+static void latency_text(const cell *x, char *buf, size_t size) {
+  buf[0] = '\0';
+  if (x->latency_ms < 0)
+    return;
+  size_t at = (size_t)snprintf(buf, size, x->latency_ms < 1 ? "%.0f \xc2\xb5s" : "%.1f ms",
+                               x->latency_ms < 1 ? x->latency_ms * 1000 : x->latency_ms);
+  if (x->p90_ms >= 0 && at < size)
+    snprintf(buf + at, size - at, x->p90_ms < 1 ? ", p90 %.0f \xc2\xb5s" : ", p90 %.1f ms",
+             x->p90_ms < 1 ? x->p90_ms * 1000 : x->p90_ms);
+}
+
+/* Whether the engine's matrix has latencies (--benchmark): then its
+ * verdict column is followed by a latency column. */
+static bool has_latency(const column *c) {
+  for (int op = 0; op < CTRT_OP_COUNT; op++)
+    if (json_object_get(json_object_get(c->detail, ctrt_op_info_get((ctrt_op)op)->name), "latency_ms"))
+      return true;
+  return false;
 }
 
 /* "50 pass, 2 diverges, 2 unsupported": how many methods got each verdict. */
@@ -500,13 +524,20 @@ static void write_markdown(FILE *f, const column *cols, size_t n) {
   bool notes = notes_column(cols, n);
   char text[512];
   fprintf(f, "# ctrt conformance: %d methods \xc3\x97 %zu engine%s\n\n| method |", CTRT_OP_COUNT, n, n == 1 ? "" : "s");
+  size_t n_latency = 0;
   for (size_t i = 0; i < n; i++) {
     fputc(' ', f);
     md_engine_label(f, &cols[i]);
     fputs(" |", f);
+    if (has_latency(&cols[i])) {
+      fputs(" latency: ", f);
+      md_engine_label(f, &cols[i]);
+      fputs(" |", f);
+      n_latency++;
+    }
   }
   fprintf(f, "%s\n|---|", notes ? " notes |" : "");
-  for (size_t i = 0; i < n + notes; i++)
+  for (size_t i = 0; i < n + n_latency + notes; i++)
     fputs("---|", f);
   fputc('\n', f);
   for (int op = 0; op < CTRT_OP_COUNT; op++) {
@@ -517,6 +548,10 @@ static void write_markdown(FILE *f, const column *cols, size_t n) {
       cell_of(&cols[i], method, &x);
       cell_text(&x, text, sizeof text);
       fprintf(f, " %s |", text);
+      if (has_latency(&cols[i])) {
+        latency_text(&x, text, sizeof text);
+        fprintf(f, " %s |", text);
+      }
     }
     if (notes) {
       static const char *const marks[4] = {"", ": ", "", "; "};
@@ -530,13 +565,18 @@ static void write_markdown(FILE *f, const column *cols, size_t n) {
     fprintf(f, "| **%s** |", row ? "cases" : "methods");
     for (size_t i = 0; i < n; i++) {
       (row ? case_totals : method_totals)(&cols[i], text, sizeof text);
-      fprintf(f, " %s |", text);
+      fprintf(f, " %s |%s", text, has_latency(&cols[i]) ? " |" : "");
     }
     fprintf(f, "%s\n", notes ? " |" : "");
   }
   fputs("\nA cell is the method's verdict on the engine, then k/n: of the n cases that test the method, k passed "
-        "(pass or default); then the other cases by verdict.\n\n## Engines\n\n",
+        "(pass or default); then the other cases by verdict.",
         f);
+  if (n_latency)
+    fputs(" A latency cell is the median and 90th percentile of one call of the method's basic operation "
+          "(ctrt-conform --benchmark).",
+          f);
+  fputs("\n\n## Engines\n\n", f);
   for (size_t i = 0; i < n; i++) {
     const column *c = &cols[i];
     fputs("- ", f);
@@ -702,14 +742,29 @@ static void write_html(FILE *f, const column *cols, size_t n) {
         "open it for each case that did not pass, its detail, and the expectation's reason and check ids.</p>\n",
         f);
   fputs("<table class=\"matrix\">\n<thead><tr><th scope=\"col\">method</th>", f);
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     html_engine_header(f, &cols[i]);
+    if (has_latency(&cols[i])) {
+      fputs("<th scope=\"col\" class=\"latency\">latency: ", f);
+      html(f, cols[i].name);
+      fputs("<div>median, p90 (--benchmark)</div></th>", f);
+    }
+  }
   fprintf(f, "%s</tr></thead>\n<tbody>\n", notes ? "<th scope=\"col\">notes</th>" : "");
   for (int op = 0; op < CTRT_OP_COUNT; op++) {
     const char *method = ctrt_op_info_get((ctrt_op)op)->name;
     fprintf(f, "<tr id=\"m-%s\"><th scope=\"row\">%s</th>", method, method);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
       html_cell(f, &cols[i], method);
+      if (has_latency(&cols[i])) {
+        cell x;
+        cell_of(&cols[i], method, &x);
+        latency_text(&x, text, sizeof text);
+        fputs("<td class=\"latency\">", f);
+        html(f, text);
+        fputs("</td>", f);
+      }
+    }
     if (notes) {
       static const char *const marks[4] = {"<div><b>", "</b>: ", "</div>", "<div><b>"};
       fputs("<td class=\"note\">", f);
@@ -726,6 +781,8 @@ static void write_html(FILE *f, const column *cols, size_t n) {
       fputs("<td>", f);
       html(f, text);
       fputs("</td>", f);
+      if (has_latency(&cols[i]))
+        fputs("<td></td>", f);
     }
     fprintf(f, "%s</tr>\n", notes ? "<td></td>" : "");
   }

@@ -109,9 +109,12 @@ int conform_write_matrix(const char *path, const conform_run_info *run, const co
     json_t *per = json_object();
     for (int i = 0; i < VERDICT_COUNT; i++)
       json_object_set_new(per, verdict_names[i], json_integer((json_int_t)k[i]));
-    json_object_set_new(
-        detail, name,
-        json_pack("{s:s, s:s, s:o}", "verdict", v, "support", support_names[run->support[op]], "cases", per));
+    json_t *d = json_pack("{s:s, s:s, s:o}", "verdict", v, "support", support_names[run->support[op]], "cases", per);
+    if (run->latency && run->latency[op].median_ms >= 0) {
+      json_object_set_new(d, "latency_ms", json_real(run->latency[op].median_ms));
+      json_object_set_new(d, "latency_p90_ms", json_real(run->latency[op].p90_ms));
+    }
+    json_object_set_new(detail, name, d);
   }
   for (size_t i = 0; i < n; i++) {
     const conform_result *r = &results[i];

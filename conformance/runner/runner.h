@@ -134,6 +134,13 @@ void conform_judge(const conform_case *c, const conform_outcome *o, const confor
                    const ctrt_support support[CTRT_OP_COUNT], conform_result *r);
 
 /* ---- reports (report.c) ---- */
+/* What --benchmark measured of one method (bench.c). */
+typedef struct conform_latency {
+  double median_ms, p90_ms; /* < 0: not measured */
+  size_t calls;             /* timed calls that succeeded */
+  unsigned errors;          /* calls that failed (left out of the figures) */
+} conform_latency;
+
 typedef struct conform_run_info {
   const char *backend;
   const ctrt_engine_info *engine;
@@ -142,6 +149,7 @@ typedef struct conform_run_info {
   const conform_verdict *probe; /* per method lacking support: unsupported or fail */
   char *const *probe_detail;    /* per method */
   double wall_seconds;
+  const conform_latency *latency; /* per method, with --benchmark; else NULL */
 } conform_run_info;
 
 int conform_write_matrix(const char *path, const conform_run_info *run, const conform_result *results, size_t n);

@@ -88,7 +88,10 @@ def main():
     body_rows = [r for r in rows if not r[0].startswith("**")]
     total_rows = [r for r in rows if r[0].startswith("**")]
     notes = header[-1] == "notes"
-    engines = header[1 : len(header) - notes]
+    # A "latency: ENGINE" column (--benchmark) follows its engine's column.
+    columns = header[1 : len(header) - notes]
+    engines = [c for c in columns if not c.startswith("latency: ")]
+    verdict_at = [i for i, c in enumerate(columns) if not c.startswith("latency: ")]
     tables = list(root.find_all("table", "matrix"))
     check(len(tables) == 1, f"{len(tables)} matrix tables")
     if tables:
@@ -96,7 +99,7 @@ def main():
         thead, tbody, tfoot = (table.kids(t) for t in ("thead", "tbody", "tfoot"))
         heads = [th for tr in thead[0].kids("tr") for th in tr.kids("th")] if thead else []
         check(len(heads) == len(header), f"{len(heads)} column headers, the Markdown has {len(header)}")
-        for th, label in zip(heads[1 : 1 + len(engines)], engines):
+        for th, label in zip([heads[1 + i] for i in verdict_at if 1 + i < len(heads)], engines):
             name = " ".join(d.text() for d in th.kids("div"))
             check(label.startswith(name), f"column header {name!r}, the Markdown has {label!r}")
             check(th.kids("ul"), f"column {label!r} lists no backend and facts")
@@ -107,7 +110,12 @@ def main():
             check(method == row[0], f"row {method!r} where the Markdown has {row[0]!r}")
             tds = tr.kids("td")
             check(len(tds) == len(row) - 1, f"{row[0]}: {len(tds)} cells")
-            for td, text in zip(tds, row[1 : 1 + len(engines)]):
+            for i, label in enumerate(columns):
+                if i >= len(tds) or not label.startswith("latency: "):
+                    continue
+                check(tds[i].attrs.get("class") == "latency" and tds[i].text() == row[1 + i],
+                      f"{row[0]}: latency cell {tds[i].text()!r}, the Markdown {row[1 + i]!r}")
+            for td, text in zip([tds[i] for i in verdict_at if i < len(tds)], [row[1 + i] for i in verdict_at]):
                 verdict = text.split()[0]
                 check(td.attrs.get("class") == f"v-{verdict}", f"{row[0]}: class {td.attrs.get('class')!r} for {text!r}")
                 check(td.attrs.get("title", "").startswith(f"{verdict}: "), f"{row[0]}: title {td.attrs.get('title')!r}")
@@ -126,8 +134,8 @@ def main():
         foot = tfoot[0].kids("tr") if tfoot else []
         check(len(foot) == len(total_rows) == 2, f"{len(foot)} total rows")
         for tr, row in zip(foot, total_rows):
-            cells = [td.text() for td in tr.kids("td")][: len(engines)]
-            check(cells == row[1 : 1 + len(engines)], f"totals {cells} where the Markdown has {row[1:]}")
+            cells = [td.text() for td in tr.kids("td")][: len(columns)]
+            check(cells == row[1 : 1 + len(columns)], f"totals {cells} where the Markdown has {row[1:]}")
     legend = [td.attrs.get("class") for t in root.find_all("table", "legend") for tr in t.kids("tr") for td in tr.kids("td")[:1]]
     check(legend == [f"v-{v}" for v in VERDICTS], f"the legend's verdicts: {legend}")
     text = root.text()

@@ -170,8 +170,9 @@ static int wrap_container_logs(void *self, ctrt_log_entry_list **out, const ctrt
   return ctrt_runtime_container_logs(inner(self), out, id, tail);
 }
 
-static int wrap_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  return ctrt_runtime_get_logs(inner(self), out, id);
+static int wrap_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id,
+                         const ctrt_log_options *options) {
+  return ctrt_runtime_get_logs(inner(self), out, id, options);
 }
 
 static int wrap_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,

@@ -61,3 +61,11 @@ int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_s
     return ctrt__error_no_memory();
   return 0;
 }
+
+bool ctrt__log_cap_fits(const ctrt_log_options *o, size_t n, uint64_t bytes, size_t len) {
+  if (o == NULL)
+    return true;
+  if (o->has_max_lines && n >= o->max_lines)
+    return false;
+  return !o->has_max_bytes || (bytes <= o->max_bytes && len <= o->max_bytes - bytes);
+}

@@ -18,4 +18,10 @@ int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const
 int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_stream stream, ctrt_timestamp ts,
                            const char *message, size_t len, const char *container, const char *service);
 
+/* Whether get_logs keeps one more entry of len message bytes under the caps
+ * of o (NULL: none), n entries of bytes message bytes being kept so far. A
+ * reader stops at the first entry that does not fit, so the kept entries
+ * are the oldest, in order. */
+bool ctrt__log_cap_fits(const ctrt_log_options *o, size_t n, uint64_t bytes, size_t len);
+
 #endif

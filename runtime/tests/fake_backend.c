@@ -231,9 +231,11 @@ static int fake_get_container_stats(void *self, ctrt_container_stats **out, cons
 /* ---- logs and exec ---- */
 
 #ifndef FAKE_INCOMPLETE
-static int fake_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
+static int fake_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id,
+                     const ctrt_log_options *options) {
   COUNT(self);
   (void)id;
+  (void)options;
   *out = calloc(1, sizeof **out);
   return 0;
 }

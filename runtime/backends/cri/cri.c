@@ -1694,7 +1694,7 @@ static char *log_file(cri *c, const ctrt_container_id *id) {
  * log file, which the runtime writes and the client reads (CRI has no logs
  * call). A container that does not exist is not_found first. */
 static int read_logs(cri *c, ctrt_log_entry_list **out, const ctrt_container_id *id, bool has_tail, uint64_t tail,
-                     const char *method) {
+                     const ctrt_log_options *cap, const char *method) {
   found f;
   int rc = ctrt__cri_find(c, id, &f, false, method);
   if (rc < 0)
@@ -1703,17 +1703,18 @@ static int read_logs(cri *c, ctrt_log_entry_list **out, const ctrt_container_id 
   char *file = log_file(c, id);
   if (file == NULL)
     return ctrt__error_no_memory();
-  rc = ctrt__cri_log_entries(out, file, id, has_tail, tail);
+  rc = ctrt__cri_log_entries(out, file, id, has_tail, tail, cap);
   ctrt__free(file);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
 
 static int cri_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
-  return read_logs(self, out, id, true, tail, "container_logs");
+  return read_logs(self, out, id, true, tail, NULL, "container_logs");
 }
 
-static int cri_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  return read_logs(self, out, id, false, 0, "get_logs");
+static int cri_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id,
+                        const ctrt_log_options *options) {
+  return read_logs(self, out, id, false, 0, options, "get_logs");
 }
 
 /* What a following logs reader asks each poll: is the container running? */

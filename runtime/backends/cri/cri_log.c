@@ -494,18 +494,21 @@ int ctrt__cri_log_stream(ctrt_logs_stream **out, ctrt__cri_log_reader *r) {
 
 /* ---- container_logs, get_logs ---- */
 
+/* CTRT_ITEROVER when the entry does not fit within limit: the read stops. */
 static int add_entry(ctrt_log_entry_list *list, size_t *cap, const ctrt__cri_log_record *rec, const char *display,
-                     const char *service) {
+                     const char *service, const ctrt_log_options *limit, uint64_t bytes) {
   size_t len = rec->len;
   if (rec->complete && len > 0)
     len--; /* the message without its '\n' */
+  if (!ctrt__log_cap_fits(limit, list->n_items, bytes, len))
+    return CTRT_ITEROVER;
   return ctrt__log_entry_append(
       list, cap, rec->stream == CTRT_LOG_CHANNEL_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT,
       rec->timestamp, (const char *)rec->data, len, display, service);
 }
 
 int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctrt_container_id *id, bool has_tail,
-                          uint64_t tail) {
+                          uint64_t tail, const ctrt_log_options *cap) {
   *out = NULL;
   ctrt__cri_log_config cfg = {.options = CTRT_LOGS_STREAM_OPTIONS_INIT};
   cfg.options.has_tail = has_tail;
@@ -518,10 +521,15 @@ int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctr
     *list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
   if (rc == 0)
     rc = ctrt__cri_log_open(&r, path, &cfg);
-  size_t cap = 0;
+  size_t n_alloc = 0;
+  uint64_t bytes = 0;
   ctrt__cri_log_record rec;
-  while (rc == 0 && (rc = ctrt__cri_log_next(r, &rec)) == 0)
-    rc = add_entry(list, &cap, &rec, display, id->service);
+  while (rc == 0 && (rc = ctrt__cri_log_next(r, &rec)) == 0) {
+    size_t before = list->n_items;
+    rc = add_entry(list, &n_alloc, &rec, display, id->service, cap, bytes);
+    if (rc == 0 && list->n_items > before)
+      bytes += strlen(list->items[before].message);
+  }
   ctrt__cri_log_free(r);
   ctrt__free(display);
   if (rc != CTRT_ITEROVER) {

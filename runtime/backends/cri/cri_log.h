@@ -88,8 +88,10 @@ void ctrt__cri_log_free(ctrt__cri_log_reader *r);
 int ctrt__cri_log_stream(ctrt_logs_stream **out, ctrt__cri_log_reader *r);
 
 /* container_logs (has_tail) and get_logs: the messages of the file as
- * LogEntry lines (without '\n'), source the container id, service id's. */
+ * LogEntry lines (without '\n'), source the container id, service id's;
+ * cap: get_logs' caps (NULL: none), reading stops at the first that does
+ * not fit. */
 int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctrt_container_id *id, bool has_tail,
-                          uint64_t tail);
+                          uint64_t tail, const ctrt_log_options *cap);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PIECE_MAX ((size_t)64 * 1024)
 
@@ -116,32 +117,56 @@ static void log_reader_free(log_reader *r) {
   ctrt__free(r);
 }
 
-/* Inspect (for Config.Tty, and a not-found that names the container), then
- * open GET /containers/{Id}{target}; target ("/logs?...") comes from the
+/* Whether the daemon's API version (from the negotiation, "1.41") is at
+ * least 1.42, the first whose logs answers state their framing. */
+static bool api_states_framing(const ctrt__docker *d) {
+  const char *v = ctrt__docker_api_version(d->client);
+  unsigned major = 0, minor = 0;
+  return v != NULL && sscanf(v, "%u.%u", &major, &minor) == 2 && (major > 1 || (major == 1 && minor >= 42));
+}
+
+/* Whether the open log is raw bytes (a TTY container) rather than
+ * multiplexed frames. From API 1.42 on the answer's Content-Type says so
+ * (application/vnd.docker.multiplexed-stream, else raw-stream); before,
+ * there is no Content-Type (20.10.24, API 1.41: none on either kind of
+ * container), so only the container's Config.Tty tells, and it costs one
+ * inspect, made once per call, after the log opened (so that a missing
+ * container is the log's 404, named like every container call's). */
+static int log_is_raw(ctrt__docker *d, const ctrt_container_id *id, ctrt__http_stream *hs, const char *method,
+                      bool *raw) {
+  const char *type = ctrt__http_stream_header(hs, "Content-Type");
+  if (type != NULL && strncmp(type, "application/vnd.docker.multiplexed-stream", 41) == 0) {
+    *raw = false;
+    return 0;
+  }
+  if (type != NULL && strncmp(type, "application/vnd.docker.raw-stream", 33) == 0 && api_states_framing(d)) {
+    *raw = true;
+    return 0;
+  }
+  json_t *inspect = NULL;
+  int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
+  if (rc == 0)
+    *raw = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
+  json_decref(inspect);
+  return rc;
+}
+
+/* Open GET /containers/{ref}{target}; target ("/logs?...") comes from the
  * spec (ctrt__dockerreq_*_container_logs). */
 static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_container_id *id, const char *target,
                            bool timestamps, const char *method) {
   *out = NULL;
-  json_t *inspect = NULL;
-  int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
-  if (rc < 0)
-    return rc;
   log_reader *r = ctrt__calloc(1, sizeof *r);
-  const char *docker_id = json_string_value(json_object_get(inspect, "Id"));
-  char *path = docker_id ? ctrt__sprintf("/containers/%s%s", docker_id, target) : NULL;
+  int rc = 0;
   if (r == NULL || (r->buf = ctrt__malloc(PIECE_MAX)) == NULL) {
     rc = ctrt__error_no_memory();
-  } else if (path == NULL) {
-    rc = docker_id ? ctrt__error_no_memory() : ctrt__error_internal("%s: the inspect answer has no Id", method);
   } else {
-    r->tty = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
     r->timestamps = timestamps;
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.path = path;
-    rc = ctrt__docker_open(d, &req, NULL, 0, method, &r->hs);
+    ctrt__docker_call call = {.suffix = target};
+    rc = ctrt__docker_container_open(d, id, &call, method, &r->hs);
   }
-  json_decref(inspect);
-  ctrt__free(path);
+  if (rc == 0)
+    rc = log_is_raw(d, id, r->hs, method, &r->tty);
   if (rc < 0) {
     log_reader_free(r);
     return rc;
@@ -206,6 +231,9 @@ typedef struct entry_builder {
   bool has_ts;
   ctrt_timestamp ts;
   bool open;
+  const ctrt_log_options *limit; /* get_logs' caps, NULL: none */
+  uint64_t bytes;                /* message bytes kept */
+  bool full;                     /* an entry did not fit: stop reading */
 } entry_builder;
 
 static int append_text(entry_builder *b, const uint8_t *data, size_t len) {
@@ -234,6 +262,11 @@ static int finish_entry(entry_builder *b, const char *display, const char *servi
     b->len--;
   if (b->stream != CTRT__STDCOPY_STDOUT && b->stream != CTRT__STDCOPY_STDERR)
     return 0; /* stdin echoes are no log lines */
+  if (!ctrt__log_cap_fits(b->limit, b->list->n_items, b->bytes, b->len)) {
+    b->full = true;
+    return 0;
+  }
+  b->bytes += b->len;
   return ctrt__log_entry_append(
       b->list, &b->cap, b->stream == CTRT__STDCOPY_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT,
       b->has_ts ? b->ts : ctrt__timestamp_now(), b->text, b->len, display, service);
@@ -241,19 +274,19 @@ static int finish_entry(entry_builder *b, const char *display, const char *servi
 
 /* The log as entries; target is the spec's (timestamps=1 always). */
 static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, char *target,
-                   const char *method) {
+                   const ctrt_log_options *cap, const char *method) {
   char *display = NULL;
   int rc = ctrt_container_id_format(&display, id);
   log_reader *r = NULL;
   if (rc == 0)
     rc = log_reader_open(d, &r, id, target, true, method);
   ctrt__free(target);
-  entry_builder b = {0};
+  entry_builder b = {.limit = cap};
   if (rc == 0 && (b.list = ctrt__malloc(sizeof *b.list)) == NULL)
     rc = ctrt__error_no_memory();
   if (b.list)
     *b.list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
-  while (rc == 0) {
+  while (rc == 0 && !b.full) {
     log_piece p;
     rc = log_reader_next(r, &p);
     if (rc == CTRT_ITEROVER) {
@@ -274,6 +307,10 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
     rc = append_text(&b, p.data, p.len);
     if (rc == 0 && p.end)
       rc = finish_entry(&b, display, id->service);
+    /* A message already longer than the bytes left (less its line ending,
+     * "\r\n" at most) cannot fit: stop before holding all of it. */
+    else if (rc == 0 && cap && cap->has_max_bytes && b.len > 2 && b.len - 2 > cap->max_bytes - b.bytes)
+      b.full = true;
   }
   log_reader_free(r);
   ctrt__free(b.text);
@@ -289,11 +326,12 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
 int ctrt__docker_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
   char *target = NULL;
   int rc = ctrt__dockerreq_container_logs_container_logs(&target, id, tail);
-  return rc < 0 ? rc : collect(self, out, id, target, "container_logs");
+  return rc < 0 ? rc : collect(self, out, id, target, NULL, "container_logs");
 }
 
-int ctrt__docker_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
+int ctrt__docker_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id,
+                          const ctrt_log_options *options) {
   char *target = NULL;
-  int rc = ctrt__dockerreq_get_logs_container_logs(&target, id);
-  return rc < 0 ? rc : collect(self, out, id, target, "get_logs");
+  int rc = ctrt__dockerreq_get_logs_container_logs(&target, id, options);
+  return rc < 0 ? rc : collect(self, out, id, target, options, "get_logs");
 }

@@ -3,6 +3,7 @@
  * records, one per line (a final line without '\n' is kept as is when the
  * process exits), like Docker's json-file logger; logs_stream follows them
  * until the container stops. */
+#include "core/log_records.h"
 #include "gen_internal.h"
 #include "mock.h"
 
@@ -268,7 +269,7 @@ int mock_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id
 /* ---- container_logs / get_logs ---- */
 
 static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_container_id *id, bool has_tail,
-                   uint64_t tail) {
+                   uint64_t tail, const ctrt_log_options *cap) {
   ctrt_log_entry_list *list = ctrt__malloc(sizeof *list);
   if (list == NULL)
     return ctrt__error_no_memory();
@@ -284,15 +285,19 @@ static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_contai
     if (list->items == NULL)
       rc = ctrt__error_no_memory();
   }
+  uint64_t bytes = 0;
   for (size_t i = first; rc == 0 && i < c->n_logs; i++) {
     const mock_log_record *r = &c->logs[i];
+    size_t len = r->data.len;
+    if (len > 0 && r->data.data[len - 1] == '\n')
+      len--;
+    if (!ctrt__log_cap_fits(cap, list->n_items, bytes, len))
+      break;
+    bytes += len;
     ctrt_log_entry *e = &list->items[list->n_items++];
     *e = (ctrt_log_entry)CTRT_LOG_ENTRY_INIT;
     e->timestamp = r->timestamp;
     e->stream = r->channel == CTRT_LOG_CHANNEL_STDERR ? CTRT_OUTPUT_STREAM_STDERR : CTRT_OUTPUT_STREAM_STDOUT;
-    size_t len = r->data.len;
-    if (len > 0 && r->data.data[len - 1] == '\n')
-      len--;
     e->message = ctrt__strndup((const char *)r->data.data, len);
     e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
     e->source.container.id = ctrt__strdup(c->display);
@@ -310,9 +315,9 @@ static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_contai
 }
 
 int mock_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
-  return entries(self, out, id, true, tail);
+  return entries(self, out, id, true, tail, NULL);
 }
 
-int mock_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id) {
-  return entries(self, out, id, false, 0);
+int mock_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, const ctrt_log_options *options) {
+  return entries(self, out, id, false, 0, options);
 }

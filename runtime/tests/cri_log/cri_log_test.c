@@ -257,7 +257,7 @@ static void test_entries(void) {
   id.service = "web";
   id.replica = 2;
   ctrt_log_entry_list *list = NULL;
-  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, false, 0));
+  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, false, 0, NULL));
   CU_ASSERT_EQUAL_FATAL(list->n_items, 3);
   ASSERT_STR(list->items[0].message, "a");
   CU_ASSERT_EQUAL(list->items[0].stream, CTRT_OUTPUT_STREAM_STDOUT);
@@ -270,9 +270,23 @@ static void test_entries(void) {
   ASSERT_STR(list->items[2].service, "web");
   ctrt_log_entry_list_free(list);
 
-  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, true, 1));
+  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, true, 1, NULL));
   CU_ASSERT_EQUAL_FATAL(list->n_items, 1);
   ASSERT_STR(list->items[0].message, "c");
+  ctrt_log_entry_list_free(list);
+
+  /* get_logs' caps: the oldest entries that fit ("a" and "b" are 2 bytes). */
+  ctrt_log_options cap = CTRT_LOG_OPTIONS_INIT;
+  cap.has_max_bytes = true;
+  cap.max_bytes = 2;
+  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, false, 0, &cap));
+  CU_ASSERT_EQUAL_FATAL(list->n_items, 2);
+  ASSERT_STR(list->items[1].message, "b");
+  ctrt_log_entry_list_free(list);
+  cap.has_max_lines = true;
+  cap.max_lines = 1;
+  ASSERT_OK(ctrt__cri_log_entries(&list, path, &id, false, 0, &cap));
+  CU_ASSERT_EQUAL(list->n_items, 1);
   ctrt_log_entry_list_free(list);
 }
 

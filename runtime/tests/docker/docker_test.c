@@ -1082,7 +1082,7 @@ static fake_next route_logs(fake_conn *c, const fake_request *r, daemon *d) {
                 tty ? "{\"Id\":\"lid\",\"Config\":{\"Tty\":true}}" : "{\"Id\":\"lid\",\"Config\":{\"Tty\":false}}");
     return FAKE_KEEP;
   }
-  if (starts(r, "GET", "/v1.41/containers/lid/logs?")) {
+  if (starts(r, "GET", "/v1.41/containers/zlayer-l-0/logs?")) {
     if (strstr(r->target, "follow=1")) { /* a follower blocked until cancelled */
       fake_chunked_head(c, 200, NULL);
       fake_wait(c);
@@ -1102,7 +1102,9 @@ static fake_next route_logs(fake_conn *c, const fake_request *r, daemon *d) {
       frame(body, &len, 2, ts ? "2024-01-02T03:04:06Z err\n" : "err\n");
       frame(body, &len, 1, ts ? "2024-01-02T03:04:07Z partial" : "partial");
     }
-    fake_chunked_head(c, 200, NULL);
+    /* variant 2: the Content-Type API 1.42 states (the framing without an
+     * inspect); otherwise none, as 20.10 (API 1.41) answers. */
+    fake_chunked_head(c, 200, d->variant == 2 ? "Content-Type: application/vnd.docker.multiplexed-stream\r\n" : NULL);
     fake_chunk(c, body, len, true); /* a byte at a time: every split of frames and stamps */
     fake_chunked_end(c);
     return FAKE_KEEP;
@@ -1122,7 +1124,8 @@ static void test_fake_logs_stream(void) {
   ctrt_logs_stream *s = NULL;
   ASSERT_OK(ctrt_runtime_logs_stream(dm.rt, &s, cid("l", 0), &o));
   CU_ASSERT_TRUE(
-      seen("GET /v1.41/containers/lid/logs?follow=0&tail=10&since=1700000000&timestamps=1&stdout=1&stderr=1") >= 0);
+      seen("GET /v1.41/containers/zlayer-l-0/logs?follow=0&tail=10&since=1700000000&timestamps=1&stdout=1&stderr=1") >=
+      0);
   static const struct {
     ctrt_log_channel ch;
     const char *text;
@@ -1159,10 +1162,12 @@ static void test_fake_logs_stream(void) {
   daemon_stop();
 }
 
+static const ctrt_log_options all_logs = CTRT_LOG_OPTIONS_INIT;
+
 static void test_fake_get_logs(void) {
   daemon_start(route_logs);
   ctrt_log_entry_list *logs = NULL;
-  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0)));
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &all_logs));
   CU_ASSERT_EQUAL_FATAL(logs->n_items, 3);
   CU_ASSERT_STRING_EQUAL(logs->items[0].message, "hello");
   CU_ASSERT_EQUAL(logs->items[0].stream, CTRT_OUTPUT_STREAM_STDOUT);
@@ -1176,12 +1181,41 @@ static void test_fake_get_logs(void) {
   CU_ASSERT_STRING_EQUAL(logs->items[2].message, "partial");
   ctrt_log_entry_list_free(logs);
   ASSERT_OK(ctrt_runtime_container_logs(dm.rt, &logs, cid("l", 0), 2));
-  CU_ASSERT_TRUE(seen("GET /v1.41/containers/lid/logs?stdout=1&stderr=1&timestamps=1&tail=2") >= 0);
+  CU_ASSERT_TRUE(seen("GET /v1.41/containers/zlayer-l-0/logs?stdout=1&stderr=1&timestamps=1&tail=2") >= 0);
   ctrt_log_entry_list_free(logs);
+
+  /* Caps: the oldest entries that fit; bytes are the messages'. */
+  ctrt_log_options capped = CTRT_LOG_OPTIONS_INIT;
+  capped.has_max_lines = true;
+  capped.max_lines = 1;
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &capped));
+  CU_ASSERT_TRUE(logs->n_items == 1 && strcmp(logs->items[0].message, "hello") == 0);
+  ctrt_log_entry_list_free(logs);
+  capped = (ctrt_log_options)CTRT_LOG_OPTIONS_INIT;
+  capped.has_max_bytes = true;
+  capped.max_bytes = 8; /* "hello" and "err" */
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &capped));
+  CU_ASSERT_EQUAL(logs->n_items, 2);
+  ctrt_log_entry_list_free(logs);
+  capped.max_bytes = 4; /* "hello" does not fit: nothing */
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &capped));
+  CU_ASSERT_EQUAL(logs->n_items, 0);
+  ctrt_log_entry_list_free(logs);
+  CU_ASSERT_TRUE(seen("GET /v1.41/containers/zlayer-l-0/json") >= 0); /* no Content-Type: Config.Tty tells */
+
+  /* A Content-Type that states the framing spares the inspect. */
+  daemon_stop();
+  daemon_start(route_logs);
+  dm.variant = 2;
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &all_logs));
+  CU_ASSERT_TRUE(logs->n_items == 3 && strcmp(logs->items[1].message, "err") == 0);
+  ctrt_log_entry_list_free(logs);
+  CU_ASSERT_EQUAL(seen("GET /v1.41/containers/zlayer-l-0/json"), -1);
+  dm.variant = 0;
 
   /* A TTY container: raw bytes, one entry per line. */
   dm.variant = 1;
-  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0)));
+  ASSERT_OK(ctrt_runtime_get_logs(dm.rt, &logs, cid("l", 0), &all_logs));
   CU_ASSERT_EQUAL_FATAL(logs->n_items, 3);
   CU_ASSERT_STRING_EQUAL(logs->items[0].message, "line one");
   CU_ASSERT_EQUAL(logs->items[0].timestamp.nanos, 1);
