@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Deeper nesting is refused (jansson's own limit is 2048). */
-#define CTRT__JWALK_MAX_DEPTH 512
+/* Deeper nesting is refused (jansson's own limit, so both paths agree). */
+#define CTRT__JWALK_MAX_DEPTH 2048
 
 typedef enum ctrt__jkind {
   CTRT__JK_BOOL,
