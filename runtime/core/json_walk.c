@@ -254,6 +254,17 @@ typedef struct num {
   double d;
 } num;
 
+static bool digit(const char *q, const char *end) { return q < end && *q >= '0' && *q <= '9'; }
+
+/* Past a run of one or more digits, or NULL when there is none. */
+static const char *digits(const char *q, const char *end) {
+  if (!digit(q, end))
+    return NULL;
+  while (digit(q, end))
+    q++;
+  return q;
+}
+
 static int number(jw *w, num *out) {
   const char *s = w->p, *q = w->p;
   bool neg = false;
@@ -261,32 +272,23 @@ static int number(jw *w, num *out) {
     neg = true;
     q++;
   }
-  if (q >= w->end || *q < '0' || *q > '9')
+  if (!digit(q, w->end))
     return syn(w, "invalid token");
-  if (*q == '0')
-    q++;
-  else
-    while (q < w->end && *q >= '0' && *q <= '9')
-      q++;
+  q = *q == '0' ? q + 1 : digits(q, w->end);
   const char *int_end = q;
   bool real = false;
   if (q < w->end && *q == '.') {
     real = true;
-    q++;
-    if (q >= w->end || *q < '0' || *q > '9')
+    if ((q = digits(q + 1, w->end)) == NULL)
       return syn(w, "invalid real number");
-    while (q < w->end && *q >= '0' && *q <= '9')
-      q++;
   }
   if (q < w->end && (*q == 'e' || *q == 'E')) {
     real = true;
     q++;
     if (q < w->end && (*q == '+' || *q == '-'))
       q++;
-    if (q >= w->end || *q < '0' || *q > '9')
+    if ((q = digits(q, w->end)) == NULL)
       return syn(w, "invalid real number");
-    while (q < w->end && *q >= '0' && *q <= '9')
-      q++;
   }
   out->is_int = !real;
   if (!real) {
