@@ -173,6 +173,33 @@ class FieldCode:
                 "    if (%s) {\n      %s\n    } else {\n      %s\n      if (rc < 0)\n        goto fail;\n    }\n  }") % (
                     wire, wire, absent, missing, value)
 
+    def walk(self, ctype, wire=None, jtype=None, nullable=None, required=None):
+        """The ctrt__jfield initializer of this member of struct `ctype` for
+        the descriptor walker (core/json_walk.h). The Docker codec passes its
+        own wire name, element descriptor and null rule."""
+        n = self.f.name
+        wire = self.f.wire if wire is None else wire
+        elem = self.elem if self.shape in ("list", "map") else self.base
+        jtype = jtype or "&ctrt__jt_%s" % cnames.slot(elem)
+        flags = []
+        if self.f.required if required is None else required:
+            flags.append("CTRT__JF_REQUIRED")
+        if self.optional if nullable is None else nullable:
+            flags.append("CTRT__JF_NULLABLE")
+        off = lambda m: "offsetof(%s, %s)" % (ctype, m)
+        count = has = "CTRT__JF_NO_OFFSET"
+        entry = ("0", "0")
+        shape = {"value": "VALUE", "flag": "FLAG", "pointer": "PTR", "list": "LIST", "map": "MAP"}[self.shape]
+        if self.shape == "flag" or (self.shape == "list" and self.optional):
+            has = off("has_" + n)
+        if self.shape in ("list", "map"):
+            count = off("n_" + n)
+        if self.shape == "map":
+            e = self.entry_type()
+            entry = ("sizeof(%s)" % e, "offsetof(%s, value)" % e)
+        return "{%s, CTRT__JS_%s, %s, %s, %s, %s, %s, %s, %s}" % (
+            c_string_literal(wire), shape, " | ".join(flags) or "0", off(self.m), count, has, entry[0], entry[1], jtype)
+
     # ---- memory ------------------------------------------------------
     def clear(self):
         m = self.m

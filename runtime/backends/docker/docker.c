@@ -539,6 +539,23 @@ int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const
   return 0;
 }
 
+/* As ctrt__docker_parse_body, keeping only the members keep lists: the
+ * rest of a large answer (an inspect body is ~5 KB, a converter reads a few
+ * hundred bytes of it) is skipped without building it. */
+int ctrt__docker_parse_kept(json_t **out, const ctrt__http_response *resp, const char *method,
+                            const ctrt__jkeep *keep) {
+  *out = NULL;
+  if (resp->body_len == 0)
+    return ctrt__error_internal("%s: the daemon answered HTTP %d with an empty body where JSON was expected", method,
+                                resp->status);
+  if (ctrt__jwalk_prune(out, resp->body, resp->body_len, keep) < 0) {
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+    return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, message);
+  }
+  return 0;
+}
+
 int ctrt__docker_bad_answer(const char *method) {
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", ctrt_error_last()->message);

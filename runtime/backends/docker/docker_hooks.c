@@ -5,6 +5,29 @@
  * into the method's result with the converters of docker_convert.c. */
 #include "backends/docker/docker_internal.h"
 
+/* ---- what each hook reads of its answer ----
+ *
+ * The stub keeps only these members (ctrt__docker_parse_kept): the rest of
+ * an inspect body (Config, HostConfig, GraphDriver, Mounts: ~90 % of its
+ * 5 KB) is skipped without allocating. A converter that reads a member not
+ * listed here would see it absent: keep a table in step with its converter. */
+static const ctrt__jkeep network_details[] = {{"Ports", NULL}, {"Networks", NULL}, {"IPAddress", NULL}, {NULL, NULL}};
+static const ctrt__jkeep network_addresses[] = {
+    {"IPAddress", NULL}, {"GlobalIPv6Address", NULL}, {"Networks", NULL}, {NULL, NULL}};
+static const ctrt__jkeep network_ports[] = {{"Ports", NULL}, {NULL, NULL}};
+static const ctrt__jkeep state_pid[] = {{"Pid", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_image_infos[] = {{"*", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_prune_result[] = {{"*", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_image_inspect_info[] = {{"*", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_container_state[] = {{"State", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_inspect_details[] = {
+    {"State", NULL}, {"NetworkSettings", network_details}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_container_ip[] = {{"NetworkSettings", network_addresses}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_port_entries[] = {{"NetworkSettings", network_ports}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_container_stats[] = {{"*", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_container_summaries[] = {{"Id", NULL}, {"Labels", NULL}, {NULL, NULL}};
+const ctrt__jkeep ctrt__docker_keep_container_pid[] = {{"State", state_pid}, {NULL, NULL}};
+
 /* The converters read an inspect answer as an object. */
 static int need_object(const json_t *answer, const char *method) {
   if (json_is_object(answer))

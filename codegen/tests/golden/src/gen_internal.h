@@ -6,11 +6,14 @@
 #include <ctrt/ctrt.h>
 
 #include "core/internal.h"
+#include "core/json_walk.h"
 #include "gen_errors.h"
 
 /* Codecs and memory helpers of every type (uniform signatures). */
 int ctrt__enc_log_channel(json_t **out, const ctrt_log_channel *v, const ctrt__jpath *path);
 int ctrt__dec_log_channel(ctrt_log_channel *out, const json_t *json, const ctrt__jpath *path);
+int ctrt__dec_text_log_channel(ctrt_log_channel *out, const char *text, const ctrt__jpath *path);
+extern const ctrt__jtype ctrt__jt_log_channel;
 static inline void ctrt__clear_log_channel(ctrt_log_channel *v) { (void)v; }
 static inline int ctrt__copy_log_channel(ctrt_log_channel *dst, const ctrt_log_channel *src) {
   *dst = *src;
@@ -19,6 +22,8 @@ static inline int ctrt__copy_log_channel(ctrt_log_channel *dst, const ctrt_log_c
 static inline bool ctrt__eq_log_channel(const ctrt_log_channel *a, const ctrt_log_channel *b) { return *a == *b; }
 int ctrt__enc_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path);
 int ctrt__dec_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path);
+int ctrt__dec_text_color(ctrt_color *out, const char *text, const ctrt__jpath *path);
+extern const ctrt__jtype ctrt__jt_color;
 static inline void ctrt__clear_color(ctrt_color *v) { (void)v; }
 static inline int ctrt__copy_color(ctrt_color *dst, const ctrt_color *src) {
   *dst = *src;
@@ -27,6 +32,8 @@ static inline int ctrt__copy_color(ctrt_color *dst, const ctrt_color *src) {
 static inline bool ctrt__eq_color(const ctrt_color *a, const ctrt_color *b) { return *a == *b; }
 int ctrt__enc_odd(json_t **out, const ctrt_odd *v, const ctrt__jpath *path);
 int ctrt__dec_odd(ctrt_odd *out, const json_t *json, const ctrt__jpath *path);
+int ctrt__dec_text_odd(ctrt_odd *out, const char *text, const ctrt__jpath *path);
+extern const ctrt__jtype ctrt__jt_odd;
 static inline void ctrt__clear_odd(ctrt_odd *v) { (void)v; }
 static inline int ctrt__copy_odd(ctrt_odd *dst, const ctrt_odd *src) {
   *dst = *src;
@@ -36,121 +43,145 @@ static inline bool ctrt__eq_odd(const ctrt_odd *a, const ctrt_odd *b) { return *
 int ctrt__enc_container_id(json_t **out, const ctrt_container_id *v, const ctrt__jpath *path);
 int ctrt__dec_container_id(ctrt_container_id *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_container_id(ctrt_container_id *v);
+extern const ctrt__jtype ctrt__jt_container_id;
 int ctrt__copy_container_id(ctrt_container_id *dst, const ctrt_container_id *src);
 bool ctrt__eq_container_id(const ctrt_container_id *a, const ctrt_container_id *b);
 int ctrt__enc_container_auth_context(json_t **out, const ctrt_container_auth_context *v, const ctrt__jpath *path);
 int ctrt__dec_container_auth_context(ctrt_container_auth_context *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_container_auth_context(ctrt_container_auth_context *v);
+extern const ctrt__jtype ctrt__jt_container_auth_context;
 int ctrt__copy_container_auth_context(ctrt_container_auth_context *dst, const ctrt_container_auth_context *src);
 bool ctrt__eq_container_auth_context(const ctrt_container_auth_context *a, const ctrt_container_auth_context *b);
 int ctrt__enc_log_chunk(json_t **out, const ctrt_log_chunk *v, const ctrt__jpath *path);
 int ctrt__dec_log_chunk(ctrt_log_chunk *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_log_chunk(ctrt_log_chunk *v);
+extern const ctrt__jtype ctrt__jt_log_chunk;
 int ctrt__copy_log_chunk(ctrt_log_chunk *dst, const ctrt_log_chunk *src);
 bool ctrt__eq_log_chunk(const ctrt_log_chunk *a, const ctrt_log_chunk *b);
 int ctrt__enc_stats_sample(json_t **out, const ctrt_stats_sample *v, const ctrt__jpath *path);
 int ctrt__dec_stats_sample(ctrt_stats_sample *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_stats_sample(ctrt_stats_sample *v);
+extern const ctrt__jtype ctrt__jt_stats_sample;
 int ctrt__copy_stats_sample(ctrt_stats_sample *dst, const ctrt_stats_sample *src);
 bool ctrt__eq_stats_sample(const ctrt_stats_sample *a, const ctrt_stats_sample *b);
 int ctrt__enc_image_search_result(json_t **out, const ctrt_image_search_result *v, const ctrt__jpath *path);
 int ctrt__dec_image_search_result(ctrt_image_search_result *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_image_search_result(ctrt_image_search_result *v);
+extern const ctrt__jtype ctrt__jt_image_search_result;
 int ctrt__copy_image_search_result(ctrt_image_search_result *dst, const ctrt_image_search_result *src);
 bool ctrt__eq_image_search_result(const ctrt_image_search_result *a, const ctrt_image_search_result *b);
 int ctrt__enc_path_stat(json_t **out, const ctrt_path_stat *v, const ctrt__jpath *path);
 int ctrt__dec_path_stat(ctrt_path_stat *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_path_stat(ctrt_path_stat *v);
+extern const ctrt__jtype ctrt__jt_path_stat;
 int ctrt__copy_path_stat(ctrt_path_stat *dst, const ctrt_path_stat *src);
 bool ctrt__eq_path_stat(const ctrt_path_stat *a, const ctrt_path_stat *b);
 int ctrt__enc_registry_auth(json_t **out, const ctrt_registry_auth *v, const ctrt__jpath *path);
 int ctrt__dec_registry_auth(ctrt_registry_auth *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_registry_auth(ctrt_registry_auth *v);
+extern const ctrt__jtype ctrt__jt_registry_auth;
 int ctrt__copy_registry_auth(ctrt_registry_auth *dst, const ctrt_registry_auth *src);
 bool ctrt__eq_registry_auth(const ctrt_registry_auth *a, const ctrt_registry_auth *b);
 int ctrt__enc_shape_circle(json_t **out, const ctrt_shape_circle *v, const ctrt__jpath *path);
 int ctrt__dec_shape_circle(ctrt_shape_circle *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_shape_circle(ctrt_shape_circle *v);
+extern const ctrt__jtype ctrt__jt_shape_circle;
 int ctrt__copy_shape_circle(ctrt_shape_circle *dst, const ctrt_shape_circle *src);
 bool ctrt__eq_shape_circle(const ctrt_shape_circle *a, const ctrt_shape_circle *b);
 int ctrt__enc_part(json_t **out, const ctrt_part *v, const ctrt__jpath *path);
 int ctrt__dec_part(ctrt_part *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_part(ctrt_part *v);
+extern const ctrt__jtype ctrt__jt_part;
 int ctrt__copy_part(ctrt_part *dst, const ctrt_part *src);
 bool ctrt__eq_part(const ctrt_part *a, const ctrt_part *b);
 int ctrt__enc_shape(json_t **out, const ctrt_shape *v, const ctrt__jpath *path);
 int ctrt__dec_shape(ctrt_shape *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_shape(ctrt_shape *v);
+extern const ctrt__jtype ctrt__jt_shape;
 int ctrt__copy_shape(ctrt_shape *dst, const ctrt_shape *src);
 bool ctrt__eq_shape(const ctrt_shape *a, const ctrt_shape *b);
 int ctrt__enc_widget(json_t **out, const ctrt_widget *v, const ctrt__jpath *path);
 int ctrt__dec_widget(ctrt_widget *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_widget(ctrt_widget *v);
+extern const ctrt__jtype ctrt__jt_widget;
 int ctrt__copy_widget(ctrt_widget *dst, const ctrt_widget *src);
 bool ctrt__eq_widget(const ctrt_widget *a, const ctrt_widget *b);
 int ctrt__enc_nothing(json_t **out, const ctrt_nothing *v, const ctrt__jpath *path);
 int ctrt__dec_nothing(ctrt_nothing *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_nothing(ctrt_nothing *v);
+extern const ctrt__jtype ctrt__jt_nothing;
 int ctrt__copy_nothing(ctrt_nothing *dst, const ctrt_nothing *src);
 bool ctrt__eq_nothing(const ctrt_nothing *a, const ctrt_nothing *b);
 int ctrt__enc_widget_filter(json_t **out, const ctrt_widget_filter *v, const ctrt__jpath *path);
 int ctrt__dec_widget_filter(ctrt_widget_filter *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_widget_filter(ctrt_widget_filter *v);
+extern const ctrt__jtype ctrt__jt_widget_filter;
 int ctrt__copy_widget_filter(ctrt_widget_filter *dst, const ctrt_widget_filter *src);
 bool ctrt__eq_widget_filter(const ctrt_widget_filter *a, const ctrt_widget_filter *b);
 int ctrt__enc_pull_progress_status(json_t **out, const ctrt_pull_progress_status *v, const ctrt__jpath *path);
 int ctrt__dec_pull_progress_status(ctrt_pull_progress_status *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_pull_progress_status(ctrt_pull_progress_status *v);
+extern const ctrt__jtype ctrt__jt_pull_progress_status;
 int ctrt__copy_pull_progress_status(ctrt_pull_progress_status *dst, const ctrt_pull_progress_status *src);
 bool ctrt__eq_pull_progress_status(const ctrt_pull_progress_status *a, const ctrt_pull_progress_status *b);
 int ctrt__enc_pull_progress_done(json_t **out, const ctrt_pull_progress_done *v, const ctrt__jpath *path);
 int ctrt__dec_pull_progress_done(ctrt_pull_progress_done *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_pull_progress_done(ctrt_pull_progress_done *v);
+extern const ctrt__jtype ctrt__jt_pull_progress_done;
 int ctrt__copy_pull_progress_done(ctrt_pull_progress_done *dst, const ctrt_pull_progress_done *src);
 bool ctrt__eq_pull_progress_done(const ctrt_pull_progress_done *a, const ctrt_pull_progress_done *b);
 int ctrt__enc_event_progress(json_t **out, const ctrt_event_progress *v, const ctrt__jpath *path);
 int ctrt__dec_event_progress(ctrt_event_progress *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_event_progress(ctrt_event_progress *v);
+extern const ctrt__jtype ctrt__jt_event_progress;
 int ctrt__copy_event_progress(ctrt_event_progress *dst, const ctrt_event_progress *src);
 bool ctrt__eq_event_progress(const ctrt_event_progress *a, const ctrt_event_progress *b);
 int ctrt__enc_event_finished(json_t **out, const ctrt_event_finished *v, const ctrt__jpath *path);
 int ctrt__dec_event_finished(ctrt_event_finished *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_event_finished(ctrt_event_finished *v);
+extern const ctrt__jtype ctrt__jt_event_finished;
 int ctrt__copy_event_finished(ctrt_event_finished *dst, const ctrt_event_finished *src);
 bool ctrt__eq_event_finished(const ctrt_event_finished *a, const ctrt_event_finished *b);
 int ctrt__enc_pull_progress(json_t **out, const ctrt_pull_progress *v, const ctrt__jpath *path);
 int ctrt__dec_pull_progress(ctrt_pull_progress *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_pull_progress(ctrt_pull_progress *v);
+extern const ctrt__jtype ctrt__jt_pull_progress;
 int ctrt__copy_pull_progress(ctrt_pull_progress *dst, const ctrt_pull_progress *src);
 bool ctrt__eq_pull_progress(const ctrt_pull_progress *a, const ctrt_pull_progress *b);
 int ctrt__enc_event(json_t **out, const ctrt_event *v, const ctrt__jpath *path);
 int ctrt__dec_event(ctrt_event *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_event(ctrt_event *v);
+extern const ctrt__jtype ctrt__jt_event;
 int ctrt__copy_event(ctrt_event *dst, const ctrt_event *src);
 bool ctrt__eq_event(const ctrt_event *a, const ctrt_event *b);
 int ctrt__enc_toggle(json_t **out, const ctrt_toggle *v, const ctrt__jpath *path);
 int ctrt__dec_toggle(ctrt_toggle *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_toggle(ctrt_toggle *v);
+extern const ctrt__jtype ctrt__jt_toggle;
 int ctrt__copy_toggle(ctrt_toggle *dst, const ctrt_toggle *src);
 bool ctrt__eq_toggle(const ctrt_toggle *a, const ctrt_toggle *b);
 int ctrt__enc_signal(json_t **out, const ctrt_signal *v, const ctrt__jpath *path);
 int ctrt__dec_signal(ctrt_signal *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_signal(ctrt_signal *v);
+extern const ctrt__jtype ctrt__jt_signal;
 int ctrt__copy_signal(ctrt_signal *dst, const ctrt_signal *src);
 bool ctrt__eq_signal(const ctrt_signal *a, const ctrt_signal *b);
 int ctrt__enc_string_list(json_t **out, const ctrt_string_list *v, const ctrt__jpath *path);
 int ctrt__dec_string_list(ctrt_string_list *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_string_list(ctrt_string_list *v);
+extern const ctrt__jtype ctrt__jt_string_list;
 int ctrt__copy_string_list(ctrt_string_list *dst, const ctrt_string_list *src);
 bool ctrt__eq_string_list(const ctrt_string_list *a, const ctrt_string_list *b);
 int ctrt__enc_u32_list(json_t **out, const ctrt_u32_list *v, const ctrt__jpath *path);
 int ctrt__dec_u32_list(ctrt_u32_list *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_u32_list(ctrt_u32_list *v);
+extern const ctrt__jtype ctrt__jt_u32_list;
 int ctrt__copy_u32_list(ctrt_u32_list *dst, const ctrt_u32_list *src);
 bool ctrt__eq_u32_list(const ctrt_u32_list *a, const ctrt_u32_list *b);
 int ctrt__enc_widget_list(json_t **out, const ctrt_widget_list *v, const ctrt__jpath *path);
 int ctrt__dec_widget_list(ctrt_widget_list *out, const json_t *json, const ctrt__jpath *path);
 void ctrt__clear_widget_list(ctrt_widget_list *v);
+extern const ctrt__jtype ctrt__jt_widget_list;
 int ctrt__copy_widget_list(ctrt_widget_list *dst, const ctrt_widget_list *src);
 bool ctrt__eq_widget_list(const ctrt_widget_list *a, const ctrt_widget_list *b);
 
