@@ -120,7 +120,7 @@ static void log_reader_free(log_reader *r) {
 /* Whether the daemon's API version (from the negotiation, "1.41") is at
  * least 1.42, the first whose logs answers state their framing. */
 static bool api_states_framing(const ctrt__docker *d) {
-  const char *v = ctrt__docker_api_version(d->client);
+  const char *v = ctrt__http_api_version(d->client);
   unsigned major = 0, minor = 0;
   return v != NULL && sscanf(v, "%u.%u", &major, &minor) == 2 && (major > 1 || (major == 1 && minor >= 42));
 }
