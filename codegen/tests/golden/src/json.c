@@ -25,7 +25,8 @@ static int walk_text_log_channel(void *out, const char *text, const ctrt__jpath 
   return ctrt__dec_text_log_channel(out, text, path);
 }
 
-const ctrt__jtype ctrt__jt_log_channel = {.kind = CTRT__JK_ENUM, .size = sizeof(ctrt_log_channel), .text_dec = walk_text_log_channel};
+const ctrt__jtype ctrt__jt_log_channel = {
+    .kind = CTRT__JK_ENUM, .size = sizeof(ctrt_log_channel), .text_dec = walk_text_log_channel};
 
 int ctrt__dec_text_log_channel(ctrt_log_channel *out, const char *text, const ctrt__jpath *path) {
   if (strcmp(text, "stdin") == 0) {
@@ -652,16 +653,22 @@ fail:
 
 /* The descriptor walker's view of ctrt_container_id (core/json_walk.h). */
 static const ctrt__jfield walk_fields_container_id[] = {
-    {"service", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_id, service), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"replica", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_id, replica), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32},
-    {"role", CTRT__JS_VALUE, 0, offsetof(ctrt_container_id, role), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"node_id", CTRT__JS_VALUE, 0, offsetof(ctrt_container_id, node_id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u64},
+    {"service", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_id, service), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"replica", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_id, replica), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32},
+    {"role", CTRT__JS_VALUE, 0, offsetof(ctrt_container_id, role), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_string},
+    {"node_id", CTRT__JS_VALUE, 0, offsetof(ctrt_container_id, node_id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_u64},
 };
 static const ctrt_container_id walk_init_container_id = CTRT_CONTAINER_ID_INIT;
-static const ctrt__jstruct walk_struct_container_id = {
-    "ContainerId", sizeof(ctrt_container_id), &walk_init_container_id, walk_fields_container_id, 4};
-const ctrt__jtype ctrt__jt_container_id = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_container_id), .obj = &walk_struct_container_id};
-static const ctrt__jfield walk_root_container_id = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_container_id};
+static const ctrt__jstruct walk_struct_container_id = {"ContainerId", sizeof(ctrt_container_id),
+                                                       &walk_init_container_id, walk_fields_container_id, 4};
+const ctrt__jtype ctrt__jt_container_id = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_container_id), .obj = &walk_struct_container_id};
+static const ctrt__jfield walk_root_container_id = {NULL, CTRT__JS_VALUE,        0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                    0,    &ctrt__jt_container_id};
 
 int ctrt_container_id_to_json(json_t **out, const ctrt_container_id *value) {
   ctrt_error_clear();
@@ -796,15 +803,21 @@ fail:
 
 /* The descriptor walker's view of ctrt_container_auth_context (core/json_walk.h). */
 static const ctrt__jfield walk_fields_container_auth_context[] = {
-    {"api_url", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_auth_context, api_url), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"jwt_secret", CTRT__JS_VALUE, 0, offsetof(ctrt_container_auth_context, jwt_secret), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"socket_path", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_auth_context, socket_path), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"api_url", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_auth_context, api_url), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"jwt_secret", CTRT__JS_VALUE, 0, offsetof(ctrt_container_auth_context, jwt_secret), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"socket_path", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_container_auth_context, socket_path),
+     CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
 };
 static const ctrt_container_auth_context walk_init_container_auth_context = CTRT_CONTAINER_AUTH_CONTEXT_INIT;
 static const ctrt__jstruct walk_struct_container_auth_context = {
-    "ContainerAuthContext", sizeof(ctrt_container_auth_context), &walk_init_container_auth_context, walk_fields_container_auth_context, 3};
-const ctrt__jtype ctrt__jt_container_auth_context = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_container_auth_context), .obj = &walk_struct_container_auth_context};
-static const ctrt__jfield walk_root_container_auth_context = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_container_auth_context};
+    "ContainerAuthContext", sizeof(ctrt_container_auth_context), &walk_init_container_auth_context,
+    walk_fields_container_auth_context, 3};
+const ctrt__jtype ctrt__jt_container_auth_context = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_container_auth_context), .obj = &walk_struct_container_auth_context};
+static const ctrt__jfield walk_root_container_auth_context = {
+    NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_container_auth_context};
 
 int ctrt_container_auth_context_to_json(json_t **out, const ctrt_container_auth_context *value) {
   ctrt_error_clear();
@@ -927,14 +940,18 @@ fail:
 
 /* The descriptor walker's view of ctrt_log_chunk (core/json_walk.h). */
 static const ctrt__jfield walk_fields_log_chunk[] = {
-    {"stream", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_log_chunk, stream), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_log_channel},
-    {"data", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_log_chunk, data), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_bytes},
+    {"stream", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_log_chunk, stream), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_log_channel},
+    {"data", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_log_chunk, data), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_bytes},
 };
 static const ctrt_log_chunk walk_init_log_chunk = CTRT_LOG_CHUNK_INIT;
-static const ctrt__jstruct walk_struct_log_chunk = {
-    "LogChunk", sizeof(ctrt_log_chunk), &walk_init_log_chunk, walk_fields_log_chunk, 2};
-const ctrt__jtype ctrt__jt_log_chunk = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_log_chunk), .obj = &walk_struct_log_chunk};
-static const ctrt__jfield walk_root_log_chunk = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_log_chunk};
+static const ctrt__jstruct walk_struct_log_chunk = {"LogChunk", sizeof(ctrt_log_chunk), &walk_init_log_chunk,
+                                                    walk_fields_log_chunk, 2};
+const ctrt__jtype ctrt__jt_log_chunk = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_log_chunk), .obj = &walk_struct_log_chunk};
+static const ctrt__jfield walk_root_log_chunk = {NULL, CTRT__JS_VALUE,     0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                 0,    &ctrt__jt_log_chunk};
 
 int ctrt_log_chunk_to_json(json_t **out, const ctrt_log_chunk *value) {
   ctrt_error_clear();
@@ -1038,13 +1055,16 @@ fail:
 
 /* The descriptor walker's view of ctrt_stats_sample (core/json_walk.h). */
 static const ctrt__jfield walk_fields_stats_sample[] = {
-    {"cpu_total_ns", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_stats_sample, cpu_total_ns), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u64},
+    {"cpu_total_ns", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_stats_sample, cpu_total_ns), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u64},
 };
 static const ctrt_stats_sample walk_init_stats_sample = CTRT_STATS_SAMPLE_INIT;
-static const ctrt__jstruct walk_struct_stats_sample = {
-    "StatsSample", sizeof(ctrt_stats_sample), &walk_init_stats_sample, walk_fields_stats_sample, 1};
-const ctrt__jtype ctrt__jt_stats_sample = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_stats_sample), .obj = &walk_struct_stats_sample};
-static const ctrt__jfield walk_root_stats_sample = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_stats_sample};
+static const ctrt__jstruct walk_struct_stats_sample = {"StatsSample", sizeof(ctrt_stats_sample),
+                                                       &walk_init_stats_sample, walk_fields_stats_sample, 1};
+const ctrt__jtype ctrt__jt_stats_sample = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_stats_sample), .obj = &walk_struct_stats_sample};
+static const ctrt__jfield walk_root_stats_sample = {NULL, CTRT__JS_VALUE,        0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                    0,    &ctrt__jt_stats_sample};
 
 int ctrt_stats_sample_to_json(json_t **out, const ctrt_stats_sample *value) {
   ctrt_error_clear();
@@ -1148,13 +1168,17 @@ fail:
 
 /* The descriptor walker's view of ctrt_image_search_result (core/json_walk.h). */
 static const ctrt__jfield walk_fields_image_search_result[] = {
-    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_image_search_result, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_image_search_result, name), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
 };
 static const ctrt_image_search_result walk_init_image_search_result = CTRT_IMAGE_SEARCH_RESULT_INIT;
-static const ctrt__jstruct walk_struct_image_search_result = {
-    "ImageSearchResult", sizeof(ctrt_image_search_result), &walk_init_image_search_result, walk_fields_image_search_result, 1};
-const ctrt__jtype ctrt__jt_image_search_result = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_image_search_result), .obj = &walk_struct_image_search_result};
-static const ctrt__jfield walk_root_image_search_result = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_image_search_result};
+static const ctrt__jstruct walk_struct_image_search_result = {"ImageSearchResult", sizeof(ctrt_image_search_result),
+                                                              &walk_init_image_search_result,
+                                                              walk_fields_image_search_result, 1};
+const ctrt__jtype ctrt__jt_image_search_result = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_image_search_result), .obj = &walk_struct_image_search_result};
+static const ctrt__jfield walk_root_image_search_result = {
+    NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_image_search_result};
 
 int ctrt_image_search_result_to_json(json_t **out, const ctrt_image_search_result *value) {
   ctrt_error_clear();
@@ -1258,13 +1282,16 @@ fail:
 
 /* The descriptor walker's view of ctrt_path_stat (core/json_walk.h). */
 static const ctrt__jfield walk_fields_path_stat[] = {
-    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_path_stat, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_path_stat, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_string},
 };
 static const ctrt_path_stat walk_init_path_stat = CTRT_PATH_STAT_INIT;
-static const ctrt__jstruct walk_struct_path_stat = {
-    "PathStat", sizeof(ctrt_path_stat), &walk_init_path_stat, walk_fields_path_stat, 1};
-const ctrt__jtype ctrt__jt_path_stat = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_path_stat), .obj = &walk_struct_path_stat};
-static const ctrt__jfield walk_root_path_stat = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_path_stat};
+static const ctrt__jstruct walk_struct_path_stat = {"PathStat", sizeof(ctrt_path_stat), &walk_init_path_stat,
+                                                    walk_fields_path_stat, 1};
+const ctrt__jtype ctrt__jt_path_stat = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_path_stat), .obj = &walk_struct_path_stat};
+static const ctrt__jfield walk_root_path_stat = {NULL, CTRT__JS_VALUE,     0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                 0,    &ctrt__jt_path_stat};
 
 int ctrt_path_stat_to_json(json_t **out, const ctrt_path_stat *value) {
   ctrt_error_clear();
@@ -1379,14 +1406,18 @@ fail:
 
 /* The descriptor walker's view of ctrt_registry_auth (core/json_walk.h). */
 static const ctrt__jfield walk_fields_registry_auth[] = {
-    {"username", CTRT__JS_VALUE, 0, offsetof(ctrt_registry_auth, username), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"password", CTRT__JS_VALUE, 0, offsetof(ctrt_registry_auth, password), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"username", CTRT__JS_VALUE, 0, offsetof(ctrt_registry_auth, username), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_string},
+    {"password", CTRT__JS_VALUE, 0, offsetof(ctrt_registry_auth, password), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_string},
 };
 static const ctrt_registry_auth walk_init_registry_auth = CTRT_REGISTRY_AUTH_INIT;
-static const ctrt__jstruct walk_struct_registry_auth = {
-    "RegistryAuth", sizeof(ctrt_registry_auth), &walk_init_registry_auth, walk_fields_registry_auth, 2};
-const ctrt__jtype ctrt__jt_registry_auth = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_registry_auth), .obj = &walk_struct_registry_auth};
-static const ctrt__jfield walk_root_registry_auth = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_registry_auth};
+static const ctrt__jstruct walk_struct_registry_auth = {"RegistryAuth", sizeof(ctrt_registry_auth),
+                                                        &walk_init_registry_auth, walk_fields_registry_auth, 2};
+const ctrt__jtype ctrt__jt_registry_auth = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_registry_auth), .obj = &walk_struct_registry_auth};
+static const ctrt__jfield walk_root_registry_auth = {NULL, CTRT__JS_VALUE,         0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                     0,    &ctrt__jt_registry_auth};
 
 int ctrt_registry_auth_to_json(json_t **out, const ctrt_registry_auth *value) {
   ctrt_error_clear();
@@ -1509,14 +1540,18 @@ fail:
 
 /* The descriptor walker's view of ctrt_shape_circle (core/json_walk.h). */
 static const ctrt__jfield walk_fields_shape_circle[] = {
-    {"radius", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_shape_circle, radius), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_f64},
-    {"center", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_shape_circle, center), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part},
+    {"radius", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_shape_circle, radius), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_f64},
+    {"center", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_shape_circle, center), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part},
 };
 static const ctrt_shape_circle walk_init_shape_circle = CTRT_SHAPE_CIRCLE_INIT;
-static const ctrt__jstruct walk_struct_shape_circle = {
-    "ShapeCircle", sizeof(ctrt_shape_circle), &walk_init_shape_circle, walk_fields_shape_circle, 2};
-const ctrt__jtype ctrt__jt_shape_circle = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_shape_circle), .obj = &walk_struct_shape_circle};
-static const ctrt__jfield walk_root_shape_circle = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_shape_circle};
+static const ctrt__jstruct walk_struct_shape_circle = {"ShapeCircle", sizeof(ctrt_shape_circle),
+                                                       &walk_init_shape_circle, walk_fields_shape_circle, 2};
+const ctrt__jtype ctrt__jt_shape_circle = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_shape_circle), .obj = &walk_struct_shape_circle};
+static const ctrt__jfield walk_root_shape_circle = {NULL, CTRT__JS_VALUE,        0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                    0,    &ctrt__jt_shape_circle};
 
 int ctrt_shape_circle_to_json(json_t **out, const ctrt_shape_circle *value) {
   ctrt_error_clear();
@@ -1620,11 +1655,11 @@ fail:
 
 /* The descriptor walker's view of ctrt_part (core/json_walk.h). */
 static const ctrt__jfield walk_fields_part[] = {
-    {"id", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_part, id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32},
+    {"id", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_part, id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_u32},
 };
 static const ctrt_part walk_init_part = CTRT_PART_INIT;
-static const ctrt__jstruct walk_struct_part = {
-    "Part", sizeof(ctrt_part), &walk_init_part, walk_fields_part, 1};
+static const ctrt__jstruct walk_struct_part = {"Part", sizeof(ctrt_part), &walk_init_part, walk_fields_part, 1};
 const ctrt__jtype ctrt__jt_part = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_part), .obj = &walk_struct_part};
 static const ctrt__jfield walk_root_part = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part};
 
@@ -2483,43 +2518,74 @@ fail:
 
 /* The descriptor walker's view of ctrt_widget (core/json_walk.h). */
 static const ctrt__jfield walk_fields_widget[] = {
-    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"displayName", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, label), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"count", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, count), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32},
-    {"port", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, port), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u16},
-    {"ratio", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, ratio), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_f64},
+    {"name", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_string},
+    {"displayName", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, label), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_string},
+    {"count", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, count), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_u32},
+    {"port", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, port), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_u16},
+    {"ratio", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, ratio), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_f64},
     {"big", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, big), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u64},
-    {"offset", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, offset), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_i64},
-    {"delta", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, delta), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_i32},
-    {"enabled", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, enabled), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_bool},
-    {"small", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, small), CTRT__JF_NO_OFFSET, offsetof(ctrt_widget, has_small), 0, 0, &ctrt__jt_u16},
-    {"note", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, note), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"address", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, address), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_ip},
-    {"home", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, home), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_ip},
-    {"blob", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, blob), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_bytes},
-    {"thumb", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, thumb), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_bytes},
-    {"created", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, created), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_timestamp},
-    {"seen", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, seen), CTRT__JF_NO_OFFSET, offsetof(ctrt_widget, has_seen), 0, 0, &ctrt__jt_timestamp},
-    {"tags", CTRT__JS_LIST, 0, offsetof(ctrt_widget, tags), offsetof(ctrt_widget, n_tags), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"extra", CTRT__JS_LIST, CTRT__JF_NULLABLE, offsetof(ctrt_widget, extra), offsetof(ctrt_widget, n_extra), offsetof(ctrt_widget, has_extra), 0, 0, &ctrt__jt_string},
-    {"sizes", CTRT__JS_LIST, 0, offsetof(ctrt_widget, sizes), offsetof(ctrt_widget, n_sizes), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32},
-    {"matrix", CTRT__JS_LIST, 0, offsetof(ctrt_widget, matrix), offsetof(ctrt_widget, n_matrix), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string_list},
-    {"labels", CTRT__JS_MAP, 0, offsetof(ctrt_widget, labels), offsetof(ctrt_widget, n_labels), CTRT__JF_NO_OFFSET, sizeof(ctrt_string_map_entry), offsetof(ctrt_string_map_entry, value), &ctrt__jt_string},
-    {"parts", CTRT__JS_MAP, 0, offsetof(ctrt_widget, parts), offsetof(ctrt_widget, n_parts), CTRT__JF_NO_OFFSET, sizeof(ctrt_part_map_entry), offsetof(ctrt_part_map_entry, value), &ctrt__jt_part},
-    {"groups", CTRT__JS_MAP, 0, offsetof(ctrt_widget, groups), offsetof(ctrt_widget, n_groups), CTRT__JF_NO_OFFSET, sizeof(ctrt_u32_list_map_entry), offsetof(ctrt_u32_list_map_entry, value), &ctrt__jt_u32_list},
-    {"token", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, token), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"color", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, color), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_color},
-    {"shade", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, shade), CTRT__JF_NO_OFFSET, offsetof(ctrt_widget, has_shade), 0, 0, &ctrt__jt_color},
-    {"shape", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, shape), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_shape},
-    {"event", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, event), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_event},
-    {"part", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, part), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part},
-    {"stdout", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, stdout_), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"offset", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, offset), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_i64},
+    {"delta", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, delta), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_i32},
+    {"enabled", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, enabled), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_bool},
+    {"small", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, small), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_widget, has_small), 0, 0, &ctrt__jt_u16},
+    {"note", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, note), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_string},
+    {"address", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, address), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_ip},
+    {"home", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, home), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_ip},
+    {"blob", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, blob), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_bytes},
+    {"thumb", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, thumb), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_bytes},
+    {"created", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, created), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_timestamp},
+    {"seen", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, seen), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_widget, has_seen), 0, 0, &ctrt__jt_timestamp},
+    {"tags", CTRT__JS_LIST, 0, offsetof(ctrt_widget, tags), offsetof(ctrt_widget, n_tags), CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_string},
+    {"extra", CTRT__JS_LIST, CTRT__JF_NULLABLE, offsetof(ctrt_widget, extra), offsetof(ctrt_widget, n_extra),
+     offsetof(ctrt_widget, has_extra), 0, 0, &ctrt__jt_string},
+    {"sizes", CTRT__JS_LIST, 0, offsetof(ctrt_widget, sizes), offsetof(ctrt_widget, n_sizes), CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_u32},
+    {"matrix", CTRT__JS_LIST, 0, offsetof(ctrt_widget, matrix), offsetof(ctrt_widget, n_matrix), CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_string_list},
+    {"labels", CTRT__JS_MAP, 0, offsetof(ctrt_widget, labels), offsetof(ctrt_widget, n_labels), CTRT__JF_NO_OFFSET,
+     sizeof(ctrt_string_map_entry), offsetof(ctrt_string_map_entry, value), &ctrt__jt_string},
+    {"parts", CTRT__JS_MAP, 0, offsetof(ctrt_widget, parts), offsetof(ctrt_widget, n_parts), CTRT__JF_NO_OFFSET,
+     sizeof(ctrt_part_map_entry), offsetof(ctrt_part_map_entry, value), &ctrt__jt_part},
+    {"groups", CTRT__JS_MAP, 0, offsetof(ctrt_widget, groups), offsetof(ctrt_widget, n_groups), CTRT__JF_NO_OFFSET,
+     sizeof(ctrt_u32_list_map_entry), offsetof(ctrt_u32_list_map_entry, value), &ctrt__jt_u32_list},
+    {"token", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, token), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_string},
+    {"color", CTRT__JS_VALUE, 0, offsetof(ctrt_widget, color), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_color},
+    {"shade", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget, shade), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_widget, has_shade), 0, 0, &ctrt__jt_color},
+    {"shape", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_widget, shape), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_shape},
+    {"event", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, event), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0,
+     0, &ctrt__jt_event},
+    {"part", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, part), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0,
+     &ctrt__jt_part},
+    {"stdout", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget, stdout_), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_string},
 };
 static const ctrt_widget walk_init_widget = CTRT_WIDGET_INIT;
-static const ctrt__jstruct walk_struct_widget = {
-    "Widget", sizeof(ctrt_widget), &walk_init_widget, walk_fields_widget, 31};
+static const ctrt__jstruct walk_struct_widget = {"Widget", sizeof(ctrt_widget), &walk_init_widget, walk_fields_widget,
+                                                 31};
 const ctrt__jtype ctrt__jt_widget = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_widget), .obj = &walk_struct_widget};
-static const ctrt__jfield walk_root_widget = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_widget};
+static const ctrt__jfield walk_root_widget = {NULL, CTRT__JS_VALUE,  0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                              0,    &ctrt__jt_widget};
 
 int ctrt_widget_to_json(json_t **out, const ctrt_widget *value) {
   ctrt_error_clear();
@@ -2599,10 +2665,11 @@ int ctrt__dec_nothing(ctrt_nothing *out, const json_t *json, const ctrt__jpath *
 
 /* The descriptor walker's view of ctrt_nothing (core/json_walk.h). */
 static const ctrt_nothing walk_init_nothing = CTRT_NOTHING_INIT;
-static const ctrt__jstruct walk_struct_nothing = {
-    "Nothing", sizeof(ctrt_nothing), &walk_init_nothing, NULL, 0};
-const ctrt__jtype ctrt__jt_nothing = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_nothing), .obj = &walk_struct_nothing};
-static const ctrt__jfield walk_root_nothing = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_nothing};
+static const ctrt__jstruct walk_struct_nothing = {"Nothing", sizeof(ctrt_nothing), &walk_init_nothing, NULL, 0};
+const ctrt__jtype ctrt__jt_nothing = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_nothing), .obj = &walk_struct_nothing};
+static const ctrt__jfield walk_root_nothing = {NULL, CTRT__JS_VALUE,   0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                               0,    &ctrt__jt_nothing};
 
 int ctrt_nothing_to_json(json_t **out, const ctrt_nothing *value) {
   ctrt_error_clear();
@@ -2762,16 +2829,22 @@ fail:
 
 /* The descriptor walker's view of ctrt_widget_filter (core/json_walk.h). */
 static const ctrt__jfield walk_fields_widget_filter[] = {
-    {"name", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, name), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"min_count", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, min_count), CTRT__JF_NO_OFFSET, offsetof(ctrt_widget_filter, has_min_count), 0, 0, &ctrt__jt_u32},
-    {"colors", CTRT__JS_LIST, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, colors), offsetof(ctrt_widget_filter, n_colors), offsetof(ctrt_widget_filter, has_colors), 0, 0, &ctrt__jt_color},
-    {"part", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, part), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part},
+    {"name", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, name), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"min_count", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, min_count), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_widget_filter, has_min_count), 0, 0, &ctrt__jt_u32},
+    {"colors", CTRT__JS_LIST, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, colors),
+     offsetof(ctrt_widget_filter, n_colors), offsetof(ctrt_widget_filter, has_colors), 0, 0, &ctrt__jt_color},
+    {"part", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_widget_filter, part), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_part},
 };
 static const ctrt_widget_filter walk_init_widget_filter = CTRT_WIDGET_FILTER_INIT;
-static const ctrt__jstruct walk_struct_widget_filter = {
-    "WidgetFilter", sizeof(ctrt_widget_filter), &walk_init_widget_filter, walk_fields_widget_filter, 4};
-const ctrt__jtype ctrt__jt_widget_filter = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_widget_filter), .obj = &walk_struct_widget_filter};
-static const ctrt__jfield walk_root_widget_filter = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_widget_filter};
+static const ctrt__jstruct walk_struct_widget_filter = {"WidgetFilter", sizeof(ctrt_widget_filter),
+                                                        &walk_init_widget_filter, walk_fields_widget_filter, 4};
+const ctrt__jtype ctrt__jt_widget_filter = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_widget_filter), .obj = &walk_struct_widget_filter};
+static const ctrt__jfield walk_root_widget_filter = {NULL, CTRT__JS_VALUE,         0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                     0,    &ctrt__jt_widget_filter};
 
 int ctrt_widget_filter_to_json(json_t **out, const ctrt_widget_filter *value) {
   ctrt_error_clear();
@@ -2875,13 +2948,17 @@ fail:
 
 /* The descriptor walker's view of ctrt_pull_progress_status (core/json_walk.h). */
 static const ctrt__jfield walk_fields_pull_progress_status[] = {
-    {"status", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_pull_progress_status, status), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"status", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_pull_progress_status, status), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
 };
 static const ctrt_pull_progress_status walk_init_pull_progress_status = CTRT_PULL_PROGRESS_STATUS_INIT;
-static const ctrt__jstruct walk_struct_pull_progress_status = {
-    "PullProgressStatus", sizeof(ctrt_pull_progress_status), &walk_init_pull_progress_status, walk_fields_pull_progress_status, 1};
-const ctrt__jtype ctrt__jt_pull_progress_status = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_pull_progress_status), .obj = &walk_struct_pull_progress_status};
-static const ctrt__jfield walk_root_pull_progress_status = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_pull_progress_status};
+static const ctrt__jstruct walk_struct_pull_progress_status = {"PullProgressStatus", sizeof(ctrt_pull_progress_status),
+                                                               &walk_init_pull_progress_status,
+                                                               walk_fields_pull_progress_status, 1};
+const ctrt__jtype ctrt__jt_pull_progress_status = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_pull_progress_status), .obj = &walk_struct_pull_progress_status};
+static const ctrt__jfield walk_root_pull_progress_status = {
+    NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_pull_progress_status};
 
 int ctrt_pull_progress_status_to_json(json_t **out, const ctrt_pull_progress_status *value) {
   ctrt_error_clear();
@@ -2985,13 +3062,17 @@ fail:
 
 /* The descriptor walker's view of ctrt_pull_progress_done (core/json_walk.h). */
 static const ctrt__jfield walk_fields_pull_progress_done[] = {
-    {"reference", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_pull_progress_done, reference), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"reference", CTRT__JS_VALUE, CTRT__JF_REQUIRED, offsetof(ctrt_pull_progress_done, reference), CTRT__JF_NO_OFFSET,
+     CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
 };
 static const ctrt_pull_progress_done walk_init_pull_progress_done = CTRT_PULL_PROGRESS_DONE_INIT;
-static const ctrt__jstruct walk_struct_pull_progress_done = {
-    "PullProgressDone", sizeof(ctrt_pull_progress_done), &walk_init_pull_progress_done, walk_fields_pull_progress_done, 1};
-const ctrt__jtype ctrt__jt_pull_progress_done = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_pull_progress_done), .obj = &walk_struct_pull_progress_done};
-static const ctrt__jfield walk_root_pull_progress_done = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_pull_progress_done};
+static const ctrt__jstruct walk_struct_pull_progress_done = {"PullProgressDone", sizeof(ctrt_pull_progress_done),
+                                                             &walk_init_pull_progress_done,
+                                                             walk_fields_pull_progress_done, 1};
+const ctrt__jtype ctrt__jt_pull_progress_done = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_pull_progress_done), .obj = &walk_struct_pull_progress_done};
+static const ctrt__jfield walk_root_pull_progress_done = {
+    NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_pull_progress_done};
 
 int ctrt_pull_progress_done_to_json(json_t **out, const ctrt_pull_progress_done *value) {
   ctrt_error_clear();
@@ -3132,15 +3213,20 @@ fail:
 
 /* The descriptor walker's view of ctrt_event_progress (core/json_walk.h). */
 static const ctrt__jfield walk_fields_event_progress[] = {
-    {"id", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
-    {"current", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, current), CTRT__JF_NO_OFFSET, offsetof(ctrt_event_progress, has_current), 0, 0, &ctrt__jt_u64},
-    {"total", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, total), CTRT__JF_NO_OFFSET, offsetof(ctrt_event_progress, has_total), 0, 0, &ctrt__jt_u64},
+    {"id", CTRT__JS_PTR, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, id), CTRT__JF_NO_OFFSET, CTRT__JF_NO_OFFSET,
+     0, 0, &ctrt__jt_string},
+    {"current", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, current), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_event_progress, has_current), 0, 0, &ctrt__jt_u64},
+    {"total", CTRT__JS_FLAG, CTRT__JF_NULLABLE, offsetof(ctrt_event_progress, total), CTRT__JF_NO_OFFSET,
+     offsetof(ctrt_event_progress, has_total), 0, 0, &ctrt__jt_u64},
 };
 static const ctrt_event_progress walk_init_event_progress = CTRT_EVENT_PROGRESS_INIT;
-static const ctrt__jstruct walk_struct_event_progress = {
-    "EventProgress", sizeof(ctrt_event_progress), &walk_init_event_progress, walk_fields_event_progress, 3};
-const ctrt__jtype ctrt__jt_event_progress = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_event_progress), .obj = &walk_struct_event_progress};
-static const ctrt__jfield walk_root_event_progress = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_event_progress};
+static const ctrt__jstruct walk_struct_event_progress = {"EventProgress", sizeof(ctrt_event_progress),
+                                                         &walk_init_event_progress, walk_fields_event_progress, 3};
+const ctrt__jtype ctrt__jt_event_progress = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_event_progress), .obj = &walk_struct_event_progress};
+static const ctrt__jfield walk_root_event_progress = {NULL, CTRT__JS_VALUE,          0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                      0,    &ctrt__jt_event_progress};
 
 int ctrt_event_progress_to_json(json_t **out, const ctrt_event_progress *value) {
   ctrt_error_clear();
@@ -3243,13 +3329,16 @@ fail:
 
 /* The descriptor walker's view of ctrt_event_finished (core/json_walk.h). */
 static const ctrt__jfield walk_fields_event_finished[] = {
-    {"references", CTRT__JS_LIST, 0, offsetof(ctrt_event_finished, references), offsetof(ctrt_event_finished, n_references), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
+    {"references", CTRT__JS_LIST, 0, offsetof(ctrt_event_finished, references),
+     offsetof(ctrt_event_finished, n_references), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string},
 };
 static const ctrt_event_finished walk_init_event_finished = CTRT_EVENT_FINISHED_INIT;
-static const ctrt__jstruct walk_struct_event_finished = {
-    "EventFinished", sizeof(ctrt_event_finished), &walk_init_event_finished, walk_fields_event_finished, 1};
-const ctrt__jtype ctrt__jt_event_finished = {.kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_event_finished), .obj = &walk_struct_event_finished};
-static const ctrt__jfield walk_root_event_finished = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_event_finished};
+static const ctrt__jstruct walk_struct_event_finished = {"EventFinished", sizeof(ctrt_event_finished),
+                                                         &walk_init_event_finished, walk_fields_event_finished, 1};
+const ctrt__jtype ctrt__jt_event_finished = {
+    .kind = CTRT__JK_STRUCT, .size = sizeof(ctrt_event_finished), .obj = &walk_struct_event_finished};
+static const ctrt__jfield walk_root_event_finished = {NULL, CTRT__JS_VALUE,          0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                      0,    &ctrt__jt_event_finished};
 
 int ctrt_event_finished_to_json(json_t **out, const ctrt_event_finished *value) {
   ctrt_error_clear();
@@ -3387,9 +3476,12 @@ static int walk_dom_pull_progress(void *out, const json_t *json, const ctrt__jpa
 
 static void walk_clear_pull_progress(void *v) { ctrt__clear_pull_progress(v); }
 
-const ctrt__jtype ctrt__jt_pull_progress = {
-    .kind = CTRT__JK_DOM, .size = sizeof(ctrt_pull_progress), .dom_dec = walk_dom_pull_progress, .clear = walk_clear_pull_progress};
-static const ctrt__jfield walk_root_pull_progress = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_pull_progress};
+const ctrt__jtype ctrt__jt_pull_progress = {.kind = CTRT__JK_DOM,
+                                            .size = sizeof(ctrt_pull_progress),
+                                            .dom_dec = walk_dom_pull_progress,
+                                            .clear = walk_clear_pull_progress};
+static const ctrt__jfield walk_root_pull_progress = {NULL, CTRT__JS_VALUE,         0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                                     0,    &ctrt__jt_pull_progress};
 
 int ctrt_pull_progress_to_json(json_t **out, const ctrt_pull_progress *value) {
   ctrt_error_clear();
@@ -3670,7 +3762,8 @@ static void walk_clear_toggle(void *v) { ctrt__clear_toggle(v); }
 
 const ctrt__jtype ctrt__jt_toggle = {
     .kind = CTRT__JK_DOM, .size = sizeof(ctrt_toggle), .dom_dec = walk_dom_toggle, .clear = walk_clear_toggle};
-static const ctrt__jfield walk_root_toggle = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_toggle};
+static const ctrt__jfield walk_root_toggle = {NULL, CTRT__JS_VALUE,  0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                              0,    &ctrt__jt_toggle};
 
 int ctrt_toggle_to_json(json_t **out, const ctrt_toggle *value) {
   ctrt_error_clear();
@@ -3790,7 +3883,8 @@ static void walk_clear_signal(void *v) { ctrt__clear_signal(v); }
 
 const ctrt__jtype ctrt__jt_signal = {
     .kind = CTRT__JK_DOM, .size = sizeof(ctrt_signal), .dom_dec = walk_dom_signal, .clear = walk_clear_signal};
-static const ctrt__jfield walk_root_signal = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_signal};
+static const ctrt__jfield walk_root_signal = {NULL, CTRT__JS_VALUE,  0, 0, 0, CTRT__JF_NO_OFFSET, 0,
+                                              0,    &ctrt__jt_signal};
 
 int ctrt_signal_to_json(json_t **out, const ctrt_signal *value) {
   ctrt_error_clear();
@@ -3867,10 +3961,19 @@ static int walk_dom_string_list(void *out, const json_t *json, const ctrt__jpath
 
 static void walk_clear_string_list(void *v) { ctrt__clear_string_list(v); }
 
-const ctrt__jtype ctrt__jt_string_list = {
-    .kind = CTRT__JK_DOM, .size = sizeof(ctrt_string_list), .dom_dec = walk_dom_string_list, .clear = walk_clear_string_list};
-static const ctrt__jfield walk_root_string_list = {
-    NULL, CTRT__JS_LIST, 0, offsetof(ctrt_string_list, items), offsetof(ctrt_string_list, n_items), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_string};
+const ctrt__jtype ctrt__jt_string_list = {.kind = CTRT__JK_DOM,
+                                          .size = sizeof(ctrt_string_list),
+                                          .dom_dec = walk_dom_string_list,
+                                          .clear = walk_clear_string_list};
+static const ctrt__jfield walk_root_string_list = {NULL,
+                                                   CTRT__JS_LIST,
+                                                   0,
+                                                   offsetof(ctrt_string_list, items),
+                                                   offsetof(ctrt_string_list, n_items),
+                                                   CTRT__JF_NO_OFFSET,
+                                                   0,
+                                                   0,
+                                                   &ctrt__jt_string};
 
 int ctrt_string_list_to_json(json_t **out, const ctrt_string_list *value) {
   ctrt_error_clear();
@@ -3950,7 +4053,8 @@ static void walk_clear_u32_list(void *v) { ctrt__clear_u32_list(v); }
 const ctrt__jtype ctrt__jt_u32_list = {
     .kind = CTRT__JK_DOM, .size = sizeof(ctrt_u32_list), .dom_dec = walk_dom_u32_list, .clear = walk_clear_u32_list};
 static const ctrt__jfield walk_root_u32_list = {
-    NULL, CTRT__JS_LIST, 0, offsetof(ctrt_u32_list, items), offsetof(ctrt_u32_list, n_items), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_u32};
+    NULL, CTRT__JS_LIST, 0, offsetof(ctrt_u32_list, items), offsetof(ctrt_u32_list, n_items), CTRT__JF_NO_OFFSET, 0,
+    0,    &ctrt__jt_u32};
 
 int ctrt_u32_list_to_json(json_t **out, const ctrt_u32_list *value) {
   ctrt_error_clear();
@@ -4027,10 +4131,19 @@ static int walk_dom_widget_list(void *out, const json_t *json, const ctrt__jpath
 
 static void walk_clear_widget_list(void *v) { ctrt__clear_widget_list(v); }
 
-const ctrt__jtype ctrt__jt_widget_list = {
-    .kind = CTRT__JK_DOM, .size = sizeof(ctrt_widget_list), .dom_dec = walk_dom_widget_list, .clear = walk_clear_widget_list};
-static const ctrt__jfield walk_root_widget_list = {
-    NULL, CTRT__JS_LIST, 0, offsetof(ctrt_widget_list, items), offsetof(ctrt_widget_list, n_items), CTRT__JF_NO_OFFSET, 0, 0, &ctrt__jt_widget};
+const ctrt__jtype ctrt__jt_widget_list = {.kind = CTRT__JK_DOM,
+                                          .size = sizeof(ctrt_widget_list),
+                                          .dom_dec = walk_dom_widget_list,
+                                          .clear = walk_clear_widget_list};
+static const ctrt__jfield walk_root_widget_list = {NULL,
+                                                   CTRT__JS_LIST,
+                                                   0,
+                                                   offsetof(ctrt_widget_list, items),
+                                                   offsetof(ctrt_widget_list, n_items),
+                                                   CTRT__JF_NO_OFFSET,
+                                                   0,
+                                                   0,
+                                                   &ctrt__jt_widget};
 
 int ctrt_widget_list_to_json(json_t **out, const ctrt_widget_list *value) {
   ctrt_error_clear();
