@@ -116,9 +116,14 @@ typedef struct ctrt__jkeep {
  * ctrt__jwalk_decode's ("$: invalid JSON ..."). */
 int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jkeep *keep);
 
+/* Tables are libctrt's own data: hidden, so that the version script's
+ * CTRT_PRIVATE_0 node (ctrt__* functions for libctrt-mock) never exports
+ * them (scripts/check-structure.sh fails on exported ctrt__ data). */
+#define CTRT__TABLE __attribute__((visibility("hidden")))
+
 /* The scalars' descriptors, by slot name (the generated tables add one per
  * enum and aggregate: ctrt__jt_container_id, ...). */
-extern const ctrt__jtype ctrt__jt_bool, ctrt__jt_i32, ctrt__jt_i64, ctrt__jt_u16, ctrt__jt_u32, ctrt__jt_u64,
+extern CTRT__TABLE const ctrt__jtype ctrt__jt_bool, ctrt__jt_i32, ctrt__jt_i64, ctrt__jt_u16, ctrt__jt_u32, ctrt__jt_u64,
     ctrt__jt_f64, ctrt__jt_string, ctrt__jt_ip, ctrt__jt_timestamp, ctrt__jt_bytes;
 
 #endif

@@ -15,7 +15,6 @@ static const ctrt__jkeep network_details[] = {{"Ports", NULL}, {"Networks", NULL
 static const ctrt__jkeep network_addresses[] = {
     {"IPAddress", NULL}, {"GlobalIPv6Address", NULL}, {"Networks", NULL}, {NULL, NULL}};
 static const ctrt__jkeep network_ports[] = {{"Ports", NULL}, {NULL, NULL}};
-static const ctrt__jkeep state_pid[] = {{"Pid", NULL}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_image_infos[] = {{"*", NULL}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_prune_result[] = {{"*", NULL}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_image_inspect_info[] = {{"*", NULL}, {NULL, NULL}};
@@ -26,7 +25,6 @@ const ctrt__jkeep ctrt__docker_keep_container_ip[] = {{"NetworkSettings", networ
 const ctrt__jkeep ctrt__docker_keep_port_entries[] = {{"NetworkSettings", network_ports}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_container_stats[] = {{"*", NULL}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_container_summaries[] = {{"Id", NULL}, {"Labels", NULL}, {NULL, NULL}};
-const ctrt__jkeep ctrt__docker_keep_container_pid[] = {{"State", state_pid}, {NULL, NULL}};
 
 /* The converters read an inspect answer as an object. */
 static int need_object(const json_t *answer, const char *method) {
