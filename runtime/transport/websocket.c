@@ -37,6 +37,8 @@ struct ctrt__ws {
   size_t rlen, roff;
   char *subprotocol;
   char what[160]; /* "WebSocket 127.0.0.1:PORT/exec/..." for messages */
+  long idle_ms;   /* the longest wait of a read for data; <= 0 none */
+  int64_t idle_deadline; /* of the read waiting now, so its timeout says so */
 };
 
 /* ---- SHA-1, for Sec-WebSocket-Accept only ---- */
@@ -119,6 +121,9 @@ static int wait_fd(ctrt__ws *ws, short events, int64_t deadline) {
     int timeout = -1;
     if (deadline >= 0) {
       int64_t left = deadline - now_ms();
+      if (left <= 0 && deadline == ws->idle_deadline)
+        return ctrt__error_set(CTRT_ERROR_TIMEOUT, 0, "%s: nothing arrived for %ld ms (stream_idle_timeout_ms)",
+                               ws->what, ws->idle_ms);
       if (left <= 0)
         return ctrt__error_network("%s: no answer in time", ws->what);
       timeout = (int)left;
@@ -199,7 +204,9 @@ static int read_exact(ctrt__ws *ws, void *out, size_t len) {
       got += n;
       continue;
     }
-    int rc = fill(ws, -1);
+    /* A session read: bounded by the idle limit from now, if any. */
+    ws->idle_deadline = ws->idle_ms > 0 ? now_ms() + ws->idle_ms : -1;
+    int rc = fill(ws, ws->idle_deadline);
     if (rc < 0)
       return rc;
     if (rc == 0) {
@@ -434,6 +441,7 @@ int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, l
   if (ws == NULL)
     return ctrt__error_no_memory();
   ws->fd = ws->wake[0] = ws->wake[1] = -1;
+  ws->idle_deadline = -1;
   atomic_init(&ws->cancelled, false);
   pthread_mutex_init(&ws->write_lock, NULL);
   char *host = NULL, *port = NULL, *path = NULL;
@@ -467,6 +475,7 @@ int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, l
 const char *ctrt__ws_subprotocol(const ctrt__ws *ws) { return ws->subprotocol; }
 int ctrt__ws_close_status(const ctrt__ws *ws) { return ws->close_status; }
 int ctrt__ws_fd(const ctrt__ws *ws) { return ws->fd; }
+void ctrt__ws_set_idle_timeout(ctrt__ws *ws, long idle_ms) { ws->idle_ms = idle_ms; }
 bool ctrt__ws_pending(const ctrt__ws *ws) { return ws->roff < ws->rlen; }
 
 void ctrt__ws_cancel(ctrt__ws *ws) {
