@@ -274,6 +274,14 @@ def transport_seeds():
     ]
     for i, (mode, body) in enumerate(ws):
         put("corpus", "websocket", "seed-%02d" % i, bytes([mode]) + ctl[i % len(ctl)] + body)
+    # The handshake wrote a terminator into a full read buffer, over the
+    # last byte of the frames that came with the head (whole reads only).
+    put("crashes", "websocket", "handshake-full-buffer-1",
+        bytes([1]) + ctl[0] + upgrade.replace(b"Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n", b"")
+        + ws_frame(2, bytes(range(256)) * 300))
+    # A head that ends past the 16 KiB limit: refused however it is read.
+    put("crashes", "websocket", "handshake-head-limit-1",
+        bytes([1]) + ctl[0] + upgrade[:-2] + b"X-Pad: " + b"p" * 17000 + b"\r\n\r\n" + ws_frame(2, b"\x01x"))
 
     def block(text):
         text = text.encode() if isinstance(text, str) else text

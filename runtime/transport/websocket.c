@@ -338,6 +338,14 @@ static bool has_token(const char *list, const char *token) {
   return false;
 }
 
+/* The "\r\n\r\n" ending a response head within buf[0..len), or NULL. */
+static char *head_end(uint8_t *buf, size_t len) {
+  for (size_t i = 0; i + 4 <= len; i++)
+    if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
+      return (char *)buf + i;
+  return NULL;
+}
+
 static int handshake(ctrt__ws *ws, const char *host, const char *port, const char *path, const char *subprotocol,
                      int64_t deadline) {
   uint8_t nonce[16];
@@ -361,12 +369,12 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
   /* The head, leaving any frame bytes after it in the read buffer. */
   char *end = NULL;
   while (rc == 0) {
-    if (ws->rlen > 0) {
-      ws->rbuf[ws->rlen < RBUF_CAP ? ws->rlen : RBUF_CAP - 1] = '\0';
-      end = strstr((char *)ws->rbuf, "\r\n\r\n");
-      if (end != NULL)
-        break;
-    }
+    /* Searched within what arrived, up to the limit whatever the reads
+     * were: the buffer may be full, and frame bytes after the head must
+     * stay as they are (no terminator written into them). */
+    end = head_end(ws->rbuf, ws->rlen < HEAD_MAX ? ws->rlen : HEAD_MAX);
+    if (end != NULL)
+      break;
     if (ws->rlen >= HEAD_MAX) {
       rc = ctrt__error_network("%s: response head larger than %d bytes", ws->what, HEAD_MAX);
       break;
