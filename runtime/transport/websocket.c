@@ -338,9 +338,9 @@ static bool has_token(const char *list, const char *token) {
   return false;
 }
 
-/* The "\r\n\r\n" ending a response head within buf[0..len), or NULL. */
-static char *head_end(uint8_t *buf, size_t len) {
-  for (size_t i = 0; i + 4 <= len; i++)
+/* The "\r\n\r\n" ending a response head within buf[from..len), or NULL. */
+static char *head_end(uint8_t *buf, size_t from, size_t len) {
+  for (size_t i = from; i + 4 <= len; i++)
     if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
       return (char *)buf + i;
   return NULL;
@@ -368,13 +368,16 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
   ctrt__free(req);
   /* The head, leaving any frame bytes after it in the read buffer. */
   char *end = NULL;
+  size_t scanned = 0; /* where the search for the head's end goes on */
   while (rc == 0) {
     /* Searched within what arrived, up to the limit whatever the reads
      * were: the buffer may be full, and frame bytes after the head must
      * stay as they are (no terminator written into them). */
-    end = head_end(ws->rbuf, ws->rlen < HEAD_MAX ? ws->rlen : HEAD_MAX);
+    size_t upto = ws->rlen < HEAD_MAX ? ws->rlen : HEAD_MAX;
+    end = head_end(ws->rbuf, scanned, upto);
     if (end != NULL)
       break;
+    scanned = upto > 3 ? upto - 3 : 0;
     if (ws->rlen >= HEAD_MAX) {
       rc = ctrt__error_network("%s: response head larger than %d bytes", ws->what, HEAD_MAX);
       break;
