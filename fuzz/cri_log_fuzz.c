@@ -96,8 +96,8 @@ static bool same(const records *a, const records *b) {
     return false;
   for (size_t i = 0; i < a->n; i++) {
     const record *x = &a->items[i], *y = &b->items[i];
-    if (x->stream != y->stream || x->ts.seconds != y->ts.seconds || x->ts.nanos != y->ts.nanos ||
-        x->len != y->len || x->complete != y->complete || (x->len && memcmp(x->data, y->data, x->len) != 0))
+    if (x->stream != y->stream || x->ts.seconds != y->ts.seconds || x->ts.nanos != y->ts.nanos || x->len != y->len ||
+        x->complete != y->complete || (x->len && memcmp(x->data, y->data, x->len) != 0))
       return false;
   }
   return true;

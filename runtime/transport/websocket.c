@@ -36,8 +36,8 @@ struct ctrt__ws {
   uint8_t rbuf[RBUF_CAP];
   size_t rlen, roff;
   char *subprotocol;
-  char what[160]; /* "WebSocket 127.0.0.1:PORT/exec/..." for messages */
-  long idle_ms;   /* the longest wait of a read for data; <= 0 none */
+  char what[160];        /* "WebSocket 127.0.0.1:PORT/exec/..." for messages */
+  long idle_ms;          /* the longest wait of a read for data; <= 0 none */
   int64_t idle_deadline; /* of the read waiting now, so its timeout says so */
 };
 

@@ -28,7 +28,7 @@ typedef struct cri {
   bool node_network;
   char *label_key;
   long deadline_ms;
-  long stream_idle_ms; /* ctrt_open_options.stream_idle_timeout_ms: follow logs, exec sessions; 0 none */
+  long stream_idle_ms;               /* ctrt_open_options.stream_idle_timeout_ms: follow logs, exec sessions; 0 none */
   struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
 } cri;
 

@@ -1912,6 +1912,8 @@ static void test_open_podman(void) {
 static fake_next route_silent(fake_conn *c, const fake_request *r, daemon *d) {
   if (is(r, "GET", "/v1.41/version")) {
     json_answer(c, 200, d->variant == 1 ? podman_version : docker_version);
+  } else if (is(r, "GET", "/v1.41/info")) {
+    json_answer(c, 200, d->variant == 1 ? podman_info : docker_info);
   } else if (is(r, "GET", "/v1.41/containers/zlayer-x-0/json")) {
     json_answer(c, 200, "{\"Id\":\"xid\",\"Config\":{\"Tty\":false},\"State\":{\"Running\":true}}");
   } else if (starts(r, "GET", "/v1.41/containers/xid/logs?")) {
