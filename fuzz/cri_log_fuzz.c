@@ -180,13 +180,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1 || size > 512 * 1024) /* under the reader's 1 MiB runaway-line limit */
-    return 0;
-  uint8_t mode = data[0];
-  data++;
-  size--;
+  uint8_t mode;
   ctrt_fuzz_splitter split;
-  ctrt_fuzz_splitter_init(&split, &data, &size);
+  /* Under the reader's 1 MiB runaway-line limit. */
+  if (!ctrt_fuzz_take_mode(&data, &size, 512 * 1024, &mode, &split))
+    return 0;
   int fd = atoi(path + strlen("/proc/self/fd/"));
   CTRT_FUZZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) == (ssize_t)size);
 

@@ -145,27 +145,9 @@ static CURLcode fake_easy_pause(CURL *easy, int bitmask) {
   return CURLE_OK;
 }
 
-typedef struct transcript {
-  uint8_t *bytes;
-  size_t len, cap;
-} transcript;
-
-static void put(transcript *t, const void *data, size_t len) {
-  if (t->len + len > t->cap) {
-    size_t cap = t->cap ? t->cap : 256;
-    while (cap < t->len + len)
-      cap *= 2;
-    uint8_t *grown = realloc(t->bytes, cap);
-    CTRT_FUZZ_CHECK(grown != NULL);
-    t->bytes = grown;
-    t->cap = cap;
-  }
-  if (len)
-    memcpy(t->bytes + t->len, data, len);
-  t->len += len;
-}
-
-static void put_u64(transcript *t, uint64_t v) { put(t, &v, sizeof v); }
+typedef ctrt_fuzz_transcript transcript;
+#define put ctrt_fuzz_put
+#define put_u64 ctrt_fuzz_put_u64
 
 static size_t take_block(const uint8_t **data, size_t *size, const uint8_t **block) {
   size_t n = 0;
@@ -257,13 +239,10 @@ static bool well_formed(const uint8_t *body, size_t len, size_t max) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1 || size > 1024 * 1024)
-    return 0;
-  uint8_t mode = data[0];
-  data++;
-  size--;
+  uint8_t mode;
   ctrt_fuzz_splitter split;
-  ctrt_fuzz_splitter_init(&split, &data, &size);
+  if (!ctrt_fuzz_take_mode(&data, &size, 1024 * 1024, &mode, &split))
+    return 0;
   const uint8_t *head, *trail;
   size_t head_len = take_block(&data, &size, &head);
   size_t trail_len = take_block(&data, &size, &trail);
@@ -276,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = run(&whole, client, head, head_len, trail, trail_len, data, size, cut, NULL);
   split.next = 0;
   run(&pieces, client, head, head_len, trail, trail_len, data, size, cut, &split);
-  CTRT_FUZZ_CHECK(whole.len == pieces.len && (whole.len == 0 || memcmp(whole.bytes, pieces.bytes, whole.len) == 0));
+  CTRT_FUZZ_CHECK(ctrt_fuzz_transcripts_equal(&whole, &pieces));
 
   /* A gRPC answer (200, application/grpc) of whole frames whose trailers
    * say OK, not cut: every message arrives and the call ends cleanly. */

@@ -50,32 +50,9 @@ static ssize_t fake_getrandom(void *buf, size_t len, unsigned flags);
 
 const char ctrt_fuzz_target_name[] = "websocket";
 
-/* A growable byte record of what happened, compared between runs. */
-typedef struct transcript {
-  uint8_t *bytes;
-  size_t len, cap;
-} transcript;
-
-static void put(transcript *t, const void *data, size_t len) {
-  if (t->len + len > t->cap) {
-    size_t cap = t->cap ? t->cap : 256;
-    while (cap < t->len + len)
-      cap *= 2;
-    uint8_t *grown = realloc(t->bytes, cap);
-    CTRT_FUZZ_CHECK(grown != NULL);
-    t->bytes = grown;
-    t->cap = cap;
-  }
-  if (len)
-    memcpy(t->bytes + t->len, data, len);
-  t->len += len;
-}
-
-static void put_u64(transcript *t, uint64_t v) { put(t, &v, sizeof v); }
-
-static bool same(const transcript *a, const transcript *b) {
-  return a->len == b->len && (a->len == 0 || memcmp(a->bytes, b->bytes, a->len) == 0);
-}
+typedef ctrt_fuzz_transcript transcript;
+#define put ctrt_fuzz_put
+#define put_u64 ctrt_fuzz_put_u64
 
 /* The peer: the server's bytes, handed out in chunks; the client's bytes. */
 static struct {
@@ -253,22 +230,19 @@ static void as_channels(const transcript *in, uint8_t mode, transcript *out) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1 || size > 256 * 1024)
-    return 0;
-  uint8_t mode = data[0];
-  data++;
-  size--;
+  uint8_t mode;
   ctrt_fuzz_splitter split;
-  ctrt_fuzz_splitter_init(&split, &data, &size);
+  if (!ctrt_fuzz_take_mode(&data, &size, 256 * 1024, &mode, &split))
+    return 0;
   transcript whole = {0}, pieces = {0}, chans = {0}, expected = {0};
   session(&whole, mode, data, size, NULL, false);
   split.next = 0;
   session(&pieces, mode, data, size, &split, false);
-  CTRT_FUZZ_CHECK(same(&whole, &pieces));
+  CTRT_FUZZ_CHECK(ctrt_fuzz_transcripts_equal(&whole, &pieces));
   split.next = 0;
   session(&chans, mode, data, size, &split, true);
   as_channels(&whole, mode, &expected);
-  CTRT_FUZZ_CHECK(same(&chans, &expected));
+  CTRT_FUZZ_CHECK(ctrt_fuzz_transcripts_equal(&chans, &expected));
   free(whole.bytes);
   free(pieces.bytes);
   free(chans.bytes);

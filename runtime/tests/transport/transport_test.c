@@ -1584,14 +1584,20 @@ static void test_stream_cancel(void) {
 /* A follow stream from a peer that goes silent after its first bytes ends
  * with a timeout when the client has a stream idle limit (issue 10), and
  * waits (until cancelled) when it has none. */
+/* A client of fs whose streams and sessions wait at most idle_ms for data. */
+static ctrt__http_client *idle_client(fake_server *fs, long idle_ms) {
+  ctrt__docker_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  cfg.stream_idle_ms = idle_ms;
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  return c;
+}
+
 static void test_stream_idle_timeout(void) {
   srv s = {.ping_version = "1.41", .route = route_streams};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__docker_config cfg = {0};
-  cfg.host = (char *)fake_server_host(fs);
-  cfg.stream_idle_ms = 200;
-  ctrt__http_client *c = NULL;
-  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ctrt__http_client *c = idle_client(fs, 200);
   ctrt__http_request req = get("/containers/stall/logs?follow=1");
   ctrt__http_stream *st = NULL;
   ASSERT_OK(ctrt__http_stream_open(c, &req, &st));
@@ -2031,11 +2037,7 @@ static void test_hijack(void) {
 static void test_hijack_idle_timeout(void) {
   srv s = {.ping_version = "1.41", .route = route_hijack};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__docker_config cfg = {0};
-  cfg.host = (char *)fake_server_host(fs);
-  cfg.stream_idle_ms = 200;
-  ctrt__http_client *c = NULL;
-  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ctrt__http_client *c = idle_client(fs, 200);
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = "/exec/quiet/start";
