@@ -60,6 +60,37 @@ size_t ctrt_fuzz_splitter_next(ctrt_fuzz_splitter *s, size_t left) {
   return n < left ? n : left;
 }
 
+bool ctrt_fuzz_take_mode(const uint8_t **data, size_t *size, size_t max, uint8_t *mode, ctrt_fuzz_splitter *split) {
+  if (*size < 1 || *size > max)
+    return false;
+  *mode = (*data)[0];
+  (*data)++;
+  (*size)--;
+  ctrt_fuzz_splitter_init(split, data, size);
+  return true;
+}
+
+void ctrt_fuzz_put(ctrt_fuzz_transcript *t, const void *data, size_t len) {
+  if (t->len + len > t->cap) {
+    size_t cap = t->cap ? t->cap : 256;
+    while (cap < t->len + len)
+      cap *= 2;
+    uint8_t *grown = realloc(t->bytes, cap);
+    CTRT_FUZZ_CHECK(grown != NULL);
+    t->bytes = grown;
+    t->cap = cap;
+  }
+  if (len)
+    memcpy(t->bytes + t->len, data, len);
+  t->len += len;
+}
+
+void ctrt_fuzz_put_u64(ctrt_fuzz_transcript *t, uint64_t v) { ctrt_fuzz_put(t, &v, sizeof v); }
+
+bool ctrt_fuzz_transcripts_equal(const ctrt_fuzz_transcript *a, const ctrt_fuzz_transcript *b) {
+  return a->len == b->len && (a->len == 0 || memcmp(a->bytes, b->bytes, a->len) == 0);
+}
+
 int ctrt_fuzz_reader_pull(void *ctx, void *buf, size_t cap, size_t *n_read) {
   ctrt_fuzz_reader *r = ctx;
   *n_read = 0;

@@ -65,6 +65,21 @@ typedef struct ctrt_fuzz_reader {
 } ctrt_fuzz_reader;
 int ctrt_fuzz_reader_pull(void *ctx, void *buf, size_t cap, size_t *n_read);
 
+/* The front of a transport target's input: a mode byte, then up to 8
+ * split-control bytes (ctrt_fuzz_splitter_init). False, taking nothing,
+ * when the input is empty or longer than max. */
+bool ctrt_fuzz_take_mode(const uint8_t **data, size_t *size, size_t max, uint8_t *mode, ctrt_fuzz_splitter *split);
+
+/* A growable record of what one run produced (messages, endings), so two
+ * runs over the same input in different read splits can be compared. */
+typedef struct ctrt_fuzz_transcript {
+  uint8_t *bytes;
+  size_t len, cap;
+} ctrt_fuzz_transcript;
+void ctrt_fuzz_put(ctrt_fuzz_transcript *t, const void *data, size_t len);
+void ctrt_fuzz_put_u64(ctrt_fuzz_transcript *t, uint64_t v);
+bool ctrt_fuzz_transcripts_equal(const ctrt_fuzz_transcript *a, const ctrt_fuzz_transcript *b);
+
 /* Whether encoded says what original says on every key encoded carries
  * (recursively; a key original lacks or has null is a default and is
  * skipped). Arrays must have the same length. */

@@ -226,8 +226,106 @@ def shell_seeds():
     put("crashes", "mock_exec", "memfs-size-1", "dd if=/dev/zero of=/big bs=1G count=2")
 
 
+def ws_frame(op, payload, fin=True, plen_form=None):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | op])
+    if plen_form == 126 or (plen_form is None and 126 <= n <= 0xFFFF):
+        head += bytes([126]) + n.to_bytes(2, "big")
+    elif plen_form == 127 or (plen_form is None and n > 0xFFFF):
+        head += bytes([127]) + n.to_bytes(8, "big")
+    else:
+        head += bytes([n])
+    return head + payload
+
+
+def grpc_frame(payload, flag=0):
+    return bytes([flag]) + len(payload).to_bytes(4, "big") + payload
+
+
+def transport_seeds():
+    """websocket, grpc and cri_log: mode byte, 8 split-control bytes, input."""
+    ctl = [bytes([1, 2, 3, 4, 5, 6, 7, 8]), bytes([0xff] * 8), bytes([0, 16, 1, 0xf3, 2, 9, 0, 5])]
+    # The handshake key is base64 of 16 zero bytes (the target's fixed
+    # random bytes), so this is the accept value a real server would send.
+    key = base64.b64encode(bytes(16)).decode()
+    import hashlib
+    accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+    upgrade = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n" % accept).encode()
+    ws = [
+        (0, ws_frame(2, b"\x01") + ws_frame(2, b"\x02") + ws_frame(2, b"\x01hello\n") + ws_frame(2, b"\x02oops\n")
+         + ws_frame(2, b'\x03{"metadata":{},"status":"Success"}') + ws_frame(8, b"\x03\xe8")),
+        (0, ws_frame(1, "frag", fin=False) + ws_frame(9, "ping") + ws_frame(0, "mented", fin=False)
+         + ws_frame(0, "!") + ws_frame(10, "") + ws_frame(8, b"")),
+        (0, ws_frame(2, b"\x01" + b"x" * 300) + ws_frame(2, b"\x01" + b"y" * 70000)),
+        (0, ws_frame(2, b"\x01short", plen_form=127)),
+        (0, ws_frame(2, b"\x01abc")[:-1]),                   # cut in a payload
+        (0, b"\xc2\x00"),                                     # reserved bit
+        (0, b"\x82\x85abcd" + b"masked"[:5]),                 # masked from the server
+        (0, ws_frame(9, "x" * 126)),                          # long control frame
+        (0, ws_frame(0, "orphan continuation")),
+        (0, b"\x82\x7f\xff\xff\xff\xff\xff\xff\xff\xff"),     # absurd length
+        (3, upgrade + ws_frame(2, b"\x01") + ws_frame(2, b"\x01out") + ws_frame(8, b"\x03\xe8bye")),
+        (1, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\n\r\nno such exec"),
+        (3, upgrade.replace(b"v4.channel", b"v3.channel")),
+        (1, b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: wrong\r\n\r\n"),
+    ]
+    for i, (mode, body) in enumerate(ws):
+        put("corpus", "websocket", "seed-%02d" % i, bytes([mode]) + ctl[i % len(ctl)] + body)
+    # The handshake wrote a terminator into a full read buffer, over the
+    # last byte of the frames that came with the head (whole reads only).
+    put("crashes", "websocket", "handshake-full-buffer-1",
+        bytes([1]) + ctl[0] + upgrade.replace(b"Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n", b"")
+        + ws_frame(2, bytes(range(256)) * 300))
+    # A head that ends past the 16 KiB limit: refused however it is read.
+    put("crashes", "websocket", "handshake-head-limit-1",
+        bytes([1]) + ctl[0] + upgrade[:-2] + b"X-Pad: " + b"p" * 17000 + b"\r\n\r\n" + ws_frame(2, b"\x01x"))
+
+    def block(text):
+        text = text.encode() if isinstance(text, str) else text
+        return len(text).to_bytes(2, "big") + text
+
+    ok_head = "HTTP/2 200\ncontent-type: application/grpc"
+    grpc = [
+        (0, ok_head, "grpc-status: 0", grpc_frame(b"\x0a\x03abc") + grpc_frame(b"") + grpc_frame(b"\x08\x01")),
+        (0, ok_head, "grpc-status: 5\ngrpc-message: container%20%22x%22%20not%20found", b""),
+        (0, ok_head, "grpc-status: 2\ngrpc-message: name is reserved%", b""),
+        (0, ok_head, "grpc-status: 0", grpc_frame(b"abc")[:-1]),
+        (1, ok_head, "", grpc_frame(b"abc") + grpc_frame(b"de")[:3]),
+        (0, ok_head, "grpc-status: 0", grpc_frame(b"z", flag=1)),
+        (2, ok_head, "grpc-status: 0", grpc_frame(b"x" * 40)),
+        (0, "HTTP/2 404\ncontent-type: text/plain", "", b"404 page not found\n"),
+        (0, "HTTP/2 200\ncontent-type: application/grpc+proto", "grpc-status: 99999999999", b""),
+        (0, "HTTP/2 200\ncontent-type: application/json", "", b"{}"),
+        (0, ok_head, "grpc-status: 0", b""),
+        (6, ok_head + "\ngrpc-status: 14\ngrpc-message: %zz", "", grpc_frame(b"y" * 5000)),
+    ]
+    for i, (mode, head, trail, body) in enumerate(grpc):
+        put("corpus", "grpc", "seed-%02d" % i, bytes([mode]) + ctl[i % len(ctl)] + block(head) + block(trail) + body)
+
+    logs = [
+        (0, b"2026-12-06T20:58:37.33906968Z stdout F hello\n2026-12-06T20:58:38.364733948Z stderr F oops\n"),
+        (0, b"2026-12-06T20:58:37.1Z stdout P part one \n2026-12-06T20:58:37.2Z stderr F err\n"
+            b"2026-12-06T20:58:37.3Z stdout P two \n2026-12-06T20:58:37.4Z stdout F end\n"),
+        (0, b"2026-12-06T20:58:37Z stdout P no end"),
+        (0, b"garbage line\n2026-12-06T20:58:37Z stdout F\n2026-12-06T20:58:37Z stdout F:x tags\n"),
+        (0, b"2026-12-06T20:58:37Z stdout F cut short"),
+        (1, b"2026-12-06T20:58:37Z stdout F o\n2026-12-06T20:58:37Z stderr F e\n"),
+        (2, b"2026-12-06T20:58:37Z stdout F o\n2026-12-06T20:58:37Z stderr F e\n"),
+        (4 | (1 << 3), b"2026-12-06T20:58:37Z stdout F a\n2026-12-06T20:58:38Z stdout F b\n"
+                       b"2026-12-06T20:58:39Z stdout P c"),
+        (0, b"2026-12-06T20:58:37.999999999+02:00 stdout F zone\n10000-01-01T00:00:00Z stdout F far\n"),
+        (0, b"2026-12-06T20:58:37Z stdout F bin \x00\xff\x01\n\n\n"),
+    ]
+    for i, (mode, body) in enumerate(logs):
+        put("corpus", "cri_log", "seed-%02d" % i, bytes([mode]) + ctl[i % len(ctl)] + body)
+
+
 json_seeds()
 stream_seeds()
 header_seeds()
 tar_seeds()
 shell_seeds()
+transport_seeds()

@@ -10,7 +10,9 @@
 #   scripts/dev.sh sanitize  the sanitizer stage of `test` on its own
 # Environment: BUILD_DIR (default: build, build-release for bench), JOBS (default: nproc),
 # SAN_BUILD_DIR (clang ASan+UBSan+libFuzzer build, default: build-asan),
-# TSAN_BUILD_DIR (default: build-tsan).
+# TSAN_BUILD_DIR (default: build-tsan); for fuzz: CTRT_FUZZ_TARGETS (a space-separated
+# subset of the targets), CTRT_FUZZ_RUN_DIR (logs and new inputs, default $SAN_BUILD_DIR/fuzz-run;
+# give two runs at once different ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +60,7 @@ build_sanitized() {
     -DCTRT_FUZZ=ON >/dev/null || return 1
   if [[ "${1:-}" == fuzz-only ]]; then
     # shellcheck disable=SC2046
-    cmake --build "$san_dir" -j "$jobs" --target $(sed 's/^/fuzz_/' "$san_dir/fuzz-targets.txt")
+    cmake --build "$san_dir" -j "$jobs" --target $(printf 'fuzz_%s ' ${CTRT_FUZZ_TARGETS:-$(cat "$san_dir/fuzz-targets.txt")})
   else
     cmake --build "$san_dir" -j "$jobs"
   fi
@@ -67,11 +69,12 @@ build_sanitized() {
 # Run every fuzz target for $1 seconds, $jobs at a time; with $2 = record,
 # add their execs to fuzz/EXECS.json. Fails on any crash, leak or timeout.
 run_fuzzers() {
-  local seconds=$1 record=${2:-} out="$san_dir/fuzz-run"
+  local seconds=$1 record=${2:-} out=${CTRT_FUZZ_RUN_DIR:-$san_dir/fuzz-run}
   rm -rf "$out"
   mkdir -p "$out"
   local targets
-  targets=$(cat "$san_dir/fuzz-targets.txt")
+  # shellcheck disable=SC2086
+  targets=$(printf '%s\n' ${CTRT_FUZZ_TARGETS:-$(cat "$san_dir/fuzz-targets.txt")})
   echo "== fuzzing $(wc -w <<<"$targets") targets for ${seconds}s each, $jobs at a time (logs: $out)"
   # Limits that make a hang or a blow-up a finding: 10 s per input, 2 GiB.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}

@@ -340,9 +340,13 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud) {
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
     len--;
   if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+    /* The line is not NUL-terminated: read the status within it (atoi
+     * skipped the "\r\n" of a line without a code and read on past it). */
     const char *sp = memchr(line, ' ', len);
-    if (sp != NULL)
-      call->http_status = atoi(sp + 1);
+    int status = 0;
+    for (const char *p = sp ? sp + 1 : line + len; p < line + len && isdigit((unsigned char)*p) && status < 1000; p++)
+      status = status * 10 + (*p - '0');
+    call->http_status = status;
     return size * n;
   }
   const char *colon = memchr(line, ':', len);
@@ -358,9 +362,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud) {
                          (value_len == 16 || value[16] == '+' || value[16] == ';');
   } else if (name_len == 11 && strncasecmp(line, "grpc-status", 11) == 0) {
     char digits[12];
-    if (value_len > 0 && value_len < sizeof digits && strspn(value, "0123456789") >= value_len) {
-      memcpy(digits, value, value_len);
-      digits[value_len] = '\0';
+    memcpy(digits, value, value_len < sizeof digits ? value_len : 0);
+    digits[value_len < sizeof digits ? value_len : 0] = '\0';
+    if (value_len > 0 && value_len < sizeof digits && strspn(digits, "0123456789") == value_len) {
       call->grpc_status = atoi(digits);
     } else {
       call->grpc_status = CTRT__GRPC_UNKNOWN;

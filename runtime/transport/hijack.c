@@ -42,6 +42,7 @@ struct ctrt__http_conn {
   char what[256];
   char *host; /* for messages */
   ctrt__http_error_fn error_from_body;
+  long idle_ms; /* the client's stream_idle_ms: the session's longest wait; <= 0 none */
 };
 
 enum { IO_AGAIN = -1, IO_ERROR = -2 };
@@ -99,7 +100,8 @@ static ssize_t io_send(ctrt__http_conn *c, const void *data, size_t len, char *e
   }
 }
 
-/* Wait until the socket is ready for events; deadline 0 = none. */
+/* Wait until the socket is ready for events; deadline 0 = none. With
+ * timeout_ms < 0, the wait is the session's idle limit (-timeout_ms). */
 static int wait_io(ctrt__http_conn *c, short events, int64_t deadline, long timeout_ms) {
   for (;;) {
     if (atomic_load(&c->cancelled))
@@ -109,8 +111,12 @@ static int wait_io(ctrt__http_conn *c, short events, int64_t deadline, long time
       int64_t left = deadline - ctrt__transport_now_ms();
       if (left <= 0) {
         char dur[32];
-        ctrt__transport_duration(dur, sizeof dur, timeout_ms);
+        ctrt__transport_duration(dur, sizeof dur, timeout_ms < 0 ? -timeout_ms : timeout_ms);
         ctrt__error_timeout(dur);
+        if (timeout_ms < 0)
+          return ctrt__error_wrap("%s: the session with the Docker daemon at %s made no progress for %s "
+                                  "(stream_idle_timeout_ms)",
+                                  c->what, c->host, dur);
         return ctrt__error_wrap("%s: the Docker daemon at %s did not answer in time", c->what, c->host);
       }
       wait = left > 1000000 ? 1000000 : (int)left;
@@ -129,6 +135,14 @@ static int wait_io(ctrt__http_conn *c, short events, int64_t deadline, long time
   }
 }
 
+/* A wait of an established session (deadline 0): bounded by the idle limit
+ * from now, so a daemon that stops reading or sending cannot hang it. */
+static int wait_idle(ctrt__http_conn *c, short events) {
+  if (c->idle_ms <= 0)
+    return wait_io(c, events, 0, 0);
+  return wait_io(c, events, ctrt__transport_now_ms() + c->idle_ms, -c->idle_ms);
+}
+
 static int write_all(ctrt__http_conn *c, const void *data, size_t len, int64_t deadline, long timeout_ms) {
   const uint8_t *p = data;
   char err[128];
@@ -140,7 +154,7 @@ static int write_all(ctrt__http_conn *c, const void *data, size_t len, int64_t d
       p += n;
       len -= (size_t)n;
     } else if (n == IO_AGAIN || n == 0) {
-      int rc = wait_io(c, POLLOUT, deadline, timeout_ms);
+      int rc = deadline || c->idle_ms <= 0 ? wait_io(c, POLLOUT, deadline, timeout_ms) : wait_idle(c, POLLOUT);
       if (rc < 0)
         return rc;
     } else {
@@ -396,6 +410,7 @@ int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, 
   c->tls = client->ep.tls;
   c->host = ctrt__strdup(client->host);
   c->error_from_body = client->error_from_body;
+  c->idle_ms = client->stream_idle_ms;
   char *url = ctrt__sprintf("%s/", client->ep.base_url);
   if (c->host == NULL || url == NULL || pipe(c->wake) != 0) {
     rc = c->host && url ? ctrt__error_internal("%s: pipe failed: %s", what, strerror(errno)) : ctrt__error_no_memory();
@@ -540,7 +555,7 @@ int ctrt__http_conn_read(ctrt__http_conn *conn, void *buf, size_t cap, size_t *n
     if (n == IO_ERROR)
       return ctrt__error_network("%s: the connection to the Docker daemon at %s broke: %s", conn->what, conn->host,
                                  err);
-    int rc = wait_io(conn, POLLIN, 0, 0);
+    int rc = wait_idle(conn, POLLIN);
     if (rc < 0)
       return rc;
   }

@@ -36,7 +36,9 @@ struct ctrt__ws {
   uint8_t rbuf[RBUF_CAP];
   size_t rlen, roff;
   char *subprotocol;
-  char what[160]; /* "WebSocket 127.0.0.1:PORT/exec/..." for messages */
+  char what[160];        /* "WebSocket 127.0.0.1:PORT/exec/..." for messages */
+  long idle_ms;          /* the longest wait of a read for data; <= 0 none */
+  int64_t idle_deadline; /* of the read waiting now, so its timeout says so */
 };
 
 /* ---- SHA-1, for Sec-WebSocket-Accept only ---- */
@@ -119,6 +121,9 @@ static int wait_fd(ctrt__ws *ws, short events, int64_t deadline) {
     int timeout = -1;
     if (deadline >= 0) {
       int64_t left = deadline - now_ms();
+      if (left <= 0 && deadline == ws->idle_deadline)
+        return ctrt__error_set(CTRT_ERROR_TIMEOUT, 0, "%s: nothing arrived for %ld ms (stream_idle_timeout_ms)",
+                               ws->what, ws->idle_ms);
       if (left <= 0)
         return ctrt__error_network("%s: no answer in time", ws->what);
       timeout = (int)left;
@@ -199,7 +204,9 @@ static int read_exact(ctrt__ws *ws, void *out, size_t len) {
       got += n;
       continue;
     }
-    int rc = fill(ws, -1);
+    /* A session read: bounded by the idle limit from now, if any. */
+    ws->idle_deadline = ws->idle_ms > 0 ? now_ms() + ws->idle_ms : -1;
+    int rc = fill(ws, ws->idle_deadline);
     if (rc < 0)
       return rc;
     if (rc == 0) {
@@ -331,6 +338,14 @@ static bool has_token(const char *list, const char *token) {
   return false;
 }
 
+/* The "\r\n\r\n" ending a response head within buf[from..len), or NULL. */
+static char *head_end(uint8_t *buf, size_t from, size_t len) {
+  for (size_t i = from; i + 4 <= len; i++)
+    if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
+      return (char *)buf + i;
+  return NULL;
+}
+
 static int handshake(ctrt__ws *ws, const char *host, const char *port, const char *path, const char *subprotocol,
                      int64_t deadline) {
   uint8_t nonce[16];
@@ -353,13 +368,16 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
   ctrt__free(req);
   /* The head, leaving any frame bytes after it in the read buffer. */
   char *end = NULL;
+  size_t scanned = 0; /* where the search for the head's end goes on */
   while (rc == 0) {
-    if (ws->rlen > 0) {
-      ws->rbuf[ws->rlen < RBUF_CAP ? ws->rlen : RBUF_CAP - 1] = '\0';
-      end = strstr((char *)ws->rbuf, "\r\n\r\n");
-      if (end != NULL)
-        break;
-    }
+    /* Searched within what arrived, up to the limit whatever the reads
+     * were: the buffer may be full, and frame bytes after the head must
+     * stay as they are (no terminator written into them). */
+    size_t upto = ws->rlen < HEAD_MAX ? ws->rlen : HEAD_MAX;
+    end = head_end(ws->rbuf, scanned, upto);
+    if (end != NULL)
+      break;
+    scanned = upto > 3 ? upto - 3 : 0;
     if (ws->rlen >= HEAD_MAX) {
       rc = ctrt__error_network("%s: response head larger than %d bytes", ws->what, HEAD_MAX);
       break;
@@ -434,6 +452,7 @@ int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, l
   if (ws == NULL)
     return ctrt__error_no_memory();
   ws->fd = ws->wake[0] = ws->wake[1] = -1;
+  ws->idle_deadline = -1;
   atomic_init(&ws->cancelled, false);
   pthread_mutex_init(&ws->write_lock, NULL);
   char *host = NULL, *port = NULL, *path = NULL;
@@ -467,6 +486,7 @@ int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, l
 const char *ctrt__ws_subprotocol(const ctrt__ws *ws) { return ws->subprotocol; }
 int ctrt__ws_close_status(const ctrt__ws *ws) { return ws->close_status; }
 int ctrt__ws_fd(const ctrt__ws *ws) { return ws->fd; }
+void ctrt__ws_set_idle_timeout(ctrt__ws *ws, long idle_ms) { ws->idle_ms = idle_ms; }
 bool ctrt__ws_pending(const ctrt__ws *ws) { return ws->roff < ws->rlen; }
 
 void ctrt__ws_cancel(ctrt__ws *ws) {

@@ -56,6 +56,10 @@ int ctrt__ws_close_status(const ctrt__ws *ws);
 /* Send a close frame (once; later calls do nothing). Reading may go on
  * until the server's close arrives. */
 int ctrt__ws_close(ctrt__ws *ws, uint16_t status, const char *reason);
+/* Reads that wait longer than idle_ms for data fail with
+ * CTRT_ERROR_TIMEOUT, naming stream_idle_timeout_ms (a stalled server);
+ * 0 = no limit (the default). */
+void ctrt__ws_set_idle_timeout(ctrt__ws *ws, long idle_ms);
 /* The socket, for poll(POLLIN); check ctrt__ws_pending first. */
 int ctrt__ws_fd(const ctrt__ws *ws);
 bool ctrt__ws_pending(const ctrt__ws *ws);

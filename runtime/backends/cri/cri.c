@@ -132,6 +132,8 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   c->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   c->deadline_ms = options && options->request_timeout_ms ? (long)options->request_timeout_ms : CALL_DEADLINE_MS;
   c->exec_output_max = ctrt__exec_output_max(options);
+  if (options && options->version >= 3)
+    c->stream_idle_ms = (long)options->stream_idle_timeout_ms;
   int rc = 0;
   if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL)
     rc = ctrt__error_no_memory();
@@ -1755,7 +1757,7 @@ static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_contai
     follow_free(fc);
     return rc < 0 ? rc : ctrt__error_no_memory();
   }
-  ctrt__cri_log_config cfg = {.options = *options};
+  ctrt__cri_log_config cfg = {.options = *options, .idle_ms = (unsigned)c->stream_idle_ms};
   if (options->follow) {
     cfg.running = follow_running;
     cfg.running_ctx = fc;

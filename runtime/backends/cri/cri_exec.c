@@ -83,7 +83,7 @@ static int running_container(cri *c, const ctrt_container_id *id, const char *me
   return rc;
 }
 
-static int session_connect(const char *url, const char *method, ctrt__cri_session **out) {
+static int session_connect(cri *c, const char *url, const char *method, ctrt__cri_session **out) {
   ctrt__cri_session *s = ctrt__calloc(1, sizeof *s);
   if (s == NULL)
     return ctrt__error_no_memory();
@@ -93,6 +93,7 @@ static int session_connect(const char *url, const char *method, ctrt__cri_sessio
     ctrt__free(s);
     return ctrt__error_wrap("%s: the engine's streaming server", method);
   }
+  ctrt__ws_set_idle_timeout(s->ws, c->stream_idle_ms); /* a stalled session fails instead of hanging */
   *out = s;
   return 0;
 }
@@ -123,7 +124,7 @@ int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *cons
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
-  rc = session_connect(resp->url, method, out);
+  rc = session_connect(c, resp->url, method, out);
   ctrt__cri_unpacked_free(resp);
   return rc;
 }
@@ -479,7 +480,7 @@ static int attach_open(cri *c, const found *f, const char *method, ctrt__cri_ses
   int rc = RT_CALL(c, Attach, &req, &runtime__v1__attach_response__descriptor, &resp);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
-  rc = session_connect(resp->url, method, out);
+  rc = session_connect(c, resp->url, method, out);
   ctrt__cri_unpacked_free(resp);
   return rc;
 }

@@ -29,6 +29,7 @@ typedef struct cri {
   char *label_key;
   long deadline_ms;
   size_t exec_output_max;            /* ctrt_open_options.exec_output_max, resolved */
+  long stream_idle_ms;               /* ctrt_open_options.stream_idle_timeout_ms: follow logs, exec sessions; 0 none */
   struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
 } cri;
 

@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define READ_CHUNK ((size_t)64 * 1024)
@@ -44,7 +45,14 @@ struct ctrt__cri_log_reader {
   int handed;      /* index of the pending handed out by the last next, or -1 */
   uint64_t skip;   /* selected messages still to skip (tail) */
   size_t garbage;
+  int64_t wait_start; /* ms: when the current read began or last got bytes */
 };
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int stream_index(ctrt_log_channel c) { return c == CTRT_LOG_CHANNEL_STDERR ? 1 : 0; }
 
@@ -330,7 +338,12 @@ static void wait_change(ctrt__cri_log_reader *r) {
     fds[n++] = (struct pollfd){.fd = r->wake_fd, .events = POLLIN};
   if (r->inotify_fd >= 0)
     fds[n++] = (struct pollfd){.fd = r->inotify_fd, .events = POLLIN};
-  int rc = poll(fds, n, (int)(r->cfg.poll_ms ? r->cfg.poll_ms : DEFAULT_POLL_MS));
+  int64_t timeout = r->cfg.poll_ms ? r->cfg.poll_ms : DEFAULT_POLL_MS;
+  if (r->cfg.idle_ms) {
+    int64_t left = r->wait_start + r->cfg.idle_ms - mono_ms();
+    timeout = left < 0 ? 0 : left < timeout ? left : timeout;
+  }
+  int rc = poll(fds, n, (int)timeout);
   if (rc > 0 && r->inotify_fd >= 0) {
     char events[4096];
     while (read(r->inotify_fd, events, sizeof events) > 0) {
@@ -353,6 +366,8 @@ static bool keep_following(ctrt__cri_log_reader *r) {
     r->exit_seen = true;
     return true;
   }
+  if (r->cfg.idle_ms && mono_ms() - r->wait_start >= r->cfg.idle_ms)
+    return true; /* the caller reports the idle timeout */
   wait_change(r);
   return true;
 }
@@ -364,6 +379,7 @@ int ctrt__cri_log_next(ctrt__cri_log_reader *r, ctrt__cri_log_record *rec) {
     r->pend[r->handed].len = 0;
     r->handed = -1;
   }
+  r->wait_start = mono_ms(); /* a slow reader is not an idle log */
   for (;;) {
     if (atomic_load(&r->cancelled))
       return ctrt__error_cancelled("the CRI log stream of %s was cancelled", r->path);
@@ -376,14 +392,19 @@ int ctrt__cri_log_next(ctrt__cri_log_reader *r, ctrt__cri_log_record *rec) {
       return CTRT_ITEROVER;
     if ((rc = fill(r)) < 0)
       return rc;
-    if (rc > 0)
+    if (rc > 0) {
+      r->wait_start = mono_ms();
       continue;
+    }
     if ((rc = check_file(r)) < 0)
       return rc;
     if (rc > 0)
       continue;
     if (!keep_following(r))
       r->at_end = true;
+    else if (!r->exit_seen && r->cfg.idle_ms && mono_ms() - r->wait_start >= r->cfg.idle_ms)
+      return ctrt__error_set(CTRT_ERROR_TIMEOUT, 0, "the CRI log %s: nothing new for %u ms (stream_idle_timeout_ms)",
+                             r->path, r->cfg.idle_ms);
   }
 }
 

@@ -57,6 +57,10 @@ typedef struct ctrt__cri_log_config {
    * when it fails) and frees it with this. */
   void (*running_ctx_free)(void *ctx);
   unsigned poll_ms; /* how often to ask `running` and look at the file; 0: 250 */
+  /* Following: a read that finds nothing new in the file for this long
+   * fails with CTRT_ETIMEOUT (ctrt_open_options.stream_idle_timeout_ms);
+   * 0: none. */
+  unsigned idle_ms;
 } ctrt__cri_log_config;
 
 typedef struct ctrt__cri_log_reader ctrt__cri_log_reader;

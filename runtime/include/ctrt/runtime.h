@@ -41,11 +41,17 @@ typedef struct ctrt_open_options {
    * never silently: the result says output_truncated. */
   size_t exec_output_max;
   /* Version 3. Follow streams (logs with follow, stats, and every other
-   * stream that waits for the engine): a read that gets no data for this
-   * long fails with CTRT_ETIMEOUT and ends the stream, so a silent or
-   * stalled peer cannot hang the caller. 0 = none: such a stream may wait
-   * forever, and only ctrt_*_stream_cancel from another thread ends the
-   * wait (streams are thread-safe to cancel). */
+   * stream that waits for the engine) and interactive sessions (exec_pty,
+   * and the attach behind write_stdin): a read that gets no data for this
+   * long, or a session write the engine does not drain for this long,
+   * fails with CTRT_ETIMEOUT and ends the stream, so a silent or stalled
+   * peer cannot hang the caller. The clock restarts at each read and when
+   * bytes arrive (a slow reader is not idle). Every backend honours it:
+   * docker and podman on streamed responses and hijacked sessions, cri on
+   * followed log files and its exec/attach WebSocket sessions, the mock on
+   * its follow streams. 0 = none: such a stream may wait forever, and only
+   * ctrt_*_stream_cancel from another thread ends the wait (streams are
+   * thread-safe to cancel). */
   unsigned int stream_idle_timeout_ms;
 } ctrt_open_options;
 

@@ -472,6 +472,38 @@ static void test_follow_cancel(void) {
   ctrt_logs_stream_close(s);
 }
 
+static bool always_running(void *ctx) {
+  (void)ctx;
+  return true;
+}
+
+static void test_follow_idle_timeout(void) {
+  /* A running container whose log stays silent: with idle_ms
+   * (stream_idle_timeout_ms) the wait ends by itself, even with a long
+   * poll interval, after the lines that are there; a new line read in
+   * time is data like any other. */
+  write_file(T1 " stdout F a\n", "w");
+  ctrt__cri_log_config c = config();
+  c.options.follow = true;
+  c.running = always_running;
+  c.poll_ms = 3600 * 1000;
+  c.idle_ms = 200;
+  ctrt__cri_log_reader *r = NULL;
+  ASSERT_OK(ctrt__cri_log_open(&r, path, &c));
+  int rc;
+  char *out = records_of(r, &rc);
+  ASSERT_STR(out, "out:a\\n|");
+  CU_ASSERT_EQUAL(rc, CTRT_ETIMEOUT);
+  CU_ASSERT_EQUAL(ctrt_error_last()->kind, CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  /* The reader goes on after a timeout: a line written since is read. */
+  write_file(T2 " stderr F b\n", "a");
+  out = records_of(r, &rc);
+  ASSERT_STR(out, "err:b\\n|");
+  CU_ASSERT_EQUAL(rc, CTRT_ETIMEOUT);
+  ctrt__cri_log_free(r);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("cri_log", suite_init, suite_clean);
   CU_add_test(s, "parse_line", test_parse_line);
@@ -489,4 +521,5 @@ void test_register(void) {
   CU_add_test(s, "follow_drains_after_exit", test_follow_drains_after_exit);
   CU_add_test(s, "follow_until_exited", test_follow_until_exited);
   CU_add_test(s, "follow_cancel", test_follow_cancel);
+  CU_add_test(s, "follow_idle_timeout", test_follow_idle_timeout);
 }

@@ -1939,6 +1939,83 @@ static void test_open_podman(void) {
   pthread_mutex_destroy(&dm.lock);
 }
 
+/* ---- stream_idle_timeout_ms: follow streams and hijacked sessions ---- */
+
+/* A daemon that starts every follow stream and exec session, then goes
+ * silent (variant 1: Podman). */
+static fake_next route_silent(fake_conn *c, const fake_request *r, daemon *d) {
+  if (is(r, "GET", "/v1.41/version")) {
+    json_answer(c, 200, d->variant == 1 ? podman_version : docker_version);
+  } else if (is(r, "GET", "/v1.41/info")) {
+    json_answer(c, 200, d->variant == 1 ? podman_info : docker_info);
+  } else if (is(r, "GET", "/v1.41/containers/zlayer-x-0/json")) {
+    json_answer(c, 200, "{\"Id\":\"xid\",\"Config\":{\"Tty\":false},\"State\":{\"Running\":true}}");
+  } else if (starts(r, "GET", "/v1.41/containers/xid/logs?")) {
+    fake_chunked_head(c, 200, NULL);
+    fake_wait(c);
+    return FAKE_CLOSE;
+  } else if (starts(r, "POST", "/v1.41/containers/zlayer-x-0/exec")) {
+    json_answer(c, 201, "{\"Id\":\"e1\"}");
+  } else if (is(r, "POST", "/v1.41/exec/e1/start")) {
+    const char *head = "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+                       "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
+    fake_write(c, head, strlen(head));
+    fake_wait(c);
+    return FAKE_CLOSE;
+  } else {
+    json_answer(c, 404, "{\"message\":\"page not found\"}");
+  }
+  return FAKE_KEEP;
+}
+
+static void silent_streams(const char *scheme, int variant) {
+  memset(&dm, 0, sizeof dm);
+  pthread_mutex_init(&dm.lock, NULL);
+  dm.route = route_silent;
+  dm.variant = variant;
+  dm.fs = fake_server_start(FAKE_UNIX, dispatch, &dm);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dm.fs);
+  char uri[256];
+  snprintf(uri, sizeof uri, "%s://%s", scheme, fake_server_host(dm.fs));
+  ctrt_open_options opts = CTRT_OPEN_OPTIONS_INIT;
+  opts.stream_idle_timeout_ms = 200;
+  ASSERT_OK(ctrt_open_with_options(&dm.rt, uri, &opts));
+  CU_ASSERT_STRING_EQUAL(ctrt_runtime_backend_name(dm.rt), scheme);
+
+  /* logs with follow: headers, then nothing. */
+  ctrt_logs_stream_options o = CTRT_LOGS_STREAM_OPTIONS_INIT;
+  o.follow = true;
+  ctrt_logs_stream *s = NULL;
+  ASSERT_OK(ctrt_runtime_logs_stream(dm.rt, &s, cid("x", 0), &o));
+  ctrt_log_chunk *chunk = NULL;
+  ASSERT_FAILS_WITH(ctrt_logs_stream_next(&chunk, s), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  CU_ASSERT_PTR_NULL(chunk);
+  ctrt_logs_stream_close(s);
+
+  /* An exec session (hijacked connection): 101, then nothing. */
+  ctrt_exec_options eo = CTRT_EXEC_OPTIONS_INIT;
+  const char *argv[] = {"sh"};
+  eo.command = (char **)argv;
+  eo.n_command = 1;
+  eo.attach_stdin = eo.attach_stdout = eo.attach_stderr = true;
+  ctrt_exec_handle *h = NULL;
+  ASSERT_OK(ctrt_runtime_exec_pty(dm.rt, &h, cid("x", 0), &eo));
+  char buf[64];
+  size_t n = 0;
+  ctrt_log_channel ch;
+  ASSERT_FAILS_WITH(ctrt_exec_handle_read(h, &ch, buf, sizeof buf, &n), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  CU_ASSERT_EQUAL(n, 0);
+  ctrt_exec_handle_free(h);
+  daemon_stop();
+}
+
+static void test_silent_follow_streams(void) {
+  silent_streams("docker", 0);
+  silent_streams("podman", 1);
+}
+
 /* ---- archive_put: the destination and the archive checked first ---- */
 
 /* A path-stat header value for {name, mode (Go bits), linkTarget}. */
@@ -2214,4 +2291,6 @@ void test_register(void) {
   CU_add_test(s, "open from the environment", test_open_from_env);
   CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
   CU_add_test(s, "podman:// and CONTAINER_HOST", test_open_podman);
+  CU_add_test(s, "docker and podman: follow streams and exec sessions end at stream_idle_timeout_ms",
+              test_silent_follow_streams);
 }

@@ -1585,14 +1585,20 @@ static void test_stream_cancel(void) {
 /* A follow stream from a peer that goes silent after its first bytes ends
  * with a timeout when the client has a stream idle limit (issue 10), and
  * waits (until cancelled) when it has none. */
+/* A client of fs whose streams and sessions wait at most idle_ms for data. */
+static ctrt__http_client *idle_client(fake_server *fs, long idle_ms) {
+  ctrt__http_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  cfg.stream_idle_ms = idle_ms;
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  return c;
+}
+
 static void test_stream_idle_timeout(void) {
   srv s = {.ping_version = "1.41", .route = route_streams};
   fake_server *fs = start_srv(&s, FAKE_UNIX);
-  ctrt__http_config cfg = {0};
-  cfg.host = (char *)fake_server_host(fs);
-  cfg.stream_idle_ms = 200;
-  ctrt__http_client *c = NULL;
-  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ctrt__http_client *c = idle_client(fs, 200);
   ctrt__http_request req = get("/containers/stall/logs?follow=1");
   ctrt__http_stream *st = NULL;
   ASSERT_OK(ctrt__http_stream_open(c, &req, &st));
@@ -2025,6 +2031,38 @@ static void test_hijack(void) {
   }
 }
 
+/* A hijacked session (exec_pty, attach) against a daemon that answered
+ * 101 and then went silent: with stream_idle_ms a read that gets nothing,
+ * and a write the daemon never drains, fail with a timeout instead of
+ * blocking forever. */
+static void test_hijack_idle_timeout(void) {
+  srv s = {.ping_version = "1.41", .route = route_hijack};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__http_client *c = idle_client(fs, 200);
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.method = "POST";
+  req.path = "/exec/quiet/start";
+  ctrt__http_conn *conn = NULL;
+  ASSERT_OK(ctrt__http_hijack(c, &req, &conn));
+  char buf[16];
+  size_t n = 99;
+  ASSERT_FAILS_WITH(ctrt__http_conn_read(conn, buf, sizeof buf, &n), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "made no progress for 0.2s"));
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  /* The daemon reads nothing: once the socket buffers are full, a write
+   * stalls and ends the same way (a bounded number of 1 MiB writes). */
+  static char chunk[1 << 20];
+  int rc = 0;
+  for (int i = 0; i < 256 && rc == 0; i++)
+    rc = ctrt__http_conn_write(conn, chunk, sizeof chunk);
+  CU_ASSERT_EQUAL(rc, CTRT_ETIMEOUT);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  ctrt__http_conn_free(conn);
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
+}
+
 /* ---- TLS ---- */
 
 static fake_next route_tls(fake_conn *c, const fake_request *r, srv *s) {
@@ -2165,6 +2203,7 @@ void test_register(void) {
   CU_add_test(s, "stopped daemon: the handshake times out", test_stopped_daemon_handshake);
   CU_add_test(s, "8 threads, one client", test_concurrent_requests);
   CU_add_test(s, "hijack", test_hijack);
+  CU_add_test(s, "hijacked session idle timeout against a silent peer", test_hijack_idle_timeout);
 #ifdef CTRT_TEST_TLS_EXPECTED
   CU_add_test(s, "tls", test_tls);
 #else

@@ -587,6 +587,26 @@ static void test_cancel(void) {
   finish(s, ws);
 }
 
+/* With an idle limit, a read on a silent server ends by itself: the
+ * timeout names stream_idle_timeout_ms; the session stays usable for a
+ * cancel and a free. */
+static void test_idle_timeout(void) {
+  server *s = start(silent_script, NULL);
+  ctrt__ws *ws = NULL;
+  ASSERT_OK(ctrt__ws_connect(&ws, url_of(s), NULL, 0));
+  ctrt__ws_set_idle_timeout(ws, 200);
+  int op;
+  uint8_t *data = NULL;
+  size_t len = 7;
+  ASSERT_FAILS_WITH(ctrt__ws_recv(ws, &op, &data, &len), CTRT_ERROR_TIMEOUT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "stream_idle_timeout_ms"));
+  CU_ASSERT_PTR_NULL(data);
+  CU_ASSERT_EQUAL(len, 0);
+  int ch;
+  ASSERT_FAILS_WITH(ctrt__k8s_channel_read(ws, &ch, &data, &len), CTRT_ERROR_TIMEOUT);
+  finish(s, ws);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("websocket", NULL, NULL);
   CU_add_test(s, "accept key (RFC 6455 vector)", test_accept_vector);
@@ -598,4 +618,5 @@ void test_register(void) {
   CU_add_test(s, "handshake failures", test_handshake_failures);
   CU_add_test(s, "subprotocol refused", test_subprotocol_refused);
   CU_add_test(s, "cancel", test_cancel);
+  CU_add_test(s, "idle timeout against a silent server", test_idle_timeout);
 }
