@@ -1589,7 +1589,7 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
    * is set (available is absent without a limit). */
   uint64_t ws = mem && mem->working_set_bytes ? mem->working_set_bytes->value : 0;
   st->memory_bytes = ws;
-  st->memory_limit = mem && mem->available_bytes ? ws + mem->available_bytes->value : UINT64_MAX;
+  st->memory_limit = mem && mem->available_bytes && mem->available_bytes->value ? ws + mem->available_bytes->value : 0;
   int64_t ts = cpu && cpu->timestamp ? cpu->timestamp : (mem ? mem->timestamp : 0);
   if (ts > 0) {
     st->timestamp.seconds = ts / 1000000000;

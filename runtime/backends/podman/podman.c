@@ -241,8 +241,15 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   char *name = ctrt__docker_container_name(id);
   int exists = name ? libpod_exists(p, "containers", name, "changes_container") : ctrt__error_no_memory();
   ctrt__free(name);
-  if (exists == 0)
-    return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: no such container: %s", message);
+  /* The caller's container, once: podman's 500 repeats "no such container". */
+  if (exists == 0) {
+    char *display = NULL;
+    int rc2 = ctrt_container_id_format(&display, id);
+    if (rc2 == 0)
+      rc2 = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: %s: not found: no such container", display);
+    ctrt__free(display);
+    return rc2;
+  }
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
 
