@@ -648,6 +648,9 @@ static int mkdir_p(const char *path) {
   return rc;
 }
 
+static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                      const ctrt_registry_auth *auth, ctrt_source_policy source_policy);
+
 static int cri_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   cri *c = self;
   found f;
@@ -664,6 +667,12 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
   create_ctx x;
   memset(&x, 0, sizeof x);
   rc = build_create(c, &x, id, spec);
+  /* The pull policy, once the spec is known to be one the engine takes. */
+  if (rc == 0 && cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL,
+                                            CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0) {
+    create_ctx_clear(&x);
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
+  }
   if (rc == 0)
     rc = mkdir_p(x.log_dir);
   Runtime__V1__RunPodSandboxRequest preq = RUNTIME__V1__RUN_POD_SANDBOX_REQUEST__INIT;

@@ -130,9 +130,15 @@ static int reclassify_conflict(ctrt__podman *p, int rc, const ctrt_container_id 
 
 /* ---- containers ---- */
 
+static int podman_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                         const ctrt_registry_auth *auth, ctrt_source_policy source_policy);
+
 static int podman_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   ctrt__podman *p = self;
-  int rc = ctrt__docker_create_container(self, id, spec);
+  if (podman_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL,
+                                    CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0)
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
+  int rc = ctrt__docker_create_only(self, id, spec);
   const ctrt_error *e = ctrt_error_last();
   if (rc != CTRT_ECREATE_FAILED || e->http_status != 500)
     return rc;
