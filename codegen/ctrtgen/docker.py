@@ -445,7 +445,7 @@ class RequestTarget(StubC):
         self.call = call
         self.name = "ctrt__dockerreq_%s_%s" % (method.name, snake(call.operation))
         self.container_relative = call.path.startswith(self.CONTAINER_PREFIX)
-        self.bound = [p for p in call.path_params if method.input(p) is None]
+        self.bound = [p for p in call.path_params if method.input(p.split(".")[0]) is None]
         self.session = [q.source[1:] for q in call.query if q.source and q.source.startswith("$")]
         if _query_from_container(method, call):
             raise SpecError(call.loc, "%s: a query from the container id has no request target" % method.name)
@@ -461,7 +461,7 @@ class RequestTarget(StubC):
     def unused(self):
         """Inputs the target does not read ((void) casts)."""
         used = {q.source.split(".")[0] for q in self.call.query if q.source and not q.source.startswith("$")}
-        used.update(p for p in self.call.path_params if not (self.container_relative and p == "id"))
+        used.update(p.split(".")[0] for p in self.call.path_params if not (self.container_relative and p == "id"))
         names = []
         for i in self.mc.inputs:
             if i.p.name in used:
@@ -472,7 +472,7 @@ class RequestTarget(StubC):
 
     def path_expr(self):
         path = self.call.path[len(self.CONTAINER_PREFIX):] if self.container_relative else self.call.path
-        return _path_format(path, lambda name: "seg_%s" % name)
+        return _path_format(path, lambda name: "seg_%s" % name.replace(".", "_"))
 
     @property
     def segments(self):
@@ -481,8 +481,14 @@ class RequestTarget(StubC):
         for name in self.call.path_params:
             if self.container_relative and name == "id":
                 continue
-            param = self.m.input(name)
-            out.append((name, cnames.member(param.name) if param is not None else name))
+            root, _, rest = name.partition(".")
+            param = self.m.input(root)
+            if param is None:
+                out.append((name, name))
+            elif rest:  # a field of a struct input: {spec.image.name}
+                out.append((name.replace(".", "_"), "%s->%s" % (cnames.member(param.name), rest)))
+            else:
+                out.append((name, cnames.member(param.name)))
         return out
 
 

@@ -138,6 +138,34 @@ static void messages_name_the_image(void) {
   C_CHECK(strstr(m, "absent") != NULL, "the message names the image: %s", m);
 }
 
+/* How often needle occurs in text, before the "(HTTP 404 from GET /images/X)"
+ * trace a daemon backend appends. */
+static size_t occurrences(const char *text, const char *needle) {
+  const char *trace = strstr(text, " (HTTP ");
+  size_t end = trace ? (size_t)(trace - text) : strlen(text), n = 0;
+  for (const char *p = strstr(text, needle); p != NULL && (size_t)(p - text) < end; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+static void messages_do_not_repeat(void) {
+  /* "no such image: X: No such image: X" was the pattern: the caller's
+   * image once, however many layers wrapped the engine's answer. */
+  const char *ref = conform_printf("ctrt.invalid/conform-%s/once:none", conform_env_get()->run_token);
+  ctrt_image_inspect_info *info = NULL;
+  C_FAILS(CTRT_OP_INSPECT_IMAGE_NATIVE, ctrt_runtime_inspect_image_native(RT, &info, ref), CTRT_ERROR_NOT_FOUND);
+  const char *m = conform_printf("%s", ctrt_error_last()->message);
+  C_CHECK(occurrences(m, "once:none") == 1, "inspect names the image once: %s", m);
+  ctrt_service_spec *spec = conform_spec(NULL);
+  free(spec->image.name);
+  spec->image.name = strdup(ref);
+  spec->image.pull_policy = CTRT_PULL_POLICY_NEVER;
+  C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, conform_new_id(), spec), CTRT_ERROR_NOT_FOUND);
+  m = conform_printf("%s", ctrt_error_last()->message);
+  C_CHECK(occurrences(m, "once:none") == 1, "create names the image once: %s", m);
+  C_CHECK(strstr(m, "never") != NULL, "create says why nothing was pulled: %s", m);
+}
+
 static void conflict_has_message(void) {
   /* A conflict says what is in the way. */
   const ctrt_container_id *id = conform_new_id();
@@ -235,6 +263,9 @@ static const conform_case cases[] = {
                  "A not-found message names what was not found.", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("errors.messages_name_the_image", messages_name_the_image,
                  "A not-found message names the image that was not found.", TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE)),
+    CONFORM_CASE("errors.messages_do_not_repeat", messages_do_not_repeat,
+                 "A not-found message names the caller's image once, wrapped or not.",
+                 TESTS(CTRT_OP_INSPECT_IMAGE_NATIVE, CTRT_OP_CREATE_CONTAINER)),
     CONFORM_CASE("errors.conflict_has_message", conflict_has_message,
                  "A conflict's message names the container in the way.", TESTS(CTRT_OP_CREATE_CONTAINER)),
     CONFORM_CASE("errors.bad_input.reference", bad_reference,

@@ -630,6 +630,53 @@ static void pull_policy_if_not_present_absent(void) {
           CTRT_ERROR_NOT_FOUND);
 }
 
+/* ---- create_container applies spec.image.pull_policy ---- */
+
+static const char *const SLEEP_ARGV[] = {"sleep", "30", NULL};
+
+/* create_container of ref under policy; the container is tracked. */
+static int create_with_policy(const char *ref, ctrt_pull_policy policy) {
+  ctrt_service_spec *spec = conform_spec(SLEEP_ARGV);
+  free(spec->image.name);
+  spec->image.name = strdup(ref);
+  spec->image.pull_policy = policy;
+  return ctrt_runtime_create_container(RT, conform_new_id(), spec); /* spec: the case's, freed with it */
+}
+
+static void create_policy_never_absent(void) {
+  /* Absent: not found, and nothing was pulled. */
+  const char *ref = conform_env_get()->pull_ref;
+  ctrt_runtime_remove_image(RT, ref, true);
+  C_FAILS(CTRT_OP_CREATE_CONTAINER, create_with_policy(ref, CTRT_PULL_POLICY_NEVER), CTRT_ERROR_NOT_FOUND);
+  C_CHECK(strstr(ctrt_error_last()->message, ref) != NULL, "the message names the image: %s",
+          ctrt_error_last()->message);
+  ctrt_image_inspect_info *info = NULL;
+  C_FAILS(CTRT_OP_INSPECT_IMAGE_NATIVE, ctrt_runtime_inspect_image_native(RT, &info, ref), CTRT_ERROR_NOT_FOUND);
+  ctrt_image_inspect_info_free(info);
+  /* Present: never creates. */
+  C_OK(create_with_policy(conform_env_get()->image, CTRT_PULL_POLICY_NEVER));
+}
+
+static void create_policy_if_not_present_pulls(void) {
+  const char *ref = conform_env_get()->pull_ref;
+  ctrt_runtime_remove_image(RT, ref, true);
+  int rc = create_with_policy(ref, CTRT_PULL_POLICY_IF_NOT_PRESENT);
+  conform_track_image(ref);
+  if (C_OK(rc))
+    C_TRUE(inspect(ref) != NULL);
+}
+
+static void create_policy_always_asks(void) {
+  /* Present locally, absent from the registry: always asks and fails; the
+   * same reference under if_not_present and never creates. */
+  const char *ref = local_only_tag("create-always");
+  if (ref == NULL)
+    return;
+  C_FAILS(CTRT_OP_CREATE_CONTAINER, create_with_policy(ref, CTRT_PULL_POLICY_ALWAYS), CTRT_ERROR_NOT_FOUND);
+  C_OK(create_with_policy(ref, CTRT_PULL_POLICY_IF_NOT_PRESENT));
+  C_OK(create_with_policy(ref, CTRT_PULL_POLICY_NEVER));
+}
+
 static void pull_with_auth(void) {
   const conform_env *env = conform_env_get();
   ctrt_registry_auth wrong = CTRT_REGISTRY_AUTH_INIT;
@@ -985,6 +1032,15 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY), USES(CTRT_OP_TAG_IMAGE, INSPECT)),
     CONFORM_CASE("images.pull_policy_newer", pull_policy_newer, "newer asks the registry even for a present image.",
                  TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY), USES(CTRT_OP_TAG_IMAGE, INSPECT)),
+    CONFORM_CASE("images.create_policy_never_absent", create_policy_never_absent,
+                 "create_container with pull_policy never: an absent image is not found and not pulled.",
+                 TESTS(CTRT_OP_CREATE_CONTAINER), USES(INSPECT, CTRT_OP_REMOVE_IMAGE), ALONE),
+    CONFORM_CASE("images.create_policy_if_not_present_pulls", create_policy_if_not_present_pulls,
+                 "create_container with pull_policy if_not_present pulls an absent image.",
+                 TESTS(CTRT_OP_CREATE_CONTAINER), USES(INSPECT, CTRT_OP_REMOVE_IMAGE), ALONE),
+    CONFORM_CASE("images.create_policy_always_asks", create_policy_always_asks,
+                 "create_container with pull_policy always asks the registry even for a present image.",
+                 TESTS(CTRT_OP_CREATE_CONTAINER), USES(CTRT_OP_TAG_IMAGE)),
     CONFORM_CASE("images.pull_with_auth", pull_with_auth,
                  "A registry with credentials: wrong ones refused (without echoing them), right ones accepted.",
                  TESTS(CTRT_OP_PULL_IMAGE_WITH_POLICY), USES(INSPECT)),

@@ -76,6 +76,7 @@ static void create_unknown_image(void) {
   ctrt_service_spec *spec = conform_spec(SLEEP);
   free(spec->image.name);
   spec->image.name = strdup(conform_printf("%s/no-such-image:latest", "ctrt.invalid"));
+  spec->image.pull_policy = CTRT_PULL_POLICY_NEVER; /* no registry asked: at once */
   C_FAILS(CTRT_OP_CREATE_CONTAINER, ctrt_runtime_create_container(RT, id, spec), CTRT_ERROR_NOT_FOUND);
 }
 
@@ -758,8 +759,8 @@ static const conform_case cases[] = {
                  USES(STATE)),
     CONFORM_CASE("lifecycle.create_duplicate_conflicts", create_duplicate_conflicts,
                  "Creating the same ContainerId twice is a conflict.", TESTS(CREATE)),
-    CONFORM_CASE("lifecycle.create_unknown_image", create_unknown_image, "An image that is not there: not found.",
-                 TESTS(CREATE)),
+    CONFORM_CASE("lifecycle.create_unknown_image", create_unknown_image,
+                 "An image that is not there, under pull_policy never: not found.", TESTS(CREATE)),
     CONFORM_CASE("lifecycle.start_runs", start_runs, "A started container is running.", TESTS(START),
                  USES(CREATE, STATE)),
     CONFORM_CASE("lifecycle.start_twice_succeeds", start_twice_succeeds,

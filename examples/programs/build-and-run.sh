@@ -33,7 +33,7 @@ run() { # run NAME EXPECTED-TEXT COMMAND...
   fi
 }
 P="$SRC/examples/programs"
-for ex in run-and-follow exec-capture mock-test; do
+for ex in run-and-follow exec-capture mock-test watch-stats; do
   cc $cflags -o "$T/$ex" "$P/$ex.c" $libs
 done
 # copy-files also uses libarchive, with its own pkg-config.
@@ -44,6 +44,8 @@ run exec-capture "stdout: hello from" $WRAP_EX "$T/exec-capture" mock: "$T/busyb
 run exec-capture-code "exit 3" cat "$T/exec-capture.out"
 run exec-capture-binary "binary: 4 bytes: 61 00 62 ff" cat "$T/exec-capture.out"
 run copy-files "greeting.txt (17 bytes): hello, container" $WRAP_EX "$T/copy-files" mock: "$T/busybox.tar"
+run watch-stats "sample 3: cpu" $WRAP_EX "$T/watch-stats" mock: "$T/busybox.tar" 3
+run watch-stats-unlimited "/ unlimited" cat "$T/watch-stats.out"
 run mock-test "ok: it runs" $WRAP_EX "$T/mock-test" "$T/busybox.tar"
 
 # The README's example, extracted and built as written.

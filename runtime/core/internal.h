@@ -45,6 +45,9 @@ int ctrt__error_setv(ctrt_error_kind kind, int http_status, const char *fmt, va_
 /* Prefix the current message with context ("archive_put /etc: ..."),
  * keeping kind and status; returns the current -(int)kind. */
 int ctrt__error_wrap(const char *fmt, ...) CTRT__PRINTF(1, 2);
+/* After create_container's pull-policy step failed (core/create.c): the
+ * pull's error, prefixed so that it names image once; returns its code. */
+int ctrt__error_wrap_create_pull(const char *image, const char *policy);
 /* The current error as a return code (-(int)kind), or 0. */
 int ctrt__error_code(void);
 /* Normalise a backend's return value: negative codes keep their error (an

@@ -671,6 +671,9 @@ static int mkdir_p(const char *path) {
   return rc;
 }
 
+static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                      const ctrt_registry_auth *auth, ctrt_source_policy source_policy);
+
 static int cri_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   cri *c = self;
   found f;
@@ -687,6 +690,12 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
   create_ctx x;
   memset(&x, 0, sizeof x);
   rc = build_create(c, &x, id, spec);
+  /* The pull policy, once the spec is known to be one the engine takes. */
+  if (rc == 0 && cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL,
+                                            CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0) {
+    create_ctx_clear(&x);
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
+  }
   if (rc == 0)
     rc = mkdir_p(x.log_dir);
   Runtime__V1__RunPodSandboxRequest preq = RUNTIME__V1__RUN_POD_SANDBOX_REQUEST__INIT;
@@ -1671,7 +1680,7 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
    * is set (available is absent without a limit). */
   uint64_t ws = mem && mem->working_set_bytes ? mem->working_set_bytes->value : 0;
   st->memory_bytes = ws;
-  st->memory_limit = mem && mem->available_bytes ? ws + mem->available_bytes->value : UINT64_MAX;
+  st->memory_limit = mem && mem->available_bytes && mem->available_bytes->value ? ws + mem->available_bytes->value : 0;
   int64_t ts = cpu && cpu->timestamp ? cpu->timestamp : (mem ? mem->timestamp : 0);
   if (ts > 0) {
     st->timestamp.seconds = ts / 1000000000;

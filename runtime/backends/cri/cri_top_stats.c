@@ -375,7 +375,8 @@ static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
    * only as what is still available under it. */
   uint64_t ws = mem && mem->working_set_bytes ? mem->working_set_bytes->value : 0;
   x->mem_used_bytes = ws;
-  x->mem_limit_bytes = mem && mem->available_bytes ? ws + mem->available_bytes->value : 0;
+  x->mem_limit_bytes =
+      mem && mem->available_bytes && mem->available_bytes->value ? ws + mem->available_bytes->value : 0;
   x->cpu_system_ns = host_cpu_ns(s->c);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   x->online_cpus = cpus > 0 ? (uint32_t)cpus : 1;

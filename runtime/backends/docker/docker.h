@@ -58,6 +58,7 @@ struct ctrt__docker {
   size_t n_known;
   ctrt__docker_attach *attaches;
   size_t n_attaches;
+  uint64_t host_memory; /* GET /info MemTotal once asked (under lock), else 0 */
 };
 
 /* ---- state, for this backend and those composed on it ---- */

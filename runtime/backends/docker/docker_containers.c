@@ -6,6 +6,13 @@
 #include <stdio.h>
 
 int ctrt__docker_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
+  if (ctrt__docker_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL,
+                                          CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0)
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
+  return ctrt__docker_create_only(self, id, spec);
+}
+
+int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   ctrt__docker *d = self;
   char *display = NULL, *name = NULL, *body = NULL, *path = NULL;
   json_t *json = NULL;

@@ -14,6 +14,12 @@
 /* Memory limits at or above this mean "unlimited" (cgroup v1 reports
  * 0x7FFFFFFFFFFFF000, cgroup v2 "max"). */
 #define UNLIMITED_FLOOR (UINT64_C(1) << 62)
+
+/* A memory limit as ctrt reports it: 0 = unlimited. Docker 20.10 and podman
+ * 4.3 replace an unlimited cgroup's limit by the host's MemTotal. */
+static uint64_t memory_limit(uint64_t limit, uint64_t host_memory) {
+  return limit >= UNLIMITED_FLOOR || (host_memory > 0 && limit >= host_memory) ? 0 : limit;
+}
 #define NS_PER_SECOND INT64_C(1000000000)
 
 /* ---- a strict reader of the daemon's JSON ----
@@ -556,7 +562,7 @@ static ctrt_timestamp read_time(rd *r, const json_t *stats) {
   return ts;
 }
 
-int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats) {
+int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint64_t host_memory) {
   *out = NULL;
   if (!json_is_object(stats))
     return ctrt__error_internal("stats_stream: a stats sample of the Docker daemon is not an object");
@@ -574,7 +580,7 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats) {
   s->online_cpus = cpus > UINT32_MAX ? UINT32_MAX : (uint32_t)cpus;
   s->mem_used_bytes = memory_used(&r, stats);
   uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
-  s->mem_limit_bytes = limit >= UNLIMITED_FLOOR ? 0 : limit;
+  s->mem_limit_bytes = memory_limit(limit, host_memory);
   const json_t *networks = object_at(&r, stats, "networks");
   const char *name;
   const json_t *net;
@@ -595,7 +601,7 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats) {
   FINISH(0, read_rc, out, ctrt_stats_sample_free);
 }
 
-int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats) {
+int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory) {
   *out = NULL;
   if (!json_is_object(stats))
     return ctrt__error_internal("get_container_stats: the Docker daemon's stats answer is not an object");
@@ -608,7 +614,7 @@ int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats
   s->cpu_usage_usec = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage") / 1000;
   s->memory_bytes = memory_used(&r, stats);
   uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
-  s->memory_limit = limit == 0 || limit >= UNLIMITED_FLOOR ? UINT64_MAX : limit;
+  s->memory_limit = memory_limit(limit, host_memory);
   s->timestamp = read_time(&r, stats);
   *out = s;
   FINISH(0, read_rc, out, ctrt_container_stats_free);

@@ -168,6 +168,26 @@ static int get_json(ctrt__docker *d, const char *path, json_t **out) {
   return rc;
 }
 
+int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
+  pthread_mutex_lock(&d->lock);
+  *out = d->host_memory;
+  pthread_mutex_unlock(&d->lock);
+  if (*out > 0)
+    return 0;
+  json_t *info = NULL;
+  int rc = get_json(d, "/info", &info);
+  json_int_t total = json_integer_value(json_object_get(info, "MemTotal"));
+  json_decref(info);
+  if (rc < 0)
+    return ctrt__error_wrap("the host's memory");
+  if (total <= 0)
+    return 0; /* not reported: limits are taken as given */
+  pthread_mutex_lock(&d->lock);
+  d->host_memory = *out = (uint64_t)total;
+  pthread_mutex_unlock(&d->lock);
+  return 0;
+}
+
 int ctrt__docker_engine(void *self, ctrt_engine_info **out) {
   ctrt__docker *d = self;
   json_t *version = NULL, *info = NULL;

@@ -73,11 +73,6 @@ int ctrt__docker_hook_port_entries(void *self, ctrt_port_mapping_entry_list **ou
   return rc < 0 ? rc : ctrt__docker_port_entries(out, answer);
 }
 
-int ctrt__docker_hook_container_stats(void *self, ctrt_container_stats **out, const json_t *answer) {
-  (void)self;
-  return ctrt__docker_container_stats(out, answer);
-}
-
 /* Summaries name the managed id from the label this runtime sets. */
 int ctrt__docker_hook_container_summaries(void *self, ctrt_runtime_container_summary_list **out, const json_t *answer) {
   ctrt__docker *d = self;

@@ -3,11 +3,36 @@
  * answer; one stats reading and the stats stream. */
 #include "backends/docker/docker_internal.h"
 
+/* ---- get_container_stats: one reading ---- */
+
+int ctrt__docker_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
+  *out = NULL;
+  uint64_t host_memory = 0;
+  char *target = NULL;
+  ctrt__http_response *resp = NULL;
+  json_t *answer = NULL;
+  int rc = ctrt__docker_host_memory(self, &host_memory);
+  if (rc == 0)
+    rc = ctrt__dockerreq_get_container_stats_container_stats(&target, id);
+  ctrt__docker_call call = {.suffix = target};
+  if (rc == 0)
+    rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
+  if (rc == 0)
+    rc = ctrt__docker_parse_body(&answer, resp, "get_container_stats");
+  if (rc == 0)
+    rc = ctrt__docker_container_stats(out, answer, host_memory);
+  json_decref(answer);
+  ctrt__http_response_free(resp);
+  ctrt__free(target);
+  return rc;
+}
+
 /* ---- stats_stream: one JSON object per sample ---- */
 
 typedef struct stats_stream {
   ctrt__http_stream *hs;
   ctrt__jsonl *lines;
+  uint64_t host_memory;
 } stats_stream;
 
 static int stats_next(void *impl, void **item) {
@@ -18,7 +43,7 @@ static int stats_next(void *impl, void **item) {
     return rc;
   if (rc < 0)
     return ctrt__error_wrap("stats_stream");
-  rc = ctrt__docker_stats_sample((ctrt_stats_sample **)item, sample);
+  rc = ctrt__docker_stats_sample((ctrt_stats_sample **)item, sample, s->host_memory);
   json_decref(sample);
   return rc;
 }
@@ -44,6 +69,8 @@ int ctrt__docker_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_co
     return ctrt__error_no_memory();
   char *target = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
+  if (rc == 0)
+    rc = ctrt__docker_host_memory(self, &s->host_memory);
   if (rc == 0)
     rc = ctrt__dockerreq_stats_stream_container_stats(&target, id);
   ctrt__docker_call call = {.suffix = target};

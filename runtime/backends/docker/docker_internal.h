@@ -68,8 +68,17 @@ int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *in
 int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, const json_t *inspect);
 
 /* One stats object -> StatsSample / ContainerStats. */
-int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats);
-int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats);
+/* create_container without its pull-policy step (a composed backend runs
+ * that step with its own pull_image_with_policy first). */
+int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec);
+/* host_memory: the daemon's MemTotal (0 = unknown); a limit at or above it
+ * is reported as 0, unlimited (see ctrt__docker_host_memory). */
+int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint64_t host_memory);
+int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory);
+/* GET /info's MemTotal, asked once per runtime: dockerd (moby's stats
+ * collector) and podman report the host's memory as the limit of a
+ * container that has none. */
+int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out);
 
 /* Split Docker's "RFC3339Nano " prefix off a log line: true (with *ts and
  * *rest_offset set) when text starts with a timestamp and a space. */

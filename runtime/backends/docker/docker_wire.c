@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* ---- X-Registry-Auth ---- */
@@ -180,6 +181,40 @@ int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value
 
 /* ---- error bodies ---- */
 
+/* Whether needle (n bytes) occurs in hay[0..hay_len) ignoring ASCII case. */
+static bool contains_nocase(const char *hay, size_t hay_len, const char *needle, size_t n) {
+  for (size_t i = 0; n > 0 && i + n <= hay_len; i++)
+    if (strncasecmp(hay + i, needle, n) == 0)
+      return true;
+  return false;
+}
+
+/* Daemons wrap their own errors with the object's name again: dockerd 20.10
+ * answers an image inspect's 404 with "no such image: X: No such image: X",
+ * podman 4.3 with "failed to find image X: X: No such image". Drop each
+ * ": "-separated part that the text before it already says (ignoring case),
+ * so the caller reads "no such image: X" once. */
+void ctrt__docker_dedupe_message(char *text) {
+  size_t out = 0;
+  const char *part = text;
+  for (;;) {
+    const char *sep = strstr(part, ": ");
+    size_t n = sep ? (size_t)(sep - part) : strlen(part);
+    if (out == 0 || !contains_nocase(text, out, part, n)) {
+      if (out > 0) {
+        memmove(text + out, ": ", 2);
+        out += 2;
+      }
+      memmove(text + out, part, n);
+      out += n;
+    }
+    if (sep == NULL)
+      break;
+    part = sep + 2;
+  }
+  text[out] = '\0';
+}
+
 int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context) {
   ctrt_error_kind kind = ctrt__error_kind_for_http(status);
   char text[512];
@@ -202,6 +237,7 @@ int ctrt__docker_error_from_body(int status, const char *body, size_t len, const
       ctrt__http_body_line(text, sizeof text, body, len); /* not Docker's JSON: a proxy, another server */
     }
     json_decref(j);
+    ctrt__docker_dedupe_message(text);
   }
   if (text[0] == '\0')
     snprintf(text, sizeof text, "no message from the Docker daemon"); /* HEAD answers have no body */

@@ -24,5 +24,8 @@ uint32_t ctrt__docker_file_mode_to_posix(uint64_t go_mode);
  * ctrt__error_kind_for_http(status), the daemon's {"message": ...} (or the
  * body's text) kept, context ("GET /containers/x/json") appended. */
 int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context);
+/* Drop the ": "-separated parts of a daemon's message that an earlier part
+ * already says ("no such image: X: No such image: X" -> "no such image: X"). */
+void ctrt__docker_dedupe_message(char *text);
 
 #endif

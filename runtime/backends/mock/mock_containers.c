@@ -126,6 +126,10 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
    * anything exists; the mock refuses it the same way. */
   if (spec->image.name == NULL || spec->image.name[0] == '\0')
     return ctrt__error_invalid_argument("create_container: spec.image.name is empty: name the image to run");
+  ctrt_source_policy source =
+      spec->image.has_source_policy ? spec->image.source_policy : CTRT_SOURCE_POLICY_LOCAL_FIRST;
+  if (mock_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL, source) < 0)
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
   mock_container *c = ctrt__calloc(1, sizeof *c);
   if (c == NULL)
     return ctrt__error_no_memory();

@@ -88,7 +88,7 @@ int mock_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_
     advance(c);
     stats->cpu_usage_usec = mock_container_running(c) ? c->cpu_ns / 1000 : 0;
     stats->memory_bytes = memory_used(c);
-    stats->memory_limit = c->limits.has_memory && c->limits.memory > 0 ? (uint64_t)c->limits.memory : UINT64_MAX;
+    stats->memory_limit = c->limits.has_memory && c->limits.memory > 0 ? (uint64_t)c->limits.memory : 0;
     stats->timestamp = c->stats_at;
   }
   mock_unlock(m);

@@ -130,9 +130,15 @@ static int reclassify_conflict(ctrt__podman *p, int rc, const ctrt_container_id 
 
 /* ---- containers ---- */
 
+static int podman_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
+                                         const ctrt_registry_auth *auth, ctrt_source_policy source_policy);
+
 static int podman_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   ctrt__podman *p = self;
-  int rc = ctrt__docker_create_container(self, id, spec);
+  if (podman_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL,
+                                    CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0)
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
+  int rc = ctrt__docker_create_only(self, id, spec);
   const ctrt_error *e = ctrt_error_last();
   if (rc != CTRT_ECREATE_FAILED || e->http_status != 500)
     return rc;
@@ -241,8 +247,15 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   char *name = ctrt__docker_container_name(id);
   int exists = name ? libpod_exists(p, "containers", name, "changes_container") : ctrt__error_no_memory();
   ctrt__free(name);
-  if (exists == 0)
-    return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: no such container: %s", message);
+  /* The caller's container, once: podman's 500 repeats "no such container". */
+  if (exists == 0) {
+    char *display = NULL;
+    int rc2 = ctrt_container_id_format(&display, id);
+    if (rc2 == 0)
+      rc2 = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: %s: not found: no such container", display);
+    ctrt__free(display);
+    return rc2;
+  }
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
 

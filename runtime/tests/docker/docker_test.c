@@ -211,6 +211,9 @@ typedef int (*convert_fn)(const json_t *j);
     free_fn(v);                                                                                                        \
     return rc;                                                                                                         \
   }
+static int stats_alone(ctrt_stats_sample **out, const json_t *stats) {
+  return ctrt__docker_stats_sample(out, stats, 0);
+}
 static int wait_alone(ctrt_wait_outcome **out, const json_t *wait) {
   return ctrt__docker_wait_classify(out, wait, NULL);
 }
@@ -219,7 +222,7 @@ CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
 CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free,
           ctrt__docker_inspect_details)
 CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ctrt__docker_port_entries)
-CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, ctrt__docker_stats_sample)
+CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, stats_alone)
 CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
 CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
 CONVERTER(conv_ip, char, ctrt__free, ctrt__docker_container_ip)
@@ -403,7 +406,7 @@ static const char STATS[] =
 static void test_stats_conversion(void) {
   json_t *j = parse(STATS);
   ctrt_stats_sample *s = NULL;
-  ASSERT_OK(ctrt__docker_stats_sample(&s, j));
+  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 0));
   CU_ASSERT_EQUAL(s->cpu_total_ns, 123456789);
   CU_ASSERT_EQUAL(s->cpu_system_ns, 999000000000ull);
   CU_ASSERT_EQUAL(s->online_cpus, 2);
@@ -420,7 +423,7 @@ static void test_stats_conversion(void) {
   CU_ASSERT_EQUAL(s->timestamp.nanos, 123456789);
   ctrt_stats_sample_free(s);
   ctrt_container_stats *cs = NULL;
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j));
+  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 0));
   CU_ASSERT_EQUAL(cs->cpu_usage_usec, 123456);
   CU_ASSERT_EQUAL(cs->memory_bytes, 6000000);
   CU_ASSERT_EQUAL(cs->memory_limit, 134217728);
@@ -432,17 +435,46 @@ static void test_stats_conversion(void) {
   j = parse("{\"read\":\"2024-05-06T07:08:09Z\",\"pids_stats\":{\"current\":1},"
             "\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":5,\"percpu_usage\":[1,2,3,4]}},"
             "\"memory_stats\":{\"usage\":4096,\"limit\":9223372036854771712},\"networks\":null}");
-  ASSERT_OK(ctrt__docker_stats_sample(&s, j));
+  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 0));
   CU_ASSERT_EQUAL(s->mem_limit_bytes, 0);
   CU_ASSERT_EQUAL(s->mem_used_bytes, 4096);
   CU_ASSERT_FALSE(s->has_pids_limit);
   CU_ASSERT_EQUAL(s->online_cpus, 4);
   CU_ASSERT_EQUAL(s->net_rx_bytes, 0);
   ctrt_stats_sample_free(s);
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j));
-  CU_ASSERT_EQUAL(cs->memory_limit, UINT64_MAX);
+  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 0));
+  CU_ASSERT_EQUAL(cs->memory_limit, 0);
   ctrt_container_stats_free(cs);
   json_decref(j);
+
+  /* No limit on cgroup v2: the daemon reports the host's MemTotal. */
+  j = parse(STATS);
+  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 134217728));
+  CU_ASSERT_EQUAL(s->mem_limit_bytes, 0);
+  ctrt_stats_sample_free(s);
+  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 134217728));
+  CU_ASSERT_EQUAL(cs->memory_limit, 0);
+  ctrt_container_stats_free(cs);
+  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 134217729));
+  CU_ASSERT_EQUAL(cs->memory_limit, 134217728);
+  ctrt_container_stats_free(cs);
+  json_decref(j);
+}
+
+static void test_dedupe_message(void) {
+  static const char *const cases[][2] = {
+      {"no such image: a/b:1: No such image: a/b:1", "no such image: a/b:1"}, /* dockerd 20.10 */
+      {"failed to find image a/b:1: a/b:1: No such image", "failed to find image a/b:1: No such image"}, /* podman */
+      {"No such container: zlayer-web-1", "No such container: zlayer-web-1"},
+      {"conflict: unable to delete abc (must be forced)", "conflict: unable to delete abc (must be forced)"},
+      {"", ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[128];
+    snprintf(text, sizeof text, "%s", cases[i][0]);
+    ctrt__docker_dedupe_message(text);
+    CU_ASSERT_STRING_EQUAL(text, cases[i][1]);
+  }
 }
 
 static void test_log_timestamp(void) {
@@ -955,6 +987,10 @@ static fake_next route_create(fake_conn *c, const fake_request *r, daemon *d) {
       json_answer(c, d->variant, "{\"message\":\"invalid mount config\"}");
     return FAKE_KEEP;
   }
+  if (starts(r, "GET", "/v1.41/images/")) {
+    json_answer(c, 200, "{\"Id\":\"sha256:5f5a\"}"); /* present: if_not_present pulls nothing */
+    return FAKE_KEEP;
+  }
   if (is(r, "GET", "/v1.41/containers/c0ffee/json")) {
     json_answer(c, 200, "{\"Id\":\"c0ffee\",\"State\":{\"Status\":\"exited\",\"ExitCode\":3}}");
     return FAKE_KEEP;
@@ -1268,6 +1304,10 @@ static void test_fake_logs_cancel(void) {
 
 static fake_next route_stats(fake_conn *c, const fake_request *r, daemon *d) {
   (void)d;
+  if (is(r, "GET", "/v1.41/info")) {
+    json_answer(c, 200, "{\"MemTotal\":134217728}"); /* the STATS limit: no limit set */
+    return FAKE_KEEP;
+  }
   if (is(r, "GET", "/v1.41/containers/zlayer-s-0/stats?stream=true")) {
     fake_chunked_head(c, 200, "Content-Type: application/json\r\n");
     fake_chunk(c, STATS, strlen(STATS), false);
@@ -1293,6 +1333,7 @@ static void test_fake_stats(void) {
     ctrt_stats_sample *sample = NULL;
     ASSERT_OK(ctrt_stats_stream_next(&sample, s));
     CU_ASSERT_EQUAL(sample->cpu_total_ns, 123456789);
+    CU_ASSERT_EQUAL(sample->mem_limit_bytes, 0);
     CU_ASSERT_EQUAL(sample->pids_limit, 64);
     ctrt_stats_sample_free(sample);
   }
@@ -1301,8 +1342,15 @@ static void test_fake_stats(void) {
   ctrt_stats_stream_close(s);
   ctrt_container_stats *cs = NULL;
   ASSERT_OK(ctrt_runtime_get_container_stats(dm.rt, &cs, cid("s", 0)));
-  CU_ASSERT_EQUAL(cs->memory_limit, 134217728);
+  CU_ASSERT_EQUAL(cs->memory_limit, 0);
   ctrt_container_stats_free(cs);
+  /* The host's memory is asked once per runtime. */
+  int infos = 0;
+  pthread_mutex_lock(&dm.lock);
+  for (int i = 0; i < dm.n_seen; i++)
+    infos += strcmp(dm.seen[i], "GET /v1.41/info") == 0;
+  pthread_mutex_unlock(&dm.lock);
+  CU_ASSERT_EQUAL(infos, 1);
   daemon_stop();
 }
 
@@ -2264,6 +2312,7 @@ void test_register(void) {
   CU_add_test(s, "wait classification", test_wait_classify);
   CU_add_test(s, "stats conversion", test_stats_conversion);
   CU_add_test(s, "log timestamps", test_log_timestamp);
+  CU_add_test(s, "daemon messages said once", test_dedupe_message);
   CU_add_test(s, "image lists", test_image_conversions);
   CU_add_test(s, "container lists and details", test_container_conversions);
   CU_add_test(s, "progress lines", test_progress_lines);

@@ -209,6 +209,7 @@ static const struct {
     {"ExecInspect", 200, "{\"ID\":\"" EXEC_ID "\",\"Running\":false,\"ExitCode\":0,\"Pid\":0}"},
     {"ExecResize", 201, NULL},
     {"ImageInspect", 200, IMAGE},
+    {"SystemInfo", 200, "{\"MemTotal\":8589934592}"},
     {"ImageList", 200, "[]"},
     {"ImageDelete", 200, "[{\"Untagged\":\"ctrt-calls.invalid/calls:latest\"}]"},
     {"ImagePrune", 200, "{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}"},
