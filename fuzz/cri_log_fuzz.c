@@ -214,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (want_out && want_err) {
     ctrt_log_entry_list *list = NULL;
     ctrt_container_id id = {.service = "svc", .replica = 1};
-    int rc = ctrt__cri_log_entries(&list, path, &id, cfg.options.has_tail, cfg.options.tail);
+    int rc = ctrt__cri_log_entries(&list, path, &id, cfg.options.has_tail, cfg.options.tail, NULL);
     if (rc == 0) {
       CTRT_FUZZ_CHECK(list->n_items == whole.n);
       ctrt_log_entry_list_free(list);
