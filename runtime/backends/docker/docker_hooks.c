@@ -23,7 +23,6 @@ const ctrt__jkeep ctrt__docker_keep_inspect_details[] = {
     {"State", NULL}, {"NetworkSettings", network_details}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_container_ip[] = {{"NetworkSettings", network_addresses}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_port_entries[] = {{"NetworkSettings", network_ports}, {NULL, NULL}};
-const ctrt__jkeep ctrt__docker_keep_container_stats[] = {{"*", NULL}, {NULL, NULL}};
 const ctrt__jkeep ctrt__docker_keep_container_summaries[] = {{"Id", NULL}, {"Labels", NULL}, {NULL, NULL}};
 
 /* The converters read an inspect answer as an object. */

@@ -1998,7 +1998,7 @@ static fake_next route_silent(fake_conn *c, const fake_request *r, daemon *d) {
     json_answer(c, 200, d->variant == 1 ? podman_info : docker_info);
   } else if (is(r, "GET", "/v1.41/containers/zlayer-x-0/json")) {
     json_answer(c, 200, "{\"Id\":\"xid\",\"Config\":{\"Tty\":false},\"State\":{\"Running\":true}}");
-  } else if (starts(r, "GET", "/v1.41/containers/xid/logs?")) {
+  } else if (starts(r, "GET", "/v1.41/containers/zlayer-x-0/logs?")) {
     fake_chunked_head(c, 200, NULL);
     fake_wait(c);
     return FAKE_CLOSE;
