@@ -42,8 +42,9 @@ static int syn(jw *w, const char *what) {
       bol = c + 1;
     }
   w->syntax = true;
-  return ctrt__error_set(CTRT_ERROR_INVALID_ARGUMENT, 0, "$: invalid JSON at line %d, column %d: %s", line,
-                         (int)(w->p - bol) + 1, what);
+  (void)ctrt__error_set(CTRT_ERROR_INVALID_ARGUMENT, 0, "$: invalid JSON at line %d, column %d: %s", line,
+                        (int)(w->p - bol) + 1, what);
+  return CTRT_EINVALID_ARGUMENT; /* spelt out: callers' "rc == 0" paths rely on it */
 }
 
 static bool at_end(const jw *w) { return w->p >= w->end; }
@@ -145,8 +146,8 @@ static int raw_run(jw *w, const char **run, size_t *n) {
  * no escape and cstr is false, else in the scratch buffer, NUL-terminated. */
 static int str(jw *w, const char **s, size_t *len, bool cstr) {
   w->p++;
-  const char *run;
-  size_t n;
+  const char *run = "";
+  size_t n = 0;
   int rc = raw_run(w, &run, &n);
   if (rc < 0)
     return rc;
@@ -328,8 +329,8 @@ static int number(jw *w, num *out) {
 static int skip(jw *w) {
   if (at_end(w))
     return syn(w, "unexpected end of input");
-  const char *s;
-  size_t n;
+  const char *s = "";
+  size_t n = 0;
   int rc, more;
   switch (*w->p) {
   case '{':
@@ -389,8 +390,8 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
   *out = NULL;
   if (at_end(w))
     return syn(w, "unexpected end of input");
-  const char *s;
-  size_t n;
+  const char *s = "";
+  size_t n = 0;
   int rc = 0, more;
   json_t *v = NULL;
   switch (*w->p) {
@@ -443,7 +444,7 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
       rc = ctrt__error_no_memory();
     break;
   default: {
-    num x;
+    num x = {0};
     if ((rc = number(w, &x)) == 0 && (v = x.is_int ? json_integer(x.i) : json_real(x.d)) == NULL)
       rc = ctrt__error_no_memory();
   }
@@ -520,8 +521,8 @@ static int dec_field(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath
 static int dec_value(jw *w, const ctrt__jtype *t, void *out, const ctrt__jpath *path) {
   int64_t i = 0;
   int rc = 0;
-  const char *s;
-  size_t n;
+  const char *s = "";
+  size_t n = 0;
   switch (t->kind) {
   case CTRT__JK_BOOL:
     if (at_end(w) || (*w->p != 't' && *w->p != 'f'))
@@ -680,8 +681,10 @@ static int grow(char **items, size_t n, size_t *cap, size_t step) {
   if (n == *cap) {
     size_t want = *cap ? *cap * 2 : 4;
     char *bigger = ctrt__realloc(*items, want * step);
-    if (bigger == NULL)
-      return ctrt__error_no_memory();
+    if (bigger == NULL) {
+      (void)ctrt__error_no_memory();
+      return CTRT_ENO_MEMORY; /* spelt out: the caller indexes *items when 0 */
+    }
     *items = bigger;
     *cap = want;
   }
@@ -721,8 +724,8 @@ static int dec_map(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath *
   *n = 0;
   int rc = 0, more;
   for (more = begin(w, '}'); more == 1; more = next(w, '}')) {
-    const char *s;
-    size_t len;
+    const char *s = "";
+    size_t len = 0;
     if ((rc = key(w, &s, &len, false)) < 0)
       break;
     /* A repeated key replaces the value in place, as a DOM would. */
@@ -799,6 +802,7 @@ static void reset_field(const ctrt__jfield *f, void *base, const void *init) {
 }
 
 #define SEEN_WORDS 4 /* members per struct the required check tracks: 256 */
+#define SEEN_MAX ((size_t)64 * SEEN_WORDS)
 
 static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpath *path) {
   memcpy(out, st->init, st->size);
@@ -807,8 +811,8 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
   uint64_t seen[SEEN_WORDS] = {0};
   int rc = 0, more;
   for (more = begin(w, '}'); more == 1; more = next(w, '}')) {
-    const char *s;
-    size_t len;
+    const char *s = "";
+    size_t len = 0;
     if ((rc = key(w, &s, &len, false)) < 0)
       break;
     const ctrt__jfield *f = NULL;
@@ -823,7 +827,7 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
         break;
       continue;
     }
-    if (i < 64 * SEEN_WORDS) {
+    if (i < SEEN_MAX) {
       if (seen[i / 64] & (UINT64_C(1) << (i % 64))) {
         /* A repeated member: the last one wins, as in a DOM. */
         clear_field(f, out);
@@ -837,7 +841,7 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
   }
   if (rc == 0 && more < 0)
     rc = more;
-  for (size_t i = 0; rc == 0 && i < st->n_fields && i < 64 * SEEN_WORDS; i++)
+  for (size_t i = 0; rc == 0 && i < st->n_fields && i < SEEN_MAX; i++)
     if ((st->fields[i].flags & CTRT__JF_REQUIRED) && !(seen[i / 64] & (UINT64_C(1) << (i % 64)))) {
       ctrt__jpath p = CTRT__JPATH_KEY(path, st->fields[i].wire);
       rc = ctrt__json_missing(&p);

@@ -123,7 +123,7 @@ int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jk
 
 /* The scalars' descriptors, by slot name (the generated tables add one per
  * enum and aggregate: ctrt__jt_container_id, ...). */
-extern CTRT__TABLE const ctrt__jtype ctrt__jt_bool, ctrt__jt_i32, ctrt__jt_i64, ctrt__jt_u16, ctrt__jt_u32, ctrt__jt_u64,
-    ctrt__jt_f64, ctrt__jt_string, ctrt__jt_ip, ctrt__jt_timestamp, ctrt__jt_bytes;
+extern CTRT__TABLE const ctrt__jtype ctrt__jt_bool, ctrt__jt_i32, ctrt__jt_i64, ctrt__jt_u16, ctrt__jt_u32,
+    ctrt__jt_u64, ctrt__jt_f64, ctrt__jt_string, ctrt__jt_ip, ctrt__jt_timestamp, ctrt__jt_bytes;
 
 #endif
