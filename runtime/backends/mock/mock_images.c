@@ -428,14 +428,17 @@ static int check_repo_tag(const char *ref) {
   const char *slash = strrchr(ref, '/');
   const char *colon = strrchr(slash ? slash : ref, ':');
   size_t name_len = colon ? (size_t)(colon - ref) : strlen(ref);
-  /* a first component with '.', ':' or uppercase, or "localhost", is a registry */
+  /* a first component with '.' or ':', or "localhost", is a registry; one
+   * with uppercase is not (Docker 20.10's reference grammar, and the
+   * dispatcher's check of every other reference: a load must not store a
+   * tag that inspect then refuses) */
   const char *first_end = memchr(ref, '/', name_len);
   size_t path_start = 0;
   if (first_end != NULL) {
     size_t fn = (size_t)(first_end - ref);
     bool domain = fn == 9 && strncmp(ref, "localhost", 9) == 0;
     for (size_t i = 0; i < fn && !domain; i++)
-      domain = ref[i] == '.' || ref[i] == ':' || isupper((unsigned char)ref[i]);
+      domain = ref[i] == '.' || ref[i] == ':';
     if (domain) {
       if (!ref_domain(ref, fn))
         return ctrt__error_invalid_argument("invalid reference format");

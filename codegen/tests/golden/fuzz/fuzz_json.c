@@ -18,6 +18,8 @@
 
 #include "docker_gen.h"
 
+#include <string.h>
+
 /* Without one of the macros this file defines no target (the generator's
  * own tests compile it that way); a fuzz executable then fails to link for
  * want of LLVMFuzzerTestOneInput. */
