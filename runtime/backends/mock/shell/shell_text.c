@@ -148,6 +148,20 @@ static bool printf_number(sh_state *sh, sh_io *io, const char *arg, bool is_unsi
   return true;
 }
 
+/* The next argument as a '*' width or precision: 0 when there is none, or
+ * (with the error busybox prints) when it is not a number. */
+static int star_arg(sh_state *sh, sh_io *io, char **args, int nargs, int *used, bool *conv_err) {
+  long long v = 0;
+  if (*used < nargs && !sh_parse_long(args[*used], &v)) {
+    sh_err(sh, io, "invalid number '%s'", args[*used]);
+    *conv_err = true;
+    v = 0;
+  }
+  if (*used < nargs)
+    (*used)++;
+  return (int)v;
+}
+
 /* One pass over the format: the number of arguments used, or -1 after an
  * invalid directive; *stop when \c or %b's \c ended the output. */
 static int printf_pass(sh_state *sh, sh_io *io, sh_outbuf *o, const char *f, char **args, int nargs, bool *conv_err,
@@ -191,15 +205,7 @@ static int printf_pass(sh_state *sh, sh_io *io, sh_outbuf *o, const char *f, cha
     if (*f == '*') {
       f++;
       has_width = true;
-      long long v = 0;
-      if (used < nargs && !sh_parse_long(args[used], &v)) {
-        sh_err(sh, io, "invalid number '%s'", args[used]);
-        *conv_err = true;
-        v = 0;
-      }
-      if (used < nargs)
-        used++;
-      width = (int)v;
+      width = star_arg(sh, io, args, nargs, &used, conv_err);
       spec[sl++] = '*';
     } else {
       while (isdigit((unsigned char)*f) && sl < 40)
@@ -210,15 +216,7 @@ static int printf_pass(sh_state *sh, sh_io *io, sh_outbuf *o, const char *f, cha
       if (*f == '*') {
         f++;
         has_prec = true;
-        long long v = 0;
-        if (used < nargs && !sh_parse_long(args[used], &v)) {
-          sh_err(sh, io, "invalid number '%s'", args[used]);
-          *conv_err = true;
-          v = 0;
-        }
-        if (used < nargs)
-          used++;
-        prec = (int)v;
+        prec = star_arg(sh, io, args, nargs, &used, conv_err);
         spec[sl++] = '*';
       } else {
         while (isdigit((unsigned char)*f) && sl < 50)
