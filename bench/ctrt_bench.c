@@ -64,10 +64,18 @@ typedef struct {
   const char *socket_path, *host_uri, *image, *image_tar, *peer_script, *json_out, *docker_cli;
   int rounds;
   bool streams;
+  const char *only; /* "logs", "archive" or "streams": that stream workload alone */
+  int stream_runs;
   long logs_mib, archive_mib;
 } options;
 
-static options opt = {.rounds = 5, .streams = true, .logs_mib = 200, .archive_mib = 100, .docker_cli = "docker"};
+static options opt = {
+    .rounds = 5, .streams = true, .stream_runs = 3, .logs_mib = 200, .archive_mib = 100, .docker_cli = "docker"};
+
+/* Whether the stream workload what ("logs", "archive") runs. */
+static bool stream_selected(const char *what) {
+  return opt.streams && (opt.only == NULL || strcmp(opt.only, "streams") == 0 || strcmp(opt.only, what) == 0);
+}
 
 /* ---- small utilities ---- */
 
@@ -144,23 +152,26 @@ static void remove_quietly(ctrt_runtime *rt, const char *service, uint32_t repli
 }
 
 static void setup(ctrt_runtime *rt) {
-  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++)
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS && opt.only == NULL; i++)
     create_started(rt, BENCH_SERVICE, i, "exec sleep 1000000");
-  if (!opt.streams)
-    return;
   char script[256];
-  /* 200 MiB of 64-byte lines: what a chatty service writes. */
-  snprintf(script, sizeof script, "yes 012345678901234567890123456789012345678901234567890123456789012 | head -c %ld",
-           opt.logs_mib << 20);
-  create_started(rt, BENCH_SERVICE "logs", 1, script);
-  snprintf(script, sizeof script, "dd if=/dev/zero of=/big bs=1048576 count=%ld 2>/dev/null", opt.archive_mib);
-  create_started(rt, BENCH_SERVICE "archive", 1, script);
   int32_t code;
-  ctrt_container_id logs = bench_id(BENCH_SERVICE "logs", 1), archive = bench_id(BENCH_SERVICE "archive", 1);
-  if (ctrt_runtime_wait_container(rt, &code, &logs) < 0 || code != 0)
-    die("the logs fixture did not exit 0 (%s)", ctrt_error_last()->message);
-  if (ctrt_runtime_wait_container(rt, &code, &archive) < 0 || code != 0)
-    die("the archive fixture did not exit 0 (%s)", ctrt_error_last()->message);
+  if (stream_selected("logs")) {
+    /* 200 MiB of 64-byte lines: what a chatty service writes. */
+    snprintf(script, sizeof script, "yes 012345678901234567890123456789012345678901234567890123456789012 | head -c %ld",
+             opt.logs_mib << 20);
+    create_started(rt, BENCH_SERVICE "logs", 1, script);
+    ctrt_container_id logs = bench_id(BENCH_SERVICE "logs", 1);
+    if (ctrt_runtime_wait_container(rt, &code, &logs) < 0 || code != 0)
+      die("the logs fixture did not exit 0 (%s)", ctrt_error_last()->message);
+  }
+  if (stream_selected("archive")) {
+    snprintf(script, sizeof script, "dd if=/dev/zero of=/big bs=1048576 count=%ld 2>/dev/null", opt.archive_mib);
+    create_started(rt, BENCH_SERVICE "archive", 1, script);
+    ctrt_container_id archive = bench_id(BENCH_SERVICE "archive", 1);
+    if (ctrt_runtime_wait_container(rt, &code, &archive) < 0 || code != 0)
+      die("the archive fixture did not exit 0 (%s)", ctrt_error_last()->message);
+  }
 }
 
 static void teardown(ctrt_runtime *rt) {
@@ -579,8 +590,11 @@ static void usage(FILE *f) {
           "  --no-streams        skip the logs and archive stream workloads\n"
           "  --logs-mib N        size of the logs stream (default 200)\n"
           "  --archive-mib N     size of the archive stream (default 100)\n"
+          "  --only WHAT         run only the stream workload WHAT (logs, archive or streams: both), no\n"
+          "                      per-call workloads, docker-py or mock\n"
+          "  --stream-runs N     paired runs of each stream workload (default 3, at most %d)\n"
           "  --json FILE         write every figure as JSON\n",
-          MAX_ROUNDS);
+          MAX_ROUNDS, MAX_ROUNDS);
 }
 
 static void parse_args(int argc, char **argv) {
@@ -611,13 +625,21 @@ static void parse_args(int argc, char **argv) {
       opt.docker_cli = v;
     else if (strcmp(a, "--json") == 0)
       opt.json_out = v;
-    else if (strcmp(a, "--rounds") == 0 || strcmp(a, "--logs-mib") == 0 || strcmp(a, "--archive-mib") == 0) {
+    else if (strcmp(a, "--only") == 0) {
+      if (strcmp(v, "logs") != 0 && strcmp(v, "archive") != 0 && strcmp(v, "streams") != 0)
+        die("--only: '%s' is none of logs, archive, streams", v);
+      opt.only = v;
+    } else if (strcmp(a, "--rounds") == 0 || strcmp(a, "--stream-runs") == 0 || strcmp(a, "--logs-mib") == 0 ||
+               strcmp(a, "--archive-mib") == 0) {
       char *end;
       long n = strtol(v, &end, 10);
-      if (*end != '\0' || n < 1 || (strcmp(a, "--rounds") == 0 && n > MAX_ROUNDS))
+      bool counts_rounds = strcmp(a, "--rounds") == 0 || strcmp(a, "--stream-runs") == 0;
+      if (*end != '\0' || n < 1 || (counts_rounds && n > MAX_ROUNDS))
         die("%s: '%s' is not a valid count", a, v);
       if (strcmp(a, "--rounds") == 0)
         opt.rounds = (int)n;
+      else if (strcmp(a, "--stream-runs") == 0)
+        opt.stream_runs = (int)n;
       else if (strcmp(a, "--logs-mib") == 0)
         opt.logs_mib = n;
       else
@@ -631,6 +653,8 @@ static void parse_args(int argc, char **argv) {
     usage(stderr);
     die("--socket, --image and --image-tar are required");
   }
+  if (opt.only && !opt.streams)
+    die("--only and --no-streams exclude each other");
 }
 
 static json_t *series_json(const series *s) {
@@ -689,8 +713,9 @@ int main(int argc, char **argv) {
   series results[N_PER_CALL][N_CLIENTS];
   memset(results, 0, sizeof results);
   char py_version[64] = "", err[512];
-  if (opt.peer_script == NULL || bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image,
-                                                  py_version, sizeof py_version, err, sizeof err) < 0) {
+  if (opt.only != NULL || opt.peer_script == NULL ||
+      bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image, py_version, sizeof py_version,
+                       err, sizeof err) < 0) {
     for (size_t w = 0; w < N_PER_CALL; w++) {
       results[w][C_DOCKER_PY].skipped = true;
       snprintf(results[w][C_DOCKER_PY].why, sizeof results[w][C_DOCKER_PY].why, "%s",
@@ -711,9 +736,10 @@ int main(int argc, char **argv) {
 
   printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
   setup(cl.rt);
-  check_fixture(cl.rt, "the daemon");
+  if (opt.only == NULL)
+    check_fixture(cl.rt, "the daemon");
 
-  for (int round = 0; round < opt.rounds; round++) {
+  for (int round = 0; round < (opt.only ? 0 : opt.rounds); round++) {
     for (size_t w = 0; w < N_PER_CALL; w++)
       for (int j = 0; j < N_CLIENTS; j++) {
         client_kind k = (client_kind)((j + round) % N_CLIENTS); /* rotate who goes first */
@@ -722,48 +748,53 @@ int main(int argc, char **argv) {
     fprintf(stderr, "round %d/%d done\n", round + 1, opt.rounds);
   }
 
-  printf("\nper call: median over rounds of wall / CPU microseconds (client side only)\n");
-  printf("%-10s", "workload");
-  for (int k = 0; k < N_CLIENTS; k++)
-    printf(" | %21s", client_names[k]);
-  printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt\n");
-  json_t *pc = json_object();
-  for (size_t w = 0; w < N_PER_CALL; w++) {
-    printf("%-10s", per_call[w].name);
-    json_t *row = json_object();
-    for (int k = 0; k < N_CLIENTS; k++) {
-      series *s = &results[w][k];
-      if (s->n == 0)
-        printf(" | %21s", "skipped");
-      else
-        printf(" | %10.0f / %8.0f", median(s->wall_us, s->n), median(s->cpu_us, s->n));
-      json_object_set_new(row, client_names[k], series_json(s));
-    }
-    series *c = &results[w][C_CTRT], *y = &results[w][C_YAJL], *p = &results[w][C_DOCKER_PY];
-    int n = c->n < y->n ? c->n : y->n;
-    double cpu_ratio = paired_ratio(c->cpu_us, y->cpu_us, n), wall_ratio = paired_ratio(c->wall_us, y->wall_us, n);
-    int np = c->n < p->n ? c->n : p->n;
-    double py_ratio = np ? paired_ratio(p->cpu_us, c->cpu_us, np) : 0;
-    printf(" | %21.2f | %22.2f | %s%.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio);
-    json_object_set_new(row, "ratios",
-                        json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio, "ctrt_wall_over_yajl_floor",
-                                  wall_ratio, "docker_py_cpu_over_ctrt", py_ratio));
-    json_object_set_new(row, "doc", json_string(per_call[w].doc));
-    json_object_set_new(pc, per_call[w].name, row);
+  if (opt.only == NULL) {
+    printf("\nper call: median over rounds of wall / CPU microseconds (client side only)\n");
+    printf("%-10s", "workload");
     for (int k = 0; k < N_CLIENTS; k++)
-      if (results[w][k].skipped && results[w][k].n == 0 && k != C_DOCKER_PY && k != C_CLI)
-        fprintf(stderr, "  %s %s: %s\n", per_call[w].name, client_names[k], results[w][k].why);
+      printf(" | %21s", client_names[k]);
+    printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt\n");
+    json_t *pc = json_object();
+    for (size_t w = 0; w < N_PER_CALL; w++) {
+      printf("%-10s", per_call[w].name);
+      json_t *row = json_object();
+      for (int k = 0; k < N_CLIENTS; k++) {
+        series *s = &results[w][k];
+        if (s->n == 0)
+          printf(" | %21s", "skipped");
+        else
+          printf(" | %10.0f / %8.0f", median(s->wall_us, s->n), median(s->cpu_us, s->n));
+        json_object_set_new(row, client_names[k], series_json(s));
+      }
+      series *c = &results[w][C_CTRT], *y = &results[w][C_YAJL], *p = &results[w][C_DOCKER_PY];
+      int n = c->n < y->n ? c->n : y->n;
+      double cpu_ratio = paired_ratio(c->cpu_us, y->cpu_us, n), wall_ratio = paired_ratio(c->wall_us, y->wall_us, n);
+      int np = c->n < p->n ? c->n : p->n;
+      double py_ratio = np ? paired_ratio(p->cpu_us, c->cpu_us, np) : 0;
+      printf(" | %21.2f | %22.2f | %s%.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio);
+      json_object_set_new(row, "ratios",
+                          json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio, "ctrt_wall_over_yajl_floor",
+                                    wall_ratio, "docker_py_cpu_over_ctrt", py_ratio));
+      json_object_set_new(row, "doc", json_string(per_call[w].doc));
+      json_object_set_new(pc, per_call[w].name, row);
+      for (int k = 0; k < N_CLIENTS; k++)
+        if (results[w][k].skipped && results[w][k].n == 0 && k != C_DOCKER_PY && k != C_CLI)
+          fprintf(stderr, "  %s %s: %s\n", per_call[w].name, client_names[k], results[w][k].why);
+    }
+    json_object_set_new(out, "per_call", pc);
   }
-  json_object_set_new(out, "per_call", pc);
 
   if (opt.streams) {
-    printf("\nstreams: median of 3 runs, each client in its own process\n");
+    int runs = opt.stream_runs;
+    printf("\nstreams: median of %d runs, each client in its own process\n", runs);
     json_t *st = json_object();
     const char *what[] = {"logs", "archive"};
     for (int i = 0; i < 2; i++) {
+      if (!stream_selected(what[i]))
+        continue;
       json_t *row = json_object();
-      double rate[2][3], rss[2][3], cpu[2][3];
-      for (int run = 0; run < 3; run++)
+      double rate[2][MAX_ROUNDS], rss[2][MAX_ROUNDS], cpu[2][MAX_ROUNDS];
+      for (int run = 0; run < runs; run++)
         for (int j = 0; j < 2; j++) {
           client_kind k = (run + j) % 2 ? C_CURL : C_CTRT;
           stream_result r = measure_stream(k, what[i]);
@@ -772,18 +803,21 @@ int main(int argc, char **argv) {
           rate[k == C_CTRT ? 0 : 1][run] = r.mib / r.wall_s;
           rss[k == C_CTRT ? 0 : 1][run] = r.maxrss_mib;
           cpu[k == C_CTRT ? 0 : 1][run] = r.cpu_s;
+          if (j == 1)
+            fprintf(stderr, "  %s run %d/%d: ctrt %.1f MiB/s, libcurl %.1f MiB/s, ratio %.2f\n", what[i], run + 1, runs,
+                    rate[0][run], rate[1][run], rate[0][run] / rate[1][run]);
         }
-      double ratio = paired_ratio(rate[0], rate[1], 3);
+      double ratio = paired_ratio(rate[0], rate[1], runs);
       printf("%-8s ctrt %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | libcurl %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | "
              "ctrt rate / libcurl %.2f\n",
-             what[i], median(rate[0], 3), median(cpu[0], 3), median(rss[0], 3), median(rate[1], 3), median(cpu[1], 3),
-             median(rss[1], 3), ratio);
+             what[i], median(rate[0], runs), median(cpu[0], runs), median(rss[0], runs), median(rate[1], runs),
+             median(cpu[1], runs), median(rss[1], runs), ratio);
       json_object_set_new(row, "ctrt",
-                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[0], 3), "cpu_s", median(cpu[0], 3),
-                                    "max_rss_mib", median(rss[0], 3)));
+                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[0], runs), "cpu_s", median(cpu[0], runs),
+                                    "max_rss_mib", median(rss[0], runs)));
       json_object_set_new(row, "libcurl",
-                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[1], 3), "cpu_s", median(cpu[1], 3),
-                                    "max_rss_mib", median(rss[1], 3)));
+                          json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[1], runs), "cpu_s", median(cpu[1], runs),
+                                    "max_rss_mib", median(rss[1], runs)));
       json_object_set_new(row, "ctrt_rate_over_libcurl", json_real(ratio));
       json_object_set_new(row, "mib", json_integer(i == 0 ? opt.logs_mib : opt.archive_mib));
       json_object_set_new(st, what[i], row);
@@ -791,10 +825,12 @@ int main(int argc, char **argv) {
     json_object_set_new(out, "streams", st);
   }
 
-  printf("\nthe mock (in process, no daemon):\n");
-  json_t *mock = json_object();
-  mock_costs(mock);
-  json_object_set_new(out, "mock", mock);
+  if (opt.only == NULL) {
+    printf("\nthe mock (in process, no daemon):\n");
+    json_t *mock = json_object();
+    mock_costs(mock);
+    json_object_set_new(out, "mock", mock);
+  }
 
   teardown(cl.rt);
   bench_peer_stop(cl.py);

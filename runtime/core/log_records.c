@@ -2,18 +2,32 @@
  * and a container's LogEntry appended to a list. */
 #include "core/log_records.h"
 
+#include <string.h>
+
 int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
                         const ctrt_timestamp *ts) {
   *out = NULL;
-  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
-  if (chunk == NULL)
+  uint8_t *copy = len < SIZE_MAX ? ctrt__malloc(len + 1) : NULL;
+  if (copy == NULL)
     return ctrt__error_no_memory();
-  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
-  chunk->stream = stream;
-  if (ctrt__bytes_set(&chunk->data, data, len) < 0) {
-    ctrt__free(chunk);
+  if (len > 0)
+    memcpy(copy, data, len);
+  copy[len] = '\0';
+  return ctrt__log_chunk_take(out, stream, copy, len, ts);
+}
+
+int ctrt__log_chunk_take(ctrt_log_chunk **out, ctrt_log_channel stream, uint8_t *data, size_t len,
+                         const ctrt_timestamp *ts) {
+  *out = NULL;
+  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
+  if (chunk == NULL) {
+    ctrt__free(data);
     return ctrt__error_no_memory();
   }
+  *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
+  chunk->stream = stream;
+  chunk->data.data = data;
+  chunk->data.len = len;
   if (ts) {
     chunk->has_timestamp = true;
     chunk->timestamp = *ts;

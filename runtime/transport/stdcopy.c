@@ -255,3 +255,112 @@ int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len
   *len = size;
   return 0;
 }
+
+/* ---- the buffered frame reader ---- */
+
+int ctrt__frame_reader_init(ctrt__frame_reader *r, ctrt_read_fn pull, void *ctx, size_t cap) {
+  memset(r, 0, sizeof *r);
+  if (pull == NULL || cap < 64)
+    return ctrt__error_invalid_argument("frame_reader_init: needs a reader and a buffer of at least 64 bytes");
+  if ((r->buf = ctrt__malloc(cap)) == NULL)
+    return ctrt__error_no_memory();
+  r->pull = pull;
+  r->ctx = ctx;
+  r->cap = cap;
+  return 0;
+}
+
+void ctrt__frame_reader_clear(ctrt__frame_reader *r) {
+  if (r == NULL)
+    return;
+  ctrt__free(r->buf);
+  r->buf = NULL;
+  r->cap = r->off = r->len = 0;
+}
+
+/* One piece from the buffered input: 1, or 0 when more input is needed. */
+static int frame_piece(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece) {
+  size_t have = r->len - r->off;
+  const uint8_t *at = r->buf + r->off;
+  if (r->remaining > 0) {
+    if (have == 0)
+      return 0;
+    size_t take = have < r->remaining ? have : r->remaining;
+    r->remaining -= (uint32_t)take;
+    r->off += take;
+    *piece = (ctrt__stdcopy_piece){.stream = r->stream, .data = at, .len = take, .frame_end = r->remaining == 0};
+    return 1;
+  }
+  if (have < CTRT__STDCOPY_HEADER_LEN)
+    return 0;
+  int rc = check_header(at);
+  if (rc < 0)
+    return rc;
+  uint32_t size = header_len(at);
+  if (size <= have - CTRT__STDCOPY_HEADER_LEN) {
+    r->off += CTRT__STDCOPY_HEADER_LEN + size;
+    *piece =
+        (ctrt__stdcopy_piece){.stream = at[0], .data = at + CTRT__STDCOPY_HEADER_LEN, .len = size, .frame_end = true};
+    return 1;
+  }
+  if (size > r->cap - CTRT__STDCOPY_HEADER_LEN) {
+    /* Larger than the buffer: its payload goes out in pieces as it comes. */
+    r->off += CTRT__STDCOPY_HEADER_LEN;
+    r->remaining = size;
+    r->stream = at[0];
+    return frame_piece(r, piece);
+  }
+  return 0; /* fits the buffer: wait for all of it */
+}
+
+/* A systemerr piece: keep its text; the frame's end reports it. */
+static int systemerr_piece(ctrt__frame_reader *r, const ctrt__stdcopy_piece *piece) {
+  size_t room = sizeof r->err - 1 - r->err_len;
+  size_t keep = piece->len < room ? piece->len : room;
+  memcpy(r->err + r->err_len, piece->data, keep);
+  r->err_len += keep;
+  if (!piece->frame_end)
+    return 0;
+  while (r->err_len > 0 && (r->err[r->err_len - 1] == '\n' || r->err[r->err_len - 1] == '\r'))
+    r->err_len--;
+  r->err[r->err_len] = '\0';
+  r->err_len = 0;
+  return ctrt__error_internal("the Docker daemon reported an error in the stream: %s", r->err);
+}
+
+int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull) {
+  if (r == NULL || piece == NULL || r->buf == NULL)
+    return ctrt__error_invalid_argument("frame_reader_next: NULL argument or a cleared reader");
+  for (;;) {
+    int rc = frame_piece(r, piece);
+    if (rc < 0)
+      return rc;
+    if (rc == 1) {
+      if (piece->stream == CTRT__STDCOPY_SYSTEMERR) {
+        if ((rc = systemerr_piece(r, piece)) < 0)
+          return rc;
+        continue;
+      }
+      if (piece->len == 0)
+        continue; /* an empty frame carries nothing */
+      return 0;
+    }
+    size_t have = r->len - r->off;
+    if (r->eof)
+      return have == 0 && r->remaining == 0 ? CTRT_ITEROVER : truncated();
+    if (!may_pull)
+      return CTRT__FRAME_READER_DRY;
+    /* Keep the start of a frame that straddles the end of the buffer. */
+    memmove(r->buf, r->buf + r->off, have);
+    r->off = 0;
+    r->len = have;
+    size_t n = 0;
+    rc = r->pull(r->ctx, r->buf + r->len, r->cap - r->len, &n);
+    if (rc == CTRT_ITEROVER)
+      r->eof = true;
+    else if (rc < 0)
+      return rc;
+    else
+      r->len += n;
+  }
+}

@@ -263,6 +263,39 @@ int ctrt__demux_read(ctrt__demux *d, int *stream, void *buf, size_t cap, size_t 
  * frames longer than max_len fail. Raw streams return what one read gives. */
 int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len, size_t max_len);
 
+/* Buffered pull-side frame reader: reads the wire in pieces of its buffer's
+ * size and hands out payloads pointing into that buffer, so a stream of
+ * small frames costs one read per buffer instead of two per frame. A frame
+ * that fits the buffer comes out whole; a larger one in pieces, its length
+ * never allocated. */
+typedef struct ctrt__frame_reader {
+  ctrt_read_fn pull;
+  void *ctx;
+  uint8_t *buf;
+  size_t cap, off, len; /* unread input: buf[off..len) */
+  uint32_t remaining;   /* payload bytes still to come of a frame larger than the buffer */
+  int stream;           /* that frame's stream */
+  bool eof;
+  size_t err_len; /* a systemerr frame's text so far */
+  char err[1024];
+} ctrt__frame_reader;
+
+/* ctrt__frame_reader_next without may_pull: the next piece needs more input. */
+#define CTRT__FRAME_READER_DRY 1
+
+/* Allocates the buffer (cap bytes, at least 64). */
+int ctrt__frame_reader_init(ctrt__frame_reader *r, ctrt_read_fn pull, void *ctx, size_t cap);
+void ctrt__frame_reader_clear(ctrt__frame_reader *r);
+/* The next non-empty payload piece (stream 0..2), pointing into the reader's
+ * buffer and valid until the next call that may pull: 0, CTRT_ITEROVER at a
+ * clean end, network error on a frame cut by the end of the input, internal
+ * error with the daemon's text for a systemerr frame, the reader's errors.
+ * With may_pull false only what is buffered is decoded, and a frame that is
+ * not all there yet gives CTRT__FRAME_READER_DRY (pieces handed out since
+ * the last pulling call stay valid). The reader is plain data: a copy of
+ * it, put back, undoes the calls that did not pull. */
+int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull);
+
 /* ====================================================================== */
 /* JSON-lines progress streams (pull, push, load, stats, events)          */
 /* ====================================================================== */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Logs: GET /containers/{id}/logs, multiplexed frames (or raw bytes for a
  * TTY container) read in bounded pieces. logs_stream hands out one chunk
- * per frame; container_logs and get_logs collect LogEntry lines. With
- * timestamps, Docker starts every message with "RFC3339Nano " - stripped
- * into the timestamp. */
+ * per frame, or without timestamps one chunk per run of frames of one
+ * stream already received (a chatty log of short lines costs two
+ * allocations per 64 KiB read, not per line); container_logs and get_logs
+ * collect LogEntry lines. With timestamps, Docker starts every message with
+ * "RFC3339Nano " - stripped into the timestamp. */
 #include "backends/docker/docker_internal.h"
 #include "core/log_records.h"
 
@@ -35,7 +37,7 @@ int ctrt__docker_demux_piece(ctrt__demux *dm, int *stream, uint8_t *buf, size_t 
 
 typedef struct log_reader {
   ctrt__http_stream *hs;
-  ctrt__demux dm;
+  ctrt__frame_reader fr; /* multiplexed */
   bool tty, timestamps;
   uint8_t *buf;
   size_t len, off; /* raw (TTY) bytes not handed out yet: buf[off..len) */
@@ -98,14 +100,18 @@ static int raw_next(log_reader *r, log_piece *p) {
   }
 }
 
+/* The next piece: a whole frame when it fits PIECE_MAX (so a timestamp is
+ * never split), valid until the next call. */
 static int log_reader_next(log_reader *r, log_piece *p) {
   if (r->tty)
     return raw_next(r, p);
-  size_t n = 0;
-  int rc = ctrt__docker_demux_piece(&r->dm, &p->stream, r->buf, PIECE_MAX, &n, &p->end);
+  ctrt__stdcopy_piece piece;
+  int rc = ctrt__frame_reader_next(&r->fr, &piece, true);
   if (rc < 0)
     return rc;
-  strip_timestamp(r, p, r->buf, n);
+  p->stream = piece.stream;
+  p->end = piece.frame_end;
+  strip_timestamp(r, p, piece.data, piece.len);
   return 0;
 }
 
@@ -113,6 +119,7 @@ static void log_reader_free(log_reader *r) {
   if (r == NULL)
     return;
   ctrt__http_stream_free(r->hs);
+  ctrt__frame_reader_clear(&r->fr);
   ctrt__free(r->buf);
   ctrt__free(r);
 }
@@ -158,7 +165,7 @@ static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_contain
   *out = NULL;
   log_reader *r = ctrt__calloc(1, sizeof *r);
   int rc = 0;
-  if (r == NULL || (r->buf = ctrt__malloc(PIECE_MAX)) == NULL) {
+  if (r == NULL) {
     rc = ctrt__error_no_memory();
   } else {
     r->timestamps = timestamps;
@@ -167,16 +174,49 @@ static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_contain
   }
   if (rc == 0)
     rc = log_is_raw(d, id, r->hs, method, &r->tty);
+  if (rc == 0 && r->tty && (r->buf = ctrt__malloc(PIECE_MAX)) == NULL)
+    rc = ctrt__error_no_memory();
+  else if (rc == 0 && !r->tty)
+    rc = ctrt__frame_reader_init(&r->fr, ctrt__http_stream_pull, r->hs, PIECE_MAX);
   if (rc < 0) {
     log_reader_free(r);
     return rc;
   }
-  ctrt__demux_init(&r->dm, !r->tty, ctrt__http_stream_pull, r->hs);
   *out = r;
   return 0;
 }
 
 /* ---- logs_stream ---- */
+
+/* The frames of p's stream that follow p in what is already buffered (a
+ * run stops at another stream, at a frame not all received, and never
+ * waits), copied with p into one new buffer of *len bytes. Without
+ * timestamps only: each timestamped message is its own chunk. */
+static int coalesce(log_reader *r, const log_piece *p, uint8_t **out, size_t *len) {
+  *out = NULL;
+  /* Two passes over the buffer: the size, then the copy (pieces handed out
+   * without pulling stay valid, and the reader's state is plain data). */
+  ctrt__frame_reader saved = r->fr;
+  size_t total = p->len;
+  ctrt__stdcopy_piece piece;
+  int rc;
+  while ((rc = ctrt__frame_reader_next(&r->fr, &piece, false)) == 0 && piece.stream == p->stream)
+    total += piece.len;
+  r->fr = saved;
+  uint8_t *buf = ctrt__malloc(total + 1);
+  if (buf == NULL)
+    return ctrt__error_no_memory();
+  memcpy(buf, p->data, p->len);
+  size_t at = p->len;
+  while (at < total && ctrt__frame_reader_next(&r->fr, &piece, false) == 0) {
+    memcpy(buf + at, piece.data, piece.len);
+    at += piece.len;
+  }
+  buf[total] = '\0';
+  *out = buf;
+  *len = total;
+  return 0;
+}
 
 static int logs_next(void *impl, void **item) {
   log_reader *r = impl;
@@ -191,7 +231,13 @@ static int logs_next(void *impl, void **item) {
     ctrt_error_clear();
     channel = CTRT_LOG_CHANNEL_STDOUT;
   }
-  return ctrt__log_chunk_new((ctrt_log_chunk **)item, channel, p.data, p.len, p.has_ts ? &p.ts : NULL);
+  if (r->tty || r->timestamps)
+    return ctrt__log_chunk_new((ctrt_log_chunk **)item, channel, p.data, p.len, p.has_ts ? &p.ts : NULL);
+  uint8_t *data = NULL;
+  size_t len = 0;
+  if ((rc = coalesce(r, &p, &data, &len)) < 0)
+    return rc;
+  return ctrt__log_chunk_take((ctrt_log_chunk **)item, channel, data, len, NULL);
 }
 
 static void logs_cancel(void *impl) { ctrt__http_stream_cancel(((log_reader *)impl)->hs); }
