@@ -29,6 +29,10 @@ struct ctrt__pooled {
 #define POOL_MAX_IDLE 16
 #define ERROR_BODY_MAX ((size_t)64 * 1024)
 #define POLL_SLICE_MS 1000
+/* A stream's receive buffer: libcurl's default 16 KiB took four recv()s,
+ * four write callbacks and two pump rounds per 64 KiB a reader asks for
+ * (strace of archive_get, 100 MiB: 6393 recv of 16384 bytes). */
+#define STREAM_RECV_BUFFER (64L * 1024)
 
 /* ---- process-wide set-up ---- */
 
@@ -569,17 +573,20 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userdata) {
     x->buf[x->len] = '\0';
     return len;
   }
-  /* Stream: accept one chunk per read; later ones stay with libcurl
-   * (paused) until the reader asks again, which bounds our memory. */
-  if (x->len > x->off || x->delivered > 0) {
+  /* Stream: chunks go straight into the reader's buffer while it has room;
+   * the rest of the one that fills it waits in ours, and later ones stay
+   * with libcurl (paused) until the reader asks again, which bounds our
+   * memory. */
+  if (x->len > x->off || (x->target ? x->delivered == x->target_cap : x->delivered > 0)) {
     x->paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
   size_t take = 0;
   if (x->target) {
-    take = len < x->target_cap ? len : x->target_cap;
-    memcpy(x->target, data, take);
-    x->delivered = take;
+    size_t room = x->target_cap - x->delivered;
+    take = len < room ? len : room;
+    memcpy(x->target + x->delivered, data, take);
+    x->delivered += take;
   }
   if (take < len) {
     x->off = 0;
@@ -663,6 +670,8 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+  if (stream)
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, STREAM_RECV_BUFFER);
 
   const char *method = req->method ? req->method : "GET";
   bool ok = add_header(x, "Expect:"); /* no 100-continue round trip */
