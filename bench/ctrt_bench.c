@@ -734,7 +734,10 @@ int main(int argc, char **argv) {
                                 "skipped: not in Debian 12 and the npm registry is unreachable here", "libcurl",
                                 curl_version_info(CURLVERSION_NOW)->version));
 
-  printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
+  if (opt.only)
+    printf("setting up the %s fixture%s...\n", opt.only, strcmp(opt.only, "streams") == 0 ? "s" : "");
+  else
+    printf("setting up %d containers%s...\n", N_LIST_CONTAINERS, opt.streams ? " and the stream fixtures" : "");
   setup(cl.rt);
   if (opt.only == NULL)
     check_fixture(cl.rt, "the daemon");

@@ -153,7 +153,8 @@ sanitizer_stage() {
 
 # Part of `test`: a Release build with -Werror, compiled, not tested: GCC's
 # -O3 sees warnings (-Wstringop-overflow...) RelWithDebInfo's -O2 does not
-# (issue 11). In build-release, which `bench` reuses.
+# (issue 11). In build-release, which `bench` reuses. The main build (below,
+# RelWithDebInfo for `test`) is configured -Werror too, so `test` checks both.
 release_check() {
   local dir=${RELEASE_BUILD_DIR:-build-release} t0=$SECONDS
   echo "== Release build with -Werror in $dir (compile only)"
@@ -174,7 +175,7 @@ if [[ "$job" == sanitize ]]; then
 fi
 
 echo "== configuring and building in $build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DCTRT_WERROR=ON >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
 case "$job" in

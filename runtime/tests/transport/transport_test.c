@@ -257,6 +257,143 @@ static void test_stdcopy_byte_at_a_time_demux(void) {
   free(data);
 }
 
+/* Read a whole input with a frame reader of buffer cap, pulling at most
+ * step bytes at a time: per-stream concatenations, pieces per frame. */
+static int frame_reader_drain(const uint8_t *data, size_t len, size_t step, size_t cap, char got[3][8192], size_t gl[3],
+                              size_t *pieces, size_t *frame_ends) {
+  mem_reader m = {data, len, 0, step};
+  ctrt__frame_reader r;
+  ASSERT_OK(ctrt__frame_reader_init(&r, mem_pull, &m, cap));
+  gl[0] = gl[1] = gl[2] = 0;
+  *pieces = *frame_ends = 0;
+  ctrt__stdcopy_piece piece;
+  int rc;
+  while ((rc = ctrt__frame_reader_next(&r, &piece, true)) == 0) {
+    CU_ASSERT_TRUE_FATAL(piece.stream >= 0 && piece.stream <= 2);
+    CU_ASSERT_TRUE_FATAL(piece.len > 0 && piece.len <= cap);
+    memcpy(got[piece.stream] + gl[piece.stream], piece.data, piece.len);
+    gl[piece.stream] += piece.len;
+    (*pieces)++;
+    *frame_ends += piece.frame_end;
+  }
+  ctrt__frame_reader_clear(&r);
+  return rc;
+}
+
+static void test_frame_reader_splits(void) {
+  size_t nf;
+  const frame_spec *frames = test_frames(&nf);
+  size_t len;
+  uint8_t *data = encode_frames(frames, nf, &len);
+  char want1[8192], want2[8192];
+  size_t l1, l2;
+  expected_streams(frames, nf, want1, &l1, want2, &l2);
+  const size_t steps[] = {1, 3, 7, 64, 5000};
+  const size_t caps[] = {64, 100, 3008, 4096};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    for (size_t j = 0; j < sizeof caps / sizeof caps[0]; j++) {
+      char got[3][8192];
+      size_t gl[3], pieces, ends;
+      CU_ASSERT_EQUAL(frame_reader_drain(data, len, steps[i], caps[j], got, gl, &pieces, &ends), CTRT_ITEROVER);
+      CU_ASSERT_EQUAL(gl[1], l1);
+      CU_ASSERT_EQUAL(gl[2], l2);
+      CU_ASSERT_EQUAL(memcmp(got[1], want1, l1), 0);
+      CU_ASSERT_EQUAL(memcmp(got[2], want2, l2), 0);
+      /* The empty frame is skipped; the others end once each. */
+      CU_ASSERT_EQUAL(ends, nf - 1);
+      /* A frame that fits the buffer comes out whole however the input
+       * was cut; the 3000-byte one in buffer-sized pieces otherwise. */
+      size_t big_pieces = caps[j] - CTRT__STDCOPY_HEADER_LEN >= 3000 ? 1 : pieces - (nf - 2);
+      CU_ASSERT_EQUAL(pieces, nf - 2 + big_pieces);
+      CU_ASSERT_TRUE(big_pieces >= (3000 + caps[j] - 1) / caps[j]);
+    }
+  free(data);
+}
+
+static void test_frame_reader_huge_header_and_cuts(void) {
+  /* A header announcing 4 GiB - 1 bytes is never allocated: its payload
+   * goes out in buffer-sized pieces, then the early end is an error. */
+  uint8_t huge[8 + 300];
+  ctrt__stdcopy_header(huge, CTRT__STDCOPY_STDOUT, UINT32_MAX);
+  memset(huge + 8, 'x', 300);
+  for (size_t step = 1; step <= 301; step += 100) {
+    char got[3][8192];
+    size_t gl[3], pieces, ends;
+    ASSERT_FAILS_WITH(frame_reader_drain(huge, sizeof huge, step, 64, got, gl, &pieces, &ends), CTRT_ERROR_NETWORK);
+    CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "middle of a frame"));
+    CU_ASSERT_EQUAL(gl[1], 300);
+    CU_ASSERT_EQUAL(ends, 0);
+  }
+
+  /* A frame cut anywhere by the end of the input: a network error; cut
+   * before it starts: a clean end. */
+  uint8_t *f;
+  size_t fl;
+  ASSERT_OK(ctrt__stdcopy_encode(&f, &fl, CTRT__STDCOPY_STDERR, "hello", 5));
+  for (size_t cut = 0; cut < fl; cut++) {
+    char got[3][8192];
+    size_t gl[3], pieces, ends;
+    int rc = frame_reader_drain(f, cut, 2, 64, got, gl, &pieces, &ends);
+    if (cut == 0) {
+      CU_ASSERT_EQUAL(rc, CTRT_ITEROVER);
+    } else {
+      CU_ASSERT_EQUAL(rc, -(int)CTRT_ERROR_NETWORK);
+      CU_ASSERT_EQUAL(ends, 0);
+    }
+  }
+  free(f);
+
+  /* A bad header; a systemerr frame larger than the buffer, its text the
+   * error's. */
+  const uint8_t bad[] = {1, 0, 1, 0, 0, 0, 0, 1, 'x'};
+  char got[3][8192];
+  size_t gl[3], pieces, ends;
+  ASSERT_FAILS_WITH(frame_reader_drain(bad, sizeof bad, 64, 64, got, gl, &pieces, &ends), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "malformed multiplexed stream"));
+  char text[120];
+  memset(text, 'e', sizeof text);
+  memcpy(text, "log driver failed ", 18);
+  text[sizeof text - 1] = '\n';
+  ASSERT_OK(ctrt__stdcopy_encode(&f, &fl, CTRT__STDCOPY_SYSTEMERR, text, sizeof text));
+  ASSERT_FAILS_WITH(frame_reader_drain(f, fl, 7, 64, got, gl, &pieces, &ends), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_TRUE(contains(ctrt_error_last()->message, "reported an error in the stream: log driver failed eee"));
+  free(f);
+}
+
+static void test_frame_reader_without_pulling(void) {
+  /* Two frames and the start of a third in the buffer: without pulling,
+   * the two come out, then DRY; a copy of the reader undoes that. */
+  uint8_t *a, *b;
+  size_t al, bl;
+  ASSERT_OK(ctrt__stdcopy_encode(&a, &al, 1, "one\n", 4));
+  ASSERT_OK(ctrt__stdcopy_encode(&b, &bl, 2, "two\n", 4));
+  uint8_t in[64];
+  memcpy(in, a, al);
+  memcpy(in + al, b, bl);
+  memcpy(in + al + bl, a, 10); /* header and two payload bytes */
+  memcpy(in + al + bl + 10, a + 10, al - 10);
+  mem_reader m = {in, al + bl + al, 0, al + bl + 10};
+  ctrt__frame_reader r;
+  ASSERT_OK(ctrt__frame_reader_init(&r, mem_pull, &m, 64));
+  ctrt__stdcopy_piece p1, p2, p3;
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p1, true));
+  ctrt__frame_reader saved = r;
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p2, false));
+  CU_ASSERT_EQUAL(ctrt__frame_reader_next(&r, &p3, false), CTRT__FRAME_READER_DRY);
+  CU_ASSERT_TRUE(p1.stream == 1 && p1.len == 4 && memcmp(p1.data, "one\n", 4) == 0);
+  CU_ASSERT_TRUE(p2.stream == 2 && p2.len == 4 && memcmp(p2.data, "two\n", 4) == 0);
+  r = saved;
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p2, false));
+  CU_ASSERT_TRUE(p2.stream == 2 && memcmp(p2.data, "two\n", 4) == 0);
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p3, true)); /* pulls the rest of the third */
+  CU_ASSERT_TRUE(p3.stream == 1 && p3.len == 4 && p3.frame_end && memcmp(p3.data, "one\n", 4) == 0);
+  CU_ASSERT_EQUAL(ctrt__frame_reader_next(&r, &p3, true), CTRT_ITEROVER);
+  ctrt__frame_reader_clear(&r);
+  ctrt__frame_reader_clear(&r); /* twice: harmless */
+  free(a);
+  free(b);
+}
+
 static void test_stdcopy_errors(void) {
   /* Bad header bytes. */
   const uint8_t bad[] = {1, 0, 1, 0, 0, 0, 0, 1, 'x'};
@@ -2174,6 +2311,9 @@ void test_register(void) {
   CU_add_test(s, "stdcopy every split", test_stdcopy_every_split);
   CU_add_test(s, "stdcopy demux byte at a time", test_stdcopy_byte_at_a_time_demux);
   CU_add_test(s, "stdcopy errors", test_stdcopy_errors);
+  CU_add_test(s, "frame reader splits", test_frame_reader_splits);
+  CU_add_test(s, "frame reader huge header and cuts", test_frame_reader_huge_header_and_cuts);
+  CU_add_test(s, "frame reader without pulling", test_frame_reader_without_pulling);
   CU_add_test(s, "jsonl every split", test_jsonl_every_split);
   CU_add_test(s, "jsonl limits and errors", test_jsonl_limits_and_errors);
   CU_add_test(s, "registry auth", test_registry_auth);
