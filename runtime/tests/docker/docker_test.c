@@ -1133,6 +1133,12 @@ static fake_next route_logs(fake_conn *c, const fake_request *r, daemon *d) {
                            : "raw tty bytes";
       memcpy(body, raw, strlen(raw));
       len = strlen(raw);
+    } else if (d->variant == 3) { /* several frames of a stream in one read */
+      frame(body, &len, 1, "a\n");
+      frame(body, &len, 1, "");
+      frame(body, &len, 1, "b\n");
+      frame(body, &len, 2, "err\n");
+      frame(body, &len, 1, "c\n");
     } else {
       frame(body, &len, 1, ts ? "2024-01-02T03:04:05.000000001Z hello\n" : "hello\n");
       frame(body, &len, 2, ts ? "2024-01-02T03:04:06Z err\n" : "err\n");
@@ -1141,7 +1147,8 @@ static fake_next route_logs(fake_conn *c, const fake_request *r, daemon *d) {
     /* variant 2: the Content-Type API 1.42 states (the framing without an
      * inspect); otherwise none, as 20.10 (API 1.41) answers. */
     fake_chunked_head(c, 200, d->variant == 2 ? "Content-Type: application/vnd.docker.multiplexed-stream\r\n" : NULL);
-    fake_chunk(c, body, len, true); /* a byte at a time: every split of frames and stamps */
+    /* a byte at a time: every split of frames and stamps (variant 3: whole) */
+    fake_chunk(c, body, len, d->variant != 3);
     fake_chunked_end(c);
     return FAKE_KEEP;
   }
@@ -1192,6 +1199,26 @@ static void test_fake_logs_stream(void) {
   CU_ASSERT_TRUE(chunk->data.len == 6 && memcmp(chunk->data.data, "hello\n", 6) == 0);
   ctrt_log_chunk_free(chunk);
   ctrt_logs_stream_close(s); /* with chunks left */
+
+  /* Frames of one stream received together make one chunk (no timestamps
+   * to keep apart); another stream's frame ends it, order kept. */
+  dm.variant = 3;
+  ASSERT_OK(ctrt_runtime_logs_stream(dm.rt, &s, cid("l", 0), &o));
+  static const struct {
+    ctrt_log_channel ch;
+    const char *text;
+  } runs[] = {
+      {CTRT_LOG_CHANNEL_STDOUT, "a\nb\n"}, {CTRT_LOG_CHANNEL_STDERR, "err\n"}, {CTRT_LOG_CHANNEL_STDOUT, "c\n"}};
+  for (size_t i = 0; i < 3; i++) {
+    ASSERT_OK(ctrt_logs_stream_next(&chunk, s));
+    CU_ASSERT_EQUAL(chunk->stream, runs[i].ch);
+    CU_ASSERT_EQUAL(chunk->data.len, strlen(runs[i].text));
+    CU_ASSERT_STRING_EQUAL((const char *)chunk->data.data, runs[i].text); /* NUL-terminated */
+    ctrt_log_chunk_free(chunk);
+  }
+  CU_ASSERT_EQUAL(ctrt_logs_stream_next(&chunk, s), CTRT_ITEROVER);
+  ctrt_logs_stream_close(s);
+  dm.variant = 0;
 
   ASSERT_FAILS_WITH(ctrt_runtime_logs_stream(dm.rt, &s, cid("ghost", 0), &o), CTRT_ERROR_NOT_FOUND);
   CU_ASSERT_PTR_NULL(s);
