@@ -175,7 +175,7 @@ static void setup(ctrt_runtime *rt) {
 }
 
 static void teardown(ctrt_runtime *rt) {
-  for (uint32_t i = 1; i <= N_LIST_CONTAINERS; i++)
+  for (uint32_t i = 1; i <= N_LIST_CONTAINERS && opt.only == NULL; i++)
     remove_quietly(rt, BENCH_SERVICE, i);
   remove_quietly(rt, BENCH_SERVICE "logs", 1);
   remove_quietly(rt, BENCH_SERVICE "archive", 1);
