@@ -288,8 +288,9 @@ static void *follow(void *arg) {
     if (rc == CTRT_ITEROVER)
       break;
     f->rc = rc;
-    if (rc == 0)
-      f->lines += c->data.len > 0 && c->data.data[c->data.len - 1] == '\n';
+    /* A chunk is not necessarily one line: count the line endings. */
+    for (size_t i = 0; rc == 0 && i < c->data.len; i++)
+      f->lines += c->data.data[i] == '\n';
     ctrt_log_chunk_free(c);
   }
   ctrt_logs_stream_close(s);
