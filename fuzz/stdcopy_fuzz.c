@@ -3,7 +3,8 @@
  * first bytes choose read splits; the rest is the stream. Properties: the
  * push decoder gives the same frames and the same ending fed whole or in
  * pieces; the pull side (demux_read, demux_read_frame) over split reads
- * gives the same payloads per channel, and the same verdict.
+ * gives the same payloads per channel, and the same verdict; so does the
+ * buffered frame reader.
  */
 #include "fuzz_support.h"
 
@@ -110,6 +111,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (rc == CTRT_ITEROVER)
     CTRT_FUZZ_CHECK(whole.rc == 0 && got == whole.len);
+
+  /* The buffered frame reader (logs), a small buffer: the same bytes in
+   * pieces no larger than it, and the same verdict as the pull side. */
+  r.off = 0;
+  ctrt__frame_reader fr;
+  size_t cap = 64 + size % 200;
+  CTRT_FUZZ_CHECK(ctrt__frame_reader_init(&fr, ctrt_fuzz_reader_pull, &r, cap) == 0);
+  got = 0;
+  ctrt__stdcopy_piece p;
+  while ((rc = ctrt__frame_reader_next(&fr, &p, true)) == 0) {
+    CTRT_FUZZ_CHECK(p.len > 0 && p.len <= cap && p.stream >= 0 && p.stream < CTRT__STDCOPY_SYSTEMERR);
+    CTRT_FUZZ_CHECK(got + p.len <= whole.len && memcmp(p.data, whole.bytes + got, p.len) == 0);
+    got += p.len;
+  }
+  ctrt__frame_reader_clear(&fr);
+  if (rc == CTRT_ITEROVER)
+    CTRT_FUZZ_CHECK(whole.rc == 0 && got == whole.len);
+  else
+    CTRT_FUZZ_CHECK(whole.rc != 0 || memchr(data, CTRT__STDCOPY_SYSTEMERR, size) != NULL);
   ctrt__free(whole.bytes);
   ctrt__free(pieces.bytes);
   return 0;
