@@ -521,8 +521,9 @@ static int dec_list(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath 
 
 /* An ARRAY value is a LIST member of the ctrt__jarray holding it. */
 static ctrt__jfield array_field(const ctrt__jtype *t) {
-  ctrt__jfield f = {NULL, CTRT__JS_LIST, 0, offsetof(ctrt__jarray, items), offsetof(ctrt__jarray, n),
-                    CTRT__JF_NO_OFFSET, 0, 0, t->elem};
+  ctrt__jfield f = {
+      NULL, CTRT__JS_LIST, 0, offsetof(ctrt__jarray, items), offsetof(ctrt__jarray, n), CTRT__JF_NO_OFFSET, 0,
+      0,    t->elem};
   return f;
 }
 

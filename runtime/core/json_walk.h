@@ -48,10 +48,10 @@ typedef struct ctrt__jstruct ctrt__jstruct;
 /* What one JSON value becomes. */
 typedef struct ctrt__jtype {
   ctrt__jkind kind;
-  size_t size;              /* sizeof the C value */
-  const ctrt__jstruct *obj; /* STRUCT */
+  size_t size;                    /* sizeof the C value */
+  const ctrt__jstruct *obj;       /* STRUCT */
   const struct ctrt__jtype *elem; /* ARRAY: the element */
-  const char *expect;       /* ENUM, CODE, DOM: the "expected ..." of a type error */
+  const char *expect;             /* ENUM, CODE, DOM: the "expected ..." of a type error */
   int (*text_dec)(void *out, const char *text, const ctrt__jpath *path);  /* ENUM */
   int (*int_dec)(void *out, int64_t value, const ctrt__jpath *path);      /* CODE */
   int (*dom_dec)(void *out, const json_t *json, const ctrt__jpath *path); /* DOM */
@@ -112,8 +112,7 @@ int ctrt__jwalk_decode_ex(const ctrt__jfield *root, void *base, const char *text
  * as State.Pid). *found is false when a member on the way is absent or
  * null; a member on the way that is not an object, or a value that is not
  * an integer, is an error naming its JSON path. */
-int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, size_t n_keys, int64_t *out,
-                       bool *found);
+int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, size_t n_keys, int64_t *out, bool *found);
 
 /* Free what a decoded value of type t owns (the value's own memory stays). */
 void ctrt__jwalk_clear_value(const ctrt__jtype *t, void *value);

@@ -22,14 +22,16 @@
 
 #define NULLABLE CTRT__JF_NULLABLE
 #define NO_OFFSET CTRT__JF_NO_OFFSET
-#define W_VALUE(T, m, wire, type) {wire, CTRT__JS_VALUE, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type)}
+#define W_VALUE(T, m, wire, type)                                                                                      \
+  { wire, CTRT__JS_VALUE, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type) }
 #define W_FLAG(T, m, has, wire, type)                                                                                  \
-  {wire, CTRT__JS_FLAG, NULLABLE, offsetof(T, m), 0, offsetof(T, has), 0, 0, &(type)}
-#define W_PTR(T, m, wire, type) {wire, CTRT__JS_PTR, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type)}
+  { wire, CTRT__JS_FLAG, NULLABLE, offsetof(T, m), 0, offsetof(T, has), 0, 0, &(type) }
+#define W_PTR(T, m, wire, type)                                                                                        \
+  { wire, CTRT__JS_PTR, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type) }
 #define W_LIST(T, m, n, wire, type)                                                                                    \
-  {wire, CTRT__JS_LIST, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, 0, 0, &(type)}
+  { wire, CTRT__JS_LIST, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, 0, 0, &(type) }
 #define W_MAP(T, m, n, E, wire, type)                                                                                  \
-  {wire, CTRT__JS_MAP, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, sizeof(E), offsetof(E, value), &(type)}
+  { wire, CTRT__JS_MAP, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, sizeof(E), offsetof(E, value), &(type) }
 #define W_STRUCT(name, T, fields)                                                                                      \
   static const T name##_init;                                                                                          \
   static const ctrt__jstruct name##_struct = {#T, sizeof(T), &name##_init, fields,                                     \
@@ -150,8 +152,9 @@ static int status_dec(void *out, const char *text, const ctrt__jpath *path) {
     const char *name;
     w_status status;
   } names[] = {
-      {"created", W_STATUS_CREATED},       {"running", W_STATUS_RUNNING}, {"paused", W_STATUS_RUNNING},
-      {"restarting", W_STATUS_RESTARTING}, {"removing", W_STATUS_REMOVING}, {"exited", W_STATUS_EXITED},
+      {"created", W_STATUS_CREATED},   {"running", W_STATUS_RUNNING},
+      {"paused", W_STATUS_RUNNING},    {"restarting", W_STATUS_RESTARTING},
+      {"removing", W_STATUS_REMOVING}, {"exited", W_STATUS_EXITED},
       {"dead", W_STATUS_DEAD},
   };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -297,8 +300,7 @@ int ctrt__docker_state_from_inspect(ctrt_container_state **out, const char *text
     break;
   case W_STATUS_DEAD:
     if ((rc = new_state(out, CTRT_CONTAINER_STATE_FAILED)) == 0 &&
-        ((*out)->failed.reason = ctrt__strdup(ctrt__docker_blank(s->error) ? "container is dead" : s->error)) ==
-            NULL) {
+        ((*out)->failed.reason = ctrt__strdup(ctrt__docker_blank(s->error) ? "container is dead" : s->error)) == NULL) {
       rc = ctrt__error_no_memory();
       ctrt_container_state_free(*out);
       *out = NULL;

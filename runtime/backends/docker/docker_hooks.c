@@ -51,8 +51,7 @@ int ctrt__docker_hook_container_state(void *self, ctrt_container_state **out, co
   return ctrt__docker_state_from_inspect(out, text, len);
 }
 
-int ctrt__docker_hook_inspect_details(void *self, ctrt_container_inspect_details **out, const char *text,
-                                      size_t len) {
+int ctrt__docker_hook_inspect_details(void *self, ctrt_container_inspect_details **out, const char *text, size_t len) {
   (void)self;
   return ctrt__docker_inspect_details(out, text, len);
 }
