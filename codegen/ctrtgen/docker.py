@@ -528,7 +528,7 @@ def response_hooks(methods):
         if mc.m.docker_stub != "generated" or mc.m.docker_calls[0].hook is None:
             continue
         call = mc.m.docker_calls[0]
-        params = ", ".join(["void *self"] + list(mc.out_params) + ["const json_t *answer"])
+        params = ", ".join(["void *self"] + list(mc.out_params) + ["const char *text", "size_t len"])
         if out.setdefault(call.hook, params) != params:
             raise SpecError(call.loc, "%s: hook %s is used with another signature elsewhere" % (mc.name, call.hook))
     return sorted(out.items())

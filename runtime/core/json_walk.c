@@ -517,6 +517,15 @@ static int text(jw *w, const ctrt__jpath *path, const char *expected, const char
 
 static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpath *path);
 static int dec_field(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath *path);
+static int dec_list(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath *path);
+
+/* An ARRAY value is a LIST member of the ctrt__jarray holding it. */
+static ctrt__jfield array_field(const ctrt__jtype *t) {
+  ctrt__jfield f = {
+      NULL, CTRT__JS_LIST, 0, offsetof(ctrt__jarray, items), offsetof(ctrt__jarray, n), CTRT__JF_NO_OFFSET, 0,
+      0,    t->elem};
+  return f;
+}
 
 static int dec_value(jw *w, const ctrt__jtype *t, void *out, const ctrt__jpath *path) {
   int64_t i = 0;
@@ -594,6 +603,14 @@ static int dec_value(jw *w, const ctrt__jtype *t, void *out, const ctrt__jpath *
     return t->int_dec(out, i, path);
   case CTRT__JK_STRUCT:
     return dec_struct(w, t->obj, out, path);
+  case CTRT__JK_ARRAY: {
+    ctrt__jfield f = array_field(t);
+    if (!at_end(w) && *w->p == 'n') {
+      *(ctrt__jarray *)out = (ctrt__jarray){NULL, 0};
+      return literal(w, "null", 4); /* null is empty */
+    }
+    return dec_list(w, &f, out, path);
+  }
   case CTRT__JK_DOM: {
     json_t *json = NULL;
     if ((rc = dom(w, &json, NULL)) < 0)
@@ -668,6 +685,11 @@ void ctrt__jwalk_clear_value(const ctrt__jtype *t, void *value) {
   case CTRT__JK_STRUCT:
     clear_struct(t->obj, value);
     return;
+  case CTRT__JK_ARRAY: {
+    ctrt__jfield f = array_field(t);
+    clear_field(&f, value);
+    return;
+  }
   case CTRT__JK_DOM:
     t->clear(value);
     return;
@@ -852,6 +874,11 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
 }
 
 int ctrt__jwalk_decode(const ctrt__jfield *root, void *base, const char *text, size_t len) {
+  bool syntax = false;
+  return ctrt__jwalk_decode_ex(root, base, text, len, &syntax);
+}
+
+int ctrt__jwalk_decode_ex(const ctrt__jfield *root, void *base, const char *text, size_t len, bool *syntax) {
   jw w = {.start = text, .p = text, .end = text + len};
   w.buf = w.small;
   w.cap = sizeof w.small;
@@ -872,7 +899,73 @@ int ctrt__jwalk_decode(const ctrt__jfield *root, void *base, const char *text, s
     int valid = ctrt__jwalk_validate(text, len); /* leaves the decode error when 0 */
     if (valid < 0)
       rc = valid;
+    w.syntax = valid < 0;
   }
+  *syntax = rc < 0 && w.syntax;
+  return rc;
+}
+
+/* The member keys[0] of the object at w->p, then keys[1] of that, ...; the
+ * path so far names errors. */
+static int int_at(jw *w, const char *const *keys, size_t n_keys, int64_t *out, bool *found, const ctrt__jpath *path) {
+  if (n_keys == 0) {
+    int rc = integer(w, path, INT64_MIN, INT64_MAX, "i64", out);
+    *found = rc == 0;
+    return rc;
+  }
+  if (at_end(w) || *w->p != '{')
+    return type_error(w, path, "object");
+  int rc = 0, more;
+  bool seen = false;
+  for (more = begin(w, '}'); more == 1; more = next(w, '}')) {
+    const char *s = "";
+    size_t len = 0;
+    if ((rc = key(w, &s, &len, false)) < 0)
+      return rc;
+    /* The last of repeated members wins, as in a DOM. */
+    if (strncmp(keys[0], s, len) != 0 || keys[0][len] != '\0') {
+      if ((rc = skip(w)) < 0)
+        return rc;
+      continue;
+    }
+    ctrt__jpath p = CTRT__JPATH_KEY(path, keys[0]);
+    *found = false;
+    seen = true;
+    if (*w->p == 'n')
+      rc = literal(w, "null", 4); /* absent */
+    else
+      rc = int_at(w, keys + 1, n_keys - 1, out, found, &p);
+    if (rc < 0)
+      return rc;
+  }
+  if (!seen)
+    *found = false;
+  return more;
+}
+
+int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, size_t n_keys, int64_t *out,
+                       bool *found) {
+  *out = 0;
+  *found = false;
+  jw w = {.start = text, .p = text, .end = text + len};
+  w.buf = w.small;
+  w.cap = sizeof w.small;
+  ws(&w);
+  int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : int_at(&w, keys, n_keys, out, found, NULL);
+  if (rc == 0) {
+    ws(&w);
+    if (!at_end(&w))
+      rc = syn(&w, "end of file expected");
+  }
+  if (w.buf != w.small)
+    ctrt__free(w.buf);
+  if (rc < 0 && !w.syntax) {
+    int valid = ctrt__jwalk_validate(text, len);
+    if (valid < 0)
+      rc = valid;
+  }
+  if (rc < 0)
+    *found = false;
   return rc;
 }
 

@@ -39,6 +39,7 @@ typedef enum ctrt__jkind {
   CTRT__JK_ENUM,   /* a string, made a value by text_dec */
   CTRT__JK_CODE,   /* an integer, made a value by int_dec (Docker's enum codes) */
   CTRT__JK_STRUCT, /* an object described by obj */
+  CTRT__JK_ARRAY,  /* an array of elem (null: empty) as a ctrt__jarray: a list as a map's value */
   CTRT__JK_DOM,    /* anything else: a jansson subtree for dom_dec */
 } ctrt__jkind;
 
@@ -47,9 +48,10 @@ typedef struct ctrt__jstruct ctrt__jstruct;
 /* What one JSON value becomes. */
 typedef struct ctrt__jtype {
   ctrt__jkind kind;
-  size_t size;              /* sizeof the C value */
-  const ctrt__jstruct *obj; /* STRUCT */
-  const char *expect;       /* ENUM, CODE, DOM: the "expected ..." of a type error */
+  size_t size;                    /* sizeof the C value */
+  const ctrt__jstruct *obj;       /* STRUCT */
+  const struct ctrt__jtype *elem; /* ARRAY: the element */
+  const char *expect;             /* ENUM, CODE, DOM: the "expected ..." of a type error */
   int (*text_dec)(void *out, const char *text, const ctrt__jpath *path);  /* ENUM */
   int (*int_dec)(void *out, int64_t value, const ctrt__jpath *path);      /* CODE */
   int (*dom_dec)(void *out, const json_t *json, const ctrt__jpath *path); /* DOM */
@@ -89,11 +91,28 @@ struct ctrt__jstruct {
   size_t n_fields;
 };
 
+/* The C value of an ARRAY: items of elem->size bytes (NULL when empty). */
+typedef struct ctrt__jarray {
+  void *items;
+  size_t n;
+} ctrt__jarray;
+
 /* Decode the JSON text (one value, whitespace around it allowed) as the
  * member `root` describes, into the struct at `base` (for a VALUE root of a
  * STRUCT type, base is that struct). On failure nothing is owned by base
  * (it is left cleared) and ctrt_error_last() names the JSON path. */
 int ctrt__jwalk_decode(const ctrt__jfield *root, void *base, const char *text, size_t len);
+
+/* As ctrt__jwalk_decode; on failure *syntax tells invalid text (the error
+ * "$: invalid JSON ...") from a value that does not decode. */
+int ctrt__jwalk_decode_ex(const ctrt__jfield *root, void *base, const char *text, size_t len, bool *syntax);
+
+/* The integer at the member path keys[0].keys[1]... of the text's top
+ * object, everything else skipped without allocating (a narrow read such
+ * as State.Pid). *found is false when a member on the way is absent or
+ * null; a member on the way that is not an object, or a value that is not
+ * an integer, is an error naming its JSON path. */
+int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, size_t n_keys, int64_t *out, bool *found);
 
 /* Free what a decoded value of type t owns (the value's own memory stays). */
 void ctrt__jwalk_clear_value(const ctrt__jtype *t, void *value);

@@ -210,6 +210,37 @@ static void test_every_truncation(void) {
   CU_ASSERT_EQUAL(ctrt__jwalk_validate(doc, len), 0);
 }
 
+/* A narrow read (get_container_pid's State.Pid): one integer by its path. */
+static int pid_of(const char *text, int64_t *v, bool *found) {
+  static const char *const path[] = {"State", "Pid"};
+  return ctrt__jwalk_int_at(text, strlen(text), path, 2, v, found);
+}
+
+static void test_integer_at_a_path(void) {
+  int64_t v = -1;
+  bool found = true;
+  CU_ASSERT_EQUAL(pid_of("{\"Id\":\"x\",\"State\":{\"Status\":\"running\",\"Pid\":4242},\"Mounts\":[{}]}", &v, &found),
+                  0);
+  CU_ASSERT_TRUE(found);
+  CU_ASSERT_EQUAL(v, 4242);
+  CU_ASSERT_EQUAL(pid_of("{\"State\":{\"Pid\":1},\"State\":{\"Pid\":2}}", &v, &found), 0); /* the last wins */
+  CU_ASSERT_TRUE(found && v == 2);
+  CU_ASSERT_EQUAL(pid_of("{\"State\":{\"Status\":\"exited\"}}", &v, &found), 0);
+  CU_ASSERT_FALSE(found);
+  CU_ASSERT_EQUAL(pid_of("{\"State\":null}", &v, &found), 0);
+  CU_ASSERT_FALSE(found);
+  CU_ASSERT_EQUAL(pid_of("{\"State\":{\"Pid\":\"7\"}}", &v, &found), CTRT_EINVALID_ARGUMENT);
+  CU_ASSERT_FALSE(found);
+  CU_ASSERT_STRING_EQUAL(ctrt_error_last()->message, "$.State.Pid: expected integer, got string");
+  CU_ASSERT_EQUAL(pid_of("{\"State\":[]}", &v, &found), CTRT_EINVALID_ARGUMENT);
+  CU_ASSERT_STRING_EQUAL(ctrt_error_last()->message, "$.State: expected object, got array");
+  /* Invalid text after the value is a syntax error, as with a DOM. */
+  CU_ASSERT_EQUAL(pid_of("{\"State\":{\"Pid\":\"7\"}} x", &v, &found), CTRT_EINVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "$: invalid JSON"));
+  CU_ASSERT_EQUAL(pid_of("{\"State\":{\"Pid\":12", &v, &found), CTRT_EINVALID_ARGUMENT);
+  CU_ASSERT_FALSE(found);
+}
+
 static void test_pruned_dom(void) {
   static const ctrt__jkeep net[] = {{"IPAddress", NULL}, {NULL, NULL}};
   static const ctrt__jkeep keep[] = {{"State", NULL}, {"NetworkSettings", net}, {NULL, NULL}};
@@ -246,4 +277,5 @@ void test_register(void) {
   CU_add_test(s, "nesting limit", test_nesting_limit);
   CU_add_test(s, "every truncation", test_every_truncation);
   CU_add_test(s, "pruned DOM", test_pruned_dom);
+  CU_add_test(s, "an integer at a path", test_integer_at_a_path);
 }

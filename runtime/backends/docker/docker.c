@@ -525,13 +525,20 @@ int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req
   return rc;
 }
 
-int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method) {
-  *out = NULL;
+int ctrt__docker_need_body(const ctrt__http_response *resp, const char *method) {
   /* JSON was expected (Docker sends "null" for nothing): the daemon's
    * answer is wrong, not the caller's arguments. */
   if (resp->body_len == 0)
     return ctrt__error_internal("%s: the daemon answered HTTP %d with an empty body where JSON was expected", method,
                                 resp->status);
+  return 0;
+}
+
+int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method) {
+  *out = NULL;
+  int rc = ctrt__docker_need_body(resp, method);
+  if (rc < 0)
+    return rc;
   json_error_t err;
   *out = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &err);
   if (*out == NULL)
@@ -539,21 +546,10 @@ int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const
   return 0;
 }
 
-/* As ctrt__docker_parse_body, keeping only the members keep lists: the
- * rest of a large answer (an inspect body is ~5 KB, a converter reads a few
- * hundred bytes of it) is skipped without building it. */
-int ctrt__docker_parse_kept(json_t **out, const ctrt__http_response *resp, const char *method,
-                            const ctrt__jkeep *keep) {
-  *out = NULL;
-  if (resp->body_len == 0)
-    return ctrt__error_internal("%s: the daemon answered HTTP %d with an empty body where JSON was expected", method,
-                                resp->status);
-  if (ctrt__jwalk_prune(out, resp->body, resp->body_len, keep) < 0) {
-    char message[CTRT__ERROR_MESSAGE_MAX];
-    snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
-    return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, message);
-  }
-  return 0;
+int ctrt__docker_invalid_json(const char *method) {
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+  return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, message);
 }
 
 int ctrt__docker_bad_answer(const char *method) {

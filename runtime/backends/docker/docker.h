@@ -160,8 +160,10 @@ int ctrt__docker_consume_progress(ctrt__docker *d, const ctrt__http_request *req
 /* Parse a response body as JSON (empty: an internal error, the daemon's
  * fault); errors name the method. */
 int ctrt__docker_parse_body(json_t **out, const ctrt__http_response *resp, const char *method);
-/* As ctrt__docker_parse_body, with only the members keep lists (json_walk.h). */
-int ctrt__docker_parse_kept(json_t **out, const ctrt__http_response *resp, const char *method, const ctrt__jkeep *keep);
+/* An internal error unless the response has a body (JSON was expected). */
+int ctrt__docker_need_body(const ctrt__http_response *resp, const char *method);
+/* The walker's syntax error set (json_walk.h) under the method's name. */
+int ctrt__docker_invalid_json(const char *method);
 /* An answer that did not decode (the error set names the JSON path): an
  * internal error of method, keeping that message. */
 int ctrt__docker_bad_answer(const char *method);

@@ -60,8 +60,11 @@ int ctrt__docker_demux_piece(ctrt__demux *dm, int *stream, uint8_t *buf, size_t 
  * HostConfig, the managed label label_key=display added. */
 int ctrt__docker_create_body(json_t **out, const ctrt_service_spec *spec, const char *label_key, const char *display);
 
+/* The answers of docker_answers.c are decoded from their text (the
+ * response body) without a DOM; errors name the JSON path. */
+
 /* State.Status (and ExitCode, Error) of an inspect answer -> ContainerState. */
-int ctrt__docker_state_from_inspect(ctrt_container_state **out, const json_t *inspect);
+int ctrt__docker_state_from_inspect(ctrt_container_state **out, const char *text, size_t len);
 
 /* A wait answer ({"StatusCode", "Error"}) and, when the container still
  * exists, its inspect answer (else NULL) -> WaitOutcome. */
@@ -98,15 +101,15 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
 /* POST /images/prune -> PruneResult. */
 int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer);
 /* GET /containers/json?all=1 -> summaries (managed_id from label_key). */
-int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const json_t *containers,
+int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const char *text, size_t len,
                                      const char *label_key);
-/* NetworkSettings.Ports -> one entry per host binding. */
-int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const json_t *inspect);
+/* NetworkSettings.Ports of an inspect answer -> one entry per host binding. */
+int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const char *text, size_t len);
 /* An inspect answer -> ContainerInspectDetails. */
-int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const json_t *inspect);
+int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const char *text, size_t len);
 /* The container's address: NetworkSettings.IPAddress, else the first
  * network's (v4, then v6); NULL when it has none. */
-int ctrt__docker_container_ip(char **out, const json_t *inspect);
+int ctrt__docker_container_ip(char **out, const char *text, size_t len);
 
 /* One line of a pull progress stream -> a status event (NULL *out for
  * lines that carry nothing); *digest gets the "Digest: sha256:..." value. */

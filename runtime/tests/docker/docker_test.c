@@ -200,6 +200,31 @@ static void test_create_body_minimal(void) {
 /* Hostile answers: strict types, range-checked narrowing                 */
 /* ====================================================================== */
 
+/* The converters of inspect and list answers read the body's text
+ * (docker_answers.c): the test's JSON is handed to them dumped. */
+static char *dumped(const json_t *j) {
+  char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  return text;
+}
+#define FROM_TEXT(name, T, convert)                                                                                    \
+  static int name(T **out, const json_t *j) {                                                                          \
+    char *text = dumped(j);                                                                                            \
+    int rc = convert(out, text, strlen(text));                                                                         \
+    free(text);                                                                                                        \
+    return rc;                                                                                                         \
+  }
+FROM_TEXT(state_of, ctrt_container_state, ctrt__docker_state_from_inspect)
+FROM_TEXT(details_of, ctrt_container_inspect_details, ctrt__docker_inspect_details)
+FROM_TEXT(ports_of, ctrt_port_mapping_entry_list, ctrt__docker_port_entries)
+FROM_TEXT(ip_of, char, ctrt__docker_container_ip)
+static int summaries_of(ctrt_runtime_container_summary_list **out, const json_t *j, const char *label_key) {
+  char *text = dumped(j);
+  int rc = ctrt__docker_container_summaries(out, text, strlen(text), label_key);
+  free(text);
+  return rc;
+}
+
 typedef int (*convert_fn)(const json_t *j);
 
 /* A converter on hostile input: fails, and leaves *out NULL. */
@@ -217,15 +242,14 @@ static int stats_alone(ctrt_stats_sample **out, const json_t *stats) {
 static int wait_alone(ctrt_wait_outcome **out, const json_t *wait) {
   return ctrt__docker_wait_classify(out, wait, NULL);
 }
-CONVERTER(conv_state, ctrt_container_state, ctrt_container_state_free, ctrt__docker_state_from_inspect)
+CONVERTER(conv_state, ctrt_container_state, ctrt_container_state_free, state_of)
 CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
-CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free,
-          ctrt__docker_inspect_details)
-CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ctrt__docker_port_entries)
+CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free, details_of)
+CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ports_of)
 CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, stats_alone)
 CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
 CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
-CONVERTER(conv_ip, char, ctrt__free, ctrt__docker_container_ip)
+CONVERTER(conv_ip, char, ctrt__free, ip_of)
 static int conv_pull(const json_t *j) {
   ctrt_pull_progress *p = NULL;
   char *digest = NULL;
@@ -269,8 +293,9 @@ static void test_hostile_answers(void) {
       {conv_stats, "{\"memory_stats\":{\"usage\":1e30}}", "$.memory_stats.usage: expected a number in 0..2^64"},
       {conv_stats, "{\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":-5}}}", "$.cpu_stats.cpu_usage.total_usage"},
       /* A wrong type is an error with its path, not "absent". */
-      {conv_state, "{\"State\":{\"Status\":7}}", "$.State.Status: expected a string"},
-      {conv_state, "{\"State\":[]}", "$.State.Status: expected an object on the way"},
+      /* (the inspect and list answers are walked: the walker's words, as the generated decoders') */
+      {conv_state, "{\"State\":{\"Status\":7}}", "$.State.Status: expected string, got integer"},
+      {conv_state, "{\"State\":[]}", "$.State: expected object, got array"},
       {conv_wait, "{\"StatusCode\":\"0\"}", "$.StatusCode"},
       {conv_wait, "{\"StatusCode\":0,\"Error\":{\"Message\":5}}", "$.Error.Message: expected a string"},
       {conv_stats, "{\"networks\":{\"eth0\":{\"rx_bytes\":\"many\"}}}", "$.networks.eth0.rx_bytes"},
@@ -283,10 +308,12 @@ static void test_hostile_answers(void) {
        "$.NetworkSettings.IPAddress: expected an IP address"},
       {conv_details, "{\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAddress\":\"not an ip\"}}}}",
        "$.NetworkSettings.Networks.bridge.IPAddress"},
+      {conv_details, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":{}}}}",
+       "$.NetworkSettings.Ports[\"80/tcp\"]: expected array, got object"},
       {conv_ports, "{\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"x\",\"HostPort\":\"80\"}]}}}",
        "HostIp: expected an IP address"},
       /* NUL characters are never cut silently. */
-      {conv_state, "{\"State\":{\"Status\":\"exited\\u0000x\"}}", "$.State.Status: expected a string without NUL"},
+      {conv_state, "{\"State\":{\"Status\":\"exited\\u0000x\"}}", "$.State.Status: the string carries a NUL"},
       {conv_pull, "{\"status\":\"Pulling\",\"id\":\"busybox\\u0000:x\"}", "$.id: expected a string without NUL"},
       {conv_load, "{\"stream\":\"Loaded image: busybox\\u0000:x\\n\"}", "$.stream"},
       {conv_pull, "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1.5}}", "$.progressDetail.current"},
@@ -312,7 +339,7 @@ static void test_hostile_answers(void) {
 static void check_state(const char *json, ctrt_container_state_kind kind, int32_t code, const char *reason) {
   json_t *j = parse(json);
   ctrt_container_state *s = NULL;
-  ASSERT_OK(ctrt__docker_state_from_inspect(&s, j));
+  ASSERT_OK(state_of(&s, j));
   CU_ASSERT_EQUAL(s->kind, kind);
   if (kind == CTRT_CONTAINER_STATE_EXITED)
     CU_ASSERT_EQUAL(s->exited.code, code);
@@ -333,7 +360,7 @@ static void test_state_mapping(void) {
   check_state("{\"State\":{\"Status\":\"dead\",\"Error\":\"shim died\"}}", CTRT_CONTAINER_STATE_FAILED, 0, "shim died");
   json_t *j = parse("{\"State\":{\"Status\":\"sleeping\"}}");
   ctrt_container_state *s = NULL;
-  ASSERT_FAILS_WITH(ctrt__docker_state_from_inspect(&s, j), CTRT_ERROR_INTERNAL);
+  ASSERT_FAILS_WITH(state_of(&s, j), CTRT_ERROR_INTERNAL);
   CU_ASSERT_PTR_NULL(s);
   json_decref(j);
 }
@@ -579,7 +606,7 @@ static void test_container_conversions(void) {
   json_t *j = parse("[{\"Id\":\"c1\",\"Labels\":{\"com.zlayer.container_id\":\"web-rep-0\"}},"
                     "{\"Id\":\"c2\",\"Labels\":{}},{\"Id\":\"c3\",\"Labels\":null}]");
   ctrt_runtime_container_summary_list *sl = NULL;
-  ASSERT_OK(ctrt__docker_container_summaries(&sl, j, "com.zlayer.container_id"));
+  ASSERT_OK(summaries_of(&sl, j, "com.zlayer.container_id"));
   CU_ASSERT_EQUAL_FATAL(sl->n_items, 3);
   CU_ASSERT_STRING_EQUAL(sl->items[0].runtime_id, "c1");
   CU_ASSERT_STRING_EQUAL(sl->items[0].managed_id, "web-rep-0");
@@ -590,7 +617,7 @@ static void test_container_conversions(void) {
 
   j = parse(INSPECT_RUNNING);
   ctrt_port_mapping_entry_list *pl = NULL;
-  ASSERT_OK(ctrt__docker_port_entries(&pl, j));
+  ASSERT_OK(ports_of(&pl, j));
   CU_ASSERT_EQUAL_FATAL(pl->n_items, 3); /* one per binding; unpublished 9090 none */
   CU_ASSERT_EQUAL(pl->items[0].container_port, 8080);
   CU_ASSERT_EQUAL(pl->items[0].protocol, CTRT_PORT_PROTOCOL_TCP);
@@ -603,7 +630,7 @@ static void test_container_conversions(void) {
   ctrt_port_mapping_entry_list_free(pl);
 
   ctrt_container_inspect_details *d = NULL;
-  ASSERT_OK(ctrt__docker_inspect_details(&d, j));
+  ASSERT_OK(details_of(&d, j));
   CU_ASSERT_EQUAL(d->n_ports, 3);
   CU_ASSERT_EQUAL_FATAL(d->n_networks, 2);
   CU_ASSERT_STRING_EQUAL(d->networks[0].network, "front");
@@ -618,33 +645,33 @@ static void test_container_conversions(void) {
   CU_ASSERT_FALSE(d->has_exit_code);
   ctrt_container_inspect_details_free(d);
   char *ip = NULL;
-  ASSERT_OK(ctrt__docker_container_ip(&ip, j));
+  ASSERT_OK(ip_of(&ip, j));
   CU_ASSERT_STRING_EQUAL(ip, "10.1.0.5");
   ctrt_free(ip);
   json_decref(j);
 
   j = parse("{\"State\":{\"Status\":\"exited\",\"ExitCode\":9,\"Health\":{\"Status\":\"\",\"FailingStreak\":0}},"
             "\"NetworkSettings\":{\"IPAddress\":\"\",\"Ports\":{},\"Networks\":{\"bridge\":{\"IPAddress\":\"\"}}}}");
-  ASSERT_OK(ctrt__docker_inspect_details(&d, j));
+  ASSERT_OK(details_of(&d, j));
   CU_ASSERT_TRUE(d->has_exit_code && d->exit_code == 9);
   CU_ASSERT_PTR_NULL(d->ipv4);
   CU_ASSERT_EQUAL(d->n_ports, 0);
   /* An empty health status (Podman sends one always) is no health check. */
   CU_ASSERT_PTR_NULL(d->health);
   ctrt_container_inspect_details_free(d);
-  ASSERT_OK(ctrt__docker_container_ip(&ip, j));
+  ASSERT_OK(ip_of(&ip, j));
   CU_ASSERT_PTR_NULL(ip);
   json_decref(j);
 
   j = parse(
       "{\"NetworkSettings\":{\"IPAddress\":\"172.17.0.2\",\"Networks\":{\"n\":{\"GlobalIPv6Address\":\"fd00::2\"}}}}");
-  ASSERT_OK(ctrt__docker_container_ip(&ip, j));
+  ASSERT_OK(ip_of(&ip, j));
   CU_ASSERT_STRING_EQUAL(ip, "172.17.0.2");
   ctrt_free(ip);
   json_decref(j);
   j = parse("{\"NetworkSettings\":{\"IPAddress\":\"\",\"Networks\":{\"n\":{\"IPAddress\":\"\",\"GlobalIPv6Address\":"
             "\"fd00::2\"}}}}");
-  ASSERT_OK(ctrt__docker_container_ip(&ip, j));
+  ASSERT_OK(ip_of(&ip, j));
   CU_ASSERT_STRING_EQUAL(ip, "fd00::2");
   ctrt_free(ip);
   json_decref(j);

@@ -21,8 +21,9 @@ int ctrt__docker_upload_blob(void *self, const ctrt_container_id *id, const char
                              const ctrt_part *part, double ratio, bool force);
 int ctrt__docker_read_blob(void *self, ctrt_blob_stream **out, const ctrt_container_id *id);
 
-/* Response hooks of generated stubs (response: {hook: NAME}): the parsed
- * answer made into the result, written by hand in runtime/backends/docker. */
+/* Response hooks of generated stubs (response: {hook: NAME}): the answer's
+ * text (the response body, not empty) made into the result, written by
+ * hand in runtime/backends/docker. */
 
 /* Generated stubs (stub: generated). */
 

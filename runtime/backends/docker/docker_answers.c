@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hot answers decoded without a DOM: container inspect (state, details,
+ * address, published ports) and the container list. Each is walked straight
+ * from the response body (core/json_walk.h) into a wire struct holding only
+ * the members its converter reads; everything else in the body (Config,
+ * HostConfig, GraphDriver, Mounts: ~90 % of a 5 KB inspect) is skipped
+ * without allocating. Strings are moved from the wire struct into the
+ * result, not copied.
+ *
+ * Errors are the walker's (a JSON path and what was wrong) or the
+ * converter's own checks on the same paths, both under
+ * "METHOD: the Docker daemon's answer has $.PATH: ...". Every member is
+ * nullable: Docker (and podman) send null for an empty map or list.
+ */
+#include "backends/docker/docker_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+/* ---- the wire structs and their descriptor tables ---- */
+
+#define NULLABLE CTRT__JF_NULLABLE
+#define NO_OFFSET CTRT__JF_NO_OFFSET
+#define W_VALUE(T, m, wire, type)                                                                                      \
+  { wire, CTRT__JS_VALUE, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type) }
+#define W_FLAG(T, m, has, wire, type)                                                                                  \
+  { wire, CTRT__JS_FLAG, NULLABLE, offsetof(T, m), 0, offsetof(T, has), 0, 0, &(type) }
+#define W_PTR(T, m, wire, type)                                                                                        \
+  { wire, CTRT__JS_PTR, NULLABLE, offsetof(T, m), 0, NO_OFFSET, 0, 0, &(type) }
+#define W_LIST(T, m, n, wire, type)                                                                                    \
+  { wire, CTRT__JS_LIST, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, 0, 0, &(type) }
+#define W_MAP(T, m, n, E, wire, type)                                                                                  \
+  { wire, CTRT__JS_MAP, NULLABLE, offsetof(T, m), offsetof(T, n), NO_OFFSET, sizeof(E), offsetof(E, value), &(type) }
+#define W_STRUCT(name, T, fields)                                                                                      \
+  static const T name##_init;                                                                                          \
+  static const ctrt__jstruct name##_struct = {#T, sizeof(T), &name##_init, fields,                                     \
+                                              sizeof(fields) / sizeof((fields)[0])};                                   \
+  static const ctrt__jtype name = {.kind = CTRT__JK_STRUCT, .size = sizeof(T), .obj = &name##_struct}
+
+/* One host binding of NetworkSettings.Ports["8080/tcp"]. */
+typedef struct w_binding {
+  char *host_ip;
+  char *host_port;
+} w_binding;
+static const ctrt__jfield w_binding_fields[] = {
+    W_VALUE(w_binding, host_ip, "HostIp", ctrt__jt_string),
+    W_VALUE(w_binding, host_port, "HostPort", ctrt__jt_string),
+};
+W_STRUCT(jt_binding, w_binding, w_binding_fields);
+/* The bindings of a port: an array, or null for an unpublished port. */
+static const ctrt__jtype jt_bindings = {.kind = CTRT__JK_ARRAY, .size = sizeof(ctrt__jarray), .elem = &jt_binding};
+
+typedef struct w_port {
+  char *key;
+  ctrt__jarray value; /* of w_binding */
+} w_port;
+
+typedef struct w_network {
+  char **aliases;
+  size_t n_aliases;
+  char *ip;
+  char *ipv6;
+} w_network;
+static const ctrt__jfield w_network_fields[] = {
+    W_LIST(w_network, aliases, n_aliases, "Aliases", ctrt__jt_string),
+    W_VALUE(w_network, ip, "IPAddress", ctrt__jt_string),
+    W_VALUE(w_network, ipv6, "GlobalIPv6Address", ctrt__jt_string),
+};
+W_STRUCT(jt_network, w_network, w_network_fields);
+
+typedef struct w_network_entry {
+  char *key;
+  w_network value;
+} w_network_entry;
+
+typedef struct w_settings {
+  w_port *ports;
+  size_t n_ports;
+  w_network_entry *networks;
+  size_t n_networks;
+  char *ip;
+  char *ipv6;
+} w_settings;
+static const ctrt__jfield w_settings_fields[] = {
+    W_MAP(w_settings, ports, n_ports, w_port, "Ports", jt_bindings),
+    W_MAP(w_settings, networks, n_networks, w_network_entry, "Networks", jt_network),
+    W_VALUE(w_settings, ip, "IPAddress", ctrt__jt_string),
+    W_VALUE(w_settings, ipv6, "GlobalIPv6Address", ctrt__jt_string),
+};
+W_STRUCT(jt_settings, w_settings, w_settings_fields);
+
+typedef struct w_log {
+  char *output;
+} w_log;
+static const ctrt__jfield w_log_fields[] = {W_VALUE(w_log, output, "Output", ctrt__jt_string)};
+W_STRUCT(jt_log, w_log, w_log_fields);
+
+typedef struct w_health {
+  char *status;
+  bool has_streak;
+  int64_t streak;
+  w_log *log;
+  size_t n_log;
+} w_health;
+static const ctrt__jfield w_health_fields[] = {
+    W_VALUE(w_health, status, "Status", ctrt__jt_string),
+    W_FLAG(w_health, streak, has_streak, "FailingStreak", ctrt__jt_i64),
+    W_LIST(w_health, log, n_log, "Log", jt_log),
+};
+W_STRUCT(jt_health, w_health, w_health_fields);
+
+typedef struct w_state {
+  char *status;
+  bool has_exit_code;
+  int64_t exit_code;
+  w_health *health;
+} w_state;
+static const ctrt__jfield w_state_fields[] = {
+    W_VALUE(w_state, status, "Status", ctrt__jt_string),
+    W_FLAG(w_state, exit_code, has_exit_code, "ExitCode", ctrt__jt_i64),
+    W_PTR(w_state, health, "Health", jt_health),
+};
+W_STRUCT(jt_state, w_state, w_state_fields);
+
+/* What inspect_detailed, get_container_ip and port_mappings read. */
+typedef struct w_inspect {
+  w_state *state;
+  w_settings *settings;
+} w_inspect;
+static const ctrt__jfield w_inspect_fields[] = {
+    W_PTR(w_inspect, state, "State", jt_state),
+    W_PTR(w_inspect, settings, "NetworkSettings", jt_settings),
+};
+W_STRUCT(jt_inspect, w_inspect, w_inspect_fields);
+static const ctrt__jfield w_inspect_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_inspect};
+
+/* container_state reads three members of State: the status is matched as
+ * it is read, so nothing is allocated unless the container is dead. */
+typedef enum w_status {
+  W_STATUS_NONE,
+  W_STATUS_CREATED,
+  W_STATUS_RUNNING,
+  W_STATUS_RESTARTING,
+  W_STATUS_REMOVING,
+  W_STATUS_EXITED,
+  W_STATUS_DEAD,
+} w_status;
+
+static int status_dec(void *out, const char *text, const ctrt__jpath *path) {
+  static const struct {
+    const char *name;
+    w_status status;
+  } names[] = {
+      {"created", W_STATUS_CREATED},   {"running", W_STATUS_RUNNING},
+      {"paused", W_STATUS_RUNNING},    {"restarting", W_STATUS_RESTARTING},
+      {"removing", W_STATUS_REMOVING}, {"exited", W_STATUS_EXITED},
+      {"dead", W_STATUS_DEAD},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(text, names[i].name) == 0) {
+      *(w_status *)out = names[i].status;
+      return 0;
+    }
+  return ctrt__json_error(path, "unknown Docker state \"%.64s\"", text);
+}
+static const ctrt__jtype jt_status = {
+    .kind = CTRT__JK_ENUM, .size = sizeof(w_status), .expect = "string", .text_dec = status_dec};
+
+typedef struct w_narrow_state {
+  w_status status;
+  bool has_exit_code;
+  int64_t exit_code;
+  char *error;
+} w_narrow_state;
+static const ctrt__jfield w_narrow_state_fields[] = {
+    W_VALUE(w_narrow_state, status, "Status", jt_status),
+    W_FLAG(w_narrow_state, exit_code, has_exit_code, "ExitCode", ctrt__jt_i64),
+    W_VALUE(w_narrow_state, error, "Error", ctrt__jt_string),
+};
+W_STRUCT(jt_narrow_state, w_narrow_state, w_narrow_state_fields);
+
+typedef struct w_state_inspect {
+  w_narrow_state state;
+  bool has_state;
+} w_state_inspect;
+static const ctrt__jfield w_state_inspect_fields[] = {
+    W_FLAG(w_state_inspect, state, has_state, "State", jt_narrow_state),
+};
+W_STRUCT(jt_state_inspect, w_state_inspect, w_state_inspect_fields);
+static const ctrt__jfield w_state_inspect_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_state_inspect};
+
+/* One entry of GET /containers/json. */
+typedef struct w_label {
+  char *key;
+  char *value;
+} w_label;
+
+typedef struct w_summary {
+  char *id;
+  w_label *labels;
+  size_t n_labels;
+} w_summary;
+static const ctrt__jfield w_summary_fields[] = {
+    W_VALUE(w_summary, id, "Id", ctrt__jt_string),
+    W_MAP(w_summary, labels, n_labels, w_label, "Labels", ctrt__jt_string),
+};
+W_STRUCT(jt_summary, w_summary, w_summary_fields);
+static const ctrt__jtype jt_summaries = {.kind = CTRT__JK_ARRAY, .size = sizeof(ctrt__jarray), .elem = &jt_summary};
+static const ctrt__jfield w_summaries_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_summaries};
+
+/* ---- decoding and its errors ---- */
+
+/* The error set (a JSON path and what was wrong) under the method's name. */
+static int answer_error(const char *method, bool syntax) {
+  const ctrt_error *e = ctrt_error_last();
+  if (e->kind == CTRT_ERROR_NO_MEMORY)
+    return ctrt__error_code();
+  char message[CTRT__ERROR_MESSAGE_MAX];
+  snprintf(message, sizeof message, "%s", e->message);
+  if (syntax)
+    return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, message);
+  return ctrt__error_internal("%s: the Docker daemon's answer has %s", method, message);
+}
+
+static int decode(const ctrt__jfield *root, void *wire, const char *text, size_t len, const char *method) {
+  bool syntax = false;
+  return ctrt__jwalk_decode_ex(root, wire, text, len, &syntax) < 0 ? answer_error(method, syntax) : 0;
+}
+
+/* A value the converter refuses: "expected WHAT, got string "TEXT"". */
+static int bad_text(const char *method, const ctrt__jpath *path, const char *what, const char *text) {
+  (void)ctrt__json_error(path, "expected %s, got string \"%.64s\"", what, text);
+  return answer_error(method, false);
+}
+
+static int narrow_int(const char *method, const ctrt__jpath *path, int64_t v, int64_t lo, int64_t hi, int64_t *out) {
+  if (v >= lo && v <= hi) {
+    *out = v;
+    return 0;
+  }
+  (void)ctrt__json_error(path, "expected an integer in %" PRId64 "..%" PRId64 ", got integer %" PRId64, lo, hi, v);
+  return answer_error(method, false);
+}
+
+/* An IP address as the library's own encoder accepts it ("" is none). */
+static int check_ip(const char *method, const ctrt__jpath *path, const char *ip) {
+  return ctrt__docker_blank(ip) || ctrt__ip_valid(ip) ? 0 : bad_text(method, path, "an IP address", ip);
+}
+
+/* Moves a non-blank string out of the wire struct (NULL otherwise). */
+static char *take(char **text) {
+  char *t = ctrt__docker_blank(*text) ? NULL : *text;
+  if (t != NULL)
+    *text = NULL;
+  return t;
+}
+
+/* ---- container_state ---- */
+
+static int new_state(ctrt_container_state **out, ctrt_container_state_kind kind) {
+  if ((*out = ctrt__malloc(sizeof **out)) == NULL)
+    return ctrt__error_no_memory();
+  **out = (ctrt_container_state)CTRT_CONTAINER_STATE_INIT;
+  (*out)->kind = kind;
+  return 0;
+}
+
+int ctrt__docker_state_from_inspect(ctrt_container_state **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "container_state";
+  w_state_inspect w;
+  int rc = decode(&w_state_inspect_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  const w_narrow_state *s = &w.state;
+  ctrt__jpath state_path = CTRT__JPATH_KEY(NULL, "State"), code_path = CTRT__JPATH_KEY(&state_path, "ExitCode");
+  int64_t code = 0;
+  switch (w.has_state ? s->status : W_STATUS_NONE) {
+  case W_STATUS_NONE:
+    rc = ctrt__error_internal("%s: the Docker daemon's answer has no State.Status", method);
+    break;
+  case W_STATUS_CREATED:
+    rc = new_state(out, CTRT_CONTAINER_STATE_PENDING);
+    break;
+  case W_STATUS_RUNNING:
+    rc = new_state(out, CTRT_CONTAINER_STATE_RUNNING);
+    break;
+  case W_STATUS_RESTARTING:
+    rc = new_state(out, CTRT_CONTAINER_STATE_INITIALIZING);
+    break;
+  case W_STATUS_REMOVING:
+    rc = new_state(out, CTRT_CONTAINER_STATE_STOPPING);
+    break;
+  case W_STATUS_EXITED:
+    if (s->has_exit_code)
+      rc = narrow_int(method, &code_path, s->exit_code, INT32_MIN, INT32_MAX, &code);
+    if (rc == 0 && (rc = new_state(out, CTRT_CONTAINER_STATE_EXITED)) == 0)
+      (*out)->exited.code = (int32_t)code;
+    break;
+  case W_STATUS_DEAD:
+    if ((rc = new_state(out, CTRT_CONTAINER_STATE_FAILED)) == 0 &&
+        ((*out)->failed.reason = ctrt__strdup(ctrt__docker_blank(s->error) ? "container is dead" : s->error)) == NULL) {
+      rc = ctrt__error_no_memory();
+      ctrt_container_state_free(*out);
+      *out = NULL;
+    }
+    break;
+  }
+  ctrt__jwalk_clear_value(&jt_state_inspect, &w);
+  return rc;
+}
+
+/* ---- published ports ---- */
+
+/* "8080/tcp" (or "8080"): the port must be 1..65535 in plain digits, so
+ * "70000/tcp" or "-1/udp" is an error, not 4464 or 65535. */
+static bool port_key(const char *key, uint16_t *port, ctrt_port_protocol *protocol) {
+  const char *slash = strchr(key, '/');
+  size_t len = slash ? (size_t)(slash - key) : strlen(key);
+  uint64_t value = 0;
+  if (!ctrt__parse_uint(key, len, 10, UINT16_MAX, &value) || value == 0)
+    return false;
+  *port = (uint16_t)value;
+  *protocol = CTRT_PORT_PROTOCOL_TCP;
+  if (slash && ctrt_port_protocol_from_string(protocol, slash + 1) < 0) {
+    ctrt_error_clear();
+    *protocol = CTRT_PORT_PROTOCOL_TCP;
+  }
+  return true;
+}
+
+/* NetworkSettings.Ports checked and counted, one binding per mapping. */
+static int check_ports(const char *method, const w_settings *s, size_t *count) {
+  *count = 0;
+  ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), ports = CTRT__JPATH_KEY(&settings, "Ports");
+  for (size_t i = 0; s != NULL && i < s->n_ports; i++) {
+    const w_port *p = &s->ports[i];
+    ctrt__jpath kp = CTRT__JPATH_KEY(&ports, p->key);
+    uint16_t port = 0;
+    ctrt_port_protocol protocol = CTRT_PORT_PROTOCOL_TCP;
+    if (!port_key(p->key, &port, &protocol)) {
+      (void)ctrt__json_error(&kp, "expected a key \"PORT/PROTOCOL\" with PORT in 1..65535");
+      return answer_error(method, false);
+    }
+    const w_binding *b = p->value.items;
+    for (size_t k = 0; k < p->value.n; k++) {
+      ctrt__jpath bp = CTRT__JPATH_INDEX(&kp, k), ip = CTRT__JPATH_KEY(&bp, "HostIp"),
+                  hp = CTRT__JPATH_KEY(&bp, "HostPort");
+      uint64_t host_port = 0;
+      int rc = check_ip(method, &ip, b[k].host_ip);
+      if (rc < 0)
+        return rc;
+      if (!ctrt__docker_blank(b[k].host_port) && !ctrt__parse_uint_cstr(b[k].host_port, 10, UINT16_MAX, &host_port))
+        return bad_text(method, &hp, "a port number in 0..65535", b[k].host_port);
+    }
+    *count += p->value.n;
+  }
+  return 0;
+}
+
+/* Calls fn for each binding of checked ports (check_ports). */
+static int each_binding(w_settings *s, int (*fn)(void *ctx, uint16_t port, ctrt_port_protocol protocol, w_binding *b),
+                        void *ctx) {
+  for (size_t i = 0; s != NULL && i < s->n_ports; i++) {
+    uint16_t port = 0;
+    ctrt_port_protocol protocol = CTRT_PORT_PROTOCOL_TCP;
+    (void)port_key(s->ports[i].key, &port, &protocol);
+    w_binding *b = s->ports[i].value.items;
+    for (size_t k = 0; k < s->ports[i].value.n; k++) {
+      int rc = fn(ctx, port, protocol, &b[k]);
+      if (rc < 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+/* The fields common to ctrt_port_mapping and ctrt_port_mapping_entry. */
+#define FILL_MAPPING(m, port, protocol, b)                                                                             \
+  do {                                                                                                                 \
+    uint64_t host_port_ = 0;                                                                                           \
+    (m)->container_port = (port);                                                                                      \
+    (m)->protocol = (protocol);                                                                                        \
+    (m)->has_host_port = !ctrt__docker_blank((b)->host_port);                                                          \
+    if ((m)->has_host_port)                                                                                            \
+      (void)ctrt__parse_uint_cstr((b)->host_port, 10, UINT16_MAX, &host_port_);                                        \
+    (m)->host_port = (uint16_t)host_port_;                                                                             \
+    (m)->host_ip = take(&(b)->host_ip);                                                                                \
+  } while (0)
+
+static int add_entry(void *ctx, uint16_t port, ctrt_port_protocol protocol, w_binding *b) {
+  ctrt_port_mapping_entry_list *list = ctx;
+  ctrt_port_mapping_entry *e = &list->items[list->n_items++];
+  *e = (ctrt_port_mapping_entry)CTRT_PORT_MAPPING_ENTRY_INIT;
+  FILL_MAPPING(e, port, protocol, b);
+  return 0;
+}
+
+static int add_port(void *ctx, uint16_t port, ctrt_port_protocol protocol, w_binding *b) {
+  ctrt_container_inspect_details *d = ctx;
+  ctrt_port_mapping *p = &d->ports[d->n_ports++];
+  *p = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+  FILL_MAPPING(p, port, protocol, b);
+  return 0;
+}
+
+int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "port_mappings";
+  w_inspect w;
+  size_t n = 0;
+  int rc = decode(&w_inspect_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  ctrt_port_mapping_entry_list *list = NULL;
+  if ((rc = check_ports(method, w.settings, &n)) == 0 && (list = ctrt__malloc(sizeof *list)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
+    if (n && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
+      rc = ctrt__error_no_memory();
+    else
+      rc = each_binding(w.settings, add_entry, list);
+  }
+  ctrt__jwalk_clear_value(&jt_inspect, &w);
+  if (rc < 0)
+    ctrt_port_mapping_entry_list_free(list);
+  else
+    *out = list;
+  return rc;
+}
+
+/* ---- addresses ---- */
+
+int ctrt__docker_container_ip(char **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "container_ip";
+  w_inspect w;
+  int rc = decode(&w_inspect_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  /* IPv4 first (the settings', then each network's), then IPv6 likewise. */
+  ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), nets = CTRT__JPATH_KEY(&settings, "Networks");
+  w_settings *s = w.settings;
+  for (int v6 = 0; s != NULL && rc == 0 && *out == NULL && v6 < 2; v6++) {
+    const char *field = v6 ? "GlobalIPv6Address" : "IPAddress";
+    ctrt__jpath p = CTRT__JPATH_KEY(&settings, field);
+    char **ip = v6 ? &s->ipv6 : &s->ip;
+    if ((rc = check_ip(method, &p, *ip)) == 0)
+      *out = take(ip);
+    for (size_t i = 0; rc == 0 && *out == NULL && i < s->n_networks; i++) {
+      ctrt__jpath np = CTRT__JPATH_KEY(&nets, s->networks[i].key), fp = CTRT__JPATH_KEY(&np, field);
+      ip = v6 ? &s->networks[i].value.ipv6 : &s->networks[i].value.ip;
+      if ((rc = check_ip(method, &fp, *ip)) == 0)
+        *out = take(ip);
+    }
+  }
+  ctrt__jwalk_clear_value(&jt_inspect, &w);
+  if (rc < 0) {
+    ctrt__free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* ---- inspect_detailed ---- */
+
+static int networks(const char *method, ctrt_container_inspect_details *d, w_settings *s) {
+  if (s == NULL || s->n_networks == 0)
+    return 0;
+  if ((d->networks = ctrt__calloc(s->n_networks, sizeof *d->networks)) == NULL)
+    return ctrt__error_no_memory();
+  ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), nets = CTRT__JPATH_KEY(&settings, "Networks");
+  for (size_t i = 0; i < s->n_networks; i++) {
+    w_network_entry *e = &s->networks[i];
+    ctrt__jpath np = CTRT__JPATH_KEY(&nets, e->key), ip = CTRT__JPATH_KEY(&np, "IPAddress");
+    int rc = check_ip(method, &ip, e->value.ip);
+    if (rc < 0)
+      return rc;
+    ctrt_network_attachment_detail *a = &d->networks[d->n_networks++];
+    *a = (ctrt_network_attachment_detail)CTRT_NETWORK_ATTACHMENT_DETAIL_INIT;
+    a->network = e->key;
+    e->key = NULL;
+    a->aliases = e->value.aliases;
+    a->n_aliases = e->value.n_aliases;
+    e->value.aliases = NULL;
+    e->value.n_aliases = 0;
+    a->ipv4 = take(&e->value.ip);
+  }
+  return 0;
+}
+
+static int health(const char *method, ctrt_container_inspect_details *d, w_health *h) {
+  /* Podman 4.3 always sends State.Health, with Status "" when the
+   * container has no health check: that is no health entry. */
+  if (h == NULL || ctrt__docker_blank(h->status))
+    return 0;
+  if ((d->health = ctrt__malloc(sizeof *d->health)) == NULL)
+    return ctrt__error_no_memory();
+  *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
+  if (ctrt_health_status_from_string(&d->health->status, h->status) < 0) {
+    ctrt_error_clear();
+    d->health->status = CTRT_HEALTH_STATUS_NONE;
+  }
+  if (h->has_streak) {
+    ctrt__jpath state = CTRT__JPATH_KEY(NULL, "State"), hp = CTRT__JPATH_KEY(&state, "Health"),
+                sp = CTRT__JPATH_KEY(&hp, "FailingStreak");
+    int64_t streak = 0;
+    int rc = narrow_int(method, &sp, h->streak, 0, UINT32_MAX, &streak);
+    if (rc < 0)
+      return rc;
+    d->health->has_failing_streak = true;
+    d->health->failing_streak = (uint32_t)streak;
+  }
+  if (h->n_log > 0) {
+    d->health->last_output = h->log[h->n_log - 1].output;
+    h->log[h->n_log - 1].output = NULL;
+  }
+  return 0;
+}
+
+int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "inspect_container";
+  w_inspect w;
+  size_t n = 0;
+  int rc = decode(&w_inspect_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  ctrt_container_inspect_details *d = NULL;
+  if ((rc = check_ports(method, w.settings, &n)) == 0 && (d = ctrt__malloc(sizeof *d)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
+    if (n && (d->ports = ctrt__calloc(n, sizeof *d->ports)) == NULL)
+      rc = ctrt__error_no_memory();
+    else
+      rc = each_binding(w.settings, add_port, d);
+  }
+  if (rc == 0)
+    rc = networks(method, d, w.settings);
+  if (rc == 0 && w.settings != NULL) {
+    /* Only the IPv4 address (IPAddress; else the first network's). */
+    ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), ip = CTRT__JPATH_KEY(&settings, "IPAddress");
+    if ((rc = check_ip(method, &ip, w.settings->ip)) == 0)
+      d->ipv4 = take(&w.settings->ip);
+    for (size_t i = 0; rc == 0 && d->ipv4 == NULL && i < d->n_networks; i++)
+      if (!ctrt__docker_blank(d->networks[i].ipv4) && (d->ipv4 = ctrt__strdup(d->networks[i].ipv4)) == NULL)
+        rc = ctrt__error_no_memory();
+  }
+  w_state *st = w.state;
+  if (rc == 0 && st != NULL)
+    rc = health(method, d, st->health);
+  if (rc == 0 && st != NULL && st->has_exit_code && st->status != NULL &&
+      (strcmp(st->status, "exited") == 0 || strcmp(st->status, "dead") == 0)) {
+    ctrt__jpath state = CTRT__JPATH_KEY(NULL, "State"), code_path = CTRT__JPATH_KEY(&state, "ExitCode");
+    int64_t code = 0;
+    if ((rc = narrow_int(method, &code_path, st->exit_code, INT32_MIN, INT32_MAX, &code)) == 0) {
+      d->has_exit_code = true;
+      d->exit_code = (int32_t)code;
+    }
+  }
+  ctrt__jwalk_clear_value(&jt_inspect, &w);
+  if (rc < 0)
+    ctrt_container_inspect_details_free(d);
+  else
+    *out = d;
+  return rc;
+}
+
+/* ---- list_containers ---- */
+
+int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const char *text, size_t len,
+                                     const char *label_key) {
+  *out = NULL;
+  ctrt__jarray w = {NULL, 0};
+  int rc = decode(&w_summaries_root, &w, text, len, "list_containers");
+  if (rc < 0)
+    return rc;
+  ctrt_runtime_container_summary_list *list = ctrt__malloc(sizeof *list);
+  if (list == NULL)
+    rc = ctrt__error_no_memory();
+  else
+    *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
+  if (rc == 0 && w.n && (list->items = ctrt__calloc(w.n, sizeof *list->items)) == NULL)
+    rc = ctrt__error_no_memory();
+  w_summary *items = w.items;
+  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+    ctrt_runtime_container_summary *s = &list->items[list->n_items++];
+    *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
+    /* The managed id is the label this runtime sets. */
+    for (size_t k = 0; k < items[i].n_labels && s->managed_id == NULL; k++)
+      if (strcmp(items[i].labels[k].key, label_key) == 0)
+        s->managed_id = take(&items[i].labels[k].value);
+    s->runtime_id = items[i].id != NULL ? items[i].id : ctrt__strdup("");
+    items[i].id = NULL;
+    if (s->runtime_id == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  ctrt__jwalk_clear_value(&jt_summaries, &w);
+  if (rc < 0)
+    ctrt_runtime_container_summary_list_free(list);
+  else
+    *out = list;
+  return rc;
+}
