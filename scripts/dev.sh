@@ -66,8 +66,9 @@ build_sanitized() {
   fi
 }
 
-# Run every fuzz target for $1 seconds, $jobs at a time; with $2 = record,
-# add their execs to fuzz/EXECS.json. Fails on any crash, leak or timeout.
+# Run every fuzz target for $1 seconds, $jobs at a time (fuzz/run-target.sh);
+# with $2 = record, add their execs to fuzz/EXECS.json. Fails on any crash,
+# leak, or input slow when run alone.
 run_fuzzers() {
   local seconds=$1 record=${2:-} out=${CTRT_FUZZ_RUN_DIR:-$san_dir/fuzz-run}
   rm -rf "$out"
