@@ -40,7 +40,8 @@ alone() {
     )
   } 2>"$f.cpu"
   alone_rc=$?
-  read -r u s <"$f.cpu"
+  read -r u s <"$f.cpu" || true
+  [[ -n ${s:-} ]] || { cpu="(not measured)" && return 1; } # never cleared unmeasured
   cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
   ((alone_rc == 0)) && awk -v c="$cpu" -v m="$cpu_max" 'BEGIN { exit !(c <= m) }'
 }
