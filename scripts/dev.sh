@@ -66,8 +66,9 @@ build_sanitized() {
   fi
 }
 
-# Run every fuzz target for $1 seconds, $jobs at a time; with $2 = record,
-# add their execs to fuzz/EXECS.json. Fails on any crash, leak or timeout.
+# Run every fuzz target for $1 seconds, $jobs at a time (fuzz/run-target.sh);
+# with $2 = record, add their execs to fuzz/EXECS.json. Fails on any crash,
+# leak, or input slow when run alone.
 run_fuzzers() {
   local seconds=$1 record=${2:-} out=${CTRT_FUZZ_RUN_DIR:-$san_dir/fuzz-run}
   rm -rf "$out"
@@ -76,25 +77,12 @@ run_fuzzers() {
   # shellcheck disable=SC2086
   targets=$(printf '%s\n' ${CTRT_FUZZ_TARGETS:-$(cat "$san_dir/fuzz-targets.txt")})
   echo "== fuzzing $(wc -w <<<"$targets") targets for ${seconds}s each, $jobs at a time (logs: $out)"
-  # Limits that make a hang or a blow-up a finding: 10 s per input, 2 GiB.
+  # Limits that make a blow-up a finding: 2 GiB, and a slow input one that
+  # is slow alone (fuzz/run-target.sh, fuzz/README.md "Timeouts").
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   local status=0
-  # shellcheck disable=SC2016
-  xargs -P "$jobs" -I{} bash -c '
-    t={}; dir=$0; secs=$1; out=$2
-    mkdir -p "$out/$t.corpus" "$out/$t.crashes"
-    dict=()
-    [[ -f fuzz/dict/$t.dict ]] && dict=(-dict="fuzz/dict/$t.dict")
-    [[ $t == json_* ]] && dict=(-dict="$dir/generated/fuzz/json.dict") # generated from the spec
-    "$dir/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-      -print_final_stats=1 -artifact_prefix="$out/$t.crashes/" "${dict[@]}" \
-      "$out/$t.corpus" "fuzz/corpus/$t" >"$out/$t.log" 2>&1
-    rc=$?
-    execs=$(sed -n "s/^stat::number_of_executed_units: *//p" "$out/$t.log" | tail -n 1)
-    printf "%s %s %s\n" "$t" "${execs:-0}" "$rc" >"$out/$t.result"
-    printf "   %-45s %12s execs  exit %s\n" "$t" "${execs:-0}" "$rc"
-  ' "$san_dir" "$seconds" "$out" <<<"$targets" || status=1
+  xargs -P "$jobs" -I{} fuzz/run-target.sh {} "$san_dir" "$seconds" "$out" <<<"$targets" || status=1
   for t in $targets; do
     read -r _ _ rc <"$out/$t.result" || rc=1
     if [[ "$rc" != 0 ]] || compgen -G "$out/$t.crashes/*" >/dev/null; then

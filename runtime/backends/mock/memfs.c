@@ -300,6 +300,14 @@ int memfs_err_full(const memfs *fs, const char *path, uint64_t want) {
   return rc;
 }
 
+int memfs_err_stream(const memfs *fs, uint64_t max) {
+  int rc = ctrt__error_invalid_spec("tar: " MEMFS_FULL_TEXT " (the uncompressed tar passes %" PRIu64
+                                    " bytes, twice the limit of %" PRIu64 " bytes per filesystem plus 1 MiB)",
+                                    max, fs->max_total);
+  last_full = true;
+  return rc;
+}
+
 /* 0, or the "no space" failure when path (current contents old_len) cannot
  * take new_len bytes. */
 static int check_space(const memfs *fs, const char *path, uint64_t old_len, uint64_t new_len) {

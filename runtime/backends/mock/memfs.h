@@ -28,6 +28,7 @@
 
 #include "core/internal.h"
 
+#include <archive.h>
 #include <sys/stat.h>
 
 typedef struct memfs memfs;
@@ -153,10 +154,30 @@ typedef struct memfs_tar_options {
  * CTRT_EINVALID_SPEC. Regular files, directories, symlinks and hard links
  * are supported. Uploads refuse devices, FIFOs and sockets (layers skip
  * them) and every tar refuses sparse entries; the limits of
- * memfs_set_limits apply to each entry (checked before its data is read)
- * and to the result.
+ * memfs_set_limits apply to each entry (checked before its data is read),
+ * to the result (counted as contents come in, and at the end) and to the
+ * uncompressed tar (memfs_tar_stream_max of the total limit).
  */
 int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, const memfs_tar_options *options);
+
+/*
+ * Decompression with a bound, for every tar the mock takes in: a reader of
+ * its own decompresses src (gzip, bzip2, xz, lzma, zstd or none) and counts
+ * what it yields. Open a libarchive reader with memfs_unpack_read as its
+ * read callback and the unpack as its data, formats only (no filters):
+ * past max_plain uncompressed bytes (0: any) that reader fails with EFBIG
+ * and memfs_unpack_over() is true. memfs_unpack_source_rc: the source's own
+ * error (0: none). memfs_unpack_new sets *out also when it fails (free it).
+ */
+typedef struct memfs_unpack memfs_unpack;
+int memfs_unpack_new(memfs_unpack **out, ctrt_byte_source *src, uint64_t max_plain);
+la_ssize_t memfs_unpack_read(struct archive *a, void *unpack, const void **out);
+int memfs_unpack_source_rc(const memfs_unpack *unpack);
+bool memfs_unpack_over(const memfs_unpack *unpack);
+void memfs_unpack_free(memfs_unpack *unpack); /* NULL-safe */
+/* How much uncompressed tar a filesystem with this total limit takes in
+ * (0: any): twice the limit plus 1 MiB. */
+uint64_t memfs_tar_stream_max(uint64_t limit);
 
 /* ---- tar out: a pull-based writer, bounded memory ---- */
 typedef struct memfs_tar_reader memfs_tar_reader;

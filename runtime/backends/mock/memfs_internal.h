@@ -59,6 +59,8 @@ struct memfs {
 
 /* The "no space left on device" failure of a write past a limit. */
 int memfs_err_full(const memfs *fs, const char *path, uint64_t want);
+/* A tar whose uncompressed stream passes max bytes (memfs_tar.c). */
+int memfs_err_stream(const memfs *fs, uint64_t max);
 
 /* ---- nodes ---- */
 memfs_node *memfs_node_new(memfs *fs, uint32_t mode, uint32_t uid, uint32_t gid);

@@ -254,53 +254,45 @@ static memfs_blob *archive_file_get(const archive_files *af, const char *name) {
   return NULL;
 }
 
-typedef struct source_reader {
-  ctrt_byte_source *src;
-  uint8_t buf[ARCHIVE_CHUNK];
-  int error;
-} source_reader;
-
-static la_ssize_t source_read(struct archive *a, void *ctx, const void **buffer) {
-  source_reader *r = ctx;
-  size_t n = 0;
-  int rc = ctrt_byte_source_read(r->src, r->buf, sizeof r->buf, &n);
-  if (rc == CTRT_ITEROVER)
-    return 0;
-  if (rc < 0) {
-    r->error = rc;
-    archive_set_error(a, EIO, "%s", ctrt_error_last()->message);
-    return -1;
-  }
-  *buffer = r->buf;
-  return (la_ssize_t)n;
+/* The archive's failure: the source's error, a limit, or a malformed tar. */
+static int archive_failure(struct archive *a, const memfs_unpack *u, uint64_t max, const char *what) {
+  if (memfs_unpack_source_rc(u) < 0)
+    return memfs_unpack_source_rc(u);
+  if (memfs_unpack_over(u))
+    return ctrt__error_invalid_spec("docker-archive: the uncompressed tar passes %" PRIu64
+                                    " bytes (the mock's limit: four images at ctrt_mock_set_fs_limits's max_image)",
+                                    max);
+  return ctrt__error_invalid_spec("%s: %s", what, archive_error_string(a));
 }
 
-/* Read every regular file of a tar (any compression) into memory. */
-static int read_archive_files(ctrt_byte_source *src, archive_files *out) {
+/*
+ * Read every regular file of a tar (any compression) into memory, at most
+ * memfs_tar_stream_max(4 * max_image) bytes of uncompressed tar (0: any):
+ * bounded like every tar the mock takes in (memfs_unpack), so a few
+ * hundred bytes of bzip2 cannot fill memory.
+ */
+static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive_files *out) {
   memset(out, 0, sizeof *out);
-  struct archive *a = archive_read_new();
-  source_reader *reader = ctrt__calloc(1, sizeof *reader);
-  if (a == NULL || reader == NULL) {
-    archive_read_free(a);
-    ctrt__free(reader);
-    return ctrt__error_no_memory();
+  uint64_t max = max_image <= UINT64_MAX / 4 ? memfs_tar_stream_max(4 * max_image) : 0;
+  memfs_unpack *reader = NULL;
+  struct archive *a = NULL;
+  int rc = memfs_unpack_new(&reader, src, max);
+  if (rc == 0 && (a = archive_read_new()) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc < 0) {
+    memfs_unpack_free(reader);
+    return rc;
   }
-  reader->src = src;
-  archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
-  int rc = 0;
-  if (archive_read_open(a, reader, NULL, source_read, NULL) != ARCHIVE_OK) {
-    rc = reader->error ? reader->error
-                       : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
-  }
+  if (archive_read_open(a, reader, NULL, memfs_unpack_read, NULL) != ARCHIVE_OK)
+    rc = archive_failure(a, reader, max, "not a docker-archive tar");
   struct archive_entry *entry;
   while (rc == 0) {
     int r = archive_read_next_header(a, &entry);
     if (r == ARCHIVE_EOF)
       break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      rc = reader->error ? reader->error
-                         : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
+      rc = archive_failure(a, reader, max, "not a docker-archive tar");
       break;
     }
     if (archive_entry_filetype(entry) != AE_IFREG)
@@ -328,8 +320,7 @@ static int read_archive_files(ctrt_byte_source *src, archive_files *out) {
       if (n == 0)
         break;
       if (n < 0) {
-        rc = reader->error ? reader->error
-                           : ctrt__error_invalid_spec("truncated docker-archive: %s", archive_error_string(a));
+        rc = archive_failure(a, reader, max, "truncated docker-archive");
         break;
       }
       len += (size_t)n;
@@ -356,7 +347,7 @@ static int read_archive_files(ctrt_byte_source *src, archive_files *out) {
       rc = ctrt__error_no_memory();
   }
   archive_read_free(a);
-  ctrt__free(reader);
+  memfs_unpack_free(reader);
   if (rc < 0)
     archive_files_clear(out);
   return rc;
@@ -581,7 +572,7 @@ int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_sour
   size_t n_items = 0;
   int final_error = 0;
   char final_message[CTRT__ERROR_MESSAGE_MAX] = "";
-  int rc = read_archive_files(tar, &af);
+  int rc = read_archive_files(tar, m->max_image, &af);
   json_t *manifest = NULL;
   if (rc == 0)
     rc = read_manifest(&af, &manifest);

@@ -1691,6 +1691,66 @@ static void test_sparse_refused(void) {
   memfs_free(fs);
 }
 
+/* A bzip2 tar of `copies` entries of `size` zero bytes, each named "f<i %
+ * names>": a few hundred bytes that unpack to copies * size. */
+static void bomb(tarb *t, size_t copies, size_t names, size_t size) {
+  memset(t, 0, sizeof *t);
+  t->a = archive_write_new();
+  archive_write_set_format_pax_restricted(t->a);
+  CU_ASSERT_EQUAL_FATAL(archive_write_add_filter_bzip2(t->a), ARCHIVE_OK);
+  archive_write_set_bytes_per_block(t->a, 0);
+  CU_ASSERT_EQUAL_FATAL(archive_write_open(t->a, t, NULL, tarb_write, NULL), ARCHIVE_OK);
+  uint8_t *zeros = calloc(1, size);
+  for (size_t i = 0; i < copies; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "f%zu", i % names);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)size);
+    CU_ASSERT_EQUAL(archive_write_header(t->a, e), ARCHIVE_OK);
+    CU_ASSERT_EQUAL(archive_write_data(t->a, zeros, size), (la_ssize_t)size);
+    archive_entry_free(e);
+  }
+  free(zeros);
+  tarb_finish(t);
+}
+
+/* Decompression bombs (the fuzz finding fuzz/crashes/mock_import_image/
+ * decompression-bomb-1): the uncompressed stream is bounded by the limit,
+ * whether it would grow the tree or rewrite one file over and over. */
+static void test_decompression_bounded(void) {
+  memfs *fs = make_fs();
+  memfs_set_limits(fs, 64 << 10, 256 << 10); /* stream bound: 2 * 256 KiB + 1 MiB */
+  tarb t;
+  /* one 64 KiB file written 40 times: 2.5 MiB of tar, a 64 KiB tree */
+  bomb(&t, 40, 1, 64 << 10);
+  CU_ASSERT_TRUE(t.len < 4096);
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &layer_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "the uncompressed tar passes 1572864 bytes"));
+  CU_ASSERT_FALSE(memfs_exists(fs, "/f0", false));
+  memfs_set_limits(fs, 0, 0); /* no limit: a valid tar, applied */
+  ASSERT_OK(apply_buf(fs, "/", t.buf, t.len, &layer_options));
+  CU_ASSERT_EQUAL(memfs_size(fs), 64 << 10);
+  tarb_free(&t);
+  /* 16 rewrites fit the bound */
+  memfs_set_limits(fs, 64 << 10, 256 << 10);
+  bomb(&t, 16, 1, 64 << 10);
+  ASSERT_OK(apply_buf(fs, "/", t.buf, t.len, &upload_options));
+  tarb_free(&t);
+  /* 12 different 64 KiB files: counted every 128 KiB, refused at f5
+   * (384 KiB), not at the tar's end */
+  bomb(&t, 12, 12, 64 << 10);
+  ASSERT_FAILS_WITH(apply_buf(fs, "/", t.buf, t.len, &upload_options), CTRT_ERROR_INVALID_SPEC);
+  CU_ASSERT_TRUE(memfs_full());
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "f5: no space left on device (393216 bytes"));
+  CU_ASSERT_FALSE(memfs_exists(fs, "/f1", false));
+  tarb_free(&t);
+  memfs_free(fs);
+}
+
 static void test_upload_refuses_devices(void) {
   memfs *fs = make_fs();
   tarb t;
@@ -1763,6 +1823,7 @@ void test_register(void) {
   CU_add_test(s, "upload_hostile", test_upload_hostile);
   CU_add_test(s, "upload_symlinks_inside", test_upload_symlinks_inside);
   CU_add_test(s, "upload_garbage_truncated", test_upload_garbage);
+  CU_add_test(s, "decompression_bounded", test_decompression_bounded);
   CU_add_test(s, "upload_corrupted", test_upload_corrupted);
   CU_add_test(s, "upload_source_error", test_upload_source_error);
   CU_add_test(s, "upload_overwrite", test_upload_overwrite);

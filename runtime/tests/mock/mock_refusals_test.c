@@ -1,11 +1,16 @@
 /* Caller mistakes and hostile inputs the mock refuses with an error instead
  * of crashing or storing them (issue 10): a create without an image name,
  * load_images with RepoTags Docker would not parse or a config holding a
- * NUL byte. */
+ * NUL byte, a docker-archive that decompresses past the mock's limits. */
 #include "test_support.h"
 
 #include "fixtures.h"
 
+#include <ctrt/mock.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
 #include <string.h>
 
 static ctrt_runtime *rt;
@@ -132,10 +137,59 @@ static void test_load_refuses_config_with_nul(void) {
   ctrt_fixture_image_free(image);
 }
 
+static la_ssize_t grow(struct archive *a, void *ctx, const void *data, size_t n) {
+  (void)a;
+  ctrt_bytes *b = ctx;
+  b->data = realloc(b->data, b->len + n);
+  memcpy(b->data + b->len, data, n);
+  b->len += n;
+  return (la_ssize_t)n;
+}
+
+/* A bzip2 docker-archive of one 64 KiB member written 60 times: 3.75 MiB of
+ * tar in a few hundred bytes. With 256 KiB images the mock reads at most
+ * 4 * 2 * 256 KiB + 1 MiB = 3 MiB of it (memfs_tar_stream_max of four
+ * images); before, it read every member into memory, without a bound. */
+static void test_load_refuses_decompression_bomb(void) {
+  ctrt_bytes bomb = {0};
+  struct archive *a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  CU_ASSERT_EQUAL_FATAL(archive_write_add_filter_bzip2(a), ARCHIVE_OK);
+  archive_write_set_bytes_per_block(a, 0);
+  CU_ASSERT_EQUAL_FATAL(archive_write_open(a, &bomb, NULL, grow, NULL), ARCHIVE_OK);
+  static uint8_t zeros[64 << 10];
+  for (int i = 0; i < 60; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "layer.tar");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, sizeof zeros);
+    CU_ASSERT_EQUAL(archive_write_header(a, e), ARCHIVE_OK);
+    CU_ASSERT_EQUAL(archive_write_data(a, zeros, sizeof zeros), (la_ssize_t)sizeof zeros);
+    archive_entry_free(e);
+  }
+  CU_ASSERT_EQUAL(archive_write_close(a), ARCHIVE_OK);
+  archive_write_free(a);
+  CU_ASSERT_TRUE(bomb.len < 4096);
+  ctrt_runtime *saved = rt;
+  ASSERT_OK(ctrt_open(&rt, "mock:"));
+  ASSERT_OK(ctrt_mock_set_fs_limits(rt, 64 << 10, 256 << 10, 256 << 10));
+  CU_ASSERT_EQUAL(load(bomb.data, bomb.len), CTRT_EINVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "the uncompressed tar passes 3145728 bytes"));
+  /* without limits it is read whole, and refused for what it holds */
+  ASSERT_OK(ctrt_mock_set_fs_limits(rt, 0, 0, 0));
+  CU_ASSERT_EQUAL(load(bomb.data, bomb.len), CTRT_EINVALID_SPEC);
+  CU_ASSERT_PTR_NULL(strstr(ctrt_error_last()->message, "uncompressed"));
+  ctrt_close(rt);
+  rt = saved;
+  free(bomb.data);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("mock refusals", setup, teardown);
   CU_add_test(s, "create without an image name", test_create_without_image);
   /* before any image with the fixture's config is stored */
   CU_add_test(s, "load_images refuses a config with a NUL byte", test_load_refuses_config_with_nul);
   CU_add_test(s, "load_images refuses bad RepoTags", test_load_refuses_bad_repo_tags);
+  CU_add_test(s, "load_images refuses a decompression bomb", test_load_refuses_decompression_bomb);
 }
