@@ -6,6 +6,15 @@
 #include "backends/docker/docker_internal.h"
 
 #include <stdio.h>
+#include <strings.h>
+
+/* Whether text contains word, ignoring case (the daemons' capitals vary). */
+static bool contains(const char *text, const char *word) {
+  for (size_t n = strlen(word); *text; text++)
+    if (strncasecmp(text, word, n) == 0)
+      return true;
+  return false;
+}
 
 /* GET /containers/{ref}/json: 0 with *out, or the interface's error for a
  * reference that names no container (not_found) or several (invalid_argument). */
@@ -29,7 +38,8 @@ static int inspect_ref(ctrt__docker *d, const char *ref, json_t **out) {
     /* Docker 20.10 and Podman 4.3 answer an ambiguous id prefix with a 500
      * ("multiple IDs found with provided prefix", "more than one result"). */
     const char *why = ctrt_error_last()->message;
-    if (resp->status == 500 && (strstr(why, "multiple") || strstr(why, "more than one") || strstr(why, "ambiguous")))
+    if (resp->status == 500 &&
+        (contains(why, "multiple") || contains(why, "more than one") || contains(why, "ambiguous")))
       rc = ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of several container ids: "
                                         "give more of the id",
                                         ref);
