@@ -31,18 +31,18 @@ static int inspect_ref(ctrt__docker *d, const char *ref, json_t **out) {
   int rc = ctrt__http_do(d->client, &req, &resp);
   if (rc < 0) {
     rc = ctrt__error_wrap("adopt_container");
-  } else if (resp->status == 404) {
-    rc = ctrt__error_not_found(ref, "no container has this id, id prefix or name");
   } else if (resp->status >= 400) {
     ctrt__docker_error_from_body(resp->status, resp->body, resp->body_len, "adopt_container");
-    /* Docker 20.10 and Podman 4.3 answer an ambiguous id prefix with a 500
-     * ("multiple IDs found with provided prefix", "more than one result"). */
+    /* An ambiguous id prefix: Docker 20.10 answers 500 "Multiple IDs found
+     * with provided prefix", Podman 4.3 404 "more than one result for
+     * container ID". */
     const char *why = ctrt_error_last()->message;
-    if (resp->status == 500 &&
-        (contains(why, "multiple") || contains(why, "more than one") || contains(why, "ambiguous")))
+    if (contains(why, "multiple") || contains(why, "more than one") || contains(why, "ambiguous"))
       rc = ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of several container ids: "
                                         "give more of the id",
                                         ref);
+    else if (resp->status == 404)
+      rc = ctrt__error_not_found(ref, "no container has this id, id prefix or name");
     else
       rc = ctrt__error_code();
   } else {
