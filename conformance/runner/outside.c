@@ -113,6 +113,8 @@ static bool cri_py(const char *const *args, char *out, size_t cap) {
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
+    if (out == NULL) /* clean-up: a pod removed through ctrt already is fine */
+      freopen("/dev/null", "w", stderr);
     close(fds[0]);
     close(fds[1]);
     execvp("python3", (char *const *)args);
