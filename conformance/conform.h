@@ -44,6 +44,8 @@ typedef struct conform_env {
   const char *run_token;
   /* Why the test image could not be set up on this backend, or NULL. */
   const char *image_problem;
+  /* --host as given (NULL: the backend's default). */
+  const char *host;
 } conform_env;
 
 /* Flags of a case. */
@@ -125,6 +127,14 @@ const ctrt_container_id *conform_sleeper(void);
 bool conform_wait(const ctrt_container_id *id, int32_t *code);
 /* Run argv in a running container; the result is owned by the case. */
 ctrt_exec_result *conform_exec(const ctrt_container_id *id, const char *const *argv);
+/* A container of the test image running argv, created the way another
+ * client of the engine creates one (its own API, no ctrt label, named name;
+ * runner/outside.c): mock ctrt_mock_create_outside, docker and podman a raw
+ * POST /containers/create, cri RunPodSandbox + CreateContainer +
+ * StartContainer (fixtures/containerd/cri.py). Created, not started, except
+ * on cri. Returns its engine id (owned by the case; the container is removed
+ * when the case ends), or NULL with a failure recorded. */
+const char *conform_outside_container(const char *name, const char *const *argv);
 /* Remove an image reference when the case ends (ignoring errors). */
 void conform_track_image(const char *reference);
 /* Milliseconds since an arbitrary start (CLOCK_MONOTONIC). */
@@ -204,5 +214,6 @@ extern const conform_area conform_area_exec;
 extern const conform_area conform_area_archive;
 extern const conform_area conform_area_errors;
 extern const conform_area conform_area_streams;
+extern const conform_area conform_area_adopt;
 
 #endif

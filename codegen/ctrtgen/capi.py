@@ -106,7 +106,7 @@ class InputC:
         if self.check == "non_empty":
             lines.append("if (n_%s == 0) {\n    rc = ctrt__error_invalid_spec(%s);\n    goto done;\n  }" % (
                 self.p.name, c_string_literal("%s: %s must not be empty" % (method_name, self.p.name))))
-        elif self.check in ("container_name", "image_ref", "search_term", "absolute_path"):
+        elif self.check in ("container_name", "engine_ref", "image_ref", "search_term", "absolute_path"):
             lines.append("if ((rc = ctrt__check_%s(%s, %s)) < 0)\n    goto done;" % (
                 self.check, c_string_literal(method_name), self.name))
         for path, c_expr, check in self.checked_fields:

@@ -151,7 +151,7 @@ def _check_input(param, owner, table, result_allowed=False):
     t = param.type
     _resolve(t, table, "%s(%s)" % (owner, param.name), DATA_KINDS)
     base = t.base
-    if param.check in ("container_name", "image_ref", "search_term", "absolute_path") and \
+    if param.check in ("container_name", "engine_ref", "image_ref", "search_term", "absolute_path") and \
             not (base.kind == "scalar" and base.name == "string"):
         raise SpecError(param.loc, "%s(%s): check '%s' needs a string input" % (owner, param.name, param.check))
     if param.check == "signal" and t.text != "string?":

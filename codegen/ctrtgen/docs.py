@@ -39,6 +39,7 @@ def add_filters(env):
 CHECKS = {
     "image_ref": "must be a valid image reference",
     "container_name": "must match [a-zA-Z0-9][a-zA-Z0-9_.-]+",
+    "engine_ref": "must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (an engine id, id prefix or name)",
     "absolute_path": "must be an absolute path",
     "search_term": "must be a non-empty search term",
     "signal": "a signal name or number (SIGTERM, TERM, 15)",

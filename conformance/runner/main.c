@@ -20,8 +20,8 @@
 #define DEFAULT_CASE_TIMEOUT 180
 
 static const conform_area *const areas[] = {
-    &conform_area_images, &conform_area_lifecycle, &conform_area_inspection, &conform_area_logs,
-    &conform_area_exec,   &conform_area_archive,   &conform_area_errors,     &conform_area_streams,
+    &conform_area_images,  &conform_area_lifecycle, &conform_area_inspection, &conform_area_logs,  &conform_area_exec,
+    &conform_area_archive, &conform_area_errors,    &conform_area_streams,    &conform_area_adopt,
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 
@@ -409,6 +409,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ctrt-conform: fixture set-up failed: %s\n", ctrt_error_last()->message);
     status = 2;
   }
+  conform_current.env.host = o.host;
   if (conform_current.env.image_problem)
     printf("ctrt-conform: %s; cases that need it are unsupported\n", conform_current.env.image_problem);
 

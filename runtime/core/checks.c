@@ -32,6 +32,18 @@ int ctrt__check_container_name(const char *method, const char *name) {
   return 0;
 }
 
+/* adopt_container's engine_ref: a container name, or an id prefix of any
+ * length (one hex digit is a prefix too). */
+int ctrt__check_engine_ref(const char *method, const char *ref) {
+  bool ok = isalnum((unsigned char)ref[0]);
+  for (size_t i = 1; ok && ref[i]; i++)
+    ok = isalnum((unsigned char)ref[i]) || ref[i] == '_' || ref[i] == '.' || ref[i] == '-';
+  if (!ok)
+    return ctrt__error_invalid_spec(
+        "%s: invalid engine reference '%s' (an engine id, id prefix or name: [a-zA-Z0-9][a-zA-Z0-9_.-]*)", method, ref);
+  return 0;
+}
+
 /* Docker's reference grammar (distribution/reference), decided here once
  * so every backend answers a malformed reference alike:
  *   [host[:port]/]path[:tag][@algorithm:hex]

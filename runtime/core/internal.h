@@ -197,6 +197,8 @@ int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id
 /* ---- Argument checks the dispatchers run (spec: inputs[].check) ---- */
 int ctrt__check_container_id(const char *method, const ctrt_container_id *id);
 int ctrt__check_container_name(const char *method, const char *name);
+/* An engine's container id, id prefix or name: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+int ctrt__check_engine_ref(const char *method, const char *ref);
 int ctrt__check_image_ref(const char *method, const char *ref);
 /* The same check on a struct field (spec: fields[].check); path names it. */
 int ctrt__check_field_image_ref(const char *method, const char *path, const char *ref);

@@ -100,6 +100,8 @@ static void cri_close(void *self) {
   if (c == NULL)
     return;
   ctrt__cri_stdin_free_all(c);
+  ctrt__cri_adopted_free_all(c);
+  pthread_mutex_destroy(&c->adopt_lock);
   ctrt__grpc_client_free(c->grpc);
   ctrt__free(c->uri);
   ctrt__free(c->runtime_name);
@@ -124,6 +126,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   cri *c = ctrt__calloc(1, sizeof *c);
   if (c == NULL)
     return ctrt__error_no_memory();
+  pthread_mutex_init(&c->adopt_lock, NULL);
   c->uri = ctrt__strdup(uri && uri[0] ? uri : DEFAULT_URI);
   c->log_dir = env_dup("CTRT_CRI_LOG_DIR", DEFAULT_LOG_DIR);
   c->cgroup_parent = env_dup("CTRT_CRI_CGROUP_PARENT", NULL);
@@ -259,6 +262,13 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   char *display = ctrt__cri_display_of(id);
   if (display == NULL)
     return ctrt__error_no_memory();
+  int adopted = ctrt__cri_adopted_find(c, display, f, NULL); /* adopt_container's mapping first */
+  if (adopted != 0) {
+    if (adopted < 0)
+      ctrt__cri_found_clear(f);
+    ctrt__free(display);
+    return adopted < 0 ? adopted : 0;
+  }
   Runtime__V1__ContainerFilter__LabelSelectorEntry sel = RUNTIME__V1__CONTAINER_FILTER__LABEL_SELECTOR_ENTRY__INIT;
   sel.key = c->label_key;
   sel.value = display;
@@ -911,6 +921,8 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
     return rc;
   rc = remove_found(c, &f, id);
   ctrt__cri_found_clear(&f);
+  if (rc == 0)
+    ctrt__cri_adopted_drop(c, id);
   return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
 }
 
@@ -922,7 +934,7 @@ static int list_all(cri *c, Runtime__V1__ListContainersResponse **resp, const ch
 }
 
 /* The managed id a container is labelled with (display form), or NULL. */
-static const char *managed_value(const cri *c, const Runtime__V1__Container *ct) {
+const char *ctrt__cri_managed_value(const cri *c, const Runtime__V1__Container *ct) {
   for (size_t k = 0; k < ct->n_labels; k++)
     if (strcmp(ct->labels[k]->key, c->label_key) == 0)
       return ct->labels[k]->value;
@@ -946,7 +958,7 @@ static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
     rc = ctrt__error_no_memory();
   for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
     Runtime__V1__Container *ct = resp->containers[i];
-    const char *display = managed_value(c, ct);
+    const char *display = ctrt__cri_managed_value(c, ct);
     if (display == NULL || ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
         ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN)
       continue;
@@ -1277,7 +1289,7 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
     Runtime__V1__Container *ct = resp->containers[i];
     ctrt_runtime_container_summary *item = &l->items[l->n_items++];
     item->runtime_id = ctrt__strdup(ct->id);
-    const char *managed = managed_value(c, ct);
+    const char *managed = ctrt__cri_managed_value(c, ct);
     if (managed != NULL)
       item->managed_id = ctrt__strdup(managed);
     if (item->runtime_id == NULL)
@@ -1695,6 +1707,16 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
 
 /* The container's CRI log file (LogDirectory/LogPath as create set them). */
 static char *log_file(cri *c, const ctrt_container_id *id) {
+  char *display = ctrt__cri_display_of(id), *adopted_log = NULL;
+  found f = {0};
+  if (display && ctrt__cri_adopted_find(c, display, &f, &adopted_log) == 1 && adopted_log[0] != '\0') {
+    ctrt__cri_found_clear(&f);
+    ctrt__free(display);
+    return adopted_log; /* an adopted container logs where its creator said */
+  }
+  ctrt__cri_found_clear(&f);
+  ctrt__free(adopted_log);
+  ctrt__free(display);
   char *name = cri_name(id);
   char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
   ctrt__free(name);
@@ -1810,6 +1832,7 @@ static const ctrt_backend_ops cri_ops = {
     .update_container_resources = cri_update_container_resources,
     .prune_containers = cri_prune_containers,
     .list_containers = cri_list_containers,
+    .adopt_container = ctrt__cri_adopt_container,
     .get_container_pid = cri_get_container_pid,
     .get_container_ip = cri_get_container_ip,
     .inspect_detailed = cri_inspect_detailed,

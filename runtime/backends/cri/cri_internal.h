@@ -11,6 +11,7 @@
 #include "transport/grpc.h"
 #include "transport/websocket.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #define RUNTIME_SVC "/runtime.v1.RuntimeService/"
@@ -31,6 +32,9 @@ typedef struct cri {
   size_t exec_output_max;            /* ctrt_open_options.exec_output_max, resolved */
   long stream_idle_ms;               /* ctrt_open_options.stream_idle_timeout_ms: follow logs, exec sessions; 0 none */
   struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
+  pthread_mutex_t adopt_lock;        /* guards adopted (cri_adopt.c) */
+  struct ctrt__cri_adopted *adopted; /* adopt_container's mappings */
+  size_t n_adopted;
 } cri;
 
 /* A managed container as CRI knows it: its CRI id and its pod's. */
@@ -80,6 +84,18 @@ int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, co
  * containerd's API; ctrt__cri_remove_image untags natively where it can. */
 int ctrt__cri_remove_image_cri(void *self, const char *image, bool force);
 int ctrt__cri_remove_image(void *self, const char *image, bool force);
+
+/* The managed id a container is labelled with (display form), or NULL. */
+const char *ctrt__cri_managed_value(const cri *c, const Runtime__V1__Container *ct);
+
+/* ---- adopted containers (cri_adopt.c) ---- */
+typedef struct ctrt__cri_adopted ctrt__cri_adopted;
+int ctrt__cri_adopt_container(void *self, const char *engine_ref, const ctrt_container_id *id);
+/* 1 with f (and *log_path when not NULL) filled when display was adopted,
+ * 0 when not, or an error. */
+int ctrt__cri_adopted_find(cri *c, const char *display, found *f, char **log_path);
+void ctrt__cri_adopted_drop(cri *c, const ctrt_container_id *id);
+void ctrt__cri_adopted_free_all(cri *c);
 
 /* Whether a status reply says the container's process runs. */
 bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st);

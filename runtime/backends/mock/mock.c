@@ -58,7 +58,7 @@ mock_container *mock_find_container(mock_runtime *m, const ctrt_container_id *id
     return NULL;
   mock_container *found = NULL;
   for (size_t i = 0; i < m->n_containers && !found; i++)
-    if (!m->containers[i]->removed && strcmp(m->containers[i]->display, display) == 0)
+    if (!m->containers[i]->removed && m->containers[i]->display && strcmp(m->containers[i]->display, display) == 0)
       found = m->containers[i];
   if (found == NULL)
     ctrt__error_not_found(display, "no such container");

@@ -99,6 +99,7 @@ struct mock_container {
   char *display;    /* ctrt_container_id_format */
   char *runtime_id; /* 64 hex digits */
   char *name;       /* zlayer-{service}-{replica}, or the rename */
+  bool adopted;     /* id and display came from adopt_container: no managed label */
   char *image_ref;
   char *image_id;
   ctrt_service_spec *spec;

@@ -120,8 +120,20 @@ static int mkdir_both(mock_container *c, const char *path) {
 
 /* ---- operations ---- */
 
+/* Create a container of spec named name. id NULL: an "outside" container
+ * (ctrt_mock_create_outside), with no ContainerId and no managed label, as
+ * another client of the engine would have made it; *runtime_id (may be
+ * NULL) gets its engine id. */
+static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *name, const ctrt_service_spec *spec,
+                     char **runtime_id);
+
 int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
-  mock_runtime *m = self;
+  return create_in(self, id, NULL, spec, NULL);
+}
+
+static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *name, const ctrt_service_spec *spec,
+                     char **runtime_id) {
+  void *self = m;
   /* The encoder sends a NULL name as "", which dockerd refuses before
    * anything exists; the mock refuses it the same way. */
   if (spec->image.name == NULL || spec->image.name[0] == '\0')
@@ -136,17 +148,18 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   c->refs = 1;
   c->next_pid = 1;
   c->stdin_pipe.closed = false;
-  int rc = ctrt_container_id_format(&c->display, id);
-  if (rc == 0)
+  int rc = id ? ctrt_container_id_format(&c->display, id) : 0;
+  if (rc == 0 && id)
     rc = ctrt_container_id_copy(&c->id, id);
   if (rc == 0)
     rc = ctrt_service_spec_copy(&c->spec, spec);
-  if (rc == 0 && (c->name = ctrt__sprintf("zlayer-%s-%u", id->service, id->replica)) == NULL)
+  if (rc == 0 && (c->name = id ? ctrt__sprintf("zlayer-%s-%u", id->service, id->replica) : ctrt__strdup(name)) == NULL)
     rc = ctrt__error_no_memory();
   mock_lock(m);
   for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
     mock_container *other = m->containers[i];
-    if (!other->removed && (strcmp(other->display, c->display) == 0 || strcmp(other->name, c->name) == 0))
+    bool same_id = c->display && other->display && strcmp(other->display, c->display) == 0;
+    if (!other->removed && (same_id || strcmp(other->name, c->name) == 0))
       rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
                            "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to "
                            "remove (or rename) that container to be able to reuse that name.",
@@ -159,8 +172,10 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   if (rc == 0) {
     c->image_ref = ctrt__strdup(spec->image.name);
     c->image_id = ctrt__strdup(img->id);
-    c->runtime_id = mock_new_hex_id(m, c->display);
-    if (!c->image_ref || !c->image_id || !c->runtime_id)
+    c->runtime_id = mock_new_hex_id(m, c->display ? c->display : c->name);
+    if (c->runtime_id && runtime_id)
+      *runtime_id = ctrt__strdup(c->runtime_id);
+    if (!c->image_ref || !c->image_id || !c->runtime_id || (runtime_id && !*runtime_id))
       rc = ctrt__error_no_memory();
   }
   /* Docker's rule: an entrypoint given in the spec replaces the image's and
@@ -232,6 +247,91 @@ int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_se
   mock_unlock(m);
   if (rc < 0)
     mock_container_unref(c);
+  if (rc < 0 && runtime_id != NULL) {
+    ctrt__free(*runtime_id);
+    *runtime_id = NULL;
+  }
+  return rc;
+}
+
+int ctrt_mock_create_outside(ctrt_runtime *rt, const char *name, const ctrt_service_spec *spec, char **engine_id) {
+  mock_runtime *m = mock_of(rt, "create_outside");
+  if (m == NULL)
+    return ctrt__error_code();
+  if (name == NULL || name[0] == '\0' || spec == NULL || engine_id == NULL)
+    return ctrt__error_invalid_argument("create_outside: name, spec and engine_id are required");
+  *engine_id = NULL;
+  return create_in(m, NULL, name, spec, engine_id);
+}
+
+/* The container engine_ref names as Docker resolves a reference: the full
+ * id, then a name ('/' optional), then a unique id prefix. Under the lock. */
+static int find_engine_ref(mock_runtime *m, const char *engine_ref, mock_container **out) {
+  const char *bare = engine_ref[0] == '/' ? engine_ref + 1 : engine_ref;
+  mock_container *by_prefix = NULL;
+  size_t n_prefix = 0;
+  for (size_t i = 0; i < m->n_containers; i++) {
+    mock_container *c = m->containers[i];
+    if (c->removed)
+      continue;
+    if (strcmp(c->runtime_id, engine_ref) == 0 || strcmp(c->name, bare) == 0) {
+      *out = c;
+      return 0;
+    }
+    if (strncmp(c->runtime_id, engine_ref, strlen(engine_ref)) == 0) {
+      by_prefix = c;
+      n_prefix++;
+    }
+  }
+  if (n_prefix > 1)
+    return ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of %zu container ids: give "
+                                        "more of the id",
+                                        engine_ref, n_prefix);
+  if (by_prefix == NULL)
+    return ctrt__error_not_found(engine_ref, "no container has this id, id prefix or name");
+  *out = by_prefix;
+  return 0;
+}
+
+int mock_adopt_container(void *self, const char *engine_ref, const ctrt_container_id *id) {
+  mock_runtime *m = self;
+  char *display = NULL, *name = NULL;
+  ctrt_container_id *copy = NULL;
+  int rc = ctrt_container_id_format(&display, id);
+  if (rc == 0)
+    rc = ctrt_container_id_copy(&copy, id);
+  if (rc == 0 && (name = ctrt__sprintf("zlayer-%s-%u", id->service, id->replica)) == NULL)
+    rc = ctrt__error_no_memory();
+  mock_lock(m);
+  mock_container *c = NULL;
+  if (rc == 0)
+    rc = find_engine_ref(m, engine_ref, &c);
+  if (rc == 0 && c->display != NULL && strcmp(c->display, display) != 0)
+    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s",
+                         engine_ref, c->display);
+  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
+    mock_container *other = m->containers[i];
+    if (other != c && !other->removed &&
+        ((other->display && strcmp(other->display, display) == 0) || strcmp(other->name, name) == 0))
+      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
+                           "adopt_container: %s already names another container (engine id %.12s)", display,
+                           other->runtime_id);
+  }
+  if (rc == 0 && c->display == NULL) {
+    /* Like the Docker backend: the container takes the name create_container
+     * would have given it. */
+    c->display = display;
+    c->id = copy;
+    c->adopted = true;
+    ctrt__free(c->name);
+    c->name = name;
+    display = name = NULL;
+    copy = NULL;
+  }
+  mock_unlock(m);
+  ctrt_container_id_free(copy);
+  ctrt__free(display);
+  ctrt__free(name);
   return rc;
 }
 
@@ -722,8 +822,10 @@ int mock_list_containers(void *self, ctrt_runtime_container_summary_list **out) 
     ctrt_runtime_container_summary *s = &list->items[list->n_items++];
     *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
     s->runtime_id = ctrt__strdup(m->containers[i]->runtime_id);
-    s->managed_id = ctrt__strdup(m->containers[i]->display);
-    if (s->runtime_id == NULL || s->managed_id == NULL)
+    /* An outside container has no label, an adopted one neither (as on Docker) */
+    const char *managed = m->containers[i]->adopted ? NULL : m->containers[i]->display;
+    s->managed_id = managed ? ctrt__strdup(managed) : NULL;
+    if (s->runtime_id == NULL || (managed && s->managed_id == NULL))
       rc = ctrt__error_no_memory();
   }
   mock_unlock(m);

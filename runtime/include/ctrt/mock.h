@@ -54,6 +54,17 @@ CTRT_API int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_resu
 #define CTRT_MOCK_DEFAULT_FS_LIMIT ((uint64_t)1 << 30)
 CTRT_API int ctrt_mock_set_fs_limits(ctrt_runtime *rt, uint64_t max_file, uint64_t max_container, uint64_t max_image);
 
+/*
+ * Create a container the way another client of the engine would (`docker
+ * create --name NAME`): from spec, named name, with no ContainerId and no
+ * managed label, so no method reaches it until ctrt_runtime_adopt_container
+ * adopts it; list_containers reports it without a managed_id. *engine_id
+ * gets its engine id (64 hex digits; free with ctrt_free). The image must be
+ * present (no pull). For tests of adopt_container.
+ */
+CTRT_API int ctrt_mock_create_outside(ctrt_runtime *rt, const char *name, const ctrt_service_spec *spec,
+                                      char **engine_id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,8 @@ extern "C" {
  *
  *   1  the first plugin interface
  *   2  stream and exec-handle constructors (this header), the engine callback
+ *   3  get_logs takes ctrt_log_options
+ *   4  adopt_container in the lifecycle group (the entries after it moved)
  *
  * CTRT_BACKEND_ABI_VERSION itself is generated into ctrt/backend.h from
  * spec/abi.yaml, whose record of the required methods the generator checks.
