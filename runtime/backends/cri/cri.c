@@ -198,7 +198,6 @@ static const struct {
     {CTRT_OP_IMPORT_IMAGE, NULL},
     {CTRT_OP_COMMIT_CONTAINER, NULL},
     {CTRT_OP_CHANGES_CONTAINER, NULL},
-    {CTRT_OP_EXPORT_CONTAINER_FS, "of a stopped container"},
     {CTRT_OP_TOP_CONTAINER, NULL},
     {CTRT_OP_STATS_STREAM, "pids_current and pids_limit"},
     {CTRT_OP_CREATE_CONTAINER, "a pids limit"},

@@ -1,7 +1,8 @@
 /* The cri backend's images beyond CRI's ImageService, through containerd's
  * own API on the same socket (namespace k8s.io, where CRI keeps its
  * images): Images for names and targets, Content for manifests, configs
- * and layers, Leases, Diff and Snapshots for unpacking. CRI-O has none of
+ * and layers, Leases, Diff and Snapshots for unpacking, commit, export and
+ * changes_container. CRI-O has none of
  * it: these methods are unsupported there, with that reason.
  *
  * An image is an Images record (name -> target descriptor); its manifest
