@@ -199,33 +199,19 @@ test)
   export CTRT_PODMAN_HOST
   echo "== starting a private containerd (CRI plugin) in $state/containerd"
   CTRT_FIXTURE="$build_dir/fixtures/ctrt-fixture" fixtures/containerd/ctrt-containerd.sh start "$state/containerd" >/dev/null
-  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST)"
+  # CTRT_CONTAINERD_HOST and the fixture's facts, for ctest's conform.containerd
+  # and memcheck.conform.containerd (conformance/run-engine.sh).
+  set -a
+  # shellcheck disable=SC1091
+  . "$state/containerd/env"
+  set +a
+  echo "== all tests (dockerd at $CTRT_DOCKER_HOST, podman at $CTRT_PODMAN_HOST, containerd at $CTRT_CONTAINERD_HOST)"
   touch "$state/ctest-start"
   status=0
   scripts/check-format-tidy.sh "$build_dir" || status=$?
-  # conform.containerd and its memcheck variant skip here (no
-  # CTRT_CONTAINERD_HOST in ctest's environment): the cri backend does not
-  # pass the suite yet (issue 9), so containerd is run below for the report.
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?
   release_check || status=$?
   sanitizer_stage || status=$?
-  # The suite on containerd, reported but not gating until the cri backend
-  # passes it: its fail and error verdicts stay fail and error in the matrix
-  # and in the merged report; only the exit status is not CI's.
-  echo "== the suite on containerd (reported, not gating yet: issue 9)"
-  if (
-    set -a # CTRT_CONTAINERD_HOST and its facts, for conformance/run-containerd.sh
-    # shellcheck disable=SC1091
-    . "$state/containerd/env"
-    set +a
-    conformance/run-containerd.sh "$build_dir/conformance/ctrt-conform" -j "$jobs" --benchmark 5 \
-      --matrix "$build_dir/conform-containerd.json" >"$build_dir/conform-containerd.txt" 2>&1
-  ); then
-    echo "== containerd: the suite passed ($build_dir/conform-containerd.txt)"
-  else
-    echo "== containerd: the suite did not pass (not gating); its failures ($build_dir/conform-containerd.txt):"
-    grep -E '^(fail|error) |^cases:|^methods:' "$build_dir/conform-containerd.txt" || true
-  fi
   # One method x engine report from the matrices this run's conformance
   # tests wrote (a missing one is left out; an older one is not this run's).
   matrices=()

@@ -93,8 +93,8 @@ int conform_version_matches(const char *range, const char *version, bool *match)
 
 static int load_entry(const char *path, size_t index, json_t *item, const conform_expectations *all,
                       bool (*case_exists)(const char *), conform_expectation *x) {
-  static const char *const keys[] = {"case",  "engine", "versions", "when",     "nature",
-                                     "issue", "fails",  "reason",   "evidence", NULL};
+  static const char *const keys[] = {"case",  "engine", "versions", "when",         "nature", "issue",
+                                     "fails", "reason", "evidence", "intermittent", NULL};
   const char *bad = NULL;
   const char *name = json_string_value(json_object_get(item, "case"));
 #define FAIL_ENTRY(...)                                                                                                \
@@ -155,6 +155,10 @@ static int load_entry(const char *path, size_t index, json_t *item, const confor
   x->evidence = dup_string(json_object_get(item, "evidence"));
   if (x->reason == NULL || x->evidence == NULL || !x->reason[0] || !x->evidence[0])
     FAIL_ENTRY("\"reason\" and \"evidence\" are required strings");
+  json_t *intermittent = json_object_get(item, "intermittent");
+  if (intermittent && !json_is_boolean(intermittent))
+    FAIL_ENTRY("\"intermittent\" must be true or false");
+  x->intermittent = json_is_true(intermittent);
   json_t *fails = json_object_get(item, "fails");
   if (!json_is_array(fails) || json_array_size(fails) == 0)
     FAIL_ENTRY("\"fails\" must list the checks that fail: [{\"check\": ID, \"observed\": VALUE}]");

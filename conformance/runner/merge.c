@@ -44,6 +44,7 @@ typedef struct column {
   json_t *doc;
   const char *backend, *name, *version; /* version may be NULL */
   json_t *facts, *totals, *methods, *detail, *cases;
+  json_t *native_api; /* the native_api_methods fact (a reference), or NULL */
   json_int_t jobs;
   double seconds;
 } column;
@@ -337,6 +338,7 @@ static int native_api_notes(column *c) {
              what && what[0] ? what : "it");
     json_object_set_new(d, "note", json_string(note));
   }
+  c->native_api = json_incref(fact); /* for the engine's summary line */
   json_object_del(c->facts, NATIVE_API_FACT);
   return 0;
 }
@@ -596,6 +598,11 @@ static void write_markdown(FILE *f, const column *cols, size_t n) {
             (long long)json_integer_value(json_object_get(c->totals, "total")), (long long)c->jobs, c->seconds);
     md_text(f, c->file);
     fputs(")\n", f);
+    if (c->native_api) {
+      fputs("  - served through containerd's own API, so a CRI-only engine (CRI-O) would lose it: ", f);
+      md_text(f, json_string_value(c->native_api));
+      fputc('\n', f);
+    }
   }
   fputs("\n## Verdicts\n\n", f);
   for (int i = 0; i < N_METHOD_VERDICTS; i++)
@@ -643,6 +650,11 @@ static void html_engine_header(FILE *f, const column *c) {
     html(f, key);
     fputc('=', f);
     html(f, json_string_value(v));
+    fputs("</li>", f);
+  }
+  if (c->native_api) {
+    fputs("<li>a CRI-only engine (CRI-O) would lose what goes through containerd's own API: ", f);
+    html(f, json_string_value(c->native_api));
     fputs("</li>", f);
   }
   fprintf(f, "<li>-j %lld, %.1f s</li><li>", (long long)c->jobs, c->seconds);
@@ -824,8 +836,10 @@ int conform_merge(const char *const *paths, size_t n, const char *markdown, cons
     status = 2;
   if (status == 0 && html_path && write_report(html_path, write_html, cols, n) < 0)
     status = 2;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
+    json_decref(cols[i].native_api);
     json_decref(cols[i].doc);
+  }
   free(cols);
   return status;
 }

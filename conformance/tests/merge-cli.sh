@@ -108,6 +108,8 @@ expect 0 "| podman: a CRI-only engine (CRI-O) loses signals other than SIGKILL: 
   --merge "$samples/docker.json" "$dir/native-api.json" --markdown -
 expect 0 "| podman: a CRI-only engine (CRI-O) loses it: served by containerd's own API |" \
   --merge "$samples/docker.json" "$dir/native-api.json" --markdown -
+expect 0 "  - served through containerd's own API, so a CRI-only engine (CRI-O) would lose it: kill_container: signals other than SIGKILL; pause_container" \
+  --merge "$samples/docker.json" "$dir/native-api.json" --markdown -
 "${wrap[@]}" "$conform" --merge "$samples/docker.json" "$dir/native-api.json" --markdown - 2>&1 |
   grep -q native_api_methods && fail "the fact native_api_methods stays in the engine's header"
 

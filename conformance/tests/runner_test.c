@@ -214,6 +214,37 @@ static void test_judge_ctrt_limitation(void) {
   conform_expectations_clear(&e);
 }
 
+/* An intermittent entry: a pass is a pass (saying so), the expected
+ * failure diverges, any other failure is still a FAIL. */
+static void test_judge_intermittent(void) {
+  conform_expectations e;
+  CU_ASSERT_EQUAL_FATAL(load_text("{\"case\": \"archive.put_rejects_dotdot\", \"engine\": \"docker\", \"nature\": "
+                                  "\"engine\", \"intermittent\": true, \"reason\": \"a race\", \"evidence\": \"e\", "
+                                  "\"fails\": [{\"check\": \"n: %s\", \"observed\": \"whole blocks\"}]}",
+                                  &e),
+                        0);
+  const conform_expectation *x = &e.items[0];
+  CU_ASSERT_TRUE(x->intermittent);
+  conform_outcome o = {0};
+  char *detail = NULL;
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, &detail), VERDICT_PASS);
+  ASSERT_STR_CONTAINS(detail, "in some runs only");
+  free(detail);
+  detail = NULL;
+  add_failure(&o, "n: %s", -1, "n: 4096 bytes short, whole blocks");
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, NULL), VERDICT_DIVERGES);
+  add_failure(&o, "n: %s", -1, "n: differs at byte 12");
+  CU_ASSERT_EQUAL(judge(&dotdot, &o, x, CTRT_SUPPORT_NATIVE, &detail), VERDICT_FAIL);
+  ASSERT_STR_CONTAINS(detail, "not expected");
+  free(detail);
+  conform_expectations_clear(&e);
+  /* Anything but a boolean is refused. */
+  expect_load_error("{\"case\": \"archive.put_rejects_dotdot\", \"engine\": \"docker\", \"nature\": "
+                    "\"engine\", \"intermittent\": \"yes\", \"reason\": \"r\", \"evidence\": \"e\", "
+                    "\"fails\": [{\"check\": \"c\", \"observed\": \"o\"}]}",
+                    "\"intermittent\" must be true or false");
+}
+
 static void test_judge(void) {
   conform_expectations e;
   CU_ASSERT_EQUAL_FATAL(load_text("{" ENTRY_OK "}", &e), 0);
@@ -375,6 +406,7 @@ void test_register(void) {
   CU_add_test(s, "expectations: scoped to engine, version and facts", test_scope);
   CU_add_test(s, "verdict of a case from what it observed", test_judge);
   CU_add_test(s, "a ctrt limitation diverges, naming its issue", test_judge_ctrt_limitation);
+  CU_add_test(s, "an intermittent expectation: pass or exactly its failure", test_judge_intermittent);
   CU_add_test(s, "cases run in processes: crash, hang, undeclared call, blocked set-up", test_schedule);
 }
 

@@ -1,7 +1,8 @@
 /* The cri backend's images beyond CRI's ImageService, through containerd's
  * own API on the same socket (namespace k8s.io, where CRI keeps its
  * images): Images for names and targets, Content for manifests, configs
- * and layers, Leases, Diff and Snapshots for unpacking. CRI-O has none of
+ * and layers, Leases, Diff and Snapshots for unpacking, commit, export and
+ * changes_container. CRI-O has none of
  * it: these methods are unsupported there, with that reason.
  *
  * An image is an Images record (name -> target descriptor); its manifest
@@ -1997,19 +1998,27 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
   return 0;
 }
 
-/* The differ's layer of a container's snapshot, written under the lease:
- * against its parent (what the container changed) or, whole, against an
- * empty view (its entire tree). */
-static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool whole, const char *media_type,
+/* What a differ's layer of a container's snapshot holds. */
+typedef enum diff_span {
+  DIFF_CHANGES, /* the container's snapshot against its parent: what it changed */
+  DIFF_WHOLE,   /* the container's snapshot against nothing: its entire tree */
+  DIFF_BASE,    /* its parent against nothing: the image's tree under it */
+} diff_span;
+
+/* The differ's layer of a container's snapshot (span says which), written
+ * under the lease. Views are read-only snapshots removed again here; a view
+ * without a parent is an empty directory. */
+static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_span span, const char *media_type,
                          Ctrt__Containerd__DiffResponse **out) {
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = (char *)container_id;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__StatSnapshotResponse *st = NULL;
   Ctrt__Containerd__MountsResponse *upper = NULL;
-  Ctrt__Containerd__ViewSnapshotResponse *lower = NULL;
-  char view[160];
+  Ctrt__Containerd__ViewSnapshotResponse *lower = NULL, *base = NULL;
+  char view[160], base_view[160];
   snprintf(view, sizeof view, "%s-view", l->id);
+  snprintf(base_view, sizeof base_view, "%s-base", l->id);
   int rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct);
   if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
     rc = ctrt__error_internal("container %s has no snapshot", container_id);
@@ -2017,18 +2026,30 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool 
   Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   sreq.snapshotter = (char *)snapshotter;
   sreq.key = rc == 0 ? ct->container->snapshot_key : NULL;
-  if (rc == 0 && !whole)
+  if (rc == 0 && span != DIFF_WHOLE)
     rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base, &ctrt__containerd__stat_snapshot_response__descriptor, &st);
+  const char *parent = rc == 0 && st && st->info ? st->info->parent : NULL;
+  if (rc == 0 && span == DIFF_BASE && (parent == NULL || parent[0] == '\0'))
+    rc = ctrt__error_internal("the snapshot of container %s has no parent", container_id);
+  /* The right side: the container's own mounts, or a view of its parent. */
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   mreq.snapshotter = (char *)snapshotter;
   mreq.key = sreq.key;
-  if (rc == 0)
+  if (rc == 0 && span != DIFF_BASE)
     rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base, &ctrt__containerd__mounts_response__descriptor, &upper);
-  /* A view without parent is an empty directory. */
+  Ctrt__Containerd__ViewSnapshotRequest breq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
+  breq.snapshotter = (char *)snapshotter;
+  breq.key = base_view;
+  breq.parent = (char *)parent;
+  if (rc == 0 && span == DIFF_BASE)
+    rc = lease_call(c, l, CTD_SNAPSHOTS "View", &breq.base, &ctrt__containerd__view_snapshot_response__descriptor,
+                    &base);
+  bool base_viewed = base != NULL;
+  /* The left side: the parent's tree for the changes, else nothing. */
   Ctrt__Containerd__ViewSnapshotRequest vreq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   vreq.snapshotter = (char *)snapshotter;
   vreq.key = view;
-  vreq.parent = rc == 0 && st && st->info ? st->info->parent : NULL;
+  vreq.parent = span == DIFF_CHANGES ? (char *)parent : NULL;
   if (rc == 0)
     rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
                     &lower);
@@ -2038,8 +2059,8 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool 
   if (rc == 0) {
     dreq.n_left = lower->n_mounts;
     dreq.left = lower->mounts;
-    dreq.n_right = upper->n_mounts;
-    dreq.right = upper->mounts;
+    dreq.n_right = base ? base->n_mounts : upper->n_mounts;
+    dreq.right = base ? base->mounts : upper->mounts;
     rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out);
   }
   if (rc == 0 && (*out)->diff == NULL) {
@@ -2047,14 +2068,18 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, bool 
     *out = NULL;
     rc = ctrt__error_internal("the differ returned no layer");
   }
-  if (viewed) {
+  const char *views[2] = {viewed ? view : NULL, base_viewed ? base_view : NULL};
+  for (size_t i = 0; i < 2; i++) {
+    if (views[i] == NULL)
+      continue;
     ctrt_error saved = *ctrt_error_last();
     Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
     rreq.snapshotter = (char *)snapshotter;
-    rreq.key = view;
+    rreq.key = (char *)views[i];
     lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
     ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
   }
+  ctrt__cri_unpacked_free(base);
   ctrt__cri_unpacked_free(lower);
   ctrt__cri_unpacked_free(upper);
   ctrt__cri_unpacked_free(st);
@@ -2068,7 +2093,7 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
   Ctrt__Containerd__DiffResponse *diff = NULL;
   Ctrt__Containerd__ContentInfoResponse *info = NULL;
   /* What the differ makes (1.6.20 refuses the docker media type). */
-  int rc = snapshot_diff(c, l, container_id, false, MT_OCI_LAYER_GZIP, &diff);
+  int rc = snapshot_diff(c, l, container_id, DIFF_CHANGES, MT_OCI_LAYER_GZIP, &diff);
   Ctrt__Containerd__ContentInfoRequest ireq = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
   ireq.digest = rc == 0 ? diff->diff->digest : NULL;
   if (rc == 0)
@@ -2242,7 +2267,7 @@ int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_exp
     }
   }
   if (s != NULL) {
-    rc = snapshot_diff(c, &s->l, f.container_id, true, MT_OCI_LAYER, &diff);
+    rc = snapshot_diff(c, &s->l, f.container_id, DIFF_WHOLE, MT_OCI_LAYER, &diff);
     if (rc == 0)
       rc = blob_open(c, &s->k.r, diff->diff->digest);
     if (rc < 0)
@@ -2256,4 +2281,208 @@ int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_exp
     return 0;
   static const ctrt_stream_methods methods = {.read = export_read, .destroy = export_state_free};
   return ctrt_image_export_stream_new(out, &methods, s);
+}
+
+/* ---- changes_container: the differ's layers read as tar listings ---- */
+
+/* A layer blob fed to libarchive as Content.Read delivers it. */
+typedef struct tar_source {
+  blob_cursor k;
+  int error;
+  char buf[64 * 1024];
+} tar_source;
+
+static la_ssize_t tar_source_read(struct archive *a, void *ctx, const void **buf) {
+  tar_source *t = ctx;
+  size_t n = 0;
+  int rc = cursor_read(&t->k, t->buf, sizeof t->buf, &n);
+  if (rc == CTRT_ITEROVER)
+    return 0;
+  if (rc < 0) {
+    t->error = rc;
+    archive_set_error(a, EIO, "Content.Read failed");
+    return -1;
+  }
+  *buf = t->buf;
+  return (la_ssize_t)n;
+}
+
+/* fn(ctx, "/a/b") for each entry of the tar blob but the root. */
+static int each_tar_path(cri *c, const char *digest, int (*fn)(void *ctx, const char *path), void *ctx) {
+  tar_source *t = ctrt__calloc(1, sizeof *t);
+  struct archive *a = t ? archive_read_new() : NULL;
+  if (a == NULL) {
+    ctrt__free(t);
+    return ctrt__error_no_memory();
+  }
+  archive_read_support_format_tar(a);
+  archive_read_support_format_empty(a);
+  int rc = blob_open(c, &t->k.r, digest);
+  if (rc == 0 && archive_read_open(a, t, NULL, tar_source_read, NULL) != ARCHIVE_OK)
+    rc = t->error ? t->error : ctrt__error_internal("the differ's layer %s: %s", digest, archive_error_string(a));
+  while (rc == 0) {
+    struct archive_entry *e;
+    int r = archive_read_next_header(a, &e);
+    if (r == ARCHIVE_EOF)
+      break;
+    const char *name = r == ARCHIVE_OK || r == ARCHIVE_WARN ? archive_entry_pathname(e) : NULL;
+    if (name == NULL) {
+      rc = t->error ? t->error : ctrt__error_internal("the differ's layer %s: %s", digest, archive_error_string(a));
+      break;
+    }
+    while (name[0] == '.' && name[1] == '/')
+      name += 2;
+    while (name[0] == '/')
+      name++;
+    size_t len = strlen(name);
+    while (len > 0 && name[len - 1] == '/')
+      len--;
+    if (len == 0 || (len == 1 && name[0] == '.'))
+      continue; /* the root */
+    char *path = ctrt__sprintf("/%.*s", (int)len, name);
+    rc = path ? fn(ctx, path) : ctrt__error_no_memory();
+    ctrt__free(path);
+  }
+  archive_read_free(a);
+  cursor_close(&t->k);
+  ctrt__free(t);
+  return rc;
+}
+
+typedef struct path_set {
+  char **items;
+  size_t n, cap;
+} path_set;
+
+static int path_set_add(void *ctx, const char *path) {
+  path_set *s = ctx;
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 256;
+    char **grown = ctrt__realloc(s->items, cap * sizeof *grown);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    s->items = grown;
+    s->cap = cap;
+  }
+  return (s->items[s->n++] = ctrt__strdup(path)) ? 0 : (s->n--, ctrt__error_no_memory());
+}
+
+static int path_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void path_set_clear(path_set *s) {
+  for (size_t i = 0; i < s->n; i++)
+    ctrt__free(s->items[i]);
+  ctrt__free(s->items);
+  memset(s, 0, sizeof *s);
+}
+
+typedef struct changes_ctx {
+  cri *c;
+  const lease *l;
+  const char *container_id;
+  path_set base; /* the parent's paths, sorted, read at the first need */
+  bool base_read;
+  ctrt_filesystem_change_entry_list *list;
+  size_t cap;
+} changes_ctx;
+
+/* Whether path is in the container's parent snapshot (the image). */
+static int in_base(changes_ctx *x, const char *path, bool *there) {
+  if (!x->base_read) {
+    Ctrt__Containerd__DiffResponse *diff = NULL;
+    int rc = snapshot_diff(x->c, x->l, x->container_id, DIFF_BASE, MT_OCI_LAYER, &diff);
+    if (rc == 0)
+      rc = each_tar_path(x->c, diff->diff->digest, path_set_add, &x->base);
+    ctrt__cri_unpacked_free(diff);
+    if (rc < 0)
+      return rc;
+    qsort(x->base.items, x->base.n, sizeof *x->base.items, path_cmp);
+    x->base_read = true;
+  }
+  *there = x->base.n > 0 && bsearch(&path, x->base.items, x->base.n, sizeof *x->base.items, path_cmp) != NULL;
+  return 0;
+}
+
+/* One entry of the changes layer: a whiteout ".wh.NAME" is NAME deleted,
+ * the opaque marker ".wh..wh..opq" says nothing more than its directory's
+ * own entry; anything else was added, or modified when the image has it. */
+static int add_change(void *ctx, const char *path) {
+  changes_ctx *x = ctx;
+  const char *slash = strrchr(path, '/');
+  const char *name = slash + 1;
+  ctrt_filesystem_change_kind kind;
+  char *changed;
+  if (strncmp(name, ".wh.", 4) == 0) {
+    if (strcmp(name, ".wh..wh..opq") == 0)
+      return 0;
+    kind = CTRT_FILESYSTEM_CHANGE_KIND_DELETED;
+    changed = ctrt__sprintf("%.*s%s", (int)(name - path), path, name + 4);
+  } else {
+    bool there = false;
+    int rc = in_base(x, path, &there);
+    if (rc < 0)
+      return rc;
+    kind = there ? CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED : CTRT_FILESYSTEM_CHANGE_KIND_ADDED;
+    changed = ctrt__strdup(path);
+  }
+  if (changed == NULL)
+    return ctrt__error_no_memory();
+  ctrt_filesystem_change_entry_list *l = x->list;
+  if (l->n_items == x->cap) {
+    size_t cap = x->cap ? 2 * x->cap : 16;
+    ctrt_filesystem_change_entry *grown = ctrt__realloc(l->items, cap * sizeof *grown);
+    if (grown == NULL) {
+      ctrt__free(changed);
+      return ctrt__error_no_memory();
+    }
+    l->items = grown;
+    x->cap = cap;
+  }
+  ctrt_filesystem_change_entry *e = &l->items[l->n_items++];
+  *e = (ctrt_filesystem_change_entry)CTRT_FILESYSTEM_CHANGE_ENTRY_INIT;
+  e->kind = kind;
+  e->path = changed;
+  return 0;
+}
+
+/* Docker's changes from containerd's Snapshots and Diff: the differ's
+ * uncompressed layer of the container's snapshot against its parent (what
+ * commit_container writes, gzipped) lists what the container added,
+ * modified or deleted (whiteouts), with the parent directories of each
+ * change; telling added from modified takes the parent's own listing, a
+ * second layer of the image's tree (both written under a lease that ends
+ * here, so containerd collects them). */
+int ctrt__cri_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
+  cri *c = self;
+  int rc = need_native(c, "changes_container");
+  if (rc < 0)
+    return rc;
+  found f;
+  rc = ctrt__cri_find(c, id, &f, false, "changes_container");
+  if (rc < 0)
+    return rc;
+  changes_ctx x = {.c = c, .container_id = f.container_id};
+  x.list = ctrt__malloc(sizeof *x.list);
+  if (x.list == NULL)
+    rc = ctrt__error_no_memory();
+  else
+    *x.list = (ctrt_filesystem_change_entry_list)CTRT_FILESYSTEM_CHANGE_ENTRY_LIST_INIT;
+  lease l;
+  if (rc == 0 && (rc = lease_begin(c, &l)) == 0) {
+    x.l = &l;
+    Ctrt__Containerd__DiffResponse *diff = NULL;
+    rc = snapshot_diff(c, &l, f.container_id, DIFF_CHANGES, MT_OCI_LAYER, &diff);
+    if (rc == 0)
+      rc = each_tar_path(c, diff->diff->digest, add_change, &x);
+    ctrt__cri_unpacked_free(diff);
+    lease_end(c, &l);
+  }
+  path_set_clear(&x.base);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0) {
+    ctrt_filesystem_change_entry_list_free(x.list);
+    return ctrt__error_wrap("changes_container");
+  }
+  *out = x.list;
+  return 0;
 }

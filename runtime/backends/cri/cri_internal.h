@@ -164,5 +164,7 @@ int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, con
  * (containerd's API): 0 with *out set, or 0 with *out NULL when the
  * container runs or the engine serves no containerd API (exec tar then). */
 int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_export_stream **out);
+/* changes_container through containerd's Snapshots and Diff (cri_images.c). */
+int ctrt__cri_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id);
 
 #endif
