@@ -1507,13 +1507,22 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   return 0;
 }
 
-/* ExecSync takes an argv only: the options become a wrapper command run in
- * the container (ctrt__cri_wrap_argv: env, working directory). A user,
- * tty, stdin and privileged have no ExecSync equivalent and are refused (a
- * user would need containerd's Tasks.Exec with a process spec; the
- * fixture's busybox has no chpst/su to wrap with). */
+/* containerd: Tasks.Exec with the options as a process spec (cri_task.c).
+ * Else ExecSync, which takes an argv only: the options become a wrapper
+ * command run in the container (ctrt__cri_wrap_argv: env, working
+ * directory); a user, tty, stdin and privileged have no ExecSync
+ * equivalent and are refused. */
 static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                               const ctrt_exec_options *o) {
+  cri *c = self;
+  if (c->containerd_version != NULL && !o->tty && !o->attach_stdin) {
+    found f;
+    int rc = ctrt__cri_running(c, id, "exec_with_opts", &f);
+    if (rc == 0)
+      rc = ctrt__cri_task_run(c, f.container_id, o, "exec_with_opts", out);
+    ctrt__cri_found_clear(&f);
+    return rc;
+  }
   if (o->tty || o->privileged || o->attach_stdin || (o->user && o->user[0]))
     return ctrt__error_invalid_spec("exec_with_opts: CRI's ExecSync has no user, tty, stdin or privileged mode");
   const char **argv = NULL;

@@ -109,6 +109,36 @@ void ctrt__cri_session_free(ctrt__cri_session *s);
  * the options' strings. */
 int ctrt__cri_wrap_argv(const ctrt_exec_options *o, const char *method, const char ***out, size_t *n_out);
 
+/* Whether the container id runs: 0 with f filled, conflict when it does
+ * not, not_found when there is none. */
+int ctrt__cri_running(cri *c, const ctrt_container_id *id, const char *method, found *f);
+
+/* A session over containerd's Tasks.Exec instead of CRI's Exec (peer
+ * containerd): the options as a whole process spec. */
+int ctrt__cri_session_open_native(cri *c, const ctrt_container_id *id, const ctrt_exec_options *o,
+                                  const ctrt__cri_session_options *so, const char *method, ctrt__cri_session **out);
+
+/* ---- processes of ctrt's own through containerd's Tasks API
+ * (cri_task.c; containerd peers only) ---- */
+
+typedef struct ctrt__cri_task ctrt__cri_task;
+/* Exec o (command, env, working dir, user, tty) in the running container
+ * container_id with the chosen streams attached through FIFOs. */
+int ctrt__cri_task_open(cri *c, const char *container_id, const ctrt_exec_options *o, bool in, bool out, bool err,
+                        const char *method, ctrt__cri_task **out_task);
+/* As ctrt__cri_session_next: CTRT_ITEROVER once both outputs ended. */
+int ctrt__cri_task_next(ctrt__cri_task *t, int *channel, uint8_t **data, size_t *len);
+int ctrt__cri_task_write(ctrt__cri_task *t, const void *data, size_t len);
+int ctrt__cri_task_close_stdin(ctrt__cri_task *t);
+int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols);
+int ctrt__cri_task_wait(ctrt__cri_task *t, int32_t *code);
+void ctrt__cri_task_cancel(ctrt__cri_task *t); /* any thread */
+int ctrt__cri_task_fd(ctrt__cri_task *t);
+void ctrt__cri_task_free(ctrt__cri_task *t);
+/* The whole exec with its output collected (exec_with_opts). */
+int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method,
+                       ctrt_exec_result **out);
+
 /* Method table entries of cri_exec.c, cri_archive.c, cri_top_stats.c. */
 int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
                           const char *const *argv, size_t n_argv);
