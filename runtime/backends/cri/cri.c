@@ -287,11 +287,43 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   return rc < 0 ? ctrt__error_code() : 0;
 }
 
-int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
+/* CRI's own status, as CRI keeps it. */
+static int status_raw(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
   Runtime__V1__ContainerStatusRequest req = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
   req.container_id = f->container_id;
   req.verbose = verbose;
   return RT_CALL(c, ContainerStatus, &req, &runtime__v1__container_status_response__descriptor, out);
+}
+
+/* Whether CRI says the container ran and exited (a StartError never ran). */
+static bool cri_exited(const Runtime__V1__ContainerStatusResponse *st) {
+  return st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+         st->status->started_at != 0;
+}
+
+/* CRI's status with the state of a task that start_container gave the
+ * exited container natively (ctrt__cri_task_restart) read over it: CRI
+ * keeps the first run's exit. CRI deletes its own task before it reports
+ * EXITED, so a task found then is that one. */
+int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
+  int rc = status_raw(c, f, verbose, out);
+  if (rc < 0 || c->containerd_version == NULL || !cri_exited(*out))
+    return rc;
+  ctrt__cri_task_state t;
+  if (ctrt__cri_task_get(c, f->container_id, &t) <= 0) {
+    ctrt_error_clear(); /* CRI's view stands */
+    return 0;
+  }
+  Runtime__V1__ContainerStatus *st = (*out)->status;
+  if (t.status == CTRT__CRI_TASK_STOPPED) {
+    st->exit_code = t.exit_code;
+    st->finished_at = t.exited_ns;
+  } else {
+    st->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+    st->exit_code = 0;
+    st->finished_at = 0;
+  }
+  return 0;
 }
 
 int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
@@ -762,9 +794,16 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
   if (rc < 0)
     return rc;
   bool running = ctrt__cri_is_running(st);
+  /* An exited container starts again as a new task of containerd's
+   * (CRI: "container is in CONTAINER_EXITED state"). */
+  bool again = !running && c->containerd_version != NULL && cri_exited(st);
   int64_t pids_limit = pids_annotation(st);
+  char *log_path = again && st->status->log_path ? ctrt__strdup(st->status->log_path) : NULL;
   ctrt__cri_unpacked_free(st);
-  if (rc == 0 && !running) {
+  if (again) {
+    rc = ctrt__cri_task_restart(c, f.container_id, log_path);
+    ctrt__free(log_path);
+  } else if (rc == 0 && !running) {
     Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
     rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL);
@@ -798,6 +837,12 @@ static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t 
   req.timeout = timeout;
   rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
                       &runtime__v1__stop_container_response__descriptor, NULL);
+  /* CRI's StopContainer does nothing to an exited container: a task
+   * start_container made for it again is stopped natively. */
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  if (rc == 0 && c->containerd_version != NULL && (rc = status_raw(c, &f, false, &st)) == 0 && cri_exited(st))
+    rc = ctrt__cri_task_stop(c, f.container_id, timeout);
+  ctrt__cri_unpacked_free(st);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("stop_container") : 0;
 }
@@ -882,10 +927,19 @@ static int cri_unpause_container(void *self, const ctrt_container_id *id) {
 /* Removes f's container and its pod, then the log file CRI leaves behind
  * (cri-notes.md: the client deletes it); id NULL keeps the log file. */
 static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
+  /* A task start_container made natively for an exited container: CRI's
+   * delete of the container fails while it exists. */
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = 0;
+  if (c->containerd_version != NULL && (rc = status_raw(c, f, false, &st)) == 0 && cri_exited(st))
+    rc = ctrt__cri_task_remove(c, f->container_id);
+  ctrt__cri_unpacked_free(st);
+  if (rc < 0)
+    return rc;
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
   req.container_id = f->container_id;
-  int rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
+  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
   if (rc == 0)
     rc = remove_pod(c, f->pod_id);
   if (rc == 0 && id != NULL) {
@@ -1116,7 +1170,10 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatusResponse *last = NULL;
-  bool seen_running = false, removed = false;
+  bool seen_running = false, removed = false, first = true;
+  /* An exit with another end time than the one seen first is a later
+   * run's, even if its run was too short for a poll to see it running. */
+  int64_t first_finished = 0;
   for (;;) {
     Runtime__V1__ContainerStatusResponse *st = NULL;
     rc = ctrt__cri_status_of(c, &f, false, &st);
@@ -1129,8 +1186,12 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
     Runtime__V1__ContainerState state =
         st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
     seen_running = seen_running || state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
-    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && seen_running &&
-        state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+    int64_t finished = st->status ? st->status->finished_at : 0;
+    if (first)
+      first_finished = finished;
+    first = false;
+    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+        (seen_running || finished != first_finished))
       break;
     struct timespec ts = {0, WAIT_POLL_NS};
     nanosleep(&ts, NULL);

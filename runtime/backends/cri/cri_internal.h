@@ -139,6 +139,29 @@ void ctrt__cri_task_free(ctrt__cri_task *t);
 int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method,
                        ctrt_exec_result **out);
 
+/* containerd's state of a container's task (Tasks.Get). */
+enum {
+  CTRT__CRI_TASK_CREATED = 1,
+  CTRT__CRI_TASK_RUNNING = 2,
+  CTRT__CRI_TASK_STOPPED = 3,
+  CTRT__CRI_TASK_PAUSED = 4,
+  CTRT__CRI_TASK_PAUSING = 5
+};
+typedef struct ctrt__cri_task_state {
+  uint32_t status;
+  int32_t exit_code;
+  int64_t exited_ns;
+} ctrt__cri_task_state;
+/* 1 with *out filled, 0 when the container has no task. */
+int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out);
+/* Start an exited container again: a new task of the same container
+ * whose output is appended to log_file in CRI's format (cri_task.c). */
+int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file);
+/* Stop (TERM, KILL after timeout_s) / kill and delete the task such a
+ * restart made; 0 when there is none. */
+int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s);
+int ctrt__cri_task_remove(cri *c, const char *container_id);
+
 /* Method table entries of cri_exec.c, cri_archive.c, cri_top_stats.c. */
 int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
                           const char *const *argv, size_t n_argv);

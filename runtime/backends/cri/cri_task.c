@@ -699,3 +699,194 @@ int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options
   *out = r;
   return 0;
 }
+
+/* ---- a new task for an exited container (start after exit) ----
+ *
+ * CRI cannot start a container again; containerd can give the same
+ * container (same snapshot, so the files of the first run stay) a new
+ * task: Tasks.Create with the snapshot's mounts as rootfs, then Start.
+ * CRI's own status stays at the first exit (its exit monitor belongs to
+ * the task it started), so ctrt__cri_status_of reads this task's state
+ * over it. CRI's log copiers belonged to the first task: the new one's
+ * stdout and stderr go to containerd's "binary" logging (the shim runs a
+ * program with the output pipes as fds 3 and 4, and waits for fd 5 to
+ * close): the host's /bin/sh appending CRI log lines ("TIME STREAM F|P
+ * text") to the container's log file, as CRI's copiers write them. */
+
+#define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
+
+static int ctd_call(cri *c, const char *name, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                    void **reply, long deadline_ms) {
+  char method[96];
+  snprintf(method, sizeof method, CTD_TASKS "%s", name);
+  return ctrt__cri_call(c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
+}
+
+int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out) {
+  memset(out, 0, sizeof *out);
+  Ctrt__Containerd__GetTaskRequest req = CTRT__CONTAINERD__GET_TASK_REQUEST__INIT;
+  req.container_id = (char *)container_id;
+  Ctrt__Containerd__GetTaskResponse *resp = NULL;
+  int rc =
+      ctd_call(c, "Get", &req.base, &ctrt__containerd__get_task_response__descriptor, (void **)&resp, c->deadline_ms);
+  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+    ctrt_error_clear();
+    return 0;
+  }
+  if (rc < 0)
+    return rc;
+  if (resp->process) {
+    out->status = resp->process->status;
+    out->exit_code = (int32_t)resp->process->exit_status;
+    if (resp->process->exited_at)
+      out->exited_ns = resp->process->exited_at->seconds * 1000000000LL + resp->process->exited_at->nanos;
+  }
+  ctrt__cri_unpacked_free(resp);
+  return 1;
+}
+
+/* Kill (any error ignored: it may have ended) and wait up to
+ * deadline_ms; the wait's error (a timeout) is returned. */
+static int kill_wait(cri *c, const char *container_id, int signal, long deadline_ms) {
+  Ctrt__Containerd__KillRequest kill = CTRT__CONTAINERD__KILL_REQUEST__INIT;
+  kill.container_id = (char *)container_id;
+  kill.signal = (uint32_t)signal;
+  kill.all = signal == SIGKILL;
+  ctd_call(c, "Kill", &kill.base, NULL, NULL, c->deadline_ms);
+  ctrt_error_clear();
+  Ctrt__Containerd__WaitRequest wait = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
+  wait.container_id = (char *)container_id;
+  return ctd_call(c, "Wait", &wait.base, NULL, NULL, deadline_ms);
+}
+
+static bool task_runs(const ctrt__cri_task_state *st) {
+  return st->status == CTRT__CRI_TASK_RUNNING || st->status == CTRT__CRI_TASK_PAUSED ||
+         st->status == CTRT__CRI_TASK_PAUSING || st->status == CTRT__CRI_TASK_CREATED;
+}
+
+int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s) {
+  ctrt__cri_task_state st;
+  int rc = ctrt__cri_task_get(c, container_id, &st);
+  if (rc <= 0 || !task_runs(&st))
+    return rc < 0 ? rc : 0;
+  /* SIGTERM, then SIGKILL after the grace period, as Docker's stop. */
+  if (timeout_s > 0 && kill_wait(c, container_id, SIGTERM, (long)timeout_s * 1000) == 0)
+    return 0;
+  ctrt_error_clear();
+  return kill_wait(c, container_id, SIGKILL, c->deadline_ms);
+}
+
+int ctrt__cri_task_remove(cri *c, const char *container_id) {
+  ctrt__cri_task_state st;
+  int rc = ctrt__cri_task_get(c, container_id, &st);
+  if (rc <= 0)
+    return rc;
+  if (task_runs(&st) && (rc = kill_wait(c, container_id, SIGKILL, c->deadline_ms)) < 0)
+    return rc;
+  Ctrt__Containerd__DeleteTaskRequest del = CTRT__CONTAINERD__DELETE_TASK_REQUEST__INIT;
+  del.container_id = (char *)container_id;
+  rc = ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms);
+  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+    ctrt_error_clear();
+    rc = 0;
+  }
+  return rc;
+}
+
+/* The logger's script: one reader per stream (the shim gives it no
+ * PATH, hence /bin/date); a last text without newline is a P line. TERM
+ * (the shim's at task delete) is ignored so that the readers drain to
+ * the end of the pipes. */
+static const char LOGGER[] = "trap '' TERM; exec 5>&-; "
+                             "t() { /bin/date -u +%Y-%m-%dT%H:%M:%S.%NZ; }; "
+                             "c() { while IFS= read -r l; do printf '%s %s F %s\n' \"$(t)\" $1 \"$l\"; done; "
+                             "[ -z \"$l\" ] || printf '%s %s P %s\n' \"$(t)\" $1 \"$l\"; }; "
+                             "c stdout <&3 >>\"$L\" & c stderr <&4 >>\"$L\"; wait";
+
+/* binary:///bin/sh?-c=L='log file';SCRIPT with the query percent-encoded
+ * (Go's query parser drops pairs with a raw ';'). */
+static char *logger_uri(const char *log_file) {
+  size_t len = strlen(log_file);
+  char *quoted = ctrt__malloc(len * 4 + 3), *q = quoted;
+  if (quoted == NULL)
+    return NULL;
+  *q++ = '\'';
+  for (const char *p = log_file; *p; p++) {
+    if (*p == '\'') {
+      memcpy(q, "'\\''", 4);
+      q += 4;
+    } else {
+      *q++ = *p;
+    }
+  }
+  *q++ = '\'';
+  *q = '\0';
+  char *script = ctrt__sprintf("L=%s; %s", quoted, LOGGER);
+  ctrt__free(quoted);
+  if (script == NULL)
+    return NULL;
+  size_t n = strlen(script);
+  char *uri = ctrt__malloc(sizeof "binary:///bin/sh?-c=" + n * 3);
+  if (uri != NULL) {
+    char *u = uri + sprintf(uri, "binary:///bin/sh?-c=");
+    for (const unsigned char *p = (const unsigned char *)script; *p; p++) {
+      if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p))
+        *u++ = (char)*p;
+      else
+        u += sprintf(u, "%%%02X", *p);
+    }
+    *u = '\0';
+  }
+  ctrt__free(script);
+  return uri;
+}
+
+int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {
+  /* The previous task of ours, stopped (CRI deleted its own at exit). */
+  int rc = ctrt__cri_task_remove(c, container_id);
+  if (rc < 0)
+    return rc;
+  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  greq.id = (char *)container_id;
+  Ctrt__Containerd__GetContainerResponse *ct = NULL;
+  Ctrt__Containerd__MountsResponse *mounts = NULL;
+  rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                      &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
+  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+    rc = ctrt__error_internal("container %s has no snapshot", container_id);
+  if (rc == 0) {
+    Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
+    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
+    mreq.key = ct->container->snapshot_key;
+    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+  }
+  if (rc == 0) {
+    Ctrt__Containerd__CreateTaskRequest req = CTRT__CONTAINERD__CREATE_TASK_REQUEST__INIT;
+    req.container_id = (char *)container_id;
+    req.n_rootfs = mounts->n_mounts;
+    req.rootfs = mounts->mounts;
+    char *uri = log_file && log_file[0] ? logger_uri(log_file) : NULL;
+    req.stdin = "";
+    req.stdout = req.stderr = uri ? uri : "";
+    if (log_file && log_file[0] && uri == NULL)
+      rc = ctrt__error_no_memory();
+    if (rc == 0)
+      rc = ctd_call(c, "Create", &req.base, NULL, NULL, c->deadline_ms);
+    ctrt__free(uri);
+  }
+  if (rc == 0) {
+    Ctrt__Containerd__StartRequest req = CTRT__CONTAINERD__START_REQUEST__INIT;
+    req.container_id = (char *)container_id;
+    req.exec_id = "";
+    rc = ctd_call(c, "Start", &req.base, NULL, NULL, c->deadline_ms);
+    if (rc < 0) {
+      ctrt_error saved = *ctrt_error_last();
+      ctrt__cri_task_remove(c, container_id);
+      ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+    }
+  }
+  ctrt__cri_unpacked_free(mounts);
+  ctrt__cri_unpacked_free(ct);
+  return rc;
+}
