@@ -23,11 +23,12 @@
  * containerd's Images, Content, Diff and Snapshots). Rename is unsupported
  * (CRI names are fixed: the pod and container names are part of their
  * identity). get_container_port_override keeps the spec's default (empty):
- * a CRI engine never forces a port. A container that exited cannot start
- * again (CRI: "container is in CONTAINER_EXITED state", reported as
- * conflict): a new container in the pod would not keep the first one's
- * filesystem, which is what a restart means, so none is made behind the
- * caller's back. */
+ * a CRI engine never forces a port. CRI cannot start a container that
+ * exited ("container is in CONTAINER_EXITED state"); on containerd the same
+ * container gets a new task (cri_task.c: same snapshot, so its files stay),
+ * elsewhere that is the engine's conflict. exec_with_opts and exec_pty run
+ * through containerd's Tasks.Exec on containerd (user, half-close), CRI's
+ * ExecSync/Exec elsewhere (runtime/backends/cri/README.md). */
 #include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
 
@@ -202,6 +203,9 @@ static const struct {
     {CTRT_OP_STATS_STREAM, "pids_current and pids_limit"},
     {CTRT_OP_CREATE_CONTAINER, "a pids limit"},
     {CTRT_OP_UPDATE_CONTAINER_RESOURCES, "the pids limit"},
+    {CTRT_OP_START_CONTAINER, "of a container that has exited"},
+    {CTRT_OP_EXEC_WITH_OPTS, "a user"},
+    {CTRT_OP_EXEC_PTY, "a user and stdin half-close"},
     {CTRT_OP_ARCHIVE_GET, "of a container that does not run"},
     {CTRT_OP_ARCHIVE_HEAD, "of a container that does not run"},
     {CTRT_OP_EXPORT_CONTAINER_FS, "of a container that does not run"},

@@ -8,7 +8,10 @@
  * v4 has no stdin half-close: closing the WebSocket is the only EOF and it
  * ends the whole session, output included (cri-notes.md). So a session's
  * close_stdin is unsupported with that reason, and uploads (cri_archive.c)
- * tell the command how many bytes to read instead. */
+ * tell the command how many bytes to read instead. That is the CRI-only
+ * path (CRI-O): on containerd, exec_pty's sessions are processes of
+ * containerd's Tasks.Exec instead (cri_task.c: a user, FIFOs, CloseIO),
+ * behind the same session functions. */
 #include "backends/cri/cri_internal.h"
 #include "core/log_records.h"
 

@@ -139,6 +139,21 @@ void ctrt__cri_task_free(ctrt__cri_task *t);
 int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method,
                        ctrt_exec_result **out);
 
+/* A user of an exec ("name", "uid", "name:group", "uid:gid") in the
+ * terms of the container's /etc/passwd and /etc/group texts (NULL when
+ * absent): uid, primary gid, the other groups that list the user. */
+#define CTRT__CRI_USER_GROUPS_MAX 32
+typedef struct ctrt__cri_user {
+  int64_t uid, gid;
+  int64_t extra[CTRT__CRI_USER_GROUPS_MAX];
+  size_t n_extra;
+} ctrt__cri_user;
+int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char *groups, const char *method,
+                          ctrt__cri_user *out);
+/* containerd's "binary" stdio URI of a restarted task: /bin/sh appending
+ * CRI log lines to log_file (NULL on no memory). */
+char *ctrt__cri_logger_uri(const char *log_file);
+
 /* containerd's state of a container's task (Tasks.Get). */
 enum {
   CTRT__CRI_TASK_CREATED = 1,

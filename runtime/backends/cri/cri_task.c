@@ -93,22 +93,29 @@ static int container_file(cri *c, const char *container_id, const char *path, ch
   return rc;
 }
 
-/* The line of a passwd/group text whose field `key` (0: name, 2: id)
- * equals want: its fields split in place into f[0..n), or false. */
-static bool colon_line(char *text, int key, const char *want, char **f, int n) {
-  for (char *line = text, *next; line && *line; line = next) {
-    next = strchr(line, '\n');
-    if (next)
-      *next++ = '\0';
-    int k = 0;
-    for (char *p = line; k < n; k++) {
-      f[k] = p;
-      p = p ? strchr(p, ':') : NULL;
-      if (p)
-        *p++ = '\0';
+/* The fields of the first line of text (passwd or group format) whose
+ * field `key` (0: name, 2: id) equals want, split into f[0..n) in a copy
+ * (*line, to free); false when none. */
+static bool colon_line(const char *text, int key, const char *want, char **f, int n, char **line) {
+  *line = NULL;
+  for (const char *p = text; p && *p;) {
+    size_t len = strcspn(p, "\n");
+    char *l = ctrt__strndup(p, len);
+    if (l == NULL)
+      return false;
+    char *q = l;
+    for (int k = 0; k < n; k++) {
+      f[k] = q;
+      q = q ? strchr(q, ':') : NULL;
+      if (q)
+        *q++ = '\0';
     }
-    if (f[key] && strcmp(f[key], want) == 0)
+    if (f[key] && strcmp(f[key], want) == 0) {
+      *line = l;
       return true;
+    }
+    ctrt__free(l);
+    p += len + (p[len] == '\n');
   }
   return false;
 }
@@ -122,82 +129,89 @@ static bool all_digits(const char *s) {
   return true;
 }
 
-/* "user", "uid", "user:group", "uid:gid" in the container's terms:
- * process.user of the spec (uid, gid, additionalGids). */
-static int resolve_user(cri *c, const char *container_id, const char *spec_user, const char *method, json_t *user) {
+int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char *groups, const char *method,
+                          ctrt__cri_user *out) {
+  memset(out, 0, sizeof *out);
   char *name = ctrt__strdup(spec_user);
   if (name == NULL)
     return ctrt__error_no_memory();
   char *group = strchr(name, ':');
   if (group)
     *group++ = '\0';
-  char *passwd = NULL, *groups = NULL;
+  char *f[7] = {0}, *line = NULL;
   int rc = 0;
-  bool numeric_user = all_digits(name), numeric_group = group && all_digits(group);
-  if (!numeric_user || !group || !numeric_group)
-    rc = container_file(c, container_id, "/etc/passwd", &passwd);
-  if (rc == 0 && (passwd != NULL || (group && !numeric_group)))
-    rc = container_file(c, container_id, "/etc/group", &groups);
-  long long uid = 0, gid = 0;
-  const char *user_name = NULL;
-  char *f[7] = {0};
-  if (rc == 0 && numeric_user) {
-    uid = strtoll(name, NULL, 10);
-    if (passwd && colon_line(passwd, 2, name, f, 7) && f[3]) {
-      gid = strtoll(f[3], NULL, 10);
-      user_name = f[0];
+  char *user_name = NULL; /* for the supplementary groups */
+  if (all_digits(name)) {
+    out->uid = strtoll(name, NULL, 10);
+    /* A uid without a passwd entry is fine: gid 0, as Docker. */
+    if (passwd && colon_line(passwd, 2, name, f, 7, &line) && f[3]) {
+      out->gid = strtoll(f[3], NULL, 10);
+      user_name = ctrt__strdup(f[0]);
     }
-  } else if (rc == 0) {
-    if (passwd == NULL || !colon_line(passwd, 0, name, f, 7) || !f[2] || !f[3])
-      rc = ctrt__error_invalid_spec("%s: unable to find user %s: no matching entries in the container's /etc/passwd",
-                                    method, name);
-    else {
-      uid = strtoll(f[2], NULL, 10);
-      gid = strtoll(f[3], NULL, 10);
-      user_name = f[0];
-    }
+  } else if (passwd == NULL || !colon_line(passwd, 0, name, f, 7, &line) || !f[2] || !f[3]) {
+    rc = ctrt__error_invalid_spec("%s: unable to find user %s: no matching entries in the container's /etc/passwd",
+                                  method, name);
+  } else {
+    out->uid = strtoll(f[2], NULL, 10);
+    out->gid = strtoll(f[3], NULL, 10);
+    user_name = ctrt__strdup(f[0]);
   }
-  if (rc == 0 && group && numeric_group) {
-    gid = strtoll(group, NULL, 10);
+  ctrt__free(line);
+  if (rc == 0 && group && all_digits(group)) {
+    out->gid = strtoll(group, NULL, 10);
   } else if (rc == 0 && group) {
     char *g[4] = {0};
-    char *copy = groups ? ctrt__strdup(groups) : NULL;
-    if (copy == NULL || !colon_line(copy, 0, group, g, 4) || !g[2])
+    if (groups == NULL || !colon_line(groups, 0, group, g, 4, &line) || !g[2])
       rc = ctrt__error_invalid_spec("%s: unable to find group %s: no matching entries in the container's /etc/group",
                                     method, group);
     else
-      gid = strtoll(g[2], NULL, 10);
-    ctrt__free(copy);
+      out->gid = strtoll(g[2], NULL, 10);
+    ctrt__free(line);
   }
   /* Supplementary groups: those of /etc/group that list the user. */
-  json_t *extra = json_array();
-  for (char *line = groups, *next; rc == 0 && user_name && line && *line; line = next) {
-    next = strchr(line, '\n');
-    if (next)
-      *next++ = '\0';
-    char *g[4] = {0};
-    char *p = line;
-    for (int k = 0; k < 4; k++) {
-      g[k] = p;
-      p = p ? strchr(p, ':') : NULL;
-      if (p)
-        *p++ = '\0';
+  for (const char *p = groups; rc == 0 && user_name && p && *p;) {
+    size_t len = strcspn(p, "\n");
+    char *l = ctrt__strndup(p, len), *g[4] = {0}, *q = l;
+    for (int k = 0; q && k < 4; k++) {
+      g[k] = q;
+      q = strchr(q, ':');
+      if (q)
+        *q++ = '\0';
     }
-    for (char *m = g[3] ? strtok(g[3], ",") : NULL; m && g[2]; m = strtok(NULL, ","))
-      if (strcmp(m, user_name) == 0 && strtoll(g[2], NULL, 10) != gid)
-        json_array_append_new(extra, json_integer(strtoll(g[2], NULL, 10)));
+    char *save = NULL;
+    for (char *m = g[3] ? strtok_r(g[3], ",", &save) : NULL; m && g[2]; m = strtok_r(NULL, ",", &save)) {
+      int64_t gid = strtoll(g[2], NULL, 10);
+      if (strcmp(m, user_name) == 0 && gid != out->gid && out->n_extra < CTRT__CRI_USER_GROUPS_MAX)
+        out->extra[out->n_extra++] = gid;
+    }
+    ctrt__free(l);
+    p += len + (p[len] == '\n');
   }
+  ctrt__free(user_name);
+  ctrt__free(name);
+  return rc;
+}
+
+/* The user of the exec as process.user of the spec. */
+static int resolve_user(cri *c, const char *container_id, const char *spec_user, const char *method, json_t *user) {
+  char *passwd = NULL, *groups = NULL;
+  int rc = container_file(c, container_id, "/etc/passwd", &passwd);
+  if (rc == 0)
+    rc = container_file(c, container_id, "/etc/group", &groups);
+  ctrt__cri_user u;
+  if (rc == 0)
+    rc = ctrt__cri_user_lookup(spec_user, passwd, groups, method, &u);
   if (rc == 0) {
-    json_object_set_new(user, "uid", json_integer(uid));
-    json_object_set_new(user, "gid", json_integer(gid));
+    json_t *extra = json_array();
+    for (size_t i = 0; i < u.n_extra; i++)
+      json_array_append_new(extra, json_integer(u.extra[i]));
+    json_object_set_new(user, "uid", json_integer(u.uid));
+    json_object_set_new(user, "gid", json_integer(u.gid));
     json_object_set_new(user, "additionalGids", extra);
     json_object_del(user, "username");
-  } else {
-    json_decref(extra);
   }
   ctrt__free(passwd);
   ctrt__free(groups);
-  ctrt__free(name);
   return rc;
 }
 
@@ -805,7 +819,7 @@ static const char LOGGER[] = "trap '' TERM; exec 5>&-; "
 
 /* binary:///bin/sh?-c=L='log file';SCRIPT with the query percent-encoded
  * (Go's query parser drops pairs with a raw ';'). */
-static char *logger_uri(const char *log_file) {
+char *ctrt__cri_logger_uri(const char *log_file) {
   size_t len = strlen(log_file);
   char *quoted = ctrt__malloc(len * 4 + 3), *q = quoted;
   if (quoted == NULL)
@@ -866,7 +880,7 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
     req.container_id = (char *)container_id;
     req.n_rootfs = mounts->n_mounts;
     req.rootfs = mounts->mounts;
-    char *uri = log_file && log_file[0] ? logger_uri(log_file) : NULL;
+    char *uri = log_file && log_file[0] ? ctrt__cri_logger_uri(log_file) : NULL;
     req.stdin = "";
     req.stdout = req.stderr = uri ? uri : "";
     if (log_file && log_file[0] && uri == NULL)
