@@ -328,11 +328,25 @@ static void close_fd(int *fd) {
 
 /* ---- the process ---- */
 
-static int task_call(ctrt__cri_task *t, const char *name, const ProtobufCMessage *req,
-                     const ProtobufCMessageDescriptor *reply_desc, void **reply, long deadline_ms) {
+static int ctd_call(cri *c, const char *name, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                    void **reply, long deadline_ms) {
   char method[96];
   snprintf(method, sizeof method, CTD_TASKS "%s", name);
-  return ctrt__cri_call(t->c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
+  return ctrt__cri_call(c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
+}
+
+static int task_call(ctrt__cri_task *t, const char *name, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *reply_desc, void **reply, long deadline_ms) {
+  return ctd_call(t->c, name, req, reply_desc, reply, deadline_ms);
+}
+
+/* rc, with not_found (the process or task is gone already) as done. */
+static int gone_is_done(int rc) {
+  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+    ctrt_error_clear();
+    return 0;
+  }
+  return rc;
 }
 
 static int delete_process(ctrt__cri_task *t) {
@@ -564,12 +578,8 @@ int ctrt__cri_task_close_stdin(ctrt__cri_task *t) {
   req.container_id = t->container_id;
   req.exec_id = t->exec_id;
   req.stdin = true;
-  int rc = task_call(t, "CloseIO", &req.base, NULL, NULL, t->c->deadline_ms);
   /* The process has ended already: its stdin is gone with it. */
-  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
-    ctrt_error_clear();
-    rc = 0;
-  }
+  int rc = gone_is_done(task_call(t, "CloseIO", &req.base, NULL, NULL, t->c->deadline_ms));
   return rc < 0 ? ctrt__error_wrap("%s: closing stdin", t->method) : 0;
 }
 
@@ -581,12 +591,8 @@ int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols) {
   req.exec_id = t->exec_id;
   req.width = cols;
   req.height = rows;
-  int rc = task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms);
-  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
-    ctrt_error_clear(); /* ended meanwhile: no terminal left to resize */
-    rc = 0;
-  }
-  return rc;
+  /* Ended meanwhile: no terminal left to resize. */
+  return gone_is_done(task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms));
 }
 
 /* The exit status (Tasks.Wait, no deadline: the process runs as long as
@@ -729,13 +735,6 @@ int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options
 
 #define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
 
-static int ctd_call(cri *c, const char *name, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
-                    void **reply, long deadline_ms) {
-  char method[96];
-  snprintf(method, sizeof method, CTD_TASKS "%s", name);
-  return ctrt__cri_call(c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
-}
-
 int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out) {
   memset(out, 0, sizeof *out);
   Ctrt__Containerd__GetTaskRequest req = CTRT__CONTAINERD__GET_TASK_REQUEST__INIT;
@@ -743,12 +742,8 @@ int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *o
   Ctrt__Containerd__GetTaskResponse *resp = NULL;
   int rc =
       ctd_call(c, "Get", &req.base, &ctrt__containerd__get_task_response__descriptor, (void **)&resp, c->deadline_ms);
-  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
-    ctrt_error_clear();
-    return 0;
-  }
   if (rc < 0)
-    return rc;
+    return gone_is_done(rc);
   if (resp->process) {
     out->status = resp->process->status;
     out->exit_code = (int32_t)resp->process->exit_status;
@@ -799,12 +794,7 @@ int ctrt__cri_task_remove(cri *c, const char *container_id) {
     return rc;
   Ctrt__Containerd__DeleteTaskRequest del = CTRT__CONTAINERD__DELETE_TASK_REQUEST__INIT;
   del.container_id = (char *)container_id;
-  rc = ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms);
-  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
-    ctrt_error_clear();
-    rc = 0;
-  }
-  return rc;
+  return gone_is_done(ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms));
 }
 
 /* The logger's script: one reader per stream (the shim gives it no
