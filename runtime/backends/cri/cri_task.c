@@ -591,8 +591,14 @@ int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols) {
   req.exec_id = t->exec_id;
   req.width = cols;
   req.height = rows;
-  /* Ended meanwhile: no terminal left to resize. */
-  return gone_is_done(task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms));
+  /* Ended meanwhile: no terminal left to resize (gone, or stopped and not
+   * yet waited for: runc's UNKNOWN "cannot resize a stopped container"). */
+  int rc = gone_is_done(task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms));
+  if (rc < 0 && strstr(ctrt_error_last()->message, "cannot resize a stopped container") != NULL) {
+    ctrt_error_clear();
+    rc = 0;
+  }
+  return rc;
 }
 
 /* The exit status (Tasks.Wait, no deadline: the process runs as long as
