@@ -23,11 +23,12 @@
  * containerd's Images, Content, Diff and Snapshots). Rename is unsupported
  * (CRI names are fixed: the pod and container names are part of their
  * identity). get_container_port_override keeps the spec's default (empty):
- * a CRI engine never forces a port. A container that exited cannot start
- * again (CRI: "container is in CONTAINER_EXITED state", reported as
- * conflict): a new container in the pod would not keep the first one's
- * filesystem, which is what a restart means, so none is made behind the
- * caller's back. */
+ * a CRI engine never forces a port. CRI cannot start a container that
+ * exited ("container is in CONTAINER_EXITED state"); on containerd the same
+ * container gets a new task (cri_task.c: same snapshot, so its files stay),
+ * elsewhere that is the engine's conflict. exec_with_opts and exec_pty run
+ * through containerd's Tasks.Exec on containerd (user, half-close), CRI's
+ * ExecSync/Exec elsewhere (runtime/backends/cri/README.md). */
 #include "backends/cri/cri_internal.h"
 #include "backends/cri/cri_log.h"
 
@@ -205,6 +206,9 @@ static const struct {
     {CTRT_OP_STATS_STREAM, "pids_current and pids_limit"},
     {CTRT_OP_CREATE_CONTAINER, "a pids limit"},
     {CTRT_OP_UPDATE_CONTAINER_RESOURCES, "the pids limit"},
+    {CTRT_OP_START_CONTAINER, "of a container that has exited"},
+    {CTRT_OP_EXEC_WITH_OPTS, "a user"},
+    {CTRT_OP_EXEC_PTY, "a user and stdin half-close"},
     {CTRT_OP_ARCHIVE_GET, "of a container that does not run"},
     {CTRT_OP_ARCHIVE_HEAD, "of a container that does not run"},
     {CTRT_OP_EXPORT_CONTAINER_FS, "of a container that does not run"},
@@ -297,11 +301,43 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   return rc < 0 ? ctrt__error_code() : 0;
 }
 
-int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
+/* CRI's own status, as CRI keeps it. */
+static int status_raw(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
   Runtime__V1__ContainerStatusRequest req = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
   req.container_id = f->container_id;
   req.verbose = verbose;
   return RT_CALL(c, ContainerStatus, &req, &runtime__v1__container_status_response__descriptor, out);
+}
+
+/* Whether CRI says the container ran and exited (a StartError never ran). */
+static bool cri_exited(const Runtime__V1__ContainerStatusResponse *st) {
+  return st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+         st->status->started_at != 0;
+}
+
+/* CRI's status with the state of a task that start_container gave the
+ * exited container natively (ctrt__cri_task_restart) read over it: CRI
+ * keeps the first run's exit. CRI deletes its own task before it reports
+ * EXITED, so a task found then is that one. */
+int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
+  int rc = status_raw(c, f, verbose, out);
+  if (rc < 0 || c->containerd_version == NULL || !cri_exited(*out))
+    return rc;
+  ctrt__cri_task_state t;
+  if (ctrt__cri_task_get(c, f->container_id, &t) <= 0) {
+    ctrt_error_clear(); /* CRI's view stands */
+    return 0;
+  }
+  Runtime__V1__ContainerStatus *st = (*out)->status;
+  if (t.status == CTRT__CRI_TASK_STOPPED) {
+    st->exit_code = t.exit_code;
+    st->finished_at = t.exited_ns;
+  } else {
+    st->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+    st->exit_code = 0;
+    st->finished_at = 0;
+  }
+  return 0;
 }
 
 int ctrt__cri_find_status(cri *c, const ctrt_container_id *id, const char *method, found *f,
@@ -772,9 +808,16 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
   if (rc < 0)
     return rc;
   bool running = ctrt__cri_is_running(st);
+  /* An exited container starts again as a new task of containerd's
+   * (CRI: "container is in CONTAINER_EXITED state"). */
+  bool again = !running && c->containerd_version != NULL && cri_exited(st);
   int64_t pids_limit = pids_annotation(st);
+  char *log_path = again && st->status->log_path ? ctrt__strdup(st->status->log_path) : NULL;
   ctrt__cri_unpacked_free(st);
-  if (rc == 0 && !running) {
+  if (again) {
+    rc = ctrt__cri_task_restart(c, f.container_id, log_path);
+    ctrt__free(log_path);
+  } else if (rc == 0 && !running) {
     Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
     rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL);
@@ -808,6 +851,12 @@ static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t 
   req.timeout = timeout;
   rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
                       &runtime__v1__stop_container_response__descriptor, NULL);
+  /* CRI's StopContainer does nothing to an exited container: a task
+   * start_container made for it again is stopped natively. */
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  if (rc == 0 && c->containerd_version != NULL && (rc = status_raw(c, &f, false, &st)) == 0 && cri_exited(st))
+    rc = ctrt__cri_task_stop(c, f.container_id, timeout);
+  ctrt__cri_unpacked_free(st);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("stop_container") : 0;
 }
@@ -892,10 +941,19 @@ static int cri_unpause_container(void *self, const ctrt_container_id *id) {
 /* Removes f's container and its pod, then the log file CRI leaves behind
  * (cri-notes.md: the client deletes it); id NULL keeps the log file. */
 static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
+  /* A task start_container made natively for an exited container: CRI's
+   * delete of the container fails while it exists. */
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  int rc = 0;
+  if (c->containerd_version != NULL && (rc = status_raw(c, f, false, &st)) == 0 && cri_exited(st))
+    rc = ctrt__cri_task_remove(c, f->container_id);
+  ctrt__cri_unpacked_free(st);
+  if (rc < 0)
+    return rc;
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
   req.container_id = f->container_id;
-  int rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
+  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
   if (rc == 0)
     rc = remove_pod(c, f->pod_id);
   if (rc == 0 && id != NULL) {
@@ -1128,7 +1186,10 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
   if (rc < 0)
     return rc;
   Runtime__V1__ContainerStatusResponse *last = NULL;
-  bool seen_running = false, removed = false;
+  bool seen_running = false, removed = false, first = true;
+  /* An exit with another end time than the one seen first is a later
+   * run's, even if its run was too short for a poll to see it running. */
+  int64_t first_finished = 0;
   for (;;) {
     Runtime__V1__ContainerStatusResponse *st = NULL;
     rc = ctrt__cri_status_of(c, &f, false, &st);
@@ -1141,8 +1202,12 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
     Runtime__V1__ContainerState state =
         st->status ? st->status->state : RUNTIME__V1__CONTAINER_STATE__CONTAINER_UNKNOWN;
     seen_running = seen_running || state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
-    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && seen_running &&
-        state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+    int64_t finished = st->status ? st->status->finished_at : 0;
+    if (first)
+      first_finished = finished;
+    first = false;
+    if (condition == CTRT_WAIT_CONDITION_NEXT_EXIT && state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+        (seen_running || finished != first_finished))
       break;
     struct timespec ts = {0, WAIT_POLL_NS};
     nanosleep(&ts, NULL);
@@ -1519,13 +1584,22 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   return 0;
 }
 
-/* ExecSync takes an argv only: the options become a wrapper command run in
- * the container (ctrt__cri_wrap_argv: env, working directory). A user,
- * tty, stdin and privileged have no ExecSync equivalent and are refused (a
- * user would need containerd's Tasks.Exec with a process spec; the
- * fixture's busybox has no chpst/su to wrap with). */
+/* containerd: Tasks.Exec with the options as a process spec (cri_task.c).
+ * Else ExecSync, which takes an argv only: the options become a wrapper
+ * command run in the container (ctrt__cri_wrap_argv: env, working
+ * directory); a user, tty, stdin and privileged have no ExecSync
+ * equivalent and are refused. */
 static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
                               const ctrt_exec_options *o) {
+  cri *c = self;
+  if (c->containerd_version != NULL && !o->tty && !o->attach_stdin) {
+    found f;
+    int rc = ctrt__cri_running(c, id, "exec_with_opts", &f);
+    if (rc == 0)
+      rc = ctrt__cri_task_run(c, f.container_id, o, "exec_with_opts", out);
+    ctrt__cri_found_clear(&f);
+    return rc;
+  }
   if (o->tty || o->privileged || o->attach_stdin || (o->user && o->user[0]))
     return ctrt__error_invalid_spec("exec_with_opts: CRI's ExecSync has no user, tty, stdin or privileged mode");
   const char **argv = NULL;

@@ -8,7 +8,10 @@
  * v4 has no stdin half-close: closing the WebSocket is the only EOF and it
  * ends the whole session, output included (cri-notes.md). So a session's
  * close_stdin is unsupported with that reason, and uploads (cri_archive.c)
- * tell the command how many bytes to read instead. */
+ * tell the command how many bytes to read instead. That is the CRI-only
+ * path (CRI-O): on containerd, exec_pty's sessions are processes of
+ * containerd's Tasks.Exec instead (cri_task.c: a user, FIFOs, CloseIO),
+ * behind the same session functions. */
 #include "backends/cri/cri_internal.h"
 #include "core/log_records.h"
 
@@ -22,6 +25,7 @@
 
 struct ctrt__cri_session {
   ctrt__ws *ws;
+  ctrt__cri_task *task; /* instead of ws: containerd's Tasks.Exec (cri_task.c) */
   const char *method;
   bool ended;       /* the server closed: the status (if any) is in */
   bool have_status; /* a status message came on channel 3 */
@@ -68,7 +72,7 @@ int ctrt__cri_wrap_argv(const ctrt_exec_options *o, const char *method, const ch
 /* ---- the session ---- */
 
 /* The URL of a streaming call (Exec or Attach) for a running container. */
-static int running_container(cri *c, const ctrt_container_id *id, const char *method, found *f) {
+int ctrt__cri_running(cri *c, const ctrt_container_id *id, const char *method, found *f) {
   Runtime__V1__ContainerStatusResponse *st = NULL;
   int rc = ctrt__cri_find_status(c, id, method, f, &st);
   if (rc < 0)
@@ -102,7 +106,7 @@ int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *cons
                            const ctrt__cri_session_options *o, const char *method, ctrt__cri_session **out) {
   *out = NULL;
   found f;
-  int rc = running_container(c, id, method, &f);
+  int rc = ctrt__cri_running(c, id, method, &f);
   if (rc < 0)
     return rc;
   Runtime__V1__ExecRequest req = RUNTIME__V1__EXEC_REQUEST__INIT;
@@ -127,6 +131,28 @@ int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *cons
   rc = session_connect(c, resp->url, method, out);
   ctrt__cri_unpacked_free(resp);
   return rc;
+}
+
+int ctrt__cri_session_open_native(cri *c, const ctrt_container_id *id, const ctrt_exec_options *o,
+                                  const ctrt__cri_session_options *so, const char *method, ctrt__cri_session **out) {
+  *out = NULL;
+  found f;
+  int rc = ctrt__cri_running(c, id, method, &f);
+  if (rc < 0)
+    return rc;
+  ctrt__cri_session *s = ctrt__calloc(1, sizeof *s);
+  if (s == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0)
+    rc = ctrt__cri_task_open(c, f.container_id, o, so->in, so->out, so->err, method, &s->task);
+  ctrt__cri_found_clear(&f);
+  if (rc < 0) {
+    ctrt__free(s);
+    return rc;
+  }
+  s->method = method;
+  *out = s;
+  return 0;
 }
 
 /* The status of channel 3: an exit code, or a failure kept for the end. */
@@ -154,6 +180,11 @@ static void take_status(ctrt__cri_session *s, const uint8_t *data, size_t len) {
 int ctrt__cri_session_next(ctrt__cri_session *s, int *channel, uint8_t **data, size_t *len) {
   *data = NULL;
   *len = 0;
+  if (s->task != NULL) {
+    int rc = s->ended ? CTRT_ITEROVER : ctrt__cri_task_next(s->task, channel, data, len);
+    s->ended = rc == CTRT_ITEROVER;
+    return rc;
+  }
   while (!s->ended) {
     uint8_t *msg = NULL;
     size_t n = 0;
@@ -179,6 +210,8 @@ int ctrt__cri_session_next(ctrt__cri_session *s, int *channel, uint8_t **data, s
 }
 
 int ctrt__cri_session_exit_code(ctrt__cri_session *s, int32_t *code) {
+  if (s->task != NULL)
+    return ctrt__cri_task_wait(s->task, code);
   if (s->status_rc < 0)
     return ctrt__error_set(s->status_kind, 0, "%s: %s", s->method, s->status_message);
   if (!s->have_status)
@@ -188,18 +221,23 @@ int ctrt__cri_session_exit_code(ctrt__cri_session *s, int32_t *code) {
 }
 
 int ctrt__cri_session_write(ctrt__cri_session *s, const void *data, size_t len) {
+  if (s->task != NULL)
+    return ctrt__cri_task_write(s->task, data, len);
   int rc = ctrt__k8s_channel_write(s->ws, CTRT__K8S_STDIN, data, len);
   return rc < 0 ? ctrt__error_wrap("%s: writing stdin", s->method) : 0;
 }
 
 void ctrt__cri_session_cancel(ctrt__cri_session *s) {
-  if (s != NULL)
+  if (s != NULL && s->task != NULL)
+    ctrt__cri_task_cancel(s->task);
+  else if (s != NULL)
     ctrt__ws_cancel(s->ws);
 }
 
 void ctrt__cri_session_free(ctrt__cri_session *s) {
   if (s == NULL)
     return;
+  ctrt__cri_task_free(s->task);
   ctrt__ws_free(s->ws);
   ctrt__free(s);
 }
@@ -348,7 +386,9 @@ static int pty_write(void *impl, const void *data, size_t len) {
 }
 
 static int pty_close_stdin(void *impl) {
-  (void)impl;
+  pty *p = impl;
+  if (p->s->task != NULL)
+    return ctrt__cri_task_close_stdin(p->s->task) < 0 ? ctrt__error_wrap("exec_handle_close_stdin") : 0;
   return ctrt__error_set(CTRT_ERROR_UNSUPPORTED, 0,
                          "exec_handle_close_stdin: the CRI streaming protocol (v4.channel.k8s.io) has no stdin "
                          "half-close; closing the WebSocket would end the session and lose its output");
@@ -358,6 +398,8 @@ static int pty_resize(void *impl, uint16_t rows, uint16_t cols) {
   pty *p = impl;
   if (p->done)
     return 0; /* a process that has exited has no terminal left to resize */
+  if (p->s->task != NULL)
+    return ctrt__cri_task_resize(p->s->task, rows, cols) < 0 ? ctrt__error_wrap("exec_handle_resize") : 0;
   int rc = ctrt__k8s_resize(p->s->ws, cols, rows);
   return rc < 0 ? ctrt__error_wrap("exec_handle_resize") : 0;
 }
@@ -376,13 +418,13 @@ static int pty_fd(void *impl) {
   pty *p = impl;
   /* Queued output, or bytes the WebSocket has already taken off the
    * socket, would not wake poll() on the socket. */
-  if (p->head != NULL || p->done || ctrt__ws_pending(p->s->ws)) {
+  if (p->head != NULL || p->done || (p->s->ws && ctrt__ws_pending(p->s->ws))) {
     if (p->ready_fd < 0)
       p->ready_fd = eventfd(1, EFD_CLOEXEC);
     if (p->ready_fd >= 0)
       return p->ready_fd;
   }
-  return ctrt__ws_fd(p->s->ws);
+  return p->s->task ? ctrt__cri_task_fd(p->s->task) : ctrt__ws_fd(p->s->ws);
 }
 
 static void pty_destroy(void *impl) {
@@ -411,9 +453,12 @@ static const ctrt__exec_handle_vtable pty_vtable = {
 
 int ctrt__cri_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *id,
                        const ctrt_exec_options *options) {
+  cri *c = self;
   const char **argv = NULL;
   size_t n = 0;
-  int rc = ctrt__cri_wrap_argv(options, "exec_pty", &argv, &n);
+  /* containerd: the options as a process spec of Tasks.Exec (user too);
+   * else CRI's Exec with env and working dir wrapped around the command. */
+  int rc = c->containerd_version ? 0 : ctrt__cri_wrap_argv(options, "exec_pty", &argv, &n);
   if (rc < 0)
     return rc;
   pty *p = ctrt__calloc(1, sizeof *p);
@@ -425,7 +470,10 @@ int ctrt__cri_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_
   ctrt__cri_session_options o = {
       .tty = options->tty, .in = options->attach_stdin, .out = options->attach_stdout, .err = options->attach_stderr};
   p->discard = !o.in && !o.out && !o.err;
-  rc = ctrt__cri_session_open(self, id, argv, n, &o, "exec_pty", &p->s);
+  if (c->containerd_version)
+    rc = ctrt__cri_session_open_native(c, id, options, &o, "exec_pty", &p->s);
+  else
+    rc = ctrt__cri_session_open(c, id, argv, n, &o, "exec_pty", &p->s);
   ctrt__free(argv);
   if (rc < 0) {
     ctrt__free(p);

@@ -125,6 +125,74 @@ void ctrt__cri_session_free(ctrt__cri_session *s);
  * the options' strings. */
 int ctrt__cri_wrap_argv(const ctrt_exec_options *o, const char *method, const char ***out, size_t *n_out);
 
+/* Whether the container id runs: 0 with f filled, conflict when it does
+ * not, not_found when there is none. */
+int ctrt__cri_running(cri *c, const ctrt_container_id *id, const char *method, found *f);
+
+/* A session over containerd's Tasks.Exec instead of CRI's Exec (peer
+ * containerd): the options as a whole process spec. */
+int ctrt__cri_session_open_native(cri *c, const ctrt_container_id *id, const ctrt_exec_options *o,
+                                  const ctrt__cri_session_options *so, const char *method, ctrt__cri_session **out);
+
+/* ---- processes of ctrt's own through containerd's Tasks API
+ * (cri_task.c; containerd peers only) ---- */
+
+typedef struct ctrt__cri_task ctrt__cri_task;
+/* Exec o (command, env, working dir, user, tty) in the running container
+ * container_id with the chosen streams attached through FIFOs. */
+int ctrt__cri_task_open(cri *c, const char *container_id, const ctrt_exec_options *o, bool in, bool out, bool err,
+                        const char *method, ctrt__cri_task **out_task);
+/* As ctrt__cri_session_next: CTRT_ITEROVER once both outputs ended. */
+int ctrt__cri_task_next(ctrt__cri_task *t, int *channel, uint8_t **data, size_t *len);
+int ctrt__cri_task_write(ctrt__cri_task *t, const void *data, size_t len);
+int ctrt__cri_task_close_stdin(ctrt__cri_task *t);
+int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols);
+int ctrt__cri_task_wait(ctrt__cri_task *t, int32_t *code);
+void ctrt__cri_task_cancel(ctrt__cri_task *t); /* any thread */
+int ctrt__cri_task_fd(ctrt__cri_task *t);
+void ctrt__cri_task_free(ctrt__cri_task *t);
+/* The whole exec with its output collected (exec_with_opts). */
+int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method,
+                       ctrt_exec_result **out);
+
+/* A user of an exec ("name", "uid", "name:group", "uid:gid") in the
+ * terms of the container's /etc/passwd and /etc/group texts (NULL when
+ * absent): uid, primary gid, the other groups that list the user. */
+#define CTRT__CRI_USER_GROUPS_MAX 32
+typedef struct ctrt__cri_user {
+  int64_t uid, gid;
+  int64_t extra[CTRT__CRI_USER_GROUPS_MAX];
+  size_t n_extra;
+} ctrt__cri_user;
+int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char *groups, const char *method,
+                          ctrt__cri_user *out);
+/* containerd's "binary" stdio URI of a restarted task: /bin/sh appending
+ * CRI log lines to log_file (NULL on no memory). */
+char *ctrt__cri_logger_uri(const char *log_file);
+
+/* containerd's state of a container's task (Tasks.Get). */
+enum {
+  CTRT__CRI_TASK_CREATED = 1,
+  CTRT__CRI_TASK_RUNNING = 2,
+  CTRT__CRI_TASK_STOPPED = 3,
+  CTRT__CRI_TASK_PAUSED = 4,
+  CTRT__CRI_TASK_PAUSING = 5
+};
+typedef struct ctrt__cri_task_state {
+  uint32_t status;
+  int32_t exit_code;
+  int64_t exited_ns;
+} ctrt__cri_task_state;
+/* 1 with *out filled, 0 when the container has no task. */
+int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out);
+/* Start an exited container again: a new task of the same container
+ * whose output is appended to log_file in CRI's format (cri_task.c). */
+int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file);
+/* Stop (TERM, KILL after timeout_s) / kill and delete the task such a
+ * restart made; 0 when there is none. */
+int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s);
+int ctrt__cri_task_remove(cri *c, const char *container_id);
+
 /* Method table entries of cri_exec.c, cri_archive.c, cri_top_stats.c. */
 int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
                           const char *const *argv, size_t n_argv);

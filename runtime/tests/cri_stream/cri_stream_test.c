@@ -1,6 +1,8 @@
 /* The cri backend's logic that needs no engine: top's reading of ps(1)
  * output (titles, PID filter, a command column with spaces, malformed
- * output) and the wrapping of exec options CRI's Exec has no field for. */
+ * output), the wrapping of exec options CRI's Exec has no field for, the
+ * user lookup of containerd's native exec and its restarted task's logger
+ * URI. */
 #include "backends/cri/cri_internal.h"
 
 #include "test_support.h"
@@ -94,6 +96,56 @@ static void test_wrap_argv(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "exec_pty"));
 }
 
+static const char PASSWD[] = "root:x:0:0:root:/root:/bin/sh\n"
+                             "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
+                             "nobody:x:65534:65534:nobody:/home:/bin/false";
+static const char GROUP[] = "root:x:0:\n"
+                            "daemon:x:1:\n"
+                            "wheel:x:10:root,daemon\n"
+                            "audio:x:29:nobody\n"
+                            "nogroup:x:65533:\n"
+                            "nobody:x:65534:";
+
+static void test_user_lookup(void) {
+  ctrt__cri_user u;
+  CU_ASSERT_EQUAL_FATAL(ctrt__cri_user_lookup("nobody", PASSWD, GROUP, "t", &u), 0);
+  CU_ASSERT_EQUAL(u.uid, 65534);
+  CU_ASSERT_EQUAL(u.gid, 65534);
+  CU_ASSERT_EQUAL_FATAL(u.n_extra, 1);
+  CU_ASSERT_EQUAL(u.extra[0], 29); /* audio lists nobody (the last line has no newline) */
+  CU_ASSERT_EQUAL_FATAL(ctrt__cri_user_lookup("daemon:nogroup", PASSWD, GROUP, "t", &u), 0);
+  CU_ASSERT_EQUAL(u.uid, 1);
+  CU_ASSERT_EQUAL(u.gid, 65533);
+  CU_ASSERT_EQUAL_FATAL(u.n_extra, 1);
+  CU_ASSERT_EQUAL(u.extra[0], 10);
+  /* Numeric: the passwd entry gives the primary group; none gives 0. */
+  CU_ASSERT_EQUAL_FATAL(ctrt__cri_user_lookup("1", PASSWD, GROUP, "t", &u), 0);
+  CU_ASSERT_EQUAL(u.gid, 1);
+  CU_ASSERT_EQUAL_FATAL(ctrt__cri_user_lookup("1234:5678", NULL, NULL, "t", &u), 0);
+  CU_ASSERT_EQUAL(u.uid, 1234);
+  CU_ASSERT_EQUAL(u.gid, 5678);
+  CU_ASSERT_EQUAL(u.n_extra, 0);
+  CU_ASSERT_EQUAL_FATAL(ctrt__cri_user_lookup("4321", PASSWD, GROUP, "t", &u), 0);
+  CU_ASSERT_EQUAL(u.uid, 4321);
+  CU_ASSERT_EQUAL(u.gid, 0);
+  /* A prefix of a name is not the name. */
+  CU_ASSERT_EQUAL(ctrt__cri_user_lookup("nob", PASSWD, GROUP, "t", &u), CTRT_EINVALID_SPEC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "unable to find user nob"));
+  CU_ASSERT_EQUAL(ctrt__cri_user_lookup("nobody:nosuch", PASSWD, GROUP, "t", &u), CTRT_EINVALID_SPEC);
+  CU_ASSERT_EQUAL(ctrt__cri_user_lookup("nobody", NULL, NULL, "t", &u), CTRT_EINVALID_SPEC);
+  ctrt_error_clear();
+}
+
+static void test_logger_uri(void) {
+  /* Percent-encoded past [A-Za-z0-9-_.~] (Go's query parser drops a pair
+   * with a raw ';', and '+' would be a space); the log path single-quoted. */
+  char *uri = ctrt__cri_logger_uri("/var/log/it's/c.log");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(uri);
+  CU_ASSERT_EQUAL(strncmp(uri, "binary:///bin/sh?-c=L%3D%27%2Fvar%2Flog%2Fit%27%5C%27%27s%2Fc.log%27%3B%20", 72), 0);
+  CU_ASSERT_PTR_NULL(strpbrk(uri + strlen("binary:///bin/sh?-c="), ";+ '&=\"\n"));
+  ctrt__free(uri);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("cri_stream", NULL, NULL);
   CU_add_test(s, "top_filters_by_pid", test_top_filters_by_pid);
@@ -101,4 +153,6 @@ void test_register(void) {
   CU_add_test(s, "top_aux_and_short_rows", test_top_aux_and_short_rows);
   CU_add_test(s, "top_malformed", test_top_malformed);
   CU_add_test(s, "wrap_argv", test_wrap_argv);
+  CU_add_test(s, "user_lookup", test_user_lookup);
+  CU_add_test(s, "logger_uri", test_logger_uri);
 }

@@ -8,7 +8,7 @@ pkg_check_modules(PROTOBUF_C REQUIRED IMPORTED_TARGET libprotobuf-c)
 set(CTRT_CRI_PROTO_DIR "${CMAKE_BINARY_DIR}/generated/cri")
 set(_cri_proto_src "${CMAKE_CURRENT_LIST_DIR}")
 set(CTRT_CRI_PROTO_SOURCES "")
-foreach(_proto IN ITEMS cri_runtime_v1 containerd_api containerd_images)
+foreach(_proto IN ITEMS cri_runtime_v1 containerd_api containerd_images containerd_tasks)
   set(_out_c "${CTRT_CRI_PROTO_DIR}/${_proto}.pb-c.c")
   set(_out_h "${CTRT_CRI_PROTO_DIR}/${_proto}.pb-c.h")
   add_custom_command(

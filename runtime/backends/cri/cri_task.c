@@ -1,0 +1,902 @@
+/* Processes of ctrt's own in CRI's containers through containerd's Tasks
+ * API on the same socket (containerd only; CRI-O keeps the CRI Exec path
+ * of cri_exec.c). CRI's Exec takes an argv and tty/stdin flags only, and
+ * its WebSocket protocol (v4.channel.k8s.io) cannot half-close stdin;
+ * Tasks.Exec takes a whole OCI Process (user, cwd, env, terminal) and
+ * FIFOs of the client's, as `ctr tasks exec` does:
+ *
+ *   Containers.Get -> the container's OCI spec, whose process is the base
+ *   mkfifo in a private directory (0700): stdin, stdout, stderr
+ *   Tasks.Exec (exec id of ours) -> Tasks.Start -> read the FIFOs
+ *   Tasks.CloseIO (after closing our end of stdin): the process sees EOF
+ *   Tasks.ResizePty, Tasks.Wait (exit status), Tasks.DeleteProcess
+ *
+ * A user name is resolved from the container's /etc/passwd and
+ * /etc/group (read with CRI's ExecSync), as Docker and runc's user lookup
+ * do: uid, primary gid, and the groups that list the user. */
+#include "backends/cri/cri_internal.h"
+#include "containerd_images.pb-c.h" /* GetContainerRequest */
+#include "containerd_tasks.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CTD_CONTAINERS_GET "/containerd.services.containers.v1.Containers/Get"
+#define PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
+#define READ_PIECE ((size_t)32 * 1024)
+
+struct ctrt__cri_task {
+  cri *c;
+  const char *method;
+  char *container_id;
+  char exec_id[40];
+  char *dir;                 /* the private directory of the FIFOs */
+  int in_fd, out_fd, err_fd; /* -1 when not attached (or closed) */
+  int cancel_fd;             /* eventfd: cancel from any thread */
+  int poll_fd;               /* epoll set of out_fd and err_fd, for ctrt__cri_task_fd */
+  bool started, waited;
+  int32_t exit_code;
+  char *start_error; /* runc could not start the command: exit 126 with this on stderr */
+  bool start_error_sent;
+};
+
+/* ---- the process spec ---- */
+
+/* The container's OCI spec (Containers.Get), parsed. */
+static int container_spec(cri *c, const char *container_id, json_t **out) {
+  *out = NULL;
+  Ctrt__Containerd__GetContainerRequest req = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  req.id = (char *)container_id;
+  Ctrt__Containerd__GetContainerSpecResponse *resp = NULL;
+  int rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &req.base,
+                          &ctrt__containerd__get_container_spec_response__descriptor, (void **)&resp);
+  if (rc < 0)
+    return rc;
+  const Ctrt__Containerd__Any *spec = resp->container ? resp->container->spec : NULL;
+  json_error_t e;
+  *out = spec ? json_loadb((const char *)spec->value.data, spec->value.len, 0, &e) : NULL;
+  ctrt__cri_unpacked_free(resp);
+  if (*out == NULL || !json_is_object(json_object_get(*out, "process"))) {
+    json_decref(*out);
+    *out = NULL;
+    return ctrt__error_network("containerd's container %s has no OCI process spec", container_id);
+  }
+  return 0;
+}
+
+/* A file of the container (ExecSync cat): its text, NULL when absent. */
+static int container_file(cri *c, const char *container_id, const char *path, char **out) {
+  *out = NULL;
+  char *argv[] = {"cat", (char *)path};
+  Runtime__V1__ExecSyncRequest req = RUNTIME__V1__EXEC_SYNC_REQUEST__INIT;
+  req.container_id = (char *)container_id;
+  req.n_cmd = 2;
+  req.cmd = argv;
+  Runtime__V1__ExecSyncResponse *resp = NULL;
+  int rc = RT_CALL(c, ExecSync, &req, &runtime__v1__exec_sync_response__descriptor, &resp);
+  if (rc < 0)
+    return rc;
+  if (resp->exit_code == 0 && (*out = ctrt__strndup((const char *)resp->stdout.data, resp->stdout.len)) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* The fields of the first line of text (passwd or group format) whose
+ * field `key` (0: name, 2: id) equals want, split into f[0..n) in a copy
+ * (*line, to free); false when none. */
+static bool colon_line(const char *text, int key, const char *want, char **f, int n, char **line) {
+  *line = NULL;
+  for (const char *p = text; p && *p;) {
+    size_t len = strcspn(p, "\n");
+    char *l = ctrt__strndup(p, len);
+    if (l == NULL)
+      return false;
+    char *q = l;
+    for (int k = 0; k < n; k++) {
+      f[k] = q;
+      q = q ? strchr(q, ':') : NULL;
+      if (q)
+        *q++ = '\0';
+    }
+    if (f[key] && strcmp(f[key], want) == 0) {
+      *line = l;
+      return true;
+    }
+    ctrt__free(l);
+    p += len + (p[len] == '\n');
+  }
+  return false;
+}
+
+static bool all_digits(const char *s) {
+  if (*s == '\0')
+    return false;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return false;
+  return true;
+}
+
+int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char *groups, const char *method,
+                          ctrt__cri_user *out) {
+  memset(out, 0, sizeof *out);
+  char *name = ctrt__strdup(spec_user);
+  if (name == NULL)
+    return ctrt__error_no_memory();
+  char *group = strchr(name, ':');
+  if (group)
+    *group++ = '\0';
+  char *f[7] = {0}, *line = NULL;
+  int rc = 0;
+  char *user_name = NULL; /* for the supplementary groups */
+  if (all_digits(name)) {
+    out->uid = strtoll(name, NULL, 10);
+    /* A uid without a passwd entry is fine: gid 0, as Docker. */
+    if (passwd && colon_line(passwd, 2, name, f, 7, &line) && f[3]) {
+      out->gid = strtoll(f[3], NULL, 10);
+      user_name = ctrt__strdup(f[0]);
+    }
+  } else if (passwd == NULL || !colon_line(passwd, 0, name, f, 7, &line) || !f[2] || !f[3]) {
+    rc = ctrt__error_invalid_spec("%s: unable to find user %s: no matching entries in the container's /etc/passwd",
+                                  method, name);
+  } else {
+    out->uid = strtoll(f[2], NULL, 10);
+    out->gid = strtoll(f[3], NULL, 10);
+    user_name = ctrt__strdup(f[0]);
+  }
+  ctrt__free(line);
+  if (rc == 0 && group && all_digits(group)) {
+    out->gid = strtoll(group, NULL, 10);
+  } else if (rc == 0 && group) {
+    char *g[4] = {0};
+    if (groups == NULL || !colon_line(groups, 0, group, g, 4, &line) || !g[2])
+      rc = ctrt__error_invalid_spec("%s: unable to find group %s: no matching entries in the container's /etc/group",
+                                    method, group);
+    else
+      out->gid = strtoll(g[2], NULL, 10);
+    ctrt__free(line);
+  }
+  /* Supplementary groups: those of /etc/group that list the user. */
+  for (const char *p = groups; rc == 0 && user_name && p && *p;) {
+    size_t len = strcspn(p, "\n");
+    char *l = ctrt__strndup(p, len), *g[4] = {0}, *q = l;
+    for (int k = 0; q && k < 4; k++) {
+      g[k] = q;
+      q = strchr(q, ':');
+      if (q)
+        *q++ = '\0';
+    }
+    char *save = NULL;
+    for (char *m = g[3] ? strtok_r(g[3], ",", &save) : NULL; m && g[2]; m = strtok_r(NULL, ",", &save)) {
+      int64_t gid = strtoll(g[2], NULL, 10);
+      if (strcmp(m, user_name) == 0 && gid != out->gid && out->n_extra < CTRT__CRI_USER_GROUPS_MAX)
+        out->extra[out->n_extra++] = gid;
+    }
+    ctrt__free(l);
+    p += len + (p[len] == '\n');
+  }
+  ctrt__free(user_name);
+  ctrt__free(name);
+  return rc;
+}
+
+/* The user of the exec as process.user of the spec. */
+static int resolve_user(cri *c, const char *container_id, const char *spec_user, const char *method, json_t *user) {
+  char *passwd = NULL, *groups = NULL;
+  int rc = container_file(c, container_id, "/etc/passwd", &passwd);
+  if (rc == 0)
+    rc = container_file(c, container_id, "/etc/group", &groups);
+  ctrt__cri_user u;
+  if (rc == 0)
+    rc = ctrt__cri_user_lookup(spec_user, passwd, groups, method, &u);
+  if (rc == 0) {
+    json_t *extra = json_array();
+    for (size_t i = 0; i < u.n_extra; i++)
+      json_array_append_new(extra, json_integer(u.extra[i]));
+    json_object_set_new(user, "uid", json_integer(u.uid));
+    json_object_set_new(user, "gid", json_integer(u.gid));
+    json_object_set_new(user, "additionalGids", extra);
+    json_object_del(user, "username");
+  }
+  ctrt__free(passwd);
+  ctrt__free(groups);
+  return rc;
+}
+
+/* Whether env (KEY=VALUE texts) has a variable of the key of kv. */
+static size_t env_find(json_t *env, const char *kv) {
+  size_t klen = strcspn(kv, "=");
+  size_t i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *t = json_string_value(v);
+    if (t && strncmp(t, kv, klen) == 0 && (t[klen] == '=' || t[klen] == '\0'))
+      return i;
+  }
+  return (size_t)-1;
+}
+
+static void env_set(json_t *env, const char *kv) {
+  size_t at = env_find(env, kv);
+  if (at != (size_t)-1)
+    json_array_set_new(env, at, json_string(kv));
+  else
+    json_array_append_new(env, json_string(kv));
+}
+
+/* The process of the exec: the container's, with the options applied. */
+static int process_json(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method, char **out) {
+  *out = NULL;
+  json_t *spec = NULL;
+  int rc = container_spec(c, container_id, &spec);
+  if (rc < 0)
+    return rc;
+  json_t *p = json_deep_copy(json_object_get(spec, "process"));
+  json_decref(spec);
+  if (p == NULL)
+    return ctrt__error_no_memory();
+  json_t *args = json_array();
+  for (size_t i = 0; i < o->n_command; i++)
+    json_array_append_new(args, json_string(o->command[i]));
+  json_object_set_new(p, "args", args);
+  json_object_set_new(p, "terminal", json_boolean(o->tty));
+  if (o->working_dir && o->working_dir[0])
+    json_object_set_new(p, "cwd", json_string(o->working_dir));
+  json_t *env = json_object_get(p, "env");
+  if (!json_is_array(env)) {
+    env = json_array();
+    json_object_set_new(p, "env", env);
+  }
+  /* A terminal gets TERM, as Docker's and CRI's tty execs do. */
+  if (o->tty && env_find(env, "TERM") == (size_t)-1)
+    json_array_append_new(env, json_string("TERM=xterm"));
+  for (size_t i = 0; i < o->n_env; i++)
+    env_set(env, o->env[i]);
+  if (o->user && o->user[0]) {
+    json_t *user = json_object_get(p, "user");
+    if (!json_is_object(user)) {
+      user = json_object();
+      json_object_set_new(p, "user", user);
+    }
+    rc = resolve_user(c, container_id, o->user, method, user);
+  }
+  if (rc == 0 && (*out = json_dumps(p, JSON_COMPACT)) == NULL)
+    rc = ctrt__error_no_memory();
+  json_decref(p);
+  return rc;
+}
+
+/* ---- FIFOs ---- */
+
+static int make_fifo(ctrt__cri_task *t, const char *name, char **path) {
+  *path = ctrt__sprintf("%s/%s", t->dir, name);
+  if (*path == NULL)
+    return ctrt__error_no_memory();
+  if (mkfifo(*path, 0600) != 0)
+    return ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: mkfifo %s: %s", t->method, *path, strerror(errno));
+  return 0;
+}
+
+/* The directory of the FIFOs: $TMPDIR or /tmp, private to us (the shim
+ * runs as root on the same host and opens them by path). */
+static int make_dir(ctrt__cri_task *t) {
+  const char *tmp = getenv("TMPDIR");
+  t->dir = ctrt__sprintf("%s/ctrt-exec-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (t->dir == NULL)
+    return ctrt__error_no_memory();
+  if (mkdtemp(t->dir) == NULL) {
+    int rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: mkdtemp %s: %s", t->method, t->dir, strerror(errno));
+    ctrt__free(t->dir);
+    t->dir = NULL;
+    return rc;
+  }
+  return 0;
+}
+
+static void remove_dir(ctrt__cri_task *t) {
+  if (t->dir == NULL)
+    return;
+  static const char *const names[] = {"stdin", "stdout", "stderr"};
+  for (size_t i = 0; i < 3; i++) {
+    char *path = ctrt__sprintf("%s/%s", t->dir, names[i]);
+    if (path)
+      unlink(path);
+    ctrt__free(path);
+  }
+  rmdir(t->dir);
+  ctrt__free(t->dir);
+  t->dir = NULL;
+}
+
+static void close_fd(int *fd) {
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+/* ---- the process ---- */
+
+static int ctd_call(cri *c, const char *name, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
+                    void **reply, long deadline_ms) {
+  char method[96];
+  snprintf(method, sizeof method, CTD_TASKS "%s", name);
+  return ctrt__cri_call(c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
+}
+
+static int task_call(ctrt__cri_task *t, const char *name, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *reply_desc, void **reply, long deadline_ms) {
+  return ctd_call(t->c, name, req, reply_desc, reply, deadline_ms);
+}
+
+/* rc, with not_found (the process or task is gone already) as done. */
+static int gone_is_done(int rc) {
+  if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
+    ctrt_error_clear();
+    return 0;
+  }
+  return rc;
+}
+
+static int delete_process(ctrt__cri_task *t) {
+  Ctrt__Containerd__DeleteProcessRequest req = CTRT__CONTAINERD__DELETE_PROCESS_REQUEST__INIT;
+  req.container_id = t->container_id;
+  req.exec_id = t->exec_id;
+  return task_call(t, "DeleteProcess", &req.base, NULL, NULL, t->c->deadline_ms);
+}
+
+static int new_exec_id(char *buf, size_t cap) {
+  uint8_t r[12];
+  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+    return ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "getrandom: %s", strerror(errno));
+  size_t n = (size_t)snprintf(buf, cap, "ctrt-");
+  for (size_t i = 0; i < sizeof r && n + 2 < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%02x", r[i]);
+  return 0;
+}
+
+/* Create and start the exec (FIFOs open on our side first, so the shim's
+ * blocking opens complete at once). */
+static int task_start(ctrt__cri_task *t, const ctrt_exec_options *o, bool in, bool out, bool err) {
+  char *process = NULL, *in_path = NULL, *out_path = NULL, *err_path = NULL;
+  int rc = process_json(t->c, t->container_id, o, t->method, &process);
+  if (rc == 0)
+    rc = make_dir(t);
+  if (rc == 0 && in && (rc = make_fifo(t, "stdin", &in_path)) == 0 &&
+      (t->in_fd = open(in_path, O_RDWR | O_CLOEXEC)) < 0)
+    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, in_path, strerror(errno));
+  if (rc == 0 && out && (rc = make_fifo(t, "stdout", &out_path)) == 0 &&
+      (t->out_fd = open(out_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, out_path, strerror(errno));
+  /* With a terminal, stderr is the terminal too. */
+  if (rc == 0 && err && !o->tty && (rc = make_fifo(t, "stderr", &err_path)) == 0 &&
+      (t->err_fd = open(err_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, err_path, strerror(errno));
+  if (rc == 0)
+    rc = new_exec_id(t->exec_id, sizeof t->exec_id);
+  if (rc == 0) {
+    Ctrt__Containerd__Any spec = CTRT__CONTAINERD__ANY__INIT;
+    spec.type_url = PROCESS_TYPE_URL;
+    spec.value.data = (uint8_t *)process;
+    spec.value.len = strlen(process);
+    Ctrt__Containerd__ExecProcessRequest req = CTRT__CONTAINERD__EXEC_PROCESS_REQUEST__INIT;
+    req.container_id = t->container_id;
+    req.exec_id = t->exec_id;
+    req.stdin = in_path ? in_path : "";
+    req.stdout = out_path ? out_path : "";
+    req.stderr = err_path ? err_path : "";
+    req.terminal = o->tty;
+    req.spec = &spec;
+    rc = task_call(t, "Exec", &req.base, NULL, NULL, t->c->deadline_ms);
+    /* The container exists but has no task: it does not run. */
+    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+      rc = ctrt__error_conflict("%s: container %s is not running", t->method, t->container_id);
+  }
+  if (rc == 0) {
+    Ctrt__Containerd__StartRequest req = CTRT__CONTAINERD__START_REQUEST__INIT;
+    req.container_id = t->container_id;
+    req.exec_id = t->exec_id;
+    Ctrt__Containerd__StartResponse *resp = NULL;
+    rc = task_call(t, "Start", &req.base, &ctrt__containerd__start_response__descriptor, (void **)&resp,
+                   t->c->deadline_ms);
+    ctrt__cri_unpacked_free(resp);
+    if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
+      /* runc could not start the command: Docker reports exit 126 with
+       * the text on stderr (as cri.c's exec does for ExecSync). */
+      t->start_error = ctrt__sprintf("%s\n", ctrt_error_last()->message);
+      rc = t->start_error ? 0 : ctrt__error_no_memory();
+      ctrt_error_clear();
+      t->waited = true;
+      t->exit_code = 126;
+      close_fd(&t->out_fd);
+      close_fd(&t->in_fd);
+      if (t->err_fd < 0)
+        t->start_error_sent = true; /* no stderr attached: nowhere to put it */
+      close_fd(&t->err_fd);
+      delete_process(t);
+      ctrt_error_clear();
+    } else if (rc < 0) {
+      ctrt_error saved = *ctrt_error_last();
+      delete_process(t);
+      ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+    } else {
+      t->started = true;
+    }
+  }
+  ctrt__free(process);
+  ctrt__free(in_path);
+  ctrt__free(out_path);
+  ctrt__free(err_path);
+  return rc;
+}
+
+void ctrt__cri_task_free(ctrt__cri_task *t) {
+  if (t == NULL)
+    return;
+  /* The caller's error (if any) outlives the clean-up calls. */
+  ctrt_error saved = *ctrt_error_last();
+  close_fd(&t->in_fd);
+  close_fd(&t->out_fd);
+  close_fd(&t->err_fd);
+  if (t->started && !t->waited) {
+    /* Freed while it runs: end it, so the shim can let it go. */
+    Ctrt__Containerd__KillRequest kill = CTRT__CONTAINERD__KILL_REQUEST__INIT;
+    kill.container_id = t->container_id;
+    kill.exec_id = t->exec_id;
+    kill.signal = SIGKILL;
+    task_call(t, "Kill", &kill.base, NULL, NULL, t->c->deadline_ms);
+    Ctrt__Containerd__WaitRequest wait = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
+    wait.container_id = t->container_id;
+    wait.exec_id = t->exec_id;
+    task_call(t, "Wait", &wait.base, NULL, NULL, t->c->deadline_ms);
+  }
+  if (t->started)
+    delete_process(t);
+  ctrt_error_clear();
+  if (saved.kind != CTRT_ERROR_NONE)
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  remove_dir(t);
+  close_fd(&t->cancel_fd);
+  close_fd(&t->poll_fd);
+  ctrt__free(t->start_error);
+  ctrt__free(t->container_id);
+  ctrt__free(t);
+}
+
+int ctrt__cri_task_open(cri *c, const char *container_id, const ctrt_exec_options *o, bool in, bool out, bool err,
+                        const char *method, ctrt__cri_task **out_task) {
+  *out_task = NULL;
+  if (o->privileged)
+    return ctrt__error_invalid_spec("%s: a privileged exec is not supported by the cri backend", method);
+  ctrt__cri_task *t = ctrt__calloc(1, sizeof *t);
+  if (t == NULL)
+    return ctrt__error_no_memory();
+  t->c = c;
+  t->method = method;
+  t->in_fd = t->out_fd = t->err_fd = t->poll_fd = -1;
+  t->container_id = ctrt__strdup(container_id);
+  t->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  int rc = 0;
+  if (t->container_id == NULL)
+    rc = ctrt__error_no_memory();
+  else if (t->cancel_fd < 0)
+    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: eventfd: %s", method, strerror(errno));
+  if (rc == 0)
+    rc = task_start(t, o, in, out, err);
+  if (rc < 0) {
+    ctrt__cri_task_free(t);
+    return ctrt__error_wrap("%s", method);
+  }
+  *out_task = t;
+  return 0;
+}
+
+int ctrt__cri_task_next(ctrt__cri_task *t, int *channel, uint8_t **data, size_t *len) {
+  *data = NULL;
+  *len = 0;
+  if (t->start_error && !t->start_error_sent) {
+    t->start_error_sent = true;
+    *channel = CTRT__K8S_STDERR;
+    *len = strlen(t->start_error);
+    *data = (uint8_t *)ctrt__strdup(t->start_error);
+    return *data ? 0 : ctrt__error_no_memory();
+  }
+  while (t->out_fd >= 0 || t->err_fd >= 0) {
+    struct pollfd p[3] = {{t->out_fd, POLLIN, 0}, {t->err_fd, POLLIN, 0}, {t->cancel_fd, POLLIN, 0}};
+    long idle = t->c->stream_idle_ms;
+    int n = poll(p, 3, idle > 0 ? (int)idle : -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return ctrt__error_network("%s: poll: %s", t->method, strerror(errno));
+    if (n == 0)
+      return ctrt__error_set(CTRT_ERROR_TIMEOUT, 0, "%s: nothing arrived for %ld ms (stream_idle_timeout_ms)",
+                             t->method, idle);
+    if (p[2].revents)
+      return ctrt__error_cancelled("%s: the session was cancelled", t->method);
+    for (int i = 0; i < 2; i++) {
+      /* poll reports POLLHUP only once a writer came and went, so a read
+       * of 0 after it is the end, never a shim that has not opened yet. */
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      int *fd = i == 0 ? &t->out_fd : &t->err_fd;
+      uint8_t *buf = ctrt__malloc(READ_PIECE + 1);
+      if (buf == NULL)
+        return ctrt__error_no_memory();
+      ssize_t got = read(*fd, buf, READ_PIECE);
+      if (got > 0) {
+        buf[got] = '\0';
+        *channel = i == 0 ? CTRT__K8S_STDOUT : CTRT__K8S_STDERR;
+        *data = buf;
+        *len = (size_t)got;
+        return 0;
+      }
+      ctrt__free(buf);
+      if (got == 0 || (errno != EAGAIN && errno != EINTR))
+        close_fd(fd);
+    }
+  }
+  return CTRT_ITEROVER;
+}
+
+int ctrt__cri_task_write(ctrt__cri_task *t, const void *data, size_t len) {
+  if (t->in_fd < 0)
+    return ctrt__error_conflict("%s: stdin is not attached or was closed", t->method);
+  const uint8_t *p = data;
+  while (len > 0) {
+    ssize_t n = write(t->in_fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return ctrt__error_network("%s: writing stdin: %s", t->method, strerror(errno));
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Our end of the FIFO first, then CloseIO: the shim's copy drains what
+ * was written, sees EOF and closes the process's stdin. */
+int ctrt__cri_task_close_stdin(ctrt__cri_task *t) {
+  if (t->in_fd < 0)
+    return 0;
+  close_fd(&t->in_fd);
+  if (!t->started || t->waited)
+    return 0;
+  Ctrt__Containerd__CloseIORequest req = CTRT__CONTAINERD__CLOSE_IOREQUEST__INIT;
+  req.container_id = t->container_id;
+  req.exec_id = t->exec_id;
+  req.stdin = true;
+  /* The process has ended already: its stdin is gone with it. */
+  int rc = gone_is_done(task_call(t, "CloseIO", &req.base, NULL, NULL, t->c->deadline_ms));
+  return rc < 0 ? ctrt__error_wrap("%s: closing stdin", t->method) : 0;
+}
+
+int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols) {
+  if (!t->started || t->waited)
+    return 0;
+  Ctrt__Containerd__ResizePtyRequest req = CTRT__CONTAINERD__RESIZE_PTY_REQUEST__INIT;
+  req.container_id = t->container_id;
+  req.exec_id = t->exec_id;
+  req.width = cols;
+  req.height = rows;
+  /* Ended meanwhile: no terminal left to resize (gone, or stopped and not
+   * yet waited for: runc's UNKNOWN "cannot resize a stopped container"). */
+  int rc = gone_is_done(task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms));
+  if (rc < 0 && strstr(ctrt_error_last()->message, "cannot resize a stopped container") != NULL) {
+    ctrt_error_clear();
+    rc = 0;
+  }
+  return rc;
+}
+
+/* The exit status (Tasks.Wait, no deadline: the process runs as long as
+ * it runs). Call once the output has ended, or with nothing attached. */
+int ctrt__cri_task_wait(ctrt__cri_task *t, int32_t *code) {
+  if (!t->waited) {
+    Ctrt__Containerd__WaitRequest req = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
+    req.container_id = t->container_id;
+    req.exec_id = t->exec_id;
+    Ctrt__Containerd__WaitResponse *resp = NULL;
+    int rc = task_call(t, "Wait", &req.base, &ctrt__containerd__wait_response__descriptor, (void **)&resp, 0);
+    if (rc < 0)
+      return ctrt__error_wrap("%s: waiting for the exit", t->method);
+    t->waited = true;
+    t->exit_code = (int32_t)resp->exit_status;
+    ctrt__cri_unpacked_free(resp);
+  }
+  *code = t->exit_code;
+  return 0;
+}
+
+void ctrt__cri_task_cancel(ctrt__cri_task *t) {
+  if (t == NULL)
+    return;
+  uint64_t one = 1;
+  ssize_t ignored = write(t->cancel_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+/* One descriptor that polls readable when either output has something
+ * (or ended): an epoll set of both FIFOs (a closed one leaves it). */
+int ctrt__cri_task_fd(ctrt__cri_task *t) {
+  if (t->poll_fd < 0 && (t->out_fd >= 0 || t->err_fd >= 0)) {
+    t->poll_fd = epoll_create1(EPOLL_CLOEXEC);
+    int fds[] = {t->out_fd, t->err_fd};
+    for (size_t i = 0; t->poll_fd >= 0 && i < 2; i++) {
+      struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+      if (fds[i] >= 0)
+        epoll_ctl(t->poll_fd, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+  }
+  return t->poll_fd;
+}
+
+/* ---- a whole exec, for exec_with_opts ---- */
+
+typedef struct collected {
+  uint8_t *data;
+  size_t len, cap;
+} collected;
+
+static int collect(collected *b, const uint8_t *data, size_t len, size_t *room, bool *cut) {
+  size_t take = len < *room ? len : *room;
+  *cut = *cut || take < len;
+  *room -= take;
+  if (b->len + take + 1 > b->cap) {
+    size_t cap = (b->len + take + 1) * 2;
+    uint8_t *grown = ctrt__realloc(b->data, cap);
+    if (grown == NULL)
+      return ctrt__error_no_memory();
+    b->data = grown;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, take);
+  b->len += take;
+  return 0;
+}
+
+static int take_collected(ctrt_bytes *dst, collected *b) {
+  if (b->len == 0) {
+    ctrt__free(b->data);
+    b->data = NULL;
+    return ctrt__bytes_set(dst, NULL, 0);
+  }
+  b->data[b->len] = '\0';
+  int rc = ctrt__bytes_take(dst, b->data, b->len);
+  b->data = NULL;
+  return rc;
+}
+
+int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options *o, const char *method,
+                       ctrt_exec_result **out) {
+  *out = NULL;
+  ctrt__cri_task *t = NULL;
+  int rc = ctrt__cri_task_open(c, container_id, o, false, true, true, method, &t);
+  if (rc < 0)
+    return rc;
+  collected b[2] = {{0}, {0}};
+  size_t room = c->exec_output_max;
+  bool cut = false;
+  for (;;) {
+    int channel = 0;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    rc = ctrt__cri_task_next(t, &channel, &data, &len);
+    if (rc == CTRT_ITEROVER) {
+      rc = 0;
+      break;
+    }
+    if (rc < 0)
+      break;
+    rc = collect(&b[channel == CTRT__K8S_STDERR], data, len, &room, &cut);
+    ctrt__free(data);
+    if (rc < 0)
+      break;
+  }
+  int32_t code = 0;
+  if (rc == 0)
+    rc = ctrt__cri_task_wait(t, &code);
+  ctrt_exec_result *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
+  if (rc == 0 && r == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0 && (rc = take_collected(&r->stdout_, &b[0])) == 0)
+    rc = take_collected(&r->stderr_, &b[1]);
+  ctrt__free(b[0].data);
+  ctrt__free(b[1].data);
+  ctrt__cri_task_free(t);
+  if (rc < 0) {
+    ctrt_exec_result_free(r);
+    return ctrt__error_wrap("%s", method);
+  }
+  r->exit_code = code;
+  r->output_truncated = cut;
+  *out = r;
+  return 0;
+}
+
+/* ---- a new task for an exited container (start after exit) ----
+ *
+ * CRI cannot start a container again; containerd can give the same
+ * container (same snapshot, so the files of the first run stay) a new
+ * task: Tasks.Create with the snapshot's mounts as rootfs, then Start.
+ * CRI's own status stays at the first exit (its exit monitor belongs to
+ * the task it started), so ctrt__cri_status_of reads this task's state
+ * over it. CRI's log copiers belonged to the first task: the new one's
+ * stdout and stderr go to containerd's "binary" logging (the shim runs a
+ * program with the output pipes as fds 3 and 4, and waits for fd 5 to
+ * close): the host's /bin/sh appending CRI log lines ("TIME STREAM F|P
+ * text") to the container's log file, as CRI's copiers write them. */
+
+#define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
+
+int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out) {
+  memset(out, 0, sizeof *out);
+  Ctrt__Containerd__GetTaskRequest req = CTRT__CONTAINERD__GET_TASK_REQUEST__INIT;
+  req.container_id = (char *)container_id;
+  Ctrt__Containerd__GetTaskResponse *resp = NULL;
+  int rc =
+      ctd_call(c, "Get", &req.base, &ctrt__containerd__get_task_response__descriptor, (void **)&resp, c->deadline_ms);
+  if (rc < 0)
+    return gone_is_done(rc);
+  if (resp->process) {
+    out->status = resp->process->status;
+    out->exit_code = (int32_t)resp->process->exit_status;
+    if (resp->process->exited_at)
+      out->exited_ns = resp->process->exited_at->seconds * 1000000000LL + resp->process->exited_at->nanos;
+  }
+  ctrt__cri_unpacked_free(resp);
+  return 1;
+}
+
+/* Kill (any error ignored: it may have ended) and wait up to
+ * deadline_ms; the wait's error (a timeout) is returned. */
+static int kill_wait(cri *c, const char *container_id, int signal, long deadline_ms) {
+  Ctrt__Containerd__KillRequest kill = CTRT__CONTAINERD__KILL_REQUEST__INIT;
+  kill.container_id = (char *)container_id;
+  kill.signal = (uint32_t)signal;
+  kill.all = signal == SIGKILL;
+  ctd_call(c, "Kill", &kill.base, NULL, NULL, c->deadline_ms);
+  ctrt_error_clear();
+  Ctrt__Containerd__WaitRequest wait = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
+  wait.container_id = (char *)container_id;
+  return ctd_call(c, "Wait", &wait.base, NULL, NULL, deadline_ms);
+}
+
+static bool task_runs(const ctrt__cri_task_state *st) {
+  return st->status == CTRT__CRI_TASK_RUNNING || st->status == CTRT__CRI_TASK_PAUSED ||
+         st->status == CTRT__CRI_TASK_PAUSING || st->status == CTRT__CRI_TASK_CREATED;
+}
+
+int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s) {
+  ctrt__cri_task_state st;
+  int rc = ctrt__cri_task_get(c, container_id, &st);
+  if (rc <= 0 || !task_runs(&st))
+    return rc < 0 ? rc : 0;
+  /* SIGTERM, then SIGKILL after the grace period, as Docker's stop. */
+  if (timeout_s > 0 && kill_wait(c, container_id, SIGTERM, (long)timeout_s * 1000) == 0)
+    return 0;
+  ctrt_error_clear();
+  return kill_wait(c, container_id, SIGKILL, c->deadline_ms);
+}
+
+int ctrt__cri_task_remove(cri *c, const char *container_id) {
+  ctrt__cri_task_state st;
+  int rc = ctrt__cri_task_get(c, container_id, &st);
+  if (rc <= 0)
+    return rc;
+  if (task_runs(&st) && (rc = kill_wait(c, container_id, SIGKILL, c->deadline_ms)) < 0)
+    return rc;
+  Ctrt__Containerd__DeleteTaskRequest del = CTRT__CONTAINERD__DELETE_TASK_REQUEST__INIT;
+  del.container_id = (char *)container_id;
+  return gone_is_done(ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms));
+}
+
+/* The logger's script: one reader per stream (the shim gives it no
+ * PATH, hence /bin/date); a last text without newline is a P line. TERM
+ * (the shim's at task delete) is ignored so that the readers drain to
+ * the end of the pipes. */
+static const char LOGGER[] = "trap '' TERM; exec 5>&-; "
+                             "t() { /bin/date -u +%Y-%m-%dT%H:%M:%S.%NZ; }; "
+                             "c() { while IFS= read -r l; do printf '%s %s F %s\n' \"$(t)\" $1 \"$l\"; done; "
+                             "[ -z \"$l\" ] || printf '%s %s P %s\n' \"$(t)\" $1 \"$l\"; }; "
+                             "c stdout <&3 >>\"$L\" & c stderr <&4 >>\"$L\"; wait";
+
+/* binary:///bin/sh?-c=L='log file';SCRIPT with the query percent-encoded
+ * (Go's query parser drops pairs with a raw ';'). */
+char *ctrt__cri_logger_uri(const char *log_file) {
+  size_t len = strlen(log_file);
+  char *quoted = ctrt__malloc(len * 4 + 3), *q = quoted;
+  if (quoted == NULL)
+    return NULL;
+  *q++ = '\'';
+  for (const char *p = log_file; *p; p++) {
+    if (*p == '\'') {
+      memcpy(q, "'\\''", 4);
+      q += 4;
+    } else {
+      *q++ = *p;
+    }
+  }
+  *q++ = '\'';
+  *q = '\0';
+  char *script = ctrt__sprintf("L=%s; %s", quoted, LOGGER);
+  ctrt__free(quoted);
+  if (script == NULL)
+    return NULL;
+  size_t n = strlen(script);
+  char *uri = ctrt__malloc(sizeof "binary:///bin/sh?-c=" + n * 3);
+  if (uri != NULL) {
+    char *u = uri + sprintf(uri, "binary:///bin/sh?-c=");
+    for (const unsigned char *p = (const unsigned char *)script; *p; p++) {
+      if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p))
+        *u++ = (char)*p;
+      else
+        u += sprintf(u, "%%%02X", *p);
+    }
+    *u = '\0';
+  }
+  ctrt__free(script);
+  return uri;
+}
+
+int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {
+  /* The previous task of ours, stopped (CRI deleted its own at exit). */
+  int rc = ctrt__cri_task_remove(c, container_id);
+  if (rc < 0)
+    return rc;
+  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  greq.id = (char *)container_id;
+  Ctrt__Containerd__GetContainerResponse *ct = NULL;
+  Ctrt__Containerd__MountsResponse *mounts = NULL;
+  rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                      &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
+  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+    rc = ctrt__error_internal("container %s has no snapshot", container_id);
+  if (rc == 0) {
+    Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
+    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
+    mreq.key = ct->container->snapshot_key;
+    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+  }
+  if (rc == 0) {
+    Ctrt__Containerd__CreateTaskRequest req = CTRT__CONTAINERD__CREATE_TASK_REQUEST__INIT;
+    req.container_id = (char *)container_id;
+    req.n_rootfs = mounts->n_mounts;
+    req.rootfs = mounts->mounts;
+    char *uri = log_file && log_file[0] ? ctrt__cri_logger_uri(log_file) : NULL;
+    req.stdin = "";
+    req.stdout = req.stderr = uri ? uri : "";
+    if (log_file && log_file[0] && uri == NULL)
+      rc = ctrt__error_no_memory();
+    if (rc == 0)
+      rc = ctd_call(c, "Create", &req.base, NULL, NULL, c->deadline_ms);
+    ctrt__free(uri);
+  }
+  if (rc == 0) {
+    Ctrt__Containerd__StartRequest req = CTRT__CONTAINERD__START_REQUEST__INIT;
+    req.container_id = (char *)container_id;
+    req.exec_id = "";
+    rc = ctd_call(c, "Start", &req.base, NULL, NULL, c->deadline_ms);
+    if (rc < 0) {
+      ctrt_error saved = *ctrt_error_last();
+      ctrt__cri_task_remove(c, container_id);
+      ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+    }
+  }
+  ctrt__cri_unpacked_free(mounts);
+  ctrt__cri_unpacked_free(ct);
+  return rc;
+}
