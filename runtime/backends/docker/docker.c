@@ -9,7 +9,8 @@
 
 /* ---- open / close ---- */
 
-int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options) {
+int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const char *peer,
+                      const ctrt_open_options *options) {
   memset(d, 0, sizeof *d);
   ctrt__http_config cfg;
   int rc = ctrt__docker_config_from_env(&cfg);
@@ -29,7 +30,8 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
     cfg.connect_timeout_ms = (long)options->connect_timeout_ms;
   if (options != NULL && options->request_timeout_ms)
     cfg.request_timeout_ms = (long)options->request_timeout_ms;
-  cfg.error_from_body = ctrt__docker_error_from_body;
+  if (peer != NULL)
+    cfg.peer = peer;
   if (options != NULL && options->version >= 3)
     cfg.stream_idle_ms = (long)options->stream_idle_timeout_ms;
   pthread_mutex_init(&d->lock, NULL);
@@ -71,7 +73,7 @@ static int docker_open(void **self, const char *uri, const ctrt_open_options *op
   ctrt__docker *d = ctrt__calloc(1, sizeof *d);
   if (d == NULL)
     return ctrt__error_no_memory();
-  int rc = ctrt__docker_init(d, uri, NULL, options); /* no URI: DOCKER_HOST */
+  int rc = ctrt__docker_init(d, uri, NULL, NULL, options); /* no URI: DOCKER_HOST */
   if (rc < 0) {
     ctrt__free(d);
     return rc;

@@ -1099,7 +1099,7 @@ static int podman_open(void **self, const char *uri, const ctrt_open_options *op
     return ctrt__error_no_memory();
   pthread_mutex_init(&p->image_lock, NULL);
   const char *env = getenv("CONTAINER_HOST");
-  int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, options);
+  int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, "the Podman service", options);
   if (rc < 0) {
     pthread_mutex_destroy(&p->image_lock);
     ctrt__free(p);
