@@ -299,12 +299,17 @@ void ctrt__dq_add_joined(ctrt__dq *q, const char *name, const char *const *value
     q->error = ctrt__error_no_memory();
     return;
   }
-  joined[0] = '\0';
+  size_t used = 0, sep_len = strlen(sep);
   for (size_t i = 0; i < n; i++) {
-    if (i)
-      strcat(joined, sep);
-    strcat(joined, values[i]);
+    if (i) {
+      memcpy(joined + used, sep, sep_len);
+      used += sep_len;
+    }
+    size_t value_len = strlen(values[i]);
+    memcpy(joined + used, values[i], value_len);
+    used += value_len;
   }
+  joined[used] = '\0';
   ctrt__dq_add(q, name, joined);
   ctrt__free(joined);
 }
@@ -314,12 +319,8 @@ int ctrt__docker_split_ref(const char *reference, char **repo, char **tag) {
   const char *at = strchr(reference, '@');
   const char *slash = strrchr(reference, '/');
   const char *colon = at ? NULL : strrchr(slash ? slash : reference, ':');
-  if (at)
-    *repo = ctrt__strdup(reference); /* fromImage=repo@sha256:..., no tag */
-  else if (colon)
-    *repo = ctrt__strndup(reference, (size_t)(colon - reference));
-  else
-    *repo = ctrt__strdup(reference);
+  /* fromImage=repo@sha256:... goes whole, with no tag. */
+  *repo = colon ? ctrt__strndup(reference, (size_t)(colon - reference)) : ctrt__strdup(reference);
   if (!at)
     *tag = ctrt__strdup(colon ? colon + 1 : "latest");
   if (*repo == NULL || (!at && *tag == NULL)) {
@@ -438,7 +439,8 @@ static int status_error(int status, const char *body, size_t len, const ctrt__ht
                         const ctrt__docker_status *statuses, size_t n, const char *method) {
   char context[512];
   snprintf(context, sizeof context, "%s %s", req->method ? req->method : "GET", req->path);
-  int rc = ctrt__docker_error_from_body(status, body, len, context);
+  int rc;
+  (void)ctrt__docker_error_from_body(status, body, len, context); /* the message; the kind is the table's */
   ctrt_error_kind kind;
   if (table_verdict(status, statuses, n, &kind) < 0) {
     char message[CTRT__ERROR_MESSAGE_MAX];

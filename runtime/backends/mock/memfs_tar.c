@@ -21,7 +21,7 @@
 #include <errno.h>
 
 /* How much file data the reader hands libarchive per step. */
-#define TAR_SLICE (16 * 1024)
+#define TAR_SLICE ((size_t)16 * 1024)
 #define SOURCE_CHUNK (64 * 1024)
 
 /* ======================================================================
@@ -454,6 +454,7 @@ static int archive_failure(const apply_ctx *c) {
  * climb above the root. out has MEMFS_PATH_MAX bytes.
  */
 static int normalize(const apply_ctx *c, const char *raw, char *out) {
+  out[0] = '\0'; /* a string on every path, failures too */
   if (c->opt->mode == MEMFS_TAR_UPLOAD) {
     /* The rules every backend applies to uploads (core/tar_upload.c). */
     const char *why = NULL;
