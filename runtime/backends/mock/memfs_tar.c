@@ -758,7 +758,7 @@ static int apply_entry(apply_ctx *c, struct archive_entry *e, memfs_node **held)
   }
   char *slash = strrchr(rel, '/');
   const char *base = slash ? slash + 1 : rel;
-  char parent_rel[MEMFS_PATH_MAX];
+  char parent_rel[MEMFS_PATH_MAX] = ""; /* zeroed: the analyzer loses strlen over a memcpy'd prefix */
   size_t plen = slash ? (size_t)(slash - rel) : 0;
   memcpy(parent_rel, rel, plen);
   parent_rel[plen] = '\0';
