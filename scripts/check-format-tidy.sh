@@ -4,13 +4,15 @@
 #   scripts/check-format-tidy.sh BUILD_DIR
 # Format: every tracked C file but the generator's golden output (its
 # templates decide that layout). Tidy: the checks of .clang-tidy, warnings as
-# errors, on the folders listed in TIDY_DIRS (a regex over paths; default
-# below: the folders made clean so far — widen it as others are cleaned).
+# errors, on the files TIDY_DIRS matches (a Python regex over paths; default:
+# core, all of transport, podman, docker but docker_logs.c — the files clean
+# so far; cri, mock and docker_logs.c still have findings: widen it as they
+# are cleaned. TIDY_DIRS='/runtime/.*' lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:?usage: $0 BUILD_DIR}
 jobs=${JOBS:-$(nproc)}
-tidy_dirs=${TIDY_DIRS:-'runtime/(core/[^/]*|transport/(endpoint|escape|hijack|http|http_error|jsonl|stdcopy))\.c$'}
+tidy_dirs=${TIDY_DIRS:-'/runtime/(core/[^/]*|transport/[^/]*|backends/registry|backends/podman/[^/]*|backends/docker/(?!docker_logs)[^/]*)\.c$'}
 
 t0=$(date +%s)
 mapfile -t files < <(git ls-files '*.c' '*.h' | grep -v '^codegen/tests/golden/')

@@ -3,8 +3,9 @@
 #   libctrt.so holds no mock code (the mock is libctrt-mock);
 #   <ctrt/ctrt.h> includes no mock header;
 #   runtime/transport/ includes no generated spec header (gen_errors.h,
-#   the error setters, is the one it may use), no backend header and no
-#   ctrt__docker_ name outside comments;
+#   the error setters, is the one it may use), no backend header, no
+#   ctrt__docker_ name outside comments and no Docker string (handshake,
+#   messages);
 #   generated C (GENERATED_DIR, clang-formatted by the build) has no line
 #   over 120 columns.
 # usage: check-structure.sh SOURCE_DIR LIBCTRT_SO LIBCTRT_MOCK_SO [GENERATED_DIR]
@@ -38,6 +39,12 @@ fi
 # Code, not comments (lines whose first non-blank is /* or *).
 if grep -nE 'ctrt__docker_|CTRT__DOCKER_' "$src"/runtime/transport/*.[ch] | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/\*|\*)'; then
   bad "runtime/transport/ names a docker backend function or macro"
+fi
+# Docker's version handshake and messages are the backend's (ctrt__docker_negotiate,
+# the client's peer name): no string literal in transport code names Docker or
+# its /_ping.
+if grep -nE '"[^"]*(Docker|docker|/_ping)' "$src"/runtime/transport/*.[ch] | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/\*|\*)'; then
+  bad "runtime/transport/ has a Docker string (its handshake or messages)"
 fi
 if [ -n "$gen" ]; then
   # cri/ is protoc-c's output, not ctrtgen's.

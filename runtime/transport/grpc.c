@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -365,7 +366,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud) {
     memcpy(digits, value, value_len < sizeof digits ? value_len : 0);
     digits[value_len < sizeof digits ? value_len : 0] = '\0';
     if (value_len > 0 && value_len < sizeof digits && strspn(digits, "0123456789") == value_len) {
-      call->grpc_status = atoi(digits);
+      long code = strtol(digits, NULL, 10); /* digits only, at most 11: no overflow of long */
+      call->grpc_status = code <= INT_MAX ? (int)code : CTRT__GRPC_UNKNOWN;
     } else {
       call->grpc_status = CTRT__GRPC_UNKNOWN;
     }

@@ -40,7 +40,8 @@ struct ctrt__http_conn {
   ctrt__http_header *hdrs;
   size_t n_hdrs, cap_hdrs;
   char what[256];
-  char *host; /* for messages */
+  char *host;       /* for messages */
+  const char *peer; /* the client's, static */
   ctrt__http_error_fn error_from_body;
   long idle_ms; /* the client's stream_idle_ms: the session's longest wait; <= 0 none */
 };
@@ -114,10 +115,9 @@ static int wait_io(ctrt__http_conn *c, short events, int64_t deadline, long time
         ctrt__transport_duration(dur, sizeof dur, timeout_ms < 0 ? -timeout_ms : timeout_ms);
         ctrt__error_timeout(dur);
         if (timeout_ms < 0)
-          return ctrt__error_wrap("%s: the session with the Docker daemon at %s made no progress for %s "
-                                  "(stream_idle_timeout_ms)",
-                                  c->what, c->host, dur);
-        return ctrt__error_wrap("%s: the Docker daemon at %s did not answer in time", c->what, c->host);
+          return ctrt__error_wrap("%s: the session with %s at %s made no progress for %s (stream_idle_timeout_ms)",
+                                  c->what, c->peer, c->host, dur);
+        return ctrt__error_wrap("%s: %s at %s did not answer in time", c->what, c->peer, c->host);
       }
       wait = left > 1000000 ? 1000000 : (int)left;
     }
@@ -158,7 +158,7 @@ static int write_all(ctrt__http_conn *c, const void *data, size_t len, int64_t d
       if (rc < 0)
         return rc;
     } else {
-      return ctrt__error_network("%s: writing to the Docker daemon at %s failed: %s", c->what, c->host, err);
+      return ctrt__error_network("%s: writing to %s at %s failed: %s", c->what, c->peer, c->host, err);
     }
   }
   return 0;
@@ -232,10 +232,9 @@ static int read_head(ctrt__http_conn *c, char *head, size_t *head_len, int64_t d
       }
     }
     if (n == 0)
-      return ctrt__error_network(have ? "%s: the Docker daemon at %s closed the connection in the middle of the "
-                                        "response head"
-                                      : "%s: the Docker daemon at %s closed the connection without answering",
-                                 c->what, c->host);
+      return ctrt__error_network(have ? "%s: %s at %s closed the connection in the middle of the response head"
+                                      : "%s: %s at %s closed the connection without answering",
+                                 c->what, c->peer, c->host);
     if (n == IO_ERROR)
       return ctrt__error_network("%s: reading the response from %s failed: %s", c->what, c->host, err);
     int rc = wait_io(c, POLLIN, deadline, timeout_ms);
@@ -249,7 +248,7 @@ static int parse_head(ctrt__http_conn *c, char *head, size_t len) {
   /* "HTTP/1.1 101 UPGRADED" */
   if (len < 12 || memcmp(head, "HTTP/1.", 7) != 0 || head[8] != ' ' || head[9] < '1' || head[9] > '5' ||
       head[10] < '0' || head[10] > '9' || head[11] < '0' || head[11] > '9')
-    return ctrt__error_network("%s: the reply from %s is not valid HTTP; is it a Docker daemon?", c->what, c->host);
+    return ctrt__error_network("%s: the reply from %s is not valid HTTP; is it %s?", c->what, c->host, c->peer);
   c->status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
   char *p = line_end + 1;
   char *end = head + len;
@@ -409,6 +408,7 @@ int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, 
   snprintf(c->what, sizeof c->what, "%s", what);
   c->tls = client->ep.tls;
   c->host = ctrt__strdup(client->host);
+  c->peer = client->peer;
   c->error_from_body = client->error_from_body;
   c->idle_ms = client->stream_idle_ms;
   char *url = ctrt__sprintf("%s/", client->ep.base_url);
@@ -471,9 +471,8 @@ int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, 
     goto fail;
   if (c->status != 101 && c->status != 200) {
     rc = c->status >= 400 ? error_response(c, timeout_ms)
-                          : ctrt__error_network("%s: the Docker daemon at %s answered %d instead of switching to a "
-                                                "raw stream (101)",
-                                                what, client->host, c->status);
+                          : ctrt__error_network("%s: %s at %s answered %d instead of switching to a raw stream (101)",
+                                                what, client->peer, client->host, c->status);
     goto fail;
   }
   ctrt__free(target);
@@ -553,8 +552,7 @@ int ctrt__http_conn_read(ctrt__http_conn *conn, void *buf, size_t cap, size_t *n
       return CTRT_ITEROVER;
     }
     if (n == IO_ERROR)
-      return ctrt__error_network("%s: the connection to the Docker daemon at %s broke: %s", conn->what, conn->host,
-                                 err);
+      return ctrt__error_network("%s: the connection to %s at %s broke: %s", conn->what, conn->peer, conn->host, err);
     int rc = wait_idle(conn, POLLIN);
     if (rc < 0)
       return rc;

@@ -227,6 +227,9 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg)
   c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : CTRT__HTTP_CONNECT_TIMEOUT_MS;
   c->error_from_body = cfg->error_from_body != NULL ? cfg->error_from_body : ctrt__http_error_plain;
   c->stream_idle_ms = cfg->stream_idle_ms > 0 ? cfg->stream_idle_ms : 0;
+  c->negotiate = cfg->negotiate;
+  c->peer = cfg->peer != NULL ? cfg->peer : "the server";
+  c->tls_hint = cfg->tls_hint;
   c->request_timeout_ms = cfg->request_timeout_ms == 0  ? CTRT__HTTP_REQUEST_TIMEOUT_MS
                           : cfg->request_timeout_ms < 0 ? -1
                                                         : cfg->request_timeout_ms;
@@ -311,12 +314,12 @@ int ctrt__transport_curl_error(const ctrt__http_client *c, CURL *easy, CURLcode 
   switch (rc) {
   case CURLE_COULDNT_CONNECT:
   case CURLE_COULDNT_RESOLVE_HOST:
-    return ctrt__error_network("cannot connect to the Docker daemon at %s: %s (is the daemon running?)", c->host,
+    return ctrt__error_network("cannot connect to %s at %s: %s (is it running?)", c->peer, c->host,
                                os_errno ? strerror((int)os_errno) : detail);
   case CURLE_OPERATION_TIMEDOUT: /* only the connect timeout is libcurl's */
     ctrt__transport_duration(dur, sizeof dur, c->connect_timeout_ms);
     ctrt__error_timeout(dur);
-    return ctrt__error_wrap("cannot connect to the Docker daemon at %s", c->host);
+    return ctrt__error_wrap("cannot connect to %s at %s", c->peer, c->host);
   case CURLE_SSL_CACERT_BADFILE:
   case CURLE_SSL_CERTPROBLEM:
   case CURLE_PEER_FAILED_VERIFICATION:
@@ -325,38 +328,36 @@ int ctrt__transport_curl_error(const ctrt__http_client *c, CURL *easy, CURLcode 
   case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
   case CURLE_SSL_ENGINE_NOTFOUND:
   case CURLE_SSL_CIPHER:
-    return ctrt__error_configuration("TLS with the Docker daemon at %s failed: %s (check DOCKER_CERT_PATH and "
-                                     "DOCKER_TLS_VERIFY)",
-                                     c->host, detail);
+    return ctrt__error_configuration("TLS with %s at %s failed: %s (%s)", c->peer, c->host, detail,
+                                     c->tls_hint ? c->tls_hint : "check the CA, certificate and key files");
   case CURLE_SSL_CONNECT_ERROR:
-    return ctrt__error_network("TLS handshake with the Docker daemon at %s failed: %s", c->host, detail);
+    return ctrt__error_network("TLS handshake with %s at %s failed: %s", c->peer, c->host, detail);
   case CURLE_GOT_NOTHING:
-    return ctrt__error_network("%s: the Docker daemon at %s closed the connection without answering", what, c->host);
+    return ctrt__error_network("%s: %s at %s closed the connection without answering", what, c->peer, c->host);
   case CURLE_PARTIAL_FILE:
   case CURLE_RECV_ERROR:
   case CURLE_SEND_ERROR:
     /* TLS 1.3 reports a refused client certificate after the handshake,
      * as an alert on the first read. */
     if (c->ep.tls && !got_headers && strstr(detail, "alert") && strstr(detail, "certificate"))
-      return ctrt__error_configuration("TLS with the Docker daemon at %s failed: %s (check DOCKER_CERT_PATH: the "
-                                       "daemon wants a client certificate it trusts)",
-                                       c->host, detail);
+      return ctrt__error_configuration("TLS with %s at %s failed: %s (%s: it wants a client certificate it trusts)",
+                                       c->peer, c->host, detail,
+                                       c->tls_hint ? c->tls_hint : "check the certificate and key files");
     if (got_headers)
-      return ctrt__error_network("%s: the Docker daemon at %s closed the connection in the middle of the response "
-                                 "(%s)",
-                                 what, c->host, detail);
-    return ctrt__error_network("%s: the connection to the Docker daemon at %s broke: %s", what, c->host, detail);
+      return ctrt__error_network("%s: %s at %s closed the connection in the middle of the response (%s)", what, c->peer,
+                                 c->host, detail);
+    return ctrt__error_network("%s: the connection to %s at %s broke: %s", what, c->peer, c->host, detail);
   case CURLE_WEIRD_SERVER_REPLY:
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_BAD_CONTENT_ENCODING:
   case CURLE_HTTP2:
   case CURLE_HTTP2_STREAM:
-    return ctrt__error_network("%s: the reply from %s is not valid HTTP (%s); is it a Docker daemon?", what, c->host,
-                               detail);
+    return ctrt__error_network("%s: the reply from %s is not valid HTTP (%s); is it %s?", what, c->host, detail,
+                               c->peer);
   case CURLE_OUT_OF_MEMORY:
     return ctrt__error_no_memory();
   default:
-    return ctrt__error_network("%s: request to the Docker daemon at %s failed: %s", what, c->host, detail);
+    return ctrt__error_network("%s: request to %s at %s failed: %s", what, c->peer, c->host, detail);
   }
 }
 
@@ -792,7 +793,7 @@ static int xfer_pump(xfer *x, pump_goal goal) {
         }
         ctrt__transport_duration(dur, sizeof dur, x->timeout_ms);
         ctrt__error_timeout(dur);
-        return ctrt__error_wrap("%s: the Docker daemon at %s did not answer in time", x->what, x->client->host);
+        return ctrt__error_wrap("%s: %s at %s did not answer in time", x->what, x->client->peer, x->client->host);
       }
       if (deadline - now < wait)
         wait = (int)(deadline - now);
@@ -897,7 +898,7 @@ int ctrt__http_do_json(ctrt__http_client *client, const ctrt__http_request *req,
     if (*out == NULL) {
       char what[256];
       describe(what, sizeof what, req);
-      rc = ctrt__error_internal("%s: the Docker daemon's answer is not valid JSON: %s (byte %d)", what, err.text,
+      rc = ctrt__error_internal("%s: the answer of %s is not valid JSON: %s (byte %d)", what, client->peer, err.text,
                                 err.position);
     }
   }
@@ -937,7 +938,7 @@ int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *
   if (rc == 0 && x->done && x->result != CURLE_OK)
     rc = xfer_error(x);
   if (rc == 0 && !x->headers_done)
-    rc = ctrt__error_network("%s: the Docker daemon at %s sent no response headers", x->what, client->host);
+    rc = ctrt__error_network("%s: %s at %s sent no response headers", x->what, client->peer, client->host);
   if (rc == 0 && x->status >= 400) {
     /* Collect the (small) error body: what a chunk already brought, then
      * the rest, under the request time limit again. */
@@ -1042,55 +1043,23 @@ void ctrt__http_stream_free(ctrt__http_stream *s) {
 /* ---- version negotiation ---- */
 
 static int negotiate_locked(ctrt__http_client *c) {
-  /* The handshake is bounded by the connect timeout, not the request timeout
-   * (120 s): connecting (TCP, TLS) by CURLOPT_CONNECTTIMEOUT, the daemon's
-   * answer to the ping by the same limit from then on. A stopped daemon
-   * (SIGSTOP) accepts the connection but never answers: open fails in
-   * seconds. */
-  ctrt__http_request ping = {.method = "GET",
-                             .path = "/_ping",
-                             .unversioned = true,
-                             .timeout_ms = c->connect_timeout_ms,
-                             .after_connect = true};
-  ctrt__http_response *r = NULL;
-  int rc = ctrt__http_do(c, &ping, &r);
+  int major = 0, minor = 0;
+  if (c->negotiate == NULL) {
+    /* Nothing to ask: paths go as they are. */
+    c->version[0] = '\0';
+    c->prefix[0] = '\0';
+    atomic_store_explicit(&c->negotiated, true, memory_order_release);
+    return 0;
+  }
+  int rc = c->negotiate(c, &major, &minor);
   if (rc < 0)
     return rc;
-  int major = 0, minor = 0;
-  bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), &major, &minor);
-  if (!found) {
-    /* Old or unusual servers: GET /version has ApiVersion. */
-    ctrt__http_request version = {.method = "GET",
-                                  .path = "/version",
-                                  .unversioned = true,
-                                  .timeout_ms = c->connect_timeout_ms,
-                                  .after_connect = true};
-    json_t *body = NULL;
-    if (ctrt__http_do_json(c, &version, NULL, &body) == 0) {
-      found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), &major, &minor);
-      json_decref(body);
-    }
-    if (!found) {
-      if (r->status >= 400) {
-        rc = c->error_from_body(r->status, r->body, r->body_len, "GET /_ping");
-        ctrt__http_response_free(r);
-        return rc;
-      }
-      /* Reachable but silent about its version: what the Go client assumes. */
-      major = 1;
-      minor = 24;
-    }
-  }
-  ctrt__http_response_free(r);
-  ctrt_error_clear();
-  int our_major = 0, our_minor = 0;
-  ctrt__api_version_parse(CTRT__HTTP_API_VERSION, &our_major, &our_minor);
-  if (major > our_major || (major == our_major && minor > our_minor)) {
-    major = our_major;
-    minor = our_minor;
-  }
   set_version(c, major, minor);
   return 0;
+}
+
+long ctrt__http_client_connect_timeout(const ctrt__http_client *client) {
+  return client ? client->connect_timeout_ms : CTRT__HTTP_CONNECT_TIMEOUT_MS;
 }
 
 int ctrt__http_negotiate(ctrt__http_client *client) {
@@ -1107,7 +1076,7 @@ int ctrt__http_negotiate(ctrt__http_client *client) {
 }
 
 const char *ctrt__http_api_version(const ctrt__http_client *client) {
-  if (client == NULL || !atomic_load_explicit(&client->negotiated, memory_order_acquire))
+  if (client == NULL || !atomic_load_explicit(&client->negotiated, memory_order_acquire) || client->version[0] == '\0')
     return NULL;
   return client->version;
 }

@@ -153,7 +153,7 @@ static int systemerr(ctrt__demux *d) {
   while (kept > 0 && (text[kept - 1] == '\n' || text[kept - 1] == '\r'))
     kept--;
   text[kept] = '\0';
-  return ctrt__error_internal("the Docker daemon reported an error in the stream: %s", text);
+  return ctrt__error_internal("the server reported an error in the stream: %s", text);
 }
 
 /* Read the next frame header; on return d->dec holds stream and remaining. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Transport of the Docker backend (internal, not installed): HTTP/1.1 over
- * unix sockets, TCP and TLS (libcurl), API version negotiation, buffered and
- * streamed requests, hijacked connections (exec/attach), and Docker's wire
- * framings (multiplexed stdcopy frames, JSON-lines progress streams).
+ * HTTP transport of the engine backends (internal, not installed): HTTP/1.1
+ * over unix sockets, TCP and TLS (libcurl), a version prefix on request paths
+ * (found by the backend's hook), buffered and streamed requests, hijacked
+ * connections (exec/attach), and the stream framings the engines share
+ * (multiplexed stdcopy frames, JSON-lines progress streams). What a server
+ * means by its answers (error bodies, versions) is the backend's business.
  *
  * Conventions: functions return 0 or a negative CTRT_E* code with the error
  * set (kind, message, HTTP status when there was one); readers return
@@ -28,9 +30,6 @@
 /* Endpoints and configuration                                            */
 /* ====================================================================== */
 
-/* The newest Engine API version this transport negotiates (/_ping, /version:
- * Docker's versioning, which Podman's compat API follows). */
-#define CTRT__HTTP_API_VERSION "1.41"
 #define CTRT__HTTP_CONNECT_TIMEOUT_MS 10000L
 #define CTRT__HTTP_REQUEST_TIMEOUT_MS 120000L
 
@@ -39,6 +38,15 @@
  * is the backend's business: the docker backend passes
  * ctrt__docker_error_from_body. */
 typedef int (*ctrt__http_error_fn)(int status, const char *body, size_t len, const char *context);
+
+typedef struct ctrt__http_client ctrt__http_client;
+
+/* Finds the API version to prefix versioned paths with ("/v1.41/..."): 0
+ * with *major and *minor set, or an error. Called once per client, under its
+ * lock, before the first versioned request (again after a failure); it may
+ * send unversioned requests on the client. How a server tells its version
+ * is the backend's business: the docker backend passes ctrt__docker_negotiate. */
+typedef int (*ctrt__http_version_fn)(ctrt__http_client *client, int *major, int *minor);
 
 typedef struct ctrt__http_config {
   /* "unix:///path", "tcp://host[:port]", "http://host:port" or
@@ -57,6 +65,12 @@ typedef struct ctrt__http_config {
   long request_timeout_ms;             /* 0 = CTRT__HTTP_REQUEST_TIMEOUT_MS, < 0 = none */
   ctrt__http_error_fn error_from_body; /* NULL = ctrt__http_error_plain */
   long stream_idle_ms;                 /* streams: the longest wait for data; 0 = none */
+  ctrt__http_version_fn negotiate;     /* NULL (and no api_version): paths go unprefixed */
+  /* For messages, static strings: what the host is ("the Docker daemon";
+   * NULL = "the server") and where its TLS files come from ("check
+   * DOCKER_CERT_PATH"; NULL = the file names). */
+  const char *peer;
+  const char *tls_hint;
 } ctrt__http_config;
 
 /* 0 if host is a valid "unix://", "tcp://", "http://" or "https://" host
@@ -71,8 +85,6 @@ void ctrt__http_config_clear(ctrt__http_config *cfg);
 /* Client                                                                 */
 /* ====================================================================== */
 
-typedef struct ctrt__http_client ctrt__http_client;
-
 /* Validate the configuration (copied) and create a client; connects lazily. */
 int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg);
 /* Release the caller's reference (NULL-safe). Open streams keep the client
@@ -81,12 +93,15 @@ void ctrt__http_client_free(ctrt__http_client *client);
 /* The host as configured ("unix:///var/run/docker.sock"), for messages. */
 const char *ctrt__http_client_host(const ctrt__http_client *client);
 
-/* Negotiate the API version now: GET /_ping (Api-Version header), else GET
- * /version (ApiVersion); the lower of the daemon's and ours. Versioned
- * requests do this on first use anyway; call it to fail early. Retried on
- * the next request after a failure. */
+/* The connect timeout in use (ms), which also bounds a version handshake. */
+long ctrt__http_client_connect_timeout(const ctrt__http_client *client);
+
+/* Find the API version now (the configuration's negotiate hook; nothing
+ * without one). Versioned requests do this on first use anyway; call it to
+ * fail early. Retried on the next request after a failure. */
 int ctrt__http_negotiate(ctrt__http_client *client);
-/* The version in use ("1.41"), or NULL before a successful negotiation. */
+/* The version in use ("1.41"), or NULL before a successful negotiation (or
+ * without a version). */
 const char *ctrt__http_api_version(const ctrt__http_client *client);
 
 /* ====================================================================== */

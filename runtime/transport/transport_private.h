@@ -36,6 +36,9 @@ struct ctrt__http_client {
   long request_timeout_ms; /* < 0: none */
   ctrt__http_error_fn error_from_body;
   long stream_idle_ms; /* <= 0: none */
+  ctrt__http_version_fn negotiate;
+  const char *peer;     /* names the host in messages; static */
+  const char *tls_hint; /* static, or NULL */
 
   /* Negotiated once; version/prefix are written before the release store
    * of negotiated and never change after. */

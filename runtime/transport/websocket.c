@@ -5,6 +5,7 @@
  * writes are serialised because the reader answers pings. */
 #include "transport/websocket.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -20,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEAD_MAX (16 * 1024)
-#define RBUF_CAP (64 * 1024)
+#define HEAD_MAX ((size_t)16 * 1024)
+#define RBUF_CAP ((size_t)64 * 1024)
 #define DEFAULT_TIMEOUT_MS 10000L
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -47,7 +48,7 @@ static uint32_t rol(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 
 static void sha1_block(uint32_t h[5], const uint8_t *p) {
   uint32_t w[80];
-  for (int i = 0; i < 16; i++)
+  for (size_t i = 0; i < 16; i++)
     w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
   for (int i = 16; i < 80; i++)
     w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
@@ -97,7 +98,7 @@ static void sha1(const void *data, size_t len, uint8_t out[20]) {
     buf[total - 1 - i] = (uint8_t)(bits >> (8 * i));
   for (size_t i = 0; i < total; i += 64)
     sha1_block(h, buf + i);
-  for (int i = 0; i < 5; i++) {
+  for (size_t i = 0; i < 5; i++) {
     out[4 * i] = (uint8_t)(h[i] >> 24);
     out[4 * i + 1] = (uint8_t)(h[i] >> 16);
     out[4 * i + 2] = (uint8_t)(h[i] >> 8);
@@ -379,7 +380,7 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
       break;
     scanned = upto > 3 ? upto - 3 : 0;
     if (ws->rlen >= HEAD_MAX) {
-      rc = ctrt__error_network("%s: response head larger than %d bytes", ws->what, HEAD_MAX);
+      rc = ctrt__error_network("%s: response head larger than %zu bytes", ws->what, HEAD_MAX);
       break;
     }
     int got = fill(ws, deadline);
@@ -399,8 +400,13 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
     ctrt__free(key);
     return ctrt__error_no_memory();
   }
+  /* "HTTP/1.1 101 Switching Protocols": three digits (sscanf's %d would
+   * overflow silently on a long number). */
   int status = 0;
-  if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
+  if (strncmp(head, "HTTP/1.", 7) == 0 && isdigit((unsigned char)head[7]) && head[8] == ' ' &&
+      isdigit((unsigned char)head[9]) && isdigit((unsigned char)head[10]) && isdigit((unsigned char)head[11]))
+    status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
+  else
     rc = ctrt__error_network("%s: not an HTTP response", ws->what);
   char v[256];
   if (rc == 0 && status != 101) {
@@ -552,8 +558,8 @@ int ctrt__ws_close(ctrt__ws *ws, uint16_t status, const char *reason) {
   size_t n = reason ? strlen(reason) : 0;
   if (n > sizeof payload - 2)
     n = sizeof payload - 2;
-  if (n)
-    memcpy(payload + 2, reason, n);
+  for (size_t i = 0; i < n; i++) /* a close frame's reason has no NUL */
+    payload[2 + i] = (uint8_t)reason[i];
   ws->close_sent = true;
   return send_frame(ws, CTRT__WS_CLOSE, payload, n + 2);
 }
@@ -580,7 +586,7 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
   int msg_op = -1; /* no message in progress */
   int rc;
   for (;;) {
-    uint8_t h[2];
+    uint8_t h[2] = {0}; /* the analyzer cannot see error setters return < 0 */
     rc = read_exact(ws, h, 2);
     if (rc == 0) {
       ws->closed = true;
@@ -602,7 +608,7 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
       break;
     }
     if (plen >= 126) {
-      uint8_t ext[8];
+      uint8_t ext[8] = {0};
       size_t n = plen == 126 ? 2 : 8;
       rc = read_exact(ws, ext, n);
       if (rc == 0)

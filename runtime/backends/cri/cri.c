@@ -483,11 +483,17 @@ static int ports_of(const Runtime__V1__ContainerStatusResponse *st, ctrt_port_ma
   if (*out == NULL)
     return ctrt__error_no_memory();
   for (const char *p = text; *p && *n < cap;) {
-    unsigned port = 0;
+    /* "8080/tcp": strtoul, since sscanf's %u overflows silently. */
     char proto[16] = "";
-    int used = 0;
-    if (sscanf(p, "%u/%15[a-z]%n", &port, proto, &used) != 2 || port == 0 || port > 65535)
+    char *end = NULL;
+    unsigned long port = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+    if (port == 0 || port > 65535 || *end != '/')
       break;
+    size_t proto_len = strspn(end + 1, "abcdefghijklmnopqrstuvwxyz");
+    if (proto_len == 0 || proto_len >= sizeof proto)
+      break;
+    memcpy(proto, end + 1, proto_len);
+    size_t used = (size_t)(end + 1 - p) + proto_len;
     ctrt_port_mapping *m = &(*out)[(*n)++];
     *m = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
     m->container_port = m->host_port = (uint16_t)port;

@@ -1621,7 +1621,7 @@ static void tar_header(uint8_t block[512], const char *path, size_t size) {
   memset(block + 148, ' ', 8);
   block[156] = '0';
   memcpy(block + 257, "ustar", 6);
-  memcpy(block + 263, "00", 2);
+  block[263] = block[264] = '0'; /* version "00", no NUL */
   unsigned sum = 0;
   for (size_t i = 0; i < 512; i++)
     sum += block[i];
@@ -1740,7 +1740,8 @@ static int save_one(save_state *s, const char *name, json_t *list) {
     return rc;
   rc = prefer_complete(s->c, &img, &p);
   const json_t *cfg = json_object_get(p.manifest, "config");
-  rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")));
+  if (rc == 0)
+    rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")));
   char *path = blob_path(p.config_digest);
   json_t *entry = json_pack("{s:s?, s:[], s:[]}", "Config", path, "RepoTags", "Layers");
   ctrt__free(path);

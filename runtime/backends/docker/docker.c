@@ -9,7 +9,8 @@
 
 /* ---- open / close ---- */
 
-int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options) {
+int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const char *peer,
+                      const ctrt_open_options *options) {
   memset(d, 0, sizeof *d);
   ctrt__http_config cfg;
   int rc = ctrt__docker_config_from_env(&cfg);
@@ -29,7 +30,8 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
     cfg.connect_timeout_ms = (long)options->connect_timeout_ms;
   if (options != NULL && options->request_timeout_ms)
     cfg.request_timeout_ms = (long)options->request_timeout_ms;
-  cfg.error_from_body = ctrt__docker_error_from_body;
+  if (peer != NULL)
+    cfg.peer = peer;
   if (options != NULL && options->version >= 3)
     cfg.stream_idle_ms = (long)options->stream_idle_timeout_ms;
   pthread_mutex_init(&d->lock, NULL);
@@ -71,7 +73,7 @@ static int docker_open(void **self, const char *uri, const ctrt_open_options *op
   ctrt__docker *d = ctrt__calloc(1, sizeof *d);
   if (d == NULL)
     return ctrt__error_no_memory();
-  int rc = ctrt__docker_init(d, uri, NULL, options); /* no URI: DOCKER_HOST */
+  int rc = ctrt__docker_init(d, uri, NULL, NULL, options); /* no URI: DOCKER_HOST */
   if (rc < 0) {
     ctrt__free(d);
     return rc;
@@ -297,12 +299,17 @@ void ctrt__dq_add_joined(ctrt__dq *q, const char *name, const char *const *value
     q->error = ctrt__error_no_memory();
     return;
   }
-  joined[0] = '\0';
+  size_t used = 0, sep_len = strlen(sep);
   for (size_t i = 0; i < n; i++) {
-    if (i)
-      strcat(joined, sep);
-    strcat(joined, values[i]);
+    if (i) {
+      memcpy(joined + used, sep, sep_len);
+      used += sep_len;
+    }
+    size_t value_len = strlen(values[i]);
+    memcpy(joined + used, values[i], value_len);
+    used += value_len;
   }
+  joined[used] = '\0';
   ctrt__dq_add(q, name, joined);
   ctrt__free(joined);
 }
@@ -312,12 +319,8 @@ int ctrt__docker_split_ref(const char *reference, char **repo, char **tag) {
   const char *at = strchr(reference, '@');
   const char *slash = strrchr(reference, '/');
   const char *colon = at ? NULL : strrchr(slash ? slash : reference, ':');
-  if (at)
-    *repo = ctrt__strdup(reference); /* fromImage=repo@sha256:..., no tag */
-  else if (colon)
-    *repo = ctrt__strndup(reference, (size_t)(colon - reference));
-  else
-    *repo = ctrt__strdup(reference);
+  /* fromImage=repo@sha256:... goes whole, with no tag. */
+  *repo = colon ? ctrt__strndup(reference, (size_t)(colon - reference)) : ctrt__strdup(reference);
   if (!at)
     *tag = ctrt__strdup(colon ? colon + 1 : "latest");
   if (*repo == NULL || (!at && *tag == NULL)) {
@@ -436,7 +439,8 @@ static int status_error(int status, const char *body, size_t len, const ctrt__ht
                         const ctrt__docker_status *statuses, size_t n, const char *method) {
   char context[512];
   snprintf(context, sizeof context, "%s %s", req->method ? req->method : "GET", req->path);
-  int rc = ctrt__docker_error_from_body(status, body, len, context);
+  int rc;
+  (void)ctrt__docker_error_from_body(status, body, len, context); /* the message; the kind is the table's */
   ctrt_error_kind kind;
   if (table_verdict(status, statuses, n, &kind) < 0) {
     char message[CTRT__ERROR_MESSAGE_MAX];

@@ -66,9 +66,11 @@ struct ctrt__docker {
 /* Set up d (embedded first in a composed backend's state, so the generated
  * stubs and ctrt__docker_ops can take the composed state as theirs) for
  * uri; an empty uri means default_host, or DOCKER_HOST when that is NULL.
+ * peer names the engine in messages (static; NULL: "the Docker daemon").
  * Negotiates the API version (fails when nobody answers). On failure d is
  * left cleared. */
-int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const ctrt_open_options *options);
+int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host, const char *peer,
+                      const ctrt_open_options *options);
 /* Release what ctrt__docker_init set up (not d itself). */
 void ctrt__docker_fini(ctrt__docker *d);
 

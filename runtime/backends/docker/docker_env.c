@@ -3,6 +3,7 @@
  * DOCKER_CERT_PATH, DOCKER_API_VERSION) read into the transport's
  * configuration: Docker's convention, so the backend's, not the transport's. */
 #include "backends/docker/docker.h"
+#include "backends/docker/docker_wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ int ctrt__docker_config_from_env(ctrt__http_config *out) {
   if (out == NULL)
     return ctrt__error_invalid_argument("docker_config_from_env: out must not be NULL");
   memset(out, 0, sizeof *out);
+  /* Docker's hooks: the transport knows HTTP, not the daemon's answers. */
+  out->error_from_body = ctrt__docker_error_from_body;
+  out->negotiate = ctrt__docker_negotiate;
+  out->peer = "the Docker daemon";
+  out->tls_hint = "check DOCKER_CERT_PATH and DOCKER_TLS_VERIFY";
   const char *host = env("DOCKER_HOST");
   const char *verify = env("DOCKER_TLS_VERIFY");
   const char *cert_path = env("DOCKER_CERT_PATH");

@@ -215,6 +215,55 @@ void ctrt__docker_dedupe_message(char *text) {
   text[out] = '\0';
 }
 
+/* ---- API version ---- */
+
+int ctrt__docker_negotiate(ctrt__http_client *client, int *major, int *minor) {
+  /* The handshake is bounded by the connect timeout, not the request timeout
+   * (120 s): connecting (TCP, TLS) by CURLOPT_CONNECTTIMEOUT, the daemon's
+   * answer to the ping by the same limit from then on. A stopped daemon
+   * (SIGSTOP) accepts the connection but never answers: open fails in
+   * seconds. */
+  long limit = ctrt__http_client_connect_timeout(client);
+  ctrt__http_request ping = {
+      .method = "GET", .path = "/_ping", .unversioned = true, .timeout_ms = limit, .after_connect = true};
+  ctrt__http_response *r = NULL;
+  int rc = ctrt__http_do(client, &ping, &r);
+  if (rc < 0)
+    return rc;
+  bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), major, minor);
+  if (!found) {
+    /* Old or unusual servers: GET /version has ApiVersion. */
+    ctrt__http_request version = {
+        .method = "GET", .path = "/version", .unversioned = true, .timeout_ms = limit, .after_connect = true};
+    json_t *body = NULL;
+    if (ctrt__http_do_json(client, &version, NULL, &body) == 0) {
+      found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), major, minor);
+      json_decref(body);
+    }
+    if (!found) {
+      if (r->status >= 400) {
+        rc = ctrt__docker_error_from_body(r->status, r->body, r->body_len, "GET /_ping");
+        ctrt__http_response_free(r);
+        return rc;
+      }
+      /* Reachable but silent about its version: what the Go client assumes. */
+      *major = 1;
+      *minor = 24;
+    }
+  }
+  ctrt__http_response_free(r);
+  ctrt_error_clear();
+  int our_major = 0, our_minor = 0;
+  ctrt__api_version_parse(CTRT__DOCKER_API_VERSION, &our_major, &our_minor);
+  if (*major > our_major || (*major == our_major && *minor > our_minor)) {
+    *major = our_major;
+    *minor = our_minor;
+  }
+  return 0;
+}
+
+/* ---- error bodies ---- */
+
 int ctrt__docker_error_from_body(int status, const char *body, size_t len, const char *context) {
   ctrt_error_kind kind = ctrt__error_kind_for_http(status);
   char text[512];

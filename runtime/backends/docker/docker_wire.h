@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* Docker's wire forms that are not HTTP: the X-Registry-Auth header, the
- * X-Docker-Container-Path-Stat header and the daemon's error bodies. The
- * transport knows none of them; the docker backend hands
- * ctrt__docker_error_from_body to its client as the error mapper. */
+/* Docker's wire forms that are not HTTP: API version negotiation, the
+ * X-Registry-Auth header, the X-Docker-Container-Path-Stat header and the
+ * daemon's error bodies. The transport knows none of them; the docker
+ * backend hands ctrt__docker_negotiate and ctrt__docker_error_from_body to
+ * its client as hooks. */
 #ifndef CTRT_DOCKER_WIRE_H
 #define CTRT_DOCKER_WIRE_H
 
 #include "gen_internal.h"
 #include "transport/transport.h"
+
+/* The newest Engine API version ctrt speaks (Podman's compat API follows
+ * Docker's numbering). */
+#define CTRT__DOCKER_API_VERSION "1.41"
+
+/* The client's version hook (ctrt__http_version_fn): GET /_ping's
+ * Api-Version header, else GET /version's ApiVersion, else 1.24 (what the
+ * Go client assumes of a daemon that answers but names no version); the
+ * lower of the daemon's and CTRT__DOCKER_API_VERSION. */
+int ctrt__docker_negotiate(ctrt__http_client *client, int *major, int *minor);
 
 /* X-Registry-Auth value: URL-safe padded base64 of {"username", "password",
  * "serveraddress"} (NULL/empty fields left out; all absent gives "e30=").

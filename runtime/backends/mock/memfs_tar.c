@@ -22,7 +22,7 @@
 #include <inttypes.h>
 
 /* How much file data the reader hands libarchive per step. */
-#define TAR_SLICE (16 * 1024)
+#define TAR_SLICE ((size_t)16 * 1024)
 #define SOURCE_CHUNK (64 * 1024)
 
 /* ======================================================================
@@ -561,6 +561,7 @@ static int archive_failure(const apply_ctx *c) {
  * climb above the root. out has MEMFS_PATH_MAX bytes.
  */
 static int normalize(const apply_ctx *c, const char *raw, char *out) {
+  out[0] = '\0'; /* a string on every path, failures too */
   if (c->opt->mode == MEMFS_TAR_UPLOAD) {
     /* The rules every backend applies to uploads (core/tar_upload.c). */
     const char *why = NULL;
@@ -880,7 +881,7 @@ static int apply_entry(apply_ctx *c, struct archive_entry *e, memfs_node **held)
   }
   char *slash = strrchr(rel, '/');
   const char *base = slash ? slash + 1 : rel;
-  char parent_rel[MEMFS_PATH_MAX];
+  char parent_rel[MEMFS_PATH_MAX] = ""; /* zeroed: the analyzer loses strlen over a memcpy'd prefix */
   size_t plen = slash ? (size_t)(slash - rel) : 0;
   memcpy(parent_rel, rel, plen);
   parent_rel[plen] = '\0';

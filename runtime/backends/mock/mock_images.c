@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#define ARCHIVE_CHUNK (64 * 1024)
+#define ARCHIVE_CHUNK ((size_t)64 * 1024)
 
 /* ---- references ---- */
 
@@ -300,7 +300,7 @@ static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive
     const char *name = archive_entry_pathname(entry);
     while (name[0] == '.' && name[1] == '/')
       name += 2;
-    size_t cap = 64 * 1024, len = 0;
+    size_t cap = (size_t)64 * 1024, len = 0;
     uint8_t *data = ctrt__malloc(cap);
     for (;;) {
       if (data == NULL) {

@@ -282,8 +282,8 @@ static int parse_ps_args(const char *const *args, size_t n, ps_format *format, c
       char list[128];
       snprintf(list, sizeof list, "%s", args[++i]);
       for (char *tok = strtok(list, ","); tok && *n_fields < 8; tok = strtok(NULL, ",")) {
-        if (strcmp(tok, "pid") && strcmp(tok, "ppid") && strcmp(tok, "user") && strcmp(tok, "comm") &&
-            strcmp(tok, "args") && strcmp(tok, "uid"))
+        if (strcmp(tok, "pid") != 0 && strcmp(tok, "ppid") != 0 && strcmp(tok, "user") != 0 &&
+            strcmp(tok, "comm") != 0 && strcmp(tok, "args") != 0 && strcmp(tok, "uid") != 0)
           return ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "ps: unknown output field '%s'", tok);
         snprintf(fields[(*n_fields)++], 16, "%s", tok);
       }

@@ -133,6 +133,9 @@ static int reclassify_conflict(ctrt__podman *p, int rc, const ctrt_container_id 
 static int podman_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
                                          const ctrt_registry_auth *auth, ctrt_source_policy source_policy);
 
+/* The pull goes through podman_pull_image_with_policy, so a missing image's
+ * error has its registry kind (4.3.1 answers 200 and puts the error in the
+ * stream, see reclassify_pull). */
 static int podman_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   ctrt__podman *p = self;
   if (podman_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL,
@@ -154,6 +157,8 @@ static int podman_create_container(void *self, const ctrt_container_id *id, cons
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
 
+/* Kill or pause of a container that is not running: 500 (4.3.1; Docker:
+ * 409); pause twice: 500 too (Docker: 409). */
 static int podman_kill_container(void *self, const ctrt_container_id *id, const char *signal) {
   return reclassify_conflict(self, ctrt__docker_ops.kill_container(self, id, signal), id, "!running", "kill_container");
 }
@@ -645,6 +650,8 @@ static int reclassify_pull(int rc) {
   return ctrt__error_set(kind, 0, "%s", message);
 }
 
+/* Pull errors arrive inside a 200 stream (4.3.1: a missing tag gives 200,
+ * then {"error": "... manifest unknown"}; Docker: 404 before streaming). */
 static int podman_pull_image(void *self, const char *image) {
   return reclassify_pull(ctrt__docker_ops.pull_image(self, image));
 }
@@ -1099,7 +1106,7 @@ static int podman_open(void **self, const char *uri, const ctrt_open_options *op
     return ctrt__error_no_memory();
   pthread_mutex_init(&p->image_lock, NULL);
   const char *env = getenv("CONTAINER_HOST");
-  int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, options);
+  int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, "the Podman service", options);
   if (rc < 0) {
     pthread_mutex_destroy(&p->image_lock);
     ctrt__free(p);

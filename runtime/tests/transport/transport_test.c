@@ -984,6 +984,7 @@ static bool saw_target(srv *s, const char *target) {
 static ctrt__http_client *client_for(fake_server *fs, long timeout_ms, const char *pinned) {
   ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
+  cfg.negotiate = ctrt__docker_negotiate;
   cfg.request_timeout_ms = timeout_ms;
   cfg.error_from_body = ctrt__docker_error_from_body; /* the daemon these tests play */
   cfg.api_version = (char *)pinned;
@@ -1233,6 +1234,7 @@ static void test_error_plain(void) {
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
+  cfg.negotiate = ctrt__docker_negotiate;
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
   ctrt__http_response *resp = NULL;
@@ -1247,6 +1249,28 @@ static void test_error_plain(void) {
 
   CU_ASSERT_EQUAL(ctrt__http_error_plain(502, "bad\r\n  gateway\n", 15, NULL), -(int)CTRT_ERROR_INTERNAL);
   CU_ASSERT_STRING_EQUAL(ctrt_error_last()->message, "HTTP 502 from the server: bad gateway");
+}
+
+/* Without a version hook the transport asks nothing and prefixes nothing:
+ * versions are the backend's business (the docker backend's /_ping). */
+static void test_no_version_hook(void) {
+  srv s = {.ping_version = "1.41", .route = route_errors};
+  fake_server *fs = start_srv(&s, FAKE_UNIX);
+  ctrt__http_config cfg = {0};
+  cfg.host = (char *)fake_server_host(fs);
+  ctrt__http_client *c = NULL;
+  ASSERT_OK(ctrt__http_client_new(&c, &cfg));
+  ASSERT_OK(ctrt__http_negotiate(c));
+  CU_ASSERT_PTR_NULL(ctrt__http_api_version(c));
+  ctrt__http_response *resp = NULL;
+  ctrt__http_request req = get("/containers/missing/json");
+  ASSERT_OK(ctrt__http_do(c, &req, &resp));
+  CU_ASSERT_EQUAL(resp->status, 404);
+  ctrt__http_response_free(resp);
+  CU_ASSERT_TRUE(saw_target(&s, "GET /containers/missing/json"));
+  CU_ASSERT_FALSE(saw_target(&s, "GET /_ping"));
+  ctrt__http_client_free(c);
+  stop_srv(fs, &s);
 }
 
 static void test_error_mapping(void) {
@@ -1726,6 +1750,7 @@ static void test_stream_cancel(void) {
 static ctrt__http_client *idle_client(fake_server *fs, long idle_ms) {
   ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
+  cfg.negotiate = ctrt__docker_negotiate;
   cfg.stream_idle_ms = idle_ms;
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
@@ -1807,6 +1832,7 @@ static void test_stopped_daemon_handshake(void) {
   fake_server *fs = start_srv(&s, FAKE_UNIX);
   ctrt__http_config cfg = {0};
   cfg.host = (char *)fake_server_host(fs);
+  cfg.negotiate = ctrt__docker_negotiate;
   cfg.connect_timeout_ms = 300;
   cfg.request_timeout_ms = -1;
   ctrt__http_client *c = NULL;
@@ -1820,6 +1846,7 @@ static void test_stopped_daemon_handshake(void) {
 static void test_unreachable_daemon(void) {
   ctrt__http_config cfg = {0};
   cfg.host = "unix:///tmp/ctrt-no-such-dir/docker.sock";
+  cfg.negotiate = ctrt__docker_negotiate;
   ctrt__http_client *c = NULL;
   ASSERT_OK(ctrt__http_client_new(&c, &cfg));
   ASSERT_FAILS_WITH(ctrt__http_negotiate(c), CTRT_ERROR_NETWORK);
@@ -2284,6 +2311,7 @@ static void test_tls(void) {
   /* Plain HTTP to a TLS port: an error, not a hang. */
   ctrt__http_config plain = {0};
   plain.host = host;
+  plain.negotiate = ctrt__docker_negotiate;
   plain.request_timeout_ms = 2000;
   ASSERT_OK(ctrt__http_client_new(&c, &plain));
   CU_ASSERT_TRUE(ctrt__http_negotiate(c) < 0);
@@ -2329,6 +2357,7 @@ void test_register(void) {
   CU_add_test(s, "buffered over tcp", test_buffered_tcp);
   CU_add_test(s, "error mapping", test_error_mapping);
   CU_add_test(s, "error plain", test_error_plain);
+  CU_add_test(s, "no version hook", test_no_version_hook);
   CU_add_test(s, "32 MiB upload", test_upload_large);
   CU_add_test(s, "stream frames over unix", test_stream_frames_unix);
   CU_add_test(s, "stream frames over tcp", test_stream_frames_tcp);

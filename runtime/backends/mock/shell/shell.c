@@ -58,6 +58,8 @@
 #include "shell_internal.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <time.h>
 
@@ -311,7 +313,8 @@ int sh_shell_init(sh_state *sh) {
     return -1;
   const char *lvl = sh_getvar(sh, "SHLVL");
   char num[24];
-  snprintf(num, sizeof num, "%d", (lvl ? atoi(lvl) : 0) + 1);
+  long level = lvl ? strtol(lvl, NULL, 10) : 0; /* ash: a bad SHLVL counts as 0 */
+  snprintf(num, sizeof num, "%ld", level < LONG_MAX ? level + 1 : level);
   if (var_put(sh, "SHLVL", 5, num, true) < 0)
     return -1;
   if (sh_getvar(sh, "HOSTNAME") == NULL && sh->root->proc->hostname != NULL &&

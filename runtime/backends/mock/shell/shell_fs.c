@@ -296,7 +296,7 @@ static bool parse_touch_date(const char *s, bool t_format, ctrt_timestamp *out) 
     size_t n = dot ? (size_t)(dot - s) : strlen(s);
     if (n != 8 && n != 10 && n != 12)
       return false;
-    memcpy(digits, s, n);
+    snprintf(digits, sizeof digits, "%.*s", (int)n, s);
     for (size_t i = 0; i < n; i++)
       if (!isdigit((unsigned char)digits[i]))
         return false;

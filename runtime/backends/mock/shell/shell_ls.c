@@ -49,7 +49,7 @@ static void human_size(uint64_t v, bool fraction, char *out, size_t cap) {
   if (u == 0)
     snprintf(out, cap, "%llu", (unsigned long long)v);
   else if (!fraction)
-    snprintf(out, cap, "%llu%c", (unsigned long long)(v + (frac >= 5)), units[u]);
+    snprintf(out, cap, "%llu%c", (unsigned long long)v + (frac >= 5), units[u]);
   else
     snprintf(out, cap, "%llu.%u%c", (unsigned long long)v, frac, units[u]);
 }
@@ -102,7 +102,7 @@ static void ls_print_long(sh_state *sh, sh_buf *b, const ls_entry *e, const ls_o
   gmtime_r(&t, &tm);
   char date[32];
   time_t age = o->now - t;
-  if (age < 3600L * 24 * 365 / 2 && age > -15 * 60)
+  if (age < 3600L * 24 * 365 / 2 && age > -15L * 60)
     strftime(date, sizeof date, "%b %e %H:%M", &tm);
   else {
     char md[16];

@@ -308,12 +308,8 @@ static int lex_brace(sh_parser *p, sh_buf *w) {
     const char *rest = s + i;
     if (length)
       ok = false;
-    else if (rest[0] == ':' && n - i > 1 && strchr("-=+?", rest[1]) != NULL)
-      ok = true;
-    else if (strchr("-=+?%#/:", rest[0]) != NULL)
-      ok = true;
     else
-      ok = false;
+      ok = (rest[0] == ':' && n - i > 1 && strchr("-=+?", rest[1]) != NULL) || strchr("-=+?%#/:", rest[0]) != NULL;
   }
   if (!ok) {
     p->pos = end + 1;
@@ -600,7 +596,6 @@ static int next_tok_raw(sh_parser *p, tok *t) {
       fd = v;
       p->pos = i;
       c = peekc(p, 0);
-      d = peekc(p, 1);
     }
   }
   if (c == '<' || c == '>') {

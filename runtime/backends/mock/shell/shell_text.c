@@ -562,7 +562,7 @@ static bool parse_count(const char *s, long long *v, char *sign) {
     else if (strcmp(end, "k") == 0)
       mult = 1024;
     else if (strcmp(end, "m") == 0)
-      mult = 1024 * 1024;
+      mult = 1024LL * 1024;
     else
       return false;
   }
@@ -634,8 +634,7 @@ SH_APPLET(head) {
       sh_buf all = {0};
       char chunk[8192];
       size_t got;
-      int rc;
-      while ((rc = sh_stream_read(sh, s, chunk, sizeof chunk, &got, &err)) == 0)
+      while (sh_stream_read(sh, s, chunk, sizeof chunk, &got, &err) == 0)
         if (sh_buf_add(&all, chunk, got) < 0) {
           sh_oom(sh);
           break;
@@ -662,10 +661,9 @@ SH_APPLET(head) {
       long long left = count;
       char chunk[8192];
       size_t got;
-      int rc;
       while (left > 0 &&
-             (rc = sh_stream_read(sh, s, chunk, bytes && (size_t)left < sizeof chunk ? (size_t)left : sizeof chunk,
-                                  &got, &err)) == 0) {
+             sh_stream_read(sh, s, chunk, bytes && (size_t)left < sizeof chunk ? (size_t)left : sizeof chunk, &got,
+                            &err) == 0) {
         size_t take = got;
         if (bytes) {
           left -= (long long)got;
