@@ -440,10 +440,13 @@ class RequestTarget(StubC):
 
     CONTAINER_PREFIX = "/containers/{id}"
 
-    def __init__(self, method, mc, call):
+    def __init__(self, method, mc, call, occurrence=1):
         super().__init__(method, mc)
         self.call = call
-        self.name = "ctrt__dockerreq_%s_%s" % (method.name, snake(call.operation))
+        # A method calling one operation twice (adopt_container inspects two
+        # containers) numbers the later targets: ..._container_inspect_2.
+        suffix = "" if occurrence == 1 else "_%d" % occurrence
+        self.name = "ctrt__dockerreq_%s_%s%s" % (method.name, snake(call.operation), suffix)
         self.container_relative = call.path.startswith(self.CONTAINER_PREFIX)
         self.bound = [p for p in call.path_params if method.input(p.split(".")[0]) is None]
         self.session = [q.source[1:] for q in call.query if q.source and q.source.startswith("$")]
@@ -513,10 +516,12 @@ def request_targets(spec, methods):
     for mc in methods:
         if mc.m.docker_stub != "custom":
             continue
+        seen = {}
         for call in mc.m.docker_calls:
             if _query_from_container(mc.m, call) or _container_elsewhere(mc.m, call):
                 continue  # create's name: the container's display name, made by hand
-            out.append(RequestTarget(mc.m, mc, call))
+            seen[call.operation] = seen.get(call.operation, 0) + 1
+            out.append(RequestTarget(mc.m, mc, call, seen[call.operation]))
     return out
 
 

@@ -325,7 +325,7 @@ static int systemerr_piece(ctrt__frame_reader *r, const ctrt__stdcopy_piece *pie
     r->err_len--;
   r->err[r->err_len] = '\0';
   r->err_len = 0;
-  return ctrt__error_internal("the Docker daemon reported an error in the stream: %s", r->err);
+  return ctrt__error_internal("the server reported an error in the stream: %s", r->err);
 }
 
 int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull) {
