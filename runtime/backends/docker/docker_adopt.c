@@ -16,15 +16,16 @@ static bool contains(const char *text, const char *word) {
   return false;
 }
 
-/* GET /containers/{ref}/json: 0 with *out, or the interface's error for a
- * reference that names no container (not_found) or several (invalid_argument). */
-static int inspect_ref(ctrt__docker *d, const char *ref, json_t **out) {
+/* GET /containers/{ref}/json (the spec's ContainerInspect call of
+ * adopt_container, its target generated): 0 with *out, or the interface's
+ * error for a reference that names no container (not_found) or several
+ * (invalid_argument). */
+static int inspect_ref(ctrt__docker *d, const char *ref, const ctrt_container_id *id, json_t **out) {
   *out = NULL;
-  char *escaped = ctrt__docker_escape_path(ref);
-  char *path = escaped ? ctrt__sprintf("/containers/%s/json", escaped) : NULL;
-  ctrt__free(escaped);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  char *path = NULL;
+  int target_rc = ctrt__dockerreq_adopt_container_container_inspect(&path, ref, id);
+  if (target_rc < 0)
+    return target_rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   ctrt__http_response *resp = NULL;
@@ -61,7 +62,7 @@ static int current_holder(ctrt__docker *d, const ctrt_container_id *id, char **o
   json_t *info = NULL;
   int rc = ctrt__docker_container(d, &ref, id, true);
   if (rc == 0)
-    rc = inspect_ref(d, ref, &info);
+    rc = inspect_ref(d, ref, id, &info);
   if (rc == CTRT_ENOT_FOUND) {
     ctrt_error_clear();
     rc = 0;
@@ -98,7 +99,7 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
   if (rc == 0 && (name = ctrt__docker_container_name(id)) == NULL)
     rc = ctrt__error_no_memory();
   if (rc == 0)
-    rc = inspect_ref(d, engine_ref, &info);
+    rc = inspect_ref(d, engine_ref, id, &info);
   const char *docker_id = json_string_value(json_object_get(info, "Id"));
   const char *current = json_string_value(json_object_get(info, "Name"));
   const char *label =
