@@ -6,6 +6,7 @@
 
 #include <ctrt/mock.h>
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,18 @@ static const char *docker_outside(const char *name, const char *const *argv) {
 
 /* ---- cri: the fixture's CRI client (RunPodSandbox, CreateContainer) ---- */
 
-#define CRI_PY CONFORM_SOURCE_DIR "/../fixtures/containerd/cri.py"
+/* The fixture's CRI client: the source tree's copy, else the one installed
+ * beside the default expectations (share/ctrt/conformance/cri.py). */
+static const char *cri_py_path(void) {
+  static char path[PATH_MAX + 16];
+  if (access(CONFORM_SOURCE_DIR "/../fixtures/containerd/cri.py", R_OK) == 0)
+    return CONFORM_SOURCE_DIR "/../fixtures/containerd/cri.py";
+  snprintf(path, sizeof path, "%s", conform_default_expectations());
+  char *slash = strrchr(path, '/');
+  snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0), "cri.py");
+  return path;
+}
+#define CRI_PY cri_py_path()
 
 /* Run cri.py with args; its first output line in out (may be NULL). */
 static bool cri_py(const char *const *args, char *out, size_t cap) {
