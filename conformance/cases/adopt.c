@@ -72,7 +72,7 @@ static void by_name_then_every_method(void) {
  * fine; under another one it is a conflict; the adopted container is not
  * listed with a managed id (no label could be added). */
 static void by_id_prefix_once(void) {
-  const char *engine_id = conform_outside_container(outside_name(1), SLEEP);
+  const char *engine_id = conform_outside_container(outside_name(3), SLEEP);
   if (engine_id == NULL)
     return;
   const char *prefix = conform_printf("%.12s", engine_id);
