@@ -536,6 +536,11 @@ def main():
             print("gen_cases.py --check: needs root (chroot, mount, unshare); skipped")
             sys.exit(77)
         sys.exit("gen_cases.py: needs root (chroot, mount, unshare)")
+    if os.environ.get("CTRT_GEN_CASES_NS") != "1":
+        # A private mount namespace: the recording root's /proc mount goes
+        # with this process however it ends (a killed run left it mounted).
+        os.environ["CTRT_GEN_CASES_NS"] = "1"
+        os.execvp("unshare", ["unshare", "--mount", "--propagation", "private", sys.executable] + sys.argv)
     if not check:
         record(OUT)
         print("wrote %d cases to %s" % (len(CASES), OUT))
