@@ -329,7 +329,10 @@ int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__Conta
     return 0;
   }
   Runtime__V1__ContainerStatus *st = (*out)->status;
-  if (t.status == CTRT__CRI_TASK_STOPPED) {
+  /* Until the restart's logger has written the last line, the container
+   * counts as running, so that wait, then logs, reads all of it (Docker
+   * too reports the exit after its log copiers finish). */
+  if (t.status == CTRT__CRI_TASK_STOPPED && !ctrt__cri_logger_draining(st->log_path, t.exited_ns)) {
     st->exit_code = t.exit_code;
     st->finished_at = t.exited_ns;
   } else {
@@ -965,9 +968,13 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   if (rc == 0 && id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
+    char *marker = file ? ctrt__sprintf("%s.logger", file) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
     if (file)
       unlink(file);
+    if (marker)
+      unlink(marker); /* a restart's logger killed with its task */
+    ctrt__free(marker);
     if (dir)
       rmdir(dir);
     ctrt__free(name);

@@ -169,6 +169,9 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
 /* containerd's "binary" stdio URI of a restarted task: /bin/sh appending
  * CRI log lines to log_file (NULL on no memory). */
 char *ctrt__cri_logger_uri(const char *log_file);
+/* Whether that logger is still writing the output of a task that exited
+ * at exited_ns (its pid in log_file.logger names a live process). */
+bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns);
 
 /* containerd's state of a container's task (Tasks.Get). */
 enum {

@@ -30,6 +30,7 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CTD_CONTAINERS_GET "/containerd.services.containers.v1.Containers/Get"
@@ -806,12 +807,47 @@ int ctrt__cri_task_remove(cri *c, const char *container_id) {
 /* The logger's script: one reader per stream (the shim gives it no
  * PATH, hence /bin/date); a last text without newline is a P line. TERM
  * (the shim's at task delete) is ignored so that the readers drain to
- * the end of the pipes. */
-static const char LOGGER[] = "trap '' TERM; exec 5>&-; "
+ * the end of the pipes. The task's exit does not wait for the logger
+ * (a CI run read the log before the second run's line was in it), so the
+ * logger keeps its pid in LOG.logger from before the task starts (the
+ * shim waits for fd 5 to close) until it has written the last line:
+ * ctrt__cri_logger_draining. */
+static const char LOGGER[] = "trap '' TERM; echo $$ >\"$L.logger\"; exec 5>&-; "
                              "t() { /bin/date -u +%Y-%m-%dT%H:%M:%S.%NZ; }; "
                              "c() { while IFS= read -r l; do printf '%s %s F %s\n' \"$(t)\" $1 \"$l\"; done; "
                              "[ -z \"$l\" ] || printf '%s %s P %s\n' \"$(t)\" $1 \"$l\"; }; "
-                             "c stdout <&3 >>\"$L\" & c stderr <&4 >>\"$L\"; wait";
+                             "c stdout <&3 >>\"$L\" & c stderr <&4 >>\"$L\"; wait; /bin/rm -f \"$L.logger\"";
+
+/* How long after the task's exit a live logger still counts as writing:
+ * past it a stuck one (output pipes held open elsewhere) no longer keeps
+ * the container running. */
+#define LOGGER_DRAIN_NS (10 * 1000000000LL)
+
+bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns) {
+  if (log_file == NULL || log_file[0] == '\0')
+    return false;
+  char *marker = ctrt__sprintf("%s.logger", log_file);
+  if (marker == NULL)
+    return false;
+  char text[32] = "";
+  FILE *f = fopen(marker, "re");
+  if (f != NULL) {
+    if (fgets(text, sizeof text, f) == NULL)
+      text[0] = '\0';
+    fclose(f);
+  }
+  char *end = NULL;
+  long pid = strtol(text, &end, 10);
+  /* A logger in another PID namespace is not seen (ESRCH): the exit
+   * then counts at once, as before this marker. */
+  bool alive = f != NULL && pid > 1 && end != text && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+  if (f != NULL && !alive)
+    unlink(marker); /* a logger that was killed */
+  ctrt__free(marker);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now); /* exited_ns is containerd's wall clock */
+  return alive && now.tv_sec * 1000000000LL + now.tv_nsec - exited_ns < LOGGER_DRAIN_NS;
+}
 
 /* binary:///bin/sh?-c=L='log file';SCRIPT with the query percent-encoded
  * (Go's query parser drops pairs with a raw ';'). */
