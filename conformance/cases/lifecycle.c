@@ -189,6 +189,26 @@ static void restart_keeps_filesystem(void) {
   ctrt_log_entry_list_free(logs);
 }
 
+/* Each run's output is in the log once wait returned, its last text
+ * without a newline and its exit code included (the cri backend's
+ * restarted runs write their log through a logger of their own). */
+static void restart_logs_whole_output(void) {
+  const ctrt_container_id *id = conform_new_id();
+  static const char *const argv[] = {"sh", "-c", "echo run; printf end; exit 3", NULL};
+  int32_t code = -1;
+  if (!conform_run(id, NULL, argv) || !conform_wait(id, &code) || !C_EQ_INT(code, 3) ||
+      !C_OK(ctrt_runtime_start_container(RT, id)) || !conform_wait(id, &code) || !C_EQ_INT(code, 3))
+    return;
+  ctrt_log_entry_list *logs = NULL;
+  if (!C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)))
+    return;
+  C_CHECK(logs->n_items == 4 && strcmp(logs->items[2].message, "run") == 0 &&
+              strcmp(logs->items[3].message, "end") == 0,
+          "both runs' output is in the log after wait (lines: %zu, last: %s)", logs->n_items,
+          logs->n_items ? logs->items[logs->n_items - 1].message : "-");
+  ctrt_log_entry_list_free(logs);
+}
+
 static void state_of_missing(void) {
   ctrt_container_state *s = NULL;
   C_FAILS(CTRT_OP_CONTAINER_STATE, ctrt_runtime_container_state(RT, &s, conform_new_id()), CTRT_ERROR_NOT_FOUND);
@@ -791,6 +811,9 @@ static const conform_case cases[] = {
                  TESTS(CTRT_OP_REMOVE_CONTAINER), USES(CREATE)),
     CONFORM_CASE("lifecycle.restart_keeps_filesystem", restart_keeps_filesystem,
                  "A restarted container keeps its files; logs accumulate.", TESTS(START),
+                 USES(CREATE, WAIT, CTRT_OP_GET_LOGS)),
+    CONFORM_CASE("lifecycle.restart_logs_whole_output", restart_logs_whole_output,
+                 "After wait, each run's output, a last text without newline included, is in the log.", TESTS(START),
                  USES(CREATE, WAIT, CTRT_OP_GET_LOGS)),
     CONFORM_CASE("lifecycle.state_of_missing", state_of_missing, "The state of an unknown container: not found.",
                  TESTS(STATE)),

@@ -318,21 +318,37 @@ static bool cri_exited(const Runtime__V1__ContainerStatusResponse *st) {
 /* CRI's status with the state of a task that start_container gave the
  * exited container natively (ctrt__cri_task_restart) read over it: CRI
  * keeps the first run's exit. CRI deletes its own task before it reports
- * EXITED, so a task found then is that one. */
+ * EXITED, so a task found then is that one; once it stopped it is settled
+ * (its exit kept beside the log, the task deleted so that its logger
+ * writes the last output), and the kept exit is read after that. */
 int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__ContainerStatusResponse **out) {
   int rc = status_raw(c, f, verbose, out);
   if (rc < 0 || c->containerd_version == NULL || !cri_exited(*out))
     return rc;
+  Runtime__V1__ContainerStatus *st = (*out)->status;
   ctrt__cri_task_state t;
-  if (ctrt__cri_task_get(c, f->container_id, &t) <= 0) {
+  int has_task = ctrt__cri_task_get(c, f->container_id, &t);
+  if (has_task < 0) {
     ctrt_error_clear(); /* CRI's view stands */
     return 0;
   }
-  Runtime__V1__ContainerStatus *st = (*out)->status;
-  /* Until the restart's logger has written the last line, the container
-   * counts as running, so that wait, then logs, reads all of it (Docker
-   * too reports the exit after its log copiers finish). */
-  if (t.status == CTRT__CRI_TASK_STOPPED && !ctrt__cri_logger_draining(st->log_path, t.exited_ns)) {
+  bool settled = false;
+  if (has_task == 1 && t.status == CTRT__CRI_TASK_STOPPED && st->log_path && st->log_path[0]) {
+    if (ctrt__cri_task_settle(c, f->container_id, st->log_path, &t) < 0)
+      ctrt_error_clear(); /* the task stays: read again next time */
+    has_task = 0;
+  }
+  if (has_task == 0) {
+    if (!ctrt__cri_exit_recorded(st->log_path, &t))
+      return 0; /* never restarted: CRI's view */
+    /* Another caller's delete may still be waiting for the logger: the
+     * exit counts once the output is written, as Docker reports an exit
+     * after its log copiers finish. */
+    settled = !ctrt__cri_logger_draining(st->log_path, t.exited_ns);
+  } else {
+    settled = t.status == CTRT__CRI_TASK_STOPPED;
+  }
+  if (settled) {
     st->exit_code = t.exit_code;
     st->finished_at = t.exited_ns;
   } else {
@@ -974,6 +990,7 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
       unlink(file);
     if (marker)
       unlink(marker); /* a restart's logger killed with its task */
+    ctrt__cri_exit_forget(file);
     ctrt__free(marker);
     if (dir)
       rmdir(dir);

@@ -169,9 +169,6 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
 /* containerd's "binary" stdio URI of a restarted task: /bin/sh appending
  * CRI log lines to log_file (NULL on no memory). */
 char *ctrt__cri_logger_uri(const char *log_file);
-/* Whether that logger is still writing the output of a task that exited
- * at exited_ns (its pid in log_file.logger names a live process). */
-bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns);
 
 /* containerd's state of a container's task (Tasks.Get). */
 enum {
@@ -195,6 +192,16 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
  * restart made; 0 when there is none. */
 int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s);
 int ctrt__cri_task_remove(cri *c, const char *container_id);
+/* A restarted run that stopped: keep its exit in log_file.exit, then
+ * delete its task, which returns once the logger wrote the last output. */
+int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file, const ctrt__cri_task_state *st);
+/* The exit kept by ctrt__cri_task_settle: true with *out filled. */
+bool ctrt__cri_exit_recorded(const char *log_file, ctrt__cri_task_state *out);
+/* Drop it (a new run starts). */
+void ctrt__cri_exit_forget(const char *log_file);
+/* Whether the logger of a deleted restarted task is still writing (its
+ * pid in log_file.logger names a live process, within 12 s of exited_ns). */
+bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns);
 
 /* Method table entries of cri_exec.c, cri_archive.c, cri_top_stats.c. */
 int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,

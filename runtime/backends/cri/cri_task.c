@@ -15,6 +15,7 @@
  * /etc/group (read with CRI's ExecSync), as Docker and runc's user lookup
  * do: uid, primary gid, and the groups that list the user. */
 #include "backends/cri/cri_internal.h"
+#include "backends/cri/cri_log.h"
 #include "containerd_images.pb-c.h" /* GetContainerRequest */
 #include "containerd_tasks.pb-c.h"
 
@@ -737,8 +738,9 @@ int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options
  * over it. CRI's log copiers belonged to the first task: the new one's
  * stdout and stderr go to containerd's "binary" logging (the shim runs a
  * program with the output pipes as fds 3 and 4, and waits for fd 5 to
- * close): the host's /bin/sh appending CRI log lines ("TIME STREAM F|P
- * text") to the container's log file, as CRI's copiers write them. */
+ * close): ctrt-cri-logger (logger/), or the host's /bin/sh where it is
+ * not installed, appending CRI log lines ("TIME STREAM F|P text") to the
+ * container's log file, as CRI's copiers write them. */
 
 #define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
 
@@ -804,24 +806,22 @@ int ctrt__cri_task_remove(cri *c, const char *container_id) {
   return gone_is_done(ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms));
 }
 
-/* The logger's script: one reader per stream (the shim gives it no
- * PATH, hence /bin/date); a last text without newline is a P line. TERM
- * (the shim's at task delete) is ignored so that the readers drain to
- * the end of the pipes. The task's exit does not wait for the logger
- * (a CI run read the log before the second run's line was in it), so the
- * logger keeps its pid in LOG.logger from before the task starts (the
- * shim waits for fd 5 to close) until it has written the last line:
- * ctrt__cri_logger_draining. */
+/* Without ctrt-cri-logger (not installed), the host's /bin/sh is the
+ * logger: one reader per stream (the shim gives it no PATH, hence
+ * /bin/date); a last text without newline is a P line. It drops NUL
+ * bytes (read) and costs a process per line. TERM (the shim's at task
+ * delete) is ignored so that the readers drain to the end of the pipes.
+ * Like ctrt-cri-logger it keeps its pid in LOG.logger until it is done. */
 static const char LOGGER[] = "trap '' TERM; echo $$ >\"$L.logger\"; exec 5>&-; "
                              "t() { /bin/date -u +%Y-%m-%dT%H:%M:%S.%NZ; }; "
-                             "c() { while IFS= read -r l; do printf '%s %s F %s\n' \"$(t)\" $1 \"$l\"; done; "
-                             "[ -z \"$l\" ] || printf '%s %s P %s\n' \"$(t)\" $1 \"$l\"; }; "
+                             "c() { while IFS= read -r l; do printf '%s %s F %s\\n' \"$(t)\" $1 \"$l\"; done; "
+                             "[ -z \"$l\" ] || printf '%s %s P %s\\n' \"$(t)\" $1 \"$l\"; }; "
                              "c stdout <&3 >>\"$L\" & c stderr <&4 >>\"$L\"; wait; /bin/rm -f \"$L.logger\"";
 
-/* How long after the task's exit a live logger still counts as writing:
- * past it a stuck one (output pipes held open elsewhere) no longer keeps
- * the container running. */
-#define LOGGER_DRAIN_NS (10 * 1000000000LL)
+/* How long after the task's exit a live logger still counts as writing
+ * (the shim kills it 12 s after a delete): past it a stuck one no longer
+ * keeps the container running. */
+#define LOGGER_DRAIN_NS (12 * 1000000000LL)
 
 bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns) {
   if (log_file == NULL || log_file[0] == '\0')
@@ -839,7 +839,7 @@ bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns) {
   char *end = NULL;
   long pid = strtol(text, &end, 10);
   /* A logger in another PID namespace is not seen (ESRCH): the exit
-   * then counts at once, as before this marker. */
+   * then counts at once. */
   bool alive = f != NULL && pid > 1 && end != text && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
   if (f != NULL && !alive)
     unlink(marker); /* a logger that was killed */
@@ -849,9 +849,99 @@ bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns) {
   return alive && now.tv_sec * 1000000000LL + now.tv_nsec - exited_ns < LOGGER_DRAIN_NS;
 }
 
-/* binary:///bin/sh?-c=L='log file';SCRIPT with the query percent-encoded
- * (Go's query parser drops pairs with a raw ';'). */
+/* LOG.exit: "CODE EXITED_NS", the exit of a restarted run whose task is
+ * deleted. */
+static char *exit_file(const char *log_file) { return ctrt__sprintf("%s.exit", log_file); }
+
+bool ctrt__cri_exit_recorded(const char *log_file, ctrt__cri_task_state *out) {
+  if (log_file == NULL || log_file[0] == '\0')
+    return false;
+  char *path = exit_file(log_file);
+  FILE *f = path ? fopen(path, "re") : NULL;
+  ctrt__free(path);
+  if (f == NULL)
+    return false;
+  char text[64] = "";
+  bool ok = fgets(text, sizeof text, f) != NULL;
+  fclose(f);
+  char *end = text;
+  errno = 0;
+  long code = strtol(text, &end, 10);
+  char *ns_end = end;
+  long long ns = strtoll(end, &ns_end, 10);
+  ok = ok && errno == 0 && end != text && ns_end != end && code >= INT32_MIN && code <= INT32_MAX;
+  if (ok)
+    *out = (ctrt__cri_task_state){.status = CTRT__CRI_TASK_STOPPED, .exit_code = (int32_t)code, .exited_ns = ns};
+  return ok;
+}
+
+void ctrt__cri_exit_forget(const char *log_file) {
+  char *path = log_file && log_file[0] ? exit_file(log_file) : NULL;
+  if (path != NULL)
+    unlink(path);
+  ctrt__free(path);
+}
+
+/* The shim holds the write ends of the logger's pipes until the task is
+ * deleted (containerd 1.6.20: the logger saw EOF only then, 12 s later
+ * when nothing deleted it), and Tasks.Delete returns once the logger has
+ * exited. So a stopped restarted task is deleted, which writes the run's
+ * last output, after its exit is kept in LOG.exit (written whole: a
+ * temporary renamed) for the status reads that follow. */
+int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file, const ctrt__cri_task_state *st) {
+  char *path = exit_file(log_file), *temp = path ? ctrt__sprintf("%s.tmp", path) : NULL;
+  FILE *f = temp ? fopen(temp, "we") : NULL;
+  int rc = 0;
+  if (path == NULL || temp == NULL)
+    rc = ctrt__error_no_memory();
+  else if (f == NULL || fprintf(f, "%d %lld\n", st->exit_code, (long long)st->exited_ns) < 0 || fclose(f) != 0 ||
+           rename(temp, path) != 0)
+    rc = ctrt__error_internal("cannot keep the exit of container %s in %s: %s", container_id, path, strerror(errno));
+  else
+    f = NULL, rc = ctrt__cri_task_remove(c, container_id);
+  if (f != NULL)
+    fclose(f);
+  ctrt__free(path);
+  ctrt__free(temp);
+  return rc;
+}
+
+/* Percent-encode text onto u (room for 3 bytes per byte), keeping
+ * unreserved characters and, in a path, '/'. Returns the end. */
+static char *pct_encode(char *u, const char *text, bool path) {
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p) ||
+        (path && *p == '/'))
+      *u++ = (char)*p;
+    else
+      u += sprintf(u, "%%%02X", *p);
+  }
+  *u = '\0';
+  return u;
+}
+
+/* The logger program: $CTRT_CRI_LOGGER, else the installed one; NULL when
+ * neither is executable (the shell script then). */
+static const char *logger_program(void) {
+  const char *env = getenv("CTRT_CRI_LOGGER");
+  const char *path = env && env[0] ? env : CTRT__CRI_LOGGER;
+  return path[0] == '/' && access(path, X_OK) == 0 ? path : NULL;
+}
+
+/* binary:///PROGRAM?--file=LOG, or without ctrt-cri-logger
+ * binary:///bin/sh?-c=L='log file';SCRIPT; the query percent-encoded (Go's
+ * query parser drops pairs with a raw ';'), one pair only (Go passes them
+ * to the program in map order). */
 char *ctrt__cri_logger_uri(const char *log_file) {
+  const char *program = logger_program();
+  if (program != NULL) {
+    char *uri = ctrt__malloc(sizeof "binary://?--file=" + 3 * (strlen(program) + strlen(log_file)));
+    if (uri != NULL) {
+      char *u = pct_encode(uri + sprintf(uri, "binary://"), program, true);
+      pct_encode(u + sprintf(u, "?--file="), log_file, false);
+    }
+    return uri;
+  }
   size_t len = strlen(log_file);
   char *quoted = ctrt__malloc(len * 4 + 3), *q = quoted;
   if (quoted == NULL)
@@ -871,20 +961,56 @@ char *ctrt__cri_logger_uri(const char *log_file) {
   ctrt__free(quoted);
   if (script == NULL)
     return NULL;
-  size_t n = strlen(script);
-  char *uri = ctrt__malloc(sizeof "binary:///bin/sh?-c=" + n * 3);
-  if (uri != NULL) {
-    char *u = uri + sprintf(uri, "binary:///bin/sh?-c=");
-    for (const unsigned char *p = (const unsigned char *)script; *p; p++) {
-      if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p))
-        *u++ = (char)*p;
-      else
-        u += sprintf(u, "%%%02X", *p);
-    }
-    *u = '\0';
-  }
+  char *uri = ctrt__malloc(sizeof "binary:///bin/sh?-c=" + strlen(script) * 3);
+  if (uri != NULL)
+    pct_encode(uri + sprintf(uri, "binary:///bin/sh?-c="), script, false);
   ctrt__free(script);
   return uri;
+}
+
+/* A run's last text without newline is a P line, which a reader joins
+ * with the next line of its stream: the next run's first. So before a new
+ * run, a stream whose last line (in the file's last 64 KiB) is P gets an
+ * empty F line that ends the message with its run, as Docker ends a log
+ * entry at a run's end. */
+static void end_open_messages(const char *log_file) {
+  int fd = open(log_file, O_RDWR | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    return; /* no log yet: nothing open */
+  enum { TAIL = 64 * 1024 };
+  char *tail = ctrt__malloc(TAIL);
+  off_t size = lseek(fd, 0, SEEK_END);
+  off_t from = size > TAIL ? size - TAIL : 0;
+  ssize_t got = tail && size > 0 ? pread(fd, tail, (size_t)(size - from), from) : 0;
+  bool open_stream[2] = {false, false}; /* stdout, stderr */
+  /* Whole lines only: skip the first when the window cut it. */
+  const char *p = tail, *end = tail + (got > 0 ? got : 0);
+  if (from > 0 && p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    p = nl ? nl + 1 : end;
+  }
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t len = (size_t)((nl ? nl : end) - p);
+    ctrt__cri_log_line line;
+    if (nl && ctrt__cri_log_parse_line(p, len, &line))
+      open_stream[line.stream == CTRT_LOG_CHANNEL_STDERR] = line.partial;
+    p = nl ? nl + 1 : end;
+  }
+  static const char *const names[2] = {"stdout", "stderr"};
+  for (int i = 0; i < 2; i++) {
+    if (!open_stream[i])
+      continue;
+    char stamp[64], line[96];
+    ctrt_timestamp now = ctrt__timestamp_now();
+    if (ctrt__timestamp_format(stamp, sizeof stamp, &now) == 0) {
+      int n = snprintf(line, sizeof line, "%s %s F \n", stamp, names[i]);
+      if (n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) != n)
+        break; /* best effort: the message then joins the next run's */
+    }
+  }
+  ctrt__free(tail);
+  close(fd);
 }
 
 int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {
@@ -892,6 +1018,9 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
   int rc = ctrt__cri_task_remove(c, container_id);
   if (rc < 0)
     return rc;
+  ctrt__cri_exit_forget(log_file); /* the status is the new task's */
+  if (log_file && log_file[0])
+    end_open_messages(log_file);
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = (char *)container_id;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
