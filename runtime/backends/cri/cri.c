@@ -103,6 +103,7 @@ static void cri_close(void *self) {
   ctrt__cri_stdin_free_all(c);
   ctrt__cri_adopted_free_all(c);
   pthread_mutex_destroy(&c->adopt_lock);
+  pthread_mutex_destroy(&c->task_lock);
   ctrt__grpc_client_free(c->grpc);
   ctrt__free(c->uri);
   ctrt__free(c->runtime_name);
@@ -128,6 +129,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   if (c == NULL)
     return ctrt__error_no_memory();
   pthread_mutex_init(&c->adopt_lock, NULL);
+  pthread_mutex_init(&c->task_lock, NULL);
   c->uri = ctrt__strdup(uri && uri[0] ? uri : DEFAULT_URI);
   c->log_dir = env_dup("CTRT_CRI_LOG_DIR", DEFAULT_LOG_DIR);
   c->cgroup_parent = env_dup("CTRT_CRI_CGROUP_PARENT", NULL);
@@ -334,9 +336,13 @@ int ctrt__cri_status_of(cri *c, const found *f, bool verbose, Runtime__V1__Conta
   }
   bool settled = false;
   if (has_task == 1 && t.status == CTRT__CRI_TASK_STOPPED && st->log_path && st->log_path[0]) {
-    if (ctrt__cri_task_settle(c, f->container_id, st->log_path, &t) < 0)
+    if (ctrt__cri_task_settle(c, f->container_id, st->log_path) < 0)
       ctrt_error_clear(); /* the task stays: read again next time */
-    has_task = 0;
+    /* Again: another thread may have started a new run meanwhile. */
+    if ((has_task = ctrt__cri_task_get(c, f->container_id, &t)) < 0) {
+      ctrt_error_clear();
+      return 0;
+    }
   }
   if (has_task == 0) {
     if (!ctrt__cri_exit_recorded(st->log_path, &t))

@@ -33,6 +33,7 @@ typedef struct cri {
   long stream_idle_ms;               /* ctrt_open_options.stream_idle_timeout_ms: follow logs, exec sessions; 0 none */
   struct ctrt__cri_attach *attaches; /* write_stdin's sessions (cri_exec.c) */
   pthread_mutex_t adopt_lock;        /* guards adopted (cri_adopt.c) */
+  pthread_mutex_t task_lock;         /* a restart against a settle (cri_task.c) */
   struct ctrt__cri_adopted *adopted; /* adopt_container's mappings */
   size_t n_adopted;
 } cri;
@@ -192,9 +193,10 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
  * restart made; 0 when there is none. */
 int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s);
 int ctrt__cri_task_remove(cri *c, const char *container_id);
-/* A restarted run that stopped: keep its exit in log_file.exit, then
- * delete its task, which returns once the logger wrote the last output. */
-int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file, const ctrt__cri_task_state *st);
+/* A restarted run that stopped (looked up again under task_lock): keep its
+ * exit in log_file.exit, then delete its task, which returns once the
+ * logger wrote the last output. 0 also when there is no stopped task. */
+int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file);
 /* The exit kept by ctrt__cri_task_settle: true with *out filled. */
 bool ctrt__cri_exit_recorded(const char *log_file, ctrt__cri_task_state *out);
 /* Drop it (a new run starts). */

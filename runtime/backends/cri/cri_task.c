@@ -888,21 +888,27 @@ void ctrt__cri_exit_forget(const char *log_file) {
  * exited. So a stopped restarted task is deleted, which writes the run's
  * last output, after its exit is kept in LOG.exit (written whole: a
  * temporary renamed) for the status reads that follow. */
-int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file, const ctrt__cri_task_state *st) {
+int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file) {
+  pthread_mutex_lock(&c->task_lock);
+  ctrt__cri_task_state st;
+  int rc = ctrt__cri_task_get(c, container_id, &st);
+  if (rc <= 0 || st.status != CTRT__CRI_TASK_STOPPED) {
+    pthread_mutex_unlock(&c->task_lock);
+    return rc < 0 ? rc : 0;
+  }
   char *path = exit_file(log_file), *temp = path ? ctrt__sprintf("%s.tmp", path) : NULL;
   FILE *f = temp ? fopen(temp, "we") : NULL;
-  int rc = 0;
-  if (path == NULL || temp == NULL)
+  if (path == NULL || temp == NULL) {
     rc = ctrt__error_no_memory();
-  else if (f == NULL || fprintf(f, "%d %lld\n", st->exit_code, (long long)st->exited_ns) < 0 || fclose(f) != 0 ||
-           rename(temp, path) != 0)
+  } else if (f == NULL || fprintf(f, "%d %lld\n", st.exit_code, (long long)st.exited_ns) < 0 || fclose(f) != 0 ||
+             rename(temp, path) != 0) {
     rc = ctrt__error_internal("cannot keep the exit of container %s in %s: %s", container_id, path, strerror(errno));
-  else
-    f = NULL, rc = ctrt__cri_task_remove(c, container_id);
-  if (f != NULL)
-    fclose(f);
+  } else {
+    rc = ctrt__cri_task_remove(c, container_id);
+  }
   ctrt__free(path);
   ctrt__free(temp);
+  pthread_mutex_unlock(&c->task_lock);
   return rc;
 }
 
@@ -1013,7 +1019,8 @@ static void end_open_messages(const char *log_file) {
   close(fd);
 }
 
-int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {
+/* ctrt__cri_task_restart under task_lock. */
+static int task_restart(cri *c, const char *container_id, const char *log_file) {
   /* The previous task of ours, stopped (CRI deleted its own at exit). */
   int rc = ctrt__cri_task_remove(c, container_id);
   if (rc < 0)
@@ -1063,5 +1070,12 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
   }
   ctrt__cri_unpacked_free(mounts);
   ctrt__cri_unpacked_free(ct);
+  return rc;
+}
+
+int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {
+  pthread_mutex_lock(&c->task_lock);
+  int rc = task_restart(c, container_id, log_file);
+  pthread_mutex_unlock(&c->task_lock);
   return rc;
 }
