@@ -223,6 +223,12 @@ static int answer_error(const char *method, bool syntax) {
   return ctrt__error_internal("%s: the Docker daemon's answer has %s", method, message);
 }
 
+int ctrt__docker_walk_error(const char *method, bool syntax) {
+  if (ctrt_error_last()->kind == CTRT_ERROR_NO_MEMORY)
+    return ctrt__error_code();
+  return syntax ? ctrt__docker_invalid_json(method) : ctrt__docker_bad_answer(method);
+}
+
 static int decode(const ctrt__jfield *root, void *wire, const char *text, size_t len, const char *method) {
   bool syntax = false;
   return ctrt__jwalk_decode_ex(root, wire, text, len, &syntax) < 0 ? answer_error(method, syntax) : 0;
