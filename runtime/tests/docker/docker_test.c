@@ -332,6 +332,71 @@ static void test_hostile_answers(void) {
   }
 }
 
+/* Generated stubs walk the answer's text with generated tables
+ * (ctrt__docker_walk_*): what the Docker DOM decoder accepts they accept,
+ * alike, and what it refuses they refuse with the same JSON path. */
+static void test_walked_stub_answers(void) {
+  static const struct {
+    const char *json;
+    const char *message; /* NULL: decodes */
+  } cases[] = {
+      {"{\"Titles\":[\"PID\",\"CMD\"],\"Processes\":[[\"1\",\"sh\"],[\"7\",\"top\"]],\"Other\":{\"x\":[1]}}", NULL},
+      {"{\"Titles\":null,\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":[\"PID\"],\"Titles\":null,\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":null,\"Titles\":[\"PID\"],\"Processes\":[]}", NULL},
+      {"{\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":[\"PID\",2],\"Processes\":[]}", "$.Titles[1]: expected string, got integer"},
+      {"{\"Titles\":[],\"Processes\":[[\"1\"],{}]}", "$.Processes[1]: expected"},
+      {"[]", "$: expected object, got array"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ctrt_container_top_output walked, tree;
+    bool syntax = true;
+    int rc = ctrt__docker_walk_container_top_output(&walked, cases[i].json, strlen(cases[i].json), &syntax);
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+    CU_ASSERT_FALSE(syntax);
+    json_t *j = parse(cases[i].json);
+    int tree_rc = ctrt__docker_dec_container_top_output(&tree, j, NULL);
+    json_decref(j);
+    if ((rc == 0) != (cases[i].message == NULL) || (rc < 0 && strstr(message, cases[i].message) == NULL))
+      fprintf(stderr, "\ncase %zu (%s): rc %d, message: %s\n", i, cases[i].json, rc, message);
+    CU_ASSERT_EQUAL(rc == 0, cases[i].message == NULL);
+    CU_ASSERT_EQUAL(rc == 0, tree_rc == 0);
+    if (rc < 0) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(message, cases[i].message));
+      CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, cases[i].message)); /* the DOM's words */
+    }
+    if (rc == 0 && tree_rc == 0)
+      CU_ASSERT_TRUE(ctrt_container_top_output_equal(&walked, &tree));
+    if (rc == 0)
+      ctrt_container_top_output_clear(&walked);
+    if (tree_rc == 0)
+      ctrt_container_top_output_clear(&tree);
+  }
+  /* A list answer: null is empty; invalid text is told from a bad value. */
+  ctrt_filesystem_change_entry_list changes;
+  bool syntax = false;
+  ASSERT_OK(ctrt__docker_walk_filesystem_change_entry_list(&changes, "null", 4, &syntax));
+  CU_ASSERT_EQUAL(changes.n_items, 0);
+  static const char good[] = "[{\"Path\":\"/a\",\"Kind\":1},{\"Path\":\"/b\",\"Kind\":2,\"x\":[{}]}]";
+  ASSERT_OK(ctrt__docker_walk_filesystem_change_entry_list(&changes, good, strlen(good), &syntax));
+  CU_ASSERT_EQUAL_FATAL(changes.n_items, 2);
+  CU_ASSERT_STRING_EQUAL(changes.items[1].path, "/b");
+  ctrt_filesystem_change_kind kind = CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED;
+  CU_ASSERT_EQUAL(ctrt_filesystem_change_kind_from_docker_code(&kind, 2), 0);
+  CU_ASSERT_EQUAL(changes.items[1].kind, kind);
+  ctrt_filesystem_change_entry_list_clear(&changes);
+  static const char bad_code[] = "[{\"Path\":\"/a\",\"Kind\":9}]";
+  CU_ASSERT_TRUE(ctrt__docker_walk_filesystem_change_entry_list(&changes, bad_code, strlen(bad_code), &syntax) < 0);
+  CU_ASSERT_FALSE(syntax);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "$[0].Kind: unknown Docker FilesystemChangeKind code 9"));
+  static const char truncated[] = "[{\"Path\":\"/a\",\"Kind\":1}";
+  CU_ASSERT_TRUE(ctrt__docker_walk_filesystem_change_entry_list(&changes, truncated, strlen(truncated), &syntax) < 0);
+  CU_ASSERT_TRUE(syntax);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "$: invalid JSON"));
+}
+
 /* ====================================================================== */
 /* State, wait, stats, log timestamps                                     */
 /* ====================================================================== */
@@ -2393,6 +2458,7 @@ void test_register(void) {
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
   CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
+  CU_add_test(s, "generated stubs' answers walked", test_walked_stub_answers);
   CU_add_test(s, "podman:// and CONTAINER_HOST", test_open_podman);
   CU_add_test(s, "docker and podman: follow streams and exec sessions end at stream_idle_timeout_ms",
               test_silent_follow_streams);
