@@ -3,9 +3,9 @@
  * request, the container lookup (and its rename retry) and the status
  * table are generated from the spec; these make the answer's text into the
  * method's result. The inspect and list answers are walked straight into
- * their results (docker_answers.c); the image answers still go through a
- * jansson value, built by the walker from the same text with only the
- * members their converters read. */
+ * their results (docker_answers.c), the image list too; image inspect and
+ * prune still go through a jansson value, built by the walker from the same
+ * text with only the members their converters read. */
 #include "backends/docker/docker_internal.h"
 
 #include <stdio.h>
@@ -17,11 +17,6 @@ static int parse(json_t **out, const char *text, size_t len, const char *method,
     return ctrt__docker_invalid_json(method);
   return 0;
 }
-
-/* What ctrt__docker_image_infos reads of each image of GET /images/json
- * (Labels, Containers, ParentId, ... are skipped). */
-static const ctrt__jkeep image_summary_keep[] = {
-    {"Id", NULL}, {"RepoTags", NULL}, {"RepoDigests", NULL}, {"Size", NULL}, {NULL, NULL}};
 
 /* What ctrt__docker_image_inspect_info reads of GET /images/{name}/json
  * (ContainerConfig, GraphDriver, Metadata, most of Config are skipped). */
@@ -50,12 +45,7 @@ static const ctrt__jkeep prune_keep[] = {{"ImagesDeleted", NULL}, {"SpaceReclaim
 
 int ctrt__docker_hook_image_infos(void *self, ctrt_image_info_list **out, const char *text, size_t len) {
   (void)self;
-  json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "list_images", image_summary_keep);
-  if (rc == 0)
-    rc = ctrt__docker_image_infos(out, answer);
-  json_decref(answer);
-  return rc;
+  return ctrt__docker_image_infos(out, text, len);
 }
 
 int ctrt__docker_hook_prune_result(void *self, ctrt_prune_result **out, const char *text, size_t len) {

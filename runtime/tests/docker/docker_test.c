@@ -218,6 +218,7 @@ FROM_TEXT(state_of, ctrt_container_state, ctrt__docker_state_from_inspect)
 FROM_TEXT(details_of, ctrt_container_inspect_details, ctrt__docker_inspect_details)
 FROM_TEXT(ports_of, ctrt_port_mapping_entry_list, ctrt__docker_port_entries)
 FROM_TEXT(ip_of, char, ctrt__docker_container_ip)
+FROM_TEXT(images_of, ctrt_image_info_list, ctrt__docker_image_infos)
 static int summaries_of(ctrt_runtime_container_summary_list **out, const json_t *j, const char *label_key) {
   char *text = dumped(j);
   int rc = ctrt__docker_container_summaries(out, text, strlen(text), label_key);
@@ -247,7 +248,7 @@ CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
 CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free, details_of)
 CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ports_of)
 CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, stats_alone)
-CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
+CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, images_of)
 CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
 CONVERTER(conv_ip, char, ctrt__free, ip_of)
 static int conv_pull(const json_t *j) {
@@ -299,8 +300,9 @@ static void test_hostile_answers(void) {
       {conv_wait, "{\"StatusCode\":\"0\"}", "$.StatusCode"},
       {conv_wait, "{\"StatusCode\":0,\"Error\":{\"Message\":5}}", "$.Error.Message: expected a string"},
       {conv_stats, "{\"networks\":{\"eth0\":{\"rx_bytes\":\"many\"}}}", "$.networks.eth0.rx_bytes"},
-      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected an array"},
+      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected array, got string"},
       {conv_images, "[{\"RepoTags\":[\"web:1\"],\"Size\":true}]", "$[0].Size"},
+      {conv_images, "[{\"Id\":\"x\"},{\"Id\":\"y\",\"Size\":-5}]", "$[1].Size: expected an integer in -1.."},
       {conv_image, "{\"Id\":\"sha256:1\",\"Config\":{\"Labels\":{\"a\":1}}}", "$.Config.Labels.a"},
       {conv_image, "{\"Id\":\"sha256:1\",\"RepoTags\":[\"a\",2]}", "$.RepoTags[1]: expected a string"},
       /* Strings the encoder would refuse are refused here. */
@@ -601,7 +603,7 @@ static void test_image_conversions(void) {
                     "{\"Id\":\"sha256:bbb\",\"RepoTags\":null,\"RepoDigests\":[\"x/y@sha256:d2\"],\"Size\":5},"
                     "{\"Id\":\"sha256:ccc\",\"RepoTags\":[\"<none>:<none>\"],\"RepoDigests\":[],\"Size\":6}]");
   ctrt_image_info_list *list = NULL;
-  ASSERT_OK(ctrt__docker_image_infos(&list, j));
+  ASSERT_OK(images_of(&list, j));
   CU_ASSERT_EQUAL_FATAL(list->n_items, 4);
   CU_ASSERT_STRING_EQUAL(list->items[0].reference, "reg:5000/a/b:1");
   CU_ASSERT_STRING_EQUAL(list->items[0].digest, "sha256:d1");
@@ -613,6 +615,16 @@ static void test_image_conversions(void) {
   CU_ASSERT_STRING_EQUAL(list->items[3].reference, "sha256:ccc");
   ctrt_image_info_list_free(list);
   json_decref(j);
+  /* Docker's -1 is an unknown size; a null list is empty. */
+  j = parse("[{\"Id\":\"sha256:ddd\",\"RepoTags\":null,\"Size\":-1,\"Labels\":{\"a\":\"b\"}}]");
+  ASSERT_OK(images_of(&list, j));
+  CU_ASSERT_EQUAL_FATAL(list->n_items, 1);
+  CU_ASSERT_FALSE(list->items[0].has_size_bytes);
+  ctrt_image_info_list_free(list);
+  json_decref(j);
+  ASSERT_OK(ctrt__docker_image_infos(&list, "null", 4));
+  CU_ASSERT_EQUAL(list->n_items, 0);
+  ctrt_image_info_list_free(list);
 
   j = parse("{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
             "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
