@@ -47,6 +47,7 @@ static const workload per_call[] = {
     {"open", 20, 2, "open a client, GET /version and /info, close"},
     {"inspect", 50, 3, "inspect one container"},
     {"list", 20, 3, "list 20 containers"},
+    {"images", 20, 3, "list the images"},
     {"stats", 1, 1, "one stats sample of a running container"},
     {"exec", 5, 2, "exec `true` and read its exit code"},
     {"lifecycle", 2, 1, "create + start + wait + remove a container running `true`"},
@@ -64,7 +65,8 @@ typedef struct {
   const char *socket_path, *host_uri, *image, *image_tar, *peer_script, *json_out, *docker_cli;
   int rounds;
   bool streams;
-  const char *only; /* "logs", "archive" or "streams": that stream workload alone */
+  const char *only;      /* "logs", "archive" or "streams": that stream workload alone */
+  const char *workloads; /* comma-separated per-call workloads to run (NULL: all) */
   int stream_runs;
   long logs_mib, archive_mib;
 } options;
@@ -75,6 +77,17 @@ static options opt = {
 /* Whether the stream workload what ("logs", "archive") runs. */
 static bool stream_selected(const char *what) {
   return opt.streams && (opt.only == NULL || strcmp(opt.only, "streams") == 0 || strcmp(opt.only, what) == 0);
+}
+
+/* Whether the per-call workload name runs (--workloads). */
+static bool workload_selected(const char *name) {
+  if (opt.workloads == NULL)
+    return true;
+  size_t n = strlen(name);
+  for (const char *p = opt.workloads; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+    if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+      return true;
+  return false;
 }
 
 /* ---- small utilities ---- */
@@ -224,6 +237,12 @@ static int ctrt_call(ctrt_runtime *rt, const char *op) {
     ctrt_runtime_container_summary_list_free(l);
     return rc;
   }
+  if (strcmp(op, "images") == 0) {
+    ctrt_image_info_list *l = NULL;
+    int rc = ctrt_runtime_list_images(rt, &l);
+    ctrt_image_info_list_free(l);
+    return rc;
+  }
   if (strcmp(op, "stats") == 0) {
     ctrt_container_stats *s = NULL;
     int rc = ctrt_runtime_get_container_stats(rt, &s, &target);
@@ -290,6 +309,8 @@ static int curl_call(bench_curl *c, bench_parse parse, const char *op, char *err
   }
   if (strcmp(op, "list") == 0)
     return bench_curl_request(c, "GET", "/containers/json?all=1", NULL, err, err_len) == 200 ? 0 : -1;
+  if (strcmp(op, "images") == 0)
+    return bench_curl_request(c, "GET", "/images/json", NULL, err, err_len) == 200 ? 0 : -1;
   if (strcmp(op, "stats") == 0) {
     snprintf(path, sizeof path, "/containers/%s/stats?stream=false", name);
     return bench_curl_request(c, "GET", path, NULL, err, err_len) == 200 ? 0 : -1;
@@ -338,6 +359,8 @@ static int cli_call(const char *op) {
   } else if (strcmp(op, "list") == 0) {
     argv[n++] = "ps";
     argv[n++] = "-a";
+  } else if (strcmp(op, "images") == 0) {
+    argv[n++] = "images";
   } else if (strcmp(op, "stats") == 0) {
     argv[n++] = "stats";
     argv[n++] = "--no-stream";
@@ -592,6 +615,8 @@ static void usage(FILE *f) {
           "  --archive-mib N     size of the archive stream (default 100)\n"
           "  --only WHAT         run only the stream workload WHAT (logs, archive or streams: both), no\n"
           "                      per-call workloads, docker-py or mock\n"
+          "  --workloads A,B     run only these per-call workloads (open, inspect, list, images, stats,\n"
+          "                      exec, lifecycle), one pass of each per round\n"
           "  --stream-runs N     paired runs of each stream workload (default 3, at most %d)\n"
           "  --json FILE         write every figure as JSON\n",
           MAX_ROUNDS, MAX_ROUNDS);
@@ -625,6 +650,8 @@ static void parse_args(int argc, char **argv) {
       opt.docker_cli = v;
     else if (strcmp(a, "--json") == 0)
       opt.json_out = v;
+    else if (strcmp(a, "--workloads") == 0)
+      opt.workloads = v;
     else if (strcmp(a, "--only") == 0) {
       if (strcmp(v, "logs") != 0 && strcmp(v, "archive") != 0 && strcmp(v, "streams") != 0)
         die("--only: '%s' is none of logs, archive, streams", v);
@@ -744,7 +771,7 @@ int main(int argc, char **argv) {
 
   for (int round = 0; round < (opt.only ? 0 : opt.rounds); round++) {
     for (size_t w = 0; w < N_PER_CALL; w++)
-      for (int j = 0; j < N_CLIENTS; j++) {
+      for (int j = 0; j < N_CLIENTS && workload_selected(per_call[w].name); j++) {
         client_kind k = (client_kind)((j + round) % N_CLIENTS); /* rotate who goes first */
         run_one(&cl, k, &per_call[w], &results[w][k]);
       }
@@ -759,6 +786,8 @@ int main(int argc, char **argv) {
     printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt\n");
     json_t *pc = json_object();
     for (size_t w = 0; w < N_PER_CALL; w++) {
+      if (!workload_selected(per_call[w].name))
+        continue;
       printf("%-10s", per_call[w].name);
       json_t *row = json_object();
       for (int k = 0; k < N_CLIENTS; k++) {

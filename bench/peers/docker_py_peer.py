@@ -30,6 +30,9 @@ def main():
     def op_list(_args):
         client.containers(all=True)
 
+    def op_images(_args):
+        client.images()
+
     def op_stats(args):
         client.stats(args[0], stream=False)
 
@@ -44,7 +47,7 @@ def main():
         client.wait(c["Id"])
         client.remove_container(c["Id"])
 
-    ops = {"open": op_open, "inspect": op_inspect, "list": op_list, "stats": op_stats, "exec": op_exec,
+    ops = {"open": op_open, "inspect": op_inspect, "list": op_list, "images": op_images, "stats": op_stats, "exec": op_exec,
            "lifecycle": op_lifecycle}
     print("ready %s" % docker.__version__, flush=True)
     for line in sys.stdin:

@@ -14,7 +14,7 @@ call are left out of the table, so the dispatcher applies their default.
 import re
 
 from . import cnames
-from .ccode import c_string_literal
+from .ccode import FieldCode, c_string_literal
 from .errors import SpecError
 from .model import snake
 
@@ -106,6 +106,26 @@ def field_dec(f, names):
     return ("{\n    ctrt__jpath p = CTRT__JPATH_KEY(path, %s);\n    const json_t *j = json_object_get(json, %s);\n"
             "    if (j != NULL && !json_is_null(j)) {\n      %s\n      if (rc < 0)\n        goto fail;\n    }%s\n  }") % (
                 wire, wire, code, missing)
+
+
+def walk_type(t, names):
+    """The walker descriptor of one Docker value: the Docker table of a docker
+    struct (ctrt__djt_S), Docker's integer code of an enum (ctrt__djt_code_E),
+    or None for the public one (ctrt__jt_S)."""
+    if _is_docker_struct(t, names):
+        return "&ctrt__djt_%s" % cnames.slot(t)
+    if t.kind == "named" and t.decl.what == "enum" and t.decl.has_docker_codes:
+        return "&ctrt__djt_code_%s" % cnames.slot(t)
+    return None
+
+
+def field_walk(f, names, ctype):
+    """The ctrt__jfield of one field for Docker's JSON: its `docker:` name,
+    null as absent (as field_dec), required when it has no default."""
+    base = f.type.base
+    elem = base.inner if base.kind in ("list", "map") else base
+    return FieldCode(f).walk(ctype, wire=f.docker_wire, jtype=walk_type(elem, names), nullable=True,
+                             required=f.required)
 
 
 def field_enc(f, names):
@@ -306,11 +326,8 @@ class StubC:
         return "field"
 
     @property
-    def result_decoder(self):
-        base = self.m.result.base
-        if base.kind == "list":
-            return "ctrt__docker_dec_%s" % cnames.slot(base)
-        return "ctrt__docker_dec_%s" % cnames.slot(base)
+    def result_slot(self):
+        return cnames.slot(self.m.result.base)
 
     @property
     def result_field(self):
@@ -365,6 +382,62 @@ def docker_array_names(spec, structs):
             if f.docker_wire and f.type.base.kind == "list" and _is_docker_struct(f.type.base.inner, names):
                 out.add(f.type.base.inner.name)
     return out
+
+
+class WalkResult:
+    """A result type generated stubs decode from the answer's text with the
+    walker: its root member and the function reading it
+    (ctrt__docker_walk_<slot>)."""
+
+    def __init__(self, t):
+        self.slot = cnames.slot(t)
+        self.ctype = cnames.ctype(t)
+        self.is_list = t.kind == "list"
+        self.elem_slot = cnames.slot(t.inner) if self.is_list else self.slot
+        self.init = "CTRT_%s_INIT" % self.slot.upper() if self.is_list else cnames.const_prefix(t.name) + "_INIT"
+
+
+def _decodes_body(m):
+    """The method's generated stub decodes its result from a JSON body
+    (StubC.result_kind == "body")."""
+    if m.docker_stub != "generated" or m.result is None:
+        return False
+    call = m.docker_calls[0]
+    return call.framing != "raw" and call.hook is None and call.result == "body"
+
+
+def walk_results(spec):
+    """The distinct results of stubs decoding a JSON body, in method order."""
+    out = {}
+    for m in spec.methods:
+        if _decodes_body(m):
+            out.setdefault(cnames.slot(m.result.base), WalkResult(m.result.base))
+    return list(out.values())
+
+
+def walk_structs(spec, structs):
+    """(docker structs, enums with Docker codes) the walked results reach,
+    in declaration order: the tables to generate (an unused static table
+    would be a warning)."""
+    names = {s.name for s in structs}
+    seen, enums = set(), set()
+
+    def visit(t):
+        t = t.base
+        if t.kind in ("list", "map"):
+            visit(t.inner)
+        elif t.kind == "named" and t.decl.what == "enum" and t.decl.has_docker_codes:
+            enums.add(t.decl.name)
+        elif _is_docker_struct(t, names) and t.decl.name not in seen:
+            seen.add(t.decl.name)
+            for f in t.decl.fields:
+                if f.docker_wire:
+                    visit(f.type)
+
+    for m in spec.methods:
+        if _decodes_body(m):
+            visit(m.result)
+    return [s for s in structs if s.name in seen], [e for e in spec.enums if e.name in enums]
 
 
 class FuzzJsonTarget:

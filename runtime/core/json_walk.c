@@ -857,9 +857,14 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
       }
       seen[i / 64] |= UINT64_C(1) << (i % 64);
     }
+    /* A null that means absent leaves a required member missing, as in
+     * the DOM decoders (Docker's tables: every member nullable). */
+    bool null_absent = (f->flags & CTRT__JF_NULLABLE) && !at_end(w) && *w->p == 'n';
     ctrt__jpath p = CTRT__JPATH_KEY(path, f->wire);
     if ((rc = dec_field(w, f, out, &p)) < 0)
       break;
+    if (null_absent && i < SEEN_MAX)
+      seen[i / 64] &= ~(UINT64_C(1) << (i % 64));
   }
   if (rc == 0 && more < 0)
     rc = more;

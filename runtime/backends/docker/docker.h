@@ -169,6 +169,10 @@ int ctrt__docker_invalid_json(const char *method);
 /* An answer that did not decode (the error set names the JSON path): an
  * internal error of method, keeping that message. */
 int ctrt__docker_bad_answer(const char *method);
+/* After a walked answer failed (docker_answers.c): the walker's error under
+ * the method's name, as ctrt__docker_invalid_json when the text is invalid
+ * (syntax), else as ctrt__docker_bad_answer; running out of memory stays so. */
+int ctrt__docker_walk_error(const char *method, bool syntax);
 /* A byte stream (archive, export, save) over an open response; takes it. */
 int ctrt__docker_byte_stream(ctrt__stream **out, ctrt__http_stream *hs);
 /* The message of an "error"/"errorDetail" progress line, or NULL. */

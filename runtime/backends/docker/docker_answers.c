@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hot answers decoded without a DOM: container inspect (state, details,
- * address, published ports) and the container list. Each is walked straight
+ * address, published ports), the container list and the image list. Each is walked straight
  * from the response body (core/json_walk.h) into a wire struct holding only
  * the members its converter reads; everything else in the body (Config,
  * HostConfig, GraphDriver, Mounts: ~90 % of a 5 KB inspect) is skipped
@@ -209,6 +209,26 @@ W_STRUCT(jt_summary, w_summary, w_summary_fields);
 static const ctrt__jtype jt_summaries = {.kind = CTRT__JK_ARRAY, .size = sizeof(ctrt__jarray), .elem = &jt_summary};
 static const ctrt__jfield w_summaries_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_summaries};
 
+/* One entry of GET /images/json (Labels, Containers, ParentId, ... skipped). */
+typedef struct w_image {
+  char *id;
+  char **tags;
+  size_t n_tags;
+  char **digests;
+  size_t n_digests;
+  bool has_size;
+  int64_t size;
+} w_image;
+static const ctrt__jfield w_image_fields[] = {
+    W_VALUE(w_image, id, "Id", ctrt__jt_string),
+    W_LIST(w_image, tags, n_tags, "RepoTags", ctrt__jt_string),
+    W_LIST(w_image, digests, n_digests, "RepoDigests", ctrt__jt_string),
+    W_FLAG(w_image, size, has_size, "Size", ctrt__jt_i64),
+};
+W_STRUCT(jt_image, w_image, w_image_fields);
+static const ctrt__jtype jt_images = {.kind = CTRT__JK_ARRAY, .size = sizeof(ctrt__jarray), .elem = &jt_image};
+static const ctrt__jfield w_images_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_images};
+
 /* ---- decoding and its errors ---- */
 
 /* The error set (a JSON path and what was wrong) under the method's name. */
@@ -221,6 +241,12 @@ static int answer_error(const char *method, bool syntax) {
   if (syntax)
     return ctrt__error_internal("%s: the Docker daemon answered with invalid JSON: %s", method, message);
   return ctrt__error_internal("%s: the Docker daemon's answer has %s", method, message);
+}
+
+int ctrt__docker_walk_error(const char *method, bool syntax) {
+  if (ctrt_error_last()->kind == CTRT_ERROR_NO_MEMORY)
+    return ctrt__error_code();
+  return syntax ? ctrt__docker_invalid_json(method) : ctrt__docker_bad_answer(method);
 }
 
 static int decode(const ctrt__jfield *root, void *wire, const char *text, size_t len, const char *method) {
@@ -601,6 +627,78 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
   ctrt__jwalk_clear_value(&jt_summaries, &w);
   if (rc < 0)
     ctrt_runtime_container_summary_list_free(list);
+  else
+    *out = list;
+  return rc;
+}
+
+/* ---- list_images ---- */
+
+/* One ImageInfo: reference taken or copied, the digest of its repository
+ * (any when by id), the size unless Docker's -1 ("unknown"). */
+static int image_info(ctrt_image_info *info, char *reference, const w_image *image, bool by_id) {
+  *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
+  info->reference = reference;
+  if (reference == NULL)
+    return ctrt__error_no_memory();
+  const char *digest = NULL;
+  for (size_t k = 0; k < image->n_digests && digest == NULL; k++)
+    digest = ctrt__docker_digest_of(image->digests[k], by_id ? NULL : reference);
+  if (digest != NULL && (info->digest = ctrt__strdup(digest)) == NULL)
+    return ctrt__error_no_memory();
+  info->has_size_bytes = image->has_size && image->size >= 0;
+  info->size_bytes = info->has_size_bytes ? (uint64_t)image->size : 0;
+  return 0;
+}
+
+static bool shown_tag(const char *tag) { return strcmp(tag, "<none>:<none>") != 0; }
+
+int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "list_images";
+  ctrt__jarray w = {NULL, 0};
+  int rc = decode(&w_images_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  w_image *images = w.items;
+  size_t count = 0;
+  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+    ctrt__jpath ip = CTRT__JPATH_INDEX(NULL, i), sp = CTRT__JPATH_KEY(&ip, "Size");
+    int64_t size = 0;
+    if (images[i].has_size)
+      rc = narrow_int(method, &sp, images[i].size, -1, INT64_MAX, &size);
+    size_t tags = 0;
+    for (size_t k = 0; k < images[i].n_tags; k++)
+      tags += shown_tag(images[i].tags[k]);
+    count += tags ? tags : 1;
+  }
+  ctrt_image_info_list *list = NULL;
+  if (rc == 0 && (list = ctrt__malloc(sizeof *list)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *list = (ctrt_image_info_list)CTRT_IMAGE_INFO_LIST_INIT;
+    if (count && (list->items = ctrt__calloc(count, sizeof *list->items)) == NULL)
+      rc = ctrt__error_no_memory();
+  }
+  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+    w_image *image = &images[i];
+    size_t before = list->n_items;
+    for (size_t k = 0; rc == 0 && k < image->n_tags; k++) {
+      if (!shown_tag(image->tags[k]))
+        continue;
+      rc = image_info(&list->items[list->n_items++], image->tags[k], image, false);
+      image->tags[k] = NULL; /* moved */
+    }
+    if (rc == 0 && list->n_items == before) {
+      char *id = NULL;
+      if ((rc = ctrt__docker_image_id(&id, image->id)) == 0)
+        rc = image_info(&list->items[list->n_items++], id ? id : ctrt__strdup(""), image, true);
+    }
+  }
+  /* Moved tags left NULL entries: the walker's clear frees what remains. */
+  ctrt__jwalk_clear_value(&jt_images, &w);
+  if (rc < 0)
+    ctrt_image_info_list_free(list);
   else
     *out = list;
   return rc;

@@ -586,30 +586,29 @@ bool ctrt__docker_log_timestamp(const char *text, size_t len, ctrt_timestamp *ts
 
 /* ---- images ---- */
 
+const char *ctrt__docker_digest_of(const char *digest, const char *reference) {
+  const char *at_sign = digest ? strchr(digest, '@') : NULL;
+  if (at_sign == NULL || reference == NULL)
+    return at_sign ? at_sign + 1 : NULL;
+  /* The tag's repository: everything before the tag's last ':' after its last '/'. */
+  const char *slash = strrchr(reference, '/');
+  const char *colon = strrchr(slash ? slash : reference, ':');
+  size_t repo_len = colon ? (size_t)(colon - reference) : strlen(reference);
+  return (size_t)(at_sign - digest) == repo_len && strncmp(digest, reference, repo_len) == 0 ? at_sign + 1 : NULL;
+}
+
 /* The digest of reference's repository among the RepoDigests array
  * ("repo@sha256:x"), or the first one when reference is NULL. */
 static const char *digest_for(rd *r, const json_t *digests, const char *reference) {
-  const char *first = NULL;
   size_t i;
   const json_t *v;
   json_array_foreach(digests, i, v) {
     rd item = rd_sub(r, "RepoDigests", NULL, i);
-    const char *digest = str_at(&item, v, "");
-    const char *at_sign = digest ? strchr(digest, '@') : NULL;
-    if (at_sign == NULL)
-      continue;
-    if (first == NULL)
-      first = at_sign + 1;
-    if (reference == NULL)
-      return at_sign + 1;
-    /* The tag's repository: everything before the tag's last ':' after its last '/'. */
-    const char *slash = strrchr(reference, '/');
-    const char *colon = strrchr(slash ? slash : reference, ':');
-    size_t repo_len = colon ? (size_t)(colon - reference) : strlen(reference);
-    if ((size_t)(at_sign - digest) == repo_len && strncmp(digest, reference, repo_len) == 0)
-      return at_sign + 1;
+    const char *found = ctrt__docker_digest_of(str_at(&item, v, ""), reference);
+    if (found != NULL)
+      return found;
   }
-  return reference == NULL ? first : NULL;
+  return NULL;
 }
 
 const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *reference) {
@@ -625,78 +624,6 @@ static bool size_at(rd *r, const json_t *image, uint64_t *out) {
     return false;
   *out = (uint64_t)size;
   return true;
-}
-
-static int image_info(rd *r, ctrt_image_info *info, const char *reference, const json_t *image, bool by_id) {
-  *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
-  const char *digest = digest_for(r, array_at(r, image, "RepoDigests"), by_id ? NULL : reference);
-  info->reference = ctrt__strdup(reference);
-  int rc = info->reference ? dup_opt(&info->digest, digest) : ctrt__error_no_memory();
-  info->has_size_bytes = size_at(r, image, &info->size_bytes);
-  return rc < 0 ? rc : *r->rc;
-}
-
-/* The image's tags but "<none>:<none>"; counts them when list is NULL. */
-static int image_tags(rd *r, const json_t *image, ctrt_image_info_list *list, size_t *count) {
-  size_t k;
-  const json_t *tag;
-  *count = 0;
-  json_array_foreach(array_at(r, image, "RepoTags"), k, tag) {
-    rd item = rd_sub(r, "RepoTags", NULL, k);
-    const char *t = str_at(&item, tag, "");
-    if (t == NULL || strcmp(t, "<none>:<none>") == 0)
-      continue;
-    (*count)++;
-    if (list != NULL) {
-      int rc = image_info(r, &list->items[list->n_items++], t, image, false);
-      if (rc < 0)
-        return rc;
-    }
-  }
-  return *r->rc;
-}
-
-int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images) {
-  *out = NULL;
-  if (!json_is_array(images) && !json_is_null(images))
-    return ctrt__error_internal("list_images: the Docker daemon's answer is not a list");
-  int read_rc;
-  rd r = rd_root(&read_rc, "list_images");
-  size_t count = 0, i;
-  const json_t *image;
-  json_array_foreach(images, i, image) {
-    rd item = rd_sub(&r, "", NULL, i);
-    size_t tags = 0;
-    if (image_tags(&item, image, NULL, &tags) < 0)
-      return read_rc;
-    count += tags ? tags : 1;
-  }
-  ctrt_image_info_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
-  *list = (ctrt_image_info_list)CTRT_IMAGE_INFO_LIST_INIT;
-  list->items = count ? ctrt__calloc(count, sizeof *list->items) : NULL;
-  if (count && list->items == NULL) {
-    ctrt__free(list);
-    return ctrt__error_no_memory();
-  }
-  int rc = 0;
-  json_array_foreach(images, i, image) {
-    rd item = rd_sub(&r, "", NULL, i);
-    size_t tags = 0;
-    rc = image_tags(&item, image, list, &tags);
-    if (rc == 0 && tags == 0) {
-      char *id = NULL;
-      rc = ctrt__docker_image_id(&id, str_at(&item, image, "Id"));
-      if (rc == 0)
-        rc = image_info(&item, &list->items[list->n_items++], id ? id : "", image, true);
-      ctrt__free(id);
-    }
-    if (rc < 0)
-      break;
-  }
-  *out = list;
-  FINISH(rc, read_rc, out, ctrt_image_info_list_free);
 }
 
 static int string_map(rd *r, ctrt_string_map_entry **items, size_t *n, const json_t *parent, const char *path) {

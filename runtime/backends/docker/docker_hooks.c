@@ -3,33 +3,55 @@
  * request, the container lookup (and its rename retry) and the status
  * table are generated from the spec; these make the answer's text into the
  * method's result. The inspect and list answers are walked straight into
- * their results (docker_answers.c); the image answers still go through a
- * jansson value, built by the walker from the same text. */
+ * their results (docker_answers.c), the image list too; image inspect and
+ * prune still go through a jansson value, built by the walker from the same
+ * text with only the members their converters read. */
 #include "backends/docker/docker_internal.h"
 
 #include <stdio.h>
 
-/* The answer as a jansson value (for the converters that read one). */
-static int parse(json_t **out, const char *text, size_t len, const char *method) {
-  if (ctrt__jwalk_prune(out, text, len, NULL) < 0)
+/* The answer as a jansson value holding only what the converter reads
+ * (keep): the rest of the text is skipped without allocating. */
+static int parse(json_t **out, const char *text, size_t len, const char *method, const ctrt__jkeep *keep) {
+  if (ctrt__jwalk_prune(out, text, len, keep) < 0)
     return ctrt__docker_invalid_json(method);
   return 0;
 }
 
+/* What ctrt__docker_image_inspect_info reads of GET /images/{name}/json
+ * (ContainerConfig, GraphDriver, Metadata, most of Config are skipped). */
+static const ctrt__jkeep image_rootfs_keep[] = {{"Layers", NULL}, {NULL, NULL}};
+static const ctrt__jkeep image_config_keep[] = {{"Env", NULL},        {"Cmd", NULL},  {"Entrypoint", NULL},
+                                                {"WorkingDir", NULL}, {"User", NULL}, {"Labels", NULL},
+                                                {NULL, NULL}};
+static const ctrt__jkeep image_inspect_keep[] = {{"Id", NULL},
+                                                 {"RepoTags", NULL},
+                                                 {"RepoDigests", NULL},
+                                                 {"Parent", NULL},
+                                                 {"Comment", NULL},
+                                                 {"Created", NULL},
+                                                 {"Container", NULL},
+                                                 {"DockerVersion", NULL},
+                                                 {"Author", NULL},
+                                                 {"Architecture", NULL},
+                                                 {"Os", NULL},
+                                                 {"Size", NULL},
+                                                 {"RootFS", image_rootfs_keep},
+                                                 {"Config", image_config_keep},
+                                                 {NULL, NULL}};
+
+/* What ctrt__docker_prune_result reads of POST /images/prune. */
+static const ctrt__jkeep prune_keep[] = {{"ImagesDeleted", NULL}, {"SpaceReclaimed", NULL}, {NULL, NULL}};
+
 int ctrt__docker_hook_image_infos(void *self, ctrt_image_info_list **out, const char *text, size_t len) {
   (void)self;
-  json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "list_images");
-  if (rc == 0)
-    rc = ctrt__docker_image_infos(out, answer);
-  json_decref(answer);
-  return rc;
+  return ctrt__docker_image_infos(out, text, len);
 }
 
 int ctrt__docker_hook_prune_result(void *self, ctrt_prune_result **out, const char *text, size_t len) {
   (void)self;
   json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "prune_images");
+  int rc = parse(&answer, text, len, "prune_images", prune_keep);
   if (rc == 0)
     rc = ctrt__docker_prune_result(out, answer);
   json_decref(answer);
@@ -39,7 +61,7 @@ int ctrt__docker_hook_prune_result(void *self, ctrt_prune_result **out, const ch
 int ctrt__docker_hook_image_inspect_info(void *self, ctrt_image_inspect_info **out, const char *text, size_t len) {
   (void)self;
   json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "inspect_image_native");
+  int rc = parse(&answer, text, len, "inspect_image_native", image_inspect_keep);
   if (rc == 0)
     rc = ctrt__docker_image_inspect_info(out, answer);
   json_decref(answer);

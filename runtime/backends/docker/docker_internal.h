@@ -94,8 +94,12 @@ int ctrt__docker_image_id(char **out, const char *id);
 /* The digest of reference's repository among RepoDigests ("repo@sha256:x");
  * reference NULL: the first. NULL when none. */
 const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *reference);
-/* GET /images/json -> one ImageInfo per tag (untagged images by id). */
-int ctrt__docker_image_infos(ctrt_image_info_list **out, const json_t *images);
+/* The digest ("sha256:x") of one RepoDigests entry "repo@sha256:x" when its
+ * repository is reference's (reference NULL: any), else NULL. */
+const char *ctrt__docker_digest_of(const char *digest, const char *reference);
+/* GET /images/json (its text) -> one ImageInfo per tag (untagged images by
+ * id), walked without a DOM (docker_answers.c). */
+int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_t len);
 /* GET /images/{name}/json -> ImageInspectInfo. */
 int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image);
 /* POST /images/prune -> PruneResult. */

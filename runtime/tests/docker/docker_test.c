@@ -218,6 +218,7 @@ FROM_TEXT(state_of, ctrt_container_state, ctrt__docker_state_from_inspect)
 FROM_TEXT(details_of, ctrt_container_inspect_details, ctrt__docker_inspect_details)
 FROM_TEXT(ports_of, ctrt_port_mapping_entry_list, ctrt__docker_port_entries)
 FROM_TEXT(ip_of, char, ctrt__docker_container_ip)
+FROM_TEXT(images_of, ctrt_image_info_list, ctrt__docker_image_infos)
 static int summaries_of(ctrt_runtime_container_summary_list **out, const json_t *j, const char *label_key) {
   char *text = dumped(j);
   int rc = ctrt__docker_container_summaries(out, text, strlen(text), label_key);
@@ -247,7 +248,7 @@ CONVERTER(conv_wait, ctrt_wait_outcome, ctrt_wait_outcome_free, wait_alone)
 CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_details_free, details_of)
 CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ports_of)
 CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, stats_alone)
-CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, ctrt__docker_image_infos)
+CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, images_of)
 CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
 CONVERTER(conv_ip, char, ctrt__free, ip_of)
 static int conv_pull(const json_t *j) {
@@ -299,8 +300,9 @@ static void test_hostile_answers(void) {
       {conv_wait, "{\"StatusCode\":\"0\"}", "$.StatusCode"},
       {conv_wait, "{\"StatusCode\":0,\"Error\":{\"Message\":5}}", "$.Error.Message: expected a string"},
       {conv_stats, "{\"networks\":{\"eth0\":{\"rx_bytes\":\"many\"}}}", "$.networks.eth0.rx_bytes"},
-      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected an array"},
+      {conv_images, "[{\"RepoTags\":\"web:1\"}]", "$[0].RepoTags: expected array, got string"},
       {conv_images, "[{\"RepoTags\":[\"web:1\"],\"Size\":true}]", "$[0].Size"},
+      {conv_images, "[{\"Id\":\"x\"},{\"Id\":\"y\",\"Size\":-5}]", "$[1].Size: expected an integer in -1.."},
       {conv_image, "{\"Id\":\"sha256:1\",\"Config\":{\"Labels\":{\"a\":1}}}", "$.Config.Labels.a"},
       {conv_image, "{\"Id\":\"sha256:1\",\"RepoTags\":[\"a\",2]}", "$.RepoTags[1]: expected a string"},
       /* Strings the encoder would refuse are refused here. */
@@ -330,6 +332,71 @@ static void test_hostile_answers(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(message, cases[i].message));
     json_decref(j);
   }
+}
+
+/* Generated stubs walk the answer's text with generated tables
+ * (ctrt__docker_walk_*): what the Docker DOM decoder accepts they accept,
+ * alike, and what it refuses they refuse with the same JSON path. */
+static void test_walked_stub_answers(void) {
+  static const struct {
+    const char *json;
+    const char *message; /* NULL: decodes */
+  } cases[] = {
+      {"{\"Titles\":[\"PID\",\"CMD\"],\"Processes\":[[\"1\",\"sh\"],[\"7\",\"top\"]],\"Other\":{\"x\":[1]}}", NULL},
+      {"{\"Titles\":null,\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":[\"PID\"],\"Titles\":null,\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":null,\"Titles\":[\"PID\"],\"Processes\":[]}", NULL},
+      {"{\"Processes\":[]}", "$.Titles: missing required field"},
+      {"{\"Titles\":[\"PID\",2],\"Processes\":[]}", "$.Titles[1]: expected string, got integer"},
+      {"{\"Titles\":[],\"Processes\":[[\"1\"],{}]}", "$.Processes[1]: expected"},
+      {"[]", "$: expected object, got array"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ctrt_container_top_output walked, tree;
+    bool syntax = true;
+    int rc = ctrt__docker_walk_container_top_output(&walked, cases[i].json, strlen(cases[i].json), &syntax);
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+    CU_ASSERT_FALSE(syntax);
+    json_t *j = parse(cases[i].json);
+    int tree_rc = ctrt__docker_dec_container_top_output(&tree, j, NULL);
+    json_decref(j);
+    if ((rc == 0) != (cases[i].message == NULL) || (rc < 0 && strstr(message, cases[i].message) == NULL))
+      fprintf(stderr, "\ncase %zu (%s): rc %d, message: %s\n", i, cases[i].json, rc, message);
+    CU_ASSERT_EQUAL(rc == 0, cases[i].message == NULL);
+    CU_ASSERT_EQUAL(rc == 0, tree_rc == 0);
+    if (rc < 0) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(message, cases[i].message));
+      CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, cases[i].message)); /* the DOM's words */
+    }
+    if (rc == 0 && tree_rc == 0)
+      CU_ASSERT_TRUE(ctrt_container_top_output_equal(&walked, &tree));
+    if (rc == 0)
+      ctrt_container_top_output_clear(&walked);
+    if (tree_rc == 0)
+      ctrt_container_top_output_clear(&tree);
+  }
+  /* A list answer: null is empty; invalid text is told from a bad value. */
+  ctrt_filesystem_change_entry_list changes;
+  bool syntax = false;
+  ASSERT_OK(ctrt__docker_walk_filesystem_change_entry_list(&changes, "null", 4, &syntax));
+  CU_ASSERT_EQUAL(changes.n_items, 0);
+  static const char good[] = "[{\"Path\":\"/a\",\"Kind\":1},{\"Path\":\"/b\",\"Kind\":2,\"x\":[{}]}]";
+  ASSERT_OK(ctrt__docker_walk_filesystem_change_entry_list(&changes, good, strlen(good), &syntax));
+  CU_ASSERT_EQUAL_FATAL(changes.n_items, 2);
+  CU_ASSERT_STRING_EQUAL(changes.items[1].path, "/b");
+  ctrt_filesystem_change_kind kind = CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED;
+  CU_ASSERT_EQUAL(ctrt_filesystem_change_kind_from_docker_code(&kind, 2), 0);
+  CU_ASSERT_EQUAL(changes.items[1].kind, kind);
+  ctrt_filesystem_change_entry_list_clear(&changes);
+  static const char bad_code[] = "[{\"Path\":\"/a\",\"Kind\":9}]";
+  CU_ASSERT_TRUE(ctrt__docker_walk_filesystem_change_entry_list(&changes, bad_code, strlen(bad_code), &syntax) < 0);
+  CU_ASSERT_FALSE(syntax);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "$[0].Kind: unknown Docker FilesystemChangeKind code 9"));
+  static const char truncated[] = "[{\"Path\":\"/a\",\"Kind\":1}";
+  CU_ASSERT_TRUE(ctrt__docker_walk_filesystem_change_entry_list(&changes, truncated, strlen(truncated), &syntax) < 0);
+  CU_ASSERT_TRUE(syntax);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "$: invalid JSON"));
 }
 
 /* ====================================================================== */
@@ -536,7 +603,7 @@ static void test_image_conversions(void) {
                     "{\"Id\":\"sha256:bbb\",\"RepoTags\":null,\"RepoDigests\":[\"x/y@sha256:d2\"],\"Size\":5},"
                     "{\"Id\":\"sha256:ccc\",\"RepoTags\":[\"<none>:<none>\"],\"RepoDigests\":[],\"Size\":6}]");
   ctrt_image_info_list *list = NULL;
-  ASSERT_OK(ctrt__docker_image_infos(&list, j));
+  ASSERT_OK(images_of(&list, j));
   CU_ASSERT_EQUAL_FATAL(list->n_items, 4);
   CU_ASSERT_STRING_EQUAL(list->items[0].reference, "reg:5000/a/b:1");
   CU_ASSERT_STRING_EQUAL(list->items[0].digest, "sha256:d1");
@@ -548,6 +615,16 @@ static void test_image_conversions(void) {
   CU_ASSERT_STRING_EQUAL(list->items[3].reference, "sha256:ccc");
   ctrt_image_info_list_free(list);
   json_decref(j);
+  /* Docker's -1 is an unknown size; a null list is empty. */
+  j = parse("[{\"Id\":\"sha256:ddd\",\"RepoTags\":null,\"Size\":-1,\"Labels\":{\"a\":\"b\"}}]");
+  ASSERT_OK(images_of(&list, j));
+  CU_ASSERT_EQUAL_FATAL(list->n_items, 1);
+  CU_ASSERT_FALSE(list->items[0].has_size_bytes);
+  ctrt_image_info_list_free(list);
+  json_decref(j);
+  ASSERT_OK(ctrt__docker_image_infos(&list, "null", 4));
+  CU_ASSERT_EQUAL(list->n_items, 0);
+  ctrt_image_info_list_free(list);
 
   j = parse("{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
             "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
@@ -2393,6 +2470,7 @@ void test_register(void) {
   CU_add_test(s, "runtime_engine", test_fake_engine);
   CU_add_test(s, "open from the environment", test_open_from_env);
   CU_add_test(s, "image ids and repo digests", test_image_ids_and_digests);
+  CU_add_test(s, "generated stubs' answers walked", test_walked_stub_answers);
   CU_add_test(s, "podman:// and CONTAINER_HOST", test_open_podman);
   CU_add_test(s, "docker and podman: follow streams and exec sessions end at stream_idle_timeout_ms",
               test_silent_follow_streams);

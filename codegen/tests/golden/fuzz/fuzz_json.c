@@ -10,8 +10,9 @@
  *     the input on every field it carries: nothing was cut or altered);
  *   - the public codec, ctrt_X_to_json then ctrt_X_from_json, and the
  *     streaming walker (ctrt_X_from_json_string) on the public text.
- * And the input read as public JSON by the DOM decoder and by the walker:
- * both accept it or both refuse it, and decode it alike.
+ * And the input read as public JSON by the DOM decoder and by the walker,
+ * and as a Docker answer by the Docker DOM decoder and by the stub's walker
+ * tables: both accept it or both refuse it, and decode it alike.
  * A violated property aborts (a finding), like a memory error would.
  */
 #include "fuzz_support.h"
