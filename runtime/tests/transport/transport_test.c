@@ -1318,7 +1318,11 @@ static void test_fork_child_own_connection(void) {
     int rc = ctrt__http_do_checked(c, &req, &resp);
     bool ok = rc == 0 && strcmp(resp->body, "GET ua=ctrt/0.1 ct= auth= body=0") == 0;
     ctrt__http_response_free(resp);
-    _exit(ok ? 0 : 1);
+    /* Its verdict through exec: the child ends without the parent's clean-up
+     * (the fake server's threads are the parent's), which valgrind's leak
+     * check would count against it; it does not follow the exec. */
+    execl(ok ? "/bin/true" : "/bin/false", ok ? "true" : "false", (char *)NULL);
+    _exit(2);
   }
   CU_ASSERT_FATAL(pid > 0);
   int status = 0;
