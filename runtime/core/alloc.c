@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 void *ctrt__malloc(size_t size) { return malloc(size ? size : 1); }
 
@@ -33,12 +32,9 @@ void ctrt__free(void *ptr) { free(ptr); }
 void ctrt_free(void *ptr) { free(ptr); }
 
 char *ctrt__sprintf(const char *fmt, ...) {
-  /* One formatting pass when the text fits a stack buffer (request paths,
-   * names: nearly always), a second one only when it does not. */
-  char small[256];
   va_list ap;
   va_start(ap, fmt);
-  int len = vsnprintf(small, sizeof small, fmt, ap);
+  int len = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
   if (len < 0) {
     ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "formatting failed");
@@ -48,10 +44,6 @@ char *ctrt__sprintf(const char *fmt, ...) {
   if (out == NULL) {
     ctrt__error_no_memory();
     return NULL;
-  }
-  if ((size_t)len < sizeof small) {
-    memcpy(out, small, (size_t)len + 1);
-    return out;
   }
   va_start(ap, fmt);
   vsnprintf(out, (size_t)len + 1, fmt, ap);

@@ -717,8 +717,8 @@ static int set_url(const ctrt__http_client *c, CURL *e, const char *prefix, cons
   char *url = b + v + p < sizeof small ? small : ctrt__malloc(b + v + p + 1);
   if (url == NULL)
     return ctrt__error_no_memory();
-  memcpy(url, c->ep.base_url, b);
-  memcpy(url + b, prefix, v);
+  memcpy(url, c->ep.base_url, b + 1); /* each terminated: the next one overwrites it */
+  memcpy(url + b, prefix, v + 1);
   memcpy(url + b + v, path, p + 1);
   CURLcode cc = curl_easy_setopt(e, CURLOPT_URL, url);
   if (url != small)
