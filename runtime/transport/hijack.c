@@ -37,8 +37,7 @@ struct ctrt__http_conn {
   size_t pending_len, pending_off, pending_cap;
   bool eof;
   int status;
-  ctrt__http_header *hdrs;
-  size_t n_hdrs, cap_hdrs;
+  ctrt__http_headers hdrs;
   char what[256];
   char *host;       /* for messages */
   const char *peer; /* the client's, static */
@@ -259,7 +258,7 @@ static int parse_head(ctrt__http_conn *c, char *head, size_t len) {
       l--;
     if (l == 0)
       break;
-    int rc = ctrt__transport_add_header(&c->hdrs, &c->n_hdrs, &c->cap_hdrs, p, l);
+    int rc = ctrt__transport_add_header(&c->hdrs, p, l);
     if (rc < 0)
       return rc;
     p = nl ? nl + 1 : end;
@@ -295,8 +294,8 @@ static size_t dechunk(char *body, size_t len) {
 
 /* An error response: read its body (bounded) and map it. */
 static int error_response(ctrt__http_conn *c, long timeout_ms) {
-  const char *cl = ctrt__transport_find_header(c->hdrs, c->n_hdrs, "Content-Length");
-  const char *te = ctrt__transport_find_header(c->hdrs, c->n_hdrs, "Transfer-Encoding");
+  const char *cl = ctrt__transport_find_header(&c->hdrs, "Content-Length");
+  const char *te = ctrt__transport_find_header(&c->hdrs, "Transfer-Encoding");
   bool chunked = te && strcasecmp(te, "chunked") == 0;
   size_t want = ERROR_BODY_MAX;
   uint64_t v = 0;
@@ -492,7 +491,7 @@ int ctrt__http_conn_status(const ctrt__http_conn *conn) { return conn ? conn->st
 const char *ctrt__http_conn_header(const ctrt__http_conn *conn, const char *name) {
   if (conn == NULL || name == NULL)
     return NULL;
-  return ctrt__transport_find_header(conn->hdrs, conn->n_hdrs, name);
+  return ctrt__transport_find_header(&conn->hdrs, name);
 }
 
 int ctrt__http_conn_write(ctrt__http_conn *conn, const void *data, size_t len) {
@@ -596,7 +595,7 @@ void ctrt__http_conn_free(ctrt__http_conn *conn) {
     if (conn->wake[i] >= 0)
       close(conn->wake[i]);
   pthread_mutex_destroy(&conn->io_lock);
-  ctrt__transport_free_headers(conn->hdrs, conn->n_hdrs);
+  ctrt__transport_free_headers(&conn->hdrs);
   ctrt__free(conn->pending);
   ctrt__free(conn->host);
   ctrt__free(conn);

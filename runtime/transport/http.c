@@ -23,6 +23,8 @@ struct ctrt__pooled {
   CURLM *multi;
   CURL *easy;
   pid_t owner; /* getpid() of the process that opened its connection */
+  bool plain;  /* the easy holds only what pooled_setup sets (and a GET's URL, headers, data) */
+  char errbuf[CURL_ERROR_SIZE];
   struct ctrt__pooled *next;
 };
 
@@ -39,7 +41,19 @@ struct ctrt__pooled {
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_OK;
 
-static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_ALL); }
+/* getpid(), for the pool's owner check on every request: glibc >= 2.25 no
+ * longer caches it, so each call was a system call. A fork() child updates
+ * it before anything else runs there (a child of vfork() or a raw clone()
+ * must not use the library, as for any fork without exec). */
+static pid_t process_id;
+
+static void after_fork_in_child(void) { process_id = getpid(); }
+
+static void global_init(void) {
+  global_rc = curl_global_init(CURL_GLOBAL_ALL);
+  process_id = getpid();
+  pthread_atfork(NULL, NULL, after_fork_in_child);
+}
 
 int ctrt__transport_global_init(void) {
   pthread_once(&global_once, global_init);
@@ -58,7 +72,7 @@ void ctrt__transport_duration(char *buf, size_t cap, long ms) { snprintf(buf, ca
 
 /* ---- headers ---- */
 
-int ctrt__transport_add_header(ctrt__http_header **headers, size_t *n, size_t *cap, const char *line, size_t len) {
+int ctrt__transport_add_header(ctrt__http_headers *h, const char *line, size_t len) {
   while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
     len--;
   const char *colon = memchr(line, ':', len);
@@ -73,52 +87,54 @@ int ctrt__transport_add_header(ctrt__http_header **headers, size_t *n, size_t *c
   }
   while (value_len > 0 && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
     value_len--;
-  if (*n == *cap) {
-    size_t new_cap = *cap ? *cap * 2 : 8;
-    ctrt__http_header *grown = ctrt__realloc(*headers, new_cap * sizeof *grown);
+  /* A NUL would split the pair: such a line is cut there. */
+  name_len = strnlen(line, name_len);
+  value_len = strnlen(value, value_len);
+  size_t need = h->len + name_len + value_len + 2;
+  if (need > h->cap) {
+    size_t cap = h->cap ? h->cap * 2 : 512;
+    while (cap < need)
+      cap *= 2;
+    char *grown = ctrt__realloc(h->buf, cap);
     if (grown == NULL)
       return ctrt__error_no_memory();
-    *headers = grown;
-    *cap = new_cap;
+    h->buf = grown;
+    h->cap = cap;
   }
-  char *name = ctrt__strndup(line, name_len);
-  char *val = ctrt__strndup(value, value_len);
-  if (name == NULL || val == NULL) {
-    ctrt__free(name);
-    ctrt__free(val);
-    return ctrt__error_no_memory();
-  }
-  (*headers)[*n].name = name;
-  (*headers)[*n].value = val;
-  (*n)++;
+  memcpy(h->buf + h->len, line, name_len);
+  h->buf[h->len + name_len] = '\0';
+  memcpy(h->buf + h->len + name_len + 1, value, value_len);
+  h->buf[need - 1] = '\0';
+  h->len = need;
   return 0;
 }
 
-void ctrt__transport_free_headers(ctrt__http_header *headers, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    ctrt__free(headers[i].name);
-    ctrt__free(headers[i].value);
-  }
-  ctrt__free(headers);
+void ctrt__transport_free_headers(ctrt__http_headers *h) {
+  ctrt__free(h->buf);
+  *h = (ctrt__http_headers){0};
 }
 
-const char *ctrt__transport_find_header(const ctrt__http_header *headers, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (strcasecmp(headers[i].name, name) == 0)
-      return headers[i].value;
+const char *ctrt__transport_find_header(const ctrt__http_headers *h, const char *name) {
+  const char *p = h->buf, *end = h->buf + h->len;
+  while (p < end) {
+    const char *value = p + strlen(p) + 1;
+    if (strcasecmp(p, name) == 0)
+      return value;
+    p = value + strlen(value) + 1;
+  }
   return NULL;
 }
 
 const char *ctrt__http_response_header(const ctrt__http_response *r, const char *name) {
   if (r == NULL || name == NULL)
     return NULL;
-  return ctrt__transport_find_header(r->headers, r->n_headers, name);
+  return ctrt__transport_find_header(&r->headers, name);
 }
 
 void ctrt__http_response_free(ctrt__http_response *r) {
   if (r == NULL)
     return;
-  ctrt__transport_free_headers(r->headers, r->n_headers);
+  ctrt__transport_free_headers(&r->headers);
   ctrt__free(r->body);
   ctrt__free(r);
 }
@@ -381,9 +397,23 @@ static bool method_ok(const char *method) {
   return true;
 }
 
-int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, char **target, char *what,
-                           size_t what_cap) {
-  *target = NULL;
+/* "GET /containers/x/json": the path without its query (values there may be
+ * long), cut to fit. Built by hand: this runs on every request. */
+static void describe_into(char *what, size_t cap, const char *method, const char *path) {
+  size_t m = strlen(method), p = strcspn(path, "?");
+  if (m > cap - 2)
+    m = cap - 2;
+  if (p > cap - 2 - m)
+    p = cap - 2 - m;
+  memcpy(what, method, m);
+  what[m] = ' ';
+  memcpy(what + m + 1, path, p);
+  what[m + 1 + p] = '\0';
+}
+
+int ctrt__transport_check(ctrt__http_client *c, const ctrt__http_request *req, const char **prefix, char *what,
+                          size_t what_cap) {
+  *prefix = "";
   const char *method = req->method ? req->method : "GET";
   if (!method_ok(method))
     return ctrt__error_invalid_argument("HTTP request: invalid method \"%s\"", method);
@@ -398,16 +428,23 @@ int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, 
         return ctrt__error_invalid_argument("HTTP request: header lines must be \"Name: value\" on one line");
   if (req->content_type && strpbrk(req->content_type, "\r\n") != NULL)
     return ctrt__error_invalid_argument("HTTP request: invalid content type");
-  /* Messages name the path without its query: values there may be long. */
-  size_t path_len = strcspn(req->path, "?");
-  snprintf(what, what_cap, "%s %.*s", method, (int)path_len, req->path);
-  const char *prefix = "";
+  describe_into(what, what_cap, method, req->path);
   if (!req->unversioned) {
     int rc = ctrt__http_negotiate(c);
     if (rc < 0)
       return rc;
-    prefix = c->prefix;
+    *prefix = c->prefix;
   }
+  return 0;
+}
+
+int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, char **target, char *what,
+                           size_t what_cap) {
+  *target = NULL;
+  const char *prefix;
+  int rc = ctrt__transport_check(c, req, &prefix, what, what_cap);
+  if (rc < 0)
+    return rc;
   *target = ctrt__sprintf("%s%s", prefix, req->path);
   return *target ? 0 : ctrt__error_no_memory();
 }
@@ -422,15 +459,12 @@ typedef struct xfer {
   ctrt__pooled *p;
   bool added;
   struct curl_slist *headers;
-  char *url;
   char what[256];
-  char errbuf[CURL_ERROR_SIZE];
 
   /* response head */
   int status;
   bool headers_done;
-  ctrt__http_header *hdrs;
-  size_t n_hdrs, cap_hdrs;
+  ctrt__http_headers hdrs;
 
   /* body: the whole body (buffer mode) or the undelivered rest of one chunk
    * (stream mode: buf[off..len)) */
@@ -439,6 +473,7 @@ typedef struct xfer {
   size_t len, cap, off, max;
   bool truncate; /* buffer mode: drop what exceeds max instead of failing */
   bool too_large, nomem;
+  bool no_body; /* HEAD: a Content-Length announces nothing to buffer */
 
   /* stream mode: the reader's buffer during a read */
   uint8_t *target;
@@ -453,10 +488,11 @@ typedef struct xfer {
   char up_msg[CTRT__ERROR_MESSAGE_MAX];
 
   /* time limits */
-  long timeout_ms;    /* <= 0: none */
-  bool idle_based;    /* uploads: limit inactivity, not total time */
-  bool after_connect; /* the limit starts once connected (handshakes) */
-  bool limit_body;    /* false for streams: limit until headers only */
+  long timeout_ms;     /* <= 0: none */
+  bool idle_based;     /* uploads: limit inactivity, not total time */
+  bool after_connect;  /* the limit starts once connected (handshakes) */
+  bool limit_body;     /* false for streams: limit until headers only */
+  bool track_activity; /* t_activity is read (uploads, streams): callbacks keep it */
   int64_t t_start, t_activity;
 
   bool done;
@@ -464,8 +500,24 @@ typedef struct xfer {
   atomic_bool cancelled;
 } xfer;
 
+static size_t header_cb(char *data, size_t size, size_t n, void *userdata);
+static size_t write_cb(char *data, size_t size, size_t n, void *userdata);
+
+/* What a pair's easy handle keeps between transfers: the client's options
+ * (ctrt__transport_easy_setup, the share) and our callbacks and error
+ * buffer. A plain GET only sets its URL, headers and callback data on top;
+ * any other transfer sets options a later one must not inherit, so the
+ * handle is reset before its next use. */
+static void pooled_setup(const ctrt__http_client *c, ctrt__pooled *p, bool use_share) {
+  ctrt__transport_easy_setup(c, p->easy, use_share);
+  curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
+  curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, write_cb);
+  p->plain = true;
+}
+
 static ctrt__pooled *pool_get(ctrt__http_client *c) {
-  pid_t self = getpid();
+  pid_t self = process_id;
   pthread_mutex_lock(&c->pool_lock);
   ctrt__pooled **at = &c->idle;
   while (*at && (*at)->owner != self)
@@ -487,6 +539,7 @@ static ctrt__pooled *pool_get(ctrt__http_client *c) {
       pooled_destroy(p);
       return NULL;
     }
+    pooled_setup(c, p, true);
   }
   p->next = NULL;
   return p;
@@ -518,18 +571,21 @@ static bool buf_reserve(xfer *x, size_t need) {
   return true;
 }
 
+static bool is_header(const char *line, size_t len, const char *name, size_t name_len) {
+  return len > name_len && line[name_len] == ':' && strncasecmp(line, name, name_len) == 0;
+}
+
 static size_t header_cb(char *data, size_t size, size_t n, void *userdata) {
   xfer *x = userdata;
   size_t len = size * n;
-  x->t_activity = ctrt__transport_now_ms();
+  if (x->track_activity)
+    x->t_activity = ctrt__transport_now_ms();
   size_t l = len;
   while (l > 0 && (data[l - 1] == '\r' || data[l - 1] == '\n'))
     l--;
   if (l >= 5 && memcmp(data, "HTTP/", 5) == 0) {
     /* A new response (after 1xx interim ones): forget earlier headers. */
-    ctrt__transport_free_headers(x->hdrs, x->n_hdrs);
-    x->hdrs = NULL;
-    x->n_hdrs = x->cap_hdrs = 0;
+    x->hdrs.len = 0;
     /* libcurl's header data is not NUL-terminated: read the three digits
      * within the line only. */
     const char *sp = memchr(data, ' ', l);
@@ -545,7 +601,16 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata) {
       x->headers_done = true;
     return len;
   }
-  if (ctrt__transport_add_header(&x->hdrs, &x->n_hdrs, &x->cap_hdrs, data, l) < 0) {
+  if (ctrt__transport_add_header(&x->hdrs, data, l) < 0) {
+    x->nomem = true;
+    return 0;
+  }
+  /* A buffered body of announced size gets its buffer at once, rather than
+   * growing (and copying) by doubling. */
+  uint64_t announced;
+  if (x->mode == SINK_BUFFER && !x->no_body && x->status >= 200 && is_header(data, l, "Content-Length", 14) &&
+      ctrt__parse_uint_cstr(ctrt__transport_find_header(&x->hdrs, "Content-Length"), 10, x->max, &announced) &&
+      !buf_reserve(x, x->len + (size_t)announced + 1)) {
     x->nomem = true;
     return 0;
   }
@@ -555,7 +620,8 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata) {
 static size_t write_cb(char *data, size_t size, size_t n, void *userdata) {
   xfer *x = userdata;
   size_t len = size * n;
-  x->t_activity = ctrt__transport_now_ms();
+  if (x->track_activity)
+    x->t_activity = ctrt__transport_now_ms();
   if (x->mode == SINK_BUFFER) {
     size_t take = len;
     if (x->len + len > x->max) {
@@ -629,14 +695,10 @@ static void xfer_end(xfer *x) {
     x->p = NULL;
   }
   curl_slist_free_all(x->headers);
-  ctrt__free(x->url);
   ctrt__free(x->buf);
-  ctrt__transport_free_headers(x->hdrs, x->n_hdrs);
+  ctrt__transport_free_headers(&x->hdrs);
   x->headers = NULL;
-  x->url = NULL;
   x->buf = NULL;
-  x->hdrs = NULL;
-  x->n_hdrs = 0;
 }
 
 static bool add_header(xfer *x, const char *line) {
@@ -647,44 +709,62 @@ static bool add_header(xfer *x, const char *line) {
   return true;
 }
 
+/* Set the easy's URL to base_url + prefix + path without a heap copy in
+ * the common case (libcurl keeps its own). */
+static int set_url(const ctrt__http_client *c, CURL *e, const char *prefix, const char *path) {
+  char small[1024];
+  size_t b = strlen(c->ep.base_url), v = strlen(prefix), p = strlen(path);
+  char *url = b + v + p < sizeof small ? small : ctrt__malloc(b + v + p + 1);
+  if (url == NULL)
+    return ctrt__error_no_memory();
+  memcpy(url, c->ep.base_url, b + 1); /* each terminated: the next one overwrites it */
+  memcpy(url + b, prefix, v + 1);
+  memcpy(url + b + v, path, p + 1);
+  CURLcode cc = curl_easy_setopt(e, CURLOPT_URL, url);
+  if (url != small)
+    ctrt__free(url);
+  return cc == CURLE_OK ? 0 : ctrt__error_no_memory();
+}
+
 static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *req, sink_mode mode, bool stream) {
   x->client = c;
   x->mode = mode;
   atomic_init(&x->cancelled, false);
-  char *target = NULL;
-  int rc = ctrt__transport_target(c, req, &target, x->what, sizeof x->what);
+  const char *prefix = NULL;
+  int rc = ctrt__transport_check(c, req, &prefix, x->what, sizeof x->what);
   if (rc < 0)
     return rc;
-  x->url = ctrt__sprintf("%s%s", c->ep.base_url, target);
-  ctrt__free(target);
-  if (x->url == NULL)
-    return ctrt__error_no_memory();
   x->p = pool_get(c);
   if (x->p == NULL)
     return ctrt__error_no_memory();
   CURL *e = x->p->easy;
-  curl_easy_reset(e);
-  ctrt__transport_easy_setup(c, e, true);
-  curl_easy_setopt(e, CURLOPT_URL, x->url);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+  const char *method = req->method ? req->method : "GET";
+  bool get = strcmp(method, "GET") == 0;
+  bool plain = get && !stream && req->body == NULL && req->upload == NULL;
+  if (!x->p->plain) {
+    curl_easy_reset(e); /* keeps the connection and the share */
+    pooled_setup(c, x->p, false);
+  }
+  x->p->plain = plain; /* else: options below that the next transfer must not keep */
+  x->p->errbuf[0] = '\0';
+  rc = set_url(c, e, prefix, req->path);
+  if (rc < 0)
+    return rc;
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
   if (stream)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, STREAM_RECV_BUFFER);
 
-  const char *method = req->method ? req->method : "GET";
-  bool ok = add_header(x, "Expect:"); /* no 100-continue round trip */
+  bool ok = true;
   if (req->body != NULL || req->upload != NULL) {
     char line[256];
     if (req->content_type)
       snprintf(line, sizeof line, "Content-Type: %s", req->content_type);
     else
-      snprintf(line, sizeof line, "Content-Type:"); /* not libcurl's form type */
-    ok = ok && add_header(x, line);
+      snprintf(line, sizeof line, "Content-Type:");       /* not libcurl's form type */
+    ok = add_header(x, "Expect:") && add_header(x, line); /* Expect: no 100-continue round trip */
   } else if (strcmp(method, "POST") == 0) {
-    ok = ok && add_header(x, "Content-Type:");
+    ok = add_header(x, "Content-Type:");
   }
   if (req->headers)
     for (const char *const *h = req->headers; ok && *h; h++)
@@ -707,8 +787,9 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
     if (strcmp(method, "POST") != 0)
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
   } else if (strcmp(method, "HEAD") == 0) {
+    x->no_body = true;
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  } else if (strcmp(method, "GET") == 0) {
+  } else if (get) {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   } else {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -718,6 +799,7 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
   x->idle_based = req->upload != NULL;
   x->after_connect = req->after_connect;
   x->limit_body = !stream;
+  x->track_activity = x->idle_based || stream;
   x->t_start = x->t_activity = ctrt__transport_now_ms();
   if (curl_multi_add_handle(x->p->multi, e) != CURLM_OK)
     return ctrt__error_internal("%s: libcurl refused the transfer", x->what);
@@ -814,7 +896,7 @@ static int xfer_error(xfer *x) {
     return ctrt__error_internal("%s: the response body exceeds %zu bytes", x->what, x->max);
   if (x->nomem)
     return ctrt__error_no_memory();
-  return ctrt__transport_curl_error(x->client, x->p ? x->p->easy : NULL, x->result, x->errbuf, x->what,
+  return ctrt__transport_curl_error(x->client, x->p ? x->p->easy : NULL, x->result, x->p ? x->p->errbuf : NULL, x->what,
                                     x->headers_done);
 }
 
@@ -845,10 +927,8 @@ int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt
       r->body = x.buf;
       r->body_len = x.len;
       r->headers = x.hdrs;
-      r->n_headers = x.n_hdrs;
       x.buf = NULL;
-      x.hdrs = NULL;
-      x.n_hdrs = 0;
+      x.hdrs = (ctrt__http_headers){0};
     }
   }
   xfer_end(&x);
@@ -974,7 +1054,7 @@ int ctrt__http_stream_status(const ctrt__http_stream *s) { return s ? s->x.statu
 const char *ctrt__http_stream_header(const ctrt__http_stream *s, const char *name) {
   if (s == NULL || name == NULL)
     return NULL;
-  return ctrt__transport_find_header(s->x.hdrs, s->x.n_hdrs, name);
+  return ctrt__transport_find_header(&s->x.hdrs, name);
 }
 
 int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *n_read) {

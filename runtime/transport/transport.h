@@ -132,15 +132,16 @@ typedef struct ctrt__http_request {
  * received for that long). Streams and hijacked connections are limited
  * until their response headers only; their bodies may take forever. */
 
-typedef struct ctrt__http_header {
-  char *name;
-  char *value;
-} ctrt__http_header;
+/* Header lines as "name\0value\0" pairs in one buffer: one allocation for
+ * all of a response's headers rather than two per line. */
+typedef struct ctrt__http_headers {
+  char *buf;
+  size_t len, cap;
+} ctrt__http_headers;
 
 typedef struct ctrt__http_response {
   int status;
-  size_t n_headers;
-  ctrt__http_header *headers; /* of the final response, in order */
+  ctrt__http_headers headers; /* of the final response, in order */
   char *body;                 /* NUL-terminated (not counted), never NULL */
   size_t body_len;
 } ctrt__http_response;

@@ -67,6 +67,10 @@ void ctrt__transport_easy_setup(const ctrt__http_client *c, CURL *easy, bool use
 /* Set the error for a failed libcurl transfer; what is "GET /path". */
 int ctrt__transport_curl_error(const ctrt__http_client *c, CURL *easy, CURLcode rc, const char *errbuf,
                                const char *what, bool got_headers);
+/* Check a request, find its version prefix ("/v1.41", "" when unversioned)
+ * and describe it for messages ("POST /containers/x/start"). */
+int ctrt__transport_check(ctrt__http_client *c, const ctrt__http_request *req, const char **prefix, char *what,
+                          size_t what_cap);
 /* Check a request and build its versioned target ("/v1.41/containers/json")
  * and its description for messages ("POST /containers/x/start"). */
 int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, char **target, char *what,
@@ -75,8 +79,8 @@ int ctrt__transport_target(ctrt__http_client *c, const ctrt__http_request *req, 
 void ctrt__transport_duration(char *buf, size_t cap, long ms);
 int64_t ctrt__transport_now_ms(void);
 /* Keep header lines of a response: parse one "Name: value" line. */
-int ctrt__transport_add_header(ctrt__http_header **headers, size_t *n, size_t *cap, const char *line, size_t len);
-void ctrt__transport_free_headers(ctrt__http_header *headers, size_t n);
-const char *ctrt__transport_find_header(const ctrt__http_header *headers, size_t n, const char *name);
+int ctrt__transport_add_header(ctrt__http_headers *h, const char *line, size_t len);
+void ctrt__transport_free_headers(ctrt__http_headers *h);
+const char *ctrt__transport_find_header(const ctrt__http_headers *h, const char *name);
 
 #endif
