@@ -409,6 +409,22 @@ static int split_path(const char *path, char **dir, char **base) {
 static const char STAT_SCRIPT[] = "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 3; stat -c '%s %f %Y' \"$1\" || exit; "
                                   "[ -L \"$1\" ] && readlink -f \"$1\"; exit 0";
 
+/* stat -c '%s %f %Y' as printed: size, raw mode (hex) and mtime, each
+ * checked; *used is their length (readlink's line follows). */
+static bool stat_fields(const char *text, uint64_t v[3], size_t *used) {
+  static const int base[3] = {10, 16, 10};
+  static const uint64_t max[3] = {INT64_MAX, UINT32_MAX, INT64_MAX};
+  size_t at = 0;
+  for (int i = 0; i < 3; i++) {
+    size_t len = strcspn(text + at, i < 2 ? " " : "\n");
+    if (!ctrt__parse_uint(text + at, len, base[i], max[i], &v[i]) || (i < 2 && text[at + len] != ' '))
+      return false;
+    at += len + (i < 2);
+  }
+  *used = at;
+  return true;
+}
+
 static int path_stat(cri *c, const found *f, const char *path, const char *method, ctrt_path_stat **out) {
   *out = NULL;
   const char *argv[] = {"sh", "-c", STAT_SCRIPT, "sh", path};
@@ -417,9 +433,8 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
   if (rc < 0)
     return rc;
   char *text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len);
-  unsigned long long size = 0, mtime = 0;
-  unsigned mode = 0;
-  int used = 0;
+  uint64_t v[3] = {0}; /* size, mode, mtime */
+  size_t used = 0;
   if (text == NULL)
     rc = ctrt__error_no_memory();
   else if (r->exit_code == CHECK_MISSING)
@@ -427,7 +442,7 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
                          method, path);
   else if (r->exit_code != 0)
     rc = text_error(r, method, "stat");
-  else if (sscanf(text, "%llu %x %llu%n", &size, &mode, &mtime, &used) != 3)
+  else if (!stat_fields(text, v, &used))
     rc = ctrt__error_internal("%s: the container's stat printed %.100s", method, text);
   ctrt__cri_unpacked_free(r);
   ctrt_path_stat *st = rc == 0 ? ctrt__calloc(1, sizeof *st) : NULL;
@@ -441,10 +456,10 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
     char *dir = NULL;
     if ((rc = split_path(path, &dir, &st->name)) == 0)
       ctrt__free(dir);
-    st->size = (int64_t)size;
-    st->mode = mode;
-    st->link_target = ctrt__strdup(S_ISLNK(mode) ? target : "");
-    time_t t = (time_t)mtime;
+    st->size = (int64_t)v[0];
+    st->mode = (uint32_t)v[1];
+    st->link_target = ctrt__strdup(S_ISLNK(st->mode) ? target : "");
+    time_t t = (time_t)v[2];
     struct tm tm;
     char stamp[32];
     gmtime_r(&t, &tm);
@@ -592,9 +607,9 @@ static const ctrt__stream_vtable rootfs_vtable = {
 
 static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n,
                               const char *method, ctrt__stream **out) {
-  found f;
+  found f = {0};
+  rootfs_mount m = {0};
   int rc = ctrt__cri_find(c, id, &f, false, method);
-  rootfs_mount m;
   if (rc == 0)
     rc = rootfs_mount_of(c, &f, &m);
   ctrt__cri_found_clear(&f);
@@ -700,7 +715,7 @@ static int entry_args(int fd, char ***args, size_t *n) {
   archive_read_support_format_empty(a);
   archive_read_support_filter_all(a);
   int rc = 0;
-  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK)
+  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, (size_t)64 * 1024) != ARCHIVE_OK)
     rc = ctrt__error_internal("archive_put: reading the checked upload again failed");
   char **list = rc == 0 ? ctrt__calloc(REPLACE_CHECK_MAX + 1, sizeof *list) : NULL;
   if (rc == 0 && list == NULL)

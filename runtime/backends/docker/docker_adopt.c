@@ -39,11 +39,9 @@ static int inspect_ref(ctrt__docker *d, const char *ref, const ctrt_container_id
      * container ID". */
     const char *why = ctrt_error_last()->message;
     if (contains(why, "multiple") || contains(why, "more than one") || contains(why, "ambiguous"))
-      rc = ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of several container ids: "
-                                        "give more of the id",
-                                        ref);
+      rc = ctrt__error_engine_ref_unmatched(ref, 2); /* several: the daemon says not how many */
     else if (resp->status == 404)
-      rc = ctrt__error_not_found(ref, "no container has this id, id prefix or name");
+      rc = ctrt__error_engine_ref_unmatched(ref, 0);
     else
       rc = ctrt__error_code();
   } else {
@@ -111,8 +109,7 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
   /* Known under another ContainerId: by ctrt's label, or by a name of
    * ctrt's form (which is how every method would find it). */
   if (rc == 0 && label != NULL && strcmp(label, display) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s",
-                         engine_ref, label);
+    rc = ctrt__error_adopt_known_as(engine_ref, label);
   else if (rc == 0 && label == NULL && strncmp(current, "zlayer-", 7) == 0 && strcmp(current, name) != 0)
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
                          "adopt_container: container '%s' is named %s, which addresses another ContainerId", engine_ref,
@@ -120,8 +117,7 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
   if (rc == 0)
     rc = current_holder(d, id, &holder);
   if (rc == 0 && holder != NULL && strcmp(holder, docker_id) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: %s already names another container (%.12s)",
-                         display, holder);
+    rc = ctrt__error_adopt_id_taken(display, holder);
   /* A labelled container keeps its name: the label finds it. */
   if (rc == 0 && label == NULL && strcmp(current, name) != 0)
     rc = rename_to(d, docker_id, name);
