@@ -591,27 +591,45 @@ static char **fix_obsolete(sh_state *sh, int *argc, char **argv, bool plus) {
   return nv;
 }
 
+/* head's and tail's options, -n or -c COUNT parsed: 0, or 1 after the
+ * error. */
+typedef struct count_opts {
+  unsigned f;
+  long long count;
+  char sign;
+  bool bytes;
+} count_opts;
+
+static int count_options(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, count_opts *o) {
+  char *args[8] = {0};
+  o->count = 10;
+  o->sign = 0;
+  if (sh_getopt(sh, io, argc, argv, flags, &o->f, args) < 0)
+    return 1;
+  o->bytes = o->f & sh_optbit(flags, 'c');
+  const char *cs = sh_optarg(flags, o->bytes ? 'c' : 'n', args);
+  if (cs != NULL && !parse_count(cs, &o->count, &o->sign)) {
+    sh_err(sh, io, "invalid number '%s'", cs);
+    return 1;
+  }
+  return 0;
+}
+
 SH_APPLET(head) {
   char **fixed = fix_obsolete(sh, &argc, argv, false);
   if (fixed != NULL)
     argv = fixed;
   static const char *flags = "n:c:qv";
-  char *args[8] = {0};
-  unsigned f;
+  count_opts c;
+  if (count_options(sh, io, argc, argv, flags, &c) != 0) {
+    ctrt__free(fixed);
+    return 1;
+  }
+  unsigned f = c.f;
+  long long count = c.count;
+  char sign = c.sign;
+  bool bytes = c.bytes;
   int status = 0;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0) {
-    ctrt__free(fixed);
-    return 1;
-  }
-  long long count = 10;
-  char sign = 0;
-  bool bytes = f & sh_optbit(flags, 'c');
-  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
-  if (cs != NULL && !parse_count(cs, &count, &sign)) {
-    sh_err(sh, io, "invalid number '%s'", cs);
-    ctrt__free(fixed);
-    return 1;
-  }
   char *stdin_only[] = {NULL, NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
   int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
@@ -724,21 +742,15 @@ SH_APPLET(tail) {
   if (fixed != NULL)
     argv = fixed;
   static const char *flags = "fFn:c:qvs:";
-  char *args[8] = {0};
-  unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0) {
+  count_opts c;
+  if (count_options(sh, io, argc, argv, flags, &c) != 0) {
     ctrt__free(fixed);
     return 1;
   }
-  long long count = 10;
-  char sign = 0;
-  bool bytes = f & sh_optbit(flags, 'c');
-  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
-  if (cs != NULL && !parse_count(cs, &count, &sign)) {
-    sh_err(sh, io, "invalid number '%s'", cs);
-    ctrt__free(fixed);
-    return 1;
-  }
+  unsigned f = c.f;
+  long long count = c.count;
+  char sign = c.sign;
+  bool bytes = c.bytes;
   bool follow = f & (sh_optbit(flags, 'f') | sh_optbit(flags, 'F'));
   char *stdin_only[] = {NULL, NULL};
   char **files = argv[1] ? argv + 1 : stdin_only;
