@@ -87,35 +87,42 @@ static int rootfs_mount_of(cri *c, const found *f, rootfs_mount *out) {
   memset(out, 0, sizeof *out);
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = f->container_id;
+  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__MountsResponse *mounts = NULL;
-  int rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
-                          &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
-  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+  int rc;
+  if ((rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                           &ctrt__containerd__get_container_response__descriptor, (void **)&ct)) < 0)
+    goto done;
+  if (ct->container == NULL || ct->container->snapshot_key[0] == '\0') {
     rc = ctrt__error_internal("container %s has no snapshot", f->container_id);
-  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
-  if (rc == 0) {
-    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
-    mreq.key = ct->container->snapshot_key;
-    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
-                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+    goto done;
   }
-  if (rc == 0 && mounts->n_mounts != 1)
+  mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
+  mreq.key = ct->container->snapshot_key;
+  if ((rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                           &ctrt__containerd__mounts_response__descriptor, (void **)&mounts)) < 0)
+    goto done;
+  if (mounts->n_mounts != 1) {
     rc =
         ctrt__error_conflict("the snapshot of container %s has %zu mounts, not one", f->container_id, mounts->n_mounts);
-  if (rc == 0 && strcmp(mounts->mounts[0]->type, "overlay") == 0) {
-    rc = overlay_read_only(mounts->mounts[0], out);
-  } else if (rc == 0 && strcmp(mounts->mounts[0]->type, "bind") == 0) {
+    goto done;
+  }
+  const Ctrt__Containerd__Mount *m = mounts->mounts[0];
+  if (strcmp(m->type, "overlay") == 0) {
+    rc = overlay_read_only(m, out);
+  } else if (strcmp(m->type, "bind") == 0) {
     /* A snapshot without parent: its directory (MS_RDONLY is ignored on a
      * first bind mount; the child only reads). */
     out->type = ctrt__strdup("none");
-    out->source = ctrt__strdup(mounts->mounts[0]->source);
+    out->source = ctrt__strdup(m->source);
     out->flags = MS_BIND;
     if (out->type == NULL || out->source == NULL)
       rc = ctrt__error_no_memory();
-  } else if (rc == 0) {
-    rc = ctrt__error_conflict("the snapshot of container %s is a %s mount", f->container_id, mounts->mounts[0]->type);
+  } else {
+    rc = ctrt__error_conflict("the snapshot of container %s is a %s mount", f->container_id, m->type);
   }
+done:
   ctrt__cri_unpacked_free(mounts);
   ctrt__cri_unpacked_free(ct);
   if (rc < 0)
@@ -751,29 +758,33 @@ static int entry_args(int fd, char ***args, size_t *n) {
 static int check_replacements(cri *c, const found *f, const char *path, int fd) {
   char **entries = NULL;
   size_t n = 0;
-  int rc = entry_args(fd, &entries, &n);
-  const char **argv = rc == 0 ? ctrt__calloc(n + 6, sizeof *argv) : NULL;
-  if (rc == 0 && argv == NULL)
-    rc = ctrt__error_no_memory();
+  const char **argv = NULL;
   Runtime__V1__ExecSyncResponse *r = NULL;
-  if (rc == 0) {
-    argv[0] = "sh";
-    argv[1] = "-c";
-    argv[2] = REPLACE_SCRIPT;
-    argv[3] = "sh";
-    argv[4] = path;
-    for (size_t i = 0; i < n; i++)
-      argv[5 + i] = entries[i];
-    rc = run_sync(c, f, argv, n + 5, "archive_put", &r);
+  int rc;
+  if ((rc = entry_args(fd, &entries, &n)) < 0)
+    goto done;
+  if ((argv = ctrt__calloc(n + 6, sizeof *argv)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0 && r->exit_code == CHECK_REPLACE) {
+  argv[0] = "sh";
+  argv[1] = "-c";
+  argv[2] = REPLACE_SCRIPT;
+  argv[3] = "sh";
+  argv[4] = path;
+  for (size_t i = 0; i < n; i++)
+    argv[5 + i] = entries[i];
+  if ((rc = run_sync(c, f, argv, n + 5, "archive_put", &r)) < 0)
+    goto done;
+  if (r->exit_code == CHECK_REPLACE) {
     int len = (int)strcspn(r->stdout.data ? (const char *)r->stdout.data : "", "\n");
     rc = ctrt__error_invalid_spec("archive_put: %s/%.*s: the archive would replace a directory with a non-directory "
                                   "or the reverse (no_overwrite_dir_non_dir)",
                                   path, len, (const char *)r->stdout.data);
-  } else if (rc == 0 && r->exit_code != 0) {
+  } else if (r->exit_code != 0) {
     rc = text_error(r, "archive_put", "checking the destination");
   }
+done:
   ctrt__cri_unpacked_free(r);
   for (size_t i = 0; i < n; i++)
     ctrt__free(entries[i]);
@@ -860,21 +871,24 @@ static int extract(cri *c, const ctrt_container_id *id, const char *path, int fd
 int ctrt__cri_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
                           const ctrt_archive_put_options *options) {
   cri *c = self;
-  found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "archive_put");
-  if (rc == 0)
-    rc = check_destination(c, &f, path);
-  /* All or nothing: the whole archive is read and checked before the
-   * container sees a byte of it. */
+  found f = {0};
   int fd = -1;
   uint64_t len = 0;
-  if (rc == 0 && (rc = ctrt__tar_upload_spool(&fd, &len, tar, path)) < 0)
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &f, false, "archive_put")) < 0 || (rc = check_destination(c, &f, path)) < 0)
+    goto done;
+  /* All or nothing: the whole archive is read and checked before the
+   * container sees a byte of it. */
+  if (ctrt__tar_upload_spool(&fd, &len, tar, path) < 0) {
     rc = ctrt__error_wrap("archive_put %s", path);
-  if (rc == 0 && options->no_overwrite_dir_non_dir)
-    rc = check_replacements(c, &f, path, fd);
-  ctrt__cri_found_clear(&f);
-  if (rc == 0 && len > 0)
+    goto done;
+  }
+  if (options->no_overwrite_dir_non_dir && (rc = check_replacements(c, &f, path, fd)) < 0)
+    goto done;
+  if (len > 0)
     rc = extract(c, id, path, fd, len, options->copy_uid_gid);
+done:
+  ctrt__cri_found_clear(&f);
   if (fd >= 0)
     close(fd);
   return rc;
