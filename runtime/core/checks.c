@@ -44,6 +44,40 @@ int ctrt__check_engine_ref(const char *method, const char *ref) {
   return 0;
 }
 
+bool ctrt__engine_ref_offer(ctrt__engine_ref_match *m, const void *item, const char *id, const char *name) {
+  if (strcmp(id, m->ref) == 0 || (name != NULL && strcmp(name, m->ref) == 0)) {
+    m->exact = item;
+    return true;
+  }
+  if (strncmp(id, m->ref, strlen(m->ref)) == 0) {
+    m->by_prefix = item;
+    m->n_prefix++;
+  }
+  return false;
+}
+
+int ctrt__engine_ref_result(const ctrt__engine_ref_match *m, const void **out) {
+  *out = m->exact != NULL ? m->exact : m->n_prefix == 1 ? m->by_prefix : NULL;
+  return *out != NULL ? 0 : ctrt__error_engine_ref_unmatched(m->ref, m->n_prefix);
+}
+
+int ctrt__error_engine_ref_unmatched(const char *ref, size_t n_prefix) {
+  if (n_prefix == 0)
+    return ctrt__error_not_found(ref, "no container has this id, id prefix or name");
+  return ctrt__error_invalid_argument(
+      "adopt_container: engine_ref '%s' is a prefix of several container ids: give more of the id", ref);
+}
+
+int ctrt__error_adopt_known_as(const char *ref, const char *known_as) {
+  return ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s", ref,
+                         known_as);
+}
+
+int ctrt__error_adopt_id_taken(const char *display, const char *engine_id) {
+  return ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: %s already names another container (%.12s)",
+                         display, engine_id);
+}
+
 /* Docker's reference grammar (distribution/reference), decided here once
  * so every backend answers a malformed reference alike:
  *   [host[:port]/]path[:tag][@algorithm:hex]

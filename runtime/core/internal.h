@@ -199,6 +199,28 @@ int ctrt__check_container_id(const char *method, const ctrt_container_id *id);
 int ctrt__check_container_name(const char *method, const char *name);
 /* An engine's container id, id prefix or name: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
 int ctrt__check_engine_ref(const char *method, const char *ref);
+/* Resolving adopt_container's engine_ref as Docker does: the full id or a
+ * name, else a unique id prefix. Offer each container to
+ * ctrt__engine_ref_offer (true: an exact match, stop), then take the answer
+ * from ctrt__engine_ref_result. */
+typedef struct ctrt__engine_ref_match {
+  const char *ref;
+  const void *exact, *by_prefix;
+  size_t n_prefix;
+} ctrt__engine_ref_match;
+#define CTRT__ENGINE_REF_MATCH_INIT(ref)                                                                               \
+  { (ref), NULL, NULL, 0 }
+bool ctrt__engine_ref_offer(ctrt__engine_ref_match *m, const void *item, const char *id, const char *name);
+/* 0 with *out, or ctrt__error_engine_ref_unmatched's error. */
+int ctrt__engine_ref_result(const ctrt__engine_ref_match *m, const void **out);
+/* adopt_container's errors, worded alike on every backend: engine_ref names
+ * no container (n_prefix 0: not_found) or is a prefix of several ids
+ * (invalid_argument); the container is already addressed by another
+ * ContainerId (conflict); the ContainerId already names another container,
+ * engine_id (conflict). */
+int ctrt__error_engine_ref_unmatched(const char *ref, size_t n_prefix);
+int ctrt__error_adopt_known_as(const char *ref, const char *known_as);
+int ctrt__error_adopt_id_taken(const char *display, const char *engine_id);
 int ctrt__check_image_ref(const char *method, const char *ref);
 /* The same check on a struct field (spec: fields[].check); path names it. */
 int ctrt__check_field_image_ref(const char *method, const char *path, const char *ref);

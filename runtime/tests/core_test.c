@@ -656,6 +656,43 @@ static void test_error_is_thread_local(void) {
   ASSERT_STR(ctrt_error_last()->message, "main error");
 }
 
+/* adopt_container's reference, as every backend resolves it: an exact id
+ * or name wins wherever it stands, a unique id prefix otherwise. */
+static void test_engine_ref_match(void) {
+  static const char *const ids[] = {"abc123", "abd456", "ff0000"};
+  static const char *const names[] = {"web", "abd", "db"};
+  struct {
+    const char *ref;
+    int want_rc;
+    int want_index; /* -1: none */
+  } cases[] = {
+      {"ab", CTRT_EINVALID_ARGUMENT, -1}, /* two ids start with it */
+      {"abd", 0, 1},                      /* a name, though also a prefix of two ids */
+      {"abc", 0, 0},                      /* a unique prefix */
+      {"ff0000", 0, 2},                   /* the full id */
+      {"db", 0, 2},                       /* a name */
+      {"zz", CTRT_ENOT_FOUND, -1},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    ctrt__engine_ref_match m = CTRT__ENGINE_REF_MATCH_INIT(cases[k].ref);
+    for (size_t i = 0; i < 3; i++)
+      if (ctrt__engine_ref_offer(&m, &ids[i], ids[i], names[i]))
+        break;
+    const void *hit = &m;
+    CU_ASSERT_EQUAL(ctrt__engine_ref_result(&m, &hit), cases[k].want_rc);
+    CU_ASSERT_PTR_EQUAL(hit, cases[k].want_index < 0 ? NULL : &ids[cases[k].want_index]);
+  }
+  /* The wording every backend gives. */
+  ctrt__error_engine_ref_unmatched("ab", 2);
+  ASSERT_STR(ctrt_error_last()->message,
+             "adopt_container: engine_ref 'ab' is a prefix of several container ids: give more of the id");
+  CU_ASSERT_EQUAL(ctrt__error_adopt_known_as("web", "svc-1"), CTRT_ECONFLICT);
+  CU_ASSERT_EQUAL(ctrt_error_last()->http_status, 409);
+  ASSERT_STR(ctrt_error_last()->message, "adopt_container: container 'web' is already addressed as svc-1");
+  CU_ASSERT_EQUAL(ctrt__error_adopt_id_taken("svc-1", "0123456789abcdef"), CTRT_ECONFLICT);
+  ASSERT_STR(ctrt_error_last()->message, "adopt_container: svc-1 already names another container (0123456789ab)");
+}
+
 static void test_error_messages_are_truncated(void) {
   char huge[5000];
   memset(huge, 'm', sizeof huge - 1);
@@ -1220,6 +1257,7 @@ void test_register(void) {
   CU_add_test(s, "truncation between characters", test_error_messages_are_cut_between_characters);
   CU_add_test(s, "clear and setters", test_error_clear_and_setters);
   CU_add_test(s, "kind names", test_error_kind_names);
+  CU_add_test(s, "engine_ref match and errors", test_engine_ref_match);
 
   s = CU_add_suite("byte_sources", NULL, NULL);
   CU_add_test(s, "buffer", test_byte_source_buffer);

@@ -66,32 +66,20 @@ void ctrt__cri_adopted_drop(cri *c, const ctrt_container_id *id) {
   ctrt__free(display);
 }
 
-/* The container engine_ref names: its id, its name (metadata), then a
- * unique id prefix, as Docker resolves a reference. */
+/* The container engine_ref names (ctrt__engine_ref_offer); a CRI
+ * container's name is its metadata's. */
 static int match(const Runtime__V1__ListContainersResponse *all, const char *engine_ref,
                  const Runtime__V1__Container **out) {
-  const Runtime__V1__Container *by_prefix = NULL;
-  size_t n_prefix = 0;
+  ctrt__engine_ref_match m = CTRT__ENGINE_REF_MATCH_INIT(engine_ref);
   for (size_t i = 0; i < all->n_containers; i++) {
     const Runtime__V1__Container *ct = all->containers[i];
-    if (strcmp(ct->id, engine_ref) == 0 ||
-        (ct->metadata && ct->metadata->name && strcmp(ct->metadata->name, engine_ref) == 0)) {
-      *out = ct;
-      return 0;
-    }
-    if (strncmp(ct->id, engine_ref, strlen(engine_ref)) == 0) {
-      by_prefix = ct;
-      n_prefix++;
-    }
+    if (ctrt__engine_ref_offer(&m, ct, ct->id, ct->metadata ? ct->metadata->name : NULL))
+      break;
   }
-  if (n_prefix > 1)
-    return ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of %zu container ids: give "
-                                        "more of the id",
-                                        engine_ref, n_prefix);
-  if (by_prefix == NULL)
-    return ctrt__error_not_found(engine_ref, "no container has this id, id prefix or name");
-  *out = by_prefix;
-  return 0;
+  const void *hit = NULL;
+  int rc = ctrt__engine_ref_result(&m, &hit);
+  *out = hit;
+  return rc;
 }
 
 /* The display form the container is already known under (label or this
@@ -104,6 +92,25 @@ static const char *known_as(const cri *c, const Runtime__V1__Container *ct) {
   return label;
 }
 
+/* A new entry of the adoption table, taking display. Under adopt_lock. */
+static int remember(cri *c, char **display, const Runtime__V1__Container *ct,
+                    const Runtime__V1__ContainerStatusResponse *st) {
+  ctrt__cri_adopted *grown = ctrt__realloc(c->adopted, (c->n_adopted + 1) * sizeof *grown);
+  if (grown == NULL)
+    return ctrt__error_no_memory();
+  c->adopted = grown;
+  ctrt__cri_adopted e = {NULL, ctrt__strdup(ct->id), ctrt__strdup(ct->pod_sandbox_id),
+                         ctrt__strdup(st->status && st->status->log_path ? st->status->log_path : "")};
+  if (e.container_id == NULL || e.pod_id == NULL || e.log_path == NULL) {
+    entry_clear(&e);
+    return ctrt__error_no_memory();
+  }
+  e.display = *display;
+  *display = NULL;
+  grown[c->n_adopted++] = e;
+  return 0;
+}
+
 int ctrt__cri_adopt_container(void *self, const char *engine_ref, const ctrt_container_id *id) {
   cri *c = self;
   Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
@@ -111,49 +118,36 @@ int ctrt__cri_adopt_container(void *self, const char *engine_ref, const ctrt_con
   Runtime__V1__ContainerStatusResponse *st = NULL;
   const Runtime__V1__Container *ct = NULL;
   found holder = {0};
+  int rc;
   char *display = ctrt__cri_display_of(id);
-  int rc = display ? 0 : ctrt__error_no_memory();
-  if (rc == 0 && RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &all) < 0)
+  if (display == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if (RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &all) < 0) {
     rc = ctrt__error_wrap("adopt_container");
-  if (rc == 0)
-    rc = match(all, engine_ref, &ct);
-  /* Who id addresses today: a labelled container or an earlier adoption. */
-  if (rc == 0)
-    rc = ctrt__cri_find(c, id, &holder, true, "adopt_container");
-  if (rc == 0 && holder.container_id != NULL && strcmp(holder.container_id, ct->id) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: %s already names another container (%.13s)",
-                         display, holder.container_id);
-  if (rc == 0) {
-    found f = {.container_id = ct->id, .pod_id = ct->pod_sandbox_id};
-    if (ctrt__cri_status_of(c, &f, false, &st) < 0)
-      rc = ctrt__error_wrap("adopt_container");
+    goto done;
   }
-  if (rc == 0) {
-    pthread_mutex_lock(&c->adopt_lock);
-    const char *known = known_as(c, ct);
-    if (known != NULL && strcmp(known, display) != 0) {
-      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s",
-                           engine_ref, known);
-    } else if (known == NULL) {
-      ctrt__cri_adopted *grown = ctrt__realloc(c->adopted, (c->n_adopted + 1) * sizeof *grown);
-      if (grown == NULL) {
-        rc = ctrt__error_no_memory();
-      } else {
-        c->adopted = grown;
-        ctrt__cri_adopted e = {display, ctrt__strdup(ct->id), ctrt__strdup(ct->pod_sandbox_id),
-                               ctrt__strdup(st->status && st->status->log_path ? st->status->log_path : "")};
-        if (e.container_id && e.pod_id && e.log_path) {
-          grown[c->n_adopted++] = e;
-          display = NULL;
-        } else {
-          e.display = NULL;
-          entry_clear(&e);
-          rc = ctrt__error_no_memory();
-        }
-      }
-    }
-    pthread_mutex_unlock(&c->adopt_lock);
+  /* Then who id addresses today: a labelled container or an earlier adoption. */
+  if ((rc = match(all, engine_ref, &ct)) < 0 || (rc = ctrt__cri_find(c, id, &holder, true, "adopt_container")) < 0)
+    goto done;
+  if (holder.container_id != NULL && strcmp(holder.container_id, ct->id) != 0) {
+    rc = ctrt__error_adopt_id_taken(display, holder.container_id);
+    goto done;
   }
+  found f = {.container_id = ct->id, .pod_id = ct->pod_sandbox_id};
+  if (ctrt__cri_status_of(c, &f, false, &st) < 0) {
+    rc = ctrt__error_wrap("adopt_container");
+    goto done;
+  }
+  pthread_mutex_lock(&c->adopt_lock);
+  const char *known = known_as(c, ct);
+  if (known != NULL && strcmp(known, display) != 0)
+    rc = ctrt__error_adopt_known_as(engine_ref, known);
+  else if (known == NULL)
+    rc = remember(c, &display, ct, st);
+  pthread_mutex_unlock(&c->adopt_lock);
+done:
   ctrt__cri_found_clear(&holder);
   ctrt__cri_unpacked_free(st);
   ctrt__cri_unpacked_free(all);

@@ -87,35 +87,42 @@ static int rootfs_mount_of(cri *c, const found *f, rootfs_mount *out) {
   memset(out, 0, sizeof *out);
   Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   greq.id = f->container_id;
+  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__MountsResponse *mounts = NULL;
-  int rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
-                          &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
-  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+  int rc;
+  if ((rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                           &ctrt__containerd__get_container_response__descriptor, (void **)&ct)) < 0)
+    goto done;
+  if (ct->container == NULL || ct->container->snapshot_key[0] == '\0') {
     rc = ctrt__error_internal("container %s has no snapshot", f->container_id);
-  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
-  if (rc == 0) {
-    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
-    mreq.key = ct->container->snapshot_key;
-    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
-                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+    goto done;
   }
-  if (rc == 0 && mounts->n_mounts != 1)
+  mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
+  mreq.key = ct->container->snapshot_key;
+  if ((rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                           &ctrt__containerd__mounts_response__descriptor, (void **)&mounts)) < 0)
+    goto done;
+  if (mounts->n_mounts != 1) {
     rc =
         ctrt__error_conflict("the snapshot of container %s has %zu mounts, not one", f->container_id, mounts->n_mounts);
-  if (rc == 0 && strcmp(mounts->mounts[0]->type, "overlay") == 0) {
-    rc = overlay_read_only(mounts->mounts[0], out);
-  } else if (rc == 0 && strcmp(mounts->mounts[0]->type, "bind") == 0) {
+    goto done;
+  }
+  const Ctrt__Containerd__Mount *m = mounts->mounts[0];
+  if (strcmp(m->type, "overlay") == 0) {
+    rc = overlay_read_only(m, out);
+  } else if (strcmp(m->type, "bind") == 0) {
     /* A snapshot without parent: its directory (MS_RDONLY is ignored on a
      * first bind mount; the child only reads). */
     out->type = ctrt__strdup("none");
-    out->source = ctrt__strdup(mounts->mounts[0]->source);
+    out->source = ctrt__strdup(m->source);
     out->flags = MS_BIND;
     if (out->type == NULL || out->source == NULL)
       rc = ctrt__error_no_memory();
-  } else if (rc == 0) {
-    rc = ctrt__error_conflict("the snapshot of container %s is a %s mount", f->container_id, mounts->mounts[0]->type);
+  } else {
+    rc = ctrt__error_conflict("the snapshot of container %s is a %s mount", f->container_id, m->type);
   }
+done:
   ctrt__cri_unpacked_free(mounts);
   ctrt__cri_unpacked_free(ct);
   if (rc < 0)
@@ -409,6 +416,22 @@ static int split_path(const char *path, char **dir, char **base) {
 static const char STAT_SCRIPT[] = "[ -e \"$1\" ] || [ -L \"$1\" ] || exit 3; stat -c '%s %f %Y' \"$1\" || exit; "
                                   "[ -L \"$1\" ] && readlink -f \"$1\"; exit 0";
 
+/* stat -c '%s %f %Y' as printed: size, raw mode (hex) and mtime, each
+ * checked; *used is their length (readlink's line follows). */
+static bool stat_fields(const char *text, uint64_t v[3], size_t *used) {
+  static const int base[3] = {10, 16, 10};
+  static const uint64_t max[3] = {INT64_MAX, UINT32_MAX, INT64_MAX};
+  size_t at = 0;
+  for (int i = 0; i < 3; i++) {
+    size_t len = strcspn(text + at, i < 2 ? " " : "\n");
+    if (!ctrt__parse_uint(text + at, len, base[i], max[i], &v[i]) || (i < 2 && text[at + len] != ' '))
+      return false;
+    at += len + (i < 2);
+  }
+  *used = at;
+  return true;
+}
+
 static int path_stat(cri *c, const found *f, const char *path, const char *method, ctrt_path_stat **out) {
   *out = NULL;
   const char *argv[] = {"sh", "-c", STAT_SCRIPT, "sh", path};
@@ -417,9 +440,8 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
   if (rc < 0)
     return rc;
   char *text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len);
-  unsigned long long size = 0, mtime = 0;
-  unsigned mode = 0;
-  int used = 0;
+  uint64_t v[3] = {0}; /* size, mode, mtime */
+  size_t used = 0;
   if (text == NULL)
     rc = ctrt__error_no_memory();
   else if (r->exit_code == CHECK_MISSING)
@@ -427,7 +449,7 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
                          method, path);
   else if (r->exit_code != 0)
     rc = text_error(r, method, "stat");
-  else if (sscanf(text, "%llu %x %llu%n", &size, &mode, &mtime, &used) != 3)
+  else if (!stat_fields(text, v, &used))
     rc = ctrt__error_internal("%s: the container's stat printed %.100s", method, text);
   ctrt__cri_unpacked_free(r);
   ctrt_path_stat *st = rc == 0 ? ctrt__calloc(1, sizeof *st) : NULL;
@@ -441,10 +463,10 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
     char *dir = NULL;
     if ((rc = split_path(path, &dir, &st->name)) == 0)
       ctrt__free(dir);
-    st->size = (int64_t)size;
-    st->mode = mode;
-    st->link_target = ctrt__strdup(S_ISLNK(mode) ? target : "");
-    time_t t = (time_t)mtime;
+    st->size = (int64_t)v[0];
+    st->mode = (uint32_t)v[1];
+    st->link_target = ctrt__strdup(S_ISLNK(st->mode) ? target : "");
+    time_t t = (time_t)v[2];
     struct tm tm;
     char stamp[32];
     gmtime_r(&t, &tm);
@@ -592,9 +614,9 @@ static const ctrt__stream_vtable rootfs_vtable = {
 
 static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n,
                               const char *method, ctrt__stream **out) {
-  found f;
+  found f = {0};
+  rootfs_mount m = {0};
   int rc = ctrt__cri_find(c, id, &f, false, method);
-  rootfs_mount m;
   if (rc == 0)
     rc = rootfs_mount_of(c, &f, &m);
   ctrt__cri_found_clear(&f);
@@ -700,7 +722,7 @@ static int entry_args(int fd, char ***args, size_t *n) {
   archive_read_support_format_empty(a);
   archive_read_support_filter_all(a);
   int rc = 0;
-  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK)
+  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, (size_t)64 * 1024) != ARCHIVE_OK)
     rc = ctrt__error_internal("archive_put: reading the checked upload again failed");
   char **list = rc == 0 ? ctrt__calloc(REPLACE_CHECK_MAX + 1, sizeof *list) : NULL;
   if (rc == 0 && list == NULL)
@@ -736,29 +758,33 @@ static int entry_args(int fd, char ***args, size_t *n) {
 static int check_replacements(cri *c, const found *f, const char *path, int fd) {
   char **entries = NULL;
   size_t n = 0;
-  int rc = entry_args(fd, &entries, &n);
-  const char **argv = rc == 0 ? ctrt__calloc(n + 6, sizeof *argv) : NULL;
-  if (rc == 0 && argv == NULL)
-    rc = ctrt__error_no_memory();
+  const char **argv = NULL;
   Runtime__V1__ExecSyncResponse *r = NULL;
-  if (rc == 0) {
-    argv[0] = "sh";
-    argv[1] = "-c";
-    argv[2] = REPLACE_SCRIPT;
-    argv[3] = "sh";
-    argv[4] = path;
-    for (size_t i = 0; i < n; i++)
-      argv[5 + i] = entries[i];
-    rc = run_sync(c, f, argv, n + 5, "archive_put", &r);
+  int rc;
+  if ((rc = entry_args(fd, &entries, &n)) < 0)
+    goto done;
+  if ((argv = ctrt__calloc(n + 6, sizeof *argv)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0 && r->exit_code == CHECK_REPLACE) {
+  argv[0] = "sh";
+  argv[1] = "-c";
+  argv[2] = REPLACE_SCRIPT;
+  argv[3] = "sh";
+  argv[4] = path;
+  for (size_t i = 0; i < n; i++)
+    argv[5 + i] = entries[i];
+  if ((rc = run_sync(c, f, argv, n + 5, "archive_put", &r)) < 0)
+    goto done;
+  if (r->exit_code == CHECK_REPLACE) {
     int len = (int)strcspn(r->stdout.data ? (const char *)r->stdout.data : "", "\n");
     rc = ctrt__error_invalid_spec("archive_put: %s/%.*s: the archive would replace a directory with a non-directory "
                                   "or the reverse (no_overwrite_dir_non_dir)",
                                   path, len, (const char *)r->stdout.data);
-  } else if (rc == 0 && r->exit_code != 0) {
+  } else if (r->exit_code != 0) {
     rc = text_error(r, "archive_put", "checking the destination");
   }
+done:
   ctrt__cri_unpacked_free(r);
   for (size_t i = 0; i < n; i++)
     ctrt__free(entries[i]);
@@ -845,21 +871,24 @@ static int extract(cri *c, const ctrt_container_id *id, const char *path, int fd
 int ctrt__cri_archive_put(void *self, const ctrt_container_id *id, const char *path, ctrt_byte_source *tar,
                           const ctrt_archive_put_options *options) {
   cri *c = self;
-  found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "archive_put");
-  if (rc == 0)
-    rc = check_destination(c, &f, path);
-  /* All or nothing: the whole archive is read and checked before the
-   * container sees a byte of it. */
+  found f = {0};
   int fd = -1;
   uint64_t len = 0;
-  if (rc == 0 && (rc = ctrt__tar_upload_spool(&fd, &len, tar, path)) < 0)
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &f, false, "archive_put")) < 0 || (rc = check_destination(c, &f, path)) < 0)
+    goto done;
+  /* All or nothing: the whole archive is read and checked before the
+   * container sees a byte of it. */
+  if (ctrt__tar_upload_spool(&fd, &len, tar, path) < 0) {
     rc = ctrt__error_wrap("archive_put %s", path);
-  if (rc == 0 && options->no_overwrite_dir_non_dir)
-    rc = check_replacements(c, &f, path, fd);
-  ctrt__cri_found_clear(&f);
-  if (rc == 0 && len > 0)
+    goto done;
+  }
+  if (options->no_overwrite_dir_non_dir && (rc = check_replacements(c, &f, path, fd)) < 0)
+    goto done;
+  if (len > 0)
     rc = extract(c, id, path, fd, len, options->copy_uid_gid);
+done:
+  ctrt__cri_found_clear(&f);
   if (fd >= 0)
     close(fd);
   return rc;

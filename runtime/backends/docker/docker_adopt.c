@@ -39,11 +39,9 @@ static int inspect_ref(ctrt__docker *d, const char *ref, const ctrt_container_id
      * container ID". */
     const char *why = ctrt_error_last()->message;
     if (contains(why, "multiple") || contains(why, "more than one") || contains(why, "ambiguous"))
-      rc = ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of several container ids: "
-                                        "give more of the id",
-                                        ref);
+      rc = ctrt__error_engine_ref_unmatched(ref, 2); /* several: the daemon says not how many */
     else if (resp->status == 404)
-      rc = ctrt__error_not_found(ref, "no container has this id, id prefix or name");
+      rc = ctrt__error_engine_ref_unmatched(ref, 0);
     else
       rc = ctrt__error_code();
   } else {
@@ -95,38 +93,48 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
   ctrt__docker *d = self;
   char *display = NULL, *name = NULL, *holder = NULL;
   json_t *info = NULL;
-  int rc = ctrt_container_id_format(&display, id);
-  if (rc == 0 && (name = ctrt__docker_container_name(id)) == NULL)
+  int rc;
+  if ((rc = ctrt_container_id_format(&display, id)) < 0)
+    goto done;
+  if ((name = ctrt__docker_container_name(id)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = inspect_ref(d, engine_ref, id, &info);
+    goto done;
+  }
+  if ((rc = inspect_ref(d, engine_ref, id, &info)) < 0)
+    goto done;
   const char *docker_id = json_string_value(json_object_get(info, "Id"));
   const char *current = json_string_value(json_object_get(info, "Name"));
   const char *label =
       json_string_value(json_object_get(json_object_get(json_object_get(info, "Config"), "Labels"), d->label_key));
-  if (rc == 0 && (docker_id == NULL || current == NULL))
+  if (docker_id == NULL || current == NULL) {
     rc = ctrt__error_internal("adopt_container: the daemon's inspect answer has no Id or Name");
-  if (rc == 0 && current[0] == '/')
+    goto done;
+  }
+  if (current[0] == '/')
     current++;
   /* Known under another ContainerId: by ctrt's label, or by a name of
    * ctrt's form (which is how every method would find it). */
-  if (rc == 0 && label != NULL && strcmp(label, display) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s",
-                         engine_ref, label);
-  else if (rc == 0 && label == NULL && strncmp(current, "zlayer-", 7) == 0 && strcmp(current, name) != 0)
+  if (label != NULL && strcmp(label, display) != 0) {
+    rc = ctrt__error_adopt_known_as(engine_ref, label);
+    goto done;
+  }
+  if (label == NULL && strncmp(current, "zlayer-", 7) == 0 && strcmp(current, name) != 0) {
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
                          "adopt_container: container '%s' is named %s, which addresses another ContainerId", engine_ref,
                          current);
-  if (rc == 0)
-    rc = current_holder(d, id, &holder);
-  if (rc == 0 && holder != NULL && strcmp(holder, docker_id) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: %s already names another container (%.12s)",
-                         display, holder);
+    goto done;
+  }
+  if ((rc = current_holder(d, id, &holder)) < 0)
+    goto done;
+  if (holder != NULL && strcmp(holder, docker_id) != 0) {
+    rc = ctrt__error_adopt_id_taken(display, holder);
+    goto done;
+  }
   /* A labelled container keeps its name: the label finds it. */
-  if (rc == 0 && label == NULL && strcmp(current, name) != 0)
-    rc = rename_to(d, docker_id, name);
-  if (rc == 0)
-    ctrt__docker_remember(d, id, docker_id);
+  if (label == NULL && strcmp(current, name) != 0 && (rc = rename_to(d, docker_id, name)) < 0)
+    goto done;
+  ctrt__docker_remember(d, id, docker_id);
+done:
   json_decref(info);
   ctrt__free(holder);
   ctrt__free(name);

@@ -128,8 +128,10 @@ static void log_reader_free(log_reader *r) {
  * least 1.42, the first whose logs answers state their framing. */
 static bool api_states_framing(const ctrt__docker *d) {
   const char *v = ctrt__http_api_version(d->client);
-  unsigned major = 0, minor = 0;
-  return v != NULL && sscanf(v, "%u.%u", &major, &minor) == 2 && (major > 1 || (major == 1 && minor >= 42));
+  size_t dot = v != NULL ? strcspn(v, ".") : 0;
+  uint64_t major = 0, minor = 0;
+  return v != NULL && v[dot] == '.' && ctrt__parse_uint(v, dot, 10, UINT32_MAX, &major) &&
+         ctrt__parse_uint_cstr(v + dot + 1, 10, UINT32_MAX, &minor) && (major > 1 || (major == 1 && minor >= 42));
 }
 
 /* Whether the open log is raw bytes (a TTY container) rather than
@@ -199,8 +201,7 @@ static int coalesce(log_reader *r, const log_piece *p, uint8_t **out, size_t *le
   ctrt__frame_reader saved = r->fr;
   size_t total = p->len;
   ctrt__stdcopy_piece piece;
-  int rc;
-  while ((rc = ctrt__frame_reader_next(&r->fr, &piece, false)) == 0 && piece.stream == p->stream)
+  while (ctrt__frame_reader_next(&r->fr, &piece, false) == 0 && piece.stream == p->stream)
     total += piece.len;
   r->fr = saved;
   uint8_t *buf = ctrt__malloc(total + 1);

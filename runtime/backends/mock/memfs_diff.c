@@ -28,7 +28,8 @@ typedef struct path_buf {
 } path_buf;
 
 static int path_push(path_buf *p, const char *name) {
-  size_t need = p->len + strlen(name) + 2;
+  size_t n = strlen(name);
+  size_t need = p->len + n + 2;
   if (need > p->cap) {
     size_t cap = p->cap ? p->cap : 256;
     while (cap < need)
@@ -40,8 +41,8 @@ static int path_push(path_buf *p, const char *name) {
     p->cap = cap;
   }
   p->text[p->len++] = '/';
-  strcpy(p->text + p->len, name);
-  p->len += strlen(name);
+  memcpy(p->text + p->len, name, n + 1);
+  p->len += n;
   return 0;
 }
 
@@ -75,8 +76,8 @@ static bool node_changed(const memfs_node *a, const memfs_node *b) {
   if (a->mtime.seconds != b->mtime.seconds || a->mtime.nanos != b->mtime.nanos)
     return true;
   if (memfs_is_reg(a))
-    return a->blob != b->blob &&
-           (a->blob->len != b->blob->len || memcmp(memfs_blob_data(a->blob), memfs_blob_data(b->blob), a->blob->len));
+    return a->blob != b->blob && (a->blob->len != b->blob->len ||
+                                  memcmp(memfs_blob_data(a->blob), memfs_blob_data(b->blob), a->blob->len) != 0);
   if (memfs_is_lnk(a))
     return strcmp(a->target, b->target) != 0;
   return false;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define MIN_MEMORY_LIMIT (6 * 1024 * 1024)
+#define MIN_MEMORY_LIMIT ((int64_t)6 * 1024 * 1024)
 
 /* ---- process exits ---- */
 
@@ -264,60 +264,48 @@ int ctrt_mock_create_outside(ctrt_runtime *rt, const char *name, const ctrt_serv
   return create_in(m, NULL, name, spec, engine_id);
 }
 
-/* The container engine_ref names as Docker resolves a reference: the full
- * id, then a name ('/' optional), then a unique id prefix. Under the lock. */
+/* The container engine_ref names (ctrt__engine_ref_offer). Under the lock. */
 static int find_engine_ref(mock_runtime *m, const char *engine_ref, mock_container **out) {
-  const char *bare = engine_ref[0] == '/' ? engine_ref + 1 : engine_ref;
-  mock_container *by_prefix = NULL;
-  size_t n_prefix = 0;
+  ctrt__engine_ref_match match = CTRT__ENGINE_REF_MATCH_INIT(engine_ref);
   for (size_t i = 0; i < m->n_containers; i++) {
-    mock_container *c = m->containers[i];
-    if (c->removed)
-      continue;
-    if (strcmp(c->runtime_id, engine_ref) == 0 || strcmp(c->name, bare) == 0) {
-      *out = c;
-      return 0;
-    }
-    if (strncmp(c->runtime_id, engine_ref, strlen(engine_ref)) == 0) {
-      by_prefix = c;
-      n_prefix++;
-    }
+    const mock_container *c = m->containers[i];
+    if (!c->removed && ctrt__engine_ref_offer(&match, c, c->runtime_id, c->name))
+      break;
   }
-  if (n_prefix > 1)
-    return ctrt__error_invalid_argument("adopt_container: engine_ref '%s' is a prefix of %zu container ids: give "
-                                        "more of the id",
-                                        engine_ref, n_prefix);
-  if (by_prefix == NULL)
-    return ctrt__error_not_found(engine_ref, "no container has this id, id prefix or name");
-  *out = by_prefix;
-  return 0;
+  const void *hit = NULL;
+  int rc = ctrt__engine_ref_result(&match, &hit);
+  *out = (mock_container *)hit; /* the mock's own, offered const above */
+  return rc;
 }
 
 int mock_adopt_container(void *self, const char *engine_ref, const ctrt_container_id *id) {
   mock_runtime *m = self;
   char *display = NULL, *name = NULL;
   ctrt_container_id *copy = NULL;
-  int rc = ctrt_container_id_format(&display, id);
-  if (rc == 0)
-    rc = ctrt_container_id_copy(&copy, id);
-  if (rc == 0 && (name = ctrt__sprintf("zlayer-%s-%u", id->service, id->replica)) == NULL)
-    rc = ctrt__error_no_memory();
-  mock_lock(m);
   mock_container *c = NULL;
-  if (rc == 0)
-    rc = find_engine_ref(m, engine_ref, &c);
-  if (rc == 0 && c->display != NULL && strcmp(c->display, display) != 0)
-    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "adopt_container: container '%s' is already addressed as %s",
-                         engine_ref, c->display);
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
+  int rc;
+  if ((rc = ctrt_container_id_format(&display, id)) < 0 || (rc = ctrt_container_id_copy(&copy, id)) < 0)
+    goto out;
+  if ((name = ctrt__sprintf("zlayer-%s-%u", id->service, id->replica)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto out;
+  }
+  mock_lock(m);
+  if ((rc = find_engine_ref(m, engine_ref, &c)) < 0)
+    goto done;
+  if (c->display != NULL && strcmp(c->display, display) != 0) {
+    rc = ctrt__error_adopt_known_as(engine_ref, c->display);
+    goto done;
+  }
+  for (size_t i = 0; i < m->n_containers; i++) {
     mock_container *other = m->containers[i];
     if (other != c && !other->removed &&
-        ((other->display && strcmp(other->display, display) == 0) || strcmp(other->name, name) == 0))
-      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
-                           "adopt_container: %s already names another container (engine id %.12s)", display,
-                           other->runtime_id);
+        ((other->display && strcmp(other->display, display) == 0) || strcmp(other->name, name) == 0)) {
+      rc = ctrt__error_adopt_id_taken(display, other->runtime_id);
+      goto done;
+    }
   }
-  if (rc == 0 && c->display == NULL) {
+  if (c->display == NULL) {
     /* Like the Docker backend: the container takes the name create_container
      * would have given it. */
     c->display = display;
@@ -328,7 +316,9 @@ int mock_adopt_container(void *self, const char *engine_ref, const ctrt_containe
     display = name = NULL;
     copy = NULL;
   }
+done:
   mock_unlock(m);
+out:
   ctrt_container_id_free(copy);
   ctrt__free(display);
   ctrt__free(name);

@@ -284,6 +284,7 @@ CASES = [
     ("files", 'echo x > /tmp/f; touch -d "2024-01-02 03:04:05" /tmp/f; stat -c "%Y %y %X %x" /tmp/f'),
     ("files", "stat -c %N /bin/sh"), ("files", "stat -c %q /etc"), ("files", "stat /nope"), ("files", "stat"),
     ("files", 'stat -c "%s" /nope /etc/group'),
+    ("files", 'stat -c "%f %B %t %T %%" /etc /etc/passwd /bin/sh'),
     ("files", "dd if=/etc/passwd of=/tmp/dd1 bs=100 count=2; wc -c /tmp/dd1"), ("files", "dd if=/dev/zero bs=1k count=3 | wc -c"),
     ("files", "dd if=/etc/passwd bs=1 count=5 skip=5 2>/dev/null; echo"),
     ("files", "dd if=/etc/passwd of=/tmp/dd2 bs=10 count=1 seek=2 2>&1; wc -c /tmp/dd2"), ("files", "dd bs=abc"),

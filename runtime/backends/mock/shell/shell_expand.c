@@ -772,10 +772,9 @@ static void exp_text_nest(exp *e, const char *s, size_t n, bool dq, bool *saw_at
         e->has_field = had;
       i = end;
     } else if (c == '\\') {
-      if (i + 1 >= n) {
-        add_char(e, '\\', F_QUOTED);
-        i++;
-      } else if (!dq || strchr("$`\"\\\n", s[i + 1]) != NULL) {
+      /* A backslash quotes the next character, except at the end and, in
+       * double quotes, before one that is not special there. */
+      if (i + 1 < n && (!dq || strchr("$`\"\\\n", s[i + 1]) != NULL)) {
         add_char(e, s[i + 1], F_QUOTED);
         i += 2;
       } else {

@@ -17,10 +17,8 @@ SH_APPLET(mkdir) {
   static const char *flags = "m:pv";
   char *args[4] = {0};
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, args, 1, -1) != 0)
     return 1;
-  if (argv[1] == NULL)
-    return sh_usage(sh, io, "mkdir");
   bool parents = f & sh_optbit(flags, 'p');
   uint32_t perm = 0777 & ~sh->root->umask;
   bool explicit_mode = false;
@@ -95,10 +93,8 @@ SH_APPLET(mkdir) {
 SH_APPLET(rmdir) {
   static const char *flags = "pv";
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, NULL, 1, -1) != 0)
     return 1;
-  if (argv[1] == NULL)
-    return sh_usage(sh, io, "rmdir");
   int status = 0;
   for (int k = 1; argv[k] != NULL; k++) {
     char *path = ctrt__strdup(argv[k]);
@@ -336,10 +332,8 @@ SH_APPLET(touch) {
   static const char *flags = "chamd:t:r:";
   char *args[8] = {0};
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, args, 1, -1) != 0)
     return 1;
-  if (argv[1] == NULL)
-    return sh_usage(sh, io, "touch");
   ctrt_timestamp when = ctrt__timestamp_now();
   const char *date = sh_optarg(flags, 'd', args);
   if (date != NULL && !parse_touch_date(date, false, &when)) {
@@ -781,11 +775,9 @@ SH_APPLET(ln) {
   static const char *flags = "sfnbtvTS:";
   char *args[16] = {0};
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, args, 1, -1) != 0)
     return 1;
   int n = sh_count_args(argv + 1);
-  if (n < 1)
-    return sh_usage(sh, io, "ln");
   bool sym = f & sh_optbit(flags, 's');
   bool force = f & sh_optbit(flags, 'f');
   bool no_deref = f & sh_optbit(flags, 'n');

@@ -567,11 +567,17 @@ int sh_usage(sh_state *sh, sh_io *io, const char *applet);
 int sh_read_all(sh_state *sh, sh_io *io, const char *name, sh_buf *out, int *err);
 
 /* Options in busybox's getopt32 style: flags is a string of single-letter
- * options ("nc:"); a ':' after a letter takes an argument. Stops at the
- * first non-option ("--" ends options). Returns the index of the first
- * operand, or -1 after printing "APPLET: invalid option -- 'x'" and the
- * usage. Option letters seen set bits (1 << position in flags). */
+ * options ("nc:"); a ':' after a letter takes an argument; options and
+ * operands may mix ("--" ends options). Moves the operands to argv[1...]
+ * (NULL-ended) and returns 1, or -1 after printing "APPLET: invalid option
+ * -- 'x'" and the usage. Option letters seen set bits (1 << position in
+ * flags); args[position] takes an option's argument. */
 int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, unsigned *seen, char **args);
+/* The opening of most applets: sh_getopt, then the usage unless min to max
+ * operands remain (max < 0: no limit). 0 to go on, else 1 (the applet's
+ * status, the error printed). */
+int sh_getopt_operands(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, unsigned *seen, char **args,
+                       int min, int max);
 /* The bit sh_getopt sets in *seen for option c of flags; 0 when c is not
  * one of them. */
 unsigned sh_optbit(const char *flags, char c);

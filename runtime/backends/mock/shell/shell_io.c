@@ -685,23 +685,30 @@ static bool is_device_path(const char *abs) {
   return strncmp(abs, "/dev/", 5) == 0 || strncmp(abs, "/proc/self/fd/", 14) == 0;
 }
 
-int sh_open_input(sh_state *sh, sh_io *io, const char *path, sh_stream **out, int *err) {
+/* What opening for input and for output share: the absolute path, and a
+ * device (/dev/null...) opened here. 1 with *abs to go on; 0 with *out, the
+ * device; -1 with *err. */
+static int open_start(sh_state *sh, sh_io *io, const char *path, sh_stream **out, int *err, char **abs) {
   *out = NULL;
   *err = 0;
-  char *abs = sh_abspath(sh, path);
-  if (abs == NULL) {
+  if ((*abs = sh_abspath(sh, path)) == NULL) {
     sh_oom(sh);
     *err = ENOMEM;
     return -1;
   }
-  if (is_device_path(abs)) {
-    sh_stream *dev = open_device(sh, io, abs);
-    if (dev != NULL) {
-      ctrt__free(abs);
-      *out = dev;
-      return 0;
-    }
+  if (is_device_path(*abs) && (*out = open_device(sh, io, *abs)) != NULL) {
+    ctrt__free(*abs);
+    *abs = NULL;
+    return 0;
   }
+  return 1;
+}
+
+int sh_open_input(sh_state *sh, sh_io *io, const char *path, sh_stream **out, int *err) {
+  char *abs;
+  int started = open_start(sh, io, path, out, err, &abs);
+  if (started <= 0)
+    return started;
   size_t plen = strlen(path);
   bool dir_only = plen > 1 && path[plen - 1] == '/'; /* "NAME/" */
   sh_lock(sh);
@@ -744,22 +751,10 @@ int sh_open_input(sh_state *sh, sh_io *io, const char *path, sh_stream **out, in
 }
 
 int sh_open_output(sh_state *sh, sh_io *io, const char *path, bool append, sh_stream **out, int *err) {
-  *out = NULL;
-  *err = 0;
-  char *abs = sh_abspath(sh, path);
-  if (abs == NULL) {
-    sh_oom(sh);
-    *err = ENOMEM;
-    return -1;
-  }
-  if (is_device_path(abs)) {
-    sh_stream *dev = open_device(sh, io, abs);
-    if (dev != NULL) {
-      ctrt__free(abs);
-      *out = dev;
-      return 0;
-    }
-  }
+  char *abs;
+  int started = open_start(sh, io, path, out, err, &abs);
+  if (started <= 0)
+    return started;
   size_t plen = strlen(path);
   if (plen > 1 && path[plen - 1] == '/') { /* open("NAME/", O_CREAT) */
     ctrt__free(abs);

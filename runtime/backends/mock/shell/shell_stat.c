@@ -44,90 +44,98 @@ typedef struct stat_item {
   char user[64], group[64], mode[11], time[64];
 } stat_item;
 
-/* One %c directive of -c FORMAT. */
-static void stat_directive(sh_buf *b, const stat_item *x, char c) {
+/* A text directive of -c FORMAT (busybox's fixed answers for what the
+ * memfs lacks: device, block sizes, mount point), or NULL. */
+static const char *stat_text(const stat_item *x, char c) {
   switch (c) {
-  case '%':
-    sh_buf_addc(b, '%');
-    break;
-  case 's':
-    sh_buf_printf(b, "%lld", (long long)x->st.size);
-    break;
-  case 'a':
-    sh_buf_printf(b, "%o", x->st.mode & 07777);
-    break;
   case 'A':
-    sh_buf_adds(b, x->mode);
-    break;
-  case 'f':
-    sh_buf_printf(b, "%x", x->st.mode);
-    break;
+    return x->mode;
   case 'F':
-    sh_buf_adds(b, file_type(x->st.mode));
-    break;
+    return file_type(x->st.mode);
   case 'n':
-    sh_buf_adds(b, x->name);
-    break;
-  case 'N':
-    if (S_ISLNK(x->st.mode))
-      sh_buf_printf(b, "'%s' -> '%s'", x->name, x->st.link_target);
-    else
-      sh_buf_printf(b, "'%s'", x->name);
-    break;
-  case 'u':
-    sh_buf_printf(b, "%u", x->st.uid);
-    break;
-  case 'g':
-    sh_buf_printf(b, "%u", x->st.gid);
-    break;
+    return x->name;
   case 'U':
-    sh_buf_adds(b, x->user);
-    break;
+    return x->user;
   case 'G':
-    sh_buf_adds(b, x->group);
-    break;
-  case 'h':
-    sh_buf_printf(b, "%u", x->st.nlink);
-    break;
-  case 'b':
-    sh_buf_printf(b, "%llu", (unsigned long long)x->blocks);
-    break;
-  case 'B':
-    sh_buf_adds(b, "512");
-    break;
-  case 'o':
-    sh_buf_adds(b, "4096");
-    break;
-  case 'i':
-    sh_buf_printf(b, "%llu", (unsigned long long)x->st.ino);
-    break;
-  case 'd':
-    sh_buf_adds(b, "65024");
-    break;
-  case 'D':
-    sh_buf_adds(b, "fe00");
-    break;
-  case 't':
-  case 'T':
-    sh_buf_adds(b, "0");
-    break;
+    return x->group;
   case 'x':
   case 'y':
   case 'z':
-    sh_buf_adds(b, x->time);
-    break;
+    return x->time;
+  case 'B':
+    return "512";
+  case 'o':
+    return "4096";
+  case 'd':
+    return "65024";
+  case 'D':
+    return "fe00";
+  case 't':
+  case 'T':
+    return "0";
+  case 'm':
+    return "/";
+  default:
+    return NULL;
+  }
+}
+
+/* A numeric directive: its value into *v, and whether c is one; octal
+ * ('a') and hexadecimal ('f') set *base. */
+static bool stat_number(const stat_item *x, char c, long long *v, int *base) {
+  *base = c == 'a' ? 8 : c == 'f' ? 16 : 10;
+  switch (c) {
+  case 's':
+    *v = (long long)x->st.size;
+    return true;
+  case 'a':
+    *v = x->st.mode & 07777;
+    return true;
+  case 'f':
+    *v = x->st.mode;
+    return true;
+  case 'u':
+    *v = x->st.uid;
+    return true;
+  case 'g':
+    *v = x->st.gid;
+    return true;
+  case 'h':
+    *v = x->st.nlink;
+    return true;
+  case 'b':
+    *v = (long long)x->blocks;
+    return true;
+  case 'i':
+    *v = (long long)x->st.ino;
+    return true;
   case 'X':
   case 'Y':
   case 'Z':
-    sh_buf_printf(b, "%lld", (long long)x->st.mtime.seconds);
-    break;
-  case 'm':
-    sh_buf_adds(b, "/");
-    break;
+    *v = (long long)x->st.mtime.seconds;
+    return true;
   default:
-    sh_buf_addc(b, c);
-    break;
+    return false;
   }
+}
+
+/* One %c directive of -c FORMAT; an unknown one prints c. */
+static void stat_directive(sh_buf *b, const stat_item *x, char c) {
+  const char *text = stat_text(x, c);
+  long long v = 0;
+  int base = 10;
+  if (text != NULL)
+    sh_buf_adds(b, text);
+  else if (c == 'N' && S_ISLNK(x->st.mode))
+    sh_buf_printf(b, "'%s' -> '%s'", x->name, x->st.link_target);
+  else if (c == 'N')
+    sh_buf_printf(b, "'%s'", x->name);
+  else if (!stat_number(x, c, &v, &base))
+    sh_buf_addc(b, c);
+  else if (base == 10)
+    sh_buf_printf(b, "%lld", v);
+  else
+    sh_buf_printf(b, base == 8 ? "%llo" : "%llx", (unsigned long long)v);
 }
 
 static void stat_format(sh_buf *b, const stat_item *x, const char *fmt) {
@@ -178,10 +186,8 @@ SH_APPLET(stat) {
   static const char *flags = "c:fLt";
   char *args[8] = {0};
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, args, 1, -1) != 0)
     return 1;
-  if (argv[1] == NULL)
-    return sh_usage(sh, io, "stat");
   bool follow = f & sh_optbit(flags, 'L');
   const char *fmt = sh_optarg(flags, 'c', args);
   sh_id_names names;
@@ -234,10 +240,8 @@ SH_APPLET(sync) {
 SH_APPLET(readlink) {
   static const char *flags = "fnve";
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, NULL, 1, 1) != 0)
     return 1;
-  if (argv[1] == NULL || argv[2] != NULL)
-    return sh_usage(sh, io, "readlink");
   char *abs = sh_abspath(sh, argv[1]);
   if (abs == NULL)
     return sh_oom(sh), 1;

@@ -249,10 +249,8 @@ SH_APPLET(hostname) {
 SH_APPLET(uname) {
   static const char *flags = "amnrspvio";
   unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, NULL) < 0)
+  if (sh_getopt_operands(sh, io, argc, argv, flags, &f, NULL, 0, 0) != 0)
     return 1;
-  if (argv[1] != NULL)
-    return sh_usage(sh, io, "uname");
   /* a container sees the host's kernel */
   struct utsname u;
   if (uname(&u) != 0) {

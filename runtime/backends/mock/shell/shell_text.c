@@ -591,31 +591,54 @@ static char **fix_obsolete(sh_state *sh, int *argc, char **argv, bool plus) {
   return nv;
 }
 
-SH_APPLET(head) {
-  char **fixed = fix_obsolete(sh, &argc, argv, false);
-  if (fixed != NULL)
-    argv = fixed;
-  static const char *flags = "n:c:qv";
-  char *args[8] = {0};
+/* What head and tail share: busybox's obsolete -N/+N form, the options
+ * with -n or -c COUNT parsed, and the files (standard input when none),
+ * with a header each when several. */
+typedef struct count_opts {
+  char **fixed; /* argv as rewritten by fix_obsolete: free it */
   unsigned f;
-  int status = 0;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0) {
-    ctrt__free(fixed);
-    return 1;
-  }
-  long long count = 10;
-  char sign = 0;
-  bool bytes = f & sh_optbit(flags, 'c');
-  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
-  if (cs != NULL && !parse_count(cs, &count, &sign)) {
+  long long count;
+  char sign;
+  bool bytes, headers;
+  char *stdin_only[2];
+  char **files;
+  int nfiles;
+} count_opts;
+
+/* 0, or 1 after the error. */
+static int count_options(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, bool plus, count_opts *o) {
+  char *args[8] = {0};
+  *o = (count_opts){.count = 10};
+  if ((o->fixed = fix_obsolete(sh, &argc, argv, plus)) != NULL)
+    argv = o->fixed;
+  if (sh_getopt(sh, io, argc, argv, flags, &o->f, args) < 0)
+    goto fail;
+  o->bytes = o->f & sh_optbit(flags, 'c');
+  const char *cs = sh_optarg(flags, o->bytes ? 'c' : 'n', args);
+  if (cs != NULL && !parse_count(cs, &o->count, &o->sign)) {
     sh_err(sh, io, "invalid number '%s'", cs);
-    ctrt__free(fixed);
-    return 1;
+    goto fail;
   }
-  char *stdin_only[] = {NULL, NULL};
-  char **files = argv[1] ? argv + 1 : stdin_only;
-  int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
-  bool headers = (nfiles > 1 && !(f & sh_optbit(flags, 'q'))) || (f & sh_optbit(flags, 'v'));
+  o->files = argv[1] ? argv + 1 : o->stdin_only;
+  o->nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
+  o->headers = (o->nfiles > 1 && !(o->f & sh_optbit(flags, 'q'))) || (o->f & sh_optbit(flags, 'v'));
+  return 0;
+fail:
+  ctrt__free(o->fixed);
+  return 1;
+}
+
+SH_APPLET(head) {
+  static const char *flags = "n:c:qv";
+  count_opts c;
+  if (count_options(sh, io, argc, argv, flags, false, &c) != 0)
+    return 1;
+  long long count = c.count;
+  char sign = c.sign;
+  bool bytes = c.bytes, headers = c.headers;
+  char **files = c.files, **fixed = c.fixed;
+  int nfiles = c.nfiles;
+  int status = 0;
   sh_outbuf o = {sh, io, 1, {0}, false};
   for (int fi = 0; fi < nfiles && !sh_stopping(sh); fi++) {
     const char *name = files[fi];
@@ -720,30 +743,17 @@ static void tail_emit(sh_outbuf *o, const char *d, size_t len, long long count, 
 }
 
 SH_APPLET(tail) {
-  char **fixed = fix_obsolete(sh, &argc, argv, true);
-  if (fixed != NULL)
-    argv = fixed;
   static const char *flags = "fFn:c:qvs:";
-  char *args[8] = {0};
-  unsigned f;
-  if (sh_getopt(sh, io, argc, argv, flags, &f, args) < 0) {
-    ctrt__free(fixed);
+  count_opts c;
+  if (count_options(sh, io, argc, argv, flags, true, &c) != 0)
     return 1;
-  }
-  long long count = 10;
-  char sign = 0;
-  bool bytes = f & sh_optbit(flags, 'c');
-  const char *cs = bytes ? sh_optarg(flags, 'c', args) : sh_optarg(flags, 'n', args);
-  if (cs != NULL && !parse_count(cs, &count, &sign)) {
-    sh_err(sh, io, "invalid number '%s'", cs);
-    ctrt__free(fixed);
-    return 1;
-  }
+  unsigned f = c.f;
+  long long count = c.count;
+  char sign = c.sign;
+  bool bytes = c.bytes, headers = c.headers;
+  char **files = c.files, **fixed = c.fixed;
+  int nfiles = c.nfiles;
   bool follow = f & (sh_optbit(flags, 'f') | sh_optbit(flags, 'F'));
-  char *stdin_only[] = {NULL, NULL};
-  char **files = argv[1] ? argv + 1 : stdin_only;
-  int nfiles = argv[1] ? sh_count_args(argv + 1) : 1;
-  bool headers = (nfiles > 1 && !(f & sh_optbit(flags, 'q'))) || (f & sh_optbit(flags, 'v'));
   int status = 0, opened = 0;
   size_t *sizes = ctrt__calloc((size_t)nfiles, sizeof *sizes);
   bool *ok = ctrt__calloc((size_t)nfiles, sizeof *ok);

@@ -94,6 +94,16 @@ int sh_getopt(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags,
   return 1;
 }
 
+int sh_getopt_operands(sh_state *sh, sh_io *io, int argc, char **argv, const char *flags, unsigned *seen, char **args,
+                       int min, int max) {
+  if (sh_getopt(sh, io, argc, argv, flags, seen, args) < 0)
+    return 1;
+  int n = sh_count_args(argv + 1);
+  if (n < min || (max >= 0 && n > max))
+    return sh_usage(sh, io, sh->applet_name);
+  return 0;
+}
+
 unsigned sh_optbit(const char *flags, char c) {
   int index = option_index(flags, c);
   return index < 0 ? 0 : 1u << index;
