@@ -423,6 +423,8 @@ class ExpectedCall:
         self.has_body = body is not None
         self.content_type = (body or {}).get("content_type")
         self.json_body = self.content_type == "application/json" or "json" in (body or {})
+        # (member, constant JSON text or None for a boolean session value)
+        self.body_members = [(m["name"], m.get("value")) for m in (body or {}).get("members") or []]
         self.when = call.when
         self.when_status = (call.when or {}).get("status", 0)
         # A `when:` with only a doc names a case the test cannot bring about.
