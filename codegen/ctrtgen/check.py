@@ -6,6 +6,7 @@ the message reads `spec/FILE:LINE: error: ...`.
 """
 
 import difflib
+import json
 import re
 
 from .errors import SpecError
@@ -244,6 +245,25 @@ def _check_docker(method, error_names):
                         method.name, value.name, value.source, param.type, sub))
             if value.encode == "registry_auth" and (param is None or param.type.base.name != "RegistryAuth"):
                 raise SpecError(value.loc, "%s: registry_auth encoding needs a RegistryAuth input" % method.name)
+            if value.encode in ("container_name", "label_filter") and (
+                    param is None or sub or param.type.base.name != "ContainerId"):
+                raise SpecError(value.loc, "%s: %s encoding needs a ContainerId input" % (method.name, value.encode))
+        members = (call.body or {}).get("members") or []
+        for i, doc in enumerate(members):
+            loc = members.loc_of(i)
+            value = doc.get("value")
+            source = doc.get("from")
+            if (source is None) == (value is None) or (source is not None and not source.startswith("$")):
+                raise SpecError(loc, "%s: body member %s needs a JSON 'value' or a session value 'from: $name'" % (
+                    method.name, doc["name"]))
+            if value is not None:
+                try:
+                    json.loads(value)
+                except ValueError:
+                    raise SpecError(loc, "%s: body member %s: %r is not JSON" % (method.name, doc["name"], value))
+        if members and method.docker_stub != "custom":
+            raise SpecError(call.body_loc, "%s: body members are built by a hand-written method's request target" %
+                            method.name)
         if call.body and call.body.get("from"):
             if method.input(call.body["from"]) is None:
                 raise SpecError(call.body_loc, "%s: body comes from '%s', which is not an input" % (

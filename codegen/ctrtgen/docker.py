@@ -11,6 +11,7 @@ runtime/backends/docker as `ctrt__docker_<method>`; methods without a daemon
 call are left out of the table, so the dispatcher applies their default.
 """
 
+import json
 import re
 
 from . import cnames
@@ -206,6 +207,10 @@ class StubC:
             base = t.base
             if q.encode in ("image_repo", "image_tag"):
                 line = "ctrt__dq_add_ref_%s(&q, %s, %s);" % (q.encode[6:], name, expr)
+            elif q.encode == "container_name":
+                line = "ctrt__dq_add_container_name(&q, %s, %s);" % (name, expr)
+            elif q.encode == "label_filter":
+                line = "ctrt__dq_add_label_filter(&q, %s, label_key, %s);" % (name, expr)
             elif base.kind == "named" and base.name == "ContainerId":
                 line = "ctrt__dq_add(&q, %s, container);" % name
             elif base.kind == "list" and q.join is not None:
@@ -491,6 +496,8 @@ class ExpectedCall:
         self.has_body = body is not None
         self.content_type = (body or {}).get("content_type")
         self.json_body = self.content_type == "application/json" or "json" in (body or {})
+        # (member, constant JSON text or None for a boolean session value)
+        self.body_members = [(m["name"], m.get("value")) for m in (body or {}).get("members") or []]
         self.when = call.when
         self.when_status = (call.when or {}).get("status", 0)
         # A `when:` with only a doc names a case the test cannot bring about.
@@ -523,28 +530,53 @@ class RequestTarget(StubC):
         self.container_relative = call.path.startswith(self.CONTAINER_PREFIX)
         self.bound = [p for p in call.path_params if method.input(p.split(".")[0]) is None]
         self.session = [q.source[1:] for q in call.query if q.source and q.source.startswith("$")]
+        self.label_filter = any(q.encode == "label_filter" for q in call.query)
+        members = (call.body or {}).get("members") or []
+        # A body of constant JSON members and boolean session values
+        # (ExecStart's {"Detach":false,"Tty":$tty}): a second function.
+        self.body_members = [(m["name"], m.get("value"), m["from"][1:] if m.get("from") else None) for m in members]
         if _query_from_container(method, call):
             raise SpecError(call.loc, "%s: a query from the container id has no request target" % method.name)
 
     @property
+    def used_inputs(self):
+        """Inputs the path or the query reads: the target's parameters (a
+        container's own id is resolved by the caller)."""
+        used = {q.source.split(".")[0] for q in self.call.query if q.source and not q.source.startswith("$")}
+        used.update(p.split(".")[0] for p in self.call.path_params if not (self.container_relative and p == "id"))
+        return used
+
+    @property
     def params(self):
-        out = ["char **out"] + list(self.mc.in_params)
+        out = ["char **out"]
+        for i in self.mc.inputs:
+            if i.p.name in self.used_inputs:
+                out += list(i.params)
         out += ["const char *%s" % b for b in self.bound]
         out += ["int64_t %s" % s for s in self.session]
+        if self.label_filter:
+            out.append("const char *label_key")
         return ", ".join(out)
 
     @property
-    def unused(self):
-        """Inputs the target does not read ((void) casts)."""
-        used = {q.source.split(".")[0] for q in self.call.query if q.source and not q.source.startswith("$")}
-        used.update(p.split(".")[0] for p in self.call.path_params if not (self.container_relative and p == "id"))
-        names = []
-        for i in self.mc.inputs:
-            if i.p.name in used:
-                continue
-            for p in i.params:
-                names.append(p.rsplit(" ", 1)[1].lstrip("*"))
-        return names
+    def body_name(self):
+        return self.name + "_body" if self.body_members else None
+
+    @property
+    def body_params(self):
+        return ", ".join(["char **out"] + ["bool %s" % s for _, _, s in self.body_members if s])
+
+    def body_format(self):
+        """printf format and arguments of the members' JSON object."""
+        fmt, args = [], []
+        for name, value, session in self.body_members:
+            key = json.dumps(name)
+            if session:
+                fmt.append("%s:%%s" % key)
+                args.append('%s ? "true" : "false"' % session)
+            else:
+                fmt.append("%s:%s" % (key, value.replace("%", "%%")))
+        return c_string_literal("{" + ",".join(fmt) + "}"), args
 
     def path_expr(self):
         path = self.call.path[len(self.CONTAINER_PREFIX):] if self.container_relative else self.call.path
@@ -569,8 +601,11 @@ class RequestTarget(StubC):
 
 
 def _query_from_container(method, call):
+    """A query value that is the container id as the caller resolved it (a
+    generated stub's `container`); an id encoded into the engine's name or
+    the managed label's filter is built from the ContainerId itself."""
     ids = {p.name for p in method.inputs if p.type.base.kind == "named" and p.type.base.name == "ContainerId"}
-    return any(q.source in ids for q in call.query)
+    return any(q.source in ids and q.encode not in ("container_name", "label_filter") for q in call.query)
 
 
 def _container_elsewhere(method, call):

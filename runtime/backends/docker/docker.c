@@ -169,28 +169,22 @@ static char *known_id(ctrt__docker *d, const char *display) {
   return found;
 }
 
-/* The Docker id of the container labelled with display; NULL if none. */
-static int lookup_by_label(ctrt__docker *d, const char *display, char **out) {
+/* The Docker id of the container labelled with id; NULL if none. The
+ * request is adopt_container's declared ContainerList (the label filter). */
+static int lookup_by_label(ctrt__docker *d, const ctrt_container_id *id, char **out) {
   *out = NULL;
-  json_t *filters = json_pack("{s:[s++]}", "label", d->label_key, "=", display);
-  char *filters_text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
-  json_decref(filters);
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "all", "1");
-  ctrt__dq_add(&q, "filters", filters_text);
-  ctrt__free(filters_text);
-  char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/containers/json%s", ctrt__dq_text(&q)) : NULL;
-  ctrt__dq_clear(&q);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  char *path = NULL;
+  int target_rc = ctrt__dockerreq_adopt_container_container_list(&path, id, d->label_key);
+  if (target_rc < 0)
+    return target_rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   json_t *list = NULL;
   int rc = ctrt__http_do_json(d->client, &req, NULL, &list);
   ctrt__free(path);
   if (rc == 0 && json_array_size(list) > 0) {
-    const char *id = json_string_value(json_object_get(json_array_get(list, 0), "Id"));
-    if (id && (*out = ctrt__strdup(id)) == NULL)
+    const char *docker_id = json_string_value(json_object_get(json_array_get(list, 0), "Id"));
+    if (docker_id && (*out = ctrt__strdup(docker_id)) == NULL)
       rc = ctrt__error_no_memory();
   }
   json_decref(list);
@@ -205,7 +199,7 @@ int ctrt__docker_container(ctrt__docker *d, char **out, const ctrt_container_id 
   int rc = 0;
   char *ref = refresh ? NULL : known_id(d, display);
   if (ref == NULL && refresh) {
-    rc = lookup_by_label(d, display, &ref);
+    rc = lookup_by_label(d, id, &ref);
     if (rc == 0 && ref != NULL)
       ctrt__docker_remember(d, id, ref);
   }
@@ -226,16 +220,14 @@ bool ctrt__docker_container_moved(ctrt__docker *d, const ctrt_container_id *id, 
   ctrt_error saved = *ctrt_error_last();
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", saved.message);
-  char *display = display_of(id);
   char *found = NULL;
-  bool moved = display && lookup_by_label(d, display, &found) == 0 && found && strcmp(found, used) != 0;
+  bool moved = lookup_by_label(d, id, &found) == 0 && found && strcmp(found, used) != 0;
   if (moved)
     ctrt__docker_remember(d, id, found);
   else if (found == NULL)
     ctrt__docker_forget(d, id);
   ctrt__error_set(saved.kind, saved.http_status, "%s", message);
   ctrt__free(found);
-  ctrt__free(display);
   return moved;
 }
 
@@ -351,6 +343,32 @@ void ctrt__dq_add_ref_repo(ctrt__dq *q, const char *name, const char *reference)
 
 void ctrt__dq_add_ref_tag(ctrt__dq *q, const char *name, const char *reference) {
   add_ref_part(q, name, reference, true);
+}
+
+void ctrt__dq_add_container_name(ctrt__dq *q, const char *name, const ctrt_container_id *id) {
+  if (q->error)
+    return;
+  char *engine_name = ctrt__docker_container_name(id);
+  if (engine_name == NULL)
+    q->error = ctrt__error_no_memory();
+  ctrt__dq_add(q, name, engine_name);
+  ctrt__free(engine_name);
+}
+
+void ctrt__dq_add_label_filter(ctrt__dq *q, const char *name, const char *label_key, const ctrt_container_id *id) {
+  if (q->error)
+    return;
+  char *display = display_of(id);
+  char *label = display ? ctrt__sprintf("%s=%s", label_key, display) : NULL;
+  json_t *filters = label ? json_pack("{s:[s]}", "label", label) : NULL;
+  char *text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+  if (text == NULL)
+    q->error = ctrt__error_no_memory();
+  ctrt__dq_add(q, name, text);
+  ctrt__free(text);
+  json_decref(filters);
+  ctrt__free(label);
+  ctrt__free(display);
 }
 
 const char *ctrt__dq_text(const ctrt__dq *q) { return q->text ? q->text : ""; }

@@ -109,6 +109,10 @@ void ctrt__dq_add_joined(ctrt__dq *q, const char *name, const char *const *value
  * "repo@sha256:..." and no tag). */
 void ctrt__dq_add_ref_repo(ctrt__dq *q, const char *name, const char *reference);
 void ctrt__dq_add_ref_tag(ctrt__dq *q, const char *name, const char *reference);
+/* The engine name of a managed container (zlayer-{service}-{replica}). */
+void ctrt__dq_add_container_name(ctrt__dq *q, const char *name, const ctrt_container_id *id);
+/* A ContainerList filter on the managed label: {"label":["<key>=<display id>"]}. */
+void ctrt__dq_add_label_filter(ctrt__dq *q, const char *name, const char *label_key, const ctrt_container_id *id);
 const char *ctrt__dq_text(const ctrt__dq *q);
 int ctrt__dq_error(const ctrt__dq *q);
 void ctrt__dq_clear(ctrt__dq *q);

@@ -20,10 +20,10 @@ static bool contains(const char *text, const char *word) {
  * adopt_container, its target generated): 0 with *out, or the interface's
  * error for a reference that names no container (not_found) or several
  * (invalid_argument). */
-static int inspect_ref(ctrt__docker *d, const char *ref, const ctrt_container_id *id, json_t **out) {
+static int inspect_ref(ctrt__docker *d, const char *ref, json_t **out) {
   *out = NULL;
   char *path = NULL;
-  int target_rc = ctrt__dockerreq_adopt_container_container_inspect(&path, ref, id);
+  int target_rc = ctrt__dockerreq_adopt_container_container_inspect(&path, ref);
   if (target_rc < 0)
     return target_rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
@@ -60,7 +60,7 @@ static int current_holder(ctrt__docker *d, const ctrt_container_id *id, char **o
   json_t *info = NULL;
   int rc = ctrt__docker_container(d, &ref, id, true);
   if (rc == 0)
-    rc = inspect_ref(d, ref, id, &info);
+    rc = inspect_ref(d, ref, &info);
   if (rc == CTRT_ENOT_FOUND) {
     ctrt_error_clear();
     rc = 0;
@@ -72,18 +72,18 @@ static int current_holder(ctrt__docker *d, const ctrt_container_id *id, char **o
   return rc;
 }
 
-static int rename_to(ctrt__docker *d, const char *docker_id, const char *name) {
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "name", name);
-  char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/containers/%s/rename%s", docker_id, ctrt__dq_text(&q)) : NULL;
-  ctrt__dq_clear(&q);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+/* POST /containers/{docker_id}/rename?name=zlayer-{service}-{replica} (the
+ * spec's ContainerRename call; the engine id addresses it). */
+static int rename_to(ctrt__docker *d, const char *docker_id, const ctrt_container_id *id) {
+  char *path = NULL;
+  int rc = ctrt__dockerreq_adopt_container_container_rename(&path, docker_id, id);
+  if (rc < 0)
+    return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = path;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "adopt_container", &resp);
+  rc = ctrt__docker_send(d, &req, NULL, 0, "adopt_container", &resp);
   ctrt__http_response_free(resp);
   ctrt__free(path);
   return rc;
@@ -100,7 +100,7 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
     rc = ctrt__error_no_memory();
     goto done;
   }
-  if ((rc = inspect_ref(d, engine_ref, id, &info)) < 0)
+  if ((rc = inspect_ref(d, engine_ref, &info)) < 0)
     goto done;
   const char *docker_id = json_string_value(json_object_get(info, "Id"));
   const char *current = json_string_value(json_object_get(info, "Name"));
@@ -131,7 +131,7 @@ int ctrt__docker_adopt_container(void *self, const char *engine_ref, const ctrt_
     goto done;
   }
   /* A labelled container keeps its name: the label finds it. */
-  if (label == NULL && strcmp(current, name) != 0 && (rc = rename_to(d, docker_id, name)) < 0)
+  if (label == NULL && strcmp(current, name) != 0 && (rc = rename_to(d, docker_id, id)) < 0)
     goto done;
   ctrt__docker_remember(d, id, docker_id);
 done:

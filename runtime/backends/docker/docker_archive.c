@@ -17,7 +17,7 @@ static int stat_path(ctrt__docker *d, ctrt_path_stat **out, const ctrt_container
   *out = NULL;
   /* archive_head and archive_put declare the same HEAD. */
   char *suffix = NULL;
-  int rc = ctrt__dockerreq_archive_head_container_archive_info(&suffix, id, path);
+  int rc = ctrt__dockerreq_archive_head_container_archive_info(&suffix, path);
   if (rc < 0)
     return rc;
   ctrt__docker_call call = {.verb = "HEAD", .suffix = suffix};
@@ -123,7 +123,7 @@ int ctrt__docker_archive_put(void *self, const ctrt_container_id *id, const char
 
   static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
   char *ref = NULL, *url = NULL, *target = NULL;
-  rc = ctrt__dockerreq_archive_put_put_container_archive(&target, id, path, tar, options);
+  rc = ctrt__dockerreq_archive_put_put_container_archive(&target, path, options);
   /* A renamed container is found again by its label, once; the spooled
    * archive is simply read again. */
   for (int attempt = 0; rc == 0 && attempt < 2; attempt++) {

@@ -14,24 +14,17 @@ int ctrt__docker_create_container(void *self, const ctrt_container_id *id, const
 
 int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   ctrt__docker *d = self;
-  char *display = NULL, *name = NULL, *body = NULL, *path = NULL;
+  char *display = NULL, *body = NULL, *path = NULL;
   json_t *json = NULL;
   int rc = ctrt_container_id_format(&display, id);
-  if (rc == 0 && (name = ctrt__docker_container_name(id)) == NULL)
-    rc = ctrt__error_no_memory();
   if (rc == 0)
     rc = ctrt__docker_create_body(&json, spec, d->label_key, display);
   if (rc == 0)
     rc = ctrt__docker_json_text(&body, json);
   json_decref(json);
   json = NULL;
-  if (rc == 0) {
-    char *escaped = ctrt__http_escape(name);
-    path = escaped ? ctrt__sprintf("/containers/create?name=%s", escaped) : NULL;
-    ctrt__free(escaped);
-    if (path == NULL)
-      rc = ctrt__error_no_memory();
-  }
+  if (rc == 0)
+    rc = ctrt__dockerreq_create_container_container_create(&path, id);
   ctrt__http_response *resp = NULL;
   if (rc == 0) {
     ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
@@ -70,7 +63,6 @@ int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt
   ctrt__http_response_free(resp);
   ctrt__free(body);
   ctrt__free(path);
-  ctrt__free(name);
   ctrt__free(display);
   return rc;
 }
@@ -80,7 +72,7 @@ int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt
 int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
   char *target = NULL;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__dockerreq_unpause_container_container_unpause(&target, id);
+  int rc = ctrt__dockerreq_unpause_container_container_unpause(&target);
   ctrt__docker_call call = {.verb = "POST", .suffix = target};
   if (rc == 0)
     rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
@@ -134,13 +126,13 @@ static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_con
 
 int ctrt__docker_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
   char *target = NULL;
-  int rc = ctrt__dockerreq_wait_outcome_container_wait(&target, id);
+  int rc = ctrt__dockerreq_wait_outcome_container_wait(&target);
   return rc < 0 ? rc : wait_outcome(self, out, id, target, "wait_outcome");
 }
 
 int ctrt__docker_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id,
                                              ctrt_wait_condition condition) {
   char *target = NULL;
-  int rc = ctrt__dockerreq_wait_outcome_with_condition_container_wait(&target, id, condition);
+  int rc = ctrt__dockerreq_wait_outcome_with_condition_container_wait(&target, condition);
   return rc < 0 ? rc : wait_outcome(self, out, id, target, "wait_outcome_with_condition");
 }

@@ -175,7 +175,12 @@ int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
   if (*out > 0)
     return 0;
   json_t *info = NULL;
-  int rc = get_json(d, "/info", &info);
+  char *path = NULL;
+  /* get_container_stats' and stats_stream's declared SystemInfo call. */
+  int rc = ctrt__dockerreq_get_container_stats_system_info(&path);
+  if (rc == 0)
+    rc = get_json(d, path, &info);
+  ctrt__free(path);
   json_int_t total = json_integer_value(json_object_get(info, "MemTotal"));
   json_decref(info);
   if (rc < 0)
@@ -188,6 +193,9 @@ int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
   return 0;
 }
 
+/* runtime_engine is no spec method (ctrt_engine_info is the library's own
+ * record, not a Runtime result), so its two GETs have no declared call to
+ * be generated from: constant paths, the same on every API version. */
 int ctrt__docker_engine(void *self, ctrt_engine_info **out) {
   ctrt__docker *d = self;
   json_t *version = NULL, *info = NULL;

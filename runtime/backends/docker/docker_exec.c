@@ -13,54 +13,89 @@
 
 #define OUTPUT_PIECE ((size_t)32 * 1024)
 
+/* The requests of one exec method, each the generated target of its own
+ * declared call: exec, exec_with_opts, exec_stream and exec_pty declare
+ * the same ContainerExec, ExecStart and ExecInspect (exec_pty adds
+ * ExecResize), and test_docker_calls checks each against its declaration. */
+typedef struct exec_calls {
+  const char *method;
+  int (*create)(char **out);
+  int (*start)(char **out, const char *exec_id);
+  int (*start_body)(char **out, bool tty);
+  int (*inspect)(char **out, const char *exec_id);
+} exec_calls;
+
+#define EXEC_CALLS(m)                                                                                                  \
+  {                                                                                                                    \
+#m, ctrt__dockerreq_##m##_container_exec, ctrt__dockerreq_##m##_exec_start, ctrt__dockerreq_##m##_exec_start_body, \
+        ctrt__dockerreq_##m##_exec_inspect                                                                             \
+  }
+static const exec_calls calls_exec = EXEC_CALLS(exec);
+static const exec_calls calls_exec_with_opts = EXEC_CALLS(exec_with_opts);
+static const exec_calls calls_exec_stream = EXEC_CALLS(exec_stream);
+static const exec_calls calls_exec_pty = EXEC_CALLS(exec_pty);
+
 /* POST /containers/{ref}/exec -> the exec id; the body is ExecOptions by
  * the spec's wire names. A paused or stopped container is a conflict
  * (Docker: 409). */
-static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const ctrt_exec_options *o, const char *method,
+static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const ctrt_exec_options *o, const exec_calls *c,
                        char **exec_id) {
   *exec_id = NULL;
-  char *text = NULL;
+  char *text = NULL, *suffix = NULL;
   int rc = ctrt__docker_body_exec_options(&text, o);
-  if (rc < 0)
+  if (rc == 0)
+    rc = c->create(&suffix);
+  if (rc < 0) {
+    ctrt__free(text);
     return rc;
+  }
   ctrt__docker_call call = {
-      .verb = "POST", .suffix = "/exec", .content_type = "application/json", .body = text, .body_len = strlen(text)};
+      .verb = "POST", .suffix = suffix, .content_type = "application/json", .body = text, .body_len = strlen(text)};
   ctrt__http_response *resp = NULL;
   json_t *answer = NULL;
-  rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  rc = ctrt__docker_container_send(d, id, &call, c->method, &resp);
   if (rc == 0)
-    rc = ctrt__docker_parse_body(&answer, resp, method);
+    rc = ctrt__docker_parse_body(&answer, resp, c->method);
   if (rc == 0) {
     const char *eid = json_string_value(json_object_get(answer, "Id"));
     if (eid == NULL)
-      rc = ctrt__error_internal("%s: the Docker daemon's exec answer has no Id", method);
+      rc = ctrt__error_internal("%s: the Docker daemon's exec answer has no Id", c->method);
     else if ((*exec_id = ctrt__strdup(eid)) == NULL)
       rc = ctrt__error_no_memory();
   }
   json_decref(answer);
   ctrt__http_response_free(resp);
+  ctrt__free(suffix);
   ctrt__free(text);
   return rc;
 }
 
-static char *start_body(bool tty) { return ctrt__sprintf("{\"Detach\":false,\"Tty\":%s}", tty ? "true" : "false"); }
+/* POST /exec/{id}/start with {"Detach":false,"Tty":tty}: the request of
+ * exec_start_open and of exec_pty's hijack. */
+static int exec_start_request(const exec_calls *c, const char *exec_id, bool tty, char **path, char **body,
+                              ctrt__http_request *req) {
+  *path = *body = NULL;
+  int rc = c->start(path, exec_id);
+  if (rc == 0)
+    rc = c->start_body(body, tty);
+  if (rc < 0)
+    return rc;
+  *req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
+  req->method = "POST";
+  req->path = *path;
+  req->content_type = "application/json";
+  req->body = *body;
+  req->body_len = strlen(*body);
+  return 0;
+}
 
-static int exec_start_open(ctrt__docker *d, const char *exec_id, bool tty, const char *method,
+static int exec_start_open(ctrt__docker *d, const char *exec_id, bool tty, const exec_calls *c,
                            ctrt__http_stream **out) {
-  char *path = ctrt__sprintf("/exec/%s/start", exec_id);
-  char *body = start_body(tty);
-  int rc = 0;
-  if (path == NULL || body == NULL) {
-    rc = ctrt__error_no_memory();
-  } else {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
-    rc = ctrt__docker_open(d, &req, NULL, 0, method, out);
-  }
+  char *path = NULL, *body = NULL;
+  ctrt__http_request req;
+  int rc = exec_start_request(c, exec_id, tty, &path, &body, &req);
+  if (rc == 0)
+    rc = ctrt__docker_open(d, &req, NULL, 0, c->method, out);
   ctrt__free(path);
   ctrt__free(body);
   return rc;
@@ -75,10 +110,12 @@ static void sleep_ms(unsigned ms) {
 /* GET /exec/{id}/json until the exit code is there (the exit is recorded
  * a moment after the output ends; before the start, Running is false and
  * ExitCode null too). limit_ms 0 = no limit. */
-static int exec_exit_code(ctrt__docker *d, const char *exec_id, const char *method, unsigned limit_ms, int32_t *code) {
-  char *path = ctrt__sprintf("/exec/%s/json", exec_id);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+static int exec_exit_code(ctrt__docker *d, const char *exec_id, const exec_calls *c, const char *method,
+                          unsigned limit_ms, int32_t *code) {
+  char *path = NULL;
+  int target_rc = c->inspect(&path, exec_id);
+  if (target_rc < 0)
+    return target_rc;
   unsigned waited = 0, pause = 5;
   int rc;
   for (;;) {
@@ -139,7 +176,8 @@ static int text_append(text_buf *t, const uint8_t *data, size_t len) {
 }
 
 static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const ctrt_exec_options *cfg,
-                    const char *method) {
+                    const exec_calls *c) {
+  const char *method = c->method;
   char *exec_id = NULL;
   ctrt__http_stream *hs = NULL;
   uint8_t *buf = NULL;
@@ -149,9 +187,9 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
    * container must not grow this process without limit. */
   size_t room = d->exec_output_max;
   bool truncated = false;
-  int rc = exec_create(d, id, cfg, method, &exec_id);
+  int rc = exec_create(d, id, cfg, c, &exec_id);
   if (rc == 0)
-    rc = exec_start_open(d, exec_id, cfg->tty, method, &hs);
+    rc = exec_start_open(d, exec_id, cfg->tty, c, &hs);
   if (rc == 0 && (buf = ctrt__malloc(OUTPUT_PIECE)) == NULL)
     rc = ctrt__error_no_memory();
   ctrt__demux dm;
@@ -182,7 +220,7 @@ static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_containe
   ctrt__http_stream_free(hs);
   ctrt__free(buf);
   if (rc == 0)
-    rc = exec_exit_code(d, exec_id, method, 30000, &code);
+    rc = exec_exit_code(d, exec_id, c, method, 30000, &code);
   if (rc < 0 && truncated)
     rc = ctrt__error_wrap("%s: the output reached the cap of %zu bytes (exec_output_max) and the process did not end",
                           method, d->exec_output_max);
@@ -218,7 +256,7 @@ int ctrt__docker_exec(void *self, ctrt_exec_result **out, const ctrt_container_i
   ctrt_exec_options cfg = CTRT_EXEC_OPTIONS_INIT;
   cfg.command = (char **)argv;
   cfg.n_command = n_argv;
-  return run_exec(self, out, id, &cfg, "exec");
+  return run_exec(self, out, id, &cfg, &calls_exec);
 }
 
 int ctrt__docker_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_container_id *id,
@@ -227,7 +265,7 @@ int ctrt__docker_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_c
   ctrt_exec_options cfg = *options;
   cfg.attach_stdin = false;
   cfg.attach_stdout = cfg.attach_stderr = true;
-  return run_exec(self, out, id, &cfg, "exec_with_opts");
+  return run_exec(self, out, id, &cfg, &calls_exec_with_opts);
 }
 
 /* ---- exec_stream: one event per frame, then exactly one exit ---- */
@@ -266,7 +304,7 @@ static int exec_stream_next(void *impl, void **item) {
     return CTRT_ITEROVER;
   s->exited = true;
   int32_t code = 0;
-  int rc = exec_exit_code(s->d, s->exec_id, "exec_stream", 30000, &code);
+  int rc = exec_exit_code(s->d, s->exec_id, &calls_exec_stream, "exec_stream", 30000, &code);
   if (rc < 0)
     return rc;
   return exec_event(item, CTRT_EXEC_EVENT_EXIT, NULL, 0, code);
@@ -300,9 +338,9 @@ int ctrt__docker_exec_stream(void *self, ctrt_exec_event_stream **out, const ctr
   cfg.n_command = n_argv;
   int rc = (s->buf = ctrt__malloc(OUTPUT_PIECE)) ? 0 : ctrt__error_no_memory();
   if (rc == 0)
-    rc = exec_create(d, id, &cfg, "exec_stream", &s->exec_id);
+    rc = exec_create(d, id, &cfg, &calls_exec_stream, &s->exec_id);
   if (rc == 0)
-    rc = exec_start_open(d, s->exec_id, false, "exec_stream", &s->hs);
+    rc = exec_start_open(d, s->exec_id, false, &calls_exec_stream, &s->hs);
   if (rc < 0) {
     exec_stream_destroy(s);
     return rc;
@@ -355,14 +393,15 @@ static int session_close_stdin(void *impl) {
 
 static int session_resize(void *impl, uint16_t rows, uint16_t cols) {
   exec_session *s = impl;
-  char *path = ctrt__sprintf("/exec/%s/resize?h=%u&w=%u", s->exec_id, (unsigned)rows, (unsigned)cols);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  char *path = NULL;
+  int rc = ctrt__dockerreq_exec_pty_exec_resize(&path, s->exec_id, rows, cols);
+  if (rc < 0)
+    return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.method = "POST";
   req.path = path;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_send(s->d, &req, NULL, 0, "exec_handle_resize", &resp);
+  rc = ctrt__docker_send(s->d, &req, NULL, 0, "exec_handle_resize", &resp);
   ctrt__http_response_free(resp);
   ctrt__free(path);
   if (rc < 0 && rc != CTRT_ENETWORK) {
@@ -372,7 +411,7 @@ static int session_resize(void *impl, uint16_t rows, uint16_t cols) {
     ctrt_error_kind kind = ctrt_error_last()->kind;
     int http = ctrt_error_last()->http_status;
     int32_t code;
-    if (exec_exit_code(s->d, s->exec_id, "exec_handle_resize", 1, &code) == 0)
+    if (exec_exit_code(s->d, s->exec_id, &calls_exec_pty, "exec_handle_resize", 1, &code) == 0)
       return 0;
     return ctrt__error_set(kind, http, "%s", message);
   }
@@ -381,7 +420,7 @@ static int session_resize(void *impl, uint16_t rows, uint16_t cols) {
 
 static int session_wait(void *impl, int32_t *exit_code) {
   exec_session *s = impl;
-  return exec_exit_code(s->d, s->exec_id, "exec_handle_wait", 0, exit_code);
+  return exec_exit_code(s->d, s->exec_id, &calls_exec_pty, "exec_handle_wait", 0, exit_code);
 }
 
 static int session_fd(void *impl) {
@@ -423,20 +462,13 @@ int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contain
   s->d = d;
   s->tty = options->tty;
   s->ready_fd = -1;
-  int rc = exec_create(d, id, options, "exec_pty", &s->exec_id);
-  char *path = rc == 0 ? ctrt__sprintf("/exec/%s/start", s->exec_id) : NULL;
-  char *body = rc == 0 ? start_body(options->tty) : NULL;
-  if (rc == 0 && (path == NULL || body == NULL))
-    rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
+  int rc = exec_create(d, id, options, &calls_exec_pty, &s->exec_id);
+  char *path = NULL, *body = NULL;
+  ctrt__http_request req;
+  if (rc == 0)
+    rc = exec_start_request(&calls_exec_pty, s->exec_id, options->tty, &path, &body, &req);
+  if (rc == 0)
     rc = ctrt__docker_hijack(d, &req, NULL, 0, "exec_pty", &s->conn);
-  }
   ctrt__free(path);
   ctrt__free(body);
   if (rc < 0) {

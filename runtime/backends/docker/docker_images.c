@@ -15,7 +15,7 @@ static int inspect_image(ctrt__docker *d, const char *image, const char *method,
   /* pull_image_with_policy, pull_image_stream and import_image declare
    * this call alike. */
   char *path = NULL;
-  int rc = ctrt__dockerreq_pull_image_stream_image_inspect(&path, image, NULL);
+  int rc = ctrt__dockerreq_pull_image_stream_image_inspect(&path, image);
   if (rc < 0)
     return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
@@ -42,7 +42,7 @@ static int inspect_image(ctrt__docker *d, const char *image, const char *method,
 /* The query and headers of a pull of image. */
 static int pull_request(char **path, ctrt__dh *headers, const char *image, const ctrt_registry_auth *auth) {
   /* pull_image_stream and pull_image_with_policy declare the same call. */
-  int rc = ctrt__dockerreq_pull_image_stream_image_create(path, image, auth);
+  int rc = ctrt__dockerreq_pull_image_stream_image_create(path, image);
   if (auth != NULL)
     ctrt__dh_add_registry_auth(headers, auth, image);
   if (rc == 0)
@@ -393,7 +393,7 @@ int ctrt__docker_load_images(void *self, ctrt_load_progress_stream **out, ctrt_b
   char *path = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
   if (rc == 0)
-    rc = ctrt__dockerreq_load_images_image_load(&path, tar, quiet);
+    rc = ctrt__dockerreq_load_images_image_load(&path, quiet);
   if (rc == 0) {
     ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
     req.method = "POST";
@@ -435,7 +435,7 @@ int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, con
   const char *wire_repo = ctrt__docker_blank(repo) ? NULL : repo;
   const char *wire_tag = wire_repo == NULL ? NULL : ctrt__docker_blank(tag) ? "latest" : tag;
   char *path = NULL;
-  int rc = ctrt__dockerreq_import_image_image_create(&path, tar, wire_repo, wire_tag);
+  int rc = ctrt__dockerreq_import_image_image_create(&path, wire_repo, wire_tag);
   if (rc < 0)
     return rc;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;

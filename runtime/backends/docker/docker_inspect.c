@@ -23,7 +23,7 @@ int ctrt__docker_get_container_stats(void *self, ctrt_container_stats **out, con
   json_t *answer = NULL;
   int rc = ctrt__docker_host_memory(self, &host_memory);
   if (rc == 0)
-    rc = ctrt__dockerreq_get_container_stats_container_stats(&target, id);
+    rc = ctrt__dockerreq_get_container_stats_container_stats(&target);
   ctrt__docker_call call = {.suffix = target};
   if (rc == 0)
     rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
@@ -83,7 +83,7 @@ int ctrt__docker_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_co
   if (rc == 0)
     rc = ctrt__docker_host_memory(self, &s->host_memory);
   if (rc == 0)
-    rc = ctrt__dockerreq_stats_stream_container_stats(&target, id);
+    rc = ctrt__dockerreq_stats_stream_container_stats(&target);
   ctrt__docker_call call = {.suffix = target};
   if (rc == 0)
     rc = ctrt__docker_container_open(self, id, &call, "stats_stream", &s->hs);

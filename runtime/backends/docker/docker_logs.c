@@ -255,7 +255,7 @@ int ctrt__docker_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_cont
                              const ctrt_logs_stream_options *options) {
   char *target = NULL;
   log_reader *r = NULL;
-  int rc = ctrt__dockerreq_logs_stream_container_logs(&target, id, options);
+  int rc = ctrt__dockerreq_logs_stream_container_logs(&target, options);
   if (rc == 0)
     rc = log_reader_open(self, &r, id, target, options->timestamps, "logs_stream");
   ctrt__free(target);
@@ -372,13 +372,13 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
 
 int ctrt__docker_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {
   char *target = NULL;
-  int rc = ctrt__dockerreq_container_logs_container_logs(&target, id, tail);
+  int rc = ctrt__dockerreq_container_logs_container_logs(&target, tail);
   return rc < 0 ? rc : collect(self, out, id, target, NULL, "container_logs");
 }
 
 int ctrt__docker_get_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id,
                           const ctrt_log_options *options) {
   char *target = NULL;
-  int rc = ctrt__dockerreq_get_logs_container_logs(&target, id, options);
+  int rc = ctrt__dockerreq_get_logs_container_logs(&target);
   return rc < 0 ? rc : collect(self, out, id, target, options, "get_logs");
 }

@@ -98,9 +98,17 @@ int ctrt__docker_container_hijack(ctrt__docker *d, const ctrt_container_id *id, 
 
 int ctrt__docker_inspect_container(ctrt__docker *d, const ctrt_container_id *id, const char *method, json_t **out) {
   *out = NULL;
-  ctrt__docker_call call = {.suffix = "/json"};
+  /* Every hand-written method that inspects its container (unpause, the
+   * waits, the logs, archive, stdin) declares the same ContainerInspect;
+   * test_docker_calls checks each one's request against its own. */
+  char *suffix = NULL;
+  int rc = ctrt__dockerreq_unpause_container_container_inspect(&suffix);
+  if (rc < 0)
+    return rc;
+  ctrt__docker_call call = {.suffix = suffix};
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  ctrt__free(suffix);
   if (rc == 0)
     rc = ctrt__docker_parse_body(out, resp, method);
   ctrt__http_response_free(resp);

@@ -5,8 +5,6 @@
  * input of a StdinOnce container, and drops it. */
 #include "backends/docker/docker_internal.h"
 
-static const char ATTACH_SUFFIX[] = "/attach?stream=1&stdin=1";
-
 static int display_of(const ctrt_container_id *id, char **out) { return ctrt_container_id_format(out, id); }
 
 /* Index of display's attach, or -1 (d->lock held). */
@@ -17,17 +15,24 @@ static long find_attach(ctrt__docker *d, const char *display) {
   return -1;
 }
 
-/* Check the container takes stdin, then attach to it. */
-static int open_attach(ctrt__docker *d, const ctrt_container_id *id, const char *method, bool *stdin_open,
-                       ctrt__http_conn **out) {
+/* Check the container takes stdin, then attach to it; attach_target is the
+ * method's declared ContainerAttach (after /containers/{id}). */
+static int open_attach(ctrt__docker *d, const ctrt_container_id *id, int (*attach_target)(char **out),
+                       const char *method, bool *stdin_open, ctrt__http_conn **out) {
   *out = NULL;
   json_t *inspect = NULL;
+  char *suffix = NULL;
   int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
-  if (rc < 0)
+  if (rc == 0)
+    rc = attach_target(&suffix);
+  if (rc < 0) {
+    json_decref(inspect);
     return rc;
+  }
   *stdin_open = json_is_true(json_object_get(json_object_get(inspect, "Config"), "OpenStdin"));
   const char *docker_id = json_string_value(json_object_get(inspect, "Id"));
-  char *path = docker_id ? ctrt__sprintf("/containers/%s%s", docker_id, ATTACH_SUFFIX) : NULL;
+  char *path = docker_id ? ctrt__sprintf("/containers/%s%s", docker_id, suffix) : NULL;
+  ctrt__free(suffix);
   json_decref(inspect);
   if (!*stdin_open)
     rc = 0;
@@ -55,7 +60,7 @@ int ctrt__docker_write_stdin(void *self, const ctrt_container_id *id, const void
   if (!known) {
     bool stdin_open = false;
     ctrt__http_conn *conn = NULL;
-    rc = open_attach(d, id, "write_stdin", &stdin_open, &conn);
+    rc = open_attach(d, id, ctrt__dockerreq_write_stdin_container_attach, "write_stdin", &stdin_open, &conn);
     if (rc == 0 && !stdin_open)
       rc = ctrt__error_conflict("write_stdin: %s was not created with stdin_open: its process has no stdin", display);
     if (rc == 0) {
@@ -113,7 +118,7 @@ int ctrt__docker_close_stdin(void *self, const ctrt_container_id *id) {
     /* Nothing written yet: attach only to close (after the usual checks);
      * a container without stdin, or stopped, has nothing to close. */
     bool stdin_open = false;
-    rc = open_attach(d, id, "close_stdin", &stdin_open, &taken.conn);
+    rc = open_attach(d, id, ctrt__dockerreq_close_stdin_container_attach, "close_stdin", &stdin_open, &taken.conn);
     if (rc == CTRT_ECONFLICT) { /* stopped: its stdin is closed already */
       ctrt_error_clear();
       rc = 0;

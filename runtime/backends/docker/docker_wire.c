@@ -232,7 +232,9 @@ int ctrt__docker_negotiate(ctrt__http_client *client, int *major, int *minor) {
     return rc;
   bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), major, minor);
   if (!found) {
-    /* Old or unusual servers: GET /version has ApiVersion. */
+    /* Old or unusual servers: GET /version has ApiVersion. Like /_ping this
+     * is sent before an API version is chosen (unversioned), which no
+     * declared call of the spec is: the two paths stay here. */
     ctrt__http_request version = {
         .method = "GET", .path = "/version", .unversioned = true, .timeout_ms = limit, .after_connect = true};
     json_t *body = NULL;

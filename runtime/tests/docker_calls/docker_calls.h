@@ -31,6 +31,8 @@ typedef struct dc_call {
   bool has_body;
   bool json_body;
   const char *content_type;
+  const dc_pair *body_members; /* `body: members:`: JSON text, NULL for a boolean session value */
+  size_t n_body_members;
   bool conditional; /* `when:` made only in some cases */
   int when_status;  /* made after the previous call answered this status (0: not that case) */
   bool provoked;    /* the test brings the call about (false: a `when:` it cannot) */

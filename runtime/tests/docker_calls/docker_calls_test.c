@@ -134,6 +134,24 @@ static void check_query(const dc_call *call, const char *query, const char *targ
               call->query[i].value);
 }
 
+/* A body of declared members (`body: members:`): exactly those members, each
+ * constant one with its value, each session one a boolean. */
+static void check_members(const dc_call *call, const char *target, const json_t *body) {
+  if (!json_is_object(body) || json_object_size(body) != call->n_body_members)
+    problem("%s %s: the body is not an object of the %zu declared members", rec.method->name, target,
+            call->n_body_members);
+  for (size_t i = 0; i < call->n_body_members; i++) {
+    const dc_pair *m = &call->body_members[i];
+    const json_t *got = json_object_get(body, m->name);
+    json_t *want = m->value ? json_loads(m->value, JSON_DECODE_ANY, NULL) : NULL;
+    bool ok = got != NULL && (m->value ? json_equal(got, want) : json_is_boolean(got));
+    if (!ok)
+      problem("%s %s: body member %s is not the declared %s", rec.method->name, target, m->name,
+              m->value ? m->value : "boolean");
+    json_decref(want);
+  }
+}
+
 static void check_request(const dc_call *call, const fake_request *r, const char *target, const char *query) {
   check_query(call, query, target);
   char v[1024];
@@ -157,6 +175,8 @@ static void check_request(const dc_call *call, const fake_request *r, const char
     json_t *j = json_loadb((const char *)r->body, r->body_len, 0, &err);
     if (j == NULL)
       problem("%s %s: the body is not JSON: %s", rec.method->name, target, err.text);
+    else if (call->n_body_members > 0)
+      check_members(call, target, j);
     json_decref(j);
   }
 }

@@ -38,8 +38,7 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 
 /* Request targets of the hand-written methods' calls, from the spec: the
  * path (after /containers/{id} for a container's call) and the query. */
-int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget,
-                                               const char *widget_id);
+int ctrt__dockerreq_create_widget_widget_start(char **out, const char *widget_id);
 int ctrt__dockerreq_get_widget_widget_inspect(char **out, const ctrt_container_id *id, const char *name);
 int ctrt__dockerreq_list_widgets_widget_list(char **out);
 

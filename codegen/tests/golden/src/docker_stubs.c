@@ -44,10 +44,7 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 /* ---- request targets of the hand-written methods ---- */
 
 /* POST /widgets/{widget_id}/start: path and query. */
-int ctrt__dockerreq_create_widget_widget_start(char **out, const ctrt_container_id *id, const ctrt_widget *widget,
-                                               const char *widget_id) {
-  (void)id;
-  (void)widget;
+int ctrt__dockerreq_create_widget_widget_start(char **out, const char *widget_id) {
   *out = NULL;
   int rc = 0;
   ctrt__dq q = CTRT__DQ_INIT;
