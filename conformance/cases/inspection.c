@@ -181,6 +181,16 @@ static void top_default(void) {
   ctrt_container_top_output *top = NULL;
   if (!id || !C_OK(ctrt_runtime_top_container(RT, &top, id, NULL, 0)))
     return;
+  /* start returns once the runtime told its init to exec the command, not
+   * once it did: for a moment the process is still the runtime's init
+   * (podman under CI load listed no sleep once). Asked again for up to 5 s. */
+  for (int i = 0; i < 50 && !row_has(top, "sleep"); i++) {
+    ctrt_container_top_output_free(top);
+    top = NULL;
+    conform_sleep_ms(100);
+    if (!C_OK(ctrt_runtime_top_container(RT, &top, id, NULL, 0)))
+      return;
+  }
   bool has_pid = false;
   for (size_t i = 0; i < top->n_titles; i++)
     has_pid = has_pid || strcmp(top->titles[i], "PID") == 0;
