@@ -990,14 +990,10 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   if (rc == 0 && id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
-    char *marker = file ? ctrt__sprintf("%s.logger", file) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
     if (file)
       unlink(file);
-    if (marker)
-      unlink(marker); /* a restart's logger killed with its task */
-    ctrt__cri_exit_forget(file);
-    ctrt__free(marker);
+    ctrt__cri_restart_files_remove(file);
     if (dir)
       rmdir(dir);
     ctrt__free(name);

@@ -201,6 +201,9 @@ int ctrt__cri_task_settle(cri *c, const char *container_id, const char *log_file
 bool ctrt__cri_exit_recorded(const char *log_file, ctrt__cri_task_state *out);
 /* Drop it (a new run starts). */
 void ctrt__cri_exit_forget(const char *log_file);
+/* Both files a restart keeps beside log_file (LOG.exit, LOG.logger): the
+ * container is removed. */
+void ctrt__cri_restart_files_remove(const char *log_file);
 /* Whether the logger of a deleted restarted task is still writing (its
  * pid in log_file.logger names a live process, within 12 s of exited_ns). */
 bool ctrt__cri_logger_draining(const char *log_file, int64_t exited_ns);

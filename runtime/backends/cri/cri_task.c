@@ -882,6 +882,14 @@ void ctrt__cri_exit_forget(const char *log_file) {
   ctrt__free(path);
 }
 
+void ctrt__cri_restart_files_remove(const char *log_file) {
+  ctrt__cri_exit_forget(log_file);
+  char *marker = log_file && log_file[0] ? ctrt__sprintf("%s.logger", log_file) : NULL;
+  if (marker != NULL)
+    unlink(marker); /* a logger killed with its task leaves it */
+  ctrt__free(marker);
+}
+
 /* The shim holds the write ends of the logger's pipes until the task is
  * deleted (containerd 1.6.20: the logger saw EOF only then, 12 s later
  * when nothing deleted it), and Tasks.Delete returns once the logger has
