@@ -20,8 +20,7 @@ static char *b64url_json(json_t *json) {
 int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id, int64_t issued_at) {
   *out = NULL;
   char *subject = ctrt__sprintf("container:%s:%s-%u", id->service, id->service, id->replica);
-  if (subject == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(subject);
   json_t *header = json_pack("{s:s, s:s}", "alg", "HS256", "typ", "JWT");
   json_t *claims = json_pack("{s:s, s:I, s:I, s:s, s:[s]}", "sub", subject, "iat", (json_int_t)issued_at, "exp",
                              (json_int_t)issued_at + TOKEN_LIFETIME_SECONDS, "iss", "zlayer", "roles", "container");
@@ -33,8 +32,7 @@ int ctrt__auth_token(char **out, const char *secret, const ctrt_container_id *id
   char *signing_input = head && body ? ctrt__sprintf("%s.%s", head, body) : NULL;
   ctrt__free(head);
   ctrt__free(body);
-  if (signing_input == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(signing_input);
   uint8_t mac[32];
   ctrt__hmac_sha256(secret, strlen(secret), signing_input, strlen(signing_input), mac);
   char *signature = ctrt__base64_encode(mac, sizeof mac, true);
@@ -49,16 +47,14 @@ static int map_set(ctrt_string_map_entry **entries, size_t *n, const char *key, 
   for (size_t i = 0; i < *n; i++) {
     if ((*entries)[i].key && strcmp((*entries)[i].key, key) == 0) {
       char *copy = ctrt__strdup(value);
-      if (copy == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(copy);
       ctrt__free((*entries)[i].value);
       (*entries)[i].value = copy;
       return 0;
     }
   }
   ctrt_string_map_entry *grown = ctrt__realloc(*entries, (*n + 1) * sizeof **entries);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   *entries = grown;
   grown[*n].key = ctrt__strdup(key);
   grown[*n].value = ctrt__strdup(value);

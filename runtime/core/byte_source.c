@@ -19,11 +19,9 @@ struct ctrt_byte_source {
 };
 
 static int new_source(ctrt_byte_source **out, source_kind kind) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("byte source: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "byte source: out must not be NULL");
   *out = ctrt__calloc(1, sizeof **out);
-  if (*out == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(*out);
   (*out)->kind = kind;
   (*out)->fd = -1;
   return 0;
@@ -43,8 +41,7 @@ int ctrt_byte_source_from_buffer(ctrt_byte_source **out, const void *data, size_
 
 int ctrt_byte_source_from_fd(ctrt_byte_source **out, int fd) {
   ctrt_error_clear();
-  if (fd < 0)
-    return ctrt__error_invalid_argument("byte_source_from_fd: invalid descriptor %d", fd);
+  CTRT__CHECK_ARG(fd >= 0, "byte_source_from_fd: invalid descriptor %d", fd);
   int rc = new_source(out, SOURCE_FD);
   if (rc == 0)
     (*out)->fd = fd;
@@ -53,8 +50,7 @@ int ctrt_byte_source_from_fd(ctrt_byte_source **out, int fd) {
 
 int ctrt_byte_source_from_callback(ctrt_byte_source **out, ctrt_read_fn fn, void *ctx) {
   ctrt_error_clear();
-  if (fn == NULL)
-    return ctrt__error_invalid_argument("byte_source_from_callback: fn must not be NULL");
+  CTRT__CHECK_ARG(fn != NULL, "byte_source_from_callback: fn must not be NULL");
   int rc = new_source(out, SOURCE_CALLBACK);
   if (rc == 0) {
     (*out)->fn = fn;
@@ -67,8 +63,8 @@ int ctrt_byte_source_read(ctrt_byte_source *src, void *buf, size_t cap, size_t *
   /* A public function: an older error must not be mistaken for the
    * callback's (see SOURCE_CALLBACK below). */
   ctrt_error_clear();
-  if (src == NULL || buf == NULL || n_read == NULL || cap == 0)
-    return ctrt__error_invalid_argument("byte_source_read: NULL argument or empty buffer");
+  CTRT__CHECK_ARG(src != NULL && buf != NULL && n_read != NULL && cap != 0,
+                  "byte_source_read: NULL argument or empty buffer");
   *n_read = 0;
   if (src->done)
     return CTRT_ITEROVER;

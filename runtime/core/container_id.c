@@ -10,11 +10,9 @@ static bool role_is_default(const ctrt_container_id *id) {
 
 int ctrt_container_id_format(char **out, const ctrt_container_id *id) {
   ctrt_error_clear();
-  if (out == NULL || id == NULL)
-    return ctrt__error_invalid_argument("container_id_format: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && id != NULL, "container_id_format: NULL argument");
   *out = NULL;
-  if (id->service == NULL || id->service[0] == '\0')
-    return ctrt__error_invalid_argument("container_id_format: empty service name");
+  CTRT__CHECK_ARG(id->service != NULL && id->service[0] != '\0', "container_id_format: empty service name");
   if (id->role != NULL && (id->role[0] == '\0' || strchr(id->role, '-') != NULL))
     return ctrt__error_invalid_argument("container_id_format: role '%s' must be non-empty and free of '-'", id->role);
   if (role_is_default(id) && id->node_id == 0)
@@ -97,8 +95,7 @@ static bool parse_legacy(const char *text, size_t len, parsed_id *p) {
 
 int ctrt_container_id_parse(ctrt_container_id **out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("container_id_parse: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "container_id_parse: NULL argument");
   *out = NULL;
   size_t len = strlen(text);
   parsed_id p = {0};
@@ -107,8 +104,7 @@ int ctrt_container_id_parse(ctrt_container_id **out, const char *text) {
                                         "{service}-{role}-{replica}-on-{node})",
                                         text);
   ctrt_container_id *id = ctrt__malloc(sizeof *id);
-  if (id == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(id);
   *id = (ctrt_container_id)CTRT_CONTAINER_ID_INIT;
   id->service = ctrt__strndup(text, p.service_len);
   id->replica = (uint32_t)p.replica;

@@ -8,8 +8,7 @@
 
 static int single_status(void **item, const char *text) {
   ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
   p->kind = CTRT_PULL_PROGRESS_STATUS;
   p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
@@ -25,8 +24,7 @@ int ctrt__default_pull_image_stream(ctrt_runtime *rt, ctrt_pull_progress_stream 
   if (rc < 0)
     return rc;
   void **items = ctrt__calloc(2, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   char *status = ctrt__sprintf("Pulling from %s", image);
   rc = status ? single_status(&items[0], status) : ctrt__error_no_memory();
   ctrt__free(status);
@@ -60,8 +58,7 @@ int ctrt__default_wait_outcome(ctrt_runtime *rt, ctrt_wait_outcome **out, const 
   if (rc < 0)
     return rc;
   ctrt_wait_outcome *outcome = ctrt__malloc(sizeof *outcome);
-  if (outcome == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(outcome);
   *outcome = (ctrt_wait_outcome)CTRT_WAIT_OUTCOME_INIT;
   outcome->exit_code = code;
   outcome->reason = CTRT_WAIT_REASON_EXITED;

@@ -8,8 +8,7 @@
 int ctrt__engine_info_new(ctrt_engine_info **out, const char *name, const char *version, const char *api_version) {
   *out = NULL;
   ctrt_engine_info *info = ctrt__calloc(1, sizeof *info);
-  if (info == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(info);
   info->name = ctrt__strdup(name);
   if (info->name)
     for (char *p = info->name; *p; p++)
@@ -28,8 +27,7 @@ int ctrt__engine_info_add_fact(ctrt_engine_info *info, const char *key, const ch
   if (value == NULL || value[0] == '\0')
     return 0;
   char *fact = ctrt__sprintf("%s=%s", key, value);
-  if (fact == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(fact);
   char **grown = ctrt__realloc(info->facts, (info->n_facts + 1) * sizeof *grown);
   if (grown == NULL) {
     ctrt__free(fact);
@@ -89,11 +87,9 @@ static int check_answer(const ctrt_engine_info *info, const char *backend) {
 
 int ctrt_runtime_engine(ctrt_runtime *rt, ctrt_engine_info **out) {
   ctrt_error_clear();
-  if (out == NULL)
-    return ctrt__error_invalid_argument("runtime_engine: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "runtime_engine: out must not be NULL");
   *out = NULL;
-  if (rt == NULL || rt->backend == NULL)
-    return ctrt__error_invalid_argument("runtime_engine: rt must be an open runtime");
+  CTRT__CHECK_ARG(rt != NULL && rt->backend != NULL, "runtime_engine: rt must be an open runtime");
   const ctrt_backend *backend = rt->backend;
   const char *name = backend->name ? backend->name : "unknown";
   if (backend->engine == NULL)

@@ -43,8 +43,7 @@ int ctrt_exec_handle_write(ctrt_exec_handle *h, const void *data, size_t len) {
 
 int ctrt_exec_handle_read(ctrt_exec_handle *h, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read) {
   REQUIRE_HANDLE(h, "exec_handle_read");
-  if (n_read == NULL || buf == NULL || cap == 0)
-    return ctrt__error_invalid_argument("exec_handle_read: needs a buffer and n_read");
+  CTRT__CHECK_ARG(n_read != NULL && buf != NULL && cap != 0, "exec_handle_read: needs a buffer and n_read");
   *n_read = 0;
   ctrt_log_channel ignored;
   int rc = h->vt->read(h->impl, channel ? channel : &ignored, buf, cap, n_read);
@@ -60,8 +59,7 @@ int ctrt_exec_handle_close_stdin(ctrt_exec_handle *h) {
 
 int ctrt_exec_handle_resize(ctrt_exec_handle *h, uint16_t rows, uint16_t cols) {
   REQUIRE_HANDLE(h, "exec_handle_resize");
-  if (rows == 0 || cols == 0)
-    return ctrt__error_invalid_argument("exec_handle_resize: rows and cols must be positive");
+  CTRT__CHECK_ARG(rows != 0 && cols != 0, "exec_handle_resize: rows and cols must be positive");
   if (h->vt->resize == NULL)
     return ctrt__error_unsupported("exec_handle_resize");
   return h->vt->resize(h->impl, rows, cols);
@@ -69,8 +67,7 @@ int ctrt_exec_handle_resize(ctrt_exec_handle *h, uint16_t rows, uint16_t cols) {
 
 int ctrt_exec_handle_wait(ctrt_exec_handle *h, int32_t *exit_code) {
   REQUIRE_HANDLE(h, "exec_handle_wait");
-  if (exit_code == NULL)
-    return ctrt__error_invalid_argument("exec_handle_wait: exit_code must not be NULL");
+  CTRT__CHECK_ARG(exit_code != NULL, "exec_handle_wait: exit_code must not be NULL");
   return h->vt->wait(h->impl, exit_code);
 }
 

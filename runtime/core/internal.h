@@ -39,6 +39,21 @@ char *ctrt__sprintf(const char *fmt, ...) CTRT__PRINTF(1, 2);
 /* Vendor defaults of ctrt_open_options (documented there, not public macros). */
 #define CTRT__DEFAULT_AUTH_SOCKET_TARGET "/var/run/zlayer/api.sock"
 #define CTRT__DEFAULT_MANAGED_LABEL "com.zlayer.container_id"
+/* Early returns for functions that hold nothing to release yet, as
+ * libgit2's GIT_ERROR_CHECK_ALLOC: the error is set and its code returned.
+ * With cleanup to do, set rc and `goto done` instead. */
+#define CTRT__CHECK_ALLOC(ptr)                                                                                         \
+  do {                                                                                                                 \
+    if ((ptr) == NULL)                                                                                                 \
+      return ctrt__error_no_memory();                                                                                  \
+  } while (0)
+/* An argument check: `CTRT__CHECK_ARG(name != NULL, "inspect: a container name");` */
+#define CTRT__CHECK_ARG(cond, ...)                                                                                     \
+  do {                                                                                                                 \
+    if (!(cond))                                                                                                       \
+      return ctrt__error_invalid_argument(__VA_ARGS__);                                                                \
+  } while (0)
+
 /* Set the thread's error; returns -(int)kind. */
 int ctrt__error_set(ctrt_error_kind kind, int http_status, const char *fmt, ...) CTRT__PRINTF(3, 4);
 int ctrt__error_setv(ctrt_error_kind kind, int http_status, const char *fmt, va_list ap);

@@ -326,8 +326,7 @@ int ctrt__dec_ip(char **out, const json_t *json, const ctrt__jpath *path) {
 int ctrt__enc_bytes(json_t **out, const ctrt_bytes *v, const ctrt__jpath *path) {
   (void)path;
   char *text = ctrt__base64_encode(v->data, v->len, false);
-  if (text == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(text);
   *out = json_string(text);
   ctrt__free(text);
   return *out ? 0 : ctrt__error_no_memory();
@@ -353,8 +352,7 @@ int ctrt__bytes_set(ctrt_bytes *dst, const void *data, size_t len) {
   dst->data = NULL;
   dst->len = 0;
   uint8_t *buf = len < SIZE_MAX ? ctrt__malloc(len + 1) : NULL;
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   if (len > 0)
     memcpy(buf, data, len);
   return ctrt__bytes_take(dst, buf, len);
@@ -365,8 +363,7 @@ int ctrt__bytes_take(ctrt_bytes *dst, void *buf, size_t len) {
   dst->len = 0;
   if (buf == NULL && len == 0)
     buf = ctrt__malloc(1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   dst->data = buf;
   dst->data[len] = 0;
   dst->len = len;

@@ -63,8 +63,7 @@ static int reserve(jw *w, size_t need) {
     return 0;
   size_t cap = w->cap * 2 > need ? w->cap * 2 : need;
   char *grown = ctrt__realloc(w->buf == w->small ? NULL : w->buf, cap);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   if (w->buf == w->small)
     memcpy(grown, w->small, sizeof w->small);
   w->buf = grown;
@@ -306,8 +305,7 @@ static int number(jw *w, num *out) {
     char tmp[128];
     size_t n = (size_t)(q - s);
     char *text = n < sizeof tmp ? tmp : ctrt__strndup(s, n);
-    if (text == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(text);
     if (text == tmp) {
       memcpy(tmp, s, n);
       tmp[n] = '\0';
@@ -396,8 +394,7 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
   json_t *v = NULL;
   switch (*w->p) {
   case '{':
-    if ((v = json_object()) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((v = json_object()));
     for (more = begin(w, '}'); more == 1; more = next(w, '}')) {
       char *k = NULL;
       json_t *item = NULL;
@@ -421,8 +418,7 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
     rc = rc < 0 ? rc : more;
     break;
   case '[':
-    if ((v = json_array()) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((v = json_array()));
     for (more = begin(w, ']'); more == 1; more = next(w, ']')) {
       json_t *item = NULL;
       if ((rc = dom(w, &item, keep)) == 0 && json_array_append_new(v, item) != 0)
@@ -798,8 +794,7 @@ static int dec_field(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath
     if (t->kind == CTRT__JK_STRING || t->kind == CTRT__JK_IP)
       return dec_value(w, t, slot, path);
     void *value = ctrt__calloc(1, t->size);
-    if (value == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(value);
     if ((rc = dec_value(w, t, value, path)) < 0) {
       ctrt__free(value);
       return rc;

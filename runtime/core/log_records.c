@@ -8,8 +8,7 @@ int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const voi
                         const ctrt_timestamp *ts) {
   *out = NULL;
   uint8_t *copy = len < SIZE_MAX ? ctrt__malloc(len + 1) : NULL;
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   if (len > 0)
     memcpy(copy, data, len);
   copy[len] = '\0';
@@ -39,8 +38,7 @@ int ctrt__log_chunk_take(ctrt_log_chunk **out, ctrt_log_channel stream, uint8_t 
 int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const void *data, size_t len, int32_t code) {
   *out = NULL;
   ctrt_exec_event *ev = ctrt__malloc(sizeof *ev);
-  if (ev == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(ev);
   *ev = (ctrt_exec_event)CTRT_EXEC_EVENT_INIT;
   ev->kind = kind;
   if (kind == CTRT_EXEC_EVENT_EXIT)
@@ -58,8 +56,7 @@ int ctrt__log_entry_append(ctrt_log_entry_list *list, size_t *cap, ctrt_output_s
   if (list->n_items == *cap) {
     size_t grown_cap = *cap ? *cap * 2 : 16;
     ctrt_log_entry *grown = ctrt__realloc(list->items, grown_cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     list->items = grown;
     *cap = grown_cap;
   }

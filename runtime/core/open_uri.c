@@ -47,8 +47,7 @@ static void list_schemes(char *buf, size_t size) {
 static int unknown_uri(const char *uri, bool has_scheme) {
   char valid[256];
   list_schemes(valid, sizeof valid);
-  if (!has_scheme)
-    return ctrt__error_invalid_argument("'%s' is not a runtime URI (no scheme); valid schemes: %s", uri, valid);
+  CTRT__CHECK_ARG(has_scheme, "'%s' is not a runtime URI (no scheme); valid schemes: %s", uri, valid);
   return ctrt__error_invalid_argument("no backend for '%.*s:' in this build (URI '%s'); valid schemes: %s",
                                       (int)scheme_length(uri), uri, uri, valid);
 }

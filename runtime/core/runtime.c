@@ -13,8 +13,7 @@ static int copy_auth(ctrt_runtime *rt, const ctrt_open_options *options) {
   const char *target =
       options && options->auth_socket_target ? options->auth_socket_target : CTRT__DEFAULT_AUTH_SOCKET_TARGET;
   rt->auth_socket_target = ctrt__strdup(target);
-  if (rt->auth_socket_target == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(rt->auth_socket_target);
   if (options == NULL || options->auth_context == NULL)
     return 0;
   if (target[0] != '/')
@@ -100,8 +99,7 @@ static int open_mock(ctrt_runtime *rt, const char *rest, const ctrt_open_options
   char *path = dir_end != NULL
                    ? ctrt__sprintf("%.*s/%s", (int)(dir_end - self.dli_fname), self.dli_fname, CTRT__MOCK_MODULE)
                    : ctrt__strdup(CTRT__MOCK_MODULE);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   rt->library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   int rc = rt->library != NULL
                ? attach_entry(rt, path, rest, options)
@@ -116,8 +114,7 @@ static int remember_open(ctrt_runtime *rt);
 
 int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_options *options) {
   ctrt_error_clear();
-  if (out == NULL || uri == NULL)
-    return ctrt__error_invalid_argument("ctrt_open: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && uri != NULL, "ctrt_open: NULL argument");
   *out = NULL;
   /* Versions 1 (no exec_output_max) and 2 (no stream_idle_timeout_ms) are
    * still accepted. */
@@ -125,8 +122,7 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
     return ctrt__error_invalid_argument("ctrt_open: options version %u, expected 1..%u", options->version,
                                         CTRT_OPEN_OPTIONS_VERSION);
   ctrt_runtime *rt = ctrt__calloc(1, sizeof *rt);
-  if (rt == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(rt);
   int rc = copy_auth(rt, options);
   if (rc == 0 && options != NULL && options->backend_library != NULL) {
     rc = load_plugin(rt, options->backend_library, uri, options);

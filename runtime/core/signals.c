@@ -18,8 +18,7 @@ static const char *const allowed_signals[] = {"SIGKILL", "SIGTERM", "SIGINT", "S
 
 int ctrt_signal_name_from_exit_code(char **out, int32_t code) {
   ctrt_error_clear();
-  if (out == NULL)
-    return ctrt__error_invalid_argument("signal_name_from_exit_code: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "signal_name_from_exit_code: out must not be NULL");
   *out = NULL;
   if (code <= 128)
     return 0;
@@ -36,8 +35,7 @@ int ctrt_signal_name_from_exit_code(char **out, int32_t code) {
 
 int ctrt_validate_signal(char **out, const char *name) {
   ctrt_error_clear();
-  if (out == NULL || name == NULL)
-    return ctrt__error_invalid_argument("validate_signal: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && name != NULL, "validate_signal: NULL argument");
   *out = NULL;
   while (isspace((unsigned char)*name))
     name++;

@@ -48,8 +48,7 @@ static int bare_failure(int rc) {
 int ctrt__stream_next(void **item, ctrt__stream *s) {
   ctrt_error_clear();
   *item = NULL;
-  if (s->vt->next == NULL)
-    return ctrt__error_invalid_argument("this is a byte stream: use its _read function");
+  CTRT__CHECK_ARG(s->vt->next != NULL, "this is a byte stream: use its _read function");
   if (atomic_load(&s->cancelled))
     return cancelled_error();
   if (s->finished)
@@ -83,14 +82,12 @@ int ctrt__stream_next(void **item, ctrt__stream *s) {
 int ctrt__stream_read(ctrt__stream *s, void *buf, size_t cap, size_t *n_read) {
   ctrt_error_clear();
   *n_read = 0;
-  if (s->vt->read == NULL)
-    return ctrt__error_invalid_argument("this is a typed stream: use its _next function");
+  CTRT__CHECK_ARG(s->vt->read != NULL, "this is a typed stream: use its _next function");
   if (atomic_load(&s->cancelled))
     return cancelled_error();
   if (s->finished)
     return CTRT_ITEROVER;
-  if (cap == 0)
-    return ctrt__error_invalid_argument("read buffer of zero bytes");
+  CTRT__CHECK_ARG(cap != 0, "read buffer of zero bytes");
   int rc = s->vt->read(s->impl, buf, cap, n_read);
   if (atomic_load(&s->cancelled)) {
     *n_read = 0;

@@ -142,8 +142,7 @@ static int map_grow(link_map *m) {
   if (m->live * 4 < m->cap)
     cap = m->cap; /* mostly tombstones: rehash in place */
   link_slot *slots = ctrt__calloc(cap, sizeof *slots);
-  if (slots == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(slots);
   link_map old = *m;
   m->slots = slots;
   m->cap = cap;
@@ -243,8 +242,7 @@ static int resolve_dir(const checker *c, const char *rel, char *out) {
   }
   /* What is left to walk; a followed link's target goes in front. */
   char *rest = ctrt__strdup(rel);
-  if (rest == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(rest);
   size_t pos = 0;
   int followed = 0, rc = 0;
   while (rc == 0 && rest[pos] != '\0') {
@@ -412,8 +410,7 @@ static int anonymous_file(void) {
     return fd;
 #endif
   char *path = ctrt__sprintf("%s/ctrt-upload-XXXXXX", dir);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   int tmp = mkstemp(path);
   int saved = errno;
   if (tmp >= 0)
@@ -436,8 +433,7 @@ static int archive_failure(struct archive *a, const spool *s) {
 }
 
 static int normalise_dest(checker *c, const char *dest) {
-  if (dest == NULL || dest[0] != '/')
-    return ctrt__error_invalid_argument("archive_put: the destination must be an absolute path");
+  CTRT__CHECK_ARG(dest != NULL && dest[0] == '/', "archive_put: the destination must be an absolute path");
   size_t len = 1;
   c->dest[0] = '/';
   c->dest[1] = '\0';

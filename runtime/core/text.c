@@ -70,8 +70,7 @@ int ctrt__base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t
     return ctrt__error_invalid_argument("base64 text has %zu padding character(s) after %zu data characters", padding,
                                         len);
   uint8_t *buf = ctrt__malloc(len / 4 * 3 + 3);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   size_t o = 0;
   uint32_t acc = 0;
   int bits = 0;

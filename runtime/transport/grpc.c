@@ -216,8 +216,7 @@ int ctrt__grpc_client_new(ctrt__grpc_client **out, const char *target, const ctr
   if (rc < 0)
     return rc;
   ctrt__grpc_client *c = ctrt__calloc(1, sizeof *c);
-  if (c == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(c);
   pthread_mutex_init(&c->lock, NULL);
   atomic_init(&c->connections, 0);
   ctrt__grpc_options o = {0};
@@ -400,8 +399,7 @@ void ctrt__grpc_call_free(ctrt__grpc_call *call) {
 
 static int add_header(ctrt__grpc_call *call, const char *line) {
   struct curl_slist *l = curl_slist_append(call->headers, line);
-  if (l == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(l);
   call->headers = l;
   return 0;
 }
@@ -419,11 +417,9 @@ int ctrt__grpc_call_open(ctrt__grpc_client *client, const char *method, const ct
   *out = NULL;
   if (client == NULL || method == NULL || method[0] != '/' || (request == NULL && request_len > 0))
     return ctrt__error_invalid_argument("gRPC call: a client, a method \"/pkg.Service/Method\" and a request");
-  if (request_len > UINT32_MAX)
-    return ctrt__error_invalid_argument("%s: request of %zu bytes is too large for gRPC", method, request_len);
+  CTRT__CHECK_ARG(request_len <= UINT32_MAX, "%s: request of %zu bytes is too large for gRPC", method, request_len);
   ctrt__grpc_call *call = ctrt__calloc(1, sizeof *call);
-  if (call == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(call);
   call->client = client;
   call->grpc_status = -1;
   atomic_init(&call->cancelled, false);
@@ -598,8 +594,7 @@ int ctrt__grpc_call_next(ctrt__grpc_call *call, uint8_t **msg, size_t *len) {
       }
       if (have >= 5 + mlen) {
         uint8_t *copy = ctrt__malloc(mlen ? mlen : 1);
-        if (copy == NULL)
-          return ctrt__error_no_memory();
+        CTRT__CHECK_ALLOC(copy);
         memcpy(copy, h + 5, mlen);
         call->off += 5 + mlen;
         if (call->paused) {

@@ -194,8 +194,7 @@ static int read_head(ctrt__http_conn *c, char *head, size_t *head_len, int64_t d
           size_t extra = have + (size_t)n - end;
           if (extra) {
             c->pending = ctrt__malloc(extra > TLS_BUF ? extra : TLS_BUF);
-            if (c->pending == NULL)
-              return ctrt__error_no_memory();
+            CTRT__CHECK_ALLOC(c->pending);
             c->pending_cap = extra > TLS_BUF ? extra : TLS_BUF;
             memcpy(c->pending, head + end, extra);
             c->pending_len = extra;
@@ -302,8 +301,7 @@ static int error_response(ctrt__http_conn *c, long timeout_ms) {
   if (cl && !chunked && ctrt__parse_uint_cstr(cl, 10, UINT64_MAX, &v) && v < want)
     want = (size_t)v;
   char *body = ctrt__malloc(ERROR_BODY_MAX + 1);
-  if (body == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(body);
   size_t have = 0;
   if (c->pending_len > 0) {
     have = c->pending_len < want ? c->pending_len : want;
@@ -350,8 +348,7 @@ static int build_request(char **out, size_t *out_len, const ctrt__http_client *c
                              "Content-Length: %zu\r\n",
                              method, target, client->ep.host_header, req->content_type ? "Content-Type: " : "",
                              req->content_type ? req->content_type : "", req->content_type ? "\r\n" : "", body_len);
-  if (head == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(head);
   size_t head_len = strlen(head);
   char *msg = ctrt__malloc(head_len + extra + 2 + body_len + 1);
   if (msg == NULL) {
@@ -382,10 +379,8 @@ static int build_request(char **out, size_t *out_len, const ctrt__http_client *c
 int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_conn **out) {
   if (out)
     *out = NULL;
-  if (client == NULL || req == NULL || out == NULL)
-    return ctrt__error_invalid_argument("http_hijack: client, req and out must not be NULL");
-  if (req->upload)
-    return ctrt__error_invalid_argument("http_hijack: streamed uploads are not supported (use body)");
+  CTRT__CHECK_ARG(client != NULL && req != NULL && out != NULL, "http_hijack: client, req and out must not be NULL");
+  CTRT__CHECK_ARG(!req->upload, "http_hijack: streamed uploads are not supported (use body)");
   ctrt__http_request r = *req;
   if (r.method == NULL)
     r.method = "POST";
@@ -512,8 +507,8 @@ static size_t take_pending(ctrt__http_conn *c, void *buf, size_t cap) {
 int ctrt__http_conn_read(ctrt__http_conn *conn, void *buf, size_t cap, size_t *n_read) {
   if (n_read)
     *n_read = 0;
-  if (conn == NULL || buf == NULL || cap == 0 || n_read == NULL)
-    return ctrt__error_invalid_argument("http_conn_read: needs a connection, a buffer and n_read");
+  CTRT__CHECK_ARG(conn != NULL && buf != NULL && cap != 0 && n_read != NULL,
+                  "http_conn_read: needs a connection, a buffer and n_read");
   char err[128];
   for (;;) {
     if (atomic_load(&conn->cancelled))
@@ -529,8 +524,7 @@ int ctrt__http_conn_read(ctrt__http_conn *conn, void *buf, size_t cap, size_t *n
       /* Take a whole record so nothing stays inside TLS unseen by poll(). */
       if (conn->pending == NULL) {
         conn->pending = ctrt__malloc(TLS_BUF);
-        if (conn->pending == NULL)
-          return ctrt__error_no_memory();
+        CTRT__CHECK_ALLOC(conn->pending);
         conn->pending_cap = TLS_BUF;
       }
       n = io_recv(conn, conn->pending, conn->pending_cap, 0, err, sizeof err);
@@ -563,8 +557,7 @@ int ctrt__http_conn_pull(void *conn, void *buf, size_t cap, size_t *n_read) {
 }
 
 int ctrt__http_conn_close_write(ctrt__http_conn *conn) {
-  if (conn == NULL)
-    return ctrt__error_invalid_argument("http_conn_close_write: connection must not be NULL");
+  CTRT__CHECK_ARG(conn != NULL, "http_conn_close_write: connection must not be NULL");
   if (shutdown(conn->fd, SHUT_WR) != 0 && errno != ENOTCONN)
     return ctrt__error_network("%s: half-closing the connection failed: %s", conn->what, strerror(errno));
   return 0;

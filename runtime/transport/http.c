@@ -96,8 +96,7 @@ int ctrt__transport_add_header(ctrt__http_headers *h, const char *line, size_t l
     while (cap < need)
       cap *= 2;
     char *grown = ctrt__realloc(h->buf, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     h->buf = grown;
     h->cap = cap;
   }
@@ -211,15 +210,13 @@ static void set_version(ctrt__http_client *c, int major, int minor) {
 }
 
 int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg) {
-  if (out == NULL || cfg == NULL)
-    return ctrt__error_invalid_argument("http_client_new: out and cfg must not be NULL");
+  CTRT__CHECK_ARG(out != NULL && cfg != NULL, "http_client_new: out and cfg must not be NULL");
   *out = NULL;
   int rc = ctrt__transport_global_init();
   if (rc < 0)
     return rc;
   ctrt__http_client *c = ctrt__calloc(1, sizeof *c);
-  if (c == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(c);
   atomic_init(&c->refs, 1);
   atomic_init(&c->negotiated, false);
   pthread_mutex_init(&c->version_lock, NULL);
@@ -415,17 +412,15 @@ int ctrt__transport_check(ctrt__http_client *c, const ctrt__http_request *req, c
                           size_t what_cap) {
   *prefix = "";
   const char *method = req->method ? req->method : "GET";
-  if (!method_ok(method))
-    return ctrt__error_invalid_argument("HTTP request: invalid method \"%s\"", method);
-  if (!path_ok(req->path))
-    return ctrt__error_invalid_argument("HTTP request: the path must start with / and contain no spaces or control "
-                                        "characters");
+  CTRT__CHECK_ARG(method_ok(method), "HTTP request: invalid method \"%s\"", method);
+  CTRT__CHECK_ARG(path_ok(req->path),
+                  "HTTP request: the path must start with / and contain no spaces or control characters");
   if (req->body != NULL && req->upload != NULL)
     return ctrt__error_invalid_argument("HTTP request: body and upload are exclusive");
   if (req->headers)
     for (const char *const *h = req->headers; *h; h++)
-      if (strpbrk(*h, "\r\n") != NULL || strchr(*h, ':') == NULL)
-        return ctrt__error_invalid_argument("HTTP request: header lines must be \"Name: value\" on one line");
+      CTRT__CHECK_ARG(strpbrk(*h, "\r\n") == NULL && strchr(*h, ':') != NULL,
+                      "HTTP request: header lines must be \"Name: value\" on one line");
   if (req->content_type && strpbrk(req->content_type, "\r\n") != NULL)
     return ctrt__error_invalid_argument("HTTP request: invalid content type");
   describe_into(what, what_cap, method, req->path);
@@ -715,8 +710,7 @@ static int set_url(const ctrt__http_client *c, CURL *e, const char *prefix, cons
   char small[1024];
   size_t b = strlen(c->ep.base_url), v = strlen(prefix), p = strlen(path);
   char *url = b + v + p < sizeof small ? small : ctrt__malloc(b + v + p + 1);
-  if (url == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(url);
   memcpy(url, c->ep.base_url, b + 1); /* each terminated: the next one overwrites it */
   memcpy(url + b, prefix, v + 1);
   memcpy(url + b + v, path, p + 1);
@@ -735,8 +729,7 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
   if (rc < 0)
     return rc;
   x->p = pool_get(c);
-  if (x->p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(x->p);
   CURL *e = x->p->easy;
   const char *method = req->method ? req->method : "GET";
   bool get = strcmp(method, "GET") == 0;
@@ -905,11 +898,9 @@ static int xfer_error(xfer *x) {
 int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_response **out) {
   if (out)
     *out = NULL;
-  if (client == NULL || req == NULL || out == NULL)
-    return ctrt__error_invalid_argument("http_do: client, req and out must not be NULL");
+  CTRT__CHECK_ARG(client != NULL && req != NULL && out != NULL, "http_do: client, req and out must not be NULL");
   ctrt__http_response *r = ctrt__calloc(1, sizeof *r);
-  if (r == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(r);
   xfer x;
   memset(&x, 0, sizeof x);
   x.max = CTRT__HTTP_MAX_BODY;
@@ -958,8 +949,7 @@ int ctrt__http_do_checked(ctrt__http_client *client, const ctrt__http_request *r
 }
 
 int ctrt__http_do_json(ctrt__http_client *client, const ctrt__http_request *req, int *status, json_t **out) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("http_do_json: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "http_do_json: out must not be NULL");
   *out = NULL;
   ctrt__http_response *r = NULL;
   int rc = ctrt__http_do_checked(client, req, &r);
@@ -1004,11 +994,10 @@ static void stream_destroy(ctrt__http_stream *s) {
 int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *req, ctrt__http_stream **out) {
   if (out)
     *out = NULL;
-  if (client == NULL || req == NULL || out == NULL)
-    return ctrt__error_invalid_argument("http_stream_open: client, req and out must not be NULL");
+  CTRT__CHECK_ARG(client != NULL && req != NULL && out != NULL,
+                  "http_stream_open: client, req and out must not be NULL");
   ctrt__http_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   xfer *x = &s->x;
   int rc = xfer_begin(x, client, req, SINK_STREAM, true);
   if (x->p)
@@ -1060,8 +1049,8 @@ const char *ctrt__http_stream_header(const ctrt__http_stream *s, const char *nam
 int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *n_read) {
   if (n_read)
     *n_read = 0;
-  if (s == NULL || buf == NULL || cap == 0 || n_read == NULL)
-    return ctrt__error_invalid_argument("http_stream_read: needs a stream, a buffer and n_read");
+  CTRT__CHECK_ARG(s != NULL && buf != NULL && cap != 0 && n_read != NULL,
+                  "http_stream_read: needs a stream, a buffer and n_read");
   xfer *x = &s->x;
   for (;;) {
     if (atomic_load(&x->cancelled))
@@ -1143,8 +1132,7 @@ long ctrt__http_client_connect_timeout(const ctrt__http_client *client) {
 }
 
 int ctrt__http_negotiate(ctrt__http_client *client) {
-  if (client == NULL)
-    return ctrt__error_invalid_argument("http_negotiate: client must not be NULL");
+  CTRT__CHECK_ARG(client != NULL, "http_negotiate: client must not be NULL");
   if (atomic_load_explicit(&client->negotiated, memory_order_acquire))
     return 0;
   pthread_mutex_lock(&client->version_lock);

@@ -21,11 +21,9 @@ struct ctrt__jsonl {
 };
 
 int ctrt__jsonl_new(ctrt__jsonl **out, size_t max_message) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("jsonl_new: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "jsonl_new: out must not be NULL");
   *out = ctrt__calloc(1, sizeof **out);
-  if (*out == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(*out);
   (*out)->max = max_message ? max_message : CTRT__JSONL_MAX_MESSAGE;
   return 0;
 }
@@ -56,8 +54,7 @@ static int reserve(ctrt__jsonl *d, size_t extra) {
   while (cap < d->len + extra)
     cap *= 2;
   char *grown = ctrt__realloc(d->buf, cap);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   d->buf = grown;
   d->cap = cap;
   return 0;
@@ -133,8 +130,7 @@ static size_t scan(ctrt__jsonl *d) {
 }
 
 int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
-  if (d == NULL || out == NULL)
-    return ctrt__error_invalid_argument("jsonl_take: NULL argument");
+  CTRT__CHECK_ARG(d != NULL && out != NULL, "jsonl_take: NULL argument");
   *out = NULL;
   size_t end = scan(d);
   if (end == 0) {
@@ -169,8 +165,7 @@ int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
 }
 
 int ctrt__jsonl_finish(const ctrt__jsonl *d) {
-  if (d == NULL)
-    return ctrt__error_invalid_argument("jsonl_finish: NULL argument");
+  CTRT__CHECK_ARG(d != NULL, "jsonl_finish: NULL argument");
   for (size_t i = d->start; i < d->len; i++)
     if (!is_space(d->buf[i]))
       return ctrt__error_network("the progress stream ended in the middle of a JSON message (at offset %zu)",
@@ -181,8 +176,7 @@ int ctrt__jsonl_finish(const ctrt__jsonl *d) {
 int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out) {
   if (out)
     *out = NULL;
-  if (d == NULL || pull == NULL || out == NULL)
-    return ctrt__error_invalid_argument("jsonl_next: NULL argument");
+  CTRT__CHECK_ARG(d != NULL && pull != NULL && out != NULL, "jsonl_next: NULL argument");
   for (;;) {
     int rc = ctrt__jsonl_take(d, out);
     if (rc < 0)

@@ -27,8 +27,7 @@ int ctrt__stdcopy_encode(uint8_t **out, size_t *out_len, int stream, const void 
     return ctrt__error_no_memory();
   size_t total = len + frames * CTRT__STDCOPY_HEADER_LEN;
   uint8_t *buf = ctrt__malloc(total);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   const uint8_t *in = data;
   size_t o = 0, left = len;
   do {
@@ -180,8 +179,8 @@ static int next_header(ctrt__demux *d) {
 int ctrt__demux_read(ctrt__demux *d, int *stream, void *buf, size_t cap, size_t *n_read) {
   if (n_read)
     *n_read = 0;
-  if (d == NULL || stream == NULL || buf == NULL || cap == 0 || n_read == NULL)
-    return ctrt__error_invalid_argument("demux_read: NULL argument or empty buffer");
+  CTRT__CHECK_ARG(d != NULL && stream != NULL && buf != NULL && cap != 0 && n_read != NULL,
+                  "demux_read: NULL argument or empty buffer");
   if (!d->multiplexed) {
     int rc = d->pull(d->ctx, buf, cap, n_read);
     if (rc == 0)
@@ -212,12 +211,11 @@ int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len
     *data = NULL;
   if (len)
     *len = 0;
-  if (d == NULL || stream == NULL || data == NULL || len == NULL || max_len == 0)
-    return ctrt__error_invalid_argument("demux_read_frame: NULL argument or zero limit");
+  CTRT__CHECK_ARG(d != NULL && stream != NULL && data != NULL && len != NULL && max_len != 0,
+                  "demux_read_frame: NULL argument or zero limit");
   if (!d->multiplexed) {
     char *buf = ctrt__malloc(max_len + 1);
-    if (buf == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(buf);
     size_t n = 0;
     int rc = d->pull(d->ctx, buf, max_len, &n);
     if (rc < 0) {
@@ -239,8 +237,7 @@ int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len
   if (size > max_len)
     return ctrt__error_internal("a multiplexed frame of %zu bytes exceeds the limit of %zu bytes", size, max_len);
   char *buf = ctrt__malloc(size + 1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   size_t got = 0;
   int rc = size ? pull_exact(d, (uint8_t *)buf, size, &got) : 0;
   if (rc < 0) {
@@ -260,10 +257,8 @@ int ctrt__demux_read_frame(ctrt__demux *d, int *stream, char **data, size_t *len
 
 int ctrt__frame_reader_init(ctrt__frame_reader *r, ctrt_read_fn pull, void *ctx, size_t cap) {
   memset(r, 0, sizeof *r);
-  if (pull == NULL || cap < 64)
-    return ctrt__error_invalid_argument("frame_reader_init: needs a reader and a buffer of at least 64 bytes");
-  if ((r->buf = ctrt__malloc(cap)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ARG(pull != NULL && cap >= 64, "frame_reader_init: needs a reader and a buffer of at least 64 bytes");
+  CTRT__CHECK_ALLOC((r->buf = ctrt__malloc(cap)));
   r->pull = pull;
   r->ctx = ctx;
   r->cap = cap;
@@ -329,8 +324,7 @@ static int systemerr_piece(ctrt__frame_reader *r, const ctrt__stdcopy_piece *pie
 }
 
 int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull) {
-  if (r == NULL || piece == NULL || r->buf == NULL)
-    return ctrt__error_invalid_argument("frame_reader_next: NULL argument or a cleared reader");
+  CTRT__CHECK_ARG(r != NULL && piece != NULL && r->buf != NULL, "frame_reader_next: NULL argument or a cleared reader");
   for (;;) {
     int rc = frame_piece(r, piece);
     if (rc < 0)

@@ -242,15 +242,13 @@ static int parse_url(const char *url, char **host, char **port, char **path) {
     rest = url + 7;
   else if (strncmp(url, "ws://", 5) == 0)
     rest = url + 5;
-  if (rest == NULL)
-    return ctrt__error_invalid_argument("WebSocket URL %s: expected http://host:port/path or ws://...", url);
+  CTRT__CHECK_ARG(rest != NULL, "WebSocket URL %s: expected http://host:port/path or ws://...", url);
   const char *slash = strchr(rest, '/');
   const char *host_end = slash ? slash : rest + strlen(rest);
   const char *colon = NULL;
   if (rest[0] == '[') {
     const char *close = memchr(rest, ']', (size_t)(host_end - rest));
-    if (close == NULL)
-      return ctrt__error_invalid_argument("WebSocket URL %s: unterminated IPv6 address", url);
+    CTRT__CHECK_ARG(close != NULL, "WebSocket URL %s: unterminated IPv6 address", url);
     *host = ctrt__strndup(rest + 1, (size_t)(close - rest - 1));
     colon = close[1] == ':' ? close + 1 : NULL;
   } else {
@@ -353,8 +351,7 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
   if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
     return ctrt__error_internal("%s: no random bytes for the handshake key", ws->what);
   char *key = ctrt__base64_encode(nonce, sizeof nonce, false);
-  if (key == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(key);
   char proto_line[256] = "";
   if (subprotocol)
     snprintf(proto_line, sizeof proto_line, "Sec-WebSocket-Protocol: %s\r\n", subprotocol);
@@ -452,11 +449,9 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
 
 int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, long timeout_ms) {
   *out = NULL;
-  if (url == NULL)
-    return ctrt__error_invalid_argument("WebSocket: no URL");
+  CTRT__CHECK_ARG(url != NULL, "WebSocket: no URL");
   ctrt__ws *ws = ctrt__calloc(1, sizeof *ws);
-  if (ws == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(ws);
   ws->fd = ws->wake[0] = ws->wake[1] = -1;
   ws->idle_deadline = -1;
   atomic_init(&ws->cancelled, false);
@@ -685,11 +680,10 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
 /* ---- Kubernetes channels ---- */
 
 int ctrt__k8s_channel_write(ctrt__ws *ws, int channel, const void *data, size_t len) {
-  if (channel < 0 || channel > 255 || len > CTRT__WS_MAX_MESSAGE)
-    return ctrt__error_invalid_argument("WebSocket: bad channel %d or length %zu", channel, len);
+  CTRT__CHECK_ARG(channel >= 0 && channel <= 255 && len <= CTRT__WS_MAX_MESSAGE,
+                  "WebSocket: bad channel %d or length %zu", channel, len);
   uint8_t *msg = ctrt__malloc(len + 1);
-  if (msg == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(msg);
   msg[0] = (uint8_t)channel;
   if (len)
     memcpy(msg + 1, data, len);

@@ -67,8 +67,7 @@ int ctrt__cri_call(cri *c, const char *method, const char *const *metadata, long
     *reply = NULL;
   size_t len = request ? protobuf_c_message_get_packed_size(request) : 0;
   uint8_t *buf = ctrt__malloc(len ? len : 1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   if (request)
     protobuf_c_message_pack(request, buf);
   ctrt__grpc_call_options o = {.metadata = metadata, .deadline_ms = deadline_ms};
@@ -126,8 +125,7 @@ static char *env_dup(const char *name, const char *dflt) {
 
 static int cri_open(void **self, const char *uri, const ctrt_open_options *options) {
   cri *c = ctrt__calloc(1, sizeof *c);
-  if (c == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(c);
   pthread_mutex_init(&c->adopt_lock, NULL);
   pthread_mutex_init(&c->task_lock, NULL);
   c->uri = ctrt__strdup(uri && uri[0] ? uri : DEFAULT_URI);
@@ -266,8 +264,7 @@ char *ctrt__cri_display_of(const ctrt_container_id *id) {
 int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_ok, const char *method) {
   memset(f, 0, sizeof *f);
   char *display = ctrt__cri_display_of(id);
-  if (display == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(display);
   int adopted = ctrt__cri_adopted_find(c, display, f, NULL); /* adopt_container's mapping first */
   if (adopted != 0) {
     if (adopted < 0)
@@ -505,8 +502,7 @@ static int ports_of(const Runtime__V1__ContainerStatusResponse *st, ctrt_port_ma
   for (const char *p = text; *p; p++)
     cap += *p == ' ';
   *out = ctrt__calloc(cap, sizeof **out);
-  if (*out == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(*out);
   for (const char *p = text; *p && *n < cap;) {
     /* "8080/tcp": strtoul, since sscanf's %u overflows silently. */
     char proto[16] = "";
@@ -732,8 +728,7 @@ static int build_create(cri *c, create_ctx *x, const ctrt_container_id *id, cons
 
 static int mkdir_p(const char *path) {
   char *copy = ctrt__strdup(path);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   for (char *p = copy + 1; *p; p++) {
     if (*p == '/') {
       *p = '\0';
@@ -1167,8 +1162,7 @@ static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id 
  * ran, exit 0). */
 static int outcome_of(ctrt_wait_outcome **out, const Runtime__V1__ContainerStatus *st) {
   ctrt_wait_outcome *o = ctrt__calloc(1, sizeof *o);
-  if (o == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(o);
   int rc = 0;
   o->reason = CTRT_WAIT_REASON_EXITED;
   if (st != NULL) {
@@ -1297,8 +1291,7 @@ static int update_warnings(ctrt_container_update_outcome *o, const ctrt_containe
   };
   size_t n = sizeof dropped / sizeof *dropped;
   o->warnings = ctrt__calloc(n + 1, sizeof *o->warnings);
-  if (o->warnings == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(o->warnings);
   for (size_t i = 0; i < n; i++)
     if (dropped[i].present && (o->warnings[o->n_warnings++] = ctrt__strdup(dropped[i].text)) == NULL)
       return ctrt__error_no_memory();
@@ -1357,8 +1350,7 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
   if (rc < 0)
     return ctrt__error_wrap("update_container_resources");
   ctrt_container_update_outcome *o = ctrt__calloc(1, sizeof *o);
-  if (o == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(o);
   rc = update_warnings(o, u, pids_applied);
   if (rc < 0) {
     ctrt_container_update_outcome_free(o);
@@ -1840,8 +1832,7 @@ static int read_logs(cri *c, ctrt_log_entry_list **out, const ctrt_container_id 
     return rc;
   ctrt__cri_found_clear(&f);
   char *file = log_file(c, id);
-  if (file == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(file);
   rc = ctrt__cri_log_entries(out, file, id, has_tail, tail, cap);
   ctrt__free(file);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
@@ -1885,8 +1876,7 @@ static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_contai
                            const ctrt_logs_stream_options *options) {
   cri *c = self;
   follow_ctx *fc = ctrt__calloc(1, sizeof *fc);
-  if (fc == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(fc);
   fc->c = c;
   int rc = ctrt__cri_find(c, id, &fc->f, false, "logs_stream");
   char *file = rc == 0 ? log_file(c, id) : NULL;

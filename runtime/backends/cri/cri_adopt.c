@@ -96,8 +96,7 @@ static const char *known_as(const cri *c, const Runtime__V1__Container *ct) {
 static int remember(cri *c, char **display, const Runtime__V1__Container *ct,
                     const Runtime__V1__ContainerStatusResponse *st) {
   ctrt__cri_adopted *grown = ctrt__realloc(c->adopted, (c->n_adopted + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   c->adopted = grown;
   ctrt__cri_adopted e = {NULL, ctrt__strdup(ct->id), ctrt__strdup(ct->pod_sandbox_id),
                          ctrt__strdup(st->status && st->status->log_path ? st->status->log_path : "")};

@@ -280,8 +280,7 @@ static int rootfs_child_exit(rootfs_child *ch, const char *method, int32_t *code
  * caller's), i.e. the image's own /bin/sh. */
 static int shell_args(const char *const *argv, size_t n, char ***out) {
   char **args = ctrt__calloc(n + 1, sizeof *args);
-  if (args == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(args);
   for (size_t i = 0; i < n; i++)
     args[i] = (char *)argv[i];
   args[0] = "/bin/sh";
@@ -641,8 +640,7 @@ static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *c
 static int tar_stream_open(cri *c, const ctrt_container_id *id, const char *const *argv, size_t n, const char *method,
                            ctrt__stream **out) {
   tar_stream *t = ctrt__calloc(1, sizeof *t);
-  if (t == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(t);
   t->method = method;
   ctrt__cri_session_options o = {.out = true, .err = true};
   int rc = ctrt__cri_session_open(c, id, argv, n, &o, method, &t->s);
@@ -716,8 +714,7 @@ static int entry_args(int fd, char ***args, size_t *n) {
   *args = NULL;
   *n = 0;
   struct archive *a = archive_read_new();
-  if (a == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(a);
   archive_read_support_format_tar(a);
   archive_read_support_format_empty(a);
   archive_read_support_filter_all(a);

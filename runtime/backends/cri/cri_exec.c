@@ -46,8 +46,7 @@ int ctrt__cri_wrap_argv(const ctrt_exec_options *o, const char *method, const ch
     return ctrt__error_invalid_spec("%s: CRI's Exec has no user or privileged mode (it runs as the container's user)",
                                     method);
   const char **argv = ctrt__calloc(o->n_command + o->n_env + 8, sizeof *argv);
-  if (argv == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(argv);
   size_t n = 0;
   /* env K=V ... and sh -c 'cd "$0" && exec "$@"' DIR: tools any busybox or
    * coreutils image has. */
@@ -89,8 +88,7 @@ int ctrt__cri_running(cri *c, const ctrt_container_id *id, const char *method, f
 
 static int session_connect(cri *c, const char *url, const char *method, ctrt__cri_session **out) {
   ctrt__cri_session *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->method = method;
   int rc = ctrt__ws_connect(&s->ws, url, CTRT__K8S_SUBPROTOCOL_V4, 0);
   if (rc < 0) {
@@ -291,8 +289,7 @@ static const ctrt__stream_vtable exec_stream_vtable = {
 int ctrt__cri_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_container_id *id,
                           const char *const *argv, size_t n_argv) {
   exec_stream *x = ctrt__calloc(1, sizeof *x);
-  if (x == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(x);
   ctrt__cri_session_options o = {.out = true, .err = true};
   int rc = ctrt__cri_session_open(self, id, argv, n_argv, &o, "exec_stream", &x->s);
   if (rc < 0) {

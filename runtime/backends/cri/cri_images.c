@@ -106,8 +106,7 @@ static int blob_open(cri *c, blob_reader *r, const char *digest) {
   req.digest = (char *)digest;
   size_t len = protobuf_c_message_get_packed_size(&req.base);
   uint8_t *buf = ctrt__malloc(len ? len : 1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   protobuf_c_message_pack(&req.base, buf);
   ctrt__grpc_call_options o = {.metadata = ctrt__cri_containerd_md};
   int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Read", &o, buf, len, &r->call);
@@ -236,8 +235,7 @@ static int get_image(cri *c, const char *name, Ctrt__Containerd__GetImageRespons
 static int resolve(cri *c, const char *ref, Ctrt__Containerd__GetImageResponse **out) {
   *out = NULL;
   char *name = normalize(ref);
-  if (name == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(name);
   int rc = get_image(c, name, out);
   ctrt__free(name);
   if (rc == 0 || !last_is(CTRT_ERROR_NOT_FOUND))
@@ -343,11 +341,9 @@ static char *config_of(cri *c, const char *target) {
 
 static int push_name(ctrt_string_list *into, const char *name) {
   char **grown = ctrt__realloc(into->items, (into->n_items + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   into->items = grown;
-  if ((grown[into->n_items] = ctrt__strdup(name)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((grown[into->n_items] = ctrt__strdup(name)));
   into->n_items++;
   return 0;
 }
@@ -463,16 +459,14 @@ static int strings_of(const json_t *array, char ***out, size_t *n) {
   if (count == 0)
     return 0;
   char **items = ctrt__calloc(count, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   *out = items;
   size_t i;
   const json_t *v;
   json_array_foreach(array, i, v) {
     if (!json_is_string(v))
       continue;
-    if ((items[*n] = ctrt__strdup(json_string_value(v))) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((items[*n] = ctrt__strdup(json_string_value(v))));
     (*n)++;
   }
   return 0;
@@ -585,8 +579,7 @@ static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Co
   const json_t *layers = json_object_get(p->manifest, "layers");
   size_t n = json_array_size(history);
   l->items = ctrt__calloc(n ? n : 1, sizeof *l->items);
-  if (l->items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(l->items);
   int rc = 0;
   size_t layer = 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -707,8 +700,7 @@ int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
   if (rc < 0)
     return rc;
   char *name = normalize(target);
-  if (name == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(name);
   Ctrt__Containerd__GetImageResponse *img = NULL;
   rc = resolve(c, source, &img);
   char *id = rc == 0 ? config_of(c, img->image->target->digest) : NULL;
@@ -882,8 +874,7 @@ static int pull_next(void *state, void **item) {
     char *text = ctrt__sprintf("Pulling %s", s->ref);
     ctrt_pull_progress *p = text ? status_item(NULL, text, false, 0) : NULL;
     ctrt__free(text);
-    if (p == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(p);
     *item = p;
     return 0;
   }
@@ -904,8 +895,7 @@ int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, con
                                 const ctrt_registry_auth *auth) {
   static const ctrt_stream_methods methods = {.next = pull_next, .destroy = pull_state_free};
   pull_state *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->c = self;
   s->ref = ctrt__strdup(image);
   if (s->ref == NULL || (auth && ctrt_registry_auth_copy(&s->auth, auth) < 0)) {
@@ -1038,8 +1028,7 @@ static int lease_call(cri *c, const lease *l, const char *path, const ProtobufCM
 static int write_message(cri *c, const lease *l, const Ctrt__Containerd__WriteContentRequest *req) {
   size_t len = protobuf_c_message_get_packed_size(&req->base);
   uint8_t *buf = ctrt__malloc(len ? len : 1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   protobuf_c_message_pack(&req->base, buf);
   ctrt__grpc_call_options o = {.metadata = l->md, .deadline_ms = c->deadline_ms};
   ctrt__grpc_call *call = NULL;
@@ -1354,8 +1343,7 @@ static void load_ctx_clear(load_ctx *x) {
 static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t size) {
   if (size >= 0 && (size_t)size <= SMALL_FILE) {
     f->data = ctrt__malloc((size_t)size + 1);
-    if (f->data == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(f->data);
     la_ssize_t n = size > 0 ? archive_read_data(a, f->data, (size_t)size) : 0;
     if (n != size)
       return x->source_error ? x->source_error
@@ -1385,8 +1373,7 @@ static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t s
 
 static int read_archive(load_ctx *x) {
   struct archive *a = archive_read_new();
-  if (a == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(a);
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
   int rc = 0;
@@ -1519,20 +1506,16 @@ static int load_events_next(void *state, void **item) {
 /* Steals refs' items into the done event. */
 static int load_events_of(load_events *s, ctrt_string_list *refs, bool quiet) {
   s->items = ctrt__calloc(refs->n_items + 2, sizeof *s->items);
-  if (s->items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s->items);
   for (size_t i = 0; !quiet && i < refs->n_items; i++) {
     ctrt_load_progress *p = ctrt__calloc(1, sizeof *p);
-    if (p == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(p);
     s->items[s->n++] = p;
     p->kind = CTRT_LOAD_PROGRESS_STATUS;
-    if ((p->status.status = ctrt__sprintf("Loaded image: %s", refs->items[i])) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((p->status.status = ctrt__sprintf("Loaded image: %s", refs->items[i])));
   }
   ctrt_load_progress *done = ctrt__calloc(1, sizeof *done);
-  if (done == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(done);
   s->items[s->n++] = done;
   done->kind = CTRT_LOAD_PROGRESS_DONE;
   done->done.references = refs->items;
@@ -1548,8 +1531,7 @@ int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte
   if (rc < 0)
     return rc;
   load_ctx *x = ctrt__calloc(1, sizeof *x);
-  if (x == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(x);
   x->c = c;
   x->src = tar;
   ctrt_string_list refs = {0};
@@ -1716,15 +1698,13 @@ static int save_add_blob(save_state *s, const char *digest, json_int_t size) {
     if (s->entries[i].digest && strcmp(s->entries[i].digest, digest) == 0)
       return 0;
   save_entry *grown = ctrt__realloc(s->entries, (s->n + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   s->entries = grown;
   save_entry *e = &s->entries[s->n];
   memset(e, 0, sizeof *e);
   snprintf(e->path, sizeof e->path, "blobs/sha256/%s", digest + 7);
   e->size = (size_t)size;
-  if ((e->digest = ctrt__strdup(digest)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((e->digest = ctrt__strdup(digest)));
   s->n++;
   return 0;
 }
@@ -1833,8 +1813,7 @@ static bool tar_block(const uint8_t *block, size_t len) {
  * Docker's import makes. */
 static int import_layer(cri *c, const lease *l, ctrt_byte_source *src, layer_blob *out) {
   uint8_t *buf = ctrt__malloc(WRITE_CHUNK);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   blob_writer w;
   writer_begin(&w, l, 0);
   int rc = 0;
@@ -2360,8 +2339,7 @@ static int path_set_add(void *ctx, const char *path) {
   if (s->n == s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 256;
     char **grown = ctrt__realloc(s->items, cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     s->items = grown;
     s->cap = cap;
   }
@@ -2426,8 +2404,7 @@ static int add_change(void *ctx, const char *path) {
     kind = there ? CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED : CTRT_FILESYSTEM_CHANGE_KIND_ADDED;
     changed = ctrt__strdup(path);
   }
-  if (changed == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(changed);
   ctrt_filesystem_change_entry_list *l = x->list;
   if (l->n_items == x->cap) {
     size_t cap = x->cap ? 2 * x->cap : 16;

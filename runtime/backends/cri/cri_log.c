@@ -126,8 +126,7 @@ static int fill(ctrt__cri_log_reader *r) {
     while (cap - r->len < READ_CHUNK)
       cap *= 2;
     char *grown = ctrt__realloc(r->buf, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     r->buf = grown;
     r->cap = cap;
   }
@@ -194,8 +193,7 @@ static int pending_append(pending *p, const void *data, size_t len) {
     while (cap < p->len + len)
       cap *= 2;
     uint8_t *grown = ctrt__realloc(p->data, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     p->data = grown;
     p->cap = cap;
   }

@@ -135,8 +135,7 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
                           ctrt__cri_user *out) {
   memset(out, 0, sizeof *out);
   char *name = ctrt__strdup(spec_user);
-  if (name == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(name);
   char *group = strchr(name, ':');
   if (group)
     *group++ = '\0';
@@ -247,8 +246,7 @@ static int process_json(cri *c, const char *container_id, const ctrt_exec_option
     return rc;
   json_t *p = json_deep_copy(json_object_get(spec, "process"));
   json_decref(spec);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   json_t *args = json_array();
   for (size_t i = 0; i < o->n_command; i++)
     json_array_append_new(args, json_string(o->command[i]));
@@ -284,8 +282,7 @@ static int process_json(cri *c, const char *container_id, const ctrt_exec_option
 
 static int make_fifo(ctrt__cri_task *t, const char *name, char **path) {
   *path = ctrt__sprintf("%s/%s", t->dir, name);
-  if (*path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(*path);
   if (mkfifo(*path, 0600) != 0)
     return ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: mkfifo %s: %s", t->method, *path, strerror(errno));
   return 0;
@@ -296,8 +293,7 @@ static int make_fifo(ctrt__cri_task *t, const char *name, char **path) {
 static int make_dir(ctrt__cri_task *t) {
   const char *tmp = getenv("TMPDIR");
   t->dir = ctrt__sprintf("%s/ctrt-exec-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-  if (t->dir == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(t->dir);
   if (mkdtemp(t->dir) == NULL) {
     int rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: mkdtemp %s: %s", t->method, t->dir, strerror(errno));
     ctrt__free(t->dir);
@@ -482,8 +478,7 @@ int ctrt__cri_task_open(cri *c, const char *container_id, const ctrt_exec_option
   if (o->privileged)
     return ctrt__error_invalid_spec("%s: a privileged exec is not supported by the cri backend", method);
   ctrt__cri_task *t = ctrt__calloc(1, sizeof *t);
-  if (t == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(t);
   t->c = c;
   t->method = method;
   t->in_fd = t->out_fd = t->err_fd = t->poll_fd = -1;
@@ -534,8 +529,7 @@ int ctrt__cri_task_next(ctrt__cri_task *t, int *channel, uint8_t **data, size_t 
         continue;
       int *fd = i == 0 ? &t->out_fd : &t->err_fd;
       uint8_t *buf = ctrt__malloc(READ_PIECE + 1);
-      if (buf == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(buf);
       ssize_t got = read(*fd, buf, READ_PIECE);
       if (got > 0) {
         buf[got] = '\0';
@@ -659,8 +653,7 @@ static int collect(collected *b, const uint8_t *data, size_t len, size_t *room, 
   if (b->len + take + 1 > b->cap) {
     size_t cap = (b->len + take + 1) * 2;
     uint8_t *grown = ctrt__realloc(b->data, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     b->data = grown;
     b->cap = cap;
   }

@@ -72,8 +72,7 @@ static int split_row(const char *line, size_t max, ctrt_string_list *row) {
   if (words < max)
     max = words;
   row->items = ctrt__calloc(max ? max : 1, sizeof *row->items);
-  if (row->items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(row->items);
   const char *p = line;
   while (row->n_items < max) {
     while (*p == ' ' || *p == '\t')
@@ -89,8 +88,7 @@ static int split_row(const char *line, size_t max, ctrt_string_list *row) {
       while (*end && *end != ' ' && *end != '\t')
         end++;
     }
-    if ((row->items[row->n_items++] = ctrt__strndup(p, (size_t)(end - p))) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((row->items[row->n_items++] = ctrt__strndup(p, (size_t)(end - p))));
     p = end;
   }
   return 0;
@@ -155,8 +153,7 @@ int ctrt__cri_top_parse(const char *ps_output, const uint32_t *pids, size_t n_pi
 static int run_ps(const char *const *args, size_t n_args, char **out) {
   *out = NULL;
   const char **argv = ctrt__calloc(n_args + 3, sizeof *argv);
-  if (argv == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(argv);
   size_t n = 0;
   argv[n++] = "ps";
   if (n_args == 0)
@@ -438,8 +435,7 @@ static const ctrt__stream_vtable stats_vtable = {
 
 int ctrt__cri_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_container_id *id) {
   stats_poll *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->c = self;
   s->first = true;
   s->wake = eventfd(0, EFD_CLOEXEC);

@@ -71,8 +71,7 @@ void ctrt__docker_fini(ctrt__docker *d) {
 
 static int docker_open(void **self, const char *uri, const ctrt_open_options *options) {
   ctrt__docker *d = ctrt__calloc(1, sizeof *d);
-  if (d == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(d);
   int rc = ctrt__docker_init(d, uri, NULL, NULL, options); /* no URI: DOCKER_HOST */
   if (rc < 0) {
     ctrt__free(d);

@@ -285,8 +285,7 @@ static char *take(char **text) {
 /* ---- container_state ---- */
 
 static int new_state(ctrt_container_state **out, ctrt_container_state_kind kind) {
-  if ((*out = ctrt__malloc(sizeof **out)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((*out = ctrt__malloc(sizeof **out)));
   **out = (ctrt_container_state)CTRT_CONTAINER_STATE_INIT;
   (*out)->kind = kind;
   return 0;
@@ -495,8 +494,7 @@ int ctrt__docker_container_ip(char **out, const char *text, size_t len) {
 static int networks(const char *method, ctrt_container_inspect_details *d, w_settings *s) {
   if (s == NULL || s->n_networks == 0)
     return 0;
-  if ((d->networks = ctrt__calloc(s->n_networks, sizeof *d->networks)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((d->networks = ctrt__calloc(s->n_networks, sizeof *d->networks)));
   ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), nets = CTRT__JPATH_KEY(&settings, "Networks");
   for (size_t i = 0; i < s->n_networks; i++) {
     w_network_entry *e = &s->networks[i];
@@ -522,8 +520,7 @@ static int health(const char *method, ctrt_container_inspect_details *d, w_healt
    * container has no health check: that is no health entry. */
   if (h == NULL || ctrt__docker_blank(h->status))
     return 0;
-  if ((d->health = ctrt__malloc(sizeof *d->health)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((d->health = ctrt__malloc(sizeof *d->health)));
   *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
   if (ctrt_health_status_from_string(&d->health->status, h->status) < 0) {
     ctrt_error_clear();
@@ -639,8 +636,7 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
 static int image_info(ctrt_image_info *info, char *reference, const w_image *image, bool by_id) {
   *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
   info->reference = reference;
-  if (reference == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(reference);
   const char *digest = NULL;
   for (size_t k = 0; k < image->n_digests && digest == NULL; k++)
     digest = ctrt__docker_digest_of(image->digests[k], by_id ? NULL : reference);

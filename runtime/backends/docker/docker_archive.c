@@ -57,8 +57,7 @@ int ctrt__docker_archive_head(void *self, ctrt_path_stat **out, const ctrt_conta
 static int check_destination(ctrt__docker *d, const ctrt_container_id *id, const char *path, char **dir) {
   *dir = NULL;
   char *at = ctrt__strdup(path);
-  if (at == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(at);
   int rc = 0;
   for (int hops = 0;; hops++) {
     ctrt_path_stat *st = NULL;

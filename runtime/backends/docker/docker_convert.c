@@ -181,8 +181,7 @@ static int dup_strings(rd *r, char ***items, size_t *n, const json_t *obj, const
   if (count == 0)
     return *r->rc;
   char **list = ctrt__calloc(count, sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   size_t used = 0;
   for (size_t i = 0; i < count; i++) {
     rd item = rd_sub(r, path, NULL, i);
@@ -455,8 +454,7 @@ int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, cons
                        : ctrt__error_internal("wait_outcome: the Docker daemon's wait answer lacks the integer "
                                               "StatusCode");
   ctrt_wait_outcome *o = ctrt__malloc(sizeof *o);
-  if (o == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(o);
   *o = (ctrt_wait_outcome)CTRT_WAIT_OUTCOME_INIT;
   o->exit_code = (int32_t)code;
   const char *error = inspect ? str_at(&r, inspect, "State.Error") : str_at(&r, wait, "Error.Message");
@@ -513,8 +511,7 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint
   int read_rc;
   rd r = rd_root(&read_rc, "stats_stream");
   ctrt_stats_sample *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   *s = (ctrt_stats_sample)CTRT_STATS_SAMPLE_INIT;
   s->cpu_total_ns = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage");
   s->cpu_system_ns = u64_at(&r, stats, "cpu_stats.system_cpu_usage");
@@ -552,8 +549,7 @@ int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats
   int read_rc;
   rd r = rd_root(&read_rc, "get_container_stats");
   ctrt_container_stats *s = ctrt__malloc(sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   *s = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
   s->cpu_usage_usec = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage") / 1000;
   s->memory_bytes = memory_used(&r, stats);
@@ -634,8 +630,7 @@ static int string_map(rd *r, ctrt_string_map_entry **items, size_t *n, const jso
   if (count == 0)
     return *r->rc;
   ctrt_string_map_entry *entries = ctrt__calloc(count, sizeof *entries);
-  if (entries == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(entries);
   const char *key;
   const json_t *value;
   size_t used = 0;
@@ -662,8 +657,7 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
   int read_rc;
   rd r = rd_root(&read_rc, "inspect_image_native");
   ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
-  if (info == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(info);
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   rd cr = rd_sub(&r, "", "Config", 0);
   const json_t *config = object_at(&r, image, "Config");
@@ -711,8 +705,7 @@ int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer) {
   int read_rc;
   rd r = rd_root(&read_rc, "prune_images");
   ctrt_prune_result *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
   const json_t *deleted = array_at(&r, answer, "ImagesDeleted");
   size_t n = json_array_size(deleted), i;
@@ -760,12 +753,10 @@ int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_
     return read_rc;
   if (strncmp(status, "Digest: ", 8) == 0 && digest != NULL) {
     ctrt__free(*digest);
-    if ((*digest = ctrt__strdup(status + 8)) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((*digest = ctrt__strdup(status + 8)));
   }
   ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
   p->kind = CTRT_PULL_PROGRESS_STATUS;
   p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
@@ -782,8 +773,7 @@ int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_
 
 static int load_status(ctrt_load_progress **out, const char *id, const char *text, size_t len) {
   ctrt_load_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
   p->kind = CTRT_LOAD_PROGRESS_STATUS;
   p->status = (ctrt_load_progress_status)CTRT_LOAD_PROGRESS_STATUS_INIT;
@@ -816,8 +806,7 @@ int ctrt__docker_load_event(ctrt_load_progress **out, char **loaded, const json_
     for (size_t i = 0; i < 2; i++) {
       size_t plen = strlen(prefixes[i]);
       if (len > plen && strncmp(stream, prefixes[i], plen) == 0) {
-        if ((*loaded = ctrt__strndup(stream + plen, len - plen)) == NULL)
-          return ctrt__error_no_memory();
+        CTRT__CHECK_ALLOC((*loaded = ctrt__strndup(stream + plen, len - plen)));
         break;
       }
     }

@@ -18,8 +18,7 @@ static const char *env(const char *name) {
  * skipped). *out stays NULL and 0 is returned when it does not exist. */
 static int cert_file(char **out, const char *dir, const char *name) {
   char *path = ctrt__sprintf("%s/%s", dir, name);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   if (access(path, F_OK) != 0) {
     ctrt__free(path);
     return 0;
@@ -29,8 +28,7 @@ static int cert_file(char **out, const char *dir, const char *name) {
 }
 
 int ctrt__docker_config_from_env(ctrt__http_config *out) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("docker_config_from_env: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "docker_config_from_env: out must not be NULL");
   memset(out, 0, sizeof *out);
   /* Docker's hooks: the transport knows HTTP, not the daemon's answers. */
   out->error_from_body = ctrt__docker_error_from_body;
@@ -45,8 +43,7 @@ int ctrt__docker_config_from_env(ctrt__http_config *out) {
   out->tls_verify = verify != NULL;
   out->tls = verify != NULL || cert_path != NULL;
   out->host = ctrt__strdup(host ? host : CTRT__DOCKER_DEFAULT_HOST);
-  if (out->host == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(out->host);
 
   /* Validate now so the message can name the variable. */
   if (ctrt__http_host_check(out->host, out->tls) < 0) {

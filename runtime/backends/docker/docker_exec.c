@@ -164,8 +164,7 @@ static int text_append(text_buf *t, const uint8_t *data, size_t len) {
     while (cap < t->len + len + 1)
       cap *= 2;
     char *grown = ctrt__realloc(t->data, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     t->data = grown;
     t->cap = cap;
   }
@@ -330,8 +329,7 @@ int ctrt__docker_exec_stream(void *self, ctrt_exec_event_stream **out, const ctr
                              const char *const *argv, size_t n_argv) {
   ctrt__docker *d = self;
   exec_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->d = d;
   ctrt_exec_options cfg = CTRT_EXEC_OPTIONS_INIT;
   cfg.command = (char **)argv;
@@ -457,8 +455,7 @@ int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contain
                           const ctrt_exec_options *options) {
   ctrt__docker *d = self;
   exec_session *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->d = d;
   s->tty = options->tty;
   s->ready_fd = -1;

@@ -117,8 +117,7 @@ static int pull_next(void *impl, void **item) {
       json_decref(image);
       ctrt_error_clear();
       ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
-      if (p == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(p);
       *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
       p->kind = CTRT_PULL_PROGRESS_DONE;
       p->done = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
@@ -182,8 +181,7 @@ int ctrt__docker_pull_image_stream(void *self, ctrt_pull_progress_stream **out, 
                                    const ctrt_registry_auth *auth) {
   ctrt__docker *d = self;
   pull_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   char *path = NULL;
   ctrt__dh headers = CTRT__DH_INIT;
   s->d = d;
@@ -280,8 +278,7 @@ static int load_read(load_stream *s, ctrt_load_progress **item) {
 
 static int load_done_item(load_stream *s, void **item) {
   ctrt_load_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
   p->kind = CTRT_LOAD_PROGRESS_DONE;
   p->done = (ctrt_load_progress_done)CTRT_LOAD_PROGRESS_DONE_INIT;
@@ -388,8 +385,7 @@ static int load_read_ahead(load_stream *s, ctrt_byte_source *tar) {
 int ctrt__docker_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
   ctrt__docker *d = self;
   load_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   char *path = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
   if (rc == 0)

@@ -76,8 +76,7 @@ static const ctrt__stream_vtable stats_vtable = {
 
 int ctrt__docker_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_container_id *id) {
   stats_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   char *target = NULL;
   int rc = ctrt__jsonl_new(&s->lines, 0);
   if (rc == 0)

@@ -205,8 +205,7 @@ static int coalesce(log_reader *r, const log_piece *p, uint8_t **out, size_t *le
     total += piece.len;
   r->fr = saved;
   uint8_t *buf = ctrt__malloc(total + 1);
-  if (buf == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(buf);
   memcpy(buf, p->data, p->len);
   size_t at = p->len;
   while (at < total && ctrt__frame_reader_next(&r->fr, &piece, false) == 0) {
@@ -289,8 +288,7 @@ static int append_text(entry_builder *b, const uint8_t *data, size_t len) {
     while (cap < b->len + len + 1)
       cap *= 2;
     char *grown = ctrt__realloc(b->text, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     b->text = grown;
     b->text_cap = cap;
   }

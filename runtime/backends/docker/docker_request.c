@@ -122,11 +122,9 @@ int ctrt__docker_inspect_container(ctrt__docker *d, const ctrt_container_id *id,
 
 int ctrt__docker_json_text(char **out, json_t *value) {
   *out = NULL;
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   char *text = json_dumps(value, JSON_COMPACT);
-  if (text == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(text);
   *out = text; /* jansson allocates with malloc, like ctrt__malloc */
   return 0;
 }
@@ -136,7 +134,6 @@ int ctrt__docker_dup_nonempty(char **out, const json_t *value) {
   const char *text = json_string_value(value);
   if (ctrt__docker_blank(text))
     return 0;
-  if ((*out = ctrt__strdup(text)) == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC((*out = ctrt__strdup(text)));
   return 0;
 }

@@ -23,12 +23,10 @@ static int put_field(json_t *obj, const char *key, const char *value, const char
 }
 
 int ctrt__docker_registry_auth(char **out, const char *username, const char *password, const char *server_address) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("registry auth: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "registry auth: out must not be NULL");
   *out = NULL;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   int rc = put_field(obj, "username", username, "user name");
   if (rc == 0)
     rc = put_field(obj, "password", password, "password");
@@ -38,14 +36,12 @@ int ctrt__docker_registry_auth(char **out, const char *username, const char *pas
   json_decref(obj);
   if (rc < 0)
     return rc;
-  if (text == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(text);
   size_t len = strlen(text);
   char *b64 = ctrt__base64_encode(text, len, true);
   explicit_bzero(text, len);
   free(text); /* jansson's allocator is malloc */
-  if (b64 == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(b64);
   /* Docker decodes with Go's base64.URLEncoding, which wants padding. */
   size_t b64_len = strlen(b64);
   size_t pad = (4 - b64_len % 4) % 4;
@@ -107,8 +103,7 @@ static int stat_error(const char *what) {
 }
 
 int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("path_stat_decode: out must not be NULL");
+  CTRT__CHECK_ARG(out != NULL, "path_stat_decode: out must not be NULL");
   *out = NULL;
   if (header_value == NULL)
     return stat_error("the header is missing");

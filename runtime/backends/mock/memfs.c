@@ -15,8 +15,7 @@
 
 int memfs_blob_adopt(memfs_blob **out, void *data, size_t len) {
   memfs_blob *blob = ctrt__malloc(sizeof *blob);
-  if (blob == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(blob);
   atomic_init(&blob->refs, 1);
   blob->len = blob->cap = len;
   blob->data = data;
@@ -31,8 +30,7 @@ int memfs_blob_adopt(memfs_blob **out, void *data, size_t len) {
 int memfs_blob_new(memfs_blob **out, const void *data, size_t len) {
   void *copy = NULL;
   if (len > 0) {
-    if ((copy = ctrt__malloc(len)) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((copy = ctrt__malloc(len)));
     memcpy(copy, data, len);
   }
   int rc = memfs_blob_adopt(out, copy, len);
@@ -76,8 +74,7 @@ static int blob_append(memfs_blob **slot, const void *data, size_t len) {
       while (cap < need)
         cap *= 2;
       uint8_t *grown = ctrt__realloc(blob->data, cap);
-      if (grown == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(grown);
       blob->data = grown;
       blob->cap = cap;
     }
@@ -86,8 +83,7 @@ static int blob_append(memfs_blob **slot, const void *data, size_t len) {
     return 0;
   }
   uint8_t *copy = ctrt__malloc(need);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   memcpy(copy, memfs_blob_data(blob), blob->len);
   memcpy(copy + blob->len, data, len);
   memfs_blob *fresh = NULL;
@@ -217,14 +213,12 @@ int memfs_dir_insert(memfs_node *dir, const char *name, memfs_node *node) {
   if (dir->n_entries == dir->cap_entries) {
     size_t cap = dir->cap_entries ? dir->cap_entries * 2 : 8;
     memfs_dirent *grown = ctrt__realloc(dir->entries, cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     dir->entries = grown;
     dir->cap_entries = cap;
   }
   char *copy = ctrt__strdup(name);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   size_t i = dir_lower_bound(dir, name);
   memmove(&dir->entries[i + 1], &dir->entries[i], (dir->n_entries - i) * sizeof *dir->entries);
   dir->entries[i] = (memfs_dirent){copy, node};
@@ -338,8 +332,7 @@ bool memfs_fits(const memfs *fs, const char *path, uint64_t len) {
 
 int memfs_new(memfs **out) {
   memfs *fs = ctrt__calloc(1, sizeof *fs);
-  if (fs == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(fs);
   fs->root = memfs_node_new(fs, S_IFDIR | 0755, 0, 0);
   if (fs->root == NULL) {
     ctrt__free(fs);
@@ -401,8 +394,7 @@ fail:
 
 int memfs_clone(memfs **out, const memfs *fs) {
   memfs *copy = ctrt__calloc(1, sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   memfs_pmap map = {0};
   copy->root = clone_node(fs->root, &map);
   memfs_pmap_clear(&map, NULL);
@@ -449,12 +441,10 @@ static int walk_push(memfs_walk *w, memfs_node *node, const char *name) {
   if (w->depth == w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 16;
     memfs_node **nodes = ctrt__realloc(w->nodes, cap * sizeof *nodes);
-    if (nodes == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(nodes);
     w->nodes = nodes;
     const char **names = ctrt__realloc(w->names, cap * sizeof *names);
-    if (names == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(names);
     w->names = names;
     w->cap = cap;
   }
@@ -483,8 +473,7 @@ static int err_exists(const char *path) { return ctrt__error_conflict("%s: file 
  */
 int memfs_resolve(const memfs *fs, const char *path, int flags, memfs_walk *w) {
   memset(w, 0, sizeof *w);
-  if (path == NULL)
-    return ctrt__error_invalid_argument("memfs: NULL path");
+  CTRT__CHECK_ARG(path != NULL, "memfs: NULL path");
   if (*path == '\0')
     return err_not_found(path);
   if (strlen(path) >= MEMFS_PATH_MAX)
@@ -681,8 +670,7 @@ int memfs_list(const memfs *fs, const char *path, char ***names, size_t *n) {
   if (!memfs_is_dir(dir))
     return err_not_dir(path);
   char **list = ctrt__calloc(dir->n_entries ? dir->n_entries : 1, sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   for (size_t i = 0; i < dir->n_entries; i++)
     if ((list[i] = ctrt__strdup(dir->entries[i].name)) == NULL) {
       memfs_names_free(list, i);
@@ -777,8 +765,7 @@ int memfs_write(memfs *fs, const char *path, const void *data, size_t len, uint3
 }
 
 int memfs_write_blob(memfs *fs, const char *path, memfs_blob *blob, uint32_t perm, uint32_t uid, uint32_t gid) {
-  if (blob == NULL)
-    return ctrt__error_invalid_argument("memfs_write_blob: NULL blob");
+  CTRT__CHECK_ARG(blob != NULL, "memfs_write_blob: NULL blob");
   return write_file(fs, path, NULL, 0, blob, perm, uid, gid, false);
 }
 
@@ -806,8 +793,7 @@ static int mkdir_one(memfs *fs, const char *path, uint32_t perm, uint32_t uid, u
 }
 
 int memfs_mkdir(memfs *fs, const char *path, uint32_t perm, uint32_t uid, uint32_t gid, bool parents) {
-  if (path == NULL)
-    return ctrt__error_invalid_argument("memfs_mkdir: NULL path");
+  CTRT__CHECK_ARG(path != NULL, "memfs_mkdir: NULL path");
   if (!parents)
     return mkdir_one(fs, path, perm, uid, gid, false, true);
   /* mkdir -p: each textual prefix in turn, as busybox does; intermediate
@@ -873,8 +859,7 @@ static bool ends_with_dot(const char *path) {
 }
 
 int memfs_remove(memfs *fs, const char *path, bool recursive) {
-  if (path == NULL)
-    return ctrt__error_invalid_argument("memfs_remove: NULL path");
+  CTRT__CHECK_ARG(path != NULL, "memfs_remove: NULL path");
   if (ends_with_dot(path))
     return ctrt__error_invalid_spec("%s: refusing to remove '.' or '..'", path);
   memfs_walk w;
@@ -948,8 +933,7 @@ int memfs_link(memfs *fs, const char *oldpath, const char *newpath) {
 }
 
 int memfs_rename(memfs *fs, const char *oldpath, const char *newpath) {
-  if (oldpath == NULL || newpath == NULL)
-    return ctrt__error_invalid_argument("memfs_rename: NULL path");
+  CTRT__CHECK_ARG(oldpath != NULL && newpath != NULL, "memfs_rename: NULL path");
   if (ends_with_dot(oldpath) || ends_with_dot(newpath))
     return ctrt__error_invalid_spec("rename %s to %s: invalid argument", oldpath, newpath);
   memfs_walk from, to;

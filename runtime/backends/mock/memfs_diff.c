@@ -35,8 +35,7 @@ static int path_push(path_buf *p, const char *name) {
     while (cap < need)
       cap *= 2;
     char *grown = ctrt__realloc(p->text, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     p->text = grown;
     p->cap = cap;
   }
@@ -56,14 +55,12 @@ static int add_change(change_list *l, const char *path, ctrt_filesystem_change_k
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 32;
     change_item *grown = ctrt__realloc(l->items, cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     l->items = grown;
     l->cap = cap;
   }
   char *copy = ctrt__strdup(path);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   l->items[l->n++] = (change_item){{copy, kind}, node};
   return 0;
 }
@@ -181,8 +178,7 @@ void memfs_changes_free(memfs_change *changes, size_t n) {
 }
 
 int memfs_diff(const memfs *base, const memfs *current, memfs_change **changes, size_t *n) {
-  if (base == NULL || current == NULL || changes == NULL || n == NULL)
-    return ctrt__error_invalid_argument("memfs_diff: NULL argument");
+  CTRT__CHECK_ARG(base != NULL && current != NULL && changes != NULL && n != NULL, "memfs_diff: NULL argument");
   change_list l;
   int rc = collect(base, current, &l);
   if (rc < 0)
@@ -242,10 +238,8 @@ static int diff_tar_entries(memfs_tar_out *t, const memfs *base, const memfs *cu
 }
 
 int memfs_diff_tar(const memfs *base, const memfs *current, memfs_blob **out) {
-  if (out == NULL)
-    return ctrt__error_invalid_argument("memfs_diff_tar: NULL argument");
-  if (base == NULL || current == NULL)
-    return ctrt__error_invalid_argument("memfs_diff_tar: NULL argument");
+  CTRT__CHECK_ARG(out != NULL, "memfs_diff_tar: NULL argument");
+  CTRT__CHECK_ARG(base != NULL && current != NULL, "memfs_diff_tar: NULL argument");
   change_list l;
   int rc = collect(base, current, &l);
   if (rc < 0)

@@ -101,8 +101,7 @@ static size_t out_pending(const memfs_tar_out *t) { return t->len - t->off; }
 
 static int out_header(memfs_tar_out *t, const char *name, const memfs_node *node, const char *hardlink) {
   struct archive_entry *e = archive_entry_new();
-  if (e == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(e);
   archive_entry_set_pathname(e, name);
   archive_entry_set_uid(e, node->uid);
   archive_entry_set_gid(e, node->gid);
@@ -201,8 +200,7 @@ static int name_set(memfs_tar_reader *r, size_t keep, const char *add, bool slas
     while (cap < need)
       cap *= 2;
     char *grown = ctrt__realloc(r->name, cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     r->name = grown;
     r->name_cap = cap;
   }
@@ -218,8 +216,7 @@ static int push_frame(memfs_tar_reader *r, const memfs_node *dir) {
   if (r->depth == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 16;
     tar_frame *grown = ctrt__realloc(r->stack, cap * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     r->stack = grown;
     r->cap = cap;
   }
@@ -234,8 +231,7 @@ static int emit_node(memfs_tar_reader *r, const memfs_node *node) {
     hardlink = memfs_pmap_get(&r->links, node);
     if (hardlink == NULL) {
       char *first = ctrt__strdup(r->name);
-      if (first == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(first);
       if (memfs_pmap_put(&r->links, node, first) < 0) {
         ctrt__free(first);
         return ctrt__error_no_memory();
@@ -349,8 +345,8 @@ int memfs_tar_reader_new(memfs_tar_reader **out, memfs *fs, const char *path, me
 }
 
 int memfs_tar_reader_read(memfs_tar_reader *reader, void *buf, size_t cap, size_t *n_read) {
-  if (reader == NULL || buf == NULL || n_read == NULL || cap == 0)
-    return ctrt__error_invalid_argument("memfs_tar_reader_read: NULL argument or empty buffer");
+  CTRT__CHECK_ARG(reader != NULL && buf != NULL && n_read != NULL && cap != 0,
+                  "memfs_tar_reader_read: NULL argument or empty buffer");
   *n_read = 0;
   if (reader->error)
     return ctrt__error_set((ctrt_error_kind)-reader->error, 0, "tar reader: an earlier read failed");
@@ -376,8 +372,7 @@ int memfs_tar_reader_read(memfs_tar_reader *reader, void *buf, size_t cap, size_
 size_t memfs_tar_reader_buffer_peak(const memfs_tar_reader *reader) { return reader->out->peak; }
 
 int memfs_tar_blob(memfs *fs, const char *path, memfs_tar_scope scope, memfs_blob **out) {
-  if (fs == NULL || out == NULL)
-    return ctrt__error_invalid_argument("memfs_tar_blob: NULL argument");
+  CTRT__CHECK_ARG(fs != NULL && out != NULL, "memfs_tar_blob: NULL argument");
   memfs_tar_reader *r = NULL;
   int rc = reader_new(&r, fs, false, path, scope);
   while (rc == 0 && r->state != READER_DONE)
@@ -727,8 +722,7 @@ static int read_contents(const apply_ctx *c, struct archive_entry *e, memfs_blob
   size_t cap = declared > 0 ? (declared < (8 << 20) ? (size_t)declared : (size_t)(8 << 20)) : 4096;
   size_t len = 0;
   uint8_t *data = ctrt__malloc(cap);
-  if (data == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(data);
   for (;;) {
     if (len == cap) {
       if (cap > SIZE_MAX / 2) {
@@ -949,8 +943,7 @@ static int apply_entry(apply_ctx *c, struct archive_entry *e, memfs_node **held)
     }
   } else
     node = memfs_node_new(c->stage, type == ENTRY_DIR ? S_IFDIR : S_IFREG, 0, 0);
-  if (node == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(node);
   if (type == ENTRY_FILE) {
     memfs_blob *blob = NULL;
     if ((rc = read_contents(c, e, &blob)) < 0) {
@@ -972,8 +965,7 @@ static int apply_entry(apply_ctx *c, struct archive_entry *e, memfs_node **held)
 }
 
 int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, const memfs_tar_options *options) {
-  if (fs == NULL || dest_dir == NULL || src == NULL)
-    return ctrt__error_invalid_argument("memfs_apply_tar: NULL argument");
+  CTRT__CHECK_ARG(fs != NULL && dest_dir != NULL && src != NULL, "memfs_apply_tar: NULL argument");
   memfs_tar_options layer = {.mode = MEMFS_TAR_LAYER};
   apply_ctx c = {.opt = options ? options : &layer};
   memfs_walk w;
@@ -983,8 +975,7 @@ int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, cons
   bool is_dir = memfs_is_dir(memfs_walk_node(&w));
   c.dest_path = memfs_walk_path(&w);
   memfs_walk_clear(&w);
-  if (c.dest_path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(c.dest_path);
   if (!is_dir) {
     ctrt__free(c.dest_path);
     return ctrt__error_not_found(dest_dir, "not a directory");

@@ -146,18 +146,15 @@ static int script_push(mock_script_queue **queues, size_t *n, const char *key, m
   mock_script_queue *q = mock_script_find(*queues, *n, key);
   if (q == NULL) {
     mock_script_queue *grown = ctrt__realloc(*queues, (*n + 1) * sizeof *grown);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     *queues = grown;
     q = &grown[(*n)++];
     memset(q, 0, sizeof *q);
     q->key = ctrt__strdup(key);
-    if (q->key == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(q->key);
   }
   mock_script_item *items = ctrt__realloc(q->items, (q->n + 1) * sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   q->items = items;
   items[q->n++] = item;
   return 0;
@@ -183,8 +180,7 @@ static int mock_open(void **self, const char *uri, const ctrt_open_options *opti
   if (uri != NULL && uri[0] != '\0')
     return ctrt__error_invalid_argument("mock: takes no parameters (got '%s')", uri);
   mock_runtime *m = ctrt__calloc(1, sizeof *m);
-  if (m == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(m);
   pthread_mutex_init(&m->lock, NULL);
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
@@ -338,8 +334,7 @@ static char *display_of(const ctrt_container_id *id) {
 }
 
 int ctrt_mock_push_log_chunk(ctrt_runtime *rt, const ctrt_container_id *id, const ctrt_log_chunk *chunk) {
-  if (chunk == NULL)
-    return ctrt__error_invalid_argument("push_log_chunk: chunk must not be NULL");
+  CTRT__CHECK_ARG(chunk != NULL, "push_log_chunk: chunk must not be NULL");
   char *key = display_of(id);
   ctrt_log_chunk *copy = NULL;
   int rc = key ? ctrt_log_chunk_copy(&copy, chunk) : ctrt__error_code();
@@ -353,8 +348,8 @@ int ctrt_mock_push_log_chunk(ctrt_runtime *rt, const ctrt_container_id *id, cons
 }
 
 int ctrt_mock_push_log_error(ctrt_runtime *rt, const ctrt_container_id *id, ctrt_error_kind kind, const char *message) {
-  if (kind == CTRT_ERROR_NONE || kind >= CTRT_ERROR_KIND_COUNT || kind == CTRT_ERROR_ITERATION_OVER)
-    return ctrt__error_invalid_argument("push_log_error: %d is not an error kind", (int)kind);
+  CTRT__CHECK_ARG(kind != CTRT_ERROR_NONE && kind < CTRT_ERROR_KIND_COUNT && kind != CTRT_ERROR_ITERATION_OVER,
+                  "push_log_error: %d is not an error kind", (int)kind);
   char *key = display_of(id);
   int rc = key ? push_scripted(rt, "push_log_error", 0, key, NULL, kind, message ? message : "scripted log error")
                : ctrt__error_code();
@@ -363,8 +358,7 @@ int ctrt_mock_push_log_error(ctrt_runtime *rt, const ctrt_container_id *id, ctrt
 }
 
 int ctrt_mock_push_stats_sample(ctrt_runtime *rt, const ctrt_container_id *id, const ctrt_stats_sample *sample) {
-  if (sample == NULL)
-    return ctrt__error_invalid_argument("push_stats_sample: sample must not be NULL");
+  CTRT__CHECK_ARG(sample != NULL, "push_stats_sample: sample must not be NULL");
   char *key = display_of(id);
   ctrt_stats_sample *copy = NULL;
   int rc = key ? ctrt_stats_sample_copy(&copy, sample) : ctrt__error_code();
@@ -378,8 +372,7 @@ int ctrt_mock_push_stats_sample(ctrt_runtime *rt, const ctrt_container_id *id, c
 }
 
 int ctrt_mock_push_pull_progress(ctrt_runtime *rt, const char *image, const ctrt_pull_progress *event) {
-  if (image == NULL || event == NULL)
-    return ctrt__error_invalid_argument("push_pull_progress: NULL argument");
+  CTRT__CHECK_ARG(image != NULL && event != NULL, "push_pull_progress: NULL argument");
   char *key = mock_normalize_ref(image);
   ctrt_pull_progress *copy = NULL;
   int rc = key ? ctrt_pull_progress_copy(&copy, event) : ctrt__error_no_memory();
@@ -396,8 +389,7 @@ int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_result *resul
   mock_runtime *m = mock_of(rt, "search_add");
   if (m == NULL)
     return ctrt__error_code();
-  if (result == NULL || result->name == NULL)
-    return ctrt__error_invalid_argument("search_add: the result needs a name");
+  CTRT__CHECK_ARG(result != NULL && result->name != NULL, "search_add: the result needs a name");
   mock_lock(m);
   int rc = 0;
   ctrt_image_search_result *grown = ctrt__realloc(m->catalogue, (m->n_catalogue + 1) * sizeof *grown);

@@ -102,8 +102,7 @@ int mock_archive_put(void *self, const ctrt_container_id *id, const char *path, 
 int mock_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
   mock_runtime *m = self;
   ctrt_path_stat *stat = ctrt__malloc(sizeof *stat);
-  if (stat == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(stat);
   *stat = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);

@@ -72,8 +72,7 @@ static void kill_all(mock_runtime *m, mock_container *c) {
 
 static int strv_append(char ***items, size_t *n, const char *value) {
   char **grown = ctrt__realloc(*items, (*n + 2) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   *items = grown;
   grown[*n] = ctrt__strdup(value);
   grown[*n + 1] = NULL;
@@ -98,8 +97,7 @@ static int env_set(char ***env, size_t *n, const char *key, const char *value, b
       if (keep_existing)
         return 0;
       char *entry = ctrt__sprintf("%s=%s", key, value);
-      if (entry == NULL)
-        return ctrt__error_no_memory();
+      CTRT__CHECK_ALLOC(entry);
       ctrt__free((*env)[i]);
       (*env)[i] = entry;
       return 0;
@@ -136,15 +134,14 @@ static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *n
   void *self = m;
   /* The encoder sends a NULL name as "", which dockerd refuses before
    * anything exists; the mock refuses it the same way. */
-  if (spec->image.name == NULL || spec->image.name[0] == '\0')
-    return ctrt__error_invalid_argument("create_container: spec.image.name is empty: name the image to run");
+  CTRT__CHECK_ARG(spec->image.name != NULL && spec->image.name[0] != '\0',
+                  "create_container: spec.image.name is empty: name the image to run");
   ctrt_source_policy source =
       spec->image.has_source_policy ? spec->image.source_policy : CTRT_SOURCE_POLICY_LOCAL_FIRST;
   if (mock_pull_image_with_policy(self, spec->image.name, spec->image.pull_policy, NULL, source) < 0)
     return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
   mock_container *c = ctrt__calloc(1, sizeof *c);
-  if (c == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(c);
   c->refs = 1;
   c->next_pid = 1;
   c->stdin_pipe.closed = false;
@@ -258,8 +255,8 @@ int ctrt_mock_create_outside(ctrt_runtime *rt, const char *name, const ctrt_serv
   mock_runtime *m = mock_of(rt, "create_outside");
   if (m == NULL)
     return ctrt__error_code();
-  if (name == NULL || name[0] == '\0' || spec == NULL || engine_id == NULL)
-    return ctrt__error_invalid_argument("create_outside: name, spec and engine_id are required");
+  CTRT__CHECK_ARG(name != NULL && name[0] != '\0' && spec != NULL && engine_id != NULL,
+                  "create_outside: name, spec and engine_id are required");
   *engine_id = NULL;
   return create_in(m, NULL, name, spec, engine_id);
 }
@@ -456,8 +453,7 @@ int mock_remove_container(void *self, const ctrt_container_id *id) {
 int mock_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_container_state *state = ctrt__malloc(sizeof *state);
-  if (state == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(state);
   *state = (ctrt_container_state)CTRT_CONTAINER_STATE_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
@@ -601,8 +597,7 @@ static int merge_string(char **dst, const char *src) {
   if (src == NULL)
     return 0;
   char *copy = ctrt__strdup(src);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   ctrt__free(*dst);
   *dst = copy;
   return 0;
@@ -612,8 +607,7 @@ int mock_update_container_resources(void *self, ctrt_container_update_outcome **
                                     const ctrt_container_resource_update *update) {
   mock_runtime *m = self;
   ctrt_container_update_outcome *outcome = ctrt__malloc(sizeof *outcome);
-  if (outcome == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(outcome);
   *outcome = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
@@ -670,8 +664,7 @@ int mock_update_container_resources(void *self, ctrt_container_update_outcome **
 
 static int classify(mock_container *c, ctrt_wait_outcome **out) {
   ctrt_wait_outcome *outcome = ctrt__malloc(sizeof *outcome);
-  if (outcome == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(outcome);
   *outcome = (ctrt_wait_outcome)CTRT_WAIT_OUTCOME_INIT;
   outcome->exit_code = c->exit_code;
   int rc = 0;
@@ -755,8 +748,7 @@ int mock_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, const 
 int mock_prune_containers(void *self, ctrt_container_prune_result **out) {
   mock_runtime *m = self;
   ctrt_container_prune_result *result = ctrt__malloc(sizeof *result);
-  if (result == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(result);
   *result = (ctrt_container_prune_result)CTRT_CONTAINER_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
@@ -798,8 +790,7 @@ int mock_prune_containers(void *self, ctrt_container_prune_result **out) {
 int mock_list_containers(void *self, ctrt_runtime_container_summary_list **out) {
   mock_runtime *m = self;
   ctrt_runtime_container_summary_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
   int rc = 0;
   mock_lock(m);

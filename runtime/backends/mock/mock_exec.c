@@ -46,8 +46,7 @@ static int exec_start(mock_runtime *m, const ctrt_container_id *id, const exec_r
                             "%s: unknown\r\n",
                             req->argv[0], reason ? reason : "executable file not found in $PATH");
     ctrt__free(reason);
-    if (message == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(message);
   }
   int rc = mock_process_start_ex(m, c, sink, req->argv, req->argc, req->env, req->n_env, req->cwd, req->user, req->tty,
                                  req->attach_stdin, req->sock, message, 126, p_out);
@@ -67,8 +66,7 @@ static void exec_release(mock_runtime *m, mock_container *c, mock_process *p) {
 
 static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container_id *id, const exec_request *req) {
   ctrt_exec_result *result = ctrt__malloc(sizeof *result);
-  if (result == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(result);
   *result = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
   mock_container *c = NULL;
   mock_process *p = NULL;
@@ -186,8 +184,7 @@ int mock_exec_stream(void *self, ctrt_exec_event_stream **out, const ctrt_contai
                      size_t n_argv) {
   mock_runtime *m = self;
   exec_events *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   s->m = m;
   exec_request req = {.argv = (char *const *)argv, .argc = n_argv, .sock = -1};
   mock_lock(m);

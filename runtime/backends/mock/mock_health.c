@@ -109,8 +109,7 @@ int mock_health_start(mock_runtime *m, mock_container *c) {
     mock_wait(m, 0);
   mock_health_reap(m, c);
   monitor *mon = ctrt__malloc(sizeof *mon);
-  if (mon == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(mon);
   mon->m = m;
   mon->c = c;
   c->health_status = CTRT_HEALTH_STATUS_STARTING;

@@ -105,12 +105,10 @@ static int strv_add(char ***items, size_t *n, const char *value) {
     if (strcmp((*items)[i], value) == 0)
       return 0;
   char **grown = ctrt__realloc(*items, (*n + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   *items = grown;
   grown[*n] = ctrt__strdup(value);
-  if (grown[*n] == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown[*n]);
   (*n)++;
   return 0;
 }
@@ -148,8 +146,7 @@ static int apply_layer(memfs *fs, memfs_blob *layer) {
 int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **layers, size_t n_layers, const char *tag,
                      mock_image **out) {
   char *id = ctrt__sha256_digest_string(config_json, strlen(config_json));
-  if (id == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(id);
   mock_image *img = NULL;
   for (size_t i = 0; i < m->n_images && !img; i++)
     if (strcmp(m->images[i]->id, id) == 0)
@@ -414,8 +411,7 @@ static bool ref_domain(const char *s, size_t n) {
 /* Whether ref is a "name:tag" Docker accepts in RepoTags; else 0 with the
  * message Docker's image load gives. */
 static int check_repo_tag(const char *ref) {
-  if (ref[0] == '\0')
-    return ctrt__error_invalid_argument("repository name must have at least one component");
+  CTRT__CHECK_ARG(ref[0] != '\0', "repository name must have at least one component");
   const char *slash = strrchr(ref, '/');
   const char *colon = strrchr(slash ? slash : ref, ':');
   size_t name_len = colon ? (size_t)(colon - ref) : strlen(ref);
@@ -431,26 +427,21 @@ static int check_repo_tag(const char *ref) {
     for (size_t i = 0; i < fn && !domain; i++)
       domain = ref[i] == '.' || ref[i] == ':';
     if (domain) {
-      if (!ref_domain(ref, fn))
-        return ctrt__error_invalid_argument("invalid reference format");
+      CTRT__CHECK_ARG(ref_domain(ref, fn), "invalid reference format");
       path_start = fn + 1;
     }
   }
-  if (name_len > 255)
-    return ctrt__error_invalid_argument(
-        "invalid reference format: repository name must not be more than 255 characters");
+  CTRT__CHECK_ARG(name_len <= 255, "invalid reference format: repository name must not be more than 255 characters");
   for (size_t i = path_start; i < name_len; i++)
     if (isupper((unsigned char)ref[i]))
       return ctrt__error_invalid_argument("invalid reference format: repository name must be lowercase");
   for (size_t i = path_start; i <= name_len;) {
     const char *end = memchr(ref + i, '/', name_len - i);
     size_t cn = end ? (size_t)(end - ref) - i : name_len - i;
-    if (!ref_path_component(ref + i, cn))
-      return ctrt__error_invalid_argument("invalid reference format");
+    CTRT__CHECK_ARG(ref_path_component(ref + i, cn), "invalid reference format");
     i += cn + 1;
   }
-  if (colon == NULL)
-    return ctrt__error_invalid_argument("invalid tag \"%s\"", ref);
+  CTRT__CHECK_ARG(colon != NULL, "invalid tag \"%s\"", ref);
   const char *tag = colon + 1;
   size_t tn = strlen(tag);
   bool ok = tn >= 1 && tn <= 128 && (isalnum((unsigned char)tag[0]) || tag[0] == '_');
@@ -536,8 +527,7 @@ static int manifest_image(const archive_files *af, json_t *item, archive_image *
 
 static int push_item(void ***items, size_t *n, void *item) {
   void **grown = ctrt__realloc(*items, (*n + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   *items = grown;
   grown[(*n)++] = item;
   return 0;
@@ -545,8 +535,7 @@ static int push_item(void ***items, size_t *n, void *item) {
 
 static int load_status(void ***items, size_t *n, const char *id, const char *text) {
   ctrt_load_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
   p->kind = CTRT_LOAD_PROGRESS_STATUS;
   p->status = (ctrt_load_progress_status)CTRT_LOAD_PROGRESS_STATUS_INIT;
@@ -843,8 +832,7 @@ static int apply_change(json_t *cfg, const char *change) {
       json_object_set_new(cfg, "ExposedPorts", ports);
     }
     char *port = strchr(args, '/') ? ctrt__strdup(args) : ctrt__sprintf("%s/tcp", args);
-    if (port == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(port);
     json_object_set_new(ports, port, json_object());
     ctrt__free(port);
     return 0;
@@ -1091,8 +1079,7 @@ int mock_save_images(void *self, ctrt_image_export_stream **out, const char *con
 int mock_tag_image(void *self, const char *source, const char *target) {
   mock_runtime *m = self;
   char *normalized = mock_normalize_ref(target);
-  if (normalized == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(normalized);
   int rc = 0;
   if (strchr(normalized, '@') != NULL)
     rc = ctrt__error_invalid_spec("tag_image: '%s' is a digest reference, not a tag", target);
@@ -1154,8 +1141,7 @@ int mock_remove_image(void *self, const char *image, bool force) {
 int mock_prune_images(void *self, ctrt_prune_result **out) {
   mock_runtime *m = self;
   ctrt_prune_result *result = ctrt__malloc(sizeof *result);
-  if (result == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(result);
   *result = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
@@ -1202,8 +1188,7 @@ static int set_optional_string(char **field, json_t *value) {
 int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
   mock_runtime *m = self;
   ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
-  if (info == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(info);
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
@@ -1276,8 +1261,7 @@ int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const c
 int mock_image_history(void *self, ctrt_image_history_entry_list **out, const char *image) {
   mock_runtime *m = self;
   ctrt_image_history_entry_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_image_history_entry_list)CTRT_IMAGE_HISTORY_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
@@ -1322,8 +1306,7 @@ int mock_image_history(void *self, ctrt_image_history_entry_list **out, const ch
 
 static int add_image_info(ctrt_image_info_list *list, const mock_image *img, const char *reference) {
   ctrt_image_info *grown = ctrt__realloc(list->items, (list->n_items + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   list->items = grown;
   ctrt_image_info *info = &grown[list->n_items++];
   *info = (ctrt_image_info)CTRT_IMAGE_INFO_INIT;
@@ -1338,8 +1321,7 @@ static int add_image_info(ctrt_image_info_list *list, const mock_image *img, con
 int mock_list_images(void *self, ctrt_image_info_list **out) {
   mock_runtime *m = self;
   ctrt_image_info_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_image_info_list)CTRT_IMAGE_INFO_LIST_INIT;
   int rc = 0;
   mock_lock(m);

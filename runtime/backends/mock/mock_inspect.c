@@ -48,8 +48,7 @@ static size_t bindings(const mock_container *c, binding *out, size_t cap) {
 int mock_inspect_detailed(void *self, ctrt_container_inspect_details **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_container_inspect_details *d = ctrt__malloc(sizeof *d);
-  if (d == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(d);
   *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
   mock_lock(m);
   mock_container *c;
@@ -174,8 +173,7 @@ int mock_sync_container_volumes(void *self, const ctrt_container_id *id) {
 int mock_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_port_mapping_entry_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_container *c;
@@ -206,8 +204,7 @@ int mock_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out,
 int mock_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_filesystem_change_entry_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_filesystem_change_entry_list)CTRT_FILESYSTEM_CHANGE_ENTRY_LIST_INIT;
   memfs_change *changes = NULL;
   size_t n = 0;
@@ -240,29 +237,24 @@ typedef enum ps_format { PS_DEFAULT, PS_AUX, PS_CUSTOM } ps_format;
 
 static int add_row(ctrt_container_top_output *top, char **cells, size_t n) {
   ctrt_string_list *grown = ctrt__realloc(top->processes, (top->n_processes + 1) * sizeof *grown);
-  if (grown == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(grown);
   top->processes = grown;
   ctrt_string_list *row = &grown[top->n_processes++];
   row->items = ctrt__calloc(n, sizeof *row->items);
   row->n_items = 0;
-  if (row->items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(row->items);
   for (size_t i = 0; i < n; i++) {
     row->items[row->n_items] = ctrt__strdup(cells[i]);
-    if (row->items[row->n_items++] == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(row->items[row->n_items++]);
   }
   return 0;
 }
 
 static int set_titles(ctrt_container_top_output *top, const char *const *titles, size_t n) {
   top->titles = ctrt__calloc(n, sizeof *top->titles);
-  if (top->titles == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(top->titles);
   for (size_t i = 0; i < n; i++)
-    if ((top->titles[top->n_titles++] = ctrt__strdup(titles[i])) == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC((top->titles[top->n_titles++] = ctrt__strdup(titles[i])));
   return 0;
 }
 
@@ -304,8 +296,7 @@ int mock_top_container(void *self, ctrt_container_top_output **out, const ctrt_c
   if (rc < 0)
     return rc;
   ctrt_container_top_output *top = ctrt__malloc(sizeof *top);
-  if (top == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(top);
   *top = (ctrt_container_top_output)CTRT_CONTAINER_TOP_OUTPUT_INIT;
   static const char *const default_titles[] = {"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"};
   static const char *const aux_titles[] = {"USER", "PID",  "%CPU",  "%MEM", "VSZ",    "RSS",

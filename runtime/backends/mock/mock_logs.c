@@ -140,8 +140,7 @@ typedef struct logs_stream {
 
 static int chunk_of(const mock_log_record *r, bool timestamps, void **item) {
   ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
-  if (chunk == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(chunk);
   *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
   chunk->stream = r->channel;
   if (ctrt__copy_bytes(&chunk->data, &r->data) < 0) {
@@ -241,8 +240,7 @@ int mock_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id
                      const ctrt_logs_stream_options *options) {
   mock_runtime *m = self;
   logs_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
   int rc = c ? 0 : ctrt__error_code();
@@ -271,8 +269,7 @@ int mock_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id
 static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_container_id *id, bool has_tail,
                    uint64_t tail, const ctrt_log_options *cap) {
   ctrt_log_entry_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);

@@ -152,8 +152,7 @@ static int append_buffer(mock_process *p, int ch, const void *data, size_t len) 
     while (cap < p->out_len[ch] + len + 1)
       cap *= 2;
     char *grown = ctrt__realloc(p->out[ch], cap);
-    if (grown == NULL)
-      return ctrt__error_no_memory();
+    CTRT__CHECK_ALLOC(grown);
     p->out[ch] = grown;
     p->out_cap[ch] = cap;
   }
@@ -230,8 +229,7 @@ static int tty_translate(const void *data, size_t len, char **out, size_t *out_l
   for (size_t i = 0; i < len; i++)
     extra += in[i] == '\n';
   *out = ctrt__malloc(len + extra + 1);
-  if (*out == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(*out);
   size_t o = 0;
   for (size_t i = 0; i < len; i++) {
     if (in[i] == '\n')
@@ -467,8 +465,7 @@ int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, ch
                           char *const *extra_env, size_t n_extra_env, const char *cwd, const char *user, bool tty,
                           bool attach_stdin, int sock, const char *fail_message, int fail_code, mock_process **out) {
   mock_process *p = ctrt__calloc(1, sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   p->mock = m;
   p->container = c;
   p->sink = sink;

@@ -21,8 +21,7 @@ int ctrt_mock_registry_add(ctrt_runtime *rt, const char *reference, ctrt_byte_so
   mock_runtime *m = mock_of(rt, "registry_add");
   if (m == NULL)
     return ctrt__error_code();
-  if (reference == NULL || docker_archive == NULL)
-    return ctrt__error_invalid_argument("registry_add: NULL argument");
+  CTRT__CHECK_ARG(reference != NULL && docker_archive != NULL, "registry_add: NULL argument");
   /* Load the archive into a scratch mock to reuse the docker-archive reader. */
   mock_runtime scratch = {0};
   pthread_mutex_init(&scratch.lock, NULL);
@@ -108,8 +107,7 @@ static int progress_status(progress_list *l, const char *id, const char *status,
   if (l == NULL)
     return 0;
   ctrt_pull_progress *p = ctrt__malloc(sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
   p->kind = CTRT_PULL_PROGRESS_STATUS;
   p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
@@ -161,8 +159,7 @@ static bool registry_host_known(mock_runtime *m, const char *normalized) {
  * gets Docker's events. Called without the lock. */
 static int do_pull(mock_runtime *m, const char *reference, const ctrt_registry_auth *auth, progress_list *progress) {
   char *normalized = mock_normalize_ref(reference);
-  if (normalized == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(normalized);
   const char *colon = strrchr(normalized, ':');
   char *repo = ctrt__strndup(normalized, (size_t)(colon - normalized));
   const char *tag = colon + 1;
@@ -354,8 +351,7 @@ int mock_search_images(void *self, ctrt_image_search_result_list **out, const ch
   }
   size_t max = limit == 0 ? 25 : limit;
   ctrt_image_search_result_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   *list = (ctrt_image_search_result_list)CTRT_IMAGE_SEARCH_RESULT_LIST_INIT;
   int rc = 0;
   mock_lock(m);

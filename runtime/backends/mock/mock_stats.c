@@ -48,8 +48,7 @@ static uint32_t online_cpus(void) {
 
 static int sample_of(mock_container *c, ctrt_stats_sample **out) {
   ctrt_stats_sample *s = ctrt__malloc(sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   *s = (ctrt_stats_sample)CTRT_STATS_SAMPLE_INIT;
   advance(c);
   bool running = mock_container_running(c);
@@ -78,8 +77,7 @@ static int sample_of(mock_container *c, ctrt_stats_sample **out) {
 int mock_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_container_stats *stats = ctrt__malloc(sizeof *stats);
-  if (stats == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(stats);
   *stats = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
@@ -177,8 +175,7 @@ static const ctrt__stream_vtable stats_vtable = {
 int mock_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   stats_stream *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
   int rc = c ? 0 : ctrt__error_code();

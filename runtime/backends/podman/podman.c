@@ -40,8 +40,7 @@ static int libpod_send(ctrt__podman *p, const char *verb, const char *path, cons
                        const ctrt__docker_status *statuses, size_t n_statuses, const char *method,
                        ctrt__http_response **out) {
   char *full = ctrt__sprintf("%s%s", p->libpod, path);
-  if (full == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(full);
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.method = verb;
   req.path = full;
@@ -83,8 +82,7 @@ static int libpod_exists(ctrt__podman *p, const char *kind, const char *name, co
   char *escaped = ctrt__docker_escape_path(name);
   char *path = escaped ? ctrt__sprintf("/%s/%s/exists", kind, escaped) : NULL;
   ctrt__free(escaped);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   static const ctrt__docker_status statuses[] = {{404, CTRT_ERROR_NONE}};
   ctrt__http_response *resp = NULL;
   int rc = libpod_send(p, "GET", path, NULL, statuses, 1, method, &resp);
@@ -372,8 +370,7 @@ static int podman_top_container(void *self, ctrt_container_top_output **out, con
     ctrt__free(args);
     args = joined;
   }
-  if (args == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(args);
   char buf[256];
   const char *list = ps_column_list(args, buf, sizeof buf);
   ctrt__free(args);
@@ -461,8 +458,7 @@ static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *co
   char *path = filters && ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/events%s", ctrt__dq_text(&q)) : NULL;
   ctrt__dq_clear(&q);
   ctrt__free(filters);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   ctrt__http_response *resp = NULL;
   int rc = libpod_send(p, "GET", path, NULL, NULL, 0, method, &resp);
   ctrt__free(path);
@@ -599,8 +595,7 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
     return rc;
   /* libpod reports no warnings. */
   ctrt_container_update_outcome *o = ctrt__malloc(sizeof *o);
-  if (o == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(o);
   *o = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
   *out = o;
   return 0;
@@ -778,8 +773,7 @@ static bool archive_head(const uint8_t *h, size_t len) {
  * as invalid_spec; one that is goes to Podman as it came. */
 static int podman_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
   peeked *pk = ctrt__calloc(1, sizeof *pk);
-  if (pk == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(pk);
   pk->rest = tar;
   int rc = 0;
   while (rc == 0 && pk->len < sizeof pk->head) {
@@ -886,8 +880,7 @@ static int podman_search_images(void *self, ctrt_image_search_result_list **out,
     ctrt__dq_add_int(&q, "limit", (int64_t)limit);
   char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/images/search%s", ctrt__dq_text(&q)) : NULL;
   ctrt__dq_clear(&q);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   ctrt__http_response *resp = NULL;
   json_t *json = NULL;
   int rc = libpod_send(p, "GET", path, NULL, NULL, 0, "search_images", &resp);
@@ -928,8 +921,7 @@ static int remove_conflict(ctrt__podman *p, const char *image, bool force) {
   char *escaped = ctrt__docker_escape_path(image);
   char *path = escaped ? ctrt__sprintf("/images/%s/json", escaped) : NULL;
   ctrt__free(escaped);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   ctrt__http_response *resp = NULL;
@@ -992,8 +984,7 @@ static int podman_remove_image(void *self, const char *image, bool force) {
   char *escaped = ctrt__docker_escape_path(image);
   char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
   ctrt__free(escaped);
-  if (path == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(path);
   static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
   ctrt__http_response *resp = NULL;
   pthread_mutex_lock(&p->image_lock);
@@ -1102,8 +1093,7 @@ static void podman_close(void *self) {
 
 static int podman_open(void **self, const char *uri, const ctrt_open_options *options) {
   ctrt__podman *p = ctrt__calloc(1, sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   pthread_mutex_init(&p->image_lock, NULL);
   const char *env = getenv("CONTAINER_HOST");
   int rc = ctrt__docker_init(&p->docker, uri, env && env[0] ? env : PODMAN_DEFAULT_HOST, "the Podman service", options);

@@ -20,8 +20,7 @@
 int ctrt_runtime_touch_widget(ctrt_runtime *rt, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("touch_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "touch_widget: rt must not be NULL");
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("touch_widget: id must not be NULL");
     return rc;
@@ -41,8 +40,7 @@ int ctrt_runtime_wait_widget(ctrt_runtime *rt, int32_t *out, const ctrt_containe
                              uint64_t timeout) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("wait_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "wait_widget: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("wait_widget: out must not be NULL");
   memset(out, 0, sizeof *out);
@@ -65,8 +63,7 @@ int ctrt_runtime_create_widget(ctrt_runtime *rt, const ctrt_container_id *id, co
   int rc = 0;
   ctrt_widget *widget_prepared = NULL;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("create_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "create_widget: rt must not be NULL");
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("create_widget: id must not be NULL");
     goto done;
@@ -94,8 +91,7 @@ done:
 int ctrt_runtime_get_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt_container_id *id, const char *name) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("get_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "get_widget: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("get_widget: out must not be NULL");
   *out = NULL;
@@ -131,8 +127,7 @@ int ctrt_runtime_describe_widget(ctrt_runtime *rt, ctrt_widget **out, const ctrt
   int rc = 0;
   char *signal_canonical = NULL;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("describe_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "describe_widget: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("describe_widget: out must not be NULL");
   *out = NULL;
@@ -171,8 +166,7 @@ done:
 int ctrt_runtime_summarize_widget(ctrt_runtime *rt, char **out, const ctrt_container_id *id, const char *name) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("summarize_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "summarize_widget: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("summarize_widget: out must not be NULL");
   *out = NULL;
@@ -205,8 +199,7 @@ release:
 int ctrt_runtime_list_widgets(ctrt_runtime *rt, ctrt_widget_list **out) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("list_widgets: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "list_widgets: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("list_widgets: out must not be NULL");
   *out = NULL;
@@ -233,8 +226,7 @@ int ctrt_runtime_list_widgets(ctrt_runtime *rt, ctrt_widget_list **out) {
 int ctrt_runtime_widget_names(ctrt_runtime *rt, ctrt_string_list **out) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_names: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_names: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_names: out must not be NULL");
   *out = NULL;
@@ -261,8 +253,7 @@ int ctrt_runtime_widget_names(ctrt_runtime *rt, ctrt_string_list **out) {
 int ctrt_runtime_widget_color(ctrt_runtime *rt, ctrt_color *out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_color: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_color: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_color: out must not be NULL");
   memset(out, 0, sizeof *out);
@@ -284,8 +275,7 @@ int ctrt_runtime_widget_color(ctrt_runtime *rt, ctrt_color *out, const ctrt_cont
 int ctrt_runtime_widget_shade(ctrt_runtime *rt, bool *has_out, ctrt_color *out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_shade: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_shade: rt must not be NULL");
   if (has_out == NULL)
     return ctrt__error_invalid_argument("widget_shade: has_out must not be NULL");
   if (out == NULL)
@@ -309,8 +299,7 @@ int ctrt_runtime_widget_shade(ctrt_runtime *rt, bool *has_out, ctrt_color *out, 
 int ctrt_runtime_widget_pid(ctrt_runtime *rt, bool *has_out, uint32_t *out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_pid: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_pid: rt must not be NULL");
   if (has_out == NULL)
     return ctrt__error_invalid_argument("widget_pid: has_out must not be NULL");
   if (out == NULL)
@@ -334,8 +323,7 @@ int ctrt_runtime_widget_pid(ctrt_runtime *rt, bool *has_out, uint32_t *out, cons
 int ctrt_runtime_widget_note(ctrt_runtime *rt, char **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_note: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_note: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_note: out must not be NULL");
   *out = NULL;
@@ -360,8 +348,7 @@ int ctrt_runtime_widget_note(ctrt_runtime *rt, char **out, const ctrt_container_
 int ctrt_runtime_widget_address(ctrt_runtime *rt, char **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_address: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_address: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_address: out must not be NULL");
   *out = NULL;
@@ -387,8 +374,7 @@ int ctrt_runtime_widget_address(ctrt_runtime *rt, char **out, const ctrt_contain
 int ctrt_runtime_widget_created(ctrt_runtime *rt, ctrt_timestamp *out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_created: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_created: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_created: out must not be NULL");
   memset(out, 0, sizeof *out);
@@ -410,8 +396,7 @@ int ctrt_runtime_widget_created(ctrt_runtime *rt, ctrt_timestamp *out, const ctr
 int ctrt_runtime_widget_filter_empty(ctrt_runtime *rt, ctrt_widget_filter **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_filter_empty: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_filter_empty: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_filter_empty: out must not be NULL");
   *out = NULL;
@@ -444,8 +429,7 @@ int ctrt_runtime_widget_filter_empty(ctrt_runtime *rt, ctrt_widget_filter **out,
 int ctrt_runtime_filter_widgets(ctrt_runtime *rt, ctrt_widget_list **out, const ctrt_widget_filter *filter) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("filter_widgets: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "filter_widgets: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("filter_widgets: out must not be NULL");
   *out = NULL;
@@ -481,8 +465,7 @@ int ctrt_runtime_filter_widgets(ctrt_runtime *rt, ctrt_widget_list **out, const 
 int ctrt_runtime_widget_stream(ctrt_runtime *rt, ctrt_widget_stream **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_stream: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_stream: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_stream: out must not be NULL");
   *out = NULL;
@@ -513,8 +496,7 @@ done:
 int ctrt_runtime_widget_events(ctrt_runtime *rt, ctrt_event_stream **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("widget_events: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "widget_events: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("widget_events: out must not be NULL");
   *out = NULL;
@@ -546,8 +528,7 @@ done:
 int ctrt_runtime_open_widget(ctrt_runtime *rt, ctrt_exec_handle **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("open_widget: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "open_widget: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("open_widget: out must not be NULL");
   *out = NULL;
@@ -582,8 +563,7 @@ int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, cons
                              const ctrt_part *part, double ratio, bool force) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("upload_blob: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "upload_blob: rt must not be NULL");
   if (id == NULL) {
     rc = ctrt__error_invalid_argument("upload_blob: id must not be NULL");
     return rc;
@@ -645,8 +625,7 @@ int ctrt_runtime_upload_blob(ctrt_runtime *rt, const ctrt_container_id *id, cons
 int ctrt_runtime_read_blob(ctrt_runtime *rt, ctrt_blob_stream **out, const ctrt_container_id *id) {
   int rc = 0;
   ctrt_error_clear();
-  if (rt == NULL)
-    return ctrt__error_invalid_argument("read_blob: rt must not be NULL");
+  CTRT__CHECK_ARG(rt != NULL, "read_blob: rt must not be NULL");
   if (out == NULL)
     return ctrt__error_invalid_argument("read_blob: out must not be NULL");
   *out = NULL;

@@ -29,8 +29,7 @@ const char *ctrt_error_kind_name(ctrt_error_kind kind) {
 
 int ctrt_error_kind_from_name(ctrt_error_kind *out, const char *name) {
   ctrt_error_clear();
-  if (out == NULL || name == NULL)
-    return ctrt__error_invalid_argument("ctrt_error_kind_from_name: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && name != NULL, "ctrt_error_kind_from_name: NULL argument");
   if (strcmp(name, "not_found") == 0) {
     *out = CTRT_ERROR_NOT_FOUND;
     return 0;

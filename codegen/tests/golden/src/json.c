@@ -46,16 +46,14 @@ int ctrt__dec_text_log_channel(ctrt_log_channel *out, const char *text, const ct
 
 int ctrt_log_channel_to_json(json_t **out, const ctrt_log_channel *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_channel_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_log_channel_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_log_channel(out, value, NULL);
 }
 
 int ctrt_log_channel_from_json(ctrt_log_channel *out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_channel_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_log_channel_from_json: NULL argument");
   return ctrt__dec_log_channel(out, json, NULL);
 }
 
@@ -106,16 +104,14 @@ int ctrt__dec_text_color(ctrt_color *out, const char *text, const ctrt__jpath *p
 
 int ctrt_color_to_json(json_t **out, const ctrt_color *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_color_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_color_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_color(out, value, NULL);
 }
 
 int ctrt_color_from_json(ctrt_color *out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_color_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_color_from_json: NULL argument");
   return ctrt__dec_color(out, json, NULL);
 }
 
@@ -162,16 +158,14 @@ int ctrt__dec_text_odd(ctrt_odd *out, const char *text, const ctrt__jpath *path)
 
 int ctrt_odd_to_json(json_t **out, const ctrt_odd *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_odd_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_odd_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_odd(out, value, NULL);
 }
 
 int ctrt_odd_from_json(ctrt_odd *out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_odd_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_odd_from_json: NULL argument");
   return ctrt__dec_odd(out, json, NULL);
 }
 
@@ -179,8 +173,7 @@ int ctrt_odd_from_json(ctrt_odd *out, const json_t *json) {
 
 int ctrt__enc_array_color(json_t **out, const ctrt_color *items, size_t n, const ctrt__jpath *path) {
   json_t *array = json_array();
-  if (array == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(array);
   for (size_t i = 0; i < n; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     json_t *j = NULL;
@@ -205,8 +198,7 @@ int ctrt__dec_array_color(ctrt_color **items, size_t *n, const json_t *json, con
   if (count == 0)
     return 0;
   ctrt_color *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   for (size_t i = 0; i < count; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     int rc = ctrt__dec_color(&values[i], json_array_get(json, i), &p);
@@ -222,8 +214,7 @@ int ctrt__dec_array_color(ctrt_color **items, size_t *n, const json_t *json, con
 
 int ctrt__enc_array_string(json_t **out, char *const *items, size_t n, const ctrt__jpath *path) {
   json_t *array = json_array();
-  if (array == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(array);
   for (size_t i = 0; i < n; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     json_t *j = NULL;
@@ -248,8 +239,7 @@ int ctrt__dec_array_string(char ***items, size_t *n, const json_t *json, const c
   if (count == 0)
     return 0;
   char **values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   for (size_t i = 0; i < count; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     int rc = ctrt__dec_string(&values[i], json_array_get(json, i), &p);
@@ -265,8 +255,7 @@ int ctrt__dec_array_string(char ***items, size_t *n, const json_t *json, const c
 
 int ctrt__enc_array_string_list(json_t **out, const ctrt_string_list *items, size_t n, const ctrt__jpath *path) {
   json_t *array = json_array();
-  if (array == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(array);
   for (size_t i = 0; i < n; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     json_t *j = NULL;
@@ -291,8 +280,7 @@ int ctrt__dec_array_string_list(ctrt_string_list **items, size_t *n, const json_
   if (count == 0)
     return 0;
   ctrt_string_list *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   for (size_t i = 0; i < count; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     int rc = ctrt__dec_string_list(&values[i], json_array_get(json, i), &p);
@@ -308,8 +296,7 @@ int ctrt__dec_array_string_list(ctrt_string_list **items, size_t *n, const json_
 
 int ctrt__enc_array_u32(json_t **out, const uint32_t *items, size_t n, const ctrt__jpath *path) {
   json_t *array = json_array();
-  if (array == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(array);
   for (size_t i = 0; i < n; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     json_t *j = NULL;
@@ -334,8 +321,7 @@ int ctrt__dec_array_u32(uint32_t **items, size_t *n, const json_t *json, const c
   if (count == 0)
     return 0;
   uint32_t *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   for (size_t i = 0; i < count; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     int rc = ctrt__dec_u32(&values[i], json_array_get(json, i), &p);
@@ -351,8 +337,7 @@ int ctrt__dec_array_u32(uint32_t **items, size_t *n, const json_t *json, const c
 
 int ctrt__enc_array_widget(json_t **out, const ctrt_widget *items, size_t n, const ctrt__jpath *path) {
   json_t *array = json_array();
-  if (array == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(array);
   for (size_t i = 0; i < n; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     json_t *j = NULL;
@@ -377,8 +362,7 @@ int ctrt__dec_array_widget(ctrt_widget **items, size_t *n, const json_t *json, c
   if (count == 0)
     return 0;
   ctrt_widget *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   for (size_t i = 0; i < count; i++) {
     ctrt__jpath p = CTRT__JPATH_INDEX(path, i);
     int rc = ctrt__dec_widget(&values[i], json_array_get(json, i), &p);
@@ -394,8 +378,7 @@ int ctrt__dec_array_widget(ctrt_widget **items, size_t *n, const json_t *json, c
 
 int ctrt__enc_entries_part(json_t **out, const ctrt_part_map_entry *items, size_t n, const ctrt__jpath *path) {
   json_t *object = json_object();
-  if (object == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(object);
   for (size_t i = 0; i < n; i++) {
     const char *key = items[i].key ? items[i].key : "";
     ctrt__jpath p = CTRT__JPATH_KEY(path, key);
@@ -421,8 +404,7 @@ int ctrt__dec_entries_part(ctrt_part_map_entry **items, size_t *n, const json_t 
   if (count == 0)
     return 0;
   ctrt_part_map_entry *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   size_t i = 0;
   const char *key;
   json_t *value;
@@ -447,8 +429,7 @@ int ctrt__dec_entries_part(ctrt_part_map_entry **items, size_t *n, const json_t 
 
 int ctrt__enc_entries_string(json_t **out, const ctrt_string_map_entry *items, size_t n, const ctrt__jpath *path) {
   json_t *object = json_object();
-  if (object == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(object);
   for (size_t i = 0; i < n; i++) {
     const char *key = items[i].key ? items[i].key : "";
     ctrt__jpath p = CTRT__JPATH_KEY(path, key);
@@ -474,8 +455,7 @@ int ctrt__dec_entries_string(ctrt_string_map_entry **items, size_t *n, const jso
   if (count == 0)
     return 0;
   ctrt_string_map_entry *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   size_t i = 0;
   const char *key;
   json_t *value;
@@ -500,8 +480,7 @@ int ctrt__dec_entries_string(ctrt_string_map_entry **items, size_t *n, const jso
 
 int ctrt__enc_entries_u32_list(json_t **out, const ctrt_u32_list_map_entry *items, size_t n, const ctrt__jpath *path) {
   json_t *object = json_object();
-  if (object == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(object);
   for (size_t i = 0; i < n; i++) {
     const char *key = items[i].key ? items[i].key : "";
     ctrt__jpath p = CTRT__JPATH_KEY(path, key);
@@ -528,8 +507,7 @@ int ctrt__dec_entries_u32_list(ctrt_u32_list_map_entry **items, size_t *n, const
   if (count == 0)
     return 0;
   ctrt_u32_list_map_entry *values = ctrt__calloc(count, sizeof *values);
-  if (values == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(values);
   size_t i = 0;
   const char *key;
   json_t *value;
@@ -557,8 +535,7 @@ int ctrt__dec_entries_u32_list(ctrt_u32_list_map_entry **items, size_t *n, const
 int ctrt__enc_container_id(json_t **out, const ctrt_container_id *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "service");
     json_t *j = NULL;
@@ -672,20 +649,17 @@ static const ctrt__jfield walk_root_container_id = {NULL, CTRT__JS_VALUE,       
 
 int ctrt_container_id_to_json(json_t **out, const ctrt_container_id *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_id_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_container_id_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_container_id(out, value, NULL);
 }
 
 int ctrt_container_id_from_json(ctrt_container_id **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_id_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_container_id_from_json: NULL argument");
   *out = NULL;
   ctrt_container_id *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_container_id(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -697,8 +671,7 @@ int ctrt_container_id_from_json(ctrt_container_id **out, const json_t *json) {
 
 int ctrt_container_id_to_json_string(char **out, const ctrt_container_id *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_id_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_container_id_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_container_id(&json, value, NULL);
@@ -711,13 +684,11 @@ int ctrt_container_id_to_json_string(char **out, const ctrt_container_id *value)
 
 int ctrt_container_id_from_json_string(ctrt_container_id **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_id_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_container_id_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_container_id *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_container_id)CTRT_CONTAINER_ID_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_container_id, value, text, len);
   if (rc < 0) {
@@ -731,8 +702,7 @@ int ctrt_container_id_from_json_string(ctrt_container_id **out, const char *text
 int ctrt__enc_container_auth_context(json_t **out, const ctrt_container_auth_context *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "api_url");
     json_t *j = NULL;
@@ -821,20 +791,17 @@ static const ctrt__jfield walk_root_container_auth_context = {
 
 int ctrt_container_auth_context_to_json(json_t **out, const ctrt_container_auth_context *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_auth_context_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_container_auth_context_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_container_auth_context(out, value, NULL);
 }
 
 int ctrt_container_auth_context_from_json(ctrt_container_auth_context **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_auth_context_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_container_auth_context_from_json: NULL argument");
   *out = NULL;
   ctrt_container_auth_context *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_container_auth_context(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -846,8 +813,7 @@ int ctrt_container_auth_context_from_json(ctrt_container_auth_context **out, con
 
 int ctrt_container_auth_context_to_json_string(char **out, const ctrt_container_auth_context *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_auth_context_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_container_auth_context_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_container_auth_context(&json, value, NULL);
@@ -860,13 +826,11 @@ int ctrt_container_auth_context_to_json_string(char **out, const ctrt_container_
 
 int ctrt_container_auth_context_from_json_string(ctrt_container_auth_context **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_auth_context_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_container_auth_context_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_container_auth_context *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_container_auth_context)CTRT_CONTAINER_AUTH_CONTEXT_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_container_auth_context, value, text, len);
   if (rc < 0) {
@@ -880,8 +844,7 @@ int ctrt_container_auth_context_from_json_string(ctrt_container_auth_context **o
 int ctrt__enc_log_chunk(json_t **out, const ctrt_log_chunk *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "stream");
     json_t *j = NULL;
@@ -955,20 +918,17 @@ static const ctrt__jfield walk_root_log_chunk = {NULL, CTRT__JS_VALUE,     0, 0,
 
 int ctrt_log_chunk_to_json(json_t **out, const ctrt_log_chunk *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_chunk_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_log_chunk_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_log_chunk(out, value, NULL);
 }
 
 int ctrt_log_chunk_from_json(ctrt_log_chunk **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_chunk_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_log_chunk_from_json: NULL argument");
   *out = NULL;
   ctrt_log_chunk *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_log_chunk(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -980,8 +940,7 @@ int ctrt_log_chunk_from_json(ctrt_log_chunk **out, const json_t *json) {
 
 int ctrt_log_chunk_to_json_string(char **out, const ctrt_log_chunk *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_chunk_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_log_chunk_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_log_chunk(&json, value, NULL);
@@ -994,13 +953,11 @@ int ctrt_log_chunk_to_json_string(char **out, const ctrt_log_chunk *value) {
 
 int ctrt_log_chunk_from_json_string(ctrt_log_chunk **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_chunk_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_log_chunk_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_log_chunk *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_log_chunk, value, text, len);
   if (rc < 0) {
@@ -1014,8 +971,7 @@ int ctrt_log_chunk_from_json_string(ctrt_log_chunk **out, const char *text, size
 int ctrt__enc_stats_sample(json_t **out, const ctrt_stats_sample *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "cpu_total_ns");
     json_t *j = NULL;
@@ -1068,20 +1024,17 @@ static const ctrt__jfield walk_root_stats_sample = {NULL, CTRT__JS_VALUE,       
 
 int ctrt_stats_sample_to_json(json_t **out, const ctrt_stats_sample *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_stats_sample_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_stats_sample_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_stats_sample(out, value, NULL);
 }
 
 int ctrt_stats_sample_from_json(ctrt_stats_sample **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_stats_sample_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_stats_sample_from_json: NULL argument");
   *out = NULL;
   ctrt_stats_sample *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_stats_sample(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1093,8 +1046,7 @@ int ctrt_stats_sample_from_json(ctrt_stats_sample **out, const json_t *json) {
 
 int ctrt_stats_sample_to_json_string(char **out, const ctrt_stats_sample *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_stats_sample_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_stats_sample_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_stats_sample(&json, value, NULL);
@@ -1107,13 +1059,11 @@ int ctrt_stats_sample_to_json_string(char **out, const ctrt_stats_sample *value)
 
 int ctrt_stats_sample_from_json_string(ctrt_stats_sample **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_stats_sample_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_stats_sample_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_stats_sample *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_stats_sample)CTRT_STATS_SAMPLE_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_stats_sample, value, text, len);
   if (rc < 0) {
@@ -1127,8 +1077,7 @@ int ctrt_stats_sample_from_json_string(ctrt_stats_sample **out, const char *text
 int ctrt__enc_image_search_result(json_t **out, const ctrt_image_search_result *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
     json_t *j = NULL;
@@ -1182,20 +1131,17 @@ static const ctrt__jfield walk_root_image_search_result = {
 
 int ctrt_image_search_result_to_json(json_t **out, const ctrt_image_search_result *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_image_search_result_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_image_search_result_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_image_search_result(out, value, NULL);
 }
 
 int ctrt_image_search_result_from_json(ctrt_image_search_result **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_image_search_result_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_image_search_result_from_json: NULL argument");
   *out = NULL;
   ctrt_image_search_result *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_image_search_result(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1207,8 +1153,7 @@ int ctrt_image_search_result_from_json(ctrt_image_search_result **out, const jso
 
 int ctrt_image_search_result_to_json_string(char **out, const ctrt_image_search_result *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_image_search_result_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_image_search_result_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_image_search_result(&json, value, NULL);
@@ -1221,13 +1166,11 @@ int ctrt_image_search_result_to_json_string(char **out, const ctrt_image_search_
 
 int ctrt_image_search_result_from_json_string(ctrt_image_search_result **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_image_search_result_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_image_search_result_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_image_search_result *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_image_search_result)CTRT_IMAGE_SEARCH_RESULT_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_image_search_result, value, text, len);
   if (rc < 0) {
@@ -1241,8 +1184,7 @@ int ctrt_image_search_result_from_json_string(ctrt_image_search_result **out, co
 int ctrt__enc_path_stat(json_t **out, const ctrt_path_stat *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
     json_t *j = NULL;
@@ -1295,20 +1237,17 @@ static const ctrt__jfield walk_root_path_stat = {NULL, CTRT__JS_VALUE,     0, 0,
 
 int ctrt_path_stat_to_json(json_t **out, const ctrt_path_stat *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_path_stat_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_path_stat_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_path_stat(out, value, NULL);
 }
 
 int ctrt_path_stat_from_json(ctrt_path_stat **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_path_stat_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_path_stat_from_json: NULL argument");
   *out = NULL;
   ctrt_path_stat *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_path_stat(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1320,8 +1259,7 @@ int ctrt_path_stat_from_json(ctrt_path_stat **out, const json_t *json) {
 
 int ctrt_path_stat_to_json_string(char **out, const ctrt_path_stat *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_path_stat_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_path_stat_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_path_stat(&json, value, NULL);
@@ -1334,13 +1272,11 @@ int ctrt_path_stat_to_json_string(char **out, const ctrt_path_stat *value) {
 
 int ctrt_path_stat_from_json_string(ctrt_path_stat **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_path_stat_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_path_stat_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_path_stat *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_path_stat, value, text, len);
   if (rc < 0) {
@@ -1354,8 +1290,7 @@ int ctrt_path_stat_from_json_string(ctrt_path_stat **out, const char *text, size
 int ctrt__enc_registry_auth(json_t **out, const ctrt_registry_auth *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "username");
     json_t *j = NULL;
@@ -1421,20 +1356,17 @@ static const ctrt__jfield walk_root_registry_auth = {NULL, CTRT__JS_VALUE,      
 
 int ctrt_registry_auth_to_json(json_t **out, const ctrt_registry_auth *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_registry_auth_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_registry_auth_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_registry_auth(out, value, NULL);
 }
 
 int ctrt_registry_auth_from_json(ctrt_registry_auth **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_registry_auth_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_registry_auth_from_json: NULL argument");
   *out = NULL;
   ctrt_registry_auth *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_registry_auth(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1446,8 +1378,7 @@ int ctrt_registry_auth_from_json(ctrt_registry_auth **out, const json_t *json) {
 
 int ctrt_registry_auth_to_json_string(char **out, const ctrt_registry_auth *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_registry_auth_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_registry_auth_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_registry_auth(&json, value, NULL);
@@ -1460,13 +1391,11 @@ int ctrt_registry_auth_to_json_string(char **out, const ctrt_registry_auth *valu
 
 int ctrt_registry_auth_from_json_string(ctrt_registry_auth **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_registry_auth_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_registry_auth_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_registry_auth *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_registry_auth)CTRT_REGISTRY_AUTH_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_registry_auth, value, text, len);
   if (rc < 0) {
@@ -1480,8 +1409,7 @@ int ctrt_registry_auth_from_json_string(ctrt_registry_auth **out, const char *te
 int ctrt__enc_shape_circle(json_t **out, const ctrt_shape_circle *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "radius");
     json_t *j = NULL;
@@ -1555,20 +1483,17 @@ static const ctrt__jfield walk_root_shape_circle = {NULL, CTRT__JS_VALUE,       
 
 int ctrt_shape_circle_to_json(json_t **out, const ctrt_shape_circle *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_circle_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_shape_circle_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_shape_circle(out, value, NULL);
 }
 
 int ctrt_shape_circle_from_json(ctrt_shape_circle **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_circle_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_shape_circle_from_json: NULL argument");
   *out = NULL;
   ctrt_shape_circle *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_shape_circle(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1580,8 +1505,7 @@ int ctrt_shape_circle_from_json(ctrt_shape_circle **out, const json_t *json) {
 
 int ctrt_shape_circle_to_json_string(char **out, const ctrt_shape_circle *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_circle_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_shape_circle_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_shape_circle(&json, value, NULL);
@@ -1594,13 +1518,11 @@ int ctrt_shape_circle_to_json_string(char **out, const ctrt_shape_circle *value)
 
 int ctrt_shape_circle_from_json_string(ctrt_shape_circle **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_circle_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_shape_circle_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_shape_circle *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_shape_circle)CTRT_SHAPE_CIRCLE_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_shape_circle, value, text, len);
   if (rc < 0) {
@@ -1614,8 +1536,7 @@ int ctrt_shape_circle_from_json_string(ctrt_shape_circle **out, const char *text
 int ctrt__enc_part(json_t **out, const ctrt_part *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "id");
     json_t *j = NULL;
@@ -1665,20 +1586,17 @@ static const ctrt__jfield walk_root_part = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT_
 
 int ctrt_part_to_json(json_t **out, const ctrt_part *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_part_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_part_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_part(out, value, NULL);
 }
 
 int ctrt_part_from_json(ctrt_part **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_part_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_part_from_json: NULL argument");
   *out = NULL;
   ctrt_part *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_part(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1690,8 +1608,7 @@ int ctrt_part_from_json(ctrt_part **out, const json_t *json) {
 
 int ctrt_part_to_json_string(char **out, const ctrt_part *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_part_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_part_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_part(&json, value, NULL);
@@ -1704,13 +1621,11 @@ int ctrt_part_to_json_string(char **out, const ctrt_part *value) {
 
 int ctrt_part_from_json_string(ctrt_part **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_part_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_part_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_part *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_part)CTRT_PART_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_part, value, text, len);
   if (rc < 0) {
@@ -1874,20 +1789,17 @@ static const ctrt__jfield walk_root_shape = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT
 
 int ctrt_shape_to_json(json_t **out, const ctrt_shape *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_shape_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_shape(out, value, NULL);
 }
 
 int ctrt_shape_from_json(ctrt_shape **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_shape_from_json: NULL argument");
   *out = NULL;
   ctrt_shape *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_shape(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -1899,8 +1811,7 @@ int ctrt_shape_from_json(ctrt_shape **out, const json_t *json) {
 
 int ctrt_shape_to_json_string(char **out, const ctrt_shape *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_shape_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_shape(&json, value, NULL);
@@ -1913,13 +1824,11 @@ int ctrt_shape_to_json_string(char **out, const ctrt_shape *value) {
 
 int ctrt_shape_from_json_string(ctrt_shape **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_shape_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_shape *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_shape)CTRT_SHAPE_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_shape, value, text, len);
   if (rc < 0) {
@@ -1933,8 +1842,7 @@ int ctrt_shape_from_json_string(ctrt_shape **out, const char *text, size_t len) 
 int ctrt__enc_widget(json_t **out, const ctrt_widget *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
     json_t *j = NULL;
@@ -2589,20 +2497,17 @@ static const ctrt__jfield walk_root_widget = {NULL, CTRT__JS_VALUE,  0, 0, 0, CT
 
 int ctrt_widget_to_json(json_t **out, const ctrt_widget *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_widget(out, value, NULL);
 }
 
 int ctrt_widget_from_json(ctrt_widget **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_widget_from_json: NULL argument");
   *out = NULL;
   ctrt_widget *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_widget(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -2614,8 +2519,7 @@ int ctrt_widget_from_json(ctrt_widget **out, const json_t *json) {
 
 int ctrt_widget_to_json_string(char **out, const ctrt_widget *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_widget(&json, value, NULL);
@@ -2628,13 +2532,11 @@ int ctrt_widget_to_json_string(char **out, const ctrt_widget *value) {
 
 int ctrt_widget_from_json_string(ctrt_widget **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_widget_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_widget *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_widget)CTRT_WIDGET_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_widget, value, text, len);
   if (rc < 0) {
@@ -2650,8 +2552,7 @@ int ctrt__enc_nothing(json_t **out, const ctrt_nothing *v, const ctrt__jpath *pa
   (void)v;
   (void)path;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   *out = obj;
   return 0;
 }
@@ -2673,20 +2574,17 @@ static const ctrt__jfield walk_root_nothing = {NULL, CTRT__JS_VALUE,   0, 0, 0, 
 
 int ctrt_nothing_to_json(json_t **out, const ctrt_nothing *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_nothing_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_nothing_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_nothing(out, value, NULL);
 }
 
 int ctrt_nothing_from_json(ctrt_nothing **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_nothing_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_nothing_from_json: NULL argument");
   *out = NULL;
   ctrt_nothing *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_nothing(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -2698,8 +2596,7 @@ int ctrt_nothing_from_json(ctrt_nothing **out, const json_t *json) {
 
 int ctrt_nothing_to_json_string(char **out, const ctrt_nothing *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_nothing_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_nothing_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_nothing(&json, value, NULL);
@@ -2712,13 +2609,11 @@ int ctrt_nothing_to_json_string(char **out, const ctrt_nothing *value) {
 
 int ctrt_nothing_from_json_string(ctrt_nothing **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_nothing_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_nothing_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_nothing *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_nothing)CTRT_NOTHING_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_nothing, value, text, len);
   if (rc < 0) {
@@ -2732,8 +2627,7 @@ int ctrt_nothing_from_json_string(ctrt_nothing **out, const char *text, size_t l
 int ctrt__enc_widget_filter(json_t **out, const ctrt_widget_filter *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   if (v->name != NULL) {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "name");
     json_t *j = NULL;
@@ -2848,20 +2742,17 @@ static const ctrt__jfield walk_root_widget_filter = {NULL, CTRT__JS_VALUE,      
 
 int ctrt_widget_filter_to_json(json_t **out, const ctrt_widget_filter *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_filter_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_filter_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_widget_filter(out, value, NULL);
 }
 
 int ctrt_widget_filter_from_json(ctrt_widget_filter **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_filter_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_widget_filter_from_json: NULL argument");
   *out = NULL;
   ctrt_widget_filter *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_widget_filter(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -2873,8 +2764,7 @@ int ctrt_widget_filter_from_json(ctrt_widget_filter **out, const json_t *json) {
 
 int ctrt_widget_filter_to_json_string(char **out, const ctrt_widget_filter *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_filter_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_filter_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_widget_filter(&json, value, NULL);
@@ -2887,13 +2777,11 @@ int ctrt_widget_filter_to_json_string(char **out, const ctrt_widget_filter *valu
 
 int ctrt_widget_filter_from_json_string(ctrt_widget_filter **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_filter_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_widget_filter_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_widget_filter *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_widget_filter)CTRT_WIDGET_FILTER_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_widget_filter, value, text, len);
   if (rc < 0) {
@@ -2907,8 +2795,7 @@ int ctrt_widget_filter_from_json_string(ctrt_widget_filter **out, const char *te
 int ctrt__enc_pull_progress_status(json_t **out, const ctrt_pull_progress_status *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "status");
     json_t *j = NULL;
@@ -2962,20 +2849,17 @@ static const ctrt__jfield walk_root_pull_progress_status = {
 
 int ctrt_pull_progress_status_to_json(json_t **out, const ctrt_pull_progress_status *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_status_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_status_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_pull_progress_status(out, value, NULL);
 }
 
 int ctrt_pull_progress_status_from_json(ctrt_pull_progress_status **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_status_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_pull_progress_status_from_json: NULL argument");
   *out = NULL;
   ctrt_pull_progress_status *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_pull_progress_status(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -2987,8 +2871,7 @@ int ctrt_pull_progress_status_from_json(ctrt_pull_progress_status **out, const j
 
 int ctrt_pull_progress_status_to_json_string(char **out, const ctrt_pull_progress_status *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_status_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_status_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_pull_progress_status(&json, value, NULL);
@@ -3001,13 +2884,11 @@ int ctrt_pull_progress_status_to_json_string(char **out, const ctrt_pull_progres
 
 int ctrt_pull_progress_status_from_json_string(ctrt_pull_progress_status **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_status_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_pull_progress_status_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_pull_progress_status *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_pull_progress_status, value, text, len);
   if (rc < 0) {
@@ -3021,8 +2902,7 @@ int ctrt_pull_progress_status_from_json_string(ctrt_pull_progress_status **out, 
 int ctrt__enc_pull_progress_done(json_t **out, const ctrt_pull_progress_done *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "reference");
     json_t *j = NULL;
@@ -3076,20 +2956,17 @@ static const ctrt__jfield walk_root_pull_progress_done = {
 
 int ctrt_pull_progress_done_to_json(json_t **out, const ctrt_pull_progress_done *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_done_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_done_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_pull_progress_done(out, value, NULL);
 }
 
 int ctrt_pull_progress_done_from_json(ctrt_pull_progress_done **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_done_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_pull_progress_done_from_json: NULL argument");
   *out = NULL;
   ctrt_pull_progress_done *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_pull_progress_done(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3101,8 +2978,7 @@ int ctrt_pull_progress_done_from_json(ctrt_pull_progress_done **out, const json_
 
 int ctrt_pull_progress_done_to_json_string(char **out, const ctrt_pull_progress_done *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_done_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_done_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_pull_progress_done(&json, value, NULL);
@@ -3115,13 +2991,11 @@ int ctrt_pull_progress_done_to_json_string(char **out, const ctrt_pull_progress_
 
 int ctrt_pull_progress_done_from_json_string(ctrt_pull_progress_done **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_done_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_pull_progress_done_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_pull_progress_done *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_pull_progress_done, value, text, len);
   if (rc < 0) {
@@ -3135,8 +3009,7 @@ int ctrt_pull_progress_done_from_json_string(ctrt_pull_progress_done **out, cons
 int ctrt__enc_event_progress(json_t **out, const ctrt_event_progress *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   if (v->id != NULL) {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "id");
     json_t *j = NULL;
@@ -3230,20 +3103,17 @@ static const ctrt__jfield walk_root_event_progress = {NULL, CTRT__JS_VALUE,     
 
 int ctrt_event_progress_to_json(json_t **out, const ctrt_event_progress *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_progress_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_progress_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_event_progress(out, value, NULL);
 }
 
 int ctrt_event_progress_from_json(ctrt_event_progress **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_progress_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_event_progress_from_json: NULL argument");
   *out = NULL;
   ctrt_event_progress *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_event_progress(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3255,8 +3125,7 @@ int ctrt_event_progress_from_json(ctrt_event_progress **out, const json_t *json)
 
 int ctrt_event_progress_to_json_string(char **out, const ctrt_event_progress *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_progress_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_progress_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_event_progress(&json, value, NULL);
@@ -3269,13 +3138,11 @@ int ctrt_event_progress_to_json_string(char **out, const ctrt_event_progress *va
 
 int ctrt_event_progress_from_json_string(ctrt_event_progress **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_progress_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_event_progress_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_event_progress *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_event_progress)CTRT_EVENT_PROGRESS_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_event_progress, value, text, len);
   if (rc < 0) {
@@ -3289,8 +3156,7 @@ int ctrt_event_progress_from_json_string(ctrt_event_progress **out, const char *
 int ctrt__enc_event_finished(json_t **out, const ctrt_event_finished *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   {
     ctrt__jpath p = CTRT__JPATH_KEY(path, "references");
     json_t *j = NULL;
@@ -3342,20 +3208,17 @@ static const ctrt__jfield walk_root_event_finished = {NULL, CTRT__JS_VALUE,     
 
 int ctrt_event_finished_to_json(json_t **out, const ctrt_event_finished *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_finished_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_finished_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_event_finished(out, value, NULL);
 }
 
 int ctrt_event_finished_from_json(ctrt_event_finished **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_finished_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_event_finished_from_json: NULL argument");
   *out = NULL;
   ctrt_event_finished *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_event_finished(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3367,8 +3230,7 @@ int ctrt_event_finished_from_json(ctrt_event_finished **out, const json_t *json)
 
 int ctrt_event_finished_to_json_string(char **out, const ctrt_event_finished *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_finished_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_finished_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_event_finished(&json, value, NULL);
@@ -3381,13 +3243,11 @@ int ctrt_event_finished_to_json_string(char **out, const ctrt_event_finished *va
 
 int ctrt_event_finished_from_json_string(ctrt_event_finished **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_finished_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_event_finished_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_event_finished *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_event_finished)CTRT_EVENT_FINISHED_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_event_finished, value, text, len);
   if (rc < 0) {
@@ -3485,20 +3345,17 @@ static const ctrt__jfield walk_root_pull_progress = {NULL, CTRT__JS_VALUE,      
 
 int ctrt_pull_progress_to_json(json_t **out, const ctrt_pull_progress *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_pull_progress(out, value, NULL);
 }
 
 int ctrt_pull_progress_from_json(ctrt_pull_progress **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_pull_progress_from_json: NULL argument");
   *out = NULL;
   ctrt_pull_progress *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_pull_progress(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3510,8 +3367,7 @@ int ctrt_pull_progress_from_json(ctrt_pull_progress **out, const json_t *json) {
 
 int ctrt_pull_progress_to_json_string(char **out, const ctrt_pull_progress *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_pull_progress_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_pull_progress(&json, value, NULL);
@@ -3524,13 +3380,11 @@ int ctrt_pull_progress_to_json_string(char **out, const ctrt_pull_progress *valu
 
 int ctrt_pull_progress_from_json_string(ctrt_pull_progress **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_pull_progress_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_pull_progress *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_pull_progress, value, text, len);
   if (rc < 0) {
@@ -3544,8 +3398,7 @@ int ctrt_pull_progress_from_json_string(ctrt_pull_progress **out, const char *te
 int ctrt__enc_event(json_t **out, const ctrt_event *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   const char *tag = ctrt_event_kind_to_string(v->kind);
   if (tag == NULL) {
     rc = ctrt__json_error(path, "%d is not a valid Event kind", (int)v->kind);
@@ -3635,20 +3488,17 @@ static const ctrt__jfield walk_root_event = {NULL, CTRT__JS_VALUE, 0, 0, 0, CTRT
 
 int ctrt_event_to_json(json_t **out, const ctrt_event *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_event(out, value, NULL);
 }
 
 int ctrt_event_from_json(ctrt_event **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_event_from_json: NULL argument");
   *out = NULL;
   ctrt_event *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_event(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3660,8 +3510,7 @@ int ctrt_event_from_json(ctrt_event **out, const json_t *json) {
 
 int ctrt_event_to_json_string(char **out, const ctrt_event *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_event_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_event(&json, value, NULL);
@@ -3674,13 +3523,11 @@ int ctrt_event_to_json_string(char **out, const ctrt_event *value) {
 
 int ctrt_event_from_json_string(ctrt_event **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_event_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_event *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_event)CTRT_EVENT_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_event, value, text, len);
   if (rc < 0) {
@@ -3767,20 +3614,17 @@ static const ctrt__jfield walk_root_toggle = {NULL, CTRT__JS_VALUE,  0, 0, 0, CT
 
 int ctrt_toggle_to_json(json_t **out, const ctrt_toggle *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_toggle_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_toggle(out, value, NULL);
 }
 
 int ctrt_toggle_from_json(ctrt_toggle **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_toggle_from_json: NULL argument");
   *out = NULL;
   ctrt_toggle *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_toggle(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3792,8 +3636,7 @@ int ctrt_toggle_from_json(ctrt_toggle **out, const json_t *json) {
 
 int ctrt_toggle_to_json_string(char **out, const ctrt_toggle *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_toggle_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_toggle(&json, value, NULL);
@@ -3806,13 +3649,11 @@ int ctrt_toggle_to_json_string(char **out, const ctrt_toggle *value) {
 
 int ctrt_toggle_from_json_string(ctrt_toggle **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_toggle_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_toggle *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_toggle)CTRT_TOGGLE_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_toggle, value, text, len);
   if (rc < 0) {
@@ -3826,8 +3667,7 @@ int ctrt_toggle_from_json_string(ctrt_toggle **out, const char *text, size_t len
 int ctrt__enc_signal(json_t **out, const ctrt_signal *v, const ctrt__jpath *path) {
   int rc = 0;
   json_t *obj = json_object();
-  if (obj == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(obj);
   const char *tag = ctrt_signal_kind_to_string(v->kind);
   if (tag == NULL) {
     rc = ctrt__json_error(path, "%d is not a valid Signal kind", (int)v->kind);
@@ -3888,20 +3728,17 @@ static const ctrt__jfield walk_root_signal = {NULL, CTRT__JS_VALUE,  0, 0, 0, CT
 
 int ctrt_signal_to_json(json_t **out, const ctrt_signal *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_signal_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_signal(out, value, NULL);
 }
 
 int ctrt_signal_from_json(ctrt_signal **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_signal_from_json: NULL argument");
   *out = NULL;
   ctrt_signal *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_signal(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -3913,8 +3750,7 @@ int ctrt_signal_from_json(ctrt_signal **out, const json_t *json) {
 
 int ctrt_signal_to_json_string(char **out, const ctrt_signal *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_signal_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_signal(&json, value, NULL);
@@ -3927,13 +3763,11 @@ int ctrt_signal_to_json_string(char **out, const ctrt_signal *value) {
 
 int ctrt_signal_from_json_string(ctrt_signal **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_signal_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_signal *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_signal)CTRT_SIGNAL_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_signal, value, text, len);
   if (rc < 0) {
@@ -3977,20 +3811,17 @@ static const ctrt__jfield walk_root_string_list = {NULL,
 
 int ctrt_string_list_to_json(json_t **out, const ctrt_string_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_string_list_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_string_list_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_string_list(out, value, NULL);
 }
 
 int ctrt_string_list_from_json(ctrt_string_list **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_string_list_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_string_list_from_json: NULL argument");
   *out = NULL;
   ctrt_string_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_string_list(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -4002,8 +3833,7 @@ int ctrt_string_list_from_json(ctrt_string_list **out, const json_t *json) {
 
 int ctrt_string_list_to_json_string(char **out, const ctrt_string_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_string_list_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_string_list_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_string_list(&json, value, NULL);
@@ -4016,13 +3846,11 @@ int ctrt_string_list_to_json_string(char **out, const ctrt_string_list *value) {
 
 int ctrt_string_list_from_json_string(ctrt_string_list **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_string_list_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_string_list_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_string_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_string_list)CTRT_STRING_LIST_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_string_list, value, text, len);
   if (rc < 0) {
@@ -4058,20 +3886,17 @@ static const ctrt__jfield walk_root_u32_list = {
 
 int ctrt_u32_list_to_json(json_t **out, const ctrt_u32_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_u32_list_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_u32_list_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_u32_list(out, value, NULL);
 }
 
 int ctrt_u32_list_from_json(ctrt_u32_list **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_u32_list_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_u32_list_from_json: NULL argument");
   *out = NULL;
   ctrt_u32_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_u32_list(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -4083,8 +3908,7 @@ int ctrt_u32_list_from_json(ctrt_u32_list **out, const json_t *json) {
 
 int ctrt_u32_list_to_json_string(char **out, const ctrt_u32_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_u32_list_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_u32_list_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_u32_list(&json, value, NULL);
@@ -4097,13 +3921,11 @@ int ctrt_u32_list_to_json_string(char **out, const ctrt_u32_list *value) {
 
 int ctrt_u32_list_from_json_string(ctrt_u32_list **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_u32_list_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_u32_list_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_u32_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_u32_list)CTRT_U32_LIST_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_u32_list, value, text, len);
   if (rc < 0) {
@@ -4147,20 +3969,17 @@ static const ctrt__jfield walk_root_widget_list = {NULL,
 
 int ctrt_widget_list_to_json(json_t **out, const ctrt_widget_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_list_to_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_list_to_json: NULL argument");
   *out = NULL;
   return ctrt__enc_widget_list(out, value, NULL);
 }
 
 int ctrt_widget_list_from_json(ctrt_widget_list **out, const json_t *json) {
   ctrt_error_clear();
-  if (out == NULL || json == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_list_from_json: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && json != NULL, "ctrt_widget_list_from_json: NULL argument");
   *out = NULL;
   ctrt_widget_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   int rc = ctrt__dec_widget_list(value, json, NULL);
   if (rc < 0) {
     ctrt__free(value);
@@ -4172,8 +3991,7 @@ int ctrt_widget_list_from_json(ctrt_widget_list **out, const json_t *json) {
 
 int ctrt_widget_list_to_json_string(char **out, const ctrt_widget_list *value) {
   ctrt_error_clear();
-  if (out == NULL || value == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_list_to_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && value != NULL, "ctrt_widget_list_to_json_string: NULL argument");
   *out = NULL;
   json_t *json = NULL;
   int rc = ctrt__enc_widget_list(&json, value, NULL);
@@ -4186,13 +4004,11 @@ int ctrt_widget_list_to_json_string(char **out, const ctrt_widget_list *value) {
 
 int ctrt_widget_list_from_json_string(ctrt_widget_list **out, const char *text, size_t len) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_list_from_json_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_widget_list_from_json_string: NULL argument");
   *out = NULL;
   /* Straight from the text into the struct: no DOM. */
   ctrt_widget_list *value = ctrt__malloc(sizeof *value);
-  if (value == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(value);
   *value = (ctrt_widget_list)CTRT_WIDGET_LIST_INIT;
   int rc = ctrt__jwalk_decode(&walk_root_widget_list, value, text, len);
   if (rc < 0) {

@@ -252,8 +252,7 @@ const ctrt_op_info *ctrt_op_info_get(ctrt_op op) {
 
 int ctrt_op_from_name(ctrt_op *out, const char *name) {
   ctrt_error_clear();
-  if (out == NULL || name == NULL)
-    return ctrt__error_invalid_argument("ctrt_op_from_name: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && name != NULL, "ctrt_op_from_name: NULL argument");
   for (int i = 0; i < CTRT_OP_COUNT; i++) {
     if (strcmp(op_table[i].name, name) == 0) {
       *out = (ctrt_op)i;

@@ -14,8 +14,7 @@ static int new_stream(ctrt__stream **out, const char *what, bool has_out, const 
 }
 
 int ctrt_widget_stream_next(ctrt_widget **out, ctrt_widget_stream *stream) {
-  if (out == NULL || stream == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_stream_next: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && stream != NULL, "ctrt_widget_stream_next: NULL argument");
   *out = NULL;
   void *item = NULL;
   int rc = ctrt__stream_next(&item, (ctrt__stream *)stream);
@@ -39,8 +38,7 @@ int ctrt_widget_stream_new(ctrt_widget_stream **out, const ctrt_stream_methods *
 }
 
 int ctrt_event_stream_next(ctrt_event **out, ctrt_event_stream *stream) {
-  if (out == NULL || stream == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_stream_next: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && stream != NULL, "ctrt_event_stream_next: NULL argument");
   *out = NULL;
   void *item = NULL;
   int rc = ctrt__stream_next(&item, (ctrt__stream *)stream);

@@ -20,8 +20,7 @@ const char *ctrt_log_channel_to_string(ctrt_log_channel value) {
 
 int ctrt_log_channel_from_string(ctrt_log_channel *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_channel_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_log_channel_from_string: NULL argument");
   if (strcmp(text, "stdin") == 0) {
     *out = CTRT_LOG_CHANNEL_STDIN;
     return 0;
@@ -52,8 +51,7 @@ int ctrt_log_channel_to_docker_code(ctrt_log_channel value) {
 
 int ctrt_log_channel_from_docker_code(ctrt_log_channel *out, int64_t code) {
   ctrt_error_clear();
-  if (out == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_channel_from_docker_code: NULL argument");
+  CTRT__CHECK_ARG(out != NULL, "ctrt_log_channel_from_docker_code: NULL argument");
   switch (code) {
   case 0:
     *out = CTRT_LOG_CHANNEL_STDIN;
@@ -84,8 +82,7 @@ const char *ctrt_color_to_string(ctrt_color value) {
 
 int ctrt_color_from_string(ctrt_color *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_color_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_color_from_string: NULL argument");
   if (strcmp(text, "RED") == 0) {
     *out = CTRT_COLOR_RED;
     return 0;
@@ -124,8 +121,7 @@ int ctrt_color_to_docker_code(ctrt_color value) {
 
 int ctrt_color_from_docker_code(ctrt_color *out, int64_t code) {
   ctrt_error_clear();
-  if (out == NULL)
-    return ctrt__error_invalid_argument("ctrt_color_from_docker_code: NULL argument");
+  CTRT__CHECK_ARG(out != NULL, "ctrt_color_from_docker_code: NULL argument");
   switch (code) {
   case 0:
     *out = CTRT_COLOR_RED;
@@ -158,8 +154,7 @@ const char *ctrt_odd_to_string(ctrt_odd value) {
 
 int ctrt_odd_from_string(ctrt_odd *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_odd_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_odd_from_string: NULL argument");
   if (strcmp(text, "") == 0) {
     *out = CTRT_ODD_EMPTY;
     return 0;
@@ -192,8 +187,7 @@ const char *ctrt_pull_progress_kind_to_string(ctrt_pull_progress_kind kind) {
 
 int ctrt_pull_progress_kind_from_string(ctrt_pull_progress_kind *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_kind_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_pull_progress_kind_from_string: NULL argument");
   if (strcmp(text, "status") == 0) {
     *out = CTRT_PULL_PROGRESS_STATUS;
     return 0;
@@ -230,8 +224,7 @@ const char *ctrt_shape_kind_to_string(ctrt_shape_kind kind) {
 
 int ctrt_shape_kind_from_string(ctrt_shape_kind *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_kind_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_shape_kind_from_string: NULL argument");
   if (strcmp(text, "none") == 0) {
     *out = CTRT_SHAPE_NONE;
     return 0;
@@ -282,8 +275,7 @@ const char *ctrt_event_kind_to_string(ctrt_event_kind kind) {
 
 int ctrt_event_kind_from_string(ctrt_event_kind *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_kind_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_event_kind_from_string: NULL argument");
   if (strcmp(text, "started") == 0) {
     *out = CTRT_EVENT_STARTED;
     return 0;
@@ -312,8 +304,7 @@ const char *ctrt_toggle_kind_to_string(ctrt_toggle_kind kind) {
 
 int ctrt_toggle_kind_from_string(ctrt_toggle_kind *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_kind_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_toggle_kind_from_string: NULL argument");
   if (strcmp(text, "up") == 0) {
     *out = CTRT_TOGGLE_UP;
     return 0;
@@ -338,8 +329,7 @@ const char *ctrt_signal_kind_to_string(ctrt_signal_kind kind) {
 
 int ctrt_signal_kind_from_string(ctrt_signal_kind *out, const char *text) {
   ctrt_error_clear();
-  if (out == NULL || text == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_kind_from_string: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && text != NULL, "ctrt_signal_kind_from_string: NULL argument");
   if (strcmp(text, "raised") == 0) {
     *out = CTRT_SIGNAL_RAISED;
     return 0;
@@ -365,8 +355,7 @@ int ctrt__copy_array_color(ctrt_color **dst, size_t *n_dst, const ctrt_color *sr
   if (n == 0)
     return 0;
   ctrt_color *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = ctrt__copy_color(&items[i], &src[i]);
     if (rc < 0) {
@@ -400,8 +389,7 @@ int ctrt__copy_array_string(char ***dst, size_t *n_dst, char *const *src, size_t
   if (n == 0)
     return 0;
   char **items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = ctrt__copy_string(&items[i], &src[i]);
     if (rc < 0) {
@@ -435,8 +423,7 @@ int ctrt__copy_array_string_list(ctrt_string_list **dst, size_t *n_dst, const ct
   if (n == 0)
     return 0;
   ctrt_string_list *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = ctrt__copy_string_list(&items[i], &src[i]);
     if (rc < 0) {
@@ -470,8 +457,7 @@ int ctrt__copy_array_u32(uint32_t **dst, size_t *n_dst, const uint32_t *src, siz
   if (n == 0)
     return 0;
   uint32_t *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = ctrt__copy_u32(&items[i], &src[i]);
     if (rc < 0) {
@@ -505,8 +491,7 @@ int ctrt__copy_array_widget(ctrt_widget **dst, size_t *n_dst, const ctrt_widget 
   if (n == 0)
     return 0;
   ctrt_widget *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = ctrt__copy_widget(&items[i], &src[i]);
     if (rc < 0) {
@@ -542,8 +527,7 @@ int ctrt__copy_entries_part(ctrt_part_map_entry **dst, size_t *n_dst, const ctrt
   if (n == 0)
     return 0;
   ctrt_part_map_entry *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = 0;
     items[i].key = ctrt__strdup(src[i].key ? src[i].key : "");
@@ -584,8 +568,7 @@ int ctrt__copy_entries_string(ctrt_string_map_entry **dst, size_t *n_dst, const 
   if (n == 0)
     return 0;
   ctrt_string_map_entry *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = 0;
     items[i].key = ctrt__strdup(src[i].key ? src[i].key : "");
@@ -627,8 +610,7 @@ int ctrt__copy_entries_u32_list(ctrt_u32_list_map_entry **dst, size_t *n_dst, co
   if (n == 0)
     return 0;
   ctrt_u32_list_map_entry *items = ctrt__calloc(n, sizeof *items);
-  if (items == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(items);
   for (size_t i = 0; i < n; i++) {
     int rc = 0;
     items[i].key = ctrt__strdup(src[i].key ? src[i].key : "");
@@ -715,12 +697,10 @@ void ctrt_container_id_free(ctrt_container_id *value) {
 
 int ctrt_container_id_copy(ctrt_container_id **out, const ctrt_container_id *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_id_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_container_id_copy: NULL argument");
   *out = NULL;
   ctrt_container_id *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_container_id(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -787,12 +767,10 @@ void ctrt_container_auth_context_free(ctrt_container_auth_context *value) {
 
 int ctrt_container_auth_context_copy(ctrt_container_auth_context **out, const ctrt_container_auth_context *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_container_auth_context_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_container_auth_context_copy: NULL argument");
   *out = NULL;
   ctrt_container_auth_context *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_container_auth_context(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -853,12 +831,10 @@ void ctrt_log_chunk_free(ctrt_log_chunk *value) {
 
 int ctrt_log_chunk_copy(ctrt_log_chunk **out, const ctrt_log_chunk *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_log_chunk_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_log_chunk_copy: NULL argument");
   *out = NULL;
   ctrt_log_chunk *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_log_chunk(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -913,12 +889,10 @@ void ctrt_stats_sample_free(ctrt_stats_sample *value) {
 
 int ctrt_stats_sample_copy(ctrt_stats_sample **out, const ctrt_stats_sample *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_stats_sample_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_stats_sample_copy: NULL argument");
   *out = NULL;
   ctrt_stats_sample *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_stats_sample(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -973,12 +947,10 @@ void ctrt_image_search_result_free(ctrt_image_search_result *value) {
 
 int ctrt_image_search_result_copy(ctrt_image_search_result **out, const ctrt_image_search_result *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_image_search_result_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_image_search_result_copy: NULL argument");
   *out = NULL;
   ctrt_image_search_result *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_image_search_result(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1033,12 +1005,10 @@ void ctrt_path_stat_free(ctrt_path_stat *value) {
 
 int ctrt_path_stat_copy(ctrt_path_stat **out, const ctrt_path_stat *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_path_stat_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_path_stat_copy: NULL argument");
   *out = NULL;
   ctrt_path_stat *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_path_stat(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1099,12 +1069,10 @@ void ctrt_registry_auth_free(ctrt_registry_auth *value) {
 
 int ctrt_registry_auth_copy(ctrt_registry_auth **out, const ctrt_registry_auth *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_registry_auth_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_registry_auth_copy: NULL argument");
   *out = NULL;
   ctrt_registry_auth *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_registry_auth(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1171,12 +1139,10 @@ void ctrt_shape_circle_free(ctrt_shape_circle *value) {
 
 int ctrt_shape_circle_copy(ctrt_shape_circle **out, const ctrt_shape_circle *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_circle_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_shape_circle_copy: NULL argument");
   *out = NULL;
   ctrt_shape_circle *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_shape_circle(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1231,12 +1197,10 @@ void ctrt_part_free(ctrt_part *value) {
 
 int ctrt_part_copy(ctrt_part **out, const ctrt_part *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_part_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_part_copy: NULL argument");
   *out = NULL;
   ctrt_part *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_part(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1355,12 +1319,10 @@ void ctrt_shape_free(ctrt_shape *value) {
 
 int ctrt_shape_copy(ctrt_shape **out, const ctrt_shape *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_shape_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_shape_copy: NULL argument");
   *out = NULL;
   ctrt_shape *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_shape(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1618,12 +1580,10 @@ void ctrt_widget_free(ctrt_widget *value) {
 
 int ctrt_widget_copy(ctrt_widget **out, const ctrt_widget *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_widget_copy: NULL argument");
   *out = NULL;
   ctrt_widget *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_widget(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1667,12 +1627,10 @@ void ctrt_nothing_free(ctrt_nothing *value) {
 
 int ctrt_nothing_copy(ctrt_nothing **out, const ctrt_nothing *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_nothing_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_nothing_copy: NULL argument");
   *out = NULL;
   ctrt_nothing *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_nothing(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1755,12 +1713,10 @@ void ctrt_widget_filter_free(ctrt_widget_filter *value) {
 
 int ctrt_widget_filter_copy(ctrt_widget_filter **out, const ctrt_widget_filter *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_filter_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_widget_filter_copy: NULL argument");
   *out = NULL;
   ctrt_widget_filter *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_widget_filter(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1819,12 +1775,10 @@ void ctrt_pull_progress_status_free(ctrt_pull_progress_status *value) {
 
 int ctrt_pull_progress_status_copy(ctrt_pull_progress_status **out, const ctrt_pull_progress_status *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_status_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_pull_progress_status_copy: NULL argument");
   *out = NULL;
   ctrt_pull_progress_status *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_pull_progress_status(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1879,12 +1833,10 @@ void ctrt_pull_progress_done_free(ctrt_pull_progress_done *value) {
 
 int ctrt_pull_progress_done_copy(ctrt_pull_progress_done **out, const ctrt_pull_progress_done *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_done_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_pull_progress_done_copy: NULL argument");
   *out = NULL;
   ctrt_pull_progress_done *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_pull_progress_done(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -1953,12 +1905,10 @@ void ctrt_event_progress_free(ctrt_event_progress *value) {
 
 int ctrt_event_progress_copy(ctrt_event_progress **out, const ctrt_event_progress *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_progress_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_event_progress_copy: NULL argument");
   *out = NULL;
   ctrt_event_progress *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_event_progress(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2017,12 +1967,10 @@ void ctrt_event_finished_free(ctrt_event_finished *value) {
 
 int ctrt_event_finished_copy(ctrt_event_finished **out, const ctrt_event_finished *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_finished_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_event_finished_copy: NULL argument");
   *out = NULL;
   ctrt_event_finished *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_event_finished(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2101,12 +2049,10 @@ void ctrt_pull_progress_free(ctrt_pull_progress *value) {
 
 int ctrt_pull_progress_copy(ctrt_pull_progress **out, const ctrt_pull_progress *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_pull_progress_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_pull_progress_copy: NULL argument");
   *out = NULL;
   ctrt_pull_progress *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_pull_progress(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2185,12 +2131,10 @@ void ctrt_event_free(ctrt_event *value) {
 
 int ctrt_event_copy(ctrt_event **out, const ctrt_event *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_event_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_event_copy: NULL argument");
   *out = NULL;
   ctrt_event *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_event(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2253,12 +2197,10 @@ void ctrt_toggle_free(ctrt_toggle *value) {
 
 int ctrt_toggle_copy(ctrt_toggle **out, const ctrt_toggle *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_toggle_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_toggle_copy: NULL argument");
   *out = NULL;
   ctrt_toggle *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_toggle(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2321,12 +2263,10 @@ void ctrt_signal_free(ctrt_signal *value) {
 
 int ctrt_signal_copy(ctrt_signal **out, const ctrt_signal *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_signal_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_signal_copy: NULL argument");
   *out = NULL;
   ctrt_signal *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_signal(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2377,12 +2317,10 @@ void ctrt_string_list_free(ctrt_string_list *value) {
 
 int ctrt_string_list_copy(ctrt_string_list **out, const ctrt_string_list *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_string_list_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_string_list_copy: NULL argument");
   *out = NULL;
   ctrt_string_list *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_string_list(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2433,12 +2371,10 @@ void ctrt_u32_list_free(ctrt_u32_list *value) {
 
 int ctrt_u32_list_copy(ctrt_u32_list **out, const ctrt_u32_list *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_u32_list_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_u32_list_copy: NULL argument");
   *out = NULL;
   ctrt_u32_list *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_u32_list(copy, src);
   if (rc < 0) {
     ctrt__free(copy);
@@ -2489,12 +2425,10 @@ void ctrt_widget_list_free(ctrt_widget_list *value) {
 
 int ctrt_widget_list_copy(ctrt_widget_list **out, const ctrt_widget_list *src) {
   ctrt_error_clear();
-  if (out == NULL || src == NULL)
-    return ctrt__error_invalid_argument("ctrt_widget_list_copy: NULL argument");
+  CTRT__CHECK_ARG(out != NULL && src != NULL, "ctrt_widget_list_copy: NULL argument");
   *out = NULL;
   ctrt_widget_list *copy = ctrt__malloc(sizeof *copy);
-  if (copy == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(copy);
   int rc = ctrt__copy_widget_list(copy, src);
   if (rc < 0) {
     ctrt__free(copy);

@@ -246,8 +246,7 @@ int sh_environ(const sh_state *sh, sh_strv *out) {
     return 0;
   }
   sh_var **list = ctrt__malloc((sh->n_vars + 1) * sizeof *list);
-  if (list == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(list);
   size_t n = 0;
   for (size_t i = 0; i < sh->n_vars; i++)
     if (sh->vars[i].exported && sh->vars[i].value != NULL)
@@ -879,15 +878,13 @@ int sh_exec_resolved(sh_state *sh, sh_io *io, const sh_resolved *r, char **argv,
 
 int mock_shell_run(const mock_proc *proc, const char *const *argv, size_t argc, int *exit_code) {
   *exit_code = 0;
-  if (proc == NULL || argv == NULL || argc == 0 || argv[0] == NULL)
-    return ctrt__error_invalid_argument("mock_shell_run: no command");
+  CTRT__CHECK_ARG(proc != NULL && argv != NULL && argc != 0 && argv[0] != NULL, "mock_shell_run: no command");
   sh_root root = {0};
   root.proc = proc;
   root.umask = 022;
   root.random = (uint32_t)proc->pid * 2654435761u + 1;
   sh_state *sh = sh_state_new(&root, NULL, proc->env, proc->n_env, proc->cwd);
-  if (sh == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(sh);
   root.top = sh;
   sh_io io = {0};
   io.fd[0] = sh_stream_new(&root, SH_S_PROC_IN);

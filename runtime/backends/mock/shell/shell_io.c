@@ -18,8 +18,7 @@ static int buf_reserve(sh_buf *b, size_t extra) {
   while (cap < b->len + extra + 1)
     cap *= 2;
   char *d = ctrt__realloc(b->data, cap);
-  if (d == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(d);
   b->data = d;
   b->cap = cap;
   return 0;
@@ -74,8 +73,7 @@ void sh_buf_free(sh_buf *b) {
 }
 
 int sh_strv_adopt(sh_strv *sv, char *s) {
-  if (s == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(s);
   if (sv->n + 2 > sv->cap) {
     size_t cap = sv->cap ? sv->cap * 2 : 8;
     char **v = ctrt__realloc(sv->v, cap * sizeof *v);

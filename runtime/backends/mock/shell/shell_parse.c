@@ -1194,8 +1194,7 @@ static sh_node *parse_list(sh_parser *p, bool top) {
 
 int sh_parser_new(sh_parser **out, const char *src, size_t len, int first_line) {
   sh_parser *p = ctrt__calloc(1, sizeof *p);
-  if (p == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p);
   p->src = src;
   p->len = len;
   p->line = first_line;
@@ -1226,8 +1225,7 @@ int sh_parse_next(sh_parser *p, sh_node **node, sh_arena **arena) {
     return 2;
   sh_arena_unref(p->arena);
   p->arena = arena_new();
-  if (p->arena == NULL)
-    return ctrt__error_no_memory();
+  CTRT__CHECK_ALLOC(p->arena);
   p->have_tok = false;
   const tok *t = peek_tok(p);
   if (stop(p))
