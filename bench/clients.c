@@ -193,9 +193,9 @@ int bench_peer_start(bench_peer **out, const char *script, const char *url, cons
   return 0;
 }
 
-int bench_peer_run(bench_peer *p, const char *op, int calls, const char *arg, double *wall_us, double *cpu_us,
-                   char *err, size_t err_len) {
-  fprintf(p->to, "%s %d %s\n", op, calls, arg ? arg : "");
+int bench_peer_run(bench_peer *p, const char *op, int calls, bool warm, const char *arg, double *wall_us,
+                   double *cpu_us, char *err, size_t err_len) {
+  fprintf(p->to, "%s %d %d %s\n", op, calls, warm ? 1 : 0, arg ? arg : "");
   fflush(p->to);
   char line[1024];
   if (fgets(line, sizeof line, p->from) == NULL) {

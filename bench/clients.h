@@ -37,9 +37,10 @@ long long bench_curl_stream(bench_curl *c, const char *path, char *err, size_t e
 typedef struct bench_peer bench_peer;
 int bench_peer_start(bench_peer **out, const char *script, const char *url, const char *image, char *version,
                      size_t version_len, char *err, size_t err_len);
-/* Runs OP `calls` times in the peer; per-call wall and CPU in microseconds. */
-int bench_peer_run(bench_peer *p, const char *op, int calls, const char *arg, double *wall_us, double *cpu_us,
-                   char *err, size_t err_len);
+/* Runs OP `calls` times in the peer (after one untimed call if `warm`); per-call
+ * wall and CPU in microseconds. */
+int bench_peer_run(bench_peer *p, const char *op, int calls, bool warm, const char *arg, double *wall_us,
+                   double *cpu_us, char *err, size_t err_len);
 void bench_peer_stop(bench_peer *p);
 
 #endif

@@ -3,7 +3,7 @@
 
 ctrt-bench starts this once and drives it round by round over stdin, so
 docker-py runs interleaved with the C clients. Each request line is
-`OP CALLS [ARG...]`; the answer is `WALL_US CPU_US` per call (this process's
+`OP CALLS WARM [ARG...]` (WARM 1: one untimed call first); the answer is `WALL_US CPU_US` per call (this process's
 own CPU, from time.process_time), or `ERR message`.
 """
 
@@ -54,11 +54,13 @@ def main():
         words = line.split()
         if not words:
             continue
-        op, calls, args = words[0], int(words[1]), words[2:]
+        op, calls, warm, args = words[0], int(words[1]), words[2] == "1", words[3:]
         if op not in ops:
             print("ERR unknown op %s" % op, flush=True)
             continue
         try:
+            if warm:
+                ops[op](args)
             wall0, cpu0 = time.perf_counter(), time.process_time()
             for _ in range(calls):
                 ops[op](args)
