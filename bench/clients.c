@@ -1,9 +1,11 @@
 /* ctrt-bench: the peers (raw libcurl with three ways of reading the body,
  * and docker-py over a pipe). See clients.h. */
+#define _GNU_SOURCE /* pipe2 */
 #include "clients.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,10 +153,12 @@ struct bench_peer {
   FILE *to, *from;
 };
 
-int bench_peer_start(bench_peer **out, const char *script, const char *url, const char *image, char *version,
-                     size_t version_len, char *err, size_t err_len) {
+int bench_peer_start(bench_peer **out, const char *interpreter, const char *script, const char *url, const char *image,
+                     char *version, size_t version_len, char *err, size_t err_len) {
   int in[2], outp[2];
-  if (pipe(in) < 0 || pipe(outp) < 0) {
+  /* Close-on-exec: a second peer must not inherit the first one's stdin, or
+   * the first never sees EOF when it is stopped. */
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
     snprintf(err, err_len, "pipe: %s", strerror(errno));
     return -1;
   }
@@ -170,7 +174,7 @@ int bench_peer_start(bench_peer **out, const char *script, const char *url, cons
     close(in[1]);
     close(outp[0]);
     close(outp[1]);
-    execlp("python3", "python3", script, url, image, (char *)NULL);
+    execlp(interpreter, interpreter, script, url, image, (char *)NULL);
     _exit(127);
   }
   close(in[0]);
@@ -183,7 +187,7 @@ int bench_peer_start(bench_peer **out, const char *script, const char *url, cons
   p->from = fdopen(outp[0], "r");
   char line[512];
   if (fgets(line, sizeof line, p->from) == NULL || strncmp(line, "ready ", 6) != 0) {
-    snprintf(err, err_len, "docker-py peer did not start (is python3-docker installed?)");
+    snprintf(err, err_len, "the %s peer %s did not start (python3-docker or nodejs missing?)", interpreter, script);
     bench_peer_stop(p);
     return -1;
   }
@@ -199,12 +203,12 @@ int bench_peer_run(bench_peer *p, const char *op, int calls, bool warm, const ch
   fflush(p->to);
   char line[1024];
   if (fgets(line, sizeof line, p->from) == NULL) {
-    snprintf(err, err_len, "docker-py peer exited");
+    snprintf(err, err_len, "the peer exited");
     return -1;
   }
   line[strcspn(line, "\n")] = '\0';
   if (sscanf(line, "%lf %lf", wall_us, cpu_us) != 2) {
-    snprintf(err, err_len, "docker-py: %s", line);
+    snprintf(err, err_len, "peer: %s", line);
     return -1;
   }
   return 0;

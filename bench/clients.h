@@ -33,10 +33,11 @@ const char *bench_curl_body(const bench_curl *c, size_t *len);
 /* Streams a GET to a sink that only counts bytes; returns the byte count or -1. */
 long long bench_curl_stream(bench_curl *c, const char *path, char *err, size_t err_len);
 
-/* docker-py, driven over a pipe (bench/peers/docker_py_peer.py). */
+/* A peer process driven over a pipe: docker-py (python3 bench/peers/docker_py_peer.py)
+ * or Node (node bench/peers/node_http_peer.js). */
 typedef struct bench_peer bench_peer;
-int bench_peer_start(bench_peer **out, const char *script, const char *url, const char *image, char *version,
-                     size_t version_len, char *err, size_t err_len);
+int bench_peer_start(bench_peer **out, const char *interpreter, const char *script, const char *url, const char *image,
+                     char *version, size_t version_len, char *err, size_t err_len);
 /* Runs OP `calls` times in the peer (after one untimed call if `warm`); per-call
  * wall and CPU in microseconds. */
 int bench_peer_run(bench_peer *p, const char *op, int calls, bool warm, const char *arg, double *wall_us,

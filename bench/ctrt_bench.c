@@ -35,9 +35,9 @@ extern char **environ;
 #define MAX_ROUNDS 64
 #define BENCH_SERVICE "ctrtbench"
 
-typedef enum { C_CTRT, C_CURL, C_JANSSON, C_YAJL, C_DOCKER_PY, C_CLI, N_CLIENTS } client_kind;
-static const char *const client_names[N_CLIENTS] = {"ctrt",         "libcurl",   "libcurl+jansson",
-                                                    "libcurl+yajl", "docker-py", "docker CLI"};
+typedef enum { C_CTRT, C_CURL, C_JANSSON, C_YAJL, C_DOCKER_PY, C_NODE, C_CLI, N_CLIENTS } client_kind;
+static const char *const client_names[N_CLIENTS] = {"ctrt",      "libcurl",   "libcurl+jansson", "libcurl+yajl",
+                                                    "docker-py", "node http", "docker CLI"};
 
 typedef struct {
   const char *name;
@@ -66,7 +66,7 @@ typedef struct {
 } series;
 
 typedef struct {
-  const char *socket_path, *host_uri, *image, *image_tar, *peer_script, *json_out, *docker_cli;
+  const char *socket_path, *host_uri, *image, *image_tar, *peer_script, *node_script, *json_out, *docker_cli;
   int rounds;
   bool streams;
   const char *only;      /* "logs", "archive" or "streams": that stream workload alone */
@@ -407,6 +407,7 @@ typedef struct {
   ctrt_runtime *rt;
   bench_curl *curl[3]; /* none, jansson, yajl */
   bench_peer *py;
+  bench_peer *node; /* Node http + JSON.parse: the lower bound of dockerode */
   bool have_cli;
 } clients;
 
@@ -420,10 +421,10 @@ static void run_one(clients *cl, client_kind k, const workload *w, series *s) {
   getrusage(RUSAGE_CHILDREN, &ru0);
   int rc = 0;
   double wall = 0, cpu = 0;
-  if (k == C_DOCKER_PY) {
+  if (k == C_DOCKER_PY || k == C_NODE) {
     char name[64];
     engine_name(name, sizeof name, BENCH_SERVICE, 1);
-    rc = bench_peer_run(cl->py, w->name, calls, w->warm, name, &wall, &cpu, err, sizeof err);
+    rc = bench_peer_run(k == C_NODE ? cl->node : cl->py, w->name, calls, w->warm, name, &wall, &cpu, err, sizeof err);
   } else {
     /* The untimed call: the steady per-call cost is measured, not the first
      * call after another client (or the CLI's process) left the caches
@@ -627,6 +628,8 @@ static void usage(FILE *f) {
           "  --image-tar FILE    the same image as a docker-archive (loaded into the mock)\n"
           "  --rounds N          rounds of every per-call workload (default 5, at most %d)\n"
           "  --docker-py SCRIPT  bench/peers/docker_py_peer.py; without it docker-py is skipped\n"
+          "  --node-peer SCRIPT  bench/peers/node_http_peer.js (Node's http + JSON.parse, the lower\n"
+          "                      bound of dockerode); without it that client is skipped\n"
           "  --docker-cli PATH   the docker CLI (default: docker; skipped if it does not run)\n"
           "  --no-streams        skip the logs and archive stream workloads\n"
           "  --logs-mib N        size of the logs stream (default 200)\n"
@@ -664,6 +667,8 @@ static void parse_args(int argc, char **argv) {
       opt.image_tar = v;
     else if (strcmp(a, "--docker-py") == 0)
       opt.peer_script = v;
+    else if (strcmp(a, "--node-peer") == 0)
+      opt.node_script = v;
     else if (strcmp(a, "--docker-cli") == 0)
       opt.docker_cli = v;
     else if (strcmp(a, "--json") == 0)
@@ -757,14 +762,26 @@ int main(int argc, char **argv) {
 
   series results[N_PER_CALL][N_CLIENTS];
   memset(results, 0, sizeof results);
-  char py_version[64] = "", err[512];
-  if (opt.only != NULL || opt.peer_script == NULL ||
-      bench_peer_start(&cl.py, opt.peer_script, uri + strlen("docker://"), opt.image, py_version, sizeof py_version,
-                       err, sizeof err) < 0) {
+  char py_version[64] = "", node_version[64] = "", err[512];
+  const struct {
+    client_kind kind;
+    const char *interpreter, *script, *what;
+    bench_peer **peer;
+    char *version;
+  } peers[] = {
+      {C_DOCKER_PY, "python3", opt.peer_script, "--docker-py", &cl.py, py_version},
+      {C_NODE, "node", opt.node_script, "--node-peer", &cl.node, node_version},
+  };
+  for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) {
+    err[0] = '\0';
+    if (opt.only == NULL && peers[i].script != NULL &&
+        bench_peer_start(peers[i].peer, peers[i].interpreter, peers[i].script, uri + strlen("docker://"), opt.image,
+                         peers[i].version, 64, err, sizeof err) == 0)
+      continue;
     for (size_t w = 0; w < N_PER_CALL; w++) {
-      results[w][C_DOCKER_PY].skipped = true;
-      snprintf(results[w][C_DOCKER_PY].why, sizeof results[w][C_DOCKER_PY].why, "%s",
-               opt.peer_script ? err : "no --docker-py script given");
+      results[w][peers[i].kind].skipped = true;
+      snprintf(results[w][peers[i].kind].why, sizeof results[w][peers[i].kind].why, "%s",
+               peers[i].script ? err : "no script given");
     }
   }
   char version_cmd[700];
@@ -775,9 +792,11 @@ int main(int argc, char **argv) {
     snprintf(results[w][C_CLI].why, sizeof results[w][C_CLI].why, "%s does not run", opt.docker_cli);
   }
   json_object_set_new(out, "peers",
-                      json_pack("{s:s,s:s,s:s}", "docker-py", py_version[0] ? py_version : "skipped", "dockerode",
-                                "skipped: not in Debian 12 and the npm registry is unreachable here", "libcurl",
-                                curl_version_info(CURLVERSION_NOW)->version));
+                      json_pack("{s:s,s:s,s:s,s:s}", "docker-py", py_version[0] ? py_version : "skipped", "node http",
+                                node_version[0] ? node_version : "skipped", "dockerode",
+                                "not run: not in Debian 12 and the npm registry is unreachable here; 'node http' is "
+                                "its lower bound",
+                                "libcurl", curl_version_info(CURLVERSION_NOW)->version));
 
   if (opt.only)
     printf("setting up the %s fixture%s...\n", opt.only, strcmp(opt.only, "streams") == 0 ? "s" : "");
@@ -801,7 +820,7 @@ int main(int argc, char **argv) {
     printf("%-10s", "workload");
     for (int k = 0; k < N_CLIENTS; k++)
       printf(" | %21s", client_names[k]);
-    printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt\n");
+    printf(" | ctrt CPU / yajl floor | ctrt wall / yajl floor | docker-py CPU / ctrt | node http CPU / ctrt\n");
     json_t *pc = json_object();
     for (size_t w = 0; w < N_PER_CALL; w++) {
       if (!workload_selected(per_call[w].name))
@@ -816,19 +835,23 @@ int main(int argc, char **argv) {
           printf(" | %10.0f / %8.0f", median(s->wall_us, s->n), median(s->cpu_us, s->n));
         json_object_set_new(row, client_names[k], series_json(s));
       }
-      series *c = &results[w][C_CTRT], *y = &results[w][C_YAJL], *p = &results[w][C_DOCKER_PY];
+      series *c = &results[w][C_CTRT], *y = &results[w][C_YAJL], *p = &results[w][C_DOCKER_PY],
+             *nd = &results[w][C_NODE];
       int n = c->n < y->n ? c->n : y->n;
       double cpu_ratio = paired_ratio(c->cpu_us, y->cpu_us, n), wall_ratio = paired_ratio(c->wall_us, y->wall_us, n);
-      int np = c->n < p->n ? c->n : p->n;
+      int np = c->n < p->n ? c->n : p->n, nn = c->n < nd->n ? c->n : nd->n;
       double py_ratio = np ? paired_ratio(p->cpu_us, c->cpu_us, np) : 0;
-      printf(" | %21.2f | %22.2f | %s%.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio);
+      double node_ratio = nn ? paired_ratio(nd->cpu_us, c->cpu_us, nn) : 0;
+      printf(" | %21.2f | %22.2f | %s%20.2f | %s%19.2f\n", cpu_ratio, wall_ratio, np ? "" : "n/a ", py_ratio,
+             nn ? "" : "n/a ", node_ratio);
       json_object_set_new(row, "ratios",
-                          json_pack("{s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio, "ctrt_wall_over_yajl_floor",
-                                    wall_ratio, "docker_py_cpu_over_ctrt", py_ratio));
+                          json_pack("{s:f,s:f,s:f,s:f}", "ctrt_cpu_over_yajl_floor", cpu_ratio,
+                                    "ctrt_wall_over_yajl_floor", wall_ratio, "docker_py_cpu_over_ctrt", py_ratio,
+                                    "node_http_cpu_over_ctrt", node_ratio));
       json_object_set_new(row, "doc", json_string(per_call[w].doc));
       json_object_set_new(pc, per_call[w].name, row);
       for (int k = 0; k < N_CLIENTS; k++)
-        if (results[w][k].skipped && results[w][k].n == 0 && k != C_DOCKER_PY && k != C_CLI)
+        if (results[w][k].skipped && results[w][k].n == 0 && k != C_DOCKER_PY && k != C_NODE && k != C_CLI)
           fprintf(stderr, "  %s %s: %s\n", per_call[w].name, client_names[k], results[w][k].why);
     }
     json_object_set_new(out, "per_call", pc);
@@ -896,6 +919,7 @@ int main(int argc, char **argv) {
 
   teardown(cl.rt);
   bench_peer_stop(cl.py);
+  bench_peer_stop(cl.node);
   for (int i = 0; i < 3; i++)
     bench_curl_free(cl.curl[i]);
   ctrt_close(cl.rt);

@@ -23,5 +23,6 @@ image=ctrt-bench/busybox:latest
 docker -H "unix://$socket" load -q -i "$state/image.tar" >/dev/null
 
 "$build_dir/bench/ctrt-bench" --socket "$socket" --image "$image" --image-tar "$state/image.tar" \
-  --docker-py bench/peers/docker_py_peer.py --json "$build_dir/bench.json" "$@"
+  --docker-py bench/peers/docker_py_peer.py --node-peer bench/peers/node_http_peer.js \
+  --json "$build_dir/bench.json" "$@"
 echo "== figures written to $build_dir/bench.json"
