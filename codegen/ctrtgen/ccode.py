@@ -208,6 +208,9 @@ class FieldCode:
         if self.shape == "map":
             return "ctrt__clear_entries_%s(v->%s, v->n_%s);" % (cnames.slot(self.elem), m, self.f.name)
         s = cnames.slot(self.base)
+        if self.f.storage == "trailing":
+            # Bytes right after the struct are in its own block (freed with it).
+            return "if (v->%s.data != (uint8_t *)(v + 1))\n    ctrt__clear_%s(&v->%s);" % (m, s, m)
         if self.shape == "pointer" and not self.is_string:
             return "if (v->%s) {\n    ctrt__clear_%s(v->%s);\n    ctrt__free(v->%s);\n  }" % (m, s, m, m)
         return "ctrt__clear_%s(&v->%s);" % (s, m)

@@ -57,6 +57,8 @@ def _check_default(field, owner):
         raise SpecError(field.loc, "%s: an optional type (%s) cannot be required" % (where, t))
     if field.explicit_required is False and not t.optional and not field.has_default:
         raise SpecError(field.loc, "%s: a non-optional field needs a default to be not required" % where)
+    if field.storage == "trailing" and (t.kind != "scalar" or t.name != "bytes"):
+        raise SpecError(field.loc, "%s: storage: trailing is for a bytes field (this one is %s)" % (where, t))
     if field.secret and field.required:
         raise SpecError(field.loc, "%s: a secret field is never serialized, so it cannot be required "
                                    "(give it a default, e.g. \"\")" % where)

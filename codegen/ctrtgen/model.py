@@ -114,6 +114,7 @@ class Field:
         self.secret = bool(doc.get("secret", False))
         self.docker_wire = doc.get("docker")  # name in Docker Engine API JSON
         self.check = doc.get("check")  # validated by the dispatchers (capi.py)
+        self.storage = doc.get("storage")  # "trailing": bytes may share the struct's block
         self.loc = loc
 
     @property

@@ -4,35 +4,33 @@
 
 #include <string.h>
 
-int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
-                        const ctrt_timestamp *ts) {
+int ctrt__log_chunk_alloc(ctrt_log_chunk **out, ctrt_log_channel stream, size_t len, const ctrt_timestamp *ts) {
   *out = NULL;
-  uint8_t *copy = len < SIZE_MAX ? ctrt__malloc(len + 1) : NULL;
-  CTRT__CHECK_ALLOC(copy);
-  if (len > 0)
-    memcpy(copy, data, len);
-  copy[len] = '\0';
-  return ctrt__log_chunk_take(out, stream, copy, len, ts);
-}
-
-int ctrt__log_chunk_take(ctrt_log_chunk **out, ctrt_log_channel stream, uint8_t *data, size_t len,
-                         const ctrt_timestamp *ts) {
-  *out = NULL;
-  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk);
-  if (chunk == NULL) {
-    ctrt__free(data);
+  if (len >= SIZE_MAX - sizeof(ctrt_log_chunk))
     return ctrt__error_no_memory();
-  }
+  ctrt_log_chunk *chunk = ctrt__malloc(sizeof *chunk + len + 1);
+  CTRT__CHECK_ALLOC(chunk);
   *chunk = (ctrt_log_chunk)CTRT_LOG_CHUNK_INIT;
   chunk->stream = stream;
-  chunk->data.data = data;
+  /* Right after the struct: ctrt__clear_log_chunk knows them by that
+   * address and leaves them to the chunk's own free. */
+  chunk->data.data = (uint8_t *)(chunk + 1);
   chunk->data.len = len;
+  chunk->data.data[len] = '\0';
   if (ts) {
     chunk->has_timestamp = true;
     chunk->timestamp = *ts;
   }
   *out = chunk;
   return 0;
+}
+
+int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
+                        const ctrt_timestamp *ts) {
+  int rc = ctrt__log_chunk_alloc(out, stream, len, ts);
+  if (rc == 0 && len > 0)
+    memcpy((*out)->data.data, data, len);
+  return rc;
 }
 
 int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const void *data, size_t len, int32_t code) {

@@ -6,13 +6,13 @@
 
 #include "gen_internal.h"
 
-/* A new LogChunk holding a copy of data; ts NULL: without a timestamp. */
+/* A new LogChunk with room for len bytes (and a NUL after them, set) in its
+ * own allocation (LogChunk.data is `storage: trailing`): one malloc per
+ * chunk. The caller fills chunk->data.data; ts NULL: without a timestamp. */
+int ctrt__log_chunk_alloc(ctrt_log_chunk **out, ctrt_log_channel stream, size_t len, const ctrt_timestamp *ts);
+/* As ctrt__log_chunk_alloc, filled with a copy of data. */
 int ctrt__log_chunk_new(ctrt_log_chunk **out, ctrt_log_channel stream, const void *data, size_t len,
                         const ctrt_timestamp *ts);
-/* As ctrt__log_chunk_new, taking data (len bytes and a NUL after them,
- * from ctrt__malloc) instead of copying it; freed on failure. */
-int ctrt__log_chunk_take(ctrt_log_chunk **out, ctrt_log_channel stream, uint8_t *data, size_t len,
-                         const ctrt_timestamp *ts);
 /* A new ExecEvent: kind EXIT carries code; STDOUT or STDERR a copy of the
  * len bytes at data (exact bytes, NULs kept). */
 int ctrt__exec_event_new(ctrt_exec_event **out, ctrt_exec_event_kind kind, const void *data, size_t len, int32_t code);

@@ -5,6 +5,7 @@
 
 #include "gen_internal.h"
 #include "backends/docker/docker_wire.h"
+#include "core/log_records.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1223,6 +1224,32 @@ static void test_stream_failing_without_an_error(void) {
   ctrt__stream_close(s);
 }
 
+/* LogChunk.data is `storage: trailing`: a chunk of a busy logs_stream is one
+ * allocation, and _free/_copy/clear handle both layouts (valgrind checks
+ * that nothing leaks or is freed twice). */
+static void test_log_chunk_trailing_bytes(void) {
+  ctrt_timestamp ts = {.seconds = 1700000000, .nanos = 5};
+  ctrt_log_chunk *one = NULL, *copy = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctrt__log_chunk_new(&one, CTRT_LOG_CHANNEL_STDERR, "a\0b", 3, &ts), 0);
+  CU_ASSERT_PTR_EQUAL(one->data.data, (uint8_t *)(one + 1));
+  CU_ASSERT_EQUAL(one->data.len, 3);
+  CU_ASSERT_EQUAL(memcmp(one->data.data, "a\0b", 4), 0); /* the NUL after them too */
+  CU_ASSERT_TRUE(one->has_timestamp);
+  CU_ASSERT_EQUAL(one->timestamp.nanos, 5);
+  /* A copy holds its bytes apart, as a hand-built chunk does. */
+  CU_ASSERT_EQUAL_FATAL(ctrt_log_chunk_copy(&copy, one), 0);
+  CU_ASSERT_PTR_NOT_EQUAL(copy->data.data, (uint8_t *)(copy + 1));
+  CU_ASSERT_EQUAL(memcmp(copy->data.data, "a\0b", 3), 0);
+  ctrt_log_chunk_free(one);
+  ctrt_log_chunk_free(copy);
+  ctrt_log_chunk *empty = NULL;
+  CU_ASSERT_EQUAL_FATAL(ctrt__log_chunk_new(&empty, CTRT_LOG_CHANNEL_STDOUT, NULL, 0, NULL), 0);
+  CU_ASSERT_EQUAL(empty->data.len, 0);
+  CU_ASSERT_EQUAL(empty->data.data[0], '\0');
+  CU_ASSERT_FALSE(empty->has_timestamp);
+  ctrt_log_chunk_free(empty);
+}
+
 void test_register(void) {
   CU_pSuite s = CU_add_suite("signals", NULL, NULL);
   CU_add_test(s, "signal_name_from_exit_code: listed signals", test_signal_names_of_every_listed_signal);
@@ -1271,4 +1298,5 @@ void test_register(void) {
   CU_add_test(s, "cancel", test_stream_cancel);
   CU_add_test(s, "byte stream", test_byte_stream);
   CU_add_test(s, "failing without an error", test_stream_failing_without_an_error);
+  CU_add_test(s, "log chunk with trailing bytes", test_log_chunk_trailing_bytes);
 }

@@ -190,12 +190,11 @@ static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_contain
 
 /* ---- logs_stream ---- */
 
-/* The frames of p's stream that follow p in what is already buffered (a
- * run stops at another stream, at a frame not all received, and never
- * waits), copied with p into one new buffer of *len bytes. Without
- * timestamps only: each timestamped message is its own chunk. */
-static int coalesce(log_reader *r, const log_piece *p, uint8_t **out, size_t *len) {
-  *out = NULL;
+/* A chunk of p and the frames of p's stream that follow it in what is
+ * already buffered (a run stops at another stream, at a frame not all
+ * received, and never waits), in one allocation. Without timestamps only:
+ * each timestamped message is its own chunk. */
+static int coalesce(log_reader *r, const log_piece *p, ctrt_log_channel channel, ctrt_log_chunk **out) {
   /* Two passes over the buffer: the size, then the copy (pieces handed out
    * without pulling stay valid, and the reader's state is plain data). */
   ctrt__frame_reader saved = r->fr;
@@ -204,17 +203,16 @@ static int coalesce(log_reader *r, const log_piece *p, uint8_t **out, size_t *le
   while (ctrt__frame_reader_next(&r->fr, &piece, false) == 0 && piece.stream == p->stream)
     total += piece.len;
   r->fr = saved;
-  uint8_t *buf = ctrt__malloc(total + 1);
-  CTRT__CHECK_ALLOC(buf);
+  int rc = ctrt__log_chunk_alloc(out, channel, total, NULL);
+  if (rc < 0)
+    return rc;
+  uint8_t *buf = (*out)->data.data;
   memcpy(buf, p->data, p->len);
   size_t at = p->len;
   while (at < total && ctrt__frame_reader_next(&r->fr, &piece, false) == 0) {
     memcpy(buf + at, piece.data, piece.len);
     at += piece.len;
   }
-  buf[total] = '\0';
-  *out = buf;
-  *len = total;
   return 0;
 }
 
@@ -233,11 +231,7 @@ static int logs_next(void *impl, void **item) {
   }
   if (r->tty || r->timestamps)
     return ctrt__log_chunk_new((ctrt_log_chunk **)item, channel, p.data, p.len, p.has_ts ? &p.ts : NULL);
-  uint8_t *data = NULL;
-  size_t len = 0;
-  if ((rc = coalesce(r, &p, &data, &len)) < 0)
-    return rc;
-  return ctrt__log_chunk_take((ctrt_log_chunk **)item, channel, data, len, NULL);
+  return coalesce(r, &p, channel, (ctrt_log_chunk **)item);
 }
 
 static void logs_cancel(void *impl) { ctrt__http_stream_cancel(((log_reader *)impl)->hs); }
