@@ -626,30 +626,69 @@ static void test_image_conversions(void) {
   CU_ASSERT_EQUAL(list->n_items, 0);
   ctrt_image_info_list_free(list);
 
-  j = parse("{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
-            "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
-            "\"Architecture\":\"amd64\",\"Os\":\"linux\",\"Size\":42,\"RootFS\":{\"Layers\":[\"sha256:l1\"]},"
-            "\"Config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"sh\"],\"Entrypoint\":null,\"WorkingDir\":\"/w\","
-            "\"User\":\"\",\"Labels\":{\"k\":\"v\"}}}");
+  /* The DOM converter and the walked one (what the hook runs) agree. */
+  static const char image_text[] =
+      "{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
+      "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
+      "\"Architecture\":\"amd64\",\"Os\":\"linux\",\"Size\":42,\"RootFS\":{\"Layers\":[\"sha256:l1\"]},"
+      "\"Config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"sh\"],\"Entrypoint\":null,\"WorkingDir\":\"/w\","
+      "\"User\":\"\",\"Labels\":{\"k\":\"v\"}},\"GraphDriver\":{\"Data\":{\"x\":[1,{\"y\":null}]}}}";
+  for (int walked = 0; walked < 2; walked++) {
+    ctrt_image_inspect_info *info = NULL;
+    j = parse(image_text);
+    if (walked)
+      ASSERT_OK(ctrt__docker_image_inspect_walk(&info, image_text, strlen(image_text)));
+    else
+      ASSERT_OK(ctrt__docker_image_inspect_info(&info, j));
+    CU_ASSERT_STRING_EQUAL(info->id, "sha256:aaa");
+    CU_ASSERT_EQUAL_FATAL(info->n_repo_tags, 1);
+    CU_ASSERT_STRING_EQUAL(info->repo_tags[0], "a:1");
+    CU_ASSERT_EQUAL(info->n_repo_digests, 0);
+    CU_ASSERT_PTR_NULL(info->parent);
+    CU_ASSERT_PTR_NULL(info->container);
+    CU_ASSERT_STRING_EQUAL(info->comment, "c");
+    CU_ASSERT_STRING_EQUAL(info->created, "2024-01-01T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(info->docker_version, "20.10");
+    CU_ASSERT_STRING_EQUAL(info->author, "me");
+    CU_ASSERT_STRING_EQUAL(info->architecture, "amd64");
+    CU_ASSERT_STRING_EQUAL(info->os, "linux");
+    CU_ASSERT_TRUE(info->has_size && info->size == 42);
+    CU_ASSERT_EQUAL_FATAL(info->n_layers, 1);
+    CU_ASSERT_STRING_EQUAL(info->layers[0], "sha256:l1");
+    CU_ASSERT_STRING_EQUAL(info->env[0], "PATH=/bin");
+    CU_ASSERT_STRING_EQUAL(info->cmd[0], "sh");
+    CU_ASSERT_EQUAL(info->n_entrypoint, 0);
+    CU_ASSERT_STRING_EQUAL(info->working_dir, "/w");
+    CU_ASSERT_PTR_NULL(info->user);
+    CU_ASSERT_EQUAL_FATAL(info->n_labels, 1);
+    CU_ASSERT_STRING_EQUAL(info->labels[0].key, "k");
+    CU_ASSERT_STRING_EQUAL(info->labels[0].value, "v");
+    ctrt_image_inspect_info_free(info);
+    json_decref(j);
+  }
+  /* Walked: a 64-hex id gains its algorithm, -1 is an unknown size, and a
+   * wrong member is an error naming its path. */
   ctrt_image_inspect_info *info = NULL;
-  ASSERT_OK(ctrt__docker_image_inspect_info(&info, j));
-  CU_ASSERT_STRING_EQUAL(info->id, "sha256:aaa");
-  CU_ASSERT_EQUAL(info->n_repo_tags, 1);
-  CU_ASSERT_EQUAL(info->n_repo_digests, 0);
-  CU_ASSERT_PTR_NULL(info->parent);
-  CU_ASSERT_STRING_EQUAL(info->comment, "c");
-  CU_ASSERT_STRING_EQUAL(info->os, "linux");
-  CU_ASSERT_TRUE(info->has_size && info->size == 42);
-  CU_ASSERT_EQUAL(info->n_layers, 1);
-  CU_ASSERT_STRING_EQUAL(info->env[0], "PATH=/bin");
-  CU_ASSERT_STRING_EQUAL(info->cmd[0], "sh");
-  CU_ASSERT_EQUAL(info->n_entrypoint, 0);
-  CU_ASSERT_STRING_EQUAL(info->working_dir, "/w");
-  CU_ASSERT_PTR_NULL(info->user);
-  CU_ASSERT_EQUAL_FATAL(info->n_labels, 1);
-  CU_ASSERT_STRING_EQUAL(info->labels[0].key, "k");
+  static const char hex_id[] =
+      "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"Size\":-1}";
+  ASSERT_OK(ctrt__docker_image_inspect_walk(&info, hex_id, strlen(hex_id)));
+  CU_ASSERT_STRING_EQUAL(info->id, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  CU_ASSERT_FALSE(info->has_size);
   ctrt_image_inspect_info_free(info);
-  json_decref(j);
+  static const char *const bad[][2] = {
+      {"{\"Size\":-2}", "inspect_image_native: the Docker daemon's answer has $.Size: expected an integer in -1.."},
+      {"{\"RootFS\":{\"Layers\":[\"a\",7]}}",
+       "inspect_image_native: the Docker daemon's answer has $.RootFS.Layers[1]: expected string, got integer"},
+      {"{\"Config\":{\"Labels\":{\"k\":true}}}",
+       "inspect_image_native: the Docker daemon's answer has $.Config.Labels.k: expected string, got boolean"},
+      {"{\"Os\":\"linux\"", "inspect_image_native: the Docker daemon answered with invalid JSON"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    info = NULL;
+    CU_ASSERT_TRUE(ctrt__docker_image_inspect_walk(&info, bad[i][0], strlen(bad[i][0])) < 0);
+    CU_ASSERT_PTR_NULL(info);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i][1]));
+  }
 
   j = parse("{\"ImagesDeleted\":[{\"Untagged\":\"a:1\"},{\"Deleted\":\"sha256:aaa\"}],\"SpaceReclaimed\":77}");
   ctrt_prune_result *pr = NULL;
