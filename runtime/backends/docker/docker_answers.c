@@ -828,3 +828,76 @@ int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *t
     *out = info;
   return rc;
 }
+
+/* ---- get_container_stats ---- */
+
+/* The members of a stats answer one reading reports (Go sends its
+ * counters as integers, or reals past 2^53: both are read). */
+typedef struct w_cpu_usage {
+  uint64_t total;
+} w_cpu_usage;
+static const ctrt__jfield w_cpu_usage_fields[] = {W_VALUE(w_cpu_usage, total, "total_usage", ctrt__jt_counter)};
+W_STRUCT(jt_cpu_usage, w_cpu_usage, w_cpu_usage_fields);
+
+typedef struct w_cpu {
+  w_cpu_usage usage;
+} w_cpu;
+static const ctrt__jfield w_cpu_fields[] = {W_VALUE(w_cpu, usage, "cpu_usage", jt_cpu_usage)};
+W_STRUCT(jt_cpu, w_cpu, w_cpu_fields);
+
+typedef struct w_memory_detail {
+  uint64_t cache;
+} w_memory_detail;
+static const ctrt__jfield w_memory_detail_fields[] = {W_VALUE(w_memory_detail, cache, "cache", ctrt__jt_counter)};
+W_STRUCT(jt_memory_detail, w_memory_detail, w_memory_detail_fields);
+
+typedef struct w_memory {
+  uint64_t usage;
+  uint64_t limit;
+  w_memory_detail stats;
+} w_memory;
+static const ctrt__jfield w_memory_fields[] = {
+    W_VALUE(w_memory, usage, "usage", ctrt__jt_counter),
+    W_VALUE(w_memory, limit, "limit", ctrt__jt_counter),
+    W_VALUE(w_memory, stats, "stats", jt_memory_detail),
+};
+W_STRUCT(jt_memory, w_memory, w_memory_fields);
+
+typedef struct w_stats {
+  w_cpu cpu;
+  w_memory memory;
+  char *read;
+} w_stats;
+static const ctrt__jfield w_stats_fields[] = {
+    W_VALUE(w_stats, cpu, "cpu_stats", jt_cpu),
+    W_VALUE(w_stats, memory, "memory_stats", jt_memory),
+    W_VALUE(w_stats, read, "read", ctrt__jt_string),
+};
+W_STRUCT(jt_stats, w_stats, w_stats_fields);
+static const ctrt__jfield w_stats_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_stats};
+
+int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory) {
+  *out = NULL;
+  w_stats w;
+  int rc = decode(&w_stats_root, &w, text, len, "get_container_stats");
+  if (rc < 0)
+    return rc;
+  ctrt_container_stats *s = ctrt__malloc(sizeof *s);
+  if (s == NULL) {
+    ctrt__jwalk_clear_value(&jt_stats, &w);
+    return ctrt__error_no_memory();
+  }
+  *s = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
+  s->cpu_usage_usec = w.cpu.usage.total / 1000;
+  /* The page cache is not the container's own use (docker stats does the same). */
+  uint64_t usage = w.memory.usage, cache = w.memory.stats.cache;
+  s->memory_bytes = cache <= usage ? usage - cache : usage;
+  s->memory_limit = ctrt__docker_memory_limit(w.memory.limit, host_memory);
+  /* Go's zero time or an unreadable one: the reading is now. */
+  if (ctrt__docker_blank(w.read) || strncmp(w.read, "0001-01-01", 10) == 0 ||
+      ctrt__timestamp_parse(&s->timestamp, w.read) < 0)
+    s->timestamp = ctrt__timestamp_now();
+  ctrt__jwalk_clear_value(&jt_stats, &w);
+  *out = s;
+  return 0;
+}

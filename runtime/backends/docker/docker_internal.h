@@ -78,6 +78,10 @@ int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt
  * is reported as 0, unlimited (see ctrt__docker_host_memory). */
 int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint64_t host_memory);
 int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory);
+/* The same from the answer's text, walked (no DOM; docker_answers.c). */
+int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory);
+/* A memory limit as ctrt reports it: 0 = unlimited (docker_convert.c). */
+uint64_t ctrt__docker_memory_limit(uint64_t limit, uint64_t host_memory);
 /* GET /info's MemTotal, asked once per runtime: dockerd (moby's stats
  * collector) and podman report the host's memory as the limit of a
  * container that has none. */
