@@ -35,12 +35,13 @@ typedef enum ctrt__jkind {
   CTRT__JK_STRING, /* char *, NULL-free text */
   CTRT__JK_IP,     /* char *, an IP address */
   CTRT__JK_TIMESTAMP,
-  CTRT__JK_BYTES,  /* base64 text */
-  CTRT__JK_ENUM,   /* a string, made a value by text_dec */
-  CTRT__JK_CODE,   /* an integer, made a value by int_dec (Docker's enum codes) */
-  CTRT__JK_STRUCT, /* an object described by obj */
-  CTRT__JK_ARRAY,  /* an array of elem (null: empty) as a ctrt__jarray: a list as a map's value */
-  CTRT__JK_DOM,    /* anything else: a jansson subtree for dom_dec */
+  CTRT__JK_BYTES,   /* base64 text */
+  CTRT__JK_COUNTER, /* uint64_t from an integer or a real in [0, 2^64): Go sends counters either way */
+  CTRT__JK_ENUM,    /* a string, made a value by text_dec */
+  CTRT__JK_CODE,    /* an integer, made a value by int_dec (Docker's enum codes) */
+  CTRT__JK_STRUCT,  /* an object described by obj */
+  CTRT__JK_ARRAY,   /* an array of elem (null: empty) as a ctrt__jarray: a list as a map's value */
+  CTRT__JK_DOM,     /* anything else: a jansson subtree for dom_dec */
 } ctrt__jkind;
 
 typedef struct ctrt__jstruct ctrt__jstruct;
@@ -143,6 +144,6 @@ int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jk
 /* The scalars' descriptors, by slot name (the generated tables add one per
  * enum and aggregate: ctrt__jt_container_id, ...). */
 extern CTRT__TABLE const ctrt__jtype ctrt__jt_bool, ctrt__jt_i32, ctrt__jt_i64, ctrt__jt_u16, ctrt__jt_u32,
-    ctrt__jt_u64, ctrt__jt_f64, ctrt__jt_string, ctrt__jt_ip, ctrt__jt_timestamp, ctrt__jt_bytes;
+    ctrt__jt_u64, ctrt__jt_f64, ctrt__jt_string, ctrt__jt_ip, ctrt__jt_timestamp, ctrt__jt_bytes, ctrt__jt_counter;
 
 #endif

@@ -133,6 +133,42 @@ static void test_escapes_surrogates_and_nul(void) {
   FAILS("{\"na\\u0000me\":\"x\"}", "$: invalid JSON"); /* NUL in a key, as jansson */
 }
 
+/* The string scan reads eight bytes at a time: every stop (the closing
+ * quote, an escape, a control character, a non-ASCII byte, bad UTF-8) at
+ * every offset of a word, and strings ending at every offset of the text. */
+static void test_string_scan_offsets(void) {
+  for (size_t at = 0; at < 24; at++) {
+    char text[256], want[32];
+    sample v;
+    memset(want, 'a', at);
+    want[at] = '\0';
+    snprintf(text, sizeof text, "{\"name\":\"%s\"}", want);
+    CU_ASSERT_EQUAL_FATAL(decode(&v, text), 0);
+    CU_ASSERT_STRING_EQUAL(v.name, want);
+    clear(&v);
+    snprintf(text, sizeof text, "{\"name\":\"%s\\n%s\"}", want, want);
+    CU_ASSERT_EQUAL_FATAL(decode(&v, text), 0);
+    CU_ASSERT_EQUAL(strlen(v.name), 2 * at + 1);
+    CU_ASSERT_EQUAL(v.name[at], '\n');
+    clear(&v);
+    snprintf(text, sizeof text, "{\"name\":\"%s\xc3\xa9%s\"}", want, want); /* U+00E9 */
+    CU_ASSERT_EQUAL_FATAL(decode(&v, text), 0);
+    CU_ASSERT_EQUAL(strlen(v.name), 2 * at + 2);
+    clear(&v);
+    snprintf(text, sizeof text, "{\"name\":\"%s\x01%s\"}", want, want);
+    FAILS(text, "$: invalid JSON at line 1, column");
+    snprintf(text, sizeof text, "{\"name\":\"%s\xc3(%s\"}", want, want);
+    FAILS(text, "$: invalid JSON at line 1, column");
+    snprintf(text, sizeof text, "{\"name\":\"%s", want);
+    FAILS(text, "$: invalid JSON at line 1, column");
+    /* A member name scanned the same way: unknown, skipped. */
+    snprintf(text, sizeof text, "{\"%s\":\"%s\",\"name\":\"x\"}", want, want);
+    CU_ASSERT_EQUAL_FATAL(decode(&v, text), 0);
+    CU_ASSERT_STRING_EQUAL(v.name, "x");
+    clear(&v);
+  }
+}
+
 static void test_numbers(void) {
   sample v;
   ASSERT_OK(decode(&v, "{\"name\":\"n\",\"count\":4294967295,\"child\":{\"code\":-2147483648}}"));
@@ -272,6 +308,7 @@ void test_register(void) {
   CU_add_test(s, "every shape", test_every_shape);
   CU_add_test(s, "paths of errors", test_paths_of_errors);
   CU_add_test(s, "escapes, surrogates, NUL", test_escapes_surrogates_and_nul);
+  CU_add_test(s, "string scan at every offset", test_string_scan_offsets);
   CU_add_test(s, "numbers", test_numbers);
   CU_add_test(s, "duplicate keys, trailing garbage", test_duplicate_keys_and_trailing_garbage);
   CU_add_test(s, "nesting limit", test_nesting_limit);

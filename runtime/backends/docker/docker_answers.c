@@ -699,3 +699,205 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_
     *out = list;
   return rc;
 }
+
+/* ---- inspect_image_native ---- */
+
+/* What GET /images/{name}/json gives the ImageInspectInfo (ContainerConfig,
+ * GraphDriver, Metadata and most of Config are skipped). */
+typedef struct w_rootfs {
+  char **layers;
+  size_t n_layers;
+} w_rootfs;
+static const ctrt__jfield w_rootfs_fields[] = {W_LIST(w_rootfs, layers, n_layers, "Layers", ctrt__jt_string)};
+W_STRUCT(jt_rootfs, w_rootfs, w_rootfs_fields);
+
+typedef struct w_image_config {
+  char **env;
+  size_t n_env;
+  char **cmd;
+  size_t n_cmd;
+  char **entrypoint;
+  size_t n_entrypoint;
+  char *working_dir;
+  char *user;
+  w_label *labels;
+  size_t n_labels;
+} w_image_config;
+static const ctrt__jfield w_image_config_fields[] = {
+    W_LIST(w_image_config, env, n_env, "Env", ctrt__jt_string),
+    W_LIST(w_image_config, cmd, n_cmd, "Cmd", ctrt__jt_string),
+    W_LIST(w_image_config, entrypoint, n_entrypoint, "Entrypoint", ctrt__jt_string),
+    W_VALUE(w_image_config, working_dir, "WorkingDir", ctrt__jt_string),
+    W_VALUE(w_image_config, user, "User", ctrt__jt_string),
+    W_MAP(w_image_config, labels, n_labels, w_label, "Labels", ctrt__jt_string),
+};
+W_STRUCT(jt_image_config, w_image_config, w_image_config_fields);
+
+/* The plain texts, in the order of image_texts' offsets below. */
+enum { W_PARENT, W_COMMENT, W_CREATED, W_CONTAINER, W_DOCKER_VERSION, W_AUTHOR, W_ARCH, W_OS, W_N_TEXTS };
+
+typedef struct w_image_inspect {
+  char *id;
+  char **repo_tags;
+  size_t n_repo_tags;
+  char **repo_digests;
+  size_t n_repo_digests;
+  char *texts[W_N_TEXTS];
+  bool has_size;
+  int64_t size;
+  w_rootfs *rootfs;
+  w_image_config *config;
+} w_image_inspect;
+static const ctrt__jfield w_image_inspect_fields[] = {
+    W_VALUE(w_image_inspect, id, "Id", ctrt__jt_string),
+    W_LIST(w_image_inspect, repo_tags, n_repo_tags, "RepoTags", ctrt__jt_string),
+    W_LIST(w_image_inspect, repo_digests, n_repo_digests, "RepoDigests", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_PARENT], "Parent", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_COMMENT], "Comment", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_CREATED], "Created", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_CONTAINER], "Container", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_DOCKER_VERSION], "DockerVersion", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_AUTHOR], "Author", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_ARCH], "Architecture", ctrt__jt_string),
+    W_VALUE(w_image_inspect, texts[W_OS], "Os", ctrt__jt_string),
+    W_FLAG(w_image_inspect, size, has_size, "Size", ctrt__jt_i64),
+    W_PTR(w_image_inspect, rootfs, "RootFS", jt_rootfs),
+    W_PTR(w_image_inspect, config, "Config", jt_image_config),
+};
+W_STRUCT(jt_image_inspect, w_image_inspect, w_image_inspect_fields);
+static const ctrt__jfield w_image_inspect_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_image_inspect};
+
+/* Moves a walked list of strings (items and count) into the result's. */
+static void take_list(char ***items, size_t *n, char ***from, size_t *from_n) {
+  *items = *from;
+  *n = *from_n;
+  *from = NULL;
+  *from_n = 0;
+}
+
+int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *text, size_t len) {
+  *out = NULL;
+  static const char method[] = "inspect_image_native";
+  w_image_inspect w;
+  int rc = decode(&w_image_inspect_root, &w, text, len, method);
+  if (rc < 0)
+    return rc;
+  ctrt_image_inspect_info *info = NULL;
+  int64_t size = 0;
+  if (w.has_size) {
+    ctrt__jpath sp = CTRT__JPATH_KEY(NULL, "Size");
+    rc = narrow_int(method, &sp, w.size, -1, INT64_MAX, &size);
+  }
+  if (rc == 0 && (info = ctrt__malloc(sizeof *info)) == NULL)
+    rc = ctrt__error_no_memory();
+  if (rc == 0) {
+    *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
+    rc = ctrt__docker_image_id(&info->id, w.id);
+  }
+  if (rc == 0) {
+    char **const texts[W_N_TEXTS] = {&info->parent,         &info->comment, &info->created,      &info->container,
+                                     &info->docker_version, &info->author,  &info->architecture, &info->os};
+    for (size_t i = 0; i < W_N_TEXTS; i++)
+      *texts[i] = take(&w.texts[i]);
+    take_list(&info->repo_tags, &info->n_repo_tags, &w.repo_tags, &w.n_repo_tags);
+    take_list(&info->repo_digests, &info->n_repo_digests, &w.repo_digests, &w.n_repo_digests);
+    info->has_size = w.has_size && size >= 0; /* Docker's -1: unknown */
+    info->size = info->has_size ? (uint64_t)size : 0;
+    if (w.rootfs != NULL)
+      take_list(&info->layers, &info->n_layers, &w.rootfs->layers, &w.rootfs->n_layers);
+  }
+  w_image_config *c = w.config;
+  if (rc == 0 && c != NULL) {
+    take_list(&info->env, &info->n_env, &c->env, &c->n_env);
+    take_list(&info->cmd, &info->n_cmd, &c->cmd, &c->n_cmd);
+    take_list(&info->entrypoint, &info->n_entrypoint, &c->entrypoint, &c->n_entrypoint);
+    info->working_dir = take(&c->working_dir);
+    info->user = take(&c->user);
+    if (c->n_labels && (info->labels = ctrt__calloc(c->n_labels, sizeof *info->labels)) == NULL)
+      rc = ctrt__error_no_memory();
+    for (size_t i = 0; rc == 0 && i < c->n_labels; i++, info->n_labels++) {
+      info->labels[i].key = c->labels[i].key;
+      info->labels[i].value = c->labels[i].value;
+      c->labels[i].key = c->labels[i].value = NULL;
+    }
+  }
+  ctrt__jwalk_clear_value(&jt_image_inspect, &w);
+  if (rc < 0)
+    ctrt_image_inspect_info_free(info);
+  else
+    *out = info;
+  return rc;
+}
+
+/* ---- get_container_stats ---- */
+
+/* The members of a stats answer one reading reports (Go sends its
+ * counters as integers, or reals past 2^53: both are read). */
+typedef struct w_cpu_usage {
+  uint64_t total;
+} w_cpu_usage;
+static const ctrt__jfield w_cpu_usage_fields[] = {W_VALUE(w_cpu_usage, total, "total_usage", ctrt__jt_counter)};
+W_STRUCT(jt_cpu_usage, w_cpu_usage, w_cpu_usage_fields);
+
+typedef struct w_cpu {
+  w_cpu_usage usage;
+} w_cpu;
+static const ctrt__jfield w_cpu_fields[] = {W_VALUE(w_cpu, usage, "cpu_usage", jt_cpu_usage)};
+W_STRUCT(jt_cpu, w_cpu, w_cpu_fields);
+
+typedef struct w_memory_detail {
+  uint64_t cache;
+} w_memory_detail;
+static const ctrt__jfield w_memory_detail_fields[] = {W_VALUE(w_memory_detail, cache, "cache", ctrt__jt_counter)};
+W_STRUCT(jt_memory_detail, w_memory_detail, w_memory_detail_fields);
+
+typedef struct w_memory {
+  uint64_t usage;
+  uint64_t limit;
+  w_memory_detail stats;
+} w_memory;
+static const ctrt__jfield w_memory_fields[] = {
+    W_VALUE(w_memory, usage, "usage", ctrt__jt_counter),
+    W_VALUE(w_memory, limit, "limit", ctrt__jt_counter),
+    W_VALUE(w_memory, stats, "stats", jt_memory_detail),
+};
+W_STRUCT(jt_memory, w_memory, w_memory_fields);
+
+typedef struct w_stats {
+  w_cpu cpu;
+  w_memory memory;
+  char *read;
+} w_stats;
+static const ctrt__jfield w_stats_fields[] = {
+    W_VALUE(w_stats, cpu, "cpu_stats", jt_cpu),
+    W_VALUE(w_stats, memory, "memory_stats", jt_memory),
+    W_VALUE(w_stats, read, "read", ctrt__jt_string),
+};
+W_STRUCT(jt_stats, w_stats, w_stats_fields);
+static const ctrt__jfield w_stats_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_stats};
+
+int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory) {
+  *out = NULL;
+  w_stats w;
+  int rc = decode(&w_stats_root, &w, text, len, "get_container_stats");
+  if (rc < 0)
+    return rc;
+  ctrt_container_stats *s = ctrt__malloc(sizeof *s);
+  if (s == NULL) {
+    ctrt__jwalk_clear_value(&jt_stats, &w);
+    return ctrt__error_no_memory();
+  }
+  *s = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
+  s->cpu_usage_usec = w.cpu.usage.total / 1000;
+  /* The page cache is not the container's own use (docker stats does the same). */
+  uint64_t usage = w.memory.usage, cache = w.memory.stats.cache;
+  s->memory_bytes = cache <= usage ? usage - cache : usage;
+  s->memory_limit = ctrt__docker_memory_limit(w.memory.limit, host_memory);
+  /* Go's zero time or an unreadable one: the reading is now. */
+  if (ctrt__docker_blank(w.read) || strncmp(w.read, "0001-01-01", 10) == 0 ||
+      ctrt__timestamp_parse(&s->timestamp, w.read) < 0)
+    s->timestamp = ctrt__timestamp_now();
+  ctrt__jwalk_clear_value(&jt_stats, &w);
+  *out = s;
+  return 0;
+}

@@ -17,7 +17,7 @@
 
 /* A memory limit as ctrt reports it: 0 = unlimited. Docker 20.10 and podman
  * 4.3 replace an unlimited cgroup's limit by the host's MemTotal. */
-static uint64_t memory_limit(uint64_t limit, uint64_t host_memory) {
+uint64_t ctrt__docker_memory_limit(uint64_t limit, uint64_t host_memory) {
   return limit >= UNLIMITED_FLOOR || (host_memory > 0 && limit >= host_memory) ? 0 : limit;
 }
 #define NS_PER_SECOND INT64_C(1000000000)
@@ -521,7 +521,7 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint
   s->online_cpus = cpus > UINT32_MAX ? UINT32_MAX : (uint32_t)cpus;
   s->mem_used_bytes = memory_used(&r, stats);
   uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
-  s->mem_limit_bytes = memory_limit(limit, host_memory);
+  s->mem_limit_bytes = ctrt__docker_memory_limit(limit, host_memory);
   const json_t *networks = object_at(&r, stats, "networks");
   const char *name;
   const json_t *net;
@@ -554,7 +554,7 @@ int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats
   s->cpu_usage_usec = u64_at(&r, stats, "cpu_stats.cpu_usage.total_usage") / 1000;
   s->memory_bytes = memory_used(&r, stats);
   uint64_t limit = u64_at(&r, stats, "memory_stats.limit");
-  s->memory_limit = memory_limit(limit, host_memory);
+  s->memory_limit = ctrt__docker_memory_limit(limit, host_memory);
   s->timestamp = read_time(&r, stats);
   *out = s;
   FINISH(0, read_rc, out, ctrt_container_stats_free);

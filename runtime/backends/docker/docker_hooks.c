@@ -3,8 +3,8 @@
  * request, the container lookup (and its rename retry) and the status
  * table are generated from the spec; these make the answer's text into the
  * method's result. The inspect and list answers are walked straight into
- * their results (docker_answers.c), the image list too; image inspect and
- * prune still go through a jansson value, built by the walker from the same
+ * their results (docker_answers.c), the image list and image inspect too;
+ * prune still goes through a jansson value, built by the walker from the same
  * text with only the members their converters read. */
 #include "backends/docker/docker_internal.h"
 
@@ -17,28 +17,6 @@ static int parse(json_t **out, const char *text, size_t len, const char *method,
     return ctrt__docker_invalid_json(method);
   return 0;
 }
-
-/* What ctrt__docker_image_inspect_info reads of GET /images/{name}/json
- * (ContainerConfig, GraphDriver, Metadata, most of Config are skipped). */
-static const ctrt__jkeep image_rootfs_keep[] = {{"Layers", NULL}, {NULL, NULL}};
-static const ctrt__jkeep image_config_keep[] = {{"Env", NULL},        {"Cmd", NULL},  {"Entrypoint", NULL},
-                                                {"WorkingDir", NULL}, {"User", NULL}, {"Labels", NULL},
-                                                {NULL, NULL}};
-static const ctrt__jkeep image_inspect_keep[] = {{"Id", NULL},
-                                                 {"RepoTags", NULL},
-                                                 {"RepoDigests", NULL},
-                                                 {"Parent", NULL},
-                                                 {"Comment", NULL},
-                                                 {"Created", NULL},
-                                                 {"Container", NULL},
-                                                 {"DockerVersion", NULL},
-                                                 {"Author", NULL},
-                                                 {"Architecture", NULL},
-                                                 {"Os", NULL},
-                                                 {"Size", NULL},
-                                                 {"RootFS", image_rootfs_keep},
-                                                 {"Config", image_config_keep},
-                                                 {NULL, NULL}};
 
 /* What ctrt__docker_prune_result reads of POST /images/prune. */
 static const ctrt__jkeep prune_keep[] = {{"ImagesDeleted", NULL}, {"SpaceReclaimed", NULL}, {NULL, NULL}};
@@ -60,12 +38,7 @@ int ctrt__docker_hook_prune_result(void *self, ctrt_prune_result **out, const ch
 
 int ctrt__docker_hook_image_inspect_info(void *self, ctrt_image_inspect_info **out, const char *text, size_t len) {
   (void)self;
-  json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "inspect_image_native", image_inspect_keep);
-  if (rc == 0)
-    rc = ctrt__docker_image_inspect_info(out, answer);
-  json_decref(answer);
-  return rc;
+  return ctrt__docker_image_inspect_walk(out, text, len);
 }
 
 int ctrt__docker_hook_container_state(void *self, ctrt_container_state **out, const char *text, size_t len) {

@@ -5,34 +5,21 @@
 
 /* ---- get_container_stats: one reading ---- */
 
-/* What ctrt__docker_container_stats reads of a stats answer: the per-CPU,
- * per-device and precpu_stats members (most of a ~2 KB answer) are skipped
- * without allocating. */
-static const ctrt__jkeep cpu_usage_keep[] = {{"total_usage", NULL}, {NULL, NULL}};
-static const ctrt__jkeep cpu_keep[] = {{"cpu_usage", cpu_usage_keep}, {NULL, NULL}};
-static const ctrt__jkeep memory_stats_keep[] = {{"cache", NULL}, {NULL, NULL}};
-static const ctrt__jkeep memory_keep[] = {{"usage", NULL}, {"limit", NULL}, {"stats", memory_stats_keep}, {NULL, NULL}};
-static const ctrt__jkeep stats_keep[] = {
-    {"cpu_stats", cpu_keep}, {"memory_stats", memory_keep}, {"read", NULL}, {NULL, NULL}};
-
 int ctrt__docker_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_container_id *id) {
   *out = NULL;
   uint64_t host_memory = 0;
   char *target = NULL;
   ctrt__http_response *resp = NULL;
-  json_t *answer = NULL;
   int rc = ctrt__docker_host_memory(self, &host_memory);
   if (rc == 0)
     rc = ctrt__dockerreq_get_container_stats_container_stats(&target);
   ctrt__docker_call call = {.suffix = target};
   if (rc == 0)
     rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
-  if (rc == 0 && (rc = ctrt__docker_need_body(resp, "get_container_stats")) == 0 &&
-      ctrt__jwalk_prune(&answer, resp->body, resp->body_len, stats_keep) < 0)
-    rc = ctrt__docker_invalid_json("get_container_stats");
-  if (rc == 0)
-    rc = ctrt__docker_container_stats(out, answer, host_memory);
-  json_decref(answer);
+  /* Walked: the per-CPU, per-device and precpu_stats members (most of a
+   * ~2 KB answer) are skipped without allocating. */
+  if (rc == 0 && (rc = ctrt__docker_need_body(resp, "get_container_stats")) == 0)
+    rc = ctrt__docker_container_stats_walk(out, resp->body, resp->body_len, host_memory);
   ctrt__http_response_free(resp);
   ctrt__free(target);
   return rc;

@@ -497,6 +497,59 @@ static const char STATS[] =
     "\"memory_stats\":{\"usage\":10000000,\"limit\":134217728,\"stats\":{\"cache\":4000000}},"
     "\"networks\":{\"eth0\":{\"rx_bytes\":100,\"tx_bytes\":10},\"eth1\":{\"rx_bytes\":5,\"tx_bytes\":1}}}";
 
+/* get_container_stats walks its answer: the walked reading and the DOM
+ * converter's agree on every field. */
+static void stats_agree(const char *text, uint64_t host_memory) {
+  json_t *j = parse(text);
+  ctrt_container_stats *dom = NULL, *walked = NULL;
+  ASSERT_OK(ctrt__docker_container_stats(&dom, j, host_memory));
+  ASSERT_OK(ctrt__docker_container_stats_walk(&walked, text, strlen(text), host_memory));
+  CU_ASSERT_EQUAL(walked->cpu_usage_usec, dom->cpu_usage_usec);
+  CU_ASSERT_EQUAL(walked->memory_bytes, dom->memory_bytes);
+  CU_ASSERT_EQUAL(walked->memory_limit, dom->memory_limit);
+  if (strstr(text, "\"read\"") != NULL) { /* else both read the clock */
+    CU_ASSERT_EQUAL(walked->timestamp.seconds, dom->timestamp.seconds);
+    CU_ASSERT_EQUAL(walked->timestamp.nanos, dom->timestamp.nanos);
+  }
+  ctrt_container_stats_free(dom);
+  ctrt_container_stats_free(walked);
+  json_decref(j);
+}
+
+static void test_stats_walked(void) {
+  stats_agree(STATS, 0);
+  stats_agree(STATS, 134217728);
+  stats_agree(STATS, 134217729);
+  /* Reals (Go past 2^53), nulls for absent, the cgroup v1 "unlimited". */
+  stats_agree("{\"read\":\"2024-05-06T07:08:09Z\",\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":1.8e19}},"
+              "\"memory_stats\":{\"usage\":4096.0,\"limit\":9223372036854771712,\"stats\":null},\"networks\":null}",
+              0);
+  stats_agree("{\"cpu_stats\":null,\"memory_stats\":{\"usage\":1,\"stats\":{\"cache\":9}}}", 0);
+  static const char *const bad[][2] = {
+      {"{\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":-1}}}",
+       "get_container_stats: the Docker daemon's answer has $.cpu_stats.cpu_usage.total_usage: expected a number in "
+       "0..2^64, got integer -1"},
+      {"{\"memory_stats\":{\"limit\":2e19}}",
+       "get_container_stats: the Docker daemon's answer has $.memory_stats.limit: expected a number in 0..2^64, got "
+       "real 2e+19"},
+      {"{\"memory_stats\":[]}",
+       "get_container_stats: the Docker daemon's answer has $.memory_stats: expected object, got array"},
+      {"{\"read\":7}", "get_container_stats: the Docker daemon's answer has $.read: expected string, got integer"},
+      {"{\"read\":\"x\",", "get_container_stats: the Docker daemon answered with invalid JSON"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ctrt_container_stats *cs = NULL;
+    json_t *j = json_loads(bad[i][0], 0, NULL);
+    if (j != NULL) { /* the DOM converter refuses it too */
+      CU_ASSERT_TRUE(ctrt__docker_container_stats(&cs, j, 0) < 0);
+      json_decref(j);
+    }
+    CU_ASSERT_TRUE(ctrt__docker_container_stats_walk(&cs, bad[i][0], strlen(bad[i][0]), 0) < 0);
+    CU_ASSERT_PTR_NULL(cs);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i][1]));
+  }
+}
+
 static void test_stats_conversion(void) {
   json_t *j = parse(STATS);
   ctrt_stats_sample *s = NULL;
@@ -626,30 +679,69 @@ static void test_image_conversions(void) {
   CU_ASSERT_EQUAL(list->n_items, 0);
   ctrt_image_info_list_free(list);
 
-  j = parse("{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
-            "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
-            "\"Architecture\":\"amd64\",\"Os\":\"linux\",\"Size\":42,\"RootFS\":{\"Layers\":[\"sha256:l1\"]},"
-            "\"Config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"sh\"],\"Entrypoint\":null,\"WorkingDir\":\"/w\","
-            "\"User\":\"\",\"Labels\":{\"k\":\"v\"}}}");
+  /* The DOM converter and the walked one (what the hook runs) agree. */
+  static const char image_text[] =
+      "{\"Id\":\"sha256:aaa\",\"RepoTags\":[\"a:1\"],\"RepoDigests\":[],\"Parent\":\"\",\"Comment\":\"c\","
+      "\"Created\":\"2024-01-01T00:00:00Z\",\"Container\":\"\",\"DockerVersion\":\"20.10\",\"Author\":\"me\","
+      "\"Architecture\":\"amd64\",\"Os\":\"linux\",\"Size\":42,\"RootFS\":{\"Layers\":[\"sha256:l1\"]},"
+      "\"Config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"sh\"],\"Entrypoint\":null,\"WorkingDir\":\"/w\","
+      "\"User\":\"\",\"Labels\":{\"k\":\"v\"}},\"GraphDriver\":{\"Data\":{\"x\":[1,{\"y\":null}]}}}";
+  for (int walked = 0; walked < 2; walked++) {
+    ctrt_image_inspect_info *info = NULL;
+    j = parse(image_text);
+    if (walked)
+      ASSERT_OK(ctrt__docker_image_inspect_walk(&info, image_text, strlen(image_text)));
+    else
+      ASSERT_OK(ctrt__docker_image_inspect_info(&info, j));
+    CU_ASSERT_STRING_EQUAL(info->id, "sha256:aaa");
+    CU_ASSERT_EQUAL_FATAL(info->n_repo_tags, 1);
+    CU_ASSERT_STRING_EQUAL(info->repo_tags[0], "a:1");
+    CU_ASSERT_EQUAL(info->n_repo_digests, 0);
+    CU_ASSERT_PTR_NULL(info->parent);
+    CU_ASSERT_PTR_NULL(info->container);
+    CU_ASSERT_STRING_EQUAL(info->comment, "c");
+    CU_ASSERT_STRING_EQUAL(info->created, "2024-01-01T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(info->docker_version, "20.10");
+    CU_ASSERT_STRING_EQUAL(info->author, "me");
+    CU_ASSERT_STRING_EQUAL(info->architecture, "amd64");
+    CU_ASSERT_STRING_EQUAL(info->os, "linux");
+    CU_ASSERT_TRUE(info->has_size && info->size == 42);
+    CU_ASSERT_EQUAL_FATAL(info->n_layers, 1);
+    CU_ASSERT_STRING_EQUAL(info->layers[0], "sha256:l1");
+    CU_ASSERT_STRING_EQUAL(info->env[0], "PATH=/bin");
+    CU_ASSERT_STRING_EQUAL(info->cmd[0], "sh");
+    CU_ASSERT_EQUAL(info->n_entrypoint, 0);
+    CU_ASSERT_STRING_EQUAL(info->working_dir, "/w");
+    CU_ASSERT_PTR_NULL(info->user);
+    CU_ASSERT_EQUAL_FATAL(info->n_labels, 1);
+    CU_ASSERT_STRING_EQUAL(info->labels[0].key, "k");
+    CU_ASSERT_STRING_EQUAL(info->labels[0].value, "v");
+    ctrt_image_inspect_info_free(info);
+    json_decref(j);
+  }
+  /* Walked: a 64-hex id gains its algorithm, -1 is an unknown size, and a
+   * wrong member is an error naming its path. */
   ctrt_image_inspect_info *info = NULL;
-  ASSERT_OK(ctrt__docker_image_inspect_info(&info, j));
-  CU_ASSERT_STRING_EQUAL(info->id, "sha256:aaa");
-  CU_ASSERT_EQUAL(info->n_repo_tags, 1);
-  CU_ASSERT_EQUAL(info->n_repo_digests, 0);
-  CU_ASSERT_PTR_NULL(info->parent);
-  CU_ASSERT_STRING_EQUAL(info->comment, "c");
-  CU_ASSERT_STRING_EQUAL(info->os, "linux");
-  CU_ASSERT_TRUE(info->has_size && info->size == 42);
-  CU_ASSERT_EQUAL(info->n_layers, 1);
-  CU_ASSERT_STRING_EQUAL(info->env[0], "PATH=/bin");
-  CU_ASSERT_STRING_EQUAL(info->cmd[0], "sh");
-  CU_ASSERT_EQUAL(info->n_entrypoint, 0);
-  CU_ASSERT_STRING_EQUAL(info->working_dir, "/w");
-  CU_ASSERT_PTR_NULL(info->user);
-  CU_ASSERT_EQUAL_FATAL(info->n_labels, 1);
-  CU_ASSERT_STRING_EQUAL(info->labels[0].key, "k");
+  static const char hex_id[] =
+      "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"Size\":-1}";
+  ASSERT_OK(ctrt__docker_image_inspect_walk(&info, hex_id, strlen(hex_id)));
+  CU_ASSERT_STRING_EQUAL(info->id, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  CU_ASSERT_FALSE(info->has_size);
   ctrt_image_inspect_info_free(info);
-  json_decref(j);
+  static const char *const bad[][2] = {
+      {"{\"Size\":-2}", "inspect_image_native: the Docker daemon's answer has $.Size: expected an integer in -1.."},
+      {"{\"RootFS\":{\"Layers\":[\"a\",7]}}",
+       "inspect_image_native: the Docker daemon's answer has $.RootFS.Layers[1]: expected string, got integer"},
+      {"{\"Config\":{\"Labels\":{\"k\":true}}}",
+       "inspect_image_native: the Docker daemon's answer has $.Config.Labels.k: expected string, got boolean"},
+      {"{\"Os\":\"linux\"", "inspect_image_native: the Docker daemon answered with invalid JSON"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    info = NULL;
+    CU_ASSERT_TRUE(ctrt__docker_image_inspect_walk(&info, bad[i][0], strlen(bad[i][0])) < 0);
+    CU_ASSERT_PTR_NULL(info);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i][1]));
+  }
 
   j = parse("{\"ImagesDeleted\":[{\"Untagged\":\"a:1\"},{\"Deleted\":\"sha256:aaa\"}],\"SpaceReclaimed\":77}");
   ctrt_prune_result *pr = NULL;
@@ -2442,6 +2534,7 @@ void test_register(void) {
   CU_add_test(s, "hostile answers: strict types and ranges", test_hostile_answers);
   CU_add_test(s, "wait classification", test_wait_classify);
   CU_add_test(s, "stats conversion", test_stats_conversion);
+  CU_add_test(s, "stats walked", test_stats_walked);
   CU_add_test(s, "log timestamps", test_log_timestamp);
   CU_add_test(s, "daemon messages said once", test_dedupe_message);
   CU_add_test(s, "image lists", test_image_conversions);
