@@ -172,7 +172,7 @@ static int podman_create_container(void *self, const ctrt_container_id *id, cons
   ctrt_error saved = *e;
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", saved.message);
-  int exists = container_exists(p, id, &ctrt__podmancall_create_container_container_exists_libpod,
+  int exists = container_exists(p, id, ctrt__podmancall_create_container_container_exists_libpod(),
                                 ctrt__podmanreq_create_container_container_exists_libpod, "create_container");
   if (exists == 1)
     return ctrt__error_set(CTRT_ERROR_CONFLICT, 500, "create_container: the name is in use: %s", message);
@@ -271,7 +271,7 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   ctrt_error saved = *ctrt_error_last();
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", saved.message);
-  int exists = container_exists(p, id, &ctrt__podmancall_changes_container_container_exists_libpod,
+  int exists = container_exists(p, id, ctrt__podmancall_changes_container_container_exists_libpod(),
                                 ctrt__podmanreq_changes_container_container_exists_libpod, "changes_container");
   /* The caller's container, once: podman's 500 repeats "no such container". */
   if (exists == 0) {
@@ -397,7 +397,7 @@ static int libpod_top(ctrt__podman *p, ctrt_container_top_output **out, const ct
   char *suffix = NULL;
   int rc;
   if ((rc = ctrt__podmanreq_top_container_container_top_libpod(&suffix, descriptors)) < 0 ||
-      (rc = podman_container_send(p, &ctrt__podmancall_top_container_container_top_libpod, id, suffix, NULL,
+      (rc = podman_container_send(p, ctrt__podmancall_top_container_container_top_libpod(), id, suffix, NULL,
                                   "top_container", &resp)) < 0 ||
       (rc = ctrt__docker_parse_body(&json, resp, "top_container")) < 0)
     goto done;
@@ -496,7 +496,7 @@ static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *co
   char *path = NULL;
   int rc, found = 0;
   if ((rc = ctrt__podmanreq_wait_outcome_with_condition_system_events_libpod(&path, container_id)) < 0 ||
-      (rc = podman_send(p, &ctrt__podmancall_wait_outcome_with_condition_system_events_libpod, path, NULL, method,
+      (rc = podman_send(p, ctrt__podmancall_wait_outcome_with_condition_system_events_libpod(), path, NULL, method,
                         &resp)) < 0)
     goto done;
   /* One JSON object per event, oldest first. */
@@ -594,7 +594,7 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
    * 400): declared invalid_spec. */
   if ((rc = ctrt__podmanreq_update_container_resources_container_update_libpod(&suffix)) < 0 ||
       (rc = ctrt__podmanreq_update_container_resources_container_update_libpod_body(&body, update)) < 0 ||
-      (rc = podman_container_send(p, &ctrt__podmancall_update_container_resources_container_update_libpod, id, suffix,
+      (rc = podman_container_send(p, ctrt__podmancall_update_container_resources_container_update_libpod(), id, suffix,
                                   body, "update_container_resources", &resp)) < 0)
     goto done;
   /* libpod reports no warnings. */
@@ -848,7 +848,7 @@ static int podman_save_images(void *self, ctrt_image_export_stream **out, const 
     char *path = NULL;
     int rc;
     if ((rc = ctrt__podmanreq_save_images_image_exists_libpod(&path, names[i])) == 0)
-      rc = podman_exists(p, &ctrt__podmancall_save_images_image_exists_libpod, path, "save_images");
+      rc = podman_exists(p, ctrt__podmancall_save_images_image_exists_libpod(), path, "save_images");
     ctrt__free(path);
     if (rc < 0)
       return rc;
@@ -908,7 +908,7 @@ static int podman_search_images(void *self, ctrt_image_search_result_list **out,
   char *path = NULL;
   int rc;
   if ((rc = ctrt__podmanreq_search_images_image_search_libpod(&path, term, limit)) < 0 ||
-      (rc = podman_json(p, &ctrt__podmancall_search_images_image_search_libpod, path, "search_images", &json)) < 0)
+      (rc = podman_json(p, ctrt__podmancall_search_images_image_search_libpod(), path, "search_images", &json)) < 0)
     goto done;
   if (!json_is_array(json)) {
     rc = ctrt__error_internal("search_images: unexpected answer from the daemon: $: expected an array, got %s",
@@ -943,7 +943,7 @@ static int used_by_running(ctrt__podman *p, const char *image, const char *want)
   char *path = NULL;
   int rc;
   if ((rc = ctrt__podmanreq_remove_image_container_list(&path)) < 0 ||
-      (rc = podman_json(p, &ctrt__podmancall_remove_image_container_list, path, "remove_image", &running)) < 0)
+      (rc = podman_json(p, ctrt__podmancall_remove_image_container_list(), path, "remove_image", &running)) < 0)
     goto done;
   size_t i;
   const json_t *c;
@@ -973,7 +973,7 @@ static int remove_conflict(ctrt__podman *p, const char *image, bool force) {
   char *path = NULL, *want = NULL;
   int rc;
   if ((rc = ctrt__podmanreq_remove_image_image_inspect(&path, image)) == 0)
-    rc = podman_json(p, &ctrt__podmancall_remove_image_image_inspect, path, "remove_image", &info);
+    rc = podman_json(p, ctrt__podmancall_remove_image_image_inspect(), path, "remove_image", &info);
   if (rc == CTRT_ENOT_FOUND) {
     ctrt_error_clear();
     rc = 0; /* the removal itself says not found */
@@ -1011,7 +1011,7 @@ static int podman_remove_image(void *self, const char *image, bool force) {
       (rc = ctrt__podmanreq_remove_image_image_delete_libpod(&path, image, force)) < 0)
     goto done;
   pthread_mutex_lock(&p->image_lock);
-  rc = podman_send(p, &ctrt__podmancall_remove_image_image_delete_libpod, path, NULL, "remove_image", &resp);
+  rc = podman_send(p, ctrt__podmancall_remove_image_image_delete_libpod(), path, NULL, "remove_image", &resp);
   pthread_mutex_unlock(&p->image_lock);
 done:
   ctrt__http_response_free(resp);

@@ -21,12 +21,12 @@ typedef struct ctrt__podman_call {
 } ctrt__podman_call;
 
 /* get_widget: GET /containers/{id}/top (WidgetTopLibpod). */
-extern const ctrt__podman_call ctrt__podmancall_get_widget_widget_top_libpod;
+const ctrt__podman_call *ctrt__podmancall_get_widget_widget_top_libpod(void);
 int ctrt__podmanreq_get_widget_widget_top_libpod(char **out, const char *name, const char *descriptors,
                                                  const char *widget_id);
 
 /* get_widget: GET /widgets/{name}/list (WidgetList). */
-extern const ctrt__podman_call ctrt__podmancall_get_widget_widget_list;
+const ctrt__podman_call *ctrt__podmancall_get_widget_widget_list(void);
 int ctrt__podmanreq_get_widget_widget_list(char **out, const char *name);
 
 #endif

@@ -29,14 +29,18 @@ static int dq_add_json(ctrt__dq *q, const char *name, const char *fmt, const cha
 }
 
 static const ctrt__docker_status ctrt__podmancall_get_widget_widget_top_libpod_statuses[] = {{404, CTRT_ERROR_NONE}};
-const ctrt__podman_call ctrt__podmancall_get_widget_widget_top_libpod = {
-    .operation = "WidgetTopLibpod",
-    .verb = "GET",
-    .libpod = true,
-    .content_type = NULL,
-    .statuses = ctrt__podmancall_get_widget_widget_top_libpod_statuses,
-    .n_statuses = 1,
-};
+/* WidgetTopLibpod: how it is sent. */
+const ctrt__podman_call *ctrt__podmancall_get_widget_widget_top_libpod(void) {
+  static const ctrt__podman_call call = {
+      .operation = "WidgetTopLibpod",
+      .verb = "GET",
+      .libpod = true,
+      .content_type = NULL,
+      .statuses = ctrt__podmancall_get_widget_widget_top_libpod_statuses,
+      .n_statuses = 1,
+  };
+  return &call;
+}
 
 /* GET /containers/{id}/top: the part after /containers/{id} and the query. */
 int ctrt__podmanreq_get_widget_widget_top_libpod(char **out, const char *name, const char *descriptors,
@@ -58,14 +62,18 @@ done:
   return rc;
 }
 
-const ctrt__podman_call ctrt__podmancall_get_widget_widget_list = {
-    .operation = "WidgetList",
-    .verb = "GET",
-    .libpod = false,
-    .content_type = NULL,
-    .statuses = NULL,
-    .n_statuses = 0,
-};
+/* WidgetList: how it is sent. */
+const ctrt__podman_call *ctrt__podmancall_get_widget_widget_list(void) {
+  static const ctrt__podman_call call = {
+      .operation = "WidgetList",
+      .verb = "GET",
+      .libpod = false,
+      .content_type = NULL,
+      .statuses = NULL,
+      .n_statuses = 0,
+  };
+  return &call;
+}
 
 /* GET /widgets/{name}/list: the path and the query. */
 int ctrt__podmanreq_get_widget_widget_list(char **out, const char *name) {
