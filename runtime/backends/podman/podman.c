@@ -189,7 +189,8 @@ static int podman_pause_container(void *self, const ctrt_container_id *id) {
   return reclassify_conflict(self, ctrt__docker_ops.pause_container(self, id), id, "!running", "pause_container");
 }
 
-/* Exec sessions on a container that is not running: 500 (Docker: 409). */
+/* Exec sessions on a container that is not running: 500 (4.3.1; Docker:
+ * 409). */
 static int podman_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
                        size_t n_argv) {
   return reclassify_conflict(self, ctrt__docker_ops.exec(self, out, id, argv, n_argv), id, "!running", "exec");
@@ -261,8 +262,8 @@ static int podman_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contai
   return ctrt__exec_handle_new(out, &quiet_vtable, inner);
 }
 
-/* The changes of a missing container: 500 "layer not known" (Docker: 404);
- * libpod says whether the container exists. */
+/* The changes of a missing container: 500 "layer not known" (4.3.1;
+ * Docker: 404); libpod says whether the container exists. */
 static int podman_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
   ctrt__podman *p = self;
   int rc = ctrt__docker_ops.changes_container(self, out, id);
@@ -840,8 +841,8 @@ static int podman_import_image(void *self, char **out, ctrt_byte_source *tar, co
   return 0;
 }
 
-/* GET /images/get of a missing image answers 500 (Docker: 404): name the
- * missing one as not found, asking libpod whether each exists. */
+/* GET /images/get of a missing image answers 500 (4.3.1; Docker: 404): name
+ * the missing one as not found, asking libpod whether each exists. */
 static int podman_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
   ctrt__podman *p = self;
   for (size_t i = 0; i < n_names; i++) {
@@ -899,7 +900,8 @@ static int podman_json(ctrt__podman *p, const ctrt__podman_call *call, char *tar
   return rc;
 }
 
-/* The compat search answers in libpod's shape; ask libpod for it, and
+/* The compat search answers in libpod's shape (4.3.1: Official and
+ * Automated as "[OK]" strings, Name with the index); ask libpod for it, and
  * decode that shape strictly. */
 static int podman_search_images(void *self, ctrt_image_search_result_list **out, const char *term, uint32_t limit) {
   ctrt__podman *p = self;
