@@ -10,6 +10,7 @@ import json
 import re
 
 from .errors import SpecError
+from .podman import check_podman
 from .model import INTEGERS
 
 DATA_KINDS = ("struct", "enum", "union")
@@ -455,6 +456,7 @@ def check(spec):
         _check_default_behaviour(method, by_name)
         _check_docker(method, error_names)
         _check_docker_stub(method)
+        check_podman(method, error_names)
 
     # A delegation chain must end somewhere. Two delegates may share a
     # delegate of their own (a diamond); only a path back to itself is a cycle.

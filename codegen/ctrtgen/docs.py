@@ -33,7 +33,8 @@ def add_filters(env):
     env.filters["cwrap"] = wrap_comment
     env.filters["html"] = lambda text: html.escape(str(text), quote=True)
     env.globals.update(method_params=method_params, method_return=method_return,
-                       method_default=method_default, method_docker=method_docker)
+                       method_default=method_default, method_docker=method_docker,
+                       method_podman=method_podman)
 
 
 CHECKS = {
@@ -140,6 +141,14 @@ def method_docker(m):
     if m.docker_note:
         text += ". " + m.docker_note
     return text
+
+
+def method_podman(m):
+    """The podman backend's own requests (`podman: calls:`), or None."""
+    if not m.podman_calls:
+        return None
+    return "; ".join("%s %s%s (%s)" % (c.verb, "/libpod" if c.api == "libpod" else "", c.path, c.why)
+                     for c in m.podman_calls)
 
 
 def type_fields(decl):

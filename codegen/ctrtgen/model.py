@@ -305,6 +305,26 @@ class DockerCall:
         return re.findall(r"\{([^}]*)\}", self.path)
 
 
+class PodmanValue(DockerValue):
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.bind = doc.get("bind")  # a string the caller binds
+        self.json = doc.get("json")  # JSON text; a string "{name}" is a bound value
+
+
+class PodmanCall(DockerCall):
+    """A request of the podman backend (`podman: calls:`): libpod's, or a
+    Docker-compatible one the Docker half has no call for (`api: compat`)."""
+
+    def __init__(self, doc, loc):
+        super().__init__(doc, loc)
+        self.api = doc.get("api", "libpod")
+        q = doc.get("query") or []
+        self.query = [PodmanValue(v, q.loc_of(i)) for i, v in enumerate(q)]
+        body = doc.get("body")
+        self.body_fields = [(f["wire"], f["from"]) for f in (body or {}).get("fields") or []]
+
+
 class Method(Decl):
     what = "method"
 
@@ -336,6 +356,9 @@ class Method(Decl):
         calls = docker.get("calls") or []
         self.docker_calls = [DockerCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
         self.docker_note = " ".join(str(docker.get("note", "")).split())
+        podman = doc.get("podman") or {}
+        pcalls = podman.get("calls") or []
+        self.podman_calls = [PodmanCall(c, pcalls.loc_of(i)) for i, c in enumerate(pcalls)]
 
     def input(self, name):
         for p in self.inputs:

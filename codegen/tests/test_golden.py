@@ -133,7 +133,8 @@ class Golden(unittest.TestCase):
         include = ["-I" + os.path.join(ROOT, "runtime", "include"), "-I" + os.path.join(ROOT, "runtime"),
                    "-I" + os.path.join(self.out, "include"), "-I" + os.path.join(self.out, "src"),
                    "-I" + os.path.join(ROOT, "runtime", "tests", "support"), "-I" + os.path.join(ROOT, "fuzz"),
-                   "-I" + os.path.join(ROOT, "runtime", "tests", "docker_calls")]
+                   "-I" + os.path.join(ROOT, "runtime", "tests", "docker_calls"),
+                   "-I" + os.path.join(ROOT, "runtime", "tests", "podman_calls")]
         jobs = []
         for rel in sources:
             if rel.startswith("tests/") and not compiler.has_cunit:

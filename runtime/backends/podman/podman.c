@@ -15,6 +15,7 @@
  *   or the state of the object, rather than reading error messages.
  */
 #include "backends/docker/docker_internal.h"
+#include "podman_gen.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,61 +36,84 @@ typedef struct ctrt__podman {
 
 /* ---- libpod exchanges ---- */
 
-/* A request on the libpod API: path after the "/libpod" prefix. */
-static int libpod_send(ctrt__podman *p, const char *verb, const char *path, const char *body,
-                       const ctrt__docker_status *statuses, size_t n_statuses, const char *method,
-                       ctrt__http_response **out) {
-  char *full = ctrt__sprintf("%s%s", p->libpod, path);
-  CTRT__CHECK_ALLOC(full);
+/* One declared call (spec `podman: calls:`, podman_gen.h): target is the
+ * path its request target built (libpod's after the /v{version}/libpod
+ * prefix), body its JSON body or NULL. */
+static int podman_send(ctrt__podman *p, const ctrt__podman_call *call, const char *target, const char *body,
+                       const char *method, ctrt__http_response **out) {
+  char *full = NULL;
+  if (call->libpod && (full = ctrt__sprintf("%s%s", p->libpod, target)) == NULL)
+    return ctrt__error_no_memory();
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.method = verb;
-  req.path = full;
-  req.unversioned = true; /* the version is part of the libpod prefix */
+  req.method = call->verb;
+  req.path = full ? full : target;
+  req.unversioned = call->libpod; /* the version is part of the libpod prefix */
   if (body != NULL) {
-    req.content_type = "application/json";
+    req.content_type = call->content_type;
     req.body = body;
     req.body_len = strlen(body);
   }
-  int rc = ctrt__docker_send(&p->docker, &req, statuses, n_statuses, method, out);
+  int rc = ctrt__docker_send(&p->docker, &req, call->statuses, call->n_statuses, method, out);
   ctrt__free(full);
   return rc;
 }
 
-/* A libpod request on a container: /containers/{ref}{suffix}, where ref is
+/* A declared call on a container: /containers/{ref}{suffix}, where ref is
  * the name the Docker half resolves; a renamed container is found again by
  * its label, once. */
-static int libpod_container_send(ctrt__podman *p, const char *verb, const ctrt_container_id *id, const char *suffix,
-                                 const char *body, const ctrt__docker_status *statuses, size_t n_statuses,
-                                 const char *method, ctrt__http_response **out) {
+static int podman_container_send(ctrt__podman *p, const ctrt__podman_call *call, const ctrt_container_id *id,
+                                 const char *suffix, const char *body, const char *method, ctrt__http_response **out) {
   int rc = 0;
+  char *ref = NULL, *path = NULL;
   for (int attempt = 0; attempt < 2; attempt++) {
-    char *ref = NULL;
-    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
-      break;
-    char *path = ctrt__sprintf("/containers/%s%s", ref, suffix);
-    rc = path ? libpod_send(p, verb, path, body, statuses, n_statuses, method, out) : ctrt__error_no_memory();
-    ctrt__free(path);
-    bool retry = rc == CTRT_ENOT_FOUND && attempt == 0 && ctrt__docker_container_moved(&p->docker, id, ref);
     ctrt__free(ref);
-    if (!retry)
-      break;
+    ctrt__free(path);
+    ref = path = NULL;
+    if ((rc = ctrt__docker_container(&p->docker, &ref, id, attempt > 0)) < 0)
+      goto done;
+    if ((path = ctrt__sprintf("/containers/%s%s", ref, suffix)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    rc = podman_send(p, call, path, body, method, out);
+    if (rc != CTRT_ENOT_FOUND || attempt > 0 || !ctrt__docker_container_moved(&p->docker, id, ref))
+      goto done;
   }
+done:
+  ctrt__free(ref);
+  ctrt__free(path);
   return rc;
 }
 
-/* GET /libpod/{kind}/{name}/exists: 1 (204), 0 (404), or an error. */
-static int libpod_exists(ctrt__podman *p, const char *kind, const char *name, const char *method) {
-  char *escaped = ctrt__docker_escape_path(name);
-  char *path = escaped ? ctrt__sprintf("/%s/%s/exists", kind, escaped) : NULL;
-  ctrt__free(escaped);
-  CTRT__CHECK_ALLOC(path);
-  static const ctrt__docker_status statuses[] = {{404, CTRT_ERROR_NONE}};
+/* Whether libpod's exists call (a 204 or a 404, declared ok) found it: 1
+ * or 0, or an error. target: the call's request target. */
+static int podman_exists(ctrt__podman *p, const ctrt__podman_call *call, const char *target, const char *method) {
   ctrt__http_response *resp = NULL;
-  int rc = libpod_send(p, "GET", path, NULL, statuses, 1, method, &resp);
-  ctrt__free(path);
-  if (rc == 0)
-    rc = resp->status == 204;
+  int rc;
+  if ((rc = podman_send(p, call, target, NULL, method, &resp)) < 0)
+    goto done;
+  rc = resp->status == 204;
+done:
   ctrt__http_response_free(resp);
+  return rc;
+}
+
+/* Whether the container named name exists (libpod's exists of the
+ * method's declared call). */
+static int container_exists(ctrt__podman *p, const ctrt_container_id *id, const ctrt__podman_call *call,
+                            int (*target)(char **, const char *), const char *method) {
+  char *name = NULL, *path = NULL;
+  int rc;
+  if ((name = ctrt__docker_container_name(id)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = target(&path, name)) < 0)
+    goto done;
+  rc = podman_exists(p, call, path, method);
+done:
+  ctrt__free(path);
+  ctrt__free(name);
   return rc;
 }
 
@@ -143,13 +167,13 @@ static int podman_create_container(void *self, const ctrt_container_id *id, cons
   const ctrt_error *e = ctrt_error_last();
   if (rc != CTRT_ECREATE_FAILED || e->http_status != 500)
     return rc;
-  /* 500 for a name in use (Docker: 409): libpod says whether it exists. */
+  /* 4.3.1 answers 500 "...: the container name \"x\" is already in use"
+   * (Docker: 409): libpod says whether the name exists. */
   ctrt_error saved = *e;
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", saved.message);
-  char *name = ctrt__docker_container_name(id);
-  int exists = name ? libpod_exists(p, "containers", name, "create_container") : ctrt__error_no_memory();
-  ctrt__free(name);
+  int exists = container_exists(p, id, ctrt__podmancall_create_container_container_exists_libpod(),
+                                ctrt__podmanreq_create_container_container_exists_libpod, "create_container");
   if (exists == 1)
     return ctrt__error_set(CTRT_ERROR_CONFLICT, 500, "create_container: the name is in use: %s", message);
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
@@ -165,7 +189,8 @@ static int podman_pause_container(void *self, const ctrt_container_id *id) {
   return reclassify_conflict(self, ctrt__docker_ops.pause_container(self, id), id, "!running", "pause_container");
 }
 
-/* Exec sessions on a container that is not running: 500 (Docker: 409). */
+/* Exec sessions on a container that is not running: 500 (4.3.1; Docker:
+ * 409). */
 static int podman_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
                        size_t n_argv) {
   return reclassify_conflict(self, ctrt__docker_ops.exec(self, out, id, argv, n_argv), id, "!running", "exec");
@@ -237,8 +262,8 @@ static int podman_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contai
   return ctrt__exec_handle_new(out, &quiet_vtable, inner);
 }
 
-/* The changes of a missing container: 500 "layer not known" (Docker: 404);
- * libpod says whether the container exists. */
+/* The changes of a missing container: 500 "layer not known" (4.3.1;
+ * Docker: 404); libpod says whether the container exists. */
 static int podman_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
   ctrt__podman *p = self;
   int rc = ctrt__docker_ops.changes_container(self, out, id);
@@ -247,17 +272,16 @@ static int podman_changes_container(void *self, ctrt_filesystem_change_entry_lis
   ctrt_error saved = *ctrt_error_last();
   char message[CTRT__ERROR_MESSAGE_MAX];
   snprintf(message, sizeof message, "%s", saved.message);
-  char *name = ctrt__docker_container_name(id);
-  int exists = name ? libpod_exists(p, "containers", name, "changes_container") : ctrt__error_no_memory();
-  ctrt__free(name);
+  int exists = container_exists(p, id, ctrt__podmancall_changes_container_container_exists_libpod(),
+                                ctrt__podmanreq_changes_container_container_exists_libpod, "changes_container");
   /* The caller's container, once: podman's 500 repeats "no such container". */
   if (exists == 0) {
     char *display = NULL;
-    int rc2 = ctrt_container_id_format(&display, id);
-    if (rc2 == 0)
-      rc2 = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: %s: not found: no such container", display);
+    if ((rc = ctrt_container_id_format(&display, id)) < 0)
+      return rc;
+    rc = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "changes_container: %s: not found: no such container", display);
     ctrt__free(display);
-    return rc2;
+    return rc;
   }
   return ctrt__error_set(saved.kind, saved.http_status, "%s", message);
 }
@@ -327,9 +351,13 @@ static int ps_descriptors(char **descriptors, json_t **titles, const char *list)
   *descriptors = NULL;
   *titles = json_array();
   char *copy = ctrt__strdup(list);
-  int rc = copy && *titles ? 0 : ctrt__error_no_memory();
   char *save = NULL;
-  for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; rc == 0 && item; item = strtok_r(NULL, ",", &save)) {
+  int rc = 0;
+  if (copy == NULL || *titles == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *title = strchr(item, '=');
     if (title != NULL)
       *title++ = '\0';
@@ -338,16 +366,19 @@ static int ps_descriptors(char **descriptors, json_t **titles, const char *list)
       i++;
     if (i == sizeof ps_columns / sizeof ps_columns[0]) {
       rc = 1;
-      break;
+      goto done;
     }
     char *joined = *descriptors ? ctrt__sprintf("%s,%s", *descriptors, ps_columns[i].descriptor)
                                 : ctrt__strdup(ps_columns[i].descriptor);
     ctrt__free(*descriptors);
     *descriptors = joined;
     if (joined == NULL ||
-        json_array_append_new(*titles, json_string(title && title[0] ? title : ps_columns[i].title)) < 0)
+        json_array_append_new(*titles, json_string(title && title[0] ? title : ps_columns[i].title)) < 0) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
+done:
   ctrt__free(copy);
   if (rc != 0) {
     ctrt__free(*descriptors);
@@ -355,6 +386,43 @@ static int ps_descriptors(char **descriptors, json_t **titles, const char *list)
     json_decref(*titles);
     *titles = NULL;
   }
+  return rc;
+}
+
+/* libpod's top with psgo descriptors, its titles replaced by ps's. */
+static int libpod_top(ctrt__podman *p, ctrt_container_top_output **out, const ctrt_container_id *id,
+                      const char *descriptors, json_t *titles) {
+  ctrt_container_top_output *value = NULL;
+  ctrt__http_response *resp = NULL;
+  json_t *json = NULL;
+  char *suffix = NULL;
+  int rc;
+  if ((rc = ctrt__podmanreq_top_container_container_top_libpod(&suffix, descriptors)) < 0 ||
+      (rc = podman_container_send(p, ctrt__podmancall_top_container_container_top_libpod(), id, suffix, NULL,
+                                  "top_container", &resp)) < 0 ||
+      (rc = ctrt__docker_parse_body(&json, resp, "top_container")) < 0)
+    goto done;
+  /* psgo's titles are its descriptors' (HPID, HUSER): give ps's. */
+  if (json_array_size(json_object_get(json, "Titles")) != json_array_size(titles)) {
+    rc = ctrt__error_internal("top_container: unexpected answer from the daemon: $.Titles: %zu titles for %zu "
+                              "columns asked",
+                              json_array_size(json_object_get(json, "Titles")), json_array_size(titles));
+    goto done;
+  }
+  if (json_object_set(json, "Titles", titles) < 0 || (value = ctrt__malloc(sizeof *value)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if (ctrt__docker_dec_container_top_output(value, json, NULL) < 0) {
+    ctrt__free(value);
+    rc = ctrt__docker_bad_answer("top_container");
+    goto done;
+  }
+  *out = value;
+done:
+  json_decref(json);
+  ctrt__http_response_free(resp);
+  ctrt__free(suffix);
   return rc;
 }
 
@@ -377,44 +445,13 @@ static int podman_top_container(void *self, ctrt_container_top_output **out, con
   char *descriptors = NULL;
   json_t *titles = NULL;
   int rc = list ? ps_descriptors(&descriptors, &titles, list) : 1;
-  if (rc < 0)
-    return rc;
   if (rc == 1) /* ps options psgo cannot give: Podman runs ps in the container */
     rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
-  else {
-    ctrt__dq q = CTRT__DQ_INIT;
-    ctrt__dq_add(&q, "ps_args", descriptors);
-    char *suffix = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/top%s", ctrt__dq_text(&q)) : NULL;
-    ctrt__dq_clear(&q);
-    ctrt__http_response *resp = NULL;
-    json_t *json = NULL;
-    rc = suffix ? libpod_container_send(p, "GET", id, suffix, NULL, NULL, 0, "top_container", &resp)
-                : ctrt__error_no_memory();
-    if (rc == 0)
-      rc = ctrt__docker_parse_body(&json, resp, "top_container");
-    ctrt__http_response_free(resp);
-    ctrt__free(suffix);
-    /* psgo's titles are its descriptors' (HPID, HUSER): give ps's. */
-    if (rc == 0 && json_array_size(json_object_get(json, "Titles")) != json_array_size(titles))
-      rc = ctrt__error_internal("top_container: unexpected answer from the daemon: $.Titles: %zu titles for %zu "
-                                "columns asked",
-                                json_array_size(json_object_get(json, "Titles")), json_array_size(titles));
-    if (rc == 0 && json_object_set(json, "Titles", titles) < 0)
-      rc = ctrt__error_no_memory();
-    ctrt_container_top_output *value = NULL;
-    if (rc == 0 && (value = ctrt__malloc(sizeof *value)) == NULL)
-      rc = ctrt__error_no_memory();
-    if (rc == 0 && ctrt__docker_dec_container_top_output(value, json, NULL) < 0) {
-      ctrt__free(value);
-      rc = ctrt__docker_bad_answer("top_container");
-    } else if (rc == 0) {
-      *out = value;
-    }
-    json_decref(json);
-  }
+  else if (rc == 0)
+    rc = libpod_top(p, out, id, descriptors, titles);
   ctrt__free(descriptors);
   json_decref(titles);
-  /* A container that is not running: 200 with no body (Docker: 409). */
+  /* A container that is not running: 200 with no body (4.3.1; Docker: 409). */
   if (rc != CTRT_EINTERNAL || ctrt_error_last()->http_status != 0)
     return rc;
   return reclassify_conflict(p, ctrt__error_set(CTRT_ERROR_INTERNAL, 500, "%s", ctrt_error_last()->message), id,
@@ -424,8 +461,10 @@ static int podman_top_container(void *self, ctrt_container_top_output **out, con
 /* The path-stat header names the path itself as linkTarget of regular files
  * and directories (4.3.1); only a symlink has a link target. */
 static int podman_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
-  int rc = ctrt__docker_ops.archive_head(self, out, id, path);
-  if (rc == 0 && (*out)->link_target != NULL && ((*out)->mode & 0170000) != 0120000) {
+  int rc;
+  if ((rc = ctrt__docker_ops.archive_head(self, out, id, path)) < 0)
+    return rc;
+  if ((*out)->link_target != NULL && ((*out)->mode & 0170000) != 0120000) {
     ctrt__free((*out)->link_target);
     (*out)->link_target = NULL;
   }
@@ -440,31 +479,29 @@ static int podman_wait_container(void *self, int32_t *out, const ctrt_container_
   if (rc < 0 || *out != -1)
     return rc;
   json_t *inspect = NULL;
-  rc = ctrt__docker_inspect_container(&p->docker, id, "wait_container", &inspect);
+  if ((rc = ctrt__docker_inspect_container(&p->docker, id, "wait_container", &inspect)) < 0)
+    goto done;
   const json_t *code = json_object_get(json_object_get(inspect, "State"), "ExitCode");
-  if (rc == 0 && json_is_integer(code))
+  if (json_is_integer(code))
     *out = (int32_t)json_integer_value(code);
+done:
   json_decref(inspect);
   return rc;
 }
 
 /* The exit code of the container's last "died" event in libpod's event
- * log (attribute containerExitCode): 1 with *code, 0 when it has none. */
+ * log (attribute containerExitCode, a string: "137"): 1 with *code, 0 when
+ * it has none. */
 static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *code, const char *method) {
-  char *filters = ctrt__sprintf("{\"container\":[\"%s\"],\"event\":[\"died\"]}", container_id);
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "stream", "false");
-  ctrt__dq_add(&q, "filters", filters ? filters : "");
-  char *path = filters && ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/events%s", ctrt__dq_text(&q)) : NULL;
-  ctrt__dq_clear(&q);
-  ctrt__free(filters);
-  CTRT__CHECK_ALLOC(path);
   ctrt__http_response *resp = NULL;
-  int rc = libpod_send(p, "GET", path, NULL, NULL, 0, method, &resp);
-  ctrt__free(path);
-  int found = 0;
+  char *path = NULL;
+  int rc, found = 0;
+  if ((rc = ctrt__podmanreq_wait_outcome_with_condition_system_events_libpod(&path, container_id)) < 0 ||
+      (rc = podman_send(p, ctrt__podmancall_wait_outcome_with_condition_system_events_libpod(), path, NULL, method,
+                        &resp)) < 0)
+    goto done;
   /* One JSON object per event, oldest first. */
-  for (size_t at = 0; rc == 0 && at < resp->body_len;) {
+  for (size_t at = 0; at < resp->body_len;) {
     const char *line = resp->body + at;
     const char *nl = memchr(line, '\n', resp->body_len - at);
     size_t len = nl ? (size_t)(nl - line) : resp->body_len - at;
@@ -480,7 +517,9 @@ static int died_exit_code(ctrt__podman *p, const char *container_id, int64_t *co
     }
     json_decref(event);
   }
+done:
   ctrt__http_response_free(resp);
+  ctrt__free(path);
   return rc < 0 ? rc : found;
 }
 
@@ -494,78 +533,45 @@ static int podman_wait_outcome_with_condition(void *self, ctrt_wait_outcome **ou
   ctrt__podman *p = self;
   if (condition != CTRT_WAIT_CONDITION_REMOVED)
     return ctrt__docker_ops.wait_outcome_with_condition(self, out, id, condition);
-  json_t *inspect = NULL;
-  int rc = ctrt__docker_inspect_container(&p->docker, id, "wait_outcome_with_condition", &inspect);
-  char *container_id = rc == 0 ? ctrt__strdup(json_string_value(json_object_get(inspect, "Id"))) : NULL;
-  json_decref(inspect);
-  if (rc < 0)
-    return rc;
-  if (container_id == NULL)
-    return ctrt__error_internal("wait_outcome_with_condition: the container's inspect has no Id");
   ctrt_wait_outcome *removed = NULL;
-  rc = ctrt__docker_ops.wait_outcome_with_condition(self, &removed, id, CTRT_WAIT_CONDITION_REMOVED);
+  json_t *inspect = NULL, *wait = NULL;
+  char *container_id = NULL;
   int64_t code = 0;
-  int died = rc == 0 ? died_exit_code(p, container_id, &code, "wait_outcome_with_condition") : 0;
-  ctrt__free(container_id);
-  if (rc == 0 && died < 0)
-    rc = died;
-  if (rc < 0) {
-    ctrt_wait_outcome_free(removed);
-    return rc;
+  int rc, died;
+  if ((rc = ctrt__docker_inspect_container(&p->docker, id, "wait_outcome_with_condition", &inspect)) < 0)
+    goto done;
+  if ((container_id = ctrt__strdup(json_string_value(json_object_get(inspect, "Id")))) == NULL) {
+    rc = ctrt__error_internal("wait_outcome_with_condition: the container's inspect has no Id");
+    goto done;
   }
+  if ((rc = ctrt__docker_ops.wait_outcome_with_condition(self, &removed, id, CTRT_WAIT_CONDITION_REMOVED)) < 0 ||
+      (rc = died = died_exit_code(p, container_id, &code, "wait_outcome_with_condition")) < 0)
+    goto done;
   if (died == 1) {
-    json_t *wait = json_pack("{s:I}", "StatusCode", (json_int_t)code);
+    /* The outcome the wait would have given with the died event's code. */
     ctrt_wait_outcome_free(removed);
     removed = NULL;
-    rc = wait ? ctrt__docker_wait_classify(&removed, wait, NULL) : ctrt__error_no_memory();
-    json_decref(wait);
-    if (rc < 0)
-      return rc;
+    if ((wait = json_pack("{s:I}", "StatusCode", (json_int_t)code)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    if ((rc = ctrt__docker_wait_classify(&removed, wait, NULL)) < 0)
+      goto done;
   }
   *out = removed;
-  return 0;
-}
-
-/* cgroup resources as libpod's update takes them (an OCI LinuxResources). */
-static int resources_body(char **out, const ctrt_container_resource_update *u) {
-  json_t *body = json_object(), *memory = json_object(), *cpu = json_object(), *pids = json_object();
-  int rc = body && memory && cpu && pids ? 0 : ctrt__error_no_memory();
-#define PUT(obj, key, has, value)                                                                                      \
-  if (rc == 0 && (has) && json_object_set_new(obj, key, json_integer((json_int_t)(value))) < 0)                        \
-  rc = ctrt__error_no_memory()
-  PUT(memory, "limit", u->has_memory, u->memory);
-  PUT(memory, "swap", u->has_memory_swap, u->memory_swap);
-  PUT(memory, "reservation", u->has_memory_reservation, u->memory_reservation);
-  PUT(memory, "kernel", u->has_kernel_memory, u->kernel_memory);
-  PUT(cpu, "shares", u->has_cpu_shares, u->cpu_shares);
-  PUT(cpu, "quota", u->has_cpu_quota, u->cpu_quota);
-  PUT(cpu, "period", u->has_cpu_period, u->cpu_period);
-  PUT(cpu, "realtimePeriod", u->has_cpu_realtime_period, u->cpu_realtime_period);
-  PUT(cpu, "realtimeRuntime", u->has_cpu_realtime_runtime, u->cpu_realtime_runtime);
-  PUT(pids, "limit", u->has_pids_limit, u->pids_limit);
-#undef PUT
-  if (rc == 0 && u->cpuset_cpus && json_object_set_new(cpu, "cpus", json_string(u->cpuset_cpus)) < 0)
-    rc = ctrt__error_no_memory();
-  if (rc == 0 && u->cpuset_mems && json_object_set_new(cpu, "mems", json_string(u->cpuset_mems)) < 0)
-    rc = ctrt__error_no_memory();
-  if (rc == 0 && u->has_blkio_weight &&
-      json_object_set_new(body, "blockIO", json_pack("{s:i}", "weight", (int)u->blkio_weight)) < 0)
-    rc = ctrt__error_no_memory();
-  json_t *parts[] = {memory, cpu, pids};
-  const char *keys[] = {"memory", "cpu", "pids"};
-  for (size_t i = 0; i < 3; i++) {
-    if (rc == 0 && json_object_size(parts[i]) > 0 && json_object_set(body, keys[i], parts[i]) < 0)
-      rc = ctrt__error_no_memory();
-    json_decref(parts[i]);
-  }
-  if (rc == 0)
-    rc = ctrt__docker_json_text(out, body);
-  json_decref(body);
+  removed = NULL;
+  rc = 0;
+done:
+  ctrt_wait_outcome_free(removed);
+  json_decref(wait);
+  json_decref(inspect);
+  ctrt__free(container_id);
   return rc;
 }
 
 /* Podman 4.3's compat API has no container update (a router 404); libpod's
- * POST /containers/{name}/update changes the cgroup resources. */
+ * POST /containers/{name}/update changes the cgroup resources (its body an
+ * OCI LinuxResources, declared in the spec). */
 static int podman_update_container_resources(void *self, ctrt_container_update_outcome **out,
                                              const ctrt_container_id *id,
                                              const ctrt_container_resource_update *update) {
@@ -581,24 +587,29 @@ static int podman_update_container_resources(void *self, ctrt_container_update_o
                            "policy (libpod's update takes cgroup resources only)",
                            p->libpod);
   }
-  char *body = NULL;
-  int rc = resources_body(&body, update);
-  if (rc < 0)
-    return rc;
-  /* The runtime refuses resources it cannot apply with 500 (Docker: 400). */
-  static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
+  ctrt_container_update_outcome *o = NULL;
   ctrt__http_response *resp = NULL;
-  rc = libpod_container_send(p, "POST", id, "/update", body, statuses, 1, "update_container_resources", &resp);
-  ctrt__http_response_free(resp);
-  ctrt__free(body);
-  if (rc < 0)
-    return rc;
+  char *suffix = NULL, *body = NULL;
+  int rc;
+  /* The runtime refuses resources it cannot apply with 500 (4.3.1; Docker:
+   * 400): declared invalid_spec. */
+  if ((rc = ctrt__podmanreq_update_container_resources_container_update_libpod(&suffix)) < 0 ||
+      (rc = ctrt__podmanreq_update_container_resources_container_update_libpod_body(&body, update)) < 0 ||
+      (rc = podman_container_send(p, ctrt__podmancall_update_container_resources_container_update_libpod(), id, suffix,
+                                  body, "update_container_resources", &resp)) < 0)
+    goto done;
   /* libpod reports no warnings. */
-  ctrt_container_update_outcome *o = ctrt__malloc(sizeof *o);
-  CTRT__CHECK_ALLOC(o);
+  if ((o = ctrt__malloc(sizeof *o)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
   *o = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
   *out = o;
-  return 0;
+done:
+  ctrt__http_response_free(resp);
+  ctrt__free(suffix);
+  ctrt__free(body);
+  return rc;
 }
 
 /* ---- images ---- */
@@ -775,37 +786,38 @@ static int podman_load_images(void *self, ctrt_load_progress_stream **out, ctrt_
   peeked *pk = ctrt__calloc(1, sizeof *pk);
   CTRT__CHECK_ALLOC(pk);
   pk->rest = tar;
+  ctrt_load_progress_stream *inner = NULL;
+  ctrt_byte_source *joined = NULL;
   int rc = 0;
-  while (rc == 0 && pk->len < sizeof pk->head) {
+  while (pk->len < sizeof pk->head) {
     size_t n = 0;
-    rc = ctrt_byte_source_read(tar, pk->head + pk->len, sizeof pk->head - pk->len, &n);
-    pk->len += rc == 0 ? n : 0;
+    if ((rc = ctrt_byte_source_read(tar, pk->head + pk->len, sizeof pk->head - pk->len, &n)) < 0)
+      break;
+    pk->len += n;
   }
   if (rc == CTRT_ITEROVER) {
     ctrt_error_clear();
     rc = 0;
   }
-  if (rc == 0 && !archive_head(pk->head, pk->len))
+  if (rc < 0)
+    goto fail;
+  if (!archive_head(pk->head, pk->len)) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 0,
                          "load_images: the payload is no tar archive (plain, gzip, bzip2, xz or zstd): an image "
                          "archive is one (from save_images or docker save)");
-  ctrt_byte_source *joined = NULL;
-  if (rc == 0)
-    rc = ctrt_byte_source_from_callback(&joined, peeked_read, pk);
-  if (rc < 0) {
-    ctrt__free(pk);
-    return rc;
+    goto fail;
   }
-  ctrt_load_progress_stream *inner = NULL;
-  rc = ctrt__docker_ops.load_images(self, &inner, joined, quiet);
-  if (rc < 0) {
-    ctrt_byte_source_free(joined);
-    ctrt__free(pk);
-    return rc;
-  }
+  if ((rc = ctrt_byte_source_from_callback(&joined, peeked_read, pk)) < 0 ||
+      (rc = ctrt__docker_ops.load_images(self, &inner, joined, quiet)) < 0)
+    goto fail;
+  /* The stream owns joined and pk from here, also on failure. */
   ctrt__stream *stream = NULL;
   rc = wrap_stream(&stream, (ctrt__stream *)inner, ctrt__load_progress_stream_item_free, NULL, joined, pk);
   *out = (ctrt_load_progress_stream *)stream;
+  return rc;
+fail:
+  ctrt_byte_source_free(joined);
+  ctrt__free(pk);
   return rc;
 }
 
@@ -829,15 +841,19 @@ static int podman_import_image(void *self, char **out, ctrt_byte_source *tar, co
   return 0;
 }
 
-/* GET /images/get of a missing image answers 500 (Docker: 404): name the
- * missing one as not found, asking libpod whether each exists. */
+/* GET /images/get of a missing image answers 500 (4.3.1; Docker: 404): name
+ * the missing one as not found, asking libpod whether each exists. */
 static int podman_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
   ctrt__podman *p = self;
   for (size_t i = 0; i < n_names; i++) {
-    int exists = libpod_exists(p, "images", names[i], "save_images");
-    if (exists < 0)
-      return exists;
-    if (exists == 0)
+    char *path = NULL;
+    int rc;
+    if ((rc = ctrt__podmanreq_save_images_image_exists_libpod(&path, names[i])) == 0)
+      rc = podman_exists(p, ctrt__podmancall_save_images_image_exists_libpod(), path, "save_images");
+    ctrt__free(path);
+    if (rc < 0)
+      return rc;
+    if (rc == 0)
       return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "save_images: no such image: %s", names[i]);
   }
   return ctrt__docker_ops.save_images(self, out, names, n_names);
@@ -870,126 +886,136 @@ static int search_result(ctrt_image_search_result *r, const json_t *item, size_t
   return r->name && r->description ? 0 : ctrt__error_no_memory();
 }
 
-/* The compat search answers in libpod's shape; ask libpod for it, and
+/* A declared call's JSON answer: target is its request target (NULL when
+ * making it failed), *out the parsed body. */
+static int podman_json(ctrt__podman *p, const ctrt__podman_call *call, char *target, const char *method, json_t **out) {
+  *out = NULL;
+  ctrt__http_response *resp = NULL;
+  int rc;
+  if (target == NULL)
+    return ctrt__error_code();
+  if ((rc = podman_send(p, call, target, NULL, method, &resp)) == 0)
+    rc = ctrt__docker_parse_body(out, resp, method);
+  ctrt__http_response_free(resp);
+  return rc;
+}
+
+/* The compat search answers in libpod's shape (4.3.1: Official and
+ * Automated as "[OK]" strings, Name with the index); ask libpod for it, and
  * decode that shape strictly. */
 static int podman_search_images(void *self, ctrt_image_search_result_list **out, const char *term, uint32_t limit) {
   ctrt__podman *p = self;
-  ctrt__dq q = CTRT__DQ_INIT;
-  ctrt__dq_add(&q, "term", term);
-  if (limit != 0)
-    ctrt__dq_add_int(&q, "limit", (int64_t)limit);
-  char *path = ctrt__dq_error(&q) == 0 ? ctrt__sprintf("/images/search%s", ctrt__dq_text(&q)) : NULL;
-  ctrt__dq_clear(&q);
-  CTRT__CHECK_ALLOC(path);
-  ctrt__http_response *resp = NULL;
+  ctrt_image_search_result_list *list = NULL;
   json_t *json = NULL;
-  int rc = libpod_send(p, "GET", path, NULL, NULL, 0, "search_images", &resp);
-  ctrt__free(path);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&json, resp, "search_images");
-  ctrt__http_response_free(resp);
-  if (rc == 0 && !json_is_array(json))
+  char *path = NULL;
+  int rc;
+  if ((rc = ctrt__podmanreq_search_images_image_search_libpod(&path, term, limit)) < 0 ||
+      (rc = podman_json(p, ctrt__podmancall_search_images_image_search_libpod(), path, "search_images", &json)) < 0)
+    goto done;
+  if (!json_is_array(json)) {
     rc = ctrt__error_internal("search_images: unexpected answer from the daemon: $: expected an array, got %s",
                               ctrt__json_type_name(json));
-  ctrt_image_search_result_list *list = NULL;
-  if (rc == 0) {
-    list = ctrt__calloc(1, sizeof *list);
-    size_t n = json_array_size(json);
-    if (list == NULL || (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL))
-      rc = ctrt__error_no_memory();
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-      rc = search_result(&list->items[i], json_array_get(json, i), i);
-      list->n_items = i + 1;
-    }
+    goto done;
   }
-  json_decref(json);
-  if (rc < 0) {
-    ctrt_image_search_result_list_free(list);
-    return rc;
+  size_t n = json_array_size(json);
+  if ((list = ctrt__calloc(1, sizeof *list)) == NULL ||
+      (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    list->n_items = i + 1;
+    if ((rc = search_result(&list->items[i], json_array_get(json, i), i)) < 0)
+      goto done;
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  ctrt_image_search_result_list_free(list);
+  json_decref(json);
+  ctrt__free(path);
+  return rc;
 }
 
-/* The compat remove answers 500 where Docker answers 409 (an id naming an
- * image with several tags, without force); libpod's answers 409. */
+/* Whether a running container uses the image whose id is want: the running
+ * containers (compat list, running only) and their images, since 4.3.1's
+ * ancestor filter does not match an image id. */
+static int used_by_running(ctrt__podman *p, const char *image, const char *want) {
+  json_t *running = NULL;
+  char *path = NULL;
+  int rc;
+  if ((rc = ctrt__podmanreq_remove_image_container_list(&path)) < 0 ||
+      (rc = podman_json(p, ctrt__podmancall_remove_image_container_list(), path, "remove_image", &running)) < 0)
+    goto done;
+  size_t i;
+  const json_t *c;
+  json_array_foreach(running, i, c) {
+    char *used = NULL;
+    if ((rc = ctrt__docker_image_id(&used, json_string_value(json_object_get(c, "ImageID")))) < 0)
+      goto done;
+    bool same = used != NULL && strcmp(used, want) == 0;
+    ctrt__free(used);
+    if (same) {
+      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 0, "remove_image: %s is used by a running container", image);
+      goto done;
+    }
+  }
+done:
+  json_decref(running);
+  ctrt__free(path);
+  return rc;
+}
+
 /* Whether a removal of image must be refused as the interface says (a
  * running container uses it, even forced; an id naming an image with
  * several tags, unforced), from the image's and containers' state: libpod
  * removes the containers when forced, and answers 500 for the tags. */
 static int remove_conflict(ctrt__podman *p, const char *image, bool force) {
-  char *escaped = ctrt__docker_escape_path(image);
-  char *path = escaped ? ctrt__sprintf("/images/%s/json", escaped) : NULL;
-  ctrt__free(escaped);
-  CTRT__CHECK_ALLOC(path);
-  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-  req.path = path;
-  ctrt__http_response *resp = NULL;
   json_t *info = NULL;
-  int rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
-  ctrt__free(path);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&info, resp, "remove_image");
-  ctrt__http_response_free(resp);
+  char *path = NULL, *want = NULL;
+  int rc;
+  if ((rc = ctrt__podmanreq_remove_image_image_inspect(&path, image)) == 0)
+    rc = podman_json(p, ctrt__podmancall_remove_image_image_inspect(), path, "remove_image", &info);
   if (rc == CTRT_ENOT_FOUND) {
     ctrt_error_clear();
-    return 0; /* the removal itself says not found */
+    rc = 0; /* the removal itself says not found */
+    goto done;
   }
   const char *id = json_string_value(json_object_get(info, "Id"));
-  if (rc < 0 || id == NULL) {
-    json_decref(info);
-    return rc;
-  }
+  if (rc < 0 || id == NULL)
+    goto done;
   bool by_id = strcmp(image, id) == 0 || (strncmp(id, "sha256:", 7) == 0 && strcmp(image, id + 7) == 0);
   if (!force && by_id && json_array_size(json_object_get(info, "RepoTags")) > 1) {
-    json_decref(info);
-    return ctrt__error_set(CTRT_ERROR_CONFLICT, 0,
-                           "remove_image: %s names an image with several tags: remove a tag, "
-                           "or force",
-                           image);
+    rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 0,
+                         "remove_image: %s names an image with several tags: remove a tag, "
+                         "or force",
+                         image);
+    goto done;
   }
-  char *want = NULL;
-  rc = force ? ctrt__docker_image_id(&want, id) : 0;
+  if (!force || (rc = ctrt__docker_image_id(&want, id)) < 0 || want == NULL)
+    goto done;
+  rc = used_by_running(p, image, want);
+done:
   json_decref(info);
-  if (!force || rc < 0)
-    return rc;
-  /* The running containers (compat list, running only) and their images:
-   * Podman 4.3's ancestor filter does not match an image id. */
-  req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
-  req.path = "/containers/json";
-  json_t *running = NULL;
-  rc = ctrt__docker_send(&p->docker, &req, NULL, 0, "remove_image", &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&running, resp, "remove_image");
-  ctrt__http_response_free(resp);
-  size_t i;
-  const json_t *c;
-  json_array_foreach(running, i, c) {
-    char *used = NULL;
-    if (rc == 0 && (rc = ctrt__docker_image_id(&used, json_string_value(json_object_get(c, "ImageID")))) == 0 &&
-        used != NULL && want != NULL && strcmp(used, want) == 0)
-      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 0, "remove_image: %s is used by a running container", image);
-    ctrt__free(used);
-  }
+  ctrt__free(path);
   ctrt__free(want);
-  json_decref(running);
   return rc;
 }
 
+/* The compat remove answers 500 where Docker answers 409 (an id naming an
+ * image with several tags, without force; 4.3.1); libpod's answers 409. */
 static int podman_remove_image(void *self, const char *image, bool force) {
   ctrt__podman *p = self;
-  int rc = remove_conflict(p, image, force);
-  if (rc < 0)
-    return rc;
-  char *escaped = ctrt__docker_escape_path(image);
-  char *path = escaped ? ctrt__sprintf("/images/%s?force=%s", escaped, force ? "true" : "false") : NULL;
-  ctrt__free(escaped);
-  CTRT__CHECK_ALLOC(path);
-  static const ctrt__docker_status statuses[] = {{409, CTRT_ERROR_CONFLICT}};
   ctrt__http_response *resp = NULL;
+  char *path = NULL;
+  int rc;
+  if ((rc = remove_conflict(p, image, force)) < 0 ||
+      (rc = ctrt__podmanreq_remove_image_image_delete_libpod(&path, image, force)) < 0)
+    goto done;
   pthread_mutex_lock(&p->image_lock);
-  rc = libpod_send(p, "DELETE", path, NULL, statuses, 1, "remove_image", &resp);
+  rc = podman_send(p, ctrt__podmancall_remove_image_image_delete_libpod(), path, NULL, "remove_image", &resp);
   pthread_mutex_unlock(&p->image_lock);
+done:
   ctrt__http_response_free(resp);
   ctrt__free(path);
   return rc;
@@ -1024,27 +1050,33 @@ static int podman_commit_container(void *self, ctrt_commit_outcome **out, const 
                              "ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR",
                              i, (int)n, change);
   }
-  int rc = ctrt__docker_ops.commit_container(self, out, id, options);
   char *normal = NULL;
-  if (rc == 0 && (rc = ctrt__docker_image_id(&normal, (*out)->id)) == 0 && normal != NULL) {
+  int rc;
+  if ((rc = ctrt__docker_ops.commit_container(self, out, id, options)) < 0 ||
+      (rc = ctrt__docker_image_id(&normal, (*out)->id)) < 0)
+    return rc;
+  if (normal != NULL) {
     ctrt__free((*out)->id);
     (*out)->id = normal;
   }
-  return rc;
+  return 0;
 }
 
 /* History ids come without "sha256:" (4.3.1); give them the interface's form. */
 static int podman_image_history(void *self, ctrt_image_history_entry_list **out, const char *image) {
-  int rc = ctrt__docker_ops.image_history(self, out, image);
-  for (size_t i = 0; rc == 0 && i < (*out)->n_items; i++) {
+  int rc;
+  if ((rc = ctrt__docker_ops.image_history(self, out, image)) < 0)
+    return rc;
+  for (size_t i = 0; i < (*out)->n_items; i++) {
     char *id = NULL;
-    rc = ctrt__docker_image_id(&id, (*out)->items[i].id);
-    if (rc == 0 && id != NULL) {
+    if ((rc = ctrt__docker_image_id(&id, (*out)->items[i].id)) < 0)
+      return rc;
+    if (id != NULL) {
       ctrt__free((*out)->items[i].id);
       (*out)->items[i].id = id;
     }
   }
-  return rc;
+  return 0;
 }
 
 /* ---- the backend ---- */
@@ -1102,17 +1134,23 @@ static int podman_open(void **self, const char *uri, const ctrt_open_options *op
     ctrt__free(p);
     return rc;
   }
-  /* It must be Podman: its version names the libpod API. */
+  /* It must be Podman: its version names the libpod API (/v4.3.1/libpod). */
   ctrt_engine_info *engine = NULL;
-  rc = ctrt__docker_engine(&p->docker, &engine);
-  if (rc == 0 && strcmp(engine->name, "podman") != 0)
+  if ((rc = ctrt__docker_engine(&p->docker, &engine)) < 0)
+    goto done;
+  if (strcmp(engine->name, "podman") != 0) {
     rc = ctrt__error_configuration("podman: %s answers as %s %s, not Podman (use docker:// for it)",
                                    ctrt__http_client_host(p->docker.client), engine->name, engine->version);
-  if (rc == 0 && engine->version == NULL)
+    goto done;
+  }
+  if (engine->version == NULL) {
     rc = ctrt__error_configuration("podman: the service at %s does not say its version",
                                    ctrt__http_client_host(p->docker.client));
-  if (rc == 0 && (p->libpod = ctrt__sprintf("/v%s/libpod", engine->version)) == NULL)
+    goto done;
+  }
+  if ((p->libpod = ctrt__sprintf("/v%s/libpod", engine->version)) == NULL)
     rc = ctrt__error_no_memory();
+done:
   ctrt_engine_info_free(engine);
   if (rc < 0) {
     podman_close(p);
