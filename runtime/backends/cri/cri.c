@@ -138,29 +138,30 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   c->exec_output_max = ctrt__exec_output_max(options);
   if (options && options->version >= 3)
     c->stream_idle_ms = (long)options->stream_idle_timeout_ms;
-  int rc = 0;
-  if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL)
-    rc = ctrt__error_no_memory();
-  ctrt__grpc_options go = {.unknown_rules = cri_rules};
-  if (options && options->connect_timeout_ms)
-    go.connect_timeout_ms = (long)options->connect_timeout_ms;
-  if (rc == 0)
-    rc = ctrt__grpc_client_new(&c->grpc, c->uri, &go);
-  /* CRI Version: fail at open when the engine is not there, and learn
-   * which engine it is. */
   Runtime__V1__VersionRequest vreq = RUNTIME__V1__VERSION_REQUEST__INIT;
   vreq.version = "v1";
   Runtime__V1__VersionResponse *v = NULL;
-  if (rc == 0)
-    rc = RT_CALL(c, Version, &vreq, &runtime__v1__version_response__descriptor, &v);
-  if (rc == 0) {
-    c->runtime_name = ctrt__strdup(v->runtime_name);
-    c->runtime_version = ctrt__strdup(v->runtime_version);
-    c->runtime_api_version = ctrt__strdup(v->runtime_api_version);
-    c->cri_version = ctrt__strdup(v->version);
-    if (!c->runtime_name || !c->runtime_version || !c->runtime_api_version || !c->cri_version)
-      rc = ctrt__error_no_memory();
+  ctrt__grpc_options go = {.unknown_rules = cri_rules};
+  if (options && options->connect_timeout_ms)
+    go.connect_timeout_ms = (long)options->connect_timeout_ms;
+  int rc;
+  if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = ctrt__grpc_client_new(&c->grpc, c->uri, &go)) < 0)
+    goto done;
+  /* CRI Version: fail at open when the engine is not there, and learn
+   * which engine it is. */
+  if ((rc = RT_CALL(c, Version, &vreq, &runtime__v1__version_response__descriptor, &v)) < 0)
+    goto done;
+  c->runtime_name = ctrt__strdup(v->runtime_name);
+  c->runtime_version = ctrt__strdup(v->runtime_version);
+  c->runtime_api_version = ctrt__strdup(v->runtime_api_version);
+  c->cri_version = ctrt__strdup(v->version);
+  if (!c->runtime_name || !c->runtime_version || !c->runtime_api_version || !c->cri_version)
+    rc = ctrt__error_no_memory();
+done:
   ctrt__cri_unpacked_free(v);
   if (rc < 0) {
     ctrt__error_wrap("cri backend at %s", c->uri);
@@ -228,16 +229,18 @@ static char *native_api_fact(void) {
 
 static int cri_engine(void *self, ctrt_engine_info **out) {
   cri *c = self;
-  int rc = ctrt__engine_info_new(out, c->runtime_name, c->runtime_version, c->runtime_api_version);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "cri_version", c->cri_version);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "native_api", c->containerd_version ? "containerd" : NULL);
-  char *native = rc == 0 ? native_api_fact() : NULL;
-  if (rc == 0 && native == NULL)
+  char *native = NULL;
+  int rc;
+  if ((rc = ctrt__engine_info_new(out, c->runtime_name, c->runtime_version, c->runtime_api_version)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(*out, "cri_version", c->cri_version)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(*out, "native_api", c->containerd_version ? "containerd" : NULL)) < 0)
+    goto done;
+  if ((native = native_api_fact()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "native_api_methods", native);
+    goto done;
+  }
+  rc = ctrt__engine_info_add_fact(*out, "native_api_methods", native);
+done:
   ctrt__free(native);
   if (rc < 0) {
     ctrt_engine_info_free(*out);
@@ -282,15 +285,18 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   req.filter = &filter;
   Runtime__V1__ListContainersResponse *resp = NULL;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
-  if (rc == 0 && resp->n_containers > 0) {
+  int rc;
+  if ((rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp)) < 0)
+    goto done;
+  if (resp->n_containers > 0) {
     f->container_id = ctrt__strdup(resp->containers[0]->id);
     f->pod_id = ctrt__strdup(resp->containers[0]->pod_sandbox_id);
     if (f->container_id == NULL || f->pod_id == NULL)
       rc = ctrt__error_no_memory();
-  } else if (rc == 0 && !missing_ok) {
+  } else if (!missing_ok) {
     rc = ctrt__error_not_found(display, "no such container");
   }
+done:
   if (rc < 0) {
     ctrt__cri_found_clear(f);
     ctrt__error_wrap("%s", method);
@@ -385,12 +391,12 @@ bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st) {
 static int remove_pod(cri *c, const char *pod_id) {
   Runtime__V1__StopPodSandboxRequest sreq = RUNTIME__V1__STOP_POD_SANDBOX_REQUEST__INIT;
   sreq.pod_sandbox_id = (char *)pod_id;
-  int rc = RT_CALL(c, StopPodSandbox, &sreq, &runtime__v1__stop_pod_sandbox_response__descriptor, NULL);
   Runtime__V1__RemovePodSandboxRequest rreq = RUNTIME__V1__REMOVE_POD_SANDBOX_REQUEST__INIT;
   rreq.pod_sandbox_id = (char *)pod_id;
-  if (rc == 0)
-    rc = RT_CALL(c, RemovePodSandbox, &rreq, &runtime__v1__remove_pod_sandbox_response__descriptor, NULL);
-  return rc;
+  int rc;
+  if ((rc = RT_CALL(c, StopPodSandbox, &sreq, &runtime__v1__stop_pod_sandbox_response__descriptor, NULL)) < 0)
+    return rc;
+  return RT_CALL(c, RemovePodSandbox, &rreq, &runtime__v1__remove_pod_sandbox_response__descriptor, NULL);
 }
 
 /* A name CRI accepts for pods and containers, unique per managed id. */
@@ -761,37 +767,37 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
   }
   create_ctx x;
   memset(&x, 0, sizeof x);
-  rc = build_create(c, &x, id, spec);
-  /* The pull policy, once the spec is known to be one the engine takes. */
-  if (rc == 0 && cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL,
-                                            CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0) {
-    create_ctx_clear(&x);
-    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
-  }
-  if (rc == 0)
-    rc = mkdir_p(x.log_dir);
   Runtime__V1__RunPodSandboxRequest preq = RUNTIME__V1__RUN_POD_SANDBOX_REQUEST__INIT;
   preq.config = &x.pod;
   Runtime__V1__RunPodSandboxResponse *pod = NULL;
-  if (rc == 0)
-    rc = RT_CALL(c, RunPodSandbox, &preq, &runtime__v1__run_pod_sandbox_response__descriptor, &pod);
-  if (rc == 0) {
-    Runtime__V1__CreateContainerRequest creq = RUNTIME__V1__CREATE_CONTAINER_REQUEST__INIT;
-    creq.pod_sandbox_id = pod->pod_sandbox_id;
-    creq.config = &x.config;
-    creq.sandbox_config = &x.pod;
-    Runtime__V1__CreateContainerResponse *created = NULL;
-    rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
-    ctrt__cri_unpacked_free(created);
-    if (rc < 0) {
-      /* No pod without its container; keep the create's error. */
-      ctrt_error saved = *ctrt_error_last();
-      char message[CTRT__ERROR_MESSAGE_MAX];
-      snprintf(message, sizeof message, "%s", saved.message);
-      remove_pod(c, pod->pod_sandbox_id);
-      rc = ctrt__error_set(saved.kind, saved.http_status, "%s", message);
-    }
+  Runtime__V1__CreateContainerRequest creq = RUNTIME__V1__CREATE_CONTAINER_REQUEST__INIT;
+  Runtime__V1__CreateContainerResponse *created = NULL;
+  if ((rc = build_create(c, &x, id, spec)) < 0)
+    goto done;
+  /* The pull policy, once the spec is known to be one the engine takes;
+   * its failure has a message of its own (not wrapped below). */
+  if (cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL, CTRT_SOURCE_POLICY_LOCAL_FIRST) <
+      0) {
+    create_ctx_clear(&x);
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
   }
+  if ((rc = mkdir_p(x.log_dir)) < 0 ||
+      (rc = RT_CALL(c, RunPodSandbox, &preq, &runtime__v1__run_pod_sandbox_response__descriptor, &pod)) < 0)
+    goto done;
+  creq.pod_sandbox_id = pod->pod_sandbox_id;
+  creq.config = &x.config;
+  creq.sandbox_config = &x.pod;
+  rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
+  ctrt__cri_unpacked_free(created);
+  if (rc < 0) {
+    /* No pod without its container; keep the create's error. */
+    ctrt_error saved = *ctrt_error_last();
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", saved.message);
+    remove_pod(c, pod->pod_sandbox_id);
+    rc = ctrt__error_set(saved.kind, saved.http_status, "%s", message);
+  }
+done:
   ctrt__cri_unpacked_free(pod);
   create_ctx_clear(&x);
   if (rc < 0)
@@ -842,26 +848,31 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
   ctrt__cri_unpacked_free(st);
   if (again) {
     rc = ctrt__cri_task_restart(c, f.container_id, log_path);
-    ctrt__free(log_path);
-  } else if (rc == 0 && !running) {
-    Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
-    req.container_id = f.container_id;
-    rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL);
+    goto done;
+  }
+  if (running)
+    goto done;
+  Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
+  req.container_id = f.container_id;
+  if ((rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL)) < 0) {
     /* The runtime refused to run the process (a missing binary...). */
-    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
+    if (ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
       char message[CTRT__ERROR_MESSAGE_MAX];
       snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
       rc = ctrt__error_start_failed(f.container_id, message);
     }
-    /* Just after the process started (CRI creates the task there); a
-     * process that already ended has no task left to limit. */
-    if (rc == 0 && pids_limit > 0 && set_pids_limit(c, f.container_id, pids_limit) < 0) {
-      if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
-        ctrt_error_clear();
-      else
-        rc = ctrt__error_code();
-    }
+    goto done;
   }
+  /* Just after the process started (CRI creates the task there); a
+   * process that already ended has no task left to limit. */
+  if (pids_limit > 0 && set_pids_limit(c, f.container_id, pids_limit) < 0) {
+    if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+      ctrt_error_clear();
+    else
+      rc = ctrt__error_code();
+  }
+done:
+  ctrt__free(log_path);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("start_container") : 0;
 }
@@ -875,13 +886,17 @@ static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t 
   Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
   req.container_id = f.container_id;
   req.timeout = timeout;
-  rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
-                      &runtime__v1__stop_container_response__descriptor, NULL);
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  if ((rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
+                           &runtime__v1__stop_container_response__descriptor, NULL)) < 0)
+    goto done;
   /* CRI's StopContainer does nothing to an exited container: a task
    * start_container made for it again is stopped natively. */
-  Runtime__V1__ContainerStatusResponse *st = NULL;
-  if (rc == 0 && c->containerd_version != NULL && (rc = status_raw(c, &f, false, &st)) == 0 && cri_exited(st))
+  if (c->containerd_version == NULL || (rc = status_raw(c, &f, false, &st)) < 0)
+    goto done;
+  if (cri_exited(st))
     rc = ctrt__cri_task_stop(c, f.container_id, timeout);
+done:
   ctrt__cri_unpacked_free(st);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("stop_container") : 0;
@@ -911,23 +926,26 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
     return rc;
   bool running = ctrt__cri_is_running(st);
   ctrt__cri_unpacked_free(st);
-  if (rc == 0 && !running)
+  if (!running) {
     rc = ctrt__error_conflict("container is not running");
-  if (rc == 0 && c->containerd_version != NULL) {
+    goto done;
+  }
+  if (c->containerd_version != NULL) {
     /* containerd's Tasks.Kill: any signal, on CRI's own container id. */
     Ctrt__Containerd__KillRequest req = CTRT__CONTAINERD__KILL_REQUEST__INIT;
     req.container_id = f.container_id;
     req.signal = (uint32_t)number;
     rc = ctrt__cri_call(c, CTD_TASKS "Kill", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
-  } else if (rc == 0 && number == SIGKILL) {
+  } else if (number == SIGKILL) {
     /* CRI alone: StopContainer with no grace period is a SIGKILL. */
     Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
     rc = RT_CALL(c, StopContainer, &req, &runtime__v1__stop_container_response__descriptor, NULL);
-  } else if (rc == 0) {
+  } else {
     rc = ctrt__error_unsupported("kill_container");
     ctrt__error_wrap("CRI has no signal delivery and %s serves no containerd API (%s)", c->runtime_name, signal);
   }
+done:
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("kill_container") : 0;
 }
@@ -970,19 +988,19 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   /* A task start_container made natively for an exited container: CRI's
    * delete of the container fails while it exists. */
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  int rc = 0;
-  if (c->containerd_version != NULL && (rc = status_raw(c, f, false, &st)) == 0 && cri_exited(st))
-    rc = ctrt__cri_task_remove(c, f->container_id);
-  ctrt__cri_unpacked_free(st);
-  if (rc < 0)
-    return rc;
-  /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
   req.container_id = f->container_id;
-  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
-  if (rc == 0)
-    rc = remove_pod(c, f->pod_id);
-  if (rc == 0 && id != NULL) {
+  int rc = 0;
+  if (c->containerd_version != NULL) {
+    if ((rc = status_raw(c, f, false, &st)) < 0 ||
+        (cri_exited(st) && (rc = ctrt__cri_task_remove(c, f->container_id)) < 0))
+      goto done;
+  }
+  /* RemoveContainer stops a running container first (containerd and CRI-O). */
+  if ((rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL)) < 0 ||
+      (rc = remove_pod(c, f->pod_id)) < 0)
+    goto done;
+  if (id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
@@ -995,6 +1013,8 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
     ctrt__free(file);
     ctrt__free(dir);
   }
+done:
+  ctrt__cri_unpacked_free(st);
   return rc;
 }
 
