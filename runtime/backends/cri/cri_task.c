@@ -408,7 +408,8 @@ static int task_start(ctrt__cri_task *t, const ctrt_exec_options *o, bool in, bo
   exec_req.terminal = o->tty;
   exec_req.spec = &spec;
   if ((rc = task_call(t, "Exec", &exec_req.base, NULL, NULL, t->c->deadline_ms)) < 0) {
-    /* The container exists but has no task: it does not run. */
+    /* The container exists but has no task: it does not run (1.6.20:
+     * NOT_FOUND "no running task found: task ID not found"). */
     if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
       rc = ctrt__error_conflict("%s: container %s is not running", t->method, t->container_id);
     goto done;
