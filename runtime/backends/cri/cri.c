@@ -1954,7 +1954,7 @@ static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_contai
     fc = NULL; /* the reader's, also when it fails to open */
   }
   ctrt__cri_log_reader *reader = NULL;
-  if ((rc = ctrt__cri_log_open(&reader, file, &cfg)) < 0 || (rc = ctrt__cri_log_stream(out, reader)) < 0)
+  if (ctrt__cri_log_open(&reader, file, &cfg) < 0 || ctrt__cri_log_stream(out, reader) < 0)
     rc = ctrt__error_wrap("logs_stream");
 done:
   follow_free(fc);

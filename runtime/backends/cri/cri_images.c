@@ -456,9 +456,7 @@ done:
 /* resolve + load_parts, errors wrapped with method. */
 static int open_image(cri *c, const char *ref, const char *method, Ctrt__Containerd__GetImageResponse **img, parts *p) {
   memset(p, 0, sizeof *p);
-  int rc;
-  if ((rc = need_native(c, method)) < 0 || (rc = resolve(c, ref, img)) < 0 ||
-      (rc = load_parts(c, (*img)->image->target->digest, p)) < 0) {
+  if (need_native(c, method) < 0 || resolve(c, ref, img) < 0 || load_parts(c, (*img)->image->target->digest, p) < 0) {
     ctrt__cri_unpacked_free(*img);
     *img = NULL;
     return ctrt__error_wrap("%s", method);

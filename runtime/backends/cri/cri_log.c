@@ -246,8 +246,10 @@ static int take_line(ctrt__cri_log_reader *r, const char *text, size_t len, ctrt
     p->ts = line.timestamp;
   }
   int rc;
-  if ((rc = pending_append(p, line.message, line.len)) < 0 || line.partial)
+  if ((rc = pending_append(p, line.message, line.len)) < 0)
     return rc;
+  if (line.partial)
+    return 0;
   if ((rc = pending_append(p, "\n", 1)) < 0)
     return rc;
   return hand_out(r, i, true, rec);
