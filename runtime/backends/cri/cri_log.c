@@ -441,7 +441,7 @@ int ctrt__cri_log_open(ctrt__cri_log_reader **out, const char *path, const ctrt_
     count_cfg.running_ctx_free = NULL;
     ctrt__cri_log_reader *counter = NULL;
     uint64_t total = 0;
-    ctrt__cri_log_record rec;
+    ctrt__cri_log_record rec = {0};
     if ((rc = ctrt__cri_log_open(&counter, path, &count_cfg)) == 0)
       while ((rc = ctrt__cri_log_next(counter, &rec)) == 0)
         total++;
@@ -494,7 +494,7 @@ void ctrt__cri_log_free(ctrt__cri_log_reader *r) {
 
 static int stream_next(void *impl, void **item) {
   ctrt__cri_log_reader *r = impl;
-  ctrt__cri_log_record rec;
+  ctrt__cri_log_record rec = {0}; /* the analyzer cannot see error setters return < 0 */
   int rc = ctrt__cri_log_next(r, &rec);
   if (rc < 0)
     return rc;
@@ -550,7 +550,7 @@ int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctr
     goto done;
   size_t n_alloc = 0;
   uint64_t bytes = 0;
-  ctrt__cri_log_record rec;
+  ctrt__cri_log_record rec = {0};
   while ((rc = ctrt__cri_log_next(r, &rec)) == 0) {
     size_t before = list->n_items;
     if ((rc = add_entry(list, &n_alloc, &rec, display, id->service, cap, bytes)) != 0)
