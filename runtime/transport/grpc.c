@@ -257,6 +257,8 @@ static int pair_take(ctrt__grpc_client *c, pair *p) {
   if (p->multi == NULL || p->easy == NULL) {
     curl_easy_cleanup(p->easy);
     curl_multi_cleanup(p->multi);
+    p->easy = NULL; /* the call's free must not release them again */
+    p->multi = NULL;
     return ctrt__error_no_memory();
   }
   return 0;
@@ -415,8 +417,8 @@ static int sockopt(void *ud, curl_socket_t fd, curlsocktype purpose) {
 int ctrt__grpc_call_open(ctrt__grpc_client *client, const char *method, const ctrt__grpc_call_options *opts,
                          const void *request, size_t request_len, ctrt__grpc_call **out) {
   *out = NULL;
-  if (client == NULL || method == NULL || method[0] != '/' || (request == NULL && request_len > 0))
-    return ctrt__error_invalid_argument("gRPC call: a client, a method \"/pkg.Service/Method\" and a request");
+  CTRT__CHECK_ARG(client != NULL && method != NULL && method[0] == '/' && (request != NULL || request_len == 0),
+                  "gRPC call: a client, a method \"/pkg.Service/Method\" and a request");
   CTRT__CHECK_ARG(request_len <= UINT32_MAX, "%s: request of %zu bytes is too large for gRPC", method, request_len);
   ctrt__grpc_call *call = ctrt__calloc(1, sizeof *call);
   CTRT__CHECK_ALLOC(call);
@@ -425,44 +427,40 @@ int ctrt__grpc_call_open(ctrt__grpc_client *client, const char *method, const ct
   atomic_init(&call->cancelled, false);
   snprintf(call->what, sizeof call->what, "%s", method);
   call->deadline_ms = opts ? opts->deadline_ms : 0;
-  int rc = 0;
+  int rc;
+  char *url = NULL;
   call->request_len = 5 + request_len;
-  call->request = ctrt__malloc(call->request_len);
-  if (call->request == NULL) {
-    ctrt__free(call);
-    return ctrt__error_no_memory();
+  if ((call->request = ctrt__malloc(call->request_len)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   frame_header(call->request, request_len);
   if (request_len > 0)
     memcpy(call->request + 5, request, request_len);
 
-  rc = add_header(call, "Content-Type: application/grpc");
-  if (rc == 0)
-    rc = add_header(call, "TE: trailers");
-  if (rc == 0)
-    rc = add_header(call, "User-Agent: ctrt/0.1 grpc-c-libcurl");
-  if (rc == 0 && call->deadline_ms > 0) {
+  if ((rc = add_header(call, "Content-Type: application/grpc")) < 0 || (rc = add_header(call, "TE: trailers")) < 0 ||
+      (rc = add_header(call, "User-Agent: ctrt/0.1 grpc-c-libcurl")) < 0)
+    goto done;
+  if (call->deadline_ms > 0) {
     char line[48];
     snprintf(line, sizeof line, "grpc-timeout: %ldm", call->deadline_ms);
-    rc = add_header(call, line);
+    if ((rc = add_header(call, line)) < 0)
+      goto done;
   }
-  for (size_t i = 0; rc == 0 && opts && opts->metadata && opts->metadata[i]; i++) {
+  for (size_t i = 0; opts && opts->metadata && opts->metadata[i]; i++) {
     const char *m = opts->metadata[i];
-    if (strchr(m, ':') == NULL || strpbrk(m, "\r\n") != NULL)
+    if (strchr(m, ':') == NULL || strpbrk(m, "\r\n") != NULL) {
       rc = ctrt__error_invalid_argument("%s: metadata \"%s\" is not a \"name: value\" line", method, m);
-    else
-      rc = add_header(call, m);
+      goto done;
+    }
+    if ((rc = add_header(call, m)) < 0)
+      goto done;
   }
-  if (rc == 0)
-    rc = pair_take(client, &call->p);
-  if (rc < 0) {
-    ctrt__grpc_call_free(call);
-    return rc;
-  }
-  char *url = ctrt__sprintf("%s%s", client->base_url, method);
-  if (url == NULL) {
-    ctrt__grpc_call_free(call);
-    return ctrt__error_no_memory();
+  if ((rc = pair_take(client, &call->p)) < 0)
+    goto done;
+  if ((url = ctrt__sprintf("%s%s", client->base_url, method)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   CURL *e = call->p.easy;
   curl_easy_setopt(e, CURLOPT_URL, url);
@@ -491,14 +489,17 @@ int ctrt__grpc_call_open(ctrt__grpc_client *client, const char *method, const ct
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
   CURLMcode mc = curl_multi_add_handle(call->p.multi, e);
-  ctrt__free(url);
   if (mc != CURLM_OK) {
     call->failed = true;
-    ctrt__grpc_call_free(call);
-    return ctrt__error_internal("%s: libcurl refused the transfer: %s", method, curl_multi_strerror(mc));
+    rc = ctrt__error_internal("%s: libcurl refused the transfer: %s", method, curl_multi_strerror(mc));
+    goto done;
   }
   *out = call;
-  return 0;
+  call = NULL;
+done:
+  ctrt__free(url);
+  ctrt__grpc_call_free(call);
+  return rc;
 }
 
 void ctrt__grpc_call_cancel(ctrt__grpc_call *call) {
@@ -623,29 +624,29 @@ int ctrt__grpc_unary(ctrt__grpc_client *client, const char *method, const ctrt__
   *reply = NULL;
   *reply_len = 0;
   ctrt__grpc_call *call = NULL;
-  int rc = ctrt__grpc_call_open(client, method, opts, request, request_len, &call);
-  if (rc < 0)
-    return rc;
   uint8_t *msg = NULL;
   size_t len = 0;
-  rc = ctrt__grpc_call_next(call, &msg, &len);
-  if (rc == CTRT_ITEROVER)
+  int rc;
+  if ((rc = ctrt__grpc_call_open(client, method, opts, request, request_len, &call)) < 0)
+    return rc;
+  if ((rc = ctrt__grpc_call_next(call, &msg, &len)) == CTRT_ITEROVER)
     rc = ctrt__error_network("%s: the server answered OK without a message", method);
-  if (rc == 0) {
-    uint8_t *extra = NULL;
-    size_t extra_len = 0;
-    int end = ctrt__grpc_call_next(call, &extra, &extra_len);
-    if (end == 0) {
-      ctrt__free(extra);
-      call->failed = true;
-      end = ctrt__error_network("%s: a unary call answered with more than one message", method);
-    }
-    if (end != CTRT_ITEROVER) {
-      ctrt__free(msg);
-      msg = NULL;
-      rc = end;
-    }
+  if (rc < 0)
+    goto done;
+  uint8_t *extra = NULL;
+  size_t extra_len = 0;
+  int end = ctrt__grpc_call_next(call, &extra, &extra_len);
+  if (end == 0) {
+    ctrt__free(extra);
+    call->failed = true;
+    end = ctrt__error_network("%s: a unary call answered with more than one message", method);
   }
+  if (end != CTRT_ITEROVER) {
+    ctrt__free(msg);
+    msg = NULL;
+    rc = end;
+  }
+done:
   ctrt__grpc_call_free(call);
   if (rc < 0)
     return rc;

@@ -352,61 +352,58 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
     return ctrt__error_internal("%s: no random bytes for the handshake key", ws->what);
   char *key = ctrt__base64_encode(nonce, sizeof nonce, false);
   CTRT__CHECK_ALLOC(key);
+  char *req = NULL, *head = NULL, *concat = NULL, *expected = NULL;
   char proto_line[256] = "";
+  int rc;
   if (subprotocol)
     snprintf(proto_line, sizeof proto_line, "Sec-WebSocket-Protocol: %s\r\n", subprotocol);
-  char *req = ctrt__sprintf("GET %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: ctrt/0.1\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-                            path, host, port, key, proto_line);
-  if (req == NULL) {
-    ctrt__free(key);
-    return ctrt__error_no_memory();
+  if ((req = ctrt__sprintf("GET %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: ctrt/0.1\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                           path, host, port, key, proto_line)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  int rc = send_all(ws, (const uint8_t *)req, strlen(req), deadline);
-  ctrt__free(req);
+  if ((rc = send_all(ws, (const uint8_t *)req, strlen(req), deadline)) < 0)
+    goto done;
   /* The head, leaving any frame bytes after it in the read buffer. */
   char *end = NULL;
   size_t scanned = 0; /* where the search for the head's end goes on */
-  while (rc == 0) {
+  for (;;) {
     /* Searched within what arrived, up to the limit whatever the reads
      * were: the buffer may be full, and frame bytes after the head must
      * stay as they are (no terminator written into them). */
     size_t upto = ws->rlen < HEAD_MAX ? ws->rlen : HEAD_MAX;
-    end = head_end(ws->rbuf, scanned, upto);
-    if (end != NULL)
+    if ((end = head_end(ws->rbuf, scanned, upto)) != NULL)
       break;
     scanned = upto > 3 ? upto - 3 : 0;
     if (ws->rlen >= HEAD_MAX) {
       rc = ctrt__error_network("%s: response head larger than %zu bytes", ws->what, HEAD_MAX);
-      break;
+      goto done;
     }
-    int got = fill(ws, deadline);
-    if (got < 0)
-      rc = got;
-    else if (got == 0)
+    if ((rc = fill(ws, deadline)) < 0)
+      goto done;
+    if (rc == 0) {
       rc = ctrt__error_network("%s: the server closed the connection during the handshake", ws->what);
-  }
-  if (rc < 0) {
-    ctrt__free(key);
-    return rc;
+      goto done;
+    }
   }
   size_t head_len = (size_t)(end - (char *)ws->rbuf) + 4;
-  char *head = ctrt__strndup((char *)ws->rbuf, head_len);
+  head = ctrt__strndup((char *)ws->rbuf, head_len);
   ws->roff = head_len;
   if (head == NULL) {
-    ctrt__free(key);
-    return ctrt__error_no_memory();
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   /* "HTTP/1.1 101 Switching Protocols": three digits (sscanf's %d would
    * overflow silently on a long number). */
-  int status = 0;
-  if (strncmp(head, "HTTP/1.", 7) == 0 && isdigit((unsigned char)head[7]) && head[8] == ' ' &&
-      isdigit((unsigned char)head[9]) && isdigit((unsigned char)head[10]) && isdigit((unsigned char)head[11]))
-    status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
-  else
+  if (strncmp(head, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)head[7]) || head[8] != ' ' ||
+      !isdigit((unsigned char)head[9]) || !isdigit((unsigned char)head[10]) || !isdigit((unsigned char)head[11])) {
     rc = ctrt__error_network("%s: not an HTTP response", ws->what);
+    goto done;
+  }
+  int status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
   char v[256];
-  if (rc == 0 && status != 101) {
+  if (status != 101) {
     /* The streaming server explains refusals in a short text body. */
     const char *body = (char *)ws->rbuf + ws->roff;
     int body_len = (int)(ws->rlen - ws->roff);
@@ -414,35 +411,43 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
       body_len--;
     rc = ctrt__error_set(ctrt__error_kind_for_http(status), status, "%s: upgrade refused with HTTP %d%s%.*s", ws->what,
                          status, body_len > 0 ? ": " : "", body_len > 200 ? 200 : body_len, body);
+    goto done;
   }
-  if (rc == 0 && !has_token(head_header(head, "Upgrade", v, sizeof v), "websocket"))
+  if (!has_token(head_header(head, "Upgrade", v, sizeof v), "websocket")) {
     rc = ctrt__error_network("%s: 101 without Upgrade: websocket", ws->what);
-  if (rc == 0) {
-    char *concat = ctrt__sprintf("%s%s", key, WS_GUID);
-    uint8_t digest[20];
-    char *expected = NULL;
-    if (concat != NULL) {
-      sha1(concat, strlen(concat), digest);
-      expected = ctrt__base64_encode(digest, sizeof digest, false);
-    }
-    const char *accept = head_header(head, "Sec-WebSocket-Accept", v, sizeof v);
-    if (expected == NULL)
-      rc = ctrt__error_no_memory();
-    else if (accept == NULL || strcmp(accept, expected) != 0)
-      rc = ctrt__error_network("%s: wrong Sec-WebSocket-Accept (%s, expected %s)", ws->what, accept ? accept : "none",
-                               expected);
-    ctrt__free(concat);
-    ctrt__free(expected);
+    goto done;
   }
-  if (rc == 0) {
-    const char *chosen = head_header(head, "Sec-WebSocket-Protocol", v, sizeof v);
-    if (subprotocol != NULL && (chosen == NULL || strcmp(chosen, subprotocol) != 0))
-      rc = ctrt__error_network("%s: the server did not accept subprotocol %s (chose %s)", ws->what, subprotocol,
-                               chosen ? chosen : "none");
-    else if (chosen != NULL && (ws->subprotocol = ctrt__strdup(chosen)) == NULL)
-      rc = ctrt__error_no_memory();
+  uint8_t digest[20];
+  if ((concat = ctrt__sprintf("%s%s", key, WS_GUID)) != NULL) {
+    sha1(concat, strlen(concat), digest);
+    expected = ctrt__base64_encode(digest, sizeof digest, false);
   }
+  const char *accept = head_header(head, "Sec-WebSocket-Accept", v, sizeof v);
+  if (expected == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if (accept == NULL || strcmp(accept, expected) != 0) {
+    rc = ctrt__error_network("%s: wrong Sec-WebSocket-Accept (%s, expected %s)", ws->what, accept ? accept : "none",
+                             expected);
+    goto done;
+  }
+  const char *chosen = head_header(head, "Sec-WebSocket-Protocol", v, sizeof v);
+  if (subprotocol != NULL && (chosen == NULL || strcmp(chosen, subprotocol) != 0)) {
+    rc = ctrt__error_network("%s: the server did not accept subprotocol %s (chose %s)", ws->what, subprotocol,
+                             chosen ? chosen : "none");
+    goto done;
+  }
+  if (chosen != NULL && (ws->subprotocol = ctrt__strdup(chosen)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  rc = 0;
+done:
+  ctrt__free(expected);
+  ctrt__free(concat);
   ctrt__free(head);
+  ctrt__free(req);
   ctrt__free(key);
   return rc;
 }
@@ -457,31 +462,31 @@ int ctrt__ws_connect(ctrt__ws **out, const char *url, const char *subprotocol, l
   atomic_init(&ws->cancelled, false);
   pthread_mutex_init(&ws->write_lock, NULL);
   char *host = NULL, *port = NULL, *path = NULL;
-  int rc = parse_url(url, &host, &port, &path);
-  if (rc == 0) {
-    /* Tokens in the path are credentials of a kind: name the host only. */
-    snprintf(ws->what, sizeof ws->what, "WebSocket to %s:%s", host, port);
-    if (pipe(ws->wake) != 0)
-      rc = ctrt__error_internal("WebSocket: pipe: %s", strerror(errno));
-    for (int i = 0; rc == 0 && i < 2; i++) {
-      fcntl(ws->wake[i], F_SETFD, FD_CLOEXEC);
-      fcntl(ws->wake[i], F_SETFL, O_NONBLOCK);
-    }
+  int rc;
+  if ((rc = parse_url(url, &host, &port, &path)) < 0)
+    goto done;
+  /* Tokens in the path are credentials of a kind: name the host only. */
+  snprintf(ws->what, sizeof ws->what, "WebSocket to %s:%s", host, port);
+  if (pipe(ws->wake) != 0) {
+    rc = ctrt__error_internal("WebSocket: pipe: %s", strerror(errno));
+    goto done;
+  }
+  for (int i = 0; i < 2; i++) {
+    fcntl(ws->wake[i], F_SETFD, FD_CLOEXEC);
+    fcntl(ws->wake[i], F_SETFL, O_NONBLOCK);
   }
   int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS);
-  if (rc == 0)
-    rc = connect_tcp(ws, host, port, deadline);
-  if (rc == 0)
-    rc = handshake(ws, host, port, path, subprotocol, deadline);
+  if ((rc = connect_tcp(ws, host, port, deadline)) < 0 ||
+      (rc = handshake(ws, host, port, path, subprotocol, deadline)) < 0)
+    goto done;
+  *out = ws;
+  ws = NULL;
+done:
   ctrt__free(host);
   ctrt__free(port);
   ctrt__free(path);
-  if (rc < 0) {
-    ctrt__ws_free(ws);
-    return rc;
-  }
-  *out = ws;
-  return 0;
+  ctrt__ws_free(ws);
+  return rc;
 }
 
 const char *ctrt__ws_subprotocol(const ctrt__ws *ws) { return ws->subprotocol; }
@@ -521,24 +526,29 @@ static int send_frame(ctrt__ws *ws, int opcode, const void *data, size_t len) {
   memcpy(head + h, mask, 4);
   h += 4;
   pthread_mutex_lock(&ws->write_lock);
-  int rc = send_all(ws, head, h, -1);
+  int rc;
+  if ((rc = send_all(ws, head, h, -1)) < 0)
+    goto done;
   /* Masked in pieces, so memory stays bounded whatever the payload. */
   uint8_t piece[4096];
-  for (size_t off = 0; rc == 0 && off < len; off += sizeof piece) {
+  for (size_t off = 0; off < len; off += sizeof piece) {
     size_t n = len - off < sizeof piece ? len - off : sizeof piece;
     for (size_t i = 0; i < n; i++)
       piece[i] = ((const uint8_t *)data)[off + i] ^ mask[(off + i) & 3];
-    rc = send_all(ws, piece, n, -1);
+    if ((rc = send_all(ws, piece, n, -1)) < 0)
+      goto done;
   }
+done:
   pthread_mutex_unlock(&ws->write_lock);
   return rc;
 }
 
 int ctrt__ws_send(ctrt__ws *ws, int opcode, const void *data, size_t len) {
-  if (opcode != CTRT__WS_TEXT && opcode != CTRT__WS_BINARY && opcode != CTRT__WS_PING && opcode != CTRT__WS_PONG)
-    return ctrt__error_invalid_argument("WebSocket: cannot send opcode %d as a message", opcode);
-  if ((opcode == CTRT__WS_PING || opcode == CTRT__WS_PONG) && len > 125)
-    return ctrt__error_invalid_argument("WebSocket: control frames carry at most 125 bytes");
+  CTRT__CHECK_ARG(opcode == CTRT__WS_TEXT || opcode == CTRT__WS_BINARY || opcode == CTRT__WS_PING ||
+                      opcode == CTRT__WS_PONG,
+                  "WebSocket: cannot send opcode %d as a message", opcode);
+  CTRT__CHECK_ARG((opcode != CTRT__WS_PING && opcode != CTRT__WS_PONG) || len <= 125,
+                  "WebSocket: control frames carry at most 125 bytes");
   if (ws->close_sent)
     return ctrt__error_network("%s: the session is closed", ws->what);
   return send_frame(ws, opcode, data, len);

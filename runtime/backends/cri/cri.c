@@ -47,7 +47,10 @@
 #define WAIT_POLL_NS 50000000L /* status polling of wait_container */
 #define POD_NAMESPACE "ctrt"
 
-/* UNKNOWN texts of containerd's CRI plugin, mapped deliberately. */
+/* UNKNOWN texts of containerd's CRI plugin, mapped deliberately: 1.6.20
+ * answers a name in use and a start of a running or exited container with
+ * grpc-status 2 and only the text ("failed to reserve container name ...",
+ * "container is in CONTAINER_EXITED state"; cri-notes.md). */
 static const ctrt__grpc_message_rule cri_rules[] = {
     {"failed to reserve container name", CTRT_ERROR_CONFLICT},
     {"failed to reserve sandbox name", CTRT_ERROR_CONFLICT},
@@ -138,29 +141,30 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
   c->exec_output_max = ctrt__exec_output_max(options);
   if (options && options->version >= 3)
     c->stream_idle_ms = (long)options->stream_idle_timeout_ms;
-  int rc = 0;
-  if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL)
-    rc = ctrt__error_no_memory();
-  ctrt__grpc_options go = {.unknown_rules = cri_rules};
-  if (options && options->connect_timeout_ms)
-    go.connect_timeout_ms = (long)options->connect_timeout_ms;
-  if (rc == 0)
-    rc = ctrt__grpc_client_new(&c->grpc, c->uri, &go);
-  /* CRI Version: fail at open when the engine is not there, and learn
-   * which engine it is. */
   Runtime__V1__VersionRequest vreq = RUNTIME__V1__VERSION_REQUEST__INIT;
   vreq.version = "v1";
   Runtime__V1__VersionResponse *v = NULL;
-  if (rc == 0)
-    rc = RT_CALL(c, Version, &vreq, &runtime__v1__version_response__descriptor, &v);
-  if (rc == 0) {
-    c->runtime_name = ctrt__strdup(v->runtime_name);
-    c->runtime_version = ctrt__strdup(v->runtime_version);
-    c->runtime_api_version = ctrt__strdup(v->runtime_api_version);
-    c->cri_version = ctrt__strdup(v->version);
-    if (!c->runtime_name || !c->runtime_version || !c->runtime_api_version || !c->cri_version)
-      rc = ctrt__error_no_memory();
+  ctrt__grpc_options go = {.unknown_rules = cri_rules};
+  if (options && options->connect_timeout_ms)
+    go.connect_timeout_ms = (long)options->connect_timeout_ms;
+  int rc;
+  if (c->uri == NULL || c->log_dir == NULL || c->label_key == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = ctrt__grpc_client_new(&c->grpc, c->uri, &go)) < 0)
+    goto done;
+  /* CRI Version: fail at open when the engine is not there, and learn
+   * which engine it is. */
+  if ((rc = RT_CALL(c, Version, &vreq, &runtime__v1__version_response__descriptor, &v)) < 0)
+    goto done;
+  c->runtime_name = ctrt__strdup(v->runtime_name);
+  c->runtime_version = ctrt__strdup(v->runtime_version);
+  c->runtime_api_version = ctrt__strdup(v->runtime_api_version);
+  c->cri_version = ctrt__strdup(v->version);
+  if (!c->runtime_name || !c->runtime_version || !c->runtime_api_version || !c->cri_version)
+    rc = ctrt__error_no_memory();
+done:
   ctrt__cri_unpacked_free(v);
   if (rc < 0) {
     ctrt__error_wrap("cri backend at %s", c->uri);
@@ -228,16 +232,18 @@ static char *native_api_fact(void) {
 
 static int cri_engine(void *self, ctrt_engine_info **out) {
   cri *c = self;
-  int rc = ctrt__engine_info_new(out, c->runtime_name, c->runtime_version, c->runtime_api_version);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "cri_version", c->cri_version);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "native_api", c->containerd_version ? "containerd" : NULL);
-  char *native = rc == 0 ? native_api_fact() : NULL;
-  if (rc == 0 && native == NULL)
+  char *native = NULL;
+  int rc;
+  if ((rc = ctrt__engine_info_new(out, c->runtime_name, c->runtime_version, c->runtime_api_version)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(*out, "cri_version", c->cri_version)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(*out, "native_api", c->containerd_version ? "containerd" : NULL)) < 0)
+    goto done;
+  if ((native = native_api_fact()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(*out, "native_api_methods", native);
+    goto done;
+  }
+  rc = ctrt__engine_info_add_fact(*out, "native_api_methods", native);
+done:
   ctrt__free(native);
   if (rc < 0) {
     ctrt_engine_info_free(*out);
@@ -282,15 +288,18 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   req.filter = &filter;
   Runtime__V1__ListContainersResponse *resp = NULL;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp);
-  if (rc == 0 && resp->n_containers > 0) {
+  int rc;
+  if ((rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp)) < 0)
+    goto done;
+  if (resp->n_containers > 0) {
     f->container_id = ctrt__strdup(resp->containers[0]->id);
     f->pod_id = ctrt__strdup(resp->containers[0]->pod_sandbox_id);
     if (f->container_id == NULL || f->pod_id == NULL)
       rc = ctrt__error_no_memory();
-  } else if (rc == 0 && !missing_ok) {
+  } else if (!missing_ok) {
     rc = ctrt__error_not_found(display, "no such container");
   }
+done:
   if (rc < 0) {
     ctrt__cri_found_clear(f);
     ctrt__error_wrap("%s", method);
@@ -385,12 +394,12 @@ bool ctrt__cri_is_running(const Runtime__V1__ContainerStatusResponse *st) {
 static int remove_pod(cri *c, const char *pod_id) {
   Runtime__V1__StopPodSandboxRequest sreq = RUNTIME__V1__STOP_POD_SANDBOX_REQUEST__INIT;
   sreq.pod_sandbox_id = (char *)pod_id;
-  int rc = RT_CALL(c, StopPodSandbox, &sreq, &runtime__v1__stop_pod_sandbox_response__descriptor, NULL);
   Runtime__V1__RemovePodSandboxRequest rreq = RUNTIME__V1__REMOVE_POD_SANDBOX_REQUEST__INIT;
   rreq.pod_sandbox_id = (char *)pod_id;
-  if (rc == 0)
-    rc = RT_CALL(c, RemovePodSandbox, &rreq, &runtime__v1__remove_pod_sandbox_response__descriptor, NULL);
-  return rc;
+  int rc;
+  if ((rc = RT_CALL(c, StopPodSandbox, &sreq, &runtime__v1__stop_pod_sandbox_response__descriptor, NULL)) < 0)
+    return rc;
+  return RT_CALL(c, RemovePodSandbox, &rreq, &runtime__v1__remove_pod_sandbox_response__descriptor, NULL);
 }
 
 /* A name CRI accepts for pods and containers, unique per managed id. */
@@ -761,37 +770,37 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
   }
   create_ctx x;
   memset(&x, 0, sizeof x);
-  rc = build_create(c, &x, id, spec);
-  /* The pull policy, once the spec is known to be one the engine takes. */
-  if (rc == 0 && cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL,
-                                            CTRT_SOURCE_POLICY_LOCAL_FIRST) < 0) {
-    create_ctx_clear(&x);
-    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
-  }
-  if (rc == 0)
-    rc = mkdir_p(x.log_dir);
   Runtime__V1__RunPodSandboxRequest preq = RUNTIME__V1__RUN_POD_SANDBOX_REQUEST__INIT;
   preq.config = &x.pod;
   Runtime__V1__RunPodSandboxResponse *pod = NULL;
-  if (rc == 0)
-    rc = RT_CALL(c, RunPodSandbox, &preq, &runtime__v1__run_pod_sandbox_response__descriptor, &pod);
-  if (rc == 0) {
-    Runtime__V1__CreateContainerRequest creq = RUNTIME__V1__CREATE_CONTAINER_REQUEST__INIT;
-    creq.pod_sandbox_id = pod->pod_sandbox_id;
-    creq.config = &x.config;
-    creq.sandbox_config = &x.pod;
-    Runtime__V1__CreateContainerResponse *created = NULL;
-    rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
-    ctrt__cri_unpacked_free(created);
-    if (rc < 0) {
-      /* No pod without its container; keep the create's error. */
-      ctrt_error saved = *ctrt_error_last();
-      char message[CTRT__ERROR_MESSAGE_MAX];
-      snprintf(message, sizeof message, "%s", saved.message);
-      remove_pod(c, pod->pod_sandbox_id);
-      rc = ctrt__error_set(saved.kind, saved.http_status, "%s", message);
-    }
+  Runtime__V1__CreateContainerRequest creq = RUNTIME__V1__CREATE_CONTAINER_REQUEST__INIT;
+  Runtime__V1__CreateContainerResponse *created = NULL;
+  if ((rc = build_create(c, &x, id, spec)) < 0)
+    goto done;
+  /* The pull policy, once the spec is known to be one the engine takes;
+   * its failure has a message of its own (not wrapped below). */
+  if (cri_pull_image_with_policy(c, spec->image.name, spec->image.pull_policy, NULL, CTRT_SOURCE_POLICY_LOCAL_FIRST) <
+      0) {
+    create_ctx_clear(&x);
+    return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
   }
+  if ((rc = mkdir_p(x.log_dir)) < 0 ||
+      (rc = RT_CALL(c, RunPodSandbox, &preq, &runtime__v1__run_pod_sandbox_response__descriptor, &pod)) < 0)
+    goto done;
+  creq.pod_sandbox_id = pod->pod_sandbox_id;
+  creq.config = &x.config;
+  creq.sandbox_config = &x.pod;
+  rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
+  ctrt__cri_unpacked_free(created);
+  if (rc < 0) {
+    /* No pod without its container; keep the create's error. */
+    ctrt_error saved = *ctrt_error_last();
+    char message[CTRT__ERROR_MESSAGE_MAX];
+    snprintf(message, sizeof message, "%s", saved.message);
+    remove_pod(c, pod->pod_sandbox_id);
+    rc = ctrt__error_set(saved.kind, saved.http_status, "%s", message);
+  }
+done:
   ctrt__cri_unpacked_free(pod);
   create_ctx_clear(&x);
   if (rc < 0)
@@ -842,26 +851,31 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
   ctrt__cri_unpacked_free(st);
   if (again) {
     rc = ctrt__cri_task_restart(c, f.container_id, log_path);
-    ctrt__free(log_path);
-  } else if (rc == 0 && !running) {
-    Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
-    req.container_id = f.container_id;
-    rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL);
+    goto done;
+  }
+  if (running)
+    goto done;
+  Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
+  req.container_id = f.container_id;
+  if ((rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL)) < 0) {
     /* The runtime refused to run the process (a missing binary...). */
-    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
+    if (ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
       char message[CTRT__ERROR_MESSAGE_MAX];
       snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
       rc = ctrt__error_start_failed(f.container_id, message);
     }
-    /* Just after the process started (CRI creates the task there); a
-     * process that already ended has no task left to limit. */
-    if (rc == 0 && pids_limit > 0 && set_pids_limit(c, f.container_id, pids_limit) < 0) {
-      if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
-        ctrt_error_clear();
-      else
-        rc = ctrt__error_code();
-    }
+    goto done;
   }
+  /* Just after the process started (CRI creates the task there); a
+   * process that already ended has no task left to limit. */
+  if (pids_limit > 0 && set_pids_limit(c, f.container_id, pids_limit) < 0) {
+    if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+      ctrt_error_clear();
+    else
+      rc = ctrt__error_code();
+  }
+done:
+  ctrt__free(log_path);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("start_container") : 0;
 }
@@ -875,13 +889,17 @@ static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t 
   Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
   req.container_id = f.container_id;
   req.timeout = timeout;
-  rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
-                      &runtime__v1__stop_container_response__descriptor, NULL);
+  Runtime__V1__ContainerStatusResponse *st = NULL;
+  if ((rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
+                           &runtime__v1__stop_container_response__descriptor, NULL)) < 0)
+    goto done;
   /* CRI's StopContainer does nothing to an exited container: a task
    * start_container made for it again is stopped natively. */
-  Runtime__V1__ContainerStatusResponse *st = NULL;
-  if (rc == 0 && c->containerd_version != NULL && (rc = status_raw(c, &f, false, &st)) == 0 && cri_exited(st))
+  if (c->containerd_version == NULL || (rc = status_raw(c, &f, false, &st)) < 0)
+    goto done;
+  if (cri_exited(st))
     rc = ctrt__cri_task_stop(c, f.container_id, timeout);
+done:
   ctrt__cri_unpacked_free(st);
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("stop_container") : 0;
@@ -911,23 +929,26 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
     return rc;
   bool running = ctrt__cri_is_running(st);
   ctrt__cri_unpacked_free(st);
-  if (rc == 0 && !running)
+  if (!running) {
     rc = ctrt__error_conflict("container is not running");
-  if (rc == 0 && c->containerd_version != NULL) {
+    goto done;
+  }
+  if (c->containerd_version != NULL) {
     /* containerd's Tasks.Kill: any signal, on CRI's own container id. */
     Ctrt__Containerd__KillRequest req = CTRT__CONTAINERD__KILL_REQUEST__INIT;
     req.container_id = f.container_id;
     req.signal = (uint32_t)number;
     rc = ctrt__cri_call(c, CTD_TASKS "Kill", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
-  } else if (rc == 0 && number == SIGKILL) {
+  } else if (number == SIGKILL) {
     /* CRI alone: StopContainer with no grace period is a SIGKILL. */
     Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
     rc = RT_CALL(c, StopContainer, &req, &runtime__v1__stop_container_response__descriptor, NULL);
-  } else if (rc == 0) {
+  } else {
     rc = ctrt__error_unsupported("kill_container");
     ctrt__error_wrap("CRI has no signal delivery and %s serves no containerd API (%s)", c->runtime_name, signal);
   }
+done:
   ctrt__cri_found_clear(&f);
   return rc < 0 ? ctrt__error_wrap("kill_container") : 0;
 }
@@ -949,7 +970,8 @@ static int pause_resume(cri *c, const ctrt_container_id *id, bool pause, const c
   preq.container_id = rreq.container_id = f.container_id;
   rc = ctrt__cri_call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", ctrt__cri_containerd_md, c->deadline_ms,
                       pause ? &preq.base : &rreq.base, NULL, NULL);
-  /* The container exists (found above) but has no task: not running. */
+  /* The container exists (found above) but has no task: not running
+   * (1.6.20: NOT_FOUND "no running task found: task ID not found"). */
   if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
     rc = ctrt__error_conflict("container %s is not running", f.container_id);
   ctrt__cri_found_clear(&f);
@@ -970,19 +992,19 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
   /* A task start_container made natively for an exited container: CRI's
    * delete of the container fails while it exists. */
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  int rc = 0;
-  if (c->containerd_version != NULL && (rc = status_raw(c, f, false, &st)) == 0 && cri_exited(st))
-    rc = ctrt__cri_task_remove(c, f->container_id);
-  ctrt__cri_unpacked_free(st);
-  if (rc < 0)
-    return rc;
-  /* RemoveContainer stops a running container first (containerd and CRI-O). */
   Runtime__V1__RemoveContainerRequest req = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
   req.container_id = f->container_id;
-  rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL);
-  if (rc == 0)
-    rc = remove_pod(c, f->pod_id);
-  if (rc == 0 && id != NULL) {
+  int rc = 0;
+  if (c->containerd_version != NULL) {
+    if ((rc = status_raw(c, f, false, &st)) < 0 ||
+        (cri_exited(st) && (rc = ctrt__cri_task_remove(c, f->container_id)) < 0))
+      goto done;
+  }
+  /* RemoveContainer stops a running container first (containerd and CRI-O). */
+  if ((rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL)) < 0 ||
+      (rc = remove_pod(c, f->pod_id)) < 0)
+    goto done;
+  if (id != NULL) {
     char *name = cri_name(id);
     char *file = name ? ctrt__sprintf("%s/%s/container.log", c->log_dir, name) : NULL;
     char *dir = name ? ctrt__sprintf("%s/%s", c->log_dir, name) : NULL;
@@ -995,6 +1017,8 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
     ctrt__free(file);
     ctrt__free(dir);
   }
+done:
+  ctrt__cri_unpacked_free(st);
   return rc;
 }
 
@@ -1006,9 +1030,10 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
     return rc;
   rc = remove_found(c, &f, id);
   ctrt__cri_found_clear(&f);
-  if (rc == 0)
-    ctrt__cri_adopted_drop(c, id);
-  return rc < 0 ? ctrt__error_wrap("remove_container") : 0;
+  if (rc < 0)
+    return ctrt__error_wrap("remove_container");
+  ctrt__cri_adopted_drop(c, id);
+  return 0;
 }
 
 /* Every container of the engine (ListContainers without a filter). */
@@ -1036,12 +1061,13 @@ static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
   int rc = list_all(c, &resp, "prune_containers");
   if (rc < 0)
     return rc;
-  ctrt_container_prune_result *r = ctrt__calloc(1, sizeof *r);
-  if (r != NULL)
-    r->deleted = ctrt__calloc(resp->n_containers + 1, sizeof *r->deleted);
-  if (r == NULL || r->deleted == NULL)
+  ctrt_container_prune_result *r = NULL;
+  if ((r = ctrt__calloc(1, sizeof *r)) == NULL ||
+      (r->deleted = ctrt__calloc(resp->n_containers + 1, sizeof *r->deleted)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < resp->n_containers; i++) {
     Runtime__V1__Container *ct = resp->containers[i];
     const char *display = ctrt__cri_managed_value(c, ct);
     if (display == NULL || ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING ||
@@ -1059,9 +1085,14 @@ static int cri_prune_containers(void *self, ctrt_container_prune_result **out) {
       rc = 0;
       continue;
     }
-    if (rc == 0 && (r->deleted[r->n_deleted++] = ctrt__strdup(ct->id)) == NULL)
+    if (rc < 0)
+      goto done;
+    if ((r->deleted[r->n_deleted++] = ctrt__strdup(ct->id)) == NULL) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
+done:
   ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     ctrt_container_prune_result_free(r);
@@ -1151,11 +1182,12 @@ static int wait_status(cri *c, const ctrt_container_id *id, Runtime__V1__Contain
 static int cri_wait_container(void *self, int32_t *out, const ctrt_container_id *id) {
   Runtime__V1__ContainerStatus *st;
   Runtime__V1__ContainerStatusResponse *resp;
-  int rc = wait_status(self, id, &st, &resp, "wait_container");
-  if (rc == 0)
-    *out = st ? st->exit_code : 0;
+  int rc;
+  if ((rc = wait_status(self, id, &st, &resp, "wait_container")) < 0)
+    return rc;
+  *out = st ? st->exit_code : 0;
   ctrt__cri_unpacked_free(resp);
-  return rc;
+  return 0;
 }
 
 /* The outcome a final status says (NULL: a created container that never
@@ -1168,30 +1200,33 @@ static int outcome_of(ctrt_wait_outcome **out, const Runtime__V1__ContainerStatu
   if (st != NULL) {
     o->exit_code = st->exit_code;
     /* CRI reports runc's 128+N for a process ended by signal N. */
-    if (strcmp(st->reason, "OOMKilled") == 0)
+    if (strcmp(st->reason, "OOMKilled") == 0) {
       o->reason = CTRT_WAIT_REASON_OOM_KILLED;
-    else if (st->exit_code > 128 && (rc = ctrt_signal_name_from_exit_code(&o->signal, st->exit_code)) == 0)
+    } else if (st->exit_code > 128) {
+      if ((rc = ctrt_signal_name_from_exit_code(&o->signal, st->exit_code)) < 0)
+        goto done;
       o->reason = CTRT_WAIT_REASON_SIGNAL;
+    }
     if (st->finished_at > 0) {
       o->has_finished_at = true;
       o->finished_at.seconds = st->finished_at / 1000000000;
       o->finished_at.nanos = (int32_t)(st->finished_at % 1000000000);
     }
   }
-  if (rc < 0) {
-    ctrt_wait_outcome_free(o);
-    return rc;
-  }
   *out = o;
-  return 0;
+  o = NULL;
+done:
+  ctrt_wait_outcome_free(o);
+  return rc;
 }
 
 static int cri_wait_outcome(void *self, ctrt_wait_outcome **out, const ctrt_container_id *id) {
   Runtime__V1__ContainerStatus *st;
   Runtime__V1__ContainerStatusResponse *resp;
-  int rc = wait_status(self, id, &st, &resp, "wait_outcome");
-  if (rc == 0)
-    rc = outcome_of(out, st);
+  int rc;
+  if ((rc = wait_status(self, id, &st, &resp, "wait_outcome")) < 0)
+    return rc;
+  rc = outcome_of(out, st);
   ctrt__cri_unpacked_free(resp);
   return rc;
 }
@@ -1246,20 +1281,21 @@ static int cri_wait_outcome_with_condition(void *self, ctrt_wait_outcome **out, 
        * stops a running container with no grace period, i.e. SIGKILL
        * (containerd 1.6.20: stopContainer(ctx, c, 0)), so the exit was
        * 128+9 although the status that said so was never seen. */
-      rc = outcome_of(out, NULL);
-      if (rc == 0) {
-        (*out)->exit_code = 137;
-        rc = ctrt_signal_name_from_exit_code(&(*out)->signal, 137);
-        (*out)->reason = CTRT_WAIT_REASON_SIGNAL;
-      }
+      if ((rc = outcome_of(out, NULL)) < 0)
+        goto done;
+      (*out)->exit_code = 137;
+      rc = ctrt_signal_name_from_exit_code(&(*out)->signal, 137);
+      (*out)->reason = CTRT_WAIT_REASON_SIGNAL;
     } else {
       rc = outcome_of(out, st && st->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ? st : NULL);
     }
-  } else if (rc == 0) {
+  } else if (rc < 0) {
+    if (removed)
+      ctrt__error_wrap("the container was removed before its next exit");
+  } else {
     rc = outcome_of(out, last->status);
-  } else if (removed) {
-    ctrt__error_wrap("the container was removed before its next exit");
   }
+done:
   ctrt__cri_unpacked_free(last);
   ctrt__cri_found_clear(&f);
   if (rc < 0) {
@@ -1310,6 +1346,7 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
     return ctrt__error_invalid_spec("update_container_resources: the maximum retry count %" PRId64 " is negative",
                                     policy->maximum_retry_count);
   found f;
+  bool pids_applied = false;
   int rc = ctrt__cri_find(c, id, &f, false, "update_container_resources");
   if (rc < 0)
     return rc;
@@ -1333,12 +1370,12 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
     Runtime__V1__UpdateContainerResourcesRequest req = RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_REQUEST__INIT;
     req.container_id = f.container_id;
     req.linux = &res;
-    rc =
-        RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor, NULL);
+    if ((rc = RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor,
+                      NULL)) < 0)
+      goto done;
   }
   /* The pids limit natively (containerd), on the running task. */
-  bool pids_applied = false;
-  if (rc == 0 && u->has_pids_limit && c->containerd_version != NULL) {
+  if (u->has_pids_limit && c->containerd_version != NULL) {
     rc = set_pids_limit(c, f.container_id, u->pids_limit > 0 ? u->pids_limit : -1);
     pids_applied = rc == 0;
     if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND) {
@@ -1346,6 +1383,7 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
       rc = 0;
     }
   }
+done:
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("update_container_resources");
@@ -1366,31 +1404,30 @@ static int cri_list_containers(void *self, ctrt_runtime_container_summary_list *
   int rc = list_all(c, &resp, "list_containers");
   if (rc < 0)
     return rc;
-  ctrt_runtime_container_summary_list *l = ctrt__calloc(1, sizeof *l);
-  if (l != NULL)
-    l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items);
-  if (l == NULL || l->items == NULL) {
-    ctrt__free(l);
-    ctrt__cri_unpacked_free(resp);
-    return ctrt__error_no_memory();
+  ctrt_runtime_container_summary_list *l = NULL;
+  if ((l = ctrt__calloc(1, sizeof *l)) == NULL ||
+      (l->items = ctrt__calloc(resp->n_containers + 1, sizeof *l->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  for (size_t i = 0; rc == 0 && i < resp->n_containers; i++) {
+  for (size_t i = 0; i < resp->n_containers; i++) {
     Runtime__V1__Container *ct = resp->containers[i];
     ctrt_runtime_container_summary *item = &l->items[l->n_items++];
     item->runtime_id = ctrt__strdup(ct->id);
     const char *managed = ctrt__cri_managed_value(c, ct);
     if (managed != NULL)
       item->managed_id = ctrt__strdup(managed);
-    if (item->runtime_id == NULL)
+    if (item->runtime_id == NULL) {
       rc = ctrt__error_no_memory();
-  }
-  ctrt__cri_unpacked_free(resp);
-  if (rc < 0) {
-    ctrt_runtime_container_summary_list_free(l);
-    return rc;
+      goto done;
+    }
   }
   *out = l;
-  return 0;
+  l = NULL;
+done:
+  ctrt__cri_unpacked_free(resp);
+  ctrt_runtime_container_summary_list_free(l);
+  return rc;
 }
 
 /* ---- inspection ---- */
@@ -1470,18 +1507,22 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
     return rc;
   char *ip = NULL;
   Runtime__V1__ContainerStatusResponse *st = NULL;
+  ctrt_container_inspect_details *d = NULL;
   rc = running_ip(c, &f, &ip, &st);
   ctrt__cri_found_clear(&f);
-  ctrt_container_inspect_details *d = rc == 0 ? ctrt__calloc(1, sizeof *d) : NULL;
-  if (rc == 0 && d == NULL)
+  if (rc < 0)
+    goto done;
+  if ((d = ctrt__calloc(1, sizeof *d)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ports_of(st, &d->ports, &d->n_ports);
-  if (rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
+    goto done;
+  }
+  if ((rc = ports_of(st, &d->ports, &d->n_ports)) < 0)
+    goto done;
+  if (st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
     d->has_exit_code = true;
     d->exit_code = st->status->exit_code;
   }
-  if (rc == 0 && ip != NULL) {
+  if (ip != NULL) {
     /* One attachment: the pod's CNI network (host-network pods have no
      * address and no network of their own). */
     d->networks = ctrt__calloc(1, sizeof *d->networks);
@@ -1495,6 +1536,7 @@ static int cri_inspect_detailed(void *self, ctrt_container_inspect_details **out
     if (d->networks == NULL || d->networks[0].network == NULL || d->networks[0].ipv4 == NULL)
       rc = ctrt__error_no_memory();
   }
+done:
   ctrt__free(ip);
   ctrt__cri_unpacked_free(st);
   if (rc < 0) {
@@ -1515,31 +1557,33 @@ static int cri_port_mappings_container(void *self, ctrt_port_mapping_entry_list 
   ctrt__cri_found_clear(&f);
   ctrt_port_mapping *ports = NULL;
   size_t n = 0;
+  ctrt_port_mapping_entry_list *l = NULL;
   rc = ports_of(st, &ports, &n);
   ctrt__cri_unpacked_free(st);
-  ctrt_port_mapping_entry_list *l = rc == 0 ? ctrt__calloc(1, sizeof *l) : NULL;
-  if (l != NULL && (l->items = ctrt__calloc(n + 1, sizeof *l->items)) == NULL) {
-    ctrt__free(l);
-    l = NULL;
-  }
-  if (rc == 0 && l == NULL)
+  if (rc < 0)
+    goto done;
+  if ((l = ctrt__calloc(1, sizeof *l)) == NULL || (l->items = ctrt__calloc(n + 1, sizeof *l->items)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; i < n; i++) {
-    if (l != NULL) {
-      ctrt_port_mapping_entry *e = &l->items[l->n_items++];
-      e->container_port = ports[i].container_port;
-      e->protocol = ports[i].protocol;
-      e->has_host_port = ports[i].has_host_port;
-      e->host_port = ports[i].host_port;
-      e->host_ip = ports[i].host_ip; /* moved */
-      ports[i].host_ip = NULL;
-    }
-    ctrt_port_mapping_clear(&ports[i]);
+    goto done;
   }
+  for (size_t i = 0; i < n; i++) {
+    ctrt_port_mapping_entry *e = &l->items[l->n_items++];
+    e->container_port = ports[i].container_port;
+    e->protocol = ports[i].protocol;
+    e->has_host_port = ports[i].has_host_port;
+    e->host_port = ports[i].host_port;
+    e->host_ip = ports[i].host_ip; /* moved */
+    ports[i].host_ip = NULL;
+  }
+  *out = l;
+  l = NULL;
+done:
+  for (size_t i = 0; i < n; i++)
+    ctrt_port_mapping_clear(&ports[i]);
   ctrt__free(ports);
+  ctrt_port_mapping_entry_list_free(l);
   if (rc < 0)
     return ctrt__error_wrap("port_mappings_container");
-  *out = l;
   return 0;
 }
 
@@ -1553,6 +1597,30 @@ static int take_output(ctrt_bytes *dst, const ProtobufCBinaryData *b, size_t *ro
   *cut = *cut || len < b->len;
   *room -= len;
   return ctrt__bytes_set(dst, b->data, len);
+}
+
+/* runc could not start the command (containerd 1.6.20: UNKNOWN "failed to
+ * exec in container: ... OCI runtime exec failed: ..."). Docker reports
+ * that as exit code 126 with the text on stderr: do the same. */
+static int exec_failed(ctrt_exec_result **out) {
+  ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
+  char *text = ctrt__sprintf("%s\n", ctrt_error_last()->message);
+  int rc;
+  if (r == NULL || text == NULL || ctrt__bytes_set(&r->stdout_, NULL, 0) < 0) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  ctrt__bytes_take(&r->stderr_, text, strlen(text));
+  text = NULL;
+  r->exit_code = 126;
+  ctrt_error_clear();
+  *out = r;
+  r = NULL;
+  rc = 0;
+done:
+  ctrt__free(text);
+  ctrt_exec_result_free(r);
+  return rc;
 }
 
 static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
@@ -1570,42 +1638,29 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
                       (void **)&resp);
   ctrt__cri_found_clear(&f);
-  if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
-    /* runc could not start the command (containerd 1.6.20: UNKNOWN "failed
-     * to exec in container: ... OCI runtime exec failed: ..."). Docker
-     * reports that as exit code 126 with the text on stderr: do the same. */
-    ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
-    char *text = ctrt__sprintf("%s\n", ctrt_error_last()->message);
-    if (r != NULL && text != NULL && ctrt__bytes_set(&r->stdout_, NULL, 0) == 0) {
-      ctrt__bytes_take(&r->stderr_, text, strlen(text));
-      r->exit_code = 126;
-      ctrt_error_clear();
-      *out = r;
-      return 0;
-    }
-    ctrt__free(text);
-    ctrt_exec_result_free(r);
-    return ctrt__error_no_memory();
-  }
-  if (rc < 0)
+  if (rc < 0) {
+    if (strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL)
+      return exec_failed(out);
     return ctrt__error_wrap("exec");
-  ctrt_exec_result *r = ctrt__calloc(1, sizeof *r);
+  }
+  ctrt_exec_result *r = NULL;
   size_t room = c->exec_output_max;
   bool cut = false;
-  if (r != NULL) {
-    r->exit_code = resp->exit_code;
-    rc = take_output(&r->stdout_, &resp->stdout, &room, &cut);
-    if (rc == 0)
-      rc = take_output(&r->stderr_, &resp->stderr, &room, &cut);
-    r->output_truncated = cut;
+  if ((r = ctrt__calloc(1, sizeof *r)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  ctrt__cri_unpacked_free(resp);
-  if (r == NULL || rc < 0) {
-    ctrt_exec_result_free(r);
-    return ctrt__error_no_memory();
-  }
+  r->exit_code = resp->exit_code;
+  if ((rc = take_output(&r->stdout_, &resp->stdout, &room, &cut)) < 0 ||
+      (rc = take_output(&r->stderr_, &resp->stderr, &room, &cut)) < 0)
+    goto done;
+  r->output_truncated = cut;
   *out = r;
-  return 0;
+  r = NULL;
+done:
+  ctrt__cri_unpacked_free(resp);
+  ctrt_exec_result_free(r);
+  return rc;
 }
 
 /* containerd: Tasks.Exec with the options as a process spec (cri_task.c).
@@ -1618,9 +1673,10 @@ static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_con
   cri *c = self;
   if (c->containerd_version != NULL && !o->tty && !o->attach_stdin) {
     found f;
-    int rc = ctrt__cri_running(c, id, "exec_with_opts", &f);
-    if (rc == 0)
-      rc = ctrt__cri_task_run(c, f.container_id, o, "exec_with_opts", out);
+    int rc;
+    if ((rc = ctrt__cri_running(c, id, "exec_with_opts", &f)) < 0)
+      return rc;
+    rc = ctrt__cri_task_run(c, f.container_id, o, "exec_with_opts", out);
     ctrt__cri_found_clear(&f);
     return rc;
   }
@@ -1628,9 +1684,10 @@ static int cri_exec_with_opts(void *self, ctrt_exec_result **out, const ctrt_con
     return ctrt__error_invalid_spec("exec_with_opts: CRI's ExecSync has no user, tty, stdin or privileged mode");
   const char **argv = NULL;
   size_t n = 0;
-  int rc = ctrt__cri_wrap_argv(o, "exec_with_opts", &argv, &n);
-  if (rc == 0)
-    rc = cri_exec(self, out, id, argv, n);
+  int rc;
+  if ((rc = ctrt__cri_wrap_argv(o, "exec_with_opts", &argv, &n)) < 0)
+    return rc;
+  rc = cri_exec(self, out, id, argv, n);
   ctrt__free(argv);
   return rc;
 }
@@ -1675,6 +1732,17 @@ int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, co
   return 0;
 }
 
+/* Whether the engine has the image. */
+static int image_present(cri *c, const char *image, bool *present) {
+  Runtime__V1__ImageStatusResponse *st = NULL;
+  int rc;
+  if ((rc = ctrt__cri_image_status(c, image, &st)) < 0)
+    return rc;
+  *present = st->image != NULL;
+  ctrt__cri_unpacked_free(st);
+  return 0;
+}
+
 static int cri_pull_image(void *self, const char *image) { return ctrt__cri_pull(self, image, NULL, "pull_image"); }
 
 static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_policy policy,
@@ -1682,11 +1750,8 @@ static int cri_pull_image_with_policy(void *self, const char *image, ctrt_pull_p
   cri *c = self;
   (void)source_policy; /* the engine has one source: its registries */
   if (policy == CTRT_PULL_POLICY_IF_NOT_PRESENT || policy == CTRT_PULL_POLICY_NEVER) {
-    Runtime__V1__ImageStatusResponse *st = NULL;
-    int rc = ctrt__cri_image_status(c, image, &st);
-    bool present = rc == 0 && st->image != NULL;
-    ctrt__cri_unpacked_free(st);
-    if (rc < 0)
+    bool present = false;
+    if (image_present(c, image, &present) < 0)
       return ctrt__error_wrap("pull_image_with_policy");
     if (present)
       return 0;
@@ -1704,54 +1769,50 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
                           &runtime__v1__list_images_response__descriptor, (void **)&resp);
   if (rc < 0)
     return ctrt__error_wrap("list_images");
-  ctrt_image_info_list *l = ctrt__calloc(1, sizeof *l);
+  ctrt_image_info_list *l = NULL;
   size_t n = 0;
   for (size_t i = 0; i < resp->n_images; i++)
     n += resp->images[i]->n_repo_tags ? resp->images[i]->n_repo_tags : 1;
-  if (l != NULL)
-    l->items = ctrt__calloc(n + 1, sizeof *l->items);
-  if (l == NULL || l->items == NULL) {
-    ctrt__free(l);
-    ctrt__cri_unpacked_free(resp);
-    return ctrt__error_no_memory();
+  if ((l = ctrt__calloc(1, sizeof *l)) == NULL || (l->items = ctrt__calloc(n + 1, sizeof *l->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   /* One entry per tag (the image id when untagged), like Docker's list. */
-  for (size_t i = 0; rc == 0 && i < resp->n_images; i++) {
+  for (size_t i = 0; i < resp->n_images; i++) {
     Runtime__V1__Image *im = resp->images[i];
     size_t tags = im->n_repo_tags ? im->n_repo_tags : 1;
-    for (size_t t = 0; rc == 0 && t < tags; t++) {
+    for (size_t t = 0; t < tags; t++) {
       ctrt_image_info *info = &l->items[l->n_items++];
-      info->reference = ctrt__strdup(im->n_repo_tags ? im->repo_tags[t] : im->id);
-      if (im->n_repo_digests > 0) {
-        const char *at = strchr(im->repo_digests[0], '@');
-        info->digest = ctrt__strdup(at ? at + 1 : im->repo_digests[0]);
-        if (info->digest == NULL)
-          rc = ctrt__error_no_memory();
-      }
       info->has_size_bytes = true;
       info->size_bytes = im->size;
-      if (info->reference == NULL)
+      if ((info->reference = ctrt__strdup(im->n_repo_tags ? im->repo_tags[t] : im->id)) == NULL) {
         rc = ctrt__error_no_memory();
+        goto done;
+      }
+      if (im->n_repo_digests > 0) {
+        const char *at = strchr(im->repo_digests[0], '@');
+        if ((info->digest = ctrt__strdup(at ? at + 1 : im->repo_digests[0])) == NULL) {
+          rc = ctrt__error_no_memory();
+          goto done;
+        }
+      }
     }
   }
-  ctrt__cri_unpacked_free(resp);
-  if (rc < 0) {
-    ctrt_image_info_list_free(l);
-    return rc;
-  }
   *out = l;
-  return 0;
+  l = NULL;
+done:
+  ctrt__cri_unpacked_free(resp);
+  ctrt_image_info_list_free(l);
+  return rc;
 }
 
 int ctrt__cri_remove_image_cri(void *self, const char *image, bool force) {
   cri *c = self;
   (void)force; /* CRI removes regardless of containers using the image */
   /* RemoveImage of a missing image succeeds in CRI; the interface says not_found. */
-  Runtime__V1__ImageStatusResponse *st = NULL;
-  int rc = ctrt__cri_image_status(c, image, &st);
-  bool present = rc == 0 && st->image != NULL;
-  ctrt__cri_unpacked_free(st);
-  if (rc < 0)
+  bool present = false;
+  int rc;
+  if (image_present(c, image, &present) < 0)
     return ctrt__error_wrap("remove_image");
   if (!present)
     return ctrt__error_not_found(image, "no such image");
@@ -1856,8 +1917,7 @@ typedef struct follow_ctx {
 static bool follow_running(void *ctx) {
   follow_ctx *fc = ctx;
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  int rc = ctrt__cri_status_of(fc->c, &fc->f, false, &st);
-  bool running = rc == 0 && st->status && st->status->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+  bool running = ctrt__cri_status_of(fc->c, &fc->f, false, &st) == 0 && ctrt__cri_is_running(st);
   ctrt__cri_unpacked_free(st);
   ctrt_error_clear(); /* a container removed meanwhile has simply stopped */
   return running;
@@ -1878,26 +1938,28 @@ static int cri_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_contai
   follow_ctx *fc = ctrt__calloc(1, sizeof *fc);
   CTRT__CHECK_ALLOC(fc);
   fc->c = c;
-  int rc = ctrt__cri_find(c, id, &fc->f, false, "logs_stream");
-  char *file = rc == 0 ? log_file(c, id) : NULL;
-  if (rc < 0 || file == NULL) {
-    follow_free(fc);
-    return rc < 0 ? rc : ctrt__error_no_memory();
+  char *file = NULL;
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &fc->f, false, "logs_stream")) < 0)
+    goto done;
+  if ((file = log_file(c, id)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   ctrt__cri_log_config cfg = {.options = *options, .idle_ms = (unsigned)c->stream_idle_ms};
   if (options->follow) {
     cfg.running = follow_running;
     cfg.running_ctx = fc;
     cfg.running_ctx_free = follow_free;
-  } else {
-    follow_free(fc);
+    fc = NULL; /* the reader's, also when it fails to open */
   }
   ctrt__cri_log_reader *reader = NULL;
-  rc = ctrt__cri_log_open(&reader, file, &cfg);
+  if (ctrt__cri_log_open(&reader, file, &cfg) < 0 || ctrt__cri_log_stream(out, reader) < 0)
+    rc = ctrt__error_wrap("logs_stream");
+done:
+  follow_free(fc);
   ctrt__free(file);
-  if (rc == 0)
-    rc = ctrt__cri_log_stream(out, reader);
-  return rc < 0 ? ctrt__error_wrap("logs_stream") : 0;
+  return rc;
 }
 
 static const ctrt_backend_ops cri_ops = {

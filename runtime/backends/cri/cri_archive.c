@@ -45,8 +45,6 @@
 
 /* ---- a container that does not run: its snapshot in a child's mount namespace ---- */
 
-#define CTD_CONTAINERS_GET "/containerd.services.containers.v1.Containers/Get"
-#define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
 #define ROOTFS_SETUP_FAILED 125 /* a child's exit: it could not mount or chroot */
 
 /* What mount(2) takes to show a snapshot read-only. */
@@ -85,23 +83,10 @@ static int overlay_read_only(const Ctrt__Containerd__Mount *m, rootfs_mount *out
 /* The mount of f's container's snapshot (containerd only). */
 static int rootfs_mount_of(cri *c, const found *f, rootfs_mount *out) {
   memset(out, 0, sizeof *out);
-  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
-  greq.id = f->container_id;
-  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__MountsResponse *mounts = NULL;
   int rc;
-  if ((rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
-                           &ctrt__containerd__get_container_response__descriptor, (void **)&ct)) < 0)
-    goto done;
-  if (ct->container == NULL || ct->container->snapshot_key[0] == '\0') {
-    rc = ctrt__error_internal("container %s has no snapshot", f->container_id);
-    goto done;
-  }
-  mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
-  mreq.key = ct->container->snapshot_key;
-  if ((rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
-                           &ctrt__containerd__mounts_response__descriptor, (void **)&mounts)) < 0)
+  if ((rc = ctrt__cri_snapshot_mounts(c, f->container_id, &ct, &mounts)) < 0)
     goto done;
   if (mounts->n_mounts != 1) {
     rc =
@@ -291,60 +276,63 @@ static int shell_args(const char *const *argv, size_t n, char ***out) {
 /* Whether the last error says the container does not run (ExecSync, Exec). */
 static bool not_running(cri *c, int rc) { return rc == CTRT_ECONFLICT && c->containerd_version != NULL; }
 
+/* All of fd until its end, into *data (NULL when nothing came). */
+static int read_all(int fd, uint8_t **data, size_t *len) {
+  size_t cap = 0;
+  for (;;) {
+    if (cap - *len < 4096) {
+      uint8_t *grown = ctrt__realloc(*data, cap * 2 + 4096);
+      CTRT__CHECK_ALLOC(grown);
+      *data = grown;
+      cap = cap * 2 + 4096;
+    }
+    ssize_t got = read(fd, *data + *len, cap - *len);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return 0;
+    *len += (size_t)got;
+  }
+}
+
 /* run_sync's answer for a container that does not run: the command's
  * output and exit code in an ExecSyncResponse (packed and unpacked, so
  * that it is freed like CRI's). */
 static int rootfs_sync(cri *c, const found *f, const char *const *argv, size_t n, const char *method,
                        Runtime__V1__ExecSyncResponse **out) {
   rootfs_mount m;
-  int rc = rootfs_mount_of(c, f, &m);
   char **args = NULL;
-  if (rc == 0)
-    rc = shell_args(argv, n, &args);
-  rootfs_child ch;
-  bool started = rc == 0 && (rc = rootfs_child_start(&m, args, &ch)) == 0;
-  uint8_t *data = NULL;
-  size_t len = 0, cap = 0;
-  while (started && rc == 0) {
-    if (cap - len < 4096) {
-      uint8_t *grown = ctrt__realloc(data, cap * 2 + 4096);
-      if (grown == NULL) {
-        rc = ctrt__error_no_memory();
-        break;
-      }
-      data = grown;
-      cap = cap * 2 + 4096;
-    }
-    ssize_t got = read(ch.out, data + len, cap - len);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0)
-      break;
-    len += (size_t)got;
-  }
-  int32_t code = 0;
-  if (started && rc == 0)
-    rc = rootfs_child_exit(&ch, method, &code);
+  uint8_t *data = NULL, *packed = NULL;
+  size_t len = 0;
   char err[STDERR_KEEP];
   err[0] = '\0';
-  if (started) {
-    rootfs_child_stderr(&ch, err, sizeof err);
-    rootfs_child_end(&ch);
-  }
+  int32_t code = 0;
+  int rc;
+  if ((rc = rootfs_mount_of(c, f, &m)) < 0 || (rc = shell_args(argv, n, &args)) < 0)
+    goto done;
+  rootfs_child ch;
+  if ((rc = rootfs_child_start(&m, args, &ch)) < 0)
+    goto done;
+  if ((rc = read_all(ch.out, &data, &len)) >= 0)
+    rc = rootfs_child_exit(&ch, method, &code);
+  rootfs_child_stderr(&ch, err, sizeof err);
+  rootfs_child_end(&ch);
+  if (rc < 0)
+    goto done;
   Runtime__V1__ExecSyncResponse r = RUNTIME__V1__EXEC_SYNC_RESPONSE__INIT;
   r.stdout.data = data;
   r.stdout.len = len;
   r.stderr.data = (uint8_t *)err;
   r.stderr.len = strlen(err);
   r.exit_code = code;
-  uint8_t *packed = rc == 0 ? ctrt__malloc(runtime__v1__exec_sync_response__get_packed_size(&r) + 1) : NULL;
-  if (rc == 0 && packed == NULL)
+  if ((packed = ctrt__malloc(runtime__v1__exec_sync_response__get_packed_size(&r) + 1)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    size_t plen = runtime__v1__exec_sync_response__pack(&r, packed);
-    if ((*out = runtime__v1__exec_sync_response__unpack(NULL, plen, packed)) == NULL)
-      rc = ctrt__error_no_memory();
+    goto done;
   }
+  size_t plen = runtime__v1__exec_sync_response__pack(&r, packed);
+  if ((*out = runtime__v1__exec_sync_response__unpack(NULL, plen, packed)) == NULL)
+    rc = ctrt__error_no_memory();
+done:
   ctrt__free(packed);
   ctrt__free(data);
   ctrt__free(args);
@@ -435,60 +423,70 @@ static int path_stat(cri *c, const found *f, const char *path, const char *metho
   *out = NULL;
   const char *argv[] = {"sh", "-c", STAT_SCRIPT, "sh", path};
   Runtime__V1__ExecSyncResponse *r = NULL;
-  int rc = run_sync_in(c, f, argv, 5, method, true, &r);
-  if (rc < 0)
+  char *text = NULL;
+  ctrt_path_stat *st = NULL;
+  int rc;
+  if ((rc = run_sync_in(c, f, argv, 5, method, true, &r)) < 0)
     return rc;
-  char *text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len);
   uint64_t v[3] = {0}; /* size, mode, mtime */
   size_t used = 0;
-  if (text == NULL)
+  if ((text = ctrt__strndup(r->stdout.data ? (const char *)r->stdout.data : "", r->stdout.len)) == NULL) {
     rc = ctrt__error_no_memory();
-  else if (r->exit_code == CHECK_MISSING)
+    goto done;
+  }
+  if (r->exit_code == CHECK_MISSING) {
     rc = ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "%s: %s: not found: no such file or directory in the container",
                          method, path);
-  else if (r->exit_code != 0)
-    rc = text_error(r, method, "stat");
-  else if (!stat_fields(text, v, &used))
-    rc = ctrt__error_internal("%s: the container's stat printed %.100s", method, text);
-  ctrt__cri_unpacked_free(r);
-  ctrt_path_stat *st = rc == 0 ? ctrt__calloc(1, sizeof *st) : NULL;
-  if (rc == 0 && st == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    char *target = text + used;
-    while (*target == '\n')
-      target++;
-    target[strcspn(target, "\n")] = '\0';
-    char *dir = NULL;
-    if ((rc = split_path(path, &dir, &st->name)) == 0)
-      ctrt__free(dir);
-    st->size = (int64_t)v[0];
-    st->mode = (uint32_t)v[1];
-    st->link_target = ctrt__strdup(S_ISLNK(st->mode) ? target : "");
-    time_t t = (time_t)v[2];
-    struct tm tm;
-    char stamp[32];
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    st->mtime = ctrt__strdup(stamp);
-    if (rc == 0 && (st->link_target == NULL || st->mtime == NULL))
-      rc = ctrt__error_no_memory();
+    goto done;
   }
-  ctrt__free(text);
-  if (rc < 0) {
-    ctrt_path_stat_free(st);
-    return rc;
+  if (r->exit_code != 0) {
+    rc = text_error(r, method, "stat");
+    goto done;
+  }
+  if (!stat_fields(text, v, &used)) {
+    rc = ctrt__error_internal("%s: the container's stat printed %.100s", method, text);
+    goto done;
+  }
+  if ((st = ctrt__calloc(1, sizeof *st)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  char *target = text + used;
+  while (*target == '\n')
+    target++;
+  target[strcspn(target, "\n")] = '\0';
+  char *dir = NULL;
+  if ((rc = split_path(path, &dir, &st->name)) < 0)
+    goto done;
+  ctrt__free(dir);
+  st->size = (int64_t)v[0];
+  st->mode = (uint32_t)v[1];
+  time_t t = (time_t)v[2];
+  struct tm tm;
+  char stamp[32];
+  gmtime_r(&t, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if ((st->link_target = ctrt__strdup(S_ISLNK(st->mode) ? target : "")) == NULL ||
+      (st->mtime = ctrt__strdup(stamp)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   *out = st;
-  return 0;
+  st = NULL;
+done:
+  ctrt__cri_unpacked_free(r);
+  ctrt__free(text);
+  ctrt_path_stat_free(st);
+  return rc;
 }
 
 int ctrt__cri_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id *id, const char *path) {
   cri *c = self;
   found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "archive_head");
-  if (rc == 0)
-    rc = path_stat(c, &f, path, "archive_head", out);
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &f, false, "archive_head")) < 0)
+    return rc;
+  rc = path_stat(c, &f, path, "archive_head", out);
   ctrt__cri_found_clear(&f);
   return rc;
 }
@@ -615,19 +613,21 @@ static int rootfs_stream_open(cri *c, const ctrt_container_id *id, const char *c
                               const char *method, ctrt__stream **out) {
   found f = {0};
   rootfs_mount m = {0};
-  int rc = ctrt__cri_find(c, id, &f, false, method);
-  if (rc == 0)
-    rc = rootfs_mount_of(c, &f, &m);
-  ctrt__cri_found_clear(&f);
-  if (rc < 0)
-    return ctrt__error_wrap("%s", method);
   char **args = NULL;
-  rootfs_stream *t = ctrt__calloc(1, sizeof *t);
-  rc = t ? shell_args(argv, n, &args) : ctrt__error_no_memory();
-  if (rc == 0) {
-    t->method = method;
-    rc = rootfs_child_start(&m, args, &t->ch);
+  rootfs_stream *t = NULL;
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &f, false, method)) < 0 || (rc = rootfs_mount_of(c, &f, &m)) < 0)
+    goto done;
+  if ((t = ctrt__calloc(1, sizeof *t)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = shell_args(argv, n, &args)) < 0)
+    goto done;
+  t->method = method;
+  rc = rootfs_child_start(&m, args, &t->ch);
+done:
+  ctrt__cri_found_clear(&f);
   rootfs_mount_clear(&m);
   ctrt__free(args);
   if (rc < 0) {
@@ -658,17 +658,16 @@ static int tar_stream_open(cri *c, const ctrt_container_id *id, const char *cons
 int ctrt__cri_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path) {
   cri *c = self;
   found f;
-  int rc = ctrt__cri_find(c, id, &f, false, "archive_get");
-  /* A missing path is not_found before any byte of the stream. */
   ctrt_path_stat *st = NULL;
-  if (rc == 0)
-    rc = path_stat(c, &f, path, "archive_get", &st);
+  char *dir = NULL, *base = NULL;
+  int rc;
+  if ((rc = ctrt__cri_find(c, id, &f, false, "archive_get")) < 0)
+    return rc;
+  /* A missing path is not_found before any byte of the stream. */
+  rc = path_stat(c, &f, path, "archive_get", &st);
   ctrt_path_stat_free(st);
   ctrt__cri_found_clear(&f);
-  char *dir = NULL, *base = NULL;
-  if (rc == 0)
-    rc = split_path(path, &dir, &base);
-  if (rc < 0)
+  if (rc < 0 || (rc = split_path(path, &dir, &base)) < 0)
     return rc;
   /* Through sh: an image of a static busybox may have no tar link, its
    * shell runs the applet all the same. */
@@ -718,18 +717,22 @@ static int entry_args(int fd, char ***args, size_t *n) {
   archive_read_support_format_tar(a);
   archive_read_support_format_empty(a);
   archive_read_support_filter_all(a);
-  int rc = 0;
-  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, (size_t)64 * 1024) != ARCHIVE_OK)
+  char **list = NULL;
+  int rc;
+  if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, (size_t)64 * 1024) != ARCHIVE_OK) {
     rc = ctrt__error_internal("archive_put: reading the checked upload again failed");
-  char **list = rc == 0 ? ctrt__calloc(REPLACE_CHECK_MAX + 1, sizeof *list) : NULL;
-  if (rc == 0 && list == NULL)
+    goto done;
+  }
+  if ((list = ctrt__calloc(REPLACE_CHECK_MAX + 1, sizeof *list)) == NULL) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   struct archive_entry *e = NULL;
-  while (rc == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
     if (*n == REPLACE_CHECK_MAX) {
       rc = ctrt__error_invalid_spec("archive_put: no_overwrite_dir_non_dir is checked for at most %d entries",
                                     REPLACE_CHECK_MAX);
-      break;
+      goto done;
     }
     char name[CTRT__TAR_PATH_MAX];
     const char *why = NULL;
@@ -737,19 +740,23 @@ static int entry_args(int fd, char ***args, size_t *n) {
     if (raw == NULL || ctrt__tar_upload_name(raw, name, sizeof name, &why) < 0 || name[0] == '\0')
       continue; /* the spool checked the names already; "./" is the destination */
     bool dir = archive_entry_filetype(e) == AE_IFDIR;
-    if ((list[(*n)++] = ctrt__sprintf("%c:%s", dir ? 'd' : 'f', name)) == NULL)
+    if ((list[(*n)++] = ctrt__sprintf("%c:%s", dir ? 'd' : 'f', name)) == NULL) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
+  *args = list;
+  list = NULL;
+  rc = 0;
+done:
   archive_read_free(a);
-  if (rc < 0) {
-    for (size_t i = 0; list && i < *n; i++)
+  if (list != NULL) {
+    for (size_t i = 0; i < *n; i++)
       ctrt__free(list[i]);
     ctrt__free(list);
     *n = 0;
-    return rc;
   }
-  *args = list;
-  return 0;
+  return rc;
 }
 
 static int check_replacements(cri *c, const found *f, const char *path, int fd) {
@@ -823,29 +830,35 @@ static int extract(cri *c, const ctrt_container_id *id, const char *path, int fd
   const char *argv[] = {"sh", "-c", script, "sh", length, path};
   ctrt__cri_session *s = NULL;
   ctrt__cri_session_options o = {.in = true, .err = true};
-  int rc = ctrt__cri_session_open(c, id, argv, 6, &o, "archive_put", &s);
-  uint8_t *buf = rc == 0 ? ctrt__malloc(UPLOAD_PIECE) : NULL;
-  if (rc == 0 && buf == NULL)
+  uint8_t *buf = NULL;
+  int rc;
+  if ((rc = ctrt__cri_session_open(c, id, argv, 6, &o, "archive_put", &s)) < 0)
+    goto done;
+  if ((buf = ctrt__malloc(UPLOAD_PIECE)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+    goto done;
+  }
+  if (lseek(fd, 0, SEEK_SET) != 0) {
     rc = ctrt__error_internal("archive_put: rewinding the checked upload failed");
-  for (uint64_t sent = 0; rc == 0 && sent < len;) {
+    goto done;
+  }
+  for (uint64_t sent = 0; sent < len;) {
     ssize_t got = read(fd, buf, UPLOAD_PIECE);
     if (got <= 0) {
       rc = ctrt__error_internal("archive_put: reading the checked upload failed");
-      break;
+      goto done;
     }
-    rc = ctrt__cri_session_write(s, buf, (size_t)got);
+    if ((rc = ctrt__cri_session_write(s, buf, (size_t)got)) < 0)
+      goto done;
     sent += (uint64_t)got;
   }
   char err[STDERR_KEEP];
   size_t err_len = 0;
-  while (rc == 0) {
-    int channel = 0;
-    uint8_t *data = NULL;
-    size_t n = 0;
-    rc = ctrt__cri_session_next(s, &channel, &data, &n);
-    if (rc == 0 && channel == CTRT__K8S_STDERR) {
+  int channel = 0;
+  uint8_t *data = NULL;
+  size_t n = 0;
+  while ((rc = ctrt__cri_session_next(s, &channel, &data, &n)) == 0) {
+    if (channel == CTRT__K8S_STDERR) {
       size_t take = n < sizeof err - err_len ? n : sizeof err - err_len;
       memcpy(err + err_len, data, take);
       err_len += take;
@@ -853,13 +866,14 @@ static int extract(cri *c, const ctrt_container_id *id, const char *path, int fd
     ctrt__free(data);
   }
   int32_t code = 0;
-  if (rc == CTRT_ITEROVER)
-    rc = ctrt__cri_session_exit_code(s, &code);
+  if (rc != CTRT_ITEROVER || (rc = ctrt__cri_session_exit_code(s, &code)) < 0)
+    goto done;
   while (err_len > 0 && err[err_len - 1] == '\n')
     err_len--;
   /* Docker answers 500 for any extraction failure: invalid_spec. */
-  if (rc == 0 && code != 0)
+  if (code != 0)
     rc = ctrt__error_invalid_spec("archive_put: tar failed in the container (exit %d): %.*s", code, (int)err_len, err);
+done:
   ctrt__free(buf);
   ctrt__cri_session_free(s);
   return rc;

@@ -135,22 +135,23 @@ int ctrt__cri_session_open_native(cri *c, const ctrt_container_id *id, const ctr
                                   const ctrt__cri_session_options *so, const char *method, ctrt__cri_session **out) {
   *out = NULL;
   found f;
-  int rc = ctrt__cri_running(c, id, method, &f);
-  if (rc < 0)
+  ctrt__cri_session *s = NULL;
+  int rc;
+  if ((rc = ctrt__cri_running(c, id, method, &f)) < 0)
     return rc;
-  ctrt__cri_session *s = ctrt__calloc(1, sizeof *s);
-  if (s == NULL)
+  if ((s = ctrt__calloc(1, sizeof *s)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ctrt__cri_task_open(c, f.container_id, o, so->in, so->out, so->err, method, &s->task);
-  ctrt__cri_found_clear(&f);
-  if (rc < 0) {
-    ctrt__free(s);
-    return rc;
+    goto done;
   }
+  if ((rc = ctrt__cri_task_open(c, f.container_id, o, so->in, so->out, so->err, method, &s->task)) < 0)
+    goto done;
   s->method = method;
   *out = s;
-  return 0;
+  s = NULL;
+done:
+  ctrt__cri_found_clear(&f);
+  ctrt__free(s);
+  return rc;
 }
 
 /* The status of channel 3: an exit code, or a failure kept for the end. */
@@ -504,15 +505,18 @@ static int stdin_enabled(cri *c, const found *f, const char *method, bool *enabl
   int rc = ctrt__cri_status_of(c, f, true, &st);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
-  if (!ctrt__cri_is_running(st))
+  if (!ctrt__cri_is_running(st)) {
     rc = ctrt__error_conflict("%s: the container is not running", method);
-  for (size_t i = 0; rc == 0 && i < st->n_info; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < st->n_info; i++) {
     if (strcmp(st->info[i]->key, "info") != 0)
       continue;
     json_t *info = json_loads(st->info[i]->value, 0, NULL);
     *enabled = json_is_true(json_object_get(json_object_get(info, "config"), "stdin"));
     json_decref(info);
   }
+done:
   ctrt__cri_unpacked_free(st);
   return rc;
 }
@@ -527,6 +531,27 @@ static int attach_open(cri *c, const found *f, const char *method, ctrt__cri_ses
     return ctrt__error_wrap("%s", method);
   rc = session_connect(c, resp->url, method, out);
   ctrt__cri_unpacked_free(resp);
+  return rc;
+}
+
+/* A new attach to the container, for write_stdin. */
+static int attach_new(cri *c, const found *f, struct ctrt__cri_attach **out) {
+  struct ctrt__cri_attach *a = ctrt__calloc(1, sizeof *a);
+  int rc;
+  CTRT__CHECK_ALLOC(a);
+  if ((a->container_id = ctrt__strdup(f->container_id)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = attach_open(c, f, "write_stdin", &a->s)) < 0)
+    goto done;
+  *out = a;
+  a = NULL;
+done:
+  if (a != NULL) {
+    ctrt__free(a->container_id);
+    ctrt__free(a);
+  }
   return rc;
 }
 
@@ -569,23 +594,19 @@ int ctrt__cri_write_stdin(void *self, const ctrt_container_id *id, const void *d
   /* Taken out while it is written to, so close_stdin cannot free it
    * meanwhile; put back after. */
   struct ctrt__cri_attach *a = attach_take(c, f.container_id);
-  bool enabled = a != NULL;
-  if (a == NULL && (rc = stdin_enabled(c, &f, "write_stdin", &enabled)) == 0 && !enabled)
-    rc = ctrt__error_conflict("write_stdin: the container was not created with stdin_open: its process has no stdin");
-  if (rc == 0 && a == NULL) {
-    a = ctrt__calloc(1, sizeof *a);
-    if (a == NULL || (a->container_id = ctrt__strdup(f.container_id)) == NULL)
-      rc = ctrt__error_no_memory();
-    if (rc == 0)
-      rc = attach_open(c, &f, "write_stdin", &a->s);
-    if (rc < 0 && a) {
-      ctrt__free(a->container_id);
-      ctrt__free(a);
-      a = NULL;
+  if (a == NULL) {
+    bool enabled = false;
+    if ((rc = stdin_enabled(c, &f, "write_stdin", &enabled)) < 0)
+      goto done;
+    if (!enabled) {
+      rc = ctrt__error_conflict("write_stdin: the container was not created with stdin_open: its process has no stdin");
+      goto done;
     }
+    if ((rc = attach_new(c, &f, &a)) < 0)
+      goto done;
   }
-  if (rc == 0)
-    rc = ctrt__cri_session_write(a->s, data, data_len);
+  rc = ctrt__cri_session_write(a->s, data, data_len);
+done:
   if (a != NULL) {
     pthread_mutex_lock(&attach_lock);
     a->next = c->attaches;

@@ -164,52 +164,56 @@ static void cursor_close(blob_cursor *k) {
 /* A small blob (manifest, config) whole, NUL-terminated. */
 static int read_blob(cri *c, const char *digest, char **out, size_t *out_len) {
   blob_reader r;
-  int rc = blob_open(c, &r, digest);
   char *buf = NULL;
   size_t len = 0;
-  while (rc == 0) {
-    Ctrt__Containerd__ReadContentResponse *m = NULL;
-    rc = blob_next(&r, &m);
-    if (rc != 0)
-      break;
+  Ctrt__Containerd__ReadContentResponse *m = NULL;
+  int rc;
+  if ((rc = blob_open(c, &r, digest)) < 0)
+    goto done;
+  while ((rc = blob_next(&r, &m)) == 0) {
     if (len + m->data.len > BLOB_MAX) {
       rc = ctrt__error_internal("blob %s is larger than %zu bytes", digest, BLOB_MAX);
-    } else {
-      char *grown = ctrt__realloc(buf, len + m->data.len + 1);
-      if (grown == NULL) {
-        rc = ctrt__error_no_memory();
-      } else {
-        buf = grown;
-        if (m->data.len)
-          memcpy(buf + len, m->data.data, m->data.len);
-        len += m->data.len;
-      }
+      goto done;
     }
+    char *grown = ctrt__realloc(buf, len + m->data.len + 1);
+    if (grown == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    buf = grown;
+    if (m->data.len)
+      memcpy(buf + len, m->data.data, m->data.len);
+    len += m->data.len;
     ctrt__cri_unpacked_free(m);
+    m = NULL;
   }
-  blob_close(&r);
-  if (rc == CTRT_ITEROVER && buf == NULL && (buf = ctrt__malloc(1)) == NULL)
+  if (rc != CTRT_ITEROVER)
+    goto done;
+  if (buf == NULL && (buf = ctrt__malloc(1)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc != CTRT_ITEROVER) {
-    ctrt__free(buf);
-    return rc < 0 ? ctrt__error_wrap("Content.Read %s", digest) : rc;
+    goto done;
   }
   buf[len] = '\0';
   *out = buf;
+  buf = NULL;
   if (out_len)
     *out_len = len;
-  return 0;
+  rc = 0;
+done:
+  ctrt__cri_unpacked_free(m);
+  blob_close(&r);
+  ctrt__free(buf);
+  return rc < 0 ? ctrt__error_wrap("Content.Read %s", digest) : rc;
 }
 
 static int read_json(cri *c, const char *digest, json_t **out) {
   char *text = NULL;
   size_t len = 0;
-  int rc = read_blob(c, digest, &text, &len);
-  if (rc == 0) {
-    rc = ctrt__json_parse(out, text, len);
-    if (rc < 0)
-      ctrt__error_wrap("blob %s", digest);
-  }
+  int rc;
+  if ((rc = read_blob(c, digest, &text, &len)) < 0)
+    return rc;
+  if ((rc = ctrt__json_parse(out, text, len)) < 0)
+    ctrt__error_wrap("blob %s", digest);
   ctrt__free(text);
   return rc;
 }
@@ -219,13 +223,15 @@ static int read_json(cri *c, const char *digest, json_t **out) {
 static int get_image(cri *c, const char *name, Ctrt__Containerd__GetImageResponse **out) {
   Ctrt__Containerd__GetImageRequest req = CTRT__CONTAINERD__GET_IMAGE_REQUEST__INIT;
   req.name = (char *)name;
-  int rc = ctd_call(c, CTD_IMAGES "Get", &req.base, &ctrt__containerd__get_image_response__descriptor, out);
-  if (rc == 0 && ((*out)->image == NULL || (*out)->image->target == NULL)) {
+  int rc;
+  if ((rc = ctd_call(c, CTD_IMAGES "Get", &req.base, &ctrt__containerd__get_image_response__descriptor, out)) < 0)
+    return rc;
+  if ((*out)->image == NULL || (*out)->image->target == NULL) {
     ctrt__cri_unpacked_free(*out);
     *out = NULL;
-    rc = ctrt__error_not_found(name, "no such image");
+    return ctrt__error_not_found(name, "no such image");
   }
-  return rc;
+  return 0;
 }
 
 /* The containerd image a reference names: a tag (normalised as containerd
@@ -242,15 +248,17 @@ static int resolve(cri *c, const char *ref, Ctrt__Containerd__GetImageResponse *
     return rc;
   ctrt_error_clear();
   Runtime__V1__ImageStatusResponse *st = NULL;
-  rc = ctrt__cri_image_status(c, ref, &st);
-  if (rc == 0 && st->image != NULL) {
-    /* CRI keeps a record named by the id; else one of the tags. */
-    rc = get_image(c, st->image->id, out);
-    for (size_t i = 0; rc < 0 && last_is(CTRT_ERROR_NOT_FOUND) && i < st->image->n_repo_tags; i++)
-      rc = get_image(c, st->image->repo_tags[i], out);
-  } else if (rc == 0) {
+  if ((rc = ctrt__cri_image_status(c, ref, &st)) < 0)
+    goto done;
+  if (st->image == NULL) {
     rc = ctrt__error_not_found(ref, "no such image");
+    goto done;
   }
+  /* CRI keeps a record named by the id; else one of the tags. */
+  rc = get_image(c, st->image->id, out);
+  for (size_t i = 0; rc < 0 && last_is(CTRT_ERROR_NOT_FOUND) && i < st->image->n_repo_tags; i++)
+    rc = get_image(c, st->image->repo_tags[i], out);
+done:
   ctrt__cri_unpacked_free(st);
   if (rc < 0 && last_is(CTRT_ERROR_NOT_FOUND))
     return ctrt__error_not_found(ref, "no such image");
@@ -298,29 +306,37 @@ static const char *pick_manifest(const json_t *index) {
 static int load_parts(cri *c, const char *target_digest, parts *p) {
   memset(p, 0, sizeof *p);
   json_t *top = NULL;
-  int rc = read_json(c, target_digest, &top);
-  if (rc < 0)
+  int rc;
+  if ((rc = read_json(c, target_digest, &top)) < 0)
     return rc;
   if (json_object_get(top, "manifests") != NULL) {
     const char *digest = pick_manifest(top);
     p->manifest_digest = digest ? ctrt__strdup(digest) : NULL;
     json_decref(top);
-    if (p->manifest_digest == NULL)
-      return ctrt__error_internal("the index %s names no manifest", target_digest);
-    rc = read_json(c, p->manifest_digest, &p->manifest);
+    if (p->manifest_digest == NULL) {
+      rc = ctrt__error_internal("the index %s names no manifest", target_digest);
+      goto done;
+    }
+    if ((rc = read_json(c, p->manifest_digest, &p->manifest)) < 0)
+      goto done;
   } else {
     p->manifest = top;
-    p->manifest_digest = ctrt__strdup(target_digest);
-    if (p->manifest_digest == NULL)
+    if ((p->manifest_digest = ctrt__strdup(target_digest)) == NULL) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
-  const char *config = rc == 0 ? jstr(json_object_get(p->manifest, "config"), "digest") : NULL;
-  if (rc == 0 && config == NULL)
+  const char *config = jstr(json_object_get(p->manifest, "config"), "digest");
+  if (config == NULL) {
     rc = ctrt__error_internal("the manifest %s names no config", p->manifest_digest);
-  if (rc == 0 && (p->config_digest = ctrt__strdup(config)) == NULL)
+    goto done;
+  }
+  if ((p->config_digest = ctrt__strdup(config)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = read_json(c, config, &p->config);
+    goto done;
+  }
+  rc = read_json(c, config, &p->config);
+done:
   if (rc < 0)
     parts_clear(p);
   return rc;
@@ -355,10 +371,12 @@ static int push_name(ctrt_string_list *into, const char *name) {
 static int names_of(cri *c, const char *target, const char *id, ctrt_string_list *tags, ctrt_string_list *digests) {
   Ctrt__Containerd__ListImagesRequest req = CTRT__CONTAINERD__LIST_IMAGES_REQUEST__INIT;
   Ctrt__Containerd__ListImagesResponse *resp = NULL;
-  int rc = ctd_call(c, CTD_IMAGES "List", &req.base, &ctrt__containerd__list_images_response__descriptor, &resp);
   /* Targets seen, and whether they lead to id. */
   ctrt_string_list same = {0}, other = {0};
-  for (size_t i = 0; rc == 0 && i < resp->n_images; i++) {
+  int rc;
+  if ((rc = ctd_call(c, CTD_IMAGES "List", &req.base, &ctrt__containerd__list_images_response__descriptor, &resp)) < 0)
+    goto done;
+  for (size_t i = 0; i < resp->n_images; i++) {
     const Ctrt__Containerd__Image *im = resp->images[i];
     if (im->target == NULL || strncmp(im->name, "sha256:", 7) == 0)
       continue;
@@ -372,12 +390,14 @@ static int names_of(cri *c, const char *target, const char *id, ctrt_string_list
       char *cid = config_of(c, t);
       match = cid && strcmp(cid, id) == 0;
       ctrt__free(cid);
-      rc = push_name(match ? &same : &other, t);
+      if ((rc = push_name(match ? &same : &other, t)) < 0)
+        goto done;
     }
     ctrt_string_list *into = strchr(im->name, '@') ? digests : tags;
-    if (rc == 0 && match && into)
-      rc = push_name(into, im->name);
+    if (match && into && (rc = push_name(into, im->name)) < 0)
+      goto done;
   }
+done:
   ctrt_string_list_clear(&same);
   ctrt_string_list_clear(&other);
   ctrt__cri_unpacked_free(resp);
@@ -407,8 +427,10 @@ static int prefer_complete(cri *c, Ctrt__Containerd__GetImageResponse **img, par
   if (blobs_present(c, p))
     return 0;
   ctrt_string_list tags = {0};
-  int rc = names_of(c, (*img)->image->target->digest, p->config_digest, &tags, NULL);
-  for (size_t i = 0; rc == 0 && i < tags.n_items; i++) {
+  int rc;
+  if ((rc = names_of(c, (*img)->image->target->digest, p->config_digest, &tags, NULL)) < 0)
+    goto done;
+  for (size_t i = 0; i < tags.n_items; i++) {
     Ctrt__Containerd__GetImageResponse *other = NULL;
     parts q;
     if (get_image(c, tags.items[i], &other) < 0 || load_parts(c, other->image->target->digest, &q) < 0) {
@@ -426,6 +448,7 @@ static int prefer_complete(cri *c, Ctrt__Containerd__GetImageResponse **img, par
     parts_clear(&q);
     ctrt__cri_unpacked_free(other);
   }
+done:
   ctrt_string_list_clear(&tags);
   return rc;
 }
@@ -433,12 +456,7 @@ static int prefer_complete(cri *c, Ctrt__Containerd__GetImageResponse **img, par
 /* resolve + load_parts, errors wrapped with method. */
 static int open_image(cri *c, const char *ref, const char *method, Ctrt__Containerd__GetImageResponse **img, parts *p) {
   memset(p, 0, sizeof *p);
-  int rc = need_native(c, method);
-  if (rc == 0)
-    rc = resolve(c, ref, img);
-  if (rc == 0)
-    rc = load_parts(c, (*img)->image->target->digest, p);
-  if (rc < 0) {
+  if (need_native(c, method) < 0 || resolve(c, ref, img) < 0 || load_parts(c, (*img)->image->target->digest, p) < 0) {
     ctrt__cri_unpacked_free(*img);
     *img = NULL;
     return ctrt__error_wrap("%s", method);
@@ -492,52 +510,39 @@ static int fill_inspect(cri *c, ctrt_image_inspect_info *info, const Ctrt__Conta
   info->n_repo_tags = tags.n_items;
   info->repo_digests = digests.items;
   info->n_repo_digests = digests.n_items;
-  if (rc == 0)
-    rc = dup_opt(&info->id, p->config_digest);
-  if (rc == 0)
-    rc = dup_opt(&info->created, jstr(cfg, "created"));
-  if (rc == 0)
-    rc = dup_opt(&info->author, jstr(cfg, "author"));
-  if (rc == 0)
-    rc = dup_opt(&info->comment, jstr(cfg, "comment"));
-  if (rc == 0)
-    rc = dup_opt(&info->container, jstr(cfg, "container"));
-  if (rc == 0)
-    rc = dup_opt(&info->docker_version, jstr(cfg, "docker_version"));
-  if (rc == 0)
-    rc = dup_opt(&info->architecture, jstr(cfg, "architecture"));
-  if (rc == 0)
-    rc = dup_opt(&info->os, jstr(cfg, "os"));
-  if (rc == 0)
-    rc = dup_opt(&info->working_dir, jstr(run, "WorkingDir"));
-  if (rc == 0)
-    rc = dup_opt(&info->user, jstr(run, "User"));
-  if (rc == 0)
-    rc = strings_of(json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), &info->layers, &info->n_layers);
-  if (rc == 0)
-    rc = strings_of(json_object_get(run, "Env"), &info->env, &info->n_env);
-  if (rc == 0)
-    rc = strings_of(json_object_get(run, "Cmd"), &info->cmd, &info->n_cmd);
-  if (rc == 0)
-    rc = strings_of(json_object_get(run, "Entrypoint"), &info->entrypoint, &info->n_entrypoint);
-  const json_t *labels = json_object_get(run, "Labels");
-  if (rc == 0 && json_object_size(labels) > 0) {
-    info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
-    if (info->labels == NULL)
-      rc = ctrt__error_no_memory();
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)labels, key, v) {
-      if (rc < 0 || !json_is_string(v))
-        continue;
-      ctrt_string_map_entry *e = &info->labels[info->n_labels++];
-      if ((e->key = ctrt__strdup(key)) == NULL || (e->value = ctrt__strdup(json_string_value(v))) == NULL)
-        rc = ctrt__error_no_memory();
-    }
-  }
   info->has_size = true;
   info->size = layers_size(p->manifest);
-  return rc;
+  if (rc < 0 || (rc = dup_opt(&info->id, p->config_digest)) < 0 ||
+      (rc = dup_opt(&info->created, jstr(cfg, "created"))) < 0 ||
+      (rc = dup_opt(&info->author, jstr(cfg, "author"))) < 0 ||
+      (rc = dup_opt(&info->comment, jstr(cfg, "comment"))) < 0 ||
+      (rc = dup_opt(&info->container, jstr(cfg, "container"))) < 0 ||
+      (rc = dup_opt(&info->docker_version, jstr(cfg, "docker_version"))) < 0 ||
+      (rc = dup_opt(&info->architecture, jstr(cfg, "architecture"))) < 0 ||
+      (rc = dup_opt(&info->os, jstr(cfg, "os"))) < 0 ||
+      (rc = dup_opt(&info->working_dir, jstr(run, "WorkingDir"))) < 0 ||
+      (rc = dup_opt(&info->user, jstr(run, "User"))) < 0 ||
+      (rc = strings_of(json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), &info->layers, &info->n_layers)) <
+          0 ||
+      (rc = strings_of(json_object_get(run, "Env"), &info->env, &info->n_env)) < 0 ||
+      (rc = strings_of(json_object_get(run, "Cmd"), &info->cmd, &info->n_cmd)) < 0 ||
+      (rc = strings_of(json_object_get(run, "Entrypoint"), &info->entrypoint, &info->n_entrypoint)) < 0)
+    return rc;
+  const json_t *labels = json_object_get(run, "Labels");
+  if (json_object_size(labels) == 0)
+    return 0;
+  info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
+  CTRT__CHECK_ALLOC(info->labels);
+  const char *key;
+  const json_t *v;
+  json_object_foreach((json_t *)labels, key, v) {
+    if (!json_is_string(v))
+      continue;
+    ctrt_string_map_entry *e = &info->labels[info->n_labels++];
+    CTRT__CHECK_ALLOC((e->key = ctrt__strdup(key)));
+    CTRT__CHECK_ALLOC((e->value = ctrt__strdup(json_string_value(v))));
+  }
+  return 0;
 }
 
 int ctrt__cri_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
@@ -580,9 +585,8 @@ static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Co
   size_t n = json_array_size(history);
   l->items = ctrt__calloc(n ? n : 1, sizeof *l->items);
   CTRT__CHECK_ALLOC(l->items);
-  int rc = 0;
   size_t layer = 0;
-  for (size_t i = 0; rc == 0 && i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     const json_t *h = json_array_get(history, i);
     ctrt_image_history_entry *e = &l->items[n - 1 - i];
     l->n_items++;
@@ -593,23 +597,21 @@ static int fill_history(cri *c, ctrt_image_history_entry_list *l, const Ctrt__Co
       e->size = (uint64_t)json_integer_value(json_object_get(json_array_get(layers, layer++), "size"));
     e->id = ctrt__strdup(i == n - 1 ? p->config_digest : "<missing>");
     if (e->created_by == NULL || e->comment == NULL || e->id == NULL)
-      rc = ctrt__error_no_memory();
+      return ctrt__error_no_memory();
   }
-  if (rc == 0 && n == 0) {
+  if (n == 0) {
     /* No history recorded: the image alone. */
     ctrt_image_history_entry *e = &l->items[l->n_items++];
     e->created = unix_seconds(jstr(p->config, "created"));
     e->size = layers_size(p->manifest);
     if ((e->id = ctrt__strdup(p->config_digest)) == NULL || (e->created_by = ctrt__strdup("")) == NULL ||
         (e->comment = ctrt__strdup("")) == NULL)
-      rc = ctrt__error_no_memory();
+      return ctrt__error_no_memory();
   }
-  if (rc == 0) {
-    ctrt_string_list tags = {0};
-    rc = names_of(c, img->target->digest, p->config_digest, &tags, NULL);
-    l->items[0].tags = tags.items;
-    l->items[0].n_tags = tags.n_items;
-  }
+  ctrt_string_list tags = {0};
+  int rc = names_of(c, img->target->digest, p->config_digest, &tags, NULL);
+  l->items[0].tags = tags.items;
+  l->items[0].n_tags = tags.n_items;
   return rc;
 }
 
@@ -684,14 +686,17 @@ static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *nam
   creq.image = &copy;
   int rc = ctd_call(c, CTD_IMAGES "Create", &creq.base, NULL, NULL);
   if (rc < 0 && last_is(CTRT_ERROR_CONFLICT)) {
+    /* 1.6.20: ALREADY_EXISTS "image \"NAME\": already exists". */
     ctrt_error_clear();
     Ctrt__Containerd__UpdateImageRequest ureq = CTRT__CONTAINERD__UPDATE_IMAGE_REQUEST__INIT;
     ureq.image = &copy;
     rc = ctd_call(c, CTD_IMAGES "Update", &ureq.base, NULL, NULL);
   }
-  if (rc == 0 && id != NULL)
+  if (rc < 0)
+    return rc;
+  if (id != NULL)
     await_cri(c, name, id);
-  return rc;
+  return 0;
 }
 
 int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
@@ -702,10 +707,12 @@ int ctrt__cri_tag_image(void *self, const char *source, const char *target) {
   char *name = normalize(target);
   CTRT__CHECK_ALLOC(name);
   Ctrt__Containerd__GetImageResponse *img = NULL;
-  rc = resolve(c, source, &img);
-  char *id = rc == 0 ? config_of(c, img->image->target->digest) : NULL;
-  if (rc == 0)
-    rc = put_image(c, img->image, name, id);
+  char *id = NULL;
+  if ((rc = resolve(c, source, &img)) < 0)
+    goto done;
+  id = config_of(c, img->image->target->digest);
+  rc = put_image(c, img->image, name, id);
+done:
   ctrt__free(id);
   ctrt__cri_unpacked_free(img);
   ctrt__free(name);
@@ -731,13 +738,17 @@ int ctrt__cri_prune_images(void *self, ctrt_prune_result **out) {
   Runtime__V1__ListImagesResponse *images = NULL;
   Runtime__V1__ListContainersRequest creq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   Runtime__V1__ListContainersResponse *cs = NULL;
-  int rc = IMG_CALL(c, ListImages, &ireq, &runtime__v1__list_images_response__descriptor, &images);
-  if (rc == 0)
-    rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs);
-  ctrt_prune_result *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
-  if (rc == 0 && (r == NULL || (r->deleted = ctrt__calloc(images->n_images + 1, sizeof *r->deleted)) == NULL))
+  ctrt_prune_result *r = NULL;
+  int rc;
+  if ((rc = IMG_CALL(c, ListImages, &ireq, &runtime__v1__list_images_response__descriptor, &images)) < 0 ||
+      (rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs)) < 0)
+    goto done;
+  if ((r = ctrt__calloc(1, sizeof *r)) == NULL ||
+      (r->deleted = ctrt__calloc(images->n_images + 1, sizeof *r->deleted)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < images->n_images; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < images->n_images; i++) {
     const Runtime__V1__Image *im = images->images[i];
     if (im->n_repo_tags > 0 || used_by(cs, im))
       continue;
@@ -745,11 +756,15 @@ int ctrt__cri_prune_images(void *self, ctrt_prune_result **out) {
     spec.image = im->id;
     Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
     rreq.image = &spec;
-    rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
-    if (rc == 0 && (r->deleted[r->n_deleted++] = ctrt__strdup(im->id)) == NULL)
-      rc = ctrt__error_no_memory();
+    if ((rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL)) < 0)
+      goto done;
     r->space_reclaimed += im->size;
+    if ((r->deleted[r->n_deleted++] = ctrt__strdup(im->id)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
+done:
   ctrt__cri_unpacked_free(images);
   ctrt__cri_unpacked_free(cs);
   if (rc < 0) {
@@ -815,17 +830,22 @@ static int queue_push(pull_state *s, ctrt_pull_progress *p) {
 static int queue_outcome(pull_state *s) {
   cri *c = s->c;
   Runtime__V1__ImageStatusResponse *st = NULL;
-  int rc = ctrt__cri_image_status(c, s->ref, &st);
-  if (rc == 0 && st->image == NULL)
-    rc = ctrt__error_internal("the pulled image %s is not there", s->ref);
+  Ctrt__Containerd__GetImageResponse *img = NULL;
+  parts p = {0};
+  char *text = NULL;
   const char *digest = NULL;
-  if (rc == 0 && st->image->n_repo_digests > 0) {
+  int rc;
+  if ((rc = ctrt__cri_image_status(c, s->ref, &st)) < 0)
+    goto done;
+  if (st->image == NULL) {
+    rc = ctrt__error_internal("the pulled image %s is not there", s->ref);
+    goto done;
+  }
+  if (st->image->n_repo_digests > 0) {
     const char *at = strchr(st->image->repo_digests[0], '@');
     digest = at ? at + 1 : NULL;
   }
-  Ctrt__Containerd__GetImageResponse *img = NULL;
-  parts p = {0};
-  if (rc == 0 && c->containerd_version != NULL && resolve(c, s->ref, &img) == 0 &&
+  if (c->containerd_version != NULL && resolve(c, s->ref, &img) == 0 &&
       load_parts(c, img->image->target->digest, &p) == 0) {
     size_t i;
     const json_t *l;
@@ -833,35 +853,35 @@ static int queue_outcome(pull_state *s) {
       const char *d = jstr(l, "digest");
       char id[13];
       snprintf(id, sizeof id, "%.12s", d && strlen(d) > 7 ? d + 7 : "?");
-      if (rc == 0)
-        rc = queue_push(
-            s, status_item(id, "Layer in place", true, (uint64_t)json_integer_value(json_object_get(l, "size"))));
+      if ((rc = queue_push(s, status_item(id, "Layer in place", true,
+                                          (uint64_t)json_integer_value(json_object_get(l, "size"))))) < 0)
+        goto done;
     }
   }
   ctrt_error_clear(); /* the layer list is a bonus: CRI said the pull is done */
-  parts_clear(&p);
-  ctrt__cri_unpacked_free(img);
-  char *text = digest ? ctrt__sprintf("Digest: %s", digest) : NULL;
-  if (rc == 0 && text)
-    rc = queue_push(s, status_item(NULL, text, false, 0));
+  if (digest != NULL && (text = ctrt__sprintf("Digest: %s", digest)) != NULL &&
+      (rc = queue_push(s, status_item(NULL, text, false, 0))) < 0)
+    goto done;
   ctrt__free(text);
   text = ctrt__sprintf("Status: pulled %s", s->ref);
-  if (rc == 0)
-    rc = queue_push(s, text ? status_item(NULL, text, false, 0) : NULL);
-  ctrt__free(text);
-  ctrt_pull_progress *done = rc == 0 ? ctrt__calloc(1, sizeof *done) : NULL;
-  if (done != NULL) {
-    done->kind = CTRT_PULL_PROGRESS_DONE;
-    done->done.reference = ctrt__strdup(s->ref);
+  if ((rc = queue_push(s, text ? status_item(NULL, text, false, 0) : NULL)) < 0)
+    goto done;
+  ctrt_pull_progress *last = ctrt__calloc(1, sizeof *last);
+  if (last != NULL) {
+    last->kind = CTRT_PULL_PROGRESS_DONE;
+    last->done.reference = ctrt__strdup(s->ref);
     if (digest)
-      done->done.digest = ctrt__strdup(digest);
-    if (done->done.reference == NULL || (digest && done->done.digest == NULL)) {
-      ctrt_pull_progress_free(done);
-      done = NULL;
+      last->done.digest = ctrt__strdup(digest);
+    if (last->done.reference == NULL || (digest && last->done.digest == NULL)) {
+      ctrt_pull_progress_free(last);
+      last = NULL;
     }
   }
-  if (rc == 0)
-    rc = queue_push(s, done);
+  rc = queue_push(s, last); /* NULL: out of memory */
+done:
+  ctrt__free(text);
+  parts_clear(&p);
+  ctrt__cri_unpacked_free(img);
   ctrt__cri_unpacked_free(st);
   return rc;
 }
@@ -879,10 +899,8 @@ static int pull_next(void *state, void **item) {
     return 0;
   }
   if (s->queue == NULL) {
-    int rc = ctrt__cri_pull(s->c, s->ref, s->auth, "pull_image_stream");
-    if (rc == 0)
-      rc = queue_outcome(s);
-    if (rc < 0)
+    int rc;
+    if ((rc = ctrt__cri_pull(s->c, s->ref, s->auth, "pull_image_stream")) < 0 || (rc = queue_outcome(s)) < 0)
       return rc;
   }
   if (s->next >= s->n_queue)
@@ -907,6 +925,18 @@ int ctrt__cri_pull_image_stream(void *self, ctrt_pull_progress_stream **out, con
 
 /* ---- remove_image ---- */
 
+/* Only the tag name goes (Images.Delete of that record); returns once CRI
+ * no longer lists it. */
+static int untag(cri *c, char *name) {
+  Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
+  dreq.name = name;
+  int rc;
+  if ((rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL)) < 0)
+    return rc;
+  await_cri(c, name, NULL);
+  return 0;
+}
+
 /* Docker's removal on containerd's records, where CRI's RemoveImage of
  * one tag would remove the image with all its tags (containerd 1.6.20): a
  * tag of an image with other tags is only untagged (Images.Delete of that
@@ -917,49 +947,54 @@ static int remove_native(cri *c, const char *image, bool force) {
   Ctrt__Containerd__GetImageResponse *img = NULL;
   parts p = {0};
   ctrt_string_list tags = {0};
+  Runtime__V1__ListContainersRequest creq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
   Runtime__V1__ListContainersResponse *cs = NULL;
   char *name = normalize(image);
-  int rc = name ? resolve(c, image, &img) : ctrt__error_no_memory();
-  if (rc == 0)
-    rc = load_parts(c, img->image->target->digest, &p);
-  if (rc == 0)
-    rc = names_of(c, img->image->target->digest, p.config_digest, &tags, NULL);
-  bool by_tag = false;
-  for (size_t i = 0; rc == 0 && i < tags.n_items; i++)
-    by_tag = by_tag || strcmp(tags.items[i], name) == 0;
-  Runtime__V1__ListContainersRequest creq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
-  if (rc == 0 && !(by_tag && tags.n_items > 1))
-    rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs);
-  if (rc == 0 && by_tag && tags.n_items > 1) {
-    Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
-    dreq.name = name;
-    rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL);
-    if (rc == 0)
-      await_cri(c, name, NULL);
-  } else if (rc == 0) {
-    const char *running = NULL, *stopped = NULL;
-    for (size_t i = 0; i < cs->n_containers; i++) {
-      const Runtime__V1__Container *ct = cs->containers[i];
-      if (strcmp(ct->image_ref, p.config_digest) != 0)
-        continue;
-      if (ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
-        running = ct->id;
-      else
-        stopped = ct->id;
-    }
-    if (running)
-      rc = ctrt__error_conflict("image %s is used by the running container %.12s", image, running);
-    else if (!force && !by_tag && tags.n_items > 1)
-      rc = ctrt__error_conflict("image %s has %zu tags: removing it by id needs force", image, tags.n_items);
-    else if (!force && stopped)
-      rc = ctrt__error_conflict("image %s is used by the stopped container %.12s", image, stopped);
-    Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
-    spec.image = p.config_digest;
-    Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
-    rreq.image = &spec;
-    if (rc == 0)
-      rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
+  int rc;
+  if (name == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = resolve(c, image, &img)) < 0 || (rc = load_parts(c, img->image->target->digest, &p)) < 0 ||
+      (rc = names_of(c, img->image->target->digest, p.config_digest, &tags, NULL)) < 0)
+    goto done;
+  bool by_tag = false;
+  for (size_t i = 0; i < tags.n_items; i++)
+    by_tag = by_tag || strcmp(tags.items[i], name) == 0;
+  if (by_tag && tags.n_items > 1) {
+    rc = untag(c, name);
+    goto done;
+  }
+  if ((rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs)) < 0)
+    goto done;
+  const char *running = NULL, *stopped = NULL;
+  for (size_t i = 0; i < cs->n_containers; i++) {
+    const Runtime__V1__Container *ct = cs->containers[i];
+    if (strcmp(ct->image_ref, p.config_digest) != 0)
+      continue;
+    if (ct->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+      running = ct->id;
+    else
+      stopped = ct->id;
+  }
+  if (running) {
+    rc = ctrt__error_conflict("image %s is used by the running container %.12s", image, running);
+    goto done;
+  }
+  if (!force && !by_tag && tags.n_items > 1) {
+    rc = ctrt__error_conflict("image %s has %zu tags: removing it by id needs force", image, tags.n_items);
+    goto done;
+  }
+  if (!force && stopped) {
+    rc = ctrt__error_conflict("image %s is used by the stopped container %.12s", image, stopped);
+    goto done;
+  }
+  Runtime__V1__ImageSpec spec = RUNTIME__V1__IMAGE_SPEC__INIT;
+  spec.image = p.config_digest;
+  Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
+  rreq.image = &spec;
+  rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
+done:
   ctrt__cri_unpacked_free(cs);
   ctrt_string_list_clear(&tags);
   parts_clear(&p);
@@ -1034,12 +1069,14 @@ static int write_message(cri *c, const lease *l, const Ctrt__Containerd__WriteCo
   ctrt__grpc_call *call = NULL;
   int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Write", &o, buf, len, &call);
   ctrt__free(buf);
-  while (rc == 0) {
+  if (rc < 0)
+    return rc;
+  do {
     uint8_t *msg = NULL;
     size_t n = 0;
     rc = ctrt__grpc_call_next(call, &msg, &n);
     ctrt__free(msg);
-  }
+  } while (rc == 0);
   ctrt__grpc_call_free(call);
   return rc == CTRT_ITEROVER ? 0 : rc;
 }
@@ -1069,10 +1106,11 @@ static int writer_put(cri *c, const lease *l, blob_writer *w, const void *data, 
   req.offset = w->offset;
   req.data.data = (uint8_t *)data;
   req.data.len = len;
-  int rc = write_message(c, l, &req);
-  if (rc == 0)
-    w->offset += (int64_t)len;
-  return rc;
+  int rc;
+  if ((rc = write_message(c, l, &req)) < 0)
+    return rc;
+  w->offset += (int64_t)len;
+  return 0;
 }
 
 /* Commit under the digest computed; content already there is fine. */
@@ -1108,10 +1146,11 @@ static int write_buffer(cri *c, const lease *l, unsigned n, const void *data, si
                         Ctrt__Containerd__WriteContentRequest__LabelsEntry **labels, size_t n_labels) {
   blob_writer w;
   writer_begin(&w, l, n);
-  int rc = 0;
-  for (size_t off = 0; rc == 0 && off < len; off += WRITE_CHUNK)
-    rc = writer_put(c, l, &w, (const uint8_t *)data + off, len - off < WRITE_CHUNK ? len - off : WRITE_CHUNK);
-  return rc == 0 ? writer_commit(c, l, &w, digest, labels, n_labels) : rc;
+  int rc;
+  for (size_t off = 0; off < len; off += WRITE_CHUNK)
+    if ((rc = writer_put(c, l, &w, (const uint8_t *)data + off, len - off < WRITE_CHUNK ? len - off : WRITE_CHUNK)) < 0)
+      return rc;
+  return writer_commit(c, l, &w, digest, labels, n_labels);
 }
 
 /* The chain id of layers 0..i: diff id 0, then sha256("PARENT DIFFID"). */
@@ -1164,16 +1203,20 @@ static int apply_layer(cri *c, const lease *l, const char *parent, const char *c
   areq.n_mounts = mounts->n_mounts;
   areq.mounts = mounts->mounts;
   Ctrt__Containerd__ApplyResponse *applied = NULL;
-  rc = lease_call(c, l, CTD_DIFF "Apply", &areq.base, &ctrt__containerd__apply_response__descriptor, &applied);
-  if (rc == 0 && (applied->applied == NULL || strcmp(applied->applied->digest, diff_id) != 0))
-    rc = ctrt__error_invalid_spec("layer %s unpacks to %s, but the config says %s", digest,
-                                  applied->applied ? applied->applied->digest : "nothing", diff_id);
   Ctrt__Containerd__CommitSnapshotRequest creq = CTRT__CONTAINERD__COMMIT_SNAPSHOT_REQUEST__INIT;
   creq.snapshotter = SNAPSHOTTER;
   creq.name = (char *)chain;
   creq.key = key;
-  if (rc == 0)
-    rc = lease_call(c, l, CTD_SNAPSHOTS "Commit", &creq.base, NULL, NULL);
+  if ((rc = lease_call(c, l, CTD_DIFF "Apply", &areq.base, &ctrt__containerd__apply_response__descriptor, &applied)) <
+      0)
+    goto done;
+  if (applied->applied == NULL || strcmp(applied->applied->digest, diff_id) != 0) {
+    rc = ctrt__error_invalid_spec("layer %s unpacks to %s, but the config says %s", digest,
+                                  applied->applied ? applied->applied->digest : "nothing", diff_id);
+    goto done;
+  }
+  rc = lease_call(c, l, CTD_SNAPSHOTS "Commit", &creq.base, NULL, NULL);
+done:
   if (rc < 0 && last_is(CTRT_ERROR_CONFLICT))
     rc = 0, ctrt_error_clear(); /* unpacked meanwhile by another load */
   if (rc < 0) {
@@ -1203,72 +1246,75 @@ typedef struct layer_blob {
  * digest. */
 static int create_image(cri *c, const lease *l, const char *config, size_t config_len, const layer_blob *layers,
                         size_t n_layers, char *const *names, size_t n_names, char id[72]) {
-  json_t *cfg = NULL;
-  int rc = ctrt__json_parse(&cfg, config, config_len);
+  json_t *cfg = NULL, *m = NULL;
+  char *text = NULL;
+  Ctrt__Containerd__WriteContentRequest__LabelsEntry *refs = NULL, **ref_ptrs = NULL;
+  char(*keys)[64] = NULL;
+  char chain[72] = "", parent[72] = "", manifest[72] = "";
+  int rc;
+  if ((rc = ctrt__json_parse(&cfg, config, config_len)) < 0)
+    goto done;
   const json_t *diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
-  if (rc == 0 && json_array_size(diff_ids) != n_layers)
+  if (json_array_size(diff_ids) != n_layers) {
     rc = ctrt__error_invalid_spec("the config lists %zu layers, the archive %zu", json_array_size(diff_ids), n_layers);
-  char chain[72] = "", parent[72] = "";
-  for (size_t i = 0; rc == 0 && i < n_layers; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < n_layers; i++) {
     const char *diff_id = json_string_value(json_array_get(diff_ids, i));
     if (diff_id == NULL) {
       rc = ctrt__error_invalid_spec("the config's diff id %zu is not a string", i);
-      break;
+      goto done;
     }
     snprintf(parent, sizeof parent, "%s", chain);
     chain_next(chain, diff_id);
     bool exists = false;
-    rc = snapshot_exists(c, chain, &exists);
-    if (rc == 0 && !exists)
-      rc = apply_layer(c, l, parent, chain, layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER, layers[i].digest, layers[i].size,
-                       diff_id);
+    if ((rc = snapshot_exists(c, chain, &exists)) < 0)
+      goto done;
+    if (!exists && (rc = apply_layer(c, l, parent, chain, layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER, layers[i].digest,
+                                     layers[i].size, diff_id)) < 0)
+      goto done;
   }
-  json_decref(cfg);
   /* The config keeps the unpacked snapshot, the manifest the blobs. */
   Ctrt__Containerd__WriteContentRequest__LabelsEntry snap = CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
   snap.key = "containerd.io/gc.ref.snapshot." SNAPSHOTTER;
   snap.value = chain;
   Ctrt__Containerd__WriteContentRequest__LabelsEntry *snap_labels[] = {&snap};
-  if (rc == 0)
-    rc = write_buffer(c, l, 1000000, config, config_len, id, snap_labels, chain[0] ? 1 : 0);
-  json_t *m = rc == 0
-                  ? json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:[]}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-                              "config", "mediaType", MT_CONFIG, "size", (json_int_t)config_len, "digest", id, "layers")
-                  : NULL;
-  if (rc == 0 && m == NULL)
+  if ((rc = write_buffer(c, l, 1000000, config, config_len, id, snap_labels, chain[0] ? 1 : 0)) < 0)
+    goto done;
+  if ((m = json_pack("{s:i, s:s, s:{s:s, s:I, s:s}, s:[]}", "schemaVersion", 2, "mediaType", MT_MANIFEST, "config",
+                     "mediaType", MT_CONFIG, "size", (json_int_t)config_len, "digest", id, "layers")) == NULL ||
+      (refs = ctrt__calloc(n_layers + 1, sizeof *refs)) == NULL ||
+      (ref_ptrs = ctrt__calloc(n_layers + 1, sizeof *ref_ptrs)) == NULL ||
+      (keys = ctrt__calloc(n_layers + 1, sizeof *keys)) == NULL) {
     rc = ctrt__error_no_memory();
-  Ctrt__Containerd__WriteContentRequest__LabelsEntry *refs = ctrt__calloc(n_layers + 1, sizeof *refs);
-  Ctrt__Containerd__WriteContentRequest__LabelsEntry **ref_ptrs = ctrt__calloc(n_layers + 1, sizeof *ref_ptrs);
-  char(*keys)[64] = ctrt__calloc(n_layers + 1, sizeof *keys);
-  if (rc == 0 && (refs == NULL || ref_ptrs == NULL || keys == NULL))
-    rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i <= n_layers; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i <= n_layers; i++) {
     refs[i] =
         (Ctrt__Containerd__WriteContentRequest__LabelsEntry)CTRT__CONTAINERD__WRITE_CONTENT_REQUEST__LABELS_ENTRY__INIT;
+    refs[i].key = keys[i];
+    ref_ptrs[i] = &refs[i];
     if (i == n_layers) {
       snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.config");
       refs[i].value = id;
-    } else {
-      snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.l.%zu", i);
-      refs[i].value = (char *)layers[i].digest;
-      if (json_array_append_new(json_object_get(m, "layers"),
-                                json_pack("{s:s, s:I, s:s}", "mediaType", layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER,
-                                          "size", (json_int_t)layers[i].size, "digest", layers[i].digest)) != 0)
-        rc = ctrt__error_no_memory();
+      continue;
     }
-    refs[i].key = keys[i];
-    ref_ptrs[i] = &refs[i];
+    snprintf(keys[i], sizeof keys[i], "containerd.io/gc.ref.content.l.%zu", i);
+    refs[i].value = (char *)layers[i].digest;
+    if (json_array_append_new(json_object_get(m, "layers"),
+                              json_pack("{s:s, s:I, s:s}", "mediaType", layers[i].gzip ? MT_LAYER_GZIP : MT_LAYER,
+                                        "size", (json_int_t)layers[i].size, "digest", layers[i].digest)) != 0) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
-  char *text = NULL;
-  if (rc == 0)
-    rc = ctrt__json_dump(&text, m);
-  char manifest[72] = "";
-  if (rc == 0)
-    rc = write_buffer(c, l, 1000001, text, strlen(text), manifest, ref_ptrs, n_layers + 1);
+  if ((rc = ctrt__json_dump(&text, m)) < 0 ||
+      (rc = write_buffer(c, l, 1000001, text, strlen(text), manifest, ref_ptrs, n_layers + 1)) < 0)
+    goto done;
   Ctrt__Containerd__Descriptor target = CTRT__CONTAINERD__DESCRIPTOR__INIT;
   target.media_type = MT_MANIFEST;
   target.digest = manifest;
-  target.size = text ? (int64_t)strlen(text) : 0;
+  target.size = (int64_t)strlen(text);
   Ctrt__Containerd__Image__LabelsEntry managed = CTRT__CONTAINERD__IMAGE__LABELS_ENTRY__INIT;
   managed.key = CRI_IMAGE_LABEL;
   managed.value = "managed";
@@ -1278,13 +1324,17 @@ static int create_image(cri *c, const lease *l, const char *config, size_t confi
   img.n_labels = 1;
   img.labels = image_labels;
   /* CRI's record of the id, then the names. */
-  if (rc == 0)
-    rc = put_image(c, &img, id, id);
-  for (size_t i = 0; rc == 0 && i < n_names; i++) {
+  if ((rc = put_image(c, &img, id, id)) < 0)
+    goto done;
+  for (size_t i = 0; i < n_names; i++) {
     char *name = normalize(names[i]);
     rc = name ? put_image(c, &img, name, id) : ctrt__error_no_memory();
     ctrt__free(name);
+    if (rc < 0)
+      goto done;
   }
+done:
+  json_decref(cfg);
   ctrt__free(text);
   ctrt__free(keys);
   ctrt__free(refs);
@@ -1371,39 +1421,50 @@ static int read_entry(load_ctx *x, struct archive *a, archive_file *f, int64_t s
   return writer_commit(x->c, &x->l, &w, f->blob.digest, NULL, 0);
 }
 
+/* The failure of reading the archive: the source's own, else libarchive's. */
+static int not_tar(const load_ctx *x, struct archive *a) {
+  return x->source_error ? x->source_error
+                         : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
+}
+
 static int read_archive(load_ctx *x) {
   struct archive *a = archive_read_new();
   CTRT__CHECK_ALLOC(a);
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
   int rc = 0;
-  if (archive_read_open(a, x, NULL, source_read, NULL) != ARCHIVE_OK)
-    rc = x->source_error ? x->source_error
-                         : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
-  while (rc == 0) {
+  if (archive_read_open(a, x, NULL, source_read, NULL) != ARCHIVE_OK) {
+    rc = not_tar(x, a);
+    goto done;
+  }
+  for (;;) {
     struct archive_entry *e;
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF)
       break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      rc = x->source_error ? x->source_error
-                           : ctrt__error_invalid_spec("not a docker-archive tar: %s", archive_error_string(a));
-      break;
+      rc = not_tar(x, a);
+      goto done;
     }
     if (archive_entry_filetype(e) != AE_IFREG)
       continue;
     archive_file *grown = ctrt__realloc(x->files, (x->n_files + 1) * sizeof *grown);
     if (grown == NULL) {
       rc = ctrt__error_no_memory();
-      break;
+      goto done;
     }
     x->files = grown;
     archive_file *f = &x->files[x->n_files++];
     memset(f, 0, sizeof *f);
     const char *path = archive_entry_pathname(e);
-    f->path = ctrt__strdup(strncmp(path, "./", 2) == 0 ? path + 2 : path);
-    rc = f->path ? read_entry(x, a, f, archive_entry_size(e)) : ctrt__error_no_memory();
+    if ((f->path = ctrt__strdup(strncmp(path, "./", 2) == 0 ? path + 2 : path)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    if ((rc = read_entry(x, a, f, archive_entry_size(e))) < 0)
+      goto done;
   }
+done:
   archive_read_free(a);
   return rc;
 }
@@ -1428,55 +1489,90 @@ static int layer_of(load_ctx *x, archive_file *f, layer_blob *out) {
   return 0;
 }
 
+/* One image of manifest.json created; its names appended to *refs. */
+static int load_entry(load_ctx *x, const json_t *entry, ctrt_string_list *refs) {
+  archive_file *cfg = find_file(x, jstr(entry, "Config"));
+  const json_t *layers = json_object_get(entry, "Layers");
+  size_t n = json_array_size(layers);
+  layer_blob *blobs = NULL;
+  ctrt_string_list tags = {0};
+  char id[72];
+  int rc;
+  if (cfg == NULL || cfg->data == NULL) {
+    rc = ctrt__error_invalid_spec("manifest.json names a config the archive lacks: %s",
+                                  jstr(entry, "Config") ? jstr(entry, "Config") : "(none)");
+    goto done;
+  }
+  if ((blobs = ctrt__calloc(n + 1, sizeof *blobs)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  for (size_t k = 0; k < n; k++) {
+    archive_file *lf = find_file(x, json_string_value(json_array_get(layers, k)));
+    if (lf == NULL) {
+      rc = ctrt__error_invalid_spec("manifest.json names a layer the archive lacks");
+      goto done;
+    }
+    if ((rc = layer_of(x, lf, &blobs[k])) < 0)
+      goto done;
+  }
+  if ((rc = strings_of(json_object_get(entry, "RepoTags"), &tags.items, &tags.n_items)) < 0 ||
+      (rc = create_image(x->c, &x->l, (const char *)cfg->data, cfg->size, blobs, n, tags.items, tags.n_items, id)) < 0)
+    goto done;
+  /* The names loaded (the id when untagged), as Docker's done event. */
+  for (size_t k = 0; k < (tags.n_items ? tags.n_items : 1); k++) {
+    char **grown = ctrt__realloc(refs->items, (refs->n_items + 1) * sizeof *grown);
+    if (grown == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    refs->items = grown;
+    if ((grown[refs->n_items] = ctrt__strdup(tags.n_items ? tags.items[k] : id)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    refs->n_items++;
+  }
+done:
+  ctrt_string_list_clear(&tags);
+  ctrt__free(blobs);
+  return rc;
+}
+
 /* Each image of manifest.json created; its names appended to *refs. */
 static int load_manifest(load_ctx *x, ctrt_string_list *refs) {
   archive_file *mf = find_file(x, "manifest.json");
   if (mf == NULL || mf->data == NULL)
     return ctrt__error_invalid_spec("not a docker-archive: no manifest.json");
   json_t *list = NULL;
-  int rc = ctrt__json_parse(&list, (const char *)mf->data, mf->size);
-  if (rc == 0 && !json_is_array(list))
+  int rc;
+  if ((rc = ctrt__json_parse(&list, (const char *)mf->data, mf->size)) < 0)
+    goto done;
+  if (!json_is_array(list)) {
     rc = ctrt__error_invalid_spec("manifest.json is not a list");
+    goto done;
+  }
   size_t i;
   json_t *entry;
   json_array_foreach(list, i, entry) {
-    if (rc < 0)
-      break;
-    archive_file *cfg = find_file(x, jstr(entry, "Config"));
-    const json_t *layers = json_object_get(entry, "Layers");
-    size_t n = json_array_size(layers);
-    layer_blob *blobs = ctrt__calloc(n + 1, sizeof *blobs);
-    if (cfg == NULL || cfg->data == NULL)
-      rc = ctrt__error_invalid_spec("manifest.json names a config the archive lacks: %s",
-                                    jstr(entry, "Config") ? jstr(entry, "Config") : "(none)");
-    else if (blobs == NULL)
-      rc = ctrt__error_no_memory();
-    for (size_t k = 0; rc == 0 && k < n; k++) {
-      archive_file *lf = find_file(x, json_string_value(json_array_get(layers, k)));
-      rc = lf ? layer_of(x, lf, &blobs[k]) : ctrt__error_invalid_spec("manifest.json names a layer the archive lacks");
-    }
-    ctrt_string_list tags = {0};
-    if (rc == 0)
-      rc = strings_of(json_object_get(entry, "RepoTags"), &tags.items, &tags.n_items);
-    char id[72];
-    if (rc == 0)
-      rc = create_image(x->c, &x->l, (const char *)cfg->data, cfg->size, blobs, n, tags.items, tags.n_items, id);
-    /* The names loaded (the id when untagged), as Docker's done event. */
-    for (size_t k = 0; rc == 0 && k < (tags.n_items ? tags.n_items : 1); k++) {
-      char **grown = ctrt__realloc(refs->items, (refs->n_items + 1) * sizeof *grown);
-      if (grown == NULL || (grown[refs->n_items] = ctrt__strdup(tags.n_items ? tags.items[k] : id)) == NULL) {
-        if (grown)
-          refs->items = grown;
-        rc = ctrt__error_no_memory();
-        break;
-      }
-      refs->items = grown;
-      refs->n_items++;
-    }
-    ctrt_string_list_clear(&tags);
-    ctrt__free(blobs);
+    if ((rc = load_entry(x, entry, refs)) < 0)
+      goto done;
   }
+done:
   json_decref(list);
+  return rc;
+}
+
+/* The archive read and its images created, under a lease of their own. */
+static int load_leased(load_ctx *x, ctrt_string_list *refs) {
+  int rc;
+  if ((rc = lease_begin(x->c, &x->l)) < 0)
+    return rc;
+  if ((rc = read_archive(x)) < 0)
+    goto done;
+  rc = load_manifest(x, refs);
+done:
+  lease_end(x->c, &x->l);
   return rc;
 }
 
@@ -1535,21 +1631,20 @@ int ctrt__cri_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte
   x->c = c;
   x->src = tar;
   ctrt_string_list refs = {0};
-  rc = lease_begin(c, &x->l);
-  if (rc == 0) {
-    rc = read_archive(x);
-    if (rc == 0)
-      rc = load_manifest(x, &refs);
-    lease_end(c, &x->l);
-  }
+  load_events *s = NULL;
+  static const ctrt_stream_methods methods = {.next = load_events_next, .destroy = load_events_free};
+  rc = load_leased(x, &refs);
   load_ctx_clear(x);
   ctrt__free(x);
-  static const ctrt_stream_methods methods = {.next = load_events_next, .destroy = load_events_free};
-  load_events *s = rc == 0 ? ctrt__calloc(1, sizeof *s) : NULL;
-  if (rc == 0 && s == NULL)
+  if (rc < 0)
+    goto done;
+  if ((s = ctrt__calloc(1, sizeof *s)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0 && (rc = load_events_of(s, &refs, quiet)) < 0)
+    goto done;
+  }
+  if ((rc = load_events_of(s, &refs, quiet)) < 0)
     load_events_free(s);
+done:
   ctrt_string_list_clear(&refs);
   if (rc < 0)
     return ctrt__error_wrap("load_images");
@@ -1715,37 +1810,48 @@ static char *blob_path(const char *digest) { return ctrt__sprintf("blobs/sha256/
 static int save_one(save_state *s, const char *name, json_t *list) {
   Ctrt__Containerd__GetImageResponse *img = NULL;
   parts p;
-  int rc = open_image(s->c, name, "save_images", &img, &p);
-  if (rc < 0)
+  json_t *entry = NULL;
+  char *path = NULL;
+  int rc;
+  if ((rc = open_image(s->c, name, "save_images", &img, &p)) < 0)
     return rc;
-  rc = prefer_complete(s->c, &img, &p);
+  if ((rc = prefer_complete(s->c, &img, &p)) < 0)
+    goto done;
   const json_t *cfg = json_object_get(p.manifest, "config");
-  if (rc == 0)
-    rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")));
-  char *path = blob_path(p.config_digest);
-  json_t *entry = json_pack("{s:s?, s:[], s:[]}", "Config", path, "RepoTags", "Layers");
+  if ((rc = save_add_blob(s, jstr(cfg, "digest"), json_integer_value(json_object_get(cfg, "size")))) < 0)
+    goto done;
+  path = blob_path(p.config_digest);
+  entry = json_pack("{s:s?, s:[], s:[]}", "Config", path, "RepoTags", "Layers");
   ctrt__free(path);
-  if (rc == 0 && entry == NULL)
+  path = NULL;
+  if (entry == NULL) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   /* Saved by a name: that name (as given); by id: none, as Docker. */
-  if (rc == 0 && strncmp(name, "sha256:", 7) != 0 &&
-      json_array_append_new(json_object_get(entry, "RepoTags"), json_string(name)) != 0)
+  if (strncmp(name, "sha256:", 7) != 0 &&
+      json_array_append_new(json_object_get(entry, "RepoTags"), json_string(name)) != 0) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   size_t i;
   const json_t *l;
   json_array_foreach(json_object_get(p.manifest, "layers"), i, l) {
-    if (rc < 0)
-      break;
-    rc = save_add_blob(s, jstr(l, "digest"), json_integer_value(json_object_get(l, "size")));
-    path = rc == 0 ? blob_path(jstr(l, "digest")) : NULL;
-    if (rc == 0 && (path == NULL || json_array_append_new(json_object_get(entry, "Layers"), json_string(path)) != 0))
+    if ((rc = save_add_blob(s, jstr(l, "digest"), json_integer_value(json_object_get(l, "size")))) < 0)
+      goto done;
+    if ((path = blob_path(jstr(l, "digest"))) == NULL ||
+        json_array_append_new(json_object_get(entry, "Layers"), json_string(path)) != 0) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
     ctrt__free(path);
+    path = NULL;
   }
-  if (rc == 0 && json_array_append_new(list, entry) != 0)
-    rc = ctrt__error_no_memory();
-  else if (rc < 0)
-    json_decref(entry);
+  rc = json_array_append_new(list, entry) != 0 ? ctrt__error_no_memory() : 0;
+  entry = NULL; /* the list's, also when the append failed */
+done:
+  ctrt__free(path);
+  json_decref(entry);
   parts_clear(&p);
   ctrt__cri_unpacked_free(img);
   return rc;
@@ -1763,31 +1869,32 @@ int ctrt__cri_save_images(void *self, ctrt_image_export_stream **out, const char
     json_decref(list);
     return ctrt__error_no_memory();
   }
+  static const ctrt_stream_methods methods = {.read = save_read, .destroy = save_state_free};
   s->c = c;
   /* Every image is resolved before the stream starts: a missing one is
    * not_found at once. */
-  for (size_t i = 0; rc == 0 && i < n_names; i++)
-    rc = save_one(s, names[i], list);
-  save_entry *grown = rc == 0 ? ctrt__realloc(s->entries, (s->n + 1) * sizeof *grown) : NULL;
-  if (rc == 0 && grown == NULL)
+  for (size_t i = 0; i < n_names; i++)
+    if ((rc = save_one(s, names[i], list)) < 0)
+      goto done;
+  save_entry *grown = ctrt__realloc(s->entries, (s->n + 1) * sizeof *grown);
+  if (grown == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    s->entries = grown;
-    save_entry *e = &s->entries[s->n];
-    memset(e, 0, sizeof *e);
-    snprintf(e->path, sizeof e->path, "manifest.json");
-    rc = ctrt__json_dump(&e->data, list);
-    if (rc == 0) {
-      e->size = strlen(e->data);
-      s->n++;
-    }
+    goto done;
   }
+  s->entries = grown;
+  save_entry *e = &s->entries[s->n];
+  memset(e, 0, sizeof *e);
+  snprintf(e->path, sizeof e->path, "manifest.json");
+  if ((rc = ctrt__json_dump(&e->data, list)) < 0)
+    goto done;
+  e->size = strlen(e->data);
+  s->n++;
+done:
   json_decref(list);
   if (rc < 0) {
     save_state_free(s);
     return rc;
   }
-  static const ctrt_stream_methods methods = {.read = save_read, .destroy = save_state_free};
   return ctrt_image_export_stream_new(out, &methods, s);
 }
 
@@ -1816,17 +1923,16 @@ static int import_layer(cri *c, const lease *l, ctrt_byte_source *src, layer_blo
   CTRT__CHECK_ALLOC(buf);
   blob_writer w;
   writer_begin(&w, l, 0);
-  int rc = 0;
+  int rc;
   size_t have = 0;
   for (;;) {
     size_t n = 0;
     rc = ctrt_byte_source_read(src, buf + have, WRITE_CHUNK - have, &n);
     if (rc == CTRT_ITEROVER) {
-      rc = 0;
       if (have == 0)
         break;
     } else if (rc < 0) {
-      break;
+      goto done;
     } else {
       have += n;
       if (have < WRITE_CHUNK)
@@ -1834,20 +1940,52 @@ static int import_layer(cri *c, const lease *l, ctrt_byte_source *src, layer_blo
     }
     if (w.offset == 0 && !tar_block(buf, have)) {
       rc = ctrt__error_invalid_spec("not a tar archive (no tar header at the start; a plain tar is expected)");
-      break;
+      goto done;
     }
-    rc = writer_put(c, l, &w, buf, have);
-    if (rc < 0 || have < WRITE_CHUNK)
+    if ((rc = writer_put(c, l, &w, buf, have)) < 0)
+      goto done;
+    if (have < WRITE_CHUNK)
       break;
     have = 0;
   }
-  ctrt__free(buf);
-  if (rc == 0 && w.offset == 0)
+  if (w.offset == 0) {
     rc = ctrt__error_invalid_spec("an empty archive");
-  if (rc == 0)
-    rc = writer_commit(c, l, &w, out->digest, NULL, 0);
+    goto done;
+  }
+  rc = writer_commit(c, l, &w, out->digest, NULL, 0);
+done:
+  ctrt__free(buf);
   out->size = w.offset;
   out->gzip = false;
+  return rc;
+}
+
+/* The tar as one layer of a new image named name (NULL: by id only),
+ * under the lease l; id gets the image id. */
+static int import_leased(cri *c, const lease *l, ctrt_byte_source *tar, char *name, char id[72]) {
+  layer_blob layer = {0};
+  json_t *cfg = NULL;
+  char *text = NULL;
+  int rc;
+  if ((rc = import_layer(c, l, tar, &layer)) < 0)
+    goto done;
+  char now[40];
+  time_t t = time(NULL);
+  struct tm tm;
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+  if ((cfg = json_pack("{s:s, s:s, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture", HOST_ARCH, "os",
+                       "linux", "created", now, "config", "rootfs", "type", "layers", "diff_ids", layer.digest,
+                       "history", "created", now, "created_by", "import_image", "comment", "Imported from tar")) ==
+      NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = ctrt__json_dump(&text, cfg)) < 0)
+    goto done;
+  rc = create_image(c, l, text, strlen(text), &layer, 1, name ? &name : NULL, name ? 1 : 0, id);
+done:
+  ctrt__free(text);
+  json_decref(cfg);
   return rc;
 }
 
@@ -1860,35 +1998,18 @@ int ctrt__cri_import_image(void *self, char **out, ctrt_byte_source *tar, const 
   if (repo && repo[0] && name == NULL)
     return ctrt__error_no_memory();
   lease l;
-  layer_blob layer = {0};
   char id[72] = "";
-  rc = lease_begin(c, &l);
-  if (rc == 0) {
-    rc = import_layer(c, &l, tar, &layer);
-    char now[40];
-    time_t t = time(NULL);
-    struct tm tm;
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    json_t *cfg = rc == 0 ? json_pack("{s:s, s:s, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture",
-                                      HOST_ARCH, "os", "linux", "created", now, "config", "rootfs", "type", "layers",
-                                      "diff_ids", layer.digest, "history", "created", now, "created_by", "import_image",
-                                      "comment", "Imported from tar")
-                          : NULL;
-    char *text = NULL;
-    if (rc == 0)
-      rc = cfg ? ctrt__json_dump(&text, cfg) : ctrt__error_no_memory();
-    if (rc == 0)
-      rc = create_image(c, &l, text, strlen(text), &layer, 1, name ? &name : NULL, name ? 1 : 0, id);
-    ctrt__free(text);
-    json_decref(cfg);
-    lease_end(c, &l);
-  }
-  if (rc == 0) {
-    *out = name ? name : ctrt__strdup(id);
-    if (*out == NULL)
-      rc = ctrt__error_no_memory();
-    name = NULL;
-  }
+  if ((rc = lease_begin(c, &l)) < 0)
+    goto done;
+  rc = import_leased(c, &l, tar, name, id);
+  lease_end(c, &l);
+  if (rc < 0)
+    goto done;
+  *out = name ? name : ctrt__strdup(id);
+  if (*out == NULL)
+    rc = ctrt__error_no_memory();
+  name = NULL;
+done:
   ctrt__free(name);
   return rc < 0 ? ctrt__error_wrap("import_image") : 0;
 }
@@ -1942,8 +2063,10 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
         v++, vl -= 2;
       char *val = ctrt__strndup(v, vl);
       char *pair = k && val ? ctrt__sprintf("%s=%s", k, val) : NULL;
-      int rc = pair ? 0 : ctrt__error_no_memory();
-      if (rc == 0 && env) {
+      int rc = 0;
+      if (pair == NULL) {
+        rc = ctrt__error_no_memory();
+      } else if (env) {
         json_t *list = json_object_get(run, "Env");
         if (!json_is_array(list))
           json_object_set_new(run, "Env", list = json_array());
@@ -1956,7 +2079,7 @@ static int apply_changes(json_t *run, char *const *changes, size_t n) {
           break;
         }
         json_array_append_new(list, json_string(pair));
-      } else if (rc == 0) {
+      } else {
         json_t *labels = json_object_get(run, "Labels");
         if (!json_is_object(labels))
           json_object_set_new(run, "Labels", labels = json_object());
@@ -1985,6 +2108,8 @@ typedef enum diff_span {
   DIFF_BASE,    /* its parent against nothing: the image's tree under it */
 } diff_span;
 
+static void remove_view(cri *c, const lease *l, const char *snapshotter, const char *key);
+
 /* The differ's layer of a container's snapshot (span says which), written
  * under the lease. Views are read-only snapshots removed again here; a view
  * without a parent is an empty directory. */
@@ -1996,69 +2121,74 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   Ctrt__Containerd__StatSnapshotResponse *st = NULL;
   Ctrt__Containerd__MountsResponse *upper = NULL;
   Ctrt__Containerd__ViewSnapshotResponse *lower = NULL, *base = NULL;
+  const char *snapshotter = SNAPSHOTTER;
+  bool viewed = false, base_viewed = false;
   char view[160], base_view[160];
   snprintf(view, sizeof view, "%s-view", l->id);
   snprintf(base_view, sizeof base_view, "%s-base", l->id);
-  int rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct);
-  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
+  int rc;
+  if ((rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct)) <
+      0)
+    goto done;
+  if (ct->container == NULL || ct->container->snapshot_key[0] == '\0') {
     rc = ctrt__error_internal("container %s has no snapshot", container_id);
-  const char *snapshotter = rc == 0 && ct->container->snapshotter[0] ? ct->container->snapshotter : SNAPSHOTTER;
+    goto done;
+  }
+  if (ct->container->snapshotter[0])
+    snapshotter = ct->container->snapshotter;
   Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   sreq.snapshotter = (char *)snapshotter;
-  sreq.key = rc == 0 ? ct->container->snapshot_key : NULL;
-  if (rc == 0 && span != DIFF_WHOLE)
-    rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base, &ctrt__containerd__stat_snapshot_response__descriptor, &st);
-  const char *parent = rc == 0 && st && st->info ? st->info->parent : NULL;
-  if (rc == 0 && span == DIFF_BASE && (parent == NULL || parent[0] == '\0'))
+  sreq.key = ct->container->snapshot_key;
+  if (span != DIFF_WHOLE && (rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base,
+                                           &ctrt__containerd__stat_snapshot_response__descriptor, &st)) < 0)
+    goto done;
+  const char *parent = st && st->info ? st->info->parent : NULL;
+  if (span == DIFF_BASE && (parent == NULL || parent[0] == '\0')) {
     rc = ctrt__error_internal("the snapshot of container %s has no parent", container_id);
+    goto done;
+  }
   /* The right side: the container's own mounts, or a view of its parent. */
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   mreq.snapshotter = (char *)snapshotter;
   mreq.key = sreq.key;
-  if (rc == 0 && span != DIFF_BASE)
-    rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base, &ctrt__containerd__mounts_response__descriptor, &upper);
+  if (span != DIFF_BASE && (rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base,
+                                          &ctrt__containerd__mounts_response__descriptor, &upper)) < 0)
+    goto done;
   Ctrt__Containerd__ViewSnapshotRequest breq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   breq.snapshotter = (char *)snapshotter;
   breq.key = base_view;
   breq.parent = (char *)parent;
-  if (rc == 0 && span == DIFF_BASE)
-    rc = lease_call(c, l, CTD_SNAPSHOTS "View", &breq.base, &ctrt__containerd__view_snapshot_response__descriptor,
-                    &base);
-  bool base_viewed = base != NULL;
+  if (span == DIFF_BASE && (rc = lease_call(c, l, CTD_SNAPSHOTS "View", &breq.base,
+                                            &ctrt__containerd__view_snapshot_response__descriptor, &base)) < 0)
+    goto done;
+  base_viewed = base != NULL;
   /* The left side: the parent's tree for the changes, else nothing. */
   Ctrt__Containerd__ViewSnapshotRequest vreq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   vreq.snapshotter = (char *)snapshotter;
   vreq.key = view;
   vreq.parent = span == DIFF_CHANGES ? (char *)parent : NULL;
-  if (rc == 0)
-    rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
-                    &lower);
-  bool viewed = rc == 0;
+  if ((rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
+                       &lower)) < 0)
+    goto done;
+  viewed = true;
   Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
   dreq.media_type = (char *)media_type;
-  if (rc == 0) {
-    dreq.n_left = lower->n_mounts;
-    dreq.left = lower->mounts;
-    dreq.n_right = base ? base->n_mounts : upper->n_mounts;
-    dreq.right = base ? base->mounts : upper->mounts;
-    rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out);
-  }
-  if (rc == 0 && (*out)->diff == NULL) {
+  dreq.n_left = lower->n_mounts;
+  dreq.left = lower->mounts;
+  dreq.n_right = base ? base->n_mounts : upper->n_mounts;
+  dreq.right = base ? base->mounts : upper->mounts;
+  if ((rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out)) < 0)
+    goto done;
+  if ((*out)->diff == NULL) {
     ctrt__cri_unpacked_free(*out);
     *out = NULL;
     rc = ctrt__error_internal("the differ returned no layer");
   }
-  const char *views[2] = {viewed ? view : NULL, base_viewed ? base_view : NULL};
-  for (size_t i = 0; i < 2; i++) {
-    if (views[i] == NULL)
-      continue;
-    ctrt_error saved = *ctrt_error_last();
-    Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
-    rreq.snapshotter = (char *)snapshotter;
-    rreq.key = (char *)views[i];
-    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
-    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
-  }
+done:
+  if (viewed)
+    remove_view(c, l, snapshotter, view);
+  if (base_viewed)
+    remove_view(c, l, snapshotter, base_view);
   ctrt__cri_unpacked_free(base);
   ctrt__cri_unpacked_free(lower);
   ctrt__cri_unpacked_free(upper);
@@ -2067,29 +2197,43 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   return rc;
 }
 
+/* A view snapshot_diff made, removed again; the caller's error stays. */
+static void remove_view(cri *c, const lease *l, const char *snapshotter, const char *key) {
+  ctrt_error saved = *ctrt_error_last();
+  Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
+  rreq.snapshotter = (char *)snapshotter;
+  rreq.key = (char *)key;
+  lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+  ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+}
+
 /* The container's snapshot against its parent: a gzip layer blob written
  * by containerd's differ (under the lease) and its diff id. */
 static int diff_container(cri *c, const lease *l, const char *container_id, layer_blob *out, char diff_id[72]) {
   Ctrt__Containerd__DiffResponse *diff = NULL;
   Ctrt__Containerd__ContentInfoResponse *info = NULL;
-  /* What the differ makes (1.6.20 refuses the docker media type). */
-  int rc = snapshot_diff(c, l, container_id, DIFF_CHANGES, MT_OCI_LAYER_GZIP, &diff);
   Ctrt__Containerd__ContentInfoRequest ireq = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
-  ireq.digest = rc == 0 ? diff->diff->digest : NULL;
-  if (rc == 0)
-    rc = ctd_call(c, CTD_CONTENT "Info", &ireq.base, &ctrt__containerd__content_info_response__descriptor, &info);
+  int rc;
+  /* What the differ makes (1.6.20 refuses the docker media type). */
+  if ((rc = snapshot_diff(c, l, container_id, DIFF_CHANGES, MT_OCI_LAYER_GZIP, &diff)) < 0)
+    goto done;
+  ireq.digest = diff->diff->digest;
+  if ((rc = ctd_call(c, CTD_CONTENT "Info", &ireq.base, &ctrt__containerd__content_info_response__descriptor, &info)) <
+      0)
+    goto done;
   const char *uncompressed = NULL;
-  for (size_t i = 0; rc == 0 && info->info && i < info->info->n_labels; i++)
+  for (size_t i = 0; info->info && i < info->info->n_labels; i++)
     if (strcmp(info->info->labels[i]->key, "containerd.io/uncompressed") == 0)
       uncompressed = info->info->labels[i]->value;
-  if (rc == 0 && uncompressed == NULL)
+  if (uncompressed == NULL) {
     rc = ctrt__error_internal("the layer %s has no containerd.io/uncompressed label", diff->diff->digest);
-  if (rc == 0) {
-    snprintf(out->digest, sizeof out->digest, "%s", diff->diff->digest);
-    out->size = diff->diff->size;
-    out->gzip = true;
-    snprintf(diff_id, 72, "%s", uncompressed);
+    goto done;
   }
+  snprintf(out->digest, sizeof out->digest, "%s", diff->diff->digest);
+  out->size = diff->diff->size;
+  out->gzip = true;
+  snprintf(diff_id, 72, "%s", uncompressed);
+done:
   ctrt__cri_unpacked_free(info);
   ctrt__cri_unpacked_free(diff);
   return rc;
@@ -2122,6 +2266,32 @@ static int commit_config(json_t *cfg, const char *diff_id, const char *container
   return o->has_changes ? apply_changes(run, o->changes, o->n_changes) : 0;
 }
 
+/* The container's changes as a layer over the n of p, and the image of
+ * them all (named name, if any; image_id its id), under a lease. */
+static int commit_leased(cri *c, const char *container_id, const ctrt_commit_options *o, parts *p, layer_blob *layers,
+                         size_t n, char *name, char image_id[72]) {
+  lease l;
+  char diff_id[72] = "";
+  char *text = NULL;
+  int rc;
+  if ((rc = lease_begin(c, &l)) < 0)
+    return rc;
+  if ((rc = diff_container(c, &l, container_id, &layers[n], diff_id)) < 0)
+    goto done;
+  char now[40];
+  time_t t = time(NULL);
+  struct tm tm;
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+  if ((rc = commit_config(p->config, diff_id, container_id, o, now)) < 0 ||
+      (rc = ctrt__json_dump(&text, p->config)) < 0)
+    goto done;
+  rc = create_image(c, &l, text, strlen(text), layers, n + 1, name ? &name : NULL, name ? 1 : 0, image_id);
+done:
+  ctrt__free(text);
+  lease_end(c, &l);
+  return rc;
+}
+
 int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
                                const ctrt_commit_options *o) {
   cri *c = self;
@@ -2141,59 +2311,48 @@ int ctrt__cri_commit_container(void *self, ctrt_commit_outcome **out, const ctrt
     return rc;
   Ctrt__Containerd__GetImageResponse *img = NULL;
   parts p = {0};
+  char *name = NULL;
+  layer_blob *layers = NULL;
+  char image_id[72] = "";
   const char *image_ref = st->status ? st->status->image_ref : "";
-  rc = resolve(c, image_ref, &img);
-  if (rc == 0)
-    rc = load_parts(c, img->image->target->digest, &p);
-  if (rc == 0)
-    rc = prefer_complete(c, &img, &p);
-  char *name = o->repo && o->repo[0] ? ctrt__sprintf("%s:%s", o->repo, o->tag && o->tag[0] ? o->tag : "latest") : NULL;
-  if (rc == 0 && o->repo && o->repo[0] && name == NULL)
+  if ((rc = resolve(c, image_ref, &img)) < 0 || (rc = load_parts(c, img->image->target->digest, &p)) < 0 ||
+      (rc = prefer_complete(c, &img, &p)) < 0)
+    goto done;
+  if (o->repo && o->repo[0] &&
+      (name = ctrt__sprintf("%s:%s", o->repo, o->tag && o->tag[0] ? o->tag : "latest")) == NULL) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   /* The base's layers as blobs, the new one last. */
-  const json_t *mlayers = rc == 0 ? json_object_get(p.manifest, "layers") : NULL;
+  const json_t *mlayers = json_object_get(p.manifest, "layers");
   size_t n = json_array_size(mlayers);
-  layer_blob *layers = rc == 0 ? ctrt__calloc(n + 1, sizeof *layers) : NULL;
-  if (rc == 0 && layers == NULL)
+  if ((layers = ctrt__calloc(n + 1, sizeof *layers)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < n; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
     const json_t *l = json_array_get(mlayers, i);
     const char *mt = jstr(l, "mediaType");
     snprintf(layers[i].digest, sizeof layers[i].digest, "%s", jstr(l, "digest") ? jstr(l, "digest") : "");
     layers[i].size = (int64_t)json_integer_value(json_object_get(l, "size"));
     layers[i].gzip = mt && strstr(mt, "gzip") != NULL;
   }
-  lease l;
-  char diff_id[72] = "", image_id[72] = "";
-  if (rc == 0 && (rc = lease_begin(c, &l)) == 0) {
-    rc = diff_container(c, &l, f.container_id, &layers[n], diff_id);
-    char now[40];
-    time_t t = time(NULL);
-    struct tm tm;
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    char *text = NULL;
-    if (rc == 0)
-      rc = commit_config(p.config, diff_id, f.container_id, o, now);
-    if (rc == 0)
-      rc = ctrt__json_dump(&text, p.config);
-    if (rc == 0)
-      rc = create_image(c, &l, text, strlen(text), layers, n + 1, name ? &name : NULL, name ? 1 : 0, image_id);
-    ctrt__free(text);
-    lease_end(c, &l);
-  }
+  rc = commit_leased(c, f.container_id, o, &p, layers, n, name, image_id);
+done:
   ctrt__free(layers);
   ctrt__free(name);
   parts_clear(&p);
   ctrt__cri_unpacked_free(img);
   ctrt__cri_unpacked_free(st);
   ctrt__cri_found_clear(&f);
-  ctrt_commit_outcome *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
-  if (rc == 0 && (r == NULL || (r->id = ctrt__strdup(image_id)) == NULL)) {
-    ctrt__free(r);
-    rc = ctrt__error_no_memory();
-  }
   if (rc < 0)
     return ctrt__error_wrap("commit_container");
+  ctrt_commit_outcome *r = ctrt__calloc(1, sizeof *r);
+  if (r == NULL || (r->id = ctrt__strdup(image_id)) == NULL) {
+    ctrt__free(r);
+    ctrt__error_no_memory();
+    return ctrt__error_wrap("commit_container");
+  }
   *out = r;
   return 0;
 }
@@ -2234,25 +2393,26 @@ int ctrt__cri_export_stopped(cri *c, const ctrt_container_id *id, ctrt_image_exp
     return rc;
   bool running = ctrt__cri_is_running(st);
   ctrt__cri_unpacked_free(st);
-  export_state *s = running ? NULL : ctrt__calloc(1, sizeof *s);
-  if (!running && s == NULL)
-    rc = ctrt__error_no_memory();
+  export_state *s = NULL;
   Ctrt__Containerd__DiffResponse *diff = NULL;
-  if (s != NULL) {
-    s->c = c;
-    rc = lease_begin(c, &s->l);
-    if (rc < 0) {
-      ctrt__free(s);
-      s = NULL;
-    }
+  if (running)
+    goto done; /* CRI's Exec reads its tree */
+  if ((s = ctrt__calloc(1, sizeof *s)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (s != NULL) {
-    rc = snapshot_diff(c, &s->l, f.container_id, DIFF_WHOLE, MT_OCI_LAYER, &diff);
-    if (rc == 0)
-      rc = blob_open(c, &s->k.r, diff->diff->digest);
-    if (rc < 0)
-      export_state_free(s);
+  s->c = c;
+  if ((rc = lease_begin(c, &s->l)) < 0) {
+    ctrt__free(s);
+    s = NULL;
+    goto done;
   }
+  if ((rc = snapshot_diff(c, &s->l, f.container_id, DIFF_WHOLE, MT_OCI_LAYER, &diff)) < 0 ||
+      (rc = blob_open(c, &s->k.r, diff->diff->digest)) < 0) {
+    export_state_free(s);
+    s = NULL;
+  }
+done:
   ctrt__cri_unpacked_free(diff);
   ctrt__cri_found_clear(&f);
   if (rc < 0)
@@ -2287,6 +2447,11 @@ static la_ssize_t tar_source_read(struct archive *a, void *ctx, const void **buf
   return (la_ssize_t)n;
 }
 
+/* The failure of reading a differ's layer: Content.Read's, else libarchive's. */
+static int layer_error(const tar_source *t, struct archive *a, const char *digest) {
+  return t->error ? t->error : ctrt__error_internal("the differ's layer %s: %s", digest, archive_error_string(a));
+}
+
 /* fn(ctx, "/a/b") for each entry of the tar blob but the root. */
 static int each_tar_path(cri *c, const char *digest, int (*fn)(void *ctx, const char *path), void *ctx) {
   tar_source *t = ctrt__calloc(1, sizeof *t);
@@ -2297,18 +2462,22 @@ static int each_tar_path(cri *c, const char *digest, int (*fn)(void *ctx, const 
   }
   archive_read_support_format_tar(a);
   archive_read_support_format_empty(a);
-  int rc = blob_open(c, &t->k.r, digest);
-  if (rc == 0 && archive_read_open(a, t, NULL, tar_source_read, NULL) != ARCHIVE_OK)
-    rc = t->error ? t->error : ctrt__error_internal("the differ's layer %s: %s", digest, archive_error_string(a));
-  while (rc == 0) {
+  int rc;
+  if ((rc = blob_open(c, &t->k.r, digest)) < 0)
+    goto done;
+  if (archive_read_open(a, t, NULL, tar_source_read, NULL) != ARCHIVE_OK) {
+    rc = layer_error(t, a, digest);
+    goto done;
+  }
+  for (;;) {
     struct archive_entry *e;
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF)
       break;
     const char *name = r == ARCHIVE_OK || r == ARCHIVE_WARN ? archive_entry_pathname(e) : NULL;
     if (name == NULL) {
-      rc = t->error ? t->error : ctrt__error_internal("the differ's layer %s: %s", digest, archive_error_string(a));
-      break;
+      rc = layer_error(t, a, digest);
+      goto done;
     }
     while (name[0] == '.' && name[1] == '/')
       name += 2;
@@ -2322,10 +2491,26 @@ static int each_tar_path(cri *c, const char *digest, int (*fn)(void *ctx, const 
     char *path = ctrt__sprintf("/%.*s", (int)len, name);
     rc = path ? fn(ctx, path) : ctrt__error_no_memory();
     ctrt__free(path);
+    if (rc < 0)
+      goto done;
   }
+done:
   archive_read_free(a);
   cursor_close(&t->k);
   ctrt__free(t);
+  return rc;
+}
+
+/* fn(ctx, path) for each path of the differ's layer of the container's
+ * snapshot (span says which). */
+static int diff_paths(cri *c, const lease *l, const char *container_id, diff_span span,
+                      int (*fn)(void *ctx, const char *path), void *ctx) {
+  Ctrt__Containerd__DiffResponse *diff = NULL;
+  int rc;
+  if ((rc = snapshot_diff(c, l, container_id, span, MT_OCI_LAYER, &diff)) < 0)
+    return rc;
+  rc = each_tar_path(c, diff->diff->digest, fn, ctx);
+  ctrt__cri_unpacked_free(diff);
   return rc;
 }
 
@@ -2368,12 +2553,8 @@ typedef struct changes_ctx {
 /* Whether path is in the container's parent snapshot (the image). */
 static int in_base(changes_ctx *x, const char *path, bool *there) {
   if (!x->base_read) {
-    Ctrt__Containerd__DiffResponse *diff = NULL;
-    int rc = snapshot_diff(x->c, x->l, x->container_id, DIFF_BASE, MT_OCI_LAYER, &diff);
-    if (rc == 0)
-      rc = each_tar_path(x->c, diff->diff->digest, path_set_add, &x->base);
-    ctrt__cri_unpacked_free(diff);
-    if (rc < 0)
+    int rc;
+    if ((rc = diff_paths(x->c, x->l, x->container_id, DIFF_BASE, path_set_add, &x->base)) < 0)
       return rc;
     qsort(x->base.items, x->base.n, sizeof *x->base.items, path_cmp);
     x->base_read = true;
@@ -2440,21 +2621,18 @@ int ctrt__cri_changes_container(void *self, ctrt_filesystem_change_entry_list **
   if (rc < 0)
     return rc;
   changes_ctx x = {.c = c, .container_id = f.container_id};
-  x.list = ctrt__malloc(sizeof *x.list);
-  if (x.list == NULL)
-    rc = ctrt__error_no_memory();
-  else
-    *x.list = (ctrt_filesystem_change_entry_list)CTRT_FILESYSTEM_CHANGE_ENTRY_LIST_INIT;
   lease l;
-  if (rc == 0 && (rc = lease_begin(c, &l)) == 0) {
-    x.l = &l;
-    Ctrt__Containerd__DiffResponse *diff = NULL;
-    rc = snapshot_diff(c, &l, f.container_id, DIFF_CHANGES, MT_OCI_LAYER, &diff);
-    if (rc == 0)
-      rc = each_tar_path(c, diff->diff->digest, add_change, &x);
-    ctrt__cri_unpacked_free(diff);
-    lease_end(c, &l);
+  if ((x.list = ctrt__malloc(sizeof *x.list)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  *x.list = (ctrt_filesystem_change_entry_list)CTRT_FILESYSTEM_CHANGE_ENTRY_LIST_INIT;
+  if ((rc = lease_begin(c, &l)) < 0)
+    goto done;
+  x.l = &l;
+  rc = diff_paths(c, &l, f.container_id, DIFF_CHANGES, add_change, &x);
+  lease_end(c, &l);
+done:
   path_set_clear(&x.base);
   ctrt__cri_found_clear(&f);
   if (rc < 0) {

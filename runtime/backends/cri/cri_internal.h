@@ -193,6 +193,12 @@ int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_fil
  * restart made; 0 when there is none. */
 int ctrt__cri_task_stop(cri *c, const char *container_id, uint32_t timeout_s);
 int ctrt__cri_task_remove(cri *c, const char *container_id);
+/* The mounts of a container's rootfs snapshot (Containers.Get, then
+ * Snapshots.Mounts of its key); the caller frees both answers. */
+struct Ctrt__Containerd__GetContainerResponse; /* containerd_images.pb-c.h */
+struct Ctrt__Containerd__MountsResponse;
+int ctrt__cri_snapshot_mounts(cri *c, const char *container_id, struct Ctrt__Containerd__GetContainerResponse **ct,
+                              struct Ctrt__Containerd__MountsResponse **mounts);
 /* A restarted run that stopped (looked up again under task_lock): keep its
  * exit in log_file.exit, then delete its task, which returns once the
  * logger wrote the last output. 0 also when there is no stopped task. */

@@ -245,10 +245,12 @@ static int take_line(ctrt__cri_log_reader *r, const char *text, size_t len, ctrt
     p->len = 0;
     p->ts = line.timestamp;
   }
-  int rc = pending_append(p, line.message, line.len);
-  if (rc == 0 && !line.partial)
-    rc = pending_append(p, "\n", 1);
-  if (rc < 0 || line.partial)
+  int rc;
+  if ((rc = pending_append(p, line.message, line.len)) < 0)
+    return rc;
+  if (line.partial)
+    return 0;
+  if ((rc = pending_append(p, "\n", 1)) < 0)
     return rc;
   return hand_out(r, i, true, rec);
 }
@@ -421,8 +423,14 @@ int ctrt__cri_log_open(ctrt__cri_log_reader **out, const char *path, const ctrt_
   r->cfg = *config; /* scalars, and the callback context it now owns */
   atomic_init(&r->cancelled, false);
   atomic_init(&r->exited, false);
-  int rc = (r->path = ctrt__strdup(path)) ? open_file(r) : ctrt__error_no_memory();
-  if (rc == 0 && config->options.has_tail) {
+  int rc;
+  if ((r->path = ctrt__strdup(path)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = open_file(r)) < 0)
+    goto done;
+  if (config->options.has_tail) {
     /* Count the selected messages there are now, to skip all but the last
      * `tail` of them. */
     ctrt__cri_log_config count_cfg = *config;
@@ -433,23 +441,23 @@ int ctrt__cri_log_open(ctrt__cri_log_reader **out, const char *path, const ctrt_
     count_cfg.running_ctx_free = NULL;
     ctrt__cri_log_reader *counter = NULL;
     uint64_t total = 0;
-    ctrt__cri_log_record rec;
-    rc = ctrt__cri_log_open(&counter, path, &count_cfg);
-    while (rc == 0 && (rc = ctrt__cri_log_next(counter, &rec)) == 0)
-      total++;
+    ctrt__cri_log_record rec = {0};
+    if ((rc = ctrt__cri_log_open(&counter, path, &count_cfg)) == 0)
+      while ((rc = ctrt__cri_log_next(counter, &rec)) == 0)
+        total++;
     ctrt__cri_log_free(counter);
-    if (rc == CTRT_ITEROVER)
-      rc = 0;
+    if (rc != CTRT_ITEROVER)
+      goto done;
     r->skip = total > config->options.tail ? total - config->options.tail : 0;
   }
-  if (rc == 0 && config->options.follow)
+  if (config->options.follow)
     watch_start(r);
-  if (rc < 0) {
-    ctrt__cri_log_free(r);
-    return rc;
-  }
   *out = r;
-  return 0;
+  r = NULL;
+  rc = 0;
+done:
+  ctrt__cri_log_free(r);
+  return rc;
 }
 
 void ctrt__cri_log_exited(ctrt__cri_log_reader *r) {
@@ -486,7 +494,7 @@ void ctrt__cri_log_free(ctrt__cri_log_reader *r) {
 
 static int stream_next(void *impl, void **item) {
   ctrt__cri_log_reader *r = impl;
-  ctrt__cri_log_record rec;
+  ctrt__cri_log_record rec = {0}; /* the analyzer cannot see error setters return < 0 */
   int rc = ctrt__cri_log_next(r, &rec);
   if (rc < 0)
     return rc;
@@ -535,26 +543,29 @@ int ctrt__cri_log_entries(ctrt_log_entry_list **out, const char *path, const ctr
   char *display = NULL;
   ctrt__cri_log_reader *r = NULL;
   ctrt_log_entry_list *list = ctrt__malloc(sizeof *list);
-  int rc = list ? ctrt_container_id_format(&display, id) : ctrt__error_no_memory();
-  if (list)
-    *list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
-  if (rc == 0)
-    rc = ctrt__cri_log_open(&r, path, &cfg);
+  int rc;
+  CTRT__CHECK_ALLOC(list);
+  *list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
+  if ((rc = ctrt_container_id_format(&display, id)) < 0 || (rc = ctrt__cri_log_open(&r, path, &cfg)) < 0)
+    goto done;
   size_t n_alloc = 0;
   uint64_t bytes = 0;
-  ctrt__cri_log_record rec;
-  while (rc == 0 && (rc = ctrt__cri_log_next(r, &rec)) == 0) {
+  ctrt__cri_log_record rec = {0};
+  while ((rc = ctrt__cri_log_next(r, &rec)) == 0) {
     size_t before = list->n_items;
-    rc = add_entry(list, &n_alloc, &rec, display, id->service, cap, bytes);
-    if (rc == 0 && list->n_items > before)
+    if ((rc = add_entry(list, &n_alloc, &rec, display, id->service, cap, bytes)) != 0)
+      break; /* CTRT_ITEROVER too: the caps are reached */
+    if (list->n_items > before)
       bytes += strlen(list->items[before].message);
   }
+  if (rc != CTRT_ITEROVER)
+    goto done;
+  *out = list;
+  list = NULL;
+  rc = 0;
+done:
   ctrt__cri_log_free(r);
   ctrt__free(display);
-  if (rc != CTRT_ITEROVER) {
-    ctrt_log_entry_list_free(list);
-    return rc;
-  }
-  *out = list;
-  return 0;
+  ctrt_log_entry_list_free(list);
+  return rc;
 }

@@ -152,25 +152,27 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
   } else if (passwd == NULL || !colon_line(passwd, 0, name, f, 7, &line) || !f[2] || !f[3]) {
     rc = ctrt__error_invalid_spec("%s: unable to find user %s: no matching entries in the container's /etc/passwd",
                                   method, name);
+    goto done;
   } else {
     out->uid = strtoll(f[2], NULL, 10);
     out->gid = strtoll(f[3], NULL, 10);
     user_name = ctrt__strdup(f[0]);
   }
   ctrt__free(line);
-  if (rc == 0 && group && all_digits(group)) {
+  line = NULL;
+  if (group && all_digits(group)) {
     out->gid = strtoll(group, NULL, 10);
-  } else if (rc == 0 && group) {
+  } else if (group) {
     char *g[4] = {0};
-    if (groups == NULL || !colon_line(groups, 0, group, g, 4, &line) || !g[2])
+    if (groups == NULL || !colon_line(groups, 0, group, g, 4, &line) || !g[2]) {
       rc = ctrt__error_invalid_spec("%s: unable to find group %s: no matching entries in the container's /etc/group",
                                     method, group);
-    else
-      out->gid = strtoll(g[2], NULL, 10);
-    ctrt__free(line);
+      goto done;
+    }
+    out->gid = strtoll(g[2], NULL, 10);
   }
   /* Supplementary groups: those of /etc/group that list the user. */
-  for (const char *p = groups; rc == 0 && user_name && p && *p;) {
+  for (const char *p = groups; user_name && p && *p;) {
     size_t len = strcspn(p, "\n");
     char *l = ctrt__strndup(p, len), *g[4] = {0}, *q = l;
     for (int k = 0; q && k < 4; k++) {
@@ -188,6 +190,8 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
     ctrt__free(l);
     p += len + (p[len] == '\n');
   }
+done:
+  ctrt__free(line);
   ctrt__free(user_name);
   ctrt__free(name);
   return rc;
@@ -196,21 +200,20 @@ int ctrt__cri_user_lookup(const char *spec_user, const char *passwd, const char 
 /* The user of the exec as process.user of the spec. */
 static int resolve_user(cri *c, const char *container_id, const char *spec_user, const char *method, json_t *user) {
   char *passwd = NULL, *groups = NULL;
-  int rc = container_file(c, container_id, "/etc/passwd", &passwd);
-  if (rc == 0)
-    rc = container_file(c, container_id, "/etc/group", &groups);
   ctrt__cri_user u;
-  if (rc == 0)
-    rc = ctrt__cri_user_lookup(spec_user, passwd, groups, method, &u);
-  if (rc == 0) {
-    json_t *extra = json_array();
-    for (size_t i = 0; i < u.n_extra; i++)
-      json_array_append_new(extra, json_integer(u.extra[i]));
-    json_object_set_new(user, "uid", json_integer(u.uid));
-    json_object_set_new(user, "gid", json_integer(u.gid));
-    json_object_set_new(user, "additionalGids", extra);
-    json_object_del(user, "username");
-  }
+  int rc;
+  if ((rc = container_file(c, container_id, "/etc/passwd", &passwd)) < 0 ||
+      (rc = container_file(c, container_id, "/etc/group", &groups)) < 0 ||
+      (rc = ctrt__cri_user_lookup(spec_user, passwd, groups, method, &u)) < 0)
+    goto done;
+  json_t *extra = json_array();
+  for (size_t i = 0; i < u.n_extra; i++)
+    json_array_append_new(extra, json_integer(u.extra[i]));
+  json_object_set_new(user, "uid", json_integer(u.uid));
+  json_object_set_new(user, "gid", json_integer(u.gid));
+  json_object_set_new(user, "additionalGids", extra);
+  json_object_del(user, "username");
+done:
   ctrt__free(passwd);
   ctrt__free(groups);
   return rc;
@@ -270,10 +273,12 @@ static int process_json(cri *c, const char *container_id, const ctrt_exec_option
       user = json_object();
       json_object_set_new(p, "user", user);
     }
-    rc = resolve_user(c, container_id, o->user, method, user);
+    if ((rc = resolve_user(c, container_id, o->user, method, user)) < 0)
+      goto done;
   }
-  if (rc == 0 && (*out = json_dumps(p, JSON_COMPACT)) == NULL)
+  if ((*out = json_dumps(p, JSON_COMPACT)) == NULL)
     rc = ctrt__error_no_memory();
+done:
   json_decref(p);
   return rc;
 }
@@ -285,6 +290,16 @@ static int make_fifo(ctrt__cri_task *t, const char *name, char **path) {
   CTRT__CHECK_ALLOC(*path);
   if (mkfifo(*path, 0600) != 0)
     return ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: mkfifo %s: %s", t->method, *path, strerror(errno));
+  return 0;
+}
+
+/* A FIFO of the exec, opened on our side. */
+static int open_fifo(ctrt__cri_task *t, const char *name, int flags, char **path, int *fd) {
+  int rc;
+  if ((rc = make_fifo(t, name, path)) < 0)
+    return rc;
+  if ((*fd = open(*path, flags | O_CLOEXEC)) < 0)
+    return ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, *path, strerror(errno));
   return 0;
 }
 
@@ -368,70 +383,67 @@ static int new_exec_id(char *buf, size_t cap) {
  * blocking opens complete at once). */
 static int task_start(ctrt__cri_task *t, const ctrt_exec_options *o, bool in, bool out, bool err) {
   char *process = NULL, *in_path = NULL, *out_path = NULL, *err_path = NULL;
-  int rc = process_json(t->c, t->container_id, o, t->method, &process);
-  if (rc == 0)
-    rc = make_dir(t);
-  if (rc == 0 && in && (rc = make_fifo(t, "stdin", &in_path)) == 0 &&
-      (t->in_fd = open(in_path, O_RDWR | O_CLOEXEC)) < 0)
-    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, in_path, strerror(errno));
-  if (rc == 0 && out && (rc = make_fifo(t, "stdout", &out_path)) == 0 &&
-      (t->out_fd = open(out_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, out_path, strerror(errno));
+  int rc;
+  if ((rc = process_json(t->c, t->container_id, o, t->method, &process)) < 0 || (rc = make_dir(t)) < 0)
+    goto done;
+  if (in && (rc = open_fifo(t, "stdin", O_RDWR, &in_path, &t->in_fd)) < 0)
+    goto done;
+  if (out && (rc = open_fifo(t, "stdout", O_RDONLY | O_NONBLOCK, &out_path, &t->out_fd)) < 0)
+    goto done;
   /* With a terminal, stderr is the terminal too. */
-  if (rc == 0 && err && !o->tty && (rc = make_fifo(t, "stderr", &err_path)) == 0 &&
-      (t->err_fd = open(err_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-    rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: open %s: %s", t->method, err_path, strerror(errno));
-  if (rc == 0)
-    rc = new_exec_id(t->exec_id, sizeof t->exec_id);
-  if (rc == 0) {
-    Ctrt__Containerd__Any spec = CTRT__CONTAINERD__ANY__INIT;
-    spec.type_url = PROCESS_TYPE_URL;
-    spec.value.data = (uint8_t *)process;
-    spec.value.len = strlen(process);
-    Ctrt__Containerd__ExecProcessRequest req = CTRT__CONTAINERD__EXEC_PROCESS_REQUEST__INIT;
-    req.container_id = t->container_id;
-    req.exec_id = t->exec_id;
-    req.stdin = in_path ? in_path : "";
-    req.stdout = out_path ? out_path : "";
-    req.stderr = err_path ? err_path : "";
-    req.terminal = o->tty;
-    req.spec = &spec;
-    rc = task_call(t, "Exec", &req.base, NULL, NULL, t->c->deadline_ms);
-    /* The container exists but has no task: it does not run. */
-    if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
+  if (err && !o->tty && (rc = open_fifo(t, "stderr", O_RDONLY | O_NONBLOCK, &err_path, &t->err_fd)) < 0)
+    goto done;
+  if ((rc = new_exec_id(t->exec_id, sizeof t->exec_id)) < 0)
+    goto done;
+  Ctrt__Containerd__Any spec = CTRT__CONTAINERD__ANY__INIT;
+  spec.type_url = PROCESS_TYPE_URL;
+  spec.value.data = (uint8_t *)process;
+  spec.value.len = strlen(process);
+  Ctrt__Containerd__ExecProcessRequest exec_req = CTRT__CONTAINERD__EXEC_PROCESS_REQUEST__INIT;
+  exec_req.container_id = t->container_id;
+  exec_req.exec_id = t->exec_id;
+  exec_req.stdin = in_path ? in_path : "";
+  exec_req.stdout = out_path ? out_path : "";
+  exec_req.stderr = err_path ? err_path : "";
+  exec_req.terminal = o->tty;
+  exec_req.spec = &spec;
+  if ((rc = task_call(t, "Exec", &exec_req.base, NULL, NULL, t->c->deadline_ms)) < 0) {
+    /* The container exists but has no task: it does not run (1.6.20:
+     * NOT_FOUND "no running task found: task ID not found"). */
+    if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
       rc = ctrt__error_conflict("%s: container %s is not running", t->method, t->container_id);
+    goto done;
   }
-  if (rc == 0) {
-    Ctrt__Containerd__StartRequest req = CTRT__CONTAINERD__START_REQUEST__INIT;
-    req.container_id = t->container_id;
-    req.exec_id = t->exec_id;
-    Ctrt__Containerd__StartResponse *resp = NULL;
-    rc = task_call(t, "Start", &req.base, &ctrt__containerd__start_response__descriptor, (void **)&resp,
-                   t->c->deadline_ms);
-    ctrt__cri_unpacked_free(resp);
-    if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
-      /* runc could not start the command: Docker reports exit 126 with
-       * the text on stderr (as cri.c's exec does for ExecSync). */
-      t->start_error = ctrt__sprintf("%s\n", ctrt_error_last()->message);
-      rc = t->start_error ? 0 : ctrt__error_no_memory();
-      ctrt_error_clear();
-      t->waited = true;
-      t->exit_code = 126;
-      close_fd(&t->out_fd);
-      close_fd(&t->in_fd);
-      if (t->err_fd < 0)
-        t->start_error_sent = true; /* no stderr attached: nowhere to put it */
-      close_fd(&t->err_fd);
-      delete_process(t);
-      ctrt_error_clear();
-    } else if (rc < 0) {
-      ctrt_error saved = *ctrt_error_last();
-      delete_process(t);
-      ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
-    } else {
-      t->started = true;
-    }
+  Ctrt__Containerd__StartRequest start_req = CTRT__CONTAINERD__START_REQUEST__INIT;
+  start_req.container_id = t->container_id;
+  start_req.exec_id = t->exec_id;
+  Ctrt__Containerd__StartResponse *resp = NULL;
+  rc = task_call(t, "Start", &start_req.base, &ctrt__containerd__start_response__descriptor, (void **)&resp,
+                 t->c->deadline_ms);
+  ctrt__cri_unpacked_free(resp);
+  if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
+    /* runc could not start the command: Docker reports exit 126 with
+     * the text on stderr (as cri.c's exec does for ExecSync). */
+    t->start_error = ctrt__sprintf("%s\n", ctrt_error_last()->message);
+    rc = t->start_error ? 0 : ctrt__error_no_memory();
+    ctrt_error_clear();
+    t->waited = true;
+    t->exit_code = 126;
+    close_fd(&t->out_fd);
+    close_fd(&t->in_fd);
+    if (t->err_fd < 0)
+      t->start_error_sent = true; /* no stderr attached: nowhere to put it */
+    close_fd(&t->err_fd);
+    delete_process(t);
+    ctrt_error_clear();
+  } else if (rc < 0) {
+    ctrt_error saved = *ctrt_error_last();
+    delete_process(t);
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
+  } else {
+    t->started = true;
   }
+done:
   ctrt__free(process);
   ctrt__free(in_path);
   ctrt__free(out_path);
@@ -481,16 +493,18 @@ int ctrt__cri_task_open(cri *c, const char *container_id, const ctrt_exec_option
   CTRT__CHECK_ALLOC(t);
   t->c = c;
   t->method = method;
-  t->in_fd = t->out_fd = t->err_fd = t->poll_fd = -1;
-  t->container_id = ctrt__strdup(container_id);
-  t->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  int rc = 0;
-  if (t->container_id == NULL)
+  t->in_fd = t->out_fd = t->err_fd = t->poll_fd = t->cancel_fd = -1;
+  int rc;
+  if ((t->container_id = ctrt__strdup(container_id)) == NULL) {
     rc = ctrt__error_no_memory();
-  else if (t->cancel_fd < 0)
+    goto done;
+  }
+  if ((t->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
     rc = ctrt__error_set(CTRT_ERROR_INTERNAL, 0, "%s: eventfd: %s", method, strerror(errno));
-  if (rc == 0)
-    rc = task_start(t, o, in, out, err);
+    goto done;
+  }
+  rc = task_start(t, o, in, out, err);
+done:
   if (rc < 0) {
     ctrt__cri_task_free(t);
     return ctrt__error_wrap("%s", method);
@@ -701,13 +715,17 @@ int ctrt__cri_task_run(cri *c, const char *container_id, const ctrt_exec_options
       break;
   }
   int32_t code = 0;
-  if (rc == 0)
-    rc = ctrt__cri_task_wait(t, &code);
-  ctrt_exec_result *r = rc == 0 ? ctrt__calloc(1, sizeof *r) : NULL;
-  if (rc == 0 && r == NULL)
+  ctrt_exec_result *r = NULL;
+  if (rc < 0 || (rc = ctrt__cri_task_wait(t, &code)) < 0)
+    goto done;
+  if ((r = ctrt__calloc(1, sizeof *r)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0 && (rc = take_collected(&r->stdout_, &b[0])) == 0)
-    rc = take_collected(&r->stderr_, &b[1]);
+    goto done;
+  }
+  if ((rc = take_collected(&r->stdout_, &b[0])) < 0)
+    goto done;
+  rc = take_collected(&r->stderr_, &b[1]);
+done:
   ctrt__free(b[0].data);
   ctrt__free(b[1].data);
   ctrt__cri_task_free(t);
@@ -1029,49 +1047,56 @@ static int task_restart(cri *c, const char *container_id, const char *log_file) 
   ctrt__cri_exit_forget(log_file); /* the status is the new task's */
   if (log_file && log_file[0])
     end_open_messages(log_file);
-  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
-  greq.id = (char *)container_id;
   Ctrt__Containerd__GetContainerResponse *ct = NULL;
   Ctrt__Containerd__MountsResponse *mounts = NULL;
-  rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
-                      &ctrt__containerd__get_container_response__descriptor, (void **)&ct);
-  if (rc == 0 && (ct->container == NULL || ct->container->snapshot_key[0] == '\0'))
-    rc = ctrt__error_internal("container %s has no snapshot", container_id);
-  if (rc == 0) {
-    Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
-    mreq.snapshotter = ct->container->snapshotter[0] ? ct->container->snapshotter : "overlayfs";
-    mreq.key = ct->container->snapshot_key;
-    rc = ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
-                        &ctrt__containerd__mounts_response__descriptor, (void **)&mounts);
+  char *uri = NULL;
+  if ((rc = ctrt__cri_snapshot_mounts(c, container_id, &ct, &mounts)) < 0)
+    goto done;
+  if (log_file && log_file[0] && (uri = ctrt__cri_logger_uri(log_file)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0) {
-    Ctrt__Containerd__CreateTaskRequest req = CTRT__CONTAINERD__CREATE_TASK_REQUEST__INIT;
-    req.container_id = (char *)container_id;
-    req.n_rootfs = mounts->n_mounts;
-    req.rootfs = mounts->mounts;
-    char *uri = log_file && log_file[0] ? ctrt__cri_logger_uri(log_file) : NULL;
-    req.stdin = "";
-    req.stdout = req.stderr = uri ? uri : "";
-    if (log_file && log_file[0] && uri == NULL)
-      rc = ctrt__error_no_memory();
-    if (rc == 0)
-      rc = ctd_call(c, "Create", &req.base, NULL, NULL, c->deadline_ms);
-    ctrt__free(uri);
+  Ctrt__Containerd__CreateTaskRequest creq = CTRT__CONTAINERD__CREATE_TASK_REQUEST__INIT;
+  creq.container_id = (char *)container_id;
+  creq.n_rootfs = mounts->n_mounts;
+  creq.rootfs = mounts->mounts;
+  creq.stdin = "";
+  creq.stdout = creq.stderr = uri ? uri : "";
+  if ((rc = ctd_call(c, "Create", &creq.base, NULL, NULL, c->deadline_ms)) < 0)
+    goto done;
+  Ctrt__Containerd__StartRequest sreq = CTRT__CONTAINERD__START_REQUEST__INIT;
+  sreq.container_id = (char *)container_id;
+  sreq.exec_id = "";
+  if ((rc = ctd_call(c, "Start", &sreq.base, NULL, NULL, c->deadline_ms)) < 0) {
+    ctrt_error saved = *ctrt_error_last();
+    ctrt__cri_task_remove(c, container_id);
+    ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
   }
-  if (rc == 0) {
-    Ctrt__Containerd__StartRequest req = CTRT__CONTAINERD__START_REQUEST__INIT;
-    req.container_id = (char *)container_id;
-    req.exec_id = "";
-    rc = ctd_call(c, "Start", &req.base, NULL, NULL, c->deadline_ms);
-    if (rc < 0) {
-      ctrt_error saved = *ctrt_error_last();
-      ctrt__cri_task_remove(c, container_id);
-      ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
-    }
-  }
+done:
+  ctrt__free(uri);
   ctrt__cri_unpacked_free(mounts);
   ctrt__cri_unpacked_free(ct);
   return rc;
+}
+
+int ctrt__cri_snapshot_mounts(cri *c, const char *container_id, Ctrt__Containerd__GetContainerResponse **ct,
+                              Ctrt__Containerd__MountsResponse **mounts) {
+  *ct = NULL;
+  *mounts = NULL;
+  Ctrt__Containerd__GetContainerRequest greq = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+  greq.id = (char *)container_id;
+  Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
+  int rc;
+  if ((rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
+                           &ctrt__containerd__get_container_response__descriptor, (void **)ct)) < 0)
+    return rc;
+  if ((*ct)->container == NULL || (*ct)->container->snapshot_key[0] == '\0')
+    return ctrt__error_internal("container %s has no snapshot", container_id);
+  /* None named: containerd's default, overlayfs. */
+  mreq.snapshotter = (*ct)->container->snapshotter[0] ? (*ct)->container->snapshotter : "overlayfs";
+  mreq.key = (*ct)->container->snapshot_key;
+  return ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
+                        &ctrt__containerd__mounts_response__descriptor, (void **)mounts);
 }
 
 int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {

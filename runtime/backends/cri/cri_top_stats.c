@@ -98,53 +98,95 @@ int ctrt__cri_top_parse(const char *ps_output, const uint32_t *pids, size_t n_pi
   *out = NULL;
   ctrt_container_top_output *top = ctrt__calloc(1, sizeof *top);
   char *text = ctrt__strdup(ps_output);
+  int rc;
   if (top == NULL || text == NULL) {
-    ctrt__free(top);
-    ctrt__free(text);
-    return ctrt__error_no_memory();
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  int rc = 0;
   long pid_col = -1;
   char *save = NULL;
   size_t lines = 0;
   for (const char *p = text; *p; p++)
     lines += *p == '\n';
-  top->processes = ctrt__calloc(lines + 1, sizeof *top->processes);
-  if (top->processes == NULL)
+  if ((top->processes = ctrt__calloc(lines + 1, sizeof *top->processes)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (char *line = strtok_r(text, "\n", &save); rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+    goto done;
+  }
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     if (top->titles == NULL) {
       ctrt_string_list titles = {0};
       rc = split_row(line, SIZE_MAX, &titles);
       top->titles = titles.items;
       top->n_titles = titles.n_items;
-      for (size_t i = 0; rc == 0 && i < top->n_titles; i++)
+      if (rc < 0)
+        goto done;
+      for (size_t i = 0; i < top->n_titles; i++)
         if (strcmp(top->titles[i], "PID") == 0)
           pid_col = (long)i;
-      if (rc == 0 && pid_col < 0)
+      if (pid_col < 0) {
         rc = ctrt__error_internal("top_container: ps printed no PID column (titles: %s)", line);
+        goto done;
+      }
       continue;
     }
     ctrt_string_list row = {0};
-    rc = split_row(line, top->n_titles, &row);
-    char *end = NULL;
-    unsigned long pid = rc == 0 && row.n_items > (size_t)pid_col ? strtoul(row.items[pid_col], &end, 10) : 0;
-    if (rc == 0 && end && *end == '\0' && pid_in((uint32_t)pid, pids, n_pids) && row.n_items == top->n_titles) {
-      top->processes[top->n_processes++] = row;
-    } else {
-      for (size_t i = 0; i < row.n_items; i++)
-        ctrt__free(row.items[i]);
-      ctrt__free(row.items);
+    if ((rc = split_row(line, top->n_titles, &row)) == 0) {
+      char *end = NULL;
+      unsigned long pid = row.n_items > (size_t)pid_col ? strtoul(row.items[pid_col], &end, 10) : 0;
+      if (end && *end == '\0' && pid_in((uint32_t)pid, pids, n_pids) && row.n_items == top->n_titles) {
+        top->processes[top->n_processes++] = row;
+        continue;
+      }
     }
+    for (size_t i = 0; i < row.n_items; i++)
+      ctrt__free(row.items[i]);
+    ctrt__free(row.items);
+    if (rc < 0)
+      goto done;
   }
-  if (rc == 0 && top->titles == NULL)
+  if (top->titles == NULL) {
     rc = ctrt__error_internal("top_container: ps printed nothing");
-  ctrt__free(text);
-  if (rc < 0) {
-    ctrt_container_top_output_free(top);
-    return rc;
+    goto done;
   }
   *out = top;
+  top = NULL;
+  rc = 0;
+done:
+  ctrt__free(text);
+  ctrt_container_top_output_free(top);
+  return rc;
+}
+
+/* Both of ps's pipes read at once until both end, so a chatty stderr
+ * cannot block it. */
+static int read_both(const int fds[2], char *buf[2], size_t len[2]) {
+  size_t cap[2] = {0, 0};
+  struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
+  while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+    if (poll(pfd, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return ctrt__error_internal("top_container: poll: %s", strerror(errno));
+    }
+    for (int k = 0; k < 2; k++) {
+      if (pfd[k].fd < 0 || pfd[k].revents == 0)
+        continue;
+      if (len[k] + 4096 + 1 > cap[k]) {
+        size_t grown_cap = cap[k] ? cap[k] * 2 : 8192;
+        if (grown_cap > PS_OUTPUT_MAX)
+          return ctrt__error_internal("top_container: ps printed more than %zu bytes", PS_OUTPUT_MAX);
+        char *grown = ctrt__realloc(buf[k], grown_cap);
+        CTRT__CHECK_ALLOC(grown);
+        buf[k] = grown;
+        cap[k] = grown_cap;
+      }
+      ssize_t got = read(pfd[k].fd, buf[k] + len[k], cap[k] - len[k] - 1);
+      if (got > 0)
+        len[k] += (size_t)got;
+      else if (got == 0 || errno != EINTR)
+        pfd[k].fd = -1;
+    }
+  }
   return 0;
 }
 
@@ -160,87 +202,62 @@ static int run_ps(const char *const *args, size_t n_args, char **out) {
     argv[n++] = "-ef";
   for (size_t i = 0; i < n_args; i++)
     argv[n++] = args[i];
-  int pipe_out[2] = {-1, -1}, pipe_err[2] = {-1, -1};
-  posix_spawn_file_actions_t fa;
-  int rc = 0;
-  pid_t child = -1;
-  if (pipe(pipe_out) != 0 || pipe(pipe_err) != 0 || fcntl(pipe_out[0], F_SETFD, FD_CLOEXEC) != 0 ||
-      fcntl(pipe_out[1], F_SETFD, FD_CLOEXEC) != 0 || fcntl(pipe_err[0], F_SETFD, FD_CLOEXEC) != 0 ||
-      fcntl(pipe_err[1], F_SETFD, FD_CLOEXEC) != 0) {
-    rc = ctrt__error_internal("top_container: pipe: %s", strerror(errno));
-  } else {
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipe_out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pipe_err[1], 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    int err = posix_spawnp(&child, "ps", &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err != 0)
-      rc = ctrt__error_configuration("top_container: running the host's ps failed: %s (install procps)", strerror(err));
-  }
-  if (pipe_out[1] >= 0)
-    close(pipe_out[1]);
-  if (pipe_err[1] >= 0)
-    close(pipe_err[1]);
+  int fds[4] = {-1, -1, -1, -1}; /* stdout's pipe, stderr's pipe */
   char *buf[2] = {NULL, NULL};
-  size_t len[2] = {0, 0}, cap[2] = {0, 0};
-  int fds[2] = {pipe_out[0], pipe_err[0]};
-  struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
-  /* Both pipes at once, so a chatty stderr cannot block ps. */
-  while (rc == 0 && (pfd[0].fd >= 0 || pfd[1].fd >= 0)) {
-    if (poll(pfd, 2, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      rc = ctrt__error_internal("top_container: poll: %s", strerror(errno));
-      break;
-    }
-    for (int k = 0; rc == 0 && k < 2; k++) {
-      if (pfd[k].fd < 0 || pfd[k].revents == 0)
-        continue;
-      if (len[k] + 4096 + 1 > cap[k]) {
-        size_t grown_cap = cap[k] ? cap[k] * 2 : 8192;
-        char *grown = grown_cap <= PS_OUTPUT_MAX ? ctrt__realloc(buf[k], grown_cap) : NULL;
-        if (grown == NULL) {
-          rc = grown_cap <= PS_OUTPUT_MAX
-                   ? ctrt__error_no_memory()
-                   : ctrt__error_internal("top_container: ps printed more than %zu bytes", PS_OUTPUT_MAX);
-          break;
-        }
-        buf[k] = grown;
-        cap[k] = grown_cap;
-      }
-      ssize_t got = read(pfd[k].fd, buf[k] + len[k], cap[k] - len[k] - 1);
-      if (got > 0)
-        len[k] += (size_t)got;
-      else if (got == 0 || errno != EINTR)
-        pfd[k].fd = -1;
-    }
+  size_t len[2] = {0, 0};
+  int rc;
+  if (pipe(fds) != 0 || pipe(fds + 2) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 ||
+      fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[2], F_SETFD, FD_CLOEXEC) != 0 ||
+      fcntl(fds[3], F_SETFD, FD_CLOEXEC) != 0) {
+    rc = ctrt__error_internal("top_container: pipe: %s", strerror(errno));
+    goto done;
   }
-  for (int k = 0; k < 2; k++)
-    if (fds[k] >= 0)
-      close(fds[k]);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, fds[3], 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  pid_t child = -1;
+  int err = posix_spawnp(&child, "ps", &fa, NULL, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (err != 0) {
+    rc = ctrt__error_configuration("top_container: running the host's ps failed: %s (install procps)", strerror(err));
+    goto done;
+  }
+  close(fds[1]);
+  close(fds[3]);
+  fds[1] = fds[3] = -1;
+  rc = read_both((const int[2]){fds[0], fds[2]}, buf, len);
+  close(fds[0]);
+  close(fds[2]);
+  fds[0] = fds[2] = -1;
+  if (rc < 0)
+    kill(child, SIGKILL);
   int status = 0;
-  if (child > 0) {
-    if (rc < 0)
-      kill(child, SIGKILL);
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-    const char *err = buf[1] ? (buf[1][len[1]] = '\0', buf[1]) : "";
-    size_t el = strlen(err);
-    while (el > 0 && err[el - 1] == '\n')
+  if (rc < 0)
+    goto done;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const char *msg = buf[1] ? (buf[1][len[1]] = '\0', buf[1]) : "";
+    size_t el = strlen(msg);
+    while (el > 0 && msg[el - 1] == '\n')
       el--;
     rc = ctrt__error_invalid_spec("top_container: ps failed (exit %d): %.*s",
-                                  WIFEXITED(status) ? WEXITSTATUS(status) : -1, (int)el, err);
+                                  WIFEXITED(status) ? WEXITSTATUS(status) : -1, (int)el, msg);
+    goto done;
   }
-  if (rc == 0 && buf[0] == NULL && (buf[0] = ctrt__strdup("")) == NULL)
+  if (buf[0] == NULL && (buf[0] = ctrt__strdup("")) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    buf[0][len[0]] = '\0';
-    *out = buf[0];
-    buf[0] = NULL;
+    goto done;
   }
+  buf[0][len[0]] = '\0';
+  *out = buf[0];
+  buf[0] = NULL;
+done:
+  for (int k = 0; k < 4; k++)
+    if (fds[k] >= 0)
+      close(fds[k]);
   ctrt__free(buf[0]);
   ctrt__free(buf[1]);
   ctrt__free(argv);
@@ -265,14 +282,14 @@ int ctrt__cri_top_container(void *self, ctrt_container_top_output **out, const c
   uint32_t *pids = NULL;
   size_t n = 0;
   char *ps = NULL;
-  if (!running)
+  if (!running) {
     rc = ctrt__error_conflict("top_container: the container is not running");
-  if (rc == 0)
-    rc = list_pids(c, &f, "top_container", &pids, &n);
-  if (rc == 0)
-    rc = run_ps(ps_args, n_ps_args, &ps);
-  if (rc == 0)
-    rc = ctrt__cri_top_parse(ps, pids, n, out);
+    goto done;
+  }
+  if ((rc = list_pids(c, &f, "top_container", &pids, &n)) < 0 || (rc = run_ps(ps_args, n_ps_args, &ps)) < 0)
+    goto done;
+  rc = ctrt__cri_top_parse(ps, pids, n, out);
+done:
   ctrt__free(ps);
   ctrt__free(pids);
   ctrt__cri_found_clear(&f);
@@ -438,16 +455,19 @@ int ctrt__cri_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_conta
   CTRT__CHECK_ALLOC(s);
   s->c = self;
   s->first = true;
-  s->wake = eventfd(0, EFD_CLOEXEC);
-  int rc = s->wake < 0 ? ctrt__error_internal("stats_stream: eventfd: %s", strerror(errno)) : 0;
-  if (rc == 0)
-    rc = ctrt__cri_find(s->c, id, &s->f, false, "stats_stream");
-  if (rc < 0) {
-    stats_destroy(s);
-    return rc;
+  int rc;
+  if ((s->wake = eventfd(0, EFD_CLOEXEC)) < 0) {
+    rc = ctrt__error_internal("stats_stream: eventfd: %s", strerror(errno));
+    goto done;
   }
+  if ((rc = ctrt__cri_find(s->c, id, &s->f, false, "stats_stream")) < 0)
+    goto done;
   ctrt__stream *stream = NULL;
-  rc = ctrt__stream_new(&stream, &stats_vtable, s, ctrt__stats_stream_item_free);
+  rc = ctrt__stream_new(&stream, &stats_vtable, s, ctrt__stats_stream_item_free); /* owns s, failing or not */
   *out = (ctrt_stats_stream *)stream;
+  s = NULL;
+done:
+  if (s != NULL)
+    stats_destroy(s);
   return rc;
 }
