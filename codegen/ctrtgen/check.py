@@ -10,7 +10,7 @@ import json
 import re
 
 from .errors import SpecError
-from .model import INTEGERS
+from .model import INTEGERS, field_chain
 
 DATA_KINDS = ("struct", "enum", "union")
 STRING_SCALARS = ("string", "ip")
@@ -239,8 +239,7 @@ def _check_docker(method, error_names):
                 raise SpecError(value.loc, "%s: %s takes its value from '%s', which is not an input (inputs: %s)" % (
                     method.name, value.name, root, ", ".join(p.name for p in method.inputs) or "none"))
             if sub and param is not None:
-                decl = param.type.base.decl
-                if decl is None or decl.what != "struct" or sub not in [f.name for f in decl.fields]:
+                if field_chain(param.type.base.decl, sub) is None:
                     raise SpecError(value.loc, "%s: %s takes its value from '%s', but %s has no field '%s'" % (
                         method.name, value.name, value.source, param.type, sub))
             if value.encode == "registry_auth" and (param is None or param.type.base.name != "RegistryAuth"):
@@ -271,10 +270,11 @@ def _check_docker(method, error_names):
         if call.when:
             when_input = call.when.get("input")
             if when_input is not None:
-                param = method.input(when_input)
-                if param is None or not param.type.is_named("enum"):
-                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input of the method" % (
-                        method.name, when_input))
+                from .docker import when_input_values
+                if when_input_values(method, when_input) is None:
+                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input, an optional string "
+                                    "input or (dotted) an enum field of a struct input of the method" % (
+                                        method.name, when_input))
             if "status" in call.when and call is method.docker_calls[0]:
                 raise SpecError(call.when_loc, "%s: 'when: status' follows an earlier call; the first has none" % (
                     method.name))

@@ -20,6 +20,22 @@ INTEGERS = {
 }
 
 
+def field_chain(decl, dotted):
+    """The fields a dotted path ("image.name") walks from the struct decl,
+    or None when a field is missing or a step before the last is not a
+    struct held by value."""
+    chain = []
+    for name in dotted.split("."):
+        if decl is None or decl.what != "struct":
+            return None
+        field = next((f for f in decl.fields if f.name == name), None)
+        if field is None:
+            return None
+        chain.append(field)
+        decl = field.type.base.decl if field.type.is_named("struct") and not field.type.optional else None
+    return chain
+
+
 def snake(name):
     """PascalCase -> snake_case (ContainerId -> container_id)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
@@ -292,7 +308,7 @@ class DockerCall:
         self.framing = self.response["framing"]
         self.no_timeout = doc.get("timeout") == "none"  # the answer may take forever (wait)
         self.why = doc.get("why")
-        self.when = dict(doc.get("when") or {}) or None  # {doc, status?, input?}: a call made only sometimes
+        self.when = dict(doc.get("when") or {}) or None  # {doc, status?, input?, answer?}: a call made only sometimes
         self.when_loc = doc.loc_of("when")
         self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})

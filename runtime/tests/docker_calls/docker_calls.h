@@ -33,9 +33,9 @@ typedef struct dc_call {
   const char *content_type;
   const dc_pair *body_members; /* `body: members:`: JSON text, NULL for a boolean session value */
   size_t n_body_members;
-  bool conditional; /* `when:` made only in some cases */
-  int when_status;  /* made after the previous call answered this status (0: not that case) */
-  bool provoked;    /* the test brings the call about (false: a `when:` it cannot) */
+  bool conditional;        /* `when:` made only in some cases */
+  int when_status;         /* made after the previous call answered this status (0: not that case) */
+  const char *when_answer; /* made after the daemon gave this kind of answer (schema.yaml's `answer:`) */
 } dc_call;
 
 typedef struct dc_method {

@@ -37,7 +37,7 @@ static const dc_call wait_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -89,7 +89,7 @@ static const dc_call create_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
     {
         .operation = "WidgetStart",
@@ -107,7 +107,7 @@ static const dc_call create_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -153,7 +153,7 @@ static const dc_call get_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -197,7 +197,7 @@ static const dc_call list_widgets_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -236,7 +236,7 @@ static const dc_call widget_stream_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -289,7 +289,7 @@ static const dc_call upload_blob_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
@@ -347,7 +347,7 @@ static const dc_call read_blob_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
     },
 };
 
