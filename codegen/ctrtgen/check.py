@@ -453,6 +453,14 @@ def check(spec):
         _check_default_behaviour(method, by_name)
         _check_docker(method, error_names)
         _check_docker_stub(method)
+        for call in method.docker_calls:
+            if call.unversioned:
+                raise SpecError(call.loc, "%s: only a docker_internal call is sent unversioned" % method.name)
+    _unique(spec.docker_internal, "docker_internal")
+    for internal in spec.docker_internal:
+        if by_name.get(internal.name):
+            raise SpecError(internal.loc, "docker_internal %s: a method has that name" % internal.name)
+        _check_docker(internal, error_names)
 
     # A delegation chain must end somewhere. Two delegates may share a
     # delegate of their own (a diamond); only a path back to itself is a cycle.

@@ -504,6 +504,7 @@ class ExpectedCall:
         self.when_status = (call.when or {}).get("status", 0)
         # An answer case the recording daemon plays (its name, C string).
         self.when_answer = (call.when or {}).get("answer")
+        self.unversioned = call.unversioned
         # A `when:` with only a doc names a case the test cannot bring about.
         self.provoked = not call.when or any(k in call.when for k in ("status", "input", "answer"))
 
@@ -664,9 +665,21 @@ def _container_elsewhere(method, call):
     return any(p in ids for p in params)
 
 
+class _NoInputs:
+    """The C view of a docker_internal entry: a method without inputs."""
+
+    inputs = []
+
+
 def request_targets(spec, methods):
-    """RequestTarget of every call of the hand-written methods."""
+    """RequestTarget of every call of the hand-written methods and of the
+    backend-internal calls (`docker_internal:`)."""
     out = []
+    for internal in spec.docker_internal:
+        seen = {}
+        for call in internal.docker_calls:
+            seen[call.operation] = seen.get(call.operation, 0) + 1
+            out.append(RequestTarget(internal, _NoInputs(), call, seen[call.operation]))
     for mc in methods:
         if mc.m.docker_stub != "custom":
             continue

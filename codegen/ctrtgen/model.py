@@ -313,6 +313,7 @@ class DockerCall:
         self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})
         self.hook = self.response.get("hook")  # named hand-written response converter
+        self.unversioned = bool(doc.get("unversioned", False))  # before the API version is chosen
         self.loc = loc
 
     @property
@@ -363,6 +364,26 @@ class Method(Decl):
         return self.result is not None and self.result.is_named("stream")
 
 
+class DockerInternal:
+    """Daemon calls of the Docker backend outside any method (`docker_internal:`):
+    shaped like a hand-written method without inputs, so that its calls get
+    request builders the same way."""
+
+    what = "docker_internal"
+
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.loc = loc
+        self.inputs = []
+        self.docker_stub = "custom"
+        calls = doc["calls"]
+        self.docker_calls = [DockerCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
+
+    def input(self, name):
+        return None
+
+
 class Abi:
     """The backend ABI record: its version and the methods every backend of
     that version implements (those declared `default: required`)."""
@@ -387,6 +408,7 @@ class Spec:
         self.streams = []
         self.functions = []
         self.methods = []
+        self.docker_internal = []
         self.files = []
         self.groups = []  # method groups in the schema's order (its enum)
         self.abi = None
@@ -402,6 +424,7 @@ class Spec:
             "streams": (Stream, self.streams),
             "functions": (Function, self.functions),
             "methods": (Method, self.methods),
+            "docker_internal": (DockerInternal, self.docker_internal),
         }
         if "abi" in doc:
             self.abi_records.append(Abi(doc["abi"], doc.loc_of("abi")))

@@ -196,16 +196,21 @@ int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
 }
 
 /* runtime_engine is no spec method (ctrt_engine_info is the library's own
- * record, not a Runtime result), so its two GETs have no declared call to
- * be generated from: constant paths, the same on every API version. */
+ * record, not a Runtime result): its two GETs are the spec's
+ * docker_internal "runtime_engine" calls. */
 int ctrt__docker_engine(void *self, ctrt_engine_info **out) {
   ctrt__docker *d = self;
+  char *version_path = NULL, *info_path = NULL;
   json_t *version = NULL, *info = NULL;
   int rc;
-  if ((rc = get_json(d, "/version", &version)) < 0 || (rc = get_json(d, "/info", &info)) < 0)
+  if ((rc = ctrt__dockerreq_runtime_engine_system_version(&version_path)) < 0 ||
+      (rc = ctrt__dockerreq_runtime_engine_system_info(&info_path)) < 0 ||
+      (rc = get_json(d, version_path, &version)) < 0 || (rc = get_json(d, info_path, &info)) < 0)
     goto done;
   rc = ctrt__docker_engine_info(out, version, info);
 done:
+  ctrt__free(version_path);
+  ctrt__free(info_path);
   json_decref(version);
   json_decref(info);
   return rc;

@@ -38,6 +38,7 @@ static const dc_call wait_widget_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -90,6 +91,7 @@ static const dc_call create_widget_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
     {
         .operation = "WidgetStart",
@@ -108,6 +110,7 @@ static const dc_call create_widget_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -154,6 +157,7 @@ static const dc_call get_widget_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -198,6 +202,7 @@ static const dc_call list_widgets_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -237,6 +242,7 @@ static const dc_call widget_stream_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -290,6 +296,7 @@ static const dc_call upload_blob_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -348,6 +355,7 @@ static const dc_call read_blob_calls[] = {
         .conditional = false,
         .when_status = 0,
         .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -389,3 +397,33 @@ const dc_method dc_methods[] = {
 };
 
 const size_t dc_n_methods = sizeof dc_methods / sizeof dc_methods[0];
+
+/* The backend-internal calls (spec: docker_internal), driven by the test:
+ * negotiate by every ctrt_open, runtime_engine by ctrt_runtime_engine. */
+static const dc_call internal_handshake_calls[] = {
+    {
+        .operation = "WidgetPing",
+        .verb = "GET",
+        .path = "/_ping",
+        .framing = "none",
+        .query = NULL,
+        .n_query = 0,
+        .headers = NULL,
+        .n_headers = 0,
+        .has_body = false,
+        .json_body = false,
+        .content_type = NULL,
+        .body_members = NULL,
+        .n_body_members = 0,
+        .conditional = false,
+        .when_status = 0,
+        .when_answer = NULL,
+        .unversioned = true,
+    },
+};
+
+const dc_method dc_internal[] = {
+    {"handshake", false, internal_handshake_calls, 1, 1, NULL},
+};
+
+const size_t dc_n_internal = sizeof dc_internal / sizeof dc_internal[0];
