@@ -214,6 +214,12 @@ void ctrt__docker_dedupe_message(char *text) {
 
 /* ---- API version ---- */
 
+/* A GET of the handshake, bounded by limit from the connection on. */
+static ctrt__http_request handshake_get(const char *path, bool unversioned, long limit) {
+  return (ctrt__http_request){
+      .method = "GET", .path = path, .unversioned = unversioned, .timeout_ms = limit, .after_connect = true};
+}
+
 /* The API version a server states: the ping's Api-Version header, else
  * (old or unusual servers) the ApiVersion of GET /version. Both requests
  * are the spec's docker_internal "negotiate" calls, sent unversioned since
@@ -227,20 +233,12 @@ static int stated_version(ctrt__http_client *client, long limit, int *major, int
   if ((rc = ctrt__dockerreq_negotiate_system_ping(&ping_path)) < 0 ||
       (rc = ctrt__dockerreq_negotiate_system_version(&version_path)) < 0)
     goto done;
-  ctrt__http_request ping = {.method = "GET",
-                             .path = ping_path,
-                             .unversioned = CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_PING_UNVERSIONED,
-                             .timeout_ms = limit,
-                             .after_connect = true};
+  ctrt__http_request ping = handshake_get(ping_path, CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_PING_UNVERSIONED, limit);
   if ((rc = ctrt__http_do(client, &ping, &r)) < 0)
     goto done;
   if ((*found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), major, minor)))
     goto done;
-  ctrt__http_request version = {.method = "GET",
-                                .path = version_path,
-                                .unversioned = CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_VERSION_UNVERSIONED,
-                                .timeout_ms = limit,
-                                .after_connect = true};
+  ctrt__http_request version = handshake_get(version_path, CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_VERSION_UNVERSIONED, limit);
   if (ctrt__http_do_json(client, &version, NULL, &body) == 0)
     *found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), major, minor);
   if (!*found && r->status >= 400)
