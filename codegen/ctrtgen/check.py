@@ -11,7 +11,7 @@ import re
 
 from .errors import SpecError
 from .podman import check_podman
-from .model import INTEGERS
+from .model import INTEGERS, field_chain
 
 DATA_KINDS = ("struct", "enum", "union")
 STRING_SCALARS = ("string", "ip")
@@ -242,8 +242,7 @@ def _check_docker(method, error_names):
                 raise SpecError(value.loc, "%s: %s takes its value from '%s', which is not an input (inputs: %s)" % (
                     method.name, value.name, root, ", ".join(p.name for p in method.inputs) or "none"))
             if sub and param is not None:
-                decl = param.type.base.decl
-                if decl is None or decl.what != "struct" or sub not in [f.name for f in decl.fields]:
+                if field_chain(param.type.base.decl, sub) is None:
                     raise SpecError(value.loc, "%s: %s takes its value from '%s', but %s has no field '%s'" % (
                         method.name, value.name, value.source, param.type, sub))
             if value.encode == "registry_auth" and (param is None or param.type.base.name != "RegistryAuth"):
@@ -274,10 +273,11 @@ def _check_docker(method, error_names):
         if call.when:
             when_input = call.when.get("input")
             if when_input is not None:
-                param = method.input(when_input)
-                if param is None or not param.type.is_named("enum"):
-                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input of the method" % (
-                        method.name, when_input))
+                from .docker import when_input_values
+                if when_input_values(method, when_input) is None:
+                    raise SpecError(call.when_loc, "%s: 'when: input: %s' must name an enum input, an optional string "
+                                    "input or (dotted) an enum field of a struct input of the method" % (
+                                        method.name, when_input))
             if "status" in call.when and call is method.docker_calls[0]:
                 raise SpecError(call.when_loc, "%s: 'when: status' follows an earlier call; the first has none" % (
                     method.name))
@@ -457,6 +457,14 @@ def check(spec):
         _check_docker(method, error_names)
         _check_docker_stub(method)
         check_podman(method, error_names)
+        for call in method.docker_calls:
+            if call.unversioned:
+                raise SpecError(call.loc, "%s: only a docker_internal call is sent unversioned" % method.name)
+    _unique(spec.docker_internal, "docker_internal")
+    for internal in spec.docker_internal:
+        if by_name.get(internal.name):
+            raise SpecError(internal.loc, "docker_internal %s: a method has that name" % internal.name)
+        _check_docker(internal, error_names)
 
     # A delegation chain must end somewhere. Two delegates may share a
     # delegate of their own (a diamond); only a path back to itself is a cycle.

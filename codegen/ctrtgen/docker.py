@@ -17,7 +17,7 @@ import re
 from . import cnames
 from .ccode import FieldCode, c_string_literal
 from .errors import SpecError
-from .model import snake
+from .model import field_chain, snake
 
 
 def docker_structs(spec):
@@ -178,12 +178,14 @@ class StubC:
         member = cnames.member(param.name)
         if not sub:
             return param.type, member, None, "n_" + param.name
-        field = next(f for f in param.type.base.decl.fields if f.name == sub)
-        expr = "%s->%s" % (member, cnames.member(field.name))
+        chain = field_chain(param.type.base.decl, sub)
+        field = chain[-1]
+        prefix = member + "->" + "".join(cnames.member(f.name) + "." for f in chain[:-1])
+        expr = prefix + cnames.member(field.name)
         has = None
         if field.type.optional and (field.type.base.kind == "list" or not cnames.optional_is_pointer(field.type.base)):
-            has = "%s->has_%s" % (member, field.name)
-        return field.type, expr, has, "%s->n_%s" % (member, field.name)
+            has = "%shas_%s" % (prefix, field.name)
+        return field.type, expr, has, "%sn_%s" % (prefix, field.name)
 
     def query_lines(self):
         return self.query_lines_all()
@@ -500,12 +502,57 @@ class ExpectedCall:
         self.body_members = [(m["name"], m.get("value")) for m in (body or {}).get("members") or []]
         self.when = call.when
         self.when_status = (call.when or {}).get("status", 0)
+        # An answer case the recording daemon plays (its name, C string).
+        self.when_answer = (call.when or {}).get("answer")
+        self.unversioned = call.unversioned
         # A `when:` with only a doc names a case the test cannot bring about.
-        self.provoked = not call.when or "status" in call.when or "input" in call.when
+        self.provoked = not call.when or any(k in call.when for k in ("status", "input", "answer"))
 
 
 def expected_calls(method):
     return [ExpectedCall(c) for c in method.docker_calls]
+
+
+def when_input_values(method, path):
+    """What the calls test sets to bring about `when: {input: PATH}`: (the C
+    lvalue in its driver, the C values it cycles through), or None when PATH
+    names nothing the driver can vary. PATH is an enum input (every
+    variant), an optional string input (absent, then given) or a dotted
+    path to an enum field of a struct input (`spec.image.pull_policy`)."""
+    head, *rest = path.split(".")
+    param = method.input(head)
+    if param is None:
+        return None
+    t = param.type
+    if not rest:
+        if t.is_named("enum") and not t.optional:
+            return ("in_" + head, enum_values(t.base.decl))
+        if t.optional and t.base.kind == "scalar" and t.base.name == "string":
+            return ("in_" + head, ["NULL", "call_text"])
+        return None
+    chain = None if t.optional or not t.is_named("struct") else field_chain(t.base.decl, ".".join(rest))
+    if chain is None or chain[-1].type.optional or not chain[-1].type.is_named("enum"):
+        return None
+    lvalue = "value_%s.%s" % (head, ".".join(cnames.member(f.name) for f in chain))
+    return (lvalue, enum_values(chain[-1].type.base.decl))
+
+
+def enum_values(decl):
+    return ["%s_%s" % (cnames.const_prefix(decl.name), v.name.upper()) for v in decl.variants]
+
+
+def driven_inputs(method):
+    """The `when: input:` values a calls-test driver varies besides the
+    method's own enum inputs (which it always cycles): [(lvalue, values)]."""
+    out = []
+    for call in method.docker_calls:
+        path = (call.when or {}).get("input")
+        if path is None or (method.input(path) is not None and method.input(path).type.is_named("enum")):
+            continue
+        found = when_input_values(method, path)
+        if found is not None and found not in out:
+            out.append(found)
+    return out
 
 
 class RequestTarget(StubC):
@@ -618,9 +665,21 @@ def _container_elsewhere(method, call):
     return any(p in ids for p in params)
 
 
+class _NoInputs:
+    """The C view of a docker_internal entry: a method without inputs."""
+
+    inputs = []
+
+
 def request_targets(spec, methods):
-    """RequestTarget of every call of the hand-written methods."""
+    """RequestTarget of every call of the hand-written methods and of the
+    backend-internal calls (`docker_internal:`)."""
     out = []
+    for internal in spec.docker_internal:
+        seen = {}
+        for call in internal.docker_calls:
+            seen[call.operation] = seen.get(call.operation, 0) + 1
+            out.append(RequestTarget(internal, _NoInputs(), call, seen[call.operation]))
     for mc in methods:
         if mc.m.docker_stub != "custom":
             continue

@@ -164,6 +164,7 @@ def _context(spec):
         "docker_field_walk": lambda f, ctype: docker.field_walk(f, dnames, ctype),
         "stub": lambda mc: docker.StubC(mc.m, mc),
         "expected_calls": docker.expected_calls,
+        "driven_inputs": docker.driven_inputs,
         "request_targets": docker.request_targets(spec, methods),
         "response_hooks": docker.response_hooks(methods),
         "podman_targets": podman.podman_targets(methods),

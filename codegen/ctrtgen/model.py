@@ -20,6 +20,22 @@ INTEGERS = {
 }
 
 
+def field_chain(decl, dotted):
+    """The fields a dotted path ("image.name") walks from the struct decl,
+    or None when a field is missing or a step before the last is not a
+    struct held by value."""
+    chain = []
+    for name in dotted.split("."):
+        if decl is None or decl.what != "struct":
+            return None
+        field = next((f for f in decl.fields if f.name == name), None)
+        if field is None:
+            return None
+        chain.append(field)
+        decl = field.type.base.decl if field.type.is_named("struct") and not field.type.optional else None
+    return chain
+
+
 def snake(name):
     """PascalCase -> snake_case (ContainerId -> container_id)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
@@ -293,11 +309,12 @@ class DockerCall:
         self.framing = self.response["framing"]
         self.no_timeout = doc.get("timeout") == "none"  # the answer may take forever (wait)
         self.why = doc.get("why")
-        self.when = dict(doc.get("when") or {}) or None  # {doc, status?, input?}: a call made only sometimes
+        self.when = dict(doc.get("when") or {}) or None  # {doc, status?, input?, answer?}: a call made only sometimes
         self.when_loc = doc.loc_of("when")
         self.result = self.response.get("result", "none")
         self.binds = dict(self.response.get("bind") or {})
         self.hook = self.response.get("hook")  # named hand-written response converter
+        self.unversioned = bool(doc.get("unversioned", False))  # before the API version is chosen
         self.loc = loc
 
     @property
@@ -371,6 +388,26 @@ class Method(Decl):
         return self.result is not None and self.result.is_named("stream")
 
 
+class DockerInternal:
+    """Daemon calls of the Docker backend outside any method (`docker_internal:`):
+    shaped like a hand-written method without inputs, so that its calls get
+    request builders the same way."""
+
+    what = "docker_internal"
+
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.loc = loc
+        self.inputs = []
+        self.docker_stub = "custom"
+        calls = doc["calls"]
+        self.docker_calls = [DockerCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
+
+    def input(self, name):
+        return None
+
+
 class Abi:
     """The backend ABI record: its version and the methods every backend of
     that version implements (those declared `default: required`)."""
@@ -395,6 +432,7 @@ class Spec:
         self.streams = []
         self.functions = []
         self.methods = []
+        self.docker_internal = []
         self.files = []
         self.groups = []  # method groups in the schema's order (its enum)
         self.abi = None
@@ -410,6 +448,7 @@ class Spec:
             "streams": (Stream, self.streams),
             "functions": (Function, self.functions),
             "methods": (Method, self.methods),
+            "docker_internal": (DockerInternal, self.docker_internal),
         }
         if "abi" in doc:
             self.abi_records.append(Abi(doc["abi"], doc.loc_of("abi")))

@@ -318,9 +318,9 @@ int ctrt__docker_state_from_inspect(ctrt_container_state **out, const char *text
     rc = new_state(out, CTRT_CONTAINER_STATE_STOPPING);
     break;
   case W_STATUS_EXITED:
-    if (s->has_exit_code)
-      rc = narrow_int(method, &code_path, s->exit_code, INT32_MIN, INT32_MAX, &code);
-    if (rc == 0 && (rc = new_state(out, CTRT_CONTAINER_STATE_EXITED)) == 0)
+    if (s->has_exit_code && (rc = narrow_int(method, &code_path, s->exit_code, INT32_MIN, INT32_MAX, &code)) < 0)
+      break;
+    if ((rc = new_state(out, CTRT_CONTAINER_STATE_EXITED)) == 0)
       (*out)->exited.code = (int32_t)code;
     break;
   case W_STATUS_DEAD:
@@ -439,15 +439,19 @@ int ctrt__docker_port_entries(ctrt_port_mapping_entry_list **out, const char *te
   if (rc < 0)
     return rc;
   ctrt_port_mapping_entry_list *list = NULL;
-  if ((rc = check_ports(method, w.settings, &n)) == 0 && (list = ctrt__malloc(sizeof *list)) == NULL)
+  if ((rc = check_ports(method, w.settings, &n)) < 0)
+    goto done;
+  if ((list = ctrt__malloc(sizeof *list)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
-    if (n && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
-      rc = ctrt__error_no_memory();
-    else
-      rc = each_binding(w.settings, add_entry, list);
+    goto done;
   }
+  *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
+  if (n && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  rc = each_binding(w.settings, add_entry, list);
+done:
   ctrt__jwalk_clear_value(&jt_inspect, &w);
   if (rc < 0)
     ctrt_port_mapping_entry_list_free(list);
@@ -468,19 +472,22 @@ int ctrt__docker_container_ip(char **out, const char *text, size_t len) {
   /* IPv4 first (the settings', then each network's), then IPv6 likewise. */
   ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), nets = CTRT__JPATH_KEY(&settings, "Networks");
   w_settings *s = w.settings;
-  for (int v6 = 0; s != NULL && rc == 0 && *out == NULL && v6 < 2; v6++) {
+  for (int v6 = 0; s != NULL && *out == NULL && v6 < 2; v6++) {
     const char *field = v6 ? "GlobalIPv6Address" : "IPAddress";
     ctrt__jpath p = CTRT__JPATH_KEY(&settings, field);
     char **ip = v6 ? &s->ipv6 : &s->ip;
-    if ((rc = check_ip(method, &p, *ip)) == 0)
-      *out = take(ip);
-    for (size_t i = 0; rc == 0 && *out == NULL && i < s->n_networks; i++) {
+    if ((rc = check_ip(method, &p, *ip)) < 0)
+      goto done;
+    *out = take(ip);
+    for (size_t i = 0; *out == NULL && i < s->n_networks; i++) {
       ctrt__jpath np = CTRT__JPATH_KEY(&nets, s->networks[i].key), fp = CTRT__JPATH_KEY(&np, field);
       ip = v6 ? &s->networks[i].value.ipv6 : &s->networks[i].value.ip;
-      if ((rc = check_ip(method, &fp, *ip)) == 0)
-        *out = take(ip);
+      if ((rc = check_ip(method, &fp, *ip)) < 0)
+        goto done;
+      *out = take(ip);
     }
   }
+done:
   ctrt__jwalk_clear_value(&jt_inspect, &w);
   if (rc < 0) {
     ctrt__free(*out);
@@ -552,38 +559,45 @@ int ctrt__docker_inspect_details(ctrt_container_inspect_details **out, const cha
   if (rc < 0)
     return rc;
   ctrt_container_inspect_details *d = NULL;
-  if ((rc = check_ports(method, w.settings, &n)) == 0 && (d = ctrt__malloc(sizeof *d)) == NULL)
+  w_state *st = w.state;
+  if ((rc = check_ports(method, w.settings, &n)) < 0)
+    goto done;
+  if ((d = ctrt__malloc(sizeof *d)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
-    if (n && (d->ports = ctrt__calloc(n, sizeof *d->ports)) == NULL)
-      rc = ctrt__error_no_memory();
-    else
-      rc = each_binding(w.settings, add_port, d);
+    goto done;
   }
-  if (rc == 0)
-    rc = networks(method, d, w.settings);
-  if (rc == 0 && w.settings != NULL) {
+  *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
+  if (n && (d->ports = ctrt__calloc(n, sizeof *d->ports)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = each_binding(w.settings, add_port, d)) < 0 || (rc = networks(method, d, w.settings)) < 0)
+    goto done;
+  if (w.settings != NULL) {
     /* Only the IPv4 address (IPAddress; else the first network's). */
     ctrt__jpath settings = CTRT__JPATH_KEY(NULL, "NetworkSettings"), ip = CTRT__JPATH_KEY(&settings, "IPAddress");
-    if ((rc = check_ip(method, &ip, w.settings->ip)) == 0)
-      d->ipv4 = take(&w.settings->ip);
-    for (size_t i = 0; rc == 0 && d->ipv4 == NULL && i < d->n_networks; i++)
-      if (!ctrt__docker_blank(d->networks[i].ipv4) && (d->ipv4 = ctrt__strdup(d->networks[i].ipv4)) == NULL)
+    if ((rc = check_ip(method, &ip, w.settings->ip)) < 0)
+      goto done;
+    d->ipv4 = take(&w.settings->ip);
+    for (size_t i = 0; d->ipv4 == NULL && i < d->n_networks; i++) {
+      if (!ctrt__docker_blank(d->networks[i].ipv4) && (d->ipv4 = ctrt__strdup(d->networks[i].ipv4)) == NULL) {
         rc = ctrt__error_no_memory();
+        goto done;
+      }
+    }
   }
-  w_state *st = w.state;
-  if (rc == 0 && st != NULL)
-    rc = health(method, d, st->health);
-  if (rc == 0 && st != NULL && st->has_exit_code && st->status != NULL &&
+  if (st != NULL && (rc = health(method, d, st->health)) < 0)
+    goto done;
+  if (st != NULL && st->has_exit_code && st->status != NULL &&
       (strcmp(st->status, "exited") == 0 || strcmp(st->status, "dead") == 0)) {
     ctrt__jpath state = CTRT__JPATH_KEY(NULL, "State"), code_path = CTRT__JPATH_KEY(&state, "ExitCode");
     int64_t code = 0;
-    if ((rc = narrow_int(method, &code_path, st->exit_code, INT32_MIN, INT32_MAX, &code)) == 0) {
-      d->has_exit_code = true;
-      d->exit_code = (int32_t)code;
-    }
+    if ((rc = narrow_int(method, &code_path, st->exit_code, INT32_MIN, INT32_MAX, &code)) < 0)
+      goto done;
+    d->has_exit_code = true;
+    d->exit_code = (int32_t)code;
   }
+done:
   ctrt__jwalk_clear_value(&jt_inspect, &w);
   if (rc < 0)
     ctrt_container_inspect_details_free(d);
@@ -601,15 +615,18 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
   int rc = decode(&w_summaries_root, &w, text, len, "list_containers");
   if (rc < 0)
     return rc;
-  ctrt_runtime_container_summary_list *list = ctrt__malloc(sizeof *list);
-  if (list == NULL)
-    rc = ctrt__error_no_memory();
-  else
-    *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
-  if (rc == 0 && w.n && (list->items = ctrt__calloc(w.n, sizeof *list->items)) == NULL)
-    rc = ctrt__error_no_memory();
   w_summary *items = w.items;
-  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+  ctrt_runtime_container_summary_list *list = ctrt__malloc(sizeof *list);
+  if (list == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
+  if (w.n && (list->items = ctrt__calloc(w.n, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  for (size_t i = 0; i < w.n; i++) {
     ctrt_runtime_container_summary *s = &list->items[list->n_items++];
     *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
     /* The managed id is the label this runtime sets. */
@@ -618,9 +635,12 @@ int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, 
         s->managed_id = take(&items[i].labels[k].value);
     s->runtime_id = items[i].id != NULL ? items[i].id : ctrt__strdup("");
     items[i].id = NULL;
-    if (s->runtime_id == NULL)
+    if (s->runtime_id == NULL) {
       rc = ctrt__error_no_memory();
+      goto done;
+    }
   }
+done:
   ctrt__jwalk_clear_value(&jt_summaries, &w);
   if (rc < 0)
     ctrt_runtime_container_summary_list_free(list);
@@ -657,40 +677,46 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_
   if (rc < 0)
     return rc;
   w_image *images = w.items;
+  ctrt_image_info_list *list = NULL;
   size_t count = 0;
-  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+  for (size_t i = 0; i < w.n; i++) {
     ctrt__jpath ip = CTRT__JPATH_INDEX(NULL, i), sp = CTRT__JPATH_KEY(&ip, "Size");
     int64_t size = 0;
-    if (images[i].has_size)
-      rc = narrow_int(method, &sp, images[i].size, -1, INT64_MAX, &size);
+    if (images[i].has_size && (rc = narrow_int(method, &sp, images[i].size, -1, INT64_MAX, &size)) < 0)
+      goto done;
     size_t tags = 0;
     for (size_t k = 0; k < images[i].n_tags; k++)
       tags += shown_tag(images[i].tags[k]);
     count += tags ? tags : 1;
   }
-  ctrt_image_info_list *list = NULL;
-  if (rc == 0 && (list = ctrt__malloc(sizeof *list)) == NULL)
+  if ((list = ctrt__malloc(sizeof *list)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *list = (ctrt_image_info_list)CTRT_IMAGE_INFO_LIST_INIT;
-    if (count && (list->items = ctrt__calloc(count, sizeof *list->items)) == NULL)
-      rc = ctrt__error_no_memory();
+    goto done;
   }
-  for (size_t i = 0; rc == 0 && i < w.n; i++) {
+  *list = (ctrt_image_info_list)CTRT_IMAGE_INFO_LIST_INIT;
+  if (count && (list->items = ctrt__calloc(count, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  for (size_t i = 0; i < w.n; i++) {
     w_image *image = &images[i];
     size_t before = list->n_items;
-    for (size_t k = 0; rc == 0 && k < image->n_tags; k++) {
+    for (size_t k = 0; k < image->n_tags; k++) {
       if (!shown_tag(image->tags[k]))
         continue;
       rc = image_info(&list->items[list->n_items++], image->tags[k], image, false);
       image->tags[k] = NULL; /* moved */
+      if (rc < 0)
+        goto done;
     }
-    if (rc == 0 && list->n_items == before) {
+    if (list->n_items == before) {
       char *id = NULL;
-      if ((rc = ctrt__docker_image_id(&id, image->id)) == 0)
-        rc = image_info(&list->items[list->n_items++], id ? id : ctrt__strdup(""), image, true);
+      if ((rc = ctrt__docker_image_id(&id, image->id)) < 0 ||
+          (rc = image_info(&list->items[list->n_items++], id ? id : ctrt__strdup(""), image, true)) < 0)
+        goto done;
     }
   }
+done:
   /* Moved tags left NULL entries: the walker's clear frees what remains. */
   ctrt__jwalk_clear_value(&jt_images, &w);
   if (rc < 0)

@@ -16,47 +16,49 @@ int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt
   ctrt__docker *d = self;
   char *display = NULL, *body = NULL, *path = NULL;
   json_t *json = NULL;
-  int rc = ctrt_container_id_format(&display, id);
-  if (rc == 0)
-    rc = ctrt__docker_create_body(&json, spec, d->label_key, display);
-  if (rc == 0)
-    rc = ctrt__docker_json_text(&body, json);
+  ctrt__http_response *resp = NULL;
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  int rc;
+  if ((rc = ctrt_container_id_format(&display, id)) < 0 ||
+      (rc = ctrt__docker_create_body(&json, spec, d->label_key, display)) < 0 ||
+      (rc = ctrt__docker_json_text(&body, json)) < 0 ||
+      (rc = ctrt__dockerreq_create_container_container_create(&path, id)) < 0)
+    goto done;
   json_decref(json);
   json = NULL;
-  if (rc == 0)
-    rc = ctrt__dockerreq_create_container_container_create(&path, id);
-  ctrt__http_response *resp = NULL;
-  if (rc == 0) {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.content_type = "application/json";
-    req.body = body;
-    req.body_len = strlen(body);
-    rc = ctrt__http_do(d->client, &req, &resp);
-    if (rc < 0) {
-      rc = ctrt__error_wrap("create_container");
-    } else if (resp->status >= 400) {
-      /* 404: no such image; 409: the name is taken; the rest: create failed. */
-      char context[600];
-      snprintf(context, sizeof context, "POST %s", path);
-      ctrt__docker_error_from_body(resp->status, resp->body, resp->body_len, context);
-      if (resp->status == 404 || resp->status == 409) {
-        rc = ctrt__error_wrap("create_container");
-      } else {
-        char message[CTRT__ERROR_MESSAGE_MAX];
-        snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
-        rc = ctrt__error_set(CTRT_ERROR_CREATE_FAILED, resp->status, "create_container: create of %s failed: %s",
-                             display, message);
-      }
-    } else if ((rc = ctrt__docker_parse_body(&json, resp, "create_container")) == 0) {
-      const char *docker_id = json_string_value(json_object_get(json, "Id"));
-      if (docker_id == NULL)
-        rc = ctrt__error_internal("create_container: the Docker daemon's answer has no Id");
-      else
-        ctrt__docker_remember(d, id, docker_id);
-    }
+  req.method = "POST";
+  req.path = path;
+  req.content_type = "application/json";
+  req.body = body;
+  req.body_len = strlen(body);
+  if (ctrt__http_do(d->client, &req, &resp) < 0) {
+    rc = ctrt__error_wrap("create_container");
+    goto done;
   }
+  if (resp->status >= 400) {
+    /* 404: no such image; 409: the name is taken; the rest: create failed. */
+    char context[600];
+    snprintf(context, sizeof context, "POST %s", path);
+    ctrt__docker_error_from_body(resp->status, resp->body, resp->body_len, context);
+    if (resp->status == 404 || resp->status == 409) {
+      rc = ctrt__error_wrap("create_container");
+    } else {
+      char message[CTRT__ERROR_MESSAGE_MAX];
+      snprintf(message, sizeof message, "%s", ctrt_error_last()->message);
+      rc = ctrt__error_set(CTRT_ERROR_CREATE_FAILED, resp->status, "create_container: create of %s failed: %s", display,
+                           message);
+    }
+    goto done;
+  }
+  if ((rc = ctrt__docker_parse_body(&json, resp, "create_container")) < 0)
+    goto done;
+  const char *docker_id = json_string_value(json_object_get(json, "Id"));
+  if (docker_id == NULL) {
+    rc = ctrt__error_internal("create_container: the Docker daemon's answer has no Id");
+    goto done;
+  }
+  ctrt__docker_remember(d, id, docker_id);
+done:
   if (body != NULL)
     memset(body, 0, strlen(body)); /* it may carry the injected token */
   json_decref(json);
@@ -72,10 +74,11 @@ int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt
 int ctrt__docker_unpause_container(void *self, const ctrt_container_id *id) {
   char *target = NULL;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__dockerreq_unpause_container_container_unpause(&target);
+  int rc;
+  if ((rc = ctrt__dockerreq_unpause_container_container_unpause(&target)) < 0)
+    return rc;
   ctrt__docker_call call = {.verb = "POST", .suffix = target};
-  if (rc == 0)
-    rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
+  rc = ctrt__docker_container_send(self, id, &call, "unpause_container", &resp);
   ctrt__free(target);
   ctrt__http_response_free(resp);
   if (rc == 0 || ctrt_error_last()->http_status != 500)
@@ -103,22 +106,20 @@ static int wait_outcome(ctrt__docker *d, ctrt_wait_outcome **out, const ctrt_con
   ctrt__docker_call call = {.verb = "POST", .suffix = target, .timeout_ms = -1};
   ctrt__http_response *resp = NULL;
   json_t *wait = NULL, *inspect = NULL;
-  int rc = ctrt__docker_container_send(d, id, &call, method, &resp);
+  int rc;
+  if ((rc = ctrt__docker_container_send(d, id, &call, method, &resp)) < 0 ||
+      (rc = ctrt__docker_parse_body(&wait, resp, method)) < 0)
+    goto done;
+  /* Gone already (condition removed, or removed meanwhile): classify from
+   * the wait answer alone. */
+  if ((rc = ctrt__docker_inspect_container(d, id, method, &inspect)) == CTRT_ENOT_FOUND)
+    ctrt_error_clear();
+  else if (rc < 0)
+    goto done;
+  rc = ctrt__docker_wait_classify(out, wait, inspect);
+done:
   ctrt__free(target);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&wait, resp, method);
   ctrt__http_response_free(resp);
-  if (rc == 0) {
-    rc = ctrt__docker_inspect_container(d, id, method, &inspect);
-    /* Gone already (condition removed, or removed meanwhile): classify from
-     * the wait answer alone. */
-    if (rc == CTRT_ENOT_FOUND) {
-      ctrt_error_clear();
-      rc = 0;
-    }
-  }
-  if (rc == 0)
-    rc = ctrt__docker_wait_classify(out, wait, inspect);
   json_decref(wait);
   json_decref(inspect);
   return rc;

@@ -424,8 +424,9 @@ int ctrt__docker_create_body(json_t **out, const ctrt_service_spec *spec, const 
   return 0;
 }
 
+/* The first failure: rc, else what the reader met (read_rc). */
 static int finish(int rc, int read_rc, void *value, void (*free_fn)(void *)) {
-  if (rc == 0)
+  if (rc >= 0)
     rc = read_rc;
   if (rc < 0)
     free_fn(value);
@@ -661,11 +662,7 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   rd cr = rd_sub(&r, "", "Config", 0);
   const json_t *config = object_at(&r, image, "Config");
-  int rc = ctrt__docker_image_id(&info->id, str_at(&r, image, "Id"));
-  if (rc == 0)
-    rc = dup_strings(&r, &info->repo_tags, &info->n_repo_tags, image, "RepoTags");
-  if (rc == 0)
-    rc = dup_strings(&r, &info->repo_digests, &info->n_repo_digests, image, "RepoDigests");
+  int rc;
   static const struct {
     const char *key;
     size_t offset;
@@ -679,23 +676,23 @@ int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t 
       {"Architecture", offsetof(ctrt_image_inspect_info, architecture)},
       {"Os", offsetof(ctrt_image_inspect_info, os)},
   };
-  for (size_t i = 0; rc == 0 && i < sizeof texts / sizeof texts[0]; i++)
-    rc = dup_opt((char **)((char *)info + texts[i].offset), str_at(&r, image, texts[i].key));
+  if ((rc = ctrt__docker_image_id(&info->id, str_at(&r, image, "Id"))) < 0 ||
+      (rc = dup_strings(&r, &info->repo_tags, &info->n_repo_tags, image, "RepoTags")) < 0 ||
+      (rc = dup_strings(&r, &info->repo_digests, &info->n_repo_digests, image, "RepoDigests")) < 0)
+    goto done;
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+    if ((rc = dup_opt((char **)((char *)info + texts[i].offset), str_at(&r, image, texts[i].key))) < 0)
+      goto done;
   info->has_size = size_at(&r, image, &info->size);
-  if (rc == 0)
-    rc = dup_strings(&r, &info->layers, &info->n_layers, image, "RootFS.Layers");
-  if (rc == 0)
-    rc = dup_strings(&cr, &info->env, &info->n_env, config, "Env");
-  if (rc == 0)
-    rc = dup_strings(&cr, &info->cmd, &info->n_cmd, config, "Cmd");
-  if (rc == 0)
-    rc = dup_strings(&cr, &info->entrypoint, &info->n_entrypoint, config, "Entrypoint");
-  if (rc == 0)
-    rc = dup_opt(&info->working_dir, str_at(&cr, config, "WorkingDir"));
-  if (rc == 0)
-    rc = dup_opt(&info->user, str_at(&cr, config, "User"));
-  if (rc == 0)
-    rc = string_map(&cr, &info->labels, &info->n_labels, config, "Labels");
+  if ((rc = dup_strings(&r, &info->layers, &info->n_layers, image, "RootFS.Layers")) < 0 ||
+      (rc = dup_strings(&cr, &info->env, &info->n_env, config, "Env")) < 0 ||
+      (rc = dup_strings(&cr, &info->cmd, &info->n_cmd, config, "Cmd")) < 0 ||
+      (rc = dup_strings(&cr, &info->entrypoint, &info->n_entrypoint, config, "Entrypoint")) < 0 ||
+      (rc = dup_opt(&info->working_dir, str_at(&cr, config, "WorkingDir"))) < 0 ||
+      (rc = dup_opt(&info->user, str_at(&cr, config, "User"))) < 0)
+    goto done;
+  rc = string_map(&cr, &info->labels, &info->n_labels, config, "Labels");
+done:
   *out = info;
   FINISH(rc, read_rc, out, ctrt_image_inspect_info_free);
 }
@@ -713,22 +710,26 @@ int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer) {
   int rc = 0;
   /* Each item names an untagged reference or a deleted id (or both). */
   p->deleted = n ? ctrt__calloc(n * 2, sizeof *p->deleted) : NULL;
-  if (n && p->deleted == NULL)
+  if (n && p->deleted == NULL) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   json_array_foreach(deleted, i, item) {
     static const char *const keys[] = {"Untagged", "Deleted"};
     rd ir = rd_sub(&r, "ImagesDeleted", NULL, i);
-    for (size_t k = 0; rc == 0 && k < 2; k++) {
+    for (size_t k = 0; k < 2; k++) {
       const char *text = str_at(&ir, item, keys[k]);
       if (ctrt__docker_blank(text))
         continue;
-      if ((p->deleted[p->n_deleted] = ctrt__strdup(text)) == NULL)
+      if ((p->deleted[p->n_deleted] = ctrt__strdup(text)) == NULL) {
         rc = ctrt__error_no_memory();
-      else
-        p->n_deleted++;
+        goto done;
+      }
+      p->n_deleted++;
     }
   }
   p->space_reclaimed = u64_at(&r, answer, "SpaceReclaimed");
+done:
   *out = p;
   FINISH(rc, read_rc, out, ctrt_prune_result_free);
 }
@@ -760,13 +761,17 @@ int ctrt__docker_pull_event(ctrt_pull_progress **out, char **digest, const json_
   *p = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
   p->kind = CTRT_PULL_PROGRESS_STATUS;
   p->status = (ctrt_pull_progress_status)CTRT_PULL_PROGRESS_STATUS_INIT;
-  int rc = (p->status.status = ctrt__strdup(status)) ? 0 : ctrt__error_no_memory();
-  if (rc == 0)
-    rc = dup_opt(&p->status.id, str_at(&r, line, "id"));
-  if (rc == 0)
-    rc = dup_opt(&p->status.progress, str_at(&r, line, "progress"));
+  int rc;
+  if ((p->status.status = ctrt__strdup(status)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = dup_opt(&p->status.id, str_at(&r, line, "id"))) < 0 ||
+      (rc = dup_opt(&p->status.progress, str_at(&r, line, "progress"))) < 0)
+    goto done;
   p->status.has_current = progress_at(&r, line, "progressDetail.current", &p->status.current);
   p->status.has_total = progress_at(&r, line, "progressDetail.total", &p->status.total);
+done:
   *out = p;
   FINISH(rc, read_rc, out, ctrt_pull_progress_free);
 }
@@ -777,8 +782,10 @@ static int load_status(ctrt_load_progress **out, const char *id, const char *tex
   *p = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
   p->kind = CTRT_LOAD_PROGRESS_STATUS;
   p->status = (ctrt_load_progress_status)CTRT_LOAD_PROGRESS_STATUS_INIT;
-  int rc = (p->status.status = ctrt__strndup(text, len)) ? 0 : ctrt__error_no_memory();
-  if (rc == 0)
+  int rc;
+  if ((p->status.status = ctrt__strndup(text, len)) == NULL)
+    rc = ctrt__error_no_memory();
+  else
     rc = dup_opt(&p->status.id, id);
   if (rc < 0) {
     ctrt_load_progress_free(p);

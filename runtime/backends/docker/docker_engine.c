@@ -46,26 +46,25 @@ static int read_version(version_facts *vf, const json_t *version) {
   memset(vf, 0, sizeof *vf);
   if (!json_is_object(version))
     return bad_field(what, root, "an object", version);
-  int rc = opt_string(&vf->version, version, "Version", root, what);
-  if (rc == 0 && (vf->version == NULL || vf->version[0] == '\0')) {
+  int rc;
+  if ((rc = opt_string(&vf->version, version, "Version", root, what)) < 0)
+    return rc;
+  if (vf->version == NULL || vf->version[0] == '\0') {
     ctrt__jpath path = CTRT__JPATH_KEY(root, "Version");
     return bad_field(what, &path, "a non-empty string", json_object_get(version, "Version"));
   }
-  if (rc == 0)
-    rc = opt_string(&vf->api_version, version, "ApiVersion", root, what);
-  if (rc == 0)
-    rc = opt_string(&vf->os, version, "Os", root, what);
-  if (rc == 0)
-    rc = opt_string(&vf->arch, version, "Arch", root, what);
+  if ((rc = opt_string(&vf->api_version, version, "ApiVersion", root, what)) < 0 ||
+      (rc = opt_string(&vf->os, version, "Os", root, what)) < 0 ||
+      (rc = opt_string(&vf->arch, version, "Arch", root, what)) < 0)
+    return rc;
   const json_t *platform = json_object_get(version, "Platform");
   ctrt__jpath platform_path = CTRT__JPATH_KEY(root, "Platform");
-  if (rc == 0 && platform != NULL && !json_is_null(platform)) {
+  if (platform != NULL && !json_is_null(platform)) {
     if (!json_is_object(platform))
       return bad_field(what, &platform_path, "an object", platform);
-    rc = opt_string(&vf->platform, platform, "Name", &platform_path, what);
+    if ((rc = opt_string(&vf->platform, platform, "Name", &platform_path, what)) < 0)
+      return rc;
   }
-  if (rc < 0)
-    return rc;
   bool docker = vf->platform != NULL && strstr(vf->platform, "Docker") != NULL;
   const char *podman_version = NULL;
   bool podman = false;
@@ -132,27 +131,26 @@ int ctrt__docker_engine_info(ctrt_engine_info **out, const json_t *version, cons
     if ((rc = opt_string(&values[i], info, info_facts[i].key, root, what)) < 0)
       return rc;
   ctrt_engine_info *e = NULL;
-  rc = ctrt__engine_info_new(&e, vf.name, vf.version, vf.api_version);
-  for (size_t i = 0; rc == 0 && i < sizeof info_facts / sizeof info_facts[0]; i++) {
+  if ((rc = ctrt__engine_info_new(&e, vf.name, vf.version, vf.api_version)) < 0)
+    goto done;
+  for (size_t i = 0; i < sizeof info_facts / sizeof info_facts[0]; i++) {
     const char *value = values[i];
     if (value == NULL && strcmp(info_facts[i].fact, "os") == 0)
       value = vf.os;
-    rc = ctrt__engine_info_add_fact(e, info_facts[i].fact, value);
+    if ((rc = ctrt__engine_info_add_fact(e, info_facts[i].fact, value)) < 0)
+      goto done;
   }
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(e, "arch", vf.arch);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(e, "containerd_version", vf.containerd);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(e, "runc_version", vf.runc);
-  if (rc == 0 && strcmp(vf.name, "docker-compatible") == 0)
-    rc = ctrt__engine_info_add_fact(e, "platform", vf.platform);
-  if (rc < 0) {
-    ctrt_engine_info_free(e);
-    return rc;
-  }
+  if ((rc = ctrt__engine_info_add_fact(e, "arch", vf.arch)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(e, "containerd_version", vf.containerd)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(e, "runc_version", vf.runc)) < 0)
+    goto done;
+  if (strcmp(vf.name, "docker-compatible") == 0 && (rc = ctrt__engine_info_add_fact(e, "platform", vf.platform)) < 0)
+    goto done;
   *out = e;
-  return 0;
+  e = NULL;
+done:
+  ctrt_engine_info_free(e);
+  return rc;
 }
 
 /* ---- the exchange ---- */
@@ -161,9 +159,12 @@ static int get_json(ctrt__docker *d, const char *path, json_t **out) {
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_send(d, &req, NULL, 0, "runtime_engine", &resp);
-  if (rc == 0 && (rc = ctrt__docker_parse_body(out, resp, "runtime_engine")) < 0)
+  int rc;
+  if ((rc = ctrt__docker_send(d, &req, NULL, 0, "runtime_engine", &resp)) < 0)
+    goto done;
+  if ((rc = ctrt__docker_parse_body(out, resp, "runtime_engine")) < 0)
     rc = ctrt__error_wrap("GET %s", path);
+done:
   ctrt__http_response_free(resp);
   return rc;
 }
@@ -177,9 +178,10 @@ int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
   json_t *info = NULL;
   char *path = NULL;
   /* get_container_stats' and stats_stream's declared SystemInfo call. */
-  int rc = ctrt__dockerreq_get_container_stats_system_info(&path);
-  if (rc == 0)
-    rc = get_json(d, path, &info);
+  int rc;
+  if ((rc = ctrt__dockerreq_get_container_stats_system_info(&path)) < 0)
+    return rc;
+  rc = get_json(d, path, &info);
   ctrt__free(path);
   json_int_t total = json_integer_value(json_object_get(info, "MemTotal"));
   json_decref(info);
@@ -194,16 +196,21 @@ int ctrt__docker_host_memory(ctrt__docker *d, uint64_t *out) {
 }
 
 /* runtime_engine is no spec method (ctrt_engine_info is the library's own
- * record, not a Runtime result), so its two GETs have no declared call to
- * be generated from: constant paths, the same on every API version. */
+ * record, not a Runtime result): its two GETs are the spec's
+ * docker_internal "runtime_engine" calls. */
 int ctrt__docker_engine(void *self, ctrt_engine_info **out) {
   ctrt__docker *d = self;
+  char *version_path = NULL, *info_path = NULL;
   json_t *version = NULL, *info = NULL;
-  int rc = get_json(d, "/version", &version);
-  if (rc == 0)
-    rc = get_json(d, "/info", &info);
-  if (rc == 0)
-    rc = ctrt__docker_engine_info(out, version, info);
+  int rc;
+  if ((rc = ctrt__dockerreq_runtime_engine_system_version(&version_path)) < 0 ||
+      (rc = ctrt__dockerreq_runtime_engine_system_info(&info_path)) < 0 ||
+      (rc = get_json(d, version_path, &version)) < 0 || (rc = get_json(d, info_path, &info)) < 0)
+    goto done;
+  rc = ctrt__docker_engine_info(out, version, info);
+done:
+  ctrt__free(version_path);
+  ctrt__free(info_path);
   json_decref(version);
   json_decref(info);
   return rc;

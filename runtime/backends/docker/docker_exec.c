@@ -42,27 +42,26 @@ static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const ctrt_
                        char **exec_id) {
   *exec_id = NULL;
   char *text = NULL, *suffix = NULL;
-  int rc = ctrt__docker_body_exec_options(&text, o);
-  if (rc == 0)
-    rc = c->create(&suffix);
-  if (rc < 0) {
-    ctrt__free(text);
-    return rc;
-  }
-  ctrt__docker_call call = {
-      .verb = "POST", .suffix = suffix, .content_type = "application/json", .body = text, .body_len = strlen(text)};
+  ctrt__docker_call call = {.verb = "POST", .content_type = "application/json"};
   ctrt__http_response *resp = NULL;
   json_t *answer = NULL;
-  rc = ctrt__docker_container_send(d, id, &call, c->method, &resp);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(&answer, resp, c->method);
-  if (rc == 0) {
-    const char *eid = json_string_value(json_object_get(answer, "Id"));
-    if (eid == NULL)
-      rc = ctrt__error_internal("%s: the Docker daemon's exec answer has no Id", c->method);
-    else if ((*exec_id = ctrt__strdup(eid)) == NULL)
-      rc = ctrt__error_no_memory();
+  int rc;
+  if ((rc = ctrt__docker_body_exec_options(&text, o)) < 0 || (rc = c->create(&suffix)) < 0)
+    goto done;
+  call.suffix = suffix;
+  call.body = text;
+  call.body_len = strlen(text);
+  if ((rc = ctrt__docker_container_send(d, id, &call, c->method, &resp)) < 0 ||
+      (rc = ctrt__docker_parse_body(&answer, resp, c->method)) < 0)
+    goto done;
+  const char *eid = json_string_value(json_object_get(answer, "Id"));
+  if (eid == NULL) {
+    rc = ctrt__error_internal("%s: the Docker daemon's exec answer has no Id", c->method);
+    goto done;
   }
+  if ((*exec_id = ctrt__strdup(eid)) == NULL)
+    rc = ctrt__error_no_memory();
+done:
   json_decref(answer);
   ctrt__http_response_free(resp);
   ctrt__free(suffix);
@@ -75,10 +74,8 @@ static int exec_create(ctrt__docker *d, const ctrt_container_id *id, const ctrt_
 static int exec_start_request(const exec_calls *c, const char *exec_id, bool tty, char **path, char **body,
                               ctrt__http_request *req) {
   *path = *body = NULL;
-  int rc = c->start(path, exec_id);
-  if (rc == 0)
-    rc = c->start_body(body, tty);
-  if (rc < 0)
+  int rc;
+  if ((rc = c->start(path, exec_id)) < 0 || (rc = c->start_body(body, tty)) < 0)
     return rc;
   *req = (ctrt__http_request)CTRT__HTTP_REQUEST_INIT;
   req->method = "POST";
@@ -93,9 +90,11 @@ static int exec_start_open(ctrt__docker *d, const char *exec_id, bool tty, const
                            ctrt__http_stream **out) {
   char *path = NULL, *body = NULL;
   ctrt__http_request req;
-  int rc = exec_start_request(c, exec_id, tty, &path, &body, &req);
-  if (rc == 0)
-    rc = ctrt__docker_open(d, &req, NULL, 0, c->method, out);
+  int rc;
+  if ((rc = exec_start_request(c, exec_id, tty, &path, &body, &req)) < 0)
+    goto done;
+  rc = ctrt__docker_open(d, &req, NULL, 0, c->method, out);
+done:
   ctrt__free(path);
   ctrt__free(body);
   return rc;
@@ -123,12 +122,13 @@ static int exec_exit_code(ctrt__docker *d, const char *exec_id, const exec_calls
     req.path = path;
     ctrt__http_response *resp = NULL;
     json_t *json = NULL;
-    rc = ctrt__docker_send(d, &req, NULL, 0, method, &resp);
-    if (rc == 0)
+    if ((rc = ctrt__docker_send(d, &req, NULL, 0, method, &resp)) == 0)
       rc = ctrt__docker_parse_body(&json, resp, method);
     ctrt__http_response_free(resp);
+    if (rc < 0)
+      goto done;
     const json_t *exit_code = json_object_get(json, "ExitCode");
-    bool exited = rc == 0 && !json_is_true(json_object_get(json, "Running")) && json_is_integer(exit_code);
+    bool exited = !json_is_true(json_object_get(json, "Running")) && json_is_integer(exit_code);
     int64_t value = 0;
     if (exited && !ctrt__json_int_in(exit_code, INT32_MIN, INT32_MAX, &value))
       rc = ctrt__error_internal("%s: the Docker daemon's exec exit code %" JSON_INTEGER_FORMAT " is not an int32",
@@ -137,16 +137,17 @@ static int exec_exit_code(ctrt__docker *d, const char *exec_id, const exec_calls
       *code = (int32_t)value;
     json_decref(json);
     if (rc < 0 || exited)
-      break;
+      goto done;
     if (limit_ms && waited >= limit_ms) {
       rc = ctrt__error_internal("%s: the Docker daemon reported no exit code for exec %.12s after %u ms", method,
                                 exec_id, waited);
-      break;
+      goto done;
     }
     sleep_ms(pause);
     waited += pause;
     pause = pause < 100 ? pause * 2 : 100;
   }
+done:
   ctrt__free(path);
   return rc;
 }
@@ -174,80 +175,91 @@ static int text_append(text_buf *t, const uint8_t *data, size_t len) {
   return 0;
 }
 
+/* The exec's output, stdout and stderr apart, up to room bytes in all;
+ * *truncated when the cap cut it. */
+static int read_output(ctrt__http_stream *hs, bool tty, const char *method, size_t room, text_buf *out_text,
+                       text_buf *err_text, bool *truncated) {
+  uint8_t *buf = ctrt__malloc(OUTPUT_PIECE);
+  CTRT__CHECK_ALLOC(buf);
+  ctrt__demux dm;
+  ctrt__demux_init(&dm, !tty, ctrt__http_stream_pull, hs);
+  int rc;
+  for (;;) {
+    int stream = 0;
+    size_t n = 0;
+    if ((rc = ctrt__demux_read(&dm, &stream, buf, OUTPUT_PIECE, &n)) == CTRT_ITEROVER) {
+      rc = 0;
+      goto done;
+    }
+    if (rc < 0) {
+      rc = ctrt__error_wrap("%s", method);
+      goto done;
+    }
+    if (stream != CTRT__STDCOPY_STDOUT && stream != CTRT__STDCOPY_STDERR)
+      continue;
+    size_t take = n < room ? n : room;
+    if ((rc = text_append(stream == CTRT__STDCOPY_STDOUT ? out_text : err_text, buf, take)) < 0)
+      goto done;
+    room -= take;
+    if (take < n) {
+      *truncated = true;
+      goto done; /* closing the attach ends the process's output (it gets EPIPE) */
+    }
+  }
+done:
+  ctrt__free(buf);
+  return rc;
+}
+
 static int run_exec(ctrt__docker *d, ctrt_exec_result **out, const ctrt_container_id *id, const ctrt_exec_options *cfg,
                     const exec_calls *c) {
   const char *method = c->method;
   char *exec_id = NULL;
   ctrt__http_stream *hs = NULL;
-  uint8_t *buf = NULL;
   text_buf out_text = {0}, err_text = {0};
+  ctrt_exec_result *r = NULL;
   int32_t code = 0;
+  bool truncated = false;
+  int rc;
   /* The output is bounded (ctrt_open_options.exec_output_max): `yes` in a
    * container must not grow this process without limit. */
-  size_t room = d->exec_output_max;
-  bool truncated = false;
-  int rc = exec_create(d, id, cfg, c, &exec_id);
-  if (rc == 0)
-    rc = exec_start_open(d, exec_id, cfg->tty, c, &hs);
-  if (rc == 0 && (buf = ctrt__malloc(OUTPUT_PIECE)) == NULL)
-    rc = ctrt__error_no_memory();
-  ctrt__demux dm;
-  if (rc == 0)
-    ctrt__demux_init(&dm, !cfg->tty, ctrt__http_stream_pull, hs);
-  while (rc == 0) {
-    int stream = 0;
-    size_t n = 0;
-    rc = ctrt__demux_read(&dm, &stream, buf, OUTPUT_PIECE, &n);
-    if (rc == CTRT_ITEROVER) {
-      rc = 0;
-      break;
-    }
-    if (rc < 0) {
-      rc = ctrt__error_wrap("%s", method);
-      break;
-    }
-    if (stream != CTRT__STDCOPY_STDOUT && stream != CTRT__STDCOPY_STDERR)
-      continue;
-    size_t take = n < room ? n : room;
-    rc = text_append(stream == CTRT__STDCOPY_STDOUT ? &out_text : &err_text, buf, take);
-    room -= take;
-    if (rc == 0 && take < n) {
-      truncated = true;
-      break; /* closing the attach ends the process's output (it gets EPIPE) */
-    }
-  }
+  if ((rc = exec_create(d, id, cfg, c, &exec_id)) < 0 || (rc = exec_start_open(d, exec_id, cfg->tty, c, &hs)) < 0 ||
+      (rc = read_output(hs, cfg->tty, method, d->exec_output_max, &out_text, &err_text, &truncated)) < 0)
+    goto done;
   ctrt__http_stream_free(hs);
-  ctrt__free(buf);
-  if (rc == 0)
-    rc = exec_exit_code(d, exec_id, c, method, 30000, &code);
-  if (rc < 0 && truncated)
-    rc = ctrt__error_wrap("%s: the output reached the cap of %zu bytes (exec_output_max) and the process did not end",
-                          method, d->exec_output_max);
-  ctrt_exec_result *r = NULL;
-  if (rc == 0 && (r = ctrt__malloc(sizeof *r)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *r = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
-    r->exit_code = code;
-    r->output_truncated = truncated;
-    /* text_append keeps a NUL after the bytes: the buffers are adopted. */
-    rc = ctrt__bytes_take(&r->stdout_, out_text.data, out_text.len);
-    out_text.data = NULL;
-    if (rc == 0)
-      rc = ctrt__bytes_take(&r->stderr_, err_text.data, err_text.len);
-    err_text.data = NULL;
-    if (rc < 0) {
-      ctrt_exec_result_free(r);
-      r = NULL;
-    }
+  hs = NULL;
+  if ((rc = exec_exit_code(d, exec_id, c, method, 30000, &code)) < 0) {
+    if (truncated)
+      rc = ctrt__error_wrap("%s: the output reached the cap of %zu bytes (exec_output_max) and the process did not end",
+                            method, d->exec_output_max);
+    goto done;
   }
+  r = ctrt__malloc(sizeof *r);
+  if (r == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  *r = (ctrt_exec_result)CTRT_EXEC_RESULT_INIT;
+  r->exit_code = code;
+  r->output_truncated = truncated;
+  /* text_append keeps a NUL after the bytes: the buffers are adopted. */
+  rc = ctrt__bytes_take(&r->stdout_, out_text.data, out_text.len);
+  out_text.data = NULL;
+  if (rc < 0)
+    goto done;
+  rc = ctrt__bytes_take(&r->stderr_, err_text.data, err_text.len);
+  err_text.data = NULL;
+  if (rc < 0)
+    goto done;
+  *out = r;
+  r = NULL;
+done:
+  ctrt_exec_result_free(r);
+  ctrt__http_stream_free(hs);
   ctrt__free(out_text.data);
   ctrt__free(err_text.data);
   ctrt__free(exec_id);
-  if (rc < 0)
-    return rc;
-  *out = r;
-  return 0;
+  return rc;
 }
 
 int ctrt__docker_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv,
@@ -334,19 +346,21 @@ int ctrt__docker_exec_stream(void *self, ctrt_exec_event_stream **out, const ctr
   ctrt_exec_options cfg = CTRT_EXEC_OPTIONS_INIT;
   cfg.command = (char **)argv;
   cfg.n_command = n_argv;
-  int rc = (s->buf = ctrt__malloc(OUTPUT_PIECE)) ? 0 : ctrt__error_no_memory();
-  if (rc == 0)
-    rc = exec_create(d, id, &cfg, &calls_exec_stream, &s->exec_id);
-  if (rc == 0)
-    rc = exec_start_open(d, s->exec_id, false, &calls_exec_stream, &s->hs);
-  if (rc < 0) {
-    exec_stream_destroy(s);
-    return rc;
-  }
-  ctrt__demux_init(&s->dm, true, ctrt__http_stream_pull, s->hs);
   ctrt__stream *stream = NULL;
+  int rc;
+  if ((s->buf = ctrt__malloc(OUTPUT_PIECE)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto fail;
+  }
+  if ((rc = exec_create(d, id, &cfg, &calls_exec_stream, &s->exec_id)) < 0 ||
+      (rc = exec_start_open(d, s->exec_id, false, &calls_exec_stream, &s->hs)) < 0)
+    goto fail;
+  ctrt__demux_init(&s->dm, true, ctrt__http_stream_pull, s->hs);
   rc = ctrt__stream_new(&stream, &exec_stream_vtable, s, ctrt__exec_event_stream_item_free);
   *out = (ctrt_exec_event_stream *)stream;
+  return rc;
+fail:
+  exec_stream_destroy(s);
   return rc;
 }
 
@@ -459,19 +473,20 @@ int ctrt__docker_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_contain
   s->d = d;
   s->tty = options->tty;
   s->ready_fd = -1;
-  int rc = exec_create(d, id, options, &calls_exec_pty, &s->exec_id);
   char *path = NULL, *body = NULL;
   ctrt__http_request req;
-  if (rc == 0)
-    rc = exec_start_request(&calls_exec_pty, s->exec_id, options->tty, &path, &body, &req);
-  if (rc == 0)
-    rc = ctrt__docker_hijack(d, &req, NULL, 0, "exec_pty", &s->conn);
+  int rc;
+  if ((rc = exec_create(d, id, options, &calls_exec_pty, &s->exec_id)) < 0 ||
+      (rc = exec_start_request(&calls_exec_pty, s->exec_id, options->tty, &path, &body, &req)) < 0 ||
+      (rc = ctrt__docker_hijack(d, &req, NULL, 0, "exec_pty", &s->conn)) < 0)
+    goto done;
+  ctrt__demux_init(&s->dm, !s->tty, ctrt__http_conn_pull, s->conn);
+done:
   ctrt__free(path);
   ctrt__free(body);
   if (rc < 0) {
     session_destroy(s);
     return rc;
   }
-  ctrt__demux_init(&s->dm, !s->tty, ctrt__http_conn_pull, s->conn);
   return ctrt__exec_handle_new(out, &session_vtable, s);
 }

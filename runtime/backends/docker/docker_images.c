@@ -42,25 +42,26 @@ static int inspect_image(ctrt__docker *d, const char *image, const char *method,
 /* The query and headers of a pull of image. */
 static int pull_request(char **path, ctrt__dh *headers, const char *image, const ctrt_registry_auth *auth) {
   /* pull_image_stream and pull_image_with_policy declare the same call. */
-  int rc = ctrt__dockerreq_pull_image_stream_image_create(path, image);
+  int rc;
+  if ((rc = ctrt__dockerreq_pull_image_stream_image_create(path, image)) < 0)
+    return rc;
   if (auth != NULL)
     ctrt__dh_add_registry_auth(headers, auth, image);
-  if (rc == 0)
-    rc = ctrt__dh_error(headers);
-  return rc;
+  return ctrt__dh_error(headers);
 }
 
 static int pull(ctrt__docker *d, const char *image, const ctrt_registry_auth *auth, const char *method) {
   char *path = NULL;
   ctrt__dh headers = CTRT__DH_INIT;
-  int rc = pull_request(&path, &headers, image, auth);
-  if (rc == 0) {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.headers = ctrt__dh_lines(&headers);
-    rc = ctrt__docker_consume_progress(d, &req, pull_statuses, 1, method, NULL, NULL);
-  }
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  int rc;
+  if ((rc = pull_request(&path, &headers, image, auth)) < 0)
+    goto done;
+  req.method = "POST";
+  req.path = path;
+  req.headers = ctrt__dh_lines(&headers);
+  rc = ctrt__docker_consume_progress(d, &req, pull_statuses, 1, method, NULL, NULL);
+done:
   ctrt__dh_clear(&headers);
   ctrt__free(path);
   return rc;
@@ -184,26 +185,27 @@ int ctrt__docker_pull_image_stream(void *self, ctrt_pull_progress_stream **out, 
   CTRT__CHECK_ALLOC(s);
   char *path = NULL;
   ctrt__dh headers = CTRT__DH_INIT;
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  ctrt__stream *stream = NULL;
   s->d = d;
-  int rc = (s->reference = resolved_reference(image)) ? 0 : ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ctrt__jsonl_new(&s->lines, 0);
-  if (rc == 0)
-    rc = pull_request(&path, &headers, image, auth);
-  if (rc == 0) {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.headers = ctrt__dh_lines(&headers);
-    rc = ctrt__docker_open(d, &req, pull_statuses, 1, "pull_image_stream", &s->hs);
+  int rc;
+  if ((s->reference = resolved_reference(image)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = ctrt__jsonl_new(&s->lines, 0)) < 0 || (rc = pull_request(&path, &headers, image, auth)) < 0)
+    goto done;
+  req.method = "POST";
+  req.path = path;
+  req.headers = ctrt__dh_lines(&headers);
+  rc = ctrt__docker_open(d, &req, pull_statuses, 1, "pull_image_stream", &s->hs);
+done:
   ctrt__dh_clear(&headers);
   ctrt__free(path);
   if (rc < 0) {
     pull_destroy(s);
     return rc;
   }
-  ctrt__stream *stream = NULL;
   rc = ctrt__stream_new(&stream, &pull_vtable, s, ctrt__pull_progress_stream_item_free);
   *out = (ctrt_pull_progress_stream *)stream;
   return rc;
@@ -264,7 +266,7 @@ static int load_read(load_stream *s, ctrt_load_progress **item) {
     char *loaded = NULL;
     rc = ctrt__docker_load_event(item, &loaded, line);
     json_decref(line);
-    if (rc == 0 && loaded != NULL)
+    if (rc >= 0 && loaded != NULL)
       rc = add_reference(s, loaded);
     if (rc < 0) {
       ctrt_load_progress_free(*item);
@@ -387,26 +389,25 @@ int ctrt__docker_load_images(void *self, ctrt_load_progress_stream **out, ctrt_b
   load_stream *s = ctrt__calloc(1, sizeof *s);
   CTRT__CHECK_ALLOC(s);
   char *path = NULL;
-  int rc = ctrt__jsonl_new(&s->lines, 0);
-  if (rc == 0)
-    rc = ctrt__dockerreq_load_images_image_load(&path, quiet);
-  if (rc == 0) {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    req.content_type = "application/x-tar";
-    req.upload = tar;
-    static const ctrt__docker_status statuses[] = {{400, CTRT_ERROR_INVALID_SPEC}};
-    rc = ctrt__docker_open(d, &req, statuses, 1, "load_images", &s->hs);
-  }
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  ctrt__stream *stream = NULL;
+  static const ctrt__docker_status statuses[] = {{400, CTRT_ERROR_INVALID_SPEC}};
+  int rc;
+  if ((rc = ctrt__jsonl_new(&s->lines, 0)) < 0 || (rc = ctrt__dockerreq_load_images_image_load(&path, quiet)) < 0)
+    goto done;
+  req.method = "POST";
+  req.path = path;
+  req.content_type = "application/x-tar";
+  req.upload = tar;
+  if ((rc = ctrt__docker_open(d, &req, statuses, 1, "load_images", &s->hs)) < 0)
+    goto done;
+  rc = load_read_ahead(s, tar);
+done:
   ctrt__free(path);
-  if (rc == 0)
-    rc = load_read_ahead(s, tar);
   if (rc < 0) {
     load_destroy(s);
     return rc;
   }
-  ctrt__stream *stream = NULL;
   rc = ctrt__stream_new(&stream, &load_vtable, s, ctrt__load_progress_stream_item_free);
   *out = (ctrt_load_progress_stream *)stream;
   return rc;
@@ -430,44 +431,49 @@ int ctrt__docker_import_image(void *self, char **out, ctrt_byte_source *tar, con
   /* A tag only with a repository, "latest" when none is given. */
   const char *wire_repo = ctrt__docker_blank(repo) ? NULL : repo;
   const char *wire_tag = wire_repo == NULL ? NULL : ctrt__docker_blank(tag) ? "latest" : tag;
-  char *path = NULL;
-  int rc = ctrt__dockerreq_import_image_image_create(&path, wire_repo, wire_tag);
-  if (rc < 0)
-    return rc;
+  char *path = NULL, *id = NULL, *ref = NULL;
+  json_t *image = NULL;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
+  int rc;
+  if ((rc = ctrt__dockerreq_import_image_image_create(&path, wire_repo, wire_tag)) < 0)
+    goto done;
   req.method = "POST";
   req.path = path;
   req.content_type = "application/x-tar"; /* dockerd refuses the upload without it */
   req.upload = tar;
-  static const ctrt__docker_status statuses[] = {{500, CTRT_ERROR_INVALID_SPEC}};
-  char *id = NULL;
-  rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id);
-  ctrt__free(path);
-  if (rc == 0 && id == NULL)
+  if ((rc = ctrt__docker_consume_progress(d, &req, statuses, 1, "import_image", import_line, &id)) < 0)
+    goto done;
+  if (id == NULL) {
     rc = ctrt__error_internal("import_image: the daemon did not name the imported image");
-  if (rc == 0 && !ctrt__docker_blank(repo)) {
+    goto done;
+  }
+  if (wire_repo != NULL) {
     /* The reference when the daemon gave the image that tag, else the id
      * it reported (an engine may tag otherwise: Podman 4.3 ignores tag). */
-    char *ref = ctrt__sprintf("%s:%s", repo, ctrt__docker_blank(tag) ? "latest" : tag);
-    json_t *image = NULL;
-    rc = ref ? inspect_image(d, id, "import_image", &image, false) : ctrt__error_no_memory();
+    if ((ref = ctrt__sprintf("%s:%s", wire_repo, wire_tag)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    if ((rc = inspect_image(d, id, "import_image", &image, false)) < 0)
+      goto done;
     size_t i;
     const json_t *t;
     json_array_foreach(json_object_get(image, "RepoTags"), i, t) {
-      if (ref && json_string_value(t) && strcmp(json_string_value(t), ref) == 0) {
+      if (json_string_value(t) && strcmp(json_string_value(t), ref) == 0) {
         ctrt__free(id);
         id = ref;
         ref = NULL;
         break;
       }
     }
-    json_decref(image);
-    ctrt__free(ref);
-  }
-  if (rc < 0) {
-    ctrt__free(id);
-    return rc;
   }
   *out = id;
-  return 0;
+  id = NULL;
+done:
+  json_decref(image);
+  ctrt__free(ref);
+  ctrt__free(id);
+  ctrt__free(path);
+  return rc;
 }

@@ -10,16 +10,18 @@ int ctrt__docker_get_container_stats(void *self, ctrt_container_stats **out, con
   uint64_t host_memory = 0;
   char *target = NULL;
   ctrt__http_response *resp = NULL;
-  int rc = ctrt__docker_host_memory(self, &host_memory);
-  if (rc == 0)
-    rc = ctrt__dockerreq_get_container_stats_container_stats(&target);
+  int rc;
+  if ((rc = ctrt__docker_host_memory(self, &host_memory)) < 0 ||
+      (rc = ctrt__dockerreq_get_container_stats_container_stats(&target)) < 0)
+    goto done;
   ctrt__docker_call call = {.suffix = target};
-  if (rc == 0)
-    rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp);
+  if ((rc = ctrt__docker_container_send(self, id, &call, "get_container_stats", &resp)) < 0 ||
+      (rc = ctrt__docker_need_body(resp, "get_container_stats")) < 0)
+    goto done;
   /* Walked: the per-CPU, per-device and precpu_stats members (most of a
    * ~2 KB answer) are skipped without allocating. */
-  if (rc == 0 && (rc = ctrt__docker_need_body(resp, "get_container_stats")) == 0)
-    rc = ctrt__docker_container_stats_walk(out, resp->body, resp->body_len, host_memory);
+  rc = ctrt__docker_container_stats_walk(out, resp->body, resp->body_len, host_memory);
+done:
   ctrt__http_response_free(resp);
   ctrt__free(target);
   return rc;
@@ -65,21 +67,20 @@ int ctrt__docker_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_co
   stats_stream *s = ctrt__calloc(1, sizeof *s);
   CTRT__CHECK_ALLOC(s);
   char *target = NULL;
-  int rc = ctrt__jsonl_new(&s->lines, 0);
-  if (rc == 0)
-    rc = ctrt__docker_host_memory(self, &s->host_memory);
-  if (rc == 0)
-    rc = ctrt__dockerreq_stats_stream_container_stats(&target);
-  ctrt__docker_call call = {.suffix = target};
-  if (rc == 0)
-    rc = ctrt__docker_container_open(self, id, &call, "stats_stream", &s->hs);
-  ctrt__free(target);
-  if (rc < 0) {
-    stats_destroy(s);
-    return rc;
-  }
   ctrt__stream *stream = NULL;
+  int rc;
+  if ((rc = ctrt__jsonl_new(&s->lines, 0)) < 0 || (rc = ctrt__docker_host_memory(self, &s->host_memory)) < 0 ||
+      (rc = ctrt__dockerreq_stats_stream_container_stats(&target)) < 0)
+    goto fail;
+  ctrt__docker_call call = {.suffix = target};
+  if ((rc = ctrt__docker_container_open(self, id, &call, "stats_stream", &s->hs)) < 0)
+    goto fail;
+  ctrt__free(target);
   rc = ctrt__stream_new(&stream, &stats_vtable, s, ctrt__stats_stream_item_free);
   *out = (ctrt_stats_stream *)stream;
+  return rc;
+fail:
+  ctrt__free(target);
+  stats_destroy(s);
   return rc;
 }

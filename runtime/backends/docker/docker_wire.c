@@ -3,6 +3,8 @@
  * auth header, the archive path-stat header and the daemon's error bodies. */
 #include "backends/docker/docker_wire.h"
 
+#include "docker_gen.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -212,43 +214,58 @@ void ctrt__docker_dedupe_message(char *text) {
 
 /* ---- API version ---- */
 
+/* A GET of the handshake, bounded by limit from the connection on. */
+static ctrt__http_request handshake_get(const char *path, bool unversioned, long limit) {
+  return (ctrt__http_request){
+      .method = "GET", .path = path, .unversioned = unversioned, .timeout_ms = limit, .after_connect = true};
+}
+
+/* The API version a server states: the ping's Api-Version header, else
+ * (old or unusual servers) the ApiVersion of GET /version. Both requests
+ * are the spec's docker_internal "negotiate" calls, sent unversioned since
+ * no version is chosen yet. *found false: the server stated none. */
+static int stated_version(ctrt__http_client *client, long limit, int *major, int *minor, bool *found) {
+  char *ping_path = NULL, *version_path = NULL;
+  ctrt__http_response *r = NULL;
+  json_t *body = NULL;
+  int rc;
+  *found = false;
+  if ((rc = ctrt__dockerreq_negotiate_system_ping(&ping_path)) < 0 ||
+      (rc = ctrt__dockerreq_negotiate_system_version(&version_path)) < 0)
+    goto done;
+  ctrt__http_request ping = handshake_get(ping_path, CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_PING_UNVERSIONED, limit);
+  if ((rc = ctrt__http_do(client, &ping, &r)) < 0)
+    goto done;
+  if ((*found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), major, minor)))
+    goto done;
+  ctrt__http_request version = handshake_get(version_path, CTRT__DOCKERREQ_NEGOTIATE_SYSTEM_VERSION_UNVERSIONED, limit);
+  if (ctrt__http_do_json(client, &version, NULL, &body) == 0)
+    *found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), major, minor);
+  if (!*found && r->status >= 400)
+    rc = ctrt__docker_error_from_body(r->status, r->body, r->body_len, ping_path);
+done:
+  json_decref(body);
+  ctrt__http_response_free(r);
+  ctrt__free(ping_path);
+  ctrt__free(version_path);
+  return rc;
+}
+
 int ctrt__docker_negotiate(ctrt__http_client *client, int *major, int *minor) {
   /* The handshake is bounded by the connect timeout, not the request timeout
    * (120 s): connecting (TCP, TLS) by CURLOPT_CONNECTTIMEOUT, the daemon's
    * answer to the ping by the same limit from then on. A stopped daemon
    * (SIGSTOP) accepts the connection but never answers: open fails in
    * seconds. */
-  long limit = ctrt__http_client_connect_timeout(client);
-  ctrt__http_request ping = {
-      .method = "GET", .path = "/_ping", .unversioned = true, .timeout_ms = limit, .after_connect = true};
-  ctrt__http_response *r = NULL;
-  int rc = ctrt__http_do(client, &ping, &r);
-  if (rc < 0)
+  bool found = false;
+  int rc;
+  if ((rc = stated_version(client, ctrt__http_client_connect_timeout(client), major, minor, &found)) < 0)
     return rc;
-  bool found = ctrt__api_version_parse(ctrt__http_response_header(r, "Api-Version"), major, minor);
   if (!found) {
-    /* Old or unusual servers: GET /version has ApiVersion. Like /_ping this
-     * is sent before an API version is chosen (unversioned), which no
-     * declared call of the spec is: the two paths stay here. */
-    ctrt__http_request version = {
-        .method = "GET", .path = "/version", .unversioned = true, .timeout_ms = limit, .after_connect = true};
-    json_t *body = NULL;
-    if (ctrt__http_do_json(client, &version, NULL, &body) == 0) {
-      found = ctrt__api_version_parse(json_string_value(json_object_get(body, "ApiVersion")), major, minor);
-      json_decref(body);
-    }
-    if (!found) {
-      if (r->status >= 400) {
-        rc = ctrt__docker_error_from_body(r->status, r->body, r->body_len, "GET /_ping");
-        ctrt__http_response_free(r);
-        return rc;
-      }
-      /* Reachable but silent about its version: what the Go client assumes. */
-      *major = 1;
-      *minor = 24;
-    }
+    /* Reachable but silent about its version: what the Go client assumes. */
+    *major = 1;
+    *minor = 24;
   }
-  ctrt__http_response_free(r);
   ctrt_error_clear();
   int our_major = 0, our_minor = 0;
   ctrt__api_version_parse(CTRT__DOCKER_API_VERSION, &our_major, &our_minor);

@@ -33,9 +33,10 @@ typedef struct dc_call {
   const char *content_type;
   const dc_pair *body_members; /* `body: members:`: JSON text, NULL for a boolean session value */
   size_t n_body_members;
-  bool conditional; /* `when:` made only in some cases */
-  int when_status;  /* made after the previous call answered this status (0: not that case) */
-  bool provoked;    /* the test brings the call about (false: a `when:` it cannot) */
+  bool conditional;        /* `when:` made only in some cases */
+  int when_status;         /* made after the previous call answered this status (0: not that case) */
+  const char *when_answer; /* made after the daemon gave this kind of answer (schema.yaml's `answer:`) */
+  bool unversioned;        /* sent without the /vX.Y prefix (docker_internal) */
 } dc_call;
 
 typedef struct dc_method {
@@ -49,6 +50,11 @@ typedef struct dc_method {
 
 extern const dc_method dc_methods[];
 extern const size_t dc_n_methods;
+
+/* The backend-internal calls (spec: docker_internal), drive NULL: the test
+ * drives them (docker_calls_test.c, internal_drives). */
+extern const dc_method dc_internal[];
+extern const size_t dc_n_internal;
 
 /* Uses an exec handle the way a caller would (resize, input, read to the
  * end, wait), so that each of its calls is made. */

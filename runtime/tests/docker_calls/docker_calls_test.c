@@ -9,7 +9,10 @@
  * a body exactly when one is declared (JSON when declared JSON). It answers
  * with a canned but valid response for the operation, so each method must
  * also succeed; and every declared call must be seen at least once over the
- * whole run, so a `calls:` entry no code makes fails too.
+ * whole run, so a `calls:` entry no code makes fails too. A conditional
+ * call (`when:`) is brought about by the drives over the input values it
+ * names, by answering the previous call with its `status`, or by playing
+ * the engine behaviour its `answer` names (play_case).
  */
 #include "docker_calls.h"
 
@@ -33,15 +36,19 @@ typedef struct recorder {
   const dc_method *method; /* the method being driven, or NULL */
   size_t next_call;        /* index of the last matched call */
   int requests;            /* requests seen for the method */
+  int unversioned;         /* unversioned (docker_internal) requests seen meanwhile */
   bool *seen;              /* per declared call of the method, over all drives */
   bool *seen_now;          /* per declared call, this drive */
   long fail_call;          /* answer this call with fail_status (-1: none) */
   int fail_status;
+  const char *answer_case; /* the `when: answer:` case played, or NULL */
   int n_problems;
   char problems[MAX_PROBLEMS][640];
 } recorder;
 
 static recorder rec;
+/* Per declared call of each docker_internal entry, over the whole run. */
+static bool internal_seen[8][8];
 
 static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void problem(const char *fmt, ...) {
@@ -194,6 +201,23 @@ static const dc_call *match(const fake_request *r, const char *path) {
   return NULL;
 }
 
+/* An unversioned request: one of the docker_internal calls declared
+ * unversioned (negotiate's ping and /version, sent by every ctrt_open). */
+static const dc_call *match_unversioned(const fake_request *r, const char *path) {
+  for (size_t k = 0; k < dc_n_internal && k < 8; k++) {
+    const dc_method *m = &dc_internal[k];
+    for (size_t j = 0; j < m->n_calls && j < 8; j++) {
+      if (!m->calls[j].unversioned || strcmp(m->calls[j].verb, r->method) != 0 || strcmp(m->calls[j].path, path) != 0)
+        continue;
+      internal_seen[k][j] = true;
+      if (rec.method == m)
+        rec.seen_now[j] = true;
+      return &m->calls[j];
+    }
+  }
+  return NULL;
+}
+
 /* ---- canned answers ---- */
 
 static const char INSPECT[] =
@@ -229,7 +253,10 @@ static const struct {
     {"ExecInspect", 200, "{\"ID\":\"" EXEC_ID "\",\"Running\":false,\"ExitCode\":0,\"Pid\":0}"},
     {"ExecResize", 201, NULL},
     {"ImageInspect", 200, IMAGE},
-    {"SystemInfo", 200, "{\"MemTotal\":8589934592}"},
+    {"SystemInfo", 200, "{\"MemTotal\":8589934592,\"Driver\":\"overlay2\",\"OSType\":\"linux\"}"},
+    {"SystemVersion", 200,
+     "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"Os\":\"linux\",\"Arch\":\"amd64\","
+     "\"Components\":[{\"Name\":\"Engine\",\"Version\":\"20.10.24\"}]}"},
     {"ImageList", 200, "[]"},
     {"ImageDelete", 200, "[{\"Untagged\":\"ctrt-calls.invalid/calls:latest\"}]"},
     {"ImagePrune", 200, "{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}"},
@@ -283,8 +310,51 @@ static void drain_client(fake_conn *c) {
     ;
 }
 
-static fake_next answer(fake_conn *c, const dc_call *call) {
+/* The `when: answer:` cases (spec/schema.yaml): each an engine behaviour
+ * played instead of the usual answer, or false when `kind` is none the
+ * fake knows (a problem: the spec names a case this test cannot play). */
+static bool play_case(fake_conn *c, const dc_call *call, const char *kind) {
   const char *op = call->operation;
+  if (strcmp(kind, "untyped_log") == 0 && strcmp(op, "ContainerLogs") == 0) {
+    /* Docker 20.10.24 (API 1.41): a log answer without Content-Type. */
+    uint8_t body[64];
+    size_t len = 0;
+    frame(body, &len, 1, "2024-01-02T03:04:05Z out\n");
+    fake_chunked_head(c, 200, NULL);
+    fake_chunk(c, body, len, false);
+    fake_chunked_end(c);
+    return true;
+  }
+  if (strcmp(kind, "no_digest") == 0 && strcmp(op, "ImageCreate") == 0) {
+    json_lines(c, "{\"status\":\"Pulling from calls\",\"id\":\"latest\"}\n"
+                  "{\"status\":\"Status: Image is up to date for ctrt-calls.invalid/calls:latest\"}\n");
+    return true;
+  }
+  if (strcmp(kind, "silent_ping") == 0 && strcmp(op, "SystemPing") == 0) {
+    fake_respond(c, 200, NULL, "OK"); /* no Api-Version header */
+    return true;
+  }
+  if (strcmp(kind, "foreign_name") == 0 && strcmp(op, "ContainerInspect") == 0) {
+    /* A container created outside ctrt: its name is not zlayer-*. */
+    json_t *j = json_loads(INSPECT, 0, NULL);
+    json_object_set_new(j, "Name", json_string("/made-elsewhere"));
+    char *text = json_dumps(j, JSON_COMPACT);
+    fake_respond(c, 200, "Content-Type: application/json\r\n", text);
+    free(text);
+    json_decref(j);
+    return true;
+  }
+  return false;
+}
+
+static fake_next answer(fake_conn *c, const dc_call *call, const char *answer_case) {
+  const char *op = call->operation;
+  if (answer_case != NULL && play_case(c, call, answer_case))
+    return FAKE_KEEP;
+  if (strcmp(op, "SystemPing") == 0) {
+    fake_respond(c, 200, "Api-Version: 1.41\r\n", "OK");
+    return FAKE_KEEP;
+  }
   if (strcmp(call->framing, "hijack") == 0) {
     uint8_t out[256];
     const char *head = "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n"
@@ -351,20 +421,33 @@ static fake_next answer(fake_conn *c, const dc_call *call) {
 
 static fake_next handle(fake_conn *c, const fake_request *r, void *arg) {
   (void)arg;
-  if (strcmp(r->target, "/_ping") == 0) {
-    fake_respond(c, 200, "Api-Version: 1.41\r\n", "OK");
-    return FAKE_KEEP;
-  }
   char target[2048];
   snprintf(target, sizeof target, "%s", r->target);
   const char *path = target;
-  if (strncmp(path, "/v1.41/", 7) == 0)
+  bool versioned = strncmp(path, "/v1.41/", 7) == 0;
+  if (versioned)
     path += 6;
   char *query = strchr(target, '?');
   if (query)
     *query++ = '\0';
   pthread_mutex_lock(&rec.lock);
   const dc_call *call = NULL;
+  const char *answer_case = rec.answer_case;
+  if (!versioned) {
+    rec.unversioned++;
+    if ((call = match_unversioned(r, path)) == NULL)
+      problem("%s %s: an unversioned request that is no declared docker_internal call", r->method, r->target);
+    else if (rec.method != NULL)
+      check_request(call, r, r->target, query);
+    else
+      problem("%s %s: a request outside any drive", r->method, r->target);
+    pthread_mutex_unlock(&rec.lock);
+    if (call == NULL) {
+      fake_respond(c, 500, "Content-Type: application/json\r\n", "{\"message\":\"undeclared request\"}");
+      return FAKE_KEEP;
+    }
+    return answer(c, call, answer_case);
+  }
   if (rec.method == NULL) {
     problem("a request outside any method: %s %s", r->method, r->target);
   } else {
@@ -386,7 +469,7 @@ static fake_next handle(fake_conn *c, const fake_request *r, void *arg) {
     fake_respond(c, 500, "Content-Type: application/json\r\n", "{\"message\":\"undeclared request\"}");
     return FAKE_KEEP;
   }
-  return answer(c, call);
+  return answer(c, call, answer_case);
 }
 
 /* ---- the exec handle, used like a caller would ---- */
@@ -407,28 +490,53 @@ int dc_drain_exec_handle(ctrt_exec_handle *h) {
 
 /* ---- the test ---- */
 
+/* Drivers of the docker_internal entries: ctrt_open negotiates (the drive
+ * itself sends nothing more), ctrt_runtime_engine asks /version and /info. */
+static int drive_negotiate(ctrt_runtime *rt, unsigned variant) {
+  (void)rt;
+  (void)variant;
+  return 0;
+}
+
+static int drive_runtime_engine(ctrt_runtime *rt, unsigned variant) {
+  (void)variant;
+  ctrt_engine_info *info = NULL;
+  int rc = ctrt_runtime_engine(rt, &info);
+  ctrt_engine_info_free(info);
+  return rc;
+}
+
+static const struct {
+  const char *name;
+  int (*drive)(ctrt_runtime *rt, unsigned variant);
+} internal_drives[] = {{"negotiate", drive_negotiate}, {"runtime_engine", drive_runtime_engine}};
+
 /* One drive of m: it must succeed (unless a failure is provoked), send at
  * least one request, and make every call that is not conditional. */
-static void drive(const char *uri, const dc_method *m, unsigned variant, bool *seen, long fail_call, int fail_status) {
+static void drive(const char *uri, const dc_method *m, int (*fn)(ctrt_runtime *, unsigned), unsigned variant,
+                  bool *seen, long fail_call, int fail_status, const char *answer_case) {
   bool seen_now[8] = {false};
-  /* A fresh runtime each time: no container id remembered from an earlier
-   * method, no stdin session left open. */
   ctrt_runtime *rt = NULL;
-  ASSERT_OK(ctrt_open(&rt, uri));
   pthread_mutex_lock(&rec.lock);
   rec.method = m;
   rec.next_call = 0;
   rec.requests = 0;
+  rec.unversioned = 0;
   rec.seen = seen;
   rec.seen_now = seen_now;
   rec.fail_call = fail_call;
   rec.fail_status = fail_status;
+  rec.answer_case = answer_case;
   pthread_mutex_unlock(&rec.lock);
-  int rc = m->drive(rt, variant);
+  /* A fresh runtime each time: no container id remembered from an earlier
+   * method, no stdin session left open; its open negotiates (unversioned). */
+  int rc = ctrt_open(&rt, uri);
+  if (rc == 0)
+    rc = fn(rt, variant);
   pthread_mutex_lock(&rec.lock);
   if (rc < 0 && fail_call < 0)
     problem("%s (drive %u): failed against the canned answers: %s", m->name, variant, ctrt_error_last()->message);
-  if (rec.requests == 0)
+  if (rec.requests == 0 && (fn != drive_negotiate || rec.unversioned == 0))
     problem("%s (drive %u): sent no request", m->name, variant);
   for (size_t j = 0; j < m->n_calls && rc == 0; j++)
     if (!seen_now[j] && !m->calls[j].conditional)
@@ -437,8 +545,31 @@ static void drive(const char *uri, const dc_method *m, unsigned variant, bool *s
   rec.method = NULL;
   rec.seen = rec.seen_now = NULL;
   rec.fail_call = -1;
+  rec.answer_case = NULL;
   pthread_mutex_unlock(&rec.lock);
   ctrt_close(rt);
+}
+
+/* Each `when: status` and `when: answer` case of m the plain drives did not
+ * meet, provoked; then every declared call must have been made. */
+static void provoke_and_count(const char *uri, const dc_method *m, int (*fn)(ctrt_runtime *, unsigned), bool *seen,
+                              size_t *n_declared, size_t *n_made) {
+  for (size_t j = 1; j < m->n_calls; j++)
+    if (!seen[j] && m->calls[j].when_status)
+      drive(uri, m, fn, 0, seen, (long)j - 1, m->calls[j].when_status, NULL);
+  for (size_t j = 0; j < m->n_calls; j++)
+    if (!seen[j] && m->calls[j].when_answer)
+      drive(uri, m, fn, 0, seen, -1, 0, m->calls[j].when_answer);
+  /* Every declared call, conditional or not, is made at least once. */
+  for (size_t j = 0; j < m->n_calls; j++) {
+    (*n_declared)++;
+    if (seen[j])
+      (*n_made)++;
+    else
+      problem("%s: its declared call %zu (%s %s) was never made%s%s", m->name, j, m->calls[j].verb, m->calls[j].path,
+              m->calls[j].when_answer ? ": no fake answer plays " : "",
+              m->calls[j].when_answer ? m->calls[j].when_answer : "");
+  }
 }
 
 static void test_every_declared_call(void) {
@@ -450,24 +581,35 @@ static void test_every_declared_call(void) {
   char uri[256];
   snprintf(uri, sizeof uri, "docker://%s", fake_server_host(fs));
   CU_ASSERT_TRUE(dc_n_methods > 0);
+  size_t n_declared = 0, n_made = 0;
   for (size_t i = 0; i < dc_n_methods; i++) {
     const dc_method *m = &dc_methods[i];
     bool seen[8] = {false};
     CU_ASSERT_FATAL(m->n_calls <= 8);
     for (unsigned v = 0; v < m->n_variants; v++)
-      drive(uri, m, v, seen, -1, 0);
-    /* Provoke each `when: status` case that the plain drives did not meet. */
-    for (size_t j = 1; j < m->n_calls; j++)
-      if (!seen[j] && m->calls[j].when_status)
-        drive(uri, m, 0, seen, (long)j - 1, m->calls[j].when_status);
-    for (size_t j = 0; j < m->n_calls; j++)
-      if (!seen[j] && !m->calls[j].provoked)
-        fprintf(stderr, "\n  note: %s: the conditional call %zu (%s %s) is not brought about here", m->name, j,
-                m->calls[j].verb, m->calls[j].path);
-      else if (!seen[j])
-        problem("%s: its declared call %zu (%s %s) was never made", m->name, j, m->calls[j].verb, m->calls[j].path);
+      drive(uri, m, m->drive, v, seen, -1, 0, NULL);
+    provoke_and_count(uri, m, m->drive, seen, &n_declared, &n_made);
+  }
+  /* The backend-internal calls: negotiate's were made by every open above. */
+  memset(internal_seen, 0, sizeof internal_seen);
+  size_t n_internal = 0;
+  for (size_t k = 0; k < dc_n_internal && k < 8; k++) {
+    const dc_method *m = &dc_internal[k];
+    int (*fn)(ctrt_runtime *, unsigned) = NULL;
+    for (size_t d = 0; d < sizeof internal_drives / sizeof internal_drives[0]; d++)
+      if (strcmp(internal_drives[d].name, m->name) == 0)
+        fn = internal_drives[d].drive;
+    if (fn == NULL || m->n_calls > 8) {
+      problem("docker_internal %s: the test has no driver for it", m->name);
+      continue;
+    }
+    n_internal++;
+    drive(uri, m, fn, 0, internal_seen[k], -1, 0, NULL);
+    provoke_and_count(uri, m, fn, internal_seen[k], &n_declared, &n_made);
   }
   fake_server_stop(fs);
+  fprintf(stderr, "\n  %zu of %zu declared calls of %zu methods and %zu backend-internal entries made and matched",
+          n_made, n_declared, dc_n_methods, n_internal);
   for (int i = 0; i < rec.n_problems; i++)
     fprintf(stderr, "\n  %s", rec.problems[i]);
   if (rec.n_problems)

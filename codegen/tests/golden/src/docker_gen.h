@@ -36,8 +36,12 @@ int ctrt__docker_enc_code_log_channel(json_t **out, const ctrt_log_channel *v, c
 int ctrt__docker_dec_code_color(ctrt_color *out, const json_t *json, const ctrt__jpath *path);
 int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__jpath *path);
 
-/* Request targets of the hand-written methods' calls, from the spec: the
- * path (after /containers/{id} for a container's call) and the query. */
+/* Request targets of the hand-written methods' calls and of the
+ * backend-internal ones (docker_internal), from the spec: the path (after
+ * /containers/{id} for a container's call) and the query. */
+int ctrt__dockerreq_handshake_widget_ping(char **out);
+/* Sent without the /vX.Y prefix: before an API version is chosen. */
+enum { CTRT__DOCKERREQ_HANDSHAKE_WIDGET_PING_UNVERSIONED = 1 };
 int ctrt__dockerreq_create_widget_widget_start(char **out, const char *widget_id);
 int ctrt__dockerreq_get_widget_widget_inspect(char **out, const ctrt_container_id *id, const char *name);
 int ctrt__dockerreq_list_widgets_widget_list(char **out);

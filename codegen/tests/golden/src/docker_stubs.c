@@ -43,6 +43,17 @@ int ctrt__docker_enc_code_color(json_t **out, const ctrt_color *v, const ctrt__j
 
 /* ---- request targets of the hand-written methods ---- */
 
+/* GET /_ping: path and query. */
+int ctrt__dockerreq_handshake_widget_ping(char **out) {
+  *out = NULL;
+  int rc = 0;
+  ctrt__dq q = CTRT__DQ_INIT;
+  if (rc == 0 && (rc = ctrt__dq_error(&q)) == 0 && (*out = ctrt__sprintf("/_ping%s", ctrt__dq_text(&q))) == NULL)
+    rc = ctrt__error_no_memory();
+  ctrt__dq_clear(&q);
+  return rc;
+}
+
 /* POST /widgets/{widget_id}/start: path and query. */
 int ctrt__dockerreq_create_widget_widget_start(char **out, const char *widget_id) {
   *out = NULL;

@@ -37,7 +37,8 @@ static const dc_call wait_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -89,7 +90,8 @@ static const dc_call create_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
     {
         .operation = "WidgetStart",
@@ -107,7 +109,8 @@ static const dc_call create_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -153,7 +156,8 @@ static const dc_call get_widget_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -197,7 +201,8 @@ static const dc_call list_widgets_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -236,7 +241,8 @@ static const dc_call widget_stream_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -289,7 +295,8 @@ static const dc_call upload_blob_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -347,7 +354,8 @@ static const dc_call read_blob_calls[] = {
         .n_body_members = 0,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
+        .when_answer = NULL,
+        .unversioned = false,
     },
 };
 
@@ -389,3 +397,33 @@ const dc_method dc_methods[] = {
 };
 
 const size_t dc_n_methods = sizeof dc_methods / sizeof dc_methods[0];
+
+/* The backend-internal calls (spec: docker_internal), driven by the test:
+ * negotiate by every ctrt_open, runtime_engine by ctrt_runtime_engine. */
+static const dc_call internal_handshake_calls[] = {
+    {
+        .operation = "WidgetPing",
+        .verb = "GET",
+        .path = "/_ping",
+        .framing = "none",
+        .query = NULL,
+        .n_query = 0,
+        .headers = NULL,
+        .n_headers = 0,
+        .has_body = false,
+        .json_body = false,
+        .content_type = NULL,
+        .body_members = NULL,
+        .n_body_members = 0,
+        .conditional = false,
+        .when_status = 0,
+        .when_answer = NULL,
+        .unversioned = true,
+    },
+};
+
+const dc_method dc_internal[] = {
+    {"handshake", false, internal_handshake_calls, 1, 1, NULL},
+};
+
+const size_t dc_n_internal = sizeof dc_internal / sizeof dc_internal[0];
