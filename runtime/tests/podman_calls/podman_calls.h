@@ -11,6 +11,7 @@
 typedef struct pc_extra {
   bool libpod;            /* below /v{version}/libpod, else the compat API */
   const char *when_after; /* made after this Docker-half call answered when_status */
+  bool provoked;          /* the fake brings it about (else a note says it is not) */
 } pc_extra;
 
 typedef struct pc_method {

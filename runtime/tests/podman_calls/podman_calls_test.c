@@ -133,7 +133,7 @@ static fake_next podman_handle(fake_conn *c, const fake_request *r, void *arg) {
     return FAKE_KEEP;
   }
   if (call != NULL || docker != NULL)
-    return answer(c, call ? call : docker);
+    return answer(c, call ? call : docker, NULL);
   fake_respond(c, 500, "Content-Type: application/json\r\n", "{\"cause\":\"undeclared request\"}");
   return FAKE_KEEP;
 }
@@ -188,21 +188,21 @@ static void test_every_declared_podman_call(void) {
     pc_current = pm;
     bool seen[8] = {false};
     for (unsigned v = 0; v < m.n_variants; v++)
-      drive(uri, &m, v, seen, -1, 0);
+      drive(uri, &m, m.drive, v, seen, -1, 0, NULL);
     /* A call after a Docker-half status: answer that call so (a failure
      * index >= 0 tells drive the method may fail then). */
     for (size_t j = 0; j < pm->n_calls; j++) {
       if (seen[j] || pm->extra[j].when_after == NULL)
         continue;
       pc_fail_operation = pm->extra[j].when_after;
-      drive(uri, &m, 0, seen, (long)j, pm->calls[j].when_status);
+      drive(uri, &m, m.drive, 0, seen, (long)j, pm->calls[j].when_status, NULL);
       pc_fail_operation = NULL;
     }
     for (size_t j = 0; j < pm->n_calls; j++) {
       declared++;
       if (seen[j])
         matched++;
-      else if (!pm->calls[j].provoked)
+      else if (!pm->extra[j].provoked)
         fprintf(stderr, "\n  note: %s: the conditional call %zu (%s %s) is not brought about here", pm->name, j,
                 pm->calls[j].verb, pm->calls[j].path);
       else

@@ -25,7 +25,6 @@ static const dc_call get_widget_pcalls[] = {
         .content_type = NULL,
         .conditional = true,
         .when_status = 500,
-        .provoked = true,
     },
     {
         .operation = "WidgetList",
@@ -39,12 +38,11 @@ static const dc_call get_widget_pcalls[] = {
         .content_type = NULL,
         .conditional = false,
         .when_status = 0,
-        .provoked = true,
     },
 };
 static const pc_extra get_widget_pextra[] = {
-    {true, "WidgetInspect"},
-    {false, NULL},
+    {true, "WidgetInspect", true},
+    {false, NULL, true},
 };
 
 const pc_method pc_methods[] = {
