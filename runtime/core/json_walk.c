@@ -205,17 +205,17 @@ static int str(jw *w, const char **s, size_t *len, bool cstr) {
 static int key(jw *w, const char **s, size_t *len, bool cstr) {
   if (at_end(w) || *w->p != '"')
     return syn(w, "string or '}' expected");
-  int rc = str(w, s, len, cstr);
-  if (rc == 0 && memchr(*s, '\0', *len) != NULL)
+  int rc;
+  if ((rc = str(w, s, len, cstr)) < 0)
+    return rc;
+  if (memchr(*s, '\0', *len) != NULL)
     return syn(w, "NUL byte in object key not supported");
-  if (rc == 0) {
-    ws(w);
-    if (at_end(w) || *w->p != ':')
-      return syn(w, "':' expected");
-    w->p++;
-    ws(w);
-  }
-  return rc;
+  ws(w);
+  if (at_end(w) || *w->p != ':')
+    return syn(w, "':' expected");
+  w->p++;
+  ws(w);
+  return 0;
 }
 
 /* After a member or element: 1 for another, 0 at the close, or an error. */
@@ -361,12 +361,13 @@ int ctrt__jwalk_validate(const char *text, size_t len) {
   w.buf = w.small;
   w.cap = sizeof w.small;
   ws(&w);
-  int rc = skip(&w);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w))
-      rc = syn(&w, "end of file expected");
-  }
+  int rc;
+  if ((rc = skip(&w)) < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w))
+    rc = syn(&w, "end of file expected");
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   return rc;
@@ -409,7 +410,7 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
       }
       if ((k = ctrt__strndup(s, n)) == NULL)
         rc = ctrt__error_no_memory();
-      if (rc == 0 && (rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0)
+      else if ((rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0)
         rc = ctrt__error_no_memory();
       ctrt__free(k);
       if (rc < 0)
@@ -435,8 +436,12 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
   case 't':
   case 'f':
   case 'n':
-    rc = literal(w, *w->p == 't' ? "true" : *w->p == 'f' ? "false" : "null", *w->p == 'f' ? 5 : 4);
-    if (rc == 0 && (v = w->p[-1] == 'l' ? json_null() : json_boolean(w->p[-2] == 'u')) == NULL)
+    if ((rc = literal(w,
+                      *w->p == 't'   ? "true"
+                      : *w->p == 'f' ? "false"
+                                     : "null",
+                      *w->p == 'f' ? 5 : 4)) == 0 &&
+        (v = w->p[-1] == 'l' ? json_null() : json_boolean(w->p[-2] == 'u')) == NULL)
       rc = ctrt__error_no_memory();
     break;
   default: {
@@ -505,10 +510,12 @@ static int integer(jw *w, const ctrt__jpath *path, int64_t lo, int64_t hi, const
 static int text(jw *w, const ctrt__jpath *path, const char *expected, const char **s, size_t *n) {
   if (at_end(w) || *w->p != '"')
     return type_error(w, path, expected);
-  int rc = str(w, s, n, true);
-  if (rc == 0 && strlen(*s) != *n)
+  int rc;
+  if ((rc = str(w, s, n, true)) < 0)
+    return rc;
+  if (strlen(*s) != *n)
     return ctrt__json_error(path, "the string carries a NUL character (\\u0000) at offset %zu", strlen(*s));
-  return rc;
+  return 0;
 }
 
 static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpath *path);
@@ -884,13 +891,14 @@ int ctrt__jwalk_decode_ex(const ctrt__jfield *root, void *base, const char *text
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : dec_field(&w, root, base, NULL);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w)) {
-      rc = syn(&w, "end of file expected");
-      clear_field(root, base);
-    }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w)) {
+    rc = syn(&w, "end of file expected");
+    clear_field(root, base);
   }
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   /* As with a DOM parsed first: invalid text is reported as such, even when
@@ -952,11 +960,12 @@ int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, si
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : int_at(&w, keys, n_keys, out, found, NULL);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w))
-      rc = syn(&w, "end of file expected");
-  }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w))
+    rc = syn(&w, "end of file expected");
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   if (rc < 0 && !w.syntax) {
@@ -976,14 +985,15 @@ int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jk
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : dom(&w, out, keep);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w)) {
-      rc = syn(&w, "end of file expected");
-      json_decref(*out);
-      *out = NULL;
-    }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w)) {
+    rc = syn(&w, "end of file expected");
+    json_decref(*out);
+    *out = NULL;
   }
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   return rc;
