@@ -135,10 +135,12 @@ static int move_tag(mock_runtime *m, mock_image *img, const char *tag) {
 
 static int apply_layer(memfs *fs, memfs_blob *layer) {
   ctrt_byte_source *src = NULL;
-  int rc = ctrt_byte_source_from_buffer(&src, memfs_blob_data(layer), memfs_blob_len(layer));
   memfs_tar_options options = {.mode = MEMFS_TAR_LAYER};
-  if (rc == 0)
-    rc = memfs_apply_tar(fs, "/", src, &options);
+  int rc;
+  if ((rc = ctrt_byte_source_from_buffer(&src, memfs_blob_data(layer), memfs_blob_len(layer))) < 0)
+    goto done;
+  rc = memfs_apply_tar(fs, "/", src, &options);
+done:
   ctrt_byte_source_free(src);
   return rc;
 }
@@ -174,16 +176,13 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     img->config = config;
     img->config_json = ctrt__strdup(config_json);
     img->layers = ctrt__calloc(n_layers ? n_layers : 1, sizeof *img->layers);
-    rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory();
-    if (rc == 0)
-      memfs_set_limits(img->rootfs, m->max_file, m->max_image);
-    for (size_t i = 0; rc == 0 && i < n_layers; i++) {
+    if ((rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory()) < 0)
+      goto fail;
+    memfs_set_limits(img->rootfs, m->max_file, m->max_image);
+    for (size_t i = 0; i < n_layers; i++) {
       img->layers[img->n_layers++] = memfs_blob_ref(layers[i]);
-      rc = apply_layer(img->rootfs, layers[i]);
-    }
-    if (rc < 0) {
-      mock_image_free(img);
-      return rc;
+      if ((rc = apply_layer(img->rootfs, layers[i])) < 0)
+        goto fail;
     }
     img->size = memfs_size(img->rootfs);
     m->images[m->n_images++] = img;
@@ -193,9 +192,14 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     char *normalized = mock_normalize_ref(tag);
     rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory();
     ctrt__free(normalized);
+    if (rc < 0)
+      return rc;
   }
-  if (rc == 0 && out)
+  if (out)
     *out = img;
+  return 0;
+fail:
+  mock_image_free(img);
   return rc;
 }
 
@@ -273,12 +277,12 @@ static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive
   uint64_t max = max_image <= UINT64_MAX / 4 ? memfs_tar_stream_max(4 * max_image) : 0;
   memfs_unpack *reader = NULL;
   struct archive *a = NULL;
-  int rc = memfs_unpack_new(&reader, src, max);
-  if (rc == 0 && (a = archive_read_new()) == NULL)
+  int rc;
+  if ((rc = memfs_unpack_new(&reader, src, max)) < 0)
+    goto done;
+  if ((a = archive_read_new()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc < 0) {
-    memfs_unpack_free(reader);
-    return rc;
+    goto done;
   }
   archive_read_support_format_tar(a);
   if (archive_read_open(a, reader, NULL, memfs_unpack_read, NULL) != ARCHIVE_OK)
@@ -343,7 +347,9 @@ static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive
     if (out->files[out->n - 1].name == NULL)
       rc = ctrt__error_no_memory();
   }
-  archive_read_free(a);
+done:
+  if (a != NULL)
+    archive_read_free(a);
   memfs_unpack_free(reader);
   if (rc < 0)
     archive_files_clear(out);
@@ -554,6 +560,51 @@ static void free_load_items(void **items, size_t n) {
   ctrt__free(items);
 }
 
+/* One manifest entry: its layers' status lines, the image, its tags. */
+static int load_one(mock_runtime *m, const archive_files *af, json_t *item, bool quiet, void ***items, size_t *n_items,
+                    ctrt_load_progress *done) {
+  archive_image ai;
+  mock_image *img = NULL;
+  char *text = NULL, *normalized = NULL;
+  int rc;
+  if ((rc = manifest_image(af, item, &ai)) < 0)
+    return rc;
+  for (size_t l = 0; !quiet && l < ai.n_layers; l++) {
+    char *digest = ctrt__sha256_digest_string(memfs_blob_data(ai.layers[l]), memfs_blob_len(ai.layers[l]));
+    text = digest ? ctrt__sprintf("Loading layer %.12s", digest + 7) : NULL;
+    ctrt__free(digest);
+    if ((rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0)
+      goto done;
+    ctrt__free(text);
+    text = NULL;
+  }
+  if ((rc = mock_store_image(m, ai.config_json, ai.layers, ai.n_layers, NULL, &img)) < 0)
+    goto done;
+  size_t n_tags = json_array_size(ai.tags);
+  for (size_t t = 0; t < n_tags; t++) {
+    normalized = mock_normalize_ref(json_string_value(json_array_get(ai.tags, t)));
+    text = normalized ? ctrt__sprintf("Loaded image: %s", normalized) : NULL;
+    if ((rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory()) < 0 ||
+        (rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0 ||
+        (rc = strv_add(&done->done.references, &done->done.n_references, normalized)) < 0)
+      goto done;
+    ctrt__free(text);
+    ctrt__free(normalized);
+    text = normalized = NULL;
+  }
+  if (n_tags == 0) {
+    text = ctrt__sprintf("Loaded image ID: %s", img->id);
+    if ((rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0 ||
+        (rc = strv_add(&done->done.references, &done->done.n_references, img->id)) < 0)
+      goto done;
+  }
+done:
+  ctrt__free(text);
+  ctrt__free(normalized);
+  archive_image_clear(&ai);
+  return rc;
+}
+
 int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
   mock_runtime *m = self;
   archive_files af;
@@ -561,60 +612,24 @@ int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_sour
   size_t n_items = 0;
   int final_error = 0;
   char final_message[CTRT__ERROR_MESSAGE_MAX] = "";
-  int rc = read_archive_files(tar, m->max_image, &af);
   json_t *manifest = NULL;
-  if (rc == 0)
-    rc = read_manifest(&af, &manifest);
   ctrt_load_progress *done = NULL;
-  if (rc == 0) {
-    done = ctrt__malloc(sizeof *done);
-    if (done == NULL)
-      rc = ctrt__error_no_memory();
-    else {
-      *done = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
-      done->kind = CTRT_LOAD_PROGRESS_DONE;
-      done->done = (ctrt_load_progress_done)CTRT_LOAD_PROGRESS_DONE_INIT;
-    }
+  int rc;
+  if ((rc = read_archive_files(tar, m->max_image, &af)) < 0 || (rc = read_manifest(&af, &manifest)) < 0)
+    goto loaded;
+  if ((done = ctrt__malloc(sizeof *done)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto loaded;
   }
+  *done = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
+  done->kind = CTRT_LOAD_PROGRESS_DONE;
+  done->done = (ctrt_load_progress_done)CTRT_LOAD_PROGRESS_DONE_INIT;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < json_array_size(manifest); i++) {
-    archive_image ai;
-    rc = manifest_image(&af, json_array_get(manifest, i), &ai);
-    if (rc < 0)
+  for (size_t i = 0; i < json_array_size(manifest); i++)
+    if ((rc = load_one(m, &af, json_array_get(manifest, i), quiet, &items, &n_items, done)) < 0)
       break;
-    for (size_t l = 0; rc == 0 && !quiet && l < ai.n_layers; l++) {
-      char *digest = ctrt__sha256_digest_string(memfs_blob_data(ai.layers[l]), memfs_blob_len(ai.layers[l]));
-      char *status = digest ? ctrt__sprintf("Loading layer %.12s", digest + 7) : NULL;
-      rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      ctrt__free(status);
-      ctrt__free(digest);
-    }
-    mock_image *img = NULL;
-    if (rc == 0)
-      rc = mock_store_image(m, ai.config_json, ai.layers, ai.n_layers, NULL, &img);
-    size_t n_tags = json_array_size(ai.tags);
-    for (size_t t = 0; rc == 0 && t < n_tags; t++) {
-      const char *tag = json_string_value(json_array_get(ai.tags, t));
-      char *normalized = mock_normalize_ref(tag);
-      char *status = normalized ? ctrt__sprintf("Loaded image: %s", normalized) : NULL;
-      rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = strv_add(&done->done.references, &done->done.n_references, normalized);
-      ctrt__free(status);
-      ctrt__free(normalized);
-    }
-    if (rc == 0 && n_tags == 0) {
-      char *status = ctrt__sprintf("Loaded image ID: %s", img->id);
-      rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = strv_add(&done->done.references, &done->done.n_references, img->id);
-      ctrt__free(status);
-    }
-    archive_image_clear(&ai);
-  }
   mock_unlock(m);
+loaded:
   json_decref(manifest);
   archive_files_clear(&af);
   if (rc == CTRT_ENO_MEMORY) {
@@ -658,71 +673,79 @@ static int dump_config(json_t *config, char **out) {
   return *out ? 0 : ctrt__error_no_memory();
 }
 
-int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
-  mock_runtime *m = self;
-  /* Read the whole rootfs (it becomes an in-memory layer anyway). */
+/* Read the whole rootfs (it becomes an in-memory layer anyway). */
+static int read_layer(ctrt_byte_source *src, memfs_blob **out) {
   size_t cap = ARCHIVE_CHUNK, len = 0;
   uint8_t *data = ctrt__malloc(cap);
-  int rc = data ? 0 : ctrt__error_no_memory();
-  while (rc == 0) {
+  CTRT__CHECK_ALLOC(data);
+  int rc;
+  for (;;) {
     if (len == cap) {
       uint8_t *grown = ctrt__realloc(data, cap *= 2);
       if (grown == NULL) {
         rc = ctrt__error_no_memory();
-        break;
+        goto fail;
       }
       data = grown;
     }
     size_t n = 0;
-    rc = ctrt_byte_source_read(tar, data + len, cap - len, &n);
-    if (rc == CTRT_ITEROVER) {
-      rc = 0;
+    if ((rc = ctrt_byte_source_read(src, data + len, cap - len, &n)) == CTRT_ITEROVER)
       break;
-    }
+    if (rc < 0)
+      goto fail;
     len += n;
   }
+  if ((rc = memfs_blob_adopt(out, data, len)) < 0)
+    goto fail;
+  return 0;
+fail:
+  ctrt__free(data);
+  return rc;
+}
+
+int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
+  mock_runtime *m = self;
   memfs_blob *layer = NULL;
-  if (rc == 0)
-    rc = memfs_blob_adopt(&layer, data, len);
-  else
-    ctrt__free(data);
-  /* Check it is a tar by extracting it, as Docker does. */
   memfs *probe = NULL;
-  if (rc == 0)
-    rc = memfs_new(&probe);
-  if (rc == 0)
-    memfs_set_limits(probe, m->max_file, m->max_image);
-  if (rc == 0 && (rc = apply_layer(probe, layer)) < 0)
-    rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
-  memfs_free(probe);
-  char *created = rc == 0 ? now_rfc3339() : NULL;
-  char *digest = rc == 0 ? layer_digest(layer) : NULL;
-  char *config_json = NULL;
-  if (rc == 0 && (created == NULL || digest == NULL))
-    rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    json_t *config = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture", "amd64", "os",
-                               "linux", "config", "created", created, "rootfs", "type", "layers", "diff_ids", digest,
-                               "history", "created", created, "comment", "Imported from -");
-    rc = config ? dump_config(config, &config_json) : ctrt__error_no_memory();
-    json_decref(config);
-  }
-  char *reference = NULL;
-  if (rc == 0 && repo != NULL && repo[0] != '\0') {
-    reference = ctrt__sprintf("%s:%s", repo, tag && tag[0] ? tag : "latest");
-    if (reference == NULL)
-      rc = ctrt__error_no_memory();
-  }
+  char *created = NULL, *digest = NULL, *config_json = NULL, *reference = NULL;
   mock_image *img = NULL;
-  if (rc == 0) {
-    mock_lock(m);
-    rc = mock_store_image(m, config_json, &layer, 1, reference, &img);
-    if (rc == 0)
-      *out = ctrt__strdup(reference ? reference : img->id);
-    mock_unlock(m);
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_no_memory();
+  int rc;
+  if ((rc = read_layer(tar, &layer)) < 0 || (rc = memfs_new(&probe)) < 0)
+    goto done;
+  /* Check it is a tar by extracting it, as Docker does. */
+  memfs_set_limits(probe, m->max_file, m->max_image);
+  if ((rc = apply_layer(probe, layer)) < 0) {
+    rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
+    goto done;
   }
+  memfs_free(probe);
+  probe = NULL;
+  created = now_rfc3339();
+  digest = layer_digest(layer);
+  if (created == NULL || digest == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  json_t *config = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture", "amd64", "os",
+                             "linux", "config", "created", created, "rootfs", "type", "layers", "diff_ids", digest,
+                             "history", "created", created, "comment", "Imported from -");
+  rc = config ? dump_config(config, &config_json) : ctrt__error_no_memory();
+  json_decref(config);
+  if (rc < 0)
+    goto done;
+  if (repo != NULL && repo[0] != '\0' &&
+      (reference = ctrt__sprintf("%s:%s", repo, tag && tag[0] ? tag : "latest")) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  mock_lock(m);
+  if ((rc = mock_store_image(m, config_json, &layer, 1, reference, &img)) == 0)
+    *out = ctrt__strdup(reference ? reference : img->id);
+  mock_unlock(m);
+  if (rc == 0 && *out == NULL)
+    rc = ctrt__error_no_memory();
+done:
+  memfs_free(probe);
   memfs_blob_unref(layer);
   ctrt__free(created);
   ctrt__free(digest);
@@ -747,6 +770,43 @@ static json_t *command_value(const char *args, bool shell_form_allowed) {
   if (!shell_form_allowed)
     return NULL;
   return json_pack("[s, s, s]", "/bin/sh", "-c", args);
+}
+
+/* ENV or LABEL KEY=VALUE (a quoted value loses its quotes). */
+static int set_key_value(json_t *cfg, const char *instruction, const char *key, char *value) {
+  if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+    memmove(value, value + 1, strlen(value));
+    value[strlen(value) - 1] = '\0';
+  }
+  if (strcmp(instruction, "ENV") != 0) {
+    json_t *labels = json_object_get(cfg, "Labels");
+    if (!json_is_object(labels)) {
+      labels = json_object();
+      json_object_set_new(cfg, "Labels", labels);
+    }
+    json_object_set_new(labels, key, json_string(value));
+    return 0;
+  }
+  json_t *env = json_object_get(cfg, "Env");
+  if (!json_is_array(env)) {
+    env = json_array();
+    json_object_set_new(cfg, "Env", env);
+  }
+  size_t klen = strlen(key);
+  size_t i;
+  json_t *item;
+  json_array_foreach(env, i, item) {
+    const char *s = json_string_value(item);
+    if (s && strncmp(s, key, klen) == 0 && s[klen] == '=') {
+      json_array_remove(env, i);
+      break;
+    }
+  }
+  char *entry = ctrt__sprintf("%s=%s", key, value);
+  CTRT__CHECK_ALLOC(entry);
+  json_array_append_new(env, json_string(entry));
+  ctrt__free(entry);
+  return 0;
 }
 
 static int apply_change(json_t *cfg, const char *change) {
@@ -782,41 +842,7 @@ static int apply_change(json_t *cfg, const char *change) {
     } else {
       return ctrt__error_invalid_spec("commit: %s needs KEY=VALUE, got '%s'", instruction, args);
     }
-    int rc = key && value ? 0 : ctrt__error_no_memory();
-    if (rc == 0 && value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
-      memmove(value, value + 1, strlen(value));
-      value[strlen(value) - 1] = '\0';
-    }
-    if (rc == 0 && strcmp(instruction, "ENV") == 0) {
-      json_t *env = json_object_get(cfg, "Env");
-      if (!json_is_array(env)) {
-        env = json_array();
-        json_object_set_new(cfg, "Env", env);
-      }
-      size_t klen = strlen(key);
-      size_t i;
-      json_t *item;
-      json_array_foreach(env, i, item) {
-        const char *s = json_string_value(item);
-        if (s && strncmp(s, key, klen) == 0 && s[klen] == '=') {
-          json_array_remove(env, i);
-          break;
-        }
-      }
-      char *entry = ctrt__sprintf("%s=%s", key, value);
-      if (entry == NULL)
-        rc = ctrt__error_no_memory();
-      else
-        json_array_append_new(env, json_string(entry));
-      ctrt__free(entry);
-    } else if (rc == 0) {
-      json_t *labels = json_object_get(cfg, "Labels");
-      if (!json_is_object(labels)) {
-        labels = json_object();
-        json_object_set_new(cfg, "Labels", labels);
-      }
-      json_object_set_new(labels, key, json_string(value));
-    }
+    int rc = key && value ? set_key_value(cfg, instruction, key, value) : ctrt__error_no_memory();
     ctrt__free(key);
     ctrt__free(value);
     return rc;
@@ -849,118 +875,133 @@ static json_t *strv_json(char *const *items, size_t n) {
   return array;
 }
 
+/* The committed image's config: the base's, with the container's
+ * configuration and the requested changes, a new layer and history entry. */
+static int commit_config(json_t *config, const mock_container *c, const ctrt_commit_options *options,
+                         const char *created, const char *digest) {
+  int rc;
+  json_t *cfg = json_object_get(config, "config");
+  if (!json_is_object(cfg)) {
+    cfg = json_object();
+    json_object_set_new(config, "config", cfg);
+  }
+  json_object_set_new(cfg, "Env", strv_json(c->env, c->n_env));
+  json_object_set_new(cfg, "Cmd", strv_json(c->argv, c->argc));
+  json_object_del(cfg, "Entrypoint");
+  if (c->workdir)
+    json_object_set_new(cfg, "WorkingDir", json_string(c->workdir));
+  json_t *labels = json_object_get(cfg, "Labels");
+  if (!json_is_object(labels)) {
+    labels = json_object();
+    json_object_set_new(cfg, "Labels", labels);
+  }
+  for (size_t i = 0; i < c->spec->n_labels; i++)
+    json_object_set_new(labels, c->spec->labels[i].key, json_string(c->spec->labels[i].value));
+  for (size_t i = 0; options->has_changes && i < options->n_changes; i++)
+    if ((rc = apply_change(cfg, options->changes[i])) < 0)
+      return rc;
+  json_object_set_new(config, "created", json_string(created));
+  json_object_set_new(config, "container", json_string(c->runtime_id));
+  json_object_set_new(config, "docker_version", json_string("ctrt-mock"));
+  if (options->author)
+    json_object_set_new(config, "author", json_string(options->author));
+  else
+    json_object_del(config, "author");
+  if (options->comment)
+    json_object_set_new(config, "comment", json_string(options->comment));
+  else
+    json_object_del(config, "comment");
+  json_t *rootfs = json_object_get(config, "rootfs");
+  json_t *diff_ids = json_object_get(rootfs, "diff_ids");
+  if (!json_is_array(diff_ids)) {
+    diff_ids = json_array();
+    json_object_set_new(config, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", diff_ids));
+  }
+  json_array_append_new(diff_ids, json_string(digest));
+  json_t *history = json_object_get(config, "history");
+  if (!json_is_array(history)) {
+    history = json_array();
+    json_object_set_new(config, "history", history);
+  }
+  json_t *entry = json_pack("{s:s, s:s}", "created", created, "created_by", c->argc ? c->argv[c->argc - 1] : "");
+  if (options->comment)
+    json_object_set_new(entry, "comment", json_string(options->comment));
+  if (options->author)
+    json_object_set_new(entry, "author", json_string(options->author));
+  json_array_append_new(history, entry);
+  return 0;
+}
+
+/* The base's layers and the new one, stored; a new image's parent is the base. */
+static int store_commit(mock_runtime *m, const mock_image *base, memfs_blob *layer, const char *config_json,
+                        const char *reference, mock_image **img) {
+  memfs_blob **layers = ctrt__calloc(base->n_layers + 1, sizeof *layers);
+  CTRT__CHECK_ALLOC(layers);
+  memcpy(layers, base->layers, base->n_layers * sizeof *layers);
+  layers[base->n_layers] = layer;
+  char *parent = ctrt__strdup(base->id);
+  int rc;
+  if (parent == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = mock_store_image(m, config_json, layers, base->n_layers + 1, reference, img)) < 0)
+    goto done;
+  if ((*img)->parent == NULL) {
+    (*img)->parent = parent;
+    parent = NULL;
+  }
+done:
+  ctrt__free(parent);
+  ctrt__free(layers);
+  return rc;
+}
+
 int mock_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
                           const ctrt_commit_options *options) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
   mock_image *base = c ? mock_find_image(m, c->image_id) : NULL;
-  int rc = c == NULL ? ctrt__error_code() : base == NULL ? image_not_found(c->image_id) : 0;
   memfs_blob *layer = NULL;
   json_t *config = NULL;
   char *config_json = NULL, *created = NULL, *digest = NULL, *reference = NULL;
-  if (rc == 0)
-    rc = memfs_diff_tar(c->base, c->fs, &layer);
-  if (rc == 0) {
-    json_error_t jerr;
-    config = json_loads(base->config_json, 0, &jerr);
-    created = now_rfc3339();
-    digest = layer_digest(layer);
-    if (config == NULL || created == NULL || digest == NULL)
-      rc = ctrt__error_no_memory();
-  }
-  if (rc == 0) {
-    /* The container's configuration becomes the image's, then the changes. */
-    json_t *cfg = json_object_get(config, "config");
-    if (!json_is_object(cfg)) {
-      cfg = json_object();
-      json_object_set_new(config, "config", cfg);
-    }
-    json_object_set_new(cfg, "Env", strv_json(c->env, c->n_env));
-    json_object_set_new(cfg, "Cmd", strv_json(c->argv, c->argc));
-    json_object_del(cfg, "Entrypoint");
-    if (c->workdir)
-      json_object_set_new(cfg, "WorkingDir", json_string(c->workdir));
-    json_t *labels = json_object_get(cfg, "Labels");
-    if (!json_is_object(labels)) {
-      labels = json_object();
-      json_object_set_new(cfg, "Labels", labels);
-    }
-    for (size_t i = 0; i < c->spec->n_labels; i++)
-      json_object_set_new(labels, c->spec->labels[i].key, json_string(c->spec->labels[i].value));
-    for (size_t i = 0; rc == 0 && options->has_changes && i < options->n_changes; i++)
-      rc = apply_change(cfg, options->changes[i]);
-  }
-  if (rc == 0) {
-    json_object_set_new(config, "created", json_string(created));
-    json_object_set_new(config, "container", json_string(c->runtime_id));
-    json_object_set_new(config, "docker_version", json_string("ctrt-mock"));
-    if (options->author)
-      json_object_set_new(config, "author", json_string(options->author));
-    else
-      json_object_del(config, "author");
-    if (options->comment)
-      json_object_set_new(config, "comment", json_string(options->comment));
-    else
-      json_object_del(config, "comment");
-    json_t *rootfs = json_object_get(config, "rootfs");
-    json_t *diff_ids = json_object_get(rootfs, "diff_ids");
-    if (!json_is_array(diff_ids)) {
-      diff_ids = json_array();
-      json_object_set_new(config, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", diff_ids));
-    }
-    json_array_append_new(diff_ids, json_string(digest));
-    json_t *history = json_object_get(config, "history");
-    if (!json_is_array(history)) {
-      history = json_array();
-      json_object_set_new(config, "history", history);
-    }
-    json_t *entry = json_pack("{s:s, s:s}", "created", created, "created_by", c->argc ? c->argv[c->argc - 1] : "");
-    if (options->comment)
-      json_object_set_new(entry, "comment", json_string(options->comment));
-    if (options->author)
-      json_object_set_new(entry, "author", json_string(options->author));
-    json_array_append_new(history, entry);
-    rc = dump_config(config, &config_json);
-  }
-  if (rc == 0 && options->repo && options->repo[0]) {
-    reference = ctrt__sprintf("%s:%s", options->repo, options->tag && options->tag[0] ? options->tag : "latest");
-    if (reference == NULL)
-      rc = ctrt__error_no_memory();
-  }
   mock_image *img = NULL;
-  if (rc == 0) {
-    memfs_blob **layers = ctrt__calloc(base->n_layers + 1, sizeof *layers);
-    if (layers == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      memcpy(layers, base->layers, base->n_layers * sizeof *layers);
-      layers[base->n_layers] = layer;
-      char *parent = ctrt__strdup(base->id);
-      rc = parent ? mock_store_image(m, config_json, layers, base->n_layers + 1, reference, &img)
-                  : ctrt__error_no_memory();
-      if (rc == 0 && img->parent == NULL) {
-        img->parent = parent;
-        parent = NULL;
-      }
-      ctrt__free(parent);
-      ctrt__free(layers);
-    }
+  int rc;
+  if ((rc = c == NULL ? ctrt__error_code() : base == NULL ? image_not_found(c->image_id) : 0) < 0 ||
+      (rc = memfs_diff_tar(c->base, c->fs, &layer)) < 0)
+    goto done;
+  json_error_t jerr;
+  config = json_loads(base->config_json, 0, &jerr);
+  created = now_rfc3339();
+  digest = layer_digest(layer);
+  if (config == NULL || created == NULL || digest == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0) {
-    *out = ctrt__malloc(sizeof **out);
-    if (*out == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      **out = (ctrt_commit_outcome)CTRT_COMMIT_OUTCOME_INIT;
-      (*out)->id = ctrt__strdup(img->id);
-      if ((*out)->id == NULL) {
-        ctrt_commit_outcome_free(*out);
-        *out = NULL;
-        rc = ctrt__error_no_memory();
-      }
-    }
+  if ((rc = commit_config(config, c, options, created, digest)) < 0 || (rc = dump_config(config, &config_json)) < 0)
+    goto done;
+  if (options->repo && options->repo[0] &&
+      (reference = ctrt__sprintf("%s:%s", options->repo, options->tag && options->tag[0] ? options->tag : "latest")) ==
+          NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = store_commit(m, base, layer, config_json, reference, &img)) < 0)
+    goto done;
+  *out = ctrt__malloc(sizeof **out);
+  if (*out == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  **out = (ctrt_commit_outcome)CTRT_COMMIT_OUTCOME_INIT;
+  (*out)->id = ctrt__strdup(img->id);
+  if ((*out)->id == NULL) {
+    ctrt_commit_outcome_free(*out);
+    *out = NULL;
+    rc = ctrt__error_no_memory();
+  }
+done:
   mock_unlock(m);
   memfs_blob_unref(layer);
   json_decref(config);
