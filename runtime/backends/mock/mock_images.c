@@ -739,11 +739,10 @@ int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char 
     goto done;
   }
   mock_lock(m);
-  if ((rc = mock_store_image(m, config_json, &layer, 1, reference, &img)) == 0)
-    *out = ctrt__strdup(reference ? reference : img->id);
-  mock_unlock(m);
-  if (rc == 0 && *out == NULL)
+  if ((rc = mock_store_image(m, config_json, &layer, 1, reference, &img)) >= 0 &&
+      (*out = ctrt__strdup(reference ? reference : img->id)) == NULL)
     rc = ctrt__error_no_memory();
+  mock_unlock(m);
 done:
   memfs_free(probe);
   memfs_blob_unref(layer);
@@ -968,7 +967,9 @@ int mock_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_cont
   char *config_json = NULL, *created = NULL, *digest = NULL, *reference = NULL;
   mock_image *img = NULL;
   int rc;
-  if ((rc = c == NULL ? ctrt__error_code() : base == NULL ? image_not_found(c->image_id) : 0) < 0 ||
+  if ((rc = c == NULL      ? ctrt__error_code()
+            : base == NULL ? image_not_found(c->image_id)
+                           : 0) < 0 ||
       (rc = memfs_diff_tar(c->base, c->fs, &layer)) < 0)
     goto done;
   json_error_t jerr;
@@ -1014,98 +1015,121 @@ done:
 
 /* ---- save_images: a docker-archive built as a memfs tree ---- */
 
+/* A layer's folder (once: a layer shared with an image already written is
+ * just referenced) and its entry in the manifest's Layers. */
+static int save_layer(memfs *tree, memfs_blob *layer, json_t *layers) {
+  char *digest = layer_digest(layer);
+  CTRT__CHECK_ALLOC(digest);
+  char dir[100], file[128];
+  char *json = NULL;
+  int rc = 0;
+  snprintf(dir, sizeof dir, "/%s", digest + 7);
+  if (!memfs_exists(tree, dir, false)) {
+    if ((rc = memfs_mkdir(tree, dir, 0755, 0, 0, false)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/layer.tar", dir);
+    if ((rc = memfs_write_blob(tree, file, layer, 0644, 0, 0)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/VERSION", dir);
+    if ((rc = memfs_write(tree, file, "1.0", 3, 0644, 0, 0, false)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/json", dir);
+    if ((json = ctrt__sprintf("{\"id\":\"%s\"}", digest + 7)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    if ((rc = memfs_write(tree, file, json, strlen(json), 0644, 0, 0, false)) < 0)
+      goto done;
+  }
+  snprintf(file, sizeof file, "%s/layer.tar", digest + 7);
+  json_array_append_new(layers, json_string(file));
+done:
+  ctrt__free(json);
+  ctrt__free(digest);
+  return rc;
+}
+
+/* The image's tags in the RepoTags list and in the repositories file's map. */
+static json_t *save_tags(const mock_image *img, json_t *repositories) {
+  json_t *tags = json_array();
+  for (size_t t = 0; tags && t < img->n_tags; t++) {
+    json_array_append_new(tags, json_string(img->tags[t]));
+    char *repo = repository_of(img->tags[t]);
+    const char *tag_name = strrchr(img->tags[t], ':') + 1;
+    json_t *entry = repo ? json_object_get(repositories, repo) : NULL;
+    if (repo && entry == NULL) {
+      entry = json_object();
+      json_object_set_new(repositories, repo, entry);
+    }
+    if (entry)
+      json_object_set_new(entry, tag_name, json_string(img->id + 7));
+    ctrt__free(repo);
+  }
+  return tags;
+}
+
+/* One image: its config and layers in the tree, its manifest entry. */
+static int save_image(memfs *tree, const mock_image *img, json_t *manifest, json_t *repositories) {
+  char *config_name = ctrt__sprintf("%s.json", img->id + 7);
+  json_t *layers = json_array();
+  char path[128];
+  int rc;
+  if (config_name == NULL || layers == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  snprintf(path, sizeof path, "/%s", config_name);
+  if ((rc = memfs_write(tree, path, img->config_json, strlen(img->config_json), 0644, 0, 0, false)) < 0)
+    goto done;
+  for (size_t l = 0; l < img->n_layers; l++)
+    if ((rc = save_layer(tree, img->layers[l], layers)) < 0)
+      goto done;
+  json_t *tags = save_tags(img, repositories);
+  json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", config_name, "RepoTags",
+                                            tags ? tags : json_null(), "Layers", layers));
+  layers = NULL;
+done:
+  json_decref(layers);
+  ctrt__free(config_name);
+  return rc;
+}
+
+static int save_json(memfs *tree, const char *path, const json_t *value) {
+  char *text = json_dumps(value, JSON_COMPACT);
+  CTRT__CHECK_ALLOC(text);
+  int rc = memfs_write(tree, path, text, strlen(text), 0644, 0, 0, false);
+  ctrt__free(text);
+  return rc;
+}
+
 int mock_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
   mock_runtime *m = self;
   memfs *tree = NULL;
   json_t *manifest = json_array();
   json_t *repositories = json_object();
-  int rc = manifest && repositories ? memfs_new(&tree) : ctrt__error_no_memory();
-  if (rc == 0 && n_names == 0)
+  memfs_tar_reader *reader = NULL;
+  int rc;
+  if ((rc = manifest && repositories ? memfs_new(&tree) : ctrt__error_no_memory()) < 0)
+    goto done;
+  if (n_names == 0) {
     rc = ctrt__error_invalid_spec("save_images: no image named");
+    goto done;
+  }
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < n_names; i++) {
+  for (size_t i = 0; i < n_names; i++) {
     mock_image *img = mock_find_image(m, names[i]);
-    if (img == NULL) {
-      rc = image_not_found(names[i]);
+    if ((rc = img == NULL ? image_not_found(names[i]) : save_image(tree, img, manifest, repositories)) < 0)
       break;
-    }
-    char *config_name = ctrt__sprintf("%s.json", img->id + 7);
-    json_t *layers = json_array();
-    rc = config_name && layers ? 0 : ctrt__error_no_memory();
-    char path[128];
-    snprintf(path, sizeof path, "/%s", config_name ? config_name : "");
-    if (rc == 0)
-      rc = memfs_write(tree, path, img->config_json, strlen(img->config_json), 0644, 0, 0, false);
-    for (size_t l = 0; rc == 0 && l < img->n_layers; l++) {
-      char *digest = layer_digest(img->layers[l]);
-      if (digest == NULL) {
-        rc = ctrt__error_no_memory();
-        break;
-      }
-      char dir[100], file[128];
-      snprintf(dir, sizeof dir, "/%s", digest + 7);
-      /* Shared layers once: a layer already written is just referenced. */
-      if (!memfs_exists(tree, dir, false)) {
-        rc = memfs_mkdir(tree, dir, 0755, 0, 0, false);
-        snprintf(file, sizeof file, "%s/layer.tar", dir);
-        if (rc == 0)
-          rc = memfs_write_blob(tree, file, img->layers[l], 0644, 0, 0);
-        snprintf(file, sizeof file, "%s/VERSION", dir);
-        if (rc == 0)
-          rc = memfs_write(tree, file, "1.0", 3, 0644, 0, 0, false);
-        snprintf(file, sizeof file, "%s/json", dir);
-        char *json = ctrt__sprintf("{\"id\":\"%s\"}", digest + 7);
-        if (rc == 0)
-          rc = json ? memfs_write(tree, file, json, strlen(json), 0644, 0, 0, false) : ctrt__error_no_memory();
-        ctrt__free(json);
-      }
-      snprintf(file, sizeof file, "%s/layer.tar", digest + 7);
-      json_array_append_new(layers, json_string(file));
-      ctrt__free(digest);
-    }
-    json_t *tags = json_array();
-    for (size_t t = 0; tags && t < img->n_tags; t++) {
-      json_array_append_new(tags, json_string(img->tags[t]));
-      char *repo = repository_of(img->tags[t]);
-      const char *tag_name = strrchr(img->tags[t], ':') + 1;
-      json_t *entry = repo ? json_object_get(repositories, repo) : NULL;
-      if (repo && entry == NULL) {
-        entry = json_object();
-        json_object_set_new(repositories, repo, entry);
-      }
-      if (entry)
-        json_object_set_new(entry, tag_name, json_string(img->id + 7));
-      ctrt__free(repo);
-    }
-    if (rc == 0)
-      json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", config_name, "RepoTags",
-                                                tags ? tags : json_null(), "Layers", layers));
-    else {
-      json_decref(tags);
-      json_decref(layers);
-    }
-    ctrt__free(config_name);
   }
   mock_unlock(m);
-  char *text = NULL;
-  if (rc == 0 && (text = json_dumps(manifest, JSON_COMPACT)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = memfs_write(tree, "/manifest.json", text, strlen(text), 0644, 0, 0, false);
-  ctrt__free(text);
-  text = NULL;
-  if (rc == 0 && (text = json_dumps(repositories, JSON_COMPACT)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = memfs_write(tree, "/repositories", text, strlen(text), 0644, 0, 0, false);
-  ctrt__free(text);
+  if (rc < 0 || (rc = save_json(tree, "/manifest.json", manifest)) < 0 ||
+      (rc = save_json(tree, "/repositories", repositories)) < 0)
+    goto done;
+  rc = memfs_tar_reader_new(&reader, tree, "/", MEMFS_TAR_ROOT);
+  tree = NULL; /* the reader owns it now */
+done:
   json_decref(manifest);
   json_decref(repositories);
-  memfs_tar_reader *reader = NULL;
-  if (rc == 0) {
-    rc = memfs_tar_reader_new(&reader, tree, "/", MEMFS_TAR_ROOT);
-    tree = NULL; /* the reader owns it now */
-  }
   memfs_free(tree);
   if (rc < 0)
     return rc;
@@ -1121,16 +1145,16 @@ int mock_tag_image(void *self, const char *source, const char *target) {
   mock_runtime *m = self;
   char *normalized = mock_normalize_ref(target);
   CTRT__CHECK_ALLOC(normalized);
-  int rc = 0;
-  if (strchr(normalized, '@') != NULL)
+  int rc;
+  if (strchr(normalized, '@') != NULL) {
     rc = ctrt__error_invalid_spec("tag_image: '%s' is a digest reference, not a tag", target);
+    goto done;
+  }
   mock_lock(m);
-  mock_image *img = rc == 0 ? mock_find_image(m, source) : NULL;
-  if (rc == 0 && img == NULL)
-    rc = image_not_found(source);
-  if (rc == 0)
-    rc = move_tag(m, img, normalized);
+  mock_image *img = mock_find_image(m, source);
+  rc = img == NULL ? image_not_found(source) : move_tag(m, img, normalized);
   mock_unlock(m);
+done:
   ctrt__free(normalized);
   return rc;
 }
@@ -1186,13 +1210,13 @@ int mock_prune_images(void *self, ctrt_prune_result **out) {
   *result = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_images;) {
+  for (size_t i = 0; i < m->n_images;) {
     mock_image *img = m->images[i];
     if (img->n_tags == 0 && img->n_digests == 0 && !mock_image_in_use(m, img, NULL)) {
-      rc = strv_add(&result->deleted, &result->n_deleted, img->id);
+      if ((rc = strv_add(&result->deleted, &result->n_deleted, img->id)) < 0)
+        break;
       result->space_reclaimed += img->size;
-      if (rc == 0)
-        drop_image(m, img);
+      drop_image(m, img);
       continue;
     }
     i++;
@@ -1226,6 +1250,59 @@ static int set_optional_string(char **field, json_t *value) {
   return *field ? 0 : ctrt__error_no_memory();
 }
 
+static int set_labels(ctrt_image_inspect_info *info, json_t *labels) {
+  if (!json_is_object(labels) || json_object_size(labels) == 0)
+    return 0;
+  info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
+  CTRT__CHECK_ALLOC(info->labels);
+  const char *key;
+  json_t *value;
+  json_object_foreach(labels, key, value) {
+    ctrt_string_map_entry *e = &info->labels[info->n_labels++];
+    e->key = ctrt__strdup(key);
+    e->value = ctrt__strdup(json_string_value(value) ? json_string_value(value) : "");
+    if (e->key == NULL || e->value == NULL)
+      return ctrt__error_no_memory();
+  }
+  return 0;
+}
+
+/* The image's inspect fields from its config; the caller frees on failure. */
+static int fill_inspect_info(ctrt_image_inspect_info *info, const mock_image *img) {
+  json_t *cfg = json_object_get(img->config, "config");
+  int rc;
+  info->has_size = true;
+  info->size = img->size;
+  info->id = ctrt__strdup(img->id);
+  CTRT__CHECK_ALLOC(info->id);
+  for (size_t i = 0; i < img->n_tags; i++)
+    if ((rc = strv_add(&info->repo_tags, &info->n_repo_tags, img->tags[i])) < 0)
+      return rc;
+  for (size_t i = 0; i < img->n_digests; i++)
+    if ((rc = strv_add(&info->repo_digests, &info->n_repo_digests, img->digests[i])) < 0)
+      return rc;
+  if (img->parent)
+    CTRT__CHECK_ALLOC((info->parent = ctrt__strdup(img->parent)));
+  if ((rc = set_optional_string(&info->comment, json_object_get(img->config, "comment"))) < 0 ||
+      (rc = set_optional_string(&info->created, json_object_get(img->config, "created"))) < 0 ||
+      (rc = set_optional_string(&info->container, json_object_get(img->config, "container"))) < 0 ||
+      (rc = set_optional_string(&info->docker_version, json_object_get(img->config, "docker_version"))) < 0 ||
+      (rc = set_optional_string(&info->author, json_object_get(img->config, "author"))) < 0 ||
+      (rc = set_optional_string(&info->architecture, json_object_get(img->config, "architecture"))) < 0 ||
+      (rc = set_optional_string(&info->os, json_object_get(img->config, "os"))) < 0)
+    return rc;
+  if ((rc = strv_from_json(&info->layers, &info->n_layers,
+                           json_object_get(json_object_get(img->config, "rootfs"), "diff_ids"))) < 0 ||
+      (rc = strv_from_json(&info->env, &info->n_env, json_object_get(cfg, "Env"))) < 0 ||
+      (rc = strv_from_json(&info->cmd, &info->n_cmd, json_object_get(cfg, "Cmd"))) < 0 ||
+      (rc = strv_from_json(&info->entrypoint, &info->n_entrypoint, json_object_get(cfg, "Entrypoint"))) < 0)
+    return rc;
+  if ((rc = set_optional_string(&info->working_dir, json_object_get(cfg, "WorkingDir"))) < 0 ||
+      (rc = set_optional_string(&info->user, json_object_get(cfg, "User"))) < 0)
+    return rc;
+  return set_labels(info, json_object_get(cfg, "Labels"));
+}
+
 int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
   mock_runtime *m = self;
   ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
@@ -1233,69 +1310,39 @@ int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const c
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
-  int rc = img ? 0 : image_not_found(image);
-  if (rc == 0) {
-    json_t *cfg = json_object_get(img->config, "config");
-    info->id = ctrt__strdup(img->id);
-    rc = info->id ? 0 : ctrt__error_no_memory();
-    for (size_t i = 0; rc == 0 && i < img->n_tags; i++)
-      rc = strv_add(&info->repo_tags, &info->n_repo_tags, img->tags[i]);
-    for (size_t i = 0; rc == 0 && i < img->n_digests; i++)
-      rc = strv_add(&info->repo_digests, &info->n_repo_digests, img->digests[i]);
-    if (rc == 0 && img->parent)
-      rc = (info->parent = ctrt__strdup(img->parent)) ? 0 : ctrt__error_no_memory();
-    if (rc == 0)
-      rc = set_optional_string(&info->comment, json_object_get(img->config, "comment"));
-    if (rc == 0)
-      rc = set_optional_string(&info->created, json_object_get(img->config, "created"));
-    if (rc == 0)
-      rc = set_optional_string(&info->container, json_object_get(img->config, "container"));
-    if (rc == 0)
-      rc = set_optional_string(&info->docker_version, json_object_get(img->config, "docker_version"));
-    if (rc == 0)
-      rc = set_optional_string(&info->author, json_object_get(img->config, "author"));
-    if (rc == 0)
-      rc = set_optional_string(&info->architecture, json_object_get(img->config, "architecture"));
-    if (rc == 0)
-      rc = set_optional_string(&info->os, json_object_get(img->config, "os"));
-    info->has_size = true;
-    info->size = img->size;
-    if (rc == 0)
-      rc = strv_from_json(&info->layers, &info->n_layers,
-                          json_object_get(json_object_get(img->config, "rootfs"), "diff_ids"));
-    if (rc == 0)
-      rc = strv_from_json(&info->env, &info->n_env, json_object_get(cfg, "Env"));
-    if (rc == 0)
-      rc = strv_from_json(&info->cmd, &info->n_cmd, json_object_get(cfg, "Cmd"));
-    if (rc == 0)
-      rc = strv_from_json(&info->entrypoint, &info->n_entrypoint, json_object_get(cfg, "Entrypoint"));
-    if (rc == 0)
-      rc = set_optional_string(&info->working_dir, json_object_get(cfg, "WorkingDir"));
-    if (rc == 0)
-      rc = set_optional_string(&info->user, json_object_get(cfg, "User"));
-    json_t *labels = json_object_get(cfg, "Labels");
-    if (rc == 0 && json_is_object(labels) && json_object_size(labels) > 0) {
-      info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
-      rc = info->labels ? 0 : ctrt__error_no_memory();
-      const char *key;
-      json_t *value;
-      json_object_foreach(labels, key, value) {
-        if (rc < 0)
-          break;
-        ctrt_string_map_entry *e = &info->labels[info->n_labels++];
-        e->key = ctrt__strdup(key);
-        e->value = ctrt__strdup(json_string_value(value) ? json_string_value(value) : "");
-        if (e->key == NULL || e->value == NULL)
-          rc = ctrt__error_no_memory();
-      }
-    }
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_inspect_info_free(info);
-    return rc;
-  }
+  int rc;
+  if ((rc = img ? fill_inspect_info(info, img) : image_not_found(image)) < 0)
+    goto done;
   *out = info;
+  info = NULL;
+done:
+  mock_unlock(m);
+  ctrt_image_inspect_info_free(info);
+  return rc;
+}
+
+/* History entry k (0 is the newest), taking its layer's size from the top. */
+static int history_entry(ctrt_image_history_entry *e, json_t *h, const mock_image *img, size_t k, size_t *layer) {
+  *e = (ctrt_image_history_entry)CTRT_IMAGE_HISTORY_ENTRY_INIT;
+  bool empty = json_is_true(json_object_get(h, "empty_layer"));
+  e->id = ctrt__strdup(k == 0 ? img->id : "<missing>");
+  ctrt_timestamp created = {0, 0};
+  const char *when = json_string_value(json_object_get(h, "created"));
+  if (when)
+    ctrt__timestamp_parse(&created, when);
+  e->created = created.seconds;
+  const char *by = json_string_value(json_object_get(h, "created_by"));
+  e->created_by = ctrt__strdup(by ? by : "");
+  const char *comment = json_string_value(json_object_get(h, "comment"));
+  e->comment = ctrt__strdup(comment ? comment : "");
+  if (!empty && *layer > 0)
+    e->size = memfs_blob_len(img->layers[--*layer]);
+  if (e->id == NULL || e->created_by == NULL || e->comment == NULL)
+    return ctrt__error_no_memory();
+  int rc;
+  for (size_t t = 0; k == 0 && t < img->n_tags; t++)
+    if ((rc = strv_add(&e->tags, &e->n_tags, img->tags[t])) < 0)
+      return rc;
   return 0;
 }
 
@@ -1306,43 +1353,29 @@ int mock_image_history(void *self, ctrt_image_history_entry_list **out, const ch
   *list = (ctrt_image_history_entry_list)CTRT_IMAGE_HISTORY_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
-  int rc = img ? 0 : image_not_found(image);
-  json_t *history = img ? json_object_get(img->config, "history") : NULL;
+  int rc;
+  if (img == NULL) {
+    rc = image_not_found(image);
+    goto done;
+  }
+  json_t *history = json_object_get(img->config, "history");
   size_t n = json_array_size(history);
-  if (rc == 0 && n > 0) {
-    list->items = ctrt__calloc(n, sizeof *list->items);
-    rc = list->items ? 0 : ctrt__error_no_memory();
+  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   /* Newest first; non-empty history entries consume layers from the top. */
-  size_t layer = img ? img->n_layers : 0;
-  for (size_t k = 0; rc == 0 && k < n; k++) {
-    json_t *h = json_array_get(history, n - 1 - k);
-    ctrt_image_history_entry *e = &list->items[list->n_items++];
-    *e = (ctrt_image_history_entry)CTRT_IMAGE_HISTORY_ENTRY_INIT;
-    bool empty = json_is_true(json_object_get(h, "empty_layer"));
-    e->id = ctrt__strdup(k == 0 ? img->id : "<missing>");
-    ctrt_timestamp created = {0, 0};
-    const char *when = json_string_value(json_object_get(h, "created"));
-    if (when)
-      ctrt__timestamp_parse(&created, when);
-    e->created = created.seconds;
-    const char *by = json_string_value(json_object_get(h, "created_by"));
-    e->created_by = ctrt__strdup(by ? by : "");
-    const char *comment = json_string_value(json_object_get(h, "comment"));
-    e->comment = ctrt__strdup(comment ? comment : "");
-    if (!empty && layer > 0)
-      e->size = memfs_blob_len(img->layers[--layer]);
-    rc = e->id && e->created_by && e->comment ? 0 : ctrt__error_no_memory();
-    for (size_t t = 0; rc == 0 && k == 0 && t < img->n_tags; t++)
-      rc = strv_add(&e->tags, &e->n_tags, img->tags[t]);
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_history_entry_list_free(list);
-    return rc;
-  }
+  size_t layer = img->n_layers;
+  for (size_t k = 0; k < n; k++)
+    if ((rc = history_entry(&list->items[list->n_items++], json_array_get(history, n - 1 - k), img, k, &layer)) < 0)
+      goto done;
   *out = list;
-  return 0;
+  list = NULL;
+  rc = 0;
+done:
+  mock_unlock(m);
+  ctrt_image_history_entry_list_free(list);
+  return rc;
 }
 
 static int add_image_info(ctrt_image_info_list *list, const mock_image *img, const char *reference) {
@@ -1367,18 +1400,18 @@ int mock_list_images(void *self, ctrt_image_info_list **out) {
   int rc = 0;
   mock_lock(m);
   /* One entry per tag, as `docker images` shows them; untagged by id. */
-  for (size_t i = 0; rc == 0 && i < m->n_images; i++) {
+  for (size_t i = 0; i < m->n_images; i++) {
     mock_image *img = m->images[i];
-    for (size_t t = 0; rc == 0 && t < img->n_tags; t++)
-      rc = add_image_info(list, img, img->tags[t]);
-    if (rc == 0 && img->n_tags == 0)
-      rc = add_image_info(list, img, img->id);
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_info_list_free(list);
-    return rc;
+    for (size_t t = 0; t < img->n_tags; t++)
+      if ((rc = add_image_info(list, img, img->tags[t])) < 0)
+        goto done;
+    if (img->n_tags == 0 && (rc = add_image_info(list, img, img->id)) < 0)
+      goto done;
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_image_info_list_free(list);
+  return rc;
 }
