@@ -110,10 +110,10 @@ static int env_set(char ***env, size_t *n, const char *key, const char *value, b
 }
 
 static int mkdir_both(mock_container *c, const char *path) {
-  int rc = memfs_mkdir(c->base, path, 0755, 0, 0, true);
-  if (rc == 0)
-    rc = memfs_mkdir(c->fs, path, 0755, 0, 0, true);
-  return rc;
+  int rc;
+  if ((rc = memfs_mkdir(c->base, path, 0755, 0, 0, true)) < 0)
+    return rc;
+  return memfs_mkdir(c->fs, path, 0755, 0, 0, true);
 }
 
 /* ---- operations ---- */
@@ -127,6 +127,98 @@ static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *n
 
 int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   return create_in(self, id, NULL, spec, NULL);
+}
+
+/* A live container with the same ContainerId or name is a conflict. */
+static int check_unique(const mock_runtime *m, const mock_container *c) {
+  for (size_t i = 0; i < m->n_containers; i++) {
+    const mock_container *other = m->containers[i];
+    bool same_id = c->display && other->display && strcmp(other->display, c->display) == 0;
+    if (!other->removed && (same_id || strcmp(other->name, c->name) == 0))
+      return ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
+                             "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have "
+                             "to remove (or rename) that container to be able to reuse that name.",
+                             c->name, other->runtime_id);
+  }
+  return 0;
+}
+
+/* Docker's rule: an entrypoint given in the spec replaces the image's and
+ * drops the image's cmd; args replace the cmd. */
+static int container_command(mock_container *c, const ctrt_command_spec *cmd, json_t *cfg) {
+  bool own_entrypoint = cmd && cmd->has_entrypoint;
+  int rc;
+  for (size_t i = 0; own_entrypoint && i < cmd->n_entrypoint; i++)
+    if ((rc = strv_append(&c->argv, &c->argc, cmd->entrypoint[i])) < 0)
+      return rc;
+  if (!own_entrypoint && (rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Entrypoint"))) < 0)
+    return rc;
+  if (cmd && cmd->has_args) {
+    for (size_t i = 0; i < cmd->n_args; i++)
+      if ((rc = strv_append(&c->argv, &c->argc, cmd->args[i])) < 0)
+        return rc;
+  } else if (!own_entrypoint && (rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Cmd"))) < 0) {
+    return rc;
+  }
+  if (c->argc == 0)
+    return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "No command specified");
+  return 0;
+}
+
+/* The image's Env, then the spec's, then PATH if unset and HOSTNAME. */
+static int container_env(mock_container *c, const ctrt_service_spec *spec, json_t *cfg) {
+  int rc;
+  if ((rc = strv_from_config(&c->env, &c->n_env, json_object_get(cfg, "Env"))) < 0)
+    return rc;
+  for (size_t i = 0; i < spec->n_env; i++)
+    if ((rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false)) <
+        0)
+      return rc;
+  if ((rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    true)) < 0)
+    return rc;
+  c->hostname = ctrt__strndup(c->runtime_id, 12);
+  CTRT__CHECK_ALLOC(c->hostname);
+  return env_set(&c->env, &c->n_env, "HOSTNAME", c->hostname, false);
+}
+
+/* Working directory, user and the first limits (update changes them). */
+static int container_settings(mock_container *c, const ctrt_service_spec *spec, json_t *cfg) {
+  const ctrt_command_spec *cmd = spec->command;
+  const char *workdir = cmd && cmd->workdir ? cmd->workdir : json_string_value(json_object_get(cfg, "WorkingDir"));
+  CTRT__CHECK_ALLOC((c->workdir = ctrt__strdup(workdir && workdir[0] ? workdir : "/")));
+  const char *user = spec->user ? spec->user : json_string_value(json_object_get(cfg, "User"));
+  if (user && user[0])
+    CTRT__CHECK_ALLOC((c->user = ctrt__strdup(user)));
+  const ctrt_resources_spec *res = spec->resources;
+  if (res && res->has_memory && res->memory > 0) {
+    c->limits.has_memory = true;
+    c->limits.memory = (int64_t)res->memory;
+  }
+  if (res && res->has_pids_limit && res->pids_limit > 0) {
+    c->limits.has_pids_limit = true;
+    c->limits.pids_limit = res->pids_limit;
+  }
+  return 0;
+}
+
+/* The container's tree and the base its changes are diffed against. Mount
+ * points exist in both from the start, as Docker creates them, so they
+ * never show up as changes. */
+static int container_fs(const mock_runtime *m, mock_container *c, const mock_image *img,
+                        const ctrt_service_spec *spec) {
+  int rc;
+  if ((rc = memfs_clone(&c->fs, img->rootfs)) < 0)
+    return rc;
+  memfs_set_limits(c->fs, m->max_file, m->max_container);
+  if ((rc = memfs_clone(&c->base, img->rootfs)) < 0)
+    return rc;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if ((rc = mkdir_both(c, spec->mounts[i].target)) < 0)
+      return rc;
+  if (c->workdir[0] == '/' && !memfs_exists(c->fs, c->workdir, true))
+    return mkdir_both(c, c->workdir);
+  return 0;
 }
 
 static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *name, const ctrt_service_spec *spec,
@@ -145,108 +237,56 @@ static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *n
   c->refs = 1;
   c->next_pid = 1;
   c->stdin_pipe.closed = false;
-  int rc = id ? ctrt_container_id_format(&c->display, id) : 0;
-  if (rc == 0 && id)
-    rc = ctrt_container_id_copy(&c->id, id);
-  if (rc == 0)
-    rc = ctrt_service_spec_copy(&c->spec, spec);
-  if (rc == 0 && (c->name = id ? ctrt__sprintf("zlayer-%s-%u", id->service, id->replica) : ctrt__strdup(name)) == NULL)
+  int rc;
+  if (id != NULL &&
+      ((rc = ctrt_container_id_format(&c->display, id)) < 0 || (rc = ctrt_container_id_copy(&c->id, id)) < 0))
+    goto fail;
+  if ((rc = ctrt_service_spec_copy(&c->spec, spec)) < 0)
+    goto fail;
+  if ((c->name = id ? ctrt__sprintf("zlayer-%s-%u", id->service, id->replica) : ctrt__strdup(name)) == NULL) {
     rc = ctrt__error_no_memory();
+    goto fail;
+  }
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
-    mock_container *other = m->containers[i];
-    bool same_id = c->display && other->display && strcmp(other->display, c->display) == 0;
-    if (!other->removed && (same_id || strcmp(other->name, c->name) == 0))
-      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
-                           "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to "
-                           "remove (or rename) that container to be able to reuse that name.",
-                           c->name, other->runtime_id);
-  }
-  mock_image *img = rc == 0 ? mock_find_image(m, spec->image.name) : NULL;
-  if (rc == 0 && img == NULL)
+  if ((rc = check_unique(m, c)) < 0)
+    goto unlock;
+  mock_image *img = mock_find_image(m, spec->image.name);
+  if (img == NULL) {
     rc = ctrt__error_not_found(spec->image.name, "No such image");
-  json_t *cfg = img ? json_object_get(img->config, "config") : NULL;
-  if (rc == 0) {
-    c->image_ref = ctrt__strdup(spec->image.name);
-    c->image_id = ctrt__strdup(img->id);
-    c->runtime_id = mock_new_hex_id(m, c->display ? c->display : c->name);
-    if (c->runtime_id && runtime_id)
-      *runtime_id = ctrt__strdup(c->runtime_id);
-    if (!c->image_ref || !c->image_id || !c->runtime_id || (runtime_id && !*runtime_id))
-      rc = ctrt__error_no_memory();
+    goto unlock;
   }
-  /* Docker's rule: an entrypoint given in the spec replaces the image's and
-   * drops the image's cmd; args replace the cmd. */
-  const ctrt_command_spec *cmd = spec->command;
-  bool own_entrypoint = cmd && cmd->has_entrypoint;
-  for (size_t i = 0; rc == 0 && own_entrypoint && i < cmd->n_entrypoint; i++)
-    rc = strv_append(&c->argv, &c->argc, cmd->entrypoint[i]);
-  if (rc == 0 && !own_entrypoint)
-    rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Entrypoint"));
-  if (rc == 0 && cmd && cmd->has_args) {
-    for (size_t i = 0; rc == 0 && i < cmd->n_args; i++)
-      rc = strv_append(&c->argv, &c->argc, cmd->args[i]);
-  } else if (rc == 0 && !own_entrypoint) {
-    rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Cmd"));
-  }
-  if (rc == 0 && c->argc == 0)
-    rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "No command specified");
-  if (rc == 0)
-    rc = strv_from_config(&c->env, &c->n_env, json_object_get(cfg, "Env"));
-  for (size_t i = 0; rc == 0 && i < spec->n_env; i++)
-    rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false);
-  if (rc == 0)
-    rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", true);
-  if (rc == 0) {
-    c->hostname = ctrt__strndup(c->runtime_id, 12);
-    rc = c->hostname ? env_set(&c->env, &c->n_env, "HOSTNAME", c->hostname, false) : ctrt__error_no_memory();
-  }
-  const char *workdir = cmd && cmd->workdir ? cmd->workdir : json_string_value(json_object_get(cfg, "WorkingDir"));
-  if (rc == 0 && (c->workdir = ctrt__strdup(workdir && workdir[0] ? workdir : "/")) == NULL)
+  json_t *cfg = json_object_get(img->config, "config");
+  c->image_ref = ctrt__strdup(spec->image.name);
+  c->image_id = ctrt__strdup(img->id);
+  c->runtime_id = mock_new_hex_id(m, c->display ? c->display : c->name);
+  if (c->runtime_id && runtime_id)
+    *runtime_id = ctrt__strdup(c->runtime_id);
+  if (!c->image_ref || !c->image_id || !c->runtime_id || (runtime_id && !*runtime_id)) {
     rc = ctrt__error_no_memory();
-  const char *user = spec->user ? spec->user : json_string_value(json_object_get(cfg, "User"));
-  if (rc == 0 && user && user[0] && (c->user = ctrt__strdup(user)) == NULL)
+    goto unlock;
+  }
+  if ((rc = container_command(c, spec->command, cfg)) < 0 || (rc = container_env(c, spec, cfg)) < 0 ||
+      (rc = container_settings(c, spec, cfg)) < 0 || (rc = container_fs(m, c, img, spec)) < 0)
+    goto unlock;
+  mock_container **grown = ctrt__realloc(m->containers, (m->n_containers + 1) * sizeof *grown);
+  if (grown == NULL) {
     rc = ctrt__error_no_memory();
-  /* The spec's resources are the first limits (update changes them). */
-  const ctrt_resources_spec *res = spec->resources;
-  if (rc == 0 && res && res->has_memory && res->memory > 0) {
-    c->limits.has_memory = true;
-    c->limits.memory = (int64_t)res->memory;
+    goto unlock;
   }
-  if (rc == 0 && res && res->has_pids_limit && res->pids_limit > 0) {
-    c->limits.has_pids_limit = true;
-    c->limits.pids_limit = res->pids_limit;
-  }
-  if (rc == 0)
-    rc = memfs_clone(&c->fs, img->rootfs);
-  if (rc == 0)
-    memfs_set_limits(c->fs, m->max_file, m->max_container);
-  if (rc == 0)
-    rc = memfs_clone(&c->base, img->rootfs);
-  /* Mount points exist in the tree from the start, as Docker creates them,
-   * so they never show up as changes. */
-  for (size_t i = 0; rc == 0 && i < spec->n_mounts; i++)
-    rc = mkdir_both(c, spec->mounts[i].target);
-  if (rc == 0 && c->workdir[0] == '/' && !memfs_exists(c->fs, c->workdir, true))
-    rc = mkdir_both(c, c->workdir);
-  if (rc == 0) {
-    mock_container **grown = ctrt__realloc(m->containers, (m->n_containers + 1) * sizeof *grown);
-    if (grown == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      m->containers = grown;
-      c->state = MOCK_CREATED;
-      c->created_at = ctrt__timestamp_now();
-      grown[m->n_containers++] = c;
-      mock_broadcast(m);
-    }
-  }
+  m->containers = grown;
+  c->state = MOCK_CREATED;
+  c->created_at = ctrt__timestamp_now();
+  grown[m->n_containers++] = c;
+  mock_broadcast(m);
+unlock:
   mock_unlock(m);
-  if (rc < 0)
+fail:
+  if (rc < 0) {
     mock_container_unref(c);
-  if (rc < 0 && runtime_id != NULL) {
-    ctrt__free(*runtime_id);
-    *runtime_id = NULL;
+    if (runtime_id != NULL) {
+      ctrt__free(*runtime_id);
+      *runtime_id = NULL;
+    }
   }
   return rc;
 }
