@@ -171,11 +171,10 @@ static int container_env(mock_container *c, const ctrt_service_spec *spec, json_
   if ((rc = strv_from_config(&c->env, &c->n_env, json_object_get(cfg, "Env"))) < 0)
     return rc;
   for (size_t i = 0; i < spec->n_env; i++)
-    if ((rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false)) <
-        0)
+    if ((rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false)) < 0)
       return rc;
-  if ((rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                    true)) < 0)
+  if ((rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", true)) <
+      0)
     return rc;
   c->hostname = ctrt__strndup(c->runtime_id, 12);
   CTRT__CHECK_ALLOC(c->hostname);
@@ -444,10 +443,12 @@ int mock_stop_container(void *self, const ctrt_container_id *id, uint32_t timeou
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
-    rc = paused_error(c);
-  if (rc == 0 && c->state == MOCK_RUNNING) {
+  int rc = 0;
+  if (c == NULL || c->state == MOCK_PAUSED) {
+    rc = c == NULL ? ctrt__error_code() : paused_error(c);
+    goto done;
+  }
+  if (c->state == MOCK_RUNNING) {
     mock_container_ref(c);
     mock_process *main = c->main;
     mock_process_signal(m, main, SIGTERM);
@@ -458,6 +459,7 @@ int mock_stop_container(void *self, const ctrt_container_id *id, uint32_t timeou
     mock_container_reap(m, c);
     mock_container_unref(c);
   }
+done:
   mock_unlock(m);
   return rc;
 }
@@ -466,28 +468,29 @@ int mock_remove_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    mock_container_ref(c);
-    if (c->state == MOCK_PAUSED)
-      c->state = MOCK_RUNNING; /* forced removal thaws, then kills */
-    kill_all(m, c);
-    c->removed = true;
-    c->state = MOCK_REMOVING;
-    c->stdin_pipe.closed = true;
-    for (size_t i = 0; i < m->n_containers; i++) {
-      if (m->containers[i] == c) {
-        memmove(&m->containers[i], &m->containers[i + 1], (m->n_containers - i - 1) * sizeof *m->containers);
-        m->n_containers--;
-        break;
-      }
-    }
-    mock_broadcast(m);
-    mock_container_unref(c); /* the list's reference */
-    mock_container_unref(c); /* ours */
+  if (c == NULL) {
+    mock_unlock(m);
+    return ctrt__error_code();
   }
+  mock_container_ref(c);
+  if (c->state == MOCK_PAUSED)
+    c->state = MOCK_RUNNING; /* forced removal thaws, then kills */
+  kill_all(m, c);
+  c->removed = true;
+  c->state = MOCK_REMOVING;
+  c->stdin_pipe.closed = true;
+  for (size_t i = 0; i < m->n_containers; i++) {
+    if (m->containers[i] == c) {
+      memmove(&m->containers[i], &m->containers[i + 1], (m->n_containers - i - 1) * sizeof *m->containers);
+      m->n_containers--;
+      break;
+    }
+  }
+  mock_broadcast(m);
+  mock_container_unref(c); /* the list's reference */
+  mock_container_unref(c); /* ours */
   mock_unlock(m);
-  return rc;
+  return 0;
 }
 
 int mock_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
@@ -497,68 +500,89 @@ int mock_container_state(void *self, ctrt_container_state **out, const ctrt_cont
   *state = (ctrt_container_state)CTRT_CONTAINER_STATE_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    switch (c->state) {
-    case MOCK_CREATED:
-      state->kind = CTRT_CONTAINER_STATE_PENDING;
-      break;
-    case MOCK_RUNNING:
-    case MOCK_PAUSED:
-      state->kind = CTRT_CONTAINER_STATE_RUNNING;
-      break;
-    case MOCK_RESTARTING:
-      state->kind = CTRT_CONTAINER_STATE_INITIALIZING;
-      break;
-    case MOCK_REMOVING:
-      state->kind = CTRT_CONTAINER_STATE_STOPPING;
-      break;
-    case MOCK_EXITED:
-      state->kind = CTRT_CONTAINER_STATE_EXITED;
-      state->exited.code = c->exit_code;
-      break;
-    case MOCK_DEAD:
-      state->kind = CTRT_CONTAINER_STATE_FAILED;
-      state->failed.reason = ctrt__strdup(c->error && c->error[0] ? c->error : "container is dead");
-      if (state->failed.reason == NULL)
-        rc = ctrt__error_no_memory();
-      break;
-    }
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
   }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_state_free(state);
-    return rc;
+  switch (c->state) {
+  case MOCK_CREATED:
+    state->kind = CTRT_CONTAINER_STATE_PENDING;
+    break;
+  case MOCK_RUNNING:
+  case MOCK_PAUSED:
+    state->kind = CTRT_CONTAINER_STATE_RUNNING;
+    break;
+  case MOCK_RESTARTING:
+    state->kind = CTRT_CONTAINER_STATE_INITIALIZING;
+    break;
+  case MOCK_REMOVING:
+    state->kind = CTRT_CONTAINER_STATE_STOPPING;
+    break;
+  case MOCK_EXITED:
+    state->kind = CTRT_CONTAINER_STATE_EXITED;
+    state->exited.code = c->exit_code;
+    break;
+  case MOCK_DEAD:
+    state->kind = CTRT_CONTAINER_STATE_FAILED;
+    state->failed.reason = ctrt__strdup(c->error && c->error[0] ? c->error : "container is dead");
+    if (state->failed.reason == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    break;
   }
   *out = state;
-  return 0;
+  state = NULL;
+done:
+  mock_unlock(m);
+  ctrt_container_state_free(state);
+  return rc;
 }
 
 int mock_rename_container(void *self, const ctrt_container_id *id, const char *new_name) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && strcmp(c->name, new_name) == 0)
+  char *name = NULL;
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
+  }
+  if (strcmp(c->name, new_name) == 0) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "Renaming a container with the same name as its current name");
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++)
-    if (m->containers[i] != c && strcmp(m->containers[i]->name, new_name) == 0)
+    goto done;
+  }
+  for (size_t i = 0; i < m->n_containers; i++)
+    if (m->containers[i] != c && strcmp(m->containers[i]->name, new_name) == 0) {
       rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
                            "Error when allocating new name: Conflict. The container name \"/%s\" is already in use by "
                            "container \"%s\". You have to remove (or rename) that container to be able to reuse that "
                            "name.",
                            new_name, m->containers[i]->runtime_id);
-  if (rc == 0) {
-    char *name = ctrt__strdup(new_name);
-    if (name == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      ctrt__free(c->name);
-      c->name = name;
+      goto done;
     }
+  if ((name = ctrt__strdup(new_name)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  ctrt__free(c->name);
+  c->name = name;
+done:
   mock_unlock(m);
   return rc;
+}
+
+/* Found, not paused and running, or why not. */
+static int running_check(const mock_container *c) {
+  if (c == NULL)
+    return ctrt__error_code();
+  if (c->state == MOCK_PAUSED)
+    return paused_error(c);
+  if (c->state != MOCK_RUNNING)
+    return mock_not_running_error(c);
+  return 0;
 }
 
 static int signal_number(const char *name) {
@@ -578,15 +602,15 @@ int mock_kill_container(void *self, const ctrt_container_id *id, const char *sig
   int sig = signal_number(signal); /* the dispatcher validated and canonicalised it */
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
-    rc = paused_error(c);
-  else if (rc == 0 && c->state != MOCK_RUNNING)
-    rc = mock_not_running_error(c);
-  if (rc == 0 && sig == 0)
+  int rc;
+  if ((rc = running_check(c)) < 0)
+    goto done;
+  if (sig == 0) {
     rc = ctrt__error_invalid_spec("unsupported signal %s", signal);
-  if (rc == 0)
-    mock_process_signal(m, c->main, sig);
+    goto done;
+  }
+  mock_process_signal(m, c->main, sig);
+done:
   mock_unlock(m);
   return rc;
 }
@@ -595,12 +619,10 @@ int mock_pause_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
+  int rc;
+  if (c != NULL && c->state == MOCK_PAUSED)
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "Container %s is already paused", c->runtime_id);
-  else if (rc == 0 && c->state != MOCK_RUNNING)
-    rc = mock_not_running_error(c);
-  if (rc == 0) {
+  else if ((rc = running_check(c)) == 0) {
     c->state = MOCK_PAUSED;
     mock_broadcast(m);
   }
@@ -612,12 +634,14 @@ int mock_unpause_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
+  int rc = 0;
   /* The spec's kind for "not paused" is conflict (Docker 20.10 answers 500,
    * which its backend reports as internal). */
-  if (rc == 0 && c->state != MOCK_PAUSED)
+  if (c == NULL)
+    rc = ctrt__error_code();
+  else if (c->state != MOCK_PAUSED)
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "Container %s is not paused", c->runtime_id);
-  if (rc == 0) {
+  else {
     c->state = MOCK_RUNNING;
     mock_broadcast(m);
   }
@@ -651,53 +675,58 @@ int mock_update_container_resources(void *self, ctrt_container_update_outcome **
   *outcome = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && update->has_memory && update->memory > 0 && update->memory < MIN_MEMORY_LIMIT)
+  ctrt_container_restart_policy_update *policy = NULL;
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
+  }
+  if (update->has_memory && update->memory > 0 && update->memory < MIN_MEMORY_LIMIT) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "Minimum memory limit allowed is 6MB");
-  if (rc == 0 && update->restart_policy && update->restart_policy->has_maximum_retry_count &&
-      update->restart_policy->maximum_retry_count < 0)
+    goto done;
+  }
+  if (update->restart_policy && update->restart_policy->has_maximum_retry_count &&
+      update->restart_policy->maximum_retry_count < 0) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "maximum retry count cannot be negative");
-  if (rc == 0 && update->has_kernel_memory) {
+    goto done;
+  }
+  if (update->has_kernel_memory) {
     /* Accepted, not applied: what Docker 20.10 does on cgroup v1 kernels. */
     outcome->warnings = ctrt__calloc(1, sizeof *outcome->warnings);
     if (outcome->warnings)
       outcome->warnings[0] = ctrt__strdup("Setting kernel memory limit is deprecated and will be removed in a "
                                           "future release; the limit was not applied");
-    if (outcome->warnings == NULL || outcome->warnings[0] == NULL)
+    if (outcome->warnings == NULL || outcome->warnings[0] == NULL) {
       rc = ctrt__error_no_memory();
-    else
-      outcome->n_warnings = 1;
-  }
-  if (rc == 0) {
-    MERGE(cpu_shares);
-    MERGE(memory);
-    MERGE(cpu_period);
-    MERGE(cpu_quota);
-    MERGE(cpu_realtime_period);
-    MERGE(cpu_realtime_runtime);
-    MERGE(memory_reservation);
-    MERGE(memory_swap);
-    MERGE(blkio_weight);
-    MERGE(pids_limit);
-    rc = merge_string(&c->limits.cpuset_cpus, update->cpuset_cpus);
-    if (rc == 0)
-      rc = merge_string(&c->limits.cpuset_mems, update->cpuset_mems);
-    if (rc == 0 && update->restart_policy) {
-      ctrt_container_restart_policy_update *policy = NULL;
-      rc = ctrt_container_restart_policy_update_copy(&policy, update->restart_policy);
-      if (rc == 0) {
-        ctrt_container_restart_policy_update_free(c->limits.restart_policy);
-        c->limits.restart_policy = policy;
-      }
+      goto done;
     }
+    outcome->n_warnings = 1;
   }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_update_outcome_free(outcome);
-    return rc;
+  MERGE(cpu_shares);
+  MERGE(memory);
+  MERGE(cpu_period);
+  MERGE(cpu_quota);
+  MERGE(cpu_realtime_period);
+  MERGE(cpu_realtime_runtime);
+  MERGE(memory_reservation);
+  MERGE(memory_swap);
+  MERGE(blkio_weight);
+  MERGE(pids_limit);
+  if ((rc = merge_string(&c->limits.cpuset_cpus, update->cpuset_cpus)) < 0 ||
+      (rc = merge_string(&c->limits.cpuset_mems, update->cpuset_mems)) < 0)
+    goto done;
+  if (update->restart_policy) {
+    if ((rc = ctrt_container_restart_policy_update_copy(&policy, update->restart_policy)) < 0)
+      goto done;
+    ctrt_container_restart_policy_update_free(c->limits.restart_policy);
+    c->limits.restart_policy = policy;
   }
   *out = outcome;
-  return 0;
+  outcome = NULL;
+done:
+  mock_unlock(m);
+  ctrt_container_update_outcome_free(outcome);
+  return rc;
 }
 
 /* ---- waiting ---- */
@@ -754,18 +783,20 @@ static int wait_outcome(mock_runtime *m, ctrt_wait_outcome **out, const ctrt_con
                         ctrt_wait_condition condition, int32_t *code) {
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    mock_container_ref(c);
-    wait_for(m, c, condition);
-    if (m->closing)
-      rc = ctrt__error_cancelled("the runtime was closed while waiting");
-    else if (out)
-      rc = classify(c, out);
-    else
-      *code = c->exit_code;
-    mock_container_unref(c);
+  if (c == NULL) {
+    mock_unlock(m);
+    return ctrt__error_code();
   }
+  int rc = 0;
+  mock_container_ref(c);
+  wait_for(m, c, condition);
+  if (m->closing)
+    rc = ctrt__error_cancelled("the runtime was closed while waiting");
+  else if (out)
+    rc = classify(c, out);
+  else
+    *code = c->exit_code;
+  mock_container_unref(c);
   mock_unlock(m);
   return rc;
 }
@@ -792,7 +823,7 @@ int mock_prune_containers(void *self, ctrt_container_prune_result **out) {
   *result = (ctrt_container_prune_result)CTRT_CONTAINER_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_containers;) {
+  for (size_t i = 0; i < m->n_containers;) {
     mock_container *c = m->containers[i];
     if (mock_container_running(c)) {
       i++;
@@ -834,26 +865,26 @@ int mock_list_containers(void *self, ctrt_runtime_container_summary_list **out) 
   *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
   int rc = 0;
   mock_lock(m);
-  if (m->n_containers > 0) {
-    list->items = ctrt__calloc(m->n_containers, sizeof *list->items);
-    if (list->items == NULL)
-      rc = ctrt__error_no_memory();
+  if (m->n_containers > 0 && (list->items = ctrt__calloc(m->n_containers, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
+  for (size_t i = 0; i < m->n_containers; i++) {
     ctrt_runtime_container_summary *s = &list->items[list->n_items++];
     *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
     s->runtime_id = ctrt__strdup(m->containers[i]->runtime_id);
     /* An outside container has no label, an adopted one neither (as on Docker) */
     const char *managed = m->containers[i]->adopted ? NULL : m->containers[i]->display;
     s->managed_id = managed ? ctrt__strdup(managed) : NULL;
-    if (s->runtime_id == NULL || (managed && s->managed_id == NULL))
+    if (s->runtime_id == NULL || (managed && s->managed_id == NULL)) {
       rc = ctrt__error_no_memory();
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_runtime_container_summary_list_free(list);
-    return rc;
+      goto done;
+    }
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_runtime_container_summary_list_free(list);
+  return rc;
 }
