@@ -732,9 +732,8 @@ static int dec_list(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath 
       break;
     (*n)++;
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  if (rc < 0 || *n == 0)
+  /* The body's failure, else next()'s (more ends at 0 or an error). */
+  if (rc < 0 || (rc = more) < 0 || *n == 0)
     clear_field(f, base); /* a failed list owns nothing; an empty one is NULL */
   return rc;
 }
@@ -777,9 +776,7 @@ static int dec_map(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath *
     if ((rc = dec_value(w, f->type, entry + f->entry_value_offset, &p)) < 0)
       break;
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  if (rc < 0 || *n == 0)
+  if (rc < 0 || (rc = more) < 0 || *n == 0)
     clear_field(f, base);
   return rc;
 }
@@ -868,15 +865,17 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
     if (null_absent && i < SEEN_MAX)
       seen[i / 64] &= ~(UINT64_C(1) << (i % 64));
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  for (size_t i = 0; rc == 0 && i < st->n_fields && i < SEEN_MAX; i++)
+  if (rc < 0 || (rc = more) < 0)
+    goto fail;
+  for (size_t i = 0; i < st->n_fields && i < SEEN_MAX; i++)
     if ((st->fields[i].flags & CTRT__JF_REQUIRED) && !(seen[i / 64] & (UINT64_C(1) << (i % 64)))) {
       ctrt__jpath p = CTRT__JPATH_KEY(path, st->fields[i].wire);
       rc = ctrt__json_missing(&p);
+      goto fail;
     }
-  if (rc < 0)
-    clear_struct(st, out);
+  return 0;
+fail:
+  clear_struct(st, out);
   return rc;
 }
 

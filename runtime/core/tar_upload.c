@@ -245,7 +245,7 @@ static int resolve_dir(const checker *c, const char *rel, char *out) {
   CTRT__CHECK_ALLOC(rest);
   size_t pos = 0;
   int followed = 0, rc = 0;
-  while (rc == 0 && rest[pos] != '\0') {
+  while (rest[pos] != '\0') {
     while (rest[pos] == '/')
       pos++;
     const char *comp = rest + pos;

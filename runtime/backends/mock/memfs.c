@@ -802,10 +802,12 @@ int memfs_mkdir(memfs *fs, const char *path, uint32_t perm, uint32_t uid, uint32
   size_t len = strlen(path);
   if (len >= MEMFS_PATH_MAX)
     return ctrt__error_invalid_spec("%.64s...: file name too long", path);
+  if (len == 0)
+    return err_not_found(path);
   char prefix[MEMFS_PATH_MAX];
   size_t i = 0;
-  int rc = 0;
-  while (rc == 0 && i < len) {
+  int rc;
+  while (i < len) {
     while (i < len && path[i] == '/')
       i++;
     while (i < len && path[i] != '/')
@@ -816,12 +818,10 @@ int memfs_mkdir(memfs *fs, const char *path, uint32_t perm, uint32_t uid, uint32
     bool final = end == len;
     memcpy(prefix, path, i);
     prefix[i] = '\0';
-    if (i > 0 && prefix[i - 1] != '/')
-      rc = mkdir_one(fs, prefix, final ? perm : 0755, uid, gid, true, final);
+    if (i > 0 && prefix[i - 1] != '/' && (rc = mkdir_one(fs, prefix, final ? perm : 0755, uid, gid, true, final)) < 0)
+      return rc;
   }
-  if (len == 0)
-    return err_not_found(path);
-  return rc;
+  return 0;
 }
 
 int memfs_symlink(memfs *fs, const char *target, const char *path, uint32_t uid, uint32_t gid) {
