@@ -435,15 +435,13 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
     break;
   case 't':
   case 'f':
-  case 'n':
-    if ((rc = literal(w,
-                      *w->p == 't'   ? "true"
-                      : *w->p == 'f' ? "false"
-                                     : "null",
-                      *w->p == 'f' ? 5 : 4)) == 0 &&
-        (v = w->p[-1] == 'l' ? json_null() : json_boolean(w->p[-2] == 'u')) == NULL)
+  case 'n': {
+    const char *word = *w->p == 't' ? "true" : *w->p == 'f' ? "false" : "null";
+    if ((rc = literal(w, word, strlen(word))) == 0 &&
+        (v = word[0] == 'n' ? json_null() : json_boolean(word[0] == 't')) == NULL)
       rc = ctrt__error_no_memory();
     break;
+  }
   default: {
     num x = {0};
     if ((rc = number(w, &x)) == 0 && (v = x.is_int ? json_integer(x.i) : json_real(x.d)) == NULL)
