@@ -408,9 +408,8 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
           break;
         continue;
       }
-      if ((k = ctrt__strndup(s, n)) == NULL)
-        rc = ctrt__error_no_memory();
-      else if ((rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0)
+      if ((k = ctrt__strndup(s, n)) == NULL ||
+          ((rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0))
         rc = ctrt__error_no_memory();
       ctrt__free(k);
       if (rc < 0)

@@ -107,7 +107,7 @@ int mock_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id 
   *stat = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  memfs_stat st;
+  memfs_stat st = {0};
   char *resolved = NULL;
   int rc = c == NULL ? ctrt__error_code() : memfs_stat_path(c->fs, path, false, &st) < 0 ? missing_path(c, path) : 0;
   if (rc < 0) {
