@@ -714,7 +714,7 @@ int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char 
     goto done;
   /* Check it is a tar by extracting it, as Docker does. */
   memfs_set_limits(probe, m->max_file, m->max_image);
-  if ((rc = apply_layer(probe, layer)) < 0) {
+  if (apply_layer(probe, layer) < 0) {
     rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
     goto done;
   }
