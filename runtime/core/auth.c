@@ -69,30 +69,33 @@ int ctrt__auth_context_prepare(ctrt_runtime *rt, ctrt_service_spec **replacement
     return 0;
   ctrt_service_spec *copy = NULL;
   char *token = NULL;
-  int rc = ctrt_service_spec_copy(&copy, spec);
-  if (rc == 0)
-    rc = ctrt__auth_token(&token, rt->auth->jwt_secret ? rt->auth->jwt_secret : "", id, (int64_t)time(NULL));
-  if (rc == 0)
-    rc = map_set(&copy->env, &copy->n_env, "ZLAYER_API_URL", rt->auth->api_url ? rt->auth->api_url : "");
-  if (rc == 0)
-    rc = map_set(&copy->env, &copy->n_env, "ZLAYER_TOKEN", token);
-  if (rc == 0)
-    rc = map_set(&copy->env, &copy->n_env, "ZLAYER_SOCKET", rt->auth_socket_target);
-  if (rc == 0 && rt->auth->socket_path && rt->auth->socket_path[0]) {
+  int rc;
+  if ((rc = ctrt_service_spec_copy(&copy, spec)) < 0)
+    goto done;
+  if ((rc = ctrt__auth_token(&token, rt->auth->jwt_secret ? rt->auth->jwt_secret : "", id, (int64_t)time(NULL))) < 0)
+    goto done;
+  if ((rc = map_set(&copy->env, &copy->n_env, "ZLAYER_API_URL", rt->auth->api_url ? rt->auth->api_url : "")) < 0)
+    goto done;
+  if ((rc = map_set(&copy->env, &copy->n_env, "ZLAYER_TOKEN", token)) < 0)
+    goto done;
+  if ((rc = map_set(&copy->env, &copy->n_env, "ZLAYER_SOCKET", rt->auth_socket_target)) < 0)
+    goto done;
+  if (rt->auth->socket_path && rt->auth->socket_path[0]) {
     ctrt_mount_spec *grown = ctrt__realloc(copy->mounts, (copy->n_mounts + 1) * sizeof *grown);
     if (grown == NULL) {
       rc = ctrt__error_no_memory();
-    } else {
-      copy->mounts = grown;
-      ctrt_mount_spec *mount = &grown[copy->n_mounts++];
-      *mount = (ctrt_mount_spec)CTRT_MOUNT_SPEC_INIT;
-      mount->source = ctrt__strdup(rt->auth->socket_path);
-      mount->target = ctrt__strdup(rt->auth_socket_target);
-      mount->read_only = true;
-      if (mount->source == NULL || mount->target == NULL)
-        rc = ctrt__error_no_memory();
+      goto done;
     }
+    copy->mounts = grown;
+    ctrt_mount_spec *mount = &grown[copy->n_mounts++];
+    *mount = (ctrt_mount_spec)CTRT_MOUNT_SPEC_INIT;
+    mount->source = ctrt__strdup(rt->auth->socket_path);
+    mount->target = ctrt__strdup(rt->auth_socket_target);
+    mount->read_only = true;
+    if (mount->source == NULL || mount->target == NULL)
+      rc = ctrt__error_no_memory();
   }
+done:
   if (token != NULL) {
     memset(token, 0, strlen(token));
     ctrt__free(token);

@@ -31,32 +31,33 @@ int ctrt_byte_source_from_buffer(ctrt_byte_source **out, const void *data, size_
   ctrt_error_clear();
   if (data == NULL && len > 0)
     return ctrt__error_invalid_argument("byte_source_from_buffer: data must not be NULL");
-  int rc = new_source(out, SOURCE_BUFFER);
-  if (rc == 0) {
-    (*out)->data = data;
-    (*out)->len = len;
-  }
-  return rc;
+  int rc;
+  if ((rc = new_source(out, SOURCE_BUFFER)) < 0)
+    return rc;
+  (*out)->data = data;
+  (*out)->len = len;
+  return 0;
 }
 
 int ctrt_byte_source_from_fd(ctrt_byte_source **out, int fd) {
   ctrt_error_clear();
   CTRT__CHECK_ARG(fd >= 0, "byte_source_from_fd: invalid descriptor %d", fd);
-  int rc = new_source(out, SOURCE_FD);
-  if (rc == 0)
-    (*out)->fd = fd;
-  return rc;
+  int rc;
+  if ((rc = new_source(out, SOURCE_FD)) < 0)
+    return rc;
+  (*out)->fd = fd;
+  return 0;
 }
 
 int ctrt_byte_source_from_callback(ctrt_byte_source **out, ctrt_read_fn fn, void *ctx) {
   ctrt_error_clear();
   CTRT__CHECK_ARG(fn != NULL, "byte_source_from_callback: fn must not be NULL");
-  int rc = new_source(out, SOURCE_CALLBACK);
-  if (rc == 0) {
-    (*out)->fn = fn;
-    (*out)->ctx = ctx;
-  }
-  return rc;
+  int rc;
+  if ((rc = new_source(out, SOURCE_CALLBACK)) < 0)
+    return rc;
+  (*out)->fn = fn;
+  (*out)->ctx = ctx;
+  return 0;
 }
 
 int ctrt_byte_source_read(ctrt_byte_source *src, void *buf, size_t cap, size_t *n_read) {

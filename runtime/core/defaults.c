@@ -28,27 +28,30 @@ int ctrt__default_pull_image_stream(ctrt_runtime *rt, ctrt_pull_progress_stream 
   char *status = ctrt__sprintf("Pulling from %s", image);
   rc = status ? single_status(&items[0], status) : ctrt__error_no_memory();
   ctrt__free(status);
-  ctrt_pull_progress *done = rc == 0 ? ctrt__malloc(sizeof *done) : NULL;
-  if (rc == 0 && done == NULL)
+  if (rc < 0)
+    goto fail;
+  ctrt_pull_progress *done = ctrt__malloc(sizeof *done);
+  if (done == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *done = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
-    done->kind = CTRT_PULL_PROGRESS_DONE;
-    done->done = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
-    done->done.reference = ctrt__strdup(image);
-    items[1] = done;
-    if (done->done.reference == NULL)
-      rc = ctrt__error_no_memory();
+    goto fail;
   }
-  if (rc < 0) {
-    ctrt_pull_progress_free(items[0]);
-    ctrt_pull_progress_free(items[1]);
-    ctrt__free(items);
-    return rc;
+  *done = (ctrt_pull_progress)CTRT_PULL_PROGRESS_INIT;
+  done->kind = CTRT_PULL_PROGRESS_DONE;
+  done->done = (ctrt_pull_progress_done)CTRT_PULL_PROGRESS_DONE_INIT;
+  done->done.reference = ctrt__strdup(image);
+  items[1] = done;
+  if (done->done.reference == NULL) {
+    rc = ctrt__error_no_memory();
+    goto fail;
   }
   ctrt__stream *stream = NULL;
   rc = ctrt__stream_from_items(&stream, items, 2, ctrt__pull_progress_stream_item_free, 0, NULL);
   *out = (ctrt_pull_progress_stream *)stream;
+  return rc;
+fail:
+  ctrt_pull_progress_free(items[0]);
+  ctrt_pull_progress_free(items[1]);
+  ctrt__free(items);
   return rc;
 }
 
@@ -86,26 +89,29 @@ int ctrt__default_exec_stream(ctrt_runtime *rt, ctrt_exec_event_stream **out, co
     return rc;
   void **items = ctrt__calloc(3, sizeof *items);
   size_t n = 0;
-  if (items == NULL)
+  if (items == NULL) {
     rc = ctrt__error_no_memory();
-  /* Events are never empty: an empty output gives none. */
-  if (rc == 0 && result->stdout_.len > 0)
-    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDOUT, result->stdout_.data,
-                              result->stdout_.len, 0);
-  if (rc == 0 && result->stderr_.len > 0)
-    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDERR, result->stderr_.data,
-                              result->stderr_.len, 0);
-  if (rc == 0)
-    rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_EXIT, NULL, 0, result->exit_code);
-  ctrt_exec_result_free(result);
-  if (rc < 0) {
-    for (size_t i = 0; items && i < n; i++)
-      ctrt_exec_event_free(items[i]);
-    ctrt__free(items);
-    return rc;
+    goto fail;
   }
+  /* Events are never empty: an empty output gives none. */
+  if (result->stdout_.len > 0 && (rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDOUT,
+                                                            result->stdout_.data, result->stdout_.len, 0)) < 0)
+    goto fail;
+  if (result->stderr_.len > 0 && (rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_STDERR,
+                                                            result->stderr_.data, result->stderr_.len, 0)) < 0)
+    goto fail;
+  if ((rc = ctrt__exec_event_new((ctrt_exec_event **)&items[n++], CTRT_EXEC_EVENT_EXIT, NULL, 0, result->exit_code)) <
+      0)
+    goto fail;
+  ctrt_exec_result_free(result);
   ctrt__stream *stream = NULL;
   rc = ctrt__stream_from_items(&stream, items, n, ctrt__exec_event_stream_item_free, 0, NULL);
   *out = (ctrt_exec_event_stream *)stream;
+  return rc;
+fail:
+  ctrt_exec_result_free(result);
+  for (size_t i = 0; items && i < n; i++)
+    ctrt_exec_event_free(items[i]);
+  ctrt__free(items);
   return rc;
 }

@@ -95,13 +95,14 @@ int ctrt_runtime_engine(ctrt_runtime *rt, ctrt_engine_info **out) {
   if (backend->engine == NULL)
     return ctrt__engine_info_new(out, name, NULL, NULL);
   ctrt_engine_info *info = NULL;
-  int rc = ctrt__backend_result(backend->engine(rt->self, &info), "runtime_engine");
-  if (rc == 0)
-    rc = check_answer(info, name);
-  if (rc < 0) {
-    ctrt_engine_info_free(info);
-    return rc;
-  }
+  int rc;
+  if ((rc = ctrt__backend_result(backend->engine(rt->self, &info), "runtime_engine")) < 0)
+    goto done;
+  if ((rc = check_answer(info, name)) < 0)
+    goto done;
   *out = info;
-  return 0;
+  info = NULL;
+done:
+  ctrt_engine_info_free(info);
+  return rc;
 }

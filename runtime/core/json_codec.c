@@ -201,10 +201,11 @@ static int dec_integer(json_int_t *out, const json_t *json, const ctrt__jpath *p
   }                                                                                                                    \
   int ctrt__dec_##slot(T *out, const json_t *json, const ctrt__jpath *path) {                                          \
     json_int_t value = 0;                                                                                              \
-    int rc = dec_integer(&value, json, path, (lo), (hi), #slot);                                                       \
-    if (rc == 0)                                                                                                       \
-      *out = (T)value;                                                                                                 \
-    return rc;                                                                                                         \
+    int rc;                                                                                                            \
+    if ((rc = dec_integer(&value, json, path, (lo), (hi), #slot)) < 0)                                                 \
+      return rc;                                                                                                       \
+    *out = (T)value;                                                                                                   \
+    return 0;                                                                                                          \
   }
 /* NOLINTEND(bugprone-macro-parentheses) */
 
@@ -222,10 +223,11 @@ int ctrt__enc_u64(json_t **out, const uint64_t *v, const ctrt__jpath *path) {
 
 int ctrt__dec_u64(uint64_t *out, const json_t *json, const ctrt__jpath *path) {
   json_int_t value = 0;
-  int rc = dec_integer(&value, json, path, 0, INT64_MAX, "u64");
-  if (rc == 0)
-    *out = (uint64_t)value;
-  return rc;
+  int rc;
+  if ((rc = dec_integer(&value, json, path, 0, INT64_MAX, "u64")) < 0)
+    return rc;
+  *out = (uint64_t)value;
+  return 0;
 }
 
 int ctrt__enc_f64(json_t **out, const double *v, const ctrt__jpath *path) {

@@ -223,18 +223,18 @@ static int str(jw *w, const char **s, size_t *len, bool cstr) {
 static int key(jw *w, const char **s, size_t *len, bool cstr) {
   if (at_end(w) || *w->p != '"')
     return syn(w, "string or '}' expected");
-  int rc = str(w, s, len, cstr);
+  int rc;
+  if ((rc = str(w, s, len, cstr)) < 0)
+    return rc;
   /* Only an escape (\u0000) makes a NUL: text used in place has none. */
-  if (rc == 0 && *s == w->buf && memchr(*s, '\0', *len) != NULL)
+  if (*s == w->buf && memchr(*s, '\0', *len) != NULL)
     return syn(w, "NUL byte in object key not supported");
-  if (rc == 0) {
-    ws(w);
-    if (at_end(w) || *w->p != ':')
-      return syn(w, "':' expected");
-    w->p++;
-    ws(w);
-  }
-  return rc;
+  ws(w);
+  if (at_end(w) || *w->p != ':')
+    return syn(w, "':' expected");
+  w->p++;
+  ws(w);
+  return 0;
 }
 
 /* After a member or element: 1 for another, 0 at the close, or an error. */
@@ -380,12 +380,13 @@ int ctrt__jwalk_validate(const char *text, size_t len) {
   w.buf = w.small;
   w.cap = sizeof w.small;
   ws(&w);
-  int rc = skip(&w);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w))
-      rc = syn(&w, "end of file expected");
-  }
+  int rc;
+  if ((rc = skip(&w)) < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w))
+    rc = syn(&w, "end of file expected");
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   return rc;
@@ -426,9 +427,8 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
           break;
         continue;
       }
-      if ((k = ctrt__strndup(s, n)) == NULL)
-        rc = ctrt__error_no_memory();
-      if (rc == 0 && (rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0)
+      if ((k = ctrt__strndup(s, n)) == NULL ||
+          ((rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0))
         rc = ctrt__error_no_memory();
       ctrt__free(k);
       if (rc < 0)
@@ -453,11 +453,13 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
     break;
   case 't':
   case 'f':
-  case 'n':
-    rc = literal(w, *w->p == 't' ? "true" : *w->p == 'f' ? "false" : "null", *w->p == 'f' ? 5 : 4);
-    if (rc == 0 && (v = w->p[-1] == 'l' ? json_null() : json_boolean(w->p[-2] == 'u')) == NULL)
+  case 'n': {
+    const char *word = *w->p == 't' ? "true" : *w->p == 'f' ? "false" : "null";
+    if ((rc = literal(w, word, strlen(word))) == 0 &&
+        (v = word[0] == 'n' ? json_null() : json_boolean(word[0] == 't')) == NULL)
       rc = ctrt__error_no_memory();
     break;
+  }
   default: {
     num x = {0};
     if ((rc = number(w, &x)) == 0 && (v = x.is_int ? json_integer(x.i) : json_real(x.d)) == NULL)
@@ -525,10 +527,12 @@ static int integer(jw *w, const ctrt__jpath *path, int64_t lo, int64_t hi, const
 static int text(jw *w, const ctrt__jpath *path, const char *expected, const char **s, size_t *n, bool cstr) {
   if (at_end(w) || *w->p != '"')
     return type_error(w, path, expected);
-  int rc = str(w, s, n, cstr);
-  if (rc == 0 && *s == w->buf && strlen(*s) != *n)
+  int rc;
+  if ((rc = str(w, s, n, cstr)) < 0)
+    return rc;
+  if (*s == w->buf && strlen(*s) != *n)
     return ctrt__json_error(path, "the string carries a NUL character (\\u0000) at offset %zu", strlen(*s));
-  return rc;
+  return 0;
 }
 
 static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpath *path);
@@ -761,9 +765,8 @@ static int dec_list(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath 
       break;
     (*n)++;
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  if (rc < 0 || *n == 0)
+  /* The body's failure, else next()'s (more ends at 0 or an error). */
+  if (rc < 0 || (rc = more) < 0 || *n == 0)
     clear_field(f, base); /* a failed list owns nothing; an empty one is NULL */
   return rc;
 }
@@ -806,9 +809,7 @@ static int dec_map(jw *w, const ctrt__jfield *f, void *base, const ctrt__jpath *
     if ((rc = dec_value(w, f->type, entry + f->entry_value_offset, &p)) < 0)
       break;
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  if (rc < 0 || *n == 0)
+  if (rc < 0 || (rc = more) < 0 || *n == 0)
     clear_field(f, base);
   return rc;
 }
@@ -903,15 +904,17 @@ static int dec_struct(jw *w, const ctrt__jstruct *st, void *out, const ctrt__jpa
     if (null_absent && i < SEEN_MAX)
       seen[i / 64] &= ~(UINT64_C(1) << (i % 64));
   }
-  if (rc == 0 && more < 0)
-    rc = more;
-  for (size_t i = 0; rc == 0 && i < st->n_fields && i < SEEN_MAX; i++)
+  if (rc < 0 || (rc = more) < 0)
+    goto fail;
+  for (size_t i = 0; i < st->n_fields && i < SEEN_MAX; i++)
     if ((st->fields[i].flags & CTRT__JF_REQUIRED) && !(seen[i / 64] & (UINT64_C(1) << (i % 64)))) {
       ctrt__jpath p = CTRT__JPATH_KEY(path, st->fields[i].wire);
       rc = ctrt__json_missing(&p);
+      goto fail;
     }
-  if (rc < 0)
-    clear_struct(st, out);
+  return 0;
+fail:
+  clear_struct(st, out);
   return rc;
 }
 
@@ -926,13 +929,14 @@ int ctrt__jwalk_decode_ex(const ctrt__jfield *root, void *base, const char *text
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : dec_field(&w, root, base, NULL);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w)) {
-      rc = syn(&w, "end of file expected");
-      clear_field(root, base);
-    }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w)) {
+    rc = syn(&w, "end of file expected");
+    clear_field(root, base);
   }
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   /* As with a DOM parsed first: invalid text is reported as such, even when
@@ -994,11 +998,12 @@ int ctrt__jwalk_int_at(const char *text, size_t len, const char *const *keys, si
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : int_at(&w, keys, n_keys, out, found, NULL);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w))
-      rc = syn(&w, "end of file expected");
-  }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w))
+    rc = syn(&w, "end of file expected");
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   if (rc < 0 && !w.syntax) {
@@ -1018,14 +1023,15 @@ int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jk
   w.cap = sizeof w.small;
   ws(&w);
   int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : dom(&w, out, keep);
-  if (rc == 0) {
-    ws(&w);
-    if (!at_end(&w)) {
-      rc = syn(&w, "end of file expected");
-      json_decref(*out);
-      *out = NULL;
-    }
+  if (rc < 0)
+    goto done;
+  ws(&w);
+  if (!at_end(&w)) {
+    rc = syn(&w, "end of file expected");
+    json_decref(*out);
+    *out = NULL;
   }
+done:
   if (w.buf != w.small)
     ctrt__free(w.buf);
   return rc;

@@ -123,33 +123,33 @@ int ctrt_open_with_options(ctrt_runtime **out, const char *uri, const ctrt_open_
                                         CTRT_OPEN_OPTIONS_VERSION);
   ctrt_runtime *rt = ctrt__calloc(1, sizeof *rt);
   CTRT__CHECK_ALLOC(rt);
-  int rc = copy_auth(rt, options);
-  if (rc == 0 && options != NULL && options->backend_library != NULL) {
+  int rc;
+  if ((rc = copy_auth(rt, options)) < 0)
+    goto fail;
+  if (options != NULL && options->backend_library != NULL) {
     rc = load_plugin(rt, options->backend_library, uri, options);
-  } else if (rc == 0 && strncasecmp(uri, "plugin:", 7) == 0) {
+  } else if (strncasecmp(uri, "plugin:", 7) == 0) {
     const char *query = strchr(uri + 7, '?');
     char *path = ctrt__strndup(uri + 7, query ? (size_t)(query - uri - 7) : strlen(uri + 7));
     rc = path ? load_plugin(rt, path, query ? query + 1 : "", options) : ctrt__error_no_memory();
     ctrt__free(path);
-  } else if (rc == 0 && strncasecmp(uri, "mock:", 5) == 0) {
+  } else if (strncasecmp(uri, "mock:", 5) == 0) {
     rc = open_mock(rt, strncmp(uri + 5, "//", 2) == 0 ? uri + 7 : uri + 5, options);
-  } else if (rc == 0) {
+  } else {
     const ctrt_backend *backend = NULL;
     char *rest = NULL;
-    rc = ctrt__open_resolve(&backend, &rest, uri);
-    if (rc == 0)
+    if ((rc = ctrt__open_resolve(&backend, &rest, uri)) >= 0)
       rc = attach_backend(rt, backend, rest, options);
     ctrt__free(rest);
   }
-  if (rc == 0)
-    rc = remember_open(rt);
-  if (rc < 0) {
-    destroy_runtime(rt);
-    return rc;
-  }
+  if (rc < 0 || (rc = remember_open(rt)) < 0)
+    goto fail;
   atomic_init(&rt->refs, 1);
   *out = rt;
   return 0;
+fail:
+  destroy_runtime(rt);
+  return rc;
 }
 
 int ctrt_open(ctrt_runtime **out, const char *uri) { return ctrt_open_with_options(out, uri, NULL); }
@@ -198,15 +198,15 @@ static int remember_open(ctrt_runtime *rt) {
     size_t cap = cap_open ? 2 * cap_open : 8;
     /* An array of pointers: sizeof *grown is the pointer's size, as meant. */
     ctrt_runtime **grown = ctrt__realloc(open_handles, cap * sizeof *grown); // NOLINT(bugprone-sizeof-expression)
-    if (grown == NULL)
+    if (grown == NULL) {
       rc = ctrt__error_no_memory();
-    else {
-      open_handles = grown;
-      cap_open = cap;
+      goto done;
     }
+    open_handles = grown;
+    cap_open = cap;
   }
-  if (rc == 0)
-    open_handles[n_open++] = rt;
+  open_handles[n_open++] = rt;
+done:
   pthread_mutex_unlock(&open_lock);
   return rc;
 }

@@ -245,7 +245,7 @@ static int resolve_dir(const checker *c, const char *rel, char *out) {
   CTRT__CHECK_ALLOC(rest);
   size_t pos = 0;
   int followed = 0, rc = 0;
-  while (rc == 0 && rest[pos] != '\0') {
+  while (rest[pos] != '\0') {
     while (rest[pos] == '/')
       pos++;
     const char *comp = rest + pos;
@@ -286,9 +286,11 @@ static int resolve_dir(const checker *c, const char *rel, char *out) {
     pos = 0;
   }
   ctrt__free(rest);
-  if (rc == 0 && !inside_dest(c, out))
-    rc = reject(c, "a symlink leads outside the destination directory");
-  return rc;
+  if (rc < 0)
+    return rc;
+  if (!inside_dest(c, out))
+    return reject(c, "a symlink leads outside the destination directory");
+  return 0;
 }
 
 static int check_entry(checker *c, struct archive_entry *e) {
@@ -381,9 +383,7 @@ static la_ssize_t spool_chunk(spool *s) {
     s->eof = true;
     return 0;
   }
-  if (rc == 0)
-    rc = write_all(s->fd, s->buf, n);
-  if (rc < 0) {
+  if (rc < 0 || (rc = write_all(s->fd, s->buf, n)) < 0) {
     s->rc = rc;
     return -1;
   }
@@ -458,28 +458,28 @@ int ctrt__tar_upload_spool(int *out_fd, uint64_t *out_len, ctrt_byte_source *src
     ctrt__free(c);
     return ctrt__error_no_memory();
   }
-  int rc = normalise_dest(c, dest);
+  struct archive *a = NULL;
+  int rc;
   s->src = src;
   s->fd = -1;
-  if (rc == 0 && (rc = anonymous_file()) >= 0) {
-    s->fd = rc;
-    rc = 0;
-  }
-  struct archive *a = rc == 0 ? archive_read_new() : NULL;
-  if (rc == 0 && a == NULL)
+  if ((rc = normalise_dest(c, dest)) < 0 || (rc = anonymous_file()) < 0)
+    goto done;
+  s->fd = rc;
+  rc = 0;
+  if ((a = archive_read_new()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    archive_read_support_format_tar(a);
-    archive_read_support_format_empty(a); /* an empty body: nothing to extract */
-    /* The compressions engines accept on uploads (Docker: gzip, bzip2, xz). */
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_bzip2(a);
-    archive_read_support_filter_xz(a);
-    archive_read_support_filter_lzma(a);
-    archive_read_support_filter_zstd(a);
-    if (archive_read_open(a, s, NULL, spool_read, NULL) != ARCHIVE_OK)
-      rc = archive_failure(a, s);
+    goto done;
   }
+  archive_read_support_format_tar(a);
+  archive_read_support_format_empty(a); /* an empty body: nothing to extract */
+  /* The compressions engines accept on uploads (Docker: gzip, bzip2, xz). */
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_bzip2(a);
+  archive_read_support_filter_xz(a);
+  archive_read_support_filter_lzma(a);
+  archive_read_support_filter_zstd(a);
+  if (archive_read_open(a, s, NULL, spool_read, NULL) != ARCHIVE_OK)
+    rc = archive_failure(a, s);
   while (rc == 0) {
     struct archive_entry *e = NULL;
     int r = archive_read_next_header(a, &e);
@@ -495,20 +495,29 @@ int ctrt__tar_upload_spool(int *out_fd, uint64_t *out_len, ctrt_byte_source *src
     if (archive_read_data_skip(a) != ARCHIVE_OK)
       rc = archive_failure(a, s);
   }
+  archive_read_free(a);
+  a = NULL;
+  if (rc < 0)
+    goto done;
+  /* The engine gets every byte: what follows the end-of-archive blocks too. */
+  while (!s->eof)
+    if (spool_chunk(s) < 0) {
+      rc = s->rc;
+      goto done;
+    }
+  if (lseek(s->fd, 0, SEEK_SET) != 0) {
+    rc = ctrt__error_internal("archive_put: rewinding the temporary file failed: %s", strerror(errno));
+    goto done;
+  }
+  *out_fd = s->fd;
+  s->fd = -1;
+  if (out_len)
+    *out_len = s->total;
+done:
   if (a != NULL)
     archive_read_free(a);
-  /* The engine gets every byte: what follows the end-of-archive blocks too. */
-  while (rc == 0 && !s->eof)
-    if (spool_chunk(s) < 0)
-      rc = s->rc;
-  if (rc == 0 && lseek(s->fd, 0, SEEK_SET) != 0)
-    rc = ctrt__error_internal("archive_put: rewinding the temporary file failed: %s", strerror(errno));
   map_clear(&c->links);
-  if (rc == 0) {
-    *out_fd = s->fd;
-    if (out_len)
-      *out_len = s->total;
-  } else if (s->fd >= 0)
+  if (s->fd >= 0)
     close(s->fd);
   ctrt__free(s);
   ctrt__free(c);

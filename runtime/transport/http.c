@@ -225,18 +225,17 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg)
     pthread_mutex_init(&c->share_locks[i], NULL);
 
   c->host = ctrt__strdup(cfg->host != NULL ? cfg->host : "");
-  if (c->host == NULL)
+  if (c->host == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = ctrt__endpoint_parse(&c->ep, c->host, cfg->tls);
-  c->tls_verify = cfg->tls_verify;
-  if (rc == 0 && c->ep.tls) {
-    rc = copy_readable(&c->ca_file, cfg->ca_file, "CA certificate");
-    if (rc == 0)
-      rc = copy_readable(&c->cert_file, cfg->cert_file, "client certificate");
-    if (rc == 0)
-      rc = copy_readable(&c->key_file, cfg->key_file, "client key");
+    goto fail;
   }
+  if ((rc = ctrt__endpoint_parse(&c->ep, c->host, cfg->tls)) < 0)
+    goto fail;
+  c->tls_verify = cfg->tls_verify;
+  if (c->ep.tls && ((rc = copy_readable(&c->ca_file, cfg->ca_file, "CA certificate")) < 0 ||
+                    (rc = copy_readable(&c->cert_file, cfg->cert_file, "client certificate")) < 0 ||
+                    (rc = copy_readable(&c->key_file, cfg->key_file, "client key")) < 0))
+    goto fail;
   c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : CTRT__HTTP_CONNECT_TIMEOUT_MS;
   c->error_from_body = cfg->error_from_body != NULL ? cfg->error_from_body : ctrt__http_error_plain;
   c->stream_idle_ms = cfg->stream_idle_ms > 0 ? cfg->stream_idle_ms : 0;
@@ -246,28 +245,28 @@ int ctrt__http_client_new(ctrt__http_client **out, const ctrt__http_config *cfg)
   c->request_timeout_ms = cfg->request_timeout_ms == 0  ? CTRT__HTTP_REQUEST_TIMEOUT_MS
                           : cfg->request_timeout_ms < 0 ? -1
                                                         : cfg->request_timeout_ms;
-  if (rc == 0 && cfg->api_version != NULL) {
+  if (cfg->api_version != NULL) {
     int major, minor;
-    if (!ctrt__api_version_parse(cfg->api_version, &major, &minor))
+    if (!ctrt__api_version_parse(cfg->api_version, &major, &minor)) {
       rc = ctrt__error_configuration("API version %s: expected a version like 1.41", cfg->api_version);
-    else
-      set_version(c, major, minor);
+      goto fail;
+    }
+    set_version(c, major, minor);
   }
-  if (rc == 0) {
-    c->share = curl_share_init();
-    if (c->share == NULL || curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-        curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-        curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
-        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
-      rc = ctrt__error_internal("libcurl share handle set-up failed");
-  }
-  if (rc < 0) {
-    client_destroy(c);
-    return rc;
+  c->share = curl_share_init();
+  if (c->share == NULL || curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+      curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+      curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
+      curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+      curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+    rc = ctrt__error_internal("libcurl share handle set-up failed");
+    goto fail;
   }
   *out = c;
   return 0;
+fail:
+  client_destroy(c);
+  return rc;
 }
 
 /* Sockets to the daemon are close-on-exec: a process the caller starts
@@ -748,22 +747,21 @@ static int xfer_begin(xfer *x, ctrt__http_client *c, const ctrt__http_request *r
   if (stream)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, STREAM_RECV_BUFFER);
 
-  bool ok = true;
   if (req->body != NULL || req->upload != NULL) {
     char line[256];
     if (req->content_type)
       snprintf(line, sizeof line, "Content-Type: %s", req->content_type);
     else
-      snprintf(line, sizeof line, "Content-Type:");       /* not libcurl's form type */
-    ok = add_header(x, "Expect:") && add_header(x, line); /* Expect: no 100-continue round trip */
-  } else if (strcmp(method, "POST") == 0) {
-    ok = add_header(x, "Content-Type:");
-  }
-  if (req->headers)
-    for (const char *const *h = req->headers; ok && *h; h++)
-      ok = add_header(x, *h);
-  if (!ok)
+      snprintf(line, sizeof line, "Content-Type:"); /* not libcurl's form type */
+    /* Expect: no 100-continue round trip */
+    if (!add_header(x, "Expect:") || !add_header(x, line))
+      return ctrt__error_no_memory();
+  } else if (strcmp(method, "POST") == 0 && !add_header(x, "Content-Type:")) {
     return ctrt__error_no_memory();
+  }
+  for (const char *const *h = req->headers; h != NULL && *h; h++)
+    if (!add_header(x, *h))
+      return ctrt__error_no_memory();
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 
   if (req->upload) {
@@ -904,31 +902,30 @@ int ctrt__http_do(ctrt__http_client *client, const ctrt__http_request *req, ctrt
   xfer x;
   memset(&x, 0, sizeof x);
   x.max = CTRT__HTTP_MAX_BODY;
-  int rc = xfer_begin(&x, client, req, SINK_BUFFER, false);
-  if (rc == 0)
-    rc = xfer_pump(&x, UNTIL_DONE);
-  if (rc == 0 && x.result != CURLE_OK)
+  int rc;
+  if ((rc = xfer_begin(&x, client, req, SINK_BUFFER, false)) < 0 || (rc = xfer_pump(&x, UNTIL_DONE)) < 0)
+    goto done;
+  if (x.result != CURLE_OK) {
     rc = xfer_error(&x);
-  if (rc == 0) {
-    if (x.buf == NULL && !buf_reserve(&x, 1)) {
-      rc = ctrt__error_no_memory();
-    } else {
-      x.buf[x.len] = '\0';
-      r->status = x.status;
-      r->body = x.buf;
-      r->body_len = x.len;
-      r->headers = x.hdrs;
-      x.buf = NULL;
-      x.hdrs = (ctrt__http_headers){0};
-    }
+    goto done;
   }
-  xfer_end(&x);
-  if (rc < 0) {
-    ctrt__http_response_free(r);
-    return rc;
+  if (x.buf == NULL && !buf_reserve(&x, 1)) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  x.buf[x.len] = '\0';
+  r->status = x.status;
+  r->body = x.buf;
+  r->body_len = x.len;
+  r->headers = x.hdrs;
+  x.buf = NULL;
+  x.hdrs = (ctrt__http_headers){0};
   *out = r;
-  return 0;
+  r = NULL;
+done:
+  xfer_end(&x);
+  ctrt__http_response_free(r);
+  return rc;
 }
 
 static void describe(char *what, size_t cap, const ctrt__http_request *req) {
@@ -1002,13 +999,17 @@ int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *
   int rc = xfer_begin(x, client, req, SINK_STREAM, true);
   if (x->p)
     atomic_fetch_add(&client->refs, 1); /* the pair goes back to this client's pool */
-  if (rc == 0)
-    rc = xfer_pump(x, UNTIL_HEADERS);
-  if (rc == 0 && x->done && x->result != CURLE_OK)
+  if (rc < 0 || (rc = xfer_pump(x, UNTIL_HEADERS)) < 0)
+    goto fail;
+  if (x->done && x->result != CURLE_OK) {
     rc = xfer_error(x);
-  if (rc == 0 && !x->headers_done)
+    goto fail;
+  }
+  if (!x->headers_done) {
     rc = ctrt__error_network("%s: %s at %s sent no response headers", x->what, client->peer, client->host);
-  if (rc == 0 && x->status >= 400) {
+    goto fail;
+  }
+  if (x->status >= 400) {
     /* Collect the (small) error body: what a chunk already brought, then
      * the rest, under the request time limit again. */
     if (x->buf)
@@ -1028,14 +1029,14 @@ int ctrt__http_stream_open(ctrt__http_client *client, const ctrt__http_request *
     }
     if (!x->done)
       (void)xfer_pump(x, UNTIL_DONE); /* best effort: the status alone is enough */
-    rc = x->client->error_from_body(x->status, x->buf ? x->buf : "", x->len, x->what);
-  }
-  if (rc < 0) {
-    stream_destroy(s);
-    return rc;
+    if ((rc = x->client->error_from_body(x->status, x->buf ? x->buf : "", x->len, x->what)) < 0)
+      goto fail;
   }
   *out = s;
   return 0;
+fail:
+  stream_destroy(s);
+  return rc;
 }
 
 int ctrt__http_stream_status(const ctrt__http_stream *s) { return s ? s->x.status : 0; }
@@ -1044,6 +1045,17 @@ const char *ctrt__http_stream_header(const ctrt__http_stream *s, const char *nam
   if (s == NULL || name == NULL)
     return NULL;
   return ctrt__transport_find_header(&s->x.hdrs, name);
+}
+
+/* A paused transfer goes on; libcurl may deliver right here. */
+static int resume_paused(xfer *x) {
+  if (!x->paused)
+    return 0;
+  x->paused = false;
+  CURLcode cc = curl_easy_pause(x->p->easy, CURLPAUSE_CONT);
+  if (cc != CURLE_OK)
+    return ctrt__error_internal("%s: resuming the transfer failed: %s", x->what, curl_easy_strerror(cc));
+  return 0;
 }
 
 int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *n_read) {
@@ -1070,14 +1082,8 @@ int ctrt__http_stream_read(ctrt__http_stream *s, void *buf, size_t cap, size_t *
     x->target_cap = cap;
     x->delivered = 0;
     x->t_activity = ctrt__transport_now_ms(); /* the idle clock runs while the reader waits */
-    int rc = 0;
-    if (x->paused) {
-      x->paused = false;
-      CURLcode cc = curl_easy_pause(x->p->easy, CURLPAUSE_CONT); /* may deliver right here */
-      if (cc != CURLE_OK)
-        rc = ctrt__error_internal("%s: resuming the transfer failed: %s", x->what, curl_easy_strerror(cc));
-    }
-    if (rc == 0 && x->delivered == 0)
+    int rc;
+    if ((rc = resume_paused(x)) >= 0 && x->delivered == 0)
       rc = xfer_pump(x, UNTIL_DATA);
     x->target = NULL;
     size_t delivered = x->delivered;

@@ -182,10 +182,11 @@ int ctrt__demux_read(ctrt__demux *d, int *stream, void *buf, size_t cap, size_t 
   CTRT__CHECK_ARG(d != NULL && stream != NULL && buf != NULL && cap != 0 && n_read != NULL,
                   "demux_read: NULL argument or empty buffer");
   if (!d->multiplexed) {
-    int rc = d->pull(d->ctx, buf, cap, n_read);
-    if (rc == 0)
-      *stream = CTRT__STDCOPY_STDOUT;
-    return rc;
+    int rc;
+    if ((rc = d->pull(d->ctx, buf, cap, n_read)) != 0)
+      return rc; /* an error, or CTRT_ITEROVER at the end */
+    *stream = CTRT__STDCOPY_STDOUT;
+    return 0;
   }
   while (!d->dec.in_payload) {
     int rc = next_header(d); /* empty frames are skipped */

@@ -558,14 +558,17 @@ int memfs_resolve(const memfs *fs, const char *path, int flags, memfs_walk *w) {
       break;
   }
   ctrt__free(rest);
-  if (rc == 0 && w->trailing_slash && !w->missing_final && !memfs_is_dir(memfs_walk_node(w)))
+  if (rc < 0)
+    goto fail;
+  if (w->trailing_slash && !w->missing_final && !memfs_is_dir(memfs_walk_node(w))) {
     rc = err_not_dir(path);
-  if (rc < 0) {
-    memfs_walk_clear(w);
-    return rc;
+    goto fail;
   }
   w->via_symlink = final_via_link;
   return 0;
+fail:
+  memfs_walk_clear(w);
+  return rc;
 }
 
 char *memfs_walk_path(const memfs_walk *w) {
@@ -694,10 +697,8 @@ void memfs_names_free(char **names, size_t n) {
 /* Insert a new node under the walk's missing name. */
 static int add_new(memfs *fs, memfs_walk *w, memfs_node *node, const char *path) {
   memfs_node *parent = memfs_walk_parent(w);
-  int rc = check_new_depth(w, 1, path);
-  if (rc == 0)
-    rc = memfs_dir_insert(parent, w->missing, node);
-  if (rc < 0) {
+  int rc;
+  if ((rc = check_new_depth(w, 1, path)) < 0 || (rc = memfs_dir_insert(parent, w->missing, node)) < 0) {
     memfs_node_unlink(node);
     return rc;
   }
@@ -801,10 +802,12 @@ int memfs_mkdir(memfs *fs, const char *path, uint32_t perm, uint32_t uid, uint32
   size_t len = strlen(path);
   if (len >= MEMFS_PATH_MAX)
     return ctrt__error_invalid_spec("%.64s...: file name too long", path);
+  if (len == 0)
+    return err_not_found(path);
   char prefix[MEMFS_PATH_MAX];
   size_t i = 0;
-  int rc = 0;
-  while (rc == 0 && i < len) {
+  int rc;
+  while (i < len) {
     while (i < len && path[i] == '/')
       i++;
     while (i < len && path[i] != '/')
@@ -815,12 +818,10 @@ int memfs_mkdir(memfs *fs, const char *path, uint32_t perm, uint32_t uid, uint32
     bool final = end == len;
     memcpy(prefix, path, i);
     prefix[i] = '\0';
-    if (i > 0 && prefix[i - 1] != '/')
-      rc = mkdir_one(fs, prefix, final ? perm : 0755, uid, gid, true, final);
+    if (i > 0 && prefix[i - 1] != '/' && (rc = mkdir_one(fs, prefix, final ? perm : 0755, uid, gid, true, final)) < 0)
+      return rc;
   }
-  if (len == 0)
-    return err_not_found(path);
-  return rc;
+  return 0;
 }
 
 int memfs_symlink(memfs *fs, const char *target, const char *path, uint32_t uid, uint32_t gid) {
@@ -873,7 +874,7 @@ int memfs_remove(memfs *fs, const char *path, bool recursive) {
     rc = err_not_dir(path);
   else if (memfs_is_dir(node) && node->n_entries > 0 && !recursive)
     rc = ctrt__error_invalid_spec("%s: directory not empty", path);
-  if (rc == 0) {
+  else {
     memfs_dir_remove(parent, memfs_walk_name(&w));
     memfs_dir_touched(fs, parent);
   }
@@ -888,15 +889,19 @@ int memfs_touch(memfs *fs, const char *path, ctrt_timestamp mtime, bool create, 
     return rc;
   memfs_node *node = memfs_walk_node(&w);
   if (node == NULL) {
-    if (w.trailing_slash)
+    if (w.trailing_slash) {
       rc = err_is_dir(path);
-    else if ((node = memfs_node_new(fs, S_IFREG | 0644, uid, gid)) == NULL)
+      goto done;
+    }
+    if ((node = memfs_node_new(fs, S_IFREG | 0644, uid, gid)) == NULL) {
       rc = ctrt__error_no_memory();
-    else
-      rc = add_new(fs, &w, node, path);
+      goto done;
+    }
+    if ((rc = add_new(fs, &w, node, path)) < 0)
+      goto done;
   }
-  if (rc == 0)
-    node->mtime = memfs_clamp_time(mtime);
+  node->mtime = memfs_clamp_time(mtime);
+done:
   memfs_walk_clear(&w);
   return rc;
 }
@@ -923,13 +928,44 @@ int memfs_link(memfs *fs, const char *oldpath, const char *newpath) {
     return ctrt__error_invalid_spec("%s: hard link not allowed for directory", oldpath);
   if ((rc = memfs_resolve(fs, newpath, MEMFS_ALLOW_MISSING, &to)) < 0)
     return rc;
-  if (!to.missing_final || to.via_symlink)
+  if (!to.missing_final || to.via_symlink) {
     rc = err_exists(newpath);
-  else if ((rc = check_new_depth(&to, 1, newpath)) == 0 &&
-           (rc = memfs_dir_insert(memfs_walk_parent(&to), to.missing, node)) == 0)
-    memfs_dir_touched(fs, memfs_walk_parent(&to));
+    goto done;
+  }
+  if ((rc = check_new_depth(&to, 1, newpath)) < 0 ||
+      (rc = memfs_dir_insert(memfs_walk_parent(&to), to.missing, node)) < 0)
+    goto done;
+  memfs_dir_touched(fs, memfs_walk_parent(&to));
+done:
   memfs_walk_clear(&to);
   return rc;
+}
+
+/* Why rename(2) would refuse to move from's node to to, or 0 (also when
+ * both name the same file, which rename does nothing to). */
+static int rename_check(const memfs_walk *from, const memfs_walk *to, const char *oldpath, const char *newpath) {
+  memfs_node *node = memfs_walk_node(from), *existing = memfs_walk_node(to);
+  if (memfs_walk_parent(from) == NULL || memfs_walk_parent(to) == NULL)
+    return ctrt__error_invalid_spec("rename %s to %s: device or resource busy", oldpath, newpath);
+  if (from->via_symlink || to->via_symlink)
+    return err_not_dir(from->via_symlink ? oldpath : newpath);
+  if (existing == node)
+    return 0;
+  if (memfs_is_dir(node)) {
+    for (size_t i = 0; i < to->depth; i++)
+      if (to->nodes[i] == node)
+        return ctrt__error_invalid_spec("rename %s to %s: cannot move a directory into itself", oldpath, newpath);
+    if (existing && !memfs_is_dir(existing))
+      return err_not_dir(newpath);
+    if (existing && existing->n_entries > 0)
+      return ctrt__error_invalid_spec("%s: directory not empty", newpath);
+  } else if (existing && memfs_is_dir(existing)) {
+    return err_is_dir(newpath);
+  }
+  size_t depth_at = existing ? to->depth - 1 : to->depth;
+  if (depth_at + memfs_node_height(node) - 1 > MEMFS_DEPTH_MAX)
+    return ctrt__error_invalid_spec("%s: directory tree too deep (more than %d levels)", newpath, MEMFS_DEPTH_MAX);
+  return 0;
 }
 
 int memfs_rename(memfs *fs, const char *oldpath, const char *newpath) {
@@ -946,45 +982,29 @@ int memfs_rename(memfs *fs, const char *oldpath, const char *newpath) {
   }
   memfs_node *node = memfs_walk_node(&from), *old_parent = memfs_walk_parent(&from);
   memfs_node *existing = memfs_walk_node(&to), *new_parent = memfs_walk_parent(&to);
-  if (old_parent == NULL || new_parent == NULL)
-    rc = ctrt__error_invalid_spec("rename %s to %s: device or resource busy", oldpath, newpath);
-  else if (from.via_symlink || to.via_symlink)
-    rc = err_not_dir(from.via_symlink ? oldpath : newpath);
-  if (rc == 0 && existing == node)
+  char *new_name = NULL, *old_name = NULL;
+  if ((rc = rename_check(&from, &to, oldpath, newpath)) < 0 || existing == node)
     goto done; /* the same file: rename(2) does nothing */
-  if (rc == 0 && memfs_is_dir(node)) {
-    for (size_t i = 0; i < to.depth && rc == 0; i++)
-      if (to.nodes[i] == node)
-        rc = ctrt__error_invalid_spec("rename %s to %s: cannot move a directory into itself", oldpath, newpath);
-    if (rc == 0 && existing && !memfs_is_dir(existing))
-      rc = err_not_dir(newpath);
-    else if (rc == 0 && existing && existing->n_entries > 0)
-      rc = ctrt__error_invalid_spec("%s: directory not empty", newpath);
-  } else if (rc == 0 && existing && memfs_is_dir(existing))
-    rc = err_is_dir(newpath);
-  size_t depth_at = existing ? to.depth - 1 : to.depth;
-  if (rc == 0 && depth_at + memfs_node_height(node) - 1 > MEMFS_DEPTH_MAX)
-    rc = ctrt__error_invalid_spec("%s: directory tree too deep (more than %d levels)", newpath, MEMFS_DEPTH_MAX);
-  char *new_name = rc == 0 ? ctrt__strdup(memfs_walk_name(&to)) : NULL;
-  char *old_name = rc == 0 ? ctrt__strdup(memfs_walk_name(&from)) : NULL;
-  if (rc == 0 && (new_name == NULL || old_name == NULL))
+  new_name = ctrt__strdup(memfs_walk_name(&to));
+  old_name = ctrt__strdup(memfs_walk_name(&from));
+  if (new_name == NULL || old_name == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    /* Hold a link while the node has no name, then move it. */
-    node->nlink++;
-    memfs_dir_remove(old_parent, old_name);
-    if (existing)
-      memfs_dir_remove(new_parent, new_name);
-    rc = memfs_dir_insert(new_parent, new_name, node);
-    if (rc < 0) /* no memory: put it back where it was (that slot was just freed) */
-      rc = memfs_dir_insert(old_parent, old_name, node) == 0 ? ctrt__error_no_memory() : rc;
-    memfs_node_unlink(node);
-    memfs_dir_touched(fs, old_parent);
-    memfs_dir_touched(fs, new_parent);
+    goto done;
   }
+  /* Hold a link while the node has no name, then move it. */
+  node->nlink++;
+  memfs_dir_remove(old_parent, old_name);
+  if (existing)
+    memfs_dir_remove(new_parent, new_name);
+  rc = memfs_dir_insert(new_parent, new_name, node);
+  if (rc < 0) /* no memory: put it back where it was (that slot was just freed) */
+    rc = memfs_dir_insert(old_parent, old_name, node) == 0 ? ctrt__error_no_memory() : rc;
+  memfs_node_unlink(node);
+  memfs_dir_touched(fs, old_parent);
+  memfs_dir_touched(fs, new_parent);
+done:
   ctrt__free(new_name);
   ctrt__free(old_name);
-done:
   memfs_walk_clear(&from);
   memfs_walk_clear(&to);
   return rc;

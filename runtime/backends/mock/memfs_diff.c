@@ -81,19 +81,61 @@ static bool node_changed(const memfs_node *a, const memfs_node *b) {
 }
 
 /* Everything below an added directory is added too. */
+static int add_tree(change_list *l, const memfs_node *node, path_buf *p);
+
 static int add_all(change_list *l, const memfs_node *dir, path_buf *p) {
   for (size_t i = 0; i < dir->n_entries; i++) {
     size_t keep = p->len;
-    int rc = path_push(p, dir->entries[i].name);
-    if (rc == 0)
-      rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_ADDED, dir->entries[i].node);
-    if (rc == 0 && memfs_is_dir(dir->entries[i].node))
-      rc = add_all(l, dir->entries[i].node, p);
+    int rc;
+    if ((rc = path_push(p, dir->entries[i].name)) < 0)
+      return rc;
+    rc = add_tree(l, dir->entries[i].node, p);
     path_pop(p, keep);
     if (rc < 0)
       return rc;
   }
   return 0;
+}
+
+/* The node at p added, and everything inside if it is a directory. */
+static int add_tree(change_list *l, const memfs_node *node, path_buf *p) {
+  int rc;
+  if ((rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_ADDED, node)) < 0)
+    return rc;
+  return memfs_is_dir(node) ? add_all(l, node, p) : 0;
+}
+
+static int diff_dir(change_list *l, const memfs_node *b, const memfs_node *c, path_buf *p, bool *changed);
+
+/* One name at p: only in the base (deleted), only in the container
+ * (added), or in both (compared). */
+static int diff_entry(change_list *l, const memfs_dirent *db, const memfs_dirent *dc, path_buf *p, bool *changed) {
+  int rc;
+  if (dc == NULL) {
+    *changed = true;
+    return add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_DELETED, NULL);
+  }
+  if (db == NULL) {
+    *changed = true;
+    return add_tree(l, dc->node, p);
+  }
+  if (memfs_is_dir(db->node) && memfs_is_dir(dc->node)) {
+    bool inner = false;
+    if ((rc = diff_dir(l, db->node, dc->node, p, &inner)) < 0)
+      return rc;
+    if (!inner && !node_changed(db->node, dc->node))
+      return 0;
+    *changed = true;
+    return add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node);
+  }
+  if (!node_changed(db->node, dc->node))
+    return 0;
+  /* A new type is a change of the path; a new directory's contents are
+   * all added (an opaque directory in overlay terms). */
+  *changed = true;
+  if ((rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node)) < 0)
+    return rc;
+  return memfs_is_dir(dc->node) ? add_all(l, dc->node, p) : 0;
 }
 
 /* Compare two directories' entries (both sorted); *changed tells whether
@@ -106,32 +148,10 @@ static int diff_dir(change_list *l, const memfs_node *b, const memfs_node *c, pa
     const memfs_dirent *db = cmp <= 0 ? &b->entries[i] : NULL;
     const memfs_dirent *dc = cmp >= 0 ? &c->entries[j] : NULL;
     size_t keep = p->len;
-    int rc = path_push(p, (db ? db : dc)->name);
-    if (rc == 0) {
-      if (dc == NULL) {
-        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_DELETED, NULL);
-        *changed = true;
-      } else if (db == NULL) {
-        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_ADDED, dc->node);
-        if (rc == 0 && memfs_is_dir(dc->node))
-          rc = add_all(l, dc->node, p);
-        *changed = true;
-      } else if (memfs_is_dir(db->node) && memfs_is_dir(dc->node)) {
-        bool inner = false;
-        rc = diff_dir(l, db->node, dc->node, p, &inner);
-        if (rc == 0 && (inner || node_changed(db->node, dc->node))) {
-          rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node);
-          *changed = true;
-        }
-      } else if (node_changed(db->node, dc->node)) {
-        /* A new type is a change of the path; a new directory's contents
-         * are all added (an opaque directory in overlay terms). */
-        rc = add_change(l, p->text, CTRT_FILESYSTEM_CHANGE_KIND_MODIFIED, dc->node);
-        if (rc == 0 && memfs_is_dir(dc->node))
-          rc = add_all(l, dc->node, p);
-        *changed = true;
-      }
-    }
+    int rc;
+    if ((rc = path_push(p, (db ? db : dc)->name)) < 0)
+      return rc;
+    rc = diff_entry(l, db, dc, p, changed);
     path_pop(p, keep);
     if (rc < 0)
       return rc;
@@ -200,12 +220,14 @@ static void free_string(void *p) { ctrt__free(p); }
 
 static int diff_tar_entries(memfs_tar_out *t, const memfs *base, const memfs *current, const change_list *l) {
   const memfs_node *br = base->root, *cr = current->root;
-  int rc = 0;
+  int rc;
   /* The root is never a change, but its metadata travels as "./". */
-  if (br->mode != cr->mode || br->uid != cr->uid || br->gid != cr->gid)
-    rc = memfs_tar_out_entry(t, "./", cr, NULL);
+  if ((br->mode != cr->mode || br->uid != cr->uid || br->gid != cr->gid) &&
+      (rc = memfs_tar_out_entry(t, "./", cr, NULL)) < 0)
+    return rc;
   memfs_pmap links = {0}; /* node -> name of its first entry in this layer */
-  for (size_t i = 0; rc == 0 && i < l->n; i++) {
+  rc = 0;
+  for (size_t i = 0; i < l->n; i++) {
     const char *path = l->items[i].change.path + 1; /* relative names */
     const memfs_node *node = l->items[i].node;
     char *name;
@@ -214,6 +236,8 @@ static int diff_tar_entries(memfs_tar_out *t, const memfs *base, const memfs *cu
       name = slash ? ctrt__sprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1) : ctrt__sprintf(".wh.%s", path);
       rc = name ? memfs_tar_out_empty_file(t, name) : ctrt__error_no_memory();
       ctrt__free(name);
+      if (rc < 0)
+        break;
       continue;
     }
     if ((name = ctrt__sprintf("%s%s", path, memfs_is_dir(node) ? "/" : "")) == NULL) {
@@ -232,6 +256,8 @@ static int diff_tar_entries(memfs_tar_out *t, const memfs *base, const memfs *cu
     rc = memfs_tar_out_entry(t, name, node, hardlink);
     if (memfs_pmap_get(&links, node) != name)
       ctrt__free(name); /* else the map owns it */
+    if (rc < 0)
+      break;
   }
   memfs_pmap_clear(&links, free_string);
   return rc;
@@ -245,11 +271,10 @@ int memfs_diff_tar(const memfs *base, const memfs *current, memfs_blob **out) {
   if (rc < 0)
     return rc;
   memfs_tar_out *t = NULL;
-  rc = memfs_tar_out_new(&t);
-  if (rc == 0)
-    rc = diff_tar_entries(t, base, current, &l);
-  if (rc == 0)
-    rc = memfs_tar_out_finish(t, out);
+  if ((rc = memfs_tar_out_new(&t)) < 0 || (rc = diff_tar_entries(t, base, current, &l)) < 0)
+    goto done;
+  rc = memfs_tar_out_finish(t, out);
+done:
   memfs_tar_out_free(t);
   list_free(&l);
   return rc;

@@ -140,10 +140,12 @@ static int out_close(memfs_tar_out *t) {
 }
 
 int memfs_tar_out_entry(memfs_tar_out *t, const char *name, const memfs_node *node, const char *hardlink) {
-  int rc = out_header(t, name, node, hardlink);
-  if (rc == 0 && !hardlink && memfs_is_reg(node) && node->blob->len > 0)
-    rc = out_data(t, node->blob->data, node->blob->len);
-  return rc;
+  int rc;
+  if ((rc = out_header(t, name, node, hardlink)) < 0)
+    return rc;
+  if (!hardlink && memfs_is_reg(node) && node->blob->len > 0)
+    return out_data(t, node->blob->data, node->blob->len);
+  return 0;
 }
 
 int memfs_tar_out_empty_file(memfs_tar_out *t, const char *name) {
@@ -158,12 +160,11 @@ int memfs_tar_out_finish(memfs_tar_out *t, memfs_blob **blob) {
   if (rc < 0)
     return rc;
   memmove(t->buf, t->buf + t->off, out_pending(t));
-  rc = memfs_blob_adopt(blob, t->buf, out_pending(t));
-  if (rc == 0) {
-    t->buf = NULL;
-    t->off = t->len = t->cap = 0;
-  }
-  return rc;
+  if ((rc = memfs_blob_adopt(blob, t->buf, out_pending(t))) < 0)
+    return rc;
+  t->buf = NULL;
+  t->off = t->len = t->cap = 0;
+  return 0;
 }
 
 /* ---- the pull-based reader ---- */
@@ -317,23 +318,22 @@ static int reader_new(memfs_tar_reader **out, memfs *fs, bool owns, const char *
     path = "/";
   memfs_walk w;
   /* PATH archives a final symlink itself; ROOT wants the directory. */
-  int rc = memfs_resolve(fs, path, scope == MEMFS_TAR_ROOT ? MEMFS_FOLLOW : 0, &w);
-  if (rc == 0) {
-    r->top = memfs_walk_node(&w);
-    if (scope == MEMFS_TAR_PATH && w.depth > 1 && (r->top_name = ctrt__strdup(memfs_walk_name(&w))) == NULL)
-      rc = ctrt__error_no_memory();
-    else if (r->top_name == NULL && !memfs_is_dir(r->top))
-      rc = ctrt__error_invalid_spec("%s: not a directory", path);
-    memfs_walk_clear(&w);
-  }
-  if (rc == 0)
-    rc = memfs_tar_out_new(&r->out);
-  if (rc < 0) {
-    memfs_tar_reader_free(r);
-    return rc;
-  }
+  int rc;
+  if ((rc = memfs_resolve(fs, path, scope == MEMFS_TAR_ROOT ? MEMFS_FOLLOW : 0, &w)) < 0)
+    goto fail;
+  r->top = memfs_walk_node(&w);
+  if (scope == MEMFS_TAR_PATH && w.depth > 1 && (r->top_name = ctrt__strdup(memfs_walk_name(&w))) == NULL)
+    rc = ctrt__error_no_memory();
+  else if (r->top_name == NULL && !memfs_is_dir(r->top))
+    rc = ctrt__error_invalid_spec("%s: not a directory", path);
+  memfs_walk_clear(&w);
+  if (rc < 0 || (rc = memfs_tar_out_new(&r->out)) < 0)
+    goto fail;
   *out = r;
   return 0;
+fail:
+  memfs_tar_reader_free(r);
+  return rc;
 }
 
 int memfs_tar_reader_new(memfs_tar_reader **out, memfs *fs, const char *path, memfs_tar_scope scope) {
@@ -374,11 +374,14 @@ size_t memfs_tar_reader_buffer_peak(const memfs_tar_reader *reader) { return rea
 int memfs_tar_blob(memfs *fs, const char *path, memfs_tar_scope scope, memfs_blob **out) {
   CTRT__CHECK_ARG(fs != NULL && out != NULL, "memfs_tar_blob: NULL argument");
   memfs_tar_reader *r = NULL;
-  int rc = reader_new(&r, fs, false, path, scope);
-  while (rc == 0 && r->state != READER_DONE)
-    rc = reader_step(r);
-  if (rc == 0)
-    rc = memfs_tar_out_finish(r->out, out);
+  int rc;
+  if ((rc = reader_new(&r, fs, false, path, scope)) < 0)
+    return rc;
+  while (r->state != READER_DONE)
+    if ((rc = reader_step(r)) < 0)
+      goto done;
+  rc = memfs_tar_out_finish(r->out, out);
+done:
   memfs_tar_reader_free(r);
   return rc;
 }
@@ -652,9 +655,8 @@ static int ensure_dir(const apply_ctx *c, const char *rel, memfs_walk *w) {
         rc = ctrt__error_no_memory();
       else if ((rc = memfs_dir_insert(parent, w->missing, node)) < 0)
         memfs_node_unlink(node);
-      else
+      else {
         memfs_dir_touched(c->stage, parent);
-      if (rc == 0) {
         /* Walk again so the stack ends at the new directory. */
         memfs_walk_clear(w);
         continue;
@@ -780,9 +782,10 @@ static int link_target(const apply_ctx *c, const char *raw, memfs_node **out) {
   else if (memfs_is_dir(node))
     rc = reject_name(c, raw, "a directory cannot be hard-linked");
   memfs_walk_clear(&w);
-  if (rc == 0)
-    *out = node;
-  return rc;
+  if (rc < 0)
+    return rc;
+  *out = node;
+  return 0;
 }
 
 static void set_header_metadata(const apply_ctx *c, memfs_node *node, struct archive_entry *e) {
@@ -988,22 +991,21 @@ int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, cons
   }
   c.stage->gen = fs->gen + 1;
   c.stage->extracting = true;
-  if ((rc = memfs_resolve(c.stage, c.dest_path, 0, &w)) == 0) {
-    c.dest = memfs_walk_node(&w);
-    c.dest_depth = w.depth;
-    memfs_walk_clear(&w);
-  }
-  if (rc == 0)
-    rc = memfs_unpack_new(&c.source, src, memfs_tar_stream_max(c.stage->max_total));
-  c.a = rc == 0 ? archive_read_new() : NULL;
-  if (rc == 0 && c.a == NULL)
+  if ((rc = memfs_resolve(c.stage, c.dest_path, 0, &w)) < 0)
+    goto done;
+  c.dest = memfs_walk_node(&w);
+  c.dest_depth = w.depth;
+  memfs_walk_clear(&w);
+  if ((rc = memfs_unpack_new(&c.source, src, memfs_tar_stream_max(c.stage->max_total))) < 0)
+    goto done;
+  if ((c.a = archive_read_new()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    archive_read_support_format_tar(c.a);
-    archive_read_support_format_empty(c.a);
-    if (archive_read_open(c.a, c.source, NULL, memfs_unpack_read, NULL) != ARCHIVE_OK)
-      rc = archive_failure(&c);
+    goto done;
   }
+  archive_read_support_format_tar(c.a);
+  archive_read_support_format_empty(c.a);
+  if (archive_read_open(c.a, c.source, NULL, memfs_unpack_read, NULL) != ARCHIVE_OK)
+    rc = archive_failure(&c);
   while (rc == 0) {
     struct archive_entry *e = NULL;
     int r = archive_read_next_header(c.a, &e);
@@ -1015,23 +1017,26 @@ int memfs_apply_tar(memfs *fs, const char *dest_dir, ctrt_byte_source *src, cons
     }
     rc = apply_entry_held(&c, e);
   }
+  if (rc < 0)
+    goto done;
+  if (c.stage->max_total != 0) {
+    uint64_t total = memfs_size(c.stage);
+    if (total > c.stage->max_total) {
+      rc = memfs_err_full(c.stage, dest_dir, total);
+      goto done;
+    }
+  }
+  /* Everything checked: the staged tree becomes the tree. */
+  memfs_node *old = fs->root;
+  fs->root = c.stage->root;
+  fs->next_ino = c.stage->next_ino;
+  fs->gen = c.stage->gen;
+  c.stage->root = old;
+done:
   if (c.a)
     archive_read_free(c.a);
   memfs_unpack_free(c.source);
   ctrt__free(c.dest_path);
-  if (rc == 0 && c.stage->max_total != 0) {
-    uint64_t total = memfs_size(c.stage);
-    if (total > c.stage->max_total)
-      rc = memfs_err_full(c.stage, dest_dir, total);
-  }
-  if (rc == 0) {
-    /* Everything checked: the staged tree becomes the tree. */
-    memfs_node *old = fs->root;
-    fs->root = c.stage->root;
-    fs->next_ino = c.stage->next_ino;
-    fs->gen = c.stage->gen;
-    c.stage->root = old;
-  }
   memfs_free(c.stage);
   return rc;
 }

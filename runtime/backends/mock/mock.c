@@ -267,19 +267,17 @@ static void mock_close(void *self) {
 static int mock_engine(void *self, ctrt_engine_info **out) {
   (void)self;
   ctrt_engine_info *info = NULL;
-  int rc = ctrt__engine_info_new(&info, "mock", CTRT_PROJECT_VERSION, NULL);
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(info, "log_driver", "memory");
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(info, "storage_driver", "memfs");
-  if (rc == 0)
-    rc = ctrt__engine_info_add_fact(info, "os", "linux");
-  if (rc < 0) {
-    ctrt_engine_info_free(info);
-    return rc;
-  }
+  int rc;
+  if ((rc = ctrt__engine_info_new(&info, "mock", CTRT_PROJECT_VERSION, NULL)) < 0 ||
+      (rc = ctrt__engine_info_add_fact(info, "log_driver", "memory")) < 0 ||
+      (rc = ctrt__engine_info_add_fact(info, "storage_driver", "memfs")) < 0 ||
+      (rc = ctrt__engine_info_add_fact(info, "os", "linux")) < 0)
+    goto done;
   *out = info;
-  return 0;
+  info = NULL;
+done:
+  ctrt_engine_info_free(info);
+  return rc;
 }
 
 const ctrt_backend ctrt__mock_backend = {
@@ -337,12 +335,12 @@ int ctrt_mock_push_log_chunk(ctrt_runtime *rt, const ctrt_container_id *id, cons
   CTRT__CHECK_ARG(chunk != NULL, "push_log_chunk: chunk must not be NULL");
   char *key = display_of(id);
   ctrt_log_chunk *copy = NULL;
-  int rc = key ? ctrt_log_chunk_copy(&copy, chunk) : ctrt__error_code();
-  if (rc == 0) {
-    rc = push_scripted(rt, "push_log_chunk", 0, key, copy, CTRT_ERROR_NONE, NULL);
-    if (rc < 0)
-      ctrt_log_chunk_free(copy);
-  }
+  int rc;
+  if ((rc = key ? ctrt_log_chunk_copy(&copy, chunk) : ctrt__error_code()) < 0)
+    goto done;
+  if ((rc = push_scripted(rt, "push_log_chunk", 0, key, copy, CTRT_ERROR_NONE, NULL)) < 0)
+    ctrt_log_chunk_free(copy);
+done:
   ctrt__free(key);
   return rc;
 }
@@ -361,12 +359,12 @@ int ctrt_mock_push_stats_sample(ctrt_runtime *rt, const ctrt_container_id *id, c
   CTRT__CHECK_ARG(sample != NULL, "push_stats_sample: sample must not be NULL");
   char *key = display_of(id);
   ctrt_stats_sample *copy = NULL;
-  int rc = key ? ctrt_stats_sample_copy(&copy, sample) : ctrt__error_code();
-  if (rc == 0) {
-    rc = push_scripted(rt, "push_stats_sample", 1, key, copy, CTRT_ERROR_NONE, NULL);
-    if (rc < 0)
-      ctrt_stats_sample_free(copy);
-  }
+  int rc;
+  if ((rc = key ? ctrt_stats_sample_copy(&copy, sample) : ctrt__error_code()) < 0)
+    goto done;
+  if ((rc = push_scripted(rt, "push_stats_sample", 1, key, copy, CTRT_ERROR_NONE, NULL)) < 0)
+    ctrt_stats_sample_free(copy);
+done:
   ctrt__free(key);
   return rc;
 }
@@ -375,12 +373,12 @@ int ctrt_mock_push_pull_progress(ctrt_runtime *rt, const char *image, const ctrt
   CTRT__CHECK_ARG(image != NULL && event != NULL, "push_pull_progress: NULL argument");
   char *key = mock_normalize_ref(image);
   ctrt_pull_progress *copy = NULL;
-  int rc = key ? ctrt_pull_progress_copy(&copy, event) : ctrt__error_no_memory();
-  if (rc == 0) {
-    rc = push_scripted(rt, "push_pull_progress", 2, key, copy, CTRT_ERROR_NONE, NULL);
-    if (rc < 0)
-      ctrt_pull_progress_free(copy);
-  }
+  int rc;
+  if ((rc = key ? ctrt_pull_progress_copy(&copy, event) : ctrt__error_no_memory()) < 0)
+    goto done;
+  if ((rc = push_scripted(rt, "push_pull_progress", 2, key, copy, CTRT_ERROR_NONE, NULL)) < 0)
+    ctrt_pull_progress_free(copy);
+done:
   ctrt__free(key);
   return rc;
 }
@@ -391,16 +389,17 @@ int ctrt_mock_search_add(ctrt_runtime *rt, const ctrt_image_search_result *resul
     return ctrt__error_code();
   CTRT__CHECK_ARG(result != NULL && result->name != NULL, "search_add: the result needs a name");
   mock_lock(m);
-  int rc = 0;
+  int rc;
   ctrt_image_search_result *grown = ctrt__realloc(m->catalogue, (m->n_catalogue + 1) * sizeof *grown);
   if (grown == NULL) {
     rc = ctrt__error_no_memory();
-  } else {
-    m->catalogue = grown;
-    rc = ctrt__copy_image_search_result(&grown[m->n_catalogue], result);
-    if (rc == 0)
-      m->n_catalogue++;
+    goto done;
   }
+  m->catalogue = grown;
+  if ((rc = ctrt__copy_image_search_result(&grown[m->n_catalogue], result)) < 0)
+    goto done;
+  m->n_catalogue++;
+done:
   mock_unlock(m);
   return rc;
 }

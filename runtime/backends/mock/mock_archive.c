@@ -31,22 +31,20 @@ static int missing_path(const mock_container *c, const char *path) {
 /* A tar reader over a snapshot of c's tree (under the lock). */
 static int snapshot_reader(mock_container *c, const char *path, memfs_tar_scope scope, memfs_tar_reader **out) {
   memfs *snapshot = NULL;
-  int rc = memfs_clone(&snapshot, c->fs);
-  if (rc == 0)
-    rc = memfs_tar_reader_new(out, snapshot, path, scope);
-  return rc;
+  int rc;
+  if ((rc = memfs_clone(&snapshot, c->fs)) < 0)
+    return rc;
+  return memfs_tar_reader_new(out, snapshot, path, scope);
 }
 
 int mock_archive_get(void *self, ctrt_archive_stream **out, const ctrt_container_id *id, const char *path) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && !memfs_exists(c->fs, path, false))
-    rc = missing_path(c, path);
   memfs_tar_reader *reader = NULL;
-  if (rc == 0)
-    rc = snapshot_reader(c, path, MEMFS_TAR_PATH, &reader);
+  int rc = c == NULL                           ? ctrt__error_code()
+           : !memfs_exists(c->fs, path, false) ? missing_path(c, path)
+                                               : snapshot_reader(c, path, MEMFS_TAR_PATH, &reader);
   mock_unlock(m);
   if (rc < 0)
     return rc;
@@ -60,10 +58,8 @@ int mock_export_container_fs(void *self, ctrt_image_export_stream **out, const c
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
   memfs_tar_reader *reader = NULL;
-  if (rc == 0)
-    rc = snapshot_reader(c, "/", MEMFS_TAR_ROOT, &reader);
+  int rc = c ? snapshot_reader(c, "/", MEMFS_TAR_ROOT, &reader) : ctrt__error_code();
   mock_unlock(m);
   if (rc < 0)
     return rc;
@@ -78,23 +74,28 @@ int mock_archive_put(void *self, const ctrt_container_id *id, const char *path, 
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
   memfs_stat st;
-  if (rc == 0 && (memfs_stat_path(c->fs, path, true, &st) < 0 || !S_ISDIR(st.mode)))
-    rc = missing_path(c, path);
-  if (rc == 0) {
-    memfs_tar_options tar_options = {
-        .mode = MEMFS_TAR_UPLOAD,
-        .no_overwrite_dir_non_dir = options->no_overwrite_dir_non_dir,
-        /* As Docker: entries keep the archive's owners, unless
-         * copy_uid_gid gives them to the container's user (when it has
-         * one). memfs's copy_uid_gid means "keep the archive's". */
-        .copy_uid_gid = !(options->copy_uid_gid && c->user != NULL && c->user[0] != '\0'),
-        .default_uid = c->uid,
-        .default_gid = c->gid,
-    };
-    rc = memfs_apply_tar(c->fs, path, tar, &tar_options);
+  int rc;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
   }
+  if (memfs_stat_path(c->fs, path, true, &st) < 0 || !S_ISDIR(st.mode)) {
+    rc = missing_path(c, path);
+    goto done;
+  }
+  memfs_tar_options tar_options = {
+      .mode = MEMFS_TAR_UPLOAD,
+      .no_overwrite_dir_non_dir = options->no_overwrite_dir_non_dir,
+      /* As Docker: entries keep the archive's owners, unless
+       * copy_uid_gid gives them to the container's user (when it has
+       * one). memfs's copy_uid_gid means "keep the archive's". */
+      .copy_uid_gid = !(options->copy_uid_gid && c->user != NULL && c->user[0] != '\0'),
+      .default_uid = c->uid,
+      .default_gid = c->gid,
+  };
+  rc = memfs_apply_tar(c->fs, path, tar, &tar_options);
+done:
   mock_unlock(m);
   return rc;
 }
@@ -106,37 +107,40 @@ int mock_archive_head(void *self, ctrt_path_stat **out, const ctrt_container_id 
   *stat = (ctrt_path_stat)CTRT_PATH_STAT_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  memfs_stat st;
+  memfs_stat st = {0};
   char *resolved = NULL;
-  if (rc == 0 && memfs_stat_path(c->fs, path, false, &st) < 0)
-    rc = missing_path(c, path);
+  int rc = c == NULL ? ctrt__error_code() : memfs_stat_path(c->fs, path, false, &st) < 0 ? missing_path(c, path) : 0;
+  if (rc < 0) {
+    mock_unlock(m);
+    goto done;
+  }
   /* Like Docker, a link's target is reported resolved inside the
    * container (absolute); a dangling link keeps what it stores. */
-  if (rc == 0 && S_ISLNK(st.mode) && memfs_realpath(c->fs, path, &resolved) < 0)
+  if (S_ISLNK(st.mode) && memfs_realpath(c->fs, path, &resolved) < 0)
     ctrt_error_clear();
   mock_unlock(m);
-  if (rc == 0) {
-    char *copy = ctrt__strdup(path);
-    char when[64];
-    stat->name = copy ? ctrt__strdup(strcmp(path, "/") == 0 ? "/" : basename(copy)) : NULL;
-    ctrt__free(copy);
-    stat->size = st.size;
-    stat->mode = st.mode;
-    /* memfs keeps mtimes inside RFC 3339's range (memfs_clamp_time), so
-     * this cannot fail; if it did, nothing unwritten is returned */
-    if (ctrt__timestamp_format(when, sizeof when, &st.mtime) < 0)
-      rc = ctrt__error_internal("archive_head: mtime of %s cannot be formatted", path);
-    stat->mtime = rc == 0 ? ctrt__strdup(when) : NULL;
-    stat->link_target = ctrt__strdup(resolved ? resolved : st.link_target);
-    if (rc == 0 && (!stat->name || !stat->mtime || !stat->link_target))
-      rc = ctrt__error_no_memory();
+  char *copy = ctrt__strdup(path);
+  char when[64];
+  stat->name = copy ? ctrt__strdup(strcmp(path, "/") == 0 ? "/" : basename(copy)) : NULL;
+  ctrt__free(copy);
+  stat->size = st.size;
+  stat->mode = st.mode;
+  /* memfs keeps mtimes inside RFC 3339's range (memfs_clamp_time), so
+   * this cannot fail; if it did, nothing unwritten is returned */
+  if (ctrt__timestamp_format(when, sizeof when, &st.mtime) < 0) {
+    rc = ctrt__error_internal("archive_head: mtime of %s cannot be formatted", path);
+    goto done;
   }
-  ctrt__free(resolved);
-  if (rc < 0) {
-    ctrt_path_stat_free(stat);
-    return rc;
+  stat->mtime = ctrt__strdup(when);
+  stat->link_target = ctrt__strdup(resolved ? resolved : st.link_target);
+  if (!stat->name || !stat->mtime || !stat->link_target) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   *out = stat;
-  return 0;
+  stat = NULL;
+done:
+  ctrt__free(resolved);
+  ctrt_path_stat_free(stat);
+  return rc;
 }

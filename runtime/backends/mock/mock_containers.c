@@ -110,10 +110,10 @@ static int env_set(char ***env, size_t *n, const char *key, const char *value, b
 }
 
 static int mkdir_both(mock_container *c, const char *path) {
-  int rc = memfs_mkdir(c->base, path, 0755, 0, 0, true);
-  if (rc == 0)
-    rc = memfs_mkdir(c->fs, path, 0755, 0, 0, true);
-  return rc;
+  int rc;
+  if ((rc = memfs_mkdir(c->base, path, 0755, 0, 0, true)) < 0)
+    return rc;
+  return memfs_mkdir(c->fs, path, 0755, 0, 0, true);
 }
 
 /* ---- operations ---- */
@@ -127,6 +127,97 @@ static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *n
 
 int mock_create_container(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec) {
   return create_in(self, id, NULL, spec, NULL);
+}
+
+/* A live container with the same ContainerId or name is a conflict. */
+static int check_unique(const mock_runtime *m, const mock_container *c) {
+  for (size_t i = 0; i < m->n_containers; i++) {
+    const mock_container *other = m->containers[i];
+    bool same_id = c->display && other->display && strcmp(other->display, c->display) == 0;
+    if (!other->removed && (same_id || strcmp(other->name, c->name) == 0))
+      return ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
+                             "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have "
+                             "to remove (or rename) that container to be able to reuse that name.",
+                             c->name, other->runtime_id);
+  }
+  return 0;
+}
+
+/* Docker's rule: an entrypoint given in the spec replaces the image's and
+ * drops the image's cmd; args replace the cmd. */
+static int container_command(mock_container *c, const ctrt_command_spec *cmd, json_t *cfg) {
+  bool own_entrypoint = cmd && cmd->has_entrypoint;
+  int rc;
+  for (size_t i = 0; own_entrypoint && i < cmd->n_entrypoint; i++)
+    if ((rc = strv_append(&c->argv, &c->argc, cmd->entrypoint[i])) < 0)
+      return rc;
+  if (!own_entrypoint && (rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Entrypoint"))) < 0)
+    return rc;
+  if (cmd && cmd->has_args) {
+    for (size_t i = 0; i < cmd->n_args; i++)
+      if ((rc = strv_append(&c->argv, &c->argc, cmd->args[i])) < 0)
+        return rc;
+  } else if (!own_entrypoint && (rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Cmd"))) < 0) {
+    return rc;
+  }
+  if (c->argc == 0)
+    return ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "No command specified");
+  return 0;
+}
+
+/* The image's Env, then the spec's, then PATH if unset and HOSTNAME. */
+static int container_env(mock_container *c, const ctrt_service_spec *spec, json_t *cfg) {
+  int rc;
+  if ((rc = strv_from_config(&c->env, &c->n_env, json_object_get(cfg, "Env"))) < 0)
+    return rc;
+  for (size_t i = 0; i < spec->n_env; i++)
+    if ((rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false)) < 0)
+      return rc;
+  if ((rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", true)) <
+      0)
+    return rc;
+  c->hostname = ctrt__strndup(c->runtime_id, 12);
+  CTRT__CHECK_ALLOC(c->hostname);
+  return env_set(&c->env, &c->n_env, "HOSTNAME", c->hostname, false);
+}
+
+/* Working directory, user and the first limits (update changes them). */
+static int container_settings(mock_container *c, const ctrt_service_spec *spec, json_t *cfg) {
+  const ctrt_command_spec *cmd = spec->command;
+  const char *workdir = cmd && cmd->workdir ? cmd->workdir : json_string_value(json_object_get(cfg, "WorkingDir"));
+  CTRT__CHECK_ALLOC((c->workdir = ctrt__strdup(workdir && workdir[0] ? workdir : "/")));
+  const char *user = spec->user ? spec->user : json_string_value(json_object_get(cfg, "User"));
+  if (user && user[0])
+    CTRT__CHECK_ALLOC((c->user = ctrt__strdup(user)));
+  const ctrt_resources_spec *res = spec->resources;
+  if (res && res->has_memory && res->memory > 0) {
+    c->limits.has_memory = true;
+    c->limits.memory = (int64_t)res->memory;
+  }
+  if (res && res->has_pids_limit && res->pids_limit > 0) {
+    c->limits.has_pids_limit = true;
+    c->limits.pids_limit = res->pids_limit;
+  }
+  return 0;
+}
+
+/* The container's tree and the base its changes are diffed against. Mount
+ * points exist in both from the start, as Docker creates them, so they
+ * never show up as changes. */
+static int container_fs(const mock_runtime *m, mock_container *c, const mock_image *img,
+                        const ctrt_service_spec *spec) {
+  int rc;
+  if ((rc = memfs_clone(&c->fs, img->rootfs)) < 0)
+    return rc;
+  memfs_set_limits(c->fs, m->max_file, m->max_container);
+  if ((rc = memfs_clone(&c->base, img->rootfs)) < 0)
+    return rc;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if ((rc = mkdir_both(c, spec->mounts[i].target)) < 0)
+      return rc;
+  if (c->workdir[0] == '/' && !memfs_exists(c->fs, c->workdir, true))
+    return mkdir_both(c, c->workdir);
+  return 0;
 }
 
 static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *name, const ctrt_service_spec *spec,
@@ -145,108 +236,56 @@ static int create_in(mock_runtime *m, const ctrt_container_id *id, const char *n
   c->refs = 1;
   c->next_pid = 1;
   c->stdin_pipe.closed = false;
-  int rc = id ? ctrt_container_id_format(&c->display, id) : 0;
-  if (rc == 0 && id)
-    rc = ctrt_container_id_copy(&c->id, id);
-  if (rc == 0)
-    rc = ctrt_service_spec_copy(&c->spec, spec);
-  if (rc == 0 && (c->name = id ? ctrt__sprintf("zlayer-%s-%u", id->service, id->replica) : ctrt__strdup(name)) == NULL)
+  int rc;
+  if (id != NULL &&
+      ((rc = ctrt_container_id_format(&c->display, id)) < 0 || (rc = ctrt_container_id_copy(&c->id, id)) < 0))
+    goto fail;
+  if ((rc = ctrt_service_spec_copy(&c->spec, spec)) < 0)
+    goto fail;
+  if ((c->name = id ? ctrt__sprintf("zlayer-%s-%u", id->service, id->replica) : ctrt__strdup(name)) == NULL) {
     rc = ctrt__error_no_memory();
+    goto fail;
+  }
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
-    mock_container *other = m->containers[i];
-    bool same_id = c->display && other->display && strcmp(other->display, c->display) == 0;
-    if (!other->removed && (same_id || strcmp(other->name, c->name) == 0))
-      rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
-                           "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to "
-                           "remove (or rename) that container to be able to reuse that name.",
-                           c->name, other->runtime_id);
-  }
-  mock_image *img = rc == 0 ? mock_find_image(m, spec->image.name) : NULL;
-  if (rc == 0 && img == NULL)
+  if ((rc = check_unique(m, c)) < 0)
+    goto unlock;
+  mock_image *img = mock_find_image(m, spec->image.name);
+  if (img == NULL) {
     rc = ctrt__error_not_found(spec->image.name, "No such image");
-  json_t *cfg = img ? json_object_get(img->config, "config") : NULL;
-  if (rc == 0) {
-    c->image_ref = ctrt__strdup(spec->image.name);
-    c->image_id = ctrt__strdup(img->id);
-    c->runtime_id = mock_new_hex_id(m, c->display ? c->display : c->name);
-    if (c->runtime_id && runtime_id)
-      *runtime_id = ctrt__strdup(c->runtime_id);
-    if (!c->image_ref || !c->image_id || !c->runtime_id || (runtime_id && !*runtime_id))
-      rc = ctrt__error_no_memory();
+    goto unlock;
   }
-  /* Docker's rule: an entrypoint given in the spec replaces the image's and
-   * drops the image's cmd; args replace the cmd. */
-  const ctrt_command_spec *cmd = spec->command;
-  bool own_entrypoint = cmd && cmd->has_entrypoint;
-  for (size_t i = 0; rc == 0 && own_entrypoint && i < cmd->n_entrypoint; i++)
-    rc = strv_append(&c->argv, &c->argc, cmd->entrypoint[i]);
-  if (rc == 0 && !own_entrypoint)
-    rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Entrypoint"));
-  if (rc == 0 && cmd && cmd->has_args) {
-    for (size_t i = 0; rc == 0 && i < cmd->n_args; i++)
-      rc = strv_append(&c->argv, &c->argc, cmd->args[i]);
-  } else if (rc == 0 && !own_entrypoint) {
-    rc = strv_from_config(&c->argv, &c->argc, json_object_get(cfg, "Cmd"));
-  }
-  if (rc == 0 && c->argc == 0)
-    rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "No command specified");
-  if (rc == 0)
-    rc = strv_from_config(&c->env, &c->n_env, json_object_get(cfg, "Env"));
-  for (size_t i = 0; rc == 0 && i < spec->n_env; i++)
-    rc = env_set(&c->env, &c->n_env, spec->env[i].key, spec->env[i].value ? spec->env[i].value : "", false);
-  if (rc == 0)
-    rc = env_set(&c->env, &c->n_env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", true);
-  if (rc == 0) {
-    c->hostname = ctrt__strndup(c->runtime_id, 12);
-    rc = c->hostname ? env_set(&c->env, &c->n_env, "HOSTNAME", c->hostname, false) : ctrt__error_no_memory();
-  }
-  const char *workdir = cmd && cmd->workdir ? cmd->workdir : json_string_value(json_object_get(cfg, "WorkingDir"));
-  if (rc == 0 && (c->workdir = ctrt__strdup(workdir && workdir[0] ? workdir : "/")) == NULL)
+  json_t *cfg = json_object_get(img->config, "config");
+  c->image_ref = ctrt__strdup(spec->image.name);
+  c->image_id = ctrt__strdup(img->id);
+  c->runtime_id = mock_new_hex_id(m, c->display ? c->display : c->name);
+  if (c->runtime_id && runtime_id)
+    *runtime_id = ctrt__strdup(c->runtime_id);
+  if (!c->image_ref || !c->image_id || !c->runtime_id || (runtime_id && !*runtime_id)) {
     rc = ctrt__error_no_memory();
-  const char *user = spec->user ? spec->user : json_string_value(json_object_get(cfg, "User"));
-  if (rc == 0 && user && user[0] && (c->user = ctrt__strdup(user)) == NULL)
+    goto unlock;
+  }
+  if ((rc = container_command(c, spec->command, cfg)) < 0 || (rc = container_env(c, spec, cfg)) < 0 ||
+      (rc = container_settings(c, spec, cfg)) < 0 || (rc = container_fs(m, c, img, spec)) < 0)
+    goto unlock;
+  mock_container **grown = ctrt__realloc(m->containers, (m->n_containers + 1) * sizeof *grown);
+  if (grown == NULL) {
     rc = ctrt__error_no_memory();
-  /* The spec's resources are the first limits (update changes them). */
-  const ctrt_resources_spec *res = spec->resources;
-  if (rc == 0 && res && res->has_memory && res->memory > 0) {
-    c->limits.has_memory = true;
-    c->limits.memory = (int64_t)res->memory;
+    goto unlock;
   }
-  if (rc == 0 && res && res->has_pids_limit && res->pids_limit > 0) {
-    c->limits.has_pids_limit = true;
-    c->limits.pids_limit = res->pids_limit;
-  }
-  if (rc == 0)
-    rc = memfs_clone(&c->fs, img->rootfs);
-  if (rc == 0)
-    memfs_set_limits(c->fs, m->max_file, m->max_container);
-  if (rc == 0)
-    rc = memfs_clone(&c->base, img->rootfs);
-  /* Mount points exist in the tree from the start, as Docker creates them,
-   * so they never show up as changes. */
-  for (size_t i = 0; rc == 0 && i < spec->n_mounts; i++)
-    rc = mkdir_both(c, spec->mounts[i].target);
-  if (rc == 0 && c->workdir[0] == '/' && !memfs_exists(c->fs, c->workdir, true))
-    rc = mkdir_both(c, c->workdir);
-  if (rc == 0) {
-    mock_container **grown = ctrt__realloc(m->containers, (m->n_containers + 1) * sizeof *grown);
-    if (grown == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      m->containers = grown;
-      c->state = MOCK_CREATED;
-      c->created_at = ctrt__timestamp_now();
-      grown[m->n_containers++] = c;
-      mock_broadcast(m);
-    }
-  }
+  m->containers = grown;
+  c->state = MOCK_CREATED;
+  c->created_at = ctrt__timestamp_now();
+  grown[m->n_containers++] = c;
+  mock_broadcast(m);
+unlock:
   mock_unlock(m);
-  if (rc < 0)
+fail:
+  if (rc < 0) {
     mock_container_unref(c);
-  if (rc < 0 && runtime_id != NULL) {
-    ctrt__free(*runtime_id);
-    *runtime_id = NULL;
+    if (runtime_id != NULL) {
+      ctrt__free(*runtime_id);
+      *runtime_id = NULL;
+    }
   }
   return rc;
 }
@@ -404,10 +443,12 @@ int mock_stop_container(void *self, const ctrt_container_id *id, uint32_t timeou
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
-    rc = paused_error(c);
-  if (rc == 0 && c->state == MOCK_RUNNING) {
+  int rc = 0;
+  if (c == NULL || c->state == MOCK_PAUSED) {
+    rc = c == NULL ? ctrt__error_code() : paused_error(c);
+    goto done;
+  }
+  if (c->state == MOCK_RUNNING) {
     mock_container_ref(c);
     mock_process *main = c->main;
     mock_process_signal(m, main, SIGTERM);
@@ -418,6 +459,7 @@ int mock_stop_container(void *self, const ctrt_container_id *id, uint32_t timeou
     mock_container_reap(m, c);
     mock_container_unref(c);
   }
+done:
   mock_unlock(m);
   return rc;
 }
@@ -426,28 +468,29 @@ int mock_remove_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    mock_container_ref(c);
-    if (c->state == MOCK_PAUSED)
-      c->state = MOCK_RUNNING; /* forced removal thaws, then kills */
-    kill_all(m, c);
-    c->removed = true;
-    c->state = MOCK_REMOVING;
-    c->stdin_pipe.closed = true;
-    for (size_t i = 0; i < m->n_containers; i++) {
-      if (m->containers[i] == c) {
-        memmove(&m->containers[i], &m->containers[i + 1], (m->n_containers - i - 1) * sizeof *m->containers);
-        m->n_containers--;
-        break;
-      }
-    }
-    mock_broadcast(m);
-    mock_container_unref(c); /* the list's reference */
-    mock_container_unref(c); /* ours */
+  if (c == NULL) {
+    mock_unlock(m);
+    return ctrt__error_code();
   }
+  mock_container_ref(c);
+  if (c->state == MOCK_PAUSED)
+    c->state = MOCK_RUNNING; /* forced removal thaws, then kills */
+  kill_all(m, c);
+  c->removed = true;
+  c->state = MOCK_REMOVING;
+  c->stdin_pipe.closed = true;
+  for (size_t i = 0; i < m->n_containers; i++) {
+    if (m->containers[i] == c) {
+      memmove(&m->containers[i], &m->containers[i + 1], (m->n_containers - i - 1) * sizeof *m->containers);
+      m->n_containers--;
+      break;
+    }
+  }
+  mock_broadcast(m);
+  mock_container_unref(c); /* the list's reference */
+  mock_container_unref(c); /* ours */
   mock_unlock(m);
-  return rc;
+  return 0;
 }
 
 int mock_container_state(void *self, ctrt_container_state **out, const ctrt_container_id *id) {
@@ -457,68 +500,89 @@ int mock_container_state(void *self, ctrt_container_state **out, const ctrt_cont
   *state = (ctrt_container_state)CTRT_CONTAINER_STATE_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    switch (c->state) {
-    case MOCK_CREATED:
-      state->kind = CTRT_CONTAINER_STATE_PENDING;
-      break;
-    case MOCK_RUNNING:
-    case MOCK_PAUSED:
-      state->kind = CTRT_CONTAINER_STATE_RUNNING;
-      break;
-    case MOCK_RESTARTING:
-      state->kind = CTRT_CONTAINER_STATE_INITIALIZING;
-      break;
-    case MOCK_REMOVING:
-      state->kind = CTRT_CONTAINER_STATE_STOPPING;
-      break;
-    case MOCK_EXITED:
-      state->kind = CTRT_CONTAINER_STATE_EXITED;
-      state->exited.code = c->exit_code;
-      break;
-    case MOCK_DEAD:
-      state->kind = CTRT_CONTAINER_STATE_FAILED;
-      state->failed.reason = ctrt__strdup(c->error && c->error[0] ? c->error : "container is dead");
-      if (state->failed.reason == NULL)
-        rc = ctrt__error_no_memory();
-      break;
-    }
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
   }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_state_free(state);
-    return rc;
+  switch (c->state) {
+  case MOCK_CREATED:
+    state->kind = CTRT_CONTAINER_STATE_PENDING;
+    break;
+  case MOCK_RUNNING:
+  case MOCK_PAUSED:
+    state->kind = CTRT_CONTAINER_STATE_RUNNING;
+    break;
+  case MOCK_RESTARTING:
+    state->kind = CTRT_CONTAINER_STATE_INITIALIZING;
+    break;
+  case MOCK_REMOVING:
+    state->kind = CTRT_CONTAINER_STATE_STOPPING;
+    break;
+  case MOCK_EXITED:
+    state->kind = CTRT_CONTAINER_STATE_EXITED;
+    state->exited.code = c->exit_code;
+    break;
+  case MOCK_DEAD:
+    state->kind = CTRT_CONTAINER_STATE_FAILED;
+    state->failed.reason = ctrt__strdup(c->error && c->error[0] ? c->error : "container is dead");
+    if (state->failed.reason == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    break;
   }
   *out = state;
-  return 0;
+  state = NULL;
+done:
+  mock_unlock(m);
+  ctrt_container_state_free(state);
+  return rc;
 }
 
 int mock_rename_container(void *self, const ctrt_container_id *id, const char *new_name) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && strcmp(c->name, new_name) == 0)
+  char *name = NULL;
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
+  }
+  if (strcmp(c->name, new_name) == 0) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "Renaming a container with the same name as its current name");
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++)
-    if (m->containers[i] != c && strcmp(m->containers[i]->name, new_name) == 0)
+    goto done;
+  }
+  for (size_t i = 0; i < m->n_containers; i++)
+    if (m->containers[i] != c && strcmp(m->containers[i]->name, new_name) == 0) {
       rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409,
                            "Error when allocating new name: Conflict. The container name \"/%s\" is already in use by "
                            "container \"%s\". You have to remove (or rename) that container to be able to reuse that "
                            "name.",
                            new_name, m->containers[i]->runtime_id);
-  if (rc == 0) {
-    char *name = ctrt__strdup(new_name);
-    if (name == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      ctrt__free(c->name);
-      c->name = name;
+      goto done;
     }
+  if ((name = ctrt__strdup(new_name)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  ctrt__free(c->name);
+  c->name = name;
+done:
   mock_unlock(m);
   return rc;
+}
+
+/* Found, not paused and running, or why not. */
+static int running_check(const mock_container *c) {
+  if (c == NULL)
+    return ctrt__error_code();
+  if (c->state == MOCK_PAUSED)
+    return paused_error(c);
+  if (c->state != MOCK_RUNNING)
+    return mock_not_running_error(c);
+  return 0;
 }
 
 static int signal_number(const char *name) {
@@ -538,15 +602,15 @@ int mock_kill_container(void *self, const ctrt_container_id *id, const char *sig
   int sig = signal_number(signal); /* the dispatcher validated and canonicalised it */
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
-    rc = paused_error(c);
-  else if (rc == 0 && c->state != MOCK_RUNNING)
-    rc = mock_not_running_error(c);
-  if (rc == 0 && sig == 0)
+  int rc;
+  if ((rc = running_check(c)) < 0)
+    goto done;
+  if (sig == 0) {
     rc = ctrt__error_invalid_spec("unsupported signal %s", signal);
-  if (rc == 0)
-    mock_process_signal(m, c->main, sig);
+    goto done;
+  }
+  mock_process_signal(m, c->main, sig);
+done:
   mock_unlock(m);
   return rc;
 }
@@ -555,12 +619,10 @@ int mock_pause_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && c->state == MOCK_PAUSED)
+  int rc;
+  if (c != NULL && c->state == MOCK_PAUSED)
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "Container %s is already paused", c->runtime_id);
-  else if (rc == 0 && c->state != MOCK_RUNNING)
-    rc = mock_not_running_error(c);
-  if (rc == 0) {
+  else if ((rc = running_check(c)) == 0) {
     c->state = MOCK_PAUSED;
     mock_broadcast(m);
   }
@@ -572,12 +634,14 @@ int mock_unpause_container(void *self, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
+  int rc = 0;
   /* The spec's kind for "not paused" is conflict (Docker 20.10 answers 500,
    * which its backend reports as internal). */
-  if (rc == 0 && c->state != MOCK_PAUSED)
+  if (c == NULL)
+    rc = ctrt__error_code();
+  else if (c->state != MOCK_PAUSED)
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "Container %s is not paused", c->runtime_id);
-  if (rc == 0) {
+  else {
     c->state = MOCK_RUNNING;
     mock_broadcast(m);
   }
@@ -611,53 +675,58 @@ int mock_update_container_resources(void *self, ctrt_container_update_outcome **
   *outcome = (ctrt_container_update_outcome)CTRT_CONTAINER_UPDATE_OUTCOME_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && update->has_memory && update->memory > 0 && update->memory < MIN_MEMORY_LIMIT)
+  ctrt_container_restart_policy_update *policy = NULL;
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
+  }
+  if (update->has_memory && update->memory > 0 && update->memory < MIN_MEMORY_LIMIT) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "Minimum memory limit allowed is 6MB");
-  if (rc == 0 && update->restart_policy && update->restart_policy->has_maximum_retry_count &&
-      update->restart_policy->maximum_retry_count < 0)
+    goto done;
+  }
+  if (update->restart_policy && update->restart_policy->has_maximum_retry_count &&
+      update->restart_policy->maximum_retry_count < 0) {
     rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "maximum retry count cannot be negative");
-  if (rc == 0 && update->has_kernel_memory) {
+    goto done;
+  }
+  if (update->has_kernel_memory) {
     /* Accepted, not applied: what Docker 20.10 does on cgroup v1 kernels. */
     outcome->warnings = ctrt__calloc(1, sizeof *outcome->warnings);
     if (outcome->warnings)
       outcome->warnings[0] = ctrt__strdup("Setting kernel memory limit is deprecated and will be removed in a "
                                           "future release; the limit was not applied");
-    if (outcome->warnings == NULL || outcome->warnings[0] == NULL)
+    if (outcome->warnings == NULL || outcome->warnings[0] == NULL) {
       rc = ctrt__error_no_memory();
-    else
-      outcome->n_warnings = 1;
-  }
-  if (rc == 0) {
-    MERGE(cpu_shares);
-    MERGE(memory);
-    MERGE(cpu_period);
-    MERGE(cpu_quota);
-    MERGE(cpu_realtime_period);
-    MERGE(cpu_realtime_runtime);
-    MERGE(memory_reservation);
-    MERGE(memory_swap);
-    MERGE(blkio_weight);
-    MERGE(pids_limit);
-    rc = merge_string(&c->limits.cpuset_cpus, update->cpuset_cpus);
-    if (rc == 0)
-      rc = merge_string(&c->limits.cpuset_mems, update->cpuset_mems);
-    if (rc == 0 && update->restart_policy) {
-      ctrt_container_restart_policy_update *policy = NULL;
-      rc = ctrt_container_restart_policy_update_copy(&policy, update->restart_policy);
-      if (rc == 0) {
-        ctrt_container_restart_policy_update_free(c->limits.restart_policy);
-        c->limits.restart_policy = policy;
-      }
+      goto done;
     }
+    outcome->n_warnings = 1;
   }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_update_outcome_free(outcome);
-    return rc;
+  MERGE(cpu_shares);
+  MERGE(memory);
+  MERGE(cpu_period);
+  MERGE(cpu_quota);
+  MERGE(cpu_realtime_period);
+  MERGE(cpu_realtime_runtime);
+  MERGE(memory_reservation);
+  MERGE(memory_swap);
+  MERGE(blkio_weight);
+  MERGE(pids_limit);
+  if ((rc = merge_string(&c->limits.cpuset_cpus, update->cpuset_cpus)) < 0 ||
+      (rc = merge_string(&c->limits.cpuset_mems, update->cpuset_mems)) < 0)
+    goto done;
+  if (update->restart_policy) {
+    if ((rc = ctrt_container_restart_policy_update_copy(&policy, update->restart_policy)) < 0)
+      goto done;
+    ctrt_container_restart_policy_update_free(c->limits.restart_policy);
+    c->limits.restart_policy = policy;
   }
   *out = outcome;
-  return 0;
+  outcome = NULL;
+done:
+  mock_unlock(m);
+  ctrt_container_update_outcome_free(outcome);
+  return rc;
 }
 
 /* ---- waiting ---- */
@@ -714,18 +783,20 @@ static int wait_outcome(mock_runtime *m, ctrt_wait_outcome **out, const ctrt_con
                         ctrt_wait_condition condition, int32_t *code) {
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    mock_container_ref(c);
-    wait_for(m, c, condition);
-    if (m->closing)
-      rc = ctrt__error_cancelled("the runtime was closed while waiting");
-    else if (out)
-      rc = classify(c, out);
-    else
-      *code = c->exit_code;
-    mock_container_unref(c);
+  if (c == NULL) {
+    mock_unlock(m);
+    return ctrt__error_code();
   }
+  int rc = 0;
+  mock_container_ref(c);
+  wait_for(m, c, condition);
+  if (m->closing)
+    rc = ctrt__error_cancelled("the runtime was closed while waiting");
+  else if (out)
+    rc = classify(c, out);
+  else
+    *code = c->exit_code;
+  mock_container_unref(c);
   mock_unlock(m);
   return rc;
 }
@@ -752,7 +823,7 @@ int mock_prune_containers(void *self, ctrt_container_prune_result **out) {
   *result = (ctrt_container_prune_result)CTRT_CONTAINER_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_containers;) {
+  for (size_t i = 0; i < m->n_containers;) {
     mock_container *c = m->containers[i];
     if (mock_container_running(c)) {
       i++;
@@ -794,26 +865,26 @@ int mock_list_containers(void *self, ctrt_runtime_container_summary_list **out) 
   *list = (ctrt_runtime_container_summary_list)CTRT_RUNTIME_CONTAINER_SUMMARY_LIST_INIT;
   int rc = 0;
   mock_lock(m);
-  if (m->n_containers > 0) {
-    list->items = ctrt__calloc(m->n_containers, sizeof *list->items);
-    if (list->items == NULL)
-      rc = ctrt__error_no_memory();
+  if (m->n_containers > 0 && (list->items = ctrt__calloc(m->n_containers, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  for (size_t i = 0; rc == 0 && i < m->n_containers; i++) {
+  for (size_t i = 0; i < m->n_containers; i++) {
     ctrt_runtime_container_summary *s = &list->items[list->n_items++];
     *s = (ctrt_runtime_container_summary)CTRT_RUNTIME_CONTAINER_SUMMARY_INIT;
     s->runtime_id = ctrt__strdup(m->containers[i]->runtime_id);
     /* An outside container has no label, an adopted one neither (as on Docker) */
     const char *managed = m->containers[i]->adopted ? NULL : m->containers[i]->display;
     s->managed_id = managed ? ctrt__strdup(managed) : NULL;
-    if (s->runtime_id == NULL || (managed && s->managed_id == NULL))
+    if (s->runtime_id == NULL || (managed && s->managed_id == NULL)) {
       rc = ctrt__error_no_memory();
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_runtime_container_summary_list_free(list);
-    return rc;
+      goto done;
+    }
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_runtime_container_summary_list_free(list);
+  return rc;
 }

@@ -51,11 +51,11 @@ static int exec_start(mock_runtime *m, const ctrt_container_id *id, const exec_r
   int rc = mock_process_start_ex(m, c, sink, req->argv, req->argc, req->env, req->n_env, req->cwd, req->user, req->tty,
                                  req->attach_stdin, req->sock, message, 126, p_out);
   ctrt__free(message);
-  if (rc == 0) {
-    mock_container_ref(c);
-    *c_out = c;
-  }
-  return rc;
+  if (rc < 0)
+    return rc;
+  mock_container_ref(c);
+  *c_out = c;
+  return 0;
 }
 
 static void exec_release(mock_runtime *m, mock_container *c, mock_process *p) {
@@ -71,27 +71,27 @@ static int collect(mock_runtime *m, ctrt_exec_result **out, const ctrt_container
   mock_container *c = NULL;
   mock_process *p = NULL;
   mock_lock(m);
-  int rc = exec_start(m, id, req, MOCK_SINK_BUFFER, &c, &p);
-  if (rc == 0) {
-    mock_process_wait(m, p, 0);
-    result->exit_code = p->exit_code;
-    result->output_truncated = p->out_cut;
-    /* The buffers keep a NUL after the output (append_buffer): adopted as is. */
-    rc = ctrt__bytes_take(&result->stdout_, p->out[1], p->out_len[1]);
-    if (rc == 0)
-      rc = ctrt__bytes_take(&result->stderr_, p->out[2], p->out_len[2]);
-    else
-      ctrt__free(p->out[2]);
-    p->out[1] = p->out[2] = NULL;
-    exec_release(m, c, p);
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_exec_result_free(result);
-    return rc;
-  }
+  int rc;
+  if ((rc = exec_start(m, id, req, MOCK_SINK_BUFFER, &c, &p)) < 0)
+    goto done;
+  mock_process_wait(m, p, 0);
+  result->exit_code = p->exit_code;
+  result->output_truncated = p->out_cut;
+  /* The buffers keep a NUL after the output (append_buffer): adopted as is. */
+  if ((rc = ctrt__bytes_take(&result->stdout_, p->out[1], p->out_len[1])) < 0)
+    ctrt__free(p->out[2]); /* not taken either */
+  else
+    rc = ctrt__bytes_take(&result->stderr_, p->out[2], p->out_len[2]);
+  p->out[1] = p->out[2] = NULL;
+  exec_release(m, c, p);
+  if (rc < 0)
+    goto done;
   *out = result;
-  return 0;
+  result = NULL;
+done:
+  mock_unlock(m);
+  ctrt_exec_result_free(result);
+  return rc;
 }
 
 int mock_exec(void *self, ctrt_exec_result **out, const ctrt_container_id *id, const char *const *argv, size_t n_argv) {
@@ -229,10 +229,11 @@ static int recv_some(void *ctx, void *buf, size_t cap, size_t *n_read) {
 static int pty_read(void *impl, ctrt_log_channel *channel, void *buf, size_t cap, size_t *n_read) {
   pty_session *s = impl;
   int stream = CTRT__STDCOPY_STDOUT;
-  int rc = ctrt__demux_read(&s->demux, &stream, buf, cap, n_read);
-  if (rc == 0)
-    *channel = stream == CTRT__STDCOPY_STDERR ? CTRT_LOG_CHANNEL_STDERR : CTRT_LOG_CHANNEL_STDOUT;
-  return rc;
+  int rc;
+  if ((rc = ctrt__demux_read(&s->demux, &stream, buf, cap, n_read)) != 0)
+    return rc; /* an error, or CTRT_ITEROVER at the end */
+  *channel = stream == CTRT__STDCOPY_STDERR ? CTRT_LOG_CHANNEL_STDERR : CTRT_LOG_CHANNEL_STDOUT;
+  return 0;
 }
 
 static int pty_write(void *impl, const void *data, size_t len) {
@@ -322,19 +323,20 @@ int mock_exec_pty(void *self, ctrt_exec_handle **out, const ctrt_container_id *i
                       .attach_stdin = options->attach_stdin,
                       .sock = fds[0]};
   mock_lock(m);
-  int rc = exec_start(m, id, &req, MOCK_SINK_SOCKET, &s->c, &s->p);
-  if (rc == 0) {
-    s->p->out_attached[1] = options->attach_stdout;
-    s->p->out_attached[2] = options->attach_stderr;
+  int rc;
+  if ((rc = exec_start(m, id, &req, MOCK_SINK_SOCKET, &s->c, &s->p)) < 0) {
+    mock_unlock(m);
+    goto fail;
   }
+  s->p->out_attached[1] = options->attach_stdout;
+  s->p->out_attached[2] = options->attach_stderr;
   mock_unlock(m);
-  if (rc < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    ctrt__free(s);
-    return rc;
-  }
   return ctrt__exec_handle_new(out, &pty_vtable, s);
+fail:
+  close(fds[0]);
+  close(fds[1]);
+  ctrt__free(s);
+  return rc;
 }
 
 /* ---- the main process's stdin (attach) ---- */
@@ -352,28 +354,35 @@ int mock_write_stdin(void *self, const ctrt_container_id *id, const void *data, 
   mock_lock(m);
   int rc;
   mock_container *c = stdin_container(m, id, &rc);
-  if (c && c->stdin_pipe.closed)
+  if (c == NULL)
+    goto done;
+  if (c->stdin_pipe.closed) {
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "the stdin of %s has been closed", c->display);
-  if (rc == 0 && c->stdin_pipe.len + data_len > STDIN_CAP)
+    goto done;
+  }
+  if (c->stdin_pipe.len + data_len > STDIN_CAP) {
     rc = ctrt__error_set(CTRT_ERROR_CONFLICT, 409, "more than %u bytes wait unread on the stdin of %s", STDIN_CAP,
                          c->display);
-  if (rc == 0 && c->stdin_pipe.len + data_len > c->stdin_pipe.cap) {
+    goto done;
+  }
+  if (c->stdin_pipe.len + data_len > c->stdin_pipe.cap) {
     size_t cap = c->stdin_pipe.cap ? c->stdin_pipe.cap : 4096;
     while (cap < c->stdin_pipe.len + data_len)
       cap *= 2;
     uint8_t *grown = ctrt__realloc(c->stdin_pipe.data, cap);
     if (grown == NULL) {
       rc = ctrt__error_no_memory();
-    } else {
-      c->stdin_pipe.data = grown;
-      c->stdin_pipe.cap = cap;
+      goto done;
     }
+    c->stdin_pipe.data = grown;
+    c->stdin_pipe.cap = cap;
   }
-  if (rc == 0 && data_len > 0) {
+  if (data_len > 0) {
     memcpy(c->stdin_pipe.data + c->stdin_pipe.len, data, data_len);
     c->stdin_pipe.len += data_len;
     mock_broadcast(m);
   }
+done:
   mock_unlock(m);
   return rc;
 }

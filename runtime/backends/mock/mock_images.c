@@ -135,10 +135,12 @@ static int move_tag(mock_runtime *m, mock_image *img, const char *tag) {
 
 static int apply_layer(memfs *fs, memfs_blob *layer) {
   ctrt_byte_source *src = NULL;
-  int rc = ctrt_byte_source_from_buffer(&src, memfs_blob_data(layer), memfs_blob_len(layer));
   memfs_tar_options options = {.mode = MEMFS_TAR_LAYER};
-  if (rc == 0)
-    rc = memfs_apply_tar(fs, "/", src, &options);
+  int rc;
+  if ((rc = ctrt_byte_source_from_buffer(&src, memfs_blob_data(layer), memfs_blob_len(layer))) < 0)
+    goto done;
+  rc = memfs_apply_tar(fs, "/", src, &options);
+done:
   ctrt_byte_source_free(src);
   return rc;
 }
@@ -174,16 +176,13 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     img->config = config;
     img->config_json = ctrt__strdup(config_json);
     img->layers = ctrt__calloc(n_layers ? n_layers : 1, sizeof *img->layers);
-    rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory();
-    if (rc == 0)
-      memfs_set_limits(img->rootfs, m->max_file, m->max_image);
-    for (size_t i = 0; rc == 0 && i < n_layers; i++) {
+    if ((rc = img->config_json && img->layers ? memfs_new(&img->rootfs) : ctrt__error_no_memory()) < 0)
+      goto fail;
+    memfs_set_limits(img->rootfs, m->max_file, m->max_image);
+    for (size_t i = 0; i < n_layers; i++) {
       img->layers[img->n_layers++] = memfs_blob_ref(layers[i]);
-      rc = apply_layer(img->rootfs, layers[i]);
-    }
-    if (rc < 0) {
-      mock_image_free(img);
-      return rc;
+      if ((rc = apply_layer(img->rootfs, layers[i])) < 0)
+        goto fail;
     }
     img->size = memfs_size(img->rootfs);
     m->images[m->n_images++] = img;
@@ -193,9 +192,14 @@ int mock_store_image(mock_runtime *m, const char *config_json, memfs_blob **laye
     char *normalized = mock_normalize_ref(tag);
     rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory();
     ctrt__free(normalized);
+    if (rc < 0)
+      return rc;
   }
-  if (rc == 0 && out)
+  if (out)
     *out = img;
+  return 0;
+fail:
+  mock_image_free(img);
   return rc;
 }
 
@@ -273,12 +277,12 @@ static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive
   uint64_t max = max_image <= UINT64_MAX / 4 ? memfs_tar_stream_max(4 * max_image) : 0;
   memfs_unpack *reader = NULL;
   struct archive *a = NULL;
-  int rc = memfs_unpack_new(&reader, src, max);
-  if (rc == 0 && (a = archive_read_new()) == NULL)
+  int rc;
+  if ((rc = memfs_unpack_new(&reader, src, max)) < 0)
+    goto done;
+  if ((a = archive_read_new()) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc < 0) {
-    memfs_unpack_free(reader);
-    return rc;
+    goto done;
   }
   archive_read_support_format_tar(a);
   if (archive_read_open(a, reader, NULL, memfs_unpack_read, NULL) != ARCHIVE_OK)
@@ -343,7 +347,9 @@ static int read_archive_files(ctrt_byte_source *src, uint64_t max_image, archive
     if (out->files[out->n - 1].name == NULL)
       rc = ctrt__error_no_memory();
   }
-  archive_read_free(a);
+done:
+  if (a != NULL)
+    archive_read_free(a);
   memfs_unpack_free(reader);
   if (rc < 0)
     archive_files_clear(out);
@@ -554,6 +560,51 @@ static void free_load_items(void **items, size_t n) {
   ctrt__free(items);
 }
 
+/* One manifest entry: its layers' status lines, the image, its tags. */
+static int load_one(mock_runtime *m, const archive_files *af, json_t *item, bool quiet, void ***items, size_t *n_items,
+                    ctrt_load_progress *done) {
+  archive_image ai;
+  mock_image *img = NULL;
+  char *text = NULL, *normalized = NULL;
+  int rc;
+  if ((rc = manifest_image(af, item, &ai)) < 0)
+    return rc;
+  for (size_t l = 0; !quiet && l < ai.n_layers; l++) {
+    char *digest = ctrt__sha256_digest_string(memfs_blob_data(ai.layers[l]), memfs_blob_len(ai.layers[l]));
+    text = digest ? ctrt__sprintf("Loading layer %.12s", digest + 7) : NULL;
+    ctrt__free(digest);
+    if ((rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0)
+      goto done;
+    ctrt__free(text);
+    text = NULL;
+  }
+  if ((rc = mock_store_image(m, ai.config_json, ai.layers, ai.n_layers, NULL, &img)) < 0)
+    goto done;
+  size_t n_tags = json_array_size(ai.tags);
+  for (size_t t = 0; t < n_tags; t++) {
+    normalized = mock_normalize_ref(json_string_value(json_array_get(ai.tags, t)));
+    text = normalized ? ctrt__sprintf("Loaded image: %s", normalized) : NULL;
+    if ((rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory()) < 0 ||
+        (rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0 ||
+        (rc = strv_add(&done->done.references, &done->done.n_references, normalized)) < 0)
+      goto done;
+    ctrt__free(text);
+    ctrt__free(normalized);
+    text = normalized = NULL;
+  }
+  if (n_tags == 0) {
+    text = ctrt__sprintf("Loaded image ID: %s", img->id);
+    if ((rc = text ? load_status(items, n_items, NULL, text) : ctrt__error_no_memory()) < 0 ||
+        (rc = strv_add(&done->done.references, &done->done.n_references, img->id)) < 0)
+      goto done;
+  }
+done:
+  ctrt__free(text);
+  ctrt__free(normalized);
+  archive_image_clear(&ai);
+  return rc;
+}
+
 int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_source *tar, bool quiet) {
   mock_runtime *m = self;
   archive_files af;
@@ -561,60 +612,24 @@ int mock_load_images(void *self, ctrt_load_progress_stream **out, ctrt_byte_sour
   size_t n_items = 0;
   int final_error = 0;
   char final_message[CTRT__ERROR_MESSAGE_MAX] = "";
-  int rc = read_archive_files(tar, m->max_image, &af);
   json_t *manifest = NULL;
-  if (rc == 0)
-    rc = read_manifest(&af, &manifest);
   ctrt_load_progress *done = NULL;
-  if (rc == 0) {
-    done = ctrt__malloc(sizeof *done);
-    if (done == NULL)
-      rc = ctrt__error_no_memory();
-    else {
-      *done = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
-      done->kind = CTRT_LOAD_PROGRESS_DONE;
-      done->done = (ctrt_load_progress_done)CTRT_LOAD_PROGRESS_DONE_INIT;
-    }
+  int rc;
+  if ((rc = read_archive_files(tar, m->max_image, &af)) < 0 || (rc = read_manifest(&af, &manifest)) < 0)
+    goto loaded;
+  if ((done = ctrt__malloc(sizeof *done)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto loaded;
   }
+  *done = (ctrt_load_progress)CTRT_LOAD_PROGRESS_INIT;
+  done->kind = CTRT_LOAD_PROGRESS_DONE;
+  done->done = (ctrt_load_progress_done)CTRT_LOAD_PROGRESS_DONE_INIT;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < json_array_size(manifest); i++) {
-    archive_image ai;
-    rc = manifest_image(&af, json_array_get(manifest, i), &ai);
-    if (rc < 0)
+  for (size_t i = 0; i < json_array_size(manifest); i++)
+    if ((rc = load_one(m, &af, json_array_get(manifest, i), quiet, &items, &n_items, done)) < 0)
       break;
-    for (size_t l = 0; rc == 0 && !quiet && l < ai.n_layers; l++) {
-      char *digest = ctrt__sha256_digest_string(memfs_blob_data(ai.layers[l]), memfs_blob_len(ai.layers[l]));
-      char *status = digest ? ctrt__sprintf("Loading layer %.12s", digest + 7) : NULL;
-      rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      ctrt__free(status);
-      ctrt__free(digest);
-    }
-    mock_image *img = NULL;
-    if (rc == 0)
-      rc = mock_store_image(m, ai.config_json, ai.layers, ai.n_layers, NULL, &img);
-    size_t n_tags = json_array_size(ai.tags);
-    for (size_t t = 0; rc == 0 && t < n_tags; t++) {
-      const char *tag = json_string_value(json_array_get(ai.tags, t));
-      char *normalized = mock_normalize_ref(tag);
-      char *status = normalized ? ctrt__sprintf("Loaded image: %s", normalized) : NULL;
-      rc = normalized ? move_tag(m, img, normalized) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = strv_add(&done->done.references, &done->done.n_references, normalized);
-      ctrt__free(status);
-      ctrt__free(normalized);
-    }
-    if (rc == 0 && n_tags == 0) {
-      char *status = ctrt__sprintf("Loaded image ID: %s", img->id);
-      rc = status ? load_status(&items, &n_items, NULL, status) : ctrt__error_no_memory();
-      if (rc == 0)
-        rc = strv_add(&done->done.references, &done->done.n_references, img->id);
-      ctrt__free(status);
-    }
-    archive_image_clear(&ai);
-  }
   mock_unlock(m);
+loaded:
   json_decref(manifest);
   archive_files_clear(&af);
   if (rc == CTRT_ENO_MEMORY) {
@@ -658,71 +673,78 @@ static int dump_config(json_t *config, char **out) {
   return *out ? 0 : ctrt__error_no_memory();
 }
 
-int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
-  mock_runtime *m = self;
-  /* Read the whole rootfs (it becomes an in-memory layer anyway). */
+/* Read the whole rootfs (it becomes an in-memory layer anyway). */
+static int read_layer(ctrt_byte_source *src, memfs_blob **out) {
   size_t cap = ARCHIVE_CHUNK, len = 0;
   uint8_t *data = ctrt__malloc(cap);
-  int rc = data ? 0 : ctrt__error_no_memory();
-  while (rc == 0) {
+  CTRT__CHECK_ALLOC(data);
+  int rc;
+  for (;;) {
     if (len == cap) {
       uint8_t *grown = ctrt__realloc(data, cap *= 2);
       if (grown == NULL) {
         rc = ctrt__error_no_memory();
-        break;
+        goto fail;
       }
       data = grown;
     }
     size_t n = 0;
-    rc = ctrt_byte_source_read(tar, data + len, cap - len, &n);
-    if (rc == CTRT_ITEROVER) {
-      rc = 0;
+    if ((rc = ctrt_byte_source_read(src, data + len, cap - len, &n)) == CTRT_ITEROVER)
       break;
-    }
+    if (rc < 0)
+      goto fail;
     len += n;
   }
+  if ((rc = memfs_blob_adopt(out, data, len)) < 0)
+    goto fail;
+  return 0;
+fail:
+  ctrt__free(data);
+  return rc;
+}
+
+int mock_import_image(void *self, char **out, ctrt_byte_source *tar, const char *repo, const char *tag) {
+  mock_runtime *m = self;
   memfs_blob *layer = NULL;
-  if (rc == 0)
-    rc = memfs_blob_adopt(&layer, data, len);
-  else
-    ctrt__free(data);
-  /* Check it is a tar by extracting it, as Docker does. */
   memfs *probe = NULL;
-  if (rc == 0)
-    rc = memfs_new(&probe);
-  if (rc == 0)
-    memfs_set_limits(probe, m->max_file, m->max_image);
-  if (rc == 0 && (rc = apply_layer(probe, layer)) < 0)
-    rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
-  memfs_free(probe);
-  char *created = rc == 0 ? now_rfc3339() : NULL;
-  char *digest = rc == 0 ? layer_digest(layer) : NULL;
-  char *config_json = NULL;
-  if (rc == 0 && (created == NULL || digest == NULL))
-    rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    json_t *config = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture", "amd64", "os",
-                               "linux", "config", "created", created, "rootfs", "type", "layers", "diff_ids", digest,
-                               "history", "created", created, "comment", "Imported from -");
-    rc = config ? dump_config(config, &config_json) : ctrt__error_no_memory();
-    json_decref(config);
-  }
-  char *reference = NULL;
-  if (rc == 0 && repo != NULL && repo[0] != '\0') {
-    reference = ctrt__sprintf("%s:%s", repo, tag && tag[0] ? tag : "latest");
-    if (reference == NULL)
-      rc = ctrt__error_no_memory();
-  }
+  char *created = NULL, *digest = NULL, *config_json = NULL, *reference = NULL;
   mock_image *img = NULL;
-  if (rc == 0) {
-    mock_lock(m);
-    rc = mock_store_image(m, config_json, &layer, 1, reference, &img);
-    if (rc == 0)
-      *out = ctrt__strdup(reference ? reference : img->id);
-    mock_unlock(m);
-    if (rc == 0 && *out == NULL)
-      rc = ctrt__error_no_memory();
+  int rc;
+  if ((rc = read_layer(tar, &layer)) < 0 || (rc = memfs_new(&probe)) < 0)
+    goto done;
+  /* Check it is a tar by extracting it, as Docker does. */
+  memfs_set_limits(probe, m->max_file, m->max_image);
+  if (apply_layer(probe, layer) < 0) {
+    rc = ctrt__error_wrap("import_image: the upload is not a rootfs tar");
+    goto done;
   }
+  memfs_free(probe);
+  probe = NULL;
+  created = now_rfc3339();
+  digest = layer_digest(layer);
+  if (created == NULL || digest == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  json_t *config = json_pack("{s:s, s:s, s:{}, s:s, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture", "amd64", "os",
+                             "linux", "config", "created", created, "rootfs", "type", "layers", "diff_ids", digest,
+                             "history", "created", created, "comment", "Imported from -");
+  rc = config ? dump_config(config, &config_json) : ctrt__error_no_memory();
+  json_decref(config);
+  if (rc < 0)
+    goto done;
+  if (repo != NULL && repo[0] != '\0' &&
+      (reference = ctrt__sprintf("%s:%s", repo, tag && tag[0] ? tag : "latest")) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  mock_lock(m);
+  if ((rc = mock_store_image(m, config_json, &layer, 1, reference, &img)) >= 0 &&
+      (*out = ctrt__strdup(reference ? reference : img->id)) == NULL)
+    rc = ctrt__error_no_memory();
+  mock_unlock(m);
+done:
+  memfs_free(probe);
   memfs_blob_unref(layer);
   ctrt__free(created);
   ctrt__free(digest);
@@ -747,6 +769,43 @@ static json_t *command_value(const char *args, bool shell_form_allowed) {
   if (!shell_form_allowed)
     return NULL;
   return json_pack("[s, s, s]", "/bin/sh", "-c", args);
+}
+
+/* ENV or LABEL KEY=VALUE (a quoted value loses its quotes). */
+static int set_key_value(json_t *cfg, const char *instruction, const char *key, char *value) {
+  if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+    memmove(value, value + 1, strlen(value));
+    value[strlen(value) - 1] = '\0';
+  }
+  if (strcmp(instruction, "ENV") != 0) {
+    json_t *labels = json_object_get(cfg, "Labels");
+    if (!json_is_object(labels)) {
+      labels = json_object();
+      json_object_set_new(cfg, "Labels", labels);
+    }
+    json_object_set_new(labels, key, json_string(value));
+    return 0;
+  }
+  json_t *env = json_object_get(cfg, "Env");
+  if (!json_is_array(env)) {
+    env = json_array();
+    json_object_set_new(cfg, "Env", env);
+  }
+  size_t klen = strlen(key);
+  size_t i;
+  json_t *item;
+  json_array_foreach(env, i, item) {
+    const char *s = json_string_value(item);
+    if (s && strncmp(s, key, klen) == 0 && s[klen] == '=') {
+      json_array_remove(env, i);
+      break;
+    }
+  }
+  char *entry = ctrt__sprintf("%s=%s", key, value);
+  CTRT__CHECK_ALLOC(entry);
+  json_array_append_new(env, json_string(entry));
+  ctrt__free(entry);
+  return 0;
 }
 
 static int apply_change(json_t *cfg, const char *change) {
@@ -782,41 +841,7 @@ static int apply_change(json_t *cfg, const char *change) {
     } else {
       return ctrt__error_invalid_spec("commit: %s needs KEY=VALUE, got '%s'", instruction, args);
     }
-    int rc = key && value ? 0 : ctrt__error_no_memory();
-    if (rc == 0 && value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
-      memmove(value, value + 1, strlen(value));
-      value[strlen(value) - 1] = '\0';
-    }
-    if (rc == 0 && strcmp(instruction, "ENV") == 0) {
-      json_t *env = json_object_get(cfg, "Env");
-      if (!json_is_array(env)) {
-        env = json_array();
-        json_object_set_new(cfg, "Env", env);
-      }
-      size_t klen = strlen(key);
-      size_t i;
-      json_t *item;
-      json_array_foreach(env, i, item) {
-        const char *s = json_string_value(item);
-        if (s && strncmp(s, key, klen) == 0 && s[klen] == '=') {
-          json_array_remove(env, i);
-          break;
-        }
-      }
-      char *entry = ctrt__sprintf("%s=%s", key, value);
-      if (entry == NULL)
-        rc = ctrt__error_no_memory();
-      else
-        json_array_append_new(env, json_string(entry));
-      ctrt__free(entry);
-    } else if (rc == 0) {
-      json_t *labels = json_object_get(cfg, "Labels");
-      if (!json_is_object(labels)) {
-        labels = json_object();
-        json_object_set_new(cfg, "Labels", labels);
-      }
-      json_object_set_new(labels, key, json_string(value));
-    }
+    int rc = key && value ? set_key_value(cfg, instruction, key, value) : ctrt__error_no_memory();
     ctrt__free(key);
     ctrt__free(value);
     return rc;
@@ -849,118 +874,135 @@ static json_t *strv_json(char *const *items, size_t n) {
   return array;
 }
 
+/* The committed image's config: the base's, with the container's
+ * configuration and the requested changes, a new layer and history entry. */
+static int commit_config(json_t *config, const mock_container *c, const ctrt_commit_options *options,
+                         const char *created, const char *digest) {
+  int rc;
+  json_t *cfg = json_object_get(config, "config");
+  if (!json_is_object(cfg)) {
+    cfg = json_object();
+    json_object_set_new(config, "config", cfg);
+  }
+  json_object_set_new(cfg, "Env", strv_json(c->env, c->n_env));
+  json_object_set_new(cfg, "Cmd", strv_json(c->argv, c->argc));
+  json_object_del(cfg, "Entrypoint");
+  if (c->workdir)
+    json_object_set_new(cfg, "WorkingDir", json_string(c->workdir));
+  json_t *labels = json_object_get(cfg, "Labels");
+  if (!json_is_object(labels)) {
+    labels = json_object();
+    json_object_set_new(cfg, "Labels", labels);
+  }
+  for (size_t i = 0; i < c->spec->n_labels; i++)
+    json_object_set_new(labels, c->spec->labels[i].key, json_string(c->spec->labels[i].value));
+  for (size_t i = 0; options->has_changes && i < options->n_changes; i++)
+    if ((rc = apply_change(cfg, options->changes[i])) < 0)
+      return rc;
+  json_object_set_new(config, "created", json_string(created));
+  json_object_set_new(config, "container", json_string(c->runtime_id));
+  json_object_set_new(config, "docker_version", json_string("ctrt-mock"));
+  if (options->author)
+    json_object_set_new(config, "author", json_string(options->author));
+  else
+    json_object_del(config, "author");
+  if (options->comment)
+    json_object_set_new(config, "comment", json_string(options->comment));
+  else
+    json_object_del(config, "comment");
+  json_t *rootfs = json_object_get(config, "rootfs");
+  json_t *diff_ids = json_object_get(rootfs, "diff_ids");
+  if (!json_is_array(diff_ids)) {
+    diff_ids = json_array();
+    json_object_set_new(config, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", diff_ids));
+  }
+  json_array_append_new(diff_ids, json_string(digest));
+  json_t *history = json_object_get(config, "history");
+  if (!json_is_array(history)) {
+    history = json_array();
+    json_object_set_new(config, "history", history);
+  }
+  json_t *entry = json_pack("{s:s, s:s}", "created", created, "created_by", c->argc ? c->argv[c->argc - 1] : "");
+  if (options->comment)
+    json_object_set_new(entry, "comment", json_string(options->comment));
+  if (options->author)
+    json_object_set_new(entry, "author", json_string(options->author));
+  json_array_append_new(history, entry);
+  return 0;
+}
+
+/* The base's layers and the new one, stored; a new image's parent is the base. */
+static int store_commit(mock_runtime *m, const mock_image *base, memfs_blob *layer, const char *config_json,
+                        const char *reference, mock_image **img) {
+  memfs_blob **layers = ctrt__calloc(base->n_layers + 1, sizeof *layers);
+  CTRT__CHECK_ALLOC(layers);
+  memcpy(layers, base->layers, base->n_layers * sizeof *layers);
+  layers[base->n_layers] = layer;
+  char *parent = ctrt__strdup(base->id);
+  int rc;
+  if (parent == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if ((rc = mock_store_image(m, config_json, layers, base->n_layers + 1, reference, img)) < 0)
+    goto done;
+  if ((*img)->parent == NULL) {
+    (*img)->parent = parent;
+    parent = NULL;
+  }
+done:
+  ctrt__free(parent);
+  ctrt__free(layers);
+  return rc;
+}
+
 int mock_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_container_id *id,
                           const ctrt_commit_options *options) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
   mock_image *base = c ? mock_find_image(m, c->image_id) : NULL;
-  int rc = c == NULL ? ctrt__error_code() : base == NULL ? image_not_found(c->image_id) : 0;
   memfs_blob *layer = NULL;
   json_t *config = NULL;
   char *config_json = NULL, *created = NULL, *digest = NULL, *reference = NULL;
-  if (rc == 0)
-    rc = memfs_diff_tar(c->base, c->fs, &layer);
-  if (rc == 0) {
-    json_error_t jerr;
-    config = json_loads(base->config_json, 0, &jerr);
-    created = now_rfc3339();
-    digest = layer_digest(layer);
-    if (config == NULL || created == NULL || digest == NULL)
-      rc = ctrt__error_no_memory();
-  }
-  if (rc == 0) {
-    /* The container's configuration becomes the image's, then the changes. */
-    json_t *cfg = json_object_get(config, "config");
-    if (!json_is_object(cfg)) {
-      cfg = json_object();
-      json_object_set_new(config, "config", cfg);
-    }
-    json_object_set_new(cfg, "Env", strv_json(c->env, c->n_env));
-    json_object_set_new(cfg, "Cmd", strv_json(c->argv, c->argc));
-    json_object_del(cfg, "Entrypoint");
-    if (c->workdir)
-      json_object_set_new(cfg, "WorkingDir", json_string(c->workdir));
-    json_t *labels = json_object_get(cfg, "Labels");
-    if (!json_is_object(labels)) {
-      labels = json_object();
-      json_object_set_new(cfg, "Labels", labels);
-    }
-    for (size_t i = 0; i < c->spec->n_labels; i++)
-      json_object_set_new(labels, c->spec->labels[i].key, json_string(c->spec->labels[i].value));
-    for (size_t i = 0; rc == 0 && options->has_changes && i < options->n_changes; i++)
-      rc = apply_change(cfg, options->changes[i]);
-  }
-  if (rc == 0) {
-    json_object_set_new(config, "created", json_string(created));
-    json_object_set_new(config, "container", json_string(c->runtime_id));
-    json_object_set_new(config, "docker_version", json_string("ctrt-mock"));
-    if (options->author)
-      json_object_set_new(config, "author", json_string(options->author));
-    else
-      json_object_del(config, "author");
-    if (options->comment)
-      json_object_set_new(config, "comment", json_string(options->comment));
-    else
-      json_object_del(config, "comment");
-    json_t *rootfs = json_object_get(config, "rootfs");
-    json_t *diff_ids = json_object_get(rootfs, "diff_ids");
-    if (!json_is_array(diff_ids)) {
-      diff_ids = json_array();
-      json_object_set_new(config, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", diff_ids));
-    }
-    json_array_append_new(diff_ids, json_string(digest));
-    json_t *history = json_object_get(config, "history");
-    if (!json_is_array(history)) {
-      history = json_array();
-      json_object_set_new(config, "history", history);
-    }
-    json_t *entry = json_pack("{s:s, s:s}", "created", created, "created_by", c->argc ? c->argv[c->argc - 1] : "");
-    if (options->comment)
-      json_object_set_new(entry, "comment", json_string(options->comment));
-    if (options->author)
-      json_object_set_new(entry, "author", json_string(options->author));
-    json_array_append_new(history, entry);
-    rc = dump_config(config, &config_json);
-  }
-  if (rc == 0 && options->repo && options->repo[0]) {
-    reference = ctrt__sprintf("%s:%s", options->repo, options->tag && options->tag[0] ? options->tag : "latest");
-    if (reference == NULL)
-      rc = ctrt__error_no_memory();
-  }
   mock_image *img = NULL;
-  if (rc == 0) {
-    memfs_blob **layers = ctrt__calloc(base->n_layers + 1, sizeof *layers);
-    if (layers == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      memcpy(layers, base->layers, base->n_layers * sizeof *layers);
-      layers[base->n_layers] = layer;
-      char *parent = ctrt__strdup(base->id);
-      rc = parent ? mock_store_image(m, config_json, layers, base->n_layers + 1, reference, &img)
-                  : ctrt__error_no_memory();
-      if (rc == 0 && img->parent == NULL) {
-        img->parent = parent;
-        parent = NULL;
-      }
-      ctrt__free(parent);
-      ctrt__free(layers);
-    }
+  int rc;
+  if ((rc = c == NULL      ? ctrt__error_code()
+            : base == NULL ? image_not_found(c->image_id)
+                           : 0) < 0 ||
+      (rc = memfs_diff_tar(c->base, c->fs, &layer)) < 0)
+    goto done;
+  json_error_t jerr;
+  config = json_loads(base->config_json, 0, &jerr);
+  created = now_rfc3339();
+  digest = layer_digest(layer);
+  if (config == NULL || created == NULL || digest == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0) {
-    *out = ctrt__malloc(sizeof **out);
-    if (*out == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      **out = (ctrt_commit_outcome)CTRT_COMMIT_OUTCOME_INIT;
-      (*out)->id = ctrt__strdup(img->id);
-      if ((*out)->id == NULL) {
-        ctrt_commit_outcome_free(*out);
-        *out = NULL;
-        rc = ctrt__error_no_memory();
-      }
-    }
+  if ((rc = commit_config(config, c, options, created, digest)) < 0 || (rc = dump_config(config, &config_json)) < 0)
+    goto done;
+  if (options->repo && options->repo[0] &&
+      (reference = ctrt__sprintf("%s:%s", options->repo, options->tag && options->tag[0] ? options->tag : "latest")) ==
+          NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
+  if ((rc = store_commit(m, base, layer, config_json, reference, &img)) < 0)
+    goto done;
+  *out = ctrt__malloc(sizeof **out);
+  if (*out == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  **out = (ctrt_commit_outcome)CTRT_COMMIT_OUTCOME_INIT;
+  (*out)->id = ctrt__strdup(img->id);
+  if ((*out)->id == NULL) {
+    ctrt_commit_outcome_free(*out);
+    *out = NULL;
+    rc = ctrt__error_no_memory();
+  }
+done:
   mock_unlock(m);
   memfs_blob_unref(layer);
   json_decref(config);
@@ -973,98 +1015,121 @@ int mock_commit_container(void *self, ctrt_commit_outcome **out, const ctrt_cont
 
 /* ---- save_images: a docker-archive built as a memfs tree ---- */
 
+/* A layer's folder (once: a layer shared with an image already written is
+ * just referenced) and its entry in the manifest's Layers. */
+static int save_layer(memfs *tree, memfs_blob *layer, json_t *layers) {
+  char *digest = layer_digest(layer);
+  CTRT__CHECK_ALLOC(digest);
+  char dir[100], file[128];
+  char *json = NULL;
+  int rc = 0;
+  snprintf(dir, sizeof dir, "/%s", digest + 7);
+  if (!memfs_exists(tree, dir, false)) {
+    if ((rc = memfs_mkdir(tree, dir, 0755, 0, 0, false)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/layer.tar", dir);
+    if ((rc = memfs_write_blob(tree, file, layer, 0644, 0, 0)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/VERSION", dir);
+    if ((rc = memfs_write(tree, file, "1.0", 3, 0644, 0, 0, false)) < 0)
+      goto done;
+    snprintf(file, sizeof file, "%s/json", dir);
+    if ((json = ctrt__sprintf("{\"id\":\"%s\"}", digest + 7)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    if ((rc = memfs_write(tree, file, json, strlen(json), 0644, 0, 0, false)) < 0)
+      goto done;
+  }
+  snprintf(file, sizeof file, "%s/layer.tar", digest + 7);
+  json_array_append_new(layers, json_string(file));
+done:
+  ctrt__free(json);
+  ctrt__free(digest);
+  return rc;
+}
+
+/* The image's tags in the RepoTags list and in the repositories file's map. */
+static json_t *save_tags(const mock_image *img, json_t *repositories) {
+  json_t *tags = json_array();
+  for (size_t t = 0; tags && t < img->n_tags; t++) {
+    json_array_append_new(tags, json_string(img->tags[t]));
+    char *repo = repository_of(img->tags[t]);
+    const char *tag_name = strrchr(img->tags[t], ':') + 1;
+    json_t *entry = repo ? json_object_get(repositories, repo) : NULL;
+    if (repo && entry == NULL) {
+      entry = json_object();
+      json_object_set_new(repositories, repo, entry);
+    }
+    if (entry)
+      json_object_set_new(entry, tag_name, json_string(img->id + 7));
+    ctrt__free(repo);
+  }
+  return tags;
+}
+
+/* One image: its config and layers in the tree, its manifest entry. */
+static int save_image(memfs *tree, const mock_image *img, json_t *manifest, json_t *repositories) {
+  char *config_name = ctrt__sprintf("%s.json", img->id + 7);
+  json_t *layers = json_array();
+  char path[128];
+  int rc;
+  if (config_name == NULL || layers == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  snprintf(path, sizeof path, "/%s", config_name);
+  if ((rc = memfs_write(tree, path, img->config_json, strlen(img->config_json), 0644, 0, 0, false)) < 0)
+    goto done;
+  for (size_t l = 0; l < img->n_layers; l++)
+    if ((rc = save_layer(tree, img->layers[l], layers)) < 0)
+      goto done;
+  json_t *tags = save_tags(img, repositories);
+  json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", config_name, "RepoTags",
+                                            tags ? tags : json_null(), "Layers", layers));
+  layers = NULL;
+done:
+  json_decref(layers);
+  ctrt__free(config_name);
+  return rc;
+}
+
+static int save_json(memfs *tree, const char *path, const json_t *value) {
+  char *text = json_dumps(value, JSON_COMPACT);
+  CTRT__CHECK_ALLOC(text);
+  int rc = memfs_write(tree, path, text, strlen(text), 0644, 0, 0, false);
+  ctrt__free(text);
+  return rc;
+}
+
 int mock_save_images(void *self, ctrt_image_export_stream **out, const char *const *names, size_t n_names) {
   mock_runtime *m = self;
   memfs *tree = NULL;
   json_t *manifest = json_array();
   json_t *repositories = json_object();
-  int rc = manifest && repositories ? memfs_new(&tree) : ctrt__error_no_memory();
-  if (rc == 0 && n_names == 0)
+  memfs_tar_reader *reader = NULL;
+  int rc;
+  if ((rc = manifest && repositories ? memfs_new(&tree) : ctrt__error_no_memory()) < 0)
+    goto done;
+  if (n_names == 0) {
     rc = ctrt__error_invalid_spec("save_images: no image named");
+    goto done;
+  }
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < n_names; i++) {
+  for (size_t i = 0; i < n_names; i++) {
     mock_image *img = mock_find_image(m, names[i]);
-    if (img == NULL) {
-      rc = image_not_found(names[i]);
+    if ((rc = img == NULL ? image_not_found(names[i]) : save_image(tree, img, manifest, repositories)) < 0)
       break;
-    }
-    char *config_name = ctrt__sprintf("%s.json", img->id + 7);
-    json_t *layers = json_array();
-    rc = config_name && layers ? 0 : ctrt__error_no_memory();
-    char path[128];
-    snprintf(path, sizeof path, "/%s", config_name ? config_name : "");
-    if (rc == 0)
-      rc = memfs_write(tree, path, img->config_json, strlen(img->config_json), 0644, 0, 0, false);
-    for (size_t l = 0; rc == 0 && l < img->n_layers; l++) {
-      char *digest = layer_digest(img->layers[l]);
-      if (digest == NULL) {
-        rc = ctrt__error_no_memory();
-        break;
-      }
-      char dir[100], file[128];
-      snprintf(dir, sizeof dir, "/%s", digest + 7);
-      /* Shared layers once: a layer already written is just referenced. */
-      if (!memfs_exists(tree, dir, false)) {
-        rc = memfs_mkdir(tree, dir, 0755, 0, 0, false);
-        snprintf(file, sizeof file, "%s/layer.tar", dir);
-        if (rc == 0)
-          rc = memfs_write_blob(tree, file, img->layers[l], 0644, 0, 0);
-        snprintf(file, sizeof file, "%s/VERSION", dir);
-        if (rc == 0)
-          rc = memfs_write(tree, file, "1.0", 3, 0644, 0, 0, false);
-        snprintf(file, sizeof file, "%s/json", dir);
-        char *json = ctrt__sprintf("{\"id\":\"%s\"}", digest + 7);
-        if (rc == 0)
-          rc = json ? memfs_write(tree, file, json, strlen(json), 0644, 0, 0, false) : ctrt__error_no_memory();
-        ctrt__free(json);
-      }
-      snprintf(file, sizeof file, "%s/layer.tar", digest + 7);
-      json_array_append_new(layers, json_string(file));
-      ctrt__free(digest);
-    }
-    json_t *tags = json_array();
-    for (size_t t = 0; tags && t < img->n_tags; t++) {
-      json_array_append_new(tags, json_string(img->tags[t]));
-      char *repo = repository_of(img->tags[t]);
-      const char *tag_name = strrchr(img->tags[t], ':') + 1;
-      json_t *entry = repo ? json_object_get(repositories, repo) : NULL;
-      if (repo && entry == NULL) {
-        entry = json_object();
-        json_object_set_new(repositories, repo, entry);
-      }
-      if (entry)
-        json_object_set_new(entry, tag_name, json_string(img->id + 7));
-      ctrt__free(repo);
-    }
-    if (rc == 0)
-      json_array_append_new(manifest, json_pack("{s:s, s:o, s:o}", "Config", config_name, "RepoTags",
-                                                tags ? tags : json_null(), "Layers", layers));
-    else {
-      json_decref(tags);
-      json_decref(layers);
-    }
-    ctrt__free(config_name);
   }
   mock_unlock(m);
-  char *text = NULL;
-  if (rc == 0 && (text = json_dumps(manifest, JSON_COMPACT)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = memfs_write(tree, "/manifest.json", text, strlen(text), 0644, 0, 0, false);
-  ctrt__free(text);
-  text = NULL;
-  if (rc == 0 && (text = json_dumps(repositories, JSON_COMPACT)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0)
-    rc = memfs_write(tree, "/repositories", text, strlen(text), 0644, 0, 0, false);
-  ctrt__free(text);
+  if (rc < 0 || (rc = save_json(tree, "/manifest.json", manifest)) < 0 ||
+      (rc = save_json(tree, "/repositories", repositories)) < 0)
+    goto done;
+  rc = memfs_tar_reader_new(&reader, tree, "/", MEMFS_TAR_ROOT);
+  tree = NULL; /* the reader owns it now */
+done:
   json_decref(manifest);
   json_decref(repositories);
-  memfs_tar_reader *reader = NULL;
-  if (rc == 0) {
-    rc = memfs_tar_reader_new(&reader, tree, "/", MEMFS_TAR_ROOT);
-    tree = NULL; /* the reader owns it now */
-  }
   memfs_free(tree);
   if (rc < 0)
     return rc;
@@ -1080,16 +1145,16 @@ int mock_tag_image(void *self, const char *source, const char *target) {
   mock_runtime *m = self;
   char *normalized = mock_normalize_ref(target);
   CTRT__CHECK_ALLOC(normalized);
-  int rc = 0;
-  if (strchr(normalized, '@') != NULL)
+  int rc;
+  if (strchr(normalized, '@') != NULL) {
     rc = ctrt__error_invalid_spec("tag_image: '%s' is a digest reference, not a tag", target);
+    goto done;
+  }
   mock_lock(m);
-  mock_image *img = rc == 0 ? mock_find_image(m, source) : NULL;
-  if (rc == 0 && img == NULL)
-    rc = image_not_found(source);
-  if (rc == 0)
-    rc = move_tag(m, img, normalized);
+  mock_image *img = mock_find_image(m, source);
+  rc = img == NULL ? image_not_found(source) : move_tag(m, img, normalized);
   mock_unlock(m);
+done:
   ctrt__free(normalized);
   return rc;
 }
@@ -1145,13 +1210,13 @@ int mock_prune_images(void *self, ctrt_prune_result **out) {
   *result = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
   int rc = 0;
   mock_lock(m);
-  for (size_t i = 0; rc == 0 && i < m->n_images;) {
+  for (size_t i = 0; i < m->n_images;) {
     mock_image *img = m->images[i];
     if (img->n_tags == 0 && img->n_digests == 0 && !mock_image_in_use(m, img, NULL)) {
-      rc = strv_add(&result->deleted, &result->n_deleted, img->id);
+      if ((rc = strv_add(&result->deleted, &result->n_deleted, img->id)) < 0)
+        break;
       result->space_reclaimed += img->size;
-      if (rc == 0)
-        drop_image(m, img);
+      drop_image(m, img);
       continue;
     }
     i++;
@@ -1185,6 +1250,59 @@ static int set_optional_string(char **field, json_t *value) {
   return *field ? 0 : ctrt__error_no_memory();
 }
 
+static int set_labels(ctrt_image_inspect_info *info, json_t *labels) {
+  if (!json_is_object(labels) || json_object_size(labels) == 0)
+    return 0;
+  info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
+  CTRT__CHECK_ALLOC(info->labels);
+  const char *key;
+  json_t *value;
+  json_object_foreach(labels, key, value) {
+    ctrt_string_map_entry *e = &info->labels[info->n_labels++];
+    e->key = ctrt__strdup(key);
+    e->value = ctrt__strdup(json_string_value(value) ? json_string_value(value) : "");
+    if (e->key == NULL || e->value == NULL)
+      return ctrt__error_no_memory();
+  }
+  return 0;
+}
+
+/* The image's inspect fields from its config; the caller frees on failure. */
+static int fill_inspect_info(ctrt_image_inspect_info *info, const mock_image *img) {
+  json_t *cfg = json_object_get(img->config, "config");
+  int rc;
+  info->has_size = true;
+  info->size = img->size;
+  info->id = ctrt__strdup(img->id);
+  CTRT__CHECK_ALLOC(info->id);
+  for (size_t i = 0; i < img->n_tags; i++)
+    if ((rc = strv_add(&info->repo_tags, &info->n_repo_tags, img->tags[i])) < 0)
+      return rc;
+  for (size_t i = 0; i < img->n_digests; i++)
+    if ((rc = strv_add(&info->repo_digests, &info->n_repo_digests, img->digests[i])) < 0)
+      return rc;
+  if (img->parent)
+    CTRT__CHECK_ALLOC((info->parent = ctrt__strdup(img->parent)));
+  if ((rc = set_optional_string(&info->comment, json_object_get(img->config, "comment"))) < 0 ||
+      (rc = set_optional_string(&info->created, json_object_get(img->config, "created"))) < 0 ||
+      (rc = set_optional_string(&info->container, json_object_get(img->config, "container"))) < 0 ||
+      (rc = set_optional_string(&info->docker_version, json_object_get(img->config, "docker_version"))) < 0 ||
+      (rc = set_optional_string(&info->author, json_object_get(img->config, "author"))) < 0 ||
+      (rc = set_optional_string(&info->architecture, json_object_get(img->config, "architecture"))) < 0 ||
+      (rc = set_optional_string(&info->os, json_object_get(img->config, "os"))) < 0)
+    return rc;
+  if ((rc = strv_from_json(&info->layers, &info->n_layers,
+                           json_object_get(json_object_get(img->config, "rootfs"), "diff_ids"))) < 0 ||
+      (rc = strv_from_json(&info->env, &info->n_env, json_object_get(cfg, "Env"))) < 0 ||
+      (rc = strv_from_json(&info->cmd, &info->n_cmd, json_object_get(cfg, "Cmd"))) < 0 ||
+      (rc = strv_from_json(&info->entrypoint, &info->n_entrypoint, json_object_get(cfg, "Entrypoint"))) < 0)
+    return rc;
+  if ((rc = set_optional_string(&info->working_dir, json_object_get(cfg, "WorkingDir"))) < 0 ||
+      (rc = set_optional_string(&info->user, json_object_get(cfg, "User"))) < 0)
+    return rc;
+  return set_labels(info, json_object_get(cfg, "Labels"));
+}
+
 int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const char *image) {
   mock_runtime *m = self;
   ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
@@ -1192,69 +1310,39 @@ int mock_inspect_image_native(void *self, ctrt_image_inspect_info **out, const c
   *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
-  int rc = img ? 0 : image_not_found(image);
-  if (rc == 0) {
-    json_t *cfg = json_object_get(img->config, "config");
-    info->id = ctrt__strdup(img->id);
-    rc = info->id ? 0 : ctrt__error_no_memory();
-    for (size_t i = 0; rc == 0 && i < img->n_tags; i++)
-      rc = strv_add(&info->repo_tags, &info->n_repo_tags, img->tags[i]);
-    for (size_t i = 0; rc == 0 && i < img->n_digests; i++)
-      rc = strv_add(&info->repo_digests, &info->n_repo_digests, img->digests[i]);
-    if (rc == 0 && img->parent)
-      rc = (info->parent = ctrt__strdup(img->parent)) ? 0 : ctrt__error_no_memory();
-    if (rc == 0)
-      rc = set_optional_string(&info->comment, json_object_get(img->config, "comment"));
-    if (rc == 0)
-      rc = set_optional_string(&info->created, json_object_get(img->config, "created"));
-    if (rc == 0)
-      rc = set_optional_string(&info->container, json_object_get(img->config, "container"));
-    if (rc == 0)
-      rc = set_optional_string(&info->docker_version, json_object_get(img->config, "docker_version"));
-    if (rc == 0)
-      rc = set_optional_string(&info->author, json_object_get(img->config, "author"));
-    if (rc == 0)
-      rc = set_optional_string(&info->architecture, json_object_get(img->config, "architecture"));
-    if (rc == 0)
-      rc = set_optional_string(&info->os, json_object_get(img->config, "os"));
-    info->has_size = true;
-    info->size = img->size;
-    if (rc == 0)
-      rc = strv_from_json(&info->layers, &info->n_layers,
-                          json_object_get(json_object_get(img->config, "rootfs"), "diff_ids"));
-    if (rc == 0)
-      rc = strv_from_json(&info->env, &info->n_env, json_object_get(cfg, "Env"));
-    if (rc == 0)
-      rc = strv_from_json(&info->cmd, &info->n_cmd, json_object_get(cfg, "Cmd"));
-    if (rc == 0)
-      rc = strv_from_json(&info->entrypoint, &info->n_entrypoint, json_object_get(cfg, "Entrypoint"));
-    if (rc == 0)
-      rc = set_optional_string(&info->working_dir, json_object_get(cfg, "WorkingDir"));
-    if (rc == 0)
-      rc = set_optional_string(&info->user, json_object_get(cfg, "User"));
-    json_t *labels = json_object_get(cfg, "Labels");
-    if (rc == 0 && json_is_object(labels) && json_object_size(labels) > 0) {
-      info->labels = ctrt__calloc(json_object_size(labels), sizeof *info->labels);
-      rc = info->labels ? 0 : ctrt__error_no_memory();
-      const char *key;
-      json_t *value;
-      json_object_foreach(labels, key, value) {
-        if (rc < 0)
-          break;
-        ctrt_string_map_entry *e = &info->labels[info->n_labels++];
-        e->key = ctrt__strdup(key);
-        e->value = ctrt__strdup(json_string_value(value) ? json_string_value(value) : "");
-        if (e->key == NULL || e->value == NULL)
-          rc = ctrt__error_no_memory();
-      }
-    }
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_inspect_info_free(info);
-    return rc;
-  }
+  int rc;
+  if ((rc = img ? fill_inspect_info(info, img) : image_not_found(image)) < 0)
+    goto done;
   *out = info;
+  info = NULL;
+done:
+  mock_unlock(m);
+  ctrt_image_inspect_info_free(info);
+  return rc;
+}
+
+/* History entry k (0 is the newest), taking its layer's size from the top. */
+static int history_entry(ctrt_image_history_entry *e, json_t *h, const mock_image *img, size_t k, size_t *layer) {
+  *e = (ctrt_image_history_entry)CTRT_IMAGE_HISTORY_ENTRY_INIT;
+  bool empty = json_is_true(json_object_get(h, "empty_layer"));
+  e->id = ctrt__strdup(k == 0 ? img->id : "<missing>");
+  ctrt_timestamp created = {0, 0};
+  const char *when = json_string_value(json_object_get(h, "created"));
+  if (when)
+    ctrt__timestamp_parse(&created, when);
+  e->created = created.seconds;
+  const char *by = json_string_value(json_object_get(h, "created_by"));
+  e->created_by = ctrt__strdup(by ? by : "");
+  const char *comment = json_string_value(json_object_get(h, "comment"));
+  e->comment = ctrt__strdup(comment ? comment : "");
+  if (!empty && *layer > 0)
+    e->size = memfs_blob_len(img->layers[--*layer]);
+  if (e->id == NULL || e->created_by == NULL || e->comment == NULL)
+    return ctrt__error_no_memory();
+  int rc;
+  for (size_t t = 0; k == 0 && t < img->n_tags; t++)
+    if ((rc = strv_add(&e->tags, &e->n_tags, img->tags[t])) < 0)
+      return rc;
   return 0;
 }
 
@@ -1265,43 +1353,29 @@ int mock_image_history(void *self, ctrt_image_history_entry_list **out, const ch
   *list = (ctrt_image_history_entry_list)CTRT_IMAGE_HISTORY_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_image *img = mock_find_image(m, image);
-  int rc = img ? 0 : image_not_found(image);
-  json_t *history = img ? json_object_get(img->config, "history") : NULL;
+  int rc;
+  if (img == NULL) {
+    rc = image_not_found(image);
+    goto done;
+  }
+  json_t *history = json_object_get(img->config, "history");
   size_t n = json_array_size(history);
-  if (rc == 0 && n > 0) {
-    list->items = ctrt__calloc(n, sizeof *list->items);
-    rc = list->items ? 0 : ctrt__error_no_memory();
+  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   /* Newest first; non-empty history entries consume layers from the top. */
-  size_t layer = img ? img->n_layers : 0;
-  for (size_t k = 0; rc == 0 && k < n; k++) {
-    json_t *h = json_array_get(history, n - 1 - k);
-    ctrt_image_history_entry *e = &list->items[list->n_items++];
-    *e = (ctrt_image_history_entry)CTRT_IMAGE_HISTORY_ENTRY_INIT;
-    bool empty = json_is_true(json_object_get(h, "empty_layer"));
-    e->id = ctrt__strdup(k == 0 ? img->id : "<missing>");
-    ctrt_timestamp created = {0, 0};
-    const char *when = json_string_value(json_object_get(h, "created"));
-    if (when)
-      ctrt__timestamp_parse(&created, when);
-    e->created = created.seconds;
-    const char *by = json_string_value(json_object_get(h, "created_by"));
-    e->created_by = ctrt__strdup(by ? by : "");
-    const char *comment = json_string_value(json_object_get(h, "comment"));
-    e->comment = ctrt__strdup(comment ? comment : "");
-    if (!empty && layer > 0)
-      e->size = memfs_blob_len(img->layers[--layer]);
-    rc = e->id && e->created_by && e->comment ? 0 : ctrt__error_no_memory();
-    for (size_t t = 0; rc == 0 && k == 0 && t < img->n_tags; t++)
-      rc = strv_add(&e->tags, &e->n_tags, img->tags[t]);
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_history_entry_list_free(list);
-    return rc;
-  }
+  size_t layer = img->n_layers;
+  for (size_t k = 0; k < n; k++)
+    if ((rc = history_entry(&list->items[list->n_items++], json_array_get(history, n - 1 - k), img, k, &layer)) < 0)
+      goto done;
   *out = list;
-  return 0;
+  list = NULL;
+  rc = 0;
+done:
+  mock_unlock(m);
+  ctrt_image_history_entry_list_free(list);
+  return rc;
 }
 
 static int add_image_info(ctrt_image_info_list *list, const mock_image *img, const char *reference) {
@@ -1326,18 +1400,18 @@ int mock_list_images(void *self, ctrt_image_info_list **out) {
   int rc = 0;
   mock_lock(m);
   /* One entry per tag, as `docker images` shows them; untagged by id. */
-  for (size_t i = 0; rc == 0 && i < m->n_images; i++) {
+  for (size_t i = 0; i < m->n_images; i++) {
     mock_image *img = m->images[i];
-    for (size_t t = 0; rc == 0 && t < img->n_tags; t++)
-      rc = add_image_info(list, img, img->tags[t]);
-    if (rc == 0 && img->n_tags == 0)
-      rc = add_image_info(list, img, img->id);
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_image_info_list_free(list);
-    return rc;
+    for (size_t t = 0; t < img->n_tags; t++)
+      if ((rc = add_image_info(list, img, img->tags[t])) < 0)
+        goto done;
+    if (img->n_tags == 0 && (rc = add_image_info(list, img, img->id)) < 0)
+      goto done;
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_image_info_list_free(list);
+  return rc;
 }

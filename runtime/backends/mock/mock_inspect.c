@@ -45,6 +45,44 @@ static size_t bindings(const mock_container *c, binding *out, size_t cap) {
   return n;
 }
 
+/* What inspect shows of c: ports, network, exit code, health. */
+static int fill_details(ctrt_container_inspect_details *d, const mock_container *c) {
+  binding b[64];
+  size_t n = bindings(c, b, 64);
+  if (n > 0)
+    CTRT__CHECK_ALLOC((d->ports = ctrt__calloc(n, sizeof *d->ports)));
+  for (size_t i = 0; i < n; i++) {
+    ctrt_port_mapping *pm = &d->ports[d->n_ports++];
+    *pm = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
+    pm->container_port = b[i].container_port;
+    pm->protocol = b[i].protocol;
+    pm->has_host_port = true;
+    pm->host_port = b[i].host_port;
+    CTRT__CHECK_ALLOC((pm->host_ip = ctrt__strdup(b[i].host_ip)));
+  }
+  d->ipv4 = container_ip(c);
+  CTRT__CHECK_ALLOC((d->networks = ctrt__calloc(1, sizeof *d->networks)));
+  d->n_networks = 1;
+  d->networks[0] = (ctrt_network_attachment_detail)CTRT_NETWORK_ATTACHMENT_DETAIL_INIT;
+  d->networks[0].network = ctrt__strdup(c->spec->host_network ? "host" : "bridge");
+  d->networks[0].ipv4 = container_ip(c);
+  CTRT__CHECK_ALLOC(d->networks[0].network);
+  if (c->state == MOCK_EXITED || c->state == MOCK_DEAD) {
+    d->has_exit_code = true;
+    d->exit_code = c->exit_code;
+  }
+  if (c->spec->health_check == NULL)
+    return 0;
+  CTRT__CHECK_ALLOC((d->health = ctrt__malloc(sizeof *d->health)));
+  *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
+  d->health->status = c->health_status ? c->health_status : CTRT_HEALTH_STATUS_NONE;
+  d->health->has_failing_streak = true;
+  d->health->failing_streak = c->failing_streak;
+  if (c->health_output)
+    CTRT__CHECK_ALLOC((d->health->last_output = ctrt__strdup(c->health_output)));
+  return 0;
+}
+
 int mock_inspect_detailed(void *self, ctrt_container_inspect_details **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   ctrt_container_inspect_details *d = ctrt__malloc(sizeof *d);
@@ -52,68 +90,23 @@ int mock_inspect_detailed(void *self, ctrt_container_inspect_details **out, cons
   *d = (ctrt_container_inspect_details)CTRT_CONTAINER_INSPECT_DETAILS_INIT;
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
-  if (rc == 0) {
-    binding b[64];
-    size_t n = bindings(c, b, 64);
-    d->ports = n ? ctrt__calloc(n, sizeof *d->ports) : NULL;
-    for (size_t i = 0; i < n && d->ports; i++) {
-      ctrt_port_mapping *pm = &d->ports[d->n_ports++];
-      *pm = (ctrt_port_mapping)CTRT_PORT_MAPPING_INIT;
-      pm->container_port = b[i].container_port;
-      pm->protocol = b[i].protocol;
-      pm->has_host_port = true;
-      pm->host_port = b[i].host_port;
-      if ((pm->host_ip = ctrt__strdup(b[i].host_ip)) == NULL)
-        rc = ctrt__error_no_memory();
-    }
-    if (n && d->ports == NULL)
-      rc = ctrt__error_no_memory();
-    d->ipv4 = container_ip(c);
-    d->networks = ctrt__calloc(1, sizeof *d->networks);
-    if (d->networks == NULL) {
-      rc = ctrt__error_no_memory();
-    } else {
-      d->n_networks = 1;
-      d->networks[0] = (ctrt_network_attachment_detail)CTRT_NETWORK_ATTACHMENT_DETAIL_INIT;
-      d->networks[0].network = ctrt__strdup(c->spec->host_network ? "host" : "bridge");
-      d->networks[0].ipv4 = container_ip(c);
-      if (d->networks[0].network == NULL)
-        rc = ctrt__error_no_memory();
-    }
-    if (c->state == MOCK_EXITED || c->state == MOCK_DEAD) {
-      d->has_exit_code = true;
-      d->exit_code = c->exit_code;
-    }
-    if (rc == 0 && c->spec->health_check != NULL) {
-      d->health = ctrt__malloc(sizeof *d->health);
-      if (d->health == NULL) {
-        rc = ctrt__error_no_memory();
-      } else {
-        *d->health = (ctrt_health_detail)CTRT_HEALTH_DETAIL_INIT;
-        d->health->status = c->health_status ? c->health_status : CTRT_HEALTH_STATUS_NONE;
-        d->health->has_failing_streak = true;
-        d->health->failing_streak = c->failing_streak;
-        if (c->health_output && (d->health->last_output = ctrt__strdup(c->health_output)) == NULL)
-          rc = ctrt__error_no_memory();
-      }
-    }
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_inspect_details_free(d);
-    return rc;
-  }
+  int rc;
+  if ((rc = find(m, id, &c)) < 0 || (rc = fill_details(d, c)) < 0)
+    goto done;
   *out = d;
-  return 0;
+  d = NULL;
+done:
+  mock_unlock(m);
+  ctrt_container_inspect_details_free(d);
+  return rc;
 }
 
 int mock_get_container_pid(void *self, bool *has_out, uint32_t *out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
-  if (rc == 0 && mock_container_running(c) && c->main) {
+  int rc;
+  if ((rc = find(m, id, &c)) == 0 && mock_container_running(c) && c->main) {
     *has_out = true;
     *out = HOST_PID_BASE + (uint32_t)(c->ip_octet * 100) + (uint32_t)c->main->pid;
   }
@@ -125,8 +118,9 @@ int mock_get_container_ip(void *self, char **out, const ctrt_container_id *id) {
   mock_runtime *m = self;
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
-  if (rc == 0 && mock_container_running(c) && !c->spec->host_network && (*out = container_ip(c)) == NULL)
+  int rc;
+  if ((rc = find(m, id, &c)) == 0 && mock_container_running(c) && !c->spec->host_network &&
+      (*out = container_ip(c)) == NULL)
     rc = ctrt__error_no_memory();
   mock_unlock(m);
   return rc;
@@ -155,8 +149,8 @@ int mock_push_overlay_config(void *self, const ctrt_container_id *id, const ctrt
     return ctrt__error_invalid_spec("push_overlay_config: the overlay address is empty");
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
-  if (rc == 0 && !mock_container_running(c))
+  int rc;
+  if ((rc = find(m, id, &c)) == 0 && !mock_container_running(c))
     rc = mock_not_running_error(c);
   mock_unlock(m);
   return rc;
@@ -177,28 +171,34 @@ int mock_port_mappings_container(void *self, ctrt_port_mapping_entry_list **out,
   *list = (ctrt_port_mapping_entry_list)CTRT_PORT_MAPPING_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
   binding b[64];
-  size_t n = rc == 0 ? bindings(c, b, 64) : 0;
-  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
+  size_t n = 0;
+  int rc;
+  if ((rc = find(m, id, &c)) < 0)
+    goto done;
+  n = bindings(c, b, 64);
+  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < n; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
     ctrt_port_mapping_entry *e = &list->items[list->n_items++];
     *e = (ctrt_port_mapping_entry)CTRT_PORT_MAPPING_ENTRY_INIT;
     e->container_port = b[i].container_port;
     e->protocol = b[i].protocol;
     e->has_host_port = true;
     e->host_port = b[i].host_port;
-    if ((e->host_ip = ctrt__strdup(b[i].host_ip)) == NULL)
+    if ((e->host_ip = ctrt__strdup(b[i].host_ip)) == NULL) {
       rc = ctrt__error_no_memory();
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_port_mapping_entry_list_free(list);
-    return rc;
+      goto done;
+    }
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_port_mapping_entry_list_free(list);
+  return rc;
 }
 
 int mock_changes_container(void *self, ctrt_filesystem_change_entry_list **out, const ctrt_container_id *id) {
@@ -210,25 +210,28 @@ int mock_changes_container(void *self, ctrt_filesystem_change_entry_list **out, 
   size_t n = 0;
   mock_lock(m);
   mock_container *c;
-  int rc = find(m, id, &c);
-  if (rc == 0)
-    rc = memfs_diff(c->base, c->fs, &changes, &n);
+  int rc;
+  if ((rc = find(m, id, &c)) < 0 || (rc = memfs_diff(c->base, c->fs, &changes, &n)) < 0) {
+    mock_unlock(m);
+    goto done;
+  }
   mock_unlock(m);
-  if (rc == 0 && n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL)
+  if (n > 0 && (list->items = ctrt__calloc(n, sizeof *list->items)) == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < n; i++) {
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
     ctrt_filesystem_change_entry *e = &list->items[list->n_items++];
     e->kind = changes[i].kind;
     e->path = changes[i].path;
     changes[i].path = NULL; /* moved */
   }
-  memfs_changes_free(changes, n);
-  if (rc < 0) {
-    ctrt_filesystem_change_entry_list_free(list);
-    return rc;
-  }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  memfs_changes_free(changes, n);
+  ctrt_filesystem_change_entry_list_free(list);
+  return rc;
 }
 
 /* ---- top ---- */
@@ -286,6 +289,41 @@ static int parse_ps_args(const char *const *args, size_t n, ps_format *format, c
   return 0;
 }
 
+/* One process's row of ps output. */
+static int top_row(ctrt_container_top_output *top, const mock_container *c, const mock_process *p, ps_format format,
+                   char fields[8][16], size_t n_fields) {
+  uint32_t base = HOST_PID_BASE + (uint32_t)(c->ip_octet * 100);
+  char cmd[512] = "";
+  for (size_t a = 0; a < p->argc; a++)
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", a ? " " : "", p->argv[a]);
+  char pid[16], ppid[16], uid[16], stime[16];
+  snprintf(pid, sizeof pid, "%u", base + (uint32_t)p->pid);
+  snprintf(ppid, sizeof ppid, "%u", p->pid == 1 ? base - 1 : base + 1);
+  snprintf(uid, sizeof uid, "%u", p->uid);
+  time_t started = (time_t)c->started_at.seconds;
+  struct tm tm;
+  gmtime_r(&started, &tm);
+  strftime(stime, sizeof stime, "%H:%M", &tm);
+  const char *user = p->uid == 0 ? "root" : uid;
+  if (format == PS_DEFAULT) {
+    char *cells[] = {(char *)user, pid, ppid, "0", stime, "?", "00:00:00", cmd};
+    return add_row(top, cells, 8);
+  }
+  if (format == PS_AUX) {
+    char *cells[] = {(char *)user, pid, "0.0", "0.0", "1312", "4", "?", "Ss", stime, "0:00", cmd};
+    return add_row(top, cells, 11);
+  }
+  char *cells[8];
+  for (size_t f = 0; f < n_fields; f++)
+    cells[f] = strcmp(fields[f], "pid") == 0    ? pid
+               : strcmp(fields[f], "ppid") == 0 ? ppid
+               : strcmp(fields[f], "user") == 0 ? (char *)user
+               : strcmp(fields[f], "uid") == 0  ? uid
+               : strcmp(fields[f], "comm") == 0 ? p->argv[0]
+                                                : cmd;
+  return add_row(top, cells, n_fields);
+}
+
 int mock_top_container(void *self, ctrt_container_top_output **out, const ctrt_container_id *id,
                        const char *const *ps_args, size_t n_ps_args) {
   mock_runtime *m = self;
@@ -315,52 +353,22 @@ int mock_top_container(void *self, ctrt_container_top_output **out, const ctrt_c
     }
     rc = set_titles(top, titles, n_fields);
   }
+  if (rc < 0)
+    goto fail;
   mock_lock(m);
   mock_container *c;
-  if (rc == 0)
-    rc = find(m, id, &c);
-  if (rc == 0 && !mock_container_running(c))
-    rc = mock_not_running_error(c);
-  uint32_t base = HOST_PID_BASE + (uint32_t)(rc == 0 ? c->ip_octet * 100 : 0);
-  for (size_t i = 0; rc == 0 && i < c->n_execs; i++) {
-    mock_process *p = c->execs[i];
-    if (p->finished)
-      continue;
-    char cmd[512] = "";
-    for (size_t a = 0; a < p->argc; a++)
-      snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", a ? " " : "", p->argv[a]);
-    char pid[16], ppid[16], uid[16], stime[16];
-    snprintf(pid, sizeof pid, "%u", base + (uint32_t)p->pid);
-    snprintf(ppid, sizeof ppid, "%u", p->pid == 1 ? base - 1 : base + 1);
-    snprintf(uid, sizeof uid, "%u", p->uid);
-    time_t started = (time_t)c->started_at.seconds;
-    struct tm tm;
-    gmtime_r(&started, &tm);
-    strftime(stime, sizeof stime, "%H:%M", &tm);
-    const char *user = p->uid == 0 ? "root" : uid;
-    if (format == PS_DEFAULT) {
-      char *cells[] = {(char *)user, pid, ppid, "0", stime, "?", "00:00:00", cmd};
-      rc = add_row(top, cells, 8);
-    } else if (format == PS_AUX) {
-      char *cells[] = {(char *)user, pid, "0.0", "0.0", "1312", "4", "?", "Ss", stime, "0:00", cmd};
-      rc = add_row(top, cells, 11);
-    } else {
-      char *cells[8];
-      for (size_t f = 0; f < n_fields; f++)
-        cells[f] = strcmp(fields[f], "pid") == 0    ? pid
-                   : strcmp(fields[f], "ppid") == 0 ? ppid
-                   : strcmp(fields[f], "user") == 0 ? (char *)user
-                   : strcmp(fields[f], "uid") == 0  ? uid
-                   : strcmp(fields[f], "comm") == 0 ? p->argv[0]
-                                                    : cmd;
-      rc = add_row(top, cells, n_fields);
-    }
-  }
+  if ((rc = find(m, id, &c)) < 0 || (!mock_container_running(c) && (rc = mock_not_running_error(c)) < 0))
+    goto unlock;
+  for (size_t i = 0; i < c->n_execs; i++)
+    if (!c->execs[i]->finished && (rc = top_row(top, c, c->execs[i], format, fields, n_fields)) < 0)
+      goto unlock;
+unlock:
   mock_unlock(m);
-  if (rc < 0) {
-    ctrt_container_top_output_free(top);
-    return rc;
-  }
+  if (rc < 0)
+    goto fail;
   *out = top;
   return 0;
+fail:
+  ctrt_container_top_output_free(top);
+  return rc;
 }

@@ -243,21 +243,21 @@ int mock_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_container_id
   CTRT__CHECK_ALLOC(s);
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0 && !options->stdout_ && !options->stderr_)
-    rc = ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "You must choose at least one stream");
-  if (rc == 0) {
-    mock_container_ref(c);
-    s->m = m;
-    s->c = c;
-    s->opts = *options; /* only scalars: no deep copy needed */
-    s->next_seq = start_seq(c, options);
-  }
-  mock_unlock(m);
+  int rc = c == NULL ? ctrt__error_code()
+           : !options->stdout_ && !options->stderr_
+               ? ctrt__error_set(CTRT_ERROR_INVALID_SPEC, 400, "You must choose at least one stream")
+               : 0;
   if (rc < 0) {
+    mock_unlock(m);
     ctrt__free(s);
     return rc;
   }
+  mock_container_ref(c);
+  s->m = m;
+  s->c = c;
+  s->opts = *options; /* only scalars: no deep copy needed */
+  s->next_seq = start_seq(c, options);
+  mock_unlock(m);
   ctrt__stream *stream = NULL;
   rc = ctrt__stream_new(&stream, &logs_vtable, s, ctrt__logs_stream_item_free);
   *out = (ctrt_logs_stream *)stream;
@@ -273,17 +273,18 @@ static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_contai
   *list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  size_t first = 0;
-  if (rc == 0 && has_tail)
-    first = tail >= c->n_logs ? 0 : c->n_logs - (size_t)tail;
-  if (rc == 0 && c->n_logs > first) {
-    list->items = ctrt__calloc(c->n_logs - first, sizeof *list->items);
-    if (list->items == NULL)
-      rc = ctrt__error_no_memory();
+  int rc = 0;
+  if (c == NULL) {
+    rc = ctrt__error_code();
+    goto done;
+  }
+  size_t first = has_tail && tail < c->n_logs ? c->n_logs - (size_t)tail : 0;
+  if (c->n_logs > first && (list->items = ctrt__calloc(c->n_logs - first, sizeof *list->items)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   uint64_t bytes = 0;
-  for (size_t i = first; rc == 0 && i < c->n_logs; i++) {
+  for (size_t i = first; i < c->n_logs; i++) {
     const mock_log_record *r = &c->logs[i];
     size_t len = r->data.len;
     if (len > 0 && r->data.data[len - 1] == '\n')
@@ -299,16 +300,17 @@ static int entries(mock_runtime *m, ctrt_log_entry_list **out, const ctrt_contai
     e->source.kind = CTRT_LOG_SOURCE_CONTAINER;
     e->source.container.id = ctrt__strdup(c->display);
     e->service = ctrt__strdup(c->id->service);
-    if (!e->message || !e->source.container.id || !e->service)
+    if (!e->message || !e->source.container.id || !e->service) {
       rc = ctrt__error_no_memory();
-  }
-  mock_unlock(m);
-  if (rc < 0) {
-    ctrt_log_entry_list_free(list);
-    return rc;
+      goto done;
+    }
   }
   *out = list;
-  return 0;
+  list = NULL;
+done:
+  mock_unlock(m);
+  ctrt_log_entry_list_free(list);
+  return rc;
 }
 
 int mock_container_logs(void *self, ctrt_log_entry_list **out, const ctrt_container_id *id, uint64_t tail) {

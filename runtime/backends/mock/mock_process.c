@@ -266,8 +266,7 @@ static int cb_write(void *ctx, ctrt_log_channel channel, const void *data, size_
     } else {
       uint8_t header[CTRT__STDCOPY_HEADER_LEN];
       ctrt__stdcopy_header(header, ctrt_log_channel_to_docker_code(channel), (uint32_t)len);
-      rc = send_all(p, header, sizeof header);
-      if (rc == 0)
+      if ((rc = send_all(p, header, sizeof header)) >= 0)
         rc = send_all(p, data, len);
     }
     ctrt__free(translated);
@@ -461,6 +460,28 @@ int mock_process_start(mock_runtime *m, mock_container *c, mock_sink sink, char 
                                0, out);
 }
 
+/* The process's user, argv, environment, directory and failure message. */
+static int process_setup(mock_process *p, const mock_container *c, char *const *argv, size_t argc,
+                         char *const *extra_env, size_t n_extra_env, const char *cwd, const char *user,
+                         const char *fail_message) {
+  int rc;
+  if (user != NULL && user[0] != '\0') {
+    if ((rc = mock_resolve_user(c->fs, user, &p->uid, &p->gid)) < 0)
+      return rc;
+  } else {
+    p->uid = c->uid;
+    p->gid = c->gid;
+  }
+  CTRT__CHECK_ALLOC((p->argv = ctrt__calloc(argc + 1, sizeof *p->argv)));
+  for (size_t i = 0; i < argc; i++)
+    CTRT__CHECK_ALLOC((p->argv[p->argc++] = ctrt__strdup(argv[i])));
+  CTRT__CHECK_ALLOC((p->env = env_merge(c->env, c->n_env, extra_env, n_extra_env, &p->n_env)));
+  CTRT__CHECK_ALLOC((p->cwd = ctrt__strdup(cwd ? cwd : c->workdir ? c->workdir : "/")));
+  if (fail_message)
+    CTRT__CHECK_ALLOC((p->fail_message = ctrt__strdup(fail_message)));
+  return 0;
+}
+
 int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, char *const *argv, size_t argc,
                           char *const *extra_env, size_t n_extra_env, const char *cwd, const char *user, bool tty,
                           bool attach_stdin, int sock, const char *fail_message, int fail_code, mock_process **out) {
@@ -475,33 +496,13 @@ int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, ch
   p->sock = sock;
   p->fail_code = fail_code;
   p->refs = 2; /* the container's list, and the caller (or c->main) */
-  int rc = 0;
-  if (user != NULL && user[0] != '\0')
-    rc = mock_resolve_user(c->fs, user, &p->uid, &p->gid);
-  else {
-    p->uid = c->uid;
-    p->gid = c->gid;
-  }
-  p->argv = ctrt__calloc(argc + 1, sizeof *p->argv);
-  if (rc == 0 && p->argv == NULL)
+  int rc;
+  if ((rc = process_setup(p, c, argv, argc, extra_env, n_extra_env, cwd, user, fail_message)) < 0)
+    goto fail;
+  mock_process **grown = ctrt__realloc(c->execs, (c->n_execs + 1) * sizeof *grown);
+  if (grown == NULL) {
     rc = ctrt__error_no_memory();
-  for (size_t i = 0; rc == 0 && i < argc; i++)
-    if ((p->argv[p->argc++] = ctrt__strdup(argv[i])) == NULL)
-      rc = ctrt__error_no_memory();
-  if (rc == 0 && (p->env = env_merge(c->env, c->n_env, extra_env, n_extra_env, &p->n_env)) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0 && (p->cwd = ctrt__strdup(cwd ? cwd : c->workdir ? c->workdir : "/")) == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc == 0 && fail_message && (p->fail_message = ctrt__strdup(fail_message)) == NULL)
-    rc = ctrt__error_no_memory();
-  mock_process **grown = rc == 0 ? ctrt__realloc(c->execs, (c->n_execs + 1) * sizeof *grown) : NULL;
-  if (rc == 0 && grown == NULL)
-    rc = ctrt__error_no_memory();
-  if (rc < 0) {
-    p->sock = -1; /* the caller still owns the socket */
-    p->refs = 1;
-    mock_process_unref(p);
-    return rc;
+    goto fail;
   }
   c->execs = grown;
   p->pid = c->next_pid++;
@@ -517,16 +518,18 @@ int mock_process_start_ex(mock_runtime *m, mock_container *c, mock_sink sink, ch
     pthread_attr_destroy(&attr);
   }
   if (trc != 0) {
-    errno = trc;
     c->n_execs--;
-    p->sock = -1;
-    p->refs = 1;
-    mock_process_unref(p);
-    return ctrt__error_internal("cannot start a thread for the process: %s", strerror(errno));
+    rc = ctrt__error_internal("cannot start a thread for the process: %s", strerror(trc));
+    goto fail;
   }
   p->joinable = true;
   *out = p;
   return 0;
+fail:
+  p->sock = -1; /* the caller still owns the socket */
+  p->refs = 1;
+  mock_process_unref(p);
+  return rc;
 }
 
 void mock_process_free_events(mock_process *p) {

@@ -81,19 +81,17 @@ int mock_get_container_stats(void *self, ctrt_container_stats **out, const ctrt_
   *stats = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    advance(c);
-    stats->cpu_usage_usec = mock_container_running(c) ? c->cpu_ns / 1000 : 0;
-    stats->memory_bytes = memory_used(c);
-    stats->memory_limit = c->limits.has_memory && c->limits.memory > 0 ? (uint64_t)c->limits.memory : 0;
-    stats->timestamp = c->stats_at;
-  }
-  mock_unlock(m);
-  if (rc < 0) {
+  if (c == NULL) {
+    mock_unlock(m);
     ctrt_container_stats_free(stats);
-    return rc;
+    return ctrt__error_code();
   }
+  advance(c);
+  stats->cpu_usage_usec = mock_container_running(c) ? c->cpu_ns / 1000 : 0;
+  stats->memory_bytes = memory_used(c);
+  stats->memory_limit = c->limits.has_memory && c->limits.memory > 0 ? (uint64_t)c->limits.memory : 0;
+  stats->timestamp = c->stats_at;
+  mock_unlock(m);
   *out = stats;
   return 0;
 }
@@ -178,19 +176,17 @@ int mock_stats_stream(void *self, ctrt_stats_stream **out, const ctrt_container_
   CTRT__CHECK_ALLOC(s);
   mock_lock(m);
   mock_container *c = mock_find_container(m, id);
-  int rc = c ? 0 : ctrt__error_code();
-  if (rc == 0) {
-    mock_container_ref(c);
-    s->m = m;
-    s->c = c;
-  }
-  mock_unlock(m);
-  if (rc < 0) {
+  if (c == NULL) {
+    mock_unlock(m);
     ctrt__free(s);
-    return rc;
+    return ctrt__error_code();
   }
+  mock_container_ref(c);
+  s->m = m;
+  s->c = c;
+  mock_unlock(m);
   ctrt__stream *stream = NULL;
-  rc = ctrt__stream_new(&stream, &stats_vtable, s, ctrt__stats_stream_item_free);
+  int rc = ctrt__stream_new(&stream, &stats_vtable, s, ctrt__stats_stream_item_free);
   *out = (ctrt_stats_stream *)stream;
   return rc;
 }

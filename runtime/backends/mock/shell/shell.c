@@ -850,17 +850,12 @@ int sh_exec_resolved(sh_state *sh, sh_io *io, const sh_resolved *r, char **argv,
   /* A script: "#!INTERP [ARG] PATH ARGS..." or, without "#!", sh PATH ARGS. */
   sh_strv av = {0};
   const char *interp = r->interp != NULL ? r->interp : SH_BUSYBOX;
-  bool ok = sh_strv_add(&av, r->interp != NULL ? r->interp : "sh") == 0;
-  if (ok && r->interp_arg != NULL)
-    ok = sh_strv_add(&av, r->interp_arg) == 0;
-  if (ok)
-    ok = sh_strv_add(&av, argv[0]) == 0;
-  for (size_t i = 1; ok && i < argc; i++)
-    ok = sh_strv_add(&av, argv[i]) == 0;
-  if (!ok) {
-    sh_strv_free(&av);
-    return sh_oom(sh), 2;
-  }
+  if (sh_strv_add(&av, r->interp != NULL ? r->interp : "sh") < 0 ||
+      (r->interp_arg != NULL && sh_strv_add(&av, r->interp_arg) < 0) || sh_strv_add(&av, argv[0]) < 0)
+    goto oom;
+  for (size_t i = 1; i < argc; i++)
+    if (sh_strv_add(&av, argv[i]) < 0)
+      goto oom;
   sh_resolved ir;
   int status = 127;
   if (sh_resolve(sh, interp, NULL, &ir) == 0) {
@@ -872,9 +867,41 @@ int sh_exec_resolved(sh_state *sh, sh_io *io, const sh_resolved *r, char **argv,
   }
   sh_strv_free(&av);
   return status;
+oom:
+  sh_strv_free(&av);
+  return sh_oom(sh), 2;
 }
 
 /* ---- entry point ---- */
+
+/* argv (NULL entries as ""), into av. */
+static int strv_copy(sh_strv *av, const char *const *argv, size_t argc) {
+  int rc;
+  for (size_t i = 0; i < argc; i++)
+    if ((rc = sh_strv_add(av, argv[i] != NULL ? argv[i] : "")) < 0)
+      return rc;
+  return 0;
+}
+
+/* The process's command, resolved on PATH and run; its exit status. */
+static int run_command(sh_state *sh, sh_io *io, const sh_strv *av) {
+  io->fd[1]->channel = CTRT_LOG_CHANNEL_STDOUT;
+  io->fd[2]->channel = CTRT_LOG_CHANNEL_STDERR;
+  sh->ctx_io = io;
+  sh->applet_name = base_name(av->v[0]);
+  sh_resolved r;
+  int status = 0;
+  if (sh_resolve(sh, av->v[0], sh_getvar(sh, "PATH"), &r) == 0) {
+    /* The mock resolves before starting (mock_shell_resolve); a process
+     * that cannot start has nothing to print. */
+    if (r.status != 0 || (r.bad_format && !r.is_busybox))
+      status = r.status != 0 ? r.status : 126;
+    else if ((status = sh_exec_resolved(sh, io, &r, av->v, av->n)) < 0)
+      status = 127;
+    sh_resolved_clear(&r);
+  }
+  return status;
+}
 
 int mock_shell_run(const mock_proc *proc, const char *const *argv, size_t argc, int *exit_code) {
   *exit_code = 0;
@@ -891,31 +918,11 @@ int mock_shell_run(const mock_proc *proc, const char *const *argv, size_t argc, 
   io.fd[1] = sh_stream_new(&root, SH_S_PROC_OUT);
   io.fd[2] = sh_stream_new(&root, SH_S_PROC_OUT);
   sh_strv av = {0};
-  bool ok = io.fd[0] != NULL && io.fd[1] != NULL && io.fd[2] != NULL;
-  for (size_t i = 0; ok && i < argc; i++)
-    ok = sh_strv_add(&av, argv[i] != NULL ? argv[i] : "") == 0;
   int status = 0;
-  if (!ok) {
+  if (io.fd[0] == NULL || io.fd[1] == NULL || io.fd[2] == NULL || strv_copy(&av, argv, argc) < 0)
     sh_oom(sh);
-  } else {
-    io.fd[1]->channel = CTRT_LOG_CHANNEL_STDOUT;
-    io.fd[2]->channel = CTRT_LOG_CHANNEL_STDERR;
-    sh->ctx_io = &io;
-    sh->applet_name = base_name(av.v[0]);
-    sh_resolved r;
-    if (sh_resolve(sh, av.v[0], sh_getvar(sh, "PATH"), &r) == 0) {
-      /* The mock resolves before starting (mock_shell_resolve); a process
-       * that cannot start has nothing to print. */
-      if (r.status != 0 || (r.bad_format && !r.is_busybox))
-        status = r.status != 0 ? r.status : 126;
-      else {
-        status = sh_exec_resolved(sh, &io, &r, av.v, av.n);
-        if (status < 0)
-          status = 127;
-      }
-      sh_resolved_clear(&r);
-    }
-  }
+  else
+    status = run_command(sh, &io, &av);
   sh_strv_free(&av);
   sh_io_clear(&root, &io);
   sh_flush_files(&root);

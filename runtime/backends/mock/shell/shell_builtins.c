@@ -78,10 +78,10 @@ SH_APPLET(cd) {
   }
   char *old = sh->cwd;
   sh->cwd = abs;
-  int rc = sh_setvar(sh, "OLDPWD", old, true);
-  ctrt__free(old);
-  if (rc == 0)
+  int rc;
+  if ((rc = sh_setvar(sh, "OLDPWD", old, true)) >= 0)
     rc = sh_setvar(sh, "PWD", abs, true);
+  ctrt__free(old);
   if (print)
     sh_printf(sh, io, 1, "%s\n", abs);
   return rc < 0 ? 2 : 0;
@@ -226,7 +226,7 @@ static int export_or_readonly(sh_state *sh, sh_io *io, int argc, char **argv, bo
     } else if (!ro) {
       v->exported = true;
     }
-    if (rc == 0 && ro && (v = sh_findvar(sh, name, len)) != NULL)
+    if (rc >= 0 && ro && (v = sh_findvar(sh, name, len)) != NULL)
       v->readonly = true;
     ctrt__free(name);
     if (rc < 0)

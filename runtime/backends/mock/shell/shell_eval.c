@@ -676,14 +676,12 @@ static bool stage_ready(const sh_pipeline *line, const sh_root *root, size_t i) 
 
 static bool stage_start(sh_stage *st) {
   pthread_attr_t attr;
-  int rc = pthread_attr_init(&attr);
-  if (rc == 0) {
-    rc = pthread_attr_setstacksize(&attr, MOCK_SHELL_STACK);
-    if (rc == 0)
-      rc = pthread_create(&st->thread, &attr, stage_main, st);
-    pthread_attr_destroy(&attr);
-  }
-  st->started = rc == 0;
+  st->started = false;
+  if (pthread_attr_init(&attr) != 0)
+    return false;
+  st->started = pthread_attr_setstacksize(&attr, MOCK_SHELL_STACK) == 0 &&
+                pthread_create(&st->thread, &attr, stage_main, st) == 0;
+  pthread_attr_destroy(&attr);
   return st->started;
 }
 

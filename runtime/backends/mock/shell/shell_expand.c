@@ -413,6 +413,98 @@ fail:
   return NULL;
 }
 
+/* ${name=word} with name unset: assign word's expansion, then use it. */
+static void brace_assign(exp *e, const char *name, const char *w, size_t wn, bool dq) {
+  char *nv = expand_sub(e, w, wn, EXP_ONE);
+  if (nv == NULL)
+    return;
+  if (!sh_valid_name(name, strlen(name)))
+    exp_error(e, "%s: bad variable name", name);
+  else if (sh_setvar(e->sh, name, nv, false) < 0) {
+    e->failed = true;
+    if (e->sh->unwind == SH_U_NONE) {
+      e->sh->unwind = SH_U_EXIT;
+      e->sh->exit_status = 2;
+    }
+  } else
+    add_value(e, nv, strlen(nv), dq);
+  ctrt__free(nv);
+}
+
+/* ${v#pat} ${v##pat} ${v%pat} ${v%%pat} */
+static void brace_trim(exp *e, const char *val, char opc, const char *w, size_t wn, bool dq) {
+  bool longest = wn > 0 && w[0] == opc;
+  if (longest) {
+    w++;
+    wn--;
+  }
+  char *pat = expand_sub(e, w, wn, EXP_PATTERN);
+  if (pat != NULL) {
+    char *r = trim_match(val ? val : "", pat, opc == '%', longest);
+    if (r == NULL)
+      exp_nomem(e);
+    else
+      add_value(e, r, strlen(r), dq);
+    ctrt__free(r);
+  }
+  ctrt__free(pat);
+}
+
+/* ${v/pat/rep} ${v//pat/rep} */
+static void brace_replace(exp *e, const char *val, const char *w, size_t wn, bool dq) {
+  bool all = wn > 0 && w[0] == '/';
+  if (all) {
+    w++;
+    wn--;
+  }
+  size_t k = 0;
+  while (k < wn && w[k] != '/')
+    k += (w[k] == '\\' && k + 1 < wn) ? 2 : 1;
+  char *pat = expand_sub(e, w, k, EXP_PATTERN);
+  char *rep = k < wn ? expand_sub(e, w + k + 1, wn - k - 1, EXP_ONE) : ctrt__strdup("");
+  if (pat != NULL && rep != NULL) {
+    char *r = replace_match(val ? val : "", pat, rep, all);
+    if (r == NULL)
+      exp_nomem(e);
+    else
+      add_value(e, r, strlen(r), dq);
+    ctrt__free(r);
+  } else if (!e->failed)
+    exp_nomem(e);
+  ctrt__free(pat);
+  ctrt__free(rep);
+}
+
+/* ${v:off} ${v:off:len} */
+static void brace_substring(exp *e, const char *val, const char *w, size_t wn, bool dq) {
+  size_t k = 0;
+  while (k < wn && w[k] != ':')
+    k++;
+  char *offs = expand_sub(e, w, k, EXP_ONE);
+  char *lens = k < wn ? expand_sub(e, w + k + 1, wn - k - 1, EXP_ONE) : NULL;
+  long long off = 0, ln = -1;
+  if (offs != NULL && sh_arith(e->sh, offs, &off) < 0)
+    e->failed = true;
+  if (!e->failed && lens != NULL && sh_arith(e->sh, lens, &ln) < 0)
+    e->failed = true;
+  if (!e->failed && offs != NULL) {
+    const char *v = val ? val : "";
+    long long vl = (long long)strlen(v);
+    if (off < 0)
+      off = vl + off < 0 ? 0 : vl + off;
+    if (off > vl)
+      off = vl;
+    long long take = vl - off;
+    if (ln >= 0 && ln < take)
+      take = ln;
+    if (ln < -1) /* a negative length counts from the end */
+      take = vl + ln + 1 - off > 0 ? vl + ln + 1 - off : 0;
+    add_value(e, v + off, (size_t)take, dq);
+  }
+  ctrt__free(offs);
+  ctrt__free(lens);
+}
+
 /* ${...}: s points after '{', n up to (not including) the '}'. */
 static void exp_brace(exp *e, const char *s, size_t n, bool dq, bool *saw_at) {
   size_t i = 0;
@@ -504,22 +596,9 @@ static void exp_brace(exp *e, const char *s, size_t n, bool dq, bool *saw_at) {
       exp_text(e, w, wn, dq, NULL);
     break;
   case '=':
-    if (unset) {
-      char *nv = expand_sub(e, w, wn, EXP_ONE);
-      if (nv != NULL) {
-        if (!sh_valid_name(name, nlen))
-          exp_error(e, "%s: bad variable name", name_z);
-        else if (sh_setvar(e->sh, name_z, nv, false) < 0) {
-          e->failed = true;
-          if (e->sh->unwind == SH_U_NONE) {
-            e->sh->unwind = SH_U_EXIT;
-            e->sh->exit_status = 2;
-          }
-        } else
-          add_value(e, nv, strlen(nv), dq);
-        ctrt__free(nv);
-      }
-    } else
+    if (unset)
+      brace_assign(e, name_z, w, wn, dq);
+    else
       add_value(e, val, strlen(val), dq);
     break;
   case '?':
@@ -532,78 +611,15 @@ static void exp_brace(exp *e, const char *s, size_t n, bool dq, bool *saw_at) {
       add_value(e, val, strlen(val), dq);
     break;
   case '#':
-  case '%': {
-    bool longest = wn > 0 && w[0] == opc;
-    if (longest) {
-      w++;
-      wn--;
-    }
-    char *pat = expand_sub(e, w, wn, EXP_PATTERN);
-    if (pat != NULL) {
-      char *r = trim_match(val ? val : "", pat, opc == '%', longest);
-      if (r == NULL)
-        exp_nomem(e);
-      else
-        add_value(e, r, strlen(r), dq);
-      ctrt__free(r);
-    }
-    ctrt__free(pat);
+  case '%':
+    brace_trim(e, val, opc, w, wn, dq);
     break;
-  }
-  case '/': {
-    bool all = wn > 0 && w[0] == '/';
-    if (all) {
-      w++;
-      wn--;
-    }
-    size_t k = 0;
-    while (k < wn && w[k] != '/')
-      k += (w[k] == '\\' && k + 1 < wn) ? 2 : 1;
-    char *pat = expand_sub(e, w, k, EXP_PATTERN);
-    char *rep = k < wn ? expand_sub(e, w + k + 1, wn - k - 1, EXP_ONE) : ctrt__strdup("");
-    if (pat != NULL && rep != NULL) {
-      char *r = replace_match(val ? val : "", pat, rep, all);
-      if (r == NULL)
-        exp_nomem(e);
-      else
-        add_value(e, r, strlen(r), dq);
-      ctrt__free(r);
-    } else if (!e->failed)
-      exp_nomem(e);
-    ctrt__free(pat);
-    ctrt__free(rep);
+  case '/':
+    brace_replace(e, val, w, wn, dq);
     break;
-  }
-  case ':': {
-    /* ${v:off} ${v:off:len} */
-    size_t k = 0;
-    while (k < wn && w[k] != ':')
-      k++;
-    char *offs = expand_sub(e, w, k, EXP_ONE);
-    char *lens = k < wn ? expand_sub(e, w + k + 1, wn - k - 1, EXP_ONE) : NULL;
-    long long off = 0, ln = -1;
-    if (offs != NULL && sh_arith(e->sh, offs, &off) < 0)
-      e->failed = true;
-    if (!e->failed && lens != NULL && sh_arith(e->sh, lens, &ln) < 0)
-      e->failed = true;
-    if (!e->failed && offs != NULL) {
-      const char *v = val ? val : "";
-      long long vl = (long long)strlen(v);
-      if (off < 0)
-        off = vl + off < 0 ? 0 : vl + off;
-      if (off > vl)
-        off = vl;
-      long long take = vl - off;
-      if (ln >= 0 && ln < take)
-        take = ln;
-      if (ln < -1) /* a negative length counts from the end */
-        take = vl + ln + 1 - off > 0 ? vl + ln + 1 - off : 0;
-      add_value(e, v + off, (size_t)take, dq);
-    }
-    ctrt__free(offs);
-    ctrt__free(lens);
+  case ':':
+    brace_substring(e, val, w, wn, dq);
     break;
-  }
   default:
     exp_error(e, "syntax error: bad substitution");
     break;

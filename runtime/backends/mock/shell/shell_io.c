@@ -536,26 +536,18 @@ void sh_ash_err(sh_state *sh, sh_io *io, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   const char *arg0 = sh->arg0 ? sh->arg0 : "sh";
-  int rc = sh_buf_printf(&b, "%s: ", arg0);
   /* ash names the builtin (its commandname) and, when running a script
    * (sh -c SCRIPT NAME, sh FILE), the line. */
   const char *cmd = sh->builtin_name;
   if (cmd == NULL && sh->has_commandname)
     cmd = arg0;
-  if (rc == 0 && cmd != NULL) {
-    if (strcmp(cmd, arg0) != 0)
-      rc = sh_buf_printf(&b, "%s: ", cmd);
-    if (rc == 0)
-      rc = sh_buf_printf(&b, "line %d: ", sh->lineno);
-  }
-  if (rc == 0)
-    rc = sh_buf_printf(&b, "%s\n", msg);
-  if (rc < 0) {
-    sh_buf_free(&b);
+  if (sh_buf_printf(&b, "%s: ", arg0) < 0 ||
+      (cmd != NULL && ((strcmp(cmd, arg0) != 0 && sh_buf_printf(&b, "%s: ", cmd) < 0) ||
+                       sh_buf_printf(&b, "line %d: ", sh->lineno) < 0)) ||
+      sh_buf_printf(&b, "%s\n", msg) < 0)
     sh_oom(sh);
-    return;
-  }
-  sh_write(sh, io, 2, b.data, b.len);
+  else
+    sh_write(sh, io, 2, b.data, b.len);
   sh_buf_free(&b);
 }
 
