@@ -1,5 +1,5 @@
 /* ctrt-bench: the peers (raw libcurl with three ways of reading the body,
- * and docker-py over a pipe). See clients.h. */
+ * and docker-py or Node over a pipe). See clients.h. */
 #define _GNU_SOURCE /* pipe2 */
 #include "clients.h"
 
