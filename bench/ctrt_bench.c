@@ -620,9 +620,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: ctrt-bench --socket PATH --image REF --image-tar FILE [options]\n"
           "  Measures ctrt beside raw libcurl (no parse, jansson DOM, yajl bare pass), docker-py,\n"
-          "  Node's http (dockerode's lower bound) and the docker CLI on one Docker daemon, round by round, and prints "
-          "medians and\n"
-          "  paired ratios. It creates its containers (named zlayer-" BENCH_SERVICE "*) and removes them.\n"
+          "  Node's http (dockerode's lower bound) and the docker CLI on one Docker daemon, round\n"
+          "  by round, and prints medians and paired ratios. It creates its containers (named zlayer-" BENCH_SERVICE
+          "*) and removes them.\n"
           "options:\n"
           "  --socket PATH       the daemon's unix socket\n"
           "  --image REF         an image present in the daemon with sh, sleep, yes, head, dd, true\n"
