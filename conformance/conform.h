@@ -48,13 +48,6 @@ typedef struct conform_env {
   const char *host;
 } conform_env;
 
-/* Flags of a case. */
-enum {
-  /* The case changes what every other case sees (it prunes, or removes or
-   * counts all containers or images): it never runs beside another case. */
-  CONFORM_ALONE = 1u << 0,
-};
-
 typedef struct conform_case {
   const char *name; /* "area.what_it_checks" */
   const char *doc;
@@ -67,7 +60,17 @@ typedef struct conform_case {
   const ctrt_op *uses;
   size_t n_uses;
   unsigned timeout_s; /* 0 = the runner's default */
-  unsigned flags;     /* CONFORM_ALONE */
+  /* It changes what every other case sees (it prunes, or removes or counts
+   * all containers or images): it never runs beside another case. */
+  bool alone;
+  /* It adds or removes names of the shared test image (a tag of it, or a
+   * pull of the registry's copy, which is the same image): no two such
+   * cases run at once. Podman before 4.8 rewrites an image's whole name
+   * list from what it read at the request's start, so of two clients
+   * changing names of one image at once, one change can be lost
+   * (containers/podman#17515; 4.3.1 here: 4 clients tagging, 13 of 240
+   * fresh tags gone at once). */
+  bool tags_test_image;
   /* It takes seconds by its nature (intervals, timeouts): the runner starts
    * it first, so that it does not end a parallel run last. */
   bool slow;
@@ -83,16 +86,17 @@ typedef struct conform_area {
  * CONFORM_CASE("logs.tail", case_tail, "what it checks",
  *              TESTS(CTRT_OP_CONTAINER_LOGS),
  *              USES(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER),
- *              ALONE, SLOW, TIMEOUT_S(60))
- * TESTS is required; USES, ALONE, SLOW and TIMEOUT_S are optional. Every method a
- * case calls through C_OK/C_FAILS must be in TESTS or USES: the runner
- * fails a case that calls one it did not declare.
+ *              ALONE, TAGS_TEST_IMAGE, SLOW, TIMEOUT_S(60))
+ * TESTS is required; USES, ALONE, TAGS_TEST_IMAGE, SLOW and TIMEOUT_S are
+ * optional. Every method a case calls through C_OK/C_FAILS must be in TESTS
+ * or USES: the runner fails a case that calls one it did not declare.
  */
 #define TESTS(...)                                                                                                     \
   .tests = (const ctrt_op[]){__VA_ARGS__}, .n_tests = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
 #define USES(...)                                                                                                      \
   .uses = (const ctrt_op[]){__VA_ARGS__}, .n_uses = sizeof((const ctrt_op[]){__VA_ARGS__}) / sizeof(ctrt_op)
-#define ALONE .flags = CONFORM_ALONE
+#define ALONE .alone = true
+#define TAGS_TEST_IMAGE .tags_test_image = true
 #define SLOW .slow = true
 #define TIMEOUT_S(s) .timeout_s = (s)
 #define CONFORM_CASE(name_, fn_, doc_, ...)                                                                            \

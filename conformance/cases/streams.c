@@ -380,7 +380,7 @@ static const conform_case cases[] = {
     CONFORM_CASE("streams.threads_execs", threads_execs, "Four threads exec into one container at once.",
                  TESTS(CTRT_OP_EXEC), USES(CTRT_OP_CREATE_CONTAINER, CTRT_OP_START_CONTAINER)),
     CONFORM_CASE("streams.threads_images", threads_images, "Four threads tag, list and untag images at once.",
-                 TESTS(CTRT_OP_TAG_IMAGE, CTRT_OP_LIST_IMAGES, CTRT_OP_REMOVE_IMAGE)),
+                 TESTS(CTRT_OP_TAG_IMAGE, CTRT_OP_LIST_IMAGES, CTRT_OP_REMOVE_IMAGE), TAGS_TEST_IMAGE),
 };
 
 const conform_area conform_area_streams = CONFORM_AREA("streams", cases);

@@ -275,8 +275,8 @@ static void list_cases(const char *filter) {
       const conform_case *c = &areas[a]->cases[i];
       if (filter && fnmatch(filter, c->name, 0) != 0)
         continue;
-      printf("%s%s%s\n    %s\n", c->name, c->flags & CONFORM_ALONE ? "  (alone)" : "", c->slow ? "  (slow)" : "",
-             c->doc);
+      printf("%s%s%s%s\n    %s\n", c->name, c->alone ? "  (alone)" : "",
+             c->tags_test_image ? "  (tags the test image)" : "", c->slow ? "  (slow)" : "", c->doc);
       list_ops("tests:", c->tests, c->n_tests);
       list_ops("uses: ", c->uses, c->n_uses);
     }
@@ -424,7 +424,7 @@ int main(int argc, char **argv) {
     for (size_t a = 0; a < N_AREAS; a++)
       for (size_t i = 0; i < areas[a]->n_cases; i++) {
         const conform_case *c = &areas[a]->cases[i];
-        int order = (c->flags & CONFORM_ALONE) ? 2 : c->slow ? 0 : 1;
+        int order = c->alone ? 2 : c->slow ? 0 : 1;
         if ((o.filter && fnmatch(o.filter, c->name, 0) != 0) || order != pass)
           continue;
         conform_result *r = &results[n_results++];

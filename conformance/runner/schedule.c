@@ -7,7 +7,8 @@
  * case cannot crash, hang or corrupt the run: the parent kills a child past
  * its deadline and reports the case as a FAIL, and an in-process backend
  * (the mock) gives each case a copy of the fixtures to itself. A case marked
- * ALONE starts only when no other case runs, and none starts beside it. */
+ * ALONE starts only when no other case runs, and none starts beside it; of
+ * the cases marked TAGS_TEST_IMAGE one runs at a time. */
 #include "runner.h"
 
 #include <CUnit/CUnit.h>
@@ -119,41 +120,77 @@ static bool start(const conform_schedule *s, running *slot, conform_job *job) {
   return true;
 }
 
+/* What runs now, as far as starting another case is concerned. */
+typedef struct field {
+  size_t active;
+  bool alone;   /* an ALONE case runs */
+  bool tagging; /* a case that tags the test image runs */
+} field;
+
+/* Whether job may start beside what runs: an ALONE case only on an empty
+ * field, nothing beside an ALONE case, one case at a time that tags the
+ * test image. */
+static bool may_start(const field *f, const conform_job *job) {
+  if (f->alone)
+    return false;
+  if (job->c->alone)
+    return f->active == 0;
+  return !(job->c->tags_test_image && f->tagging);
+}
+
+static void vacate(field *f, running *slot) {
+  f->active--;
+  f->alone = false;
+  if (slot->job->c->tags_test_image)
+    f->tagging = false;
+  memset(slot, 0, sizeof *slot);
+}
+
 int conform_schedule_run(const conform_schedule *s, conform_job *jobs, size_t n) {
   unsigned width = s->jobs ? s->jobs : 1;
   running *slots = calloc(width, sizeof *slots);
-  if (slots == NULL)
+  bool *started = calloc(n ? n : 1, sizeof *started);
+  if (slots == NULL || started == NULL)
     abort();
-  size_t next = 0, active = 0;
-  bool alone_running = false;
+  size_t first = 0; /* every job before it has started */
+  field f = {0};
   int rc = 0;
-  while (next < n || active > 0) {
-    /* Start what may start: in order, an ALONE case only on an empty field. */
-    while (next < n && active < width && !alone_running) {
-      bool alone = (jobs[next].c->flags & CONFORM_ALONE) != 0;
-      if (alone && active > 0)
-        break;
+  while (first < n || f.active > 0) {
+    /* Start what may start, in order. A case that may not start yet holds
+     * up the ones after it only when it runs alone (ALONE cases come last
+     * and must find the field empty); one that waits for another tagging
+     * case to end lets later cases go first. */
+    for (size_t j = first; j < n && f.active < width; j++) {
+      if (started[j])
+        continue;
+      if (!may_start(&f, &jobs[j])) {
+        if (jobs[j].c->alone || f.alone)
+          break;
+        continue;
+      }
       size_t k = 0;
       while (slots[k].pid)
         k++;
-      if (!start(s, &slots[k], &jobs[next])) {
+      if (!start(s, &slots[k], &jobs[j])) {
         rc = ctrt_backend_error(CTRT_ERROR_INTERNAL, 0, "fork failed: %s", strerror(errno));
-        next = n;
+        for (size_t i = 0; i < n; i++) /* start nothing more */
+          started[i] = true;
         break;
       }
-      next++;
-      active++;
-      alone_running = alone;
+      started[j] = true;
+      f.active++;
+      f.alone = jobs[j].c->alone;
+      f.tagging |= jobs[j].c->tags_test_image;
     }
+    while (first < n && started[first])
+      first++;
     /* Reap only our cases: the fixtures (a registry) are children too. */
     int wstatus;
     bool reaped = false;
     for (unsigned k = 0; k < width; k++)
       if (slots[k].pid && waitpid(slots[k].pid, &wstatus, WNOHANG) == slots[k].pid) {
         finish(s, &slots[k], wstatus, false);
-        memset(&slots[k], 0, sizeof slots[k]);
-        active--;
-        alone_running = false;
+        vacate(&f, &slots[k]);
         reaped = true;
       }
     if (reaped)
@@ -164,12 +201,11 @@ int conform_schedule_run(const conform_schedule *s, conform_job *jobs, size_t n)
         kill(slots[k].pid, SIGKILL);
         waitpid(slots[k].pid, &wstatus, 0);
         finish(s, &slots[k], wstatus, true);
-        memset(&slots[k], 0, sizeof slots[k]);
-        active--;
-        alone_running = false;
+        vacate(&f, &slots[k]);
       }
     conform_sleep_ms(2);
   }
+  free(started);
   free(slots);
   return rc;
 }

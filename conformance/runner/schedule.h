@@ -23,7 +23,8 @@ typedef struct conform_schedule {
   void (*on_done)(const conform_job *job);
 } conform_schedule;
 
-/* Run the jobs (in this order, `jobs` at a time) and judge each. */
+/* Run the jobs (in this order, `jobs` at a time, as the cases' ALONE and
+ * TAGS_TEST_IMAGE allow) and judge each. */
 int conform_schedule_run(const conform_schedule *s, conform_job *jobs, size_t n);
 
 #endif

@@ -4,6 +4,7 @@
  * what its process observed. */
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,12 +315,28 @@ static void case_setup_fails(void) {
   C_TRUE(false);
 }
 
+/* Two cases that tag the test image: each holds a marker file for a while,
+ * so the second finds it when the two run at once. */
+static char tagging_marker[128];
+static void case_tags(void) {
+  int fd = open(tagging_marker, O_CREAT | O_EXCL | O_WRONLY, 0600);
+  C_CHECK(fd >= 0, "no other case that tags the test image runs beside this one");
+  if (fd < 0)
+    return;
+  close(fd);
+  conform_sleep_ms(500);
+  unlink(tagging_marker);
+}
+
 static const conform_case cases[] = {
     CONFORM_CASE("t.passes", case_passes, "", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("t.fails", case_fails, "", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("t.crashes", case_crashes, "", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("t.hangs", case_hangs, "", TESTS(CTRT_OP_CONTAINER_STATE), TIMEOUT_S(2)),
     CONFORM_CASE("t.undeclared", case_undeclared, "", TESTS(CTRT_OP_CONTAINER_STATE)),
+    CONFORM_CASE("t.tags_first", case_tags, "", TESTS(CTRT_OP_TAG_IMAGE), TAGS_TEST_IMAGE),
+    CONFORM_CASE("t.tags_second", case_tags, "", TESTS(CTRT_OP_TAG_IMAGE), TAGS_TEST_IMAGE),
+    CONFORM_CASE("t.after_tags", case_passes, "", TESTS(CTRT_OP_CONTAINER_STATE)),
     CONFORM_CASE("t.setup_fails", case_setup_fails, "", TESTS(CTRT_OP_CONTAINER_STATE), USES(CTRT_OP_START_CONTAINER),
                  ALONE),
 };
@@ -351,6 +368,7 @@ static int schedule_scenario(void) {
   char dir[] = "/tmp/ctrt-runner-test-XXXXXX";
   if (mkdtemp(dir) == NULL)
     return 2;
+  snprintf(tagging_marker, sizeof tagging_marker, "%s/tagging", dir);
   conform_schedule s = {.rt = rt, .env = &conform_current.env, .support = support, .jobs = 3, .dir = dir};
   int rc = conform_schedule_run(&s, jobs, N);
   if (rmdir(dir) < 0) /* the children's outcome files are gone */
@@ -375,6 +393,9 @@ static void test_schedule(void) {
       "t.crashes fail crashed: the case's process died of signal 6",
       "t.hangs fail hung: the case did not finish within 2 s and was killed",
       "t.undeclared fail the case calls start_container, which it does not declare",
+      "t.tags_first pass ",
+      "t.tags_second pass ",
+      "t.after_tags pass ",
       "t.setup_fails error blocked: the set-up step start_container failed",
   };
   char command[4200];
@@ -407,7 +428,8 @@ void test_register(void) {
   CU_add_test(s, "verdict of a case from what it observed", test_judge);
   CU_add_test(s, "a ctrt limitation diverges, naming its issue", test_judge_ctrt_limitation);
   CU_add_test(s, "an intermittent expectation: pass or exactly its failure", test_judge_intermittent);
-  CU_add_test(s, "cases run in processes: crash, hang, undeclared call, blocked set-up", test_schedule);
+  CU_add_test(s, "cases run in processes: crash, hang, undeclared call, blocked set-up, one tagger at a time",
+              test_schedule);
 }
 
 int main(int argc, char **argv) {
