@@ -128,8 +128,9 @@ void ctrt__http_config_clear(ctrt__http_config *cfg) {
 
 int ctrt__http_host_check(const char *host, bool tls) {
   ctrt__endpoint ep;
-  int rc = ctrt__endpoint_parse(&ep, host, tls);
-  if (rc == 0)
-    ctrt__endpoint_clear(&ep);
-  return rc;
+  int rc;
+  if ((rc = ctrt__endpoint_parse(&ep, host, tls)) < 0)
+    return rc; /* it holds nothing then */
+  ctrt__endpoint_clear(&ep);
+  return 0;
 }

@@ -331,6 +331,20 @@ static int error_response(ctrt__http_conn *c, long timeout_ms) {
   return rc;
 }
 
+/* Read and parse the answer's head (status, headers) into c. */
+static int answer_head(ctrt__http_conn *c, int64_t deadline, long timeout_ms) {
+  char *head = ctrt__malloc(HEAD_MAX + 1);
+  CTRT__CHECK_ALLOC(head);
+  size_t head_len = 0;
+  int rc;
+  if ((rc = read_head(c, head, &head_len, deadline, timeout_ms)) < 0)
+    goto done;
+  rc = parse_head(c, head, head_len);
+done:
+  ctrt__free(head);
+  return rc;
+}
+
 static int build_request(char **out, size_t *out_len, const ctrt__http_client *client, const ctrt__http_request *req,
                          const char *target) {
   size_t extra = 0;
@@ -443,25 +457,11 @@ int ctrt__http_hijack(ctrt__http_client *client, const ctrt__http_request *req, 
   int64_t deadline = timeout_ms > 0 ? ctrt__transport_now_ms() + timeout_ms : 0;
   char *msg = NULL;
   size_t msg_len = 0;
-  rc = build_request(&msg, &msg_len, client, &r, target);
-  if (rc == 0) {
-    rc = write_all(c, msg, msg_len, deadline, timeout_ms);
-    ctrt__free(msg);
-  }
-  if (rc < 0)
+  if ((rc = build_request(&msg, &msg_len, client, &r, target)) < 0)
     goto fail;
-
-  char *head = ctrt__malloc(HEAD_MAX + 1);
-  if (head == NULL) {
-    rc = ctrt__error_no_memory();
-    goto fail;
-  }
-  size_t head_len = 0;
-  rc = read_head(c, head, &head_len, deadline, timeout_ms);
-  if (rc == 0)
-    rc = parse_head(c, head, head_len);
-  ctrt__free(head);
-  if (rc < 0)
+  rc = write_all(c, msg, msg_len, deadline, timeout_ms);
+  ctrt__free(msg);
+  if (rc < 0 || (rc = answer_head(c, deadline, timeout_ms)) < 0)
     goto fail;
   if (c->status != 101 && c->status != 200) {
     rc = c->status >= 400 ? error_response(c, timeout_ms)

@@ -161,7 +161,11 @@ static int send_all(ctrt__ws *ws, const uint8_t *data, size_t len, int64_t deadl
   return 0;
 }
 
-/* Refill the read buffer: 1 with bytes, 0 at EOF, or an error. */
+/* What fill and read_exact return when they do not fail: the end of input
+ * is an answer, not an error (whether it is one depends on where it comes). */
+enum { WS_EOF = 0, WS_BYTES = 1 };
+
+/* Refill the read buffer: WS_BYTES, WS_EOF, or an error. */
 static int fill(ctrt__ws *ws, int64_t deadline) {
   if (ws->roff == ws->rlen)
     ws->roff = ws->rlen = 0;
@@ -174,10 +178,10 @@ static int fill(ctrt__ws *ws, int64_t deadline) {
     ssize_t n = recv(ws->fd, ws->rbuf + ws->rlen, RBUF_CAP - ws->rlen, 0);
     if (n > 0) {
       ws->rlen += (size_t)n;
-      return 1;
+      return WS_BYTES;
     }
     if (n == 0)
-      return 0;
+      return WS_EOF;
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -190,8 +194,8 @@ static int fill(ctrt__ws *ws, int64_t deadline) {
   }
 }
 
-/* Exactly len bytes: 1, 0 at EOF before the first byte, or an error (EOF
- * inside is a cut). */
+/* Exactly len bytes: WS_BYTES, WS_EOF before the first byte, or an error
+ * (EOF inside is a cut). */
 static int read_exact(ctrt__ws *ws, void *out, size_t len) {
   uint8_t *o = out;
   size_t got = 0;
@@ -210,13 +214,21 @@ static int read_exact(ctrt__ws *ws, void *out, size_t len) {
     int rc = fill(ws, ws->idle_deadline);
     if (rc < 0)
       return rc;
-    if (rc == 0) {
+    if (rc == WS_EOF) {
       if (got == 0)
-        return 0;
+        return WS_EOF;
       return ctrt__error_network("%s: the connection ended inside a frame", ws->what);
     }
   }
-  return 1;
+  return WS_BYTES;
+}
+
+/* read_exact of a frame's rest, where the end of input is a cut. */
+static int read_in_frame(ctrt__ws *ws, void *out, size_t len) {
+  int rc = read_exact(ws, out, len);
+  if (rc == WS_EOF)
+    return ctrt__error_network("%s: the connection ended inside a frame", ws->what);
+  return rc;
 }
 
 /* ---- Connecting ---- */
@@ -382,7 +394,7 @@ static int handshake(ctrt__ws *ws, const char *host, const char *port, const cha
     }
     if ((rc = fill(ws, deadline)) < 0)
       goto done;
-    if (rc == 0) {
+    if (rc == WS_EOF) {
       rc = ctrt__error_network("%s: the server closed the connection during the handshake", ws->what);
       goto done;
     }
@@ -593,7 +605,7 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
   for (;;) {
     uint8_t h[2] = {0}; /* the analyzer cannot see error setters return < 0 */
     rc = read_exact(ws, h, 2);
-    if (rc == 0) {
+    if (rc == WS_EOF) { /* between messages: the end; inside one: a cut */
       ws->closed = true;
       if (msg_op < 0)
         return CTRT_ITEROVER;
@@ -615,10 +627,7 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
     if (plen >= 126) {
       uint8_t ext[8] = {0};
       size_t n = plen == 126 ? 2 : 8;
-      rc = read_exact(ws, ext, n);
-      if (rc == 0)
-        rc = ctrt__error_network("%s: the connection ended inside a frame", ws->what);
-      if (rc < 0)
+      if ((rc = read_in_frame(ws, ext, n)) < 0)
         break;
       plen = 0;
       for (size_t i = 0; i < n; i++)
@@ -630,11 +639,8 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
         break;
       }
       uint8_t payload[126];
-      if (plen > 0 && (rc = read_exact(ws, payload, (size_t)plen)) <= 0) {
-        if (rc == 0)
-          rc = ctrt__error_network("%s: the connection ended inside a frame", ws->what);
+      if (plen > 0 && (rc = read_in_frame(ws, payload, (size_t)plen)) < 0)
         break;
-      }
       if (op == CTRT__WS_PING) {
         if (!ws->close_sent && (rc = send_frame(ws, CTRT__WS_PONG, payload, (size_t)plen)) < 0)
           break;
@@ -669,11 +675,8 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
       break;
     }
     msg = grown;
-    if (plen > 0 && (rc = read_exact(ws, msg + msg_len, (size_t)plen)) <= 0) {
-      if (rc == 0)
-        rc = ctrt__error_network("%s: the connection ended inside a frame", ws->what);
+    if (plen > 0 && (rc = read_in_frame(ws, msg + msg_len, (size_t)plen)) < 0)
       break;
-    }
     msg_len += (size_t)plen;
     if (fin) {
       msg[msg_len] = '\0';

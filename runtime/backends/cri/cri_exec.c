@@ -159,7 +159,8 @@ static void take_status(ctrt__cri_session *s, const uint8_t *data, size_t len) {
   s->have_status = true;
   int code = -1;
   int rc = ctrt__k8s_status_exit_code((const char *)data, len, &code);
-  if (rc == 0) {
+  bool has_code = rc == 0; /* else the status is a failure: kept below */
+  if (has_code) {
     s->exit_code = code;
     return;
   }
@@ -262,15 +263,16 @@ static int exec_stream_next(void *impl, void **item) {
   uint8_t *data = NULL;
   size_t len = 0;
   int rc = ctrt__cri_session_next(x->s, &channel, &data, &len);
-  if (rc == 0)
-    return exec_event(item, channel == CTRT__K8S_STDOUT ? CTRT_EXEC_EVENT_STDOUT : CTRT_EXEC_EVENT_STDERR, data, len,
-                      0);
-  if (rc != CTRT_ITEROVER)
+  if (rc == CTRT_ITEROVER) { /* the output ended: the exit code is the last event */
+    x->exited = true;
+    int32_t code = 0;
+    if ((rc = ctrt__cri_session_exit_code(x->s, &code)) < 0)
+      return rc;
+    return exec_event(item, CTRT_EXEC_EVENT_EXIT, NULL, 0, code);
+  }
+  if (rc < 0)
     return rc;
-  x->exited = true;
-  int32_t code = 0;
-  rc = ctrt__cri_session_exit_code(x->s, &code);
-  return rc < 0 ? rc : exec_event(item, CTRT_EXEC_EVENT_EXIT, NULL, 0, code);
+  return exec_event(item, channel == CTRT__K8S_STDOUT ? CTRT_EXEC_EVENT_STDOUT : CTRT_EXEC_EVENT_STDERR, data, len, 0);
 }
 
 static void exec_stream_cancel(void *impl) { ctrt__cri_session_cancel(((exec_stream *)impl)->s); }

@@ -38,14 +38,18 @@ int ctrt__docker_init(ctrt__docker *d, const char *uri, const char *default_host
   d->exec_output_max = ctrt__exec_output_max(options);
   rc = ctrt__http_client_new(&d->client, &cfg);
   ctrt__http_config_clear(&cfg);
+  if (rc < 0)
+    goto done;
   d->label_key = ctrt__strdup(options && options->managed_label ? options->managed_label : CTRT__DEFAULT_MANAGED_LABEL);
   d->auth_socket_target = ctrt__strdup(options && options->auth_socket_target ? options->auth_socket_target
                                                                               : CTRT__DEFAULT_AUTH_SOCKET_TARGET);
-  if (rc == 0 && (d->label_key == NULL || d->auth_socket_target == NULL))
+  if (d->label_key == NULL || d->auth_socket_target == NULL) {
     rc = ctrt__error_no_memory();
+    goto done;
+  }
   /* Fail at open, not at the first call, when the daemon is not there. */
-  if (rc == 0)
-    rc = ctrt__http_negotiate(d->client);
+  rc = ctrt__http_negotiate(d->client);
+done:
   if (rc < 0)
     ctrt__docker_fini(d);
   return rc;

@@ -58,15 +58,17 @@ static int current_holder(ctrt__docker *d, const ctrt_container_id *id, char **o
   *out = NULL;
   char *ref = NULL;
   json_t *info = NULL;
-  int rc = ctrt__docker_container(d, &ref, id, true);
-  if (rc == 0)
-    rc = inspect_ref(d, ref, &info);
-  if (rc == CTRT_ENOT_FOUND) {
-    ctrt_error_clear();
-    rc = 0;
-  } else if (rc == 0 && (*out = ctrt__strdup(json_string_value(json_object_get(info, "Id")))) == NULL) {
-    rc = ctrt__error_internal("adopt_container: the daemon's inspect answer has no Id");
+  int rc;
+  if ((rc = ctrt__docker_container(d, &ref, id, true)) < 0 || (rc = inspect_ref(d, ref, &info)) < 0) {
+    if (rc == CTRT_ENOT_FOUND) { /* none holds it: *out stays NULL */
+      ctrt_error_clear();
+      rc = 0;
+    }
+    goto done;
   }
+  if ((*out = ctrt__strdup(json_string_value(json_object_get(info, "Id")))) == NULL)
+    rc = ctrt__error_internal("adopt_container: the daemon's inspect answer has no Id");
+done:
   json_decref(info);
   ctrt__free(ref);
   return rc;

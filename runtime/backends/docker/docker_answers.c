@@ -810,43 +810,44 @@ int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *t
     return rc;
   ctrt_image_inspect_info *info = NULL;
   int64_t size = 0;
-  if (w.has_size) {
-    ctrt__jpath sp = CTRT__JPATH_KEY(NULL, "Size");
-    rc = narrow_int(method, &sp, w.size, -1, INT64_MAX, &size);
-  }
-  if (rc == 0 && (info = ctrt__malloc(sizeof *info)) == NULL)
+  ctrt__jpath sp = CTRT__JPATH_KEY(NULL, "Size");
+  if (w.has_size && (rc = narrow_int(method, &sp, w.size, -1, INT64_MAX, &size)) < 0)
+    goto done;
+  if ((info = ctrt__malloc(sizeof *info)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (rc == 0) {
-    *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
-    rc = ctrt__docker_image_id(&info->id, w.id);
+    goto done;
   }
-  if (rc == 0) {
-    char **const texts[W_N_TEXTS] = {&info->parent,         &info->comment, &info->created,      &info->container,
-                                     &info->docker_version, &info->author,  &info->architecture, &info->os};
-    for (size_t i = 0; i < W_N_TEXTS; i++)
-      *texts[i] = take(&w.texts[i]);
-    take_list(&info->repo_tags, &info->n_repo_tags, &w.repo_tags, &w.n_repo_tags);
-    take_list(&info->repo_digests, &info->n_repo_digests, &w.repo_digests, &w.n_repo_digests);
-    info->has_size = w.has_size && size >= 0; /* Docker's -1: unknown */
-    info->size = info->has_size ? (uint64_t)size : 0;
-    if (w.rootfs != NULL)
-      take_list(&info->layers, &info->n_layers, &w.rootfs->layers, &w.rootfs->n_layers);
-  }
+  *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
+  if ((rc = ctrt__docker_image_id(&info->id, w.id)) < 0)
+    goto done;
+  char **const texts[W_N_TEXTS] = {&info->parent,         &info->comment, &info->created,      &info->container,
+                                   &info->docker_version, &info->author,  &info->architecture, &info->os};
+  for (size_t i = 0; i < W_N_TEXTS; i++)
+    *texts[i] = take(&w.texts[i]);
+  take_list(&info->repo_tags, &info->n_repo_tags, &w.repo_tags, &w.n_repo_tags);
+  take_list(&info->repo_digests, &info->n_repo_digests, &w.repo_digests, &w.n_repo_digests);
+  info->has_size = w.has_size && size >= 0; /* Docker's -1: unknown */
+  info->size = info->has_size ? (uint64_t)size : 0;
+  if (w.rootfs != NULL)
+    take_list(&info->layers, &info->n_layers, &w.rootfs->layers, &w.rootfs->n_layers);
   w_image_config *c = w.config;
-  if (rc == 0 && c != NULL) {
+  if (c != NULL) {
     take_list(&info->env, &info->n_env, &c->env, &c->n_env);
     take_list(&info->cmd, &info->n_cmd, &c->cmd, &c->n_cmd);
     take_list(&info->entrypoint, &info->n_entrypoint, &c->entrypoint, &c->n_entrypoint);
     info->working_dir = take(&c->working_dir);
     info->user = take(&c->user);
-    if (c->n_labels && (info->labels = ctrt__calloc(c->n_labels, sizeof *info->labels)) == NULL)
+    if (c->n_labels && (info->labels = ctrt__calloc(c->n_labels, sizeof *info->labels)) == NULL) {
       rc = ctrt__error_no_memory();
-    for (size_t i = 0; rc == 0 && i < c->n_labels; i++, info->n_labels++) {
+      goto done;
+    }
+    for (size_t i = 0; i < c->n_labels; i++, info->n_labels++) {
       info->labels[i].key = c->labels[i].key;
       info->labels[i].value = c->labels[i].value;
       c->labels[i].key = c->labels[i].value = NULL;
     }
   }
+done:
   ctrt__jwalk_clear_value(&jt_image_inspect, &w);
   if (rc < 0)
     ctrt_image_inspect_info_free(info);

@@ -17,11 +17,11 @@ static int stat_path(ctrt__docker *d, ctrt_path_stat **out, const ctrt_container
   *out = NULL;
   /* archive_head and archive_put declare the same HEAD. */
   char *suffix = NULL;
-  int rc = ctrt__dockerreq_archive_head_container_archive_info(&suffix, path);
-  if (rc < 0)
-    return rc;
-  ctrt__docker_call call = {.verb = "HEAD", .suffix = suffix};
   ctrt__http_response *resp = NULL;
+  int rc;
+  if ((rc = ctrt__dockerreq_archive_head_container_archive_info(&suffix, path)) < 0)
+    goto done;
+  ctrt__docker_call call = {.verb = "HEAD", .suffix = suffix};
   rc = ctrt__docker_container_send(d, id, &call, method, &resp);
   if (rc == CTRT_ENOT_FOUND) {
     /* A HEAD answer has no body to say what is missing: the container, or
@@ -35,14 +35,14 @@ static int stat_path(ctrt__docker *d, ctrt_path_stat **out, const ctrt_container
     else if (found != CTRT_ENOT_FOUND)
       rc = found;
   }
-  if (rc == 0) {
-    const char *header = ctrt__http_response_header(resp, "X-Docker-Container-Path-Stat");
-    if (header == NULL)
-      rc = ctrt__error_internal("%s: the Docker daemon sent no X-Docker-Container-Path-Stat header for %s", method,
-                                path);
-    else if ((rc = ctrt__docker_path_stat_decode(out, header)) < 0)
-      rc = ctrt__error_wrap("%s %s", method, path);
-  }
+  if (rc < 0)
+    goto done;
+  const char *header = ctrt__http_response_header(resp, "X-Docker-Container-Path-Stat");
+  if (header == NULL)
+    rc = ctrt__error_internal("%s: the Docker daemon sent no X-Docker-Container-Path-Stat header for %s", method, path);
+  else if ((rc = ctrt__docker_path_stat_decode(out, header)) < 0)
+    rc = ctrt__error_wrap("%s %s", method, path);
+done:
   ctrt__http_response_free(resp);
   ctrt__free(suffix);
   return rc;

@@ -45,51 +45,44 @@ int ctrt__docker_config_from_env(ctrt__http_config *out) {
   out->host = ctrt__strdup(host ? host : CTRT__DOCKER_DEFAULT_HOST);
   CTRT__CHECK_ALLOC(out->host);
 
+  char *home_dir = NULL;
+  int rc = 0;
   /* Validate now so the message can name the variable. */
   if (ctrt__http_host_check(out->host, out->tls) < 0) {
+    rc = ctrt__error_wrap("DOCKER_HOST");
+    goto done;
+  }
+  int major, minor;
+  if (version != NULL && !ctrt__api_version_parse(version, &major, &minor)) {
+    rc = ctrt__error_configuration("DOCKER_API_VERSION=%s: expected a version like 1.41", version);
+    goto done;
+  }
+  if (version != NULL && (out->api_version = ctrt__strdup(version)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  if (!out->tls)
+    goto done;
+  if (cert_path == NULL) {
+    const char *home = env("HOME");
+    if (home == NULL)
+      goto done; /* no certificate directory: system CAs, no client cert */
+    if ((home_dir = ctrt__sprintf("%s/.docker", home)) == NULL) {
+      rc = ctrt__error_no_memory();
+      goto done;
+    }
+    cert_path = home_dir;
+  }
+  if ((rc = cert_file(&out->ca_file, cert_path, "ca.pem")) < 0 ||
+      (rc = cert_file(&out->cert_file, cert_path, "cert.pem")) < 0 ||
+      (rc = cert_file(&out->key_file, cert_path, "key.pem")) < 0)
+    goto done;
+  if ((out->cert_file == NULL) != (out->key_file == NULL))
+    rc = ctrt__error_configuration("%s has %s but not %s: a client certificate needs both", cert_path,
+                                   out->cert_file ? "cert.pem" : "key.pem", out->cert_file ? "key.pem" : "cert.pem");
+done:
+  ctrt__free(home_dir);
+  if (rc < 0)
     ctrt__http_config_clear(out);
-    return ctrt__error_wrap("DOCKER_HOST");
-  }
-
-  if (version != NULL) {
-    int major, minor;
-    if (!ctrt__api_version_parse(version, &major, &minor)) {
-      ctrt__http_config_clear(out);
-      return ctrt__error_configuration("DOCKER_API_VERSION=%s: expected a version like 1.41", version);
-    }
-    out->api_version = ctrt__strdup(version);
-    if (out->api_version == NULL) {
-      ctrt__http_config_clear(out);
-      return ctrt__error_no_memory();
-    }
-  }
-
-  if (out->tls) {
-    char *home_dir = NULL;
-    if (cert_path == NULL) {
-      const char *home = env("HOME");
-      if (home == NULL)
-        return 0; /* no certificate directory: system CAs, no client cert */
-      home_dir = ctrt__sprintf("%s/.docker", home);
-      if (home_dir == NULL) {
-        ctrt__http_config_clear(out);
-        return ctrt__error_no_memory();
-      }
-      cert_path = home_dir;
-    }
-    int rc = cert_file(&out->ca_file, cert_path, "ca.pem");
-    if (rc == 0)
-      rc = cert_file(&out->cert_file, cert_path, "cert.pem");
-    if (rc == 0)
-      rc = cert_file(&out->key_file, cert_path, "key.pem");
-    if (rc == 0 && (out->cert_file == NULL) != (out->key_file == NULL))
-      rc = ctrt__error_configuration("%s has %s but not %s: a client certificate needs both", cert_path,
-                                     out->cert_file ? "cert.pem" : "key.pem", out->cert_file ? "key.pem" : "cert.pem");
-    ctrt__free(home_dir);
-    if (rc < 0) {
-      ctrt__http_config_clear(out);
-      return rc;
-    }
-  }
-  return 0;
+  return rc;
 }

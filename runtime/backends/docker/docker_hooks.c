@@ -29,9 +29,11 @@ int ctrt__docker_hook_image_infos(void *self, ctrt_image_info_list **out, const 
 int ctrt__docker_hook_prune_result(void *self, ctrt_prune_result **out, const char *text, size_t len) {
   (void)self;
   json_t *answer = NULL;
-  int rc = parse(&answer, text, len, "prune_images", prune_keep);
-  if (rc == 0)
-    rc = ctrt__docker_prune_result(out, answer);
+  int rc;
+  if ((rc = parse(&answer, text, len, "prune_images", prune_keep)) < 0)
+    goto done;
+  rc = ctrt__docker_prune_result(out, answer);
+done:
   json_decref(answer);
   return rc;
 }

@@ -153,9 +153,11 @@ static int log_is_raw(ctrt__docker *d, const ctrt_container_id *id, ctrt__http_s
     return 0;
   }
   json_t *inspect = NULL;
-  int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
-  if (rc == 0)
-    *raw = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
+  int rc;
+  if ((rc = ctrt__docker_inspect_container(d, id, method, &inspect)) < 0)
+    goto done;
+  *raw = json_is_true(json_object_get(json_object_get(inspect, "Config"), "Tty"));
+done:
   json_decref(inspect);
   return rc;
 }
@@ -166,26 +168,24 @@ static int log_reader_open(ctrt__docker *d, log_reader **out, const ctrt_contain
                            bool timestamps, const char *method) {
   *out = NULL;
   log_reader *r = ctrt__calloc(1, sizeof *r);
-  int rc = 0;
-  if (r == NULL) {
+  CTRT__CHECK_ALLOC(r);
+  r->timestamps = timestamps;
+  ctrt__docker_call call = {.suffix = target};
+  int rc;
+  if ((rc = ctrt__docker_container_open(d, id, &call, method, &r->hs)) < 0 ||
+      (rc = log_is_raw(d, id, r->hs, method, &r->tty)) < 0)
+    goto done;
+  if (r->tty && (r->buf = ctrt__malloc(PIECE_MAX)) == NULL) {
     rc = ctrt__error_no_memory();
-  } else {
-    r->timestamps = timestamps;
-    ctrt__docker_call call = {.suffix = target};
-    rc = ctrt__docker_container_open(d, id, &call, method, &r->hs);
+    goto done;
   }
-  if (rc == 0)
-    rc = log_is_raw(d, id, r->hs, method, &r->tty);
-  if (rc == 0 && r->tty && (r->buf = ctrt__malloc(PIECE_MAX)) == NULL)
-    rc = ctrt__error_no_memory();
-  else if (rc == 0 && !r->tty)
-    rc = ctrt__frame_reader_init(&r->fr, ctrt__http_stream_pull, r->hs, PIECE_MAX);
-  if (rc < 0) {
-    log_reader_free(r);
-    return rc;
-  }
+  if (!r->tty && (rc = ctrt__frame_reader_init(&r->fr, ctrt__http_stream_pull, r->hs, PIECE_MAX)) < 0)
+    goto done;
   *out = r;
-  return 0;
+  r = NULL;
+done:
+  log_reader_free(r);
+  return rc;
 }
 
 /* ---- logs_stream ---- */
@@ -248,15 +248,15 @@ int ctrt__docker_logs_stream(void *self, ctrt_logs_stream **out, const ctrt_cont
                              const ctrt_logs_stream_options *options) {
   char *target = NULL;
   log_reader *r = NULL;
-  int rc = ctrt__dockerreq_logs_stream_container_logs(&target, options);
-  if (rc == 0)
-    rc = log_reader_open(self, &r, id, target, options->timestamps, "logs_stream");
-  ctrt__free(target);
-  if (rc < 0)
-    return rc;
   ctrt__stream *stream = NULL;
+  int rc;
+  if ((rc = ctrt__dockerreq_logs_stream_container_logs(&target, options)) < 0 ||
+      (rc = log_reader_open(self, &r, id, target, options->timestamps, "logs_stream")) < 0)
+    goto done;
   rc = ctrt__stream_new(&stream, &logs_vtable, r, ctrt__logs_stream_item_free);
   *out = (ctrt_logs_stream *)stream;
+done:
+  ctrt__free(target);
   return rc;
 }
 
@@ -315,17 +315,17 @@ static int finish_entry(entry_builder *b, const char *display, const char *servi
 static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_container_id *id, char *target,
                    const ctrt_log_options *cap, const char *method) {
   char *display = NULL;
-  int rc = ctrt_container_id_format(&display, id);
   log_reader *r = NULL;
-  if (rc == 0)
-    rc = log_reader_open(d, &r, id, target, true, method);
-  ctrt__free(target);
   entry_builder b = {.limit = cap};
-  if (rc == 0 && (b.list = ctrt__malloc(sizeof *b.list)) == NULL)
+  int rc;
+  if ((rc = ctrt_container_id_format(&display, id)) < 0 || (rc = log_reader_open(d, &r, id, target, true, method)) < 0)
+    goto done;
+  if ((b.list = ctrt__malloc(sizeof *b.list)) == NULL) {
     rc = ctrt__error_no_memory();
-  if (b.list)
-    *b.list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
-  while (rc == 0 && !b.full) {
+    goto done;
+  }
+  *b.list = (ctrt_log_entry_list)CTRT_LOG_ENTRY_LIST_INIT;
+  while (!b.full) {
     log_piece p;
     rc = log_reader_next(r, &p);
     if (rc == CTRT_ITEROVER) {
@@ -334,7 +334,7 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
     }
     if (rc < 0) {
       rc = ctrt__error_wrap("%s", method);
-      break;
+      goto done;
     }
     if (!b.open) {
       b.open = true;
@@ -343,14 +343,15 @@ static int collect(ctrt__docker *d, ctrt_log_entry_list **out, const ctrt_contai
       b.has_ts = p.has_ts;
       b.ts = p.ts;
     }
-    rc = append_text(&b, p.data, p.len);
-    if (rc == 0 && p.end)
-      rc = finish_entry(&b, display, id->service);
+    if ((rc = append_text(&b, p.data, p.len)) < 0 || (p.end && (rc = finish_entry(&b, display, id->service)) < 0))
+      goto done;
     /* A message already longer than the bytes left (less its line ending,
      * "\r\n" at most) cannot fit: stop before holding all of it. */
-    else if (rc == 0 && cap && cap->has_max_bytes && b.len > 2 && b.len - 2 > cap->max_bytes - b.bytes)
+    if (!p.end && cap && cap->has_max_bytes && b.len > 2 && b.len - 2 > cap->max_bytes - b.bytes)
       b.full = true;
   }
+done:
+  ctrt__free(target);
   log_reader_free(r);
   ctrt__free(b.text);
   ctrt__free(display);

@@ -23,10 +23,9 @@ static bool table_kind(int status, const ctrt__docker_status *statuses, size_t n
 int ctrt__docker_hijack(ctrt__docker *d, const ctrt__http_request *req, const ctrt__docker_status *statuses,
                         size_t n_statuses, const char *method, ctrt__http_conn **out) {
   *out = NULL;
-  int rc = ctrt__http_hijack(d->client, req, out);
-  if (rc == 0)
+  if (ctrt__http_hijack(d->client, req, out) == 0)
     return 0;
-  /* The transport mapped a status >= 400 already; apply the table. */
+  /* It failed. The transport mapped a status >= 400 already; apply the table. */
   const ctrt_error *e = ctrt_error_last();
   ctrt_error_kind kind;
   if (e->http_status && table_kind(e->http_status, statuses, n_statuses, &kind) && kind != CTRT_ERROR_NONE) {
@@ -102,21 +101,22 @@ int ctrt__docker_inspect_container(ctrt__docker *d, const ctrt_container_id *id,
    * waits, the logs, archive, stdin) declares the same ContainerInspect;
    * test_docker_calls checks each one's request against its own. */
   char *suffix = NULL;
-  int rc = ctrt__dockerreq_unpause_container_container_inspect(&suffix);
-  if (rc < 0)
-    return rc;
-  ctrt__docker_call call = {.suffix = suffix};
   ctrt__http_response *resp = NULL;
-  rc = ctrt__docker_container_send(d, id, &call, method, &resp);
-  ctrt__free(suffix);
-  if (rc == 0)
-    rc = ctrt__docker_parse_body(out, resp, method);
-  ctrt__http_response_free(resp);
-  if (rc == 0 && !json_is_object(*out)) {
+  int rc;
+  if ((rc = ctrt__dockerreq_unpause_container_container_inspect(&suffix)) < 0)
+    goto done;
+  ctrt__docker_call call = {.suffix = suffix};
+  if ((rc = ctrt__docker_container_send(d, id, &call, method, &resp)) < 0 ||
+      (rc = ctrt__docker_parse_body(out, resp, method)) < 0)
+    goto done;
+  if (!json_is_object(*out)) {
     json_decref(*out);
     *out = NULL;
     rc = ctrt__error_internal("%s: the Docker daemon's inspect answer is not an object", method);
   }
+done:
+  ctrt__free(suffix);
+  ctrt__http_response_free(resp);
   return rc;
 }
 

@@ -21,30 +21,61 @@ static int open_attach(ctrt__docker *d, const ctrt_container_id *id, int (*attac
                        const char *method, bool *stdin_open, ctrt__http_conn **out) {
   *out = NULL;
   json_t *inspect = NULL;
-  char *suffix = NULL;
-  int rc = ctrt__docker_inspect_container(d, id, method, &inspect);
-  if (rc == 0)
-    rc = attach_target(&suffix);
-  if (rc < 0) {
-    json_decref(inspect);
-    return rc;
-  }
+  char *suffix = NULL, *path = NULL;
+  int rc;
+  if ((rc = ctrt__docker_inspect_container(d, id, method, &inspect)) < 0 || (rc = attach_target(&suffix)) < 0)
+    goto done;
   *stdin_open = json_is_true(json_object_get(json_object_get(inspect, "Config"), "OpenStdin"));
+  if (!*stdin_open)
+    goto done; /* nothing to attach to: the caller tells */
   const char *docker_id = json_string_value(json_object_get(inspect, "Id"));
-  char *path = docker_id ? ctrt__sprintf("/containers/%s%s", docker_id, suffix) : NULL;
+  if (docker_id == NULL) {
+    rc = ctrt__error_internal("%s: the inspect answer has no Id", method);
+    goto done;
+  }
+  if ((path = ctrt__sprintf("/containers/%s%s", docker_id, suffix)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
+  }
+  ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
+  req.method = "POST";
+  req.path = path;
+  rc = ctrt__docker_hijack(d, &req, NULL, 0, method, out);
+done:
+  ctrt__free(path);
   ctrt__free(suffix);
   json_decref(inspect);
-  if (!*stdin_open)
-    rc = 0;
-  else if (path == NULL)
-    rc = docker_id ? ctrt__error_no_memory() : ctrt__error_internal("%s: the inspect answer has no Id", method);
-  else {
-    ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
-    req.method = "POST";
-    req.path = path;
-    rc = ctrt__docker_hijack(d, &req, NULL, 0, method, out);
+  return rc;
+}
+
+/* Attach to the container's stdin and keep the connection under *display
+ * (which it takes, unless another thread was first). */
+static int attach_keep(ctrt__docker *d, const ctrt_container_id *id, char **display) {
+  bool stdin_open = false;
+  ctrt__http_conn *conn = NULL;
+  int rc;
+  if ((rc = open_attach(d, id, ctrt__dockerreq_write_stdin_container_attach, "write_stdin", &stdin_open, &conn)) < 0)
+    goto done;
+  if (!stdin_open) {
+    rc = ctrt__error_conflict("write_stdin: %s was not created with stdin_open: its process has no stdin", *display);
+    goto done;
   }
-  ctrt__free(path);
+  pthread_mutex_lock(&d->lock);
+  if (find_attach(d, *display) < 0) { /* else another thread was first: keep its connection */
+    ctrt__docker_attach *grown = ctrt__realloc(d->attaches, (d->n_attaches + 1) * sizeof *grown);
+    if (grown == NULL) {
+      rc = ctrt__error_no_memory();
+    } else {
+      d->attaches = grown;
+      grown[d->n_attaches].display = *display;
+      grown[d->n_attaches++].conn = conn;
+      *display = NULL;
+      conn = NULL;
+    }
+  }
+  pthread_mutex_unlock(&d->lock);
+done:
+  ctrt__http_conn_free(conn);
   return rc;
 }
 
@@ -57,36 +88,8 @@ int ctrt__docker_write_stdin(void *self, const ctrt_container_id *id, const void
   pthread_mutex_lock(&d->lock);
   bool known = find_attach(d, display) >= 0;
   pthread_mutex_unlock(&d->lock);
-  if (!known) {
-    bool stdin_open = false;
-    ctrt__http_conn *conn = NULL;
-    rc = open_attach(d, id, ctrt__dockerreq_write_stdin_container_attach, "write_stdin", &stdin_open, &conn);
-    if (rc == 0 && !stdin_open)
-      rc = ctrt__error_conflict("write_stdin: %s was not created with stdin_open: its process has no stdin", display);
-    if (rc == 0) {
-      pthread_mutex_lock(&d->lock);
-      if (find_attach(d, display) < 0) { /* else another thread was first: keep its connection */
-        ctrt__docker_attach *grown = ctrt__realloc(d->attaches, (d->n_attaches + 1) * sizeof *grown);
-        if (grown == NULL) {
-          rc = ctrt__error_no_memory();
-        } else {
-          d->attaches = grown;
-          grown[d->n_attaches].display = display;
-          grown[d->n_attaches++].conn = conn;
-          display = NULL;
-          conn = NULL;
-        }
-      }
-      pthread_mutex_unlock(&d->lock);
-    }
-    ctrt__http_conn_free(conn);
-    if (rc < 0) {
-      ctrt__free(display);
-      return rc;
-    }
-    if (display == NULL && (rc = display_of(id, &display)) < 0)
-      return rc;
-  }
+  if (!known && ((rc = attach_keep(d, id, &display)) < 0 || (display == NULL && (rc = display_of(id, &display)) < 0)))
+    goto done;
   /* The write happens under the lock so that close_stdin cannot free the
    * connection meanwhile; the daemon drains stdin into the process's pipe. */
   pthread_mutex_lock(&d->lock);
@@ -96,6 +99,7 @@ int ctrt__docker_write_stdin(void *self, const ctrt_container_id *id, const void
   else if ((rc = ctrt__http_conn_write(d->attaches[i].conn, data, data_len)) < 0)
     rc = ctrt__error_wrap("write_stdin %s", display);
   pthread_mutex_unlock(&d->lock);
+done:
   ctrt__free(display);
   return rc;
 }
@@ -123,9 +127,12 @@ int ctrt__docker_close_stdin(void *self, const ctrt_container_id *id) {
       ctrt_error_clear();
       rc = 0;
     }
+    if (rc < 0)
+      goto done;
   }
-  if (rc == 0 && taken.conn != NULL && ctrt__http_conn_close_write(taken.conn) < 0)
+  if (taken.conn != NULL && ctrt__http_conn_close_write(taken.conn) < 0)
     rc = ctrt__error_wrap("close_stdin %s", display);
+done:
   ctrt__http_conn_free(taken.conn);
   ctrt__free(taken.display);
   ctrt__free(display);

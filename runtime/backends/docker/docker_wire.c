@@ -29,15 +29,15 @@ int ctrt__docker_registry_auth(char **out, const char *username, const char *pas
   *out = NULL;
   json_t *obj = json_object();
   CTRT__CHECK_ALLOC(obj);
-  int rc = put_field(obj, "username", username, "user name");
-  if (rc == 0)
-    rc = put_field(obj, "password", password, "password");
-  if (rc == 0)
-    rc = put_field(obj, "serveraddress", server_address, "server address");
-  char *text = rc == 0 ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref(obj);
-  if (rc < 0)
+  int rc;
+  if ((rc = put_field(obj, "username", username, "user name")) < 0 ||
+      (rc = put_field(obj, "password", password, "password")) < 0 ||
+      (rc = put_field(obj, "serveraddress", server_address, "server address")) < 0) {
+    json_decref(obj);
     return rc;
+  }
+  char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(obj);
   CTRT__CHECK_ALLOC(text);
   size_t len = strlen(text);
   char *b64 = ctrt__base64_encode(text, len, true);
@@ -104,6 +104,23 @@ static int stat_error(const char *what) {
   return ctrt__error_internal("X-Docker-Container-Path-Stat from the daemon: %s", what);
 }
 
+/* The header's fields have the types a path stat needs. */
+static int stat_fields_check(const json_t *name, const json_t *size, const json_t *mode, const json_t *mtime,
+                             const json_t *link, int64_t *size_v, int64_t *mode_v) {
+  if (!ctrt__json_string_clean(name))
+    return stat_error("\"name\" is missing, not a string or carries a NUL");
+  if (!ctrt__json_int_in(size, 0, INT64_MAX, size_v))
+    return stat_error("\"size\" is missing or not a non-negative integer");
+  /* Go's FileMode is a uint32: wider values are not a mode. */
+  if (!ctrt__json_int_in(mode, 0, UINT32_MAX, mode_v))
+    return stat_error("\"mode\" is missing or not an integer in 0..4294967295");
+  if (mtime != NULL && !ctrt__json_string_clean(mtime))
+    return stat_error("\"mtime\" is not a string or carries a NUL");
+  if (link != NULL && !json_is_null(link) && !ctrt__json_string_clean(link))
+    return stat_error("\"linkTarget\" is not a string or carries a NUL");
+  return 0;
+}
+
 int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value) {
   CTRT__CHECK_ARG(out != NULL, "path_stat_decode: out must not be NULL");
   *out = NULL;
@@ -132,48 +149,37 @@ int ctrt__docker_path_stat_decode(ctrt_path_stat **out, const char *header_value
   json_t *mode = json_object_get(j, "mode");
   json_t *mtime = json_object_get(j, "mtime");
   json_t *link = json_object_get(j, "linkTarget");
-  int rc = 0;
   int64_t size_v = 0, mode_v = 0;
-  /* Go's FileMode is a uint32: wider values are not a mode. */
-  if (!ctrt__json_string_clean(name))
-    rc = stat_error("\"name\" is missing, not a string or carries a NUL");
-  else if (!ctrt__json_int_in(size, 0, INT64_MAX, &size_v))
-    rc = stat_error("\"size\" is missing or not a non-negative integer");
-  else if (!ctrt__json_int_in(mode, 0, UINT32_MAX, &mode_v))
-    rc = stat_error("\"mode\" is missing or not an integer in 0..4294967295");
-  else if (mtime != NULL && !ctrt__json_string_clean(mtime))
-    rc = stat_error("\"mtime\" is not a string or carries a NUL");
-  else if (link != NULL && !json_is_null(link) && !ctrt__json_string_clean(link))
-    rc = stat_error("\"linkTarget\" is not a string or carries a NUL");
   ctrt_path_stat *ps = NULL;
-  if (rc == 0) {
-    ps = ctrt__calloc(1, sizeof *ps);
-    if (ps == NULL)
-      rc = ctrt__error_no_memory();
+  int rc;
+  if ((rc = stat_fields_check(name, size, mode, mtime, link, &size_v, &mode_v)) < 0)
+    goto done;
+  if ((ps = ctrt__calloc(1, sizeof *ps)) == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
-  if (rc == 0) {
-    ps->name = ctrt__strdup(json_string_value(name));
-    ps->size = size_v;
-    ps->mode = ctrt__docker_file_mode_to_posix((uint64_t)mode_v);
-    ps->link_target = ctrt__strdup(json_is_string(link) ? json_string_value(link) : "");
-    /* Docker sends the container's local time; keep one form: UTC. */
-    const char *t = mtime ? json_string_value(mtime) : "";
-    ctrt_timestamp ts;
-    char buf[64];
-    if (t[0] != '\0' && ctrt__timestamp_parse(&ts, t) == 0 && ctrt__timestamp_format(buf, sizeof buf, &ts) == 0)
-      ps->mtime = ctrt__strdup(buf);
-    else
-      ps->mtime = ctrt__strdup(t);
-    if (ps->name == NULL || ps->link_target == NULL || ps->mtime == NULL)
-      rc = ctrt__error_no_memory();
-  }
-  json_decref(j);
-  if (rc < 0) {
-    ctrt_path_stat_free(ps);
-    return rc;
+  ps->name = ctrt__strdup(json_string_value(name));
+  ps->size = size_v;
+  ps->mode = ctrt__docker_file_mode_to_posix((uint64_t)mode_v);
+  ps->link_target = ctrt__strdup(json_is_string(link) ? json_string_value(link) : "");
+  /* Docker sends the container's local time; keep one form: UTC. */
+  const char *t = mtime ? json_string_value(mtime) : "";
+  ctrt_timestamp ts;
+  char buf[64];
+  if (t[0] != '\0' && ctrt__timestamp_parse(&ts, t) == 0 && ctrt__timestamp_format(buf, sizeof buf, &ts) == 0)
+    ps->mtime = ctrt__strdup(buf);
+  else
+    ps->mtime = ctrt__strdup(t);
+  if (ps->name == NULL || ps->link_target == NULL || ps->mtime == NULL) {
+    rc = ctrt__error_no_memory();
+    goto done;
   }
   *out = ps;
-  return 0;
+  ps = NULL;
+done:
+  json_decref(j);
+  ctrt_path_stat_free(ps);
+  return rc;
 }
 
 /* ---- error bodies ---- */

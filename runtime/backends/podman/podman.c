@@ -445,9 +445,10 @@ static int podman_top_container(void *self, ctrt_container_top_output **out, con
   char *descriptors = NULL;
   json_t *titles = NULL;
   int rc = list ? ps_descriptors(&descriptors, &titles, list) : 1;
+  bool psgo_gives_all = rc == 0;
   if (rc == 1) /* ps options psgo cannot give: Podman runs ps in the container */
     rc = ctrt__docker_ops.top_container(self, out, id, ps_args, n_ps_args);
-  else if (rc == 0)
+  else if (psgo_gives_all)
     rc = libpod_top(p, out, id, descriptors, titles);
   ctrt__free(descriptors);
   json_decref(titles);
@@ -848,12 +849,14 @@ static int podman_save_images(void *self, ctrt_image_export_stream **out, const 
   for (size_t i = 0; i < n_names; i++) {
     char *path = NULL;
     int rc;
-    if ((rc = ctrt__podmanreq_save_images_image_exists_libpod(&path, names[i])) == 0)
-      rc = podman_exists(p, ctrt__podmancall_save_images_image_exists_libpod(), path, "save_images");
-    ctrt__free(path);
-    if (rc < 0)
+    if ((rc = ctrt__podmanreq_save_images_image_exists_libpod(&path, names[i])) < 0 ||
+        (rc = podman_exists(p, ctrt__podmancall_save_images_image_exists_libpod(), path, "save_images")) < 0) {
+      ctrt__free(path);
       return rc;
-    if (rc == 0)
+    }
+    ctrt__free(path);
+    bool exists = rc > 0;
+    if (!exists)
       return ctrt__error_set(CTRT_ERROR_NOT_FOUND, 404, "save_images: no such image: %s", names[i]);
   }
   return ctrt__docker_ops.save_images(self, out, names, n_names);

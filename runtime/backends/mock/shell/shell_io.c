@@ -131,7 +131,8 @@ int sh_stat_locked(sh_state *sh, const char *abs, bool follow, memfs_stat *st) {
   if (st == NULL)
     st = &tmp;
   int rc = memfs_stat_path(sh_fs(sh), abs, follow, st);
-  if (rc == 0)
+  bool found = rc == 0;
+  if (found)
     return 0;
   if (rc == CTRT_ENO_MEMORY)
     return ENOMEM;
@@ -575,12 +576,13 @@ int sh_stream_read(sh_state *sh, sh_stream *s, void *buf, size_t cap, size_t *n,
       sh_flush_files(sh->root);
       size_t got = 0;
       int rc = proc->read_stdin(proc->ctx, buf, cap, &got);
-      if (rc == 0 && got > 0) {
+      bool read_ok = rc == 0;
+      if (read_ok && got > 0) {
         *n = got;
         return 0;
       }
-      if (rc == 0)
-        continue;
+      if (read_ok)
+        continue; /* nothing yet: read again */
       ctrt_error_clear();
       if (rc == CTRT_ITEROVER)
         break;

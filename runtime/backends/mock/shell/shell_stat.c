@@ -250,10 +250,10 @@ SH_APPLET(readlink) {
   if (f & (sh_optbit(flags, 'f') | sh_optbit(flags, 'e'))) {
     char *real = NULL;
     sh_lock(sh);
-    int rc = memfs_realpath(sh_fs(sh), abs, &real);
+    bool resolved = memfs_realpath(sh_fs(sh), abs, &real) == 0;
     sh_unlock(sh);
     ctrt_error_clear();
-    if (rc == 0) {
+    if (resolved) {
       status = sh_printf(sh, io, 1, "%s%s", real, nl) < 0;
     } else if (f & sh_optbit(flags, 'f')) {
       /* -f: the last component may be missing */
@@ -262,10 +262,10 @@ SH_APPLET(readlink) {
       if (slash != NULL) {
         *slash = '\0';
         sh_lock(sh);
-        rc = memfs_realpath(sh_fs(sh), dir[0] ? dir : "/", &real);
+        resolved = memfs_realpath(sh_fs(sh), dir[0] ? dir : "/", &real) == 0;
         sh_unlock(sh);
         ctrt_error_clear();
-        if (rc == 0)
+        if (resolved)
           status = sh_printf(sh, io, 1, "%s%s%s%s", real, strcmp(real, "/") ? "/" : "", slash + 1, nl) < 0;
       }
       ctrt__free(dir);
@@ -290,10 +290,10 @@ SH_APPLET(realpath) {
       return sh_oom(sh), 1;
     char *real = NULL;
     sh_lock(sh);
-    int rc = memfs_realpath(sh_fs(sh), abs, &real);
+    bool resolved = memfs_realpath(sh_fs(sh), abs, &real) == 0;
     sh_unlock(sh);
     ctrt_error_clear();
-    if (rc == 0) {
+    if (resolved) {
       sh_printf(sh, io, 1, "%s\n", real);
     } else {
       /* like readlink -f: a missing last component is allowed */
@@ -301,10 +301,10 @@ SH_APPLET(realpath) {
       char *parent = slash && slash != abs ? ctrt__strndup(abs, (size_t)(slash - abs)) : ctrt__strdup("/");
       char *pr = NULL;
       sh_lock(sh);
-      rc = parent ? memfs_realpath(sh_fs(sh), parent, &pr) : -1;
+      bool parent_resolved = parent != NULL && memfs_realpath(sh_fs(sh), parent, &pr) == 0;
       sh_unlock(sh);
       ctrt_error_clear();
-      if (rc == 0)
+      if (parent_resolved)
         sh_printf(sh, io, 1, "%s%s%s\n", pr, strcmp(pr, "/") ? "/" : "", slash + 1);
       else {
         sh_err(sh, io, "%s: %s", argv[k], strerror(ENOENT));
