@@ -2,7 +2,7 @@
 /* Conversions between Docker's JSON and the interface's types, free of any
  * exchange: ServiceSpec -> create body, inspect -> state, details, ports,
  * wait -> outcome, stats, log timestamps, image lists, progress lines. */
-#include "backends/docker/docker_internal.h"
+#include "backends/docker/docker_dom.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -22,144 +22,6 @@ uint64_t ctrt__docker_memory_limit(uint64_t limit, uint64_t host_memory) {
 }
 #define NS_PER_SECOND INT64_C(1000000000)
 
-/* ---- a strict reader of the daemon's JSON ----
- *
- * An absent member (or null) is absent; a member of the wrong type, a string
- * carrying a NUL, or an integer outside the C type it lands in is an error
- * naming its JSON path, never "absent" and never wrapped. The first error
- * sticks in *rc, so converters read on and check once. */
-
-typedef struct rd {
-  int *rc;
-  const char *what; /* the method, for messages */
-  char base[192];   /* JSON path of the object being read */
-} rd;
-
-static rd rd_root(int *rc, const char *what) {
-  rd r = {rc, what, "$"};
-  *rc = 0;
-  return r;
-}
-
-/* A reader for path's member key, or (key NULL) path's element index. */
-static rd rd_sub(const rd *r, const char *path, const char *key, size_t index) {
-  rd s = {r->rc, r->what, ""};
-  const char *dot = path && path[0] ? "." : "";
-  bool plain =
-      key && key[0] && strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == strlen(key);
-  int n =
-      key ? snprintf(s.base, sizeof s.base, plain ? "%s%s%s.%s" : "%s%s%s[\"%s\"]", r->base, dot, path ? path : "", key)
-          : snprintf(s.base, sizeof s.base, "%s%s%s[%zu]", r->base, dot, path ? path : "", index);
-  if (n < 0 || (size_t)n >= sizeof s.base)
-    memcpy(s.base + sizeof s.base - 4, "...", 4); /* a deep path, cut */
-  return s;
-}
-
-static void rd_fail(rd *r, const char *path, const char *what, const json_t *got) {
-  if (*r->rc < 0)
-    return;
-  char text[96] = "";
-  if (json_is_integer(got))
-    snprintf(text, sizeof text, " %" JSON_INTEGER_FORMAT, json_integer_value(got));
-  else if (json_is_real(got))
-    snprintf(text, sizeof text, " %g", json_real_value(got));
-  else if (json_is_string(got))
-    snprintf(text, sizeof text, " \"%.64s\"", json_string_value(got));
-  *r->rc = ctrt__error_internal("%s: the Docker daemon's answer has %s%s%s: expected %s, got %s%s", r->what, r->base,
-                                path[0] ? "." : "", path, what, got ? ctrt__json_type_name(got) : "nothing", text);
-}
-
-/* Member by a dotted path ("cpu_stats.cpu_usage.total_usage"); NULL when
- * absent or null. */
-static const json_t *at(rd *r, const json_t *obj, const char *path) {
-  char key[64];
-  const char *rest = path;
-  while (obj != NULL && *rest) {
-    if (json_is_null(obj))
-      return NULL;
-    if (!json_is_object(obj)) {
-      rd_fail(r, path, "an object on the way", obj);
-      return NULL;
-    }
-    const char *dot = strchr(rest, '.');
-    size_t n = dot ? (size_t)(dot - rest) : strlen(rest);
-    if (n >= sizeof key)
-      return NULL;
-    memcpy(key, rest, n);
-    key[n] = '\0';
-    obj = json_object_get(obj, key);
-    rest += dot ? n + 1 : n;
-  }
-  return json_is_null(obj) ? NULL : obj;
-}
-
-static const char *str_at(rd *r, const json_t *obj, const char *path) {
-  const json_t *v = at(r, obj, path);
-  if (v == NULL)
-    return NULL;
-  if (!ctrt__json_string_clean(v)) {
-    rd_fail(r, path, "a string without NUL characters", v);
-    return NULL;
-  }
-  return json_string_value(v);
-}
-
-/* An integer within [lo, hi] into *out; false when absent or wrong. */
-static bool int_at(rd *r, const json_t *obj, const char *path, int64_t lo, int64_t hi, int64_t *out) {
-  const json_t *v = at(r, obj, path);
-  if (v == NULL)
-    return false;
-  if (ctrt__json_int_in(v, lo, hi, out))
-    return true;
-  char want[96];
-  snprintf(want, sizeof want, "an integer in %" PRId64 "..%" PRId64, lo, hi);
-  rd_fail(r, path, want, v);
-  return false;
-}
-
-/* A counter (integer or real, as Go's JSON may send either) in [0, 2^64);
- * 0 when absent. */
-static uint64_t u64_at(rd *r, const json_t *obj, const char *path) {
-  const json_t *v = at(r, obj, path);
-  uint64_t value = 0;
-  if (v != NULL && !ctrt__json_number_u64(v, &value))
-    rd_fail(r, path, "a number in 0..2^64", v);
-  return value;
-}
-
-static bool bool_at(rd *r, const json_t *obj, const char *path) {
-  const json_t *v = at(r, obj, path);
-  if (v != NULL && !json_is_boolean(v))
-    rd_fail(r, path, "a boolean", v);
-  return json_is_true(v);
-}
-
-/* An array (NULL when absent). */
-static const json_t *array_at(rd *r, const json_t *obj, const char *path) {
-  const json_t *v = at(r, obj, path);
-  if (v != NULL && !json_is_array(v)) {
-    rd_fail(r, path, "an array", v);
-    return NULL;
-  }
-  return v;
-}
-
-static const json_t *object_at(rd *r, const json_t *obj, const char *path) {
-  const json_t *v = at(r, obj, path);
-  if (v != NULL && !json_is_object(v)) {
-    rd_fail(r, path, "an object", v);
-    return NULL;
-  }
-  return v;
-}
-
-static int dup_opt(char **out, const char *text) {
-  *out = NULL;
-  if (ctrt__docker_blank(text))
-    return 0;
-  return (*out = ctrt__strdup(text)) ? 0 : ctrt__error_no_memory();
-}
-
 int ctrt__docker_image_id(char **out, const char *id) {
   *out = NULL;
   if (ctrt__docker_blank(id))
@@ -170,33 +32,6 @@ int ctrt__docker_image_id(char **out, const char *id) {
     hex = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f');
   *out = hex ? ctrt__sprintf("sha256:%s", id) : ctrt__strdup(id);
   return *out ? 0 : ctrt__error_no_memory();
-}
-
-/* A JSON array of strings at path -> a new list (null entries skipped). */
-static int dup_strings(rd *r, char ***items, size_t *n, const json_t *obj, const char *path) {
-  *items = NULL;
-  *n = 0;
-  const json_t *array = array_at(r, obj, path);
-  size_t count = json_array_size(array);
-  if (count == 0)
-    return *r->rc;
-  char **list = ctrt__calloc(count, sizeof *list);
-  CTRT__CHECK_ALLOC(list);
-  size_t used = 0;
-  for (size_t i = 0; i < count; i++) {
-    rd item = rd_sub(r, path, NULL, i);
-    const char *text = str_at(&item, json_array_get(array, i), "");
-    if (text == NULL)
-      continue;
-    if ((list[used] = ctrt__strdup(text)) == NULL) {
-      ctrt__clear_array_string(list, used);
-      return ctrt__error_no_memory();
-    }
-    used++;
-  }
-  *items = list;
-  *n = used;
-  return *r->rc;
 }
 
 static json_t *string_array(char *const *items, size_t n) {
@@ -424,23 +259,6 @@ int ctrt__docker_create_body(json_t **out, const ctrt_service_spec *spec, const 
   return 0;
 }
 
-/* The first failure: rc, else what the reader met (read_rc). */
-static int finish(int rc, int read_rc, void *value, void (*free_fn)(void *)) {
-  if (rc >= 0)
-    rc = read_rc;
-  if (rc < 0)
-    free_fn(value);
-  return rc;
-}
-
-#define FINISH(rc, r_rc, out, free_fn)                                                                                 \
-  do {                                                                                                                 \
-    int rc_ = finish((rc), (r_rc), *(out), (void (*)(void *))(free_fn));                                               \
-    if (rc_ < 0)                                                                                                       \
-      *(out) = NULL;                                                                                                   \
-    return rc_;                                                                                                        \
-  } while (0)
-
 /* ---- wait ---- */
 
 int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, const json_t *inspect) {
@@ -612,89 +430,6 @@ const char *ctrt__docker_repo_digest(const json_t *repo_digests, const char *ref
   int rc = 0;
   rd r = rd_root(&rc, "RepoDigests");
   return json_is_array(repo_digests) ? digest_for(&r, repo_digests, reference) : NULL;
-}
-
-/* Image sizes: Docker uses -1 for "unknown", which stays absent. */
-static bool size_at(rd *r, const json_t *image, uint64_t *out) {
-  int64_t size = 0;
-  if (!int_at(r, image, "Size", -1, INT64_MAX, &size) || size < 0)
-    return false;
-  *out = (uint64_t)size;
-  return true;
-}
-
-static int string_map(rd *r, ctrt_string_map_entry **items, size_t *n, const json_t *parent, const char *path) {
-  *items = NULL;
-  *n = 0;
-  const json_t *obj = object_at(r, parent, path);
-  size_t count = json_object_size(obj);
-  if (count == 0)
-    return *r->rc;
-  ctrt_string_map_entry *entries = ctrt__calloc(count, sizeof *entries);
-  CTRT__CHECK_ALLOC(entries);
-  const char *key;
-  const json_t *value;
-  size_t used = 0;
-  json_object_foreach((json_t *)obj, key, value) {
-    rd item = rd_sub(r, path, key, 0);
-    const char *text = str_at(&item, value, "");
-    entries[used].key = ctrt__strdup(key);
-    entries[used].value = ctrt__strdup(text ? text : "");
-    used++;
-    if (entries[used - 1].key == NULL || entries[used - 1].value == NULL) {
-      ctrt__clear_entries_string(entries, used);
-      return ctrt__error_no_memory();
-    }
-  }
-  *items = entries;
-  *n = used;
-  return *r->rc;
-}
-
-int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image) {
-  *out = NULL;
-  if (!json_is_object(image))
-    return ctrt__error_internal("inspect_image_native: the Docker daemon's answer is not an object");
-  int read_rc;
-  rd r = rd_root(&read_rc, "inspect_image_native");
-  ctrt_image_inspect_info *info = ctrt__malloc(sizeof *info);
-  CTRT__CHECK_ALLOC(info);
-  *info = (ctrt_image_inspect_info)CTRT_IMAGE_INSPECT_INFO_INIT;
-  rd cr = rd_sub(&r, "", "Config", 0);
-  const json_t *config = object_at(&r, image, "Config");
-  int rc;
-  static const struct {
-    const char *key;
-    size_t offset;
-  } texts[] = {
-      {"Parent", offsetof(ctrt_image_inspect_info, parent)},
-      {"Comment", offsetof(ctrt_image_inspect_info, comment)},
-      {"Created", offsetof(ctrt_image_inspect_info, created)},
-      {"Container", offsetof(ctrt_image_inspect_info, container)},
-      {"DockerVersion", offsetof(ctrt_image_inspect_info, docker_version)},
-      {"Author", offsetof(ctrt_image_inspect_info, author)},
-      {"Architecture", offsetof(ctrt_image_inspect_info, architecture)},
-      {"Os", offsetof(ctrt_image_inspect_info, os)},
-  };
-  if ((rc = ctrt__docker_image_id(&info->id, str_at(&r, image, "Id"))) < 0 ||
-      (rc = dup_strings(&r, &info->repo_tags, &info->n_repo_tags, image, "RepoTags")) < 0 ||
-      (rc = dup_strings(&r, &info->repo_digests, &info->n_repo_digests, image, "RepoDigests")) < 0)
-    goto done;
-  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-    if ((rc = dup_opt((char **)((char *)info + texts[i].offset), str_at(&r, image, texts[i].key))) < 0)
-      goto done;
-  info->has_size = size_at(&r, image, &info->size);
-  if ((rc = dup_strings(&r, &info->layers, &info->n_layers, image, "RootFS.Layers")) < 0 ||
-      (rc = dup_strings(&cr, &info->env, &info->n_env, config, "Env")) < 0 ||
-      (rc = dup_strings(&cr, &info->cmd, &info->n_cmd, config, "Cmd")) < 0 ||
-      (rc = dup_strings(&cr, &info->entrypoint, &info->n_entrypoint, config, "Entrypoint")) < 0 ||
-      (rc = dup_opt(&info->working_dir, str_at(&cr, config, "WorkingDir"))) < 0 ||
-      (rc = dup_opt(&info->user, str_at(&cr, config, "User"))) < 0)
-    goto done;
-  rc = string_map(&cr, &info->labels, &info->n_labels, config, "Labels");
-done:
-  *out = info;
-  FINISH(rc, read_rc, out, ctrt_image_inspect_info_free);
 }
 
 int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer) {

@@ -104,9 +104,8 @@ const char *ctrt__docker_digest_of(const char *digest, const char *reference);
 /* GET /images/json (its text) -> one ImageInfo per tag (untagged images by
  * id), walked without a DOM (docker_answers.c). */
 int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_t len);
-/* GET /images/{name}/json -> ImageInspectInfo. */
-int ctrt__docker_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image);
-/* The same from the answer's text, walked (no DOM; docker_answers.c). */
+/* GET /images/{name}/json (its text) -> ImageInspectInfo, walked (no DOM;
+ * docker_answers.c). */
 int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *text, size_t len);
 /* POST /images/prune -> PruneResult. */
 int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer);

@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "backends/docker/docker_internal.h"
+#include "docker_reference.h"
 #include "fake_server.h"
 
 #include <pthread.h>
@@ -249,7 +250,7 @@ CONVERTER(conv_details, ctrt_container_inspect_details, ctrt_container_inspect_d
 CONVERTER(conv_ports, ctrt_port_mapping_entry_list, ctrt_port_mapping_entry_list_free, ports_of)
 CONVERTER(conv_stats, ctrt_stats_sample, ctrt_stats_sample_free, stats_alone)
 CONVERTER(conv_images, ctrt_image_info_list, ctrt_image_info_list_free, images_of)
-CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, ctrt__docker_image_inspect_info)
+CONVERTER(conv_image, ctrt_image_inspect_info, ctrt_image_inspect_info_free, docker_ref_image_inspect_info)
 CONVERTER(conv_ip, char, ctrt__free, ip_of)
 static int conv_pull(const json_t *j) {
   ctrt_pull_progress *p = NULL;
@@ -692,7 +693,7 @@ static void test_image_conversions(void) {
     if (walked)
       ASSERT_OK(ctrt__docker_image_inspect_walk(&info, image_text, strlen(image_text)));
     else
-      ASSERT_OK(ctrt__docker_image_inspect_info(&info, j));
+      ASSERT_OK(docker_ref_image_inspect_info(&info, j));
     CU_ASSERT_STRING_EQUAL(info->id, "sha256:aaa");
     CU_ASSERT_EQUAL_FATAL(info->n_repo_tags, 1);
     CU_ASSERT_STRING_EQUAL(info->repo_tags[0], "a:1");
