@@ -177,19 +177,19 @@ static char *known_id(ctrt__docker *d, const char *display) {
 static int lookup_by_label(ctrt__docker *d, const ctrt_container_id *id, char **out) {
   *out = NULL;
   char *path = NULL;
-  int target_rc = ctrt__dockerreq_adopt_container_container_list(&path, id, d->label_key);
-  if (target_rc < 0)
-    return target_rc;
+  json_t *list = NULL;
+  int rc;
+  if ((rc = ctrt__dockerreq_adopt_container_container_list(&path, id, d->label_key)) < 0)
+    goto done;
   ctrt__http_request req = CTRT__HTTP_REQUEST_INIT;
   req.path = path;
-  json_t *list = NULL;
-  int rc = ctrt__http_do_json(d->client, &req, NULL, &list);
+  if ((rc = ctrt__http_do_json(d->client, &req, NULL, &list)) < 0)
+    goto done;
+  const char *docker_id = json_string_value(json_object_get(json_array_get(list, 0), "Id"));
+  if (docker_id && (*out = ctrt__strdup(docker_id)) == NULL)
+    rc = ctrt__error_no_memory();
+done:
   ctrt__free(path);
-  if (rc == 0 && json_array_size(list) > 0) {
-    const char *docker_id = json_string_value(json_object_get(json_array_get(list, 0), "Id"));
-    if (docker_id && (*out = ctrt__strdup(docker_id)) == NULL)
-      rc = ctrt__error_no_memory();
-  }
   json_decref(list);
   return rc;
 }
@@ -202,19 +202,22 @@ int ctrt__docker_container(ctrt__docker *d, char **out, const ctrt_container_id 
   int rc = 0;
   char *ref = refresh ? NULL : known_id(d, display);
   if (ref == NULL && refresh) {
-    rc = lookup_by_label(d, id, &ref);
-    if (rc == 0 && ref != NULL)
+    if ((rc = lookup_by_label(d, id, &ref)) < 0)
+      goto done;
+    if (ref != NULL)
       ctrt__docker_remember(d, id, ref);
   }
-  if (rc == 0 && ref == NULL && (ref = ctrt__docker_container_name(id)) == NULL)
+  /* Not known nor labelled: its name. */
+  if (ref == NULL && (ref = ctrt__docker_container_name(id)) == NULL) {
     rc = ctrt__error_no_memory();
-  ctrt__free(display);
-  if (rc < 0) {
-    ctrt__free(ref);
-    return rc;
+    goto done;
   }
   *out = ref;
-  return 0;
+  ref = NULL;
+done:
+  ctrt__free(display);
+  ctrt__free(ref);
+  return rc;
 }
 
 bool ctrt__docker_container_moved(ctrt__docker *d, const ctrt_container_id *id, const char *used) {
