@@ -638,7 +638,7 @@ int ctrt__ws_recv(ctrt__ws *ws, int *opcode, uint8_t **data, size_t *len) {
         rc = protocol_error(ws, "a fragmented or long control frame");
         break;
       }
-      uint8_t payload[126];
+      uint8_t payload[126] = {0}; /* the analyzer cannot see read_in_frame fill it */
       if (plen > 0 && (rc = read_in_frame(ws, payload, (size_t)plen)) < 0)
         break;
       if (op == CTRT__WS_PING) {
