@@ -336,6 +336,11 @@ int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out);
 int ctrt__jsonl_finish(const ctrt__jsonl *d);
 /* Pull side: the next value from the reader: 0, CTRT_ITEROVER, or an error. */
 int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out);
+/* The same handing back the value's bytes (not parsed: the caller decodes
+ * and reports invalid JSON), pointing into the reader's buffer and valid
+ * until the next feed, take or next call. */
+int ctrt__jsonl_take_text(ctrt__jsonl *d, const char **text, size_t *len);
+int ctrt__jsonl_next_text(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, const char **text, size_t *len);
 
 /* The mapper used when the configuration names none: the kind from the
  * status, the body's text on one line (cut at a character boundary), the

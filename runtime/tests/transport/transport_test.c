@@ -545,6 +545,38 @@ static void test_jsonl_every_split(void) {
   CU_ASSERT_EQUAL(rc, CTRT_ITEROVER);
   CU_ASSERT_EQUAL(i, json_array_size(expected));
   ctrt__jsonl_free(d);
+  /* The same values as bytes, one byte per read: each slice parses to the
+   * value the DOM side gave. */
+  m = (mem_reader){(const uint8_t *)jsonl_input, len, 0, 1};
+  ASSERT_OK(ctrt__jsonl_new(&d, 0));
+  const char *text = NULL;
+  size_t text_len = 0;
+  i = 0;
+  while ((rc = ctrt__jsonl_next_text(d, mem_pull, &m, &text, &text_len)) == 0) {
+    v = json_loadb(text, text_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    CU_ASSERT_PTR_NOT_NULL(v);
+    CU_ASSERT_TRUE(json_equal(v, json_array_get(expected, i)));
+    json_decref(v);
+    i++;
+  }
+  CU_ASSERT_EQUAL(rc, CTRT_ITEROVER);
+  CU_ASSERT_EQUAL(i, json_array_size(expected));
+  CU_ASSERT_PTR_NULL(text);
+  ctrt__jsonl_free(d);
+  /* Bytes are not parsed: invalid JSON is the caller's to report, a value
+   * over the cap and a cut value are the reader's errors as before. */
+  ASSERT_OK(ctrt__jsonl_new(&d, 8));
+  ASSERT_OK(ctrt__jsonl_feed(d, "{\"a\":,}\n{\"toolong\":1}", 24));
+  CU_ASSERT_EQUAL(ctrt__jsonl_take_text(d, &text, &text_len), 1);
+  CU_ASSERT_EQUAL(text_len, 7);
+  CU_ASSERT_EQUAL(memcmp(text, "{\"a\":,}", 7), 0);
+  ASSERT_FAILS_WITH(ctrt__jsonl_take_text(d, &text, &text_len), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "exceeds 8 bytes"));
+  ctrt__jsonl_free(d);
+  m = (mem_reader){(const uint8_t *)"[1,2", 4, 0, 1};
+  ASSERT_OK(ctrt__jsonl_new(&d, 0));
+  ASSERT_FAILS_WITH(ctrt__jsonl_next_text(d, mem_pull, &m, &text, &text_len), CTRT_ERROR_NETWORK);
+  ctrt__jsonl_free(d);
   json_decref(expected);
 }
 
