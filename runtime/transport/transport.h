@@ -311,6 +311,12 @@ void ctrt__frame_reader_clear(ctrt__frame_reader *r);
  * the last pulling call stay valid). The reader is plain data: a copy of
  * it, put back, undoes the calls that did not pull. */
 int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull);
+/* Without pulling: the payloads of the whole frames of stream (1 or 2) that
+ * are buffered next, copied into dst while they fit cap, up to another
+ * stream's frame, a partial frame or anything next_ must decide (a bad
+ * header, systemerr); returns the bytes copied (empty frames count 0). The
+ * buffered bytes, r->len - r->off, bound what it can copy. */
+size_t ctrt__frame_reader_run(ctrt__frame_reader *r, int stream, uint8_t *dst, size_t cap);
 
 /* ====================================================================== */
 /* JSON-lines progress streams (pull, push, load, stats, events)          */
