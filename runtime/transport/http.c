@@ -486,7 +486,7 @@ typedef struct xfer {
   bool idle_based;     /* uploads: limit inactivity, not total time */
   bool after_connect;  /* the limit starts once connected (handshakes) */
   bool limit_body;     /* false for streams: limit until headers only */
-  bool track_activity; /* t_activity is read (uploads, streams): callbacks keep it */
+  bool track_activity; /* t_activity is read (uploads, streams): the callbacks and the pump keep it */
   bool wrote;          /* write_cb ran since the pump last read the clock */
   int64_t t_start, t_activity;
 
