@@ -493,7 +493,7 @@ static int type_error(const jw *w, const ctrt__jpath *path, const char *expected
 static bool is_number(const jw *w) { return !at_end(w) && (*w->p == '-' || (*w->p >= '0' && *w->p <= '9')); }
 
 static int integer(jw *w, const ctrt__jpath *path, int64_t lo, int64_t hi, const char *slot, int64_t *out) {
-  num v;
+  num v = {0}; /* set by number(); initialised for the analyzer */
   if (!is_number(w) || strcmp(got(w), "integer") != 0)
     return type_error(w, path, "integer");
   int rc = number(w, &v);
