@@ -394,17 +394,8 @@ done:
 
 /* ---- DOM capture (for types decoded by their jansson decoder) ---- */
 
-static const ctrt__jkeep *kept(const ctrt__jkeep *keep, const char *k, bool *whole) {
-  for (; keep->key != NULL; keep++)
-    if (strcmp(keep->key, k) == 0 || strcmp(keep->key, "*") == 0) {
-      *whole = keep->sub == NULL;
-      return keep;
-    }
-  return NULL;
-}
-
-/* A DOM of the value at w->p; with keep, only the members it lists. */
-static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
+/* A DOM of the value at w->p. */
+static int dom(jw *w, json_t **out) {
   *out = NULL;
   if (at_end(w))
     return syn(w, "unexpected end of input");
@@ -418,17 +409,9 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
     for (more = begin(w, '}'); more == 1; more = next(w, '}')) {
       char *k = NULL;
       json_t *item = NULL;
-      bool whole = true;
-      const ctrt__jkeep *entry = NULL;
       if ((rc = key(w, &s, &n, true)) < 0)
         break;
-      if (keep != NULL && (entry = kept(keep, s, &whole)) == NULL) {
-        if ((rc = skip(w)) < 0) /* not read: skipped without allocating */
-          break;
-        continue;
-      }
-      if ((k = ctrt__strndup(s, n)) == NULL ||
-          ((rc = dom(w, &item, whole ? NULL : entry->sub)) == 0 && json_object_set_new(v, k, item) != 0))
+      if ((k = ctrt__strndup(s, n)) == NULL || ((rc = dom(w, &item)) == 0 && json_object_set_new(v, k, item) != 0))
         rc = ctrt__error_no_memory();
       ctrt__free(k);
       if (rc < 0)
@@ -440,7 +423,7 @@ static int dom(jw *w, json_t **out, const ctrt__jkeep *keep) {
     CTRT__CHECK_ALLOC((v = json_array()));
     for (more = begin(w, ']'); more == 1; more = next(w, ']')) {
       json_t *item = NULL;
-      if ((rc = dom(w, &item, keep)) == 0 && json_array_append_new(v, item) != 0)
+      if ((rc = dom(w, &item)) == 0 && json_array_append_new(v, item) != 0)
         rc = ctrt__error_no_memory();
       if (rc < 0)
         break;
@@ -510,7 +493,7 @@ static int type_error(const jw *w, const ctrt__jpath *path, const char *expected
 static bool is_number(const jw *w) { return !at_end(w) && (*w->p == '-' || (*w->p >= '0' && *w->p <= '9')); }
 
 static int integer(jw *w, const ctrt__jpath *path, int64_t lo, int64_t hi, const char *slot, int64_t *out) {
-  num v;
+  num v = {0}; /* set by number(); initialised for the analyzer */
   if (!is_number(w) || strcmp(got(w), "integer") != 0)
     return type_error(w, path, "integer");
   int rc = number(w, &v);
@@ -649,7 +632,7 @@ static int dec_value(jw *w, const ctrt__jtype *t, void *out, const ctrt__jpath *
   }
   case CTRT__JK_DOM: {
     json_t *json = NULL;
-    if ((rc = dom(w, &json, NULL)) < 0)
+    if ((rc = dom(w, &json)) < 0)
       return rc;
     rc = t->dom_dec(out, json, path);
     json_decref(json);
@@ -1013,27 +996,6 @@ done:
   }
   if (rc < 0)
     *found = false;
-  return rc;
-}
-
-int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jkeep *keep) {
-  *out = NULL;
-  jw w = {.start = text, .p = text, .end = text + len};
-  w.buf = w.small;
-  w.cap = sizeof w.small;
-  ws(&w);
-  int rc = at_end(&w) ? syn(&w, "'[' or '{' expected near end of file") : dom(&w, out, keep);
-  if (rc < 0)
-    goto done;
-  ws(&w);
-  if (!at_end(&w)) {
-    rc = syn(&w, "end of file expected");
-    json_decref(*out);
-    *out = NULL;
-  }
-done:
-  if (w.buf != w.small)
-    ctrt__free(w.buf);
   return rc;
 }
 

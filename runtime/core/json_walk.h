@@ -122,20 +122,6 @@ void ctrt__jwalk_clear_value(const ctrt__jtype *t, void *value);
  * allocation-free); 0 or an invalid-argument error "$: invalid JSON ...". */
 int ctrt__jwalk_validate(const char *text, size_t len);
 
-/* A filter of the members a hand-written converter reads: an array ending in
- * {NULL, NULL}; a member listed with sub NULL is kept whole, one with sub is
- * filtered by sub (through arrays: the filter applies to each element), and
- * a "*" entry keeps every member. */
-typedef struct ctrt__jkeep {
-  const char *key;
-  const struct ctrt__jkeep *sub;
-} ctrt__jkeep;
-
-/* A jansson value of the text holding only what keep lists: the rest is
- * skipped without allocating (a narrow answer from a large body). Errors as
- * ctrt__jwalk_decode's ("$: invalid JSON ..."). */
-int ctrt__jwalk_prune(json_t **out, const char *text, size_t len, const ctrt__jkeep *keep);
-
 /* Tables are libctrt's own data: hidden, so that the version script's
  * CTRT_PRIVATE_0 node (ctrt__* functions for libctrt-mock) never exports
  * them (scripts/check-structure.sh fails on exported ctrt__ data). */

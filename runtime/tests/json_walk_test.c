@@ -2,8 +2,8 @@
 /* The descriptor walker (core/json_walk.c) on a hand-made table: members in
  * every shape, unknown members skipped, the tokenizer's edge cases (escapes,
  * surrogates, NUL, huge numbers, duplicate keys, trailing garbage, nesting
- * depth, every truncation of a document) and the pruned DOM. Run under
- * valgrind too: a failed decode owns nothing. */
+ * depth, every truncation of a document). Run under valgrind too: a failed
+ * decode owns nothing. */
 #include "test_support.h"
 
 #include "gen_internal.h"
@@ -277,32 +277,6 @@ static void test_integer_at_a_path(void) {
   CU_ASSERT_FALSE(found);
 }
 
-static void test_pruned_dom(void) {
-  static const ctrt__jkeep net[] = {{"IPAddress", NULL}, {NULL, NULL}};
-  static const ctrt__jkeep keep[] = {{"State", NULL}, {"NetworkSettings", net}, {NULL, NULL}};
-  const char *text = "{\"Config\":{\"Env\":[\"A=1\"]},\"State\":{\"Status\":\"running\",\"Pid\":9},"
-                     "\"NetworkSettings\":{\"Ports\":{},\"IPAddress\":\"10.0.0.2\"},\"Name\":\"/x\"}";
-  json_t *json = NULL;
-  ASSERT_OK(ctrt__jwalk_prune(&json, text, strlen(text), keep));
-  char *dumped = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
-  CU_ASSERT_STRING_EQUAL(dumped, "{\"NetworkSettings\":{\"IPAddress\":\"10.0.0.2\"},\"State\":{\"Pid\":9,"
-                                 "\"Status\":\"running\"}}");
-  free(dumped);
-  json_decref(json);
-  /* Through arrays, the filter applies to each element. */
-  static const ctrt__jkeep ids[] = {{"Id", NULL}, {NULL, NULL}};
-  const char *list = "[{\"Id\":\"a\",\"Image\":\"i\"},{\"Id\":\"b\",\"Names\":[\"/b\"]}]";
-  ASSERT_OK(ctrt__jwalk_prune(&json, list, strlen(list), ids));
-  dumped = json_dumps(json, JSON_COMPACT);
-  CU_ASSERT_STRING_EQUAL(dumped, "[{\"Id\":\"a\"},{\"Id\":\"b\"}]");
-  free(dumped);
-  json_decref(json);
-  /* What is skipped is still checked: the text must be JSON. */
-  const char *bad = "{\"Config\":{\"Env\":[\"A=1\" \"B\"]},\"State\":{}}";
-  CU_ASSERT_EQUAL(ctrt__jwalk_prune(&json, bad, strlen(bad), keep), CTRT_EINVALID_ARGUMENT);
-  CU_ASSERT_PTR_NULL(json);
-}
-
 void test_register(void) {
   CU_pSuite s = CU_add_suite("json walker", NULL, NULL);
   CU_add_test(s, "every shape", test_every_shape);
@@ -313,6 +287,5 @@ void test_register(void) {
   CU_add_test(s, "duplicate keys, trailing garbage", test_duplicate_keys_and_trailing_garbage);
   CU_add_test(s, "nesting limit", test_nesting_limit);
   CU_add_test(s, "every truncation", test_every_truncation);
-  CU_add_test(s, "pruned DOM", test_pruned_dom);
   CU_add_test(s, "an integer at a path", test_integer_at_a_path);
 }

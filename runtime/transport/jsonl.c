@@ -2,7 +2,8 @@
 /* JSON-lines progress streams: values one per line or back to back. A small
  * scanner finds where each value ends (brackets, strings, escapes), keeping
  * its state between feeds so split input is never rescanned; jansson then
- * parses exactly that slice. */
+ * parses exactly that slice, or (the _text calls) the caller gets the slice's
+ * bytes to walk without a DOM. */
 #include "transport/transport.h"
 
 #define READ_CHUNK ((size_t)16 * 1024)
@@ -129,11 +130,12 @@ static size_t scan(ctrt__jsonl *d) {
   return 0;
 }
 
-int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
-  CTRT__CHECK_ARG(d != NULL && out != NULL, "jsonl_take: NULL argument");
-  *out = NULL;
-  size_t end = scan(d);
-  if (end == 0) {
+/* The next complete value as [*begin, *end) of the buffer: 1, 0 when more
+ * input is needed, or an error for a value over the cap. */
+static int next_value(ctrt__jsonl *d, size_t *begin, size_t *end) {
+  *end = scan(d);
+  *begin = d->start;
+  if (*end == 0) {
     if (d->started && d->len - d->start > d->max)
       return ctrt__error_internal("a JSON message in the progress stream exceeds %zu bytes (at stream offset %zu); "
                                   "the stream is corrupt or not JSON lines",
@@ -142,25 +144,55 @@ int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
       d->start = d->scan = d->len; /* only whitespace so far: drop it */
     return 0;
   }
-  if (end - d->start > d->max)
+  if (*end - d->start > d->max)
     return ctrt__error_internal("a JSON message in the progress stream exceeds %zu bytes (at stream offset %zu)",
                                 d->max, d->consumed + d->start);
+  return 1;
+}
+
+/* Past the value ending at end; its bytes stay in the buffer until the next
+ * feed or pull compacts it. */
+static void advance(ctrt__jsonl *d, size_t end) {
+  d->start = d->scan = end;
+  d->started = d->in_string = d->escape = false;
+  d->depth = 0;
+}
+
+int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out) {
+  CTRT__CHECK_ARG(d != NULL && out != NULL, "jsonl_take: NULL argument");
+  *out = NULL;
+  size_t begin, end;
+  int rc = next_value(d, &begin, &end);
+  if (rc <= 0)
+    return rc;
   json_error_t err;
-  json_t *value = json_loadb(d->buf + d->start, end - d->start, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+  json_t *value = json_loadb(d->buf + begin, end - begin, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
   if (value == NULL)
     return ctrt__error_internal("invalid JSON in the progress stream at offset %zu: %s",
-                                d->consumed + d->start + (size_t)(err.position > 0 ? err.position : 0), err.text);
+                                d->consumed + begin + (size_t)(err.position > 0 ? err.position : 0), err.text);
   char where[256];
   if (ctrt__json_find_nul(value, where, sizeof where)) {
     json_decref(value);
     return ctrt__error_internal("a JSON message in the progress stream (at offset %zu) carries a NUL character "
                                 "(\\u0000) in the string at %s",
-                                d->consumed + d->start, where);
+                                d->consumed + begin, where);
   }
-  d->start = d->scan = end;
-  d->started = d->in_string = d->escape = false;
-  d->depth = 0;
+  advance(d, end);
   *out = value;
+  return 1;
+}
+
+int ctrt__jsonl_take_text(ctrt__jsonl *d, const char **text, size_t *len) {
+  CTRT__CHECK_ARG(d != NULL && text != NULL && len != NULL, "jsonl_take_text: NULL argument");
+  *text = NULL;
+  *len = 0;
+  size_t begin, end;
+  int rc = next_value(d, &begin, &end);
+  if (rc <= 0)
+    return rc;
+  advance(d, end);
+  *text = d->buf + begin;
+  *len = end - begin;
   return 1;
 }
 
@@ -173,12 +205,11 @@ int ctrt__jsonl_finish(const ctrt__jsonl *d) {
   return 0;
 }
 
-int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out) {
-  if (out)
-    *out = NULL;
-  CTRT__CHECK_ARG(d != NULL && pull != NULL && out != NULL, "jsonl_next: NULL argument");
+/* Pull until take (json_t or text) has a value: 0, CTRT_ITEROVER, or an error. */
+static int pull_until(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, int (*take)(ctrt__jsonl *, void *, void *), void *a,
+                      void *b) {
   for (;;) {
-    int rc = ctrt__jsonl_take(d, out);
+    int rc = take(d, a, b);
     if (rc < 0)
       return rc;
     if (rc == 1)
@@ -197,4 +228,27 @@ int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out)
       return rc;
     d->len += n;
   }
+}
+
+static int take_value(ctrt__jsonl *d, void *out, void *unused) {
+  (void)unused;
+  return ctrt__jsonl_take(d, out);
+}
+
+static int take_text(ctrt__jsonl *d, void *text, void *len) { return ctrt__jsonl_take_text(d, text, len); }
+
+int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out) {
+  if (out)
+    *out = NULL;
+  CTRT__CHECK_ARG(d != NULL && pull != NULL && out != NULL, "jsonl_next: NULL argument");
+  return pull_until(d, pull, ctx, take_value, out, NULL);
+}
+
+int ctrt__jsonl_next_text(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, const char **text, size_t *len) {
+  if (text)
+    *text = NULL;
+  if (len)
+    *len = 0;
+  CTRT__CHECK_ARG(d != NULL && pull != NULL && text != NULL && len != NULL, "jsonl_next_text: NULL argument");
+  return pull_until(d, pull, ctx, take_text, (void *)text, len);
 }

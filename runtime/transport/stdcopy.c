@@ -359,3 +359,26 @@ int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, b
       r->len += n;
   }
 }
+
+size_t ctrt__frame_reader_run(ctrt__frame_reader *r, int stream, uint8_t *dst, size_t cap) {
+  /* One tight pass over whole buffered frames: no piece structs, no
+   * argument checks per frame (a chatty log is a frame per 64-byte line). */
+  size_t copied = 0;
+  if (r == NULL || r->buf == NULL || r->remaining > 0)
+    return 0;
+  const uint8_t *buf = r->buf;
+  size_t off = r->off, len = r->len;
+  while (len - off >= CTRT__STDCOPY_HEADER_LEN) {
+    const uint8_t *h = buf + off;
+    if (h[0] != stream || h[1] || h[2] || h[3])
+      break; /* another stream, or a header next_ reports */
+    uint32_t size = header_len(h);
+    if (size > len - off - CTRT__STDCOPY_HEADER_LEN || size > cap - copied)
+      break;
+    memcpy(dst + copied, h + CTRT__STDCOPY_HEADER_LEN, size);
+    copied += size;
+    off += CTRT__STDCOPY_HEADER_LEN + size;
+  }
+  r->off = off;
+  return copied;
+}

@@ -311,6 +311,12 @@ void ctrt__frame_reader_clear(ctrt__frame_reader *r);
  * the last pulling call stay valid). The reader is plain data: a copy of
  * it, put back, undoes the calls that did not pull. */
 int ctrt__frame_reader_next(ctrt__frame_reader *r, ctrt__stdcopy_piece *piece, bool may_pull);
+/* Without pulling: the payloads of the whole frames of stream (1 or 2) that
+ * are buffered next, copied into dst while they fit cap, up to another
+ * stream's frame, a partial frame or anything next_ must decide (a bad
+ * header, systemerr); returns the bytes copied (empty frames count 0). The
+ * buffered bytes, r->len - r->off, bound what it can copy. */
+size_t ctrt__frame_reader_run(ctrt__frame_reader *r, int stream, uint8_t *dst, size_t cap);
 
 /* ====================================================================== */
 /* JSON-lines progress streams (pull, push, load, stats, events)          */
@@ -336,6 +342,11 @@ int ctrt__jsonl_take(ctrt__jsonl *d, json_t **out);
 int ctrt__jsonl_finish(const ctrt__jsonl *d);
 /* Pull side: the next value from the reader: 0, CTRT_ITEROVER, or an error. */
 int ctrt__jsonl_next(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, json_t **out);
+/* The same handing back the value's bytes (not parsed: the caller decodes
+ * and reports invalid JSON), pointing into the reader's buffer and valid
+ * until the next feed, take or next call. */
+int ctrt__jsonl_take_text(ctrt__jsonl *d, const char **text, size_t *len);
+int ctrt__jsonl_next_text(ctrt__jsonl *d, ctrt_read_fn pull, void *ctx, const char **text, size_t *len);
 
 /* The mapper used when the configuration names none: the kind from the
  * status, the body's text on one line (cut at a character boundary), the

@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <strings.h>
 
 /* ---- the wire structs and their descriptor tables ---- */
 
@@ -903,6 +904,19 @@ static const ctrt__jfield w_stats_fields[] = {
 W_STRUCT(jt_stats, w_stats, w_stats_fields);
 static const ctrt__jfield w_stats_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_stats};
 
+/* A reading's time: Go's zero time or an unreadable one is now. */
+static ctrt_timestamp stats_time(const char *read) {
+  ctrt_timestamp ts = {0, 0};
+  if (ctrt__docker_blank(read) || strncmp(read, "0001-01-01", 10) == 0 || ctrt__timestamp_parse(&ts, read) < 0)
+    ts = ctrt__timestamp_now();
+  return ts;
+}
+
+/* The page cache is not the container's own use (docker stats does the same). */
+static uint64_t memory_used(const w_memory *m) {
+  return m->stats.cache <= m->usage ? m->usage - m->stats.cache : m->usage;
+}
+
 int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory) {
   *out = NULL;
   w_stats w;
@@ -916,15 +930,203 @@ int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *te
   }
   *s = (ctrt_container_stats)CTRT_CONTAINER_STATS_INIT;
   s->cpu_usage_usec = w.cpu.usage.total / 1000;
-  /* The page cache is not the container's own use (docker stats does the same). */
-  uint64_t usage = w.memory.usage, cache = w.memory.stats.cache;
-  s->memory_bytes = cache <= usage ? usage - cache : usage;
+  s->memory_bytes = memory_used(&w.memory);
   s->memory_limit = ctrt__docker_memory_limit(w.memory.limit, host_memory);
-  /* Go's zero time or an unreadable one: the reading is now. */
-  if (ctrt__docker_blank(w.read) || strncmp(w.read, "0001-01-01", 10) == 0 ||
-      ctrt__timestamp_parse(&s->timestamp, w.read) < 0)
-    s->timestamp = ctrt__timestamp_now();
+  s->timestamp = stats_time(w.read);
   ctrt__jwalk_clear_value(&jt_stats, &w);
   *out = s;
+  return 0;
+}
+
+/* ---- stats_stream: one sample per line ---- */
+
+/* A sample reads more than one reading: the system CPU, the CPU count (from
+ * percpu_usage when online_cpus is absent, as with cgroup v1 on old
+ * daemons), networks, block I/O and pids. percpu_usage's elements are read as
+ * counters (the DOM path counted them whatever they were: Go sends uint64). */
+typedef struct w_sample_cpu_usage {
+  uint64_t total;
+  uint64_t *percpu;
+  size_t n_percpu;
+} w_sample_cpu_usage;
+static const ctrt__jfield w_sample_cpu_usage_fields[] = {
+    W_VALUE(w_sample_cpu_usage, total, "total_usage", ctrt__jt_counter),
+    W_LIST(w_sample_cpu_usage, percpu, n_percpu, "percpu_usage", ctrt__jt_counter),
+};
+W_STRUCT(jt_sample_cpu_usage, w_sample_cpu_usage, w_sample_cpu_usage_fields);
+
+typedef struct w_sample_cpu {
+  w_sample_cpu_usage usage;
+  uint64_t system;
+  uint64_t online;
+} w_sample_cpu;
+static const ctrt__jfield w_sample_cpu_fields[] = {
+    W_VALUE(w_sample_cpu, usage, "cpu_usage", jt_sample_cpu_usage),
+    W_VALUE(w_sample_cpu, system, "system_cpu_usage", ctrt__jt_counter),
+    W_VALUE(w_sample_cpu, online, "online_cpus", ctrt__jt_counter),
+};
+W_STRUCT(jt_sample_cpu, w_sample_cpu, w_sample_cpu_fields);
+
+typedef struct w_net {
+  uint64_t rx;
+  uint64_t tx;
+} w_net;
+static const ctrt__jfield w_net_fields[] = {
+    W_VALUE(w_net, rx, "rx_bytes", ctrt__jt_counter),
+    W_VALUE(w_net, tx, "tx_bytes", ctrt__jt_counter),
+};
+W_STRUCT(jt_net, w_net, w_net_fields);
+
+typedef struct w_net_entry {
+  char *key;
+  w_net value;
+} w_net_entry;
+
+typedef struct w_blkio_entry {
+  char *op;
+  uint64_t value;
+} w_blkio_entry;
+static const ctrt__jfield w_blkio_entry_fields[] = {
+    W_VALUE(w_blkio_entry, op, "op", ctrt__jt_string),
+    W_VALUE(w_blkio_entry, value, "value", ctrt__jt_counter),
+};
+W_STRUCT(jt_blkio_entry, w_blkio_entry, w_blkio_entry_fields);
+
+typedef struct w_blkio {
+  w_blkio_entry *bytes;
+  size_t n_bytes;
+} w_blkio;
+static const ctrt__jfield w_blkio_fields[] = {
+    W_LIST(w_blkio, bytes, n_bytes, "io_service_bytes_recursive", jt_blkio_entry),
+};
+W_STRUCT(jt_blkio, w_blkio, w_blkio_fields);
+
+typedef struct w_pids {
+  uint64_t current;
+  uint64_t limit;
+} w_pids;
+static const ctrt__jfield w_pids_fields[] = {
+    W_VALUE(w_pids, current, "current", ctrt__jt_counter),
+    W_VALUE(w_pids, limit, "limit", ctrt__jt_counter),
+};
+W_STRUCT(jt_pids, w_pids, w_pids_fields);
+
+typedef struct w_sample {
+  w_sample_cpu cpu;
+  w_memory memory;
+  w_net_entry *networks;
+  size_t n_networks;
+  w_blkio blkio;
+  w_pids pids;
+  char *read;
+} w_sample;
+static const ctrt__jfield w_sample_fields[] = {
+    W_VALUE(w_sample, cpu, "cpu_stats", jt_sample_cpu),
+    W_VALUE(w_sample, memory, "memory_stats", jt_memory),
+    W_MAP(w_sample, networks, n_networks, w_net_entry, "networks", jt_net),
+    W_VALUE(w_sample, blkio, "blkio_stats", jt_blkio),
+    W_VALUE(w_sample, pids, "pids_stats", jt_pids),
+    W_VALUE(w_sample, read, "read", ctrt__jt_string),
+};
+W_STRUCT(jt_sample, w_sample, w_sample_fields);
+static const ctrt__jfield w_sample_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_sample};
+
+/* pids_stats.limit at or above this is "no limit" (cgroup's "max"). */
+#define PIDS_UNLIMITED (UINT64_C(1) << 62)
+
+int ctrt__docker_stats_sample_walk(ctrt_stats_sample **out, const char *text, size_t len, uint64_t host_memory) {
+  *out = NULL;
+  w_sample w;
+  int rc = decode(&w_sample_root, &w, text, len, "stats_stream");
+  if (rc < 0)
+    return rc;
+  ctrt_stats_sample *s = ctrt__malloc(sizeof *s);
+  if (s == NULL) {
+    ctrt__jwalk_clear_value(&jt_sample, &w);
+    return ctrt__error_no_memory();
+  }
+  *s = (ctrt_stats_sample)CTRT_STATS_SAMPLE_INIT;
+  s->cpu_total_ns = w.cpu.usage.total;
+  s->cpu_system_ns = w.cpu.system;
+  uint64_t cpus = w.cpu.online ? w.cpu.online : w.cpu.usage.n_percpu;
+  s->online_cpus = cpus > UINT32_MAX ? UINT32_MAX : (uint32_t)cpus;
+  s->mem_used_bytes = memory_used(&w.memory);
+  s->mem_limit_bytes = ctrt__docker_memory_limit(w.memory.limit, host_memory);
+  for (size_t i = 0; i < w.n_networks; i++) {
+    s->net_rx_bytes += w.networks[i].value.rx;
+    s->net_tx_bytes += w.networks[i].value.tx;
+  }
+  for (size_t i = 0; i < w.blkio.n_bytes; i++) {
+    const w_blkio_entry *e = &w.blkio.bytes[i];
+    if (e->op && strcasecmp(e->op, "read") == 0)
+      s->blkio_read_bytes += e->value;
+    else if (e->op && strcasecmp(e->op, "write") == 0)
+      s->blkio_write_bytes += e->value;
+  }
+  s->pids_current = w.pids.current;
+  if (w.pids.limit > 0 && w.pids.limit < PIDS_UNLIMITED) {
+    s->has_pids_limit = true;
+    s->pids_limit = w.pids.limit;
+  }
+  s->timestamp = stats_time(w.read);
+  ctrt__jwalk_clear_value(&jt_sample, &w);
+  *out = s;
+  return 0;
+}
+
+/* ---- prune_images ---- */
+
+/* Each item of ImagesDeleted names an untagged reference or a deleted id (or both). */
+typedef struct w_pruned {
+  char *untagged;
+  char *deleted;
+} w_pruned;
+static const ctrt__jfield w_pruned_fields[] = {
+    W_VALUE(w_pruned, untagged, "Untagged", ctrt__jt_string),
+    W_VALUE(w_pruned, deleted, "Deleted", ctrt__jt_string),
+};
+W_STRUCT(jt_pruned, w_pruned, w_pruned_fields);
+
+typedef struct w_prune {
+  w_pruned *items;
+  size_t n_items;
+  uint64_t reclaimed;
+} w_prune;
+static const ctrt__jfield w_prune_fields[] = {
+    W_LIST(w_prune, items, n_items, "ImagesDeleted", jt_pruned),
+    W_VALUE(w_prune, reclaimed, "SpaceReclaimed", ctrt__jt_counter),
+};
+W_STRUCT(jt_prune, w_prune, w_prune_fields);
+static const ctrt__jfield w_prune_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_prune};
+
+int ctrt__docker_prune_walk(ctrt_prune_result **out, const char *text, size_t len) {
+  *out = NULL;
+  w_prune w;
+  int rc = decode(&w_prune_root, &w, text, len, "prune_images");
+  if (rc < 0)
+    return rc;
+  ctrt_prune_result *p = ctrt__malloc(sizeof *p);
+  if (p != NULL) {
+    *p = (ctrt_prune_result)CTRT_PRUNE_RESULT_INIT;
+    p->space_reclaimed = w.reclaimed;
+    if (w.n_items && (p->deleted = ctrt__calloc(w.n_items * 2, sizeof *p->deleted)) == NULL) {
+      ctrt_prune_result_free(p);
+      p = NULL;
+    }
+  }
+  if (p == NULL) {
+    ctrt__jwalk_clear_value(&jt_prune, &w);
+    return ctrt__error_no_memory();
+  }
+  /* The names move from the wire struct: nothing is copied. */
+  for (size_t i = 0; i < w.n_items; i++) {
+    char *untagged = take(&w.items[i].untagged), *deleted = take(&w.items[i].deleted);
+    if (untagged != NULL)
+      p->deleted[p->n_deleted++] = untagged;
+    if (deleted != NULL)
+      p->deleted[p->n_deleted++] = deleted;
+  }
+  ctrt__jwalk_clear_value(&jt_prune, &w);
+  *out = p;
   return 0;
 }

@@ -37,15 +37,16 @@ typedef struct stats_stream {
 
 static int stats_next(void *impl, void **item) {
   stats_stream *s = impl;
-  json_t *sample = NULL;
-  int rc = ctrt__jsonl_next(s->lines, ctrt__http_stream_pull, s->hs, &sample);
+  const char *text = NULL;
+  size_t len = 0;
+  int rc = ctrt__jsonl_next_text(s->lines, ctrt__http_stream_pull, s->hs, &text, &len);
   if (rc == CTRT_ITEROVER)
     return rc;
   if (rc < 0)
     return ctrt__error_wrap("stats_stream");
-  rc = ctrt__docker_stats_sample((ctrt_stats_sample **)item, sample, s->host_memory);
-  json_decref(sample);
-  return rc;
+  /* Walked from the line's bytes: the per-CPU and precpu_stats members are
+   * skipped without allocating. */
+  return ctrt__docker_stats_sample_walk((ctrt_stats_sample **)item, text, len, s->host_memory);
 }
 
 static void stats_cancel(void *impl) { ctrt__http_stream_cancel(((stats_stream *)impl)->hs); }

@@ -80,6 +80,7 @@ int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint
 int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory);
 /* The same from the answer's text, walked (no DOM; docker_answers.c). */
 int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory);
+int ctrt__docker_stats_sample_walk(ctrt_stats_sample **out, const char *text, size_t len, uint64_t host_memory);
 /* A memory limit as ctrt reports it: 0 = unlimited (docker_convert.c). */
 uint64_t ctrt__docker_memory_limit(uint64_t limit, uint64_t host_memory);
 /* GET /info's MemTotal, asked once per runtime: dockerd (moby's stats
@@ -109,6 +110,8 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_
 int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *text, size_t len);
 /* POST /images/prune -> PruneResult. */
 int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer);
+/* The same from the answer's text, walked (no DOM; docker_answers.c). */
+int ctrt__docker_prune_walk(ctrt_prune_result **out, const char *text, size_t len);
 /* GET /containers/json?all=1 -> summaries (managed_id from label_key). */
 int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const char *text, size_t len,
                                      const char *label_key);

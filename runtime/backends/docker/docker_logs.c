@@ -193,26 +193,26 @@ done:
 /* A chunk of p and the frames of p's stream that follow it in what is
  * already buffered (a run stops at another stream, at a frame not all
  * received, and never waits), in one allocation. Without timestamps only:
- * each timestamped message is its own chunk. */
+ * each timestamped message is its own chunk. One pass: the chunk is sized
+ * by the buffered bytes (the payloads plus their 8-byte headers), filled,
+ * then shrunk to what it holds. */
 static int coalesce(log_reader *r, const log_piece *p, ctrt_log_channel channel, ctrt_log_chunk **out) {
-  /* Two passes over the buffer: the size, then the copy (pieces handed out
-   * without pulling stay valid, and the reader's state is plain data). */
-  ctrt__frame_reader saved = r->fr;
-  size_t total = p->len;
-  ctrt__stdcopy_piece piece;
-  while (ctrt__frame_reader_next(&r->fr, &piece, false) == 0 && piece.stream == p->stream)
-    total += piece.len;
-  r->fr = saved;
-  int rc = ctrt__log_chunk_alloc(out, channel, total, NULL);
+  size_t bound = p->len + (r->fr.len - r->fr.off);
+  int rc = ctrt__log_chunk_alloc(out, channel, bound, NULL);
   if (rc < 0)
     return rc;
-  uint8_t *buf = (*out)->data.data;
-  memcpy(buf, p->data, p->len);
-  size_t at = p->len;
-  while (at < total && ctrt__frame_reader_next(&r->fr, &piece, false) == 0) {
-    memcpy(buf + at, piece.data, piece.len);
-    at += piece.len;
+  ctrt_log_chunk *c = *out;
+  memcpy(c->data.data, p->data, p->len);
+  size_t len = p->len + ctrt__frame_reader_run(&r->fr, p->stream, c->data.data + p->len, bound - p->len);
+  if (bound - len >= 64) {
+    /* glibc shrinks in place; the data follows the struct either way. */
+    ctrt_log_chunk *shrunk = ctrt__realloc(c, sizeof *c + len + 1);
+    if (shrunk != NULL)
+      *out = c = shrunk;
+    c->data.data = (uint8_t *)(c + 1);
   }
+  c->data.len = len;
+  c->data.data[len] = '\0';
   return 0;
 }
 

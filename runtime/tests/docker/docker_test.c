@@ -551,6 +551,155 @@ static void test_stats_walked(void) {
   }
 }
 
+/* stats_stream walks each sample from the line's bytes: the walked sample
+ * and the DOM converter's agree on every field. */
+static void sample_agree(const char *text, uint64_t host_memory) {
+  json_t *j = parse(text);
+  ctrt_stats_sample *dom = NULL, *walked = NULL;
+  ASSERT_OK(ctrt__docker_stats_sample(&dom, j, host_memory));
+  ASSERT_OK(ctrt__docker_stats_sample_walk(&walked, text, strlen(text), host_memory));
+  CU_ASSERT_EQUAL(walked->cpu_total_ns, dom->cpu_total_ns);
+  CU_ASSERT_EQUAL(walked->cpu_system_ns, dom->cpu_system_ns);
+  CU_ASSERT_EQUAL(walked->online_cpus, dom->online_cpus);
+  CU_ASSERT_EQUAL(walked->mem_used_bytes, dom->mem_used_bytes);
+  CU_ASSERT_EQUAL(walked->mem_limit_bytes, dom->mem_limit_bytes);
+  CU_ASSERT_EQUAL(walked->net_rx_bytes, dom->net_rx_bytes);
+  CU_ASSERT_EQUAL(walked->net_tx_bytes, dom->net_tx_bytes);
+  CU_ASSERT_EQUAL(walked->blkio_read_bytes, dom->blkio_read_bytes);
+  CU_ASSERT_EQUAL(walked->blkio_write_bytes, dom->blkio_write_bytes);
+  CU_ASSERT_EQUAL(walked->pids_current, dom->pids_current);
+  CU_ASSERT_EQUAL(walked->has_pids_limit, dom->has_pids_limit);
+  CU_ASSERT_EQUAL(walked->pids_limit, dom->pids_limit);
+  if (strstr(text, "\"read\"") != NULL && strstr(text, "0001-01-01") == NULL) { /* else both read the clock */
+    CU_ASSERT_EQUAL(walked->timestamp.seconds, dom->timestamp.seconds);
+    CU_ASSERT_EQUAL(walked->timestamp.nanos, dom->timestamp.nanos);
+  }
+  ctrt_stats_sample_free(dom);
+  ctrt_stats_sample_free(walked);
+  json_decref(j);
+}
+
+/* A sample recorded from dockerd 20.10.24 (this project's fixture daemon,
+ * cgroup v1 host) on 2026-12-07: GET /containers/{id}/stats?stream=false on
+ * a busybox `sleep`. */
+static const char RECORDED_SAMPLE[] =
+    "{\"read\":\"2026-12-07T17:01:37.297621762Z\",\"preread\":\"2026-12-07T17:01:36.233504948Z\",\"pids_s"
+    "tats\":{\"current\":1},\"blkio_stats\":{\"io_service_bytes_recursive\":[],\"io_serviced_recursive\":"
+    "[],\"io_queue_recursive\":[],\"io_service_time_recursive\":[],\"io_wait_time_recursive\":[],\"io_mer"
+    "ged_recursive\":[],\"io_time_recursive\":[],\"sectors_recursive\":[]},\"num_procs\":0,\"storage_stat"
+    "s\":{},\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":85207734,\"percpu_usage\":[66564762,18642972],"
+    "\"usage_in_kernelmode\":30000000,\"usage_in_usermode\":40000000},\"system_cpu_usage\":16509522000000"
+    "0,\"online_cpus\":2,\"throttling_data\":{\"periods\":0,\"throttled_periods\":0,\"throttled_time\":0}"
+    "},\"precpu_stats\":{\"cpu_usage\":{\"total_usage\":85207734,\"percpu_usage\":[66564762,18642972],\"u"
+    "sage_in_kernelmode\":30000000,\"usage_in_usermode\":40000000},\"system_cpu_usage\":165093100000000,"
+    "\"online_cpus\":2,\"throttling_data\":{\"periods\":0,\"throttled_periods\":0,\"throttled_time\":0}},"
+    "\"memory_stats\":{\"usage\":319488,\"max_usage\":3747840,\"stats\":{\"active_anon\":4096,\"active_fi"
+    "le\":0,\"cache\":0,\"dirty\":0,\"hierarchical_memory_limit\":9223372036854771712,\"hierarchical_mems"
+    "w_limit\":9223372036854771712,\"inactive_anon\":45056,\"inactive_file\":0,\"mapped_file\":0,\"pgfaul"
+    "t\":1079,\"pgmajfault\":0,\"pgpgin\":810,\"pgpgout\":798,\"rss\":49152,\"rss_huge\":0,\"total_active"
+    "_anon\":4096,\"total_active_file\":0,\"total_cache\":0,\"total_dirty\":0,\"total_inactive_anon\":450"
+    "56,\"total_inactive_file\":0,\"total_mapped_file\":0,\"total_pgfault\":1079,\"total_pgmajfault\":0,"
+    "\"total_pgpgin\":810,\"total_pgpgout\":798,\"total_rss\":49152,\"total_rss_huge\":0,\"total_unevicta"
+    "ble\":0,\"total_writeback\":0,\"unevictable\":0,\"writeback\":0},\"limit\":25276157952},\"name\":\"/"
+    "h-walk5-statsrec\",\"id\":\"1feaab28ef716f6226c4390a9ab0664f937e80145fa474145893fc0697ec0f0b\",\"net"
+    "works\":{\"eth0\":{\"rx_bytes\":736,\"rx_packets\":8,\"rx_errors\":0,\"rx_dropped\":0,\"tx_bytes\":0"
+    ",\"tx_packets\":0,\"tx_errors\":0,\"tx_dropped\":0}}}";
+
+static void test_stats_sample_walked(void) {
+  sample_agree(STATS, 0);
+  sample_agree(STATS, 134217728);
+  sample_agree(RECORDED_SAMPLE, 0);
+  sample_agree(RECORDED_SAMPLE, 25276157952);
+  /* Reals, nulls for absent, no online_cpus (percpu_usage counted), the
+   * cgroup v1 "unlimited", an unlimited pids limit, Go's zero time. */
+  sample_agree("{\"read\":\"2024-05-06T07:08:09Z\",\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":1.8e19,"
+               "\"percpu_usage\":[1,2,3]},\"system_cpu_usage\":5.0},\"pids_stats\":{\"current\":2,\"limit\":0},"
+               "\"memory_stats\":{\"usage\":4096.0,\"limit\":9223372036854771712,\"stats\":null},\"networks\":null,"
+               "\"blkio_stats\":{\"io_service_bytes_recursive\":null}}",
+               0);
+  sample_agree("{\"read\":\"0001-01-01T00:00:00Z\",\"cpu_stats\":null,\"memory_stats\":{\"usage\":1,\"stats\":"
+               "{\"cache\":9}},\"networks\":{\"a\":{},\"b\":{\"rx_bytes\":null,\"tx_bytes\":3}}}",
+               0);
+  sample_agree("{}", 0);
+  static const char *const bad[][2] = {
+      {"{\"cpu_stats\":{\"system_cpu_usage\":-1}}",
+       "stats_stream: the Docker daemon's answer has $.cpu_stats.system_cpu_usage: expected a number in 0..2^64, got "
+       "integer -1"},
+      {"{\"networks\":{\"eth0\":{\"rx_bytes\":\"7\"}}}",
+       "stats_stream: the Docker daemon's answer has $.networks.eth0.rx_bytes: expected number in 0..2^64, got "
+       "string"},
+      {"{\"networks\":[]}", "stats_stream: the Docker daemon's answer has $.networks: expected object, got array"},
+      {"{\"blkio_stats\":{\"io_service_bytes_recursive\":[{\"op\":7}]}}",
+       "stats_stream: the Docker daemon's answer has $.blkio_stats.io_service_bytes_recursive[0].op: expected string, "
+       "got integer"},
+      {"{\"pids_stats\":{\"limit\":true}}",
+       "stats_stream: the Docker daemon's answer has $.pids_stats.limit: expected number in 0..2^64, got boolean"},
+      {"{\"read\":\"a\\u0000b\"}", "stats_stream: the Docker daemon's answer has $.read"},
+      {"[]", "stats_stream: the Docker daemon's answer has $: expected object, got array"},
+      {"{\"read\":\"x\",", "stats_stream: the Docker daemon answered with invalid JSON"},
+      /* Past int64 (cgroup v2's "max" as MaxUint64): refused as jansson does. */
+      {"{\"pids_stats\":{\"limit\":18446744073709551615}}",
+       "stats_stream: the Docker daemon answered with invalid JSON: $: invalid JSON at line 1, column 24: too big "
+       "integer"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ctrt_stats_sample *s = NULL;
+    json_t *j = json_loads(bad[i][0], JSON_ALLOW_NUL, NULL);
+    if (j != NULL) { /* the DOM converter refuses it too */
+      CU_ASSERT_TRUE(ctrt__docker_stats_sample(&s, j, 0) < 0);
+      CU_ASSERT_PTR_NULL(s);
+      json_decref(j);
+    }
+    CU_ASSERT_TRUE(ctrt__docker_stats_sample_walk(&s, bad[i][0], strlen(bad[i][0]), 0) < 0);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i][1]));
+  }
+}
+
+/* prune_images walks its answer: the walked result and the DOM converter's agree. */
+static void prune_agree(const char *text) {
+  json_t *j = parse(text);
+  ctrt_prune_result *dom = NULL, *walked = NULL;
+  ASSERT_OK(ctrt__docker_prune_result(&dom, j));
+  ASSERT_OK(ctrt__docker_prune_walk(&walked, text, strlen(text)));
+  CU_ASSERT_EQUAL(walked->space_reclaimed, dom->space_reclaimed);
+  CU_ASSERT_EQUAL_FATAL(walked->n_deleted, dom->n_deleted);
+  for (size_t i = 0; i < dom->n_deleted; i++)
+    CU_ASSERT_STRING_EQUAL(walked->deleted[i], dom->deleted[i]);
+  ctrt_prune_result_free(dom);
+  ctrt_prune_result_free(walked);
+  json_decref(j);
+}
+
+static void test_prune_walked(void) {
+  prune_agree("{\"ImagesDeleted\":[{\"Untagged\":\"a:1\"},{\"Deleted\":\"sha256:aaa\"},{\"Untagged\":\"b@sha256:c\","
+              "\"Deleted\":\"sha256:c\"},{\"Untagged\":\"\",\"Deleted\":null},{}],\"SpaceReclaimed\":77}");
+  prune_agree("{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}");
+  prune_agree("{\"ImagesDeleted\":[],\"SpaceReclaimed\":1.5e10,\"Other\":[1,{\"x\":2}]}");
+  prune_agree("{}");
+  static const char *const bad[][2] = {
+      {"{\"ImagesDeleted\":{}}",
+       "prune_images: the Docker daemon's answer has $.ImagesDeleted: expected array, got object"},
+      {"{\"ImagesDeleted\":[{\"Deleted\":1}]}",
+       "prune_images: the Docker daemon's answer has $.ImagesDeleted[0].Deleted: expected string, got integer"},
+      {"{\"SpaceReclaimed\":-5}",
+       "prune_images: the Docker daemon's answer has $.SpaceReclaimed: expected a number in 0..2^64, got integer -5"},
+      {"{\"ImagesDeleted\":[", "prune_images: the Docker daemon answered with invalid JSON"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ctrt_prune_result *pr = NULL;
+    json_t *j = json_loads(bad[i][0], 0, NULL);
+    if (j != NULL) {
+      CU_ASSERT_TRUE(ctrt__docker_prune_result(&pr, j) < 0);
+      CU_ASSERT_PTR_NULL(pr);
+      json_decref(j);
+    }
+    CU_ASSERT_TRUE(ctrt__docker_prune_walk(&pr, bad[i][0], strlen(bad[i][0])) < 0);
+    CU_ASSERT_PTR_NULL(pr);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, bad[i][1]));
+  }
+}
+
 static void test_stats_conversion(void) {
   json_t *j = parse(STATS);
   ctrt_stats_sample *s = NULL;
@@ -2536,6 +2685,8 @@ void test_register(void) {
   CU_add_test(s, "wait classification", test_wait_classify);
   CU_add_test(s, "stats conversion", test_stats_conversion);
   CU_add_test(s, "stats walked", test_stats_walked);
+  CU_add_test(s, "stats sample walked", test_stats_sample_walked);
+  CU_add_test(s, "prune walked", test_prune_walked);
   CU_add_test(s, "log timestamps", test_log_timestamp);
   CU_add_test(s, "daemon messages said once", test_dedupe_message);
   CU_add_test(s, "image lists", test_image_conversions);

@@ -395,6 +395,68 @@ static void test_frame_reader_without_pulling(void) {
   free(b);
 }
 
+/* The input of frames (stream, text) back to back, encoded. */
+static size_t frames_of(uint8_t *out, const int *streams, const char *const *texts, size_t n) {
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t *f = NULL;
+    size_t fl = 0;
+    ASSERT_OK(ctrt__stdcopy_encode(&f, &fl, streams[i], texts[i], strlen(texts[i])));
+    memcpy(out + at, f, fl);
+    at += fl;
+    free(f);
+  }
+  return at;
+}
+
+static void test_frame_reader_run(void) {
+  /* After the first frame (from next): the run takes stdout's whole
+   * buffered frames (an empty one among them), stops at stderr; next goes on
+   * from there. */
+  static const int streams[] = {1, 1, 1, 1, 2, 1, 3, 1};
+  static const char *const texts[] = {"a", "bc", "", "def", "x", "gh", "boom\n", "i"};
+  uint8_t in[256];
+  size_t len = frames_of(in, streams, texts, 8);
+  mem_reader m = {in, len - 3, 0, len - 3}; /* the last frame cut in its header */
+  ctrt__frame_reader r;
+  ASSERT_OK(ctrt__frame_reader_init(&r, mem_pull, &m, 256));
+  ctrt__stdcopy_piece p;
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p, true));
+  CU_ASSERT_TRUE(p.stream == 1 && p.len == 1 && p.data[0] == 'a');
+  uint8_t out[64];
+  CU_ASSERT_EQUAL(r.len - r.off, len - 3 - 9); /* the buffered bytes bound the run */
+  /* A cap that stops before "def": only "bc". */
+  ctrt__frame_reader saved = r;
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, 4), 2);
+  CU_ASSERT_EQUAL(memcmp(out, "bc", 2), 0);
+  r = saved;
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 5);
+  CU_ASSERT_EQUAL(memcmp(out, "bcdef", 5), 0);
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 0); /* stderr is next */
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p, false));
+  CU_ASSERT_TRUE(p.stream == 2 && p.len == 1 && p.data[0] == 'x');
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 2);
+  CU_ASSERT_EQUAL(memcmp(out, "gh", 2), 0);
+  /* systemerr is left to next, which reports it. */
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 0);
+  ASSERT_FAILS_WITH(ctrt__frame_reader_next(&r, &p, false), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "boom"));
+  /* A partial frame stays for next too. */
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 0);
+  ctrt__frame_reader_clear(&r);
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 0); /* cleared: nothing */
+  /* A bad header stops the run; next reports it. */
+  uint8_t bad[32];
+  size_t bl = frames_of(bad, streams, texts, 2);
+  bad[9 + 1] = 7;
+  m = (mem_reader){bad, bl, 0, bl};
+  ASSERT_OK(ctrt__frame_reader_init(&r, mem_pull, &m, 64));
+  ASSERT_OK(ctrt__frame_reader_next(&r, &p, true));
+  CU_ASSERT_EQUAL(ctrt__frame_reader_run(&r, 1, out, sizeof out), 0);
+  ASSERT_FAILS_WITH(ctrt__frame_reader_next(&r, &p, true), CTRT_ERROR_INTERNAL);
+  ctrt__frame_reader_clear(&r);
+}
+
 static void test_stdcopy_errors(void) {
   /* Bad header bytes. */
   const uint8_t bad[] = {1, 0, 1, 0, 0, 0, 0, 1, 'x'};
@@ -544,6 +606,38 @@ static void test_jsonl_every_split(void) {
   }
   CU_ASSERT_EQUAL(rc, CTRT_ITEROVER);
   CU_ASSERT_EQUAL(i, json_array_size(expected));
+  ctrt__jsonl_free(d);
+  /* The same values as bytes, one byte per read: each slice parses to the
+   * value the DOM side gave. */
+  m = (mem_reader){(const uint8_t *)jsonl_input, len, 0, 1};
+  ASSERT_OK(ctrt__jsonl_new(&d, 0));
+  const char *text = NULL;
+  size_t text_len = 0;
+  i = 0;
+  while ((rc = ctrt__jsonl_next_text(d, mem_pull, &m, &text, &text_len)) == 0) {
+    v = json_loadb(text, text_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    CU_ASSERT_PTR_NOT_NULL(v);
+    CU_ASSERT_TRUE(json_equal(v, json_array_get(expected, i)));
+    json_decref(v);
+    i++;
+  }
+  CU_ASSERT_EQUAL(rc, CTRT_ITEROVER);
+  CU_ASSERT_EQUAL(i, json_array_size(expected));
+  CU_ASSERT_PTR_NULL(text);
+  ctrt__jsonl_free(d);
+  /* Bytes are not parsed: invalid JSON is the caller's to report, a value
+   * over the cap and a cut value are the reader's errors as before. */
+  ASSERT_OK(ctrt__jsonl_new(&d, 8));
+  ASSERT_OK(ctrt__jsonl_feed(d, "{\"a\":,}\n{\"toolong\":1}", 24));
+  CU_ASSERT_EQUAL(ctrt__jsonl_take_text(d, &text, &text_len), 1);
+  CU_ASSERT_EQUAL(text_len, 7);
+  CU_ASSERT_EQUAL(memcmp(text, "{\"a\":,}", 7), 0);
+  ASSERT_FAILS_WITH(ctrt__jsonl_take_text(d, &text, &text_len), CTRT_ERROR_INTERNAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(ctrt_error_last()->message, "exceeds 8 bytes"));
+  ctrt__jsonl_free(d);
+  m = (mem_reader){(const uint8_t *)"[1,2", 4, 0, 1};
+  ASSERT_OK(ctrt__jsonl_new(&d, 0));
+  ASSERT_FAILS_WITH(ctrt__jsonl_next_text(d, mem_pull, &m, &text, &text_len), CTRT_ERROR_NETWORK);
   ctrt__jsonl_free(d);
   json_decref(expected);
 }
@@ -2476,6 +2570,7 @@ void test_register(void) {
   CU_add_test(s, "frame reader splits", test_frame_reader_splits);
   CU_add_test(s, "frame reader huge header and cuts", test_frame_reader_huge_header_and_cuts);
   CU_add_test(s, "frame reader without pulling", test_frame_reader_without_pulling);
+  CU_add_test(s, "frame reader run", test_frame_reader_run);
   CU_add_test(s, "jsonl every split", test_jsonl_every_split);
   CU_add_test(s, "jsonl limits and errors", test_jsonl_limits_and_errors);
   CU_add_test(s, "registry auth", test_registry_auth);
