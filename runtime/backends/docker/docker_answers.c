@@ -1032,7 +1032,6 @@ W_STRUCT(jt_sample, w_sample, w_sample_fields);
 static const ctrt__jfield w_sample_root = {NULL, CTRT__JS_VALUE, 0, 0, 0, NO_OFFSET, 0, 0, &jt_sample};
 
 /* pids_stats.limit at or above this is "no limit" (cgroup's "max"). */
-#define PIDS_UNLIMITED (UINT64_C(1) << 62)
 
 int ctrt__docker_stats_sample_walk(ctrt_stats_sample **out, const char *text, size_t len, uint64_t host_memory) {
   *out = NULL;
@@ -1064,7 +1063,7 @@ int ctrt__docker_stats_sample_walk(ctrt_stats_sample **out, const char *text, si
       s->blkio_write_bytes += e->value;
   }
   s->pids_current = w.pids.current;
-  if (w.pids.limit > 0 && w.pids.limit < PIDS_UNLIMITED) {
+  if (w.pids.limit > 0 && w.pids.limit < CTRT__DOCKER_UNLIMITED) {
     s->has_pids_limit = true;
     s->pids_limit = w.pids.limit;
   }

@@ -168,4 +168,12 @@ static inline int finish(int rc, int read_rc, void *value, void (*free_fn)(void 
     return rc_;                                                                                                        \
   } while (0)
 
+/* Parse an RFC 3339 instant; Go's zero time ("0001-01-01T00:00:00Z") and
+ * anything unparsable count as absent. */
+static inline bool parse_time(const char *text, ctrt_timestamp *ts) {
+  if (ctrt__docker_blank(text) || strncmp(text, "0001-01-01", 10) == 0)
+    return false;
+  return ctrt__timestamp_parse(ts, text) == 0;
+}
+
 #endif

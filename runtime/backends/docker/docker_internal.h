@@ -74,13 +74,13 @@ int ctrt__docker_wait_classify(ctrt_wait_outcome **out, const json_t *wait, cons
 /* create_container without its pull-policy step (a composed backend runs
  * that step with its own pull_image_with_policy first). */
 int ctrt__docker_create_only(void *self, const ctrt_container_id *id, const ctrt_service_spec *spec);
-/* host_memory: the daemon's MemTotal (0 = unknown); a limit at or above it
- * is reported as 0, unlimited (see ctrt__docker_host_memory). */
-int ctrt__docker_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint64_t host_memory);
-int ctrt__docker_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory);
-/* The same from the answer's text, walked (no DOM; docker_answers.c). */
+/* A stats answer, walked (docker_answers.c). host_memory: the daemon's
+ * MemTotal (0 = unknown); a limit at or above it is reported as 0,
+ * unlimited (see ctrt__docker_host_memory). */
 int ctrt__docker_container_stats_walk(ctrt_container_stats **out, const char *text, size_t len, uint64_t host_memory);
 int ctrt__docker_stats_sample_walk(ctrt_stats_sample **out, const char *text, size_t len, uint64_t host_memory);
+/* Docker's "no limit": memory and pids limits at or above 2^62. */
+#define CTRT__DOCKER_UNLIMITED (UINT64_C(1) << 62)
 /* A memory limit as ctrt reports it: 0 = unlimited (docker_convert.c). */
 uint64_t ctrt__docker_memory_limit(uint64_t limit, uint64_t host_memory);
 /* GET /info's MemTotal, asked once per runtime: dockerd (moby's stats
@@ -108,9 +108,7 @@ int ctrt__docker_image_infos(ctrt_image_info_list **out, const char *text, size_
 /* GET /images/{name}/json (its text) -> ImageInspectInfo, walked (no DOM;
  * docker_answers.c). */
 int ctrt__docker_image_inspect_walk(ctrt_image_inspect_info **out, const char *text, size_t len);
-/* POST /images/prune -> PruneResult. */
-int ctrt__docker_prune_result(ctrt_prune_result **out, const json_t *answer);
-/* The same from the answer's text, walked (no DOM; docker_answers.c). */
+/* POST /images/prune -> PruneResult, walked (docker_answers.c). */
 int ctrt__docker_prune_walk(ctrt_prune_result **out, const char *text, size_t len);
 /* GET /containers/json?all=1 -> summaries (managed_id from label_key). */
 int ctrt__docker_container_summaries(ctrt_runtime_container_summary_list **out, const char *text, size_t len,

@@ -10,4 +10,12 @@
  * must agree with. */
 int docker_ref_image_inspect_info(ctrt_image_inspect_info **out, const json_t *image);
 
+/* A stats answer (GET /containers/{id}/stats) -> one stats_stream sample
+ * and get_container_stats' reading. */
+int docker_ref_stats_sample(ctrt_stats_sample **out, const json_t *stats, uint64_t host_memory);
+int docker_ref_container_stats(ctrt_container_stats **out, const json_t *stats, uint64_t host_memory);
+
+/* POST /images/prune's answer -> PruneResult. */
+int docker_ref_prune_result(ctrt_prune_result **out, const json_t *answer);
+
 #endif

@@ -238,9 +238,7 @@ typedef int (*convert_fn)(const json_t *j);
     free_fn(v);                                                                                                        \
     return rc;                                                                                                         \
   }
-static int stats_alone(ctrt_stats_sample **out, const json_t *stats) {
-  return ctrt__docker_stats_sample(out, stats, 0);
-}
+static int stats_alone(ctrt_stats_sample **out, const json_t *stats) { return docker_ref_stats_sample(out, stats, 0); }
 static int wait_alone(ctrt_wait_outcome **out, const json_t *wait) {
   return ctrt__docker_wait_classify(out, wait, NULL);
 }
@@ -503,7 +501,7 @@ static const char STATS[] =
 static void stats_agree(const char *text, uint64_t host_memory) {
   json_t *j = parse(text);
   ctrt_container_stats *dom = NULL, *walked = NULL;
-  ASSERT_OK(ctrt__docker_container_stats(&dom, j, host_memory));
+  ASSERT_OK(docker_ref_container_stats(&dom, j, host_memory));
   ASSERT_OK(ctrt__docker_container_stats_walk(&walked, text, strlen(text), host_memory));
   CU_ASSERT_EQUAL(walked->cpu_usage_usec, dom->cpu_usage_usec);
   CU_ASSERT_EQUAL(walked->memory_bytes, dom->memory_bytes);
@@ -542,7 +540,7 @@ static void test_stats_walked(void) {
     ctrt_container_stats *cs = NULL;
     json_t *j = json_loads(bad[i][0], 0, NULL);
     if (j != NULL) { /* the DOM converter refuses it too */
-      CU_ASSERT_TRUE(ctrt__docker_container_stats(&cs, j, 0) < 0);
+      CU_ASSERT_TRUE(docker_ref_container_stats(&cs, j, 0) < 0);
       json_decref(j);
     }
     CU_ASSERT_TRUE(ctrt__docker_container_stats_walk(&cs, bad[i][0], strlen(bad[i][0]), 0) < 0);
@@ -556,7 +554,7 @@ static void test_stats_walked(void) {
 static void sample_agree(const char *text, uint64_t host_memory) {
   json_t *j = parse(text);
   ctrt_stats_sample *dom = NULL, *walked = NULL;
-  ASSERT_OK(ctrt__docker_stats_sample(&dom, j, host_memory));
+  ASSERT_OK(docker_ref_stats_sample(&dom, j, host_memory));
   ASSERT_OK(ctrt__docker_stats_sample_walk(&walked, text, strlen(text), host_memory));
   CU_ASSERT_EQUAL(walked->cpu_total_ns, dom->cpu_total_ns);
   CU_ASSERT_EQUAL(walked->cpu_system_ns, dom->cpu_system_ns);
@@ -646,7 +644,7 @@ static void test_stats_sample_walked(void) {
     ctrt_stats_sample *s = NULL;
     json_t *j = json_loads(bad[i][0], JSON_ALLOW_NUL, NULL);
     if (j != NULL) { /* the DOM converter refuses it too */
-      CU_ASSERT_TRUE(ctrt__docker_stats_sample(&s, j, 0) < 0);
+      CU_ASSERT_TRUE(docker_ref_stats_sample(&s, j, 0) < 0);
       CU_ASSERT_PTR_NULL(s);
       json_decref(j);
     }
@@ -660,7 +658,7 @@ static void test_stats_sample_walked(void) {
 static void prune_agree(const char *text) {
   json_t *j = parse(text);
   ctrt_prune_result *dom = NULL, *walked = NULL;
-  ASSERT_OK(ctrt__docker_prune_result(&dom, j));
+  ASSERT_OK(docker_ref_prune_result(&dom, j));
   ASSERT_OK(ctrt__docker_prune_walk(&walked, text, strlen(text)));
   CU_ASSERT_EQUAL(walked->space_reclaimed, dom->space_reclaimed);
   CU_ASSERT_EQUAL_FATAL(walked->n_deleted, dom->n_deleted);
@@ -690,7 +688,7 @@ static void test_prune_walked(void) {
     ctrt_prune_result *pr = NULL;
     json_t *j = json_loads(bad[i][0], 0, NULL);
     if (j != NULL) {
-      CU_ASSERT_TRUE(ctrt__docker_prune_result(&pr, j) < 0);
+      CU_ASSERT_TRUE(docker_ref_prune_result(&pr, j) < 0);
       CU_ASSERT_PTR_NULL(pr);
       json_decref(j);
     }
@@ -703,7 +701,7 @@ static void test_prune_walked(void) {
 static void test_stats_conversion(void) {
   json_t *j = parse(STATS);
   ctrt_stats_sample *s = NULL;
-  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 0));
+  ASSERT_OK(docker_ref_stats_sample(&s, j, 0));
   CU_ASSERT_EQUAL(s->cpu_total_ns, 123456789);
   CU_ASSERT_EQUAL(s->cpu_system_ns, 999000000000ull);
   CU_ASSERT_EQUAL(s->online_cpus, 2);
@@ -720,7 +718,7 @@ static void test_stats_conversion(void) {
   CU_ASSERT_EQUAL(s->timestamp.nanos, 123456789);
   ctrt_stats_sample_free(s);
   ctrt_container_stats *cs = NULL;
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 0));
+  ASSERT_OK(docker_ref_container_stats(&cs, j, 0));
   CU_ASSERT_EQUAL(cs->cpu_usage_usec, 123456);
   CU_ASSERT_EQUAL(cs->memory_bytes, 6000000);
   CU_ASSERT_EQUAL(cs->memory_limit, 134217728);
@@ -732,27 +730,27 @@ static void test_stats_conversion(void) {
   j = parse("{\"read\":\"2024-05-06T07:08:09Z\",\"pids_stats\":{\"current\":1},"
             "\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":5,\"percpu_usage\":[1,2,3,4]}},"
             "\"memory_stats\":{\"usage\":4096,\"limit\":9223372036854771712},\"networks\":null}");
-  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 0));
+  ASSERT_OK(docker_ref_stats_sample(&s, j, 0));
   CU_ASSERT_EQUAL(s->mem_limit_bytes, 0);
   CU_ASSERT_EQUAL(s->mem_used_bytes, 4096);
   CU_ASSERT_FALSE(s->has_pids_limit);
   CU_ASSERT_EQUAL(s->online_cpus, 4);
   CU_ASSERT_EQUAL(s->net_rx_bytes, 0);
   ctrt_stats_sample_free(s);
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 0));
+  ASSERT_OK(docker_ref_container_stats(&cs, j, 0));
   CU_ASSERT_EQUAL(cs->memory_limit, 0);
   ctrt_container_stats_free(cs);
   json_decref(j);
 
   /* No limit on cgroup v2: the daemon reports the host's MemTotal. */
   j = parse(STATS);
-  ASSERT_OK(ctrt__docker_stats_sample(&s, j, 134217728));
+  ASSERT_OK(docker_ref_stats_sample(&s, j, 134217728));
   CU_ASSERT_EQUAL(s->mem_limit_bytes, 0);
   ctrt_stats_sample_free(s);
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 134217728));
+  ASSERT_OK(docker_ref_container_stats(&cs, j, 134217728));
   CU_ASSERT_EQUAL(cs->memory_limit, 0);
   ctrt_container_stats_free(cs);
-  ASSERT_OK(ctrt__docker_container_stats(&cs, j, 134217729));
+  ASSERT_OK(docker_ref_container_stats(&cs, j, 134217729));
   CU_ASSERT_EQUAL(cs->memory_limit, 134217728);
   ctrt_container_stats_free(cs);
   json_decref(j);
@@ -895,7 +893,7 @@ static void test_image_conversions(void) {
 
   j = parse("{\"ImagesDeleted\":[{\"Untagged\":\"a:1\"},{\"Deleted\":\"sha256:aaa\"}],\"SpaceReclaimed\":77}");
   ctrt_prune_result *pr = NULL;
-  ASSERT_OK(ctrt__docker_prune_result(&pr, j));
+  ASSERT_OK(docker_ref_prune_result(&pr, j));
   CU_ASSERT_EQUAL_FATAL(pr->n_deleted, 2);
   CU_ASSERT_STRING_EQUAL(pr->deleted[0], "a:1");
   CU_ASSERT_STRING_EQUAL(pr->deleted[1], "sha256:aaa");
@@ -903,7 +901,7 @@ static void test_image_conversions(void) {
   ctrt_prune_result_free(pr);
   json_decref(j);
   j = parse("{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}");
-  ASSERT_OK(ctrt__docker_prune_result(&pr, j));
+  ASSERT_OK(docker_ref_prune_result(&pr, j));
   CU_ASSERT_EQUAL(pr->n_deleted, 0);
   ctrt_prune_result_free(pr);
   json_decref(j);
