@@ -18,8 +18,8 @@ import re
 from .errors import SpecError
 from .model import snake
 
-PROTO_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                         "runtime", "backends", "cri", "proto")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROTO_DIR = os.path.join(ROOT, "runtime", "backends", "cri", "proto")
 
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z0-9_.]+)\s*;", re.M)
 _MESSAGE = re.compile(r"^\s*message\s+([A-Za-z0-9_]+)\s*\{", re.M)
@@ -80,7 +80,7 @@ def check_cri(block, where, internal_names):
         for what, name, loc in (("request", call.request, call.request_loc), ("reply", call.reply, call.reply_loc)):
             if name not in p.messages.get(package, ()):
                 raise SpecError(loc, "%s: %s: %s type %s is no message of package %s in %s" % (
-                    where, call.rpc, what, name, package, os.path.relpath(PROTO_DIR, os.path.dirname(PROTO_DIR))))
+                    where, call.rpc, what, name, package, os.path.relpath(PROTO_DIR, ROOT)))
         if call.api == "cri":
             declared = p.rpcs.get(call.rpc)
             if declared is None:
