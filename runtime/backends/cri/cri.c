@@ -64,36 +64,43 @@ static const ctrt__grpc_message_rule cri_rules[] = {
 
 /* ---- calls ---- */
 
-/* The request packed for rpc: *buf (free it) and *len. */
-static int pack_request(const ctrt__cri_rpc *rpc, const ProtobufCMessage *request, uint8_t **buf, size_t *len) {
+/* A request packed for rpc (p->buf to free) with the call's options:
+ * metadata NULL is containerd's namespace for a containerd rpc, none for
+ * CRI's. Only the declared request type is sent (another is a bug). */
+typedef struct packed {
+  uint8_t *buf;
+  size_t len;
+  ctrt__grpc_call_options o;
+} packed;
+
+static int pack_request(const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                        const ProtobufCMessage *request, packed *p) {
   CTRT__CHECK_ARG(request == NULL || request->descriptor == rpc->request, "%s: a %s, not the declared %s", rpc->path,
                   request ? request->descriptor->name : "", rpc->request->name);
-  *len = request ? protobuf_c_message_get_packed_size(request) : 0;
-  *buf = ctrt__malloc(*len ? *len : 1);
-  CTRT__CHECK_ALLOC(*buf);
+  p->o = (ctrt__grpc_call_options){.metadata = metadata          ? metadata
+                                               : rpc->containerd ? ctrt__cri_containerd_md
+                                                                 : NULL,
+                                   .deadline_ms = deadline_ms};
+  p->len = request ? protobuf_c_message_get_packed_size(request) : 0;
+  p->buf = ctrt__malloc(p->len ? p->len : 1);
+  CTRT__CHECK_ALLOC(p->buf);
   if (request)
-    protobuf_c_message_pack(request, *buf);
+    protobuf_c_message_pack(request, p->buf);
   return 0;
-}
-
-static const char *const *metadata_of(const ctrt__cri_rpc *rpc, const char *const *metadata) {
-  return metadata ? metadata : rpc->containerd ? ctrt__cri_containerd_md : NULL;
 }
 
 int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
                       const ProtobufCMessage *request, void **reply) {
   if (reply)
     *reply = NULL;
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  int rc = pack_request(rpc, request, &buf, &len);
-  if (rc < 0)
-    return rc;
-  ctrt__grpc_call_options o = {.metadata = metadata_of(rpc, metadata), .deadline_ms = deadline_ms};
+  packed p;
   uint8_t *out = NULL;
   size_t out_len = 0;
-  rc = ctrt__grpc_unary(c->grpc, rpc->path, &o, buf, len, &out, &out_len);
-  ctrt__free(buf);
+  int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
+  if (rc < 0)
+    return rc;
+  rc = ctrt__grpc_unary(c->grpc, rpc->path, &p.o, p.buf, p.len, &out, &out_len);
+  ctrt__free(p.buf);
   if (rc < 0)
     return rc;
   if (reply != NULL) {
@@ -107,14 +114,12 @@ int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metad
 
 int ctrt__cri_stream_open(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
                           const ProtobufCMessage *request, ctrt__grpc_call **out) {
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  int rc = pack_request(rpc, request, &buf, &len);
-  if (rc < 0)
-    return rc;
-  ctrt__grpc_call_options o = {.metadata = metadata_of(rpc, metadata), .deadline_ms = deadline_ms};
-  rc = ctrt__grpc_call_open(c->grpc, rpc->path, &o, buf, len, out);
-  ctrt__free(buf);
+  packed p;
+  int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
+  if (rc == 0) {
+    rc = ctrt__grpc_call_open(c->grpc, rpc->path, &p.o, p.buf, p.len, out);
+    ctrt__free(p.buf);
+  }
   return rc;
 }
 

@@ -12,13 +12,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-/* tests/cri_calls_expect.c (generated from the spec's `cri:` blocks). */
-typedef struct cri_expected {
-  const char *method;
-  const char *const *paths;
-  size_t n_paths;
-} cri_expected;
-extern const cri_expected ctrt__cri_expected_calls[];
+/* Each method's declared gRPC paths (generated from the spec's `cri:` blocks). */
+#include "cri_calls_expect.c"
 
 typedef struct engine {
   const char *name, *version;
