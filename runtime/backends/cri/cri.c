@@ -93,7 +93,7 @@ int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metad
                       const ProtobufCMessage *request, void **reply) {
   if (reply)
     *reply = NULL;
-  packed p;
+  packed p = {.buf = NULL};
   uint8_t *out = NULL;
   size_t out_len = 0;
   int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
@@ -114,7 +114,7 @@ int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metad
 
 int ctrt__cri_stream_open(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
                           const ProtobufCMessage *request, ctrt__grpc_call **out) {
-  packed p;
+  packed p = {.buf = NULL};
   int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
   if (rc == 0) {
     rc = ctrt__grpc_call_open(c->grpc, rpc->path, &p.o, p.buf, p.len, out);
