@@ -10,6 +10,7 @@ import json
 import re
 
 from .errors import SpecError
+from .cri import check_cri_spec
 from .podman import check_podman
 from .model import INTEGERS, field_chain
 
@@ -465,6 +466,7 @@ def check(spec):
         if by_name.get(internal.name):
             raise SpecError(internal.loc, "docker_internal %s: a method has that name" % internal.name)
         _check_docker(internal, error_names)
+    check_cri_spec(spec)
 
     # A delegation chain must end somewhere. Two delegates may share a
     # delegate of their own (a diamond); only a path back to itself is a cycle.

@@ -34,7 +34,7 @@ def add_filters(env):
     env.filters["html"] = lambda text: html.escape(str(text), quote=True)
     env.globals.update(method_params=method_params, method_return=method_return,
                        method_default=method_default, method_docker=method_docker,
-                       method_podman=method_podman)
+                       method_podman=method_podman, method_cri=method_cri)
 
 
 CHECKS = {
@@ -149,6 +149,16 @@ def method_podman(m):
         return None
     return "; ".join("%s %s%s (%s)" % (c.verb, "/libpod" if c.api == "libpod" else "", c.path, c.why)
                      for c in m.podman_calls)
+
+
+def method_cri(m):
+    """The cri backend's gRPC calls (`cri:`), or None."""
+    if not getattr(m, "has_cri", False):
+        return None
+    text = "; ".join("%s%s" % (c.rpc, " (%s)" % c.why if c.why else "") for c in m.cri_calls)
+    if m.cri_uses:
+        text += ("; " if text else "") + "through the shared calls " + ", ".join(m.cri_uses)
+    return text
 
 
 def type_fields(decl):

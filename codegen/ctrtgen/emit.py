@@ -6,7 +6,7 @@ import subprocess
 
 import jinja2
 
-from . import capi, ccode, cnames, docker, docs, podman
+from . import capi, ccode, cnames, cri, docker, docs, podman
 from .check import check
 from .errors import SpecError
 from .loader import Loc, load_file
@@ -37,12 +37,15 @@ OUTPUTS = [
     ("docker_stubs.c.j2", "src/docker_stubs.c"),
     ("podman_gen.h.j2", "src/podman_gen.h"),
     ("podman_req.c.j2", "src/podman_req.c"),
+    ("cri_calls.h.j2", "src/cri_calls.h"),
+    ("cri_calls.c.j2", "src/cri_calls.c"),
     ("roundtrip_test.c.j2", "tests/roundtrip_test.c"),
     ("forward_backend.h.j2", "tests/forward_backend.h"),
     ("forward_backend.c.j2", "tests/forward_backend.c"),
     ("drop_ops_test.c.j2", "tests/drop_ops_test.c"),
     ("docker_calls_test.c.j2", "tests/docker_calls_expect.c"),
     ("podman_calls_test.c.j2", "tests/podman_calls_expect.c"),
+    ("cri_calls_test.c.j2", "tests/cri_calls_expect.c"),
     ("conform_probe.h.j2", "conformance/conform_probe.h"),
     ("conform_probe.c.j2", "conformance/conform_probe.c"),
     ("fuzz_json.c.j2", "fuzz/fuzz_json.c"),
@@ -169,6 +172,8 @@ def _context(spec):
         "response_hooks": docker.response_hooks(methods),
         "podman_targets": podman.podman_targets(methods),
         "expected_podman_calls": podman.expected_podman_calls,
+        "cri_targets": cri.cri_targets(spec),
+        "cri_declared": cri.cri_declared(spec),
         "spec": spec,
         "groups": spec.groups,
         "files": spec.files,

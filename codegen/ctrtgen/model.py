@@ -342,6 +342,27 @@ class PodmanCall(DockerCall):
         self.body_fields = [(f["wire"], f["from"]) for f in (body or {}).get("fields") or []]
 
 
+class CriCall:
+    """A gRPC call of the cri backend (`cri: calls:`, `cri_internal:`)."""
+
+    def __init__(self, doc, loc):
+        self.rpc = doc["rpc"]
+        self.service, self.rpc_method = self.rpc.split("/")
+        self.request = doc["request"]
+        self.reply = doc["reply"]
+        self.api = doc["api"]
+        self.stream = bool(doc.get("stream", False))
+        self.why = " ".join(str(doc.get("why", "")).split()) or None
+        self.loc = loc
+        self.rpc_loc = doc.loc_of("rpc")
+        self.request_loc = doc.loc_of("request")
+        self.reply_loc = doc.loc_of("reply")
+
+    @property
+    def path(self):
+        return "/" + self.rpc
+
+
 class Method(Decl):
     what = "method"
 
@@ -376,6 +397,13 @@ class Method(Decl):
         podman = doc.get("podman") or {}
         pcalls = podman.get("calls") or []
         self.podman_calls = [PodmanCall(c, pcalls.loc_of(i)) for i, c in enumerate(pcalls)]
+        cri = doc.get("cri") or {}
+        ccalls = cri.get("calls") or []
+        self.cri_calls = [CriCall(c, ccalls.loc_of(i)) for i, c in enumerate(ccalls)]
+        self.cri_uses = list(cri.get("uses") or [])
+        self.cri_loc = doc.loc_of("cri")
+        self.cri_uses_loc = cri.loc_of("uses") if "uses" in cri else self.cri_loc
+        self.has_cri = "cri" in doc
 
     def input(self, name):
         for p in self.inputs:
@@ -408,6 +436,20 @@ class DockerInternal:
         return None
 
 
+class CriInternal:
+    """gRPC calls of the cri backend's shared helpers (`cri_internal:`)."""
+
+    what = "cri_internal"
+
+    def __init__(self, doc, loc):
+        self.name = doc["name"]
+        self.doc = " ".join(str(doc.get("doc", "")).split())
+        self.loc = loc
+        calls = doc["calls"]
+        self.cri_calls = [CriCall(c, calls.loc_of(i)) for i, c in enumerate(calls)]
+        self.cri_uses = []
+
+
 class Abi:
     """The backend ABI record: its version and the methods every backend of
     that version implements (those declared `default: required`)."""
@@ -433,6 +475,7 @@ class Spec:
         self.functions = []
         self.methods = []
         self.docker_internal = []
+        self.cri_internal = []
         self.files = []
         self.groups = []  # method groups in the schema's order (its enum)
         self.abi = None
@@ -449,6 +492,7 @@ class Spec:
             "functions": (Function, self.functions),
             "methods": (Method, self.methods),
             "docker_internal": (DockerInternal, self.docker_internal),
+            "cri_internal": (CriInternal, self.cri_internal),
         }
         if "abi" in doc:
             self.abi_records.append(Abi(doc["abi"], doc.loc_of("abi")))

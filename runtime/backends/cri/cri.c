@@ -64,28 +64,62 @@ static const ctrt__grpc_message_rule cri_rules[] = {
 
 /* ---- calls ---- */
 
-int ctrt__cri_call(cri *c, const char *method, const char *const *metadata, long deadline_ms,
-                   const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_desc, void **reply) {
+/* A request packed for rpc (p->buf to free) with the call's options:
+ * metadata NULL is containerd's namespace for a containerd rpc, none for
+ * CRI's. Only the declared request type is sent (another is a bug). */
+typedef struct packed {
+  uint8_t *buf;
+  size_t len;
+  ctrt__grpc_call_options o;
+} packed;
+
+static int pack_request(const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                        const ProtobufCMessage *request, packed *p) {
+  CTRT__CHECK_ARG(request == NULL || request->descriptor == rpc->request, "%s: a %s, not the declared %s", rpc->path,
+                  request ? request->descriptor->name : "", rpc->request->name);
+  p->o = (ctrt__grpc_call_options){.metadata = metadata          ? metadata
+                                               : rpc->containerd ? ctrt__cri_containerd_md
+                                                                 : NULL,
+                                   .deadline_ms = deadline_ms};
+  p->len = request ? protobuf_c_message_get_packed_size(request) : 0;
+  p->buf = ctrt__malloc(p->len ? p->len : 1);
+  CTRT__CHECK_ALLOC(p->buf);
+  if (request)
+    protobuf_c_message_pack(request, p->buf);
+  return 0;
+}
+
+int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                      const ProtobufCMessage *request, void **reply) {
   if (reply)
     *reply = NULL;
-  size_t len = request ? protobuf_c_message_get_packed_size(request) : 0;
-  uint8_t *buf = ctrt__malloc(len ? len : 1);
-  CTRT__CHECK_ALLOC(buf);
-  if (request)
-    protobuf_c_message_pack(request, buf);
-  ctrt__grpc_call_options o = {.metadata = metadata, .deadline_ms = deadline_ms};
+  packed p = {.buf = NULL};
   uint8_t *out = NULL;
   size_t out_len = 0;
-  int rc = ctrt__grpc_unary(c->grpc, method, &o, buf, len, &out, &out_len);
-  ctrt__free(buf);
+  int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
   if (rc < 0)
     return rc;
-  if (reply_desc != NULL && reply != NULL) {
-    *reply = protobuf_c_message_unpack(reply_desc, NULL, out_len, out);
+  rc = ctrt__grpc_unary(c->grpc, rpc->path, &p.o, p.buf, p.len, &out, &out_len);
+  ctrt__free(p.buf);
+  if (rc < 0)
+    return rc;
+  if (reply != NULL) {
+    *reply = protobuf_c_message_unpack(rpc->reply, NULL, out_len, out);
     if (*reply == NULL)
-      rc = ctrt__error_network("%s: the reply is not a valid %s message", method, reply_desc->name);
+      rc = ctrt__error_network("%s: the reply is not a valid %s message", rpc->path, rpc->reply->name);
   }
   ctrt__free(out);
+  return rc;
+}
+
+int ctrt__cri_stream_open(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                          const ProtobufCMessage *request, ctrt__grpc_call **out) {
+  packed p = {.buf = NULL};
+  int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
+  if (rc == 0) {
+    rc = ctrt__grpc_call_open(c->grpc, rpc->path, &p.o, p.buf, p.len, out);
+    ctrt__free(p.buf);
+  }
   return rc;
 }
 
@@ -156,7 +190,7 @@ static int cri_open(void **self, const char *uri, const ctrt_open_options *optio
     goto done;
   /* CRI Version: fail at open when the engine is not there, and learn
    * which engine it is. */
-  if ((rc = RT_CALL(c, Version, &vreq, &runtime__v1__version_response__descriptor, &v)) < 0)
+  if ((rc = CRI_CALL(c, ctrt__cricall_open_runtime_version(), &vreq, &v)) < 0)
     goto done;
   c->runtime_name = ctrt__strdup(v->runtime_name);
   c->runtime_version = ctrt__strdup(v->runtime_version);
@@ -175,8 +209,7 @@ done:
   /* containerd's own Version service on the same socket switches on the
    * native API; CRI-O has none (UNIMPLEMENTED), which is not an error. */
   Ctrt__Containerd__VersionResponse *cv = NULL;
-  if (ctrt__cri_call(c, CTD_VERSION, NULL, c->deadline_ms, NULL, &ctrt__containerd__version_response__descriptor,
-                     (void **)&cv) == 0)
+  if (ctrt__cri_call(c, ctrt__cricall_open_version_version(), c->deadline_ms, NULL, (void **)&cv) == 0)
     c->containerd_version = ctrt__strdup(cv->version);
   ctrt__cri_unpacked_free(cv);
   ctrt_error_clear();
@@ -186,7 +219,7 @@ done:
 
 /* What this backend serves through containerd's own API, not CRI: a
  * CRI-only engine (CRI-O) loses it. Keep it beside the calls: a method that
- * starts calling a containerd service (CTD_*) gets a line here. Reported as
+ * starts calling a containerd service (`api: containerd`) gets a line here. Reported as
  * the engine fact native_api_methods, from which the merged conformance
  * report notes the loss per method. */
 static const struct {
@@ -289,7 +322,7 @@ int ctrt__cri_find(cri *c, const ctrt_container_id *id, found *f, bool missing_o
   req.filter = &filter;
   Runtime__V1__ListContainersResponse *resp = NULL;
   int rc;
-  if ((rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &resp)) < 0)
+  if ((rc = CRI_CALL(c, ctrt__cricall_lookup_runtime_list_containers(), &req, &resp)) < 0)
     goto done;
   if (resp->n_containers > 0) {
     f->container_id = ctrt__strdup(resp->containers[0]->id);
@@ -314,7 +347,7 @@ static int status_raw(cri *c, const found *f, bool verbose, Runtime__V1__Contain
   Runtime__V1__ContainerStatusRequest req = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
   req.container_id = f->container_id;
   req.verbose = verbose;
-  return RT_CALL(c, ContainerStatus, &req, &runtime__v1__container_status_response__descriptor, out);
+  return CRI_CALL(c, ctrt__cricall_lookup_runtime_container_status(), &req, out);
 }
 
 /* Whether CRI says the container ran and exited (a StartError never ran). */
@@ -397,9 +430,9 @@ static int remove_pod(cri *c, const char *pod_id) {
   Runtime__V1__RemovePodSandboxRequest rreq = RUNTIME__V1__REMOVE_POD_SANDBOX_REQUEST__INIT;
   rreq.pod_sandbox_id = (char *)pod_id;
   int rc;
-  if ((rc = RT_CALL(c, StopPodSandbox, &sreq, &runtime__v1__stop_pod_sandbox_response__descriptor, NULL)) < 0)
+  if ((rc = CRI_CALL(c, ctrt__cricall_remove_runtime_stop_pod_sandbox(), &sreq, NULL)) < 0)
     return rc;
-  return RT_CALL(c, RemovePodSandbox, &rreq, &runtime__v1__remove_pod_sandbox_response__descriptor, NULL);
+  return CRI_CALL(c, ctrt__cricall_remove_runtime_remove_pod_sandbox(), &rreq, NULL);
 }
 
 /* A name CRI accepts for pods and containers, unique per managed id. */
@@ -785,12 +818,12 @@ static int cri_create_container(void *self, const ctrt_container_id *id, const c
     return ctrt__error_wrap_create_pull(spec->image.name, ctrt_pull_policy_to_string(spec->image.pull_policy));
   }
   if ((rc = mkdir_p(x.log_dir)) < 0 ||
-      (rc = RT_CALL(c, RunPodSandbox, &preq, &runtime__v1__run_pod_sandbox_response__descriptor, &pod)) < 0)
+      (rc = CRI_CALL(c, ctrt__cricall_create_container_runtime_run_pod_sandbox(), &preq, &pod)) < 0)
     goto done;
   creq.pod_sandbox_id = pod->pod_sandbox_id;
   creq.config = &x.config;
   creq.sandbox_config = &x.pod;
-  rc = RT_CALL(c, CreateContainer, &creq, &runtime__v1__create_container_response__descriptor, &created);
+  rc = CRI_CALL(c, ctrt__cricall_create_container_runtime_create_container(), &creq, &created);
   ctrt__cri_unpacked_free(created);
   if (rc < 0) {
     /* No pod without its container; keep the create's error. */
@@ -824,7 +857,7 @@ static int set_pids_limit(cri *c, const char *container_id, int64_t limit) {
   Ctrt__Containerd__UpdateTaskRequest req = CTRT__CONTAINERD__UPDATE_TASK_REQUEST__INIT;
   req.container_id = (char *)container_id;
   req.resources = &any;
-  return ctrt__cri_call(c, CTD_TASKS "Update", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
+  return CRI_CALL(c, ctrt__cricall_pids_limit_tasks_update(), &req, NULL);
 }
 
 /* The pids limit create kept (PIDS_ANNOTATION), 0 when none. */
@@ -857,7 +890,7 @@ static int cri_start_container(void *self, const ctrt_container_id *id) {
     goto done;
   Runtime__V1__StartContainerRequest req = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
   req.container_id = f.container_id;
-  if ((rc = RT_CALL(c, StartContainer, &req, &runtime__v1__start_container_response__descriptor, NULL)) < 0) {
+  if ((rc = CRI_CALL(c, ctrt__cricall_start_container_runtime_start_container(), &req, NULL)) < 0) {
     /* The runtime refused to run the process (a missing binary...). */
     if (ctrt_error_last()->kind == CTRT_ERROR_INTERNAL) {
       char message[CTRT__ERROR_MESSAGE_MAX];
@@ -890,8 +923,8 @@ static int cri_stop_container(void *self, const ctrt_container_id *id, uint32_t 
   req.container_id = f.container_id;
   req.timeout = timeout;
   Runtime__V1__ContainerStatusResponse *st = NULL;
-  if ((rc = ctrt__cri_call(c, RUNTIME_SVC "StopContainer", NULL, c->deadline_ms + (long)timeout * 1000, &req.base,
-                           &runtime__v1__stop_container_response__descriptor, NULL)) < 0)
+  if ((rc = ctrt__cri_call(c, ctrt__cricall_stop_container_runtime_stop_container(),
+                           c->deadline_ms + (long)timeout * 1000, &req.base, NULL)) < 0)
     goto done;
   /* CRI's StopContainer does nothing to an exited container: a task
    * start_container made for it again is stopped natively. */
@@ -938,12 +971,12 @@ static int cri_kill_container(void *self, const ctrt_container_id *id, const cha
     Ctrt__Containerd__KillRequest req = CTRT__CONTAINERD__KILL_REQUEST__INIT;
     req.container_id = f.container_id;
     req.signal = (uint32_t)number;
-    rc = ctrt__cri_call(c, CTD_TASKS "Kill", ctrt__cri_containerd_md, c->deadline_ms, &req.base, NULL, NULL);
+    rc = CRI_CALL(c, ctrt__cricall_kill_container_tasks_kill(), &req, NULL);
   } else if (number == SIGKILL) {
     /* CRI alone: StopContainer with no grace period is a SIGKILL. */
     Runtime__V1__StopContainerRequest req = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
     req.container_id = f.container_id;
-    rc = RT_CALL(c, StopContainer, &req, &runtime__v1__stop_container_response__descriptor, NULL);
+    rc = CRI_CALL(c, ctrt__cricall_kill_container_runtime_stop_container(), &req, NULL);
   } else {
     rc = ctrt__error_unsupported("kill_container");
     ctrt__error_wrap("CRI has no signal delivery and %s serves no containerd API (%s)", c->runtime_name, signal);
@@ -968,8 +1001,9 @@ static int pause_resume(cri *c, const ctrt_container_id *id, bool pause, const c
   Ctrt__Containerd__PauseTaskRequest preq = CTRT__CONTAINERD__PAUSE_TASK_REQUEST__INIT;
   Ctrt__Containerd__ResumeTaskRequest rreq = CTRT__CONTAINERD__RESUME_TASK_REQUEST__INIT;
   preq.container_id = rreq.container_id = f.container_id;
-  rc = ctrt__cri_call(c, pause ? CTD_TASKS "Pause" : CTD_TASKS "Resume", ctrt__cri_containerd_md, c->deadline_ms,
-                      pause ? &preq.base : &rreq.base, NULL, NULL);
+  rc = ctrt__cri_call(
+      c, pause ? ctrt__cricall_pause_container_tasks_pause() : ctrt__cricall_unpause_container_tasks_resume(),
+      c->deadline_ms, pause ? &preq.base : &rreq.base, NULL);
   /* The container exists (found above) but has no task: not running
    * (1.6.20: NOT_FOUND "no running task found: task ID not found"). */
   if (rc < 0 && ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
@@ -1001,7 +1035,7 @@ static int remove_found(cri *c, const found *f, const ctrt_container_id *id) {
       goto done;
   }
   /* RemoveContainer stops a running container first (containerd and CRI-O). */
-  if ((rc = RT_CALL(c, RemoveContainer, &req, &runtime__v1__remove_container_response__descriptor, NULL)) < 0 ||
+  if ((rc = CRI_CALL(c, ctrt__cricall_remove_runtime_remove_container(), &req, NULL)) < 0 ||
       (rc = remove_pod(c, f->pod_id)) < 0)
     goto done;
   if (id != NULL) {
@@ -1039,7 +1073,7 @@ static int cri_remove_container(void *self, const ctrt_container_id *id) {
 /* Every container of the engine (ListContainers without a filter). */
 static int list_all(cri *c, Runtime__V1__ListContainersResponse **resp, const char *method) {
   Runtime__V1__ListContainersRequest req = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
-  int rc = RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, resp);
+  int rc = CRI_CALL(c, ctrt__cricall_lookup_runtime_list_containers(), &req, resp);
   return rc < 0 ? ctrt__error_wrap("%s", method) : 0;
 }
 
@@ -1370,8 +1404,8 @@ static int cri_update_container_resources(void *self, ctrt_container_update_outc
     Runtime__V1__UpdateContainerResourcesRequest req = RUNTIME__V1__UPDATE_CONTAINER_RESOURCES_REQUEST__INIT;
     req.container_id = f.container_id;
     req.linux = &res;
-    if ((rc = RT_CALL(c, UpdateContainerResources, &req, &runtime__v1__update_container_resources_response__descriptor,
-                      NULL)) < 0)
+    if ((rc = CRI_CALL(c, ctrt__cricall_update_container_resources_runtime_update_container_resources(), &req, NULL)) <
+        0)
       goto done;
   }
   /* The pids limit natively (containerd), on the running task. */
@@ -1476,7 +1510,7 @@ static int running_ip(cri *c, const found *f, char **ip, Runtime__V1__ContainerS
   Runtime__V1__PodSandboxStatusRequest req = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
   req.pod_sandbox_id = f->pod_id;
   Runtime__V1__PodSandboxStatusResponse *st = NULL;
-  rc = RT_CALL(c, PodSandboxStatus, &req, &runtime__v1__pod_sandbox_status_response__descriptor, &st);
+  rc = CRI_CALL(c, ctrt__cricall_pod_ip_runtime_pod_sandbox_status(), &req, &st);
   if (rc < 0)
     return rc;
   const char *text = st->status && st->status->network ? st->status->network->ip : "";
@@ -1635,8 +1669,7 @@ static int cri_exec(void *self, ctrt_exec_result **out, const ctrt_container_id 
   req.n_cmd = n_argv;
   req.cmd = (char **)argv;
   Runtime__V1__ExecSyncResponse *resp = NULL;
-  rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
-                      (void **)&resp);
+  rc = ctrt__cri_call(c, ctrt__cricall_exec_sync_runtime_exec_sync(), 0, &req.base, (void **)&resp);
   ctrt__cri_found_clear(&f);
   if (rc < 0) {
     if (strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL)
@@ -1701,8 +1734,7 @@ int ctrt__cri_image_status(cri *c, const char *image, Runtime__V1__ImageStatusRe
   spec.image = (char *)image;
   Runtime__V1__ImageStatusRequest req = RUNTIME__V1__IMAGE_STATUS_REQUEST__INIT;
   req.image = &spec;
-  return ctrt__cri_call(c, IMAGE_SVC "ImageStatus", NULL, c->deadline_ms, &req.base,
-                        &runtime__v1__image_status_response__descriptor, (void **)out);
+  return CRI_CALL(c, ctrt__cricall_image_status_image_image_status(), &req, out);
 }
 
 int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, const char *method) {
@@ -1717,7 +1749,7 @@ int ctrt__cri_pull(cri *c, const char *image, const ctrt_registry_auth *auth, co
     req.auth = &ac;
   }
   Runtime__V1__PullImageResponse *resp = NULL;
-  int rc = IMG_CALL(c, PullImage, &req, &runtime__v1__pull_image_response__descriptor, &resp);
+  int rc = ctrt__cri_call(c, ctrt__cricall_pull_image_pull_image(), 0, &req.base, (void **)&resp);
   ctrt__cri_unpacked_free(resp);
   if (rc < 0) {
     /* Keep the engine's text (it never carries the credentials). */
@@ -1765,8 +1797,7 @@ static int cri_list_images(void *self, ctrt_image_info_list **out) {
   cri *c = self;
   Runtime__V1__ListImagesRequest req = RUNTIME__V1__LIST_IMAGES_REQUEST__INIT;
   Runtime__V1__ListImagesResponse *resp = NULL;
-  int rc = ctrt__cri_call(c, IMAGE_SVC "ListImages", NULL, c->deadline_ms, &req.base,
-                          &runtime__v1__list_images_response__descriptor, (void **)&resp);
+  int rc = CRI_CALL(c, ctrt__cricall_list_images_image_list_images(), &req, &resp);
   if (rc < 0)
     return ctrt__error_wrap("list_images");
   ctrt_image_info_list *l = NULL;
@@ -1820,7 +1851,7 @@ int ctrt__cri_remove_image_cri(void *self, const char *image, bool force) {
   spec.image = (char *)image;
   Runtime__V1__RemoveImageRequest req = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
   req.image = &spec;
-  rc = IMG_CALL(c, RemoveImage, &req, &runtime__v1__remove_image_response__descriptor, NULL);
+  rc = ctrt__cri_call(c, ctrt__cricall_remove_image_image_remove_image(), 0, &req.base, NULL);
   return rc < 0 ? ctrt__error_wrap("remove_image") : 0;
 }
 
@@ -1833,7 +1864,7 @@ static int cri_get_container_stats(void *self, ctrt_container_stats **out, const
   Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
   req.container_id = f.container_id;
   Runtime__V1__ContainerStatsResponse *resp = NULL;
-  rc = RT_CALL(c, ContainerStats, &req, &runtime__v1__container_stats_response__descriptor, &resp);
+  rc = CRI_CALL(c, ctrt__cricall_get_container_stats_runtime_container_stats(), &req, &resp);
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("get_container_stats");

@@ -123,7 +123,7 @@ int ctrt__cri_adopt_container(void *self, const char *engine_ref, const ctrt_con
     rc = ctrt__error_no_memory();
     goto done;
   }
-  if (RT_CALL(c, ListContainers, &req, &runtime__v1__list_containers_response__descriptor, &all) < 0) {
+  if (CRI_CALL(c, ctrt__cricall_lookup_runtime_list_containers(), &req, &all) < 0) {
     rc = ctrt__error_wrap("adopt_container");
     goto done;
   }

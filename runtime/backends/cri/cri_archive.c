@@ -348,8 +348,7 @@ static int run_sync_in(cri *c, const found *f, const char *const *argv, size_t n
   req.container_id = f->container_id;
   req.n_cmd = n;
   req.cmd = (char **)argv;
-  int rc = ctrt__cri_call(c, RUNTIME_SVC "ExecSync", NULL, 0, &req.base, &runtime__v1__exec_sync_response__descriptor,
-                          (void **)out);
+  int rc = ctrt__cri_call(c, ctrt__cricall_exec_sync_runtime_exec_sync(), 0, &req.base, (void **)out);
   if (read_only && not_running(c, rc)) {
     ctrt_error_clear();
     return rootfs_sync(c, f, argv, n, method, out);

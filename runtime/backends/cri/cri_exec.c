@@ -122,7 +122,7 @@ int ctrt__cri_session_open(cri *c, const ctrt_container_id *id, const char *cons
   req.stdout = o->out || (!o->in && !o->err);
   req.stderr = o->err && !o->tty;
   Runtime__V1__ExecResponse *resp = NULL;
-  rc = RT_CALL(c, Exec, &req, &runtime__v1__exec_response__descriptor, &resp);
+  rc = CRI_CALL(c, ctrt__cricall_session_runtime_exec(), &req, &resp);
   ctrt__cri_found_clear(&f);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
@@ -528,7 +528,7 @@ static int attach_open(cri *c, const found *f, const char *method, ctrt__cri_ses
   req.container_id = f->container_id;
   req.stdin = true;
   Runtime__V1__AttachResponse *resp = NULL;
-  int rc = RT_CALL(c, Attach, &req, &runtime__v1__attach_response__descriptor, &resp);
+  int rc = CRI_CALL(c, ctrt__cricall_session_runtime_attach(), &req, &resp);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
   rc = session_connect(c, resp->url, method, out);

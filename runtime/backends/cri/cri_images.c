@@ -27,11 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CTD_IMAGES "/containerd.services.images.v1.Images/"
-#define CTD_CONTENT "/containerd.services.content.v1.Content/"
-#define CTD_LEASES "/containerd.services.leases.v1.Leases/"
-#define CTD_DIFF "/containerd.services.diff.v1.Diff/"
-#define CTD_SNAPSHOTS "/containerd.services.snapshots.v1.Snapshots/"
 #define SNAPSHOTTER "overlayfs" /* CRI's default, and the fixture's */
 #define CRI_IMAGE_LABEL "io.cri-containerd.image"
 #define MT_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
@@ -60,9 +55,8 @@ static int need_native(cri *c, const char *method) {
   return rc;
 }
 
-static int ctd_call(cri *c, const char *path, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
-                    void *reply) {
-  return ctrt__cri_call(c, path, ctrt__cri_containerd_md, c->deadline_ms, req, reply_desc, (void **)reply);
+static int ctd_call(cri *c, const ctrt__cri_rpc *rpc, const ProtobufCMessage *req, void *reply) {
+  return ctrt__cri_call(c, rpc, c->deadline_ms, req, (void **)reply);
 }
 
 static bool last_is(ctrt_error_kind kind) { return ctrt_error_last()->kind == kind; }
@@ -104,14 +98,7 @@ static int blob_open(cri *c, blob_reader *r, const char *digest) {
   r->call = NULL;
   Ctrt__Containerd__ReadContentRequest req = CTRT__CONTAINERD__READ_CONTENT_REQUEST__INIT;
   req.digest = (char *)digest;
-  size_t len = protobuf_c_message_get_packed_size(&req.base);
-  uint8_t *buf = ctrt__malloc(len ? len : 1);
-  CTRT__CHECK_ALLOC(buf);
-  protobuf_c_message_pack(&req.base, buf);
-  ctrt__grpc_call_options o = {.metadata = ctrt__cri_containerd_md};
-  int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Read", &o, buf, len, &r->call);
-  ctrt__free(buf);
-  return rc;
+  return ctrt__cri_stream_open(c, ctrt__cricall_image_store_content_read(), NULL, 0, &req.base, &r->call);
 }
 
 /* The next piece of the blob (*msg owns *data), or CTRT_ITEROVER. */
@@ -224,7 +211,7 @@ static int get_image(cri *c, const char *name, Ctrt__Containerd__GetImageRespons
   Ctrt__Containerd__GetImageRequest req = CTRT__CONTAINERD__GET_IMAGE_REQUEST__INIT;
   req.name = (char *)name;
   int rc;
-  if ((rc = ctd_call(c, CTD_IMAGES "Get", &req.base, &ctrt__containerd__get_image_response__descriptor, out)) < 0)
+  if ((rc = ctd_call(c, ctrt__cricall_image_store_images_get(), &req.base, out)) < 0)
     return rc;
   if ((*out)->image == NULL || (*out)->image->target == NULL) {
     ctrt__cri_unpacked_free(*out);
@@ -374,7 +361,7 @@ static int names_of(cri *c, const char *target, const char *id, ctrt_string_list
   /* Targets seen, and whether they lead to id. */
   ctrt_string_list same = {0}, other = {0};
   int rc;
-  if ((rc = ctd_call(c, CTD_IMAGES "List", &req.base, &ctrt__containerd__list_images_response__descriptor, &resp)) < 0)
+  if ((rc = ctd_call(c, ctrt__cricall_image_store_images_list(), &req.base, &resp)) < 0)
     goto done;
   for (size_t i = 0; i < resp->n_images; i++) {
     const Ctrt__Containerd__Image *im = resp->images[i];
@@ -413,7 +400,7 @@ static bool blobs_present(cri *c, const parts *p) {
   json_array_foreach(json_object_get(p->manifest, "layers"), i, l) {
     Ctrt__Containerd__ContentInfoRequest req = CTRT__CONTAINERD__CONTENT_INFO_REQUEST__INIT;
     req.digest = (char *)jstr(l, "digest");
-    if (req.digest == NULL || ctd_call(c, CTD_CONTENT "Info", &req.base, NULL, NULL) < 0) {
+    if (req.digest == NULL || ctd_call(c, ctrt__cricall_image_store_content_info(), &req.base, NULL) < 0) {
       ctrt_error_clear();
       return false;
     }
@@ -684,13 +671,13 @@ static int put_image(cri *c, const Ctrt__Containerd__Image *img, const char *nam
   copy.created_at = copy.updated_at = NULL;
   Ctrt__Containerd__CreateImageRequest creq = CTRT__CONTAINERD__CREATE_IMAGE_REQUEST__INIT;
   creq.image = &copy;
-  int rc = ctd_call(c, CTD_IMAGES "Create", &creq.base, NULL, NULL);
+  int rc = ctd_call(c, ctrt__cricall_image_store_images_create(), &creq.base, NULL);
   if (rc < 0 && last_is(CTRT_ERROR_CONFLICT)) {
     /* 1.6.20: ALREADY_EXISTS "image \"NAME\": already exists". */
     ctrt_error_clear();
     Ctrt__Containerd__UpdateImageRequest ureq = CTRT__CONTAINERD__UPDATE_IMAGE_REQUEST__INIT;
     ureq.image = &copy;
-    rc = ctd_call(c, CTD_IMAGES "Update", &ureq.base, NULL, NULL);
+    rc = ctd_call(c, ctrt__cricall_image_store_images_update(), &ureq.base, NULL);
   }
   if (rc < 0)
     return rc;
@@ -740,8 +727,8 @@ int ctrt__cri_prune_images(void *self, ctrt_prune_result **out) {
   Runtime__V1__ListContainersResponse *cs = NULL;
   ctrt_prune_result *r = NULL;
   int rc;
-  if ((rc = IMG_CALL(c, ListImages, &ireq, &runtime__v1__list_images_response__descriptor, &images)) < 0 ||
-      (rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs)) < 0)
+  if ((rc = ctrt__cri_call(c, ctrt__cricall_prune_images_image_list_images(), 0, &ireq.base, (void **)&images)) < 0 ||
+      (rc = CRI_CALL(c, ctrt__cricall_prune_images_runtime_list_containers(), &creq, &cs)) < 0)
     goto done;
   if ((r = ctrt__calloc(1, sizeof *r)) == NULL ||
       (r->deleted = ctrt__calloc(images->n_images + 1, sizeof *r->deleted)) == NULL) {
@@ -756,7 +743,7 @@ int ctrt__cri_prune_images(void *self, ctrt_prune_result **out) {
     spec.image = im->id;
     Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
     rreq.image = &spec;
-    if ((rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL)) < 0)
+    if ((rc = ctrt__cri_call(c, ctrt__cricall_prune_images_image_remove_image(), 0, &rreq.base, NULL)) < 0)
       goto done;
     r->space_reclaimed += im->size;
     if ((r->deleted[r->n_deleted++] = ctrt__strdup(im->id)) == NULL) {
@@ -931,7 +918,7 @@ static int untag(cri *c, char *name) {
   Ctrt__Containerd__DeleteImageRequest dreq = CTRT__CONTAINERD__DELETE_IMAGE_REQUEST__INIT;
   dreq.name = name;
   int rc;
-  if ((rc = ctd_call(c, CTD_IMAGES "Delete", &dreq.base, NULL, NULL)) < 0)
+  if ((rc = ctd_call(c, ctrt__cricall_image_store_images_delete(), &dreq.base, NULL)) < 0)
     return rc;
   await_cri(c, name, NULL);
   return 0;
@@ -965,7 +952,7 @@ static int remove_native(cri *c, const char *image, bool force) {
     rc = untag(c, name);
     goto done;
   }
-  if ((rc = RT_CALL(c, ListContainers, &creq, &runtime__v1__list_containers_response__descriptor, &cs)) < 0)
+  if ((rc = CRI_CALL(c, ctrt__cricall_remove_image_runtime_list_containers(), &creq, &cs)) < 0)
     goto done;
   const char *running = NULL, *stopped = NULL;
   for (size_t i = 0; i < cs->n_containers; i++) {
@@ -993,7 +980,7 @@ static int remove_native(cri *c, const char *image, bool force) {
   spec.image = p.config_digest;
   Runtime__V1__RemoveImageRequest rreq = RUNTIME__V1__REMOVE_IMAGE_REQUEST__INIT;
   rreq.image = &spec;
-  rc = IMG_CALL(c, RemoveImage, &rreq, &runtime__v1__remove_image_response__descriptor, NULL);
+  rc = ctrt__cri_call(c, ctrt__cricall_remove_image_image_remove_image(), 0, &rreq.base, NULL);
 done:
   ctrt__cri_unpacked_free(cs);
   ctrt_string_list_clear(&tags);
@@ -1041,34 +1028,27 @@ static int lease_begin(cri *c, lease *l) {
   req.id = l->id;
   req.n_labels = 1;
   req.labels = labels;
-  return ctd_call(c, CTD_LEASES "Create", &req.base, NULL, NULL);
+  return ctd_call(c, ctrt__cricall_lease_leases_create(), &req.base, NULL);
 }
 
 static void lease_end(cri *c, lease *l) {
   ctrt_error saved = *ctrt_error_last();
   Ctrt__Containerd__LeaseDeleteRequest req = CTRT__CONTAINERD__LEASE_DELETE_REQUEST__INIT;
   req.id = l->id;
-  ctd_call(c, CTD_LEASES "Delete", &req.base, NULL, NULL);
+  ctd_call(c, ctrt__cricall_lease_leases_delete(), &req.base, NULL);
   /* A failed delete leaves a lease that expires: keep the caller's error. */
   ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
 }
 
-static int lease_call(cri *c, const lease *l, const char *path, const ProtobufCMessage *req,
-                      const ProtobufCMessageDescriptor *reply_desc, void *reply) {
-  return ctrt__cri_call(c, path, l->md, c->deadline_ms, req, reply_desc, (void **)reply);
+static int lease_call(cri *c, const lease *l, const ctrt__cri_rpc *rpc, const ProtobufCMessage *req, void *reply) {
+  return ctrt__cri_call_md(c, rpc, l->md, c->deadline_ms, req, (void **)reply);
 }
 
 /* One Content.Write message on a call of its own (the writer of ref is
  * resumed by the next call); the replies are read and dropped. */
 static int write_message(cri *c, const lease *l, const Ctrt__Containerd__WriteContentRequest *req) {
-  size_t len = protobuf_c_message_get_packed_size(&req->base);
-  uint8_t *buf = ctrt__malloc(len ? len : 1);
-  CTRT__CHECK_ALLOC(buf);
-  protobuf_c_message_pack(&req->base, buf);
-  ctrt__grpc_call_options o = {.metadata = l->md, .deadline_ms = c->deadline_ms};
   ctrt__grpc_call *call = NULL;
-  int rc = ctrt__grpc_call_open(c->grpc, CTD_CONTENT "Write", &o, buf, len, &call);
-  ctrt__free(buf);
+  int rc = ctrt__cri_stream_open(c, ctrt__cricall_layers_content_write(), l->md, c->deadline_ms, &req->base, &call);
   if (rc < 0)
     return rc;
   do {
@@ -1134,7 +1114,7 @@ static int writer_commit(cri *c, const lease *l, blob_writer *w, char digest[72]
     ctrt_error_clear(); /* "blob with expected digest ... exists" */
     Ctrt__Containerd__AbortRequest abort = CTRT__CONTAINERD__ABORT_REQUEST__INIT;
     abort.ref = w->ref;
-    lease_call(c, l, CTD_CONTENT "Abort", &abort.base, NULL, NULL);
+    lease_call(c, l, ctrt__cricall_layers_content_abort(), &abort.base, NULL);
     ctrt_error_clear();
     rc = 0;
   }
@@ -1170,7 +1150,7 @@ static int snapshot_exists(cri *c, const char *key, bool *exists) {
   Ctrt__Containerd__StatSnapshotRequest req = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   req.snapshotter = SNAPSHOTTER;
   req.key = (char *)key;
-  int rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &req.base, NULL, NULL);
+  int rc = ctd_call(c, ctrt__cricall_layers_snapshots_stat(), &req.base, NULL);
   *exists = rc == 0;
   if (rc < 0 && last_is(CTRT_ERROR_NOT_FOUND)) {
     ctrt_error_clear();
@@ -1190,8 +1170,7 @@ static int apply_layer(cri *c, const lease *l, const char *parent, const char *c
   preq.key = key;
   preq.parent = (char *)parent;
   Ctrt__Containerd__PrepareSnapshotResponse *mounts = NULL;
-  int rc = lease_call(c, l, CTD_SNAPSHOTS "Prepare", &preq.base,
-                      &ctrt__containerd__prepare_snapshot_response__descriptor, &mounts);
+  int rc = lease_call(c, l, ctrt__cricall_layers_snapshots_prepare(), &preq.base, &mounts);
   if (rc < 0)
     return rc;
   Ctrt__Containerd__Descriptor desc = CTRT__CONTAINERD__DESCRIPTOR__INIT;
@@ -1207,15 +1186,14 @@ static int apply_layer(cri *c, const lease *l, const char *parent, const char *c
   creq.snapshotter = SNAPSHOTTER;
   creq.name = (char *)chain;
   creq.key = key;
-  if ((rc = lease_call(c, l, CTD_DIFF "Apply", &areq.base, &ctrt__containerd__apply_response__descriptor, &applied)) <
-      0)
+  if ((rc = lease_call(c, l, ctrt__cricall_layers_diff_apply(), &areq.base, &applied)) < 0)
     goto done;
   if (applied->applied == NULL || strcmp(applied->applied->digest, diff_id) != 0) {
     rc = ctrt__error_invalid_spec("layer %s unpacks to %s, but the config says %s", digest,
                                   applied->applied ? applied->applied->digest : "nothing", diff_id);
     goto done;
   }
-  rc = lease_call(c, l, CTD_SNAPSHOTS "Commit", &creq.base, NULL, NULL);
+  rc = lease_call(c, l, ctrt__cricall_layers_snapshots_commit(), &creq.base, NULL);
 done:
   if (rc < 0 && last_is(CTRT_ERROR_CONFLICT))
     rc = 0, ctrt_error_clear(); /* unpacked meanwhile by another load */
@@ -1224,7 +1202,7 @@ done:
     Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
     rreq.snapshotter = SNAPSHOTTER;
     rreq.key = key;
-    lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+    lease_call(c, l, ctrt__cricall_layers_snapshots_remove(), &rreq.base, NULL);
     rc = ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
   }
   ctrt__cri_unpacked_free(applied);
@@ -2016,8 +1994,6 @@ done:
 
 /* ---- commit_container ---- */
 
-#define CTD_CONTAINERS "/containerd.services.containers.v1.Containers/"
-
 /* "CMD [..]" (exec form) or "CMD text" (shell form) as a JSON list. */
 static json_t *command_of(const char *arg) {
   if (arg[0] == '[') {
@@ -2127,8 +2103,7 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   snprintf(view, sizeof view, "%s-view", l->id);
   snprintf(base_view, sizeof base_view, "%s-base", l->id);
   int rc;
-  if ((rc = ctd_call(c, CTD_CONTAINERS "Get", &greq.base, &ctrt__containerd__get_container_response__descriptor, &ct)) <
-      0)
+  if ((rc = ctd_call(c, ctrt__cricall_snapshot_diff_containers_get(), &greq.base, &ct)) < 0)
     goto done;
   if (ct->container == NULL || ct->container->snapshot_key[0] == '\0') {
     rc = ctrt__error_internal("container %s has no snapshot", container_id);
@@ -2139,8 +2114,7 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   Ctrt__Containerd__StatSnapshotRequest sreq = CTRT__CONTAINERD__STAT_SNAPSHOT_REQUEST__INIT;
   sreq.snapshotter = (char *)snapshotter;
   sreq.key = ct->container->snapshot_key;
-  if (span != DIFF_WHOLE && (rc = ctd_call(c, CTD_SNAPSHOTS "Stat", &sreq.base,
-                                           &ctrt__containerd__stat_snapshot_response__descriptor, &st)) < 0)
+  if (span != DIFF_WHOLE && (rc = ctd_call(c, ctrt__cricall_snapshot_diff_snapshots_stat(), &sreq.base, &st)) < 0)
     goto done;
   const char *parent = st && st->info ? st->info->parent : NULL;
   if (span == DIFF_BASE && (parent == NULL || parent[0] == '\0')) {
@@ -2151,15 +2125,13 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   mreq.snapshotter = (char *)snapshotter;
   mreq.key = sreq.key;
-  if (span != DIFF_BASE && (rc = ctd_call(c, CTD_SNAPSHOTS "Mounts", &mreq.base,
-                                          &ctrt__containerd__mounts_response__descriptor, &upper)) < 0)
+  if (span != DIFF_BASE && (rc = ctd_call(c, ctrt__cricall_snapshot_diff_snapshots_mounts(), &mreq.base, &upper)) < 0)
     goto done;
   Ctrt__Containerd__ViewSnapshotRequest breq = CTRT__CONTAINERD__VIEW_SNAPSHOT_REQUEST__INIT;
   breq.snapshotter = (char *)snapshotter;
   breq.key = base_view;
   breq.parent = (char *)parent;
-  if (span == DIFF_BASE && (rc = lease_call(c, l, CTD_SNAPSHOTS "View", &breq.base,
-                                            &ctrt__containerd__view_snapshot_response__descriptor, &base)) < 0)
+  if (span == DIFF_BASE && (rc = lease_call(c, l, ctrt__cricall_snapshot_diff_snapshots_view(), &breq.base, &base)) < 0)
     goto done;
   base_viewed = base != NULL;
   /* The left side: the parent's tree for the changes, else nothing. */
@@ -2167,8 +2139,7 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   vreq.snapshotter = (char *)snapshotter;
   vreq.key = view;
   vreq.parent = span == DIFF_CHANGES ? (char *)parent : NULL;
-  if ((rc = lease_call(c, l, CTD_SNAPSHOTS "View", &vreq.base, &ctrt__containerd__view_snapshot_response__descriptor,
-                       &lower)) < 0)
+  if ((rc = lease_call(c, l, ctrt__cricall_snapshot_diff_snapshots_view(), &vreq.base, &lower)) < 0)
     goto done;
   viewed = true;
   Ctrt__Containerd__DiffRequest dreq = CTRT__CONTAINERD__DIFF_REQUEST__INIT;
@@ -2177,7 +2148,7 @@ static int snapshot_diff(cri *c, const lease *l, const char *container_id, diff_
   dreq.left = lower->mounts;
   dreq.n_right = base ? base->n_mounts : upper->n_mounts;
   dreq.right = base ? base->mounts : upper->mounts;
-  if ((rc = lease_call(c, l, CTD_DIFF "Diff", &dreq.base, &ctrt__containerd__diff_response__descriptor, out)) < 0)
+  if ((rc = lease_call(c, l, ctrt__cricall_snapshot_diff_diff_diff(), &dreq.base, out)) < 0)
     goto done;
   if ((*out)->diff == NULL) {
     ctrt__cri_unpacked_free(*out);
@@ -2203,7 +2174,7 @@ static void remove_view(cri *c, const lease *l, const char *snapshotter, const c
   Ctrt__Containerd__RemoveSnapshotRequest rreq = CTRT__CONTAINERD__REMOVE_SNAPSHOT_REQUEST__INIT;
   rreq.snapshotter = (char *)snapshotter;
   rreq.key = (char *)key;
-  lease_call(c, l, CTD_SNAPSHOTS "Remove", &rreq.base, NULL, NULL);
+  lease_call(c, l, ctrt__cricall_snapshot_diff_snapshots_remove(), &rreq.base, NULL);
   ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
 }
 
@@ -2218,8 +2189,7 @@ static int diff_container(cri *c, const lease *l, const char *container_id, laye
   if ((rc = snapshot_diff(c, l, container_id, DIFF_CHANGES, MT_OCI_LAYER_GZIP, &diff)) < 0)
     goto done;
   ireq.digest = diff->diff->digest;
-  if ((rc = ctd_call(c, CTD_CONTENT "Info", &ireq.base, &ctrt__containerd__content_info_response__descriptor, &info)) <
-      0)
+  if ((rc = ctd_call(c, ctrt__cricall_snapshot_diff_content_info(), &ireq.base, &info)) < 0)
     goto done;
   const char *uncompressed = NULL;
   for (size_t i = 0; info->info && i < info->info->n_labels; i++)

@@ -6,6 +6,7 @@
 #define CTRT_BACKENDS_CRI_INTERNAL_H
 
 #include "containerd_api.pb-c.h"
+#include "cri_calls.h"
 #include "cri_runtime_v1.pb-c.h"
 #include "gen_internal.h"
 #include "transport/grpc.h"
@@ -13,11 +14,6 @@
 
 #include <pthread.h>
 #include <stdbool.h>
-
-#define RUNTIME_SVC "/runtime.v1.RuntimeService/"
-#define IMAGE_SVC "/runtime.v1.ImageService/"
-#define CTD_VERSION "/containerd.services.version.v1.Version/Version"
-#define CTD_TASKS "/containerd.services.tasks.v1.Tasks/"
 
 typedef struct cri {
   ctrt__grpc_client *grpc;
@@ -44,15 +40,22 @@ typedef struct found {
   char *pod_id;
 } found;
 
-/* One unary call: request packed, reply unpacked into *reply (free with
- * ctrt__cri_unpacked_free); reply_desc NULL ignores the reply. */
-int ctrt__cri_call(cri *c, const char *method, const char *const *metadata, long deadline_ms,
-                   const ProtobufCMessage *request, const ProtobufCMessageDescriptor *reply_desc, void **reply);
-
-#define RT_CALL(c, name, req, resp_type, out)                                                                          \
-  ctrt__cri_call((c), RUNTIME_SVC #name, NULL, (c)->deadline_ms, &(req)->base, (resp_type), (void **)(out))
-#define IMG_CALL(c, name, req, resp_type, out)                                                                         \
-  ctrt__cri_call((c), IMAGE_SVC #name, NULL, 0, &(req)->base, (resp_type), (void **)(out))
+/* One unary call of an rpc the spec declares (ctrt__cricall_*(), from
+ * src/cri_calls.c): request packed (NULL: an empty message; of another type
+ * than the declared one: invalid_argument), the reply unpacked as the
+ * declared type into *reply (free with ctrt__cri_unpacked_free); reply NULL
+ * ignores it. metadata NULL: containerd's namespace for a containerd rpc,
+ * none for CRI's; deadline_ms 0: none. */
+int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                      const ProtobufCMessage *request, void **reply);
+#define ctrt__cri_call(c, rpc, deadline_ms, request, reply)                                                            \
+  ctrt__cri_call_md((c), (rpc), NULL, (deadline_ms), (request), (reply))
+/* The usual deadline; req a pointer to a request struct. */
+#define CRI_CALL(c, rpc, req, out) ctrt__cri_call((c), (rpc), (c)->deadline_ms, &(req)->base, (void **)(out))
+/* A streaming call of a declared rpc opened with request (metadata as
+ * ctrt__cri_call_md). */
+int ctrt__cri_stream_open(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
+                          const ProtobufCMessage *request, ctrt__grpc_call **out);
 
 void ctrt__cri_unpacked_free(void *msg);
 

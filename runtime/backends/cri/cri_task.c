@@ -34,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CTD_CONTAINERS_GET "/containerd.services.containers.v1.Containers/Get"
 #define PROCESS_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
 #define READ_PIECE ((size_t)32 * 1024)
 
@@ -61,8 +60,7 @@ static int container_spec(cri *c, const char *container_id, json_t **out) {
   Ctrt__Containerd__GetContainerRequest req = CTRT__CONTAINERD__GET_CONTAINER_REQUEST__INIT;
   req.id = (char *)container_id;
   Ctrt__Containerd__GetContainerSpecResponse *resp = NULL;
-  int rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &req.base,
-                          &ctrt__containerd__get_container_spec_response__descriptor, (void **)&resp);
+  int rc = CRI_CALL(c, ctrt__cricall_exec_task_containers_get(), &req, &resp);
   if (rc < 0)
     return rc;
   const Ctrt__Containerd__Any *spec = resp->container ? resp->container->spec : NULL;
@@ -86,7 +84,7 @@ static int container_file(cri *c, const char *container_id, const char *path, ch
   req.n_cmd = 2;
   req.cmd = argv;
   Runtime__V1__ExecSyncResponse *resp = NULL;
-  int rc = RT_CALL(c, ExecSync, &req, &runtime__v1__exec_sync_response__descriptor, &resp);
+  int rc = CRI_CALL(c, ctrt__cricall_exec_task_runtime_exec_sync(), &req, &resp);
   if (rc < 0)
     return rc;
   if (resp->exit_code == 0 && (*out = ctrt__strndup((const char *)resp->stdout.data, resp->stdout.len)) == NULL)
@@ -341,16 +339,9 @@ static void close_fd(int *fd) {
 
 /* ---- the process ---- */
 
-static int ctd_call(cri *c, const char *name, const ProtobufCMessage *req, const ProtobufCMessageDescriptor *reply_desc,
-                    void **reply, long deadline_ms) {
-  char method[96];
-  snprintf(method, sizeof method, CTD_TASKS "%s", name);
-  return ctrt__cri_call(c, method, ctrt__cri_containerd_md, deadline_ms, req, reply_desc, reply);
-}
-
-static int task_call(ctrt__cri_task *t, const char *name, const ProtobufCMessage *req,
-                     const ProtobufCMessageDescriptor *reply_desc, void **reply, long deadline_ms) {
-  return ctd_call(t->c, name, req, reply_desc, reply, deadline_ms);
+static int task_call(ctrt__cri_task *t, const ctrt__cri_rpc *rpc, const ProtobufCMessage *req, void **reply,
+                     long deadline_ms) {
+  return ctrt__cri_call(t->c, rpc, deadline_ms, req, reply);
 }
 
 /* rc, with not_found (the process or task is gone already) as done. */
@@ -366,7 +357,7 @@ static int delete_process(ctrt__cri_task *t) {
   Ctrt__Containerd__DeleteProcessRequest req = CTRT__CONTAINERD__DELETE_PROCESS_REQUEST__INIT;
   req.container_id = t->container_id;
   req.exec_id = t->exec_id;
-  return task_call(t, "DeleteProcess", &req.base, NULL, NULL, t->c->deadline_ms);
+  return task_call(t, ctrt__cricall_exec_task_tasks_delete_process(), &req.base, NULL, t->c->deadline_ms);
 }
 
 static int new_exec_id(char *buf, size_t cap) {
@@ -407,7 +398,7 @@ static int task_start(ctrt__cri_task *t, const ctrt_exec_options *o, bool in, bo
   exec_req.stderr = err_path ? err_path : "";
   exec_req.terminal = o->tty;
   exec_req.spec = &spec;
-  if ((rc = task_call(t, "Exec", &exec_req.base, NULL, NULL, t->c->deadline_ms)) < 0) {
+  if ((rc = task_call(t, ctrt__cricall_exec_task_tasks_exec(), &exec_req.base, NULL, t->c->deadline_ms)) < 0) {
     /* The container exists but has no task: it does not run (1.6.20:
      * NOT_FOUND "no running task found: task ID not found"). */
     if (ctrt_error_last()->kind == CTRT_ERROR_NOT_FOUND)
@@ -418,8 +409,7 @@ static int task_start(ctrt__cri_task *t, const ctrt_exec_options *o, bool in, bo
   start_req.container_id = t->container_id;
   start_req.exec_id = t->exec_id;
   Ctrt__Containerd__StartResponse *resp = NULL;
-  rc = task_call(t, "Start", &start_req.base, &ctrt__containerd__start_response__descriptor, (void **)&resp,
-                 t->c->deadline_ms);
+  rc = task_call(t, ctrt__cricall_exec_task_tasks_start(), &start_req.base, (void **)&resp, t->c->deadline_ms);
   ctrt__cri_unpacked_free(resp);
   if (rc < 0 && strstr(ctrt_error_last()->message, "OCI runtime exec failed") != NULL) {
     /* runc could not start the command: Docker reports exit 126 with
@@ -465,11 +455,11 @@ void ctrt__cri_task_free(ctrt__cri_task *t) {
     kill.container_id = t->container_id;
     kill.exec_id = t->exec_id;
     kill.signal = SIGKILL;
-    task_call(t, "Kill", &kill.base, NULL, NULL, t->c->deadline_ms);
+    task_call(t, ctrt__cricall_exec_task_tasks_kill(), &kill.base, NULL, t->c->deadline_ms);
     Ctrt__Containerd__WaitRequest wait = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
     wait.container_id = t->container_id;
     wait.exec_id = t->exec_id;
-    task_call(t, "Wait", &wait.base, NULL, NULL, t->c->deadline_ms);
+    task_call(t, ctrt__cricall_exec_task_tasks_wait(), &wait.base, NULL, t->c->deadline_ms);
   }
   if (t->started)
     delete_process(t);
@@ -589,7 +579,7 @@ int ctrt__cri_task_close_stdin(ctrt__cri_task *t) {
   req.exec_id = t->exec_id;
   req.stdin = true;
   /* The process has ended already: its stdin is gone with it. */
-  int rc = gone_is_done(task_call(t, "CloseIO", &req.base, NULL, NULL, t->c->deadline_ms));
+  int rc = gone_is_done(task_call(t, ctrt__cricall_exec_task_tasks_close_io(), &req.base, NULL, t->c->deadline_ms));
   return rc < 0 ? ctrt__error_wrap("%s: closing stdin", t->method) : 0;
 }
 
@@ -603,7 +593,7 @@ int ctrt__cri_task_resize(ctrt__cri_task *t, uint16_t rows, uint16_t cols) {
   req.height = rows;
   /* Ended meanwhile: no terminal left to resize (gone, or stopped and not
    * yet waited for: runc's UNKNOWN "cannot resize a stopped container"). */
-  int rc = gone_is_done(task_call(t, "ResizePty", &req.base, NULL, NULL, t->c->deadline_ms));
+  int rc = gone_is_done(task_call(t, ctrt__cricall_exec_task_tasks_resize_pty(), &req.base, NULL, t->c->deadline_ms));
   if (rc < 0 && strstr(ctrt_error_last()->message, "cannot resize a stopped container") != NULL) {
     ctrt_error_clear();
     rc = 0;
@@ -619,7 +609,7 @@ int ctrt__cri_task_wait(ctrt__cri_task *t, int32_t *code) {
     req.container_id = t->container_id;
     req.exec_id = t->exec_id;
     Ctrt__Containerd__WaitResponse *resp = NULL;
-    int rc = task_call(t, "Wait", &req.base, &ctrt__containerd__wait_response__descriptor, (void **)&resp, 0);
+    int rc = task_call(t, ctrt__cricall_exec_task_tasks_wait(), &req.base, (void **)&resp, 0);
     if (rc < 0)
       return ctrt__error_wrap("%s: waiting for the exit", t->method);
     t->waited = true;
@@ -753,15 +743,12 @@ done:
  * not installed, appending CRI log lines ("TIME STREAM F|P text") to the
  * container's log file, as CRI's copiers write them. */
 
-#define CTD_SNAPSHOT_MOUNTS "/containerd.services.snapshots.v1.Snapshots/Mounts"
-
 int ctrt__cri_task_get(cri *c, const char *container_id, ctrt__cri_task_state *out) {
   memset(out, 0, sizeof *out);
   Ctrt__Containerd__GetTaskRequest req = CTRT__CONTAINERD__GET_TASK_REQUEST__INIT;
   req.container_id = (char *)container_id;
   Ctrt__Containerd__GetTaskResponse *resp = NULL;
-  int rc =
-      ctd_call(c, "Get", &req.base, &ctrt__containerd__get_task_response__descriptor, (void **)&resp, c->deadline_ms);
+  int rc = ctrt__cri_call(c, ctrt__cricall_task_tasks_get(), c->deadline_ms, &req.base, (void **)&resp);
   if (rc < 0)
     return gone_is_done(rc);
   if (resp->process) {
@@ -781,11 +768,11 @@ static int kill_wait(cri *c, const char *container_id, int signal, long deadline
   kill.container_id = (char *)container_id;
   kill.signal = (uint32_t)signal;
   kill.all = signal == SIGKILL;
-  ctd_call(c, "Kill", &kill.base, NULL, NULL, c->deadline_ms);
+  ctrt__cri_call(c, ctrt__cricall_task_tasks_kill(), c->deadline_ms, &kill.base, NULL);
   ctrt_error_clear();
   Ctrt__Containerd__WaitRequest wait = CTRT__CONTAINERD__WAIT_REQUEST__INIT;
   wait.container_id = (char *)container_id;
-  return ctd_call(c, "Wait", &wait.base, NULL, NULL, deadline_ms);
+  return ctrt__cri_call(c, ctrt__cricall_task_tasks_wait(), deadline_ms, &wait.base, NULL);
 }
 
 static bool task_runs(const ctrt__cri_task_state *st) {
@@ -814,7 +801,7 @@ int ctrt__cri_task_remove(cri *c, const char *container_id) {
     return rc;
   Ctrt__Containerd__DeleteTaskRequest del = CTRT__CONTAINERD__DELETE_TASK_REQUEST__INIT;
   del.container_id = (char *)container_id;
-  return gone_is_done(ctd_call(c, "Delete", &del.base, NULL, NULL, c->deadline_ms));
+  return gone_is_done(ctrt__cri_call(c, ctrt__cricall_task_tasks_delete(), c->deadline_ms, &del.base, NULL));
 }
 
 /* Without ctrt-cri-logger (not installed), the host's /bin/sh is the
@@ -1062,12 +1049,12 @@ static int task_restart(cri *c, const char *container_id, const char *log_file) 
   creq.rootfs = mounts->mounts;
   creq.stdin = "";
   creq.stdout = creq.stderr = uri ? uri : "";
-  if ((rc = ctd_call(c, "Create", &creq.base, NULL, NULL, c->deadline_ms)) < 0)
+  if ((rc = ctrt__cri_call(c, ctrt__cricall_task_tasks_create(), c->deadline_ms, &creq.base, NULL)) < 0)
     goto done;
   Ctrt__Containerd__StartRequest sreq = CTRT__CONTAINERD__START_REQUEST__INIT;
   sreq.container_id = (char *)container_id;
   sreq.exec_id = "";
-  if ((rc = ctd_call(c, "Start", &sreq.base, NULL, NULL, c->deadline_ms)) < 0) {
+  if ((rc = ctrt__cri_call(c, ctrt__cricall_task_tasks_start(), c->deadline_ms, &sreq.base, NULL)) < 0) {
     ctrt_error saved = *ctrt_error_last();
     ctrt__cri_task_remove(c, container_id);
     ctrt__error_set(saved.kind, saved.http_status, "%s", saved.message);
@@ -1087,16 +1074,14 @@ int ctrt__cri_snapshot_mounts(cri *c, const char *container_id, Ctrt__Containerd
   greq.id = (char *)container_id;
   Ctrt__Containerd__MountsRequest mreq = CTRT__CONTAINERD__MOUNTS_REQUEST__INIT;
   int rc;
-  if ((rc = ctrt__cri_call(c, CTD_CONTAINERS_GET, ctrt__cri_containerd_md, c->deadline_ms, &greq.base,
-                           &ctrt__containerd__get_container_response__descriptor, (void **)ct)) < 0)
+  if ((rc = CRI_CALL(c, ctrt__cricall_task_containers_get(), &greq, ct)) < 0)
     return rc;
   if ((*ct)->container == NULL || (*ct)->container->snapshot_key[0] == '\0')
     return ctrt__error_internal("container %s has no snapshot", container_id);
   /* None named: containerd's default, overlayfs. */
   mreq.snapshotter = (*ct)->container->snapshotter[0] ? (*ct)->container->snapshotter : "overlayfs";
   mreq.key = (*ct)->container->snapshot_key;
-  return ctrt__cri_call(c, CTD_SNAPSHOT_MOUNTS, ctrt__cri_containerd_md, c->deadline_ms, &mreq.base,
-                        &ctrt__containerd__mounts_response__descriptor, (void **)mounts);
+  return CRI_CALL(c, ctrt__cricall_task_snapshots_mounts(), &mreq, mounts);
 }
 
 int ctrt__cri_task_restart(cri *c, const char *container_id, const char *log_file) {

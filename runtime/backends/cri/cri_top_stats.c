@@ -39,8 +39,7 @@ static int list_pids(cri *c, const found *f, const char *method, uint32_t **pids
   Ctrt__Containerd__ListPidsRequest req = CTRT__CONTAINERD__LIST_PIDS_REQUEST__INIT;
   req.container_id = f->container_id;
   Ctrt__Containerd__ListPidsResponse *resp = NULL;
-  int rc = ctrt__cri_call(c, CTD_TASKS "ListPids", ctrt__cri_containerd_md, c->deadline_ms, &req.base,
-                          &ctrt__containerd__list_pids_response__descriptor, (void **)&resp);
+  int rc = CRI_CALL(c, ctrt__cricall_pids_tasks_list_pids(), &req, &resp);
   if (rc < 0)
     return ctrt__error_wrap("%s", method);
   *pids = ctrt__calloc(resp->n_processes + 1, sizeof **pids);
@@ -344,8 +343,7 @@ static void pids_limit_of(cri *c, const char *container_id, ctrt_stats_sample *x
   req.n_filters = 1;
   req.filters = &filter;
   Ctrt__Containerd__MetricsResponse *resp = NULL;
-  int rc = ctrt__cri_call(c, CTD_TASKS "Metrics", ctrt__cri_containerd_md, c->deadline_ms, &req.base,
-                          &ctrt__containerd__metrics_response__descriptor, (void **)&resp);
+  int rc = CRI_CALL(c, ctrt__cricall_stats_stream_tasks_metrics(), &req, &resp);
   ctrt__free(filter);
   const Ctrt__Containerd__Any *data = rc == 0 && resp->n_metrics == 1 ? resp->metrics[0]->data : NULL;
   uint64_t limit = 0;
@@ -372,7 +370,7 @@ static int stats_sample(stats_poll *s, ctrt_stats_sample **out) {
   Runtime__V1__ContainerStatsRequest req = RUNTIME__V1__CONTAINER_STATS_REQUEST__INIT;
   req.container_id = s->f.container_id;
   Runtime__V1__ContainerStatsResponse *resp = NULL;
-  int rc = RT_CALL(s->c, ContainerStats, &req, &runtime__v1__container_stats_response__descriptor, &resp);
+  int rc = CRI_CALL(s->c, ctrt__cricall_stats_stream_runtime_container_stats(), &req, &resp);
   if (rc < 0)
     return ctrt__error_wrap("stats_stream");
   ctrt_stats_sample *x = ctrt__malloc(sizeof *x);
