@@ -115,11 +115,11 @@ int ctrt__cri_call_md(cri *c, const ctrt__cri_rpc *rpc, const char *const *metad
 int ctrt__cri_stream_open(cri *c, const ctrt__cri_rpc *rpc, const char *const *metadata, long deadline_ms,
                           const ProtobufCMessage *request, ctrt__grpc_call **out) {
   packed p = {.buf = NULL};
-  int rc = pack_request(rpc, metadata, deadline_ms, request, &p);
-  if (rc == 0) {
-    rc = ctrt__grpc_call_open(c->grpc, rpc->path, &p.o, p.buf, p.len, out);
-    ctrt__free(p.buf);
-  }
+  int rc;
+  if ((rc = pack_request(rpc, metadata, deadline_ms, request, &p)) < 0)
+    return rc;
+  rc = ctrt__grpc_call_open(c->grpc, rpc->path, &p.o, p.buf, p.len, out);
+  ctrt__free(p.buf);
   return rc;
 }
 
