@@ -1,8 +1,8 @@
 /* ctrt-bench: ctrt measured side by side with its peers on one daemon.
  *
  * Round by round, every client runs the same workload against the same
- * containers in a rotating order, so that the ratios are paired: a round in
- * which the machine was slow is slow for everyone. Per-call workloads report
+ * containers, in an order that changes every round, so that the ratios are
+ * paired: a round in which the machine was slow is slow for everyone. Per-call workloads report
  * wall and CPU time per call (the client's own thread or process, never the
  * daemon's); stream workloads run each client in a child process and report
  * its read rate, CPU and peak RSS. Nothing here asserts a time: it prints a
@@ -428,7 +428,7 @@ static void run_one(clients *cl, client_kind k, const workload *w, series *s) {
   } else {
     /* The untimed call: the steady per-call cost is measured, not the first
      * call after another client (or the CLI's process) left the caches
-     * cold, which the rotation gives to each client in turn. */
+     * cold, which the changing order gives to each client in turn. */
     bool warm = w->warm && k != C_CLI;
     for (int i = warm ? -1 : 0; i < calls && rc == 0; i++) {
       if (i == 0) {
@@ -720,6 +720,19 @@ static json_t *series_json(const series *s) {
                    median(s->cpu_us, s->n), "wall_us_rounds", walls, "cpu_us_rounds", cpus);
 }
 
+/* The j-th client of a round. A plain rotation keeps the cyclic order, so
+ * every client would always follow the same one (ctrt the docker CLI, whose
+ * exits leave the daemon busy for a while; the floor jansson): a bias no
+ * number of rounds removes. Stepping through the clients by s = 1 + round %
+ * (N - 1) (N prime, so every step visits all of them) puts client k - s
+ * before client k: over N - 1 rounds each client follows every other once.
+ * The start moves by 3 a round so that who goes first varies too. */
+static client_kind round_order(int round, int j) {
+  _Static_assert(N_CLIENTS == 7, "round_order steps through the clients modulo a prime");
+  int step = 1 + round % (N_CLIENTS - 1);
+  return (client_kind)((3 * round + j * step) % N_CLIENTS);
+}
+
 /* The median over rounds of a/b per round: a paired ratio. */
 static double paired_ratio(const double *a, const double *b, int n) {
   double r[MAX_ROUNDS];
@@ -810,7 +823,7 @@ int main(int argc, char **argv) {
   for (int round = 0; round < (opt.only ? 0 : opt.rounds); round++) {
     for (size_t w = 0; w < N_PER_CALL; w++)
       for (int j = 0; j < N_CLIENTS && workload_selected(per_call[w].name); j++) {
-        client_kind k = (client_kind)((j + round) % N_CLIENTS); /* rotate who goes first */
+        client_kind k = round_order(round, j);
         run_one(&cl, k, &per_call[w], &results[w][k]);
       }
     fprintf(stderr, "round %d/%d done\n", round + 1, opt.rounds);
