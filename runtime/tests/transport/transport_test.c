@@ -627,8 +627,9 @@ static void test_jsonl_every_split(void) {
   ctrt__jsonl_free(d);
   /* Bytes are not parsed: invalid JSON is the caller's to report, a value
    * over the cap and a cut value are the reader's errors as before. */
+  static const char bad_then_long[] = "{\"a\":,}\n{\"toolong\":1}";
   ASSERT_OK(ctrt__jsonl_new(&d, 8));
-  ASSERT_OK(ctrt__jsonl_feed(d, "{\"a\":,}\n{\"toolong\":1}", 24));
+  ASSERT_OK(ctrt__jsonl_feed(d, bad_then_long, sizeof bad_then_long - 1));
   CU_ASSERT_EQUAL(ctrt__jsonl_take_text(d, &text, &text_len), 1);
   CU_ASSERT_EQUAL(text_len, 7);
   CU_ASSERT_EQUAL(memcmp(text, "{\"a\":,}", 7), 0);
