@@ -182,12 +182,22 @@ test)
   # The private daemons, stopped by pid however we exit (containerd's stop
   # also removes its shims, mounts, netns, bridge and cgroups).
   stop_daemons() {
+    local status=$?
     if [[ -e "$state/containerd" ]]; then
       fixtures/containerd/ctrt-containerd.sh stop "$state/containerd" >/dev/null 2>&1 ||
         echo "== stopping the private containerd in $state/containerd failed" >&2
     fi
     fixtures/podman/ctrt-podman.sh stop "$state/podman" >/dev/null 2>&1 || true
     fixtures/dockerd/ctrt-dockerd.sh stop "$state/dockerd" >/dev/null 2>&1 || true
+    # A state directory of our own goes too, unless something is still
+    # mounted in it; after a failure it stays, with the daemons' logs.
+    if [[ -z "${CTRT_STATE_DIR:-}" ]]; then
+      if [[ $status -ne 0 ]]; then
+        echo "== the private daemons' logs are in $state" >&2
+      elif ! grep -q " $state/" /proc/mounts; then
+        rm -rf "$state" || true
+      fi
+    fi
   }
   trap stop_daemons EXIT
   trap 'exit 130' INT TERM # exit, so that the EXIT trap runs
