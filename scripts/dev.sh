@@ -219,7 +219,9 @@ test)
   touch "$state/ctest-start"
   status=0
   scripts/check-format-tidy.sh "$build_dir" || status=$?
-  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || status=$?
+  ctest_status=0
+  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" || ctest_status=$?
+  ((ctest_status == 0)) || status=$ctest_status
   release_check || status=$?
   sanitizer_stage || status=$?
   # One method x engine report from the matrices this run's conformance
@@ -242,6 +244,11 @@ test)
     if ((status == 0)); then
       status=2
     fi
+  fi
+  # Last, so that a log cut in the middle still ends with what failed.
+  if ((ctest_status != 0)); then
+    echo "== what failed in ctest (scripts/ctest-failures.sh)"
+    scripts/ctest-failures.sh "$build_dir" || true
   fi
   exit "$status"
   ;;
