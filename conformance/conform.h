@@ -131,6 +131,12 @@ const ctrt_container_id *conform_sleeper(void);
 bool conform_wait(const ctrt_container_id *id, int32_t *code);
 /* Run argv in a running container; the result is owned by the case. */
 ctrt_exec_result *conform_exec(const ctrt_container_id *id, const char *const *argv);
+/* Create path (touch) in the running container, to release a main process
+ * that waits for it. Exit 0, or 137 once the container has ended: the main
+ * process, released, may exit before touch does, and the kernel then kills
+ * every other process of the container's pid namespace. A 137 while the
+ * container still runs fails. */
+bool conform_release(const ctrt_container_id *id, const char *path);
 /* A container of the test image running argv, created the way another
  * client of the engine creates one (its own API, no ctrt label, named name;
  * runner/outside.c): mock ctrt_mock_create_outside, docker and podman a raw

@@ -50,9 +50,7 @@ static void by_name_then_every_method(void) {
   ctrt_container_inspect_details *details = NULL;
   if (C_OK(ctrt_runtime_inspect_detailed(RT, &details, id)))
     conform_defer(details, free_container_inspect_details);
-  const char *const go[] = {"touch", "/tmp/go", NULL};
-  ctrt_exec_result *r = conform_exec(id, go);
-  if (r == NULL || !C_EQ_INT(r->exit_code, 0))
+  if (!conform_release(id, "/tmp/go"))
     return;
   int32_t code = -1;
   if (!conform_wait(id, &code) || !C_EQ_INT(code, 0))

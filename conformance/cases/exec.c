@@ -432,12 +432,6 @@ static void stream_no_trailing_newline(void) {
   ctrt_exec_event_stream_close(s);
 }
 
-static bool touch(const ctrt_container_id *id, const char *path) {
-  const char *argv[] = {"touch", path, NULL};
-  ctrt_exec_result *r = conform_exec(id, argv);
-  return r && C_EQ_INT(r->exit_code, 0);
-}
-
 /* Shell text that waits (up to ten minutes) until /tmp/go exists. */
 #define WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
 /* sh -c: print first, wait for /tmp/go, print second. */
@@ -457,7 +451,7 @@ static void stream_incremental(void) {
             "the first line came while the command still waited");
     ctrt_exec_event_free(ev);
     collected c;
-    if (touch(id, "/tmp/go") && collect_events(s, &c)) {
+    if (conform_release(id, "/tmp/go") && collect_events(s, &c)) {
       C_EQ_STR(c.out, "second\n");
       C_EQ_INT(c.exits, 1);
       C_EQ_INT(c.code, 0);
@@ -599,7 +593,7 @@ static void pty_tty(void) {
   if (h == NULL)
     return;
   C_OK(ctrt_exec_handle_resize(h, 40, 120));
-  if (!touch(id, "/tmp/go")) {
+  if (!conform_release(id, "/tmp/go")) {
     ctrt_exec_handle_free(h);
     return;
   }
@@ -621,7 +615,7 @@ static void pty_fd_polls(void) {
   int fd = ctrt_exec_handle_fd(h);
   if (C_CHECK(fd >= 0, "the session has a descriptor for poll()")) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (touch(id, "/tmp/go"))
+    if (conform_release(id, "/tmp/go"))
       C_CHECK(poll(&p, 1, 120000) == 1 && (p.revents & POLLIN), "the descriptor becomes readable");
     char buf[64];
     read_all(h, CTRT_LOG_CHANNEL_STDOUT, buf, sizeof buf);

@@ -48,15 +48,6 @@ static bool await_file(const ctrt_container_id *id, const char *path) {
   }
 }
 
-/* Create path in the running container. */
-static bool touch(const ctrt_container_id *id, const char *path) {
-  const char *const argv[] = {"touch", path, NULL};
-  ctrt_exec_result *r = conform_exec(id, argv);
-  return r && C_CHECK(r->exit_code == 0, "touch %s in the container (exit %d, stderr '%.*s')", path, (int)r->exit_code,
-                      (int)(r->stderr_.len < 200 ? r->stderr_.len : 200),
-                      r->stderr_.data ? (const char *)r->stderr_.data : "");
-}
-
 static void create_is_pending(void) {
   const ctrt_container_id *id = conform_new_id();
   if (!conform_create(id, NULL, SLEEP))
@@ -279,7 +270,7 @@ static void paused_output_resumes(void) {
     return;
   ctrt_container_state *s = state_of(id);
   C_CHECK(s && s->kind == CTRT_CONTAINER_STATE_RUNNING, "still running while paused");
-  if (!C_OK(ctrt_runtime_unpause_container(RT, id)) || !touch(id, "/tmp/go") || !conform_wait(id, &code))
+  if (!C_OK(ctrt_runtime_unpause_container(RT, id)) || !conform_release(id, "/tmp/go") || !conform_wait(id, &code))
     return;
   C_EQ_INT(code, 0);
   ctrt_log_entry_list *logs = NULL;
@@ -515,7 +506,7 @@ static void wait_not_running(void) {
   cond_waiter w = {.id = id, .condition = CTRT_WAIT_CONDITION_NOT_RUNNING};
   pthread_t t;
   pthread_create(&t, NULL, wait_with_condition, &w);
-  bool go = touch(id, "/tmp/go");
+  bool go = conform_release(id, "/tmp/go");
   if (!go)
     ctrt_runtime_remove_container(RT, id);
   pthread_join(t, NULL);
@@ -584,7 +575,7 @@ static void wait_many_threads(void) {
     w[i] = (waiter){id, -1, -1};
     pthread_create(&t[i], NULL, wait_thread, &w[i]);
   }
-  if (!touch(id, "/tmp/go"))
+  if (!conform_release(id, "/tmp/go"))
     ctrt_runtime_remove_container(RT, id);
   for (int i = 0; i < 6; i++) {
     pthread_join(t[i], NULL);

@@ -201,12 +201,6 @@ static void stream_since_until(void) {
 /* Shell text that waits (up to ten minutes) until /tmp/go exists. */
 #define WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
 
-static bool touch_go(const ctrt_container_id *id) {
-  static const char *const argv[] = {"touch", "/tmp/go", NULL};
-  ctrt_exec_result *r = conform_exec(id, argv);
-  return r && C_EQ_INT(r->exit_code, 0);
-}
-
 /* Read chunks of s until the text read (stdout and stderr) ends with want;
  * false on an error or the end of the stream. */
 static bool read_until(ctrt_logs_stream *s, char *text, size_t cap, const char *want) {
@@ -240,7 +234,7 @@ static void stream_follow_ends_on_exit(void) {
   if (s == NULL)
     return;
   char text[256] = "", rest[256];
-  if (read_until(s, text, sizeof text, "start\n") && touch_go(id)) {
+  if (read_until(s, text, sizeof text, "start\n") && conform_release(id, "/tmp/go")) {
     drain(s, rest, NULL, sizeof rest, NULL, false);
     C_EQ_STR(rest, "end\n");
   }
@@ -626,8 +620,8 @@ static void stream_since_until_split(void) {
    * the later line is stamped after that. */
   while (wall_seconds() <= early)
     conform_sleep_ms(20);
-  if (!touch_go(id) || !conform_wait(id, &code) || !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)) ||
-      !C_EQ_INT(logs->n_items, 2)) {
+  if (!conform_release(id, "/tmp/go") || !conform_wait(id, &code) ||
+      !C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS)) || !C_EQ_INT(logs->n_items, 2)) {
     ctrt_log_entry_list_free(logs);
     return;
   }
@@ -673,7 +667,7 @@ static void stream_follow_tail(void) {
   if ((s = open_logs(id, &o)) == NULL)
     return;
   char first[64] = "", rest[64];
-  if (read_until(s, first, sizeof first, "b\n") && touch_go(id)) {
+  if (read_until(s, first, sizeof first, "b\n") && conform_release(id, "/tmp/go")) {
     C_EQ_STR(first, "b\n");
     drain(s, rest, NULL, sizeof rest, NULL, false);
     C_EQ_STR(rest, "c\n");
