@@ -708,9 +708,13 @@ static void stdin_reaches_main_process(void) {
   C_EQ_INT(code, 0);
   ctrt_log_entry_list *logs = NULL;
   if (C_OK(ctrt_runtime_get_logs(RT, &logs, id, CONFORM_ALL_LOGS))) {
+    /* The first line is shown so that a failure tells stdin arriving
+     * empty ("") from a partial read. */
     C_CHECK(logs->n_items == 2 && strcmp(logs->items[0].message, "line one") == 0 &&
                 strcmp(logs->items[1].message, "line two") == 0,
-            "the process echoed both lines it read to the log (%zu lines)", logs->n_items);
+            "the process echoed both lines it read to the log (%zu lines)%s%.40s%s", logs->n_items,
+            logs->n_items ? ", the first \"" : "", logs->n_items ? logs->items[0].message : "",
+            logs->n_items ? "\"" : "");
     ctrt_log_entry_list_free(logs);
   }
 }
