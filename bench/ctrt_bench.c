@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,12 +72,19 @@ typedef struct {
   bool streams;
   const char *only;      /* "logs", "archive" or "streams": that stream workload alone */
   const char *workloads; /* comma-separated per-call workloads to run (NULL: all) */
-  int stream_runs;
+  int stream_runs;       /* 0: the defaults below */
   long logs_mib, archive_mib;
 } options;
 
 static options opt = {
-    .rounds = 5, .streams = true, .stream_runs = 3, .logs_mib = 200, .archive_mib = 100, .docker_cli = "docker"};
+    .rounds = 5, .streams = true, .stream_runs = 0, .logs_mib = 200, .archive_mib = 100, .docker_cli = "docker"};
+
+/* Paired runs of a stream workload without --stream-runs. dockerd's pace
+ * reading out the same 100 MiB tar varied 2.5x from run to run (317-794
+ * ms), so a median of 3 archive runs moved by +-20 % on its own; 15 runs
+ * take about 30 s. 200 MiB of logs take ~20 s a run and varied less. */
+#define LOGS_RUNS_DEFAULT 3
+#define ARCHIVE_RUNS_DEFAULT 15
 
 /* Whether the stream workload what ("logs", "archive") runs. */
 static bool stream_selected(const char *what) {
@@ -127,13 +135,48 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* v's n values sorted, in a copy the caller frees. Any n: the alternated
+ * wall has hundreds of pairs (a fixed MAX_ROUNDS copy overflowed there). */
+static double *sorted_copy(const double *v, int n) {
+  double *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+  if (tmp == NULL)
+    die("out of memory");
+  if (n > 0) {
+    memcpy(tmp, v, (size_t)n * sizeof *v);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+  }
+  return tmp;
+}
+
 static double median(const double *v, int n) {
-  double tmp[MAX_ROUNDS];
   if (n <= 0)
     return 0;
-  memcpy(tmp, v, (size_t)n * sizeof *v);
-  qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-  return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+  double *tmp = sorted_copy(v, n);
+  double m = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+  free(tmp);
+  return m;
+}
+
+/* A 95 % confidence interval of the median of n independent values, from
+ * their order statistics (the binomial(n, 1/2) count of values below the
+ * median, in its normal approximation: ranks n/2 -+ 0.98 sqrt(n)); free of
+ * any assumption about the values' distribution. Below 10 values it is
+ * the range of the values (false), which covers the median less often. */
+static bool median_ci95(const double *v, int n, double *lo, double *hi) {
+  *lo = *hi = 0;
+  if (n <= 0)
+    return false;
+  double *tmp = sorted_copy(v, n);
+  double half_width = 0.98 * sqrt((double)n);
+  int j = (int)floor(n / 2.0 - half_width), k = (int)ceil(n / 2.0 + half_width);
+  *lo = tmp[j < 1 ? 0 : j - 1]; /* ranks count from 1 */
+  *hi = tmp[k > n - 1 ? n - 1 : k];
+  if (n < 10) {
+    *lo = tmp[0];
+    *hi = tmp[n - 1];
+  }
+  free(tmp);
+  return n >= 10;
 }
 
 static ctrt_container_id bench_id(const char *service, uint32_t replica) {
@@ -477,6 +520,7 @@ static void run_one(clients *cl, client_kind k, const workload *w, series *s) {
  * leaves it out. What remains is the wall the client adds. */
 typedef struct {
   double ctrt_us, floor_us, ratio, pair_ratio;
+  double pair_lo, pair_hi; /* 95 % confidence interval of pair_ratio */
   int pairs;
 } alternated;
 
@@ -504,6 +548,7 @@ static int alternated_wall(clients *cl, const workload *w, int passes, alternate
   if (rc == 0) {
     a->pairs = n;
     a->pair_ratio = median(pair, n);
+    median_ci95(pair, n, &a->pair_lo, &a->pair_hi);
     a->ctrt_us = median(tc, n);
     a->floor_us = median(tf, n);
     a->ratio = a->ctrt_us / a->floor_us;
@@ -685,7 +730,8 @@ static void usage(FILE *f) {
           "                      per-call workloads, docker-py or mock\n"
           "  --workloads A,B     run only these per-call workloads (open, inspect, list, images, stats,\n"
           "                      exec, lifecycle), one pass of each per round\n"
-          "  --stream-runs N     paired runs of each stream workload (default 3, at most %d)\n"
+          "  --stream-runs N     paired runs of each stream workload (default: logs 3, archive 15;\n"
+          "                      at most %d)\n"
           "  --json FILE         write every figure as JSON\n",
           MAX_ROUNDS, MAX_ROUNDS);
 }
@@ -932,23 +978,29 @@ int main(int argc, char **argv) {
         fprintf(stderr, "  %s alternated: a call failed\n", per_call[w].name);
         continue;
       }
-      printf("%-10s ctrt %8.0f us | floor %8.0f us | ctrt / floor %.2f (median of the %d pairs' ratios %.2f)\n",
-             per_call[w].name, a.ctrt_us, a.floor_us, a.ratio, a.pairs, a.pair_ratio);
+      /* The interval says whether a ratio off 1 is ctrt or the noise. */
+      printf("%-10s ctrt %8.0f us | floor %8.0f us | ctrt / floor %.2f (median of the %d pairs' ratios %.3f, 95 %% "
+             "CI %.3f-%.3f: %s)\n",
+             per_call[w].name, a.ctrt_us, a.floor_us, a.ratio, a.pairs, a.pair_ratio, a.pair_lo, a.pair_hi,
+             a.pair_hi < 1   ? "ctrt faster"
+             : a.pair_lo > 1 ? "ctrt slower"
+                             : "no difference seen");
       json_object_set_new(aw, per_call[w].name,
-                          json_pack("{s:f,s:f,s:f,s:f,s:i}", "ctrt_wall_us", a.ctrt_us, "floor_wall_us", a.floor_us,
-                                    "ctrt_over_floor", a.ratio, "median_pair_ratio", a.pair_ratio, "pairs", a.pairs));
+                          json_pack("{s:f,s:f,s:f,s:f,s:[f,f],s:i}", "ctrt_wall_us", a.ctrt_us, "floor_wall_us",
+                                    a.floor_us, "ctrt_over_floor", a.ratio, "median_pair_ratio", a.pair_ratio,
+                                    "median_pair_ratio_ci95", a.pair_lo, a.pair_hi, "pairs", a.pairs));
     }
     json_object_set_new(out, "alternated_wall", aw);
   }
 
   if (opt.streams) {
-    int runs = opt.stream_runs;
-    printf("\nstreams: median of %d runs, each client in its own process\n", runs);
+    printf("\nstreams: median of paired runs, each client in its own process\n");
     json_t *st = json_object();
     const char *what[] = {"logs", "archive"};
     for (int i = 0; i < 2; i++) {
       if (!stream_selected(what[i]))
         continue;
+      int runs = opt.stream_runs ? opt.stream_runs : i == 0 ? LOGS_RUNS_DEFAULT : ARCHIVE_RUNS_DEFAULT;
       json_t *row = json_object();
       double rate[2][MAX_ROUNDS], rss[2][MAX_ROUNDS], cpu[2][MAX_ROUNDS];
       long long archive_bytes = 0; /* the tar's size, as ctrt reads it */
@@ -977,11 +1029,15 @@ int main(int argc, char **argv) {
             fprintf(stderr, "  %s run %d/%d: ctrt %.1f MiB/s, libcurl %.1f MiB/s, ratio %.2f\n", what[i], run + 1, runs,
                     rate[0][run], rate[1][run], rate[0][run] / rate[1][run]);
         }
-      double ratio = paired_ratio(rate[0], rate[1], runs);
+      double per_run[MAX_ROUNDS], lo, hi;
+      for (int run = 0; run < runs; run++)
+        per_run[run] = rate[1][run] > 0 ? rate[0][run] / rate[1][run] : 0;
+      double ratio = median(per_run, runs);
+      bool ci = median_ci95(per_run, runs, &lo, &hi);
       printf("%-8s ctrt %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | libcurl %7.1f MiB/s %6.2f s CPU %6.1f MiB RSS | "
-             "ctrt rate / libcurl %.2f\n",
+             "ctrt rate / libcurl %.2f over %d runs (%s %.2f-%.2f)\n",
              what[i], median(rate[0], runs), median(cpu[0], runs), median(rss[0], runs), median(rate[1], runs),
-             median(cpu[1], runs), median(rss[1], runs), ratio);
+             median(cpu[1], runs), median(rss[1], runs), ratio, runs, ci ? "95 % CI" : "range", lo, hi);
       json_object_set_new(row, "ctrt",
                           json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[0], runs), "cpu_s", median(cpu[0], runs),
                                     "max_rss_mib", median(rss[0], runs)));
@@ -989,6 +1045,9 @@ int main(int argc, char **argv) {
                           json_pack("{s:f,s:f,s:f}", "mib_per_s", median(rate[1], runs), "cpu_s", median(cpu[1], runs),
                                     "max_rss_mib", median(rss[1], runs)));
       json_object_set_new(row, "ctrt_rate_over_libcurl", json_real(ratio));
+      json_object_set_new(row, ci ? "ctrt_rate_over_libcurl_ci95" : "ctrt_rate_over_libcurl_range",
+                          json_pack("[f,f]", lo, hi));
+      json_object_set_new(row, "runs", json_integer(runs));
       json_object_set_new(row, "mib", json_integer(i == 0 ? opt.logs_mib : opt.archive_mib));
       json_object_set_new(st, what[i], row);
     }
