@@ -176,21 +176,32 @@ static bool row_has(const ctrt_container_top_output *top, const char *text) {
   return false;
 }
 
-static void top_default(void) {
-  const ctrt_container_id *id = conform_sleeper();
+/* top of a container started by conform_sleeper, once it lists the sleep.
+ * start returns once the runtime told its init to exec the command, not
+ * once it did: for a moment the process is still the runtime's init (podman
+ * under load listed no sleep, with and without ps arguments). Asked again
+ * for up to 5 s; the caller's check then fails if it never shows. NULL when
+ * a call failed (recorded). */
+static ctrt_container_top_output *top_once_sleeping(const ctrt_container_id *id, const char *const *args,
+                                                    size_t n_args) {
   ctrt_container_top_output *top = NULL;
-  if (!id || !C_OK(ctrt_runtime_top_container(RT, &top, id, NULL, 0)))
-    return;
-  /* start returns once the runtime told its init to exec the command, not
-   * once it did: for a moment the process is still the runtime's init
-   * (podman under CI load listed no sleep once). Asked again for up to 5 s. */
+  if (!C_OK(ctrt_runtime_top_container(RT, &top, id, args, n_args)))
+    return NULL;
   for (int i = 0; i < 50 && !row_has(top, "sleep"); i++) {
     ctrt_container_top_output_free(top);
     top = NULL;
     conform_sleep_ms(100);
-    if (!C_OK(ctrt_runtime_top_container(RT, &top, id, NULL, 0)))
-      return;
+    if (!C_OK(ctrt_runtime_top_container(RT, &top, id, args, n_args)))
+      return NULL;
   }
+  return top;
+}
+
+static void top_default(void) {
+  const ctrt_container_id *id = conform_sleeper();
+  ctrt_container_top_output *top = id ? top_once_sleeping(id, NULL, 0) : NULL;
+  if (top == NULL)
+    return;
   bool has_pid = false;
   for (size_t i = 0; i < top->n_titles; i++)
     has_pid = has_pid || strcmp(top->titles[i], "PID") == 0;
@@ -204,8 +215,8 @@ static void top_default(void) {
 static void top_aux(void) {
   const ctrt_container_id *id = conform_sleeper();
   static const char *const args[] = {"aux"};
-  ctrt_container_top_output *top = NULL;
-  if (!id || !C_OK(ctrt_runtime_top_container(RT, &top, id, args, 1)))
+  ctrt_container_top_output *top = id ? top_once_sleeping(id, args, 1) : NULL;
+  if (top == NULL)
     return;
   bool has_user = false;
   for (size_t i = 0; i < top->n_titles; i++)
