@@ -131,6 +131,9 @@ const ctrt_container_id *conform_sleeper(void);
 bool conform_wait(const ctrt_container_id *id, int32_t *code);
 /* Run argv in a running container; the result is owned by the case. */
 ctrt_exec_result *conform_exec(const ctrt_container_id *id, const char *const *argv);
+/* Shell text (for sh -c) that waits, up to ten minutes, until /tmp/go
+ * exists: a main process held until conform_release(id, "/tmp/go"). */
+#define CONFORM_WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
 /* Create path (touch) in the running container, to release a main process
  * that waits for it. Exit 0, or 137 once the container has ended: the main
  * process, released, may exit before touch does, and the kernel then kills

@@ -10,7 +10,7 @@
 #define ADOPT CTRT_OP_ADOPT_CONTAINER
 
 /* Waits for /tmp/go (created by the case through exec), having logged a line. */
-static const char *const UNTIL_GO[] = {"sh", "-c", "echo adopted; while [ ! -e /tmp/go ]; do sleep 0.1; done", NULL};
+static const char *const UNTIL_GO[] = {"sh", "-c", "echo adopted; " CONFORM_WAIT_GO, NULL};
 static const char *const SLEEP[] = {"sleep", "600", NULL};
 
 CONFORM_FREER(container_state)

@@ -432,10 +432,8 @@ static void stream_no_trailing_newline(void) {
   ctrt_exec_event_stream_close(s);
 }
 
-/* Shell text that waits (up to ten minutes) until /tmp/go exists. */
-#define WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
 /* sh -c: print first, wait for /tmp/go, print second. */
-#define AFTER_GO(first, second) "echo " first "; " WAIT_GO "echo " second
+#define AFTER_GO(first, second) "echo " first "; " CONFORM_WAIT_GO "echo " second
 
 static void stream_incremental(void) {
   /* Output arrives as it is produced, not when the command ends: the
@@ -588,7 +586,7 @@ static void pty_tty(void) {
    * resize after the process ended may be refused (podman 4.3.1: 500,
    * "failed to write to ctl file to resize terminal: broken pipe"). */
   const ctrt_container_id *id = conform_sleeper();
-  char *command[] = {"sh", "-c", WAIT_GO "echo one; echo two >&2", NULL};
+  char *command[] = {"sh", "-c", CONFORM_WAIT_GO "echo one; echo two >&2", NULL};
   ctrt_exec_handle *h = id ? open_session(id, command, 3, true, false, true) : NULL;
   if (h == NULL)
     return;
@@ -608,7 +606,7 @@ static void pty_tty(void) {
 
 static void pty_fd_polls(void) {
   const ctrt_container_id *id = conform_sleeper();
-  char *command[] = {"sh", "-c", WAIT_GO "echo ready", NULL};
+  char *command[] = {"sh", "-c", CONFORM_WAIT_GO "echo ready", NULL};
   ctrt_exec_handle *h = id ? open_session(id, command, 3, false, false, true) : NULL;
   if (h == NULL)
     return;

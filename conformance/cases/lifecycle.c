@@ -15,7 +15,7 @@ static const char *const EXIT3[] = {"sh", "-c", "exit 3", NULL};
 static const char *const TRAP_TERM[] = {"sh", "-c",
                                         "trap 'exit 143' TERM; touch /tmp/ready; while true; do sleep 0.1; done", NULL};
 /* Runs until /tmp/go exists (created by the case through exec). */
-static const char *const UNTIL_GO[] = {"sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; echo done", NULL};
+static const char *const UNTIL_GO[] = {"sh", "-c", CONFORM_WAIT_GO "echo done", NULL};
 
 /* Generous bound for polls: they end as soon as the state is seen, the bound
  * only turns a hang into a failure (valgrind is slow). */
@@ -566,7 +566,7 @@ static void *wait_thread(void *arg) {
 
 static void wait_many_threads(void) {
   const ctrt_container_id *id = conform_new_id();
-  static const char *const argv[] = {"sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7", NULL};
+  static const char *const argv[] = {"sh", "-c", CONFORM_WAIT_GO "exit 7", NULL};
   if (!conform_run(id, NULL, argv))
     return;
   waiter w[6];

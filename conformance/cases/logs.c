@@ -198,9 +198,6 @@ static void stream_since_until(void) {
   }
 }
 
-/* Shell text that waits (up to ten minutes) until /tmp/go exists. */
-#define WAIT_GO "i=0; while [ ! -e /tmp/go ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; "
-
 /* Read chunks of s until the text read (stdout and stderr) ends with want;
  * false on an error or the end of the stream. */
 static bool read_until(ctrt_logs_stream *s, char *text, size_t cap, const char *want) {
@@ -224,7 +221,7 @@ static bool read_until(ctrt_logs_stream *s, char *text, size_t cap, const char *
 
 static void stream_follow_ends_on_exit(void) {
   /* The container cannot print its last line before we let it. */
-  static const char *const argv[] = {"sh", "-c", "echo start; " WAIT_GO "echo end", NULL};
+  static const char *const argv[] = {"sh", "-c", "echo start; " CONFORM_WAIT_GO "echo end", NULL};
   const ctrt_container_id *id = conform_new_id();
   if (!conform_run(id, NULL, argv))
     return;
@@ -407,7 +404,7 @@ static void container_logs_missing(void) {
 
 static void container_logs_running(void) {
   /* The lines so far of a container that still runs. */
-  static const char *const argv[] = {"sh", "-c", "echo a; echo b; echo c; " WAIT_GO "echo d", NULL};
+  static const char *const argv[] = {"sh", "-c", "echo a; echo b; echo c; " CONFORM_WAIT_GO "echo d", NULL};
   const ctrt_container_id *id = conform_new_id();
   if (!conform_run(id, NULL, argv))
     return;
@@ -598,7 +595,7 @@ static int64_t wall_seconds(void) {
 static void stream_since_until_split(void) {
   /* Two lines logged in different seconds: since the later second gives
    * the later line only, until it the earlier only. */
-  static const char *const argv[] = {"sh", "-c", "echo early; " WAIT_GO "echo late", NULL};
+  static const char *const argv[] = {"sh", "-c", "echo early; " CONFORM_WAIT_GO "echo late", NULL};
   const ctrt_container_id *id = conform_new_id();
   int32_t code;
   ctrt_log_entry_list *logs = NULL;
@@ -650,7 +647,7 @@ static void stream_since_until_split(void) {
 
 static void stream_follow_tail(void) {
   /* follow with tail 1: the last line so far, then what comes next. */
-  static const char *const argv[] = {"sh", "-c", "echo a; echo b; " WAIT_GO "echo c", NULL};
+  static const char *const argv[] = {"sh", "-c", "echo a; echo b; " CONFORM_WAIT_GO "echo c", NULL};
   const ctrt_container_id *id = conform_new_id();
   if (!conform_run(id, NULL, argv))
     return;

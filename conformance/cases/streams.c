@@ -299,8 +299,7 @@ static void *follow(void *arg) {
 
 static void threads_followers(void) {
   const ctrt_container_id *id = conform_new_id();
-  static const char *const argv[] = {
-      "sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; for i in 1 2 3 4 5; do echo $i; done", NULL};
+  static const char *const argv[] = {"sh", "-c", CONFORM_WAIT_GO "for i in 1 2 3 4 5; do echo $i; done", NULL};
   static const char *const go[] = {"touch", "/tmp/go", NULL};
   if (!conform_run(id, NULL, argv))
     return;
