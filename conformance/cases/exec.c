@@ -710,9 +710,8 @@ static void stdin_reaches_main_process(void) {
      * empty ("") from a partial read. */
     C_CHECK(logs->n_items == 2 && strcmp(logs->items[0].message, "line one") == 0 &&
                 strcmp(logs->items[1].message, "line two") == 0,
-            "the process echoed both lines it read to the log (%zu lines)%s%.40s%s", logs->n_items,
-            logs->n_items ? ", the first \"" : "", logs->n_items ? logs->items[0].message : "",
-            logs->n_items ? "\"" : "");
+            "the process echoed both lines it read to the log (%zu lines), the first \"%.40s\"", logs->n_items,
+            logs->n_items ? logs->items[0].message : "");
     ctrt_log_entry_list_free(logs);
   }
 }

@@ -300,7 +300,6 @@ static void *follow(void *arg) {
 static void threads_followers(void) {
   const ctrt_container_id *id = conform_new_id();
   static const char *const argv[] = {"sh", "-c", CONFORM_WAIT_GO "for i in 1 2 3 4 5; do echo $i; done", NULL};
-  static const char *const go[] = {"touch", "/tmp/go", NULL};
   if (!conform_run(id, NULL, argv))
     return;
   follower f[4];
@@ -311,7 +310,7 @@ static void threads_followers(void) {
   }
   /* The lines come once the followers are started (whether they are already
    * following or not, they must see all of them). */
-  if (conform_exec(id, go) == NULL)
+  if (!conform_release(id, "/tmp/go"))
     ctrt_runtime_remove_container(RT, id);
   for (int i = 0; i < 4; i++) {
     pthread_join(t[i], NULL);
